@@ -1,0 +1,117 @@
+import type { FieldSpec, ObjectSpec } from './field-spec.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ResourceDefinition {
+  className: string;
+  options: Record<string, unknown>;
+}
+
+export interface ServiceDefinition {
+  className: string;
+  resources: Record<string, string>;
+  options: Record<string, unknown>;
+}
+
+export interface EvochoraConfig {
+  node: {
+    host: string;
+    port: number;
+    dataDir: string;
+    stopTimeoutMs: number;
+    readyTimeoutMs: number;
+  };
+  logging: {
+    level: LogLevel;
+    format: 'auto' | 'pretty' | 'json';
+    levels: Record<string, LogLevel>;
+  };
+  pipeline: {
+    autoStart: boolean;
+    startupSequence: string[];
+    serviceStopTimeoutMs: number;
+    resources: Record<string, ResourceDefinition>;
+    services: Record<string, ServiceDefinition>;
+  };
+}
+
+const resourceSpec: FieldSpec = {
+  kind: 'object',
+  doc: 'A shared resource: a queue, storage, topic or database.',
+  fields: {
+    className: { kind: 'string', nonEmpty: true, doc: 'Resource type, e.g. InMemoryQueue.' },
+    options: { kind: 'any', default: {}, doc: 'Options of that resource type.' },
+  },
+};
+
+const serviceSpec: FieldSpec = {
+  kind: 'object',
+  doc: 'A service and the resources bound to its ports.',
+  fields: {
+    className: { kind: 'string', nonEmpty: true, doc: 'Service type, e.g. DummyProducer.' },
+    resources: { kind: 'map', values: { kind: 'string', nonEmpty: true, doc: 'usage:resource?k=v' }, default: {}, doc: 'Port name → binding URI.' },
+    options: { kind: 'any', default: {}, doc: 'Options of that service type.' },
+  },
+};
+
+/** The default pipeline until the recording services exist: a producer and a consumer joined by a bounded queue. */
+export const DEFAULT_PIPELINE_RESOURCES: Record<string, ResourceDefinition> = {
+  'demo-queue': { className: 'InMemoryQueue', options: { capacity: 1000, maxBytes: 64 * 1024 * 1024 } },
+};
+export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
+  'dummy-producer': { className: 'DummyProducer', resources: { output: 'queue-out:demo-queue' }, options: { intervalMs: 10, messageBytes: 1024 } },
+  'dummy-consumer': { className: 'DummyConsumer', resources: { input: 'queue-in:demo-queue' }, options: { maxBatchSize: 100 } },
+};
+
+export const CONFIG_SCHEMA: ObjectSpec = {
+  kind: 'object',
+  doc: 'Evochora configuration',
+  fields: {
+    node: {
+      kind: 'object',
+      doc: 'The node daemon.',
+      fields: {
+        host: { kind: 'string', default: '127.0.0.1', nonEmpty: true, doc: 'Interface the HTTP API binds to. Loopback by default.' },
+        port: { kind: 'int', default: 8081, min: 0, max: 65535, doc: 'HTTP port; 0 picks a free port.' },
+        dataDir: { kind: 'string', default: './data', nonEmpty: true, doc: 'Runs, state files and logs live here (relative to the working directory).' },
+        stopTimeoutMs: { kind: 'int', default: 30000, min: 100, max: 3_600_000, doc: 'How long `node stop` waits for a drain before SIGTERM, then SIGKILL.' },
+        readyTimeoutMs: { kind: 'int', default: 30000, min: 100, max: 600_000, doc: 'How long `node run --detached` waits for the node to become ready.' },
+      },
+    },
+    logging: {
+      kind: 'object',
+      doc: 'Logging.',
+      fields: {
+        level: { kind: 'string', enum: LOG_LEVELS, default: 'info', doc: 'Default level of every logger.' },
+        format: { kind: 'string', enum: ['auto', 'pretty', 'json'], default: 'auto', doc: 'auto: human lines on a terminal, JSON lines otherwise.' },
+        levels: { kind: 'map', values: { kind: 'string', enum: LOG_LEVELS, doc: 'level' }, default: {}, doc: 'Per-logger levels, e.g. { "service-manager" = debug }.' },
+      },
+    },
+    pipeline: {
+      kind: 'object',
+      doc: 'Services and resources of the node.',
+      fields: {
+        autoStart: { kind: 'bool', default: true, doc: 'Start the startupSequence when the node starts.' },
+        startupSequence: { kind: 'list', of: 'string', default: ['dummy-consumer', 'dummy-producer'], doc: 'Services started, in order, by autoStart and `pipeline start`.' },
+        serviceStopTimeoutMs: { kind: 'int', default: 10000, min: 10, max: 3_600_000, doc: 'How long a service may take to drain when stopped.' },
+        resources: { kind: 'map', values: resourceSpec, default: DEFAULT_PIPELINE_RESOURCES, doc: 'Resources by name.' },
+        services: { kind: 'map', values: serviceSpec, default: DEFAULT_PIPELINE_SERVICES, doc: 'Services by name.' },
+      },
+    },
+  },
+};
+
+/** Keys with a fixed path get an environment variable each: node.dataDir → EVOCHORA_NODE_DATA_DIR. */
+export function envNameForPath(path: string): string {
+  return `EVOCHORA_${path
+    .split('.')
+    .map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase())
+    .join('_')}`;
+}
+
+/** Every fixed key path with its spec (maps and free-form options are reached with `EVOCHORA__a__b`). */
+export function leafPaths(spec: FieldSpec = CONFIG_SCHEMA, prefix = ''): Array<[string, FieldSpec]> {
+  if (spec.kind !== 'object') return [[prefix, spec]];
+  return Object.entries(spec.fields).flatMap(([key, child]) => leafPaths(child, prefix === '' ? key : `${prefix}.${key}`));
+}

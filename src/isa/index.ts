@@ -1,0 +1,3 @@
+export * from './molecule.js';
+export * from './opcodes.js';
+export * from './registers.js';

@@ -1,0 +1,62 @@
+/**
+ * Maps the `className` of a configured resource or service to how it is built and which options it takes.
+ * New resource and service types register here; nothing else in the manager changes.
+ */
+import type { ObjectSpec } from '../config/field-spec.js';
+import type { ResourceFactory } from './api/resource.js';
+import type { ServiceFactory } from './api/service.js';
+import { inMemoryQueueType } from './resources/in-memory-queue-type.js';
+import { dummyConsumerType } from './services/dummy-consumer.js';
+import { dummyProducerType } from './services/dummy-producer.js';
+
+export interface ResourceType {
+  readonly className: string;
+  readonly description: string;
+  readonly options: ObjectSpec;
+  readonly create: ResourceFactory;
+}
+
+export interface ServiceType {
+  readonly className: string;
+  readonly description: string;
+  readonly options: ObjectSpec;
+  /** Port name → usage types it accepts; every listed port must be bound unless marked optional. */
+  readonly ports: Record<string, { usage: readonly string[]; optional?: boolean }>;
+  readonly create: ServiceFactory;
+}
+
+export class TypeRegistry {
+  private readonly resources = new Map<string, ResourceType>();
+  private readonly services = new Map<string, ServiceType>();
+
+  registerResource(type: ResourceType): this {
+    this.resources.set(type.className, type);
+    return this;
+  }
+
+  registerService(type: ServiceType): this {
+    this.services.set(type.className, type);
+    return this;
+  }
+
+  resource(className: string): ResourceType | undefined {
+    return this.resources.get(className);
+  }
+
+  service(className: string): ServiceType | undefined {
+    return this.services.get(className);
+  }
+
+  resourceClassNames(): string[] {
+    return [...this.resources.keys()].sort();
+  }
+
+  serviceClassNames(): string[] {
+    return [...this.services.keys()].sort();
+  }
+}
+
+/** The registry of everything the product ships. */
+export function defaultRegistry(): TypeRegistry {
+  return new TypeRegistry().registerResource(inMemoryQueueType).registerService(dummyProducerType).registerService(dummyConsumerType);
+}

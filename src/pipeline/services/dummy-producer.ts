@@ -1,0 +1,73 @@
+import type { QueueProducer } from '../api/queue.js';
+import { AbstractService, type ServiceContext } from '../api/service.js';
+import type { Metrics } from '../api/monitorable.js';
+import type { ServiceType } from '../registry.js';
+
+export interface DummyMessage {
+  readonly sequence: number;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Emits numbered messages at a fixed rate. It exists so that every pipeline command has something real to
+ * act on before the simulation services are configured, and for tests of the service manager.
+ */
+export class DummyProducer extends AbstractService {
+  private sequence = 0;
+
+  constructor(context: ServiceContext) {
+    super(context);
+  }
+
+  protected async run(): Promise<void> {
+    const output = this.port<QueueProducer<DummyMessage>>('output');
+    const intervalMs = this.context.options.intervalMs as number;
+    const bytes = this.context.options.messageBytes as number;
+    const limit = this.context.options.maxMessages as number;
+    while (!this.stopRequested && (limit === 0 || this.sequence < limit)) {
+      await this.checkPause();
+      if (this.stopRequested) break;
+      const message: DummyMessage = { sequence: this.sequence, payload: new Uint8Array(bytes) };
+      try {
+        await output.put(message, bytes, this.signal);
+      } catch (err) {
+        if (this.stopRequested) break;
+        throw err;
+      }
+      this.sequence++;
+      if (intervalMs > 0) await sleep(intervalMs, this.signal);
+    }
+  }
+
+  protected override customMetrics(): Metrics {
+    return { messages_sent: this.sequence };
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export const dummyProducerType: ServiceType = {
+  className: 'DummyProducer',
+  description: 'Emits numbered messages to its output queue at a fixed interval.',
+  ports: { output: { usage: ['queue-out'] } },
+  options: {
+    kind: 'object',
+    doc: 'DummyProducer options',
+    fields: {
+      intervalMs: { kind: 'int', default: 10, min: 0, max: 3_600_000, doc: 'Pause between messages.' },
+      messageBytes: { kind: 'int', default: 1024, min: 0, max: 64 * 1024 * 1024, doc: 'Payload size of each message.' },
+      maxMessages: { kind: 'int', default: 0, min: 0, doc: 'Stop after this many messages; 0 = never.' },
+    },
+  },
+  create: (context) => new DummyProducer(context),
+};

@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// Three suites: unit (fast, no processes), integration (real processes, files, servers), and conformance
+// (reads ../shared; run separately so the README's tests pass on a machine without it).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      { test: { name: 'conformance', include: ['test/conformance/**/*.test.ts'], testTimeout: 300_000 } },
+    ],
+  },
+});
