@@ -1,0 +1,54 @@
+/**
+ * Cell columns are stored as `bytes` holding little-endian Int32Arrays. On little-endian hosts (every host
+ * Node supports in practice) encoding is a view and decoding a copy at most; big-endian hosts swap bytes.
+ */
+import { endianness } from 'node:os';
+import type { evochora } from './generated/contracts.js';
+
+const LITTLE = endianness() === 'LE';
+
+/** The little-endian bytes of `values` (a view of the same memory on little-endian hosts). */
+export function int32ToBytes(values: Int32Array): Uint8Array {
+  if (LITTLE) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setInt32(i * 4, values[i]!, true);
+  return out;
+}
+
+/** The Int32Array in `bytes` (little-endian). Throws when the length is not a multiple of 4. */
+export function bytesToInt32(bytes: Uint8Array | null | undefined): Int32Array {
+  if (!bytes || bytes.length === 0) return new Int32Array(0);
+  if (bytes.length % 4 !== 0) throw new RangeError(`cell column of ${bytes.length} bytes is not a whole number of int32 values`);
+  const n = bytes.length / 4;
+  if (LITTLE) {
+    if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, n);
+    const copy = new Uint8Array(bytes.length);
+    copy.set(bytes);
+    return new Int32Array(copy.buffer, 0, n);
+  }
+  const out = new Int32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
+  return out;
+}
+
+export interface CellArrays {
+  readonly flatIndices: Int32Array;
+  readonly molecules: Int32Array;
+  readonly owners: Int32Array;
+}
+
+export function columnsOf(cells: CellArrays): evochora.contracts.CellDataColumns.$Properties {
+  return { flatIndices: int32ToBytes(cells.flatIndices), molecules: int32ToBytes(cells.molecules), owners: int32ToBytes(cells.owners) };
+}
+
+/** Decodes the three columns and checks that they have the same length. */
+export function columnsToArrays(columns: evochora.contracts.CellDataColumns.$Properties | null | undefined): CellArrays {
+  const flatIndices = bytesToInt32(columns?.flatIndices);
+  const molecules = bytesToInt32(columns?.molecules);
+  const owners = bytesToInt32(columns?.owners);
+  if (molecules.length !== flatIndices.length || owners.length !== flatIndices.length)
+    throw new RangeError(`cell columns differ in length (${flatIndices.length} indices, ${molecules.length} molecules, ${owners.length} owners)`);
+  return { flatIndices, molecules, owners };
+}

@@ -1,0 +1,91 @@
+/**
+ * The data contracts of the recording pipeline: generated protobuf classes (from proto/*.proto, built by
+ * scripts/build-proto.js), the storage format version, and the in-process message shapes queues carry.
+ */
+import { evochora } from './generated/contracts.js';
+
+const c = evochora.contracts;
+
+export const TickDataChunk = c.TickDataChunk;
+export type TickDataChunk = evochora.contracts.TickDataChunk;
+export const TickData = c.TickData;
+export type TickData = evochora.contracts.TickData;
+export const TickDelta = c.TickDelta;
+export type TickDelta = evochora.contracts.TickDelta;
+export const DeltaType = c.DeltaType;
+export type DeltaType = evochora.contracts.DeltaType;
+export const CellDataColumns = c.CellDataColumns;
+export type CellDataColumns = evochora.contracts.CellDataColumns;
+export const OrganismState = c.OrganismState;
+export type OrganismState = evochora.contracts.OrganismState;
+export const RegisterValue = c.RegisterValue;
+export type RegisterValue = evochora.contracts.RegisterValue;
+export const Vector = c.Vector;
+export type Vector = evochora.contracts.Vector;
+export const ProcFrame = c.ProcFrame;
+export type ProcFrame = evochora.contracts.ProcFrame;
+export const PluginState = c.PluginState;
+export type PluginState = evochora.contracts.PluginState;
+export const SimulationMetadata = c.SimulationMetadata;
+export type SimulationMetadata = evochora.contracts.SimulationMetadata;
+export const ProgramArtifact = c.ProgramArtifact;
+export type ProgramArtifact = evochora.contracts.ProgramArtifact;
+export const BatchInfo = c.BatchInfo;
+export type BatchInfo = evochora.contracts.BatchInfo;
+export const MetadataInfo = c.MetadataInfo;
+export type MetadataInfo = evochora.contracts.MetadataInfo;
+export const DeadLetterMessage = c.DeadLetterMessage;
+export type DeadLetterMessage = evochora.contracts.DeadLetterMessage;
+export const StorageFileHeader = c.StorageFileHeader;
+export type StorageFileHeader = evochora.contracts.StorageFileHeader;
+
+export type TickDataChunkProps = evochora.contracts.TickDataChunk.$Properties;
+export type TickDataProps = evochora.contracts.TickData.$Properties;
+export type TickDeltaProps = evochora.contracts.TickDelta.$Properties;
+export type OrganismStateProps = evochora.contracts.OrganismState.$Properties;
+export type SimulationMetadataProps = evochora.contracts.SimulationMetadata.$Properties;
+export type DeadLetterMessageProps = evochora.contracts.DeadLetterMessage.$Properties;
+
+/**
+ * Version of the on-disk format (header + length-delimited payload in one zstd frame). Bump it whenever a
+ * reader of the previous version would misread a new file; readers refuse versions they do not know.
+ */
+export const STORAGE_FORMAT_VERSION = 1;
+export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [1];
+
+export const CONTENT_TICK_DATA_CHUNK = 'TickDataChunk';
+export const CONTENT_SIMULATION_METADATA = 'SimulationMetadata';
+export const CONTENT_DEAD_LETTER = 'DeadLetterMessage';
+
+/**
+ * One encoded TickDataChunk as it travels through the tick queue: the protobuf bytes plus the few fields
+ * consumers need without decoding (run id, tick range, tick count). The bytes cross the worker boundary as a
+ * transferred ArrayBuffer and go to disk unchanged.
+ */
+export interface ChunkMessage {
+  readonly simulationRunId: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly tickCount: number;
+  readonly data: Uint8Array;
+}
+
+/** The one SimulationMetadata of a run as it travels through the metadata queue. */
+export interface MetadataMessage {
+  readonly simulationRunId: string;
+  readonly data: Uint8Array;
+}
+
+export function chunkMessageOf(chunk: TickDataChunkProps): ChunkMessage {
+  const data = TickDataChunk.encode(chunk).finish();
+  return {
+    simulationRunId: chunk.simulationRunId ?? '',
+    firstTick: Number(chunk.firstTick ?? 0),
+    lastTick: Number(chunk.lastTick ?? 0),
+    tickCount: chunk.tickCount ?? 0,
+    data,
+  };
+}
+
+export { int32ToBytes, bytesToInt32, columnsOf, columnsToArrays } from './columns.js';
+export { writeVarint, readVarint, delimitedSize, concatDelimited } from './framing.js';
