@@ -59,7 +59,14 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
     return statements;
   };
 
-  const instantiate = (file: LoadedFile, prefix: string, parent: ModuleInstance | undefined, stack: LoadedFile[]): ModuleInstance => {
+  // `stack` is the import chain from the main file; `via[i]` is the .IMPORT in stack[i] that led to stack[i+1].
+  const instantiate = (
+    file: LoadedFile,
+    prefix: string,
+    parent: ModuleInstance | undefined,
+    stack: LoadedFile[],
+    via: Statement[],
+  ): ModuleInstance => {
     const inst: ModuleInstance = {
       id: instances.length,
       file,
@@ -94,7 +101,10 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
       const cycleStart = stack.findIndex((f) => f.absolute === res.file.absolute);
       if (cycleStart >= 0) {
         const chain = [...stack.slice(cycleStart), res.file].map((f) => f.display).join(' → ');
-        ctx.diags.error(DiagnosticCode.IMPORT_CYCLE, `Circular dependency detected: ${chain}`, s.pathTok);
+        // Reported where the cycle starts: the re-entered file's own .IMPORT into the cycle.
+        const start = via[cycleStart] ?? s;
+        const at = start.kind === 'import' ? start.pathTok : s.pathTok;
+        ctx.diags.error(DiagnosticCode.IMPORT_CYCLE, `Circular dependency detected: ${chain}`, at);
         continue;
       }
       if (instances.length >= MAX_MODULE_INSTANCES) {
@@ -102,7 +112,7 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
         continue;
       }
       const childPrefix = prefix === '' ? s.alias : `${prefix}.${s.alias}`;
-      const child = instantiate(res.file, childPrefix, inst, [...stack, res.file]);
+      const child = instantiate(res.file, childPrefix, inst, [...stack, res.file], [...via, s]);
       inst.imports.set(s.alias, child);
       inst.importByStatement.set(s, child);
     }
@@ -144,6 +154,6 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
     return inst;
   };
 
-  instantiate(main, '', undefined, [main]);
+  instantiate(main, '', undefined, [main], []);
   return instances;
 }
