@@ -1,0 +1,240 @@
+import { OrganismRandom } from './rng/organism-random.js';
+
+/** Centralised VM constants (the reference keeps them fixed too). */
+export const NUM_DATA_POINTERS = 2;
+export const DATA_STACK_MAX = 1024;
+export const LOCATION_STACK_MAX = 128;
+export const CALL_STACK_MAX = 128;
+export const STATIC_PROCEDURES_MAX = 1024;
+
+/** Register banks in slot order: DR, LR, PDR, PLR, FDR, FLR, SDR, SLR (ids are bank*256 + index). */
+export const BANK_COUNT = [8, 4, 8, 4, 8, 4, 8, 4] as const;
+export const BANK_SLOT = [0, 8, 12, 20, 24, 32, 36, 44] as const;
+export const REGISTER_SLOTS = 48;
+export const BANK_IS_LOCATION = [false, true, false, true, false, true, false, true] as const;
+/** PDR, PLR, FDR, FLR: snapshotted on CALL, restored on RET. Contiguous slots 12..35. */
+export const FRAME_SLOT_START = 12;
+export const FRAME_SLOT_COUNT = 24;
+/** SDR, SLR: one saved copy per procedure. Slots 36..47. */
+export const STATIC_SLOT_START = 36;
+export const STATIC_SLOT_COUNT = 12;
+/** The static-register key of the main level (outside any procedure). */
+export const MAIN_LEVEL = -1;
+
+/** Register id → slot, or -1 for an id that names no register. */
+export function registerSlot(id: number): number {
+  if (id < 0) return -1;
+  const bank = id >> 8;
+  const index = id & 0xff;
+  if (bank > 7 || index >= BANK_COUNT[bank as 0]) return -1;
+  return BANK_SLOT[bank as 0] + index;
+}
+
+export function isLocationSlot(slot: number): boolean {
+  return (slot >= 8 && slot < 12) || (slot >= 20 && slot < 24) || (slot >= 32 && slot < 36) || slot >= 44;
+}
+
+/** A saved copy of a register range (used for call frames and static banks). */
+export interface RegisterSnapshot {
+  isVec: Uint8Array;
+  scalar: Int32Array;
+  vec: Int32Array;
+}
+
+export type DeathCause = 'energy' | 'entropy' | 'other';
+
+/**
+ * One organism: a small VM whose state lives in typed arrays so executing an instruction allocates
+ * nothing. Data registers and data-stack entries hold either a packed scalar molecule or a vector
+ * (`isVec` flag + scalar + `dims` vector components per slot). Location registers always hold vectors.
+ */
+export class Organism {
+  readonly id: number;
+  readonly dims: number;
+  parentId: number | null = null;
+  birthTick: number;
+  deathTick = -1;
+  programId = '';
+  genomeHash = '';
+
+  readonly ip: Int32Array;
+  readonly dv: Int32Array;
+  /** Both data pointers, `dims` components each. */
+  readonly dps: Int32Array;
+  activeDp = 0;
+  readonly ipBefore: Int32Array;
+  readonly dvBefore: Int32Array;
+  readonly initialPosition: Int32Array;
+
+  er: number;
+  sr = 0;
+  mr = 0;
+
+  readonly regIsVec = new Uint8Array(REGISTER_SLOTS);
+  readonly regScalar = new Int32Array(REGISTER_SLOTS);
+  readonly regVec: Int32Array;
+
+  readonly dsIsVec = new Uint8Array(DATA_STACK_MAX);
+  readonly dsScalar = new Int32Array(DATA_STACK_MAX);
+  readonly dsVec: Int32Array;
+  dsLen = 0;
+
+  readonly ls: Int32Array;
+  lsLen = 0;
+
+  /** Call frames: label hash, return IP, CALL IP, saved PDR/PLR/FDR/FLR. Storage grows on demand. */
+  csLen = 0;
+  csLabel = new Int32Array(0);
+  csReturnIp = new Int32Array(0);
+  csCallIp = new Int32Array(0);
+  csSaved: RegisterSnapshot[] = [];
+  /** Static (SDR/SLR) banks per procedure label hash; the active one lives in the register slots. */
+  currentProc = MAIN_LEVEL;
+  staticBanks = new Map<number, RegisterSnapshot>();
+
+  failed = false;
+  failureReason: string | null = null;
+  previousFailed = false;
+  dead = false;
+  deathCause: DeathCause | null = null;
+  skipIpAdvance = false;
+
+  /** The last planned instruction: opcode (-1 = none yet), the molecule at the IP, energy/entropy delta. */
+  lastOpcode = -1;
+  lastMolecule = 0;
+  lastName: string | null = null;
+  lastEnergyDelta = 0;
+  lastEntropyDelta = 0;
+
+  readonly random: OrganismRandom;
+
+  // ---- the planned instruction of this tick (kept here so wave-2 plans survive until execution) ----
+  /** Opcode to dispatch: a registered opcode, or -1 for "runs as NOP" (non-code molecule / unknown opcode). */
+  plannedOpcode = 0;
+  plannedLength = 1;
+  plannedWave2 = false;
+  /** Target cell reported for conflict resolution (-1: none). */
+  plannedTarget = -1;
+  /** Resolved operands: count, scalar/vector flag, packed scalar, vector components, register id (-1 if none). */
+  opN = 0;
+  readonly opIsVec = new Uint8Array(3);
+  readonly opScalar = new Int32Array(3);
+  readonly opVec: Int32Array;
+  readonly opReg = new Int32Array(3);
+  /** Stack entries peeked at plan time; popped when the instruction executes. */
+  peekCount = 0;
+
+  constructor(id: number, position: ArrayLike<number>, energy: number, birthTick: number) {
+    const dims = position.length;
+    this.id = id;
+    this.dims = dims;
+    this.birthTick = birthTick;
+    this.er = energy;
+    this.ip = Int32Array.from(position);
+    this.dv = new Int32Array(dims);
+    this.dv[0] = 1;
+    this.dps = new Int32Array(NUM_DATA_POINTERS * dims);
+    for (let p = 0; p < NUM_DATA_POINTERS; p++) this.dps.set(this.ip, p * dims);
+    this.ipBefore = Int32Array.from(this.ip);
+    this.dvBefore = Int32Array.from(this.dv);
+    this.initialPosition = Int32Array.from(this.ip);
+    this.regVec = new Int32Array(REGISTER_SLOTS * dims);
+    for (let s = 0; s < REGISTER_SLOTS; s++) if (isLocationSlot(s)) this.regIsVec[s] = 1;
+    this.dsVec = new Int32Array(DATA_STACK_MAX * dims);
+    this.ls = new Int32Array(LOCATION_STACK_MAX * dims);
+    this.random = new OrganismRandom(id);
+    this.opVec = new Int32Array(3 * dims);
+  }
+
+  /** Records the first failure of the tick (later ones are ignored, as in the reference). */
+  fail(reason: string): void {
+    if (!this.failed) {
+      this.failed = true;
+      this.failureReason = reason;
+    }
+  }
+
+  kill(reason: string, cause: DeathCause, tick: number): void {
+    this.dead = true;
+    this.deathTick = tick;
+    this.deathCause = cause;
+    this.fail(reason);
+  }
+
+  get activeDpOffset(): number {
+    return this.activeDp * this.dims;
+  }
+
+  // ---- data stack ----
+  pushScalar(v: number): boolean {
+    if (this.dsLen >= DATA_STACK_MAX) return false;
+    this.dsIsVec[this.dsLen] = 0;
+    this.dsScalar[this.dsLen] = v;
+    this.dsLen++;
+    return true;
+  }
+
+  pushVector(src: ArrayLike<number>, off: number): boolean {
+    if (this.dsLen >= DATA_STACK_MAX) return false;
+    const i = this.dsLen;
+    this.dsIsVec[i] = 1;
+    this.dsScalar[i] = 0;
+    const o = i * this.dims;
+    for (let d = 0; d < this.dims; d++) this.dsVec[o + d] = src[off + d]!;
+    this.dsLen++;
+    return true;
+  }
+
+  // ---- call stack storage ----
+  ensureCallStackCapacity(): void {
+    if (this.csLabel.length > this.csLen) return;
+    const cap = Math.min(CALL_STACK_MAX, Math.max(8, this.csLabel.length * 2));
+    const grow = (a: Int32Array, n: number): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.csLabel = grow(this.csLabel, cap);
+    this.csReturnIp = grow(this.csReturnIp, cap * this.dims);
+    this.csCallIp = grow(this.csCallIp, cap * this.dims);
+    while (this.csSaved.length < cap) {
+      this.csSaved.push({
+        isVec: new Uint8Array(FRAME_SLOT_COUNT),
+        scalar: new Int32Array(FRAME_SLOT_COUNT),
+        vec: new Int32Array(FRAME_SLOT_COUNT * this.dims),
+      });
+    }
+  }
+
+  saveSlots(start: number, count: number, into: RegisterSnapshot): void {
+    const dims = this.dims;
+    for (let i = 0; i < count; i++) {
+      into.isVec[i] = this.regIsVec[start + i]!;
+      into.scalar[i] = this.regScalar[start + i]!;
+    }
+    into.vec.set(this.regVec.subarray(start * dims, (start + count) * dims));
+  }
+
+  loadSlots(start: number, count: number, from: RegisterSnapshot): void {
+    const dims = this.dims;
+    for (let i = 0; i < count; i++) {
+      this.regIsVec[start + i] = from.isVec[i]!;
+      this.regScalar[start + i] = from.scalar[i]!;
+    }
+    this.regVec.set(from.vec.subarray(0, count * dims), start * dims);
+  }
+
+  resetSlots(start: number, count: number): void {
+    const dims = this.dims;
+    for (let i = 0; i < count; i++) {
+      const s = start + i;
+      this.regIsVec[s] = isLocationSlot(s) ? 1 : 0;
+      this.regScalar[s] = 0;
+    }
+    this.regVec.fill(0, start * dims, (start + count) * dims);
+  }
+
+  newSnapshot(count: number): RegisterSnapshot {
+    return { isVec: new Uint8Array(count), scalar: new Int32Array(count), vec: new Int32Array(count * this.dims) };
+  }
+}

@@ -1,0 +1,295 @@
+import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from './config.js';
+import { WorldShapeError } from './errors.js';
+import { LabelMatcher } from './labels/label-matcher.js';
+import { Organism } from './organism.js';
+import { PluginRandom } from './rng/plugin-random.js';
+import { tickSeedOf, toSigned64 } from './rng/splitmix64.js';
+import { PolicyTable } from './thermodynamics/policy-table.js';
+import { buildHandlerTable } from './vm/handlers/index.js';
+import { VirtualMachine, type VmHost } from './vm/vm.js';
+import { World } from './world.js';
+import { createPlugins, type BirthHandler, type DeathHandler, type PluginSet, type TickPlugin } from './plugins/registry.js';
+
+/** A program placed into the world: relative code cells and extra world objects (both relative coords). */
+export interface PlaceableProgram {
+  /** [coords..., packed molecule]: every layout cell, explicit NOPs as 0. */
+  code: ReadonlyArray<readonly number[]>;
+  /** [coords..., typeId, value, marker]: `.PLACE` objects; written after the code, marker dropped. */
+  objects?: ReadonlyArray<readonly number[]>;
+  programId?: string;
+}
+
+/** Per-tick counters (reset at the start of every tick). */
+export interface TickStats {
+  births: number;
+  deaths: number;
+  instructions: number;
+}
+
+const handlerTable = buildHandlerTable();
+
+/**
+ * The simulation: world + organisms + VM + plugins, advanced one tick at a time in the reference order
+ * (tick plugins → plan/wave 1 → conflict resolution/wave 2 → deaths → births). Deterministic for a given
+ * seed and configuration; `tick()` may be called in any rhythm (pausing changes nothing).
+ */
+export class Simulation implements VmHost {
+  readonly options: RuntimeOptions;
+  readonly world: World;
+  readonly vm: VirtualMachine;
+  readonly pluginRandom: PluginRandom;
+  readonly plugins: PluginSet;
+  /** Living organisms (plus those that died this tick, until `pruneDead`). Creation order. */
+  organisms: Organism[] = [];
+  tick = 0;
+  nextOrganismId = 1;
+  totalBirths = 0;
+  totalDeaths = 0;
+  totalInstructions = 0;
+  readonly lastTick: TickStats = { births: 0, deaths: 0, instructions: 0 };
+  private newborns: Organism[] = [];
+  private tickSeedCache: bigint | null = null;
+  private readonly seedU: bigint;
+  private wave2: Organism[] = [];
+  private diedWave1: Organism[] = [];
+
+  constructor(input: RuntimeOptionsInput | RuntimeOptions = {}) {
+    this.options = resolveRuntimeOptions(input as RuntimeOptionsInput);
+    const o = this.options;
+    this.world = new World(o.shape, o.toroidal);
+    this.seedU = BigInt.asUintN(64, o.seed);
+    const policy = new PolicyTable(o.thermodynamics);
+    const matcher = new LabelMatcher(this.world, o.labelMatching);
+    this.vm = new VirtualMachine(this.world, policy, o.organism, o.quirks, matcher, this, handlerTable);
+    this.pluginRandom = new PluginRandom(o.seed);
+    this.plugins = createPlugins(o.plugins);
+  }
+
+  /** `mix(seed ^ mix(tick))` of the current tick (computed once per tick, on demand). */
+  tickSeed(): bigint {
+    if (this.tickSeedCache === null) this.tickSeedCache = tickSeedOf(this.seedU, this.tick);
+    return this.tickSeedCache;
+  }
+
+  /** Signed tick seed of any tick (as the conformance traces print it). */
+  tickSeedOfTick(tick: number): bigint {
+    return toSigned64(tickSeedOf(this.seedU, tick));
+  }
+
+  // ------------------------------------------------------------------ placement
+
+  /** Creates an organism at `position` with `energy`; it acts from the next tick. */
+  createOrganism(position: readonly number[], energy: number): Organism {
+    if (position.length !== this.world.dims) {
+      throw new WorldShapeError(`position has ${position.length} coordinates, the world has ${this.world.dims}`);
+    }
+    const p = Int32Array.from(position);
+    this.world.normalize(p);
+    const org = new Organism(this.nextOrganismId++, p, energy, this.tick);
+    this.organisms.push(org);
+    return org;
+  }
+
+  /**
+   * Places a compiled program: creates the organism, writes its layout (owned, CODE:0 unowned), then its
+   * world objects (marker dropped). Returns the organism.
+   */
+  placeProgram(program: PlaceableProgram, position: readonly number[], energy: number): Organism {
+    const org = this.createOrganism(position, energy);
+    org.programId = program.programId ?? '';
+    const dims = this.world.dims;
+    const c = new Int32Array(dims);
+    for (const cell of program.code) {
+      for (let d = 0; d < dims; d++) c[d] = position[d]! + cell[d]!;
+      const idx = this.world.indexOf(c);
+      const mol = cell[dims]! | 0;
+      this.world.setCell(idx, mol, mol === 0 ? 0 : org.id);
+    }
+    for (const obj of program.objects ?? []) {
+      for (let d = 0; d < dims; d++) c[d] = position[d]! + obj[d]!;
+      const idx = this.world.indexOf(c);
+      const type = obj[dims]!;
+      const value = obj[dims + 1]!;
+      const mol = type === 0 && value === 0 ? 0 : ((type & 0xff) << 20) | (value & 0xfffff);
+      this.world.setCell(idx, mol, mol === 0 ? 0 : org.id);
+    }
+    return org;
+  }
+
+  /** Writes an unowned molecule unless the cell is non-empty or owned. Returns whether it was placed. */
+  placeUnowned(coords: readonly number[], molecule: number): boolean {
+    const idx = this.world.indexOf(coords);
+    if (idx < 0 || this.world.cells[idx] !== 0 || this.world.owners[idx] !== 0) return false;
+    this.world.setCell(idx, molecule, 0);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ VmHost
+
+  spawnChild(parent: Organism, childIp: Int32Array, energy: number, dv: Int32Array): Organism {
+    const child = new Organism(this.nextOrganismId++, childIp, energy, this.tick);
+    child.parentId = parent.id;
+    child.programId = parent.programId;
+    child.dv.set(dv);
+    child.dvBefore.set(dv);
+    this.newborns.push(child);
+    return child;
+  }
+
+  // ------------------------------------------------------------------ the tick
+
+  step(): void {
+    const vm = this.vm;
+    const stats = this.lastTick;
+    stats.births = 0;
+    stats.deaths = 0;
+    stats.instructions = 0;
+    this.tickSeedCache = null;
+    this.newborns.length = 0;
+
+    for (const p of this.plugins.tick) p.onTick(this);
+
+    const wave2 = this.wave2;
+    wave2.length = 0;
+    const diedWave1 = this.diedWave1;
+    diedWave1.length = 0;
+    const orgs = this.organisms;
+    let executed = 0;
+    for (let i = 0; i < orgs.length; i++) {
+      const o = orgs[i]!;
+      if (o.dead) continue;
+      vm.plan(o);
+      if (o.plannedWave2) {
+        wave2.push(o);
+        continue;
+      }
+      this.runOne(o);
+      executed++;
+      if (o.dead) diedWave1.push(o);
+    }
+
+    if (wave2.length > 0) {
+      this.resolveConflicts(wave2);
+      for (let i = 0; i < wave2.length; i++) {
+        const o = wave2[i]!;
+        if (o.plannedTarget === -3) {
+          vm.executeLoser(o);
+          if (!o.dead) {
+            const failedBefore = o.failed;
+            vm.skipNopCells(o);
+            this.chargeLateFailure(o, failedBefore);
+          }
+        } else this.runOne(o);
+        executed++;
+      }
+    }
+
+    for (const o of diedWave1) this.handleDeath(o);
+    for (const o of wave2) if (o.dead) this.handleDeath(o);
+
+    for (const child of this.newborns) {
+      for (const h of this.plugins.birth) h.onBirth(this, child);
+      this.organisms.push(child);
+      stats.births++;
+    }
+    this.totalBirths += stats.births;
+    this.totalDeaths += stats.deaths;
+    stats.instructions = executed;
+    this.totalInstructions += executed;
+    this.newborns.length = 0;
+    this.tick++;
+  }
+
+  /** Runs `n` ticks, pruning dead organisms after each (no per-tick observers). */
+  run(n: number): void {
+    for (let i = 0; i < n; i++) {
+      this.step();
+      this.pruneDead();
+    }
+  }
+
+  /** Executes one planned instruction, then the free instant skip (a stall there is charged here). */
+  private runOne(o: Organism): void {
+    this.vm.execute(o);
+    const failedBefore = o.failed;
+    this.vm.skipNopCells(o);
+    this.chargeLateFailure(o, failedBefore);
+  }
+
+  private chargeLateFailure(o: Organism, failedBefore: boolean): void {
+    if (!failedBefore && o.failed) {
+      o.er -= this.options.organism.errorPenaltyCost;
+      if (o.er <= 0 && !o.dead) o.kill('Ran out of energy', 'energy', this.tick);
+    }
+  }
+
+  /**
+   * Per contested cell the organism with the smallest per-tick stream seed (signed 64-bit) wins, ties to
+   * the lower id; losers are marked with plannedTarget = -3. Priorities are only computed when a cell is
+   * actually contested.
+   */
+  private resolveConflicts(wave2: Organism[]): void {
+    const vm = this.vm;
+    let byCell: Map<number, Organism[]> | null = null;
+    let first: Map<number, Organism> | null = null;
+    for (const o of wave2) {
+      if (o.plannedOpcode < 0) continue;
+      const name = vm.names[o.plannedOpcode]!;
+      if (!(name.startsWith('PE') || name.startsWith('PO') || name.startsWith('PP'))) continue;
+      const t = vm.unitTarget(o);
+      if (t < 0) continue;
+      o.plannedTarget = t;
+      first ??= new Map();
+      const prev = first.get(t);
+      if (prev === undefined) first.set(t, o);
+      else {
+        byCell ??= new Map();
+        let list = byCell.get(t);
+        if (!list) {
+          list = [prev];
+          byCell.set(t, list);
+        }
+        list.push(o);
+      }
+    }
+    if (byCell === null) return;
+    for (const list of byCell.values()) {
+      let winner = list[0]!;
+      let wp = toSigned64(winner.random.seed());
+      for (let i = 1; i < list.length; i++) {
+        const c = list[i]!;
+        const cp = toSigned64(c.random.seed());
+        if (cp < wp || (cp === wp && c.id < winner.id)) {
+          winner = c;
+          wp = cp;
+        }
+      }
+      for (const c of list) if (c !== winner) c.plannedTarget = -3;
+    }
+  }
+
+  private handleDeath(o: Organism): void {
+    for (const h of this.plugins.death) h.onDeath(this, o);
+    this.world.clearOwnership(o.id);
+    this.lastTick.deaths++;
+  }
+
+  /** Drops organisms that died (call after observing the tick). */
+  pruneDead(): void {
+    let w = 0;
+    const orgs = this.organisms;
+    for (let i = 0; i < orgs.length; i++) {
+      const o = orgs[i]!;
+      if (!o.dead) orgs[w++] = o;
+    }
+    orgs.length = w;
+  }
+
+  get aliveCount(): number {
+    let n = 0;
+    for (const o of this.organisms) if (!o.dead) n++;
+    return n;
+  }
+}
+
+export type { TickPlugin, BirthHandler, DeathHandler };

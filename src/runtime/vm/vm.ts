@@ -1,0 +1,612 @@
+import { MoleculeType } from '../../isa/molecule.js';
+import { OPCODES, instructionLength, type OpcodeInfo } from '../../isa/opcodes.js';
+import type { OrganismLimits, QuirkMode } from '../config.js';
+import { LabelMatcher } from '../labels/label-matcher.js';
+import { Organism, isLocationSlot, registerSlot } from '../organism.js';
+import type { PolicyTable } from '../thermodynamics/policy-table.js';
+import type { World } from '../world.js';
+
+export const OPCODE_SPACE = 41000;
+const TYPE_CODE = MoleculeType.CODE;
+
+/** Operand source codes stored per opcode (0 = end). */
+export const SRC_R = 1;
+export const SRC_LR = 2;
+export const SRC_I = 3;
+export const SRC_V = 4;
+export const SRC_L = 5;
+export const SRC_S = 6;
+const SRC_CODE: Record<string, number> = { R: SRC_R, LR: SRC_LR, I: SRC_I, V: SRC_V, L: SRC_L, S: SRC_S };
+
+/** An instruction implementation: reads the organism's resolved operands, mutates organism/world. */
+export type Handler = (vm: VirtualMachine, o: Organism) => void;
+
+/** What the VM needs from the simulation around it. */
+export interface VmHost {
+  readonly tick: number;
+  /** Seed of the current tick (for the lazily seeded organism streams). */
+  tickSeed(): bigint;
+  /** FORK: create a child that acts from the next tick. */
+  spawnChild(parent: Organism, childIp: Int32Array, energy: number, dv: Int32Array): Organism;
+}
+
+/** Packs a molecule from type and value (marker 0); CODE:0 is exactly 0. */
+export function pack(type: number, value: number): number {
+  if (type === TYPE_CODE && (value & 0xfffff) === 0) return 0;
+  return ((type & 0xff) << 20) | (value & 0xfffff);
+}
+export function valueOf(m: number): number {
+  return (m << 12) >> 12;
+}
+export function typeOf(m: number): number {
+  return (m >>> 20) & 0xff;
+}
+
+/**
+ * The table-driven EvoASM virtual machine: plans one instruction per organism (operand fetch along the
+ * DV, stack peeks), executes it (thermodynamics, handler, penalty, death checks, IP advance) and
+ * implements the IP movement rules (instant skip, stall recovery, conditional skip).
+ */
+export class VirtualMachine {
+  readonly dims: number;
+  readonly handlers: (Handler | undefined)[] = new Array<Handler | undefined>(OPCODE_SPACE);
+  readonly names: (string | undefined)[] = new Array<string | undefined>(OPCODE_SPACE);
+  readonly lengths = new Int32Array(OPCODE_SPACE);
+  readonly wave2 = new Uint8Array(OPCODE_SPACE);
+  readonly sources = new Uint8Array(OPCODE_SPACE * 3);
+  readonly labels: LabelMatcher;
+  /** Scratch vector for target computations (never escapes a handler). */
+  readonly tmpVec: Int32Array;
+  readonly tmpVec2: Int32Array;
+
+  constructor(
+    readonly world: World,
+    readonly policy: PolicyTable,
+    readonly limits: OrganismLimits,
+    readonly quirks: QuirkMode,
+    labelMatcher: LabelMatcher,
+    readonly host: VmHost,
+    handlerTable: Map<string, Handler>,
+  ) {
+    this.dims = world.dims;
+    this.labels = labelMatcher;
+    this.tmpVec = new Int32Array(this.dims);
+    this.tmpVec2 = new Int32Array(this.dims);
+    for (const info of OPCODES) this.registerOpcode(info, handlerTable.get(info.name));
+  }
+
+  private registerOpcode(info: OpcodeInfo, handler: Handler | undefined): void {
+    const op = info.opcode;
+    this.names[op] = info.name;
+    this.lengths[op] = instructionLength(info, this.dims);
+    this.wave2[op] = info.wave === 2 ? 1 : 0;
+    info.operands.forEach((s, i) => {
+      this.sources[op * 3 + i] = SRC_CODE[s]!;
+    });
+    this.handlers[op] = handler;
+  }
+
+  /** Instruction length of the molecule at a cell (1 for anything that is not a registered opcode). */
+  lengthOfMolecule(m: number): number {
+    const v = valueOf(m);
+    if (v < 0 || v >= OPCODE_SPACE) return 1;
+    return this.lengths[v]! || 1;
+  }
+
+  // ------------------------------------------------------------------ plan
+
+  /** Resets the per-tick state and resolves the instruction at the IP. */
+  plan(o: Organism): void {
+    o.random.beginTick(this.tickSeedThunk);
+    o.previousFailed = o.failed;
+    o.failed = false;
+    o.failureReason = null;
+    o.skipIpAdvance = false;
+    o.ipBefore.set(o.ip);
+    o.dvBefore.set(o.dv);
+    o.peekCount = 0;
+    o.opN = 0;
+    o.plannedTarget = -1;
+    const world = this.world;
+    const mol = world.molecule(world.indexOf(o.ip));
+    o.lastMolecule = mol;
+    if (mol !== 0 && typeOf(mol) !== TYPE_CODE) {
+      // A non-code molecule at the IP runs as a NOP (normally a newborn standing on its LABEL).
+      o.plannedOpcode = -1;
+      o.plannedLength = 1;
+      o.plannedWave2 = false;
+      o.lastName = 'NOP';
+      o.lastOpcode = 0;
+      return;
+    }
+    const opcode = valueOf(mol);
+    if (opcode < 0 || opcode >= OPCODE_SPACE || this.names[opcode] === undefined) {
+      o.fail(`Unknown opcode: ${opcode}`);
+      o.plannedOpcode = -1;
+      o.plannedLength = 1;
+      // The reference registers no wave for unknown opcodes and runs them with the world writers.
+      o.plannedWave2 = true;
+      o.lastName = 'UNKNOWN';
+      o.lastOpcode = opcode;
+      return;
+    }
+    o.plannedOpcode = opcode;
+    o.plannedLength = this.lengths[opcode]!;
+    o.plannedWave2 = this.wave2[opcode] === 1;
+    o.lastName = this.names[opcode]!;
+    o.lastOpcode = opcode;
+    this.resolveOperands(o, opcode);
+  }
+
+  private readonly tickSeedThunk = (): bigint => this.host.tickSeed();
+
+  /** Fetches operand cells along the DV (the reference's single-axis walk) and peeks stack operands. */
+  private resolveOperands(o: Organism, opcode: number): void {
+    const world = this.world;
+    const dims = this.dims;
+    const dvb = o.dvBefore;
+    let dim = 0;
+    let sign = 1;
+    for (let i = 0; i < dims; i++) {
+      if (dvb[i] !== 0) {
+        dim = i;
+        sign = dvb[i]!;
+        break;
+      }
+    }
+    const size = world.shape[dim]!;
+    const stride = world.strides[dim]!;
+    const toroidal = world.toroidal;
+    const ipb = o.ipBefore;
+    let base = 0;
+    let inside = true;
+    for (let i = 0; i < dims; i++) {
+      if (i === dim) continue;
+      const c = ipb[i]!;
+      if (c < 0 || c >= world.shape[i]!) inside = false;
+      base += c * world.strides[i]!;
+    }
+    let pos = ipb[dim]!;
+    const cells = world.cells;
+    let stackPos = o.dsLen - 1;
+    let n = 0;
+    for (let k = 0; k < 3; k++) {
+      const src = this.sources[opcode * 3 + k]!;
+      if (src === 0) break;
+      if (src === SRC_S) {
+        if (stackPos < 0) {
+          // Not enough stack entries: the reference resolves NO operands but still pops those peeked.
+          o.opN = 0;
+          return;
+        }
+        o.opReg[n] = -1;
+        if (o.dsIsVec[stackPos] === 1) {
+          o.opIsVec[n] = 1;
+          o.opVec.set(o.dsVec.subarray(stackPos * dims, stackPos * dims + dims), n * dims);
+        } else {
+          o.opIsVec[n] = 0;
+          o.opScalar[n] = o.dsScalar[stackPos]!;
+        }
+        stackPos--;
+        o.peekCount++;
+        n++;
+        continue;
+      }
+      pos += sign;
+      if (toroidal) {
+        if (pos < 0) pos = size - 1;
+        else if (pos >= size) pos = 0;
+      }
+      let raw = inside && pos >= 0 && pos < size ? cells[base + pos * stride]! : 0;
+      switch (src) {
+        case SRC_R: {
+          const id = valueOf(raw);
+          o.opReg[n] = id;
+          const slot = registerSlot(id);
+          if (slot < 0) {
+            o.fail(`Invalid register: ${id}`);
+            o.opIsVec[n] = 0;
+            o.opScalar[n] = 0;
+          } else if (o.regIsVec[slot] === 1) {
+            o.opIsVec[n] = 1;
+            o.opVec.set(o.regVec.subarray(slot * dims, slot * dims + dims), n * dims);
+          } else {
+            o.opIsVec[n] = 0;
+            o.opScalar[n] = o.regScalar[slot]!;
+          }
+          break;
+        }
+        case SRC_LR:
+          o.opReg[n] = valueOf(raw);
+          o.opIsVec[n] = 0;
+          o.opScalar[n] = 0;
+          break;
+        case SRC_I:
+          o.opReg[n] = -1;
+          o.opIsVec[n] = 0;
+          o.opScalar[n] = raw;
+          break;
+        case SRC_L:
+          o.opReg[n] = -1;
+          o.opIsVec[n] = 0;
+          o.opScalar[n] = raw & 0xfffff;
+          break;
+        case SRC_V: {
+          o.opReg[n] = -1;
+          o.opIsVec[n] = 1;
+          o.opVec[n * dims] = valueOf(raw);
+          for (let d = 1; d < dims; d++) {
+            pos += sign;
+            if (toroidal) {
+              if (pos < 0) pos = size - 1;
+              else if (pos >= size) pos = 0;
+            }
+            raw = inside && pos >= 0 && pos < size ? cells[base + pos * stride]! : 0;
+            o.opVec[n * dims + d] = valueOf(raw);
+          }
+          break;
+        }
+      }
+      n++;
+    }
+    o.opN = n;
+  }
+
+  // ------------------------------------------------------------------ execute
+
+  /** Runs the planned instruction of a winner (or of any wave-1 organism). */
+  execute(o: Organism): void {
+    if (o.dead) return;
+    const er0 = o.er;
+    const sr0 = o.sr;
+    o.dsLen -= o.peekCount;
+    const opcode = o.plannedOpcode;
+    const policy = this.policy;
+    let e: number;
+    let s: number;
+    if (opcode < 0) {
+      e = policy.defaultEnergy;
+      s = policy.defaultEntropy;
+    } else if (policy.ruleSlot[opcode] !== 0) {
+      this.evaluateRuledCost(o, opcode);
+      e = policy.energy;
+      s = policy.entropy;
+    } else {
+      e = policy.baseEnergy[opcode]!;
+      s = policy.baseEntropy[opcode]!;
+    }
+    if (e > 0) o.er -= e;
+    else if (e < 0) o.er = Math.min(o.er - e, this.limits.maxEnergy);
+    o.sr += s;
+    if (o.sr < 0) o.sr = 0;
+
+    if (opcode >= 0) {
+      const h = this.handlers[opcode];
+      if (h !== undefined) h(this, o);
+    }
+    if (o.failed) o.er -= this.limits.errorPenaltyCost;
+    o.lastEnergyDelta = er0 - o.er;
+    o.lastEntropyDelta = o.sr - sr0;
+    if (o.er <= 0) {
+      o.kill('Ran out of energy', 'energy', this.host.tick);
+      return;
+    }
+    if (o.sr >= this.limits.maxEntropy) {
+      o.kill('Entropy limit exceeded', 'entropy', this.host.tick);
+      return;
+    }
+    if (!o.skipIpAdvance) this.advanceIp(o, o.plannedLength);
+  }
+
+  /** A write-conflict loser: base cost plus penalty, no execution, IP and stack untouched. */
+  executeLoser(o: Organism): void {
+    const opcode = o.plannedOpcode;
+    const er0 = o.er;
+    const sr0 = o.sr;
+    const e = opcode >= 0 ? this.policy.baseEnergy[opcode]! : this.policy.defaultEnergy;
+    const s = opcode >= 0 ? this.policy.baseEntropy[opcode]! : this.policy.defaultEntropy;
+    if (e > 0) o.er -= e;
+    else if (e < 0) o.er = Math.min(o.er - e, this.limits.maxEnergy);
+    o.sr = Math.max(0, o.sr + s);
+    o.fail('Lost write conflict');
+    o.er -= this.limits.errorPenaltyCost;
+    o.lastEnergyDelta = er0 - o.er;
+    o.lastEntropyDelta = o.sr - sr0;
+    if (o.er <= 0) o.kill('Ran out of energy', 'energy', this.host.tick);
+    else if (o.sr >= this.limits.maxEntropy) o.kill('Entropy limit exceeded', 'entropy', this.host.tick);
+  }
+
+  /**
+   * Costs of a PEEK/POKE/PPK-style instruction. In `reference` mode this reproduces the reference's
+   * policy exactly (quirks Q1–Q3); in `fixed` mode the read rule applies only to instructions that take
+   * the molecule and the write rule only to the molecule actually written.
+   */
+  private evaluateRuledCost(o: Organism, opcode: number): void {
+    const world = this.world;
+    const name = this.names[opcode]!;
+    const target = this.unitTarget(o);
+    const hasTarget = target !== -2;
+    const tIdx = hasTarget ? target : -1;
+    const tMol = world.molecule(tIdx);
+    const tOwner = world.owner(tIdx);
+    const ownership = tOwner === o.id ? 0 : tOwner === 0 ? 1 : 2;
+    const isPpk = name.startsWith('PPK');
+    const isPeek = name.startsWith('PE');
+    const targetEmpty = tMol === 0;
+    const firstScalar = o.opN > 0 && o.opIsVec[0] === 0;
+    if (this.quirks === 'reference') {
+      this.policy.evaluate(opcode, hasTarget, tMol, ownership, firstScalar, o.opScalar[0]!, !hasTarget || targetEmpty || isPpk);
+      return;
+    }
+    const readApplies = hasTarget && (isPeek || isPpk);
+    let writes = false;
+    let writeMol = 0;
+    if (!isPeek) {
+      const vi = this.valueOperandIndex(name);
+      if (vi >= 0 && vi < o.opN && o.opIsVec[vi] === 0) {
+        writeMol = o.opScalar[vi]!;
+        writes = isPpk || targetEmpty;
+      }
+    }
+    this.policy.evaluate(opcode, readApplies, tMol, ownership, writes, writeMol, true);
+  }
+
+  /** Which resolved operand holds the molecule a POKE/PPK writes. */
+  valueOperandIndex(name: string): number {
+    // Stack forms take their operands in reverse: the vector is on top, the molecule below it.
+    return name === 'POKS' || name === 'PPKS' ? 1 : 0;
+  }
+
+  /**
+   * Target cell of an environment instruction for conflict resolution / thermodynamics: the active DP
+   * plus the vector operand, only when that vector is a unit vector; -2 when there is none.
+   */
+  unitTarget(o: Organism): number {
+    const vi = this.vectorOperandIndex(o);
+    if (vi < 0) return -2;
+    const dims = this.dims;
+    let sum = 0;
+    for (let d = 0; d < dims; d++) sum += Math.abs(o.opVec[vi * dims + d]!);
+    if (sum !== 1) return -2;
+    const idx = this.world.offsetIndex(o.dps, o.activeDpOffset, o.opVec, vi * dims);
+    return idx < 0 ? -2 : idx;
+  }
+
+  /** Index of the direction-vector operand of PEEK/POKE/PPK (-1 when operands are missing or not a vector). */
+  vectorOperandIndex(o: Organism): number {
+    const name = this.names[o.plannedOpcode];
+    if (name === undefined) return -1;
+    let vi: number;
+    if (name === 'PEKS') vi = 0;
+    else if (name === 'POKS' || name === 'PPKS') vi = 0;
+    else vi = 1;
+    if (vi >= o.opN || o.opIsVec[vi] !== 1) return -1;
+    return vi;
+  }
+
+  // ------------------------------------------------------------------ IP movement
+
+  /** Moves the IP `steps` cells along the single non-zero axis of the pre-fetch DV. */
+  advanceIp(o: Organism, steps: number): void {
+    const dims = this.dims;
+    const dvb = o.dvBefore;
+    let dim = 0;
+    let sign = 1;
+    for (let i = 0; i < dims; i++) {
+      if (dvb[i] !== 0) {
+        dim = i;
+        sign = dvb[i]!;
+        break;
+      }
+    }
+    const size = this.world.shape[dim]!;
+    const toroidal = this.world.toroidal;
+    let pos = o.ip[dim]!;
+    for (let i = 0; i < steps; i++) {
+      pos += sign;
+      if (toroidal) {
+        if (pos < 0) pos = size - 1;
+        else if (pos >= size) pos = 0;
+      }
+    }
+    o.ip[dim] = pos;
+  }
+
+  /**
+   * Instant skip: passes empty cells and non-code molecules for free (at most maxSkipsPerTick). On a
+   * stall the organism recovers (pops a call frame like RET, or returns to its birth position) and the
+   * tick counts as failed. Returns true if it stalled.
+   */
+  skipNopCells(o: Organism): boolean {
+    const world = this.world;
+    const dims = this.dims;
+    const dvb = o.dvBefore;
+    let dim = 0;
+    let sign = 1;
+    for (let i = 0; i < dims; i++) {
+      if (dvb[i] !== 0) {
+        dim = i;
+        sign = dvb[i]!;
+        break;
+      }
+    }
+    const size = world.shape[dim]!;
+    const stride = world.strides[dim]!;
+    const toroidal = world.toroidal;
+    const ip = o.ip;
+    let base = 0;
+    let inside = true;
+    for (let i = 0; i < dims; i++) {
+      if (i === dim) continue;
+      const c = ip[i]!;
+      if (c < 0 || c >= world.shape[i]!) inside = false;
+      base += c * world.strides[i]!;
+    }
+    let pos = ip[dim]!;
+    const cells = world.cells;
+    const max = this.limits.maxSkipsPerTick;
+    if (!o.dead) {
+      for (let skips = 0; skips < max; skips++) {
+        const mol = inside && pos >= 0 && pos < size ? cells[base + pos * stride]! : 0;
+        if (((mol >>> 20) & 0xff) === TYPE_CODE && (mol & 0xfffff) !== 0) {
+          ip[dim] = pos;
+          return false;
+        }
+        pos += sign;
+        if (toroidal) {
+          if (pos < 0) pos = size - 1;
+          else if (pos >= size) pos = 0;
+        }
+      }
+    }
+    ip[dim] = pos;
+    this.recoverFromStall(o);
+    o.fail(`Max skips exceeded (${max})`);
+    return true;
+  }
+
+  private recoverFromStall(o: Organism): void {
+    if (o.csLen > 0) this.popFrame(o);
+    else o.ip.set(o.initialPosition);
+  }
+
+  /** Conditional skip: IP := after this instruction, past padding, past the next real instruction. */
+  skipNextInstruction(o: Organism): void {
+    const world = this.world;
+    const len = this.lengthOfMolecule(world.molecule(world.indexOf(o.ipBefore)));
+    const dims = this.dims;
+    const ip = o.ip;
+    ip.set(o.ipBefore);
+    for (let i = 0; i < len; i++) {
+      for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
+      world.normalize(ip);
+    }
+    this.skipNopCells(o);
+    if (o.failed) {
+      o.skipIpAdvance = true;
+      return;
+    }
+    const next = this.lengthOfMolecule(world.molecule(world.indexOf(ip)));
+    this.advanceIp(o, next);
+    o.skipIpAdvance = true;
+  }
+
+  /** Pops a call frame: restores PDR/PLR/FDR/FLR, swaps static banks back, IP := return address. */
+  popFrame(o: Organism): void {
+    const dims = this.dims;
+    const f = --o.csLen;
+    this.saveStatics(o);
+    o.loadSlots(12, 24, o.csSaved[f]!);
+    const caller = o.csLen > 0 ? o.csLabel[o.csLen - 1]! : -1;
+    this.loadStatics(o, caller);
+    o.ip.set(o.csReturnIp.subarray(f * dims, f * dims + dims));
+  }
+
+  saveStatics(o: Organism): void {
+    let snap = o.staticBanks.get(o.currentProc);
+    if (snap === undefined) {
+      snap = o.newSnapshot(12);
+      o.staticBanks.set(o.currentProc, snap);
+    }
+    o.saveSlots(36, 12, snap);
+  }
+
+  loadStatics(o: Organism, proc: number): void {
+    const snap = o.staticBanks.get(proc);
+    if (snap !== undefined) o.loadSlots(36, 12, snap);
+    else o.resetSlots(36, 12);
+    o.currentProc = proc;
+  }
+
+  // ------------------------------------------------------------------ helpers for handlers
+
+  /** Writes a scalar into a data register. Location registers refuse (failure). */
+  writeScalar(o: Organism, id: number, value: number): boolean {
+    const slot = registerSlot(id);
+    if (slot < 0) {
+      o.fail(`Invalid register: ${id}`);
+      return false;
+    }
+    if (isLocationSlot(slot)) {
+      o.fail(`Cannot write a scalar to location register ${id}`);
+      return false;
+    }
+    o.regIsVec[slot] = 0;
+    o.regScalar[slot] = value;
+    return true;
+  }
+
+  /** Writes a vector (from `src` at `off`) into a data or location register. */
+  writeVector(o: Organism, id: number, src: ArrayLike<number>, off: number): boolean {
+    const slot = registerSlot(id);
+    if (slot < 0) {
+      o.fail(`Invalid register: ${id}`);
+      return false;
+    }
+    const dims = this.dims;
+    o.regIsVec[slot] = 1;
+    o.regScalar[slot] = 0;
+    for (let d = 0; d < dims; d++) o.regVec[slot * dims + d] = src[off + d]!;
+    return true;
+  }
+
+  /** Writes a vector into a location register (LR-operand instructions); data registers refuse. */
+  writeLocation(o: Organism, id: number, src: ArrayLike<number>, off: number): boolean {
+    const slot = registerSlot(id);
+    if (slot < 0 || !isLocationSlot(slot)) {
+      o.fail(`Invalid location register: ${id}`);
+      return false;
+    }
+    return this.writeVector(o, id, src, off);
+  }
+
+  /** Slot of a location register operand, or -1 (with failure). */
+  locationSlot(o: Organism, id: number): number {
+    const slot = registerSlot(id);
+    if (slot < 0 || !isLocationSlot(slot)) {
+      o.fail(`Invalid location register: ${id}`);
+      return -1;
+    }
+    return slot;
+  }
+
+  /** Writes the instruction's result to operand `k`'s register, or pushes it when that operand came from the stack. */
+  storeScalar(o: Organism, k: number, value: number): void {
+    const id = o.opReg[k]!;
+    if (id !== -1) this.writeScalar(o, id, value);
+    else if (!o.pushScalar(value)) o.fail('Stack overflow');
+  }
+
+  storeVector(o: Organism, k: number, src: ArrayLike<number>, off: number): void {
+    const id = o.opReg[k]!;
+    if (id !== -1) this.writeVector(o, id, src, off);
+    else if (!o.pushVector(src, off)) o.fail('Stack overflow');
+  }
+
+  /** Unit-vector check on operand k with the reference's failure message. */
+  isUnit(o: Organism, k: number): boolean {
+    const dims = this.dims;
+    let sum = 0;
+    for (let d = 0; d < dims; d++) sum += Math.abs(o.opVec[k * dims + d]!);
+    if (sum !== 1) {
+      o.fail(`Vector is not a unit vector (sum of abs components is ${sum})`);
+      return false;
+    }
+    return true;
+  }
+
+  isUnitArray(o: Organism, v: ArrayLike<number>, off: number): boolean {
+    let sum = 0;
+    for (let d = 0; d < this.dims; d++) sum += Math.abs(v[off + d]!);
+    if (sum !== 1) {
+      o.fail(`Vector is not a unit vector (sum of abs components is ${sum})`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Flat index of active DP + operand vector k (-1 outside a bounded world). */
+  dpTarget(o: Organism, k: number): number {
+    return this.world.offsetIndex(o.dps, o.activeDpOffset, o.opVec, k * this.dims);
+  }
+}

@@ -1,0 +1,71 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRunSpec, programFromLayoutJson, simulationFromSpec } from '../../src/runtime/spec.js';
+import { TraceRecorder, type TraceOrganism } from '../../src/runtime/trace/trace-recorder.js';
+
+const ROOT = resolve(__dirname, '../../../shared/conformance/runtime');
+const cases = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'spec.json'))).sort() : [];
+
+/** First difference between two JSON values, as a path. */
+function firstDiff(a: unknown, b: unknown, path: string): string | null {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path}: length ${a.length} != expected ${b.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDiff(a[i], b[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const d = firstDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return a === b ? null : `${path}: got ${JSON.stringify(a)}, expected ${JSON.stringify(b)}`;
+}
+
+function compareLine(got: { orgs: TraceOrganism[]; cells: number[][] }, exp: { orgs: TraceOrganism[]; cells: number[][] }, t: string): string | null {
+  const gotIds = got.orgs.map((o) => o.id);
+  const expIds = exp.orgs.map((o) => o.id);
+  if (gotIds.join() !== expIds.join()) return `tick ${t}: organisms [${gotIds}] != expected [${expIds}]`;
+  for (let i = 0; i < exp.orgs.length; i++) {
+    const d = firstDiff(got.orgs[i], exp.orgs[i], `org ${exp.orgs[i]!.id}`);
+    if (d) return `tick ${t}: ${d}`;
+  }
+  const d = firstDiff(got.cells, exp.cells, 'cells');
+  return d ? `tick ${t}: ${d}` : null;
+}
+
+describe.skipIf(cases.length === 0)('runtime conformance (reference traces)', () => {
+  for (const name of cases) {
+    it(name, () => {
+      const dir = join(ROOT, name);
+      const spec = parseRunSpec(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')));
+      const sim = simulationFromSpec(spec, (file) => {
+        const layout = join(dir, file.replace(/\.evo$/, '.expected.json'));
+        return programFromLayoutJson(JSON.parse(readFileSync(layout, 'utf8')));
+      });
+      const lines = gunzipSync(readFileSync(join(dir, spec.trace ?? 'trace.jsonl.gz'))).toString('utf8').trim().split('\n');
+      const rec = new TraceRecorder(sim);
+      const init = rec.initLine();
+      const exp0 = JSON.parse(lines[0]!);
+      const d0 = firstDiff(init, exp0, 'init');
+      expect(d0, `${name} init`).toBeNull();
+      let mismatch: string | null = null;
+      for (let k = 1; k < lines.length && mismatch === null; k++) {
+        sim.step();
+        const got = rec.tickLine();
+        const exp = JSON.parse(lines[k]!);
+        if (got.seed !== exp.seed) mismatch = `tick ${exp.t}: seed ${got.seed} != ${exp.seed}`;
+        else mismatch = compareLine(got, exp, String(exp.t));
+        sim.pruneDead();
+      }
+      expect(mismatch, `${name}: first mismatch`).toBeNull();
+    });
+  }
+});
