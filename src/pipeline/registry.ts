@@ -8,6 +8,11 @@ import type { ServiceFactory } from './api/service.js';
 import { inMemoryQueueType } from './resources/in-memory-queue-type.js';
 import { dummyConsumerType } from './services/dummy-consumer.js';
 import { dummyProducerType } from './services/dummy-producer.js';
+import { fileSystemStorageType } from './resources/file-system-storage-type.js';
+import { fileSystemDeadLetterQueueType } from './resources/file-system-dead-letter-queue.js';
+import { inMemoryIdempotencyTrackerType } from './resources/idempotency-tracker.js';
+import { persistenceServiceType } from './services/persistence-service.js';
+import { metadataPersistenceServiceType } from './services/metadata-persistence-service.js';
 
 export interface ResourceType {
   readonly className: string;
@@ -58,5 +63,13 @@ export class TypeRegistry {
 
 /** The registry of everything the product ships. */
 export function defaultRegistry(): TypeRegistry {
-  return new TypeRegistry().registerResource(inMemoryQueueType).registerService(dummyProducerType).registerService(dummyConsumerType);
+  return new TypeRegistry()
+    .registerResource(inMemoryQueueType)
+    .registerService(dummyProducerType)
+    .registerService(dummyConsumerType)
+    .registerResource(fileSystemStorageType)
+    .registerResource(fileSystemDeadLetterQueueType)
+    .registerResource(inMemoryIdempotencyTrackerType)
+    .registerService(persistenceServiceType)
+    .registerService(metadataPersistenceServiceType);
 }

@@ -83,6 +83,8 @@ export interface ServiceManagerOptions {
   readonly config: EvochoraConfig;
   readonly registry: TypeRegistry;
   readonly logger: Logger;
+  /** Named loggers (per-logger levels); defaults to children of `logger`. */
+  readonly loggerFor?: (name: string) => Logger;
 }
 
 export class ServiceManager {
@@ -90,10 +92,12 @@ export class ServiceManager {
   private readonly slots = new Map<string, ServiceSlot>();
   private readonly config: EvochoraConfig;
   private readonly logger: Logger;
+  private readonly loggerFor: (name: string) => Logger;
 
   private constructor(options: ServiceManagerOptions) {
     this.config = options.config;
-    this.logger = options.logger.child({ name: 'service-manager' });
+    this.logger = options.logger;
+    this.loggerFor = options.loggerFor ?? ((name) => options.logger.child({ name }));
   }
 
   /** Validates every class name, option and binding first; throws one ConfigError listing all problems. */
@@ -148,7 +152,7 @@ export class ServiceManager {
     if (issues.length > 0) throw new ConfigError(issues, 'Invalid pipeline configuration');
 
     for (const [name, { type, options: opts }] of resourceOptions) {
-      const resource = await type.create({ name, options: opts, logger: manager.logger.child({ resource: name }), dataDir: config.node.dataDir });
+      const resource = await type.create({ name, options: opts, logger: manager.loggerFor(`resource.${name}`), dataDir: config.node.dataDir });
       manager.resources.set(name, resource);
     }
     for (const s of pendingServices) {
@@ -250,7 +254,7 @@ export class ServiceManager {
     const instance = slot.type.create({
       name,
       options: slot.options,
-      logger: this.logger.child({ name: `service.${name}` }),
+      logger: this.loggerFor(`service.${name}`),
       dataDir: this.config.node.dataDir,
       ports,
     });

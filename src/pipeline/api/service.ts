@@ -66,7 +66,7 @@ export abstract class AbstractService implements Monitorable {
     assertTransition(this.name, this.currentState, 'start');
     this.abort = new AbortController();
     this.currentState = 'RUNNING';
-    this.logger.info({ service: this.name }, `${this.name} started`);
+    this.logger.info(`${this.name} started`);
     this.loop = this.runSafely();
   }
 
@@ -74,7 +74,7 @@ export abstract class AbstractService implements Monitorable {
     assertTransition(this.name, this.currentState, 'pause');
     this.currentState = 'PAUSED';
     this.onPause();
-    this.logger.info({ service: this.name }, `${this.name} paused`);
+    this.logger.info(`${this.name} paused`);
   }
 
   resume(): void {
@@ -82,7 +82,7 @@ export abstract class AbstractService implements Monitorable {
     this.currentState = 'RUNNING';
     this.onResume();
     this.wakePaused();
-    this.logger.info({ service: this.name }, `${this.name} resumed`);
+    this.logger.info(`${this.name} resumed`);
   }
 
   /** Requests a stop and waits for the work loop to drain; a loop that does not end in time leaves ERROR. */
@@ -151,12 +151,12 @@ export abstract class AbstractService implements Monitorable {
   private async runSafely(): Promise<void> {
     try {
       await this.run();
-      if (!this.stopRequested) this.logger.info({ service: this.name }, `${this.name} finished its work`);
+      if (!this.stopRequested) this.logger.info(`${this.name} finished its work`);
       this.currentState = 'STOPPED';
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.recordError((error as { code?: string }).code ?? 'SERVICE_FAILED', error.message, error.stack);
-      this.logger.error({ service: this.name, err: error }, `${this.name} stopped with an error: ${error.message}`);
+      this.logger.error({ err: error }, `${this.name} stopped with an error: ${error.message}`);
       this.currentState = 'ERROR';
     } finally {
       this.loop = undefined;

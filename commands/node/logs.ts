@@ -1,0 +1,83 @@
+import { Flags } from '@oclif/core';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { EvochoraCommand } from '../../src/cli/base-command.js';
+import { EvochoraError } from '../../src/errors.js';
+import { nodePaths } from '../../src/node/node-paths.js';
+import { readNodeState } from '../../src/node/node-state.js';
+
+export interface NodeLogsResult {
+  file: string;
+  lines: string[];
+}
+
+export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
+  static override summary = 'Print the log of the detached node; -f follows it.';
+  static override examples = ['<%= config.bin %> node logs', '<%= config.bin %> node logs -n 20 -f', '<%= config.bin %> node logs --json'];
+  static override flags = {
+    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
+    lines: Flags.integer({ char: 'n', default: 100, min: 0, description: 'How many of the last lines to print.' }),
+    follow: Flags.boolean({ char: 'f', description: 'Keep printing new lines as they are written (Ctrl+C to end).' }),
+  };
+
+  async run(): Promise<NodeLogsResult> {
+    const { flags } = await this.parse(NodeLogs);
+    const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
+    const paths = nodePaths(config.node.dataDir);
+    const file = readNodeState(paths.stateFile)?.logFile ?? paths.logFile;
+    if (!existsSync(file)) {
+      throw new EvochoraError('LOG_NOT_FOUND', `No log file at ${file}.`, { actions: ['Only a node started with `evochora node run --detached` writes a log file; a foreground node logs to the terminal.'] });
+    }
+    const { text, size } = readTail(file, flags.lines);
+    const lines = text === '' ? [] : text.split('\n');
+    if (!this.jsonEnabled()) for (const line of lines) this.log(line);
+    if (flags.follow && !this.jsonEnabled()) await follow(file, size, (chunk) => process.stdout.write(chunk));
+    return { file, lines };
+  }
+}
+
+/** The last `count` lines, read from the end so a large log costs little. */
+function readTail(file: string, count: number): { text: string; size: number } {
+  const size = statSync(file).size;
+  if (count === 0) return { text: '', size };
+  const fd = openSync(file, 'r');
+  try {
+    let position = size;
+    let collected = Buffer.alloc(0);
+    while (position > 0) {
+      const length = Math.min(64 * 1024, position);
+      position -= length;
+      const buf = Buffer.alloc(length);
+      readSync(fd, buf, 0, length, position);
+      collected = Buffer.concat([buf, collected]);
+      if (collected.toString('utf8').split('\n').length > count + 1) break;
+    }
+    const lines = collected.toString('utf8').replace(/\n$/, '').split('\n');
+    return { text: lines.slice(-count).join('\n'), size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function follow(file: string, from: number, write: (chunk: string) => void): Promise<never> {
+  let offset = from;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      continue; // rotated away; wait for the new file
+    }
+    if (size < offset) offset = 0; // truncated or rotated: start over
+    if (size === offset) continue;
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      offset = size;
+      write(buf.toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The base of every `evochora` command: the global flags (-c/--config, --set), the `--json` envelope with
+ * warnings collected instead of printed, and error output that names the fix. Exit codes follow
+ * src/exit-codes.ts.
+ */
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { loadConfig, type LoadedConfig } from '../config/loader.js';
+import { ExitCode } from '../exit-codes.js';
+import { errorEnvelope, exitCodeFor, stripAnsi, type SuccessEnvelope } from './envelope.js';
+
+export abstract class EvochoraCommand<T = unknown> extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    config: Flags.string({ char: 'c', helpGroup: 'GLOBAL', description: 'Config file (HOCON). Default: ./config/evochora.conf if present, else built-in defaults.' }),
+    set: Flags.string({ helpGroup: 'GLOBAL', multiple: true, description: 'Override a config key, e.g. --set node.port=9090 (repeatable).' }),
+  };
+
+  /** The exit code of a command that succeeded in reporting something non-zero (e.g. "not running" = 3). */
+  protected exitStatus: number = ExitCode.Ok;
+  private readonly warningsCollected: string[] = [];
+
+  protected warnUser(message: string): void {
+    this.warningsCollected.push(message);
+    if (!this.jsonEnabled()) this.logToStderr(`Warning: ${message}`);
+  }
+
+  /** Resolves configuration with the global flags; command-specific overrides are appended last. */
+  protected resolveConfig(flags: { config?: string; set?: string[] }, extraOverrides: string[] = []): LoadedConfig {
+    return loadConfig({ ...(flags.config !== undefined ? { configFile: flags.config } : {}), overrides: [...(flags.set ?? []), ...extraOverrides] });
+  }
+
+  protected override toSuccessJson(result: unknown): SuccessEnvelope<unknown> {
+    return { status: this.exitStatus, result, warnings: this.warningsCollected };
+  }
+
+  protected override async catch(err: Interfaces.CommandError): Promise<void> {
+    const status = exitCodeFor(err);
+    process.exitCode = status;
+    if (this.jsonEnabled()) {
+      this.logJson(errorEnvelope(err, this.warningsCollected));
+      return;
+    }
+    const env = errorEnvelope(err);
+    const lines = [`Error (${env.code}): ${stripAnsi(env.message)}`];
+    for (const action of env.actions) lines.push(`  → ${action}`);
+    if (status === ExitCode.InternalError && err.stack) lines.push(err.stack);
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    if (!err) process.exitCode = this.exitStatus;
+    await super.finally(err);
+  }
+
+  abstract override run(): Promise<T>;
+}

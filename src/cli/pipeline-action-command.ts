@@ -1,0 +1,45 @@
+/**
+ * What `pipeline start|stop|pause|resume|restart [SERVICE]` share: one POST to the node, answered with 202
+ * once the action is validated (unknown service → 404, invalid transition → 409, both exit 1 with the code).
+ */
+import { Args, Flags } from '@oclif/core';
+import type { LifecycleAction } from '../pipeline/api/lifecycle.js';
+import { EvochoraCommand } from './base-command.js';
+import { NodeClient } from './node-client.js';
+
+export interface PipelineActionResult {
+  action: LifecycleAction;
+  target: string;
+  accepted: boolean;
+  message: string;
+}
+
+export abstract class PipelineActionCommand extends EvochoraCommand<PipelineActionResult> {
+  static override args = {
+    service: Args.string({ description: 'Apply to this service only (default: every service of the pipeline).', required: false }),
+  };
+
+  static override flags = {
+    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
+  };
+
+  protected abstract readonly action: LifecycleAction;
+
+  async run(): Promise<PipelineActionResult> {
+    // oclif spreads the options object, which drops inherited statics; name them explicitly.
+    const { args, flags } = await this.parse({
+      args: PipelineActionCommand.args,
+      flags: PipelineActionCommand.flags,
+      baseFlags: EvochoraCommand.baseFlags,
+      enableJsonFlag: true,
+    });
+    const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
+    const client = await NodeClient.connect(config.node.dataDir);
+    const service = args.service as string | undefined;
+    const path = service ? `/pipeline/api/service/${encodeURIComponent(service)}/${this.action}` : `/pipeline/api/${this.action}`;
+    const reply = await client.post<{ message: string }>(path);
+    const result: PipelineActionResult = { action: this.action, target: service ?? 'pipeline', accepted: true, message: reply.message };
+    if (!this.jsonEnabled()) this.log(reply.message);
+    return result;
+  }
+}

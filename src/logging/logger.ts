@@ -1,0 +1,72 @@
+/**
+ * One root pino logger per process. Human-readable lines on a terminal, JSON lines when headless or asked
+ * for, JSON into a file in detached mode (reopened on SIGHUP so logrotate works). Per-logger levels come
+ * from `logging.levels`; `loggerFor(name)` applies them.
+ */
+import pino, { type Logger, type DestinationStream } from 'pino';
+import type { EvochoraConfig, LogLevel } from '../config/config-schema.js';
+
+export type LogTarget =
+  | { kind: 'terminal' }
+  | { kind: 'stdout-json' }
+  | { kind: 'stderr-json' }
+  | { kind: 'file'; path: string };
+
+export interface ProcessLogger {
+  readonly root: Logger;
+  loggerFor(name: string): Logger;
+  /** Reopens the log file after rotation; a no-op for terminal output. */
+  reopen(): void;
+  flush(): void;
+}
+
+export async function createProcessLogger(logging: EvochoraConfig['logging'], target: LogTarget): Promise<ProcessLogger> {
+  const levels = logging.levels;
+  // The root must let through the most verbose per-logger level; children narrow it down.
+  const rootLevel = mostVerbose([logging.level, ...Object.values(levels)]);
+  let destination: DestinationStream;
+  let reopen = (): void => {};
+  let flush = (): void => {};
+  if (target.kind === 'file') {
+    const file = pino.destination({ dest: target.path, mkdir: true, sync: false });
+    destination = file;
+    reopen = () => file.reopen();
+    flush = () => {
+      try {
+        file.flushSync();
+      } catch {
+        // flushSync throws when nothing is open yet; nothing to flush then.
+      }
+    };
+  } else if (target.kind === 'terminal' && logging.format !== 'json') {
+    const { default: pretty } = await import('pino-pretty');
+    destination = pretty({ colorize: !process.env.NO_COLOR, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', destination: 2 });
+  } else {
+    destination = pino.destination({ dest: target.kind === 'stderr-json' ? 2 : 1, sync: true });
+  }
+  const root = pino({ level: rootLevel, base: { pid: process.pid } }, destination);
+  const own = root.child({}, { level: logging.level });
+  return {
+    root: own,
+    loggerFor: (name) => root.child({ name }, { level: levels[name] ?? logging.level }),
+    reopen,
+    flush,
+  };
+}
+
+const ORDER: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function mostVerbose(levels: LogLevel[]): LogLevel {
+  return levels.reduce((a, b) => (ORDER.indexOf(a) <= ORDER.indexOf(b) ? a : b));
+}
+
+/**
+ * Picks the target for a foreground process: pretty on a TTY unless JSON is configured; JSON lines when
+ * headless. With `--json` the logs go to stderr so stdout carries only the final envelope.
+ */
+export function foregroundTarget(logging: EvochoraConfig['logging'], jsonRequested: boolean): LogTarget {
+  if (jsonRequested) return { kind: 'stderr-json' };
+  if (logging.format === 'json') return { kind: 'stdout-json' };
+  if (logging.format === 'pretty') return { kind: 'terminal' };
+  return process.stderr.isTTY ? { kind: 'terminal' } : { kind: 'stdout-json' };
+}

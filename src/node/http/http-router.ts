@@ -1,0 +1,181 @@
+/**
+ * A small router: prefix-mounted groups of routes, each group with its own error mapping (so the
+ * visualizer's 400s never leak into the pipeline API's 404/409 mapping), token checks on mutating routes,
+ * and JSON error bodies with a stable `code` everywhere.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EvochoraError } from '../../errors.js';
+import type { ApiRequest, ApiResponse, ErrorMapper, Route } from './http-types.js';
+
+export class BadRequestError extends EvochoraError {
+  constructor(message: string) {
+    super('BAD_REQUEST', message);
+  }
+}
+
+export class NotFoundError extends EvochoraError {
+  constructor(message: string, code = 'NOT_FOUND') {
+    super(code, message);
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+export function errorResponse(status: number, code: string, message: string, extra: Record<string, unknown> = {}): ApiResponse {
+  return { status, body: { status, error: STATUS_TEXT[status] ?? 'Error', code, message, timestamp: new Date().toISOString(), ...extra } };
+}
+
+/** The default mapping: our coded errors by code, anything else is a 500 that does not leak internals. */
+export function defaultErrorMapper(statusByCode: Record<string, number>, onUnexpected: (error: unknown) => void): ErrorMapper {
+  return (error) => {
+    if (error instanceof EvochoraError) {
+      const status = statusByCode[error.code] ?? (error.code === 'BAD_REQUEST' ? 400 : error.code.endsWith('NOT_FOUND') ? 404 : 500);
+      if (status === 500) onUnexpected(error);
+      return errorResponse(status, error.code, status === 500 ? 'Internal error; see the node log.' : error.message, error.actions.length ? { actions: error.actions } : {});
+    }
+    onUnexpected(error);
+    return errorResponse(500, 'INTERNAL_ERROR', 'Internal error; see the node log.');
+  };
+}
+
+interface Mounted {
+  readonly prefix: string;
+  readonly routes: ReadonlyArray<{ route: Route; segments: string[] }>;
+  readonly mapError: ErrorMapper;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export class HttpRouter {
+  private readonly groups: Mounted[] = [];
+
+  constructor(private readonly token: () => string | undefined) {}
+
+  mount(prefix: string, routes: readonly Route[], mapError: ErrorMapper): this {
+    this.groups.push({ prefix: prefix.replace(/\/$/, ''), routes: routes.map((route) => ({ route, segments: split(route.pattern) })), mapError });
+    // Longest prefix first so `/pipeline/api` wins over `/`.
+    this.groups.sort((a, b) => b.prefix.length - a.prefix.length);
+    return this;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let response: ApiResponse;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      send(res, errorResponse(400, 'BAD_REQUEST', 'Malformed request URL.'), req.method === 'HEAD');
+      return;
+    }
+    const path = safeDecode(url.pathname);
+    if (path === undefined) {
+      send(res, errorResponse(400, 'BAD_REQUEST', 'Malformed percent-encoding in the request path.'), false);
+      return;
+    }
+    const group = this.groups.find((g) => path === g.prefix || path.startsWith(`${g.prefix}/`) || g.prefix === '');
+    if (!group) {
+      send(res, errorResponse(404, 'NOT_FOUND', `No endpoint at ${url.pathname}.`), false);
+      return;
+    }
+    const rest = split(path.slice(group.prefix.length));
+    const method = req.method ?? 'GET';
+    let matched: { route: Route; params: Record<string, string> } | undefined;
+    let pathMatched = false;
+    for (const { route, segments } of group.routes) {
+      const params = match(segments, rest);
+      if (!params) continue;
+      pathMatched = true;
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
+        matched = { route, params };
+        break;
+      }
+    }
+    if (!matched) {
+      response = pathMatched
+        ? errorResponse(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}.`)
+        : errorResponse(404, 'NOT_FOUND', `No endpoint at ${url.pathname}.`);
+      send(res, response, method === 'HEAD');
+      return;
+    }
+    if (matched.route.protected && !this.authorized(req)) {
+      send(res, errorResponse(401, 'UNAUTHORIZED', 'This endpoint needs the node token: send `Authorization: Bearer <token>` (stored in <dataDir>/node/token).'), false);
+      return;
+    }
+    const request: ApiRequest = {
+      method,
+      path,
+      params: matched.params,
+      query: url.searchParams,
+      headers: req.headers,
+      json: () => readJson(req),
+    };
+    try {
+      response = await matched.route.handler(request);
+    } catch (err) {
+      response = group.mapError(err);
+    }
+    send(res, response, method === 'HEAD');
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const expected = this.token();
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!expected || !m) return false;
+    const a = Buffer.from(m[1]!);
+    const b = Buffer.from(expected);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}
+
+function split(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+function safeDecode(path: string): string | undefined {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function match(pattern: string[], actual: string[]): Record<string, string> | undefined {
+  if (pattern.length !== actual.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p.startsWith(':')) params[p.slice(1)] = actual[i]!;
+    else if (p !== actual[i]) return undefined;
+  }
+  return params;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BadRequestError(`Request body exceeds ${MAX_BODY_BYTES} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequestError('Request body is not valid JSON.');
+  }
+}
+
+function send(res: ServerResponse, response: ApiResponse, headOnly: boolean): void {
+  const body = response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body));
+  const contentType = response.contentType ?? (response.raw !== undefined ? 'application/octet-stream' : 'application/json; charset=utf-8');
+  res.writeHead(response.status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...response.headers,
+  });
+  res.end(headOnly ? undefined : body);
+}

@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  /** Parsed JSON body; an empty body is `undefined`; malformed JSON is a 400. */
+  json(): Promise<unknown>;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  /** Serialised as JSON unless `raw` is given. */
+  readonly body?: unknown;
+  readonly raw?: Buffer | string;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type RouteHandler = (request: ApiRequest) => ApiResponse | Promise<ApiResponse>;
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+  /** Segments; `:name` captures one segment. */
+  readonly pattern: string;
+  /** Mutating routes need the node token. */
+  readonly protected?: boolean;
+  readonly handler: RouteHandler;
+}
+
+/** Maps an error thrown by a handler of one router to a response; each router scopes its own mapping. */
+export type ErrorMapper = (error: unknown) => ApiResponse;

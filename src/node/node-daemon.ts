@@ -1,0 +1,194 @@
+/**
+ * The long-lived node: holds the start lock, owns the state and token files, runs the service manager and
+ * serves the HTTP API. Startup order matters: lock → validate pipeline config → bind the port → write the
+ * state file → start services → signal ready. Stop order is the reverse, and files are removed last.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/loader.js';
+import type { ServiceManager } from '../pipeline/service-manager.js';
+import { ServiceManager as Manager } from '../pipeline/service-manager.js';
+import { defaultRegistry, type TypeRegistry } from '../pipeline/registry.js';
+import { VERSION } from '../version.js';
+import { defaultErrorMapper, HttpRouter } from './http/http-router.js';
+import type { ErrorMapper, Route } from './http/http-types.js';
+import { metricsRoute } from './http/metrics-route.js';
+import { nodeRoutes } from './http/node-routes.js';
+import { PIPELINE_ERROR_STATUS, pipelineRoutes } from './http/pipeline-routes.js';
+import { acquireNodeLock, type ReleaseLock } from './node-lock.js';
+import { PortInUseError } from './node-errors.js';
+import { nodePaths, type NodePaths } from './node-paths.js';
+import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
+
+/** Extra HTTP route groups contributed by features (visualizer API, web UI). */
+export interface RouteMount {
+  readonly prefix: string;
+  readonly routes: (context: { manager: ServiceManager; config: LoadedConfig['config']; logger: Logger }) => Route[];
+  readonly errorStatus?: Record<string, number>;
+}
+
+export interface NodeDaemonOptions {
+  readonly loaded: LoadedConfig;
+  readonly logger: Logger;
+  readonly loggerFor: (name: string) => Logger;
+  /** Path of the log file when detached; shown by status and health. */
+  readonly logFile: string | null;
+  readonly registry?: TypeRegistry;
+  readonly mounts?: readonly RouteMount[];
+}
+
+export class NodeDaemon {
+  private server: Server | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly stoppedCallbacks: Array<() => void> = [];
+  private boundPort = 0;
+
+  private constructor(
+    private readonly options: NodeDaemonOptions,
+    readonly paths: NodePaths,
+    readonly nonce: string,
+    private readonly releaseLock: ReleaseLock,
+    readonly manager: ServiceManager,
+    private readonly token: string,
+  ) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  static async start(options: NodeDaemonOptions): Promise<NodeDaemon> {
+    const { config } = options.loaded;
+    const logger = options.logger;
+    const paths = nodePaths(config.node.dataDir);
+    mkdirSync(paths.stateDir, { recursive: true });
+    const release = await acquireNodeLock(paths, logger, (err) => logger.error({ err }, 'the start lock was compromised; another node may start'));
+    let manager: ServiceManager | undefined;
+    try {
+      // We hold the lock, so any state or token left behind belongs to a dead node.
+      removeQuietly(paths.stateFile, paths.tokenFile);
+      const token = writeToken(paths.tokenFile);
+      manager = await Manager.create({ config, registry: options.registry ?? defaultRegistry(), logger: options.loggerFor('service-manager'), loggerFor: options.loggerFor });
+      const daemon = new NodeDaemon(options, paths, newNonce(), release, manager, token);
+      await daemon.listen();
+      daemon.writeState();
+      logger.info(
+        { port: daemon.port, dataDir: paths.dataDir, logFile: options.logFile, config: options.loaded.file ?? 'built-in defaults' },
+        `node ready on http://${config.node.host}:${daemon.port} (data: ${paths.dataDir})`,
+      );
+      await manager.autoStart();
+      return daemon;
+    } catch (err) {
+      await manager?.shutdown().catch(() => {});
+      removeQuietly(paths.stateFile, paths.tokenFile);
+      await release().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Resolves once the node has fully stopped (after `stop()` or a stop request over HTTP). */
+  waitUntilStopped(): Promise<void> {
+    if (this.stopping && !this.server) return this.stopping;
+    return new Promise((resolve) => this.stoppedCallbacks.push(resolve));
+  }
+
+  /** Drains the services, closes the API, removes the node's files and releases the lock. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    const logger = this.options.logger;
+    logger.info({ reason }, `node stopping (${reason}); draining services`);
+    try {
+      await this.manager.shutdown();
+    } catch (err) {
+      logger.error({ err }, 'error while stopping services');
+    }
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.server = undefined;
+    removeQuietly(this.paths.stateFile, this.paths.tokenFile);
+    await this.releaseLock().catch((err) => logger.warn({ err }, 'releasing the start lock failed'));
+    logger.info('node stopped');
+    for (const cb of this.stoppedCallbacks.splice(0)) cb();
+  }
+
+  private async listen(): Promise<void> {
+    const { config } = this.options.loaded;
+    const logger = this.options.logger;
+    const router = new HttpRouter(() => this.token);
+    const unexpected = (err: unknown): void => logger.error({ err }, 'unexpected error in an HTTP handler');
+    const startedAt = new Date().toISOString();
+    router.mount(
+      '/node',
+      nodeRoutes(
+        {
+          pid: process.pid,
+          nonce: this.nonce,
+          version: VERSION,
+          port: () => this.boundPort,
+          host: config.node.host,
+          startedAt,
+          dataDir: this.paths.dataDir,
+          logFile: this.options.logFile,
+          configFile: this.options.loaded.file ?? null,
+        },
+        () => {
+          const s = this.manager.status();
+          return { status: s.status, healthy: s.healthy };
+        },
+        () => void this.stop('stop requested over HTTP'),
+      ),
+      defaultErrorMapper({}, unexpected),
+    );
+    router.mount(
+      '/pipeline/api',
+      pipelineRoutes(this.manager, (action, err) => logger.error({ err, action }, `pipeline ${action} failed`)),
+      defaultErrorMapper(PIPELINE_ERROR_STATUS, unexpected),
+    );
+    router.mount('/metrics', [metricsRoute(() => this.manager.status(), Date.parse(startedAt))], defaultErrorMapper({}, unexpected));
+    for (const mount of this.options.mounts ?? []) {
+      const mapper: ErrorMapper = defaultErrorMapper(mount.errorStatus ?? {}, unexpected);
+      router.mount(mount.prefix, mount.routes({ manager: this.manager, config, logger: this.options.loggerFor('http') }), mapper);
+    }
+    const server = createServer((req, res) => {
+      router.handle(req, res).catch((err) => {
+        unexpected(err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 500, code: 'INTERNAL_ERROR', message: 'Internal error; see the node log.' }));
+      });
+    });
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') reject(new PortInUseError(config.node.host, config.node.port));
+        else reject(err);
+      });
+      server.listen(config.node.port, config.node.host, () => resolve());
+    });
+    server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+  }
+
+  private writeState(): void {
+    const { config } = this.options.loaded;
+    const state: NodeState = {
+      pid: process.pid,
+      port: this.boundPort,
+      host: config.node.host,
+      startedAt: new Date().toISOString(),
+      nonce: this.nonce,
+      version: VERSION,
+      logFile: this.options.logFile,
+      dataDir: this.paths.dataDir,
+    };
+    writeNodeState(this.paths.stateFile, state);
+  }
+}
