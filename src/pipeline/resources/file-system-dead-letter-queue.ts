@@ -1,0 +1,121 @@
+/**
+ * A dead-letter queue that survives restarts: every DeadLetterMessage put on it becomes a durable file in
+ * a DeadLetterStore directory (default `<dataDir>/dlq/<resource name>`). Bound as `queue-out`.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { EvochoraError } from '../../errors.js';
+import type { DeadLetterMessageProps } from '../contracts/index.js';
+import type { Metrics } from '../api/monitorable.js';
+import { ErrorLog, type OperationalError } from '../api/operational-error.js';
+import type { QueueProducer } from '../api/queue.js';
+import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
+import type { ResourceType } from '../registry.js';
+import type { FsOps } from './atomic-file.js';
+import { DeadLetterStore } from './dead-letter-store.js';
+
+export class DeadLetterQueueFullError extends EvochoraError {
+  constructor(name: string, capacity: number) {
+    super('DLQ_FULL', `Dead-letter queue '${name}' holds its maximum of ${capacity} messages.`, {
+      actions: ['Recover them with `evochora dlq replay`, or raise the DLQ capacity.'],
+    });
+  }
+}
+
+export class FileSystemDeadLetterQueue implements Resource {
+  readonly type = 'FileSystemDeadLetterQueue';
+  readonly usageTypes = ['queue-out'] as const;
+  readonly store: DeadLetterStore;
+  private received = 0;
+  private dropped = 0;
+  private readonly errorLog = new ErrorLog();
+
+  constructor(
+    readonly name: string,
+    directory: string,
+    private readonly capacity = 10_000,
+    ops?: FsOps,
+  ) {
+    this.store = new DeadLetterStore(directory, ops);
+  }
+
+  async put(message: DeadLetterMessageProps): Promise<void> {
+    this.checkRoom();
+    try {
+      await this.store.add(message);
+      this.received++;
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  offer(message: DeadLetterMessageProps): boolean {
+    try {
+      this.checkRoom();
+      this.store.addSync(message);
+      this.received++;
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
+  private checkRoom(): void {
+    if (this.store.count() >= this.capacity) {
+      this.dropped++;
+      throw new DeadLetterQueueFullError(this.name, this.capacity);
+    }
+  }
+
+  private fail(err: unknown): void {
+    const e = err as NodeJS.ErrnoException;
+    this.errorLog.record(e.code ?? 'DLQ_WRITE_FAILED', `writing a dead letter failed: ${e.message}`);
+  }
+
+  bind(context: ResourceContext): ResourceBinding {
+    if (context.usageType !== 'queue-out' && context.usageType !== null)
+      throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (FileSystemDeadLetterQueue) can only be bound as 'queue-out'.`, {
+        actions: ['Bind it as `queue-out:<name>`; read it with `evochora dlq list`.'],
+      });
+    const port: QueueProducer<DeadLetterMessageProps> = {
+      put: (message) => this.put(message),
+      offer: (message) => this.offer(message),
+    };
+    return { context, port };
+  }
+
+  usageState(): UsageState {
+    return 'ACTIVE';
+  }
+
+  metrics(): Metrics {
+    return { total_messages_received: this.received, current_size: this.store.count(), capacity: this.capacity, dropped_messages: this.dropped, error_count: this.errorLog.count };
+  }
+
+  errors(): readonly OperationalError[] {
+    return this.errorLog.list();
+  }
+
+  /** Unhealthy while it holds dead letters: someone has to look at them. */
+  healthy(): boolean {
+    return this.errorLog.count === 0 && this.store.count() === 0;
+  }
+}
+
+export const fileSystemDeadLetterQueueType: ResourceType = {
+  className: 'FileSystemDeadLetterQueue',
+  description: 'Dead-letter queue kept as durable files (survives restarts); inspect with `evochora dlq list`, recover with `evochora dlq replay`.',
+  options: {
+    kind: 'object',
+    doc: 'FileSystemDeadLetterQueue options',
+    fields: {
+      directory: { kind: 'string', default: '', doc: 'Directory of the dead letters; empty = dlq/<resource name> inside node.dataDir.' },
+      capacity: { kind: 'int', default: 10_000, min: 1, max: 10_000_000, doc: 'Most dead letters kept; further ones are refused (DLQ_FULL).' },
+    },
+  },
+  create: ({ name, options, dataDir }) => {
+    const dir = (options.directory as string) || `dlq/${name}`;
+    return new FileSystemDeadLetterQueue(name, isAbsolute(dir) ? dir : resolve(dataDir, dir), options.capacity as number);
+  },
+};

@@ -1,0 +1,423 @@
+/**
+ * Filesystem storage for recorded runs. Batch files and metadata are written atomically and durably
+ * (see atomic-file.ts) under deterministic keys (see storage-keys.ts), in the format of storage-file.ts.
+ * Services reach it through `storage-write` (BatchStorageWriter) and `storage-read` (BatchStorageReader)
+ * bindings; commands and tests may use the class directly.
+ */
+import { existsSync, statfsSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { EvochoraError } from '../../errors.js';
+import {
+  CONTENT_SIMULATION_METADATA,
+  CONTENT_TICK_DATA_CHUNK,
+  SimulationMetadata,
+  TickDataChunk,
+  type ChunkMessage,
+} from '../contracts/index.js';
+import type { Metrics, Monitorable } from '../api/monitorable.js';
+import { ErrorLog, type OperationalError } from '../api/operational-error.js';
+import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
+import { SlidingWindowRate } from '../api/sliding-window-rate.js';
+import { realFsOps, writeFileAtomic, type FsOps } from './atomic-file.js';
+import { encodeStorageFile, peekChunk, readStorageFile, StorageFileCorruptError } from './storage-file.js';
+import {
+  batchKey,
+  DEFAULT_FOLDER_LEVELS,
+  isTempFileName,
+  metadataKey,
+  parseBatchFileName,
+  validateKey,
+  validateRunId,
+} from './storage-keys.js';
+
+export interface FileSystemStorageOptions {
+  /** Absolute directory, or relative to the node's data dir. */
+  readonly rootDirectory: string;
+  readonly folderLevels?: readonly number[];
+  readonly compressionLevel?: number;
+  /** Filesystem operations (tests inject faults here). */
+  readonly fsOps?: FsOps;
+}
+
+export interface BatchWriteResult {
+  readonly key: string;
+  readonly simulationRunId: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly chunkCount: number;
+  readonly tickCount: number;
+  /** Bytes of the file on disk (compressed). */
+  readonly bytesWritten: number;
+  /** Bytes of the framed, uncompressed stream. */
+  readonly rawBytes: number;
+}
+
+export interface MetadataWriteResult {
+  readonly key: string;
+  readonly bytesWritten: number;
+}
+
+/** What a `storage-write` port offers. */
+export interface BatchStorageWriter {
+  /** The deterministic key of a batch spanning `firstTick..lastTick` of a run. */
+  batchKey(simulationRunId: string, firstTick: number, lastTick: number): string;
+  /** Writes the chunks (ascending ticks, one run) as one batch file under `key`; replaces an existing file. */
+  writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult>;
+  writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult>;
+}
+
+export interface BatchFileInfo {
+  readonly key: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly sizeBytes: number;
+}
+
+export interface StoredChunk {
+  readonly key: string;
+  /** Offset of the chunk in the decompressed stream of its file. */
+  readonly offset: number;
+  readonly simulationRunId: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly tickCount: number;
+  readonly data: Uint8Array;
+}
+
+/** What a `storage-read` port offers. */
+export interface BatchStorageReader {
+  listRunIds(): Promise<string[]>;
+  listBatches(simulationRunId: string, fromTick?: number, toTick?: number): Promise<BatchFileInfo[]>;
+  readMetadata(simulationRunId: string): Promise<SimulationMetadata>;
+  /** Streams, chunk by chunk and in tick order, every chunk that overlaps `fromTick..toTick`. */
+  readChunks(simulationRunId: string, fromTick?: number, toTick?: number): AsyncGenerator<StoredChunk>;
+  readBatchFile(key: string): AsyncGenerator<StoredChunk>;
+  /** Decodes a stored chunk; a protobuf error becomes StorageFileCorruptError naming file and offset. */
+  decodeChunk(chunk: StoredChunk): TickDataChunk;
+}
+
+export class RunNotFoundError extends EvochoraError {
+  constructor(runId: string, root: string) {
+    super('RUN_NOT_FOUND', `No recorded run '${runId}' under ${root}.`, {
+      actions: ['List the runs with `ls` on the storage directory, or check --data-dir.'],
+      data: { runId, root },
+    });
+  }
+}
+
+export class FileSystemStorage implements Resource, BatchStorageWriter, BatchStorageReader {
+  readonly type = 'FileSystemStorage';
+  readonly usageTypes = ['storage-write', 'storage-read'] as const;
+  readonly root: string;
+  private readonly levels: readonly number[];
+  private readonly level: number;
+  private readonly ops: FsOps;
+  private readonly errorLog = new ErrorLog();
+  private readonly writeRate = new SlidingWindowRate();
+  private readonly writeBytesRate = new SlidingWindowRate();
+  private counters = { writes: 0, bytesWritten: 0, rawBytesWritten: 0, writeErrors: 0, reads: 0, bytesRead: 0, readErrors: 0, writeLatencyMsTotal: 0, lastWriteLatencyMs: 0 };
+
+  constructor(
+    readonly name: string,
+    options: FileSystemStorageOptions,
+    dataDir = '.',
+  ) {
+    this.root = isAbsolute(options.rootDirectory) ? options.rootDirectory : resolve(dataDir, options.rootDirectory);
+    this.levels = options.folderLevels ?? DEFAULT_FOLDER_LEVELS;
+    this.level = options.compressionLevel ?? 3;
+    this.ops = options.fsOps ?? realFsOps;
+  }
+
+  pathOf(key: string): string {
+    return join(this.root, validateKey(key));
+  }
+
+  // ---- writing ----
+
+  batchKey(simulationRunId: string, firstTick: number, lastTick: number): string {
+    return batchKey(simulationRunId, firstTick, lastTick, this.levels);
+  }
+
+  async writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
+    if (chunks.length === 0) throw new RangeError('a batch needs at least one chunk');
+    const first = chunks[0]!;
+    const last = chunks[chunks.length - 1]!;
+    let tickCount = 0;
+    for (const c of chunks) {
+      if (c.simulationRunId !== first.simulationRunId)
+        throw new EvochoraError('MIXED_RUN_IDS', `Batch ${key} mixes runs '${first.simulationRunId}' and '${c.simulationRunId}'.`);
+      tickCount += c.tickCount;
+    }
+    const file = encodeStorageFile(
+      { contentType: CONTENT_TICK_DATA_CHUNK, simulationRunId: first.simulationRunId, firstTick: first.firstTick, lastTick: last.lastTick, tickCount },
+      chunks.map((c) => c.data),
+      this.level,
+    );
+    await this.writeFile(key, file.bytes, file.rawBytes);
+    return {
+      key,
+      simulationRunId: first.simulationRunId,
+      firstTick: first.firstTick,
+      lastTick: last.lastTick,
+      chunkCount: chunks.length,
+      tickCount,
+      bytesWritten: file.bytes.length,
+      rawBytes: file.rawBytes,
+    };
+  }
+
+  async writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult> {
+    const key = metadataKey(simulationRunId);
+    const file = encodeStorageFile({ contentType: CONTENT_SIMULATION_METADATA, simulationRunId }, [data], this.level);
+    await this.writeFile(key, file.bytes, file.rawBytes);
+    return { key, bytesWritten: file.bytes.length };
+  }
+
+  private async writeFile(key: string, bytes: Uint8Array, rawBytes: number): Promise<void> {
+    const started = performance.now();
+    try {
+      await writeFileAtomic(this.pathOf(key), bytes, this.ops);
+    } catch (err) {
+      this.counters.writeErrors++;
+      const e = err as NodeJS.ErrnoException;
+      this.errorLog.record(e.code ?? 'WRITE_FAILED', `writing ${key} failed: ${e.message}`);
+      throw err;
+    }
+    const ms = performance.now() - started;
+    this.counters.writes++;
+    this.counters.bytesWritten += bytes.length;
+    this.counters.rawBytesWritten += rawBytes;
+    this.counters.writeLatencyMsTotal += ms;
+    this.counters.lastWriteLatencyMs = ms;
+    this.writeRate.record();
+    this.writeBytesRate.record(bytes.length);
+  }
+
+  // ---- reading ----
+
+  async listRunIds(): Promise<string[]> {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fsp.readdir(this.root, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    return entries
+      .filter((e) => e.isDirectory() && !isTempFileName(e.name) && existsSync(join(this.root, e.name, 'raw')))
+      .map((e) => e.name)
+      .sort();
+  }
+
+  async listBatches(simulationRunId: string, fromTick = 0, toTick = Number.MAX_SAFE_INTEGER): Promise<BatchFileInfo[]> {
+    validateRunId(simulationRunId);
+    const rawDir = join(this.root, simulationRunId, 'raw');
+    if (!existsSync(join(this.root, simulationRunId))) throw new RunNotFoundError(simulationRunId, this.root);
+    const out: BatchFileInfo[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        if (isTempFileName(e.name)) continue;
+        if (e.isDirectory()) {
+          await walk(join(dir, e.name), `${rel}/${e.name}`);
+          continue;
+        }
+        const parsed = parseBatchFileName(e.name);
+        if (!parsed || parsed.lastTick < fromTick || parsed.firstTick > toTick) continue;
+        const st = await fsp.stat(join(dir, e.name)).catch(() => undefined);
+        if (!st) continue;
+        out.push({ key: `${rel}/${e.name}`, firstTick: parsed.firstTick, lastTick: parsed.lastTick, sizeBytes: st.size });
+      }
+    };
+    await walk(rawDir, `${simulationRunId}/raw`);
+    out.sort((a, b) => a.firstTick - b.firstTick || a.lastTick - b.lastTick);
+    return out;
+  }
+
+  async readMetadata(simulationRunId: string): Promise<SimulationMetadata> {
+    const key = metadataKey(simulationRunId);
+    const path = this.pathOf(key);
+    if (!existsSync(path)) {
+      if (!existsSync(join(this.root, simulationRunId))) throw new RunNotFoundError(simulationRunId, this.root);
+      throw new EvochoraError('METADATA_NOT_FOUND', `Run '${simulationRunId}' has no metadata file yet (${key}).`, {
+        actions: ['The MetadataPersistenceService writes it when the run starts; check that it is configured and running.'],
+      });
+    }
+    for await (const m of readStorageFile(path, key, CONTENT_SIMULATION_METADATA)) {
+      this.counters.reads++;
+      this.counters.bytesRead += m.data.length;
+      try {
+        return SimulationMetadata.decode(m.data);
+      } catch (err) {
+        throw new StorageFileCorruptError(key, m.offset, `undecodable SimulationMetadata (${(err as Error).message})`);
+      }
+    }
+    throw new StorageFileCorruptError(key, 0, 'no SimulationMetadata message');
+  }
+
+  async *readChunks(simulationRunId: string, fromTick = 0, toTick = Number.MAX_SAFE_INTEGER): AsyncGenerator<StoredChunk> {
+    for (const b of await this.listBatches(simulationRunId, fromTick, toTick)) {
+      for await (const chunk of this.readBatchFile(b.key)) {
+        if (chunk.lastTick < fromTick || chunk.firstTick > toTick) continue;
+        yield chunk;
+      }
+    }
+  }
+
+  async *readBatchFile(key: string): AsyncGenerator<StoredChunk> {
+    const path = this.pathOf(key);
+    this.counters.reads++;
+    try {
+      for await (const m of readStorageFile(path, key, CONTENT_TICK_DATA_CHUNK)) {
+        this.counters.bytesRead += m.data.length;
+        let peek: ReturnType<typeof peekChunk>;
+        try {
+          peek = peekChunk(m.data);
+        } catch (err) {
+          throw new StorageFileCorruptError(key, m.offset, `undecodable chunk header (${(err as Error).message})`);
+        }
+        yield { key, offset: m.offset, ...peek, data: m.data };
+      }
+    } catch (err) {
+      this.counters.readErrors++;
+      const e = err as EvochoraError;
+      this.errorLog.record(e.code ?? 'READ_FAILED', e.message);
+      throw err;
+    }
+  }
+
+  decodeChunk(chunk: StoredChunk): TickDataChunk {
+    try {
+      return TickDataChunk.decode(chunk.data);
+    } catch (err) {
+      throw new StorageFileCorruptError(chunk.key, chunk.offset, `undecodable TickDataChunk (${(err as Error).message})`);
+    }
+  }
+
+  // ---- resource ----
+
+  bind(context: ResourceContext): ResourceBinding {
+    if (context.usageType === 'storage-write') {
+      const monitor = new StorageBindingMonitor();
+      const port: BatchStorageWriter = {
+        batchKey: (runId, first, last) => this.batchKey(runId, first, last),
+        writeBatch: async (key, chunks) => {
+          try {
+            const r = await this.writeBatch(key, chunks);
+            monitor.wrote(r.bytesWritten, r.chunkCount);
+            return r;
+          } catch (err) {
+            monitor.failed();
+            throw err;
+          }
+        },
+        writeMetadata: async (runId, data) => {
+          try {
+            const r = await this.writeMetadata(runId, data);
+            monitor.wrote(r.bytesWritten, 1);
+            return r;
+          } catch (err) {
+            monitor.failed();
+            throw err;
+          }
+        },
+      };
+      return { context, port, monitor };
+    }
+    if (context.usageType === 'storage-read') {
+      const port: BatchStorageReader = {
+        listRunIds: () => this.listRunIds(),
+        listBatches: (runId, from, to) => this.listBatches(runId, from, to),
+        readMetadata: (runId) => this.readMetadata(runId),
+        readChunks: (runId, from, to) => this.readChunks(runId, from, to),
+        readBatchFile: (key) => this.readBatchFile(key),
+        decodeChunk: (chunk) => this.decodeChunk(chunk),
+      };
+      return { context, port };
+    }
+    throw new EvochoraError(
+      'UNSUPPORTED_USAGE',
+      `Resource '${this.name}' (FileSystemStorage) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+      { actions: ['Use `storage-write:` for writers or `storage-read:` for readers.'] },
+    );
+  }
+
+  usageState(): UsageState {
+    return 'ACTIVE';
+  }
+
+  metrics(): Metrics {
+    const c = this.counters;
+    const m: Metrics = {
+      write_operations: c.writes,
+      bytes_written: c.bytesWritten,
+      raw_bytes_written: c.rawBytesWritten,
+      write_errors: c.writeErrors,
+      read_operations: c.reads,
+      bytes_read: c.bytesRead,
+      read_errors: c.readErrors,
+      writes_per_sec: this.writeRate.perSecond(),
+      write_bytes_per_sec: this.writeBytesRate.perSecond(),
+      write_latency_ms: c.writes === 0 ? 0 : Math.round((c.writeLatencyMsTotal / c.writes) * 1000) / 1000,
+      error_count: this.errorLog.count,
+    };
+    try {
+      if (existsSync(this.root)) {
+        const s = statfsSync(this.root);
+        m.disk_total_bytes = s.blocks * s.bsize;
+        m.disk_available_bytes = s.bavail * s.bsize;
+        m.disk_used_percent = s.blocks === 0 ? 0 : Math.round(((s.blocks - s.bavail) / s.blocks) * 1000) / 10;
+      }
+    } catch {
+      // statfs is informative only
+    }
+    return m;
+  }
+
+  errors(): readonly OperationalError[] {
+    return this.errorLog.list();
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+}
+
+/** Per-binding write counters shown under the service's resource bindings. */
+class StorageBindingMonitor implements Monitorable {
+  private batches = 0;
+  private messages = 0;
+  private bytes = 0;
+  private errorsCount = 0;
+  private readonly rate = new SlidingWindowRate();
+
+  wrote(bytes: number, messages: number): void {
+    this.batches++;
+    this.messages += messages;
+    this.bytes += bytes;
+    this.rate.record();
+  }
+
+  failed(): void {
+    this.errorsCount++;
+  }
+
+  metrics(): Metrics {
+    return { batches_written: this.batches, messages_written: this.messages, bytes_written: this.bytes, write_errors: this.errorsCount, batches_per_sec: this.rate.perSecond(), error_count: this.errorsCount };
+  }
+
+  errors(): readonly OperationalError[] {
+    return [];
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The persisted file format shared by batches, metadata and dead letters: one zstd frame (with checksum)
+ * holding a length-delimited StorageFileHeader followed by `message_count` length-delimited payload messages.
+ * Readers stream the file chunk by chunk and refuse unknown format versions.
+ */
+import { createReadStream } from 'node:fs';
+import { DecompressStream, Compressor } from 'zstd-napi';
+import { EvochoraError } from '../../errors.js';
+import {
+  STORAGE_FORMAT_VERSION,
+  SUPPORTED_FORMAT_VERSIONS,
+  StorageFileHeader,
+} from '../contracts/index.js';
+import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
+
+export class StorageFileCorruptError extends EvochoraError {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    problem: string,
+  ) {
+    super('STORAGE_FILE_CORRUPT', `Storage file '${file}' is corrupt or truncated at offset ${offset}: ${problem}.`, {
+      actions: [
+        'The file cannot be read; the ticks it held are lost unless a copy exists (check the DLQ with `evochora dlq list`).',
+        'Other batch files of the run remain readable.',
+      ],
+      data: { file, offset },
+    });
+  }
+}
+
+export class UnsupportedFormatVersionError extends EvochoraError {
+  constructor(
+    readonly file: string,
+    readonly version: number,
+  ) {
+    super(
+      'UNSUPPORTED_FORMAT_VERSION',
+      `Storage file '${file}' has format version ${version}; this version of Evochora reads only ${SUPPORTED_FORMAT_VERSIONS.join(', ')}.`,
+      { actions: ['Read it with the Evochora version that wrote it, or upgrade Evochora.'], data: { file, version } },
+    );
+  }
+}
+
+export interface FileHeaderFields {
+  readonly contentType: string;
+  readonly simulationRunId: string;
+  readonly firstTick?: number;
+  readonly lastTick?: number;
+  readonly tickCount?: number;
+}
+
+export interface EncodedFile {
+  /** The compressed file bytes. */
+  readonly bytes: Uint8Array;
+  /** Bytes before compression (header + framed payloads). */
+  readonly rawBytes: number;
+}
+
+const compressors = new Map<number, Compressor>();
+
+function compressorFor(level: number): Compressor {
+  let c = compressors.get(level);
+  if (!c) {
+    c = new Compressor();
+    c.setParameters({ compressionLevel: level, checksumFlag: true });
+    compressors.set(level, c);
+  }
+  return c;
+}
+
+/** Frames header + payloads and compresses them into one zstd frame. */
+export function encodeStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[], level = 3): EncodedFile {
+  const headerBytes = StorageFileHeader.encode({
+    formatVersion: STORAGE_FORMAT_VERSION,
+    contentType: header.contentType,
+    simulationRunId: header.simulationRunId,
+    firstTick: header.firstTick ?? 0,
+    lastTick: header.lastTick ?? 0,
+    messageCount: payloads.length,
+    tickCount: header.tickCount ?? 0,
+  }).finish();
+  let total = varintSize(headerBytes.length) + headerBytes.length;
+  for (const p of payloads) total += varintSize(p.length) + p.length;
+  const raw = new Uint8Array(total);
+  let off = writeVarint(raw, 0, headerBytes.length);
+  raw.set(headerBytes, off);
+  off += headerBytes.length;
+  for (const p of payloads) {
+    off = writeVarint(raw, off, p.length);
+    raw.set(p, off);
+    off += p.length;
+  }
+  return { bytes: compressorFor(level).compress(raw), rawBytes: total };
+}
+
+export interface StoredMessage {
+  /** Index among the payload messages (0-based; the header is not counted). */
+  readonly index: number;
+  /** Offset of the message's length prefix in the decompressed stream. */
+  readonly offset: number;
+  readonly data: Uint8Array;
+}
+
+export interface StorageFileReader {
+  /** Resolves to the header once it has been read and checked. */
+  header(): Promise<StorageFileHeader>;
+  messages(): AsyncGenerator<StoredMessage>;
+}
+
+/**
+ * Streams a storage file: decompresses as it reads and yields one payload message at a time, so memory stays
+ * at about one message. Any problem raises StorageFileCorruptError naming the file and offset, or
+ * UnsupportedFormatVersionError.
+ */
+export async function* readStorageFile(
+  path: string,
+  displayName: string,
+  expectedContentType?: string,
+  onHeader?: (h: StorageFileHeader) => void,
+): AsyncGenerator<StoredMessage> {
+  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const inflate = new DecompressStream();
+  let compressedRead = 0;
+  input.on('data', (b: Buffer | string) => (compressedRead += b.length));
+  input.on('error', (err) => inflate.destroy(err));
+  input.pipe(inflate);
+
+  let buf = new Uint8Array(0);
+  let bufStart = 0; // decompressed stream offset of buf[0]
+  let pos = 0; // read position inside buf
+  let header: StorageFileHeader | undefined;
+  let index = 0;
+  let ended = false;
+  const corrupt = (offset: number, problem: string): StorageFileCorruptError => new StorageFileCorruptError(displayName, offset, problem);
+
+  const iterator = inflate[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const fill = async (): Promise<boolean> => {
+    if (ended) return false;
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await iterator.next();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw err;
+      throw corrupt(bufStart + buf.length, `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`);
+    }
+    if (next.done) {
+      ended = true;
+      return false;
+    }
+    const chunk = next.value;
+    const rest = buf.length - pos;
+    const merged = new Uint8Array(rest + chunk.length);
+    merged.set(buf.subarray(pos), 0);
+    merged.set(chunk, rest);
+    bufStart += pos;
+    buf = merged;
+    pos = 0;
+    return true;
+  };
+
+  try {
+    for (;;) {
+      // Read one length-delimited message.
+      let v: [number, number] | undefined;
+      for (;;) {
+        try {
+          v = readVarint(buf, pos);
+        } catch {
+          throw corrupt(bufStart + pos, 'malformed length prefix');
+        }
+        if (v) break;
+        if (!(await fill())) {
+          if (pos === buf.length) v = undefined;
+          else throw corrupt(bufStart + pos, 'file ends inside a length prefix');
+          break;
+        }
+      }
+      if (!v) break; // clean end of stream
+      const [len, start] = v;
+      if (len > 1 << 30) throw corrupt(bufStart + pos, `message length ${len} is implausible`);
+      while (buf.length < start + len) {
+        if (!(await fill())) throw corrupt(bufStart + pos, `message of ${len} bytes is cut off after ${buf.length - start} bytes`);
+      }
+      const offset = bufStart + pos;
+      const data = buf.subarray(start, start + len);
+      pos = start + len;
+      if (!header) {
+        try {
+          header = StorageFileHeader.decode(data);
+        } catch (err) {
+          throw corrupt(offset, `unreadable file header (${(err as Error).message})`);
+        }
+        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion)) throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
+        if (expectedContentType !== undefined && header.contentType !== expectedContentType)
+          throw corrupt(offset, `holds '${header.contentType}' messages, expected '${expectedContentType}'`);
+        onHeader?.(header);
+        continue;
+      }
+      if (index >= header.messageCount) throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
+      yield { index, offset, data };
+      index++;
+    }
+    if (!header) throw corrupt(0, 'the file is empty (no header)');
+    if (index !== header.messageCount)
+      throw corrupt(bufStart + pos, `the header announces ${header.messageCount} messages but the file holds ${index}`);
+  } finally {
+    input.destroy();
+    inflate.destroy();
+  }
+}
+
+/** Reads a whole (small) storage file: header and every payload. */
+export async function readWholeStorageFile(path: string, displayName: string, expectedContentType?: string): Promise<{ header: StorageFileHeader; messages: StoredMessage[] }> {
+  let header: StorageFileHeader | undefined;
+  const messages: StoredMessage[] = [];
+  for await (const m of readStorageFile(path, displayName, expectedContentType, (h) => (header = h))) messages.push(m);
+  return { header: header!, messages };
+}
+
+/** Peeks TickDataChunk fields 1–4 (run id, first/last tick, tick count) without decoding the chunk. */
+export function peekChunk(data: Uint8Array): { simulationRunId: string; firstTick: number; lastTick: number; tickCount: number } {
+  let off = 0;
+  let simulationRunId = '';
+  let firstTick = 0;
+  let lastTick = 0;
+  let tickCount = 0;
+  while (off < data.length) {
+    const t = readVarint(data, off);
+    if (!t) break;
+    const [tag, next] = t;
+    off = next;
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (wire === 0) {
+      const v = readVarint(data, off);
+      if (!v) break;
+      off = v[1];
+      if (field === 2) firstTick = v[0];
+      else if (field === 3) lastTick = v[0];
+      else if (field === 4) tickCount = v[0];
+    } else if (wire === 2) {
+      const v = readVarint(data, off);
+      if (!v) break;
+      const [len, s] = v;
+      if (field === 1) simulationRunId = Buffer.from(data.buffer, data.byteOffset + s, len).toString('utf8');
+      off = s + len;
+      if (field >= 5) break; // snapshot and deltas follow the scalar fields
+    } else break;
+  }
+  return { simulationRunId, firstTick, lastTick, tickCount };
+}

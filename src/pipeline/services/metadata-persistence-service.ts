@@ -1,0 +1,125 @@
+/**
+ * MetadataPersistenceService: writes each run's SimulationMetadata (one message per run, from the engine) to
+ * `<runId>/raw/metadata.pb.zst`, with the same retry → DLQ policy as the PersistenceService. It keeps
+ * listening, so an engine restart (a new run) gets its metadata written too.
+ */
+import type { MetadataMessage, DeadLetterMessageProps } from '../contracts/index.js';
+import type { Metrics } from '../api/monitorable.js';
+import type { QueueConsumer, QueueProducer } from '../api/queue.js';
+import { AbstractService, type ServiceContext } from '../api/service.js';
+import type { ServiceType } from '../registry.js';
+import type { BatchStorageWriter } from '../resources/file-system-storage.js';
+import { metadataKey } from '../resources/storage-keys.js';
+import { sleep } from './persistence-service.js';
+
+export class MetadataPersistenceService extends AbstractService {
+  private readonly input: QueueConsumer<MetadataMessage>;
+  private readonly storage: BatchStorageWriter;
+  private readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
+  private written = 0;
+  private failed = 0;
+  private bytes = 0;
+  private lastRunId = '';
+
+  constructor(context: ServiceContext) {
+    super(context);
+    this.input = this.port<QueueConsumer<MetadataMessage>>('input');
+    this.storage = this.port<BatchStorageWriter>('storage');
+    this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
+  }
+
+  protected async run(): Promise<void> {
+    while (!this.stopRequested) {
+      await this.checkPause();
+      if (this.stopRequested) break;
+      const batch = await this.input.receiveBatch(16, 1000, this.signal);
+      for (const m of batch) await this.persist(m);
+    }
+    for (;;) {
+      const rest = await this.input.receiveBatch(16, 0);
+      if (rest.length === 0) break;
+      for (const m of rest) await this.persist(m);
+    }
+  }
+
+  async persist(message: MetadataMessage): Promise<void> {
+    const maxRetries = this.context.options.maxRetries as number;
+    const maxBackoff = this.context.options.maxRetryBackoffMs as number;
+    let backoff = this.context.options.retryBackoffMs as number;
+    let attempt = 0;
+    let lastError: unknown;
+    const firstFailure = Date.now();
+    while (attempt <= maxRetries) {
+      try {
+        const r = await this.storage.writeMetadata(message.simulationRunId, message.data);
+        this.written++;
+        this.bytes += r.bytesWritten;
+        this.lastRunId = message.simulationRunId;
+        this.logger.info({ service: this.name, key: r.key }, `Wrote metadata of run ${message.simulationRunId}`);
+        return;
+      } catch (err) {
+        lastError = err;
+        attempt++;
+        if (attempt > maxRetries) break;
+        this.logger.warn({ service: this.name, attempt }, `Failed to write metadata of run ${message.simulationRunId} (attempt ${attempt}/${maxRetries}): ${(err as Error).message}, retrying in ${backoff}ms`);
+        if (await sleep(backoff, this.signal)) break;
+        backoff = Math.min(backoff * 2, maxBackoff);
+      }
+    }
+    this.failed++;
+    const err = lastError as Error & { code?: string };
+    this.recordError('METADATA_WRITE_FAILED', `metadata of run ${message.simulationRunId}: ${err.message}`);
+    if (!this.dlq) {
+      this.logger.error({ service: this.name }, `Metadata of run ${message.simulationRunId} lost: no DLQ configured`);
+      return;
+    }
+    try {
+      await this.dlq.put(
+        {
+          originalMessage: message.data,
+          messageType: 'SimulationMetadata',
+          firstFailureTimeMs: firstFailure,
+          lastFailureTimeMs: Date.now(),
+          retryCount: Math.max(0, attempt - 1),
+          failureReason: err.message,
+          sourceService: this.name,
+          sourceQueue: 'metadata-queue',
+          stackTraceLines: (err.stack ?? '').split('\n').slice(0, 10),
+          metadata: { simulationRunId: message.simulationRunId, storageKey: metadataKey(message.simulationRunId), exceptionType: err.name, errorCode: err.code ?? '' },
+        },
+        message.data.length,
+        AbortSignal.timeout(5000),
+      );
+    } catch (dlqErr) {
+      this.recordError('DLQ_SEND_FAILED', `metadata of run ${message.simulationRunId} lost: ${(dlqErr as Error).message}`);
+    }
+  }
+
+  protected override customMetrics(): Metrics {
+    return { metadata_written: this.written, metadata_failed: this.failed, bytes_written: this.bytes };
+  }
+
+  get lastWrittenRunId(): string {
+    return this.lastRunId;
+  }
+}
+
+export const metadataPersistenceServiceType: ServiceType = {
+  className: 'MetadataPersistenceService',
+  description: 'Writes the SimulationMetadata of each run to storage; retries, then dead-letters.',
+  ports: {
+    input: { usage: ['queue-in'] },
+    storage: { usage: ['storage-write'] },
+    dlq: { usage: ['queue-out'], optional: true },
+  },
+  options: {
+    kind: 'object',
+    doc: 'MetadataPersistenceService options',
+    fields: {
+      maxRetries: { kind: 'int', default: 3, min: 0, max: 100, doc: 'Write attempts after the first before the metadata goes to the DLQ.' },
+      retryBackoffMs: { kind: 'int', default: 1000, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
+      maxRetryBackoffMs: { kind: 'int', default: 60_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
+    },
+  },
+  create: (context) => new MetadataPersistenceService(context),
+};

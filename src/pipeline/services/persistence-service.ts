@@ -1,0 +1,316 @@
+/**
+ * PersistenceService: a competing consumer of the tick queue. It drains up to `maxBatchSize` chunks (or
+ * whatever arrived within `batchTimeoutSeconds`), checks that the batch belongs to one run, optionally drops
+ * duplicates (a bug signal, counted), and writes the batch as one file under a deterministic key, retrying
+ * with exponential backoff. A batch that still fails becomes a DeadLetterMessage on the DLQ, never silently
+ * dropped. Stopping writes the batch in hand and then drains what is left in the queue.
+ *
+ * All work happens in the service's own loop; nothing runs in the background.
+ */
+import { EvochoraError } from '../../errors.js';
+import { concatDelimited } from '../contracts/framing.js';
+import type { ChunkMessage, DeadLetterMessageProps } from '../contracts/index.js';
+import type { Metrics } from '../api/monitorable.js';
+import type { QueueConsumer, QueueProducer } from '../api/queue.js';
+import { AbstractService, type ServiceContext } from '../api/service.js';
+import { SlidingWindowRate } from '../api/sliding-window-rate.js';
+import type { ServiceType } from '../registry.js';
+import type { BatchStorageWriter } from '../resources/file-system-storage.js';
+import type { IdempotencyTracker } from '../resources/idempotency-tracker.js';
+
+export interface PersistenceOptions {
+  readonly maxBatchSize: number;
+  readonly batchTimeoutSeconds: number;
+  readonly maxRetries: number;
+  readonly retryBackoffMs: number;
+  readonly maxRetryBackoffMs: number;
+  readonly drainOnStopMs: number;
+}
+
+export class InvalidServiceOptionError extends EvochoraError {
+  constructor(service: string, option: string, problem: string) {
+    super('INVALID_SERVICE_OPTION', `Service '${service}': option '${option}' ${problem}.`, {
+      actions: [`Fix \`pipeline.services.${service}.options.${option}\` in the config.`],
+    });
+  }
+}
+
+export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
+
+export class PersistenceService extends AbstractService {
+  private readonly input: QueueConsumer<ChunkMessage>;
+  private readonly storage: BatchStorageWriter;
+  private readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
+  private readonly tracker: IdempotencyTracker | undefined;
+  private readonly opts: PersistenceOptions;
+  private readonly sourceQueue: string;
+
+  private batchesWritten = 0;
+  private chunksWritten = 0;
+  private ticksWritten = 0;
+  private bytesWritten = 0;
+  private rawBytesWritten = 0;
+  private batchesFailed = 0;
+  private duplicateTicks = 0;
+  private currentBatchSize = 0;
+  private retries = 0;
+  private deadLettered = 0;
+  private lastLatencyMs = 0;
+  private latencyTotalMs = 0;
+  private readonly tickRate = new SlidingWindowRate();
+  private readonly byteRate = new SlidingWindowRate();
+
+  constructor(context: ServiceContext) {
+    super(context);
+    this.input = this.port<QueueConsumer<ChunkMessage>>('input');
+    this.storage = this.port<BatchStorageWriter>('storage');
+    this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
+    this.tracker = context.ports.idempotencyTracker as IdempotencyTracker | undefined;
+    this.sourceQueue = String(context.options.sourceQueue ?? 'input');
+    const o = context.options;
+    this.opts = {
+      maxBatchSize: num(o.maxBatchSize, 10),
+      batchTimeoutSeconds: num(o.batchTimeoutSeconds, 5),
+      maxRetries: num(o.maxRetries, 3),
+      retryBackoffMs: num(o.retryBackoffMs, 1000),
+      maxRetryBackoffMs: num(o.maxRetryBackoffMs, 60_000),
+      drainOnStopMs: num(o.drainOnStopMs, 10_000),
+    };
+    const n = this.name;
+    if (!Number.isInteger(this.opts.maxBatchSize) || this.opts.maxBatchSize <= 0) throw new InvalidServiceOptionError(n, 'maxBatchSize', 'must be a positive integer');
+    if (!(this.opts.batchTimeoutSeconds > 0)) throw new InvalidServiceOptionError(n, 'batchTimeoutSeconds', 'must be positive');
+    if (!Number.isInteger(this.opts.maxRetries) || this.opts.maxRetries < 0) throw new InvalidServiceOptionError(n, 'maxRetries', 'cannot be negative');
+    if (!(this.opts.retryBackoffMs >= 0)) throw new InvalidServiceOptionError(n, 'retryBackoffMs', 'cannot be negative');
+    this.logger.info(
+      { service: n, ...this.opts, idempotency: this.tracker !== undefined, dlq: this.dlq !== undefined },
+      `PersistenceService initialized: maxBatchSize=${this.opts.maxBatchSize}, batchTimeout=${this.opts.batchTimeoutSeconds}s, maxRetries=${this.opts.maxRetries}, idempotency=${this.tracker ? 'enabled' : 'disabled'}`,
+    );
+  }
+
+  protected async run(): Promise<void> {
+    const timeoutMs = Math.max(1, Math.round(this.opts.batchTimeoutSeconds * 1000));
+    while (!this.stopRequested) {
+      await this.checkPause();
+      if (this.stopRequested) break;
+      const batch = await this.input.receiveBatch(this.opts.maxBatchSize, timeoutMs, this.signal);
+      if (batch.length === 0) continue;
+      this.logger.debug({ service: this.name, chunks: batch.length }, `Drained ${batch.length} chunks from queue`);
+      // A batch in hand is always written, even when a stop arrives meanwhile.
+      await this.processBatch(batch);
+    }
+    // Graceful shutdown: producers stop first, so write what is still queued (bounded by drainOnStopMs).
+    const deadline = Date.now() + this.opts.drainOnStopMs;
+    let drained = 0;
+    while (Date.now() < deadline) {
+      const batch = await this.input.receiveBatch(this.opts.maxBatchSize, 0);
+      if (batch.length === 0) break;
+      drained += batch.length;
+      await this.processBatch(batch);
+    }
+    if (drained > 0) this.logger.info({ service: this.name, chunks: drained }, `Shutdown requested, wrote ${drained} queued chunks`);
+  }
+
+  /** Validates, deduplicates and writes one batch. Never throws: failures end in the DLQ. */
+  async processBatch(batch: readonly ChunkMessage[]): Promise<void> {
+    if (batch.length === 0) return;
+    this.currentBatchSize = batch.length;
+    const first = batch[0]!;
+    const last = batch[batch.length - 1]!;
+    const mixed = batch.find((c) => c.simulationRunId !== first.simulationRunId);
+    if (first.simulationRunId !== last.simulationRunId || mixed !== undefined) {
+      const other = mixed?.simulationRunId ?? last.simulationRunId;
+      this.logger.error({ service: this.name, first: first.simulationRunId, other }, `Batch consistency violation: run ids '${first.simulationRunId}' and '${other}' in one batch`);
+      this.recordError('BATCH_CONSISTENCY', `batch mixes runs '${first.simulationRunId}' and '${other}'`);
+      const err = new EvochoraError('MIXED_RUN_IDS', 'Batch contains mixed simulationRunIds');
+      await this.sendToDlq(batch, 'Batch contains mixed simulationRunIds', 0, err, '');
+      this.batchesFailed++;
+      return;
+    }
+
+    let chunks = batch;
+    if (this.tracker) {
+      const kept: ChunkMessage[] = [];
+      for (const c of batch) {
+        const key = `${c.simulationRunId}:${c.firstTick}`;
+        if (!this.tracker.checkAndMark(key)) {
+          this.duplicateTicks += c.tickCount;
+          this.logger.error({ service: this.name, key }, `DUPLICATE TICK DETECTED: ${key} - this indicates a bug`);
+          this.recordError('DUPLICATE_TICK', `duplicate chunk ${key} (${c.tickCount} ticks) skipped`);
+          continue;
+        }
+        kept.push(c);
+      }
+      if (kept.length === 0) {
+        this.logger.warn({ service: this.name }, 'Entire batch was duplicates, skipping');
+        return;
+      }
+      chunks = kept;
+    }
+
+    const runId = chunks[0]!.simulationRunId;
+    let key: string;
+    try {
+      key = this.storage.batchKey(runId, chunks[0]!.firstTick, chunks[chunks.length - 1]!.lastTick);
+    } catch (err) {
+      this.batchesFailed++;
+      this.recordError('BATCH_WRITE_FAILED', `cannot name a batch of run '${runId}': ${(err as Error).message}`);
+      await this.sendToDlq(chunks, (err as Error).message, 0, err, '');
+      return;
+    }
+    await this.writeWithRetry(key, chunks);
+  }
+
+  private async writeWithRetry(key: string, chunks: readonly ChunkMessage[]): Promise<void> {
+    let attempt = 0;
+    let backoff = this.opts.retryBackoffMs;
+    let lastError: unknown;
+    const firstFailure = Date.now();
+    while (attempt <= this.opts.maxRetries) {
+      const started = performance.now();
+      try {
+        const r = await this.storage.writeBatch(key, chunks);
+        const ms = performance.now() - started;
+        this.lastLatencyMs = ms;
+        this.latencyTotalMs += ms;
+        this.batchesWritten++;
+        this.chunksWritten += r.chunkCount;
+        this.ticksWritten += r.tickCount;
+        this.bytesWritten += r.bytesWritten;
+        this.rawBytesWritten += r.rawBytes;
+        this.tickRate.record(r.tickCount);
+        this.byteRate.record(r.bytesWritten);
+        this.logger.debug({ service: this.name, key, ticks: r.tickCount, bytes: r.bytesWritten }, `Successfully wrote batch ${key} with ${r.tickCount} ticks`);
+        return;
+      } catch (err) {
+        lastError = err;
+        attempt++;
+        const message = (err as Error).message;
+        if (attempt <= this.opts.maxRetries) {
+          this.retries++;
+          this.logger.warn({ service: this.name, key, attempt, code: (err as NodeJS.ErrnoException).code }, `Failed to write batch ${key} (attempt ${attempt}/${this.opts.maxRetries}): ${message}, retrying in ${backoff}ms`);
+          const interrupted = await sleep(backoff, this.signal);
+          if (interrupted) {
+            this.logger.info({ service: this.name, key }, 'Stop requested during retry backoff, aborting retries');
+            break;
+          }
+          backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
+        } else {
+          this.logger.error({ service: this.name, key, code: (err as NodeJS.ErrnoException).code }, `Failed to write batch ${key} after ${this.opts.maxRetries} retries: ${message}`);
+        }
+      }
+    }
+    this.batchesFailed++;
+    const reason = (lastError as Error).message;
+    this.recordError('BATCH_WRITE_FAILED', `batch ${key} failed after ${attempt} attempts: ${reason}`);
+    await this.sendToDlq(chunks, reason, Math.max(0, attempt - 1), lastError, key, firstFailure);
+  }
+
+  private async sendToDlq(chunks: readonly ChunkMessage[], reason: string, retryCount: number, error: unknown, storageKey: string, firstFailure = Date.now()): Promise<void> {
+    const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
+    if (!this.dlq) {
+      this.logger.error({ service: this.name, ticks }, `Failed batch has no DLQ configured, data will be lost: ${ticks} ticks`);
+      this.recordError('DLQ_NOT_CONFIGURED', `${ticks} ticks lost: no DLQ configured`);
+      return;
+    }
+    const first = chunks[0]!;
+    const last = chunks[chunks.length - 1]!;
+    const err = error as Error & { code?: string };
+    const message: DeadLetterMessageProps = {
+      originalMessage: concatDelimited(chunks.map((c) => c.data)),
+      messageType: DEAD_LETTER_TYPE_CHUNKS,
+      firstFailureTimeMs: firstFailure,
+      lastFailureTimeMs: Date.now(),
+      retryCount,
+      failureReason: reason,
+      sourceService: this.name,
+      sourceQueue: this.sourceQueue,
+      stackTraceLines: (err?.stack ?? '').split('\n').slice(0, 10),
+      metadata: {
+        simulationRunId: first.simulationRunId,
+        startTick: String(first.firstTick),
+        endTick: String(last.lastTick),
+        tickCount: String(ticks),
+        chunkCount: String(chunks.length),
+        storageKey,
+        exceptionType: err?.name ?? 'Error',
+        errorCode: err?.code ?? '',
+      },
+    };
+    try {
+      await this.dlq.put(message, message.originalMessage!.length, AbortSignal.timeout(5000));
+      this.deadLettered++;
+      this.logger.info({ service: this.name, ticks, storageKey }, `Sent failed batch to DLQ: ${ticks} ticks`);
+    } catch (dlqErr) {
+      this.logger.error({ service: this.name, err: dlqErr, ticks }, `Failed to send batch to DLQ, ${ticks} ticks lost: ${(dlqErr as Error).message}`);
+      this.recordError('DLQ_SEND_FAILED', `${ticks} ticks lost: ${(dlqErr as Error).message}`);
+    }
+  }
+
+  protected override customMetrics(): Metrics {
+    return {
+      batches_written: this.batchesWritten,
+      chunks_written: this.chunksWritten,
+      ticks_written: this.ticksWritten,
+      bytes_written: this.bytesWritten,
+      raw_bytes_written: this.rawBytesWritten,
+      batches_failed: this.batchesFailed,
+      duplicate_ticks_detected: this.duplicateTicks,
+      current_batch_size: this.currentBatchSize,
+      write_retries: this.retries,
+      dlq_messages_sent: this.deadLettered,
+      write_latency_ms: this.batchesWritten === 0 ? 0 : round3(this.latencyTotalMs / this.batchesWritten),
+      last_write_latency_ms: round3(this.lastLatencyMs),
+      ticks_per_sec: this.tickRate.perSecond(),
+      bytes_per_sec: this.byteRate.perSecond(),
+    };
+  }
+}
+
+function num(v: unknown, dflt: number): number {
+  return typeof v === 'number' ? v : dflt;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** Resolves true when the signal aborted the wait. */
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    function onAbort(): void {
+      clearTimeout(timer);
+      resolve(true);
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export const persistenceServiceType: ServiceType = {
+  className: 'PersistenceService',
+  description: 'Drains tick chunks from a queue in batches and writes each batch atomically to storage; retries, then dead-letters.',
+  ports: {
+    input: { usage: ['queue-in'] },
+    storage: { usage: ['storage-write'] },
+    dlq: { usage: ['queue-out'], optional: true },
+    idempotencyTracker: { usage: ['idempotency'], optional: true },
+  },
+  options: {
+    kind: 'object',
+    doc: 'PersistenceService options',
+    fields: {
+      maxBatchSize: { kind: 'int', default: 10, min: 1, max: 1_000_000, doc: 'Most chunks written into one batch file.' },
+      batchTimeoutSeconds: { kind: 'number', default: 5, min: 0.001, max: 3600, doc: 'Longest wait for the first chunk of a batch.' },
+      maxRetries: { kind: 'int', default: 3, min: 0, max: 100, doc: 'Write attempts after the first before the batch goes to the DLQ.' },
+      retryBackoffMs: { kind: 'int', default: 1000, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
+      maxRetryBackoffMs: { kind: 'int', default: 60_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
+      drainOnStopMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'On stop, keep writing what is still queued for at most this long.' },
+      sourceQueue: { kind: 'string', default: 'tick-queue', doc: 'Name recorded as source_queue in dead letters.' },
+    },
+  },
+  create: (context) => new PersistenceService(context),
+};
