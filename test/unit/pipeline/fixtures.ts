@@ -52,3 +52,17 @@ export async function waitUntil(cond: () => boolean, timeoutMs = 10_000, what = 
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+export interface CapturedLog {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+/** A pino logger that keeps every record, so tests can assert exactly which warnings and errors happened. */
+export function capturingLogger(): { logger: pino.Logger; records: CapturedLog[]; at: (level: 'warn' | 'error' | 'info' | 'debug') => string[] } {
+  const records: CapturedLog[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as CapturedLog) });
+  const levels = { debug: 20, info: 30, warn: 40, error: 50 };
+  return { logger, records, at: (level) => records.filter((r) => r.level === levels[level]).map((r) => r.msg) };
+}

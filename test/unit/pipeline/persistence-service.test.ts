@@ -1,0 +1,273 @@
+import { describe, expect, it } from 'vitest';
+import type { QueueConsumer, QueueProducer } from '../../../src/pipeline/api/queue.js';
+import { MissingPortError } from '../../../src/pipeline/api/service.js';
+import { splitDelimited } from '../../../src/pipeline/contracts/framing.js';
+import { chunkMessageOf, TickDataChunk, type ChunkMessage, type DeadLetterMessageProps } from '../../../src/pipeline/contracts/index.js';
+import type { BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/resources/file-system-storage.js';
+import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
+import { batchKey } from '../../../src/pipeline/resources/storage-keys.js';
+import { PersistenceService } from '../../../src/pipeline/services/persistence-service.js';
+import { capturingLogger, syntheticChunk, syntheticMessages, waitUntil } from './fixtures.js';
+
+/** A scripted queue: hands out the queued batches in order, then waits (abortably) for more. */
+class MockQueue implements QueueConsumer<ChunkMessage> {
+  batches: ChunkMessage[][] = [];
+  calls = 0;
+  private wake: (() => void) | undefined;
+
+  push(batch: ChunkMessage[]): void {
+    this.batches.push(batch);
+    this.wake?.();
+  }
+
+  async receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<ChunkMessage[]> {
+    this.calls++;
+    if (this.batches.length === 0 && timeoutMs > 0 && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, timeoutMs);
+        function done(): void {
+          clearTimeout(t);
+          resolve();
+        }
+        this.wake = done;
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+    const next = this.batches.shift();
+    if (!next) return [];
+    if (next.length > max) {
+      this.batches.unshift(next.slice(max));
+      return next.slice(0, max);
+    }
+    return next;
+  }
+}
+
+class MockStorage implements BatchStorageWriter {
+  writes: Array<{ key: string; chunks: readonly ChunkMessage[] }> = [];
+  failures: Array<NodeJS.ErrnoException> = [];
+  attempts = 0;
+
+  batchKey(runId: string, first: number, last: number): string {
+    return batchKey(runId, first, last);
+  }
+
+  async writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
+    this.attempts++;
+    const f = this.failures.shift();
+    if (f) throw f;
+    this.writes.push({ key, chunks });
+    const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
+    return { key, simulationRunId: chunks[0]!.simulationRunId, firstTick: chunks[0]!.firstTick, lastTick: chunks.at(-1)!.lastTick, chunkCount: chunks.length, tickCount: ticks, bytesWritten: 100, rawBytes: 1000 };
+  }
+
+  async writeMetadata(): Promise<never> {
+    throw new Error('not used');
+  }
+}
+
+class MockDlq implements QueueProducer<DeadLetterMessageProps> {
+  messages: DeadLetterMessageProps[] = [];
+  full = false;
+  async put(m: DeadLetterMessageProps): Promise<void> {
+    if (this.full) throw new Error('DLQ full');
+    this.messages.push(m);
+  }
+  offer(m: DeadLetterMessageProps): boolean {
+    this.messages.push(m);
+    return true;
+  }
+}
+
+function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: simulated failure, write`), { code });
+}
+
+function make(ports: Record<string, unknown>, options: Record<string, unknown> = {}) {
+  const log = capturingLogger();
+  const service = new PersistenceService({ name: 'persistence-1', logger: log.logger, dataDir: '.', ports, options: { maxBatchSize: 10, batchTimeoutSeconds: 0.02, maxRetries: 3, retryBackoffMs: 1, ...options } });
+  return { service, log };
+}
+
+describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
+  it('drains a batch, writes it under the key derived from the first chunk, and counts it', async () => {
+    const queue = new MockQueue();
+    const storage = new MockStorage();
+    const { service, log } = make({ input: queue, storage });
+    queue.push(syntheticMessages('run-x', 3));
+    service.start();
+    await waitUntil(() => storage.writes.length === 1);
+    await service.stop();
+    expect(storage.writes[0]!.key).toBe('run-x/raw/000/000/batch_0000000000000000000_0000000000000000014.pb.zst');
+    const m = service.metrics();
+    expect(m).toMatchObject({ batches_written: 1, chunks_written: 3, ticks_written: 15, bytes_written: 100, batches_failed: 0, duplicate_ticks_detected: 0, current_batch_size: 3 });
+    expect(m.write_latency_ms).toBeGreaterThanOrEqual(0);
+    expect(log.at('debug').some((l) => l.startsWith('Successfully wrote batch run-x/raw/'))).toBe(true);
+    expect(log.at('warn')).toEqual([]);
+    expect(log.at('error')).toEqual([]);
+    expect(log.at('info')[0]).toMatch(/PersistenceService initialized: maxBatchSize=10/);
+  });
+
+  it('respects maxBatchSize: 25 chunks with maxBatchSize 10 become files of 10, 10 and 5', async () => {
+    const queue = new MockQueue();
+    const storage = new MockStorage();
+    const { service } = make({ input: queue, storage });
+    queue.push(syntheticMessages('run-x', 25));
+    service.start();
+    await waitUntil(() => storage.writes.length === 3);
+    await service.stop();
+    expect(storage.writes.map((w) => w.chunks.length)).toEqual([10, 10, 5]);
+  });
+
+  it('sends a batch mixing run ids to the DLQ and logs the violation', async () => {
+    const storage = new MockStorage();
+    const dlq = new MockDlq();
+    const { service, log } = make({ input: new MockQueue(), storage, dlq });
+    const batch = [...syntheticMessages('run-a', 1), ...syntheticMessages('run-b', 1)];
+    await service.processBatch(batch);
+    expect(storage.attempts).toBe(0);
+    expect(dlq.messages).toHaveLength(1);
+    expect(dlq.messages[0]!.failureReason).toBe('Batch contains mixed simulationRunIds');
+    expect(service.metrics().batches_failed).toBe(1);
+    expect(log.at('error').some((l) => l.startsWith('Batch consistency violation'))).toBe(true);
+    expect(service.errors().map((e) => e.code)).toContain('BATCH_CONSISTENCY');
+  });
+
+  it('with a tracker: skips duplicate chunks, counts their ticks and logs an error', async () => {
+    const storage = new MockStorage();
+    const tracker = new InMemoryIdempotencyTracker('ids');
+    const { service, log } = make({ input: new MockQueue(), storage, idempotencyTracker: tracker });
+    const msgs = syntheticMessages('run-a', 3);
+    await service.processBatch(msgs.slice(0, 2));
+    await service.processBatch(msgs.slice(1, 3)); // chunk 1 again
+    expect(storage.writes.map((w) => w.chunks.map((c) => c.firstTick))).toEqual([[0, 5], [10]]);
+    expect(service.metrics().duplicate_ticks_detected).toBe(5);
+    expect(log.at('error')).toEqual(['DUPLICATE TICK DETECTED: run-a:5 - this indicates a bug']);
+    await service.processBatch(msgs.slice(0, 1));
+    expect(log.at('warn')).toEqual(['Entire batch was duplicates, skipping']);
+    expect(storage.writes).toHaveLength(2);
+  });
+
+  it('without a tracker: writes duplicates as they come (no checking)', async () => {
+    const storage = new MockStorage();
+    const { service } = make({ input: new MockQueue(), storage });
+    const msgs = syntheticMessages('run-a', 1);
+    await service.processBatch(msgs);
+    await service.processBatch(msgs);
+    expect(storage.writes).toHaveLength(2);
+    expect(service.metrics().duplicate_ticks_detected).toBe(0);
+  });
+
+  it('retries with exponential backoff and succeeds', async () => {
+    const storage = new MockStorage();
+    storage.failures.push(errno('EIO'), errno('ENOSPC'));
+    const dlq = new MockDlq();
+    const { service, log } = make({ input: new MockQueue(), storage, dlq }, { retryBackoffMs: 5 });
+    await service.processBatch(syntheticMessages('run-a', 2));
+    expect(storage.attempts).toBe(3);
+    expect(storage.writes).toHaveLength(1);
+    expect(dlq.messages).toHaveLength(0);
+    expect(log.at('warn')).toEqual([
+      expect.stringMatching(/attempt 1\/3\): EIO.*retrying in 5ms$/),
+      expect.stringMatching(/attempt 2\/3\): ENOSPC.*retrying in 10ms$/),
+    ]);
+    expect(service.metrics()).toMatchObject({ batches_written: 1, batches_failed: 0, write_retries: 2 });
+    expect(service.healthy()).toBe(true);
+  });
+
+  it('after the last retry sends a DeadLetterMessage with the full batch and its metadata', async () => {
+    const storage = new MockStorage();
+    storage.failures.push(errno('EACCES'), errno('EACCES'), errno('EACCES'), errno('EACCES'));
+    const dlq = new MockDlq();
+    const { service, log } = make({ input: new MockQueue(), storage, dlq });
+    const msgs = syntheticMessages('run-a', 3);
+    await service.processBatch(msgs);
+    expect(storage.attempts).toBe(4);
+    expect(dlq.messages).toHaveLength(1);
+    const d = dlq.messages[0]!;
+    expect(d).toMatchObject({ messageType: 'TickDataChunk[]', retryCount: 3, sourceService: 'persistence-1', failureReason: expect.stringMatching(/EACCES/) });
+    expect(d.metadata).toMatchObject({ simulationRunId: 'run-a', startTick: '0', endTick: '14', tickCount: '15', chunkCount: '3', errorCode: 'EACCES', storageKey: 'run-a/raw/000/000/batch_0000000000000000000_0000000000000000014.pb.zst' });
+    expect(d.stackTraceLines!.length).toBeGreaterThan(0);
+    expect(d.firstFailureTimeMs).toBeLessThanOrEqual(d.lastFailureTimeMs as number);
+    const recovered = splitDelimited(d.originalMessage!);
+    expect(recovered.map((b) => TickDataChunk.decode(b).firstTick)).toEqual([0, 5, 10]);
+    expect(Buffer.from(recovered[1]!).equals(Buffer.from(msgs[1]!.data))).toBe(true);
+    expect(service.metrics()).toMatchObject({ batches_failed: 1, dlq_messages_sent: 1 });
+    expect(log.at('error')).toEqual([expect.stringMatching(/^Failed to write batch .* after 3 retries: EACCES/)]);
+    expect(log.at('info')).toContain('Sent failed batch to DLQ: 15 ticks');
+    expect(service.healthy()).toBe(false);
+  });
+
+  it('without a DLQ a failed batch is logged as lost and recorded', async () => {
+    const storage = new MockStorage();
+    storage.failures.push(errno('EIO'));
+    const { service, log } = make({ input: new MockQueue(), storage }, { maxRetries: 0 });
+    await service.processBatch(syntheticMessages('run-a', 1));
+    expect(log.at('error')).toContain('Failed batch has no DLQ configured, data will be lost: 5 ticks');
+    expect(service.errors().map((e) => e.code)).toEqual(['BATCH_WRITE_FAILED', 'DLQ_NOT_CONFIGURED']);
+  });
+
+  it('a full DLQ is reported, not thrown', async () => {
+    const storage = new MockStorage();
+    storage.failures.push(errno('EIO'));
+    const dlq = new MockDlq();
+    dlq.full = true;
+    const { service } = make({ input: new MockQueue(), storage, dlq }, { maxRetries: 0 });
+    await service.processBatch(syntheticMessages('run-a', 1));
+    expect(service.errors().map((e) => e.code)).toContain('DLQ_SEND_FAILED');
+  });
+
+  it('graceful shutdown: a stop during a receive writes the batch in hand and drains what is queued', async () => {
+    const queue = new MockQueue();
+    const storage = new MockStorage();
+    const { service } = make({ input: queue, storage }, { batchTimeoutSeconds: 30 });
+    service.start();
+    await waitUntil(() => queue.calls >= 1);
+    queue.batches.push(syntheticMessages('run-a', 2), [chunkMessageOf(syntheticChunk('run-a', 10))]);
+    await service.stop();
+    expect(service.state).toBe('STOPPED');
+    expect(storage.writes.flatMap((w) => w.chunks.map((c) => c.firstTick))).toEqual([0, 5, 10]);
+  });
+
+  it('a stop during retry backoff stops retrying and dead-letters the batch instead of losing it', async () => {
+    const queue = new MockQueue();
+    const storage = new MockStorage();
+    storage.failures.push(errno('EIO'), errno('EIO'));
+    const dlq = new MockDlq();
+    const { service, log } = make({ input: queue, storage, dlq }, { retryBackoffMs: 60_000 });
+    queue.push(syntheticMessages('run-a', 1));
+    service.start();
+    await waitUntil(() => storage.attempts === 1);
+    await service.stop();
+    expect(dlq.messages).toHaveLength(1);
+    expect(log.at('info')).toContain('Stop requested during retry backoff, aborting retries');
+  });
+
+  it('honours pause between batches: the receive in flight is written, then nothing until resume', async () => {
+    const queue = new MockQueue();
+    const storage = new MockStorage();
+    const { service } = make({ input: queue, storage }, { batchTimeoutSeconds: 30 });
+    service.start();
+    await waitUntil(() => queue.calls === 1);
+    service.pause();
+    queue.push(syntheticMessages('run-a', 1));
+    await waitUntil(() => storage.writes.length === 1);
+    queue.batches.push([chunkMessageOf(syntheticChunk('run-a', 5))]);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(queue.calls).toBe(1);
+    expect(storage.writes).toHaveLength(1);
+    service.resume();
+    await waitUntil(() => storage.writes.length === 2);
+    await service.stop();
+  });
+
+  it('validates its configuration and required ports', () => {
+    const ports = { input: new MockQueue(), storage: new MockStorage() };
+    expect(() => make(ports, { maxBatchSize: 0 })).toThrow(/maxBatchSize/);
+    expect(() => make(ports, { batchTimeoutSeconds: 0 })).toThrow(/batchTimeoutSeconds/);
+    expect(() => make(ports, { maxRetries: -1 })).toThrow(/maxRetries/);
+    expect(() => make(ports, { retryBackoffMs: -5 })).toThrow(/retryBackoffMs/);
+    expect(() => make({ input: new MockQueue() })).toThrow(MissingPortError);
+    expect(() => make({ storage: new MockStorage() })).toThrow(/port 'input'/);
+  });
+});
