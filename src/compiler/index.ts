@@ -21,6 +21,7 @@ export { DiagnosticCode } from './diagnostic-codes.js';
 export { type CompileOptions, type SourceRoot, type WorldShape, DEFAULT_WORLD, EnvSpecError, parseEnvSpec } from './options.js';
 export { type SourceFileSystem, memoryFileSystem, diskFileSystem } from './source-files.js';
 export { labelHash, javaStringHashCode } from './label-hash.js';
+export { listing, disassembleCell } from './listing.js';
 
 /** Compiles a file from disk (or from `fileSystem`). Source roots default to the file's folder. */
 export function compileFile(file: string, options: CompileOptions = {}, fileSystem: SourceFileSystem = diskFileSystem): CompileResult {
