@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { EvochoraError } from '../../../src/errors.js';
+import { BadRequestError, defaultErrorMapper, HttpRouter } from '../../../src/node/http/http-router.js';
+
+let server: Server;
+let base: string;
+const unexpected: unknown[] = [];
+
+beforeAll(async () => {
+  const router = new HttpRouter(() => 'secret-token');
+  router.mount(
+    '/a',
+    [
+      { method: 'GET', pattern: '/item/:id', handler: ({ params }) => ({ status: 200, body: { id: params.id } }) },
+      { method: 'POST', pattern: '/item/:id', protected: true, handler: async (req) => ({ status: 202, body: { got: await req.json() } }) },
+      { method: 'GET', pattern: '/conflict', handler: () => { throw new EvochoraError('INVALID_TRANSITION', 'nope'); } },
+      { method: 'GET', pattern: '/bug', handler: () => { throw new TypeError('secret internals'); } },
+    ],
+    defaultErrorMapper({ INVALID_TRANSITION: 409 }, (e) => unexpected.push(e)),
+  );
+  router.mount('/b', [{ method: 'GET', pattern: '/bad', handler: () => { throw new BadRequestError('tick must be a number'); } }], defaultErrorMapper({}, (e) => unexpected.push(e)));
+  server = createServer((req, res) => void router.handle(req, res));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+async function call(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+  const res = await request(`${base}${path}`, { method: method as 'GET', headers, ...(body !== undefined ? { body } : {}) });
+  return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+}
+
+describe('HttpRouter', () => {
+  it('routes with parameters', async () => {
+    expect(await call('GET', '/a/item/42')).toEqual({ status: 200, body: { id: '42' } });
+  });
+
+  it('answers 404 and 405 with JSON bodies carrying a code', async () => {
+    expect(await call('GET', '/nowhere')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(await call('DELETE', '/a/item/1')).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED' } });
+  });
+
+  it('needs the bearer token on protected routes', async () => {
+    expect(await call('POST', '/a/item/1')).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+    expect(await call('POST', '/a/item/1', { authorization: 'Bearer wrong' })).toMatchObject({ status: 401 });
+    expect(await call('POST', '/a/item/1', { authorization: 'Bearer secret-token', 'content-type': 'application/json' }, '{"x":1}')).toEqual({ status: 202, body: { got: { x: 1 } } });
+  });
+
+  it('rejects malformed JSON bodies with 400', async () => {
+    expect(await call('POST', '/a/item/1', { authorization: 'Bearer secret-token' }, '{nope')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+  });
+
+  it('maps errors per router and never leaks internals in a 500', async () => {
+    expect(await call('GET', '/a/conflict')).toMatchObject({ status: 409, body: { code: 'INVALID_TRANSITION', message: 'nope' } });
+    expect(await call('GET', '/b/bad')).toMatchObject({ status: 400, body: { message: 'tick must be a number' } });
+    const bug = await call('GET', '/a/bug');
+    expect(bug.status).toBe(500);
+    expect(JSON.stringify(bug.body)).not.toContain('secret internals');
+    expect(unexpected.length).toBeGreaterThan(0);
+  });
+
+  it('rejects malformed percent-encoding', async () => {
+    expect(await call('GET', '/a/item/%E0%A4%A')).toMatchObject({ status: 400 });
+  });
+});
