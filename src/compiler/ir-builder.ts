@@ -368,6 +368,8 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
       const parts = name.split('.');
       let inst: ModuleInstance | undefined = syms.module;
       for (let i = 0; i < parts.length - 1 && inst !== undefined; i++) {
+        // The module behind this alias failed to load, which was reported already.
+        if (inst.failedAliases.has(parts[i]!)) return undefined;
         inst = inst.imports.get(parts[i]!) ?? inst.bindings.get(parts[i]!);
       }
       if (inst === undefined) return undefinedSymbol();

@@ -22,6 +22,8 @@ export interface ModuleInstance {
   readonly importByStatement: Map<Statement, ModuleInstance>;
   /** `.REQUIRE` alias → the instance the importer bound to it with `USING`. */
   readonly bindings: Map<string, ModuleInstance>;
+  /** Aliases whose module could not be loaded; names through them are not reported again. */
+  readonly failedAliases: Set<string>;
   readonly parent: ModuleInstance | undefined;
 }
 
@@ -75,6 +77,7 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
       imports: new Map(),
       importByStatement: new Map(),
       bindings: new Map(),
+      failedAliases: new Set(),
       parent,
     };
     instances.push(inst);
@@ -94,12 +97,14 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
         continue;
       }
       const res = ctx.resolver.resolve(s.path, file);
+      if (!res.ok) inst.failedAliases.add(s.alias);
       if (!res.ok) {
         ctx.diags.error(DiagnosticCode.FILE_NOT_FOUND, `Could not load imported module: ${s.path} (tried ${res.tried.join(', ')})`, s.pathTok);
         continue;
       }
       const cycleStart = stack.findIndex((f) => f.absolute === res.file.absolute);
       if (cycleStart >= 0) {
+        inst.failedAliases.add(s.alias);
         const chain = [...stack.slice(cycleStart), res.file].map((f) => f.display).join(' → ');
         // Reported where the cycle starts: the re-entered file's own .IMPORT into the cycle.
         const start = via[cycleStart] ?? s;
