@@ -234,7 +234,7 @@ export class Simulation implements VmHost {
     let first: Map<number, Organism> | null = null;
     for (const o of wave2) {
       if (o.plannedOpcode < 0) continue;
-      const name = vm.names[o.plannedOpcode]!;
+      const name = vm.nameOf(o.plannedOpcode)!;
       if (!(name.startsWith('PE') || name.startsWith('PO') || name.startsWith('PP'))) continue;
       const t = vm.unitTarget(o);
       if (t < 0) continue;

@@ -7,6 +7,7 @@ import type { PolicyTable } from '../thermodynamics/policy-table.js';
 import type { World } from '../world.js';
 
 export const OPCODE_SPACE = 41000;
+const noop = (): void => {};
 const TYPE_CODE = MoleculeType.CODE;
 
 /** Operand source codes stored per opcode (0 = end). */
@@ -49,8 +50,10 @@ export function typeOf(m: number): number {
  */
 export class VirtualMachine {
   readonly dims: number;
-  readonly handlers: (Handler | undefined)[] = new Array<Handler | undefined>(OPCODE_SPACE);
-  readonly names: (string | undefined)[] = new Array<string | undefined>(OPCODE_SPACE);
+  /** Opcode → dense index into `handlerList`/`nameList` (-1 = unregistered). Dense arrays keep lookups fast. */
+  readonly opIndex = new Int16Array(OPCODE_SPACE).fill(-1);
+  readonly handlerList: Handler[] = [];
+  readonly nameList: string[] = [];
   readonly lengths = new Int32Array(OPCODE_SPACE);
   readonly wave2 = new Uint8Array(OPCODE_SPACE);
   readonly sources = new Uint8Array(OPCODE_SPACE * 3);
@@ -75,15 +78,23 @@ export class VirtualMachine {
     for (const info of OPCODES) this.registerOpcode(info, handlerTable.get(info.name));
   }
 
+  /** Mnemonic of a registered opcode (undefined otherwise). */
+  nameOf(opcode: number): string | undefined {
+    if (opcode < 0 || opcode >= OPCODE_SPACE) return undefined;
+    const i = this.opIndex[opcode]!;
+    return i < 0 ? undefined : this.nameList[i];
+  }
+
   private registerOpcode(info: OpcodeInfo, handler: Handler | undefined): void {
     const op = info.opcode;
-    this.names[op] = info.name;
+    this.opIndex[op] = this.nameList.length;
+    this.nameList.push(info.name);
+    this.handlerList.push(handler ?? noop);
     this.lengths[op] = instructionLength(info, this.dims);
     this.wave2[op] = info.wave === 2 ? 1 : 0;
     info.operands.forEach((s, i) => {
       this.sources[op * 3 + i] = SRC_CODE[s]!;
     });
-    this.handlers[op] = handler;
   }
 
   /** Instruction length of the molecule at a cell (1 for anything that is not a registered opcode). */
@@ -102,8 +113,11 @@ export class VirtualMachine {
     o.failed = false;
     o.failureReason = null;
     o.skipIpAdvance = false;
-    o.ipBefore.set(o.ip);
-    o.dvBefore.set(o.dv);
+    const dims = this.dims;
+    for (let d = 0; d < dims; d++) {
+      o.ipBefore[d] = o.ip[d]!;
+      o.dvBefore[d] = o.dv[d]!;
+    }
     o.peekCount = 0;
     o.opN = 0;
     o.plannedTarget = -1;
@@ -120,7 +134,8 @@ export class VirtualMachine {
       return;
     }
     const opcode = valueOf(mol);
-    if (opcode < 0 || opcode >= OPCODE_SPACE || this.names[opcode] === undefined) {
+    const index = opcode >= 0 && opcode < OPCODE_SPACE ? this.opIndex[opcode]! : -1;
+    if (index < 0) {
       o.fail(`Unknown opcode: ${opcode}`);
       o.plannedOpcode = -1;
       o.plannedLength = 1;
@@ -133,9 +148,9 @@ export class VirtualMachine {
     o.plannedOpcode = opcode;
     o.plannedLength = this.lengths[opcode]!;
     o.plannedWave2 = this.wave2[opcode] === 1;
-    o.lastName = this.names[opcode]!;
+    o.lastName = this.nameList[index]!;
     o.lastOpcode = opcode;
-    this.resolveOperands(o, opcode);
+    if (this.sources[opcode * 3] !== 0) this.resolveOperands(o, opcode);
   }
 
   private readonly tickSeedThunk = (): bigint => this.host.tickSeed();
@@ -182,7 +197,7 @@ export class VirtualMachine {
         o.opReg[n] = -1;
         if (o.dsIsVec[stackPos] === 1) {
           o.opIsVec[n] = 1;
-          o.opVec.set(o.dsVec.subarray(stackPos * dims, stackPos * dims + dims), n * dims);
+          for (let d = 0; d < dims; d++) o.opVec[n * dims + d] = o.dsVec[stackPos * dims + d]!;
         } else {
           o.opIsVec[n] = 0;
           o.opScalar[n] = o.dsScalar[stackPos]!;
@@ -209,7 +224,7 @@ export class VirtualMachine {
             o.opScalar[n] = 0;
           } else if (o.regIsVec[slot] === 1) {
             o.opIsVec[n] = 1;
-            o.opVec.set(o.regVec.subarray(slot * dims, slot * dims + dims), n * dims);
+            for (let d = 0; d < dims; d++) o.opVec[n * dims + d] = o.regVec[slot * dims + d]!;
           } else {
             o.opIsVec[n] = 0;
             o.opScalar[n] = o.regScalar[slot]!;
@@ -280,10 +295,7 @@ export class VirtualMachine {
     o.sr += s;
     if (o.sr < 0) o.sr = 0;
 
-    if (opcode >= 0) {
-      const h = this.handlers[opcode];
-      if (h !== undefined) h(this, o);
-    }
+    if (opcode >= 0) this.handlerList[this.opIndex[opcode]!]!(this, o);
     if (o.failed) o.er -= this.limits.errorPenaltyCost;
     o.lastEnergyDelta = er0 - o.er;
     o.lastEntropyDelta = o.sr - sr0;
@@ -323,7 +335,7 @@ export class VirtualMachine {
    */
   private evaluateRuledCost(o: Organism, opcode: number): void {
     const world = this.world;
-    const name = this.names[opcode]!;
+    const name = this.nameOf(opcode)!;
     const target = this.unitTarget(o);
     const hasTarget = target !== -2;
     const tIdx = hasTarget ? target : -1;
@@ -374,7 +386,7 @@ export class VirtualMachine {
 
   /** Index of the direction-vector operand of PEEK/POKE/PPK (-1 when operands are missing or not a vector). */
   vectorOperandIndex(o: Organism): number {
-    const name = this.names[o.plannedOpcode];
+    const name = this.nameOf(o.plannedOpcode);
     if (name === undefined) return -1;
     let vi: number;
     if (name === 'PEKS') vi = 0;
@@ -476,7 +488,7 @@ export class VirtualMachine {
     const len = this.lengthOfMolecule(world.molecule(world.indexOf(o.ipBefore)));
     const dims = this.dims;
     const ip = o.ip;
-    ip.set(o.ipBefore);
+    for (let d = 0; d < dims; d++) ip[d] = o.ipBefore[d]!;
     for (let i = 0; i < len; i++) {
       for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
       world.normalize(ip);

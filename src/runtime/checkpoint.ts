@@ -1,0 +1,203 @@
+import type { RuntimeOptions } from './config.js';
+import { CheckpointError } from './errors.js';
+import { Organism, type DeathCause } from './organism.js';
+import { Simulation } from './simulation.js';
+
+export const CHECKPOINT_VERSION = 1;
+
+/** Saved register range (typed arrays as plain arrays so a checkpoint is JSON-serialisable). */
+interface SnapshotState {
+  isVec: number[];
+  scalar: number[];
+  vec: number[];
+}
+
+/** Everything that defines an organism, including per-tick flags that carry into the next tick. */
+export interface OrganismState {
+  id: number;
+  parentId: number | null;
+  birthTick: number;
+  programId: string;
+  genomeHash: string;
+  ip: number[];
+  dv: number[];
+  dps: number[];
+  activeDp: number;
+  initialPosition: number[];
+  er: number;
+  sr: number;
+  mr: number;
+  regIsVec: number[];
+  regScalar: number[];
+  regVec: number[];
+  ds: { isVec: number[]; scalar: number[]; vec: number[] };
+  ls: number[];
+  callStack: { label: number; returnIp: number[]; callIp: number[]; saved: SnapshotState }[];
+  currentProc: number;
+  staticBanks: [number, SnapshotState][];
+  failed: boolean;
+  failureReason: string | null;
+  lastName: string | null;
+  lastMolecule: number;
+}
+
+/** A full, JSON-serialisable simulation state. Restoring it and stepping gives the same run. */
+export interface Checkpoint {
+  version: number;
+  options: Omit<RuntimeOptions, 'seed'> & { seed: string };
+  tick: number;
+  nextOrganismId: number;
+  totals: { births: number; deaths: number; instructions: number };
+  /** Base64 of the little-endian int32 cell and owner arrays. */
+  cells: string;
+  owners: string;
+  pluginRandom: number[];
+  /** Plugin-private state, index-aligned with `options.plugins`' tick plugins. */
+  pluginStates: unknown[];
+  organisms: OrganismState[];
+}
+
+function snap(s: { isVec: Uint8Array; scalar: Int32Array; vec: Int32Array }): SnapshotState {
+  return { isVec: Array.from(s.isVec), scalar: Array.from(s.scalar), vec: Array.from(s.vec) };
+}
+
+function saveOrganism(o: Organism): OrganismState {
+  const dims = o.dims;
+  const callStack: OrganismState['callStack'] = [];
+  for (let f = 0; f < o.csLen; f++) {
+    callStack.push({
+      label: o.csLabel[f]!,
+      returnIp: Array.from(o.csReturnIp.subarray(f * dims, f * dims + dims)),
+      callIp: Array.from(o.csCallIp.subarray(f * dims, f * dims + dims)),
+      saved: snap(o.csSaved[f]!),
+    });
+  }
+  return {
+    id: o.id,
+    parentId: o.parentId,
+    birthTick: o.birthTick,
+    programId: o.programId,
+    genomeHash: o.genomeHash,
+    ip: Array.from(o.ip),
+    dv: Array.from(o.dv),
+    dps: Array.from(o.dps),
+    activeDp: o.activeDp,
+    initialPosition: Array.from(o.initialPosition),
+    er: o.er,
+    sr: o.sr,
+    mr: o.mr,
+    regIsVec: Array.from(o.regIsVec),
+    regScalar: Array.from(o.regScalar),
+    regVec: Array.from(o.regVec),
+    ds: {
+      isVec: Array.from(o.dsIsVec.subarray(0, o.dsLen)),
+      scalar: Array.from(o.dsScalar.subarray(0, o.dsLen)),
+      vec: Array.from(o.dsVec.subarray(0, o.dsLen * dims)),
+    },
+    ls: Array.from(o.ls.subarray(0, o.lsLen * dims)),
+    callStack,
+    currentProc: o.currentProc,
+    staticBanks: [...o.staticBanks.entries()].map(([k, v]) => [k, snap(v)]),
+    failed: o.failed,
+    failureReason: o.failureReason,
+    lastName: o.lastName,
+    lastMolecule: o.lastMolecule,
+  };
+}
+
+function loadOrganism(s: OrganismState): Organism {
+  const o = new Organism(s.id, s.initialPosition, s.er, s.birthTick);
+  const dims = o.dims;
+  o.parentId = s.parentId;
+  o.programId = s.programId;
+  o.genomeHash = s.genomeHash;
+  o.ip.set(s.ip);
+  o.dv.set(s.dv);
+  o.dps.set(s.dps);
+  o.activeDp = s.activeDp;
+  o.sr = s.sr;
+  o.mr = s.mr;
+  o.regIsVec.set(s.regIsVec);
+  o.regScalar.set(s.regScalar);
+  o.regVec.set(s.regVec);
+  o.dsLen = s.ds.isVec.length;
+  o.dsIsVec.set(s.ds.isVec);
+  o.dsScalar.set(s.ds.scalar);
+  o.dsVec.set(s.ds.vec);
+  o.lsLen = s.ls.length / dims;
+  o.ls.set(s.ls);
+  for (const f of s.callStack) {
+    o.ensureCallStackCapacity();
+    const i = o.csLen++;
+    o.csLabel[i] = f.label;
+    o.csReturnIp.set(f.returnIp, i * dims);
+    o.csCallIp.set(f.callIp, i * dims);
+    const dst = o.csSaved[i]!;
+    dst.isVec.set(f.saved.isVec);
+    dst.scalar.set(f.saved.scalar);
+    dst.vec.set(f.saved.vec);
+  }
+  o.currentProc = s.currentProc;
+  for (const [k, v] of s.staticBanks) {
+    o.staticBanks.set(k, { isVec: Uint8Array.from(v.isVec), scalar: Int32Array.from(v.scalar), vec: Int32Array.from(v.vec) });
+  }
+  o.failed = s.failed;
+  o.failureReason = s.failureReason;
+  o.lastName = s.lastName;
+  o.lastMolecule = s.lastMolecule;
+  return o;
+}
+
+function toBase64(a: Int32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function fromBase64(s: string, size: number): Int32Array {
+  const buf = Buffer.from(s, 'base64');
+  if (buf.byteLength !== size * 4) throw new CheckpointError(`world array has ${buf.byteLength / 4} cells, expected ${size}`);
+  const out = new Int32Array(size);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+/**
+ * Captures the state between two ticks (call after `pruneDead`). Dead organisms are not saved; the world's
+ * changed-cell tracking is not part of a checkpoint (a restored run starts with no pending changes).
+ */
+export function saveCheckpoint(sim: Simulation): Checkpoint {
+  const { seed, ...rest } = sim.options;
+  return {
+    version: CHECKPOINT_VERSION,
+    options: { ...structuredClone(rest), seed: seed.toString() },
+    tick: sim.tick,
+    nextOrganismId: sim.nextOrganismId,
+    totals: { births: sim.totalBirths, deaths: sim.totalDeaths, instructions: sim.totalInstructions },
+    cells: toBase64(sim.world.cells),
+    owners: toBase64(sim.world.owners),
+    pluginRandom: sim.pluginRandom.getState(),
+    pluginStates: sim.plugins.tick.map((p) => (p.saveState ? p.saveState() : null)),
+    organisms: sim.organisms.filter((o) => !o.dead).map(saveOrganism),
+  };
+}
+
+/** Rebuilds a simulation from a checkpoint; stepping it continues the original run exactly. */
+export function restoreCheckpoint(cp: Checkpoint): Simulation {
+  if (cp.version !== CHECKPOINT_VERSION) throw new CheckpointError(`unsupported checkpoint version ${cp.version}`);
+  const sim = new Simulation({ ...cp.options, seed: BigInt(cp.options.seed) });
+  const world = sim.world;
+  world.cells.set(fromBase64(cp.cells, world.size));
+  world.owners.set(fromBase64(cp.owners, world.size));
+  world.rebuildIndexes();
+  world.drainChanged();
+  sim.tick = cp.tick;
+  sim.nextOrganismId = cp.nextOrganismId;
+  sim.totalBirths = cp.totals.births;
+  sim.totalDeaths = cp.totals.deaths;
+  sim.totalInstructions = cp.totals.instructions;
+  sim.pluginRandom.setState(cp.pluginRandom);
+  sim.plugins.tick.forEach((p, i) => p.loadState?.(cp.pluginStates[i]));
+  sim.organisms = cp.organisms.map(loadOrganism);
+  return sim;
+}
+
+export type { DeathCause };
