@@ -1,0 +1,56 @@
+/** Runs the built `evochora` CLI as a real process (tests need `npm run build` first; `npm ci` does it). */
+import { execa, type Options } from 'execa';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../..');
+export const CLI = join(REPO_ROOT, 'bin', 'run.js');
+
+if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) {
+  throw new Error('dist/ is missing: run `npm run build` (npm ci runs it) before the integration tests');
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  json: { status: number; result?: any; code?: string; message?: string; actions?: string[]; warnings?: string[] } | undefined;
+}
+
+export async function evochora(args: string[], options: Options = {}): Promise<CliResult> {
+  const res = await execa(process.execPath, [CLI, ...args], { reject: false, timeout: 60_000, env: { EVOCHORA_CONTENT_TYPE: '' }, ...options });
+  const stdout = String(res.stdout ?? '');
+  let json: CliResult['json'];
+  if (args.includes('--json')) {
+    try {
+      json = JSON.parse(stdout);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { exitCode: res.exitCode ?? -1, stdout, stderr: String(res.stderr ?? ''), json };
+}
+
+export function tempDataDir(prefix = 'evo-it-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
