@@ -13,6 +13,7 @@ import { fileSystemDeadLetterQueueType } from './resources/file-system-dead-lett
 import { inMemoryIdempotencyTrackerType } from './resources/idempotency-tracker.js';
 import { persistenceServiceType } from './services/persistence-service.js';
 import { metadataPersistenceServiceType } from './services/metadata-persistence-service.js';
+import { simulationEngineType } from './services/simulation-engine.js';
 
 export interface ResourceType {
   readonly className: string;
@@ -71,5 +72,6 @@ export function defaultRegistry(): TypeRegistry {
     .registerResource(fileSystemDeadLetterQueueType)
     .registerResource(inMemoryIdempotencyTrackerType)
     .registerService(persistenceServiceType)
-    .registerService(metadataPersistenceServiceType);
+    .registerService(metadataPersistenceServiceType)
+    .registerService(simulationEngineType);
 }

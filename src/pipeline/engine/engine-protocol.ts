@@ -1,0 +1,61 @@
+/** Messages between the SimulationEngine service (main thread) and its worker. */
+import type { PlaceableProgram, RuntimeOptionsInput } from '../../runtime/index.js';
+
+export interface OrganismPlacement {
+  readonly program: PlaceableProgram;
+  readonly energy: number;
+  readonly positions: readonly (readonly number[])[];
+}
+
+export interface ResumePoint {
+  /** The runtime checkpoint JSON of the last stored snapshot (cells and owners stripped). */
+  readonly checkpointJson: string;
+  /** The snapshot's cells (flat index, molecule, owner columns). */
+  readonly flatIndices: Int32Array;
+  readonly molecules: Int32Array;
+  readonly owners: Int32Array;
+  /** Replay silently until this tick (the last stored chunk's last tick); emit from the next sample on. */
+  readonly replayUntilTick: number;
+}
+
+export interface EngineWorkerData {
+  readonly simulationRunId: string;
+  readonly runtime: RuntimeOptionsInput;
+  readonly organisms: readonly OrganismPlacement[];
+  readonly samplingInterval: number;
+  readonly accumulatedDeltaInterval: number;
+  readonly samplesPerChunk: number;
+  readonly pauseTicks: readonly number[];
+  /** Stop after this tick (0 = run until stopped). */
+  readonly maxTicks: number;
+  /** Chunks the worker may have sent before the queue accepted them (backpressure window). */
+  readonly maxChunksInFlight: number;
+  readonly resume?: ResumePoint;
+  /** Start paused (the service was paused before the worker came up). */
+  readonly startPaused?: boolean;
+}
+
+export interface WorkerStats {
+  readonly tick: number;
+  readonly ticksPerSec: number;
+  readonly sampledTicks: number;
+  readonly chunks: number;
+  readonly bytes: number;
+  readonly organismsAlive: number;
+  readonly totalOrganismsCreated: number;
+  readonly queueWaitMs: number;
+  readonly encodeNs: number;
+  readonly cellsEncoded: number;
+  readonly sampleNs: number;
+}
+
+export type FromWorker =
+  | { type: 'ready'; tick: number }
+  | { type: 'chunk'; simulationRunId: string; firstTick: number; lastTick: number; tickCount: number; buffer: ArrayBuffer }
+  | { type: 'stats'; stats: WorkerStats }
+  | { type: 'autopaused'; tick: number }
+  | { type: 'finished'; tick: number; discardedSamples: number; stats: WorkerStats }
+  | { type: 'stopped'; tick: number; discardedSamples: number; stats: WorkerStats }
+  | { type: 'error'; message: string; stack?: string };
+
+export type ToWorker = { type: 'ack' } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };

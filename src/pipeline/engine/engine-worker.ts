@@ -1,0 +1,201 @@
+/**
+ * The SimulationEngine's worker thread: owns the runtime, steps it as fast as backpressure allows, samples
+ * every `samplingInterval` ticks into a ChunkEncoder and posts each finished chunk as a transferred
+ * ArrayBuffer. The main thread acknowledges each chunk once its queue accepted it; with
+ * `maxChunksInFlight` unacknowledged chunks the worker waits (that wait is the only backpressure).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../../runtime/index.js';
+import { Simulation } from '../../runtime/index.js';
+import type { OrganismStateProps } from '../contracts/index.js';
+import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
+import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
+import { organismState } from './organism-encoder.js';
+
+const port = parentPort!;
+const data = workerData as EngineWorkerData;
+const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
+
+let paused = data.startPaused === true;
+let stopping = false;
+let inFlight = 0;
+let wake: (() => void) | undefined;
+const wakeUp = (): void => {
+  const w = wake;
+  wake = undefined;
+  w?.();
+};
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'ack') inFlight--;
+  else if (m.type === 'pause') paused = true;
+  else if (m.type === 'resume') paused = false;
+  else if (m.type === 'stop') stopping = true;
+  wakeUp();
+});
+
+const waitForMessage = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function encodeUtf8(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, 'utf8'));
+}
+
+function base64OfDense(size: number, idx: Int32Array, values: Int32Array): string {
+  const dense = new Int32Array(size);
+  for (let i = 0; i < idx.length; i++) dense[idx[i]!] = values[i]!;
+  return Buffer.from(dense.buffer, dense.byteOffset, dense.byteLength).toString('base64');
+}
+
+function buildSimulation(): Simulation {
+  if (data.resume) {
+    const cp = JSON.parse(data.resume.checkpointJson) as Checkpoint;
+    const size = cp.options.shape.reduce((a, b) => a * b, 1);
+    cp.cells = base64OfDense(size, data.resume.flatIndices, data.resume.molecules);
+    cp.owners = base64OfDense(size, data.resume.flatIndices, data.resume.owners);
+    return restoreCheckpoint(cp);
+  }
+  const sim = new Simulation(data.runtime);
+  for (const o of data.organisms) for (const pos of o.positions) sim.placeProgram(o.program, pos, o.energy);
+  return sim;
+}
+
+async function main(): Promise<void> {
+  const sim = buildSimulation();
+  const encoder = new ChunkEncoder(sim.world, {
+    simulationRunId: data.simulationRunId,
+    samplesPerChunk: data.samplesPerChunk,
+    accumulatedDeltaInterval: data.accumulatedDeltaInterval,
+  });
+  const pauseTicks = new Set(data.pauseTicks);
+  const interval = data.samplingInterval;
+  let sampledTicks = 0;
+  let chunks = 0;
+  let bytes = 0;
+  let queueWaitMs = 0;
+  let sampleNs = 0;
+  const rate = { since: performance.now(), ticks: 0, perSec: 0 };
+
+  const stats = (): WorkerStats => ({
+    tick: sim.tick,
+    ticksPerSec: rate.perSec,
+    sampledTicks,
+    chunks,
+    bytes,
+    organismsAlive: sim.aliveCount,
+    totalOrganismsCreated: sim.nextOrganismId - 1,
+    queueWaitMs,
+    encodeNs: encoder.cellEncodeNs,
+    cellsEncoded: encoder.cellsEncoded,
+    sampleNs,
+  });
+
+  const emit = (c: EncodedChunk): void => {
+    // Transfer a buffer that holds exactly the chunk (encoder output may be a view of a larger pool).
+    let buffer: ArrayBuffer;
+    if (c.bytes.byteOffset === 0 && c.bytes.byteLength === c.bytes.buffer.byteLength && c.bytes.buffer instanceof ArrayBuffer) buffer = c.bytes.buffer;
+    else buffer = c.bytes.slice().buffer as ArrayBuffer;
+    inFlight++;
+    chunks++;
+    bytes += c.bytes.byteLength;
+    post({ type: 'chunk', simulationRunId: c.simulationRunId, firstTick: c.firstTick, lastTick: c.lastTick, tickCount: c.tickCount, buffer }, [buffer]);
+  };
+
+  const sample = (): void => {
+    const t0 = process.hrtime.bigint();
+    const tick = sim.tick;
+    const orgs: OrganismStateProps[] = new Array(sim.organisms.length);
+    for (let i = 0; i < sim.organisms.length; i++) orgs[i] = organismState(sim.organisms[i]!);
+    let extras = {};
+    if (encoder.nextIsSnapshot) {
+      const cp = saveCheckpoint(sim) as Partial<Checkpoint>;
+      delete cp.cells;
+      delete cp.owners;
+      extras = {
+        runtimeCheckpoint: encodeUtf8(JSON.stringify(cp)),
+        rngState: encodeUtf8(JSON.stringify(sim.pluginRandom.getState())),
+        pluginStates: sim.plugins.tick.map((p, i) => ({ pluginName: `${i}:${p.kind}`, state: encodeUtf8(JSON.stringify(p.saveState ? p.saveState() : null) ?? 'null') })),
+      };
+    }
+    const chunk = encoder.sample(tick, orgs, sim.nextOrganismId - 1, extras);
+    sampledTicks++;
+    sampleNs += Number(process.hrtime.bigint() - t0);
+    if (chunk) emit(chunk);
+  };
+
+  if (data.resume) {
+    // Replay silently to the end of the last stored chunk; the next sample starts a new chunk, exactly where
+    // the uninterrupted run started one.
+    while (sim.tick < data.resume.replayUntilTick) {
+      sim.step();
+      sim.pruneDead();
+    }
+    encoder.resetChanges();
+  } else if (sim.tick % interval === 0) {
+    sample();
+  }
+  post({ type: 'ready', tick: sim.tick });
+
+  let lastStats = performance.now();
+  for (;;) {
+    if (stopping) break;
+    if (paused) {
+      post({ type: 'stats', stats: stats() });
+      while (paused && !stopping) await waitForMessage();
+      continue;
+    }
+    if (inFlight >= data.maxChunksInFlight) {
+      const w0 = performance.now();
+      await waitForMessage();
+      queueWaitMs += performance.now() - w0;
+      continue;
+    }
+    // Run a slice of ticks, then let messages in.
+    const sliceEnd = performance.now() + 20;
+    let autopaused = false;
+    let finished = false;
+    do {
+      sim.step();
+      const t = sim.tick;
+      rate.ticks++;
+      if (t % interval === 0) sample();
+      sim.pruneDead();
+      if (pauseTicks.has(t)) {
+        paused = true;
+        autopaused = true;
+        post({ type: 'stats', stats: stats() });
+        post({ type: 'autopaused', tick: t });
+        break;
+      }
+      if (data.maxTicks > 0 && t >= data.maxTicks) {
+        finished = true;
+        break;
+      }
+    } while (inFlight < data.maxChunksInFlight && performance.now() < sliceEnd);
+    const now = performance.now();
+    if (now - rate.since >= 1000) {
+      rate.perSec = (rate.ticks * 1000) / (now - rate.since);
+      rate.since = now;
+      rate.ticks = 0;
+    }
+    if (now - lastStats >= 250) {
+      lastStats = now;
+      post({ type: 'stats', stats: stats() });
+    }
+    if (finished) {
+      // Wait until every emitted chunk was accepted, then report.
+      while (inFlight > 0 && !stopping) await waitForMessage();
+      const discarded = encoder.discardPartial();
+      post({ type: 'finished', tick: sim.tick, discardedSamples: discarded, stats: stats() });
+      return;
+    }
+    if (!autopaused) await yieldToMessages();
+  }
+  const discarded = encoder.discardPartial();
+  post({ type: 'stopped', tick: sim.tick, discardedSamples: discarded, stats: stats() });
+}
+
+main().catch((err: unknown) => {
+  const e = err instanceof Error ? err : new Error(String(err));
+  post({ type: 'error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
+});

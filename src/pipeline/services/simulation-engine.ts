@@ -1,0 +1,365 @@
+/**
+ * SimulationEngine: compiles and places the configured organisms, runs the runtime in a worker thread, and
+ * puts the chunks the worker encodes on its `tickData` queue (bytes transferred across the thread boundary,
+ * never cloned). It emits the run's SimulationMetadata once on `metadataOutput`, pauses the simulation when
+ * the service is paused or a configured tick is reached, and can resume a stored run (`resume.runId`).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { compileFile, compileSource, formatDiagnostic, type CompileResult, type ProgramArtifact } from '../../compiler/index.js';
+import { programFromArtifact, resolveRuntimeOptions, type RuntimeOptionsInput } from '../../runtime/index.js';
+import { EvochoraError } from '../../errors.js';
+import { columnsToArrays } from '../contracts/columns.js';
+import { SimulationMetadata, type ChunkMessage, type MetadataMessage } from '../contracts/index.js';
+import type { Metrics } from '../api/monitorable.js';
+import type { QueueProducer } from '../api/queue.js';
+import { AbstractService, type ServiceContext } from '../api/service.js';
+import type { ServiceType } from '../registry.js';
+import type { BatchStorageReader } from '../resources/file-system-storage.js';
+import { BUILTIN_PROGRAMS } from '../engine/default-organism.js';
+import type { EngineWorkerData, FromWorker, OrganismPlacement, ResumePoint, ToWorker, WorkerStats } from '../engine/engine-protocol.js';
+import { newRunId } from '../engine/run-id.js';
+import { spawnModuleWorker } from '../engine/spawn-worker.js';
+
+export interface OrganismConfig {
+  program: string;
+  energy: number;
+  positions: number[][];
+}
+
+export class EngineConfigError extends EvochoraError {
+  constructor(service: string, problem: string, actions: string[] = []) {
+    super('ENGINE_CONFIG', `Service '${service}': ${problem}`, { actions });
+  }
+}
+
+export class SimulationEngine extends AbstractService {
+  private readonly tickData: QueueProducer<ChunkMessage>;
+  private readonly metadataOutput: QueueProducer<MetadataMessage> | undefined;
+  private readonly resumeStorage: BatchStorageReader | undefined;
+  private worker: Worker | undefined;
+  private runId = '';
+  private stats: WorkerStats | undefined;
+  private chunksSent = 0;
+  private ticksSent = 0;
+  private bytesSent = 0;
+  private queuePutMs = 0;
+  private autoPausedAt = -1;
+  private discardedSamples = 0;
+  private readonly emitted: number[] = [];
+  /** When set, every emitted chunk's first tick is kept (tests compare them with what was stored). */
+  recordEmittedTicks = false;
+
+  constructor(context: ServiceContext) {
+    super(context);
+    this.tickData = this.port<QueueProducer<ChunkMessage>>('tickData');
+    this.metadataOutput = context.ports.metadataOutput as QueueProducer<MetadataMessage> | undefined;
+    this.resumeStorage = context.ports.resumeStorage as BatchStorageReader | undefined;
+  }
+
+  get simulationRunId(): string {
+    return this.runId;
+  }
+
+  /** First ticks of every chunk put on the queue (only with `recordEmittedTicks`). */
+  get emittedChunkTicks(): readonly number[] {
+    return this.emitted;
+  }
+
+  protected override onPause(): void {
+    this.send({ type: 'pause' });
+  }
+
+  protected override onResume(): void {
+    this.autoPausedAt = -1;
+    this.send({ type: 'resume' });
+  }
+
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  protected async run(): Promise<void> {
+    const o = this.context.options;
+    const resumeRunId = String((o.resume as { runId?: string } | undefined)?.runId ?? '');
+    const samplingInterval = o.samplingInterval as number;
+    const acc = o.accumulatedDeltaInterval as number;
+    const samplesPerChunk = acc * (o.snapshotInterval as number);
+    let data: EngineWorkerData;
+    if (resumeRunId) {
+      data = await this.prepareResume(resumeRunId);
+    } else {
+      const env = o.environment as { shape: number[]; topology: string };
+      const toroidal = env.topology.toUpperCase() !== 'BOUND';
+      const runtimeInput: RuntimeOptionsInput = { ...(o.runtime as RuntimeOptionsInput), shape: env.shape, toroidal, seed: BigInt(o.seed as number) };
+      const resolved = resolveRuntimeOptions(runtimeInput);
+      const { placements, artifacts } = this.compileOrganisms(env.shape, toroidal);
+      this.runId = newRunId();
+      data = {
+        simulationRunId: this.runId,
+        runtime: resolved,
+        organisms: placements,
+        samplingInterval,
+        accumulatedDeltaInterval: acc,
+        samplesPerChunk,
+        pauseTicks: o.pauseTicks as number[],
+        maxTicks: o.maxTicks as number,
+        maxChunksInFlight: o.maxChunksInFlight as number,
+      };
+      const { seed, ...runtimeRest } = resolved;
+      const metadata = SimulationMetadata.encode({
+        simulationRunId: this.runId,
+        startTimeMs: Date.now(),
+        initialSeed: Number(seed),
+        programs: artifacts.map((a) => ({ programId: a.programId, sources: Object.fromEntries(Object.entries(a.sources).map(([k, v]) => [k, v.join('\n')])), artifactJson: Buffer.from(JSON.stringify(a)) })),
+        resolvedConfigJson: Buffer.from(JSON.stringify({ ...o, runtime: { ...runtimeRest, seed: seed.toString() } })),
+        worldShape: env.shape,
+        toroidal,
+        samplingInterval,
+        accumulatedDeltaInterval: acc,
+        snapshotInterval: o.snapshotInterval as number,
+        writerVersion: 'evochora-ts',
+      }).finish();
+      if (this.metadataOutput) await this.metadataOutput.put({ simulationRunId: this.runId, data: metadata }, metadata.length, this.signal);
+    }
+    this.logger.info({ service: this.name, runId: this.runId, resume: resumeRunId !== '' }, `Simulation run ${this.runId} ${resumeRunId ? 'resumed' : 'started'}`);
+    if (this.state === 'PAUSED') data = { ...data, startPaused: true };
+    await this.runWorker(data);
+  }
+
+  private compileOrganisms(shape: number[], toroidal: boolean): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
+    const o = this.context.options;
+    const organisms = o.organisms as OrganismConfig[];
+    if (!Array.isArray(organisms) || organisms.length === 0)
+      throw new EngineConfigError(this.name, 'no organisms are configured.', [`Add \`pipeline.services.${this.name}.options.organisms = [{ program = "builtin:counter", energy = 10000, positions = [[10, 10]] }]\`.`]);
+    const roots = (o.sourceRoots as string[]).map((r) => resolve(r));
+    const placements: OrganismPlacement[] = [];
+    const artifacts: ProgramArtifact[] = [];
+    const cache = new Map<string, ProgramArtifact>();
+    organisms.forEach((org, i) => {
+      if (typeof org?.program !== 'string' || !Array.isArray(org.positions) || typeof org.energy !== 'number')
+        throw new EngineConfigError(this.name, `organisms[${i}] needs program (path or builtin:name), energy and positions.`);
+      for (const p of org.positions)
+        if (!Array.isArray(p) || p.length !== shape.length) throw new EngineConfigError(this.name, `organisms[${i}] position ${JSON.stringify(p)} does not match the world shape [${shape.join(',')}].`);
+      let artifact = cache.get(org.program);
+      if (!artifact) {
+        const world = { shape, toroidal };
+        let result: CompileResult;
+        if (org.program in BUILTIN_PROGRAMS) result = compileSource(BUILTIN_PROGRAMS[org.program]!, { world }, `${org.program.slice(8)}.evo`);
+        else {
+          const file = isAbsolute(org.program) ? org.program : resolve(org.program);
+          try {
+            readFileSync(file);
+          } catch {
+            throw new EngineConfigError(this.name, `organisms[${i}].program '${org.program}' cannot be read (${file}).`, ['Give a path relative to the working directory, an absolute path, or builtin:counter.']);
+          }
+          result = compileFile(file, { world, sourceRoots: roots.length > 0 ? roots : [dirname(file)] });
+        }
+        if (!result.artifact) {
+          const diag = result.diagnostics.slice(0, 5).map((d) => formatDiagnostic(d)).join('\n');
+          throw new EngineConfigError(this.name, `program '${org.program}' does not compile:\n${diag}`, [`Run \`evochora compile ${org.program}\` to see every diagnostic.`]);
+        }
+        artifact = result.artifact;
+        cache.set(org.program, artifact);
+        artifacts.push(artifact);
+      }
+      placements.push({ program: programFromArtifact(artifact), energy: org.energy, positions: org.positions });
+    });
+    return { placements, artifacts };
+  }
+
+  private async prepareResume(runId: string): Promise<EngineWorkerData> {
+    const storage = this.resumeStorage;
+    if (!storage)
+      throw new EngineConfigError(this.name, `resume.runId is set but no storage is bound to port 'resumeStorage'.`, [`Add \`resumeStorage = "storage-read:<storage>"\` to pipeline.services.${this.name}.resources.`]);
+    const meta = await storage.readMetadata(runId);
+    const original = JSON.parse(Buffer.from(meta.resolvedConfigJson).toString('utf8')) as Record<string, unknown>;
+    const batches = await storage.listBatches(runId);
+    this.runId = runId;
+    const base: EngineWorkerData = {
+      simulationRunId: runId,
+      runtime: { ...(original.runtime as RuntimeOptionsInput), seed: BigInt((original.runtime as { seed: string }).seed) },
+      organisms: [],
+      samplingInterval: meta.samplingInterval,
+      accumulatedDeltaInterval: meta.accumulatedDeltaInterval,
+      samplesPerChunk: meta.accumulatedDeltaInterval * meta.snapshotInterval,
+      pauseTicks: this.context.options.pauseTicks as number[],
+      maxTicks: this.context.options.maxTicks as number,
+      maxChunksInFlight: this.context.options.maxChunksInFlight as number,
+    };
+    const last = batches.at(-1);
+    if (!last) {
+      // Nothing stored yet: start the same run again from its configuration (deterministic, same chunks).
+      const env = original.environment as { shape: number[]; topology: string };
+      const { placements } = this.compileOrganismsFrom(original, env);
+      return { ...base, organisms: placements };
+    }
+    let lastChunk;
+    for await (const c of storage.readBatchFile(last.key)) lastChunk = c;
+    if (!lastChunk) throw new EvochoraError('RESUME_FAILED', `The last batch file of run ${runId} (${last.key}) holds no chunk.`);
+    const chunk = storage.decodeChunk(lastChunk);
+    const snap = chunk.snapshot;
+    const checkpoint = snap?.runtimeCheckpoint;
+    if (!snap || !checkpoint || checkpoint.length === 0) throw new EvochoraError('RESUME_FAILED', `The last chunk of run ${runId} (${last.key}) has no runtime checkpoint.`);
+    const cols = columnsToArrays(snap.cells);
+    const resume: ResumePoint = {
+      checkpointJson: Buffer.from(checkpoint).toString('utf8'),
+      flatIndices: cols.flatIndices.slice(),
+      molecules: cols.molecules.slice(),
+      owners: cols.owners.slice(),
+      replayUntilTick: Number(chunk.lastTick),
+    };
+    this.logger.info({ service: this.name, runId, fromTick: Number(snap.tickNumber), continueAfter: Number(chunk.lastTick) }, `Resuming run ${runId} from the snapshot at tick ${snap.tickNumber}`);
+    return { ...base, resume };
+  }
+
+  private compileOrganismsFrom(original: Record<string, unknown>, env: { shape: number[]; topology: string }): { placements: OrganismPlacement[] } {
+    const saved = this.context.options;
+    const ctx = this.context as { options: Record<string, unknown> };
+    ctx.options = { ...saved, organisms: original.organisms, sourceRoots: original.sourceRoots ?? [] };
+    try {
+      return this.compileOrganisms(env.shape, env.topology.toUpperCase() !== 'BOUND');
+    } finally {
+      ctx.options = saved;
+    }
+  }
+
+  private runWorker(data: EngineWorkerData): Promise<void> {
+    return new Promise<void>((resolvePromise, reject) => {
+      const worker = spawnModuleWorker(new URL('../engine/', import.meta.url).href, 'engine-worker', { workerData: data });
+      this.worker = worker;
+      let chain: Promise<void> = Promise.resolve();
+      let settled = false;
+      const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.signal.removeEventListener('abort', onAbort);
+        // Chunks already handed over are still put on the queue before the service reports stopped.
+        chain.then(
+          () => {
+            void worker.terminate();
+            this.worker = undefined;
+            if (err) reject(err);
+            else resolvePromise();
+          },
+          (e: unknown) => {
+            void worker.terminate();
+            this.worker = undefined;
+            reject(e instanceof Error ? e : new Error(String(e)));
+          },
+        );
+      };
+      const onAbort = (): void => this.send({ type: 'stop' });
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'chunk': {
+            const msg: ChunkMessage = { simulationRunId: m.simulationRunId, firstTick: m.firstTick, lastTick: m.lastTick, tickCount: m.tickCount, data: new Uint8Array(m.buffer) };
+            chain = chain.then(async () => {
+              const t0 = performance.now();
+              // Not aborted by stop: a chunk the simulation produced is delivered (consumers stop after us).
+              await this.tickData.put(msg, msg.data.byteLength, AbortSignal.timeout(60_000));
+              this.queuePutMs += performance.now() - t0;
+              this.chunksSent++;
+              this.ticksSent += msg.tickCount;
+              this.bytesSent += msg.data.byteLength;
+              if (this.recordEmittedTicks) this.emitted.push(msg.firstTick);
+              this.send({ type: 'ack' });
+            });
+            break;
+          }
+          case 'stats':
+            this.stats = m.stats;
+            break;
+          case 'ready':
+            break;
+          case 'autopaused':
+            this.autoPausedAt = m.tick;
+            this.logger.info({ service: this.name, tick: m.tick }, `Simulation auto-paused at tick ${m.tick}`);
+            if (this.state === 'RUNNING') this.pause();
+            break;
+          case 'finished':
+          case 'stopped':
+            this.stats = m.stats;
+            this.discardedSamples = m.discardedSamples;
+            if (m.type === 'finished') this.logger.info({ service: this.name, tick: m.tick }, `Simulation reached maxTicks at tick ${m.tick}`);
+            finish();
+            break;
+          case 'error':
+            finish(Object.assign(new Error(`simulation worker failed: ${m.message}`), { stack: m.stack }));
+            break;
+        }
+      });
+      worker.on('error', (err) => finish(err));
+      worker.on('exit', (code) => {
+        if (!settled) finish(new Error(`simulation worker exited with code ${code}`));
+      });
+      if (this.signal.aborted) onAbort();
+    });
+  }
+
+  protected override customMetrics(): Metrics {
+    const s = this.stats;
+    return {
+      current_tick: s?.tick ?? 0,
+      ticks_per_sec: Math.round((s?.ticksPerSec ?? 0) * 10) / 10,
+      sampled_ticks: s?.sampledTicks ?? 0,
+      chunks_sent: this.chunksSent,
+      ticks_sent: this.ticksSent,
+      bytes_sent: this.bytesSent,
+      organisms_alive: s?.organismsAlive ?? 0,
+      organisms_created: s?.totalOrganismsCreated ?? 0,
+      queue_wait_ms: Math.round(s?.queueWaitMs ?? 0),
+      queue_put_ms: Math.round(this.queuePutMs),
+      encode_ns_per_cell: s && s.cellsEncoded > 0 ? Math.round((s.encodeNs / s.cellsEncoded) * 10) / 10 : 0,
+      auto_paused_at_tick: this.autoPausedAt,
+      discarded_partial_samples: this.discardedSamples,
+    };
+  }
+}
+
+export const simulationEngineType: ServiceType = {
+  className: 'SimulationEngine',
+  description: 'Runs the simulation in a worker thread and puts delta-compressed tick chunks on its queue; emits the run metadata once.',
+  ports: {
+    tickData: { usage: ['queue-out'] },
+    metadataOutput: { usage: ['queue-out'], optional: true },
+    resumeStorage: { usage: ['storage-read'], optional: true },
+  },
+  options: {
+    kind: 'object',
+    doc: 'SimulationEngine options',
+    fields: {
+      environment: {
+        kind: 'object',
+        doc: 'The world.',
+        fields: {
+          shape: { kind: 'list', of: 'int', default: [256, 256], doc: 'Cells per dimension.' },
+          topology: { kind: 'string', enum: ['TORUS', 'BOUND'], default: 'TORUS', doc: 'TORUS wraps around, BOUND has edges.' },
+        },
+      },
+      seed: { kind: 'int', default: 42, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, doc: 'Seed of every random choice; the same seed and config give the same run.' },
+      organisms: {
+        kind: 'any',
+        default: [{ program: 'builtin:counter', energy: 20000, positions: [[16, 16]] }],
+        doc: 'Organisms placed at start: [{ program = path or builtin:name, energy, positions = [[x, y], ...] }].',
+      },
+      sourceRoots: { kind: 'list', of: 'string', default: [], doc: 'Roots for .IMPORT/.SOURCE of program files (default: each file’s folder).' },
+      samplingInterval: { kind: 'int', default: 1, min: 1, max: 1_000_000_000, doc: 'Record every n-th tick.' },
+      accumulatedDeltaInterval: { kind: 'int', default: 5, min: 1, max: 10_000, doc: 'Every n-th delta of a chunk holds all changes since the snapshot.' },
+      snapshotInterval: { kind: 'int', default: 10, min: 1, max: 10_000, doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples.' },
+      pauseTicks: { kind: 'list', of: 'int', default: [], doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).' },
+      maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
+      maxChunksInFlight: { kind: 'int', default: 4, min: 1, max: 1024, doc: 'Chunks the simulation may run ahead of the queue before it waits.' },
+      runtime: { kind: 'any', default: {}, doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.' },
+      resume: {
+        kind: 'object',
+        doc: 'Continue a stored run.',
+        fields: { runId: { kind: 'string', default: '', doc: 'Run to continue from its last stored snapshot; empty = start a new run.' } },
+      },
+      metadata: { kind: 'any', default: {}, doc: 'Free-form notes kept in the run metadata.' },
+    },
+  },
+  create: (context) => new SimulationEngine(context),
+};
