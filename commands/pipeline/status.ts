@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
-import { NodeClient } from '../../src/cli/node-client.js';
+import { queryPipelineStatus } from '../../src/cli/status-queries.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { PipelineStatus, ServiceStatus } from '../../src/pipeline/service-manager.js';
 
@@ -16,34 +16,9 @@ export default class PipelineStatusCommand extends EvochoraCommand<PipelineStatu
   async run(): Promise<PipelineStatus | ServiceStatus> {
     const { args, flags } = await this.parse(PipelineStatusCommand);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const client = await NodeClient.connect(config.node.dataDir);
-    if (args.service) {
-      const service = await client.get<ServiceStatus>(`/pipeline/api/service/${encodeURIComponent(args.service)}/status`);
-      if (!service.healthy) this.exitStatus = ExitCode.PipelineUnhealthy;
-      if (!this.jsonEnabled()) this.printService(service);
-      return service;
-    }
-    const status = await client.get<PipelineStatus>('/pipeline/api/status');
-    if (!status.healthy) this.exitStatus = ExitCode.PipelineUnhealthy;
-    if (!this.jsonEnabled()) {
-      this.log(`pipeline ${status.status}${status.healthy ? '' : ' (unhealthy)'}  node pid ${client.pid} port ${client.port}`);
-      for (const s of status.services) this.printService(s);
-      if (status.resources.length > 0) this.log('resources:');
-      for (const r of status.resources) this.log(`  ${r.name.padEnd(24)} ${r.type.padEnd(20)} ${r.healthy ? 'healthy' : 'UNHEALTHY'}  ${compact(r.metrics)}`);
-    }
-    return status;
+    const outcome = await queryPipelineStatus(config.node.dataDir, args.service);
+    this.exitStatus = outcome.exitStatus;
+    if (!this.jsonEnabled()) for (const line of outcome.lines) this.log(line);
+    return outcome.result;
   }
-
-  private printService(s: ServiceStatus): void {
-    this.log(`  ${s.name.padEnd(24)} ${s.state.padEnd(8)} ${s.healthy ? '' : 'UNHEALTHY '}${compact(s.metrics)}`);
-    for (const b of s.resourceBindings) this.log(`      ${b.portName} → ${b.usageType ?? ''}:${b.resourceName} [${b.usageState}] ${compact(b.metrics)}`);
-    for (const e of s.errors.slice(-3)) this.log(`      error ${e.code}: ${e.message}`);
-  }
-}
-
-function compact(metrics: Record<string, number>): string {
-  return Object.entries(metrics)
-    .filter(([, v]) => v !== 0)
-    .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(1)}`)
-    .join(' ');
 }

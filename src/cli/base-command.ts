@@ -6,7 +6,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { loadConfig, type LoadedConfig } from '../config/loader.js';
 import { ExitCode } from '../exit-codes.js';
-import { errorEnvelope, exitCodeFor, stripAnsi, type SuccessEnvelope } from './envelope.js';
+import { errorEnvelope, exitCodeFor, formatErrorForHumans, type SuccessEnvelope } from './envelope.js';
 
 export abstract class EvochoraCommand<T = unknown> extends Command {
   static override enableJsonFlag = true;
@@ -41,11 +41,7 @@ export abstract class EvochoraCommand<T = unknown> extends Command {
       this.logJson(errorEnvelope(err, this.warningsCollected));
       return;
     }
-    const env = errorEnvelope(err);
-    const lines = [`Error (${env.code}): ${stripAnsi(env.message)}`];
-    for (const action of env.actions) lines.push(`  → ${action}`);
-    if (status === ExitCode.InternalError && err.stack) lines.push(err.stack);
-    process.stderr.write(`${lines.join('\n')}\n`);
+    process.stderr.write(formatErrorForHumans(err));
   }
 
   protected override async finally(err: Error | undefined): Promise<void> {

@@ -59,3 +59,19 @@ export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
+
+/** The stderr rendering of an error without --json: code, message, and one line per action. */
+export function formatErrorForHumans(err: unknown): string {
+  const env = errorEnvelope(err);
+  const lines = [`Error (${env.code}): ${stripAnsi(env.message)}`];
+  for (const action of env.actions) lines.push(`  → ${action}`);
+  if (env.status === ExitCode.InternalError && err instanceof Error && err.stack) lines.push(err.stack);
+  return `${lines.join('\n')}\n`;
+}
+
+/** JSON mode is on with --json (before any `--`) or EVOCHORA_CONTENT_TYPE=json, as oclif decides it. */
+export function jsonRequested(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.EVOCHORA_CONTENT_TYPE?.toLowerCase() === 'json') return true;
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}

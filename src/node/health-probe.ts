@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { HttpCallError, httpJson } from './http-json.js';
 
 export interface HealthReply {
   readonly pid: number;
@@ -14,28 +14,29 @@ export interface HealthReply {
 
 export type ProbeResult =
   | { kind: 'ok'; health: HealthReply }
-  /** Nothing listens there: whatever holds that pid is not a node of ours. */
+  /** Nothing (or something foreign) listens there: whatever holds that pid is not a node of ours. */
   | { kind: 'refused' }
   /** Something listens but did not answer in time, or answered nonsense. */
   | { kind: 'no-answer'; reason: string };
 
 export async function probeHealth(host: string, port: number, timeoutMs = 1500): Promise<ProbeResult> {
   try {
-    const res = await request(`http://${hostForUrl(host)}:${port}/node/health`, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) return { kind: 'no-answer', reason: `HTTP ${res.statusCode}` };
-    const health = JSON.parse(text) as HealthReply;
-    if (typeof health.pid !== 'number' || typeof health.nonce !== 'string') return { kind: 'no-answer', reason: 'not an evochora node' };
+    const reply = await httpJson('GET', connectHost(host), port, '/node/health', { timeoutMs });
+    if (reply.status !== 200) return { kind: 'no-answer', reason: `HTTP ${reply.status}` };
+    const health = reply.body as HealthReply;
+    if (typeof health?.pid !== 'number' || typeof health.nonce !== 'string') return { kind: 'no-answer', reason: 'not an evochora node' };
     return { kind: 'ok', health };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
-    if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return { kind: 'refused' };
+    const code = err instanceof HttpCallError ? err.code : (err as NodeJS.ErrnoException).code;
+    // Nothing listens, or something that does not speak our API: either way not a node of ours.
+    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPROTO') return { kind: 'refused' };
     return { kind: 'no-answer', reason: (err as Error).message || String(code) };
   }
 }
 
-export function hostForUrl(host: string): string {
+/** The address to connect to for a bind address (a wildcard bind is reached on loopback). */
+export function connectHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
+  if (host === '::') return '::1';
+  return host;
 }
