@@ -3,11 +3,12 @@
  * compiles the same programs as documented. Inline copies of the situations, so no ../shared is needed.
  */
 import { describe, expect, it } from 'vitest';
+import type { CompileOptions } from '../../../src/compiler/index.js';
 import { code, compile, errors, ok } from './helpers.js';
 
 const REF = { referenceCompatible: true } as const;
 
-function firstError(src: string, files: Record<string, string> = {}, options = REF): string {
+function firstError(src: string, files: Record<string, string> = {}, options: CompileOptions = REF): string {
   const r = compile(src, files, options);
   expect(r.artifact).toBeUndefined();
   const d = errors(r)[0]!;
