@@ -13,7 +13,7 @@ import { buildIr } from './ir-builder.js';
 import { layOut } from './layout.js';
 import { loadModuleGraph, type ModuleInstance } from './module-loader.js';
 import { type CompileOptions, DEFAULT_WORLD, type SourceRoot } from './options.js';
-import { diskFileSystem, type LoadedFile, type SourceFileSystem, SourceResolver } from './source-files.js';
+import { type LoadedFile, type SourceFileSystem, SourceResolver } from './source-files.js';
 import { collectSymbols, type ModuleSymbols, type ProcSymbol } from './symbol-table.js';
 
 export interface CompileResult {
@@ -117,4 +117,3 @@ function run(input: CompileInput, files: Map<string, LoadedFile>, diags: Diagnos
   return { artifact, diagnostics: diags.all };
 }
 
-export { diskFileSystem };
