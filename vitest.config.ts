@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites: unit (fast, no processes), integration (real processes, files, servers), and conformance
+// Four suites: unit (fast, no processes), integration (real processes, files, browser), distributed (real
+// NATS, Swift and PostgreSQL servers started by the tests), and conformance
 // (reads ../shared; run separately so the README's tests pass on a machine without it).
 export default defineConfig({
   test: {
@@ -12,6 +13,15 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'distributed',
+          include: ['test/distributed/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

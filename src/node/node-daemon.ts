@@ -20,6 +20,7 @@ import { PIPELINE_ERROR_STATUS, pipelineRoutes } from './http/pipeline-routes.js
 import { acquireNodeLock, type ReleaseLock } from './node-lock.js';
 import { PortInUseError } from './node-errors.js';
 import { nodePaths, type NodePaths } from './node-paths.js';
+import { defaultRouteMounts } from './route-mounts.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
 
 /** Extra HTTP route groups contributed by features (visualizer API, web UI). */
@@ -153,7 +154,7 @@ export class NodeDaemon {
       defaultErrorMapper(PIPELINE_ERROR_STATUS, unexpected),
     );
     router.mount('/metrics', [metricsRoute(() => this.manager.status(), Date.parse(startedAt))], defaultErrorMapper({}, unexpected));
-    for (const mount of this.options.mounts ?? []) {
+    for (const mount of this.options.mounts ?? defaultRouteMounts()) {
       const mapper: ErrorMapper = defaultErrorMapper(mount.errorStatus ?? {}, unexpected);
       router.mount(mount.prefix, mount.routes({ manager: this.manager, config, logger: this.options.loggerFor('http') }), mapper);
     }
