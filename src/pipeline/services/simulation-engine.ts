@@ -4,7 +4,8 @@
  * never cloned). It emits the run's SimulationMetadata once on `metadataOutput`, pauses the simulation when
  * the service is paused or a configured tick is reached, and can resume a stored run (`resume.runId`).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { compileFile, compileSource, formatDiagnostic, type CompileResult, type ProgramArtifact } from '../../compiler/index.js';
@@ -26,6 +27,22 @@ export interface OrganismConfig {
   program: string;
   energy: number;
   positions: number[][];
+}
+
+/** Absolute paths as given; relative ones against the working directory, else against the installed package (assembly/). */
+export function resolveProgramPath(program: string): string {
+  if (isAbsolute(program)) return program;
+  const local = resolve(program);
+  if (existsSync(local)) return local;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(resolve(dir, 'package.json'))) {
+      const candidate = resolve(dir, program);
+      return existsSync(candidate) ? candidate : local;
+    }
+    dir = dirname(dir);
+  }
+  return local;
 }
 
 export class EngineConfigError extends EvochoraError {
@@ -148,7 +165,7 @@ export class SimulationEngine extends AbstractService {
         let result: CompileResult;
         if (org.program in BUILTIN_PROGRAMS) result = compileSource(BUILTIN_PROGRAMS[org.program]!, { world }, `${org.program.slice(8)}.evo`);
         else {
-          const file = isAbsolute(org.program) ? org.program : resolve(org.program);
+          const file = resolveProgramPath(org.program);
           try {
             readFileSync(file);
           } catch {

@@ -1,0 +1,53 @@
+/**
+ * Recovery of dead letters: a failed batch (`TickDataChunk[]`) is written again as its batch file, failed
+ * metadata as the run's metadata file. Successfully replayed letters are removed from the DLQ directory.
+ */
+import { splitDelimited } from '../contracts/framing.js';
+import type { ChunkMessage, DeadLetterMessage } from '../contracts/index.js';
+import { EvochoraError } from '../../errors.js';
+import type { DeadLetterStore } from './dead-letter-store.js';
+import type { FileSystemStorage } from './file-system-storage.js';
+import { peekChunk } from './storage-file.js';
+
+export interface ReplayOutcome {
+  readonly id: string;
+  readonly messageType: string;
+  readonly ok: boolean;
+  readonly storageKey?: string;
+  readonly ticks?: number;
+  readonly error?: string;
+  readonly removed: boolean;
+}
+
+export function chunksOfDeadLetter(letter: DeadLetterMessage): ChunkMessage[] {
+  return splitDelimited(letter.originalMessage).map((data) => ({ ...peekChunk(data), data }));
+}
+
+export async function replayDeadLetter(store: DeadLetterStore, id: string, storage: FileSystemStorage, keep = false): Promise<ReplayOutcome> {
+  let letter: DeadLetterMessage;
+  try {
+    letter = await store.read(id);
+  } catch (err) {
+    return { id, messageType: '?', ok: false, error: (err as Error).message, removed: false };
+  }
+  try {
+    let storageKey: string;
+    let ticks: number | undefined;
+    if (letter.messageType === 'TickDataChunk[]') {
+      const chunks = chunksOfDeadLetter(letter);
+      if (chunks.length === 0) throw new EvochoraError('EMPTY_DEAD_LETTER', `dead letter ${id} holds no chunks`);
+      storageKey = storage.batchKey(chunks[0]!.simulationRunId, chunks[0]!.firstTick, chunks.at(-1)!.lastTick);
+      const r = await storage.writeBatch(storageKey, chunks);
+      ticks = r.tickCount;
+    } else if (letter.messageType === 'SimulationMetadata') {
+      const runId = letter.metadata.simulationRunId ?? '';
+      storageKey = (await storage.writeMetadata(runId, letter.originalMessage)).key;
+    } else {
+      throw new EvochoraError('UNKNOWN_DEAD_LETTER_TYPE', `dead letter ${id} holds '${letter.messageType}', which replay does not know`);
+    }
+    if (!keep) store.remove(id);
+    return { id, messageType: letter.messageType, ok: true, storageKey, ...(ticks !== undefined ? { ticks } : {}), removed: !keep };
+  } catch (err) {
+    return { id, messageType: letter.messageType, ok: false, error: (err as Error).message, removed: false };
+  }
+}
