@@ -203,13 +203,16 @@ function spend(ctx: PreprocessContext, n: number, at: Token): boolean {
   return ctx.budget.statements !== Number.NEGATIVE_INFINITY;
 }
 
-/** True for `NAME:` (a label) as opposed to `DATA:5` (a typed literal): nothing glued after the colon. */
+/**
+ * True for `NAME:` (a label) as opposed to `DATA:5` (a typed literal): a number glued to the colon makes a
+ * literal (an unknown type name is then reported as such); anything else defines a label (`L: NOP`, `L:NOP`).
+ */
 function isLabelDefinition(tokens: readonly Token[], at: number): boolean {
   const name = tokens[at];
   const colon = tokens[at + 1];
   if (name?.kind !== 'ident' || colon?.kind !== 'colon' || colon.spaced) return false;
   const after = tokens[at + 2];
-  return after === undefined || after.spaced || (after.kind !== 'number' && after.kind !== 'ident');
+  return after === undefined || after.spaced || after.kind !== 'number';
 }
 
 function processStatement(tokens: readonly Token[], out: Token[][], ctx: PreprocessContext, depth: number, file: LoadedFile): void {

@@ -82,6 +82,12 @@ export function collectSymbols(module: ModuleInstance, diags: DiagnosticBag, glo
   let proc: ProcSymbol | undefined;
   module.statements.forEach((s, index) => {
     if (proc !== undefined) syms.procOf.set(s, proc);
+    const declared = s.kind === 'label' ? s.tok : s.kind === 'define' || s.kind === 'proc' ? s.nameTok : undefined;
+    if (declared !== undefined && declared.upper.includes('.')) {
+      // A dot separates a module alias from a name; a declared name with one could never be referenced.
+      diags.error(DiagnosticCode.SYNTAX, `Name '${declared.text}' cannot contain '.' (dots qualify names of imported modules).`, declared);
+      return;
+    }
     switch (s.kind) {
       case 'label':
         if (taken(s.name)) duplicate(s.name, s.tok);

@@ -1,7 +1,7 @@
 /** Every EvoASM directive and construct, checked on small in-memory programs. */
 import { describe, expect, it } from 'vitest';
 import { labelHash } from '../../../src/compiler/index.js';
-import { code, coords, ok, WORLD_3D } from './helpers.js';
+import { code, coords, errorSummary, ok, WORLD_3D } from './helpers.js';
 
 describe('labels and instructions', () => {
   it('lays out labels, opcodes and operands along +x from 0|0', () => {
@@ -247,3 +247,13 @@ describe('modules', () => {
 function listing0(a: ReturnType<typeof ok>): string {
   return Object.keys(a.labelNameToValue).map((n) => `LABEL:${n}`).join(' ');
 }
+
+describe('label syntax details', () => {
+  it('accepts a label glued to its instruction and tells it from a typed literal', () => {
+    expect(code('L:NOP\nSETI %DR0 DATA:5\nJMPI L')).toBe('LABEL:L NOP SETI %DR0 DATA:5 JMPI L');
+  });
+
+  it('rejects declared names containing a dot', () => {
+    expect(errorSummary('A.B: NOP\n.DEFINE C.D 1')).toEqual(['SYNTAX@main.evo:1', 'SYNTAX@main.evo:2']);
+  });
+});
