@@ -3,6 +3,9 @@ import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRunSpec, programFromLayoutJson, simulationFromSpec } from '../../src/runtime/spec.js';
+import { programFromArtifact } from '../../src/runtime/program.js';
+import { compileFileOrThrow } from '../../src/compiler/index.js';
+import type { PlaceableProgram } from '../../src/runtime/simulation.js';
 import { TraceRecorder, type TraceOrganism } from '../../src/runtime/trace/trace-recorder.js';
 
 const ROOT = resolve(__dirname, '../../../shared/conformance/runtime');
@@ -41,31 +44,45 @@ function compareLine(got: { orgs: TraceOrganism[]; cells: number[][] }, exp: { o
   return d ? `tick ${t}: ${d}` : null;
 }
 
-describe.skipIf(cases.length === 0)('runtime conformance (reference traces)', () => {
-  for (const name of cases) {
-    it(name, () => {
-      const dir = join(ROOT, name);
-      const spec = parseRunSpec(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')));
-      const sim = simulationFromSpec(spec, (file) => {
-        const layout = join(dir, file.replace(/\.evo$/, '.expected.json'));
-        return programFromLayoutJson(JSON.parse(readFileSync(layout, 'utf8')));
-      });
-      const lines = gunzipSync(readFileSync(join(dir, spec.trace ?? 'trace.jsonl.gz'))).toString('utf8').trim().split('\n');
-      const rec = new TraceRecorder(sim);
-      const init = rec.initLine();
-      const exp0 = JSON.parse(lines[0]!);
-      const d0 = firstDiff(init, exp0, 'init');
-      expect(d0, `${name} init`).toBeNull();
-      let mismatch: string | null = null;
-      for (let k = 1; k < lines.length && mismatch === null; k++) {
-        sim.step();
-        const got = rec.tickLine();
-        const exp = JSON.parse(lines[k]!);
-        if (got.seed !== exp.seed) mismatch = `tick ${exp.t}: seed ${got.seed} != ${exp.seed}`;
-        else mismatch = compareLine(got, exp, String(exp.t));
-        sim.pruneDead();
-      }
-      expect(mismatch, `${name}: first mismatch`).toBeNull();
-    });
+type Loader = (dir: string, file: string, shape: number[], toroidal: boolean) => PlaceableProgram;
+
+/** Places the reference's own compiled layouts (expected.json): tests the runtime alone. */
+const fromExpectedLayout: Loader = (dir, file) =>
+  programFromLayoutJson(JSON.parse(readFileSync(join(dir, file.replace(/\.evo$/, '.expected.json')), 'utf8')));
+
+/** Compiles the case's .evo with our compiler: tests compiler + runtime end to end. */
+const fromOurCompiler: Loader = (dir, file, shape, toroidal) =>
+  programFromArtifact(compileFileOrThrow(join(dir, file), { world: { shape, toroidal } }));
+
+function runCase(name: string, loader: Loader): void {
+  const dir = join(ROOT, name);
+  const spec = parseRunSpec(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')));
+  const toroidal = String(spec.topology).toUpperCase() === 'TORUS';
+  const sim = simulationFromSpec(spec, (file) => loader(dir, file, spec.shape, toroidal));
+  const lines = gunzipSync(readFileSync(join(dir, spec.trace ?? 'trace.jsonl.gz'))).toString('utf8').trim().split('\n');
+  const rec = new TraceRecorder(sim);
+  const init = rec.initLine();
+  const d0 = firstDiff(init, JSON.parse(lines[0]!), 'init');
+  expect(d0, `${name} init`).toBeNull();
+  let mismatch: string | null = null;
+  let compared = 0;
+  for (let k = 1; k < lines.length && mismatch === null; k++) {
+    sim.step();
+    const got = rec.tickLine();
+    const exp = JSON.parse(lines[k]!);
+    if (got.seed !== exp.seed) mismatch = `tick ${exp.t}: seed ${got.seed} != ${exp.seed}`;
+    else mismatch = compareLine(got, exp, String(exp.t));
+    sim.pruneDead();
+    compared++;
   }
+  expect(mismatch, `${name}: first mismatch`).toBeNull();
+  expect(compared).toBe(spec.ticks);
+}
+
+describe.skipIf(cases.length === 0)('runtime conformance (reference traces, reference layouts)', () => {
+  for (const name of cases) it(name, () => runCase(name, fromExpectedLayout));
+});
+
+describe.skipIf(cases.length === 0)('runtime conformance (reference traces, our compiler)', () => {
+  for (const name of cases) it(name, () => runCase(name, fromOurCompiler));
 });
