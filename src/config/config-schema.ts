@@ -85,7 +85,7 @@ export const CONFIG_SCHEMA: ObjectSpec = {
       fields: {
         level: { kind: 'string', enum: LOG_LEVELS, default: 'info', doc: 'Default level of every logger.' },
         format: { kind: 'string', enum: ['auto', 'pretty', 'json'], default: 'auto', doc: 'auto: human lines on a terminal, JSON lines otherwise.' },
-        levels: { kind: 'map', values: { kind: 'string', enum: LOG_LEVELS, doc: 'level' }, default: {}, doc: 'Per-logger levels, e.g. { "service-manager" = debug }.' },
+        levels: { kind: 'map', values: { kind: 'string', enum: LOG_LEVELS, doc: 'level' }, default: {}, doc: 'Per-logger levels: services log under their name, resources as resource-<name>.' },
       },
     },
     pipeline: {

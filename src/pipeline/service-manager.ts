@@ -152,7 +152,7 @@ export class ServiceManager {
     if (issues.length > 0) throw new ConfigError(issues, 'Invalid pipeline configuration');
 
     for (const [name, { type, options: opts }] of resourceOptions) {
-      const resource = await type.create({ name, options: opts, logger: manager.loggerFor(`resource.${name}`), dataDir: config.node.dataDir });
+      const resource = await type.create({ name, options: opts, logger: manager.loggerFor(`resource-${name}`), dataDir: config.node.dataDir });
       manager.resources.set(name, resource);
     }
     for (const s of pendingServices) {
@@ -254,7 +254,7 @@ export class ServiceManager {
     const instance = slot.type.create({
       name,
       options: slot.options,
-      logger: this.loggerFor(`service.${name}`),
+      logger: this.loggerFor(name),
       dataDir: this.config.node.dataDir,
       ports,
     });
