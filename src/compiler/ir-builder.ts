@@ -36,6 +36,9 @@ export interface BuildContext {
   readonly procs: ReadonlyMap<string, ProcSymbol>;
 }
 
+/** Constants naming constants: deeper chains than this are treated like cycles (and keep recursion bounded). */
+const MAX_DEFINE_CHAIN = 256;
+
 const EXPECTED: Record<OperandSource, string> = {
   R: 'REGISTER',
   LR: 'LOCATION_REGISTER',
@@ -395,8 +398,9 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
     const def = syms.defines.get(local);
     if (def !== undefined) {
       const key = `${syms.module.id}:${local}`;
-      if (seen.has(key)) {
-        ctx.diags.error(DiagnosticCode.CYCLIC_DEFINE, `Constant '${name}' is defined in terms of itself.`, o.tok);
+      if (seen.has(key) || seen.size > MAX_DEFINE_CHAIN) {
+        const why = seen.has(key) ? 'is defined in terms of itself' : `refers through more than ${MAX_DEFINE_CHAIN} constants`;
+        ctx.diags.error(DiagnosticCode.CYCLIC_DEFINE, `Constant '${name}' ${why}.`, o.tok);
         return undefined;
       }
       seen.add(key);

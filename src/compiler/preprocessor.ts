@@ -215,17 +215,19 @@ function isLabelDefinition(tokens: readonly Token[], at: number): boolean {
   return after === undefined || after.spaced || after.kind !== 'number';
 }
 
-function processStatement(tokens: readonly Token[], out: Token[][], ctx: PreprocessContext, depth: number, file: LoadedFile): void {
+function processStatement(statement: readonly Token[], out: Token[][], ctx: PreprocessContext, depth: number, file: LoadedFile): void {
+  let tokens = statement;
+  // Label definitions become statements of their own: `[EXPORT] NAME:` (a loop: a line may hold many).
+  for (;;) {
+    const h = tokens[0];
+    const labelAt = h?.kind === 'ident' && h.upper === 'EXPORT' && isLabelDefinition(tokens, 1) ? 1 : isLabelDefinition(tokens, 0) ? 0 : -1;
+    if (labelAt < 0) break;
+    if (!spend(ctx, 1, h!)) return;
+    out.push(tokens.slice(0, labelAt + 2));
+    tokens = tokens.slice(labelAt + 2);
+  }
   if (tokens.length === 0) return;
   const head = tokens[0]!;
-  // Label definitions become statements of their own: `[EXPORT] NAME:`.
-  const labelAt = head.kind === 'ident' && head.upper === 'EXPORT' && isLabelDefinition(tokens, 1) ? 1 : isLabelDefinition(tokens, 0) ? 0 : -1;
-  if (labelAt >= 0) {
-    if (!spend(ctx, 1, head)) return;
-    out.push(tokens.slice(0, labelAt + 2));
-    processStatement(tokens.slice(labelAt + 2), out, ctx, depth, file);
-    return;
-  }
   if (isDirective(head, '.SOURCE')) {
     includeSource(tokens, out, ctx, depth, file);
     return;

@@ -125,7 +125,7 @@ describe('fuzz: the compiler only ever reports diagnostics', () => {
         check(result!, main);
         runs++;
       }
-      expect(runs).toBeGreaterThan(20);
+      expect(runs).toBeGreaterThan(5);
     });
   }
 });
