@@ -93,7 +93,7 @@ Stop it with \`evochora node stop\`; follow its log with \`evochora node logs -f
       logger?.root.fatal({ err }, `node failed to start: ${(err as Error).message}`);
       logger?.flush();
       const env = errorEnvelope(err);
-      send({ type: 'failed', error: { name: env.name, code: env.code, message: env.message, actions: env.actions, ...(env.data ? { data: env.data } : {}) } });
+      send({ type: 'failed', error: { status: env.status, name: env.name, code: env.code, message: env.message, actions: env.actions, ...(env.data ? { data: env.data } : {}) } });
       process.exit(1);
     }
   }

@@ -4,10 +4,12 @@
  * used once for the ready handshake that carries the bound port.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { ensureNodeDir } from './data-dir.js';
 import { dirname } from 'node:path';
 import { CLI_ENTRY } from '../version.js';
 import { EvochoraError } from '../errors.js';
+import type { ExitCode } from '../exit-codes.js';
 import { NodeStartFailedError } from './node-errors.js';
 
 export interface ReadyMessage {
@@ -22,7 +24,7 @@ export interface ReadyMessage {
 
 export interface FailedMessage {
   readonly type: 'failed';
-  readonly error: { name: string; code: string; message: string; actions: string[]; data?: Record<string, unknown> };
+  readonly error: { status: number; name: string; code: string; message: string; actions: string[]; data?: Record<string, unknown> };
 }
 
 export type HandshakeMessage = ReadyMessage | FailedMessage;
@@ -39,13 +41,13 @@ export interface LaunchOptions {
 /** A failure reported by the child is re-raised here with its original code. */
 export class ChildReportedError extends EvochoraError {
   constructor(error: FailedMessage['error']) {
-    super(error.code, error.message, { actions: error.actions, ...(error.data ? { data: error.data } : {}) });
+    super(error.code, error.message, { exitCode: error.status as ExitCode, actions: error.actions, ...(error.data ? { data: error.data } : {}) });
     this.name = error.name;
   }
 }
 
 export async function launchDetachedNode(options: LaunchOptions): Promise<ReadyMessage> {
-  mkdirSync(dirname(options.logFile), { recursive: true });
+  ensureNodeDir(dirname(options.logFile), dirname(dirname(options.logFile)));
   const fd = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [CLI_ENTRY, 'node', 'run', '--detached-child', ...options.args], {
     detached: true,

@@ -4,7 +4,6 @@
  * state file → start services → signal ready. Stop order is the reverse, and files are removed last.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/loader.js';
@@ -20,6 +19,7 @@ import { PIPELINE_ERROR_STATUS, pipelineRoutes } from './http/pipeline-routes.js
 import { acquireNodeLock, type ReleaseLock } from './node-lock.js';
 import { PortInUseError } from './node-errors.js';
 import { nodePaths, type NodePaths } from './node-paths.js';
+import { ensureNodeDir } from './data-dir.js';
 import { defaultRouteMounts } from './route-mounts.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
 
@@ -63,7 +63,7 @@ export class NodeDaemon {
     const { config } = options.loaded;
     const logger = options.logger;
     const paths = nodePaths(config.node.dataDir);
-    mkdirSync(paths.stateDir, { recursive: true });
+    ensureNodeDir(paths.stateDir, paths.dataDir);
     const release = await acquireNodeLock(paths, logger, (err) => logger.error({ err }, 'the start lock was compromised; another node may start'));
     let manager: ServiceManager | undefined;
     try {
