@@ -94,7 +94,12 @@ async function main(): Promise<void> {
     // Transfer a buffer that holds exactly the chunk (encoder output may be a view of a larger pool).
     let buffer: ArrayBuffer;
     if (c.bytes.byteOffset === 0 && c.bytes.byteLength === c.bytes.buffer.byteLength && c.bytes.buffer instanceof ArrayBuffer) buffer = c.bytes.buffer;
-    else buffer = c.bytes.slice().buffer as ArrayBuffer;
+    else {
+      // Never Buffer#slice here: it returns a view of the shared pool, and transferring that detaches the pool.
+      const copy = new Uint8Array(c.bytes.byteLength);
+      copy.set(c.bytes);
+      buffer = copy.buffer;
+    }
     inFlight++;
     chunks++;
     bytes += c.bytes.byteLength;

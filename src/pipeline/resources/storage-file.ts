@@ -178,12 +178,15 @@ export async function* readStorageFile(
         }
       }
       if (!v) break; // clean end of stream
-      const [len, start] = v;
+      const [len, afterPrefix] = v;
+      // fill() moves the unread bytes to the front of a new buffer, so keep positions relative to `pos`.
+      const prefixLen = afterPrefix - pos;
       if (len > 1 << 30) throw corrupt(bufStart + pos, `message length ${len} is implausible`);
-      while (buf.length < start + len) {
-        if (!(await fill())) throw corrupt(bufStart + pos, `message of ${len} bytes is cut off after ${buf.length - start} bytes`);
+      while (buf.length < pos + prefixLen + len) {
+        if (!(await fill())) throw corrupt(bufStart + pos, `message of ${len} bytes is cut off after ${buf.length - pos - prefixLen} bytes`);
       }
       const offset = bufStart + pos;
+      const start = pos + prefixLen;
       const data = buf.subarray(start, start + len);
       pos = start + len;
       if (!header) {

@@ -102,4 +102,45 @@ describe('engine → tick queue → persistence → storage', () => {
     await sm.stopAll();
     expect(sm.stateOf('simulation-engine')).toBe('STOPPED');
   });
+
+  const resumeCases: Array<[string, number, Record<string, unknown>]> = [
+    ['builtin counter, default plugins', 1, {}],
+    ['replicator with births, deaths and plugins', 20, { organisms: [{ program: 'assembly/replicator.evo', energy: 60000, positions: [[10, 10]] }], environment: { shape: [96, 96], topology: 'TORUS' } }],
+  ];
+  for (const [name, scale, engine] of resumeCases) {
+    it(`a resumed run equals the uninterrupted one (${name})`, async () => {
+      const full = await record({ engine: { maxTicks: 150 * scale, ...engine } });
+      await sm!.shutdown();
+      sm = undefined;
+      const fullBytes = full.bytes.toString('latin1').split(full.runId).join('#');
+      rmSync(dir, { recursive: true, force: true });
+      dir = mkdtempSync(join(tmpdir(), 'evo-rec-'));
+
+      const first = await record({ engine: { maxTicks: 80 * scale, ...engine } });
+      expect(first.ticks.at(-1)).toBe(Math.floor((80 * scale) / 6) * 6 - 1);
+      await sm!.shutdown();
+      sm = undefined;
+      const resumed = await record({ engine: { maxTicks: 150 * scale, ...engine, resume: { runId: first.runId } } });
+      expect(resumed.runId).toBe(first.runId);
+      expect(resumed.ticks).toEqual(full.ticks);
+      expect(resumed.bytes.toString('latin1').split(first.runId).join('#')).toBe(fullBytes);
+    });
+  }
+
+  it('graceful shutdown writes every tick still in the queue', async () => {
+    sm = await manager(recordingConfig(dir, { queueCapacity: 1000, maxBatchSize: 3 }));
+    await sm.startAll();
+    const engine = sm.instanceOf('simulation-engine') as SimulationEngine;
+    engine.recordEmittedTicks = true;
+    sm.pause('persistence-1');
+    const queue = sm.resource('tick-queue')!;
+    await waitUntil(() => (queue.metrics().current_size as number) >= 20, 60_000, 'chunks to pile up in the queue');
+    await sm.stopAll();
+    const storage = sm.resource('tick-storage') as FileSystemStorage;
+    const { ticks } = await storedTicks(storage, engine.simulationRunId);
+    const emitted = engine.emittedChunkTicks.length;
+    expect(emitted).toBeGreaterThanOrEqual(20);
+    expect(ticks).toEqual(Array.from({ length: emitted * 6 }, (_, i) => i));
+    expect(queue.metrics().current_size).toBe(0);
+  });
 });

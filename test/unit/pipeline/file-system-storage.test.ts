@@ -126,4 +126,20 @@ describe('FileSystemStorage', () => {
     const decoded = TickDataChunk.decode(m!.data);
     expect(Buffer.from(TickDataChunk.encode(decoded).finish()).equals(Buffer.from(m!.data))).toBe(true);
   });
+
+  it('streams messages larger than the decompression chunk size intact', async () => {
+    const s = new FileSystemStorage('st', { rootDirectory: dir });
+    const { chunkMessageOf, columnsOf } = await import('../../../src/pipeline/contracts/index.js');
+    const big = (first: number) => {
+      const n = 200_000;
+      const flatIndices = Int32Array.from({ length: n }, (_, i) => i * 3 + first);
+      const molecules = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0);
+      const owners = Int32Array.from({ length: n }, (_, i) => i % 7);
+      return chunkMessageOf({ simulationRunId: 'r', firstTick: first, lastTick: first, tickCount: 1, snapshot: { tickNumber: first, cells: columnsOf({ flatIndices, molecules, owners }) } });
+    };
+    const msgs = [big(0), big(1), big(2)];
+    await s.writeBatch(s.batchKey('r', 0, 2), msgs);
+    const back = await collect(s.readChunks('r'));
+    expect(back.map((c) => Buffer.from(c.data).equals(Buffer.from(msgs[c.firstTick]!.data)))).toEqual([true, true, true]);
+  });
 });
