@@ -225,8 +225,19 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
     return undefined;
   }
 
+  // Set while resolving an operand whose slot takes a vector (matters only for 1-D worlds).
+  let expectingVector = false;
+  const resolveAs = (vector: boolean, o: Operand, scope: Scope): Resolved | undefined => {
+    expectingVector = vector;
+    try {
+      return resolve(o, scope);
+    } finally {
+      expectingVector = false;
+    }
+  };
+
   function convertOperand(source: OperandSource, o: Operand, scope: Scope, k: number, mnemonic: string): IrOperand | undefined {
-    const r = resolve(o, scope);
+    const r = resolveAs(source === 'V', o, scope);
     if (r === undefined) return undefined;
     switch (source) {
       case 'R':
@@ -293,7 +304,7 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
   }
 
   function vectorValue(o: Operand, scope: Scope, what: string): number[] | undefined {
-    const r = resolve(o, scope);
+    const r = resolveAs(true, o, scope);
     if (r === undefined) return undefined;
     if (r.kind !== 'value' || r.operand.kind !== 'vector') {
       ctx.diags.error(DiagnosticCode.OPERAND_TYPE, `${what} expects a vector such as 1|0, but got ${describe(r)}.`, o.tok);
@@ -325,6 +336,9 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
       case 'register':
         return resolveRegister(o.name, o.tok, scope);
       case 'number':
+        // In a 1-D world a vector has one component and is written as a plain number.
+        if (ctx.dims === 1 && expectingVector) return { kind: 'value', operand: { kind: 'vector', components: [o.value], tok: o.tok }, viaDefine: false };
+        return { kind: 'value', operand: o, viaDefine: false };
       case 'typed':
       case 'vector':
         return { kind: 'value', operand: o, viaDefine: false };

@@ -257,3 +257,12 @@ describe('label syntax details', () => {
     expect(errorSummary('A.B: NOP\n.DEFINE C.D 1')).toEqual(['SYNTAX@main.evo:1', 'SYNTAX@main.evo:2']);
   });
 });
+
+describe('1-D worlds', () => {
+  it('write vectors as plain numbers', () => {
+    const world = { shape: [50], toroidal: true };
+    const a = ok('.ORG 3\nS: SEKI 1\n.ORG 20\n.DIR -1\nJMPI S\n.PLACE DATA:1 0..2', {}, { world });
+    expect(coords(a)).toEqual(['3', '4', '5', '20', '19']);
+    expect(a.initialWorldObjects.map((o) => o.coord[0])).toEqual([0, 1, 2]);
+  });
+});
