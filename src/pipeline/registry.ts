@@ -14,6 +14,10 @@ import { inMemoryIdempotencyTrackerType } from './resources/idempotency-tracker.
 import { persistenceServiceType } from './services/persistence-service.js';
 import { metadataPersistenceServiceType } from './services/metadata-persistence-service.js';
 import { simulationEngineType } from './services/simulation-engine.js';
+import { inMemoryTopicType } from './resources/topics/in-memory-topic-type.js';
+import { sqliteIndexDatabaseType } from './resources/index-db/sqlite-index-database-type.js';
+import { environmentIndexerType, organismIndexerType } from './services/indexers/batch-indexers.js';
+import { metadataIndexerType } from './services/indexers/metadata-indexer.js';
 
 export interface ResourceType {
   readonly className: string;
@@ -73,5 +77,10 @@ export function defaultRegistry(): TypeRegistry {
     .registerResource(inMemoryIdempotencyTrackerType)
     .registerService(persistenceServiceType)
     .registerService(metadataPersistenceServiceType)
-    .registerService(simulationEngineType);
+    .registerService(simulationEngineType)
+    .registerResource(inMemoryTopicType)
+    .registerResource(sqliteIndexDatabaseType)
+    .registerService(metadataIndexerType)
+    .registerService(environmentIndexerType)
+    .registerService(organismIndexerType);
 }

@@ -11,11 +11,15 @@ import type { ServiceType } from '../registry.js';
 import type { BatchStorageWriter } from '../resources/file-system-storage.js';
 import { metadataKey } from '../resources/storage-keys.js';
 import { sleep } from './persistence-service.js';
+import type { TopicWriter } from '../api/topic.js';
+import { MetadataInfo } from '../contracts/index.js';
 
 export class MetadataPersistenceService extends AbstractService {
   private readonly input: QueueConsumer<MetadataMessage>;
   private readonly storage: BatchStorageWriter;
   private readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
+  /** Optional `topic-write` port: announces each written metadata file (MetadataInfo) to the indexers. */
+  private readonly topic: TopicWriter<MetadataInfo> | undefined;
   private written = 0;
   private failed = 0;
   private bytes = 0;
@@ -26,6 +30,7 @@ export class MetadataPersistenceService extends AbstractService {
     this.input = this.port<QueueConsumer<MetadataMessage>>('input');
     this.storage = this.port<BatchStorageWriter>('storage');
     this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
+    this.topic = context.ports.topic as TopicWriter<MetadataInfo> | undefined;
   }
 
   protected async run(): Promise<void> {
@@ -52,6 +57,7 @@ export class MetadataPersistenceService extends AbstractService {
     while (attempt <= maxRetries) {
       try {
         const r = await this.storage.writeMetadata(message.simulationRunId, message.data);
+        await this.topic?.publish(MetadataInfo.create({ simulationRunId: message.simulationRunId, storageKey: r.key, writtenAtMs: Date.now() }));
         this.written++;
         this.bytes += r.bytesWritten;
         this.lastRunId = message.simulationRunId;
@@ -111,6 +117,7 @@ export const metadataPersistenceServiceType: ServiceType = {
     input: { usage: ['queue-in'] },
     storage: { usage: ['storage-write'] },
     dlq: { usage: ['queue-out'], optional: true },
+    topic: { usage: ['topic-write'], optional: true },
   },
   options: {
     kind: 'object',

@@ -17,6 +17,8 @@ import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 import type { ServiceType } from '../registry.js';
 import type { BatchStorageWriter } from '../resources/file-system-storage.js';
 import type { IdempotencyTracker } from '../resources/idempotency-tracker.js';
+import type { TopicWriter } from '../api/topic.js';
+import { BatchInfo } from '../contracts/index.js';
 
 export interface PersistenceOptions {
   readonly maxBatchSize: number;
@@ -42,6 +44,8 @@ export class PersistenceService extends AbstractService {
   private readonly storage: BatchStorageWriter;
   private readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
   private readonly tracker: IdempotencyTracker | undefined;
+  /** Optional `topic-write` port: announces each written batch (BatchInfo) to the indexers. */
+  private readonly topic: TopicWriter<BatchInfo> | undefined;
   private readonly opts: PersistenceOptions;
   private readonly sourceQueue: string;
 
@@ -66,6 +70,7 @@ export class PersistenceService extends AbstractService {
     this.storage = this.port<BatchStorageWriter>('storage');
     this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
     this.tracker = context.ports.idempotencyTracker as IdempotencyTracker | undefined;
+    this.topic = context.ports.topic as TopicWriter<BatchInfo> | undefined;
     this.sourceQueue = String(context.options.sourceQueue ?? 'input');
     const o = context.options;
     this.opts = {
@@ -169,6 +174,8 @@ export class PersistenceService extends AbstractService {
       const started = performance.now();
       try {
         const r = await this.storage.writeBatch(key, chunks);
+        // Announce after the file is visible; a failed publish retries the (idempotent) write and publish.
+        await this.topic?.publish(BatchInfo.create({ simulationRunId: r.simulationRunId, storageKey: r.key, tickStart: r.firstTick, tickEnd: r.lastTick, writtenAtMs: Date.now(), chunkCount: r.chunkCount, tickCount: r.tickCount, bytes: r.bytesWritten }));
         const ms = performance.now() - started;
         this.lastLatencyMs = ms;
         this.latencyTotalMs += ms;
@@ -298,6 +305,7 @@ export const persistenceServiceType: ServiceType = {
     storage: { usage: ['storage-write'] },
     dlq: { usage: ['queue-out'], optional: true },
     idempotencyTracker: { usage: ['idempotency'], optional: true },
+    topic: { usage: ['topic-write'], optional: true },
   },
   options: {
     kind: 'object',

@@ -1,0 +1,111 @@
+/**
+ * The index database: what the indexers write and the visualizer API reads, one logical database per run
+ * (SQLite: one file per run; PostgreSQL: one schema per run).
+ *
+ * Engine-neutral contract for implementations:
+ * - Tables (plain SQL types; BLOB = bytea in PostgreSQL):
+ *     metadata           (key TEXT PRIMARY KEY, value BLOB NOT NULL)
+ *     environment_chunks (first_tick BIGINT PRIMARY KEY, last_tick BIGINT NOT NULL, tick_count INT NOT NULL,
+ *                         data BLOB NOT NULL)            + index on last_tick
+ *     organisms          (organism_id INT PRIMARY KEY, parent_id INT NULL, birth_tick BIGINT NOT NULL,
+ *                         program_id TEXT NOT NULL, initial_position TEXT NOT NULL, genome_hash TEXT NOT NULL)
+ *     organism_ticks     (tick BIGINT PRIMARY KEY, organism_count INT NOT NULL, alive_count INT NOT NULL,
+ *                         data BLOB NOT NULL)
+ * - Every write is an idempotent upsert by the natural key (`INSERT … ON CONFLICT (key) DO UPDATE`), so a
+ *   redelivered notification or a re-index leaves the database exactly as it was. One call = one transaction.
+ * - Blobs are opaque to the database: their codecs live in src/pipeline/resources/index-db/blobs.ts.
+ * - Everything is async so networked engines fit; an embedded engine may resolve at once.
+ */
+
+/** Summary of a run, from its `metadata` rows. */
+export interface RunMetadataRow {
+  readonly runId: string;
+  readonly startTimeMs: number;
+  readonly samplingInterval: number;
+  readonly worldShape: readonly number[];
+  readonly toroidal: boolean;
+  /** The run's SimulationMetadata, protobuf-encoded as the engine wrote it. */
+  readonly simulationMetadata: Uint8Array;
+}
+
+/** The cells of one stored chunk (snapshot + deltas, organisms removed), compressed; see blobs.ts. */
+export interface EnvironmentChunkRow {
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly tickCount: number;
+  readonly data: Uint8Array;
+}
+
+/** What never changes about an organism. */
+export interface OrganismRow {
+  readonly organismId: number;
+  /** null for organisms placed by the configuration. */
+  readonly parentId: number | null;
+  readonly birthTick: number;
+  readonly programId: string;
+  readonly initialPosition: readonly number[];
+  readonly genomeHash: string;
+}
+
+/** Every organism's state at one sampled tick, as one compressed blob; see blobs.ts. */
+export interface OrganismTickRow {
+  readonly tick: number;
+  readonly organismCount: number;
+  readonly aliveCount: number;
+  readonly data: Uint8Array;
+}
+
+export interface TickRange {
+  readonly minTick: number;
+  readonly maxTick: number;
+}
+
+/** The write side of one run (`db-meta-write`, `db-env-write`, `db-organism-write` bindings use it). */
+export interface RunIndexWriter {
+  readonly runId: string;
+  upsertMetadata(row: RunMetadataRow): Promise<void>;
+  upsertEnvironmentChunks(rows: readonly EnvironmentChunkRow[]): Promise<void>;
+  /** Ticks and the static rows of the organisms they mention, in one transaction. */
+  upsertOrganismTicks(ticks: readonly OrganismTickRow[], organisms: readonly OrganismRow[]): Promise<void>;
+}
+
+/** The read side of one run. */
+export interface RunIndexReader {
+  readonly runId: string;
+  metadata(): Promise<RunMetadataRow | undefined>;
+  environmentTickRange(): Promise<TickRange | undefined>;
+  organismTickRange(): Promise<TickRange | undefined>;
+  /** The chunk whose [firstTick, lastTick] holds `tick`. */
+  environmentChunkContaining(tick: number): Promise<EnvironmentChunkRow | undefined>;
+  /** Tick ranges of all indexed chunks, ascending (small: one row per chunk). */
+  environmentChunkRanges(): Promise<TickRange[]>;
+  organismTick(tick: number): Promise<OrganismTickRow | undefined>;
+  organism(organismId: number): Promise<OrganismRow | undefined>;
+  organisms(organismIds: readonly number[]): Promise<OrganismRow[]>;
+  /** Ancestors of an organism, nearest first, at most `maxDepth`. */
+  lineage(organismId: number, maxDepth: number): Promise<OrganismRow[]>;
+  /** Highest organism id born at or before `tick` (ids are sequential from 1). */
+  organismsCreatedUpTo(tick: number): Promise<number>;
+}
+
+/** The port every `db-*` binding receives and what the visualizer API uses. */
+export interface IndexDatabase {
+  /** Run ids with an index, ascending. */
+  listRuns(): Promise<string[]>;
+  /** Opens (creating if needed) the run's database for writing. */
+  writer(runId: string): Promise<RunIndexWriter>;
+  /** The run's database for reading, or undefined when the run has no index. */
+  reader(runId: string): Promise<RunIndexReader | undefined>;
+}
+
+/** Usage types of index database bindings (all receive an IndexDatabase; the usage documents intent). */
+export const DB_USAGES = ['db-meta-write', 'db-env-write', 'db-organism-write', 'db-read'] as const;
+
+/** Marks resources that provide an IndexDatabase directly (for HTTP readers, which have no port). */
+export interface IndexDatabaseResource {
+  readonly indexDatabase: IndexDatabase;
+}
+
+export function isIndexDatabaseResource(r: unknown): r is IndexDatabaseResource {
+  return typeof r === 'object' && r !== null && 'indexDatabase' in r && typeof (r as IndexDatabaseResource).indexDatabase === 'object';
+}

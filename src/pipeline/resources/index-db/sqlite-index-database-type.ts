@@ -1,0 +1,15 @@
+import type { ResourceType } from '../../registry.js';
+import { SqliteIndexDatabase } from './sqlite-index-database.js';
+
+export const sqliteIndexDatabaseType: ResourceType = {
+  className: 'SqliteIndexDatabase',
+  description: 'Index database of the embedded node: one SQLite file per run (WAL), idempotent upserts.',
+  options: {
+    kind: 'object',
+    doc: 'SqliteIndexDatabase options',
+    fields: {
+      directory: { kind: 'string', default: 'index', nonEmpty: true, doc: 'Directory of the per-run database files (relative to node.dataDir).' },
+    },
+  },
+  create: ({ name, options, dataDir }) => new SqliteIndexDatabase(name, { directory: options.directory as string }, dataDir),
+};

@@ -1,0 +1,309 @@
+/**
+ * SQLite index database (embedded node): one file per run, `<directory>/<runId>.sqlite`, WAL mode so the
+ * HTTP readers never block the indexers. better-sqlite3 is synchronous; each method runs one statement or
+ * one transaction and resolves at once.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { EvochoraError } from '../../../errors.js';
+import type {
+  EnvironmentChunkRow,
+  IndexDatabase,
+  IndexDatabaseResource,
+  OrganismRow,
+  OrganismTickRow,
+  RunIndexReader,
+  RunIndexWriter,
+  RunMetadataRow,
+  TickRange,
+} from '../../api/index-database.js';
+import { DB_USAGES } from '../../api/index-database.js';
+import type { Metrics, Monitorable } from '../../api/monitorable.js';
+import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
+import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
+const SUFFIX = '.sqlite';
+
+export class InvalidIndexRunIdError extends EvochoraError {
+  constructor(runId: string) {
+    super('INVALID_RUN_ID', `'${runId}' is not a valid run id (letters, digits, '_', '.', '-').`);
+  }
+}
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS environment_chunks (first_tick BIGINT PRIMARY KEY, last_tick BIGINT NOT NULL, tick_count INT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS environment_chunks_last_tick ON environment_chunks (last_tick);
+CREATE TABLE IF NOT EXISTS organisms (organism_id INT PRIMARY KEY, parent_id INT NULL, birth_tick BIGINT NOT NULL, program_id TEXT NOT NULL, initial_position TEXT NOT NULL, genome_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS organism_ticks (tick BIGINT PRIMARY KEY, organism_count INT NOT NULL, alive_count INT NOT NULL, data BLOB NOT NULL);
+`;
+
+interface OrganismDbRow {
+  organism_id: number;
+  parent_id: number | null;
+  birth_tick: number;
+  program_id: string;
+  initial_position: string;
+  genome_hash: string;
+}
+
+function organismOf(r: OrganismDbRow): OrganismRow {
+  return { organismId: r.organism_id, parentId: r.parent_id, birthTick: r.birth_tick, programId: r.program_id, initialPosition: JSON.parse(r.initial_position) as number[], genomeHash: r.genome_hash };
+}
+
+function u8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** One run's database file with its prepared statements. */
+export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
+  private readonly db: Database.Database;
+  private readonly st;
+  constructor(
+    readonly runId: string,
+    readonly path: string,
+    readonly: boolean,
+  ) {
+    this.db = new Database(path, { readonly, fileMustExist: readonly });
+    this.db.pragma('busy_timeout = 5000');
+    if (!readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA_SQL);
+    }
+    const db = this.db;
+    this.st = {
+      upsertMeta: db.prepare('INSERT INTO metadata (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      meta: db.prepare('SELECT key, value FROM metadata'),
+      upsertChunk: db.prepare(
+        'INSERT INTO environment_chunks (first_tick, last_tick, tick_count, data) VALUES (?, ?, ?, ?) ON CONFLICT (first_tick) DO UPDATE SET last_tick = excluded.last_tick, tick_count = excluded.tick_count, data = excluded.data',
+      ),
+      upsertOrganism: db.prepare(
+        'INSERT INTO organisms (organism_id, parent_id, birth_tick, program_id, initial_position, genome_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (organism_id) DO UPDATE SET parent_id = excluded.parent_id, birth_tick = excluded.birth_tick, program_id = excluded.program_id, initial_position = excluded.initial_position, genome_hash = excluded.genome_hash',
+      ),
+      upsertOrgTick: db.prepare(
+        'INSERT INTO organism_ticks (tick, organism_count, alive_count, data) VALUES (?, ?, ?, ?) ON CONFLICT (tick) DO UPDATE SET organism_count = excluded.organism_count, alive_count = excluded.alive_count, data = excluded.data',
+      ),
+      envRange: db.prepare('SELECT MIN(first_tick) AS minTick, MAX(last_tick) AS maxTick FROM environment_chunks'),
+      orgRange: db.prepare('SELECT MIN(tick) AS minTick, MAX(tick) AS maxTick FROM organism_ticks'),
+      chunkAt: db.prepare('SELECT first_tick, last_tick, tick_count, data FROM environment_chunks WHERE first_tick <= ? AND last_tick >= ? ORDER BY first_tick DESC LIMIT 1'),
+      chunkRanges: db.prepare('SELECT first_tick AS minTick, last_tick AS maxTick FROM environment_chunks ORDER BY first_tick'),
+      orgTick: db.prepare('SELECT tick, organism_count, alive_count, data FROM organism_ticks WHERE tick = ?'),
+      organism: db.prepare('SELECT * FROM organisms WHERE organism_id = ?'),
+      createdUpTo: db.prepare('SELECT MAX(organism_id) AS n FROM organisms WHERE birth_tick <= ?'),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- writer ----
+
+  async upsertMetadata(row: RunMetadataRow): Promise<void> {
+    const summary = JSON.stringify({ runId: row.runId, startTimeMs: row.startTimeMs, samplingInterval: row.samplingInterval, worldShape: row.worldShape, toroidal: row.toroidal });
+    this.db.transaction(() => {
+      this.st.upsertMeta.run('run', Buffer.from(summary, 'utf8'));
+      this.st.upsertMeta.run('simulation_metadata', Buffer.from(row.simulationMetadata));
+    })();
+  }
+
+  async upsertEnvironmentChunks(rows: readonly EnvironmentChunkRow[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const r of rows) this.st.upsertChunk.run(r.firstTick, r.lastTick, r.tickCount, Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength));
+    })();
+  }
+
+  async upsertOrganismTicks(ticks: readonly OrganismTickRow[], organisms: readonly OrganismRow[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const o of organisms) this.st.upsertOrganism.run(o.organismId, o.parentId, o.birthTick, o.programId, JSON.stringify(o.initialPosition), o.genomeHash);
+      for (const t of ticks) this.st.upsertOrgTick.run(t.tick, t.organismCount, t.aliveCount, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    })();
+  }
+
+  // ---- reader ----
+
+  async metadata(): Promise<RunMetadataRow | undefined> {
+    const rows = this.st.meta.all() as Array<{ key: string; value: Buffer }>;
+    const run = rows.find((r) => r.key === 'run');
+    const meta = rows.find((r) => r.key === 'simulation_metadata');
+    if (!run || !meta) return undefined;
+    const s = JSON.parse(run.value.toString('utf8')) as Omit<RunMetadataRow, 'simulationMetadata'>;
+    return { ...s, simulationMetadata: u8(meta.value) };
+  }
+
+  async environmentTickRange(): Promise<TickRange | undefined> {
+    const r = this.st.envRange.get() as { minTick: number | null; maxTick: number | null };
+    return r.minTick === null || r.maxTick === null ? undefined : { minTick: r.minTick, maxTick: r.maxTick };
+  }
+
+  async organismTickRange(): Promise<TickRange | undefined> {
+    const r = this.st.orgRange.get() as { minTick: number | null; maxTick: number | null };
+    return r.minTick === null || r.maxTick === null ? undefined : { minTick: r.minTick, maxTick: r.maxTick };
+  }
+
+  async environmentChunkContaining(tick: number): Promise<EnvironmentChunkRow | undefined> {
+    const r = this.st.chunkAt.get(tick, tick) as { first_tick: number; last_tick: number; tick_count: number; data: Buffer } | undefined;
+    return r && { firstTick: r.first_tick, lastTick: r.last_tick, tickCount: r.tick_count, data: u8(r.data) };
+  }
+
+  async environmentChunkRanges(): Promise<TickRange[]> {
+    return this.st.chunkRanges.all() as TickRange[];
+  }
+
+  async organismTick(tick: number): Promise<OrganismTickRow | undefined> {
+    const r = this.st.orgTick.get(tick) as { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
+    return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
+  }
+
+  async organism(organismId: number): Promise<OrganismRow | undefined> {
+    const r = this.st.organism.get(organismId) as OrganismDbRow | undefined;
+    return r && organismOf(r);
+  }
+
+  async organisms(ids: readonly number[]): Promise<OrganismRow[]> {
+    const out: OrganismRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = this.db.prepare(`SELECT * FROM organisms WHERE organism_id IN (${part.map(() => '?').join(',')})`).all(...part) as OrganismDbRow[];
+      for (const r of rows) out.push(organismOf(r));
+    }
+    return out;
+  }
+
+  async lineage(organismId: number, maxDepth: number): Promise<OrganismRow[]> {
+    const out: OrganismRow[] = [];
+    let current = await this.organism(organismId);
+    const seen = new Set<number>([organismId]);
+    while (current && current.parentId !== null && out.length < maxDepth && !seen.has(current.parentId)) {
+      seen.add(current.parentId);
+      const parent = await this.organism(current.parentId);
+      if (!parent) break;
+      out.push(parent);
+      current = parent;
+    }
+    return out;
+  }
+
+  async organismsCreatedUpTo(tick: number): Promise<number> {
+    const r = this.st.createdUpTo.get(tick) as { n: number | null };
+    return r.n ?? 0;
+  }
+
+  /** Every row of every table in key order (tests compare databases with it). */
+  dump(): Record<string, unknown[]> {
+    const t = (sql: string): unknown[] => this.db.prepare(sql).all();
+    return {
+      metadata: t('SELECT key, hex(value) AS v FROM metadata ORDER BY key'),
+      environment_chunks: t('SELECT first_tick, last_tick, tick_count, hex(data) AS d FROM environment_chunks ORDER BY first_tick'),
+      organisms: t('SELECT * FROM organisms ORDER BY organism_id'),
+      organism_ticks: t('SELECT tick, organism_count, alive_count, hex(data) AS d FROM organism_ticks ORDER BY tick'),
+    };
+  }
+}
+
+export interface SqliteIndexDatabaseOptions {
+  /** Directory of the run files; relative to the node's data dir. */
+  readonly directory: string;
+}
+
+/** The resource: hands out per-run databases, keeps them open, and serves every `db-*` usage. */
+export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDatabaseResource {
+  readonly type = 'SqliteIndexDatabase';
+  readonly usageTypes = DB_USAGES;
+  readonly directory: string;
+  private readonly writers = new Map<string, SqliteRunIndex>();
+  private readonly readers = new Map<string, SqliteRunIndex>();
+  private readonly errorLog = new ErrorLog();
+  private writes = 0;
+
+  constructor(
+    readonly name: string,
+    options: SqliteIndexDatabaseOptions,
+    dataDir = '.',
+  ) {
+    this.directory = isAbsolute(options.directory) ? options.directory : resolve(dataDir, options.directory);
+  }
+
+  get indexDatabase(): IndexDatabase {
+    return this;
+  }
+
+  pathOf(runId: string): string {
+    if (!RUN_ID.test(runId)) throw new InvalidIndexRunIdError(runId);
+    return join(this.directory, `${runId}${SUFFIX}`);
+  }
+
+  async listRuns(): Promise<string[]> {
+    if (!existsSync(this.directory)) return [];
+    return readdirSync(this.directory)
+      .filter((f) => f.endsWith(SUFFIX))
+      .map((f) => f.slice(0, -SUFFIX.length))
+      .filter((r) => RUN_ID.test(r))
+      .sort();
+  }
+
+  /** Synchronous variant for code that owns this class (tests, commands). */
+  openWriter(runId: string): SqliteRunIndex {
+    let w = this.writers.get(runId);
+    if (!w) {
+      mkdirSync(this.directory, { recursive: true });
+      w = new SqliteRunIndex(runId, this.pathOf(runId), false);
+      this.writers.set(runId, w);
+    }
+    return w;
+  }
+
+  async writer(runId: string): Promise<RunIndexWriter> {
+    const w = this.openWriter(runId);
+    this.writes++;
+    return w;
+  }
+
+  async reader(runId: string): Promise<RunIndexReader | undefined> {
+    const w = this.writers.get(runId);
+    if (w) return w;
+    let r = this.readers.get(runId);
+    if (r) return r;
+    const path = this.pathOf(runId);
+    if (!existsSync(path)) return undefined;
+    // A read-write handle: the file may be in WAL mode and still being written by another process.
+    r = new SqliteRunIndex(runId, path, false);
+    this.readers.set(runId, r);
+    return r;
+  }
+
+  bind(context: ResourceContext): ResourceBinding {
+    if (!(DB_USAGES as readonly string[]).includes(context.usageType ?? '')) {
+      throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (SqliteIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`, {
+        actions: [`Use one of ${DB_USAGES.map((u) => `\`${u}:\``).join(', ')}.`],
+      });
+    }
+    const monitor: Monitorable = { metrics: () => ({}), errors: () => [], healthy: () => true };
+    return { context, port: this as IndexDatabase, monitor };
+  }
+
+  usageState(): UsageState {
+    return 'ACTIVE';
+  }
+
+  metrics(): Metrics {
+    return { open_runs: new Set([...this.writers.keys(), ...this.readers.keys()]).size, writer_opens: this.writes, error_count: this.errorLog.count };
+  }
+
+  errors(): readonly OperationalError[] {
+    return this.errorLog.list();
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    for (const d of [...this.writers.values(), ...this.readers.values()]) d.close();
+    this.writers.clear();
+    this.readers.clear();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * What every indexer shares: a competing member of a topic consumer group that, for each notification,
+ * reads what it names from storage and upserts it into the index database, acking only after the commit.
+ * A notification that keeps failing (maxRetries attempts, with backoff, counted across redeliveries) becomes
+ * a DeadLetterMessage on the optional DLQ and is then acked, so one poisoned batch never blocks the rest.
+ * Pause is honoured between notifications.
+ */
+import type { DeadLetterMessageProps } from '../../contracts/index.js';
+import type { IndexDatabase } from '../../api/index-database.js';
+import type { Metrics } from '../../api/monitorable.js';
+import type { QueueProducer } from '../../api/queue.js';
+import { AbstractService, type ServiceContext } from '../../api/service.js';
+import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
+import type { TopicMessage, TopicReader } from '../../api/topic.js';
+import type { ObjectSpec } from '../../../config/field-spec.js';
+import type { BatchStorageReader } from '../../resources/file-system-storage.js';
+import { sleep } from '../persistence-service.js';
+
+export interface IndexerOptions {
+  readonly maxRetries: number;
+  readonly retryBackoffMs: number;
+  readonly maxRetryBackoffMs: number;
+  readonly pollTimeoutMs: number;
+  readonly maxMessagesPerReceive: number;
+}
+
+export const INDEXER_OPTION_FIELDS: ObjectSpec['fields'] = {
+  maxRetries: { kind: 'int', default: 3, min: 0, max: 100, doc: 'Attempts after the first before a notification goes to the DLQ.' },
+  retryBackoffMs: { kind: 'int', default: 200, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
+  maxRetryBackoffMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
+  pollTimeoutMs: { kind: 'int', default: 1000, min: 1, max: 600_000, doc: 'Longest wait for a notification before checking for pause/stop.' },
+  maxMessagesPerReceive: { kind: 'int', default: 8, min: 1, max: 10_000, doc: 'Notifications taken per receive.' },
+};
+
+export abstract class AbstractIndexer<T> extends AbstractService {
+  protected readonly topic: TopicReader<T>;
+  protected readonly storage: BatchStorageReader;
+  protected readonly database: IndexDatabase;
+  protected readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
+  protected readonly opts: IndexerOptions;
+  private processed = 0;
+  private failedAttempts = 0;
+  private deadLettered = 0;
+  private lastLatencyMs = 0;
+  private readonly rate = new SlidingWindowRate();
+
+  protected constructor(context: ServiceContext) {
+    super(context);
+    this.topic = this.port<TopicReader<T>>('topic');
+    this.storage = this.port<BatchStorageReader>('storage');
+    this.database = this.port<IndexDatabase>('database');
+    this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
+    const o = context.options;
+    const n = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
+    this.opts = {
+      maxRetries: n(o.maxRetries, 3),
+      retryBackoffMs: n(o.retryBackoffMs, 200),
+      maxRetryBackoffMs: n(o.maxRetryBackoffMs, 10_000),
+      pollTimeoutMs: n(o.pollTimeoutMs, 1000),
+      maxMessagesPerReceive: n(o.maxMessagesPerReceive, 8),
+    };
+  }
+
+  /** Indexes what one notification names. Must be idempotent. */
+  protected abstract index(payload: T): Promise<void>;
+  /** Describes a payload for logs and dead letters. */
+  protected abstract describe(payload: T): { runId: string; key: string; messageType: string; encoded: Uint8Array; metadata: Record<string, string> };
+
+  protected async run(): Promise<void> {
+    while (!this.stopRequested) {
+      await this.checkPause();
+      if (this.stopRequested) break;
+      const messages = await this.topic.receive(this.opts.maxMessagesPerReceive, this.opts.pollTimeoutMs, this.signal);
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
+        if (this.stopRequested) {
+          // Not processed: give it back so another member (or the next start) indexes it.
+          for (const rest of messages.slice(i)) await this.topic.nack(rest);
+          break;
+        }
+        await this.handle(m);
+      }
+    }
+  }
+
+  private async handle(m: TopicMessage<T>): Promise<void> {
+    // Redeliveries (after a crash or ack timeout) count as attempts already made.
+    let attempt = Math.max(0, m.deliveryCount - 1);
+    let backoff = this.opts.retryBackoffMs;
+    const firstFailure = Date.now();
+    let lastError: unknown;
+    while (attempt <= this.opts.maxRetries) {
+      const started = performance.now();
+      try {
+        await this.index(m.payload);
+        this.lastLatencyMs = performance.now() - started;
+        this.processed++;
+        this.rate.record();
+        await this.topic.ack(m);
+        return;
+      } catch (err) {
+        lastError = err;
+        attempt++;
+        this.failedAttempts++;
+        const d = this.describe(m.payload);
+        this.logger.warn({ service: this.name, key: d.key, attempt }, `Indexing ${d.key} failed (attempt ${attempt}/${this.opts.maxRetries + 1}): ${(err as Error).message}`);
+        if (attempt > this.opts.maxRetries) break;
+        if (await sleep(backoff, this.signal)) {
+          await this.topic.nack(m);
+          return;
+        }
+        backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
+      }
+    }
+    await this.deadLetter(m, lastError, attempt, firstFailure);
+    await this.topic.ack(m);
+  }
+
+  private async deadLetter(m: TopicMessage<T>, error: unknown, attempts: number, firstFailure: number): Promise<void> {
+    const d = this.describe(m.payload);
+    const err = error as Error & { code?: string };
+    this.recordError('INDEXING_FAILED', `${d.key} failed after ${attempts} attempts: ${err.message}`);
+    if (!this.dlq) {
+      this.logger.error({ service: this.name, key: d.key }, `Notification for ${d.key} dropped after ${attempts} attempts: no DLQ configured`);
+      return;
+    }
+    try {
+      await this.dlq.put(
+        {
+          originalMessage: d.encoded,
+          messageType: d.messageType,
+          firstFailureTimeMs: firstFailure,
+          lastFailureTimeMs: Date.now(),
+          retryCount: Math.max(0, attempts - 1),
+          failureReason: err.message,
+          sourceService: this.name,
+          sourceQueue: `topic:${this.topic.consumerGroup}`,
+          stackTraceLines: (err.stack ?? '').split('\n').slice(0, 10),
+          metadata: { ...d.metadata, simulationRunId: d.runId, storageKey: d.key, exceptionType: err.name ?? 'Error', errorCode: err.code ?? '' },
+        },
+        d.encoded.length,
+        AbortSignal.timeout(5000),
+      );
+      this.deadLettered++;
+    } catch (dlqErr) {
+      this.recordError('DLQ_SEND_FAILED', `${d.key} lost: ${(dlqErr as Error).message}`);
+    }
+  }
+
+  protected override customMetrics(): Metrics {
+    return {
+      notifications_processed: this.processed,
+      failed_attempts: this.failedAttempts,
+      dlq_messages_sent: this.deadLettered,
+      last_index_latency_ms: Math.round(this.lastLatencyMs * 1000) / 1000,
+      notifications_per_sec: this.rate.perSecond(),
+      ...this.indexerMetrics(),
+    };
+  }
+
+  protected indexerMetrics(): Metrics {
+    return {};
+  }
+}
