@@ -47,6 +47,7 @@ export default class Compile extends Command {
     'source-root': Flags.string({
       description: 'Folder that .IMPORT/.SOURCE paths resolve against (repeatable; PREFIX=DIR makes "PREFIX:path" select it). Default: the file\'s folder.',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     'reference-compatible': Flags.boolean({
       description: "Reproduce the reference compiler's known quirks and bugs (see docs/compiler.md).",
@@ -69,7 +70,8 @@ export default class Compile extends Command {
     });
     const result = compileFile(path.resolve(args.file), {
       world,
-      ...(roots ? { sourceRoots: [...roots, ...(roots.some((r) => r.prefix === undefined) ? [] : [{ path: path.dirname(path.resolve(args.file)) }])] } : {}),
+      // The file's own folder always comes last, so its siblings resolve and names display relative to it.
+      ...(roots ? { sourceRoots: [...roots, { path: path.dirname(path.resolve(args.file)) }] } : {}),
       referenceCompatible: flags['reference-compatible'],
     });
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
@@ -99,6 +101,16 @@ export default class Compile extends Command {
       process.stdout.write(`${summary(artifact, flags.output)}\n`);
     }
     process.exitCode = EXIT_OK;
+  }
+
+  /** Flag/argument errors from oclif: with --json they still come out as one envelope (exit 2). */
+  protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
+    const usage = err.oclif?.exit === 2 || /flag|argument|Missing|Unexpected/i.test(err.message);
+    if (!usage) throw err;
+    const message = err.message.replace(/\u001b\[[0-9;]*m/g, '');
+    this.fail(this.argv.includes('--json'), EXIT_USAGE, err.name || 'UsageError', 'USAGE', message, [], [
+      'Run evochora compile --help for the arguments and flags.',
+    ]);
   }
 
   private fail(json: boolean, status: number, name: string, code: string, message: string, diagnostics: readonly Diagnostic[], actions: string[]): void {
