@@ -91,4 +91,19 @@ describe('evochora compile', () => {
     expect(r.exitCode).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 2, code: 'EVOASM_BAD_ENV' });
   });
+
+  it('reports flag errors as a usage envelope with --json (exit 2)', async () => {
+    const r = await run([path.join(dir, 'good.evo'), '--json', '--bogus']);
+    expect(r.exitCode).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 2, code: 'USAGE' });
+  });
+
+  it('accepts --source-root before the file, and PREFIX=DIR roots', async () => {
+    fs.mkdirSync(path.join(dir, 'std'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'std', 'u.evo'), 'EXPORT U: NOP\n');
+    fs.writeFileSync(path.join(dir, 'uses.evo'), '.IMPORT "std:u.evo" AS U\nJMPI U.U\n');
+    const r = await run(['--source-root', `std=${path.join(dir, 'std')}`, path.join(dir, 'uses.evo'), '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).result.mainFile).toBe('uses.evo');
+  });
 });
