@@ -41,6 +41,8 @@ interface Result {
   ticksPerSecond: number;
   organismInstructions: number;
   organismInstructionsPerSecond: number;
+  /** The same per second of this process's CPU time (less sensitive to other load on the machine). */
+  organismInstructionsPerCpuSecond: number;
   population: number;
 }
 
@@ -52,6 +54,7 @@ function measure(name: string, sim: Simulation, budgetSeconds: number): Result {
     sim.pruneDead();
   }
   const i0 = sim.totalInstructions;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let ticks = 0;
   const end = t0 + budgetSeconds * 1000;
@@ -63,6 +66,8 @@ function measure(name: string, sim: Simulation, budgetSeconds: number): Result {
     ticks += 100;
   }
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   const instr = sim.totalInstructions - i0;
   return {
     scenario: name,
@@ -71,6 +76,7 @@ function measure(name: string, sim: Simulation, budgetSeconds: number): Result {
     ticksPerSecond: Math.round(ticks / secs),
     organismInstructions: instr,
     organismInstructionsPerSecond: Math.round(instr / secs),
+    organismInstructionsPerCpuSecond: Math.round(instr / cpuSecs),
     population: sim.aliveCount,
   };
 }
@@ -119,7 +125,8 @@ if (json) {
 } else {
   for (const r of results) {
     console.log(
-      `${r.scenario}: ${r.organismInstructionsPerSecond.toLocaleString()} organism-instructions/s, ` +
+      `${r.scenario}: ${r.organismInstructionsPerSecond.toLocaleString()} organism-instructions/s ` +
+        `(${r.organismInstructionsPerCpuSecond.toLocaleString()} per CPU-second), ` +
         `${r.ticksPerSecond.toLocaleString()} ticks/s (population ${r.population}, ${r.ticks} ticks in ${r.seconds}s)`,
     );
   }

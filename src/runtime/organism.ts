@@ -111,6 +111,11 @@ export class Organism {
   // ---- the planned instruction of this tick (kept here so wave-2 plans survive until execution) ----
   /** Opcode to dispatch: a registered opcode, or -1 for "runs as NOP" (non-code molecule / unknown opcode). */
   plannedOpcode = 0;
+  /** The single axis (and its step) the pre-fetch DV moves along: first non-zero component (default +axis 0). */
+  axis = 0;
+  axisSign = 1;
+  /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
+  dvUnit = true;
   plannedLength = 1;
   plannedWave2 = false;
   /** Target cell reported for conflict resolution (-1: none). */

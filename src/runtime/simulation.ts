@@ -230,43 +230,42 @@ export class Simulation implements VmHost {
    */
   private resolveConflicts(wave2: Organism[]): void {
     const vm = this.vm;
-    let byCell: Map<number, Organism[]> | null = null;
-    let first: Map<number, Organism> | null = null;
-    for (const o of wave2) {
-      if (o.plannedOpcode < 0) continue;
-      const name = vm.nameOf(o.plannedOpcode)!;
-      if (!(name.startsWith('PE') || name.startsWith('PO') || name.startsWith('PP'))) continue;
+    const claims = this.claims;
+    claims.clear();
+    let contested = false;
+    for (let i = 0; i < wave2.length; i++) {
+      const o = wave2[i]!;
       const t = vm.unitTarget(o);
       if (t < 0) continue;
       o.plannedTarget = t;
-      first ??= new Map();
-      const prev = first.get(t);
-      if (prev === undefined) first.set(t, o);
+      const prev = claims.get(t);
+      if (prev === undefined) claims.set(t, o);
       else {
-        byCell ??= new Map();
-        let list = byCell.get(t);
-        if (!list) {
-          list = [prev];
-          byCell.set(t, list);
-        }
+        contested = true;
+        const list = Array.isArray(prev) ? prev : [prev];
         list.push(o);
+        claims.set(t, list);
       }
     }
-    if (byCell === null) return;
-    for (const list of byCell.values()) {
-      let winner = list[0]!;
+    if (!contested) return;
+    for (const entry of claims.values()) {
+      if (!Array.isArray(entry)) continue;
+      let winner = entry[0]!;
       let wp = toSigned64(winner.random.seed());
-      for (let i = 1; i < list.length; i++) {
-        const c = list[i]!;
+      for (let i = 1; i < entry.length; i++) {
+        const c = entry[i]!;
         const cp = toSigned64(c.random.seed());
         if (cp < wp || (cp === wp && c.id < winner.id)) {
           winner = c;
           wp = cp;
         }
       }
-      for (const c of list) if (c !== winner) c.plannedTarget = -3;
+      for (const c of entry) if (c !== winner) c.plannedTarget = -3;
     }
   }
+
+  /** Reused per tick: contested cell → claimant(s). */
+  private readonly claims = new Map<number, Organism | Organism[]>();
 
   private handleDeath(o: Organism): void {
     for (const h of this.plugins.death) h.onDeath(this, o);

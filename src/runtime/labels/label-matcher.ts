@@ -42,6 +42,12 @@ export class LabelMatcher {
     let bestOwner = Number.MAX_SAFE_INTEGER;
 
     const exact = world.labels.get(value);
+    // Fast path: a single own exact match wins whatever the distance (with a spread it would be drawn with
+    // probability 1, and no other draw of this instruction depends on it).
+    if (exact !== undefined && exact.length === 1) {
+      const idx = exact[0]!;
+      if (owners[idx] === callerId && cells[idx]! >>> 28 === 0) return idx;
+    }
     if (exact !== undefined) {
       let ownIdx = -1;
       let ownDist = Number.MAX_SAFE_INTEGER;

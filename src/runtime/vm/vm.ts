@@ -57,6 +57,11 @@ export class VirtualMachine {
   readonly lengths = new Int32Array(OPCODE_SPACE);
   readonly wave2 = new Uint8Array(OPCODE_SPACE);
   readonly sources = new Uint8Array(OPCODE_SPACE * 3);
+  /** World-writer kind per opcode: 0 none, 1 PEEK family, 2 POKE family, 3 PPK family. */
+  readonly envKind = new Uint8Array(OPCODE_SPACE);
+  /** For PEEK/POKE/PPK: index of the direction-vector operand and of the written molecule. */
+  readonly envVectorOperand = new Int8Array(OPCODE_SPACE).fill(-1);
+  readonly envValueOperand = new Int8Array(OPCODE_SPACE).fill(-1);
   readonly labels: LabelMatcher;
   /** Scratch vector for target computations (never escapes a handler). */
   readonly tmpVec: Int32Array;
@@ -92,6 +97,16 @@ export class VirtualMachine {
     this.handlerList.push(handler ?? noop);
     this.lengths[op] = instructionLength(info, this.dims);
     this.wave2[op] = info.wave === 2 ? 1 : 0;
+    const n = info.name;
+    if (n === 'PEEK' || n === 'PEKI' || n === 'PEKS') this.envKind[op] = 1;
+    else if (n === 'POKE' || n === 'POKI' || n === 'POKS') this.envKind[op] = 2;
+    else if (n === 'PPKR' || n === 'PPKI' || n === 'PPKS') this.envKind[op] = 3;
+    if (this.envKind[op] !== 0) {
+      // Stack forms take their operands in reverse: the vector is on top, the molecule below it.
+      const stack = n.endsWith('S');
+      this.envVectorOperand[op] = n === 'PEKS' ? 0 : stack ? 0 : 1;
+      this.envValueOperand[op] = this.envKind[op] === 1 ? -1 : stack ? 1 : 0;
+    }
     info.operands.forEach((s, i) => {
       this.sources[op * 3 + i] = SRC_CODE[s]!;
     });
@@ -114,10 +129,26 @@ export class VirtualMachine {
     o.failureReason = null;
     o.skipIpAdvance = false;
     const dims = this.dims;
+    let axis = -1;
+    let nonZero = 0;
     for (let d = 0; d < dims; d++) {
       o.ipBefore[d] = o.ip[d]!;
-      o.dvBefore[d] = o.dv[d]!;
+      const c = o.dv[d]!;
+      o.dvBefore[d] = c;
+      if (c !== 0) {
+        nonZero++;
+        if (axis < 0) {
+          axis = d;
+          o.axisSign = c;
+        }
+      }
     }
+    o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
+    if (axis < 0) {
+      axis = 0;
+      o.axisSign = 1;
+    }
+    o.axis = axis;
     o.peekCount = 0;
     o.opN = 0;
     o.plannedTarget = -1;
@@ -159,16 +190,8 @@ export class VirtualMachine {
   private resolveOperands(o: Organism, opcode: number): void {
     const world = this.world;
     const dims = this.dims;
-    const dvb = o.dvBefore;
-    let dim = 0;
-    let sign = 1;
-    for (let i = 0; i < dims; i++) {
-      if (dvb[i] !== 0) {
-        dim = i;
-        sign = dvb[i]!;
-        break;
-      }
-    }
+    const dim = o.axis;
+    const sign = o.axisSign;
     const size = world.shape[dim]!;
     const stride = world.strides[dim]!;
     const toroidal = world.toroidal;
@@ -335,47 +358,41 @@ export class VirtualMachine {
    */
   private evaluateRuledCost(o: Organism, opcode: number): void {
     const world = this.world;
-    const name = this.nameOf(opcode)!;
+    const kind = this.envKind[opcode]!;
     const target = this.unitTarget(o);
     const hasTarget = target !== -2;
     const tIdx = hasTarget ? target : -1;
     const tMol = world.molecule(tIdx);
     const tOwner = world.owner(tIdx);
     const ownership = tOwner === o.id ? 0 : tOwner === 0 ? 1 : 2;
-    const isPpk = name.startsWith('PPK');
-    const isPeek = name.startsWith('PE');
+    const isPpk = kind === 3;
+    const isPeek = kind === 1;
     const targetEmpty = tMol === 0;
-    const firstScalar = o.opN > 0 && o.opIsVec[0] === 0;
     if (this.quirks === 'reference') {
+      const firstScalar = o.opN > 0 && o.opIsVec[0] === 0;
       this.policy.evaluate(opcode, hasTarget, tMol, ownership, firstScalar, o.opScalar[0]!, !hasTarget || targetEmpty || isPpk);
       return;
     }
     const readApplies = hasTarget && (isPeek || isPpk);
     let writes = false;
     let writeMol = 0;
-    if (!isPeek) {
-      const vi = this.valueOperandIndex(name);
-      if (vi >= 0 && vi < o.opN && o.opIsVec[vi] === 0) {
-        writeMol = o.opScalar[vi]!;
-        writes = isPpk || targetEmpty;
-      }
+    const vi = this.envValueOperand[opcode]!;
+    if (vi >= 0 && vi < o.opN && o.opIsVec[vi] === 0) {
+      writeMol = o.opScalar[vi]!;
+      writes = isPpk || targetEmpty;
     }
     this.policy.evaluate(opcode, readApplies, tMol, ownership, writes, writeMol, true);
   }
 
-  /** Which resolved operand holds the molecule a POKE/PPK writes. */
-  valueOperandIndex(name: string): number {
-    // Stack forms take their operands in reverse: the vector is on top, the molecule below it.
-    return name === 'POKS' || name === 'PPKS' ? 1 : 0;
-  }
-
   /**
-   * Target cell of an environment instruction for conflict resolution / thermodynamics: the active DP
-   * plus the vector operand, only when that vector is a unit vector; -2 when there is none.
+   * Target cell of a PEEK/POKE/PPK for conflict resolution / thermodynamics: the active DP plus the vector
+   * operand, only when that vector is a unit vector; -2 when there is none (or for other instructions).
    */
   unitTarget(o: Organism): number {
-    const vi = this.vectorOperandIndex(o);
-    if (vi < 0) return -2;
+    const op = o.plannedOpcode;
+    if (op < 0) return -2;
+    const vi = this.envVectorOperand[op]!;
+    if (vi < 0 || vi >= o.opN || o.opIsVec[vi] !== 1) return -2;
     const dims = this.dims;
     let sum = 0;
     for (let d = 0; d < dims; d++) sum += Math.abs(o.opVec[vi * dims + d]!);
@@ -384,33 +401,13 @@ export class VirtualMachine {
     return idx < 0 ? -2 : idx;
   }
 
-  /** Index of the direction-vector operand of PEEK/POKE/PPK (-1 when operands are missing or not a vector). */
-  vectorOperandIndex(o: Organism): number {
-    const name = this.nameOf(o.plannedOpcode);
-    if (name === undefined) return -1;
-    let vi: number;
-    if (name === 'PEKS') vi = 0;
-    else if (name === 'POKS' || name === 'PPKS') vi = 0;
-    else vi = 1;
-    if (vi >= o.opN || o.opIsVec[vi] !== 1) return -1;
-    return vi;
-  }
-
   // ------------------------------------------------------------------ IP movement
 
   /** Moves the IP `steps` cells along the single non-zero axis of the pre-fetch DV. */
   advanceIp(o: Organism, steps: number): void {
     const dims = this.dims;
-    const dvb = o.dvBefore;
-    let dim = 0;
-    let sign = 1;
-    for (let i = 0; i < dims; i++) {
-      if (dvb[i] !== 0) {
-        dim = i;
-        sign = dvb[i]!;
-        break;
-      }
-    }
+    const dim = o.axis;
+    const sign = o.axisSign;
     const size = this.world.shape[dim]!;
     const toroidal = this.world.toroidal;
     let pos = o.ip[dim]!;
@@ -432,16 +429,8 @@ export class VirtualMachine {
   skipNopCells(o: Organism): boolean {
     const world = this.world;
     const dims = this.dims;
-    const dvb = o.dvBefore;
-    let dim = 0;
-    let sign = 1;
-    for (let i = 0; i < dims; i++) {
-      if (dvb[i] !== 0) {
-        dim = i;
-        sign = dvb[i]!;
-        break;
-      }
-    }
+    const dim = o.axis;
+    const sign = o.axisSign;
     const size = world.shape[dim]!;
     const stride = world.strides[dim]!;
     const toroidal = world.toroidal;
@@ -485,13 +474,16 @@ export class VirtualMachine {
   /** Conditional skip: IP := after this instruction, past padding, past the next real instruction. */
   skipNextInstruction(o: Organism): void {
     const world = this.world;
-    const len = this.lengthOfMolecule(world.molecule(world.indexOf(o.ipBefore)));
+    const len = o.plannedLength;
     const dims = this.dims;
     const ip = o.ip;
     for (let d = 0; d < dims; d++) ip[d] = o.ipBefore[d]!;
-    for (let i = 0; i < len; i++) {
-      for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
-      world.normalize(ip);
+    if (o.dvUnit) this.advanceIp(o, len);
+    else {
+      for (let i = 0; i < len; i++) {
+        for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
+        world.normalize(ip);
+      }
     }
     this.skipNopCells(o);
     if (o.failed) {

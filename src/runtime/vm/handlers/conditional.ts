@@ -2,9 +2,11 @@ import type { Organism } from '../../organism.js';
 import { typeOf, valueOf, type Handler, type VirtualMachine } from '../vm.js';
 
 type Cmp = 'IF' | 'IN' | 'LT' | 'GT' | 'LET' | 'GET';
+const CMP_CODE: Record<Cmp, number> = { IF: 0, IN: 1, LT: 2, GT: 3, LET: 4, GET: 5 };
 
 /** Value comparisons: type AND value must satisfy the relation; a type mismatch is false (even for IN). */
-function compare(cmp: Cmp): Handler {
+function compare(cmpName: Cmp): Handler {
+  const cmp = CMP_CODE[cmpName];
   return (vm: VirtualMachine, o: Organism) => {
     if (o.opN !== 2) {
       o.fail('Invalid operand count for conditional operation.');
@@ -18,7 +20,7 @@ function compare(cmp: Cmp): Handler {
       let eq = true;
       for (let d = 0; d < dims; d++) if (o.opVec[d] !== o.opVec[dims + d]) eq = false;
       // Vector comparisons test equality whatever the operator (reference behaviour); IN negates it.
-      cond = cmp === 'IN' ? !eq : eq;
+      cond = cmp === 1 ? !eq : eq;
     } else if (v0 || v1) {
       o.fail('Mismatched operand types for comparison.');
       cond = false;
@@ -30,19 +32,19 @@ function compare(cmp: Cmp): Handler {
         const a = valueOf(m0);
         const b = valueOf(m1);
         switch (cmp) {
-          case 'IF':
+          case 0:
             cond = a === b;
             break;
-          case 'IN':
+          case 1:
             cond = a !== b;
             break;
-          case 'LT':
+          case 2:
             cond = a < b;
             break;
-          case 'GT':
+          case 3:
             cond = a > b;
             break;
-          case 'LET':
+          case 4:
             cond = a <= b;
             break;
           default:
