@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Simulate from '../../../commands/simulate.js';
+import { parseProgramArg, parseWorldArg, runHeadless } from '../../../src/runtime/headless.js';
+
+const PKG = resolve(__dirname, '../../../package.json');
+
+async function capture(argv: string[]): Promise<{ out: string; code: number | undefined }> {
+  const write = process.stdout.write.bind(process.stdout);
+  const errWrite = process.stderr.write.bind(process.stderr);
+  let out = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  const before = process.exitCode;
+  try {
+    await Simulate.run(argv, PKG);
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = errWrite;
+  }
+  const code = process.exitCode as number | undefined;
+  process.exitCode = before;
+  return { out, code };
+}
+
+describe('evochora simulate', () => {
+  it('runs our default organism and prints one JSON envelope', async () => {
+    const { out, code } = await capture(['--ticks', '3000', '--world', '256x256', '--json', '--quiet']);
+    expect(code).toBe(0);
+    const env = JSON.parse(out.trim());
+    expect(env.status).toBe(0);
+    expect(env.result.ticks).toBe(3000);
+    expect(env.result.population).toBeGreaterThan(0);
+    expect(env.result.organismInstructionsPerSecond).toBeGreaterThan(0);
+  });
+
+  it('reports errors as a status-1 envelope with a stable code', async () => {
+    const { out, code } = await capture(['--program', '/nonexistent.evo', '--json']);
+    expect(code).toBe(1);
+    const env = JSON.parse(out.trim());
+    expect(env).toMatchObject({ status: 1, code: 'RUNTIME_SPEC' });
+    expect(env.actions.length).toBeGreaterThan(0);
+  });
+
+  it('runs a spec and writes a gzip trace in the conformance format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evo-sim-'));
+    writeFileSync(join(dir, 'p.evo'), 'START:\n  NRG %DR0\n  SETI %DR1 DATA:3\n  PUSI DATA:4\n  POKI %DR1 0|1\n  JMPI START\n');
+    writeFileSync(
+      join(dir, 'spec.json'),
+      JSON.stringify({ shape: [32, 32], topology: 'TORUS', seed: 42, ticks: 20, selectionSpread: 0, organisms: [{ root: '.', file: 'p.evo', position: [3, 3], energy: 500 }], extraCells: [{ type: 2, value: 100, at: [[10, 10]] }] }),
+    );
+    const trace = join(dir, 'out.jsonl.gz');
+    const { code } = await capture(['--spec', join(dir, 'spec.json'), '--trace', trace, '--quiet']);
+    expect(code).toBe(0);
+    const lines = gunzipSync(readFileSync(trace)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(21);
+    expect(lines[0].init).toBe(true);
+    expect(lines[0].cells).toContainEqual([10 * 32 + 10, (2 << 20) | 100, 0]);
+    expect(lines[1]).toMatchObject({ t: 0, seed: '-6387817139659442654' });
+    expect(lines[1].orgs[0]).toMatchObject({ id: 1, op: 'NOP', er: 499 }); // the IP starts on the START label
+    expect(lines[2].orgs[0]).toMatchObject({ op: 'NRG', dr: [(1 << 20) | 498, 0, 0, 0, 0, 0, 0, 0] });
+    expect(lines[5].cells).toEqual([[3 * 32 + 4, (1 << 20) | 3, 1]]);
+  });
+
+  it('parses program placements and worlds', () => {
+    expect(parseProgramArg('a.evo@3,4:500')).toEqual({ file: 'a.evo', position: [3, 4], energy: 500 });
+    expect(parseProgramArg('a.evo')).toEqual({ file: 'a.evo' });
+    expect(parseWorldArg('64x32:bounded')).toEqual({ shape: [64, 32], toroidal: false });
+    expect(() => parseWorldArg('64by32')).toThrow();
+  });
+
+  it('headless runs are deterministic', async () => {
+    const a = await runHeadless({ programs: [], world: '128x128', ticks: 2000 });
+    const b = await runHeadless({ programs: [], world: '128x128', ticks: 2000 });
+    expect({ ...a, seconds: 0, ticksPerSecond: 0, organismInstructionsPerSecond: 0 }).toEqual({
+      ...b,
+      seconds: 0,
+      ticksPerSecond: 0,
+      organismInstructionsPerSecond: 0,
+    });
+  });
+});
