@@ -3,7 +3,31 @@
  * API, the web UI). The daemon mounts whatever this returns; each group keeps its own error mapping.
  */
 import type { RouteMount } from './node-daemon.js';
+import { isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/index-database.js';
+import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index-database.js';
+import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../visualizer/routes.js';
+import { VisualizerService } from '../visualizer/visualizer-service.js';
+import { staticRoutes } from '../web/static-routes.js';
 
 export function defaultRouteMounts(): RouteMount[] {
-  return [];
+  return [
+    {
+      prefix: VISUALIZER_PREFIX,
+      errorStatus: VISUALIZER_ERROR_STATUS,
+      routes: ({ manager, config }) => {
+        // The pipeline's index database when one is configured, else the default SQLite directory (past runs).
+        let db: IndexDatabase | undefined;
+        for (const name of Object.keys(config.pipeline.resources)) {
+          const r = manager.resource(name);
+          if (isIndexDatabaseResource(r)) {
+            db = r.indexDatabase;
+            break;
+          }
+        }
+        db ??= new SqliteIndexDatabase('visualizer-index', { directory: 'index' }, config.node.dataDir);
+        return visualizerRoutes(new VisualizerService(db));
+      },
+    },
+    { prefix: '', routes: () => staticRoutes() },
+  ];
 }

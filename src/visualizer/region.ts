@@ -1,0 +1,280 @@
+/**
+ * Cells of a world region at one tick, rebuilt from the tick's (cells-only) chunk without materialising
+ * the whole world: the snapshot's cells, the newest ACCUMULATED delta at or before the tick, then the
+ * INCREMENTAL deltas after it, each filtered to the region. Flat indices are row-major with the last
+ * dimension fastest (2-D: idx = x * height + y).
+ */
+import { bytesToInt32 } from '../pipeline/contracts/columns.js';
+import { DeltaType, type TickDataChunk } from '../pipeline/contracts/index.js';
+import { moleculeType, moleculeValue } from '../isa/molecule.js';
+
+export interface CellColumns {
+  readonly flatIndices: Int32Array;
+  readonly molecules: Int32Array;
+  readonly owners: Int32Array;
+}
+
+/** A decoded chunk with its columns as Int32Arrays and the cell columns to apply for each sampled tick. */
+export interface PreparedChunk {
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly ticks: readonly number[];
+  /** For ticks[i]: the column sets to apply in order (snapshot first). */
+  readonly layers: readonly CellColumns[];
+  readonly plan: ReadonlyArray<readonly number[]>;
+  readonly totalOrganismsCreated: readonly number[];
+}
+
+function cols(c: { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined): CellColumns {
+  return { flatIndices: bytesToInt32(c?.flatIndices), molecules: bytesToInt32(c?.molecules), owners: bytesToInt32(c?.owners) };
+}
+
+export function prepareChunk(chunk: TickDataChunk): PreparedChunk {
+  const layers: CellColumns[] = [cols(chunk.snapshot?.cells)];
+  const ticks: number[] = [Number(chunk.snapshot?.tickNumber ?? chunk.firstTick)];
+  const plan: number[][] = [[0]];
+  const totals: number[] = [Number(chunk.snapshot?.totalOrganismsCreated ?? 0)];
+  let base: number[] = [0];
+  let since: number[] = [];
+  chunk.deltas.forEach((d, i) => {
+    const layer = i + 1;
+    layers.push(cols(d.changedCells));
+    ticks.push(Number(d.tickNumber));
+    totals.push(Number(d.totalOrganismsCreated));
+    if (d.deltaType === DeltaType.ACCUMULATED) {
+      base = [0, layer];
+      since = [];
+    } else {
+      since = [...since, layer];
+    }
+    plan.push([...base, ...since]);
+  });
+  return { firstTick: Number(chunk.firstTick), lastTick: Number(chunk.lastTick), ticks, layers, plan, totalOrganismsCreated: totals };
+}
+
+/** Inclusive bounds per dimension. */
+export interface Region {
+  readonly min: readonly number[];
+  readonly max: readonly number[];
+}
+
+export interface RegionCells {
+  readonly region: Region;
+  /** Occupied cells of the region: world flat index, molecule, owner. */
+  readonly cells: CellColumns;
+}
+
+/** Cells of `region` at sample `sampleIndex` of the chunk. */
+export function regionAt(prepared: PreparedChunk, sampleIndex: number, shape: readonly number[], region: Region): RegionCells {
+  const dims = shape.length;
+  const ext = region.min.map((lo, d) => region.max[d]! - lo + 1);
+  let n = 1;
+  for (const e of ext) n *= e;
+  const mol = new Int32Array(n);
+  const own = new Int32Array(n);
+  const set = new Uint8Array(n);
+  const is2d = dims === 2;
+  const H = shape[1] ?? 1;
+  const x0 = region.min[0]!, x1 = region.max[0]!, y0 = region.min[1] ?? 0, y1 = region.max[1] ?? 0;
+  const ey = ext[1] ?? 1;
+  for (const li of prepared.plan[sampleIndex]!) {
+    const { flatIndices: fi, molecules: m, owners: o } = prepared.layers[li]!;
+    for (let i = 0; i < fi.length; i++) {
+      const idx = fi[i]!;
+      let local: number;
+      if (is2d) {
+        const x = (idx / H) | 0;
+        if (x < x0 || x > x1) continue;
+        const y = idx - x * H;
+        if (y < y0 || y > y1) continue;
+        local = (x - x0) * ey + (y - y0);
+      } else {
+        local = localIndex(idx, shape, region, ext);
+        if (local < 0) continue;
+      }
+      mol[local] = m[i]!;
+      own[local] = o[i]!;
+      set[local] = 1;
+    }
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) if (set[i] && (mol[i] !== 0 || own[i] !== 0)) count++;
+  const outIdx = new Int32Array(count);
+  const outMol = new Int32Array(count);
+  const outOwn = new Int32Array(count);
+  let k = 0;
+  const coord = new Array<number>(dims).fill(0);
+  for (let i = 0; i < n; i++) {
+    if (!set[i] || (mol[i] === 0 && own[i] === 0)) continue;
+    // local index → world flat index
+    let rest = i;
+    for (let d = dims - 1; d >= 0; d--) {
+      coord[d] = (rest % ext[d]!) + region.min[d]!;
+      rest = Math.floor(rest / ext[d]!);
+    }
+    let flat = 0;
+    for (let d = 0; d < dims; d++) flat = flat * shape[d]! + coord[d]!;
+    outIdx[k] = flat;
+    outMol[k] = mol[i]!;
+    outOwn[k] = own[i]!;
+    k++;
+  }
+  return { region, cells: { flatIndices: outIdx, molecules: outMol, owners: outOwn } };
+}
+
+function localIndex(idx: number, shape: readonly number[], region: Region, ext: readonly number[]): number {
+  let rest = idx;
+  let local = 0;
+  let mul = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const c = rest % shape[d]!;
+    rest = Math.floor(rest / shape[d]!);
+    if (c < region.min[d]! || c > region.max[d]!) return -1;
+    local += (c - region.min[d]!) * mul;
+    mul *= ext[d]!;
+  }
+  return local;
+}
+
+/** Molecules at given world flat indices (0 when empty). */
+export function cellsAt(prepared: PreparedChunk, sampleIndex: number, flat: readonly number[]): { molecules: number[]; owners: number[] } {
+  const molecules = flat.map(() => 0);
+  const owners = flat.map(() => 0);
+  if (flat.length === 0) return { molecules, owners };
+  const lo = Math.min(...flat);
+  const hi = Math.max(...flat);
+  for (const li of prepared.plan[sampleIndex]!) {
+    const { flatIndices: fi, molecules: m, owners: o } = prepared.layers[li]!;
+    for (let i = 0; i < fi.length; i++) {
+      const idx = fi[i]!;
+      if (idx < lo || idx > hi) continue;
+      for (let p = 0; p < flat.length; p++) {
+        if (flat[p] === idx) {
+          molecules[p] = m[i]!;
+          owners[p] = o[i]!;
+        }
+      }
+    }
+  }
+  return { molecules, owners };
+}
+
+export const MINIMAP_CLASSES = ['CODE', 'DATA', 'ENERGY', 'STRUCTURE', 'LABEL', 'LABELREF', 'REGISTER', 'EMPTY'] as const;
+export const MINIMAP_EMPTY = 7;
+
+export interface Minimap {
+  readonly width: number;
+  readonly height: number;
+  /** Class per pixel (row-major, x fastest): 0..6 molecule type, 7 empty. */
+  readonly classes: Uint8Array;
+  /** Most frequent owner per pixel (0 = none). */
+  readonly owners: Int32Array;
+}
+
+/**
+ * A downsampled overview of a 2-D world (long side `longSide` px): per pixel the majority class of its
+ * occupied cells (empty cells count as EMPTY with a small weight) and the most frequent owner.
+ */
+export function minimapAt(prepared: PreparedChunk, sampleIndex: number, shape: readonly number[], longSide = 300): Minimap {
+  const W = shape[0]!;
+  const H = shape[1] ?? 1;
+  const scale = Math.min(1, longSide / Math.max(W, H));
+  const w = Math.max(1, Math.round(W * scale));
+  const h = Math.max(1, Math.round(H * scale));
+  const full = new Int32Array(W * H);
+  const fullOwn = new Int32Array(W * H);
+  for (const li of prepared.plan[sampleIndex]!) {
+    const { flatIndices: fi, molecules: m, owners: o } = prepared.layers[li]!;
+    for (let i = 0; i < fi.length; i++) {
+      full[fi[i]!] = m[i]!;
+      fullOwn[fi[i]!] = o[i]!;
+    }
+  }
+  const counts = new Float32Array(w * h * 8);
+  const ownerVotes = new Map<number, Map<number, number>>();
+  const cellsPerPixel = (W / w) * (H / h);
+  const pxOf = new Int32Array(W);
+  for (let x = 0; x < W; x++) pxOf[x] = Math.min(w - 1, Math.floor((x * w) / W));
+  const pyOf = new Int32Array(H);
+  for (let y = 0; y < H; y++) pyOf[y] = Math.min(h - 1, Math.floor((y * h) / H));
+  for (let x = 0; x < W; x++) {
+    const row = x * H;
+    const px = pxOf[x]!;
+    for (let y = 0; y < H; y++) {
+      const mol = full[row + y]!;
+      const owner = fullOwn[row + y]!;
+      if (mol === 0 && owner === 0) continue;
+      const p = pyOf[y]! * w + px;
+      const cls = mol === 0 ? MINIMAP_EMPTY : Math.min(6, moleculeType(mol));
+      counts[p * 8 + (cls === 0 && moleculeValue(mol) === 0 ? MINIMAP_EMPTY : cls)]! += 1;
+      if (owner !== 0) {
+        let v = ownerVotes.get(p);
+        if (!v) ownerVotes.set(p, (v = new Map()));
+        v.set(owner, (v.get(owner) ?? 0) + 1);
+      }
+    }
+  }
+  const classes = new Uint8Array(w * h);
+  const owners = new Int32Array(w * h);
+  for (let p = 0; p < w * h; p++) {
+    let occupied = 0;
+    for (let c = 0; c < 7; c++) occupied += counts[p * 8 + c]!;
+    counts[p * 8 + MINIMAP_EMPTY]! += Math.max(0, cellsPerPixel - occupied) / 25;
+    let best = MINIMAP_EMPTY;
+    let bestN = -1;
+    for (let c = 0; c < 8; c++) {
+      if (counts[p * 8 + c]! > bestN) {
+        bestN = counts[p * 8 + c]!;
+        best = c;
+      }
+    }
+    classes[p] = best;
+    const v = ownerVotes.get(p);
+    if (v) {
+      let bo = 0, bn = 0;
+      for (const [o, n] of v) if (n > bn) { bo = o; bn = n; }
+      owners[p] = bo;
+    }
+  }
+  return { width: w, height: h, classes, owners };
+}
+
+/**
+ * The binary environment response (little-endian, every section 4-byte aligned):
+ *   magic "EVEN", u32 version (1), u32 tick (low 32 bits), u32 tickHigh, u32 dims,
+ *   i32 min[dims], i32 max[dims], u32 cellCount,
+ *   i32 flatIndices[cellCount], i32 molecules[cellCount], i32 owners[cellCount],
+ *   u32 minimapWidth, u32 minimapHeight (0, 0 when not requested),
+ *   i32 minimapOwners[w*h], u8 minimapClasses[w*h] (padded to 4 bytes).
+ */
+export function encodeEnvironment(tick: number, rc: RegionCells, minimap?: Minimap): Buffer {
+  const dims = rc.region.min.length;
+  const n = rc.cells.flatIndices.length;
+  const mm = minimap ? minimap.width * minimap.height : 0;
+  const header = 5 + 2 * dims + 1;
+  const words = header + 3 * n + 2 + mm + Math.ceil(mm / 4);
+  const buf = Buffer.alloc(words * 4);
+  buf.write('EVEN', 0, 'ascii');
+  let o = 4;
+  buf.writeUInt32LE(1, o); o += 4;
+  buf.writeUInt32LE(tick % 2 ** 32, o); o += 4;
+  buf.writeUInt32LE(Math.floor(tick / 2 ** 32), o); o += 4;
+  buf.writeUInt32LE(dims, o); o += 4;
+  for (const v of rc.region.min) { buf.writeInt32LE(v, o); o += 4; }
+  for (const v of rc.region.max) { buf.writeInt32LE(v, o); o += 4; }
+  buf.writeUInt32LE(n, o); o += 4;
+  const put = (a: Int32Array): void => {
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(buf, o);
+    o += a.byteLength;
+  };
+  put(rc.cells.flatIndices);
+  put(rc.cells.molecules);
+  put(rc.cells.owners);
+  buf.writeUInt32LE(minimap?.width ?? 0, o); o += 4;
+  buf.writeUInt32LE(minimap?.height ?? 0, o); o += 4;
+  if (minimap) {
+    put(minimap.owners);
+    Buffer.from(minimap.classes.buffer, minimap.classes.byteOffset, minimap.classes.byteLength).copy(buf, o);
+  }
+  return buf;
+}

@@ -1,0 +1,286 @@
+/**
+ * The queries behind /visualizer/api, over an IndexDatabase. Immutable results (a run's metadata, a past
+ * tick's cells and organisms) are cached in small LRUs; a chunk is decoded once and serves every tick and
+ * region inside it.
+ */
+import { EvochoraError } from '../errors.js';
+import { MOLECULE_TYPE_NAMES } from '../isa/molecule.js';
+import { OPCODES } from '../isa/opcodes.js';
+import { SimulationMetadata, type OrganismState } from '../pipeline/contracts/index.js';
+import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '../pipeline/api/index-database.js';
+import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/resources/index-db/blobs.js';
+import { Lru } from './lru.js';
+import { cellsAt, minimapAt, prepareChunk, regionAt, type Minimap, type PreparedChunk, type Region, type RegionCells } from './region.js';
+import {
+  instructionCells,
+  lastInstruction,
+  nextInstruction,
+  nextInstructionLength,
+  registerBanks,
+  sourceLocationOf,
+  staticInfo,
+  summaryOf,
+  valueView,
+  vec,
+  type ProgramInfo,
+} from './views.js';
+import type { ProgramArtifact, RegisterValue } from '../pipeline/contracts/index.js';
+
+export class VisualizerNotFoundError extends EvochoraError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+export interface RunInfo {
+  readonly runId: string;
+  readonly startTimeMs: number | null;
+  readonly worldShape: readonly number[];
+  readonly samplingInterval: number;
+  readonly ticks: TickRange | null;
+}
+
+interface RunCache {
+  readonly meta: RunMetadataRow;
+  readonly decoded: SimulationMetadata;
+  readonly programs: Map<string, { info: ProgramInfo; index: Map<string, number>; artifact: unknown }>;
+}
+
+export class VisualizerService {
+  private readonly runCache = new Lru<string, RunCache>(32);
+  private readonly chunkCache = new Lru<string, PreparedChunk>(48);
+  private readonly orgCache = new Lru<string, OrganismState[]>(256);
+  private readonly minimapCache = new Lru<string, Minimap>(64);
+
+  constructor(private readonly db: IndexDatabase) {}
+
+  async listRuns(): Promise<RunInfo[]> {
+    const out: RunInfo[] = [];
+    for (const runId of await this.db.listRuns()) {
+      const r = await this.db.reader(runId);
+      if (!r) continue;
+      const meta = await r.metadata();
+      const ticks = await this.tickRangeOf(r);
+      out.push({ runId, startTimeMs: meta?.startTimeMs ?? null, worldShape: meta?.worldShape ?? [], samplingInterval: meta?.samplingInterval ?? 1, ticks });
+    }
+    out.sort((a, b) => (b.startTimeMs ?? 0) - (a.startTimeMs ?? 0) || (a.runId < b.runId ? 1 : -1));
+    return out;
+  }
+
+  /** The run named, or the newest one. */
+  async resolveRun(runId: string | undefined): Promise<RunIndexReader> {
+    if (runId !== undefined) {
+      const r = await this.db.reader(runId);
+      if (!r) throw new VisualizerNotFoundError('RUN_NOT_FOUND', `No indexed run '${runId}'.`);
+      return r;
+    }
+    const runs = await this.listRuns();
+    if (runs.length === 0) throw new VisualizerNotFoundError('RUN_NOT_FOUND', 'No simulation runs available.');
+    return (await this.db.reader(runs[0]!.runId))!;
+  }
+
+  private async run(r: RunIndexReader): Promise<RunCache> {
+    let c = this.runCache.get(r.runId);
+    if (c) return c;
+    const meta = await r.metadata();
+    if (!meta) throw new VisualizerNotFoundError('METADATA_NOT_FOUND', `Run '${r.runId}' has no indexed metadata yet.`);
+    const decoded = SimulationMetadata.decode(meta.simulationMetadata);
+    const programs = new Map<string, { info: ProgramInfo; index: Map<string, number>; artifact: unknown }>();
+    for (const p of decoded.programs as ProgramArtifact[]) {
+      try {
+        const artifact = JSON.parse(Buffer.from(p.artifactJson).toString('utf8')) as ProgramInfo & Record<string, unknown>;
+        const index = new Map<string, number>();
+        (artifact.machineCodeLayout ?? []).forEach((cell, address) => index.set(cell.coord.join(','), address));
+        programs.set(p.programId, { info: artifact, index, artifact });
+      } catch {
+        // An artifact we cannot read only costs the source view.
+      }
+    }
+    c = { meta, decoded, programs };
+    this.runCache.set(r.runId, c);
+    return c;
+  }
+
+  private async tickRangeOf(r: RunIndexReader): Promise<TickRange | null> {
+    const env = await r.environmentTickRange();
+    const org = await r.organismTickRange();
+    if (!env && !org) return null;
+    if (!env) return org!;
+    if (!org) return env;
+    return { minTick: Math.max(env.minTick, org.minTick), maxTick: Math.min(env.maxTick, org.maxTick) };
+  }
+
+  async metadata(runId: string | undefined): Promise<Record<string, unknown>> {
+    const r = await this.resolveRun(runId);
+    const c = await this.run(r);
+    const d = c.decoded;
+    let resolvedConfig: unknown = null;
+    try {
+      resolvedConfig = JSON.parse(Buffer.from(d.resolvedConfigJson).toString('utf8'));
+    } catch {
+      resolvedConfig = null;
+    }
+    const moleculeTypes: Record<string, string> = {};
+    MOLECULE_TYPE_NAMES.forEach((n, i) => (moleculeTypes[String(i)] = n));
+    const opcodes: Record<string, string> = {};
+    for (const o of OPCODES) opcodes[String(o.opcode)] = o.name;
+    return {
+      runId: r.runId,
+      startTimeMs: Number(d.startTimeMs),
+      initialSeed: String(d.initialSeed),
+      environment: { shape: [...d.worldShape], topology: d.toroidal ? 'TORUS' : 'BOUND' },
+      samplingInterval: d.samplingInterval || 1,
+      accumulatedDeltaInterval: d.accumulatedDeltaInterval,
+      snapshotInterval: d.snapshotInterval,
+      resumedFromRunId: d.resumedFromRunId || null,
+      writerVersion: d.writerVersion,
+      moleculeTypes,
+      opcodes,
+      programs: (d.programs as ProgramArtifact[]).map((p) => ({ programId: p.programId, sources: p.sources, artifact: c.programs.get(p.programId)?.artifact ?? null })),
+      resolvedConfig,
+    };
+  }
+
+  async ticks(runId: string | undefined): Promise<Record<string, unknown>> {
+    const r = await this.resolveRun(runId);
+    const meta = await r.metadata();
+    const env = await r.environmentTickRange();
+    const org = await r.organismTickRange();
+    const both = await this.tickRangeOf(r);
+    if (!both) throw new VisualizerNotFoundError('TICKS_NOT_FOUND', `Run '${r.runId}' has no indexed ticks yet.`);
+    return { runId: r.runId, minTick: both.minTick, maxTick: both.maxTick, samplingInterval: meta?.samplingInterval ?? 1, environment: env ?? null, organisms: org ?? null };
+  }
+
+  private async chunkFor(r: RunIndexReader, tick: number): Promise<{ chunk: PreparedChunk; sample: number }> {
+    const row = await r.environmentChunkContaining(tick);
+    if (!row) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
+    const key = `${r.runId}:${row.firstTick}:${row.lastTick}`;
+    let chunk = this.chunkCache.get(key);
+    if (!chunk) {
+      chunk = prepareChunk(decodeEnvironmentBlob(row.data));
+      this.chunkCache.set(key, chunk);
+    }
+    const sample = chunk.ticks.indexOf(tick);
+    if (sample < 0) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} was not sampled in run '${r.runId}' (sampled ticks near it: ${chunk.ticks.slice(0, 5).join(', ')}…).`);
+    return { chunk, sample };
+  }
+
+  /** Occupied cells of `region` (whole world when undefined) at `tick`, with an optional minimap. */
+  async environment(runId: string | undefined, tick: number, region: Region | undefined, withMinimap: boolean): Promise<{ runId: string; cells: RegionCells; minimap?: Minimap; shape: number[] }> {
+    const r = await this.resolveRun(runId);
+    const c = await this.run(r);
+    const shape = [...c.meta.worldShape];
+    const reg = clampRegion(region, shape);
+    const { chunk, sample } = await this.chunkFor(r, tick);
+    const cells = regionAt(chunk, sample, shape, reg);
+    let minimap: Minimap | undefined;
+    if (withMinimap && shape.length === 2) {
+      const key = `${r.runId}:${tick}`;
+      minimap = this.minimapCache.get(key);
+      if (!minimap) {
+        minimap = minimapAt(chunk, sample, shape);
+        this.minimapCache.set(key, minimap);
+      }
+    }
+    return { runId: r.runId, cells, shape, ...(minimap ? { minimap } : {}) };
+  }
+
+  private async statesAt(r: RunIndexReader, tick: number): Promise<OrganismState[]> {
+    const key = `${r.runId}:${tick}`;
+    let states = this.orgCache.get(key);
+    if (!states) {
+      const row = await r.organismTick(tick);
+      if (!row) {
+        // A sampled tick without organisms has no row; tell it apart from a tick that is not indexed.
+        const range = await r.environmentChunkContaining(tick);
+        if (!range) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
+        states = [];
+      } else {
+        states = decodeOrganismBlob(row.data);
+      }
+      this.orgCache.set(key, states);
+    }
+    return states;
+  }
+
+  async organismsAt(runId: string | undefined, tick: number): Promise<Record<string, unknown>> {
+    const r = await this.resolveRun(runId);
+    const states = await this.statesAt(r, tick);
+    const total = await r.organismsCreatedUpTo(tick);
+    return { runId: r.runId, tick, aliveCount: states.filter((s) => !s.isDead).length, totalOrganismsCreated: total, organisms: states.map(summaryOf) };
+  }
+
+  async organismDetails(runId: string | undefined, tick: number, organismId: number): Promise<Record<string, unknown>> {
+    const r = await this.resolveRun(runId);
+    const c = await this.run(r);
+    const states = await this.statesAt(r, tick);
+    const s = states.find((o) => o.organismId === organismId);
+    if (!s) {
+      const known = await r.organism(organismId);
+      throw new VisualizerNotFoundError('ORGANISM_NOT_FOUND', known ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).` : `No organism ${organismId} in run '${r.runId}'.`);
+    }
+    const row = await r.organism(organismId);
+    const lineage = await r.lineage(organismId, 64);
+    const shape = [...c.meta.worldShape];
+    const dims = shape.length;
+    const program = c.programs.get(s.programId);
+    const ip = vec(s.ip);
+    const dv = vec(s.dv);
+    let next = null;
+    try {
+      const { chunk, sample } = await this.chunkFor(r, tick);
+      const maxLen = 1 + 3 * Math.max(dims, 1);
+      const flat = instructionCells(ip, dv, shape, c.meta.toroidal, maxLen);
+      const { molecules } = cellsAt(chunk, sample, flat);
+      const len = nextInstructionLength(molecules[0] ?? 0, dims);
+      next = nextInstruction(molecules.slice(0, len), s, dims, program?.info);
+    } catch (err) {
+      if (!(err instanceof VisualizerNotFoundError)) throw err;
+    }
+    const info = staticInfo(row, s);
+    const callStack = s.callStack.map((f) => ({
+      procName: program?.info.labelValueToName[String(f.labelHash)] ?? `#${f.labelHash}`,
+      labelHash: f.labelHash,
+      returnIp: vec(f.returnIp),
+      callIp: vec(f.callIp),
+      savedRegisters: (f.savedRegisters ?? []).map((v) => valueView(v as RegisterValue)),
+    }));
+    return {
+      runId: r.runId,
+      tick,
+      organismId,
+      staticInfo: { ...info, lineage: lineage.map((a) => ({ organismId: a.organismId, genomeHash: a.genomeHash, birthTick: a.birthTick })) },
+      state: {
+        energy: s.energy,
+        entropy: s.entropyRegister,
+        moleculeMarker: s.moleculeMarkerRegister,
+        isDead: s.isDead,
+        deathTick: s.isDead ? Number(s.deathTick) : -1,
+        deathCause: s.deathCause || null,
+        ip,
+        dv,
+        dataPointers: s.dataPointers.map(vec),
+        activeDpIndex: s.activeDpIndex,
+        registers: registerBanks(s),
+        dataStack: s.dataStack.map((v) => valueView(v as RegisterValue)),
+        locationStack: s.locationStack.map(vec),
+        callStack,
+        currentProc: s.currentProcLabelHash ? (program?.info.labelValueToName[String(s.currentProcLabelHash)] ?? `#${s.currentProcLabelHash}`) : null,
+        instructionFailed: s.instructionFailed,
+        failureReason: s.failureReason || null,
+        instructions: { last: lastInstruction(s), next },
+        sourceLocation: sourceLocationOf(ip, info.initialPosition, shape, c.meta.toroidal, program?.info, program?.index),
+      },
+    };
+  }
+}
+
+function clampRegion(region: Region | undefined, shape: readonly number[]): Region {
+  if (!region) return { min: shape.map(() => 0), max: shape.map((s) => s - 1) };
+  if (region.min.length !== shape.length) {
+    throw new EvochoraError('BAD_REQUEST', `region has ${region.min.length} dimensions; the world has ${shape.length} (give min,max per dimension).`);
+  }
+  const min = region.min.map((v, d) => Math.max(0, Math.min(shape[d]! - 1, v)));
+  const max = region.max.map((v, d) => Math.max(0, Math.min(shape[d]! - 1, v)));
+  return { min, max };
+}
