@@ -1,19 +1,29 @@
-import { GOLDEN_GAMMA, mix64 } from './splitmix64.js';
+import { GOLDEN_GAMMA, mix64 as mix64Big } from './splitmix64.js';
+import * as S from './splitmix64-32.js';
 
 const M64 = (1n << 64n) - 1n;
 const TWO64 = 1n << 64n;
+const GAMMA_HI = 0x9e3779b9;
+const GAMMA_LO = 0x7f4a7c15;
 
 /**
  * The per-organism, per-tick random stream: value n of tick t is a pure function of (seed, t, id, n),
  * so results never depend on scheduling, pause/resume or how many organisms exist. The stream seed is
- * computed on first use in a tick; most ticks of most organisms never draw.
+ * computed on first use in a tick (most ticks of most organisms never draw), in 32-bit halves (no BigInt).
  */
 export class OrganismRandom {
-  private salt: bigint | null = null;
-  private streamSeed = 0n;
+  private saltHi = 0;
+  private saltLo = 0;
+  private saltReady = false;
+  private seedHi = 0;
+  private seedLo = 0;
   private seeded = false;
-  private drawIndex = 0n;
+  /** Draw index within the tick (exact as a double far beyond any realistic count). */
+  private drawIndex = 0;
   private tickSeedProvider: () => bigint = () => 0n;
+  /** The tick seed split into halves, cached per provider call. */
+  private tickHi = 0;
+  private tickLo = 0;
 
   constructor(private readonly organismId: number) {}
 
@@ -21,41 +31,67 @@ export class OrganismRandom {
   beginTick(tickSeedProvider: () => bigint): void {
     this.tickSeedProvider = tickSeedProvider;
     this.seeded = false;
-    this.drawIndex = 0n;
+    this.drawIndex = 0;
+  }
+
+  private ensureSeed(): void {
+    if (this.seeded) return;
+    if (!this.saltReady) {
+      S.mix64(0, this.organismId >>> 0);
+      this.saltHi = S.H;
+      this.saltLo = S.L;
+      this.saltReady = true;
+    }
+    S.fromBigInt(this.tickSeedProvider());
+    this.tickHi = S.H;
+    this.tickLo = S.L;
+    S.mix64((this.tickHi ^ this.saltHi) >>> 0, (this.tickLo ^ this.saltLo) >>> 0);
+    this.seedHi = S.H;
+    this.seedLo = S.L;
+    this.seeded = true;
   }
 
   /** The stream seed of this tick (also the organism's write-conflict priority), unsigned. */
   seed(): bigint {
-    if (!this.seeded) {
-      if (this.salt === null) this.salt = mix64(BigInt(this.organismId));
-      this.streamSeed = mix64(this.tickSeedProvider() ^ this.salt);
-      this.seeded = true;
-    }
-    return this.streamSeed;
+    this.ensureSeed();
+    return S.toBigInt(this.seedHi, this.seedLo);
+  }
+
+  /** Next 64-bit value as halves in S.H / S.L. */
+  private next(): void {
+    this.ensureSeed();
+    this.drawIndex++;
+    // seed + n * gamma (mod 2^64)
+    const n = this.drawIndex;
+    S.mul64(Math.floor(n / 0x100000000) >>> 0, n >>> 0, GAMMA_HI, GAMMA_LO);
+    S.add64(this.seedHi, this.seedLo, S.H, S.L);
+    S.mix64(S.H, S.L);
   }
 
   nextLong(): bigint {
-    const s = this.seed();
-    this.drawIndex += 1n;
-    return mix64((s + this.drawIndex * GOLDEN_GAMMA) & M64);
+    this.next();
+    return S.toBigInt(S.H, S.L);
   }
 
   /** Uniform in [0, bound) for 0 < bound < 2^31: multiply-shift on the high 32 bits with rejection. */
   nextInt(bound: number): number {
-    const range = BigInt(bound);
-    let product = (this.nextLong() >> 32n) * range;
-    let low = product & 0xffffffffn;
-    if (low < range) {
-      const threshold = (0x100000000n - range) % range;
-      while (low < threshold) {
-        product = (this.nextLong() >> 32n) * range;
-        low = product & 0xffffffffn;
+    this.next();
+    let hi = S.H;
+    let prodHi = mulHigh(hi, bound);
+    let prodLo = Math.imul(hi, bound) >>> 0;
+    if (prodLo < bound) {
+      const threshold = (0x100000000 - bound) % bound;
+      while (prodLo < threshold) {
+        this.next();
+        hi = S.H;
+        prodHi = mulHigh(hi, bound);
+        prodLo = Math.imul(hi, bound) >>> 0;
       }
     }
-    return Number(product >> 32n);
+    return prodHi;
   }
 
-  /** Uniform in [0, bound) for a positive 64-bit bound: unsigned multiply-high with rejection. */
+  /** Uniform in [0, bound) for a positive 64-bit bound: unsigned multiply-high with rejection (BigInt; rare). */
   nextLongBounded(bound: bigint): bigint {
     let m = this.nextLong() * bound;
     let low = m & M64;
@@ -69,3 +105,13 @@ export class OrganismRandom {
     return m >> 64n;
   }
 }
+
+/** floor(a * b / 2^32) for uint32 a and 0 < b < 2^31, exact. */
+function mulHigh(a: number, b: number): number {
+  const h1r = (a >>> 16) * b; // < 2^47
+  const h0r = (a & 0xffff) * b; // < 2^47
+  return Math.floor(h1r / 65536) + Math.floor(((h1r % 65536) * 65536 + h0r) / 0x100000000);
+}
+
+// Kept for callers that need the BigInt reference implementation.
+export { mix64Big, GOLDEN_GAMMA };

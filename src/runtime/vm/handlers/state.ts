@@ -166,17 +166,39 @@ function adp(vm: VirtualMachine, o: Organism): void {
   void vm;
 }
 
-/** Axis-neighbour mask of the active DP: bit 2d = +d, bit 2d+1 = -d. */
-function neighbourMask(vm: VirtualMachine, o: Organism, test: (mol: number, owner: number) => boolean): number {
-  const t = vm.tmpVec2;
+/**
+ * Axis-neighbour mask of the active DP: bit 2d = +d, bit 2d+1 = -d. `type` < 0 tests passability (empty
+ * or own); otherwise the neighbour's molecule type must equal `type`.
+ */
+function neighbourMask(vm: VirtualMachine, o: Organism, type: number): number {
+  const world = vm.world;
   const off = o.activeDpOffset;
+  const dims = vm.dims;
   let mask = 0;
-  for (let d = 0; d < vm.dims; d++) {
+  for (let d = 0; d < dims; d++) {
+    const n = world.shape[d]!;
+    const stride = world.strides[d]!;
+    // flat index of the DP without axis d, plus the DP's coordinate on d
+    let base = 0;
+    let inside = true;
+    for (let e = 0; e < dims; e++) {
+      if (e === d) continue;
+      const c = o.dps[off + e]!;
+      if (c < 0 || c >= world.shape[e]!) inside = false;
+      base += c * world.strides[e]!;
+    }
+    const c = o.dps[off + d]!;
     for (let s = 0; s < 2; s++) {
-      t.fill(0);
-      t[d] = s === 0 ? 1 : -1;
-      const idx = vm.world.offsetIndex(o.dps, off, t, 0);
-      if (idx >= 0 && test(vm.world.cells[idx]!, vm.world.owners[idx]!)) mask |= 1 << (2 * d + s);
+      let p = s === 0 ? c + 1 : c - 1;
+      if (p < 0 || p >= n) {
+        if (!world.toroidal) continue;
+        p = ((p % n) + n) % n;
+      }
+      if (!inside) continue;
+      const idx = base + p * stride;
+      const m = world.cells[idx]!;
+      const hit = type < 0 ? m === 0 || world.owners[idx] === o.id : ((m >>> 20) & 0xff) === type;
+      if (hit) mask |= 1 << (2 * d + s);
     }
   }
   return mask;
@@ -185,7 +207,7 @@ function neighbourMask(vm: VirtualMachine, o: Organism, test: (mol: number, owne
 const spn =
   (stack: boolean): Handler =>
   (vm, o) =>
-    out(vm, o, stack, pack(DATA, neighbourMask(vm, o, (m, w) => m === 0 || w === o.id)));
+    out(vm, o, stack, pack(DATA, neighbourMask(vm, o, -1)));
 
 function snt(stack: boolean): Handler {
   const ti = stack ? 0 : 1;
@@ -194,8 +216,7 @@ function snt(stack: boolean): Handler {
       o.fail('SNT requires a scalar type operand.');
       return;
     }
-    const type = typeOf(o.opScalar[ti]!);
-    out(vm, o, stack, pack(DATA, neighbourMask(vm, o, (m) => ((m >>> 20) & 0xff) === type)));
+    out(vm, o, stack, pack(DATA, neighbourMask(vm, o, typeOf(o.opScalar[ti]!))));
   };
 }
 
