@@ -17,4 +17,11 @@ export interface QueueConsumer<T> {
    * Returns an empty array on timeout or abort.
    */
   receiveBatch(maxMessages: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]>;
+  /**
+   * Acknowledges a batch returned by `receiveBatch` once the consumer has durably handled it (written, or
+   * dead-lettered). Queues that redeliver unacknowledged messages after a timeout (NATS JetStream) need it for
+   * at-least-once delivery across process crashes; in-process queues hand messages over on receive and treat it
+   * as a no-op. Optional, so consumers and queues written before it keep working.
+   */
+  commit?(batch: readonly T[]): Promise<void>;
 }

@@ -113,6 +113,8 @@ export class InMemoryQueue<T = unknown> implements Resource {
           if (batch.length > 0) monitor.count(batch.length, 0);
           return batch;
         },
+        // Messages leave the queue on receive; nothing is redelivered, so there is nothing to acknowledge.
+        commit: async () => {},
       };
       return { context, port, monitor };
     }

@@ -102,6 +102,7 @@ export class PersistenceService extends AbstractService {
       this.logger.debug({ service: this.name, chunks: batch.length }, `Drained ${batch.length} chunks from queue`);
       // A batch in hand is always written, even when a stop arrives meanwhile.
       await this.processBatch(batch);
+      await this.input.commit?.(batch); // acknowledge only after the batch is stored (or dead-lettered)
     }
     // Graceful shutdown: producers stop first, so write what is still queued (bounded by drainOnStopMs).
     const deadline = Date.now() + this.opts.drainOnStopMs;
@@ -111,6 +112,7 @@ export class PersistenceService extends AbstractService {
       if (batch.length === 0) break;
       drained += batch.length;
       await this.processBatch(batch);
+      await this.input.commit?.(batch);
     }
     if (drained > 0) this.logger.info({ service: this.name, chunks: drained }, `Shutdown requested, wrote ${drained} queued chunks`);
   }

@@ -1,0 +1,57 @@
+import type { ResourceType } from '../../registry.js';
+import { defaultStreamName, JetStreamQueue } from './jetstream-queue.js';
+import type { WireCompression } from './message-codec.js';
+
+export const jetStreamQueueType: ResourceType = {
+  className: 'JetStreamQueue',
+  description: 'Queue on a NATS JetStream stream shared by processes: competing consumers on one durable consumer, explicit acks, redelivery, bounded stream as backpressure.',
+  options: {
+    kind: 'object',
+    doc: 'JetStreamQueue options',
+    fields: {
+      servers: { kind: 'string', default: 'nats://127.0.0.1:4222', nonEmpty: true, doc: 'NATS server URLs, comma-separated (any node of the cluster will do; list several).' },
+      stream: { kind: 'string', default: '', doc: 'Stream name; empty means EVOCHORA_<RESOURCE NAME>.' },
+      subject: { kind: 'string', default: '', doc: 'Subject the stream captures; empty means evochora.queue.<resource name>.' },
+      consumer: { kind: 'string', default: '', doc: 'Durable consumer shared by all queue-in bindings; empty means <stream>_workers.' },
+      replicas: { kind: 'int', default: 1, min: 1, max: 5, doc: 'Stream replicas (3 on a 3-node cluster survives the loss of one node).' },
+      storage: { kind: 'string', default: 'file', enum: ['file', 'memory'], doc: 'Where the servers keep the stream.' },
+      maxMessages: { kind: 'int', default: 10_000, min: 1, max: 1_000_000_000, doc: 'Backlog limit in messages; producers wait while it is reached.' },
+      maxBytes: { kind: 'bytes', default: 1024 * 1024 * 1024, min: 1024, doc: 'Backlog limit in bytes; producers wait while it is reached.' },
+      ackWaitMs: { kind: 'int', default: 30_000, min: 500, max: 3_600_000, doc: 'A delivered message not acknowledged for this long (its consumer died) is redelivered.' },
+      maxDeliver: { kind: 'int', default: -1, min: -1, max: 1_000_000, doc: 'Most deliveries of one message; -1 is unlimited.' },
+      exclusiveFetch: { kind: 'bool', default: true, doc: 'One consumer collects a batch at a time, so batches are consecutive runs of the stream.' },
+      compression: { kind: 'string', default: 'zstd', enum: ['zstd', 'none'], doc: 'Compression of message payloads on the wire.' },
+      compressionLevel: { kind: 'int', default: 1, min: 1, max: 19, doc: 'zstd level on the wire (1 is fastest).' },
+      connectTimeoutMs: { kind: 'int', default: 30_000, min: 100, max: 3_600_000, doc: 'How long startup keeps trying to reach NATS and set up the stream.' },
+      publishTimeoutMs: { kind: 'int', default: 5000, min: 100, max: 600_000, doc: 'Wait for one publish acknowledgement before retrying it.' },
+      ackTimeoutMs: { kind: 'int', default: 30_000, min: 100, max: 600_000, doc: 'How long an acknowledgement is retried (e.g. through a leader election).' },
+      duplicateWindowMs: { kind: 'int', default: 120_000, min: 1000, max: 86_400_000, doc: 'Window in which a re-published message id is dropped as a duplicate.' },
+    },
+  },
+  create: async ({ name, options, logger }) => {
+    const stream = (options.stream as string) || defaultStreamName(name);
+    return JetStreamQueue.create(
+      name,
+      {
+        servers: options.servers as string,
+        stream,
+        subject: (options.subject as string) || `evochora.queue.${name}`,
+        consumer: (options.consumer as string) || `${stream}_workers`,
+        replicas: options.replicas as number,
+        storage: options.storage as 'file' | 'memory',
+        maxMessages: options.maxMessages as number,
+        maxBytes: options.maxBytes as number,
+        ackWaitMs: options.ackWaitMs as number,
+        maxDeliver: options.maxDeliver as number,
+        exclusiveFetch: options.exclusiveFetch as boolean,
+        compression: options.compression as WireCompression,
+        compressionLevel: options.compressionLevel as number,
+        connectTimeoutMs: options.connectTimeoutMs as number,
+        publishTimeoutMs: options.publishTimeoutMs as number,
+        ackTimeoutMs: options.ackTimeoutMs as number,
+        duplicateWindowMs: options.duplicateWindowMs as number,
+      },
+      logger,
+    );
+  },
+};

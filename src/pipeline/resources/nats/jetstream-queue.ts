@@ -1,0 +1,632 @@
+/**
+ * A queue on NATS JetStream, shared by processes on any machine.
+ *
+ * - The queue is a stream with work-queue retention: a message stays until a consumer acknowledges it, so the
+ *   stream's size is the backlog. Its limits (`maxMessages`, `maxBytes`, discard-new) are the backpressure: a
+ *   producer's `put` waits while the stream is full. Publishes carry a message id, so a publish retried after a
+ *   lost acknowledgement (e.g. during a leader election) is stored once.
+ * - All `queue-in` bindings, in every process, pull from one durable consumer with explicit acks: competing
+ *   consumers. `commit(batch)` acknowledges (double-acked, retried through failovers); a message not acknowledged
+ *   within `ackWaitMs` (its process died) is redelivered to another consumer. While a batch is being handled the
+ *   binding keeps it alive with progress signals, so slow writes are not redelivered.
+ * - With `exclusiveFetch` (default) the consumer admits one waiting pull request at a time (max_waiting = 1):
+ *   one binding at a time collects a batch, so every batch is a run of consecutive stream messages and batch
+ *   files never interleave. A batch returned by `receiveBatch` is always a consecutive run; anything else that
+ *   arrived (a redelivery followed by new messages) waits in the binding for the next call.
+ */
+import type { Logger } from 'pino';
+import { createInbox, nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamInfo,
+  type ConsumerInfo,
+} from '@nats-io/jetstream';
+import { randomUUID } from 'node:crypto';
+import { EvochoraError } from '../../../errors.js';
+import type { Metrics, Monitorable } from '../../api/monitorable.js';
+import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
+import type { QueueConsumer, QueueProducer } from '../../api/queue.js';
+import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
+import { markRedelivered } from './delivery-marks.js';
+import { MessageCodec, type WireCompression } from './message-codec.js';
+import { connectNats, withRetry } from './nats-connection.js';
+
+export interface JetStreamQueueOptions {
+  readonly servers: string;
+  readonly stream: string;
+  readonly subject: string;
+  readonly consumer: string;
+  readonly replicas: number;
+  readonly storage: 'file' | 'memory';
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly ackWaitMs: number;
+  readonly maxDeliver: number;
+  readonly exclusiveFetch: boolean;
+  readonly compression: WireCompression;
+  readonly compressionLevel: number;
+  readonly connectTimeoutMs: number;
+  readonly publishTimeoutMs: number;
+  readonly ackTimeoutMs: number;
+  readonly duplicateWindowMs: number;
+}
+
+export class QueueStoppedError extends EvochoraError {
+  constructor(queue: string) {
+    super('QUEUE_CLOSED', `Queue '${queue}' stopped accepting messages because its producer is stopping.`);
+  }
+}
+
+export class MessageTooLargeError extends EvochoraError {
+  constructor(queue: string, bytes: number, reason: string) {
+    super('QUEUE_MESSAGE_TOO_LARGE', `Queue '${queue}': a message of ${bytes} bytes (after compression) was refused: ${reason}.`, {
+      actions: ['Raise `max_payload` of the NATS servers (e.g. 8MB; see docs/distributed.md).', 'Or make chunks smaller (fewer samples per chunk: accumulatedDeltaInterval × snapshotInterval).'],
+      data: { queue, bytes },
+    });
+  }
+}
+
+/** One message handed to a consumer binding and not yet acknowledged. */
+interface Delivery {
+  readonly message: unknown;
+  readonly ackSubject: string;
+  readonly streamSeq: number;
+  readonly deliveryCount: number;
+  readonly bytes: number;
+}
+
+const NOT_FOUND = 10059;
+const CONSUMER_NOT_FOUND = 10014;
+
+/** `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>` (newer servers prefix domain and account). */
+export function parseAckSubject(subject: string): { deliveryCount: number; streamSeq: number } | undefined {
+  const t = subject.split('.');
+  if (t.length < 9 || t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
+  const n = t.length;
+  const deliveryCount = Number(t[n - 5]);
+  const streamSeq = Number(t[n - 4]);
+  if (!Number.isFinite(deliveryCount) || !Number.isFinite(streamSeq)) return undefined;
+  return { deliveryCount, streamSeq };
+}
+
+export function defaultStreamName(resourceName: string): string {
+  return `EVOCHORA_${resourceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
+}
+
+function isStreamFull(err: unknown): boolean {
+  const m = String((err as Error)?.message ?? '').toLowerCase();
+  return m.includes('maximum messages exceeded') || m.includes('maximum bytes exceeded') || m.includes('insufficient resources') || m.includes('resource limits exceeded');
+}
+
+function isTooLarge(err: unknown): boolean {
+  const m = String((err as Error)?.message ?? '').toLowerCase();
+  return m.includes('maximum payload') || m.includes('max_payload') || m.includes('message size exceeds');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class JetStreamQueue<T = unknown> implements Resource {
+  readonly type = 'JetStreamQueue';
+  readonly usageTypes = ['queue-in', 'queue-out'] as const;
+  private readonly codec: MessageCodec;
+  private readonly errorLog = new ErrorLog();
+  private readonly publishRate = new SlidingWindowRate();
+  private streamInfo: StreamInfo | undefined;
+  private consumerInfo: ConsumerInfo | undefined;
+  private infoTimer: NodeJS.Timeout | undefined;
+  private readonly consumers = new Set<ConsumerBinding<T>>();
+  private published = 0;
+  private publishedBytes = 0;
+  private publishedRawBytes = 0;
+  private duplicatesRejected = 0;
+  private publishRetries = 0;
+  private fullWaits = 0;
+  private full = false;
+  private offerChain: Promise<void> = Promise.resolve();
+  private offersInFlight = 0;
+  private closed = false;
+
+  private constructor(
+    readonly name: string,
+    readonly options: JetStreamQueueOptions,
+    readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly logger: Logger,
+  ) {
+    this.codec = new MessageCodec(options.compression, options.compressionLevel);
+  }
+
+  /** Connects and makes sure the stream and the durable consumer exist (idempotent across processes). */
+  static async create<T>(name: string, options: JetStreamQueueOptions, logger: Logger): Promise<JetStreamQueue<T>> {
+    const nc = await connectNats(options.servers, `evochora:${name}:${process.pid}`, options.connectTimeoutMs);
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 5000 });
+      const js = jetstream(nc, { timeout: options.publishTimeoutMs });
+      const q = new JetStreamQueue<T>(name, options, nc, js, jsm, logger);
+      await withRetry(`creating stream ${options.stream}`, () => q.ensureStream(), options.connectTimeoutMs);
+      await withRetry(`creating consumer ${options.consumer}`, () => q.ensureConsumer(), options.connectTimeoutMs);
+      q.infoTimer = setInterval(() => void q.refreshInfo(), 2000);
+      q.infoTimer.unref();
+      await q.refreshInfo();
+      return q;
+    } catch (err) {
+      await nc.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async ensureStream(): Promise<void> {
+    const o = this.options;
+    try {
+      this.streamInfo = await this.jsm.streams.info(o.stream);
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== NOT_FOUND) throw err;
+    }
+    try {
+      this.streamInfo = await this.jsm.streams.add({
+        name: o.stream,
+        subjects: [o.subject],
+        retention: RetentionPolicy.Workqueue,
+        storage: o.storage === 'memory' ? StorageType.Memory : StorageType.File,
+        num_replicas: o.replicas,
+        max_msgs: o.maxMessages,
+        max_bytes: o.maxBytes,
+        discard: DiscardPolicy.New,
+        duplicate_window: nanos(o.duplicateWindowMs),
+      });
+      this.logger.info({ stream: o.stream, replicas: o.replicas }, `Created JetStream stream ${o.stream} (${o.replicas} replicas)`);
+    } catch (err) {
+      // Another process may have created it meanwhile.
+      this.streamInfo = await this.jsm.streams.info(o.stream).catch(() => {
+        throw err;
+      });
+    }
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const o = this.options;
+    try {
+      this.consumerInfo = await this.jsm.consumers.info(o.stream, o.consumer);
+      return;
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code !== CONSUMER_NOT_FOUND && code !== NOT_FOUND) throw err;
+    }
+    try {
+      this.consumerInfo = await this.jsm.consumers.add(o.stream, {
+        durable_name: o.consumer,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(o.ackWaitMs),
+        max_deliver: o.maxDeliver,
+        max_waiting: o.exclusiveFetch ? 1 : 512,
+        max_ack_pending: -1,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: o.subject,
+      });
+    } catch (err) {
+      this.consumerInfo = await this.jsm.consumers.info(o.stream, o.consumer).catch(() => {
+        throw err;
+      });
+    }
+  }
+
+  private async refreshInfo(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.streamInfo = await this.jsm.streams.info(this.options.stream);
+      this.consumerInfo = await this.jsm.consumers.info(this.options.stream, this.options.consumer);
+      this.full = this.streamInfo.state.messages >= this.options.maxMessages || this.streamInfo.state.bytes >= this.options.maxBytes;
+    } catch {
+      // informative only (fails briefly during leader elections)
+    }
+  }
+
+  // ---- producing ----
+
+  /** Publishes one message; waits while the stream is full; retries through failovers with the same message id. */
+  async put(message: T, signal?: AbortSignal): Promise<number> {
+    const enc = this.codec.encode(message);
+    const msgID = messageIdOf(message);
+    let delay = 20;
+    let loggedFull = false;
+    for (;;) {
+      if (signal?.aborted || this.closed) throw new QueueStoppedError(this.name);
+      try {
+        const ack = await this.js.publish(this.options.subject, enc.body, { msgID, headers: enc.headers, timeout: this.options.publishTimeoutMs, retries: 1 });
+        if (ack.duplicate) this.duplicatesRejected++;
+        this.full = false;
+        this.published++;
+        this.publishedBytes += enc.body.length;
+        this.publishedRawBytes += enc.rawBytes;
+        this.publishRate.record();
+        return enc.body.length;
+      } catch (err) {
+        if (isTooLarge(err)) {
+          this.errorLog.record('MESSAGE_TOO_LARGE', (err as Error).message);
+          throw new MessageTooLargeError(this.name, enc.body.length, (err as Error).message);
+        }
+        if (isStreamFull(err)) {
+          if (!loggedFull) {
+            this.fullWaits++;
+            loggedFull = true;
+          }
+          this.full = true;
+          await sleep(Math.min(delay, 250), signal);
+          delay = Math.min(delay * 2, 250);
+          continue;
+        }
+        this.publishRetries++;
+        if (this.publishRetries % 20 === 1) this.logger.warn({ queue: this.name, err: (err as Error).message }, `Publishing to ${this.options.stream} failed, retrying: ${(err as Error).message}`);
+        await sleep(Math.min(delay, 1000), signal);
+        delay = Math.min(delay * 2, 1000);
+      }
+    }
+  }
+
+  /** Non-blocking: queues the publish behind earlier offers unless the stream is known to be full. */
+  offer(message: T): boolean {
+    if (this.full || this.closed || this.offersInFlight >= 256) return false;
+    this.offersInFlight++;
+    this.offerChain = this.offerChain
+      .then(() => this.put(message).then(() => undefined))
+      .catch((err) => this.errorLog.record('OFFER_FAILED', (err as Error).message))
+      .finally(() => this.offersInFlight--);
+    return true;
+  }
+
+  // ---- consuming ----
+
+  /** One pull request: resolves when `max` messages arrived or the server ended the request. */
+  async pull(max: number, expiresMs: number, noWait: boolean, signal?: AbortSignal): Promise<{ msgs: Msg[]; status?: number; description?: string }> {
+    const inbox = createInbox();
+    const sub: Subscription = this.nc.subscribe(inbox);
+    const msgs: Msg[] = [];
+    const request: Record<string, unknown> = { batch: max };
+    if (noWait) request.no_wait = true;
+    else request.expires = nanos(Math.max(10, expiresMs));
+    const localTimeout = setTimeout(() => sub.unsubscribe(), (noWait ? 0 : Math.max(10, expiresMs)) + 3000);
+    const onAbort = (): void => sub.unsubscribe();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let status: number | undefined;
+    let description: string | undefined;
+    try {
+      this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.options.stream}.${this.options.consumer}`, JSON.stringify(request), { reply: inbox });
+      for await (const m of sub) {
+        const code = m.headers?.code ?? 0;
+        if (m.data.length === 0 && code !== 0) {
+          if (code === 100) continue; // heartbeat / flow control
+          status = code;
+          description = m.headers?.description;
+          break;
+        }
+        msgs.push(m);
+        if (msgs.length >= max) break;
+      }
+    } finally {
+      clearTimeout(localTimeout);
+      signal?.removeEventListener('abort', onAbort);
+      sub.unsubscribe();
+    }
+    return { msgs, status, description };
+  }
+
+  ack(d: Delivery, kind: '+ACK' | '+WPI' | '+TERM' = '+ACK'): void {
+    this.nc.publish(d.ackSubject, kind);
+  }
+
+  /** Acknowledges and waits for the server to confirm; retried through leader elections. */
+  async ackConfirmed(d: Delivery): Promise<boolean> {
+    const deadline = Date.now() + this.options.ackTimeoutMs;
+    let delay = 50;
+    for (;;) {
+      try {
+        await this.nc.request(d.ackSubject, '+ACK', { timeout: 2000 });
+        return true;
+      } catch (err) {
+        if (Date.now() + delay > deadline || this.nc.isClosed()) {
+          this.errorLog.record('ACK_FAILED', `ack of stream message ${d.streamSeq} failed (${(err as Error).message}); it will be redelivered`);
+          return false;
+        }
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+
+  decode(m: Msg): Delivery | undefined {
+    const info = parseAckSubject(m.reply ?? '');
+    if (!info) {
+      this.errorLog.record('UNEXPECTED_MESSAGE', `message without a JetStream ack subject on ${m.subject}`);
+      return undefined;
+    }
+    try {
+      const message = this.codec.decode<unknown>(m.data, m.headers);
+      markRedelivered(message, info.deliveryCount);
+      return { message, ackSubject: m.reply!, streamSeq: info.streamSeq, deliveryCount: info.deliveryCount, bytes: m.data.length };
+    } catch (err) {
+      // A message nobody can decode would be redelivered forever: terminate it and say so.
+      this.errorLog.record('UNDECODABLE_MESSAGE', `stream message ${info.streamSeq} dropped: ${(err as Error).message}`);
+      this.logger.error({ queue: this.name, seq: info.streamSeq, err: (err as Error).message }, `Dropping undecodable message ${info.streamSeq} of ${this.options.stream}`);
+      this.nc.publish(m.reply!, '+TERM');
+      return undefined;
+    }
+  }
+
+  // ---- resource ----
+
+  bind(context: ResourceContext): ResourceBinding {
+    if (context.usageType === 'queue-out') {
+      const monitor = new ProducerMonitor();
+      const port: QueueProducer<T> = {
+        put: async (message, _sizeBytes, signal) => {
+          const bytes = await this.put(message, signal);
+          monitor.count(bytes);
+        },
+        offer: (message) => {
+          const ok = this.offer(message);
+          if (ok) monitor.count(0);
+          return ok;
+        },
+      };
+      return { context, port, monitor };
+    }
+    if (context.usageType === 'queue-in') {
+      const binding = new ConsumerBinding<T>(this);
+      this.consumers.add(binding);
+      const port: QueueConsumer<T> = {
+        receiveBatch: (max, timeoutMs, signal) => binding.receiveBatch(max, timeoutMs, signal),
+        commit: (batch) => binding.commit(batch),
+      };
+      return { context, port, monitor: binding };
+    }
+    throw new EvochoraError(
+      'UNSUPPORTED_USAGE',
+      `Resource '${this.name}' (JetStreamQueue) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+      { actions: ['Use `queue-in:` for consumers or `queue-out:` for producers.'] },
+    );
+  }
+
+  usageState(usageType: string | null): UsageState {
+    if (this.nc.isClosed()) return 'FAILED';
+    if (usageType === 'queue-out') return this.full ? 'WAITING' : 'ACTIVE';
+    if (usageType === 'queue-in') return (this.consumerInfo?.num_pending ?? 0) > 0 ? 'ACTIVE' : 'WAITING';
+    return 'ACTIVE';
+  }
+
+  metrics(): Metrics {
+    const s = this.streamInfo?.state;
+    const c = this.consumerInfo;
+    const stats = this.nc.stats();
+    const size = s?.messages ?? 0;
+    const bytes = s?.bytes ?? 0;
+    return {
+      capacity: this.options.maxMessages,
+      max_bytes: this.options.maxBytes,
+      current_size: size,
+      current_bytes: bytes,
+      fill_percent: Math.round(1000 * Math.max(size / this.options.maxMessages, bytes / this.options.maxBytes)) / 10,
+      replicas: this.options.replicas,
+      consumer_pending: c?.num_pending ?? 0,
+      consumer_ack_pending: c?.num_ack_pending ?? 0,
+      consumer_redelivered: c?.num_redelivered ?? 0,
+      messages_in: this.published,
+      bytes_published: this.publishedBytes,
+      raw_bytes_published: this.publishedRawBytes,
+      publish_retries: this.publishRetries,
+      publish_duplicates_rejected: this.duplicatesRejected,
+      backpressure_waits: this.fullWaits,
+      wire_bytes_out: stats.outBytes,
+      wire_bytes_in: stats.inBytes,
+      throughput_per_sec: this.publishRate.perSecond(),
+      error_count: this.errorLog.count,
+    };
+  }
+
+  errors(): readonly OperationalError[] {
+    return this.errorLog.list();
+  }
+
+  healthy(): boolean {
+    return !this.nc.isClosed();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.infoTimer);
+    await this.offerChain.catch(() => undefined);
+    for (const b of this.consumers) b.close();
+    try {
+      await this.nc.flush();
+    } catch {
+      // closing anyway
+    }
+    await this.nc.close().catch(() => undefined);
+  }
+}
+
+/** Deterministic ids for tick chunks (a re-sent chunk is a duplicate), random otherwise. */
+function messageIdOf(message: unknown): string {
+  if (message !== null && typeof message === 'object') {
+    const m = message as Record<string, unknown>;
+    if (typeof m.simulationRunId === 'string' && typeof m.firstTick === 'number' && typeof m.lastTick === 'number')
+      return `${m.simulationRunId}:${m.firstTick}:${m.lastTick}`;
+  }
+  return randomUUID();
+}
+
+/** The state of one `queue-in` binding: messages fetched but not handed out, and batches handed out but not acked. */
+class ConsumerBinding<T> implements Monitorable {
+  private buffer: Delivery[] = [];
+  private readonly outstanding = new Map<readonly unknown[], Delivery[]>();
+  private lastBatch: readonly unknown[] | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private consumed = 0;
+  private bytes = 0;
+  private acked = 0;
+  private redelivered = 0;
+  private fetchConflicts = 0;
+  private readonly rate = new SlidingWindowRate();
+  private readonly errorLog = new ErrorLog();
+
+  constructor(private readonly queue: JetStreamQueue<T>) {
+    const every = Math.max(200, Math.floor(queue.options.ackWaitMs / 3));
+    this.heartbeat = setInterval(() => this.keepAlive(), every);
+    this.heartbeat.unref();
+  }
+
+  async receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]> {
+    // A consumer that never calls commit acknowledges a batch by asking for the next one (Kafka-style).
+    if (this.lastBatch && this.outstanding.has(this.lastBatch)) await this.commit(this.lastBatch);
+    if (this.buffer.length > 0) return this.handOut(max);
+    const deadline = Date.now() + timeoutMs;
+    // First take whatever is there right now; if nothing is, wait for one message and then take whatever
+    // followed it. This mirrors the in-memory queue: wait for the first message only, never for a full batch.
+    let waitForFirst = false;
+    for (;;) {
+      if (signal?.aborted) return [];
+      const left = deadline - Date.now();
+      const noWait = !waitForFirst || left <= 0;
+      let result: Awaited<ReturnType<JetStreamQueue<T>['pull']>>;
+      try {
+        result = await this.queue.pull(noWait ? max : 1, left, noWait, signal);
+      } catch (err) {
+        this.errorLog.record('PULL_FAILED', (err as Error).message);
+        result = { msgs: [] };
+        await sleep(Math.min(200, Math.max(0, left)), signal);
+      }
+      this.accept(result.msgs);
+      if (this.buffer.length > 0) {
+        if (!noWait && max > 1) {
+          // The first message arrived: add what is already behind it (best effort, no waiting).
+          const rest = await this.queue.pull(max - 1, 0, true, signal).catch(() => ({ msgs: [] as Msg[] }));
+          this.accept(rest.msgs);
+        }
+        return this.handOut(max);
+      }
+      if (result.status === 409) {
+        // Another consumer is collecting a batch (max_waiting = 1), or a leader election: try again shortly.
+        this.fetchConflicts++;
+        await sleep(2 + Math.floor(Math.random() * 10), signal);
+      } else if (noWait) {
+        if (timeoutMs <= 0) return [];
+        waitForFirst = true;
+      }
+      if (Date.now() >= deadline) return [];
+    }
+  }
+
+  private accept(msgs: readonly Msg[]): void {
+    for (const m of msgs) {
+      const d = this.queue.decode(m);
+      if (d) this.buffer.push(d);
+    }
+  }
+
+  /** Hands out the longest run of consecutive stream sequences (at most `max`) from the front of the buffer. */
+  private handOut(max: number): T[] {
+    this.buffer.sort((a, b) => a.streamSeq - b.streamSeq);
+    let n = 1;
+    while (n < this.buffer.length && n < max && this.buffer[n]!.streamSeq === this.buffer[n - 1]!.streamSeq + 1) n++;
+    const taken = this.buffer.splice(0, n);
+    const batch = taken.map((d) => d.message as T);
+    this.outstanding.set(batch, taken);
+    this.lastBatch = batch;
+    for (const d of taken) {
+      this.consumed++;
+      this.bytes += d.bytes;
+      if (d.deliveryCount > 1) this.redelivered++;
+    }
+    this.rate.record(taken.length);
+    return batch;
+  }
+
+  async commit(batch: readonly unknown[]): Promise<void> {
+    const deliveries = this.outstanding.get(batch);
+    if (!deliveries) return;
+    this.outstanding.delete(batch);
+    if (this.lastBatch === batch) this.lastBatch = undefined;
+    const results = await Promise.all(deliveries.map((d) => this.queue.ackConfirmed(d)));
+    for (const ok of results) if (ok) this.acked++;
+  }
+
+  private keepAlive(): void {
+    if (this.queue.nc.isClosed()) return;
+    for (const d of this.buffer) this.queue.ack(d, '+WPI');
+    for (const ds of this.outstanding.values()) for (const d of ds) this.queue.ack(d, '+WPI');
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  metrics(): Metrics {
+    let unacked = this.buffer.length;
+    for (const ds of this.outstanding.values()) unacked += ds.length;
+    return {
+      messages_consumed: this.consumed,
+      messages_acked: this.acked,
+      messages_redelivered: this.redelivered,
+      messages_unacked: unacked,
+      fetch_conflicts: this.fetchConflicts,
+      bytes: this.bytes,
+      throughput_per_sec: this.rate.perSecond(),
+      error_count: this.errorLog.count,
+    };
+  }
+
+  errors(): readonly OperationalError[] {
+    return this.errorLog.list();
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+}
+
+class ProducerMonitor implements Monitorable {
+  private messages = 0;
+  private bytes = 0;
+  private readonly rate = new SlidingWindowRate();
+
+  count(bytes: number): void {
+    this.messages++;
+    this.bytes += bytes;
+    this.rate.record();
+  }
+
+  metrics(): Metrics {
+    return { messages_sent: this.messages, bytes: this.bytes, throughput_per_sec: this.rate.perSecond(), error_count: 0 };
+  }
+
+  errors(): readonly OperationalError[] {
+    return [];
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * A NATS JetStream cluster on loopback for tests: N nats-server processes from the local binary, each with
+ * its own generated config, store directory and random ports. Ready means every node answers its monitor
+ * endpoint and the JetStream meta group has a leader.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePorts, spawnServer, ServerStartError, waitFor, type ManagedProcess } from './proc.js';
+
+export const NATS_SERVER_BIN = process.env.EVOCHORA_TEST_NATS_SERVER ?? 'nats-server';
+
+export interface NatsNode {
+  readonly name: string;
+  readonly port: number;
+  readonly url: string;
+  readonly monitorPort: number;
+  process: ManagedProcess;
+}
+
+export interface NatsCluster {
+  readonly nodes: NatsNode[];
+  /** Comma-separated client URLs of every node. */
+  readonly servers: string;
+  /** SIGKILLs one node. */
+  kill(name: string): Promise<void>;
+  /** Starts a stopped node again with its old config and data. */
+  restart(name: string): Promise<void>;
+  /** The node name of the current leader of a stream (asked via the monitor endpoint of a live node). */
+  streamLeader(stream: string): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
+
+interface JszResponse {
+  server_name?: string;
+  meta_cluster?: { leader?: string; cluster_size?: number };
+  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
+}
+
+async function jsz(monitorPort: number, query = ''): Promise<JszResponse> {
+  const res = await fetch(`http://127.0.0.1:${monitorPort}/jsz${query}`, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`/jsz answered ${res.status}`);
+  return (await res.json()) as JszResponse;
+}
+
+export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload?: string } = {}): Promise<NatsCluster> {
+  mkdirSync(dir, { recursive: true });
+  const ports = await freePorts(size * 3);
+  const nodes: NatsNode[] = [];
+  const routes = Array.from({ length: size }, (_, i) => `nats-route://127.0.0.1:${ports[size + i]}`);
+  const configs = new Map<string, string>();
+  for (let i = 0; i < size; i++) {
+    const name = `n${i + 1}`;
+    const port = ports[i]!;
+    const clusterPort = ports[size + i]!;
+    const monitorPort = ports[2 * size + i]!;
+    const store = join(dir, name);
+    mkdirSync(store, { recursive: true });
+    const conf = join(dir, `${name}.conf`);
+    const lines = [
+      `server_name: ${name}`,
+      `listen: "127.0.0.1:${port}"`,
+      `http: "127.0.0.1:${monitorPort}"`,
+      `max_payload: ${opts.maxPayload ?? '8MB'}`,
+      `jetstream { store_dir: "${store}", max_memory_store: 268435456, max_file_store: 4294967296 }`,
+    ];
+    if (size > 1) lines.push(`cluster { name: evotest, listen: "127.0.0.1:${clusterPort}", routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`);
+    writeFileSync(conf, lines.join('\n') + '\n');
+    configs.set(name, conf);
+    nodes.push({ name, port, url: `nats://127.0.0.1:${port}`, monitorPort, process: undefined as unknown as ManagedProcess });
+  }
+  const launch = (node: NatsNode): void => {
+    node.process = spawnServer(`nats-server ${node.name}`, NATS_SERVER_BIN, { args: ['-c', configs.get(node.name)!], logFile: join(dir, `${node.name}.log`) });
+  };
+  const ready = async (node: NatsNode): Promise<void> => {
+    await waitFor(
+      `JetStream on ${node.name} (port ${node.port}) to join a cluster with a meta leader`,
+      async () => {
+        const j = await jsz(node.monitorPort);
+        return size === 1 || (j.meta_cluster?.leader !== undefined && j.meta_cluster.leader !== '');
+      },
+      30_000,
+      node.process,
+    );
+  };
+  try {
+    for (const n of nodes) launch(n);
+    await Promise.all(nodes.map(ready));
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.process?.stop(2000)));
+    if (err instanceof ServerStartError) throw err;
+    throw new ServerStartError('nats-server cluster', (err as Error).message);
+  }
+  const byName = (name: string): NatsNode => {
+    const n = nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no NATS node ${name}`);
+    return n;
+  };
+  return {
+    nodes,
+    servers: nodes.map((n) => n.url).join(','),
+    kill: async (name) => byName(name).process.kill(),
+    restart: async (name) => {
+      const n = byName(name);
+      if (n.process.isRunning()) return;
+      launch(n);
+      await ready(n);
+    },
+    streamLeader: async (stream) => {
+      for (const n of nodes) {
+        if (!n.process.isRunning()) continue;
+        try {
+          const j = await jsz(n.monitorPort, '?streams=true&accounts=true');
+          for (const acc of j.account_details ?? [])
+            for (const s of acc.stream_detail ?? []) if (s.name === stream && s.cluster?.leader) return s.cluster.leader;
+        } catch {
+          // try the next node
+        }
+      }
+      return undefined;
+    },
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.process.stop(5000)));
+    },
+  };
+}
