@@ -7,6 +7,7 @@ export interface OrganismView extends TraceOrganism {
   birthTick: number;
   deathTick: number;
   programId: string;
+  genomeHash: string;
   initialPosition: number[];
   plr: (number | number[])[];
   flr: (number | number[])[];
@@ -50,6 +51,7 @@ export function organismView(o: Organism): OrganismView {
     birthTick: o.birthTick,
     deathTick: o.deathTick,
     programId: o.programId,
+    genomeHash: o.genomeHash,
     initialPosition: Array.from(o.initialPosition),
     plr: slots(o, 20, 4),
     flr: slots(o, 32, 4),

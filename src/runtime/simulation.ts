@@ -2,6 +2,7 @@ import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } 
 import { WorldShapeError } from './errors.js';
 import { LabelMatcher } from './labels/label-matcher.js';
 import { Organism } from './organism.js';
+import { computeGenomeHash } from './genome-hash.js';
 import { PluginRandom } from './rng/plugin-random.js';
 import { tickSeedOf, toSigned64 } from './rng/splitmix64.js';
 import { PolicyTable } from './thermodynamics/policy-table.js';
@@ -113,6 +114,7 @@ export class Simulation implements VmHost {
       const mol = type === 0 && value === 0 ? 0 : ((type & 0xff) << 20) | (value & 0xfffff);
       this.world.setCell(idx, mol, mol === 0 ? 0 : org.id);
     }
+    org.genomeHash = computeGenomeHash(this.world, org);
     return org;
   }
 
@@ -189,6 +191,7 @@ export class Simulation implements VmHost {
 
     for (const child of this.newborns) {
       for (const h of this.plugins.birth) h.onBirth(this, child);
+      child.genomeHash = computeGenomeHash(this.world, child);
       this.organisms.push(child);
       stats.births++;
     }

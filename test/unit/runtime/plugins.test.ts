@@ -110,3 +110,20 @@ describe('world plugins', () => {
     expect(() => createPlugins([{ kind: 'nope' }])).toThrow(/unknown plugin/);
   });
 });
+
+describe('genome hash', () => {
+  it('is equal for copies of one program and survives a label-namespace rewrite', async () => {
+    const { compileSourceOrThrow } = await import('../../../src/compiler/index.js');
+    const { programFromArtifact } = await import('../../../src/runtime/program.js');
+    const world = { shape: [64, 64], toroidal: true };
+    const program = programFromArtifact(compileSourceOrThrow('A:\nJMPI A\nSETI %DR0 DATA:3\nB:\nJMPI B', { world }));
+    const sim = new Simulation({ shape: world.shape, plugins: [] });
+    const a = sim.placeProgram(program, [1, 1], 100);
+    const b = sim.placeProgram(program, [30, 40], 100);
+    expect(a.genomeHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(b.genomeHash).toBe(a.genomeHash);
+    new LabelRewritePlugin().onBirth(sim, b);
+    const { computeGenomeHash } = await import('../../../src/runtime/genome-hash.js');
+    expect(computeGenomeHash(sim.world, b)).toBe(a.genomeHash);
+  });
+});
