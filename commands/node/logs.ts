@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { EvochoraCommand } from '../../src/cli/base-command.js';
+import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { EvochoraError } from '../../src/errors.js';
 import { nodePaths } from '../../src/node/node-paths.js';
 import { readNodeState } from '../../src/node/node-state.js';
@@ -14,14 +14,14 @@ export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
   static override summary = 'Print the log of the detached node; -f follows it.';
   static override examples = ['<%= config.bin %> node logs', '<%= config.bin %> node logs -n 20 -f', '<%= config.bin %> node logs --json'];
   static override flags = {
-    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
+    ...dataDirFlag,
     lines: Flags.integer({ char: 'n', default: 100, min: 0, description: 'How many of the last lines to print.' }),
     follow: Flags.boolean({ char: 'f', description: 'Keep printing new lines as they are written (Ctrl+C to end).' }),
   };
 
   async run(): Promise<NodeLogsResult> {
     const { flags } = await this.parse(NodeLogs);
-    const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
+    const { config } = this.resolveConfig(flags);
     const paths = nodePaths(config.node.dataDir);
     const file = readNodeState(paths.stateFile)?.logFile ?? paths.logFile;
     if (!existsSync(file)) {

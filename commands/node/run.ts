@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { EvochoraCommand } from '../../src/cli/base-command.js';
+import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { locateNode } from '../../src/cli/node-locator.js';
 import { errorEnvelope } from '../../src/cli/envelope.js';
 import { createProcessLogger, foregroundTarget, type ProcessLogger } from '../../src/logging/logger.js';
@@ -34,7 +34,7 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
   static override flags = {
     detached: Flags.boolean({ char: 'd', description: 'Start in the background; print pid, port, log file and data dir once ready.' }),
     port: Flags.integer({ char: 'p', description: 'HTTP port (shortcut for --set node.port=N; 0 picks a free port).' }),
-    'data-dir': Flags.string({ description: 'Data directory (shortcut for --set node.dataDir=DIR).' }),
+    ...dataDirFlag,
     'detached-child': Flags.boolean({ hidden: true, description: 'Internal: the process started by --detached.' }),
   };
 
@@ -42,7 +42,6 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
     const { flags } = await this.parse(NodeRun);
     const extra: string[] = [];
     if (flags.port !== undefined) extra.push(`node.port=${flags.port}`);
-    if (flags['data-dir'] !== undefined) extra.push(`node.dataDir=${flags['data-dir']}`);
     if (flags['detached-child']) return this.runDetachedChild(flags, extra);
     const loaded = this.resolveConfig(flags, extra);
     if (flags.detached) return this.startDetached(loaded, flags, extra);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { connect } from 'node:net';
-import { EvochoraCommand } from '../../src/cli/base-command.js';
+import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { NodeClient } from '../../src/cli/node-client.js';
 import { locateNode } from '../../src/cli/node-locator.js';
 import { ExitCode } from '../../src/exit-codes.js';
@@ -20,13 +20,13 @@ export default class NodeStop extends EvochoraCommand<NodeStopResult> {
   static override description = 'Asks the node to drain (services flush what they hold), waits up to --timeout ms, then signals its whole process group. Removes the state and token files. Exit 3 if no node was running.';
   static override examples = ['<%= config.bin %> node stop', '<%= config.bin %> node stop --timeout 5000 --json'];
   static override flags = {
-    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
+    ...dataDirFlag,
     timeout: Flags.integer({ description: 'Milliseconds to wait for a graceful stop before SIGTERM (default: node.stopTimeoutMs).' }),
   };
 
   async run(): Promise<NodeStopResult> {
     const { flags } = await this.parse(NodeStop);
-    const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
+    const { config } = this.resolveConfig(flags);
     const timeout = flags.timeout ?? config.node.stopTimeoutMs;
     const started = Date.now();
     const location = await locateNode(config.node.dataDir);

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { EvochoraCommand } from '../../src/cli/base-command.js';
+import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { queryPipelineStatus } from '../../src/cli/status-queries.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { PipelineStatus, ServiceStatus } from '../../src/pipeline/service-manager.js';
@@ -10,12 +10,12 @@ export default class PipelineStatusCommand extends EvochoraCommand<PipelineStatu
   static override examples = ['<%= config.bin %> pipeline status', '<%= config.bin %> pipeline status --json', '<%= config.bin %> pipeline status dummy-consumer'];
   static override args = { service: Args.string({ description: 'Show only this service.', required: false }) };
   static override flags = {
-    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
+    ...dataDirFlag,
   };
 
   async run(): Promise<PipelineStatus | ServiceStatus> {
     const { args, flags } = await this.parse(PipelineStatusCommand);
-    const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
+    const { config } = this.resolveConfig(flags);
     const outcome = await queryPipelineStatus(config.node.dataDir, args.service);
     this.exitStatus = outcome.exitStatus;
     if (!this.jsonEnabled()) for (const line of outcome.lines) this.log(line);

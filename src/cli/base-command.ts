@@ -8,6 +8,11 @@ import { loadConfig, type LoadedConfig } from '../config/loader.js';
 import { ExitCode } from '../exit-codes.js';
 import { errorEnvelope, exitCodeFor, formatErrorForHumans, type SuccessEnvelope } from './envelope.js';
 
+/** The flag every command that talks to a node (or its files) takes. */
+export const dataDirFlag = {
+  'data-dir': Flags.string({ description: 'Data directory of the node (shortcut for --set node.dataDir=DIR; default ./data).' }),
+};
+
 export abstract class EvochoraCommand<T = unknown> extends Command {
   static override enableJsonFlag = true;
 
@@ -25,9 +30,13 @@ export abstract class EvochoraCommand<T = unknown> extends Command {
     if (!this.jsonEnabled()) this.logToStderr(`Warning: ${message}`);
   }
 
-  /** Resolves configuration with the global flags; command-specific overrides are appended last. */
-  protected resolveConfig(flags: { config?: string; set?: string[] }, extraOverrides: string[] = []): LoadedConfig {
-    return loadConfig({ ...(flags.config !== undefined ? { configFile: flags.config } : {}), overrides: [...(flags.set ?? []), ...extraOverrides] });
+  /**
+   * Resolves configuration with the global flags; command-specific overrides are appended last, and
+   * `--data-dir` (see `dataDirFlag`) is a shortcut for `--set node.dataDir=DIR`.
+   */
+  protected resolveConfig(flags: { config?: string; set?: string[]; 'data-dir'?: string }, extraOverrides: string[] = []): LoadedConfig {
+    const dataDir = flags['data-dir'] !== undefined ? [`node.dataDir=${flags['data-dir']}`] : [];
+    return loadConfig({ ...(flags.config !== undefined ? { configFile: flags.config } : {}), overrides: [...(flags.set ?? []), ...extraOverrides, ...dataDir] });
   }
 
   protected override toSuccessJson(result: unknown): SuccessEnvelope<unknown> {

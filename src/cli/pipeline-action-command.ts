@@ -4,7 +4,7 @@
  */
 import { Args, Flags } from '@oclif/core';
 import type { LifecycleAction } from '../pipeline/api/lifecycle.js';
-import { EvochoraCommand } from './base-command.js';
+import { dataDirFlag, EvochoraCommand } from './base-command.js';
 import { NodeClient } from './node-client.js';
 
 export interface PipelineActionResult {
@@ -20,7 +20,7 @@ export abstract class PipelineActionCommand extends EvochoraCommand<PipelineActi
   };
 
   static override flags = {
-    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
+    ...dataDirFlag,
   };
 
   protected abstract readonly action: LifecycleAction;
@@ -33,7 +33,7 @@ export abstract class PipelineActionCommand extends EvochoraCommand<PipelineActi
       baseFlags: EvochoraCommand.baseFlags,
       enableJsonFlag: true,
     });
-    const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
+    const { config } = this.resolveConfig(flags);
     const client = await NodeClient.connect(config.node.dataDir);
     const service = args.service as string | undefined;
     const path = service ? `/pipeline/api/service/${encodeURIComponent(service)}/${this.action}` : `/pipeline/api/${this.action}`;
