@@ -116,6 +116,9 @@ export class Organism {
   axisSign = 1;
   /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
   dvUnit = true;
+  /** Flat index of the IP's line without the axis term, and whether that line lies inside the world. */
+  lineBase = 0;
+  lineInside = true;
   plannedLength = 1;
   plannedWave2 = false;
   /** Target cell reported for conflict resolution (-1: none). */

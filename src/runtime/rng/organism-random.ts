@@ -27,14 +27,44 @@ export class OrganismRandom {
 
   constructor(private readonly organismId: number) {}
 
+  /** The tick whose stream is current (-1: none). */
+  private stampTick = -1;
+  private tickOf: () => number = () => 0;
+
   /** Called at the start of the organism's tick; the seed itself is derived lazily. */
   beginTick(tickSeedProvider: () => bigint): void {
     this.tickSeedProvider = tickSeedProvider;
     this.seeded = false;
     this.drawIndex = 0;
+    this.stampTick = -1;
+  }
+
+  /**
+   * Binds the stream to a simulation clock once: afterwards the stream restarts by itself whenever the
+   * tick changes, so planning an instruction need not touch the random source at all.
+   */
+  /** The simulation this stream is bound to (see `bind`). */
+  host: unknown = null;
+
+  bind(host: unknown, tickSeedProvider: () => bigint, tickOf: () => number): void {
+    this.host = host;
+    this.attach(tickSeedProvider, tickOf);
+  }
+
+  attach(tickSeedProvider: () => bigint, tickOf: () => number): void {
+    this.tickSeedProvider = tickSeedProvider;
+    this.tickOf = tickOf;
+    this.seeded = false;
+    this.stampTick = -1;
   }
 
   private ensureSeed(): void {
+    const tick = this.tickOf();
+    if (this.stampTick !== tick) {
+      this.stampTick = tick;
+      this.seeded = false;
+      this.drawIndex = 0;
+    }
     if (this.seeded) return;
     if (!this.saltReady) {
       S.mix64(0, this.organismId >>> 0);

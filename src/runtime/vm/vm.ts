@@ -123,7 +123,7 @@ export class VirtualMachine {
 
   /** Resets the per-tick state and resolves the instruction at the IP. */
   plan(o: Organism): void {
-    o.random.beginTick(this.tickSeedThunk);
+    if (o.random.host !== this.host) o.random.bind(this.host, this.tickSeedThunk, this.tickThunk);
     o.previousFailed = o.failed;
     o.failed = false;
     o.failureReason = null;
@@ -143,17 +143,31 @@ export class VirtualMachine {
         }
       }
     }
-    o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
     if (axis < 0) {
       axis = 0;
       o.axisSign = 1;
     }
     o.axis = axis;
+    o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
     o.peekCount = 0;
     o.opN = 0;
     o.plannedTarget = -1;
+    // The IP's line along the DV axis: flat index without the axis term (reused by operand fetch).
     const world = this.world;
-    const mol = world.molecule(world.indexOf(o.ip));
+    const shape = world.shape;
+    const strides = world.strides;
+    let base = 0;
+    let inside = true;
+    for (let d = 0; d < dims; d++) {
+      if (d === axis) continue;
+      const c = o.ip[d]!;
+      if (c < 0 || c >= shape[d]!) inside = false;
+      base += c * strides[d]!;
+    }
+    o.lineBase = base;
+    o.lineInside = inside;
+    const pos = o.ip[axis]!;
+    const mol = inside && pos >= 0 && pos < shape[axis]! ? world.cells[base + pos * strides[axis]!]! : 0;
     o.lastMolecule = mol;
     if (mol !== 0 && typeOf(mol) !== TYPE_CODE) {
       // A non-code molecule at the IP runs as a NOP (normally a newborn standing on its LABEL).
@@ -185,6 +199,7 @@ export class VirtualMachine {
   }
 
   private readonly tickSeedThunk = (): bigint => this.host.tickSeed();
+  private readonly tickThunk = (): number => this.host.tick;
 
   /** Fetches operand cells along the DV (the reference's single-axis walk) and peeks stack operands. */
   private resolveOperands(o: Organism, opcode: number): void {
@@ -196,14 +211,8 @@ export class VirtualMachine {
     const stride = world.strides[dim]!;
     const toroidal = world.toroidal;
     const ipb = o.ipBefore;
-    let base = 0;
-    let inside = true;
-    for (let i = 0; i < dims; i++) {
-      if (i === dim) continue;
-      const c = ipb[i]!;
-      if (c < 0 || c >= world.shape[i]!) inside = false;
-      base += c * world.strides[i]!;
-    }
+    const base = o.lineBase;
+    const inside = o.lineInside;
     let pos = ipb[dim]!;
     const cells = world.cells;
     let stackPos = o.dsLen - 1;
