@@ -38,6 +38,7 @@ export interface RunInfo {
   readonly worldShape: readonly number[];
   readonly samplingInterval: number;
   readonly ticks: TickRange | null;
+  readonly hasMetadata: boolean;
 }
 
 interface RunCache {
@@ -61,7 +62,7 @@ export class VisualizerService {
       if (!r) continue;
       const meta = await r.metadata();
       const ticks = await this.tickRangeOf(r);
-      out.push({ runId, startTimeMs: meta?.startTimeMs ?? null, worldShape: meta?.worldShape ?? [], samplingInterval: meta?.samplingInterval ?? 1, ticks });
+      out.push({ runId, hasMetadata: meta !== undefined, startTimeMs: meta?.startTimeMs ?? null, worldShape: meta?.worldShape ?? [], samplingInterval: meta?.samplingInterval ?? 1, ticks });
     }
     out.sort((a, b) => (b.startTimeMs ?? 0) - (a.startTimeMs ?? 0) || (a.runId < b.runId ? 1 : -1));
     return out;
@@ -265,7 +266,7 @@ export class VisualizerService {
         dataStack: s.dataStack.map((v) => valueView(v as RegisterValue)),
         locationStack: s.locationStack.map(vec),
         callStack,
-        currentProc: s.currentProcLabelHash ? (program?.info.labelValueToName[String(s.currentProcLabelHash)] ?? `#${s.currentProcLabelHash}`) : null,
+        currentProc: s.currentProcLabelHash > 0 || s.currentProcLabelHash < -1 ? (program?.info.labelValueToName[String(s.currentProcLabelHash)] ?? `#${s.currentProcLabelHash}`) : null,
         instructionFailed: s.instructionFailed,
         failureReason: s.failureReason || null,
         instructions: { last: lastInstruction(s), next },

@@ -1,0 +1,641 @@
+// The Evochora web visualizer: world grid, minimap, timeline, organism list and organism panel.
+import { api, ApiError, moleculeType, moleculeValue, moleculeMarker } from './api.js';
+
+const $ = (id) => document.getElementById(id);
+const TYPE_NAMES = ['CODE', 'DATA', 'ENERGY', 'STRUCTURE', 'LABEL', 'LABELREF', 'REGISTER'];
+const TYPE_COLORS = ['#3d7bd9', '#e0c341', '#3fbf5f', '#8a8f98', '#a66be0', '#e06bb2', '#e08a3d'];
+const MINIMAP_COLORS = [...TYPE_COLORS, '#06080a'];
+const EMPTY_CODE_COLOR = '#1a2a44';
+
+const state = {
+  runs: [],
+  runId: null,
+  meta: null,
+  shape: [0, 0],
+  sampling: 1,
+  range: null,
+  tick: 0,
+  organisms: [],
+  selected: null,
+  details: null,
+  prevDetails: null,
+  env: null,
+  minimap: null,
+  view: { x: 0, y: 0, cell: 8 },
+  follow: true,
+  opcodes: {},
+  loadSeq: 0,
+};
+
+// ---------------------------------------------------------------- helpers
+
+function ownerColor(id, alpha = 1) {
+  const hue = (id * 137.508) % 360;
+  return `hsla(${hue.toFixed(1)}, 75%, 58%, ${alpha})`;
+}
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+function url() {
+  const q = new URLSearchParams();
+  if (state.runId) q.set('runId', state.runId);
+  q.set('tick', String(state.tick));
+  if (state.selected !== null) q.set('organism', String(state.selected));
+  history.replaceState(null, '', `?${q}`);
+}
+
+function isAbort(err) {
+  return err?.name === 'AbortError';
+}
+
+function clampTick(t) {
+  if (!state.range) return 0;
+  const s = state.sampling;
+  let v = Math.round((t - state.range.minTick) / s) * s + state.range.minTick;
+  return Math.max(state.range.minTick, Math.min(state.range.maxTick, v));
+}
+
+// ---------------------------------------------------------------- runs
+
+async function loadRuns() {
+  const { runs } = await api.runs();
+  state.runs = runs;
+  const sel = $('run-select');
+  const current = sel.value;
+  sel.innerHTML = '';
+  for (const r of runs) {
+    const opt = document.createElement('option');
+    opt.value = r.runId;
+    const when = r.startTimeMs ? new Date(r.startTimeMs).toLocaleString() : '';
+    opt.textContent = `${r.runId.slice(0, 26)}${r.runId.length > 26 ? '…' : ''} ${when}`;
+    sel.append(opt);
+  }
+  if (current && runs.some((r) => r.runId === current)) sel.value = current;
+  return runs;
+}
+
+async function selectRun(runId, tick) {
+  state.runId = runId;
+  $('run-select').value = runId;
+  state.meta = null;
+  state.range = null;
+  state.env = null;
+  state.minimap = null;
+  state.organisms = [];
+  const run = state.runs.find((r) => r.runId === runId);
+  if (!run || !run.hasMetadata || !run.ticks) {
+    $('overlay').hidden = false;
+    draw();
+    return;
+  }
+  state.meta = await api.metadata(runId);
+  state.shape = state.meta.environment.shape;
+  state.sampling = state.meta.samplingInterval || 1;
+  state.opcodes = state.meta.opcodes;
+  state.range = run.ticks;
+  $('run-info').textContent = `${state.shape.join('×')} ${state.meta.environment.topology} · sampling ${state.sampling} · ${state.meta.programs.length} program(s)`;
+  $('overlay').hidden = true;
+  fitView();
+  updateTimeline();
+  await goToTick(tick ?? (state.follow ? state.range.maxTick : state.range.minTick));
+}
+
+// Polls /runs (always 200) so a live run's growth and new runs appear without errors in the console.
+async function poll() {
+  try {
+    const runs = await loadRuns();
+    const run = runs.find((r) => r.runId === state.runId);
+    if (!state.runId && runs.length > 0) {
+      await selectRun(runs[0].runId);
+    } else if (run && (!state.meta || !state.range) && run.hasMetadata && run.ticks) {
+      await selectRun(run.runId);
+    } else if (run && run.ticks && state.range && run.ticks.maxTick !== state.range.maxTick) {
+      state.range = run.ticks;
+      updateTimeline();
+      if (state.follow) await goToTick(state.range.maxTick);
+    }
+  } catch (err) {
+    if (!isAbort(err)) setStatus(`poll failed: ${err.message}`);
+  }
+}
+
+// ---------------------------------------------------------------- timeline
+
+function updateTimeline() {
+  const r = state.range;
+  if (!r) return;
+  const s = $('t-slider');
+  s.min = String(r.minTick);
+  s.max = String(r.maxTick);
+  s.step = String(state.sampling);
+  s.value = String(state.tick);
+  $('t-input').value = String(state.tick);
+  $('t-input').step = String(state.sampling);
+  $('t-max').textContent = `/ ${r.maxTick}`;
+}
+
+async function goToTick(t) {
+  if (!state.range) return;
+  state.tick = clampTick(t);
+  updateTimeline();
+  url();
+  await loadTick();
+}
+
+function step(samples) {
+  if (!state.range) return;
+  const target = state.tick + samples * state.sampling;
+  if (samples < 0 || target < state.range.maxTick) state.follow = false;
+  $('t-follow').checked = state.follow;
+  goToTick(target);
+}
+
+// ---------------------------------------------------------------- loading a tick
+
+let envAbort = null;
+let orgAbort = null;
+
+function visibleRegion() {
+  const canvas = $('grid');
+  const { x, y, cell } = state.view;
+  const [W, H] = state.shape;
+  const x0 = Math.max(0, Math.floor(x));
+  const y0 = Math.max(0, Math.floor(y));
+  const x1 = Math.min(W - 1, Math.ceil(x + canvas.clientWidth / cell));
+  const y1 = Math.min(H - 1, Math.ceil(y + canvas.clientHeight / cell));
+  return [x0, Math.max(x0, x1), y0, Math.max(y0, y1)];
+}
+
+async function loadEnvironment(withMinimap) {
+  if (!state.meta || state.shape.length !== 2) return;
+  envAbort?.abort();
+  envAbort = new AbortController();
+  const seq = state.loadSeq;
+  try {
+    const env = await api.environment(state.runId, state.tick, visibleRegion(), withMinimap, envAbort.signal);
+    if (seq !== state.loadSeq) return;
+    state.env = env;
+    if (env.minimap) state.minimap = env.minimap;
+    draw();
+    drawMinimap();
+  } catch (err) {
+    if (!isAbort(err)) setStatus(`cells: ${err.message}`);
+  }
+}
+
+async function loadTick() {
+  state.loadSeq++;
+  const seq = state.loadSeq;
+  orgAbort?.abort();
+  orgAbort = new AbortController();
+  const started = performance.now();
+  const envP = loadEnvironment(true);
+  try {
+    const orgs = await api.organisms(state.runId, state.tick, orgAbort.signal);
+    if (seq !== state.loadSeq) return;
+    state.organisms = orgs.organisms;
+    $('org-count').textContent = `${orgs.aliveCount} alive / ${orgs.totalOrganismsCreated} created`;
+    renderOrganismList();
+    if (state.selected !== null) await loadDetails(orgAbort.signal);
+  } catch (err) {
+    if (!isAbort(err)) setStatus(`organisms: ${err.message}`);
+  }
+  await envP;
+  if (seq === state.loadSeq) setStatus(`tick ${state.tick} · ${(performance.now() - started).toFixed(0)} ms`);
+  draw();
+}
+
+// ---------------------------------------------------------------- grid
+
+function fitView() {
+  const canvas = $('grid');
+  const [W, H] = state.shape;
+  const cell = Math.max(0.25, Math.min(canvas.clientWidth / W, canvas.clientHeight / H));
+  state.view = { x: 0, y: 0, cell: Math.max(cell, Math.min(12, cell)) };
+  if (W * H <= 256 * 256) state.view.cell = Math.min(canvas.clientWidth / W, canvas.clientHeight / H);
+}
+
+function resizeCanvas() {
+  const canvas = $('grid');
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(canvas.clientWidth * dpr);
+  canvas.height = Math.round(canvas.clientHeight * dpr);
+}
+
+function draw() {
+  const canvas = $('grid');
+  const ctx = canvas.getContext('2d');
+  const dpr = window.devicePixelRatio || 1;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = '#07090b';
+  ctx.fillRect(0, 0, canvas.clientWidth, canvas.clientHeight);
+  if (!state.meta || state.shape.length !== 2) return;
+  const [W, H] = state.shape;
+  const { x: vx, y: vy, cell } = state.view;
+  // world background
+  ctx.fillStyle = '#0e1217';
+  ctx.fillRect(-vx * cell, -vy * cell, W * cell, H * cell);
+  const env = state.env;
+  if (env) {
+    const gap = cell >= 6 ? 1 : 0;
+    const showText = cell >= 18;
+    ctx.font = `${Math.max(8, Math.min(12, cell / 3))}px ui-monospace, monospace`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (let i = 0; i < env.flat.length; i++) {
+      const idx = env.flat[i];
+      const x = Math.floor(idx / H);
+      const y = idx - x * H;
+      const px = (x - vx) * cell;
+      const py = (y - vy) * cell;
+      if (px + cell < 0 || py + cell < 0 || px > canvas.clientWidth || py > canvas.clientHeight) continue;
+      const m = env.molecules[i];
+      const t = moleculeType(m);
+      const owner = env.owners[i];
+      ctx.fillStyle = m === 0 ? EMPTY_CODE_COLOR : TYPE_COLORS[t] ?? '#fff';
+      ctx.fillRect(px, py, cell - gap, cell - gap);
+      if (owner !== 0 && cell >= 3) {
+        ctx.strokeStyle = ownerColor(owner, 0.9);
+        ctx.lineWidth = Math.max(1, cell / 10);
+        ctx.strokeRect(px + ctx.lineWidth / 2, py + ctx.lineWidth / 2, cell - gap - ctx.lineWidth, cell - gap - ctx.lineWidth);
+      } else if (owner !== 0) {
+        ctx.fillStyle = ownerColor(owner, 0.35);
+        ctx.fillRect(px, py, cell, cell);
+      }
+      if (showText) {
+        ctx.fillStyle = '#000';
+        const v = moleculeValue(m);
+        const label = t === 0 ? (state.opcodes[v] ?? String(v)).slice(0, 5) : String(v);
+        ctx.fillText(label, px + cell / 2, py + cell / 2);
+      }
+    }
+  }
+  // organism markers: IP as a ring, DPs as small squares
+  for (const o of state.organisms) {
+    if (o.isDead) continue;
+    const sel = o.organismId === state.selected;
+    const color = ownerColor(o.organismId);
+    for (const dp of o.dataPointers) {
+      const px = (dp[0] - vx) * cell;
+      const py = (dp[1] - vy) * cell;
+      ctx.fillStyle = color;
+      const s = Math.max(3, cell * 0.4);
+      ctx.fillRect(px + cell / 2 - s / 2, py + cell / 2 - s / 2, s, s);
+    }
+    const px = (o.ip[0] - vx) * cell + cell / 2;
+    const py = (o.ip[1] - vy) * cell + cell / 2;
+    ctx.beginPath();
+    ctx.arc(px, py, Math.max(4, cell * 0.6) * (sel ? 1.4 : 1), 0, Math.PI * 2);
+    ctx.lineWidth = sel ? 3 : 2;
+    ctx.strokeStyle = sel ? '#fff' : color;
+    ctx.stroke();
+  }
+  drawMinimapViewport();
+}
+
+function drawMinimap() {
+  const mm = state.minimap;
+  const canvas = $('minimap');
+  if (!mm) {
+    canvas.hidden = true;
+    return;
+  }
+  canvas.hidden = false;
+  if (canvas.width !== mm.width || canvas.height !== mm.height) {
+    canvas.width = mm.width;
+    canvas.height = mm.height;
+    canvas.style.width = `${mm.width}px`;
+    canvas.style.height = `${mm.height}px`;
+  }
+  const img = new ImageData(mm.width, mm.height);
+  const rgb = MINIMAP_COLORS.map((c) => [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)]);
+  for (let p = 0; p < mm.width * mm.height; p++) {
+    const c = rgb[mm.classes[p]] ?? rgb[7];
+    img.data.set([c[0], c[1], c[2], 255], p * 4);
+  }
+  state.minimapImage = img;
+  drawMinimapViewport();
+}
+
+function drawMinimapViewport() {
+  const mm = state.minimap;
+  if (!mm || !state.minimapImage) return;
+  const canvas = $('minimap');
+  const ctx = canvas.getContext('2d');
+  ctx.putImageData(state.minimapImage, 0, 0);
+  const [W, H] = state.shape;
+  const grid = $('grid');
+  const sx = mm.width / W;
+  const sy = mm.height / H;
+  ctx.strokeStyle = '#fff';
+  ctx.lineWidth = 1;
+  ctx.strokeRect(state.view.x * sx + 0.5, state.view.y * sy + 0.5, (grid.clientWidth / state.view.cell) * sx, (grid.clientHeight / state.view.cell) * sy);
+  for (const o of state.organisms) {
+    if (o.isDead) continue;
+    ctx.fillStyle = o.organismId === state.selected ? '#fff' : ownerColor(o.organismId);
+    ctx.fillRect(Math.floor(o.ip[0] * sx) - 1, Math.floor(o.ip[1] * sy) - 1, 3, 3);
+  }
+}
+
+let reloadTimer = null;
+function viewChanged() {
+  draw();
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => loadEnvironment(false), 80);
+}
+
+function zoom(factor, cx, cy) {
+  const canvas = $('grid');
+  cx ??= canvas.clientWidth / 2;
+  cy ??= canvas.clientHeight / 2;
+  const v = state.view;
+  const wx = v.x + cx / v.cell;
+  const wy = v.y + cy / v.cell;
+  v.cell = Math.max(0.25, Math.min(64, v.cell * factor));
+  v.x = wx - cx / v.cell;
+  v.y = wy - cy / v.cell;
+  viewChanged();
+}
+
+function centerOn(x, y) {
+  const canvas = $('grid');
+  state.view.x = x - canvas.clientWidth / state.view.cell / 2;
+  state.view.y = y - canvas.clientHeight / state.view.cell / 2;
+  viewChanged();
+}
+
+function cellAt(ev) {
+  const rect = $('grid').getBoundingClientRect();
+  const x = Math.floor(state.view.x + (ev.clientX - rect.left) / state.view.cell);
+  const y = Math.floor(state.view.y + (ev.clientY - rect.top) / state.view.cell);
+  return [x, y];
+}
+
+function describeCell(x, y) {
+  const [W, H] = state.shape;
+  if (x < 0 || y < 0 || x >= W || y >= H) return null;
+  const idx = x * H + y;
+  let text = `(${x}|${y}) empty`;
+  const env = state.env;
+  if (env) {
+    for (let i = 0; i < env.flat.length; i++) {
+      if (env.flat[i] !== idx) continue;
+      const m = env.molecules[i];
+      const t = moleculeType(m);
+      const v = moleculeValue(m);
+      const name = t === 0 && state.opcodes[v] ? ` ${state.opcodes[v]}` : '';
+      text = `(${x}|${y}) ${TYPE_NAMES[t] ?? t}:${v}${name}${moleculeMarker(m) ? ` marker ${moleculeMarker(m)}` : ''}\nowner ${env.owners[i] || '-'}`;
+    }
+  }
+  const here = state.organisms.filter((o) => !o.isDead && o.ip[0] === x && o.ip[1] === y).map((o) => `IP of #${o.organismId}`);
+  return here.length ? `${text}\n${here.join('\n')}` : text;
+}
+
+function installGridInput() {
+  const canvas = $('grid');
+  let drag = null;
+  canvas.addEventListener('mousedown', (ev) => {
+    drag = { x: ev.clientX, y: ev.clientY, vx: state.view.x, vy: state.view.y, moved: false };
+    canvas.classList.add('dragging');
+  });
+  window.addEventListener('mouseup', (ev) => {
+    if (drag && !drag.moved && ev.target === canvas) {
+      const [x, y] = cellAt(ev);
+      const hit = state.organisms.find((o) => !o.isDead && (o.ip[0] === x && o.ip[1] === y));
+      if (hit) selectOrganism(hit.organismId);
+    }
+    drag = null;
+    canvas.classList.remove('dragging');
+  });
+  window.addEventListener('mousemove', (ev) => {
+    const tip = $('tooltip');
+    if (drag) {
+      const dx = ev.clientX - drag.x;
+      const dy = ev.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+      state.view.x = drag.vx - dx / state.view.cell;
+      state.view.y = drag.vy - dy / state.view.cell;
+      viewChanged();
+      tip.hidden = true;
+      return;
+    }
+    if (ev.target !== canvas || !state.meta) {
+      tip.hidden = true;
+      return;
+    }
+    const [x, y] = cellAt(ev);
+    const text = describeCell(x, y);
+    if (!text) {
+      tip.hidden = true;
+      return;
+    }
+    const rect = canvas.getBoundingClientRect();
+    tip.textContent = text;
+    tip.style.left = `${ev.clientX - rect.left + 14}px`;
+    tip.style.top = `${ev.clientY - rect.top + 14}px`;
+    tip.hidden = false;
+  });
+  canvas.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const rect = canvas.getBoundingClientRect();
+    zoom(ev.deltaY < 0 ? 1.25 : 0.8, ev.clientX - rect.left, ev.clientY - rect.top);
+  }, { passive: false });
+  const mm = $('minimap');
+  const navigate = (ev) => {
+    const rect = mm.getBoundingClientRect();
+    const [W, H] = state.shape;
+    centerOn(((ev.clientX - rect.left) / rect.width) * W, ((ev.clientY - rect.top) / rect.height) * H);
+  };
+  let mmDrag = false;
+  mm.addEventListener('mousedown', (ev) => { mmDrag = true; navigate(ev); ev.stopPropagation(); });
+  mm.addEventListener('mousemove', (ev) => { if (mmDrag) navigate(ev); });
+  window.addEventListener('mouseup', () => { mmDrag = false; });
+  $('zoom-in').onclick = () => zoom(1.5);
+  $('zoom-out').onclick = () => zoom(1 / 1.5);
+  $('zoom-fit').onclick = () => { fitView(); viewChanged(); };
+}
+
+// ---------------------------------------------------------------- organism list and panel
+
+function renderOrganismList() {
+  const list = $('org-list');
+  const filter = $('org-filter').value.trim();
+  list.innerHTML = '';
+  const frag = document.createDocumentFragment();
+  for (const o of state.organisms) {
+    if (filter && !String(o.organismId).startsWith(filter)) continue;
+    const row = document.createElement('div');
+    row.className = `org-row${o.organismId === state.selected ? ' selected' : ''}${o.isDead ? ' dead' : ''}`;
+    row.setAttribute('role', 'option');
+    row.dataset.id = String(o.organismId);
+    row.innerHTML = `<span class="swatch" style="background:${ownerColor(o.organismId)}"></span><span>#${o.organismId}</span><span>E ${o.energy}</span><span>S ${o.entropy}</span><span>${o.isDead ? 'dead' : `ip ${o.ip.join('|')}`}</span>`;
+    row.onclick = () => selectOrganism(o.organismId);
+    frag.append(row);
+  }
+  list.append(frag);
+}
+
+async function selectOrganism(id) {
+  state.selected = id;
+  state.prevDetails = null;
+  url();
+  renderOrganismList();
+  draw();
+  await loadDetails();
+  const o = state.organisms.find((x) => x.organismId === id);
+  if (o && !o.isDead) {
+    const canvas = $('grid');
+    const { x, y, cell } = state.view;
+    const inView = o.ip[0] >= x && o.ip[1] >= y && o.ip[0] <= x + canvas.clientWidth / cell && o.ip[1] <= y + canvas.clientHeight / cell;
+    if (!inView) centerOn(o.ip[0], o.ip[1]);
+  }
+}
+
+async function loadDetails(signal) {
+  if (state.selected === null) return;
+  const panel = $('organism-panel');
+  panel.hidden = false;
+  $('op-id').textContent = `#${state.selected}`;
+  try {
+    const d = await api.organism(state.runId, state.tick, state.selected, signal);
+    state.prevDetails = state.details && state.details.organismId === d.organismId && state.details.tick < d.tick ? state.details : null;
+    state.details = d;
+    renderDetails(d);
+  } catch (err) {
+    if (isAbort(err)) return;
+    if (err instanceof ApiError && err.status === 404) {
+      $('op-body').innerHTML = `<p class="muted">${escapeHtml(err.message)}</p>`;
+      return;
+    }
+    setStatus(`organism: ${err.message}`);
+  }
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+const fmt = (v) => (v === null || v === undefined ? '–' : v.text ?? (Array.isArray(v) ? v.join('|') : String(v)));
+
+function kv(rows) {
+  return `<div class="kv">${rows.map(([k, v]) => `<div>${escapeHtml(k)}</div><div>${v}</div>`).join('')}</div>`;
+}
+
+function instructionHtml(ins) {
+  if (!ins) return '<span class="muted">none</span>';
+  const args = ins.arguments.map((a) => (a.registerValue ? `${escapeHtml(a.text)}=${escapeHtml(fmt(a.registerValue))}` : escapeHtml(a.text))).join(' ');
+  let extra = '';
+  if (ins.energyDelta !== undefined) extra += ` <span class="muted">ΔE ${ins.energyDelta} ΔS ${ins.entropyDelta}</span>`;
+  if (ins.failed) extra += ` <span class="changed">failed: ${escapeHtml(ins.failureReason || '')}</span>`;
+  return `<span class="mono">${escapeHtml(ins.opcodeName)} ${args}</span>${extra}`;
+}
+
+function renderDetails(d) {
+  const s = d.state;
+  const prev = state.prevDetails?.state;
+  const info = d.staticInfo;
+  const lineage = info.lineage.length ? info.lineage.map((a) => `#${a.organismId}`).join(' ← ') : '–';
+  let html = kv([
+    ['tick', String(d.tick)],
+    ['parent', info.parentId === null ? '–' : `#${info.parentId}`],
+    ['lineage', escapeHtml(lineage)],
+    ['born', String(info.birthTick)],
+    ['program', escapeHtml(info.programId)],
+    ['genome', escapeHtml(info.genomeHash)],
+    ['energy', `<span id="op-energy">${s.energy}</span>`],
+    ['entropy', `<span id="op-entropy">${s.entropy}</span>`],
+    ['IP', s.ip.join('|')],
+    ['DV', s.dv.join('|')],
+    ['DPs', s.dataPointers.map((p, i) => `${i === s.activeDpIndex ? '*' : ''}${p.join('|')}`).join('  ')],
+    ['marker', String(s.moleculeMarker)],
+    ['status', s.isDead ? `dead at ${s.deathTick} (${escapeHtml(s.deathCause ?? '')})` : 'alive'],
+    ['procedure', escapeHtml(s.currentProc ?? '–')],
+  ]);
+  html += `<h3>Instructions</h3>${kv([['last', instructionHtml(s.instructions.last)], ['next', instructionHtml(s.instructions.next)]])}`;
+  html += '<h3>Registers</h3><table class="regs" id="op-registers"><tbody>';
+  s.registers.forEach((bank, b) => {
+    const cells = bank.registers.map((r, i) => {
+      const before = prev?.registers[b]?.registers[i]?.value;
+      const changed = before !== undefined && fmt(before) !== fmt(r.value);
+      return `<td title="${escapeHtml(r.name)}" class="${changed ? 'changed' : ''}">${escapeHtml(fmt(r.value))}</td>`;
+    });
+    html += `<tr><th>${bank.bank}</th>${cells.join('')}</tr>`;
+  });
+  html += '</tbody></table>';
+  html += `<h3>Data stack (${s.dataStack.length})</h3><div class="mono">${s.dataStack.length ? s.dataStack.map(fmt).reverse().map(escapeHtml).join('  ') : '<span class="muted">empty</span>'}</div>`;
+  html += `<h3>Location stack (${s.locationStack.length})</h3><div class="mono">${s.locationStack.length ? s.locationStack.map((v) => v.join('|')).reverse().join('  ') : '<span class="muted">empty</span>'}</div>`;
+  html += `<h3>Call stack (${s.callStack.length})</h3><div class="mono">${s.callStack.length ? s.callStack.slice().reverse().map((f) => `${escapeHtml(f.procName)} ← ${f.callIp.join('|')} (ret ${f.returnIp.join('|')})`).join('\n') : '<span class="muted">empty</span>'}</div>`;
+  html += sourceHtml(info.programId, s.sourceLocation);
+  $('op-body').innerHTML = html;
+  const src = $('op-body').querySelector('.source');
+  const cur = src?.querySelector('.current');
+  if (src && cur) src.scrollTop = Math.max(0, cur.offsetTop - src.offsetTop - src.clientHeight / 2);
+}
+
+function sourceHtml(programId, loc) {
+  const prog = state.meta?.programs.find((p) => p.programId === programId);
+  const files = prog?.artifact?.sources ?? {};
+  const names = Object.keys(files);
+  if (names.length === 0) return '<h3>Source</h3><p class="muted">no source for this program</p>';
+  const file = loc?.file && files[loc.file] ? loc.file : prog.artifact.mainFile && files[prog.artifact.mainFile] ? prog.artifact.mainFile : names[0];
+  const lines = files[file];
+  const rows = lines.map((text, i) => `<div class="${loc && loc.file === file && loc.line === i + 1 ? 'current' : ''}"><span class="ln">${i + 1}</span>${escapeHtml(text)}</div>`).join('');
+  return `<h3>Source ${escapeHtml(file)}${loc ? ` : ${loc.line}` : ''}</h3><div class="source">${rows}</div>`;
+}
+
+// ---------------------------------------------------------------- wiring
+
+function installControls() {
+  $('run-select').onchange = (ev) => {
+    state.selected = null;
+    $('organism-panel').hidden = true;
+    selectRun(ev.target.value);
+  };
+  $('t-first').onclick = () => { state.follow = false; $('t-follow').checked = false; goToTick(state.range?.minTick ?? 0); };
+  $('t-last').onclick = () => goToTick(state.range?.maxTick ?? 0);
+  $('t-back').onclick = () => step(-1);
+  $('t-fwd').onclick = () => step(1);
+  $('t-back-big').onclick = () => step(-10);
+  $('t-fwd-big').onclick = () => step(10);
+  $('t-slider').oninput = (ev) => { state.follow = false; $('t-follow').checked = false; goToTick(Number(ev.target.value)); };
+  $('t-input').onkeydown = (ev) => {
+    if (ev.key === 'Enter') { state.follow = false; $('t-follow').checked = false; goToTick(Number(ev.target.value)); }
+    if (ev.key === 'Escape') { ev.target.value = String(state.tick); ev.target.blur(); }
+    ev.stopPropagation();
+  };
+  $('t-follow').onchange = (ev) => { state.follow = ev.target.checked; if (state.follow && state.range) goToTick(state.range.maxTick); };
+  $('org-filter').oninput = renderOrganismList;
+  $('org-filter').onkeydown = (ev) => ev.stopPropagation();
+  $('op-close').onclick = () => { state.selected = null; $('organism-panel').hidden = true; url(); renderOrganismList(); draw(); };
+  window.addEventListener('keydown', (ev) => {
+    if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement) return;
+    const keys = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, PageUp: 10, PageDown: -10 };
+    if (ev.key in keys) { ev.preventDefault(); step(keys[ev.key]); }
+    else if (ev.key === 'Home') { ev.preventDefault(); $('t-first').click(); }
+    else if (ev.key === 'End') { ev.preventDefault(); $('t-last').click(); }
+    else if (ev.key === '+' || ev.key === '=') zoom(1.5);
+    else if (ev.key === '-') zoom(1 / 1.5);
+    else if (ev.key === '0') { fitView(); viewChanged(); }
+  });
+  window.addEventListener('resize', () => { resizeCanvas(); viewChanged(); });
+}
+
+async function main() {
+  resizeCanvas();
+  installControls();
+  installGridInput();
+  const q = new URLSearchParams(location.search);
+  if (q.has('organism')) state.selected = Number(q.get('organism'));
+  if (q.has('tick')) state.follow = false;
+  $('t-follow').checked = state.follow;
+  const runs = await loadRuns();
+  const wanted = q.get('runId');
+  const run = runs.find((r) => r.runId === wanted) ?? runs[0];
+  if (run) await selectRun(run.runId, q.has('tick') ? Number(q.get('tick')) : undefined);
+  else $('overlay').hidden = false;
+  setInterval(poll, 2000);
+}
+
+main().catch((err) => setStatus(`failed to start: ${err.message}`));
