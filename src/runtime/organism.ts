@@ -116,6 +116,8 @@ export class Organism {
   axisSign = 1;
   /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
   dvUnit = true;
+  /** Whether the random stream has been bound to the simulation clock. */
+  randomBound = false;
   /** Flat index of the IP's line without the axis term, and whether that line lies inside the world. */
   lineBase = 0;
   lineInside = true;

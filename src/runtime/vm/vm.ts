@@ -123,7 +123,10 @@ export class VirtualMachine {
 
   /** Resets the per-tick state and resolves the instruction at the IP. */
   plan(o: Organism): void {
-    if (o.random.host !== this.host) o.random.bind(this.host, this.tickSeedThunk, this.tickThunk);
+    if (!o.randomBound) {
+      o.random.bind(this.host, this.tickSeedThunk, this.tickThunk);
+      o.randomBound = true;
+    }
     o.previousFailed = o.failed;
     o.failed = false;
     o.failureReason = null;
