@@ -14,6 +14,8 @@ import { inMemoryIdempotencyTrackerType } from './resources/idempotency-tracker.
 import { persistenceServiceType } from './services/persistence-service.js';
 import { metadataPersistenceServiceType } from './services/metadata-persistence-service.js';
 import { simulationEngineType } from './services/simulation-engine.js';
+import { jetStreamQueueType } from './resources/nats/jetstream-queue-type.js';
+import { s3StorageType } from './resources/s3/s3-storage-type.js';
 import { inMemoryTopicType } from './resources/topics/in-memory-topic-type.js';
 import { sqliteIndexDatabaseType } from './resources/index-db/sqlite-index-database-type.js';
 import { environmentIndexerType, organismIndexerType } from './services/indexers/batch-indexers.js';
@@ -78,6 +80,8 @@ export function defaultRegistry(): TypeRegistry {
     .registerService(persistenceServiceType)
     .registerService(metadataPersistenceServiceType)
     .registerService(simulationEngineType)
+    .registerResource(jetStreamQueueType)
+    .registerResource(s3StorageType)
     .registerResource(inMemoryTopicType)
     .registerResource(sqliteIndexDatabaseType)
     .registerService(metadataIndexerType)

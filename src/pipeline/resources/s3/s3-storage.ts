@@ -1,0 +1,535 @@
+/**
+ * Recorded runs in S3-compatible object storage (AWS S3, Swift with s3api, MinIO, ...). Keys and bytes are
+ * exactly those of FileSystemStorage (storage-keys.ts, storage-file.ts), so a run can move between the two by
+ * copying objects, and readers do not care where a run lives.
+ *
+ * - Atomic visibility: a batch is one PutObject, or for large batches a multipart upload whose object appears
+ *   only at CompleteMultipartUpload (a failed upload is aborted, never half-visible).
+ * - Deterministic keys make a retried batch overwrite itself with identical bytes.
+ * - Chunks the queue marks as redelivered (their first consumer died after writing, before acknowledging)
+ *   are checked against what is already stored: chunks inside an existing batch object are not written again.
+ * - Transient errors (5xx, throttling, resets, timeouts) are retried by the client with backoff (`maxAttempts`).
+ */
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
+import { EvochoraError } from '../../../errors.js';
+import {
+  CONTENT_SIMULATION_METADATA,
+  CONTENT_TICK_DATA_CHUNK,
+  SimulationMetadata,
+  TickDataChunk,
+  type ChunkMessage,
+} from '../../contracts/index.js';
+import type { Metrics, Monitorable } from '../../api/monitorable.js';
+import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
+import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
+import type {
+  BatchFileInfo,
+  BatchStorageReader,
+  BatchStorageWriter,
+  BatchWriteResult,
+  MetadataWriteResult,
+  StoredChunk,
+} from '../file-system-storage.js';
+import { RunNotFoundError } from '../file-system-storage.js';
+import { encodeStorageFile, peekChunk, StorageFileCorruptError } from '../storage-file.js';
+import { batchKey, DEFAULT_FOLDER_LEVELS, metadataKey, parseBatchFileName, validateKey, validateRunId } from '../storage-keys.js';
+import { redeliveryCount } from '../nats/delivery-marks.js';
+import { readStorageStream } from './storage-stream.js';
+
+export interface S3StorageOptions {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly forcePathStyle: boolean;
+  /** Prepended to every key ("" or ending in "/"), so several deployments can share a bucket. */
+  readonly prefix: string;
+  readonly folderLevels: readonly number[];
+  readonly compressionLevel: number;
+  readonly multipartThresholdBytes: number;
+  readonly partSizeBytes: number;
+  readonly partConcurrency: number;
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+  readonly createBucket: boolean;
+}
+
+export class S3StorageError extends EvochoraError {
+  constructor(code: string, message: string, actions: string[] = [], data: Record<string, unknown> = {}) {
+    super(code, message, { actions, data });
+  }
+}
+
+export class S3Storage implements Resource, BatchStorageWriter, BatchStorageReader {
+  readonly type = 'S3Storage';
+  readonly usageTypes = ['storage-write', 'storage-read'] as const;
+  readonly client: S3Client;
+  private readonly errorLog = new ErrorLog();
+  private readonly writeRate = new SlidingWindowRate();
+  private readonly writeBytesRate = new SlidingWindowRate();
+  private c = {
+    writes: 0,
+    multipartWrites: 0,
+    bytesWritten: 0,
+    rawBytesWritten: 0,
+    writeErrors: 0,
+    reads: 0,
+    bytesRead: 0,
+    readErrors: 0,
+    lists: 0,
+    redeliveryChecks: 0,
+    chunksAlreadyStored: 0,
+    writeLatencyMsTotal: 0,
+  };
+
+  constructor(
+    readonly name: string,
+    readonly options: S3StorageOptions,
+    private readonly logger?: Logger,
+  ) {
+    this.client = new S3Client({
+      endpoint: options.endpoint || undefined,
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      maxAttempts: options.maxAttempts,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...(options.accessKeyId ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } } : {}),
+      requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: Math.min(options.requestTimeoutMs, 10_000) },
+    });
+  }
+
+  /** Checks the bucket is reachable (creating it when allowed). */
+  async init(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
+      return;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 404 || !this.options.createBucket) throw this.wrapInit(err);
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
+      this.logger?.info({ bucket: this.options.bucket }, `Created bucket ${this.options.bucket}`);
+    } catch (err) {
+      const n = (err as Error).name;
+      if (n !== 'BucketAlreadyOwnedByYou' && n !== 'BucketAlreadyExists') throw this.wrapInit(err);
+    }
+  }
+
+  private wrapInit(err: unknown): S3StorageError {
+    return new S3StorageError('S3_UNAVAILABLE', `S3 storage '${this.name}' cannot use bucket '${this.options.bucket}' at ${this.options.endpoint || 'AWS'}: ${(err as Error).name}: ${(err as Error).message}`, [
+      'Check the endpoint, credentials and bucket options of the S3Storage resource.',
+      'See docs/distributed.md for starting a local Swift with s3api.',
+    ]);
+  }
+
+  private objectKey(key: string): string {
+    return this.options.prefix + validateKey(key);
+  }
+
+  // ---- writing ----
+
+  batchKey(simulationRunId: string, firstTick: number, lastTick: number): string {
+    return batchKey(simulationRunId, firstTick, lastTick, this.options.folderLevels);
+  }
+
+  async writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
+    if (chunks.length === 0) throw new RangeError('a batch needs at least one chunk');
+    const first = chunks[0]!;
+    for (const ch of chunks)
+      if (ch.simulationRunId !== first.simulationRunId) throw new EvochoraError('MIXED_RUN_IDS', `Batch ${key} mixes runs '${first.simulationRunId}' and '${ch.simulationRunId}'.`);
+    if (chunks.some((ch) => redeliveryCount(ch) > 0)) return this.writeRedelivered(key, chunks);
+    return this.writeRun(key, chunks);
+  }
+
+  private async writeRun(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
+    const first = chunks[0]!;
+    const last = chunks[chunks.length - 1]!;
+    let tickCount = 0;
+    for (const ch of chunks) tickCount += ch.tickCount;
+    const file = encodeStorageFile(
+      { contentType: CONTENT_TICK_DATA_CHUNK, simulationRunId: first.simulationRunId, firstTick: first.firstTick, lastTick: last.lastTick, tickCount },
+      chunks.map((ch) => ch.data),
+      this.options.compressionLevel,
+    );
+    await this.putObject(key, file.bytes, file.rawBytes);
+    return { key, simulationRunId: first.simulationRunId, firstTick: first.firstTick, lastTick: last.lastTick, chunkCount: chunks.length, tickCount, bytesWritten: file.bytes.length, rawBytes: file.rawBytes };
+  }
+
+  /**
+   * Some chunks were delivered before: their first consumer may have stored them and died before its ack.
+   * Chunks that lie inside an already stored batch object are skipped; the rest are written as consecutive
+   * runs under their own deterministic keys. Writing the very same key again is a harmless overwrite.
+   */
+  private async writeRedelivered(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
+    this.c.redeliveryChecks++;
+    const runId = chunks[0]!.simulationRunId;
+    const stored = await this.listBatchesOrEmpty(runId, chunks[0]!.firstTick, chunks[chunks.length - 1]!.lastTick);
+    if (stored.some((b) => b.key === key)) return this.writeRun(key, chunks);
+    const covered = (ch: ChunkMessage): boolean => stored.some((b) => b.firstTick <= ch.firstTick && ch.lastTick <= b.lastTick);
+    const runs: ChunkMessage[][] = [];
+    let current: ChunkMessage[] = [];
+    for (const ch of chunks) {
+      if (covered(ch)) {
+        this.c.chunksAlreadyStored++;
+        if (current.length > 0) runs.push(current);
+        current = [];
+      } else current.push(ch);
+    }
+    if (current.length > 0) runs.push(current);
+    const skipped = chunks.length - runs.reduce((s, r) => s + r.length, 0);
+    if (skipped > 0)
+      this.logger?.warn({ storage: this.name, key, skipped }, `Redelivered batch ${key}: ${skipped} of ${chunks.length} chunks were already stored, not writing them again`);
+    if (runs.length === 1 && runs[0]!.length === chunks.length) return this.writeRun(key, chunks);
+    const first = chunks[0]!;
+    let result: BatchWriteResult = { key, simulationRunId: runId, firstTick: first.firstTick, lastTick: chunks[chunks.length - 1]!.lastTick, chunkCount: 0, tickCount: 0, bytesWritten: 0, rawBytes: 0 };
+    for (const r of runs) {
+      const k = this.batchKey(runId, r[0]!.firstTick, r[r.length - 1]!.lastTick);
+      const w = await this.writeRun(k, r);
+      result = { ...result, key: result.chunkCount === 0 ? w.key : result.key, chunkCount: result.chunkCount + w.chunkCount, tickCount: result.tickCount + w.tickCount, bytesWritten: result.bytesWritten + w.bytesWritten, rawBytes: result.rawBytes + w.rawBytes };
+    }
+    return result;
+  }
+
+  async writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult> {
+    const key = metadataKey(simulationRunId);
+    const file = encodeStorageFile({ contentType: CONTENT_SIMULATION_METADATA, simulationRunId }, [data], this.options.compressionLevel);
+    await this.putObject(key, file.bytes, file.rawBytes);
+    return { key, bytesWritten: file.bytes.length };
+  }
+
+  /** Stores bytes under a key, visible only once complete. Exposed for tools and tests. */
+  async putObject(key: string, bytes: Uint8Array, rawBytes = bytes.length): Promise<void> {
+    const started = performance.now();
+    const Key = this.objectKey(key);
+    try {
+      if (bytes.length >= this.options.multipartThresholdBytes) {
+        await this.putMultipart(Key, bytes);
+        this.c.multipartWrites++;
+      } else {
+        await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key, Body: bytes, ContentLength: bytes.length, ContentType: 'application/octet-stream' }));
+      }
+    } catch (err) {
+      this.c.writeErrors++;
+      this.errorLog.record('S3_WRITE_FAILED', `writing ${key} failed: ${(err as Error).name}: ${(err as Error).message}`);
+      throw err;
+    }
+    this.c.writes++;
+    this.c.bytesWritten += bytes.length;
+    this.c.rawBytesWritten += rawBytes;
+    this.c.writeLatencyMsTotal += performance.now() - started;
+    this.writeRate.record();
+    this.writeBytesRate.record(bytes.length);
+  }
+
+  private async putMultipart(Key: string, bytes: Uint8Array): Promise<void> {
+    const Bucket = this.options.bucket;
+    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key, ContentType: 'application/octet-stream' }));
+    const UploadId = created.UploadId!;
+    const size = this.options.partSizeBytes;
+    const partCount = Math.ceil(bytes.length / size);
+    const etags: string[] = new Array(partCount);
+    try {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < partCount) {
+          const i = next++;
+          const body = bytes.subarray(i * size, Math.min(bytes.length, (i + 1) * size));
+          const r = await this.client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: body, ContentLength: body.length }));
+          etags[i] = r.ETag!;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.partConcurrency, partCount) }, worker));
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+      );
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  // ---- reading ----
+
+  private async *listKeys(prefix: string, startAfter?: string): AsyncGenerator<{ key: string; size: number }> {
+    let token: string | undefined;
+    do {
+      this.c.lists++;
+      const r: ListObjectsV2CommandOutput = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.options.prefix + prefix, ContinuationToken: token, ...(token === undefined && startAfter ? { StartAfter: this.options.prefix + startAfter } : {}) }),
+      );
+      for (const o of r.Contents ?? []) yield { key: o.Key!.slice(this.options.prefix.length), size: o.Size ?? 0 };
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async listRunIds(): Promise<string[]> {
+    const out = new Set<string>();
+    let token: string | undefined;
+    do {
+      this.c.lists++;
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.options.prefix, Delimiter: '/', ContinuationToken: token }));
+      for (const p of r.CommonPrefixes ?? []) {
+        const id = p.Prefix!.slice(this.options.prefix.length).replace(/\/$/, '');
+        try {
+          validateRunId(id);
+          out.add(id);
+        } catch {
+          // not a run folder
+        }
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+    return [...out].sort();
+  }
+
+  async listBatches(simulationRunId: string, fromTick = 0, toTick = Number.MAX_SAFE_INTEGER): Promise<BatchFileInfo[]> {
+    const out = await this.listBatchesOrEmpty(simulationRunId, fromTick, toTick);
+    if (out.length === 0) {
+      // Like the filesystem: an unknown run is an error, a run without batches yet is an empty list.
+      let any = false;
+      for await (const _ of this.listKeys(`${simulationRunId}/`)) {
+        any = true;
+        break;
+      }
+      if (!any) throw new RunNotFoundError(simulationRunId, `s3://${this.options.bucket}/${this.options.prefix}`);
+    }
+    return out;
+  }
+
+  private async listBatchesOrEmpty(simulationRunId: string, fromTick: number, toTick: number): Promise<BatchFileInfo[]> {
+    validateRunId(simulationRunId);
+    const levels = this.options.folderLevels;
+    const rawPrefix = `${simulationRunId}/raw/`;
+
+    // Keys sort by first tick (zero-padded buckets and names), so the listing can stop past `toTick`. It must
+    // start at the beginning: a batch may span any number of bucket folders before `fromTick`'s.
+    const ordered = levels.every((d, i) => (i === 0 ? toTick / d < 1000 : levels[i - 1]! / d <= 1000));
+    const out: BatchFileInfo[] = [];
+    for await (const o of this.listKeys(rawPrefix)) {
+      const name = o.key.slice(o.key.lastIndexOf('/') + 1);
+      const parsed = parseBatchFileName(name);
+      if (!parsed) continue;
+      if (ordered && parsed.firstTick > toTick) break;
+      if (parsed.lastTick < fromTick || parsed.firstTick > toTick) continue;
+      out.push({ key: o.key, firstTick: parsed.firstTick, lastTick: parsed.lastTick, sizeBytes: o.size });
+    }
+    out.sort((a, b) => a.firstTick - b.firstTick || a.lastTick - b.lastTick);
+    return out;
+  }
+
+  private async getBody(key: string): Promise<Readable | undefined> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
+      return r.Body as Readable;
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchKey' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async readMetadata(simulationRunId: string): Promise<SimulationMetadata> {
+    const key = metadataKey(simulationRunId);
+    const body = await this.getBody(key);
+    if (!body) {
+      await this.listBatches(simulationRunId); // throws RunNotFoundError for an unknown run
+      throw new EvochoraError('METADATA_NOT_FOUND', `Run '${simulationRunId}' has no metadata object yet (${key}).`, {
+        actions: ['The MetadataPersistenceService writes it when the run starts; check that it is configured and running.'],
+      });
+    }
+    this.c.reads++;
+    for await (const m of readStorageStream(body, key, CONTENT_SIMULATION_METADATA)) {
+      this.c.bytesRead += m.data.length;
+      try {
+        return SimulationMetadata.decode(m.data);
+      } catch (err) {
+        throw new StorageFileCorruptError(key, m.offset, `undecodable SimulationMetadata (${(err as Error).message})`);
+      }
+    }
+    throw new StorageFileCorruptError(key, 0, 'no SimulationMetadata message');
+  }
+
+  async *readChunks(simulationRunId: string, fromTick = 0, toTick = Number.MAX_SAFE_INTEGER): AsyncGenerator<StoredChunk> {
+    for (const b of await this.listBatches(simulationRunId, fromTick, toTick)) {
+      for await (const chunk of this.readBatchFile(b.key)) {
+        if (chunk.lastTick < fromTick || chunk.firstTick > toTick) continue;
+        yield chunk;
+      }
+    }
+  }
+
+  async *readBatchFile(key: string): AsyncGenerator<StoredChunk> {
+    this.c.reads++;
+    try {
+      const body = await this.getBody(key);
+      if (!body) throw new S3StorageError('BATCH_NOT_FOUND', `No batch object '${key}' in bucket '${this.options.bucket}'.`, [], { key });
+      for await (const m of readStorageStream(body, key, CONTENT_TICK_DATA_CHUNK)) {
+        this.c.bytesRead += m.data.length;
+        let peek: ReturnType<typeof peekChunk>;
+        try {
+          peek = peekChunk(m.data);
+        } catch (err) {
+          throw new StorageFileCorruptError(key, m.offset, `undecodable chunk header (${(err as Error).message})`);
+        }
+        yield { key, offset: m.offset, ...peek, data: m.data };
+      }
+    } catch (err) {
+      this.c.readErrors++;
+      const e = err as EvochoraError;
+      this.errorLog.record(e.code ?? 'READ_FAILED', e.message);
+      throw err;
+    }
+  }
+
+  /** The raw stored bytes of a key (compressed file), or undefined. For tools and byte-for-byte comparisons. */
+  async readObject(key: string): Promise<Uint8Array | undefined> {
+    const body = await this.getBody(key);
+    if (!body) return undefined;
+    const parts: Buffer[] = [];
+    for await (const b of body) parts.push(b as Buffer);
+    return Buffer.concat(parts);
+  }
+
+  decodeChunk(chunk: StoredChunk): TickDataChunk {
+    try {
+      return TickDataChunk.decode(chunk.data);
+    } catch (err) {
+      throw new StorageFileCorruptError(chunk.key, chunk.offset, `undecodable TickDataChunk (${(err as Error).message})`);
+    }
+  }
+
+  // ---- resource ----
+
+  bind(context: ResourceContext): ResourceBinding {
+    if (context.usageType === 'storage-write') {
+      const monitor = new WriteMonitor();
+      const port: BatchStorageWriter = {
+        batchKey: (runId, first, last) => this.batchKey(runId, first, last),
+        writeBatch: async (key, chunks) => {
+          try {
+            const r = await this.writeBatch(key, chunks);
+            monitor.wrote(r.bytesWritten, r.chunkCount);
+            return r;
+          } catch (err) {
+            monitor.failed();
+            throw err;
+          }
+        },
+        writeMetadata: async (runId, data) => {
+          try {
+            const r = await this.writeMetadata(runId, data);
+            monitor.wrote(r.bytesWritten, 1);
+            return r;
+          } catch (err) {
+            monitor.failed();
+            throw err;
+          }
+        },
+      };
+      return { context, port, monitor };
+    }
+    if (context.usageType === 'storage-read') {
+      const port: BatchStorageReader = {
+        listRunIds: () => this.listRunIds(),
+        listBatches: (runId, from, to) => this.listBatches(runId, from, to),
+        readMetadata: (runId) => this.readMetadata(runId),
+        readChunks: (runId, from, to) => this.readChunks(runId, from, to),
+        readBatchFile: (key) => this.readBatchFile(key),
+        decodeChunk: (chunk) => this.decodeChunk(chunk),
+      };
+      return { context, port };
+    }
+    throw new EvochoraError(
+      'UNSUPPORTED_USAGE',
+      `Resource '${this.name}' (S3Storage) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+      { actions: ['Use `storage-write:` for writers or `storage-read:` for readers.'] },
+    );
+  }
+
+  usageState(): UsageState {
+    return 'ACTIVE';
+  }
+
+  metrics(): Metrics {
+    const c = this.c;
+    return {
+      write_operations: c.writes,
+      multipart_writes: c.multipartWrites,
+      bytes_written: c.bytesWritten,
+      raw_bytes_written: c.rawBytesWritten,
+      write_errors: c.writeErrors,
+      read_operations: c.reads,
+      bytes_read: c.bytesRead,
+      read_errors: c.readErrors,
+      list_requests: c.lists,
+      redelivery_checks: c.redeliveryChecks,
+      chunks_already_stored: c.chunksAlreadyStored,
+      writes_per_sec: this.writeRate.perSecond(),
+      write_bytes_per_sec: this.writeBytesRate.perSecond(),
+      write_latency_ms: c.writes === 0 ? 0 : Math.round((c.writeLatencyMsTotal / c.writes) * 1000) / 1000,
+      error_count: this.errorLog.count,
+    };
+  }
+
+  errors(): readonly OperationalError[] {
+    return this.errorLog.list();
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+export const DEFAULT_S3_FOLDER_LEVELS = DEFAULT_FOLDER_LEVELS;
+
+class WriteMonitor implements Monitorable {
+  private batches = 0;
+  private messages = 0;
+  private bytes = 0;
+  private errorsCount = 0;
+  private readonly rate = new SlidingWindowRate();
+
+  wrote(bytes: number, messages: number): void {
+    this.batches++;
+    this.messages += messages;
+    this.bytes += bytes;
+    this.rate.record();
+  }
+
+  failed(): void {
+    this.errorsCount++;
+  }
+
+  metrics(): Metrics {
+    return { batches_written: this.batches, messages_written: this.messages, bytes_written: this.bytes, write_errors: this.errorsCount, batches_per_sec: this.rate.perSecond(), error_count: this.errorsCount };
+  }
+
+  errors(): readonly OperationalError[] {
+    return [];
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+}
