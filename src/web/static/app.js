@@ -571,7 +571,7 @@ function renderDetails(d) {
   $('op-body').innerHTML = html;
   const src = $('op-body').querySelector('.source');
   const cur = src?.querySelector('.current');
-  if (src && cur) src.scrollTop = Math.max(0, cur.offsetTop - src.offsetTop - src.clientHeight / 2);
+  if (src && cur) src.scrollTop = Math.max(0, cur.offsetTop - src.clientHeight / 2);
 }
 
 function sourceHtml(programId, loc) {
