@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { OPCODES } from '../../../src/isa/opcodes.js';
+import { Simulation } from '../../../src/runtime/simulation.js';
+import { defaultPlugins } from '../../../src/runtime/config.js';
+import { PluginRandom } from '../../../src/runtime/rng/plugin-random.js';
+
+/**
+ * Random genomes (random opcodes with random operand molecules) in every world kind: the VM must never
+ * throw, and the world's invariants must hold (CODE:0 unowned, label index = LABEL cells, owner index =
+ * owner array).
+ */
+function randomWorld(shape: number[], toroidal: boolean, quirks: 'reference' | 'fixed', seed: number): Simulation {
+  const sim = new Simulation({ shape, toroidal, seed: BigInt(seed), quirks, plugins: defaultPlugins() });
+  const rng = new PluginRandom(seed * 7 + 1);
+  const dims = shape.length;
+  for (let k = 0; k < 12; k++) {
+    const pos = shape.map((n) => rng.nextInt(n));
+    const org = sim.createOrganism(pos, 2000 + rng.nextInt(5000));
+    const c = Int32Array.from(pos);
+    for (let i = 0; i < 40; i++) {
+      const r = rng.nextInt(10);
+      let mol: number;
+      if (r < 5) mol = OPCODES[rng.nextInt(OPCODES.length)]!.opcode;
+      else if (r < 7) mol = (6 << 20) | [0, 1, 2, 256, 257, 512, 1024, 1536, 1792, 9999][rng.nextInt(10)]!;
+      else if (r < 8) mol = (1 << 20) | (rng.nextInt(7) - 3) & 0xfffff;
+      else if (r < 9) mol = ((4 + rng.nextInt(2)) << 20) | rng.nextInt(16);
+      else mol = (rng.nextInt(4) << 20) | rng.nextInt(100);
+      const idx = sim.world.indexOf(c);
+      if (idx >= 0) sim.world.setCell(idx, mol, org.id);
+      c[0] = c[0]! + 1;
+      if (c[0]! >= shape[0]!) {
+        c[0] = 0;
+        c[1 % dims] = (c[1 % dims]! + 1) % shape[1 % dims]!;
+      }
+    }
+  }
+  return sim;
+}
+
+function checkInvariants(sim: Simulation): void {
+  const w = sim.world;
+  let labels = 0;
+  for (let i = 0; i < w.size; i++) {
+    if (w.cells[i] === 0) expect(w.owners[i]).toBe(0);
+    if (((w.cells[i]! >>> 20) & 0xff) === 4) {
+      labels++;
+      expect(w.labels.get(w.cells[i]! & 0xfffff)).toContain(i);
+    }
+  }
+  expect(w.labels.size).toBe(labels);
+  for (const o of sim.organisms) {
+    for (const idx of w.ownedCellsSorted(o.id)) expect(w.owners[idx]).toBe(o.id);
+  }
+}
+
+describe('VM robustness on random genomes', () => {
+  const cases: [number[], boolean, 'reference' | 'fixed'][] = [
+    [[48, 48], true, 'reference'],
+    [[48, 48], false, 'fixed'],
+    [[16, 16, 6], true, 'fixed'],
+    [[16, 16, 6], false, 'reference'],
+  ];
+  for (const [shape, toroidal, quirks] of cases) {
+    it(`${shape.join('x')} ${toroidal ? 'torus' : 'bounded'} ${quirks}`, () => {
+      for (let seed = 1; seed <= 3; seed++) {
+        const sim = randomWorld(shape, toroidal, quirks, seed);
+        expect(() => sim.run(1500)).not.toThrow();
+        checkInvariants(sim);
+      }
+    });
+  }
+});
+
+describe('checkpoints of random worlds', () => {
+  it('restore + continue equals an uninterrupted run', async () => {
+    const { saveCheckpoint, restoreCheckpoint } = await import('../../../src/runtime/checkpoint.js');
+    const { stateHash } = await import('../../../src/runtime/state-hash.js');
+    for (const [shape, toroidal] of [
+      [[40, 40], true],
+      [[12, 12, 5], false],
+    ] as [number[], boolean][]) {
+      const a = randomWorld(shape, toroidal, 'fixed', 9);
+      a.run(900);
+      const b = randomWorld(shape, toroidal, 'fixed', 9);
+      b.run(400);
+      const c = restoreCheckpoint(JSON.parse(JSON.stringify(saveCheckpoint(b))));
+      c.run(500);
+      expect(stateHash(c)).toBe(stateHash(a));
+    }
+  });
+});
