@@ -519,6 +519,14 @@ function escapeHtml(s) {
 
 const fmt = (v) => (v === null || v === undefined ? '–' : v.text ?? (Array.isArray(v) ? v.join('|') : String(v)));
 
+const TYPE_ABBR = { CODE: 'C', DATA: 'D', ENERGY: 'E', STRUCTURE: 'S', LABEL: 'L', LABELREF: 'LR', REGISTER: 'R' };
+// Compact register cell text: D:5, C:4, [1|0]
+function short(v) {
+  if (!v) return '–';
+  if (v.kind === 'VECTOR') return v.vector.join('|');
+  return `${TYPE_ABBR[v.type] ?? v.type}:${v.value}${v.marker ? `@${v.marker}` : ''}`;
+}
+
 function kv(rows) {
   return `<div class="kv">${rows.map(([k, v]) => `<div>${escapeHtml(k)}</div><div>${v}</div>`).join('')}</div>`;
 }
@@ -559,7 +567,7 @@ function renderDetails(d) {
     const cells = bank.registers.map((r, i) => {
       const before = prev?.registers[b]?.registers[i]?.value;
       const changed = before !== undefined && fmt(before) !== fmt(r.value);
-      return `<td title="${escapeHtml(r.name)}" class="${changed ? 'changed' : ''}">${escapeHtml(fmt(r.value))}</td>`;
+      return `<td title="${escapeHtml(r.name)} = ${escapeHtml(fmt(r.value))}" class="${changed ? 'changed' : ''}">${escapeHtml(short(r.value))}</td>`;
     });
     html += `<tr><th>${bank.bank}</th>${cells.join('')}</tr>`;
   });

@@ -1,0 +1,128 @@
+/**
+ * The web visualizer in real Chromium (Debian `chromium` + playwright-core) against a live node started with
+ * the built CLI: the page loads the growing run, steps ticks with the keyboard and buttons, selects an
+ * organism and shows its registers, with no console errors. A screenshot goes to test-output/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { evochora, REPO_ROOT, tempDataDir, until } from '../../helpers/cli.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+
+function pipeline(): unknown {
+  const topicRead = (group: string, topic = 'batch-topic'): string => `topic-read:${topic}?consumerGroup=${group}`;
+  return {
+    pipeline: {
+      startupSequence: ['metadata-indexer', 'environment-indexer-1', 'organism-indexer-1', 'metadata-persistence-service', 'persistence-service-1', 'simulation-engine'],
+      resources: {
+        'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64 } },
+        'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4 } },
+        'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
+        'batch-topic': { className: 'InMemoryTopic', options: {} },
+        'metadata-topic': { className: 'InMemoryTopic', options: {} },
+        'index-database': { className: 'SqliteIndexDatabase', options: {} },
+      },
+      services: {
+        'simulation-engine': {
+          className: 'SimulationEngine',
+          resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue' },
+          // Slow enough to stay live through the test, fast enough to grow visibly.
+          options: { environment: { shape: [96, 64], topology: 'TORUS' }, organisms: [{ program: 'builtin:counter', energy: 20000, positions: [[10, 10], [50, 30]] }], maxTicks: 200000 },
+        },
+        'metadata-persistence-service': { className: 'MetadataPersistenceService', resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:metadata-topic' } },
+        'persistence-service-1': { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:batch-topic' }, options: { maxBatchSize: 4, batchTimeoutSeconds: 0.2 } },
+        'metadata-indexer': { className: 'MetadataIndexer', resources: { topic: topicRead('metadata', 'metadata-topic'), storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database' } },
+        'environment-indexer-1': { className: 'EnvironmentIndexer', resources: { topic: topicRead('environment'), storage: 'storage-read:tick-storage', database: 'db-env-write:index-database' } },
+        'organism-indexer-1': { className: 'OrganismIndexer', resources: { topic: topicRead('organism'), storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database' } },
+      },
+    },
+  };
+}
+
+let dataDir: string;
+let base: string;
+let browser: BrowserContext | undefined;
+let profile: string;
+
+describe.skipIf(!hasChromium)('web visualizer in Chromium on a live run', () => {
+  beforeAll(async () => {
+    dataDir = tempDataDir('evo-web-');
+    const conf = join(dataDir, 'node.json');
+    writeFileSync(conf, JSON.stringify(pipeline()));
+    const start = await evochora(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, '-c', conf, '--json']);
+    expect(start.exitCode, start.stderr).toBe(0);
+    base = `http://127.0.0.1:${start.json!.result.port}`;
+    profile = mkdtempSync(join(tmpdir(), 'evo-chrome-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      viewport: { width: 1366, height: 768 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await evochora(['node', 'stop', '--data-dir', dataDir, '--json']);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }, 60_000);
+
+  it('loads the live run, steps ticks, selects an organism and shows its registers', async () => {
+    // The run must have indexed ticks before the page is useful.
+    await until(async () => {
+      const r = await fetch(`${base}/visualizer/api/runs`).then((x) => x.json() as Promise<{ runs: Array<{ ticks: { maxTick: number } | null; hasMetadata: boolean }> }>);
+      return r.runs[0]?.hasMetadata && (r.runs[0].ticks?.maxTick ?? 0) > 20 ? true : undefined;
+    }, 'indexed ticks', 30_000);
+    const page = await browser!.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(`${base}/`);
+    await page.waitForSelector('.org-row', { timeout: 20_000 });
+    const tickOf = async (): Promise<number> => Number(await page.inputValue('#t-input'));
+    // Follows the live run: the tick advances on its own.
+    const first = await tickOf();
+    await page.waitForFunction((t) => Number((document.getElementById('t-input') as HTMLInputElement).value) > t, first, { timeout: 20_000 });
+    // Keyboard and buttons: Home (first tick, stops following), steps forward and back.
+    await page.locator('#grid').focus();
+    const tickIs = (t: number): Promise<unknown> => page.waitForFunction((x) => Number((document.getElementById('t-input') as HTMLInputElement).value) === x, t, { timeout: 5000 });
+    await page.keyboard.press('Home');
+    await tickIs(0);
+    expect(await page.isChecked('#t-follow')).toBe(false);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await tickIs(3);
+    await page.click('#t-fwd');
+    await tickIs(4);
+    await page.keyboard.press('PageUp');
+    await tickIs(14);
+    await page.keyboard.press('ArrowLeft');
+    await tickIs(13);
+    const stepped = await tickOf();
+    await page.waitForFunction((t) => (document.getElementById('status')!.textContent ?? '').startsWith(`tick ${t} `), stepped, { timeout: 5000 });
+    // Select an organism: the panel shows all register banks.
+    await page.click('.org-row >> nth=0');
+    await page.waitForSelector('#op-registers', { timeout: 10_000 });
+    const banks = await page.locator('#op-registers th').allTextContents();
+    expect(banks).toEqual(['DR', 'LR', 'PDR', 'PLR', 'FDR', 'FLR', 'SDR', 'SLR']);
+    expect(await page.locator('#op-registers td').count()).toBeGreaterThanOrEqual(48);
+    expect(Number(await page.textContent('#op-energy'))).toBeGreaterThan(0);
+    expect(await page.locator('.source .current').count()).toBe(1);
+    // The selection survives a step.
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((t) => (document.getElementById('status')!.textContent ?? '').startsWith(`tick ${t + 1} `), stepped, { timeout: 5000 });
+    await page.waitForSelector('#op-registers');
+    await page.click('#zoom-in');
+    await page.click('#zoom-in');
+    mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
+    await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer.png') });
+    expect(problems).toEqual([]);
+  }, 90_000);
+});
