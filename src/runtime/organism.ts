@@ -111,6 +111,8 @@ export class Organism {
   // ---- the planned instruction of this tick (kept here so wave-2 plans survive until execution) ----
   /** Opcode to dispatch: a registered opcode, or -1 for "runs as NOP" (non-code molecule / unknown opcode). */
   plannedOpcode = 0;
+  /** Dense index of the planned opcode in the VM's tables (valid when plannedOpcode >= 0). */
+  plannedIndex = 0;
   /** The single axis (and its step) the pre-fetch DV moves along: first non-zero component (default +axis 0). */
   axis = 0;
   axisSign = 1;

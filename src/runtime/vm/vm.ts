@@ -54,6 +54,15 @@ export class VirtualMachine {
   readonly opIndex = new Int16Array(OPCODE_SPACE).fill(-1);
   readonly handlerList: Handler[] = [];
   readonly nameList: string[] = [];
+  /** Dense per-index copies of the hot per-opcode data (235 entries: stays in cache). */
+  private idxLength = new Int32Array(0);
+  private idxWave2 = new Uint8Array(0);
+  private idxBaseEnergy = new Int32Array(0);
+  private idxBaseEntropy = new Int32Array(0);
+  private idxRuled = new Uint8Array(0);
+  private readonly maxEnergy: number;
+  private readonly maxEntropy: number;
+  private readonly penalty: number;
   readonly lengths = new Int32Array(OPCODE_SPACE);
   readonly wave2 = new Uint8Array(OPCODE_SPACE);
   readonly sources = new Uint8Array(OPCODE_SPACE * 3);
@@ -81,6 +90,23 @@ export class VirtualMachine {
     this.tmpVec = new Int32Array(this.dims);
     this.tmpVec2 = new Int32Array(this.dims);
     for (const info of OPCODES) this.registerOpcode(info, handlerTable.get(info.name));
+    const n = this.nameList.length;
+    this.idxLength = new Int32Array(n);
+    this.idxWave2 = new Uint8Array(n);
+    this.idxBaseEnergy = new Int32Array(n);
+    this.idxBaseEntropy = new Int32Array(n);
+    this.idxRuled = new Uint8Array(n);
+    for (const info of OPCODES) {
+      const i = this.opIndex[info.opcode]!;
+      this.idxLength[i] = this.lengths[info.opcode]!;
+      this.idxWave2[i] = this.wave2[info.opcode]!;
+      this.idxBaseEnergy[i] = policy.baseEnergy[info.opcode]!;
+      this.idxBaseEntropy[i] = policy.baseEntropy[info.opcode]!;
+      this.idxRuled[i] = policy.ruleSlot[info.opcode] !== 0 ? 1 : 0;
+    }
+    this.maxEnergy = limits.maxEnergy;
+    this.maxEntropy = limits.maxEntropy;
+    this.penalty = limits.errorPenaltyCost;
   }
 
   /** Mnemonic of a registered opcode (undefined otherwise). */
@@ -194,8 +220,9 @@ export class VirtualMachine {
       return;
     }
     o.plannedOpcode = opcode;
-    o.plannedLength = this.lengths[opcode]!;
-    o.plannedWave2 = this.wave2[opcode] === 1;
+    o.plannedIndex = index;
+    o.plannedLength = this.idxLength[index]!;
+    o.plannedWave2 = this.idxWave2[index] === 1;
     o.lastName = this.nameList[index]!;
     o.lastOpcode = opcode;
     if (this.sources[opcode * 3] !== 0) this.resolveOperands(o, opcode);
@@ -311,34 +338,39 @@ export class VirtualMachine {
     const sr0 = o.sr;
     o.dsLen -= o.peekCount;
     const opcode = o.plannedOpcode;
-    const policy = this.policy;
     let e: number;
     let s: number;
     if (opcode < 0) {
-      e = policy.defaultEnergy;
-      s = policy.defaultEntropy;
-    } else if (policy.ruleSlot[opcode] !== 0) {
-      this.evaluateRuledCost(o, opcode);
-      e = policy.energy;
-      s = policy.entropy;
+      e = this.policy.defaultEnergy;
+      s = this.policy.defaultEntropy;
     } else {
-      e = policy.baseEnergy[opcode]!;
-      s = policy.baseEntropy[opcode]!;
+      const i = o.plannedIndex;
+      if (this.idxRuled[i] === 1) {
+        this.evaluateRuledCost(o, opcode);
+        e = this.policy.energy;
+        s = this.policy.entropy;
+      } else {
+        e = this.idxBaseEnergy[i]!;
+        s = this.idxBaseEntropy[i]!;
+      }
     }
-    if (e > 0) o.er -= e;
-    else if (e < 0) o.er = Math.min(o.er - e, this.limits.maxEnergy);
-    o.sr += s;
-    if (o.sr < 0) o.sr = 0;
+    let er = o.er;
+    if (e > 0) er -= e;
+    else if (e < 0) er = Math.min(er - e, this.maxEnergy);
+    o.er = er;
+    let sr = o.sr + s;
+    if (sr < 0) sr = 0;
+    o.sr = sr;
 
-    if (opcode >= 0) this.handlerList[this.opIndex[opcode]!]!(this, o);
-    if (o.failed) o.er -= this.limits.errorPenaltyCost;
+    if (opcode >= 0) this.handlerList[o.plannedIndex]!(this, o);
+    if (o.failed) o.er -= this.penalty;
     o.lastEnergyDelta = er0 - o.er;
     o.lastEntropyDelta = o.sr - sr0;
     if (o.er <= 0) {
       o.kill('Ran out of energy', 'energy', this.host.tick);
       return;
     }
-    if (o.sr >= this.limits.maxEntropy) {
+    if (o.sr >= this.maxEntropy) {
       o.kill('Entropy limit exceeded', 'entropy', this.host.tick);
       return;
     }
