@@ -1,0 +1,200 @@
+/**
+ * Visualizer API latency and indexer lag on a 2048×1152 run recorded (every tick) and indexed by the real
+ * embedded pipeline in this process:
+ *   - indexer lag = newest stored tick − newest tick indexed by BOTH batch indexers, sampled every 100 ms
+ *     while the run records; bounded means the second half of the run does not lag more than the first;
+ *   - p50/p95/max latency over HTTP of a 256×256 environment region at random recorded ticks, of
+ *     organisms-at-tick, and of organism details (target p95 ≤ 25 ms).
+ * Usage: npx tsx bench/api.ts [--json] [--ticks N] [--queries N]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { EvochoraConfig } from '../src/config/config-schema.js';
+import { defaultErrorMapper, HttpRouter } from '../src/node/http/http-router.js';
+import type { IndexDatabase } from '../src/pipeline/api/index-database.js';
+import { defaultRegistry } from '../src/pipeline/registry.js';
+import { ServiceManager } from '../src/pipeline/service-manager.js';
+import type { SimulationEngine } from '../src/pipeline/services/simulation-engine.js';
+import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../src/visualizer/routes.js';
+import { VisualizerService } from '../src/visualizer/visualizer-service.js';
+
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const arg = (name: string, dflt: number): number => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
+const TICKS = arg('--ticks', 1500);
+const QUERIES = arg('--queries', 200);
+const W = 2048;
+const H = 1152;
+
+function log(msg: string): void {
+  if (!json) console.log(msg);
+}
+
+function config(dataDir: string): EvochoraConfig {
+  const positions: number[][] = [];
+  for (let i = 0; i < 24; i++) positions.push([64 + (i % 6) * 320, 96 + Math.floor(i / 6) * 260]);
+  const read = (group: string, topic = 'batch-topic'): string => `topic-read:${topic}?consumerGroup=${group}`;
+  return {
+    node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000 },
+    logging: { level: 'warn', format: 'json', levels: {} },
+    pipeline: {
+      autoStart: false,
+      serviceStopTimeoutMs: 60_000,
+      startupSequence: ['metadata-indexer', 'environment-indexer-1', 'organism-indexer-1', 'metadata-persistence-service', 'persistence-service-1', 'simulation-engine'],
+      resources: {
+        'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64, maxBytes: 256 * 1024 * 1024 } },
+        'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4 } },
+        'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
+        'batch-topic': { className: 'InMemoryTopic', options: {} },
+        'metadata-topic': { className: 'InMemoryTopic', options: {} },
+        'index-database': { className: 'SqliteIndexDatabase', options: { directory: 'index' } },
+      },
+      services: {
+        'simulation-engine': {
+          className: 'SimulationEngine',
+          resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue' },
+          options: { environment: { shape: [W, H], topology: 'TORUS' }, seed: 42, organisms: [{ program: 'assembly/replicator.evo', energy: 30_000, positions }], maxTicks: TICKS, samplingInterval: 1 },
+        },
+        'metadata-persistence-service': { className: 'MetadataPersistenceService', resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:metadata-topic' }, options: {} },
+        'persistence-service-1': { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:batch-topic' }, options: { maxBatchSize: 4, batchTimeoutSeconds: 0.2 } },
+        'metadata-indexer': { className: 'MetadataIndexer', resources: { topic: read('metadata', 'metadata-topic'), storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database' }, options: {} },
+        'environment-indexer-1': { className: 'EnvironmentIndexer', resources: { topic: read('environment'), storage: 'storage-read:tick-storage', database: 'db-env-write:index-database' }, options: {} },
+        'organism-indexer-1': { className: 'OrganismIndexer', resources: { topic: read('organism'), storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database' }, options: {} },
+      },
+    },
+  };
+}
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'evo-bench-api-'));
+  const sm = await ServiceManager.create({ config: config(dir), registry: defaultRegistry(), logger: pino({ level: 'silent' }) });
+  try {
+    log(`recording ${TICKS} ticks of a ${W}×${H} world (every tick sampled) with indexers running…`);
+    const started = Date.now();
+    await sm.startAll();
+    const engine = sm.instanceOf('simulation-engine') as SimulationEngine;
+    const topic = sm.resource('batch-topic') as unknown as { take?: unknown };
+    void topic;
+    // Newest stored tick: from the persistence metrics is a count; read the newest announced batch instead.
+    let newestStored = -1;
+    const lags: Array<{ t: number; lag: number }> = [];
+    const newestIndexed = (): number => Math.min(Number(sm.serviceStatus('environment-indexer-1').metrics.newest_indexed_tick), Number(sm.serviceStatus('organism-indexer-1').metrics.newest_indexed_tick));
+    const storage = sm.resource('tick-storage') as unknown as { listBatches(run: string): Promise<Array<{ lastTick: number }>> };
+    const sampler = setInterval(() => {
+      const runId = engine.simulationRunId;
+      if (!runId) return;
+      void storage.listBatches(runId).then((b) => {
+        if (b.length) newestStored = Math.max(newestStored, b[b.length - 1]!.lastTick);
+        if (newestStored >= 0) lags.push({ t: Date.now() - started, lag: Math.max(0, newestStored - Math.max(-1, newestIndexed())) });
+      }, () => undefined);
+    }, 100);
+    while (sm.stateOf('simulation-engine') !== 'STOPPED') await new Promise((r) => setTimeout(r, 50));
+    const recordMs = Date.now() - started;
+    await sm.stop('persistence-service-1');
+    await sm.stop('metadata-persistence-service');
+    const runId = engine.simulationRunId;
+    const storedLast = (await storage.listBatches(runId)).at(-1)?.lastTick ?? -1;
+    while (newestIndexed() < storedLast) await new Promise((r) => setTimeout(r, 20));
+    clearInterval(sampler);
+    const catchUpMs = Date.now() - started - recordMs;
+    const half = Math.floor(lags.length / 2);
+    const lagValues = lags.map((l) => l.lag);
+    const lag = {
+      samples: lags.length,
+      p50: pct(lagValues, 50),
+      p95: pct(lagValues, 95),
+      max: Math.max(0, ...lagValues),
+      firstHalfMax: Math.max(0, ...lagValues.slice(0, half)),
+      secondHalfMax: Math.max(0, ...lagValues.slice(half)),
+      catchUpAfterStopMs: catchUpMs,
+    };
+    log(`recorded ${storedLast + 1} ticks in ${(recordMs / 1000).toFixed(1)} s (${Math.round(((storedLast + 1) * 1000) / recordMs)} ticks/s); indexer lag p50 ${lag.p50} p95 ${lag.p95} max ${lag.max} ticks (first half max ${lag.firstHalfMax}, second half max ${lag.secondHalfMax}); caught up ${catchUpMs} ms after the engine stopped`);
+
+    // ---- API latency over HTTP
+    const db = (sm.resource('index-database') as unknown as { indexDatabase: IndexDatabase }).indexDatabase;
+    const router = new HttpRouter(() => undefined);
+    router.mount(VISUALIZER_PREFIX, visualizerRoutes(new VisualizerService(db)), defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => console.error(e)));
+    const server = createServer((req, res) => void router.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${VISUALIZER_PREFIX}`;
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const time = async (url: string): Promise<{ ms: number; body: ArrayBuffer }> => {
+      const t0 = performance.now();
+      const res = await fetch(url);
+      const body = await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${url}: ${res.status} ${Buffer.from(body).toString()}`);
+      return { ms: performance.now() - t0, body };
+    };
+    const env: number[] = [];
+    const orgs: number[] = [];
+    const details: number[] = [];
+    let cells = 0;
+    let organismsSeen = 0;
+    for (let q = 0; q < QUERIES; q++) {
+      const tick = rnd(storedLast + 1);
+      const x = rnd(W - 256);
+      const y = rnd(H - 256);
+      const e = await time(`${base}/environment/${tick}?runId=${runId}&region=${x},${x + 255},${y},${y + 255}`);
+      env.push(e.ms);
+      cells += new DataView(e.body).getUint32(4 * 5 + 4 * 4, true);
+      const o = await time(`${base}/organisms/${tick}?runId=${runId}`);
+      orgs.push(o.ms);
+      const list = JSON.parse(Buffer.from(o.body).toString()) as { organisms: Array<{ organismId: number }> };
+      organismsSeen += list.organisms.length;
+      if (list.organisms.length > 0) {
+        const id = list.organisms[rnd(list.organisms.length)]!.organismId;
+        details.push((await time(`${base}/organisms/${tick}/${id}?runId=${runId}`)).ms);
+      }
+    }
+    server.close();
+    const stats = (v: number[]): { p50: number; p95: number; max: number; n: number } => ({ p50: r2(pct(v, 50)), p95: r2(pct(v, 95)), max: r2(Math.max(0, ...v)), n: v.length });
+    const latency = { environmentRegion256: stats(env), organismsAtTick: stats(orgs), organismDetails: stats(details) };
+    log(`environment 256×256 at random ticks: p50 ${latency.environmentRegion256.p50} ms, p95 ${latency.environmentRegion256.p95} ms, max ${latency.environmentRegion256.max} ms (avg ${Math.round(cells / QUERIES)} cells)`);
+    log(`organisms at tick:                   p50 ${latency.organismsAtTick.p50} ms, p95 ${latency.organismsAtTick.p95} ms, max ${latency.organismsAtTick.max} ms (avg ${Math.round(organismsSeen / QUERIES)} organisms)`);
+    log(`organism details:                    p50 ${latency.organismDetails.p50} ms, p95 ${latency.organismDetails.p95} ms, max ${latency.organismDetails.max} ms`);
+    const targetMet = latency.environmentRegion256.p95 <= 25 && latency.organismsAtTick.p95 <= 25 && latency.organismDetails.p95 <= 25;
+    log(`target p95 ≤ 25 ms: ${targetMet ? 'met' : 'NOT met'}; lag bounded: ${lag.secondHalfMax <= Math.max(lag.firstHalfMax * 2, 50) ? 'yes' : 'NO'}`);
+    if (json) {
+      console.log(
+        JSON.stringify({
+          bench: 'api',
+          world: [W, H],
+          ticksRecorded: storedLast + 1,
+          recordTicksPerSec: Math.round(((storedLast + 1) * 1000) / recordMs),
+          queries: QUERIES,
+          avgCellsPerRegion: Math.round(cells / QUERIES),
+          avgOrganismsPerTick: Math.round(organismsSeen / QUERIES),
+          latencyMs: latency,
+          targetP95Ms: 25,
+          targetMet,
+          indexerLagTicks: lag,
+        }),
+      );
+    }
+  } finally {
+    await sm.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
