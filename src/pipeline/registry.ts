@@ -16,6 +16,8 @@ import { metadataPersistenceServiceType } from './services/metadata-persistence-
 import { simulationEngineType } from './services/simulation-engine.js';
 import { jetStreamQueueType } from './resources/nats/jetstream-queue-type.js';
 import { s3StorageType } from './resources/s3/s3-storage-type.js';
+import { jetStreamTopicType } from './resources/nats/jetstream-topic-type.js';
+import { postgresIndexDatabaseType } from './resources/postgres/postgres-index-database-type.js';
 import { inMemoryTopicType } from './resources/topics/in-memory-topic-type.js';
 import { sqliteIndexDatabaseType } from './resources/index-db/sqlite-index-database-type.js';
 import { environmentIndexerType, organismIndexerType } from './services/indexers/batch-indexers.js';
@@ -82,6 +84,8 @@ export function defaultRegistry(): TypeRegistry {
     .registerService(simulationEngineType)
     .registerResource(jetStreamQueueType)
     .registerResource(s3StorageType)
+    .registerResource(jetStreamTopicType)
+    .registerResource(postgresIndexDatabaseType)
     .registerResource(inMemoryTopicType)
     .registerResource(sqliteIndexDatabaseType)
     .registerService(metadataIndexerType)

@@ -15,7 +15,7 @@
  *   arrived (a redelivery followed by new messages) waits in the binding for the next call.
  */
 import type { Logger } from 'pino';
-import { createInbox, nanos, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -39,6 +39,9 @@ import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { markRedelivered } from './delivery-marks.js';
 import { MessageCodec, type WireCompression } from './message-codec.js';
 import { connectNats, withRetry } from './nats-connection.js';
+import { parseAckSubject, pullOnce, type PullResult } from './jetstream-pull.js';
+
+export { parseAckSubject };
 
 export interface JetStreamQueueOptions {
   readonly servers: string;
@@ -86,17 +89,6 @@ interface Delivery {
 
 const NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
-
-/** `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>` (newer servers prefix domain and account). */
-export function parseAckSubject(subject: string): { deliveryCount: number; streamSeq: number } | undefined {
-  const t = subject.split('.');
-  if (t.length < 9 || t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
-  const n = t.length;
-  const deliveryCount = Number(t[n - 5]);
-  const streamSeq = Number(t[n - 4]);
-  if (!Number.isFinite(deliveryCount) || !Number.isFinite(streamSeq)) return undefined;
-  return { deliveryCount, streamSeq };
-}
 
 export function defaultStreamName(resourceName: string): string {
   return `EVOCHORA_${resourceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
@@ -298,38 +290,9 @@ export class JetStreamQueue<T = unknown> implements Resource {
 
   // ---- consuming ----
 
-  /** One pull request: resolves when `max` messages arrived or the server ended the request. */
-  async pull(max: number, expiresMs: number, noWait: boolean, signal?: AbortSignal): Promise<{ msgs: Msg[]; status?: number; description?: string }> {
-    const inbox = createInbox();
-    const sub: Subscription = this.nc.subscribe(inbox);
-    const msgs: Msg[] = [];
-    const request: Record<string, unknown> = { batch: max };
-    if (noWait) request.no_wait = true;
-    else request.expires = nanos(Math.max(10, expiresMs));
-    const localTimeout = setTimeout(() => sub.unsubscribe(), (noWait ? 0 : Math.max(10, expiresMs)) + 3000);
-    const onAbort = (): void => sub.unsubscribe();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let status: number | undefined;
-    let description: string | undefined;
-    try {
-      this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.options.stream}.${this.options.consumer}`, JSON.stringify(request), { reply: inbox });
-      for await (const m of sub) {
-        const code = m.headers?.code ?? 0;
-        if (m.data.length === 0 && code !== 0) {
-          if (code === 100) continue; // heartbeat / flow control
-          status = code;
-          description = m.headers?.description;
-          break;
-        }
-        msgs.push(m);
-        if (msgs.length >= max) break;
-      }
-    } finally {
-      clearTimeout(localTimeout);
-      signal?.removeEventListener('abort', onAbort);
-      sub.unsubscribe();
-    }
-    return { msgs, status, description };
+  /** One pull request on the shared durable consumer (see jetstream-pull.ts). */
+  pull(max: number, expiresMs: number, noWait: boolean, signal?: AbortSignal): Promise<PullResult> {
+    return pullOnce(this.nc, this.options.stream, this.options.consumer, max, expiresMs, noWait, signal);
   }
 
   ack(d: Delivery, kind: '+ACK' | '+WPI' | '+TERM' = '+ACK'): void {
@@ -509,7 +472,7 @@ class ConsumerBinding<T> implements Monitorable {
       if (signal?.aborted) return [];
       const left = deadline - Date.now();
       const noWait = !waitForFirst || left <= 0;
-      let result: Awaited<ReturnType<JetStreamQueue<T>['pull']>>;
+      let result: PullResult;
       try {
         result = await this.queue.pull(noWait ? max : 1, left, noWait, signal);
       } catch (err) {
