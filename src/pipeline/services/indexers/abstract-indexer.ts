@@ -73,8 +73,8 @@ export abstract class AbstractIndexer<T> extends AbstractService {
       const messages = await this.topic.receive(this.opts.maxMessagesPerReceive, this.opts.pollTimeoutMs, this.signal);
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
-        if (this.stopRequested) {
-          // Not processed: give it back so another member (or the next start) indexes it.
+        if (this.stopRequested || this.state === 'PAUSED') {
+          // Not processed: give it back so another member (or this one after resume) indexes it.
           for (const rest of messages.slice(i)) await this.topic.nack(rest);
           break;
         }

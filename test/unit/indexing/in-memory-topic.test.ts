@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { ResourceContext } from '../../../src/pipeline/api/resource.js';
+import type { TopicReader, TopicWriter } from '../../../src/pipeline/api/topic.js';
+import { InMemoryTopic } from '../../../src/pipeline/resources/topics/in-memory-topic.js';
+
+function ctx(usageType: string, parameters: Record<string, string> = {}, serviceName = 's'): ResourceContext {
+  return { serviceName, portName: 'topic', usageType, resourceName: 't', parameters };
+}
+
+function setup(ackTimeoutMs = 60_000): { topic: InMemoryTopic<number>; writer: TopicWriter<number>; reader: (group: string) => TopicReader<number> } {
+  const topic = new InMemoryTopic<number>('t', { ackTimeoutMs, maxRetained: 1000 });
+  const writer = topic.bind(ctx('topic-write')).port as TopicWriter<number>;
+  return { topic, writer, reader: (group) => topic.bind(ctx('topic-read', { consumerGroup: group })).port as TopicReader<number> };
+}
+
+describe('InMemoryTopic', () => {
+  it('gives every consumer group every message, in publish order', async () => {
+    const { writer, reader } = setup();
+    const a = reader('environment');
+    const b = reader('organism');
+    for (let i = 0; i < 5; i++) await writer.publish(i);
+    expect((await a.receive(10, 0)).map((m) => m.payload)).toEqual([0, 1, 2, 3, 4]);
+    expect((await b.receive(10, 0)).map((m) => m.payload)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('lets members of one group compete: each message goes to one member', async () => {
+    const { writer, reader } = setup();
+    const m1 = reader('g');
+    const m2 = reader('g');
+    for (let i = 0; i < 6; i++) await writer.publish(i);
+    const got1 = await m1.receive(3, 0);
+    const got2 = await m2.receive(10, 0);
+    expect([...got1, ...got2].map((m) => m.payload).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(got1.map((m) => m.payload)).toEqual([0, 1, 2]);
+  });
+
+  it('redelivers an unacked message after the ack timeout, with a higher delivery count', async () => {
+    const { writer, reader } = setup(30);
+    const r = reader('g');
+    await writer.publish(7);
+    const [first] = await r.receive(1, 0);
+    expect(first!.deliveryCount).toBe(1);
+    expect(await r.receive(1, 0)).toEqual([]);
+    const again = await r.receive(1, 2000);
+    expect(again.map((m) => [m.payload, m.deliveryCount, m.messageId])).toEqual([[7, 2, first!.messageId]]);
+    await r.ack(again[0]!);
+    expect(await r.receive(1, 60)).toEqual([]);
+  });
+
+  it('does not redeliver acked messages; nack redelivers at once', async () => {
+    const { topic, writer, reader } = setup(30);
+    const r = reader('g');
+    await writer.publish(1);
+    await writer.publish(2);
+    const [a, b] = await r.receive(2, 0);
+    await r.ack(a!);
+    await r.nack(b!);
+    const again = await r.receive(5, 0);
+    expect(again.map((m) => [m.payload, m.deliveryCount])).toEqual([[2, 2]]);
+    await r.ack(again[0]!);
+    expect(topic.backlog('g')).toBe(0);
+  });
+
+  it('wakes a waiting reader on publish and returns [] on timeout or abort', async () => {
+    const { writer, reader } = setup();
+    const r = reader('g');
+    expect(await r.receive(1, 10)).toEqual([]);
+    const pending = r.receive(1, 5000);
+    await writer.publish(42);
+    expect((await pending).map((m) => m.payload)).toEqual([42]);
+    const ac = new AbortController();
+    const aborted = r.receive(1, 60_000, ac.signal);
+    ac.abort();
+    expect(await aborted).toEqual([]);
+  });
+
+  it('replays the retained history to a group that joins late', async () => {
+    const { writer, reader } = setup();
+    await writer.publish(1);
+    await writer.publish(2);
+    expect((await reader('late').receive(10, 0)).map((m) => m.payload)).toEqual([1, 2]);
+  });
+
+  it('refuses a reader binding without a consumer group and unknown usages', () => {
+    const { topic } = setup();
+    expect(() => topic.bind(ctx('topic-read'))).toThrow(/without a consumer group/);
+    expect(() => topic.bind(ctx('queue-in'))).toThrow(/cannot be bound/);
+  });
+
+  it('reports backlog per group in its metrics', async () => {
+    const { topic, writer, reader } = setup();
+    reader('g');
+    await writer.publish(1);
+    expect(topic.metrics()).toMatchObject({ messages_published: 1, group_g_backlog: 1 });
+  });
+});
