@@ -479,13 +479,21 @@ export class VirtualMachine {
     const stride = world.strides[dim]!;
     const toroidal = world.toroidal;
     const ip = o.ip;
-    let base = 0;
-    let inside = true;
-    for (let i = 0; i < dims; i++) {
-      if (i === dim) continue;
-      const c = ip[i]!;
-      if (c < 0 || c >= world.shape[i]!) inside = false;
-      base += c * world.strides[i]!;
+    let base: number;
+    let inside: boolean;
+    if (!o.skipIpAdvance && !o.dead) {
+      // The IP only moved along the DV axis since planning: its line is the planned one.
+      base = o.lineBase;
+      inside = o.lineInside;
+    } else {
+      base = 0;
+      inside = true;
+      for (let i = 0; i < dims; i++) {
+        if (i === dim) continue;
+        const c = ip[i]!;
+        if (c < 0 || c >= world.shape[i]!) inside = false;
+        base += c * world.strides[i]!;
+      }
     }
     let pos = ip[dim]!;
     const cells = world.cells;
@@ -524,6 +532,7 @@ export class VirtualMachine {
     for (let d = 0; d < dims; d++) ip[d] = o.ipBefore[d]!;
     if (o.dvUnit) this.advanceIp(o, len);
     else {
+      o.skipIpAdvance = true; // the IP leaves its planned line: skipNopCells must recompute it
       for (let i = 0; i < len; i++) {
         for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
         world.normalize(ip);
