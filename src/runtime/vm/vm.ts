@@ -543,8 +543,14 @@ export class VirtualMachine {
       o.skipIpAdvance = true;
       return;
     }
-    const next = this.lengthOfMolecule(world.molecule(world.indexOf(ip)));
-    this.advanceIp(o, next);
+    let mol: number;
+    if (o.dvUnit) {
+      // still on the planned line: read the cell directly
+      const axis = o.axis;
+      const pos = ip[axis]!;
+      mol = o.lineInside && pos >= 0 && pos < world.shape[axis]! ? world.cells[o.lineBase + pos * world.strides[axis]!]! : 0;
+    } else mol = world.molecule(world.indexOf(ip));
+    this.advanceIp(o, this.lengthOfMolecule(mol));
     o.skipIpAdvance = true;
   }
 
