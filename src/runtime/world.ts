@@ -174,6 +174,19 @@ export class World {
     this.changedCount = 0;
   }
 
+  /**
+   * The changed indices as a view (no copy; unsorted, no duplicates). Valid until the next write or
+   * `resetChanged()`; call `resetChanged()` after consuming it.
+   */
+  changedIndicesView(): Int32Array {
+    return this.changedList.subarray(0, this.changedCount);
+  }
+
+  /** Forgets the changed set (after `changedIndicesView()` was consumed). */
+  resetChanged(): void {
+    this.drainChanged();
+  }
+
   /** Copies the changed indices into a fresh array (sorted) without draining. */
   peekChanged(): Int32Array {
     return this.changedList.slice(0, this.changedCount).sort();

@@ -61,3 +61,15 @@ describe('thermodynamic policy tables', () => {
     expect([t.energy, t.entropy]).toEqual([0, 0]);
   });
 });
+
+describe('changed-cell views', () => {
+  it('exposes the changed indices without copying and resets them', () => {
+    const w = new World([8, 8], true);
+    w.setCell(3, (1 << 20) | 1, 0);
+    w.setCell(7, (1 << 20) | 2, 0);
+    w.setCell(3, (1 << 20) | 5, 0);
+    expect(Array.from(w.changedIndicesView()).sort()).toEqual([3, 7]);
+    w.resetChanged();
+    expect(w.changedIndicesView().length).toBe(0);
+  });
+});
