@@ -12,6 +12,24 @@ export interface CellColumns {
   readonly flatIndices: Int32Array;
   readonly molecules: Int32Array;
   readonly owners: Int32Array;
+  /** Flat indices strictly ascending (snapshots are written in world order): regions use binary search. */
+  readonly sorted?: boolean;
+}
+
+function isAscending(a: Int32Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i]! <= a[i - 1]!) return false;
+  return true;
+}
+
+function lowerBound(a: Int32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A decoded chunk with its columns as Int32Arrays and the cell columns to apply for each sampled tick. */
@@ -26,7 +44,8 @@ export interface PreparedChunk {
 }
 
 function cols(c: { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined): CellColumns {
-  return { flatIndices: bytesToInt32(c?.flatIndices), molecules: bytesToInt32(c?.molecules), owners: bytesToInt32(c?.owners) };
+  const flatIndices = bytesToInt32(c?.flatIndices);
+  return { flatIndices, molecules: bytesToInt32(c?.molecules), owners: bytesToInt32(c?.owners), sorted: isAscending(flatIndices) };
 }
 
 export function prepareChunk(chunk: TickDataChunk): PreparedChunk {
@@ -78,7 +97,21 @@ export function regionAt(prepared: PreparedChunk, sampleIndex: number, shape: re
   const x0 = region.min[0]!, x1 = region.max[0]!, y0 = region.min[1] ?? 0, y1 = region.max[1] ?? 0;
   const ey = ext[1] ?? 1;
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o } = prepared.layers[li]!;
+    const { flatIndices: fi, molecules: m, owners: o, sorted } = prepared.layers[li]!;
+    if (is2d && sorted && fi.length > 8 * (x1 - x0 + 1)) {
+      // One binary search per column of the region, then a contiguous run of cells.
+      for (let x = x0; x <= x1; x++) {
+        const end = x * H + y1;
+        const base = (x - x0) * ey - y0 - x * H;
+        for (let i = lowerBound(fi, x * H + y0); i < fi.length && fi[i]! <= end; i++) {
+          const local = base + fi[i]!;
+          mol[local] = m[i]!;
+          own[local] = o[i]!;
+          set[local] = 1;
+        }
+      }
+      continue;
+    }
     for (let i = 0; i < fi.length; i++) {
       const idx = fi[i]!;
       let local: number;

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { DeltaType, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
+import { int32ToBytes } from '../../../src/pipeline/contracts/columns.js';
+import { reconstructTick } from '../../../src/pipeline/contracts/tick-reconstruction.js';
+import { cellsAt, minimapAt, prepareChunk, regionAt } from '../../../src/visualizer/region.js';
+
+const W = 64;
+const H = 40;
+
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+
+function columns(cells: Map<number, [number, number]>, sorted: boolean) {
+  const keys = [...cells.keys()];
+  if (sorted) keys.sort((a, b) => a - b);
+  return {
+    flatIndices: int32ToBytes(Int32Array.from(keys)),
+    molecules: int32ToBytes(Int32Array.from(keys.map((k) => cells.get(k)![0]))),
+    owners: int32ToBytes(Int32Array.from(keys.map((k) => cells.get(k)![1]))),
+  };
+}
+
+/** A dense random chunk: snapshot (sorted, as the engine writes it) + mixed deltas (unsorted). */
+function chunk(): TickDataChunk {
+  const r = rng(7);
+  const snap = new Map<number, [number, number]>();
+  for (let i = 0; i < W * H; i++) if (r() < 0.5) snap.set(i, [1 + Math.floor(r() * 1000), r() < 0.3 ? 1 + Math.floor(r() * 5) : 0]);
+  const deltas = [];
+  for (let t = 1; t <= 6; t++) {
+    const d = new Map<number, [number, number]>();
+    for (let k = 0; k < 200; k++) d.set(Math.floor(r() * W * H), r() < 0.2 ? [0, 0] : [1 + Math.floor(r() * 1000), 0]);
+    deltas.push({ tickNumber: t, deltaType: t === 3 ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL, changedCells: columns(d, false) });
+  }
+  return TickDataChunk.decode(TickDataChunk.encode({ simulationRunId: 'r', firstTick: 0, lastTick: 6, tickCount: 7, snapshot: { tickNumber: 0, cells: columns(snap, true) }, deltas }).finish());
+}
+
+describe('region reconstruction', () => {
+  const c = chunk();
+  const prepared = prepareChunk(c);
+  it('marks the world-ordered snapshot as sorted', () => {
+    expect(prepared.layers[0]!.sorted).toBe(true);
+  });
+  for (const tick of [0, 2, 3, 5, 6]) {
+    it(`gives the same cells as a full reconstruction at tick ${tick}, for whole-world and partial regions`, () => {
+      const full = reconstructTick(c, tick);
+      const whole = regionAt(prepared, prepared.ticks.indexOf(tick), [W, H], { min: [0, 0], max: [W - 1, H - 1] });
+      expect(Array.from(whole.cells.flatIndices)).toEqual(Array.from(full.cells.flatIndices));
+      expect(Array.from(whole.cells.molecules)).toEqual(Array.from(full.cells.molecules));
+      const region = { min: [5, 7], max: [30, 21] };
+      const part = regionAt(prepared, prepared.ticks.indexOf(tick), [W, H], region);
+      const expected = Array.from(full.cells.flatIndices).filter((idx) => {
+        const x = Math.floor(idx / H);
+        const y = idx % H;
+        return x >= 5 && x <= 30 && y >= 7 && y <= 21;
+      });
+      expect(Array.from(part.cells.flatIndices)).toEqual(expected);
+      const probe = [expected[0]!, expected[3]!, 0];
+      const at = cellsAt(prepared, prepared.ticks.indexOf(tick), probe);
+      expect(at.molecules).toEqual(probe.map((idx) => {
+        const i = Array.from(full.cells.flatIndices).indexOf(idx);
+        return i < 0 ? 0 : full.cells.molecules[i];
+      }));
+    });
+  }
+  it('builds a minimap with one class per pixel', () => {
+    const mm = minimapAt(prepared, 0, [W, H], 32);
+    expect([mm.width, mm.height]).toEqual([32, 20]);
+    expect(mm.classes.every((v) => v <= 7)).toBe(true);
+  });
+});
