@@ -70,8 +70,8 @@ export class Organism {
   sr = 0;
   mr = 0;
 
-  readonly regIsVec = new Uint8Array(REGISTER_SLOTS);
-  readonly regScalar = new Int32Array(REGISTER_SLOTS);
+  readonly regIsVec: Uint8Array;
+  readonly regScalar: Int32Array;
   readonly regVec: Int32Array;
 
   readonly dsIsVec = new Uint8Array(DATA_STACK_MAX);
@@ -129,10 +129,10 @@ export class Organism {
   plannedTarget = -1;
   /** Resolved operands: count, scalar/vector flag, packed scalar, vector components, register id (-1 if none). */
   opN = 0;
-  readonly opIsVec = new Uint8Array(3);
-  readonly opScalar = new Int32Array(3);
+  readonly opIsVec: Uint8Array;
+  readonly opScalar: Int32Array;
   readonly opVec: Int32Array;
-  readonly opReg = new Int32Array(3);
+  readonly opReg: Int32Array;
   /** Stack entries peeked at plan time; popped when the instruction executes. */
   peekCount = 0;
 
@@ -142,20 +142,39 @@ export class Organism {
     this.dims = dims;
     this.birthTick = birthTick;
     this.er = energy;
-    this.ip = Int32Array.from(position);
-    this.dv = new Int32Array(dims);
+    // The state touched by every instruction lives in one buffer (views), so an organism's hot data is
+    // contiguous in memory: IP, DV, their pre-fetch copies, DPs, operands and registers.
+    const ints = 8 * dims + 6 + 3 * dims + REGISTER_SLOTS + REGISTER_SLOTS * dims;
+    const buffer = new ArrayBuffer(ints * 4 + 3 + REGISTER_SLOTS);
+    let at = 0;
+    const view = (n: number): Int32Array => {
+      const v = new Int32Array(buffer, at * 4, n);
+      at += n;
+      return v;
+    };
+    this.ip = view(dims);
+    this.ip.set(Array.from(position));
+    this.dv = view(dims);
     this.dv[0] = 1;
-    this.dps = new Int32Array(NUM_DATA_POINTERS * dims);
+    this.ipBefore = view(dims);
+    this.ipBefore.set(this.ip);
+    this.dvBefore = view(dims);
+    this.dvBefore.set(this.dv);
+    this.dps = view(NUM_DATA_POINTERS * dims);
     for (let p = 0; p < NUM_DATA_POINTERS; p++) this.dps.set(this.ip, p * dims);
-    this.ipBefore = Int32Array.from(this.ip);
-    this.dvBefore = Int32Array.from(this.dv);
-    this.initialPosition = Int32Array.from(this.ip);
-    this.regVec = new Int32Array(REGISTER_SLOTS * dims);
+    this.initialPosition = view(dims);
+    this.initialPosition.set(this.ip);
+    this.opScalar = view(3);
+    this.opReg = view(3);
+    this.opVec = view(3 * dims);
+    this.regScalar = view(REGISTER_SLOTS);
+    this.regVec = view(REGISTER_SLOTS * dims);
+    this.opIsVec = new Uint8Array(buffer, at * 4, 3);
+    this.regIsVec = new Uint8Array(buffer, at * 4 + 3, REGISTER_SLOTS);
     for (let s = 0; s < REGISTER_SLOTS; s++) if (isLocationSlot(s)) this.regIsVec[s] = 1;
     this.dsVec = new Int32Array(DATA_STACK_MAX * dims);
     this.ls = new Int32Array(LOCATION_STACK_MAX * dims);
     this.random = new OrganismRandom(id);
-    this.opVec = new Int32Array(3 * dims);
   }
 
   /** Records the first failure of the tick (later ones are ignored, as in the reference). */
