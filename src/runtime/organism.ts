@@ -120,6 +120,8 @@ export class Organism {
   dvUnit = true;
   /** Whether the random stream has been bound to the simulation clock. */
   randomBound = false;
+  /** Set whenever `dv` is written; planning then refreshes `dvBefore` and the cached axis. */
+  dvDirty = true;
   /** Flat index of the IP's line without the axis term, and whether that line lies inside the world. */
   lineBase = 0;
   lineInside = true;

@@ -134,6 +134,7 @@ export class Simulation implements VmHost {
     child.programId = parent.programId;
     child.dv.set(dv);
     child.dvBefore.set(dv);
+    child.dvDirty = true;
     this.newborns.push(child);
     return child;
   }

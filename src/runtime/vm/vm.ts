@@ -158,26 +158,31 @@ export class VirtualMachine {
     o.failureReason = null;
     o.skipIpAdvance = false;
     const dims = this.dims;
-    let axis = -1;
-    let nonZero = 0;
-    for (let d = 0; d < dims; d++) {
-      o.ipBefore[d] = o.ip[d]!;
-      const c = o.dv[d]!;
-      o.dvBefore[d] = c;
-      if (c !== 0) {
-        nonZero++;
-        if (axis < 0) {
-          axis = d;
-          o.axisSign = c;
+    for (let d = 0; d < dims; d++) o.ipBefore[d] = o.ip[d]!;
+    if (o.dvDirty) {
+      // The DV changed (TURN, birth, restore): refresh its pre-fetch copy and the cached axis.
+      let axis = -1;
+      let nonZero = 0;
+      for (let d = 0; d < dims; d++) {
+        const c = o.dv[d]!;
+        o.dvBefore[d] = c;
+        if (c !== 0) {
+          nonZero++;
+          if (axis < 0) {
+            axis = d;
+            o.axisSign = c;
+          }
         }
       }
+      if (axis < 0) {
+        axis = 0;
+        o.axisSign = 1;
+      }
+      o.axis = axis;
+      o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
+      o.dvDirty = false;
     }
-    if (axis < 0) {
-      axis = 0;
-      o.axisSign = 1;
-    }
-    o.axis = axis;
-    o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
+    const axis = o.axis;
     o.peekCount = 0;
     o.opN = 0;
     o.plannedTarget = -1;

@@ -51,7 +51,8 @@ function turn(vm: VirtualMachine, o: Organism): void {
     return;
   }
   if (!vm.isUnit(o, 0)) return;
-  o.dv.set(o.opVec.subarray(0, vm.dims));
+  for (let d = 0; d < vm.dims; d++) o.dv[d] = o.opVec[d]!;
+  o.dvDirty = true;
 }
 
 function sync(vm: VirtualMachine, o: Organism): void {
