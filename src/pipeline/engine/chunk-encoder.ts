@@ -14,6 +14,9 @@ export interface EncodableWorld {
   readonly cells: Int32Array;
   readonly owners: Int32Array;
   drainChanged(visit?: (idx: number) => void): void;
+  /** Cells written since the last reset (a view: no copy, unsorted, no duplicates). */
+  changedIndicesView(): Int32Array;
+  resetChanged(): void;
 }
 
 export interface ChunkEncoderOptions {
@@ -60,14 +63,19 @@ class IntList {
 
 export class ChunkEncoder {
   private readonly accumulatedFlag: Uint8Array;
+  /** 1 for every occupied cell (molecule or owner non-zero), kept current from the change list. */
+  private readonly occupiedFlag: Uint8Array;
+  /** Every occupied cell, plus stale entries (cells emptied since) and duplicates; compacted at snapshots. */
+  private readonly occupied = new IntList(4096);
   private readonly accumulated = new IntList();
-  private readonly incremental = new IntList();
   private current: TickDataChunkProps | undefined;
   private deltas: TickDeltaProps[] = [];
   private samplesInChunk = 0;
   /** Time spent encoding cells (ns), for the bench and metrics. */
   cellEncodeNs = 0;
   cellsEncoded = 0;
+  /** Time spent in protobuf encoding of finished chunks (ns). */
+  protoEncodeNs = 0;
 
   constructor(
     private readonly world: EncodableWorld,
@@ -75,6 +83,32 @@ export class ChunkEncoder {
   ) {
     if (options.samplesPerChunk < 1) throw new RangeError('samplesPerChunk must be at least 1');
     this.accumulatedFlag = new Uint8Array(world.size);
+    this.occupiedFlag = new Uint8Array(world.size);
+    this.rescanOccupied();
+  }
+
+  /** Rebuilds the occupied set with one scan of the world (at start and after a silent replay). */
+  private rescanOccupied(): void {
+    const { cells, owners, size } = this.world;
+    const flag = this.occupiedFlag;
+    this.occupied.clear();
+    for (let i = 0; i < size; i++) {
+      if ((cells[i]! | owners[i]!) !== 0) {
+        flag[i] = 1;
+        this.occupied.push(i);
+      } else flag[i] = 0;
+    }
+  }
+
+  /** Updates the occupied set for one changed cell. */
+  private touch(i: number): void {
+    const occ = (this.world.cells[i]! | this.world.owners[i]!) !== 0;
+    if (occ) {
+      if (this.occupiedFlag[i] === 0) {
+        this.occupiedFlag[i] = 1;
+        this.occupied.push(i);
+      }
+    } else this.occupiedFlag[i] = 0;
   }
 
   /** True when the next sample starts a new chunk (and so needs snapshot extras). */
@@ -85,6 +119,7 @@ export class ChunkEncoder {
   /** Discards pending changes, e.g. before the first sample or after a silent replay. */
   resetChanges(): void {
     this.world.drainChanged();
+    this.rescanOccupied();
   }
 
   /**
@@ -110,27 +145,31 @@ export class ChunkEncoder {
 
   private startChunk(tick: number, organisms: OrganismStateProps[], total: number, extras: SnapshotExtras): void {
     const t0 = process.hrtime.bigint();
-    // Pending changes are covered by the snapshot.
-    this.world.drainChanged();
+    // Pending changes are covered by the snapshot; they only update the occupied set.
+    this.world.drainChanged((i) => this.touch(i));
     const flag = this.accumulatedFlag;
     for (let i = 0; i < this.accumulated.length; i++) flag[this.accumulated.data[i]!] = 0;
     this.accumulated.clear();
-    const { cells, owners, size } = this.world;
+    // Compact the occupied list (drop emptied cells), sort it, drop duplicates: O(occupied), not O(world).
+    const occ = this.occupied;
+    const occFlag = this.occupiedFlag;
+    let w = 0;
+    for (let r = 0; r < occ.length; r++) {
+      const c = occ.data[r]!;
+      if (occFlag[c] === 1) occ.data[w++] = c;
+    }
+    const sorted = occ.data.subarray(0, w).sort();
     let n = 0;
-    for (let i = 0; i < size; i++) if ((cells[i]! | owners[i]!) !== 0) n++;
-    const idx = new Int32Array(n);
+    for (let r = 0; r < w; r++) if (r === 0 || sorted[r] !== sorted[r - 1]) sorted[n++] = sorted[r]!;
+    occ.length = n;
+    const { cells, owners } = this.world;
+    const idx = sorted.slice(0, n);
     const mol = new Int32Array(n);
     const own = new Int32Array(n);
-    let k = 0;
-    for (let i = 0; i < size; i++) {
-      const m = cells[i]!;
-      const o = owners[i]!;
-      if ((m | o) !== 0) {
-        idx[k] = i;
-        mol[k] = m;
-        own[k] = o;
-        k++;
-      }
+    for (let k = 0; k < n; k++) {
+      const i = idx[k]!;
+      mol[k] = cells[i]!;
+      own[k] = owners[i]!;
     }
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
@@ -155,24 +194,31 @@ export class ChunkEncoder {
 
   private addDelta(tick: number, organisms: OrganismStateProps[], total: number): void {
     const t0 = process.hrtime.bigint();
-    const inc = this.incremental;
-    inc.clear();
     const acc = this.accumulated;
     const flag = this.accumulatedFlag;
-    this.world.drainChanged((i) => {
-      inc.push(i);
+    const occFlag = this.occupiedFlag;
+    const { cells: wc, owners: wo } = this.world;
+    const changed = this.world.changedIndicesView();
+    for (let k = 0; k < changed.length; k++) {
+      const i = changed[k]!;
+      if ((wc[i]! | wo[i]!) !== 0) {
+        if (occFlag[i] === 0) {
+          occFlag[i] = 1;
+          this.occupied.push(i);
+        }
+      } else occFlag[i] = 0;
       if (flag[i] === 0) {
         flag[i] = 1;
         acc.push(i);
       }
-    });
+    }
     const k = this.deltas.length + 1;
     const every = this.options.accumulatedDeltaInterval;
     const isAccumulated = every > 0 && k % every === 0;
-    const list = isAccumulated ? acc : inc;
-    const n = list.length;
     // Ascending flat index order makes the output independent of the order cells were written in.
-    const idx = list.data.slice(0, n).sort();
+    const idx = (isAccumulated ? acc.data.slice(0, acc.length) : changed.slice()).sort();
+    this.world.resetChanged();
+    const n = idx.length;
     const mol = new Int32Array(n);
     const own = new Int32Array(n);
     const { cells, owners } = this.world;
@@ -197,7 +243,9 @@ export class ChunkEncoder {
   private finish(): EncodedChunk {
     const chunk = this.current!;
     chunk.deltas = this.deltas;
+    const t0 = process.hrtime.bigint();
     const bytes = TickDataChunk.encode(chunk).finish();
+    this.protoEncodeNs += Number(process.hrtime.bigint() - t0);
     const out: EncodedChunk = {
       simulationRunId: chunk.simulationRunId!,
       firstTick: Number(chunk.firstTick),

@@ -13,6 +13,7 @@ import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engi
 import { organismState } from './organism-encoder.js';
 
 const port = parentPort!;
+const EMPTY_WORLD = { cells: new Int32Array(0), owners: new Int32Array(0) };
 const data = workerData as EngineWorkerData;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
@@ -113,7 +114,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < sim.organisms.length; i++) orgs[i] = organismState(sim.organisms[i]!);
     let extras = {};
     if (encoder.nextIsSnapshot) {
-      const cp = saveCheckpoint(sim) as Partial<Checkpoint>;
+      // The snapshot already holds the cells: checkpoint a view of the simulation whose world arrays are
+      // empty, so a snapshot costs O(occupied cells), not a base64 copy of the whole world.
+      const cp = saveCheckpoint(Object.create(sim, { world: { value: EMPTY_WORLD } }) as Simulation) as Partial<Checkpoint>;
       delete cp.cells;
       delete cp.owners;
       extras = {

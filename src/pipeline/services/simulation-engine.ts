@@ -45,6 +45,12 @@ export function resolveProgramPath(program: string): string {
   return local;
 }
 
+/** The environment option with defaults for keys a partial config leaves out. */
+function environmentOf(value: unknown): { shape: number[]; topology: string } {
+  const env = (value ?? {}) as { shape?: number[]; topology?: string };
+  return { shape: env.shape ?? [256, 256], topology: env.topology ?? 'TORUS' };
+}
+
 export class EngineConfigError extends EvochoraError {
   constructor(service: string, problem: string, actions: string[] = []) {
     super('ENGINE_CONFIG', `Service '${service}': ${problem}`, { actions });
@@ -107,7 +113,7 @@ export class SimulationEngine extends AbstractService {
     if (resumeRunId) {
       data = await this.prepareResume(resumeRunId);
     } else {
-      const env = o.environment as { shape: number[]; topology: string };
+      const env = environmentOf(o.environment);
       const toroidal = env.topology.toUpperCase() !== 'BOUND';
       const runtimeInput: RuntimeOptionsInput = { ...(o.runtime as RuntimeOptionsInput), shape: env.shape, toroidal, seed: BigInt(o.seed as number) };
       const resolved = resolveRuntimeOptions(runtimeInput);
@@ -208,7 +214,7 @@ export class SimulationEngine extends AbstractService {
     const last = batches.at(-1);
     if (!last) {
       // Nothing stored yet: start the same run again from its configuration (deterministic, same chunks).
-      const env = original.environment as { shape: number[]; topology: string };
+      const env = environmentOf(original.environment);
       const { placements } = this.compileOrganismsFrom(original, env);
       return { ...base, organisms: placements };
     }
