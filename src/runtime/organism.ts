@@ -51,12 +51,7 @@ export type DeathCause = 'energy' | 'entropy' | 'other';
 export class Organism {
   readonly id: number;
   readonly dims: number;
-  parentId: number | null = null;
-  birthTick: number;
-  deathTick = -1;
-  programId = '';
-  genomeHash = '';
-
+  // ---- hot per-instruction state first: V8 lays fields out in declaration order ----
   readonly ip: Int32Array;
   readonly dv: Int32Array;
   /** Both data pointers, `dims` components each. */
@@ -64,50 +59,27 @@ export class Organism {
   activeDp = 0;
   readonly ipBefore: Int32Array;
   readonly dvBefore: Int32Array;
-  readonly initialPosition: Int32Array;
-
   er: number;
   sr = 0;
-  mr = 0;
-
   readonly regIsVec: Uint8Array;
   readonly regScalar: Int32Array;
   readonly regVec: Int32Array;
-
   readonly dsIsVec = new Uint8Array(DATA_STACK_MAX);
   readonly dsScalar = new Int32Array(DATA_STACK_MAX);
   readonly dsVec: Int32Array;
   dsLen = 0;
-
-  readonly ls: Int32Array;
-  lsLen = 0;
-
-  /** Call frames: label hash, return IP, CALL IP, saved PDR/PLR/FDR/FLR. Storage grows on demand. */
-  csLen = 0;
-  csLabel = new Int32Array(0);
-  csReturnIp = new Int32Array(0);
-  csCallIp = new Int32Array(0);
-  csSaved: RegisterSnapshot[] = [];
-  /** Static (SDR/SLR) banks per procedure label hash; the active one lives in the register slots. */
-  currentProc = MAIN_LEVEL;
-  staticBanks = new Map<number, RegisterSnapshot>();
-
   failed = false;
   failureReason: string | null = null;
   previousFailed = false;
   dead = false;
-  deathCause: DeathCause | null = null;
   skipIpAdvance = false;
-
   /** The last planned instruction: opcode (-1 = none yet), the molecule at the IP, energy/entropy delta. */
   lastOpcode = -1;
   lastMolecule = 0;
   lastName: string | null = null;
   lastEnergyDelta = 0;
   lastEntropyDelta = 0;
-
   readonly random: OrganismRandom;
-
   // ---- the planned instruction of this tick (kept here so wave-2 plans survive until execution) ----
   /** Opcode to dispatch: a registered opcode, or -1 for "runs as NOP" (non-code molecule / unknown opcode). */
   plannedOpcode = 0;
@@ -137,6 +109,36 @@ export class Organism {
   readonly opReg: Int32Array;
   /** Stack entries peeked at plan time; popped when the instruction executes. */
   peekCount = 0;
+  // ---- colder state ----
+  parentId: number | null = null;
+  birthTick: number;
+  deathTick = -1;
+  programId = '';
+  genomeHash = '';
+
+  readonly initialPosition: Int32Array;
+
+  mr = 0;
+
+
+
+  readonly ls: Int32Array;
+  lsLen = 0;
+
+  /** Call frames: label hash, return IP, CALL IP, saved PDR/PLR/FDR/FLR. Storage grows on demand. */
+  csLen = 0;
+  csLabel = new Int32Array(0);
+  csReturnIp = new Int32Array(0);
+  csCallIp = new Int32Array(0);
+  csSaved: RegisterSnapshot[] = [];
+  /** Static (SDR/SLR) banks per procedure label hash; the active one lives in the register slots. */
+  currentProc = MAIN_LEVEL;
+  staticBanks = new Map<number, RegisterSnapshot>();
+
+  deathCause: DeathCause | null = null;
+
+
+
 
   constructor(id: number, position: ArrayLike<number>, energy: number, birthTick: number) {
     const dims = position.length;
