@@ -61,7 +61,7 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
       `listen: "127.0.0.1:${port}"`,
       `http: "127.0.0.1:${monitorPort}"`,
       `max_payload: ${opts.maxPayload ?? '8MB'}`,
-      `jetstream { store_dir: "${store}", max_memory_store: 268435456, max_file_store: 4294967296 }`,
+      `jetstream { store_dir: "${store}", max_memory_store: 268435456, max_file_store: 68719476736 }`,
     ];
     if (size > 1) lines.push(`cluster { name: evotest, listen: "127.0.0.1:${clusterPort}", routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`);
     writeFileSync(conf, lines.join('\n') + '\n');

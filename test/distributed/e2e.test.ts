@@ -1,0 +1,295 @@
+/**
+ * The distributed deployment end to end, with every role a real `evochora node run` process on the shipped
+ * configs (config/distributed/*.conf) and real servers: a 3-node NATS JetStream cluster, Swift (s3api) and
+ * PostgreSQL, all started by the harness. Each test gets its own streams, bucket and registry schema.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TickDataChunk } from '../../src/pipeline/contracts/index.js';
+import { ticksOf } from '../../src/pipeline/contracts/tick-reconstruction.js';
+import { S3Storage } from '../../src/pipeline/resources/s3/s3-storage.js';
+import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
+import { PostgresIndexDatabase } from '../../src/pipeline/resources/postgres/postgres-index-database.js';
+import { defaultRegistry } from '../../src/pipeline/registry.js';
+import { ServiceManager } from '../../src/pipeline/service-manager.js';
+import type { EvochoraConfig } from '../../src/config/config-schema.js';
+import type { SimulationEngine } from '../../src/pipeline/services/simulation-engine.js';
+import { DEFAULT_FOLDER_LEVELS } from '../../src/pipeline/resources/storage-keys.js';
+import { startNatsCluster, type NatsCluster } from './harness/nats.js';
+import { startSwift, type SwiftServer } from './harness/swift.js';
+import { startPostgres, type PostgresServer } from './harness/postgres.js';
+import { stopAllStarted, waitFor } from './harness/proc.js';
+import { startFaultProxy } from './harness/fault-proxy.js';
+import { bucketOf, deploymentOverrides, registrySchemaOf, startNode, streamOf, type Deployment, type NodeProcess, type Role } from './harness/node-process.js';
+
+let dir: string;
+let nats: NatsCluster;
+let swift: SwiftServer;
+let pgServer: PostgresServer;
+const nodes: NodeProcess[] = [];
+const closers: Array<() => Promise<void>> = [];
+let testNo = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'evo-e2e-'));
+  [nats, swift, pgServer] = await Promise.all([startNatsCluster(join(dir, 'nats'), 3), startSwift(join(dir, 'swift')), startPostgres(dir)]);
+});
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+  for (const c of closers.splice(0)) await c().catch(() => undefined);
+});
+
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.kill()));
+  await Promise.all([nats?.stop(), swift?.stop(), pgServer?.stop()]);
+  await stopAllStarted();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Same engine settings for every run (and for the embedded comparison run). */
+const ENGINE = { seed: 7, accumulatedDeltaInterval: 2, snapshotInterval: 3, maxChunksInFlight: 8 };
+const SAMPLES_PER_CHUNK = 6;
+
+function deployment(): Deployment {
+  testNo++;
+  return { nats: nats.servers, s3Endpoint: swift.endpoint, s3AccessKeyId: swift.accessKeyId, s3SecretAccessKey: swift.secretAccessKey, pgUrl: pgServer.url, ns: `e2e${testNo}${Date.now().toString(36)}` };
+}
+
+async function node(role: Role, name: string, d: Deployment, extra: Record<string, string | number> = {}): Promise<NodeProcess> {
+  const n = await startNode(role, name, join(dir, d.ns, name), deploymentOverrides(role, d, extra));
+  nodes.push(n);
+  return n;
+}
+
+function engineSets(maxTicks: number): Record<string, number> {
+  const o: Record<string, number> = { maxTicks };
+  for (const [k, v] of Object.entries(ENGINE)) o[k] = v;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [`pipeline.services.simulation-engine.options.${k}`, v]));
+}
+
+const persistenceSets = (ackWaitMs: number, maxBatchSize = 4): Record<string, number> => ({
+  'pipeline.services.persistence.options.maxBatchSize': maxBatchSize,
+  'pipeline.services.persistence.options.batchTimeoutSeconds': 0.2,
+  'pipeline.services.persistence.options.retryBackoffMs': 50,
+  'pipeline.resources.tick-queue.options.ackWaitMs': ackWaitMs,
+});
+
+async function s3For(d: Deployment, endpoint = d.s3Endpoint): Promise<S3Storage> {
+  const s = new S3Storage('check', {
+    endpoint,
+    region: 'us-east-1',
+    bucket: bucketOf(d),
+    accessKeyId: d.s3AccessKeyId,
+    secretAccessKey: d.s3SecretAccessKey,
+    forcePathStyle: true,
+    prefix: '',
+    folderLevels: DEFAULT_FOLDER_LEVELS,
+    compressionLevel: 3,
+    multipartThresholdBytes: 16 << 20,
+    partSizeBytes: 8 << 20,
+    partConcurrency: 4,
+    maxAttempts: 6,
+    requestTimeoutMs: 30_000,
+    createBucket: true,
+  });
+  await s.init();
+  closers.push(() => s.close());
+  return s;
+}
+
+interface Stored {
+  runId: string;
+  ticks: number[];
+  /** Concatenated chunk bytes in tick order, the run id blanked out. */
+  chunkStream: string;
+  batchRanges: Array<[number, number]>;
+}
+
+async function stored(s3: S3Storage): Promise<Stored | undefined> {
+  const runs = await s3.listRunIds();
+  if (runs.length === 0) return undefined;
+  expect(runs).toHaveLength(1);
+  const runId = runs[0]!;
+  let batches;
+  try {
+    batches = await s3.listBatches(runId);
+  } catch {
+    return undefined;
+  }
+  const ticks: number[] = [];
+  const parts: Buffer[] = [];
+  for await (const c of s3.readChunks(runId)) {
+    ticks.push(...ticksOf(TickDataChunk.decode(c.data)));
+    parts.push(Buffer.from(c.data));
+  }
+  return { runId, ticks, chunkStream: Buffer.concat(parts).toString('latin1').split(runId).join('#'), batchRanges: batches.map((b) => [b.firstTick, b.lastTick]) };
+}
+
+async function storedCount(s3: S3Storage): Promise<number> {
+  const runs = await s3.listRunIds();
+  if (runs.length === 0) return 0;
+  return (await s3.listBatches(runs[0]!).catch(() => [])).reduce((s, b) => s + (b.lastTick - b.firstTick + 1), 0);
+}
+
+/** Every tick 0..n-1 exactly once, in batch files that do not overlap. */
+function expectExactlyOnce(s: Stored, n: number): void {
+  expect(s.ticks.length).toBe(n);
+  expect(s.ticks).toEqual(Array.from({ length: n }, (_, i) => i));
+  for (let i = 1; i < s.batchRanges.length; i++) expect(s.batchRanges[i]![0]).toBeGreaterThan(s.batchRanges[i - 1]![1]);
+}
+
+async function engineDone(sim: NodeProcess): Promise<void> {
+  await waitFor('the engine to reach maxTicks', async () => (await sim.status()).services.find((s) => s.name === 'simulation-engine')?.state === 'STOPPED', 180_000, sim.process);
+}
+
+async function expectIndexComplete(d: Deployment, runId: string, n: number): Promise<void> {
+  const db = await PostgresIndexDatabase.create('check', { connectionString: d.pgUrl, registrySchema: registrySchemaOf(d), maxConnections: 2, connectTimeoutMs: 10_000, statementTimeoutMs: 30_000 });
+  closers.push(() => db.close());
+  await waitFor(
+    'the index to hold every tick',
+    async () => {
+      const r = await db.reader(runId);
+      if (!r || !(await r.metadata())) return false;
+      const env = await r.environmentChunkRanges();
+      const covered = env.reduce((s, x) => s + (x.maxTick - x.minTick + 1), 0);
+      const org = await r.organismTickRange();
+      return covered === n && org?.minTick === 0 && org.maxTick === n - 1;
+    },
+    120_000,
+  );
+  const r = (await db.reader(runId))!;
+  const env = await r.environmentChunkRanges();
+  expect(env.map((x) => x.minTick)).toEqual(Array.from({ length: n / SAMPLES_PER_CHUNK }, (_, i) => i * SAMPLES_PER_CHUNK));
+  const rows = await db.query<{ count: string }>(`SELECT count(*) FROM "run_${runId}".organism_ticks`);
+  expect(Number(rows[0]!.count)).toBe(n);
+  expect((await r.metadata())!.runId).toBe(runId);
+}
+
+let distributedRun: Stored | undefined;
+
+describe('distributed deployment: separate processes on NATS JetStream, Swift (S3) and PostgreSQL', () => {
+  it('one engine, two persistence processes, one indexer: every sampled tick stored exactly once, index complete, work shared', async () => {
+    const d = deployment();
+    const M = 600;
+    const p1 = await node('persistence-host', 'persistence-1', d, persistenceSets(30_000));
+    const p2 = await node('persistence-host', 'persistence-2', d, persistenceSets(30_000));
+    const ix = await node('indexer-host', 'indexer', d);
+    const sim = await node('simulation-host', 'simulation', d, engineSets(M));
+    await engineDone(sim);
+    const s3 = await s3For(d);
+    await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 120_000);
+    const s = (await stored(s3))!;
+    expectExactlyOnce(s, M);
+    distributedRun = s;
+    const w1 = (await p1.serviceMetrics('persistence')).ticks_written ?? 0;
+    const w2 = (await p2.serviceMetrics('persistence')).ticks_written ?? 0;
+    expect(w1 + w2).toBe(M);
+    expect(w1).toBeGreaterThan(0);
+    expect(w2).toBeGreaterThan(0);
+    expect((await p1.serviceMetrics('persistence')).duplicate_ticks_detected ?? 0).toBe(0);
+    await expectIndexComplete(d, s.runId, M);
+    const ixStatus = await ix.status();
+    expect(ixStatus.services.every((x) => x.state === 'RUNNING')).toBe(true);
+  });
+
+  it('stores the same chunk bytes as the embedded filesystem run of the same seed and config', async () => {
+    expect(distributedRun, 'needs the run of the previous test').toBeDefined();
+    const M = 600;
+    const dataDir = join(dir, 'embedded');
+    const config: EvochoraConfig = {
+      node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000 },
+      logging: { level: 'silent', format: 'json', levels: {} },
+      pipeline: {
+        autoStart: false,
+        startupSequence: ['persistence', 'simulation-engine'],
+        serviceStopTimeoutMs: 60_000,
+        resources: {
+          'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64 } },
+          'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
+        },
+        services: {
+          'simulation-engine': {
+            className: 'SimulationEngine',
+            resources: { tickData: 'queue-out:tick-queue' },
+            // The shipped simulation-host.conf engine options, with the test's overrides.
+            options: { environment: { shape: [256, 256], topology: 'TORUS' }, organisms: [{ program: 'builtin:counter', energy: 20000, positions: [[16, 16]] }], samplingInterval: 1, ...ENGINE, maxTicks: M },
+          },
+          persistence: { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage' }, options: { maxBatchSize: 7, batchTimeoutSeconds: 0.05 } },
+        },
+      },
+    };
+    const sm = await ServiceManager.create({ config, registry: defaultRegistry(), logger: pino({ level: 'silent' }) });
+    try {
+      await sm.startAll();
+      await waitFor('the embedded engine to finish', () => sm.stateOf('simulation-engine') === 'STOPPED', 120_000);
+      await sm.stopAll();
+      const runId = (sm.instanceOf('simulation-engine') as SimulationEngine).simulationRunId;
+      const fs = sm.resource('tick-storage') as FileSystemStorage;
+      const parts: Buffer[] = [];
+      const ticks: number[] = [];
+      for await (const c of fs.readChunks(runId)) {
+        parts.push(Buffer.from(c.data));
+        ticks.push(...ticksOf(TickDataChunk.decode(c.data)));
+      }
+      expect(ticks).toEqual(distributedRun!.ticks);
+      // Run ids differ between runs and are inside every chunk: compare with the id blanked out.
+      expect(Buffer.concat(parts).toString('latin1').split(runId).join('#')).toBe(distributedRun!.chunkStream);
+    } finally {
+      await sm.shutdown();
+    }
+  });
+
+  it('kill -9 of a persistence process mid-batch: its unacknowledged chunks are redelivered and stored once', async () => {
+    const d = deployment();
+    const M = 600;
+    // Persistence-1 writes through a proxy that holds every PUT for 1.5 s: it is almost always mid-batch.
+    const slow = await startFaultProxy(swift.endpoint, { delayMs: (req) => (req.method === 'PUT' ? 1500 : 0) });
+    closers.push(() => slow.close());
+    const p1 = await node('persistence-host', 'persistence-1', { ...d, s3Endpoint: slow.url }, persistenceSets(3000));
+    const p2 = await node('persistence-host', 'persistence-2', d, persistenceSets(3000));
+    await node('indexer-host', 'indexer', d);
+    const sim = await node('simulation-host', 'simulation', d, engineSets(M));
+    // Kill persistence-1 while it holds a batch it has not acknowledged.
+    await waitFor('persistence-1 to hold an unacknowledged batch', async () => ((await p1.bindingMetrics('persistence', 'input')).messages_unacked ?? 0) > 0, 60_000);
+    const unacked = (await p1.bindingMetrics('persistence', 'input')).messages_unacked ?? 0;
+    await p1.kill();
+    expect(unacked).toBeGreaterThan(0);
+    await engineDone(sim);
+    const s3 = await s3For(d);
+    await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 120_000);
+    const s = (await stored(s3))!;
+    expectExactlyOnce(s, M);
+    const p2in = await p2.bindingMetrics('persistence', 'input');
+    expect(p2in.messages_redelivered ?? 0).toBeGreaterThanOrEqual(1);
+    await expectIndexComplete(d, s.runId, M);
+  });
+
+  it('killing the JetStream leader of the tick stream mid-run loses and duplicates nothing', async () => {
+    const d = deployment();
+    const M = 1800;
+    const backpressure = { 'pipeline.resources.tick-queue.options.maxMessages': 40 };
+    await node('persistence-host', 'persistence-1', d, { ...persistenceSets(10_000), ...backpressure });
+    await node('persistence-host', 'persistence-2', d, { ...persistenceSets(10_000), ...backpressure });
+    await node('indexer-host', 'indexer', d);
+    const sim = await node('simulation-host', 'simulation', d, { ...engineSets(M), ...backpressure });
+    const s3 = await s3For(d);
+    await waitFor('a quarter of the run stored', async () => (await storedCount(s3)) >= M / 4, 120_000);
+    const leader = await nats.streamLeader(streamOf(d, 'tick-queue'));
+    expect(leader).toBeDefined();
+    await nats.kill(leader!);
+    try {
+      expect(await storedCount(s3)).toBeLessThan(M);
+      await engineDone(sim);
+      await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 180_000);
+      const s = (await stored(s3))!;
+      expectExactlyOnce(s, M);
+      await expectIndexComplete(d, s.runId, M);
+    } finally {
+      await nats.restart(leader!);
+    }
+  });
+});
