@@ -10,6 +10,7 @@ import { compress, decompress } from 'zstd-napi';
 import { concatDelimited, readVarint } from '../../contracts/framing.js';
 import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../../contracts/index.js';
 import { EvochoraError } from '../../../errors.js';
+import { cellsOnlyChunk } from './wire.js';
 
 export const BLOB_VERSION = 1;
 const LEVEL = { compressionLevel: 1 } as const;
@@ -45,6 +46,16 @@ export function environmentChunkOf(chunk: TickDataChunk): TickDataChunkProps {
 
 export function encodeEnvironmentBlob(chunk: TickDataChunk): Uint8Array {
   return withVersion(compress(TickDataChunk.encode(environmentChunkOf(chunk)).finish(), LEVEL));
+}
+
+/** The same blob from the encoded chunk, without decoding it (see wire.ts). */
+export function environmentBlobOfEncoded(chunk: Uint8Array): Uint8Array {
+  return withVersion(compress(cellsOnlyChunk(chunk), LEVEL));
+}
+
+/** The organism blob from already-encoded OrganismState messages. */
+export function organismBlobOfEncoded(states: readonly Uint8Array[]): Uint8Array {
+  return withVersion(compress(concatDelimited(states), LEVEL));
 }
 
 export function decodeEnvironmentBlob(blob: Uint8Array): TickDataChunk {

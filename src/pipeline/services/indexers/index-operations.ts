@@ -2,10 +2,33 @@
  * The indexing steps themselves, free of topics and lifecycle, so the indexer services and
  * `evochora index --run` (re-index from storage) share one implementation.
  */
-import { SimulationMetadata, type OrganismState } from '../../contracts/index.js';
+import { OrganismState, SimulationMetadata } from '../../contracts/index.js';
 import type { EnvironmentChunkRow, IndexDatabase, OrganismRow, OrganismTickRow } from '../../api/index-database.js';
-import type { BatchStorageReader } from '../../resources/file-system-storage.js';
-import { encodeEnvironmentBlob, encodeOrganismBlob } from '../../resources/index-db/blobs.js';
+import type { BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
+import { environmentBlobOfEncoded, organismBlobOfEncoded } from '../../resources/index-db/blobs.js';
+import { organismSamples } from '../../resources/index-db/wire.js';
+
+/**
+ * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
+ * same notification at about the same time, so the file is read and decompressed once, not twice.
+ */
+const recentBatches = new Map<string, Promise<StoredChunk[]>>();
+const RECENT_BATCHES = 4;
+
+async function readBatch(storage: BatchStorageReader, key: string): Promise<StoredChunk[]> {
+  let p = recentBatches.get(key);
+  if (!p) {
+    p = (async () => {
+      const out: StoredChunk[] = [];
+      for await (const c of storage.readBatchFile(key)) out.push(c);
+      return out;
+    })();
+    recentBatches.set(key, p);
+    p.catch(() => recentBatches.delete(key));
+    while (recentBatches.size > RECENT_BATCHES) recentBatches.delete(recentBatches.keys().next().value as string);
+  }
+  return p;
+}
 
 export async function indexMetadata(storage: BatchStorageReader, db: IndexDatabase, runId: string): Promise<void> {
   const meta = await storage.readMetadata(runId);
@@ -28,9 +51,9 @@ export interface IndexedRange {
 
 export async function indexEnvironmentBatch(storage: BatchStorageReader, db: IndexDatabase, runId: string, key: string): Promise<IndexedRange> {
   const rows: EnvironmentChunkRow[] = [];
-  for await (const stored of storage.readBatchFile(key)) {
-    const chunk = storage.decodeChunk(stored);
-    rows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, tickCount: stored.tickCount, data: encodeEnvironmentBlob(chunk) });
+  for (const stored of await readBatch(storage, key)) {
+    // Wire-level: the cells are copied once into the blob, never decoded here.
+    rows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, tickCount: stored.tickCount, data: environmentBlobOfEncoded(stored.data) });
   }
   if (rows.length > 0) await (await db.writer(runId)).upsertEnvironmentChunks(rows);
   return { firstTick: rows[0]?.firstTick ?? -1, lastTick: rows[rows.length - 1]?.lastTick ?? -1, chunks: rows.length };
@@ -51,19 +74,18 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
   const ticks: OrganismTickRow[] = [];
   const organisms = new Map<number, OrganismRow>();
   let chunks = 0;
-  const addSample = (tick: number, states: OrganismState[]): void => {
-    let alive = 0;
-    for (const s of states) {
-      if (!s.isDead) alive++;
-      if (!organisms.has(s.organismId)) organisms.set(s.organismId, organismRowOf(s));
-    }
-    ticks.push({ tick, organismCount: states.length, aliveCount: alive, data: encodeOrganismBlob(states) });
-  };
-  for await (const stored of storage.readBatchFile(key)) {
-    const chunk = storage.decodeChunk(stored);
+  for (const stored of await readBatch(storage, key)) {
     chunks++;
-    if (chunk.snapshot) addSample(Number(chunk.snapshot.tickNumber), chunk.snapshot.organisms as OrganismState[]);
-    for (const d of chunk.deltas) addSample(Number(d.tickNumber), d.organisms as OrganismState[]);
+    // Wire-level: cells are skipped; only the (small) organism states are decoded.
+    for (const sample of organismSamples(stored.data)) {
+      let alive = 0;
+      for (const raw of sample.organisms) {
+        const s = OrganismState.decode(raw);
+        if (!s.isDead) alive++;
+        if (!organisms.has(s.organismId)) organisms.set(s.organismId, organismRowOf(s));
+      }
+      ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms) });
+    }
   }
   const sorted = [...organisms.values()].sort((a, b) => a.organismId - b.organismId);
   if (ticks.length > 0) await (await db.writer(runId)).upsertOrganismTicks(ticks, sorted);

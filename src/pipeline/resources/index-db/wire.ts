@@ -1,0 +1,129 @@
+/**
+ * Wire-level views of an encoded TickDataChunk, so the indexers never decode (and copy) what they do not
+ * keep: the organism indexer skips the cell columns, the environment indexer skips organisms, RNG, plugin
+ * states and the runtime checkpoint. Field numbers are those of proto/tickdata.proto.
+ */
+import { readVarint, varintSize, writeVarint } from '../../contracts/framing.js';
+
+interface Field {
+  readonly number: number;
+  readonly wireType: number;
+  /** Offset of the tag (start of the raw field). */
+  readonly start: number;
+  /** Offset of the value (after tag and, for length-delimited fields, the length). */
+  readonly valueStart: number;
+  readonly end: number;
+  /** Varint value (wire type 0). */
+  readonly varint: number;
+}
+
+function* fields(buf: Uint8Array, from = 0, to = buf.length): Generator<Field> {
+  let off = from;
+  while (off < to) {
+    const tag = readVarint(buf, off, to);
+    if (!tag) throw new RangeError('truncated protobuf tag');
+    const [key, afterTag] = tag;
+    const number = Math.floor(key / 8);
+    const wireType = key % 8;
+    let valueStart = afterTag;
+    let end: number;
+    let varint = 0;
+    switch (wireType) {
+      case 0: {
+        const v = readVarint(buf, afterTag, to);
+        if (!v) throw new RangeError('truncated varint');
+        varint = v[0];
+        end = v[1];
+        break;
+      }
+      case 1:
+        end = afterTag + 8;
+        break;
+      case 2: {
+        const len = readVarint(buf, afterTag, to);
+        if (!len) throw new RangeError('truncated length');
+        valueStart = len[1];
+        end = valueStart + len[0];
+        break;
+      }
+      case 5:
+        end = afterTag + 4;
+        break;
+      default:
+        throw new RangeError(`unsupported protobuf wire type ${wireType}`);
+    }
+    if (end > to) throw new RangeError('protobuf field runs past the end of its message');
+    yield { number, wireType, start: off, valueStart, end, varint };
+    off = end;
+  }
+}
+
+/** Concatenates raw pieces into one buffer. */
+function concat(pieces: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of pieces) total += p.length;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of pieces) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function lengthDelimited(fieldNumber: number, body: readonly Uint8Array[]): Uint8Array[] {
+  let len = 0;
+  for (const b of body) len += b.length;
+  const key = fieldNumber * 8 + 2;
+  const head = new Uint8Array(varintSize(key) + varintSize(len));
+  writeVarint(head, writeVarint(head, 0, key), len);
+  return [head, ...body];
+}
+
+/** The raw fields of the message in `buf[from, to)` whose numbers are in `keep`. */
+function keepFields(buf: Uint8Array, from: number, to: number, keep: ReadonlySet<number>): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const f of fields(buf, from, to)) if (keep.has(f.number)) out.push(buf.subarray(f.start, f.end));
+  return out;
+}
+
+// TickDataChunk: 1 run id, 2 first tick, 3 last tick, 4 tick count, 5 snapshot (TickData), 6 deltas (TickDelta)
+// TickData: 2 tick, 3 organisms, 4 cells, 5 rng, 6 plugin states, 7 total created, 8 checkpoint
+// TickDelta: 1 tick, 2 type, 3 changed cells, 4 organisms, 5 total created
+const SNAPSHOT_CELL_FIELDS = new Set([2, 4, 7]);
+const DELTA_CELL_FIELDS = new Set([1, 2, 3, 5]);
+
+/** The encoded chunk with only what the environment index needs (a valid TickDataChunk). */
+export function cellsOnlyChunk(chunk: Uint8Array): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  for (const f of fields(chunk)) {
+    if (f.number === 5 && f.wireType === 2) pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, SNAPSHOT_CELL_FIELDS)));
+    else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, DELTA_CELL_FIELDS)));
+    else pieces.push(chunk.subarray(f.start, f.end));
+  }
+  return concat(pieces);
+}
+
+export interface OrganismSample {
+  readonly tick: number;
+  /** Each organism's encoded OrganismState (views into the chunk). */
+  readonly organisms: Uint8Array[];
+}
+
+/** Every sample of the chunk with its organisms' encoded states, cells skipped. */
+export function organismSamples(chunk: Uint8Array): OrganismSample[] {
+  const out: OrganismSample[] = [];
+  for (const f of fields(chunk)) {
+    if (f.wireType !== 2 || (f.number !== 5 && f.number !== 6)) continue;
+    const tickField = f.number === 5 ? 2 : 1;
+    const orgField = f.number === 5 ? 3 : 4;
+    let tick = 0;
+    const organisms: Uint8Array[] = [];
+    for (const g of fields(chunk, f.valueStart, f.end)) {
+      if (g.number === tickField && g.wireType === 0) tick = g.varint;
+      else if (g.number === orgField && g.wireType === 2) organisms.push(chunk.subarray(g.valueStart, g.end));
+    }
+    out.push({ tick, organisms });
+  }
+  return out;
+}
