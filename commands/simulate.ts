@@ -5,7 +5,10 @@
  */
 import { Command, Flags } from '@oclif/core';
 import { RuntimeError } from '../src/runtime/errors.js';
-import { ProgramCompileError, loadRuntimeConfig, parseProgramArg, runHeadless, type HeadlessSummary } from '../src/runtime/headless.js';
+import { readFileSync } from 'node:fs';
+import { parseHocon } from '../src/config/hocon.js';
+import { ProgramCompileError, parseProgramArg, runHeadless, runtimeConfigFromObject, type HeadlessSummary } from '../src/runtime/headless.js';
+import type { RuntimeOptionsInput } from '../src/runtime/config.js';
 import type { QuirkMode } from '../src/runtime/config.js';
 
 export default class Simulate extends Command {
@@ -26,7 +29,7 @@ export default class Simulate extends Command {
     world: Flags.string({ char: 'w', description: 'World: WxH[xD…][:torus|:bounded].', default: '512x512:torus' }),
     seed: Flags.string({ description: 'Simulation seed (integer).', default: '42' }),
     ticks: Flags.integer({ char: 't', description: 'Ticks to run (default 10000, or the spec\'s ticks).', min: 0 }),
-    config: Flags.string({ char: 'c', description: 'JSON file with runtime options (organism limits, labelMatching, thermodynamics, quirks, plugins).' }),
+    config: Flags.string({ char: 'c', description: 'HOCON/JSON file with runtime options (organism, labelMatching, thermodynamics, quirks, plugins, seed; top level or under "runtime").' }),
     plugins: Flags.string({ description: 'Plugin preset: default, none, no-mutation (overrides --config plugins).', options: ['default', 'none', 'no-mutation'] }),
     quirks: Flags.string({ description: 'Reference quirks Q1–Q3: fixed (default) or reference.', options: ['fixed', 'reference'] }),
     spec: Flags.string({ description: 'Run a conformance-style spec.json (program paths relative to it).', exclusive: ['program', 'world', 'config', 'plugins'] }),
@@ -49,7 +52,7 @@ export default class Simulate extends Command {
         world: flags.world,
         seed,
         ...(flags.ticks !== undefined ? { ticks: flags.ticks } : {}),
-        ...(flags.config ? { config: loadRuntimeConfig(flags.config) } : {}),
+        ...(flags.config ? { config: readConfig(flags.config) } : {}),
         ...(flags.plugins ? { plugins: flags.plugins } : {}),
         ...(flags.quirks ? { quirks: flags.quirks as QuirkMode } : {}),
         ...(flags.spec ? { specFile: flags.spec } : {}),
@@ -83,6 +86,23 @@ export default class Simulate extends Command {
       }
     }
   }
+}
+
+/** Reads runtime options from a HOCON or JSON file (JSON is valid HOCON). */
+function readConfig(file: string): RuntimeOptionsInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RuntimeError('RUNTIME_SPEC', `cannot read config ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let value: unknown;
+  try {
+    value = parseHocon(text, file).value;
+  } catch (e) {
+    throw new RuntimeError('RUNTIME_CONFIG', e instanceof Error ? e.message : String(e));
+  }
+  return runtimeConfigFromObject(value, file);
 }
 
 function format(s: HeadlessSummary): string {

@@ -114,9 +114,20 @@ function compileProgram(file: string, world: { shape: number[]; toroidal: boolea
 }
 
 /**
- * Reads a runtime options file (JSON): any subset of RuntimeOptions (`organism`, `labelMatching`,
- * `thermodynamics`, `quirks`, `plugins`, `seed`). Unknown top-level keys are rejected.
+ * Validates a parsed runtime options object: any subset of RuntimeOptions (`organism`, `labelMatching`,
+ * `thermodynamics`, `quirks`, `plugins`, `seed`), either at top level or under a `runtime` key (so a node
+ * configuration file can carry it). Unknown keys are rejected.
  */
+export function runtimeConfigFromObject(parsed: unknown, file: string): RuntimeOptionsInput {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RunSpecError(`config ${file} must be an object`);
+  let obj = parsed as Record<string, unknown>;
+  if (obj.runtime !== undefined && typeof obj.runtime === 'object' && obj.runtime !== null) obj = obj.runtime as Record<string, unknown>;
+  const allowed = new Set(['organism', 'labelMatching', 'thermodynamics', 'quirks', 'plugins', 'seed']);
+  for (const k of Object.keys(obj)) if (!allowed.has(k)) throw new RunSpecError(`config ${file}: unknown option "${k}" (allowed: ${[...allowed].join(', ')})`);
+  return obj as RuntimeOptionsInput;
+}
+
+/** Reads a JSON runtime options file (the command also accepts HOCON, see commands/simulate.ts). */
 export function loadRuntimeConfig(file: string): RuntimeOptionsInput {
   let parsed: unknown;
   try {
@@ -124,10 +135,7 @@ export function loadRuntimeConfig(file: string): RuntimeOptionsInput {
   } catch (e) {
     throw new RunSpecError(`cannot read config ${file}: ${e instanceof Error ? e.message : String(e)} (JSON expected)`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RunSpecError(`config ${file} must be a JSON object`);
-  const allowed = new Set(['organism', 'labelMatching', 'thermodynamics', 'quirks', 'plugins', 'seed']);
-  for (const k of Object.keys(parsed)) if (!allowed.has(k)) throw new RunSpecError(`config ${file}: unknown option "${k}" (allowed: ${[...allowed].join(', ')})`);
-  return parsed as RuntimeOptionsInput;
+  return runtimeConfigFromObject(parsed, file);
 }
 
 /** Runs the runtime alone (no pipeline) and returns a summary; optionally writes a conformance trace. */

@@ -68,6 +68,19 @@ describe('evochora simulate', () => {
     expect(lines[5].cells).toEqual([[3 * 32 + 4, (1 << 20) | 3, 1]]);
   });
 
+  it('reads runtime options from a HOCON --config (top level or under runtime)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evo-cfg-'));
+    const file = join(dir, 'rt.conf');
+    writeFileSync(file, 'runtime {\n  quirks = reference # compat\n  organism { maxEnergy = 120000 }\n  plugins = []\n}\n');
+    const { out, code } = await capture(['--config', file, '--ticks', '500', '--world', '256x256', '--json', '--quiet']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out.trim()).result.ticks).toBe(500);
+    writeFileSync(file, 'runtime { unknownThing = 1 }\n');
+    const bad = await capture(['--config', file, '--json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out.trim()).message).toMatch(/unknown option/);
+  });
+
   it('parses program placements and worlds', () => {
     expect(parseProgramArg('a.evo@3,4:500')).toEqual({ file: 'a.evo', position: [3, 4], energy: 500 });
     expect(parseProgramArg('a.evo')).toEqual({ file: 'a.evo' });
