@@ -41,3 +41,14 @@ export { TraceWriter } from './trace/trace-writer.js';
 export { PLUGIN_KINDS } from './plugins/registry.js';
 export type { TickPlugin, DeathHandler, BirthHandler } from './plugins/types.js';
 export { RuntimeError, WorldShapeError, RuntimeConfigError, CheckpointError, RunSpecError } from './errors.js';
+export {
+  defaultOrganismPath,
+  runHeadless,
+  parseProgramArg,
+  parseWorldArg,
+  pluginPreset,
+  runtimeConfigFromObject,
+  type HeadlessRunOptions,
+  type HeadlessSummary,
+} from './headless.js';
+export { computeGenomeHash } from './genome-hash.js';
