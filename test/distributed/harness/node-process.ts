@@ -4,10 +4,11 @@
  * and give each test its own streams, bucket and registry schema. Status comes from the node's HTTP API.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnServer, waitFor, type ManagedProcess } from './proc.js';
 
-export const REPO_ROOT = resolve(__dirname, '../../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = join(REPO_ROOT, 'bin', 'run.js');
 
 export type Role = 'simulation-host' | 'persistence-host' | 'indexer-host';
