@@ -7,6 +7,10 @@ import type { PolicyTable } from '../thermodynamics/policy-table.js';
 import type { World } from '../world.js';
 
 export const OPCODE_SPACE = 41000;
+
+/** Register id → slot (-1 = no such register) for ids 0..2047, so operand fetch needs no bank arithmetic. */
+const REGISTER_SLOT = new Int16Array(2048);
+for (let id = 0; id < 2048; id++) REGISTER_SLOT[id] = registerSlot(id);
 const noop = (): void => {};
 const TYPE_CODE = MoleculeType.CODE;
 
@@ -282,9 +286,9 @@ export class VirtualMachine {
       let raw = inside && pos >= 0 && pos < size ? cells[base + pos * stride]! : 0;
       switch (src) {
         case SRC_R: {
-          const id = valueOf(raw);
+          const id = (raw << 12) >> 12;
           o.opReg[n] = id;
-          const slot = registerSlot(id);
+          const slot = id >= 0 && id < 2048 ? REGISTER_SLOT[id]! : -1;
           if (slot < 0) {
             o.fail(`Invalid register: ${id}`);
             o.opIsVec[n] = 0;
