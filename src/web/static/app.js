@@ -173,8 +173,11 @@ async function loadEnvironment(withMinimap) {
   envAbort?.abort();
   envAbort = new AbortController();
   const seq = state.loadSeq;
+  // Zoomed out below one pixel per cell: the minimap is the picture; skip the cells.
+  const overview = state.view.cell < 1;
+  const region = overview ? [0, 0, 0, 0] : visibleRegion();
   try {
-    const env = await api.environment(state.runId, state.tick, visibleRegion(), withMinimap, envAbort.signal);
+    const env = await api.environment(state.runId, state.tick, region, withMinimap || overview, envAbort.signal);
     if (seq !== state.loadSeq) return;
     state.env = env;
     if (env.minimap) state.minimap = env.minimap;
@@ -238,7 +241,10 @@ function draw() {
   ctx.fillStyle = '#0e1217';
   ctx.fillRect(-vx * cell, -vy * cell, W * cell, H * cell);
   const env = state.env;
-  if (env) {
+  if (cell < 1 && state.minimapImage) {
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(state.minimapCanvas, 0, 0, state.minimap.width, state.minimap.height, -vx * cell, -vy * cell, W * cell, H * cell);
+  } else if (env) {
     const gap = cell >= 6 ? 1 : 0;
     const showText = cell >= 18;
     ctx.font = `${Math.max(8, Math.min(12, cell / 3))}px ui-monospace, monospace`;
@@ -316,6 +322,11 @@ function drawMinimap() {
     img.data.set([c[0], c[1], c[2], 255], p * 4);
   }
   state.minimapImage = img;
+  const off = document.createElement('canvas');
+  off.width = mm.width;
+  off.height = mm.height;
+  off.getContext('2d').putImageData(img, 0, 0);
+  state.minimapCanvas = off;
   drawMinimapViewport();
 }
 
@@ -378,7 +389,7 @@ function describeCell(x, y) {
   if (x < 0 || y < 0 || x >= W || y >= H) return null;
   const idx = x * H + y;
   let text = `(${x}|${y}) empty`;
-  const env = state.env;
+  const env = state.view.cell < 1 ? null : state.env;
   if (env) {
     for (let i = 0; i < env.flat.length; i++) {
       if (env.flat[i] !== idx) continue;
