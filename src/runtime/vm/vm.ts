@@ -458,7 +458,6 @@ export class VirtualMachine {
 
   /** Moves the IP `steps` cells along the single non-zero axis of the pre-fetch DV. */
   advanceIp(o: Organism, steps: number): void {
-    const dims = this.dims;
     const dim = o.axis;
     const sign = o.axisSign;
     const size = this.world.shape[dim]!;

@@ -1,6 +1,5 @@
-import { MoleculeType } from '../../../isa/molecule.js';
 import type { Organism } from '../../organism.js';
-import { typeOf, valueOf, type Handler, type VirtualMachine } from '../vm.js';
+import type { Handler, VirtualMachine } from '../vm.js';
 
 /**
  * World writers (wave 2). The direction vector is not required to be a unit vector: a longer vector is
@@ -82,10 +81,6 @@ function ppk(stack: boolean): Handler {
     vm.world.setCell(idx, stamped(o, m), m === 0 ? 0 : o.id);
   };
 }
-
-void typeOf;
-void valueOf;
-void MoleculeType;
 
 export function registerEnvironment(t: Map<string, Handler>): void {
   t.set('PEEK', peek(false));

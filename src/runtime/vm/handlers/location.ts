@@ -1,6 +1,6 @@
 import { LOCATION_STACK_MAX } from '../../organism.js';
 import type { Organism } from '../../organism.js';
-import type { Handler, VirtualMachine } from '../vm.js';
+import type { Handler } from '../vm.js';
 
 function lsPush(o: Organism, src: ArrayLike<number>, off: number): boolean {
   if (o.lsLen >= LOCATION_STACK_MAX) {
