@@ -13,10 +13,9 @@ function set(vm: VirtualMachine, o: Organism): void {
 }
 
 /** PUSH/PUSI/PUSV. */
-function push(vm: VirtualMachine, o: Organism): void {
+function push(_vm: VirtualMachine, o: Organism): void {
   const ok = o.opIsVec[0] === 1 ? o.pushVector(o.opVec, 0) : o.pushScalar(o.opScalar[0]!);
   if (!ok) o.fail('Stack overflow during data operation.');
-  void vm;
 }
 
 function pop(vm: VirtualMachine, o: Organism): void {

@@ -55,9 +55,8 @@ function turn(vm: VirtualMachine, o: Organism): void {
   o.dvDirty = true;
 }
 
-function sync(vm: VirtualMachine, o: Organism): void {
+function sync(_vm: VirtualMachine, o: Organism): void {
   o.dps.set(o.ipBefore, o.activeDpOffset);
-  void vm;
 }
 
 /** Stores a scalar result into the register operand, or pushes it for the stack form. */
@@ -153,7 +152,7 @@ function fork(stack: boolean): Handler {
   };
 }
 
-function adp(vm: VirtualMachine, o: Organism): void {
+function adp(_vm: VirtualMachine, o: Organism): void {
   if (o.opN < 1 || o.opIsVec[0] === 1) {
     o.fail('ADP requires a scalar operand.');
     return;
@@ -164,7 +163,6 @@ function adp(vm: VirtualMachine, o: Organism): void {
     return;
   }
   o.activeDp = i;
-  void vm;
 }
 
 /**
@@ -252,7 +250,7 @@ function rbi(stack: boolean): Handler {
 }
 
 function smr(name: string): Handler {
-  return (vm, o) => {
+  return (_vm, o) => {
     if (o.opN < 1 || o.opIsVec[0] === 1) {
       o.fail(`${name} requires a scalar operand.`);
       return;
@@ -263,7 +261,6 @@ function smr(name: string): Handler {
       return;
     }
     o.mr = valueOf(m) & 0xf;
-    void vm;
   };
 }
 
