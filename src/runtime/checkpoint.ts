@@ -121,6 +121,7 @@ function loadOrganism(s: OrganismState): Organism {
   o.regScalar.set(s.regScalar);
   o.regVec.set(s.regVec);
   o.dsLen = s.ds.isVec.length;
+  o.ensureDataStack(o.dsLen);
   o.dsIsVec.set(s.ds.isVec);
   o.dsScalar.set(s.ds.scalar);
   o.dsVec.set(s.ds.vec);

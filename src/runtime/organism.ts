@@ -64,9 +64,10 @@ export class Organism {
   readonly regIsVec: Uint8Array;
   readonly regScalar: Int32Array;
   readonly regVec: Int32Array;
-  readonly dsIsVec = new Uint8Array(DATA_STACK_MAX);
-  readonly dsScalar = new Int32Array(DATA_STACK_MAX);
-  readonly dsVec: Int32Array;
+  /** Data stack storage; starts small and grows (up to DATA_STACK_MAX) so idle organisms stay light. */
+  dsIsVec = new Uint8Array(16);
+  dsScalar = new Int32Array(16);
+  dsVec: Int32Array;
   dsLen = 0;
   failed = false;
   failureReason: string | null = null;
@@ -176,7 +177,7 @@ export class Organism {
     this.opIsVec = new Uint8Array(buffer, at * 4, 3);
     this.regIsVec = new Uint8Array(buffer, at * 4 + 3, REGISTER_SLOTS);
     for (let s = 0; s < REGISTER_SLOTS; s++) if (isLocationSlot(s)) this.regIsVec[s] = 1;
-    this.dsVec = new Int32Array(DATA_STACK_MAX * dims);
+    this.dsVec = new Int32Array(16 * dims);
     this.ls = new Int32Array(LOCATION_STACK_MAX * dims);
     this.random = new OrganismRandom(id);
   }
@@ -201,8 +202,25 @@ export class Organism {
   }
 
   // ---- data stack ----
+  /** Makes room for `n` data-stack entries (false beyond DATA_STACK_MAX). */
+  ensureDataStack(n: number): boolean {
+    if (n <= this.dsIsVec.length) return true;
+    if (n > DATA_STACK_MAX) return false;
+    const cap = Math.min(DATA_STACK_MAX, Math.max(n, this.dsIsVec.length * 2));
+    const isVec = new Uint8Array(cap);
+    isVec.set(this.dsIsVec);
+    const scalar = new Int32Array(cap);
+    scalar.set(this.dsScalar);
+    const vec = new Int32Array(cap * this.dims);
+    vec.set(this.dsVec);
+    this.dsIsVec = isVec;
+    this.dsScalar = scalar;
+    this.dsVec = vec;
+    return true;
+  }
+
   pushScalar(v: number): boolean {
-    if (this.dsLen >= DATA_STACK_MAX) return false;
+    if (this.dsLen >= this.dsIsVec.length && !this.ensureDataStack(this.dsLen + 1)) return false;
     this.dsIsVec[this.dsLen] = 0;
     this.dsScalar[this.dsLen] = v;
     this.dsLen++;
@@ -210,7 +228,7 @@ export class Organism {
   }
 
   pushVector(src: ArrayLike<number>, off: number): boolean {
-    if (this.dsLen >= DATA_STACK_MAX) return false;
+    if (this.dsLen >= this.dsIsVec.length && !this.ensureDataStack(this.dsLen + 1)) return false;
     const i = this.dsLen;
     this.dsIsVec[i] = 1;
     this.dsScalar[i] = 0;

@@ -42,3 +42,14 @@ describe('data and stack family', () => {
     expect(t.reg('%DR2')).toBe(DATA(2));
   });
 });
+
+describe('data stack limits', () => {
+  it('grows on demand up to 1024 entries, then PUSH fails', () => {
+    const t = run('L:\nPUSI DATA:1\nJMPI L', 2 * 1024 + 1, { energy: 100000 });
+    expect(t.org.dsLen).toBe(1024);
+    expect(t.org.failed).toBe(false);
+    t.step(); // the 1025th PUSI
+    expect(t.org.dsLen).toBe(1024);
+    expect(t.org.failureReason ?? '').toMatch(/overflow/i);
+  });
+});

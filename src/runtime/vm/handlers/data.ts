@@ -41,7 +41,7 @@ function dup(_vm: VirtualMachine, o: Organism): void {
     o.fail('Stack Underflow for DUP.');
     return;
   }
-  if (o.dsLen >= o.dsIsVec.length) {
+  if (!o.ensureDataStack(o.dsLen + 1)) {
     o.fail('Stack Overflow for DUP.');
     return;
   }
