@@ -14,6 +14,35 @@ export interface CellColumns {
   readonly owners: Int32Array;
   /** Flat indices strictly ascending (snapshots are written in world order): regions use binary search. */
   readonly sorted?: boolean;
+  /**
+   * 2-D worlds: the cells are grouped by x (a stable counting sort), and the cells of column x are
+   * `colStart[x] .. colStart[x + 1] - 1`, so a region only visits its own columns.
+   */
+  readonly colStart?: Int32Array;
+}
+
+/** Groups a layer's cells by x column (stable, O(n + W)); the order inside a column is kept. */
+function byColumn(c: CellColumns, W: number, H: number): CellColumns {
+  const n = c.flatIndices.length;
+  const colStart = new Int32Array(W + 1);
+  const fi = c.flatIndices;
+  for (let i = 0; i < n; i++) colStart[((fi[i]! / H) | 0) + 1]!++;
+  for (let x = 0; x < W; x++) colStart[x + 1]! += colStart[x]!;
+  if (c.sorted) return { ...c, colStart };
+  const next = colStart.slice(0, W);
+  const f2 = new Int32Array(n);
+  const m2 = new Int32Array(n);
+  const o2 = new Int32Array(n);
+  const m = c.molecules;
+  const o = c.owners;
+  for (let i = 0; i < n; i++) {
+    const x = (fi[i]! / H) | 0;
+    const k = next[x]!++;
+    f2[k] = fi[i]!;
+    m2[k] = m[i]!;
+    o2[k] = o[i]!;
+  }
+  return { flatIndices: f2, molecules: m2, owners: o2, sorted: false, colStart };
 }
 
 function isAscending(a: Int32Array): boolean {
@@ -48,7 +77,7 @@ function cols(c: { flatIndices?: Uint8Array | null; molecules?: Uint8Array | nul
   return { flatIndices, molecules: bytesToInt32(c?.molecules), owners: bytesToInt32(c?.owners), sorted: isAscending(flatIndices) };
 }
 
-export function prepareChunk(chunk: TickDataChunk): PreparedChunk {
+export function prepareChunk(chunk: TickDataChunk, shape?: readonly number[]): PreparedChunk {
   const layers: CellColumns[] = [cols(chunk.snapshot?.cells)];
   const ticks: number[] = [Number(chunk.snapshot?.tickNumber ?? chunk.firstTick)];
   const plan: number[][] = [[0]];
@@ -68,7 +97,8 @@ export function prepareChunk(chunk: TickDataChunk): PreparedChunk {
     }
     plan.push([...base, ...since]);
   });
-  return { firstTick: Number(chunk.firstTick), lastTick: Number(chunk.lastTick), ticks, layers, plan, totalOrganismsCreated: totals };
+  const indexed = shape && shape.length === 2 ? layers.map((l) => byColumn(l, shape[0]!, shape[1]!)) : layers;
+  return { firstTick: Number(chunk.firstTick), lastTick: Number(chunk.lastTick), ticks, layers: indexed, plan, totalOrganismsCreated: totals };
 }
 
 /** Inclusive bounds per dimension. */
@@ -97,7 +127,23 @@ export function regionAt(prepared: PreparedChunk, sampleIndex: number, shape: re
   const x0 = region.min[0]!, x1 = region.max[0]!, y0 = region.min[1] ?? 0, y1 = region.max[1] ?? 0;
   const ey = ext[1] ?? 1;
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o, sorted } = prepared.layers[li]!;
+    const { flatIndices: fi, molecules: m, owners: o, sorted, colStart } = prepared.layers[li]!;
+    if (is2d && colStart && colStart.length === shape[0]! + 1) {
+      // Only the region's columns; inside a column keep the layer's order (later entries win).
+      for (let x = x0; x <= x1; x++) {
+        const rowBase = x * H;
+        const localBase = (x - x0) * ey - y0;
+        for (let i = colStart[x]!, end = colStart[x + 1]!; i < end; i++) {
+          const y = fi[i]! - rowBase;
+          if (y < y0 || y > y1) continue;
+          const local = localBase + y;
+          mol[local] = m[i]!;
+          own[local] = o[i]!;
+          set[local] = 1;
+        }
+      }
+      continue;
+    }
     if (is2d && sorted && fi.length > 8 * (x1 - x0 + 1)) {
       // One binary search per column of the region, then a contiguous run of cells.
       for (let x = x0; x <= x1; x++) {
@@ -170,14 +216,26 @@ function localIndex(idx: number, shape: readonly number[], region: Region, ext: 
 }
 
 /** Molecules at given world flat indices (0 when empty). */
-export function cellsAt(prepared: PreparedChunk, sampleIndex: number, flat: readonly number[]): { molecules: number[]; owners: number[] } {
+export function cellsAt(prepared: PreparedChunk, sampleIndex: number, flat: readonly number[], height?: number): { molecules: number[]; owners: number[] } {
   const molecules = flat.map(() => 0);
   const owners = flat.map(() => 0);
   if (flat.length === 0) return { molecules, owners };
   const lo = Math.min(...flat);
   const hi = Math.max(...flat);
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o } = prepared.layers[li]!;
+    const { flatIndices: fi, molecules: m, owners: o, colStart } = prepared.layers[li]!;
+    if (colStart && height) {
+      for (let p = 0; p < flat.length; p++) {
+        const x = (flat[p]! / height) | 0;
+        for (let i = colStart[x]!, end = colStart[x + 1]!; i < end; i++) {
+          if (fi[i] === flat[p]) {
+            molecules[p] = m[i]!;
+            owners[p] = o[i]!;
+          }
+        }
+      }
+      continue;
+    }
     for (let i = 0; i < fi.length; i++) {
       const idx = fi[i]!;
       if (idx < lo || idx > hi) continue;

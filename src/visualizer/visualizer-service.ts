@@ -52,6 +52,7 @@ export class VisualizerService {
   private readonly chunkCache = new Lru<string, PreparedChunk>(48);
   private readonly orgCache = new Lru<string, OrganismState[]>(256);
   private readonly minimapCache = new Lru<string, Minimap>(64);
+  private readonly rangeCache = new Lru<string, TickRange[]>(32);
 
   constructor(private readonly db: IndexDatabase) {}
 
@@ -152,13 +153,39 @@ export class VisualizerService {
     return { runId: r.runId, minTick: both.minTick, maxTick: both.maxTick, samplingInterval: meta?.samplingInterval ?? 1, environment: env ?? null, organisms: org ?? null };
   }
 
+  /** The indexed chunk range holding `tick`, from a per-run list refreshed when the tick is not in it. */
+  private async rangeOf(r: RunIndexReader, tick: number): Promise<TickRange | undefined> {
+    const find = (ranges: TickRange[]): TickRange | undefined => {
+      let lo = 0;
+      let hi = ranges.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = ranges[mid]!;
+        if (tick < c.minTick) hi = mid - 1;
+        else if (tick > c.maxTick) lo = mid + 1;
+        else return c;
+      }
+      return undefined;
+    };
+    let ranges = this.rangeCache.get(r.runId);
+    let hit = ranges && find(ranges);
+    if (!hit) {
+      ranges = await r.environmentChunkRanges();
+      this.rangeCache.set(r.runId, ranges);
+      hit = find(ranges);
+    }
+    return hit;
+  }
+
   private async chunkFor(r: RunIndexReader, tick: number): Promise<{ chunk: PreparedChunk; sample: number }> {
-    const row = await r.environmentChunkContaining(tick);
-    if (!row) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
-    const key = `${r.runId}:${row.firstTick}:${row.lastTick}`;
+    const range = await this.rangeOf(r, tick);
+    if (!range) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
+    const key = `${r.runId}:${range.minTick}:${range.maxTick}`;
     let chunk = this.chunkCache.get(key);
     if (!chunk) {
-      chunk = prepareChunk(decodeEnvironmentBlob(row.data));
+      const row = await r.environmentChunkContaining(tick);
+      if (!row) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
+      chunk = prepareChunk(decodeEnvironmentBlob(row.data), (await this.run(r)).meta.worldShape);
       this.chunkCache.set(key, chunk);
     }
     const sample = chunk.ticks.indexOf(tick);
@@ -193,7 +220,7 @@ export class VisualizerService {
       const row = await r.organismTick(tick);
       if (!row) {
         // A sampled tick without organisms has no row; tell it apart from a tick that is not indexed.
-        const range = await r.environmentChunkContaining(tick);
+        const range = await this.rangeOf(r, tick);
         if (!range) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
         states = [];
       } else {
@@ -232,7 +259,7 @@ export class VisualizerService {
       const { chunk, sample } = await this.chunkFor(r, tick);
       const maxLen = 1 + 3 * Math.max(dims, 1);
       const flat = instructionCells(ip, dv, shape, c.meta.toroidal, maxLen);
-      const { molecules } = cellsAt(chunk, sample, flat);
+      const { molecules } = cellsAt(chunk, sample, flat, shape.length === 2 ? shape[1] : undefined);
       const len = nextInstructionLength(molecules[0] ?? 0, dims);
       next = nextInstruction(molecules.slice(0, len), s, dims, program?.info);
     } catch (err) {

@@ -36,9 +36,12 @@ function chunk(): TickDataChunk {
   return TickDataChunk.decode(TickDataChunk.encode({ simulationRunId: 'r', firstTick: 0, lastTick: 6, tickCount: 7, snapshot: { tickNumber: 0, cells: columns(snap, true) }, deltas }).finish());
 }
 
-describe('region reconstruction', () => {
+describe.each([
+  ['without column index', false],
+  ['with column index', true],
+])('region reconstruction %s', (_name, indexed) => {
   const c = chunk();
-  const prepared = prepareChunk(c);
+  const prepared = prepareChunk(c, indexed ? [W, H] : undefined);
   it('marks the world-ordered snapshot as sorted', () => {
     expect(prepared.layers[0]!.sorted).toBe(true);
   });
@@ -57,7 +60,7 @@ describe('region reconstruction', () => {
       });
       expect(Array.from(part.cells.flatIndices)).toEqual(expected);
       const probe = [expected[0]!, expected[3]!, 0];
-      const at = cellsAt(prepared, prepared.ticks.indexOf(tick), probe);
+      const at = cellsAt(prepared, prepared.ticks.indexOf(tick), probe, indexed ? H : undefined);
       expect(at.molecules).toEqual(probe.map((idx) => {
         const i = Array.from(full.cells.flatIndices).indexOf(idx);
         return i < 0 ? 0 : full.cells.molecules[i];
