@@ -312,8 +312,9 @@ function drawMinimap() {
   if (canvas.width !== mm.width || canvas.height !== mm.height) {
     canvas.width = mm.width;
     canvas.height = mm.height;
-    canvas.style.width = `${mm.width}px`;
-    canvas.style.height = `${mm.height}px`;
+    const scale = Math.min(1, 220 / mm.width, 160 / mm.height);
+    canvas.style.width = `${Math.round(mm.width * scale)}px`;
+    canvas.style.height = `${Math.round(mm.height * scale)}px`;
   }
   const img = new ImageData(mm.width, mm.height);
   const rgb = MINIMAP_COLORS.map((c) => [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)]);
@@ -359,6 +360,15 @@ function viewChanged() {
 
 function zoom(factor, cx, cy) {
   const canvas = $('grid');
+  const sel = cx === undefined ? state.organisms.find((o) => o.organismId === state.selected && !o.isDead) : undefined;
+  if (sel) {
+    const px = (sel.ip[0] + 0.5 - state.view.x) * state.view.cell;
+    const py = (sel.ip[1] + 0.5 - state.view.y) * state.view.cell;
+    if (px >= 0 && py >= 0 && px <= canvas.clientWidth && py <= canvas.clientHeight) {
+      cx = px;
+      cy = py;
+    }
+  }
   cx ??= canvas.clientWidth / 2;
   cy ??= canvas.clientHeight / 2;
   const v = state.view;
@@ -496,12 +506,7 @@ async function selectOrganism(id) {
   draw();
   await loadDetails();
   const o = state.organisms.find((x) => x.organismId === id);
-  if (o && !o.isDead) {
-    const canvas = $('grid');
-    const { x, y, cell } = state.view;
-    const inView = o.ip[0] >= x && o.ip[1] >= y && o.ip[0] <= x + canvas.clientWidth / cell && o.ip[1] <= y + canvas.clientHeight / cell;
-    if (!inView) centerOn(o.ip[0], o.ip[1]);
-  }
+  if (o && !o.isDead) centerOn(o.ip[0], o.ip[1]);
 }
 
 async function loadDetails(signal) {
