@@ -220,8 +220,8 @@ export class VisualizerService {
       const row = await r.organismTick(tick);
       if (!row) {
         // A sampled tick without organisms has no row; tell it apart from a tick that is not indexed.
-        const range = await this.rangeOf(r, tick);
-        if (!range) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
+        // Throws TICK_NOT_FOUND unless the tick is a sampled tick of an indexed chunk.
+        await this.chunkFor(r, tick);
         states = [];
       } else {
         states = decodeOrganismBlob(row.data);

@@ -107,6 +107,39 @@ describe('indexers on a real recorded run', () => {
     expect(compared).toBeGreaterThanOrEqual(10);
   }, 60_000);
 
+  it('with sampling every 3rd tick indexes exactly the sampled ticks; other ticks are 404s', async () => {
+    sm = await manager(indexingConfig(dir, { engine: { maxTicks: 60, samplingInterval: 3 } }));
+    const { runId, db } = await recordAndIndex(sm);
+    const vis = new VisualizerService(db);
+    expect(await vis.ticks(runId)).toMatchObject({ minTick: 0, maxTick: 51, samplingInterval: 3 });
+    for (let t = 0; t <= 51; t++) {
+      if (t % 3 === 0) {
+        expect((await vis.environment(runId, t, undefined, false)).cells.cells.flatIndices.length).toBeGreaterThan(0);
+        expect(((await vis.organismsAt(runId, t)) as { organisms: unknown[] }).organisms.length).toBeGreaterThan(0);
+      } else {
+        await expect(vis.environment(runId, t, undefined, false)).rejects.toMatchObject({ code: 'TICK_NOT_FOUND' });
+        await expect(vis.organismsAt(runId, t)).rejects.toMatchObject({ code: 'TICK_NOT_FOUND' });
+      }
+    }
+  }, 60_000);
+
+  it('two competing indexers per group build the same database as one', async () => {
+    sm = await manager(indexingConfig(dir, { engine: { maxTicks: 72 }, indexers: 2, maxBatchSize: 1 }));
+    const { runId, db } = await recordAndIndex(sm);
+    const two = db.openWriter(runId).dump();
+    const storage = sm.resource('tick-storage') as FileSystemStorage;
+    const share = ['environment-indexer-1', 'environment-indexer-2'].map((n) => sm!.serviceStatus(n).metrics.notifications_processed as number);
+    expect(share[0]! + share[1]!).toBe((await storage.listBatches(runId)).length);
+    const fresh = new SqliteIndexDatabase('fresh', { directory: join(dir, 'fresh') });
+    await indexMetadata(storage, fresh, runId);
+    for (const b of await storage.listBatches(runId)) {
+      await indexEnvironmentBatch(storage, fresh, runId, b.key);
+      await indexOrganismBatch(storage, fresh, runId, b.key);
+    }
+    expect(fresh.openWriter(runId).dump()).toEqual(two);
+    await fresh.close();
+  }, 60_000);
+
   it('duplicate delivery and re-indexing leave an identical database', async () => {
     sm = await manager(indexingConfig(dir, { engine: { maxTicks: 60 } }));
     const { runId, db } = await recordAndIndex(sm);
