@@ -19,6 +19,7 @@ import type { EvochoraConfig } from '../src/config/config-schema.js';
 import { defaultErrorMapper, HttpRouter } from '../src/node/http/http-router.js';
 import type { IndexDatabase } from '../src/pipeline/api/index-database.js';
 import { defaultRegistry } from '../src/pipeline/registry.js';
+import { SqliteIndexDatabase } from '../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { ServiceManager } from '../src/pipeline/service-manager.js';
 import type { SimulationEngine } from '../src/pipeline/services/simulation-engine.js';
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../src/visualizer/routes.js';
@@ -84,6 +85,7 @@ const r2 = (v: number): number => Math.round(v * 100) / 100;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'evo-bench-api-'));
+  let shutDown = false;
   const sm = await ServiceManager.create({ config: config(dir), registry: defaultRegistry(), logger: pino({ level: 'silent' }) });
   try {
     log(`recording ${TICKS} ticks of a ${W}×${H} world (every tick sampled, energy density ${DENSITY}) with indexers running…`);
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
       void storage.listBatches(runId).then((b) => {
         if (b.length) newestStored = Math.max(newestStored, b[b.length - 1]!.lastTick);
         if (newestStored >= 0) lags.push({ t: Date.now() - started, lag: Math.max(0, newestStored - Math.max(-1, newestIndexed())) });
+        if (process.env.BENCH_DEBUG) console.error(Date.now() - started, "stored", newestStored, "env", sm.serviceStatus("environment-indexer-1").metrics.newest_indexed_tick, "org", sm.serviceStatus("organism-indexer-1").metrics.newest_indexed_tick, "engine", sm.serviceStatus("simulation-engine").metrics.current_tick);
       }, () => undefined);
     }, 100);
     while (sm.stateOf('simulation-engine') !== 'STOPPED') await new Promise((r) => setTimeout(r, 50));
@@ -128,8 +131,12 @@ async function main(): Promise<void> {
     };
     log(`recorded ${storedLast + 1} ticks in ${(recordMs / 1000).toFixed(1)} s (${Math.round(((storedLast + 1) * 1000) / recordMs)} ticks/s); indexer lag p50 ${lag.p50} p95 ${lag.p95} max ${lag.max} ticks (first half max ${lag.firstHalfMax}, second half max ${lag.secondHalfMax}); caught up ${catchUpMs} ms after the engine stopped`);
 
-    // ---- API latency over HTTP
-    const db = (sm.resource('index-database') as unknown as { indexDatabase: IndexDatabase }).indexDatabase;
+    // ---- API latency over HTTP, on the finished run (the pipeline is shut down first so its memory and
+    // threads do not disturb the measurement; a fresh index handle reads the same files).
+    await sm.shutdown();
+    shutDown = true;
+    const db: IndexDatabase = new SqliteIndexDatabase('bench-read', { directory: join(dir, 'index') });
+    if (global.gc) global.gc();
     const router = new HttpRouter(() => undefined);
     router.mount(VISUALIZER_PREFIX, visualizerRoutes(new VisualizerService(db)), defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => console.error(e)));
     const server = createServer((req, res) => void router.handle(req, res));
@@ -195,7 +202,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await sm.shutdown();
+    if (!shutDown) await sm.shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
 }
