@@ -88,10 +88,11 @@ describe.skipIf(!hasChromium)('web visualizer in Chromium on a live run', () => 
     const tickOf = async (): Promise<number> => Number(await page.inputValue('#t-input'));
     // Follows the live run: the tick advances on its own.
     const first = await tickOf();
-    await page.waitForFunction((t) => Number((document.getElementById('t-input') as HTMLInputElement).value) > t, first, { timeout: 20_000 });
+    await expect.poll(tickOf, { timeout: 20_000 }).toBeGreaterThan(first);
     // Keyboard and buttons: Home (first tick, stops following), steps forward and back.
     await page.locator('#grid').focus();
-    const tickIs = (t: number): Promise<unknown> => page.waitForFunction((x) => Number((document.getElementById('t-input') as HTMLInputElement).value) === x, t, { timeout: 5000 });
+    const tickIs = (t: number): Promise<unknown> => expect.poll(tickOf, { timeout: 5000 }).toBe(t);
+    const statusShows = (t: number): Promise<unknown> => expect.poll(async () => (await page.textContent('#status')) ?? '', { timeout: 5000 }).toMatch(new RegExp(`^tick ${t} `));
     await page.keyboard.press('Home');
     await tickIs(0);
     expect(await page.isChecked('#t-follow')).toBe(false);
@@ -106,7 +107,7 @@ describe.skipIf(!hasChromium)('web visualizer in Chromium on a live run', () => 
     await page.keyboard.press('ArrowLeft');
     await tickIs(13);
     const stepped = await tickOf();
-    await page.waitForFunction((t) => (document.getElementById('status')!.textContent ?? '').startsWith(`tick ${t} `), stepped, { timeout: 5000 });
+    await statusShows(stepped);
     // Select an organism: the panel shows all register banks.
     await page.click('.org-row >> nth=0');
     await page.waitForSelector('#op-registers', { timeout: 10_000 });
@@ -117,7 +118,7 @@ describe.skipIf(!hasChromium)('web visualizer in Chromium on a live run', () => 
     expect(await page.locator('.source .current').count()).toBe(1);
     // The selection survives a step.
     await page.keyboard.press('ArrowRight');
-    await page.waitForFunction((t) => (document.getElementById('status')!.textContent ?? '').startsWith(`tick ${t + 1} `), stepped, { timeout: 5000 });
+    await statusShows(stepped + 1);
     await page.waitForSelector('#op-registers');
     await page.click('#zoom-in');
     await page.click('#zoom-in');
