@@ -230,46 +230,87 @@ export class Simulation implements VmHost {
   /**
    * Per contested cell the organism with the smallest per-tick stream seed (signed 64-bit) wins, ties to
    * the lower id; losers are marked with plannedTarget = -3. Priorities are only computed when a cell is
-   * actually contested.
+   * actually contested. Claims go into a reused open-addressing table (typed arrays, generation-stamped):
+   * no allocation and no Map traffic per tick.
    */
   private resolveConflicts(wave2: Organism[]): void {
     const vm = this.vm;
-    const claims = this.claims;
-    claims.clear();
-    let contested = false;
-    for (let i = 0; i < wave2.length; i++) {
+    const n = wave2.length;
+    if (this.claimNext.length < n) this.claimNext = new Int32Array(Math.max(n, this.claimNext.length * 2));
+    let cap = this.claimKey.length;
+    if (cap < n * 2) {
+      while (cap < n * 2) cap *= 2;
+      this.claimKey = new Int32Array(cap);
+      this.claimGen = new Int32Array(cap);
+      this.claimFirst = new Int32Array(cap);
+      this.claimLast = new Int32Array(cap);
+      this.claimContested = new Int32Array(cap);
+      this.claimGeneration = 0;
+    }
+    if (++this.claimGeneration === 0x7fffffff) {
+      this.claimGen.fill(0);
+      this.claimGeneration = 1;
+    }
+    const g = this.claimGeneration;
+    const key = this.claimKey;
+    const stamp = this.claimGen;
+    const first = this.claimFirst;
+    const last = this.claimLast;
+    const next = this.claimNext;
+    const contested = this.claimContested;
+    const mask = cap - 1;
+    let nContested = 0;
+    for (let i = 0; i < n; i++) {
       const o = wave2[i]!;
       const t = vm.unitTarget(o);
       if (t < 0) continue;
       o.plannedTarget = t;
-      const prev = claims.get(t);
-      if (prev === undefined) claims.set(t, o);
-      else {
-        contested = true;
-        const list = Array.isArray(prev) ? prev : [prev];
-        list.push(o);
-        claims.set(t, list);
+      next[i] = -1;
+      let h = Math.imul(t, 0x9e3779b1) & mask;
+      for (;;) {
+        if (stamp[h] !== g) {
+          stamp[h] = g;
+          key[h] = t;
+          first[h] = i;
+          last[h] = i;
+          break;
+        }
+        if (key[h] === t) {
+          if (first[h] === last[h]) contested[nContested++] = h;
+          next[last[h]!] = i;
+          last[h] = i;
+          break;
+        }
+        h = (h + 1) & mask;
       }
     }
-    if (!contested) return;
-    for (const entry of claims.values()) {
-      if (!Array.isArray(entry)) continue;
-      let winner = entry[0]!;
+    for (let c = 0; c < nContested; c++) {
+      const h = contested[c]!;
+      let winner = wave2[first[h]!]!;
       let wp = toSigned64(winner.random.seed());
-      for (let i = 1; i < entry.length; i++) {
-        const c = entry[i]!;
-        const cp = toSigned64(c.random.seed());
-        if (cp < wp || (cp === wp && c.id < winner.id)) {
-          winner = c;
+      for (let i = next[first[h]!]!; i >= 0; i = next[i]!) {
+        const o = wave2[i]!;
+        const cp = toSigned64(o.random.seed());
+        if (cp < wp || (cp === wp && o.id < winner.id)) {
+          winner = o;
           wp = cp;
         }
       }
-      for (const c of entry) if (c !== winner) c.plannedTarget = -3;
+      for (let i = first[h]!; i >= 0; i = next[i]!) {
+        const o = wave2[i]!;
+        if (o !== winner) o.plannedTarget = -3;
+      }
     }
   }
 
-  /** Reused per tick: contested cell → claimant(s). */
-  private readonly claims = new Map<number, Organism | Organism[]>();
+  /** Reused claim table of `resolveConflicts` (capacity: power of two, at least twice the wave-2 size). */
+  private claimKey = new Int32Array(64);
+  private claimGen = new Int32Array(64);
+  private claimFirst = new Int32Array(64);
+  private claimLast = new Int32Array(64);
+  private claimContested = new Int32Array(64);
+  private claimNext = new Int32Array(32);
+  private claimGeneration = 0;
 
   private handleDeath(o: Organism): void {
     for (const h of this.plugins.death) h.onDeath(this, o);
