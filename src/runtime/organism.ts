@@ -89,6 +89,9 @@ export class Organism {
   /** The single axis (and its step) the pre-fetch DV moves along: first non-zero component (default +axis 0). */
   axis = 0;
   axisSign = 1;
+  /** World extent and flat-index stride along `axis` (cached with it). */
+  axisSize = 0;
+  axisStride = 0;
   /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
   dvUnit = true;
   /** Whether the random stream has been bound to the simulation clock. */

@@ -166,7 +166,7 @@ export class Simulation implements VmHost {
         wave2.push(o);
         continue;
       }
-      this.runOne(o);
+      vm.run(o);
       executed++;
       if (o.dead) diedWave1.push(o);
     }
@@ -177,12 +177,8 @@ export class Simulation implements VmHost {
         const o = wave2[i]!;
         if (o.plannedTarget === -3) {
           vm.executeLoser(o);
-          if (!o.dead) {
-            const failedBefore = o.failed;
-            vm.skipNopCells(o);
-            this.chargeLateFailure(o, failedBefore);
-          }
-        } else this.runOne(o);
+          if (!o.dead) vm.skipChargingStall(o);
+        } else vm.run(o);
         executed++;
       }
     }
@@ -209,21 +205,6 @@ export class Simulation implements VmHost {
     for (let i = 0; i < n; i++) {
       this.step();
       this.pruneDead();
-    }
-  }
-
-  /** Executes one planned instruction, then the free instant skip (a stall there is charged here). */
-  private runOne(o: Organism): void {
-    this.vm.execute(o);
-    const failedBefore = o.failed;
-    this.vm.skipNopCells(o);
-    this.chargeLateFailure(o, failedBefore);
-  }
-
-  private chargeLateFailure(o: Organism, failedBefore: boolean): void {
-    if (!failedBefore && o.failed) {
-      o.er -= this.options.organism.errorPenaltyCost;
-      if (o.er <= 0 && !o.dead) o.kill('Ran out of energy', 'energy', this.tick);
     }
   }
 

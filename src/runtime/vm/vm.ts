@@ -64,6 +64,13 @@ export class VirtualMachine {
   private idxBaseEnergy = new Int32Array(0);
   private idxBaseEntropy = new Int32Array(0);
   private idxRuled = new Uint8Array(0);
+  /** Operand sources per dense index (3 per entry, 0 = end). */
+  private idxSources = new Uint8Array(0);
+  /** World arrays and constants read on every instruction. */
+  private readonly cells: Int32Array;
+  private readonly toroidal: boolean;
+  /** True when the instant skip may stop on the IP cell itself (maxSkipsPerTick >= 1). */
+  private readonly canSkip: boolean;
   private readonly maxEnergy: number;
   private readonly maxEntropy: number;
   private readonly penalty: number;
@@ -100,6 +107,7 @@ export class VirtualMachine {
     this.idxBaseEnergy = new Int32Array(n);
     this.idxBaseEntropy = new Int32Array(n);
     this.idxRuled = new Uint8Array(n);
+    this.idxSources = new Uint8Array(n * 3);
     for (const info of OPCODES) {
       const i = this.opIndex[info.opcode]!;
       this.idxLength[i] = this.lengths[info.opcode]!;
@@ -107,7 +115,11 @@ export class VirtualMachine {
       this.idxBaseEnergy[i] = policy.baseEnergy[info.opcode]!;
       this.idxBaseEntropy[i] = policy.baseEntropy[info.opcode]!;
       this.idxRuled[i] = policy.ruleSlot[info.opcode] !== 0 ? 1 : 0;
+      for (let k = 0; k < 3; k++) this.idxSources[i * 3 + k] = this.sources[info.opcode * 3 + k]!;
     }
+    this.cells = world.cells;
+    this.toroidal = world.toroidal;
+    this.canSkip = limits.maxSkipsPerTick >= 1;
     this.maxEnergy = limits.maxEnergy;
     this.maxEntropy = limits.maxEntropy;
     this.penalty = limits.errorPenaltyCost;
@@ -153,39 +165,15 @@ export class VirtualMachine {
 
   /** Resets the per-tick state and resolves the instruction at the IP. */
   plan(o: Organism): void {
-    if (!o.randomBound) {
-      o.random.bind(this.host, this.tickSeedThunk, this.tickThunk);
-      o.randomBound = true;
-    }
+    if (!o.randomBound) this.bindRandom(o);
     o.previousFailed = o.failed;
     o.failed = false;
     o.failureReason = null;
     o.skipIpAdvance = false;
+    if (o.dvDirty) this.refreshDv(o);
     const dims = this.dims;
-    for (let d = 0; d < dims; d++) o.ipBefore[d] = o.ip[d]!;
-    if (o.dvDirty) {
-      // The DV changed (TURN, birth, restore): refresh its pre-fetch copy and the cached axis.
-      let axis = -1;
-      let nonZero = 0;
-      for (let d = 0; d < dims; d++) {
-        const c = o.dv[d]!;
-        o.dvBefore[d] = c;
-        if (c !== 0) {
-          nonZero++;
-          if (axis < 0) {
-            axis = d;
-            o.axisSign = c;
-          }
-        }
-      }
-      if (axis < 0) {
-        axis = 0;
-        o.axisSign = 1;
-      }
-      o.axis = axis;
-      o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
-      o.dvDirty = false;
-    }
+    const ip = o.ip;
+    const ipb = o.ipBefore;
     const axis = o.axis;
     o.peekCount = 0;
     o.opN = 0;
@@ -197,16 +185,66 @@ export class VirtualMachine {
     let base = 0;
     let inside = true;
     for (let d = 0; d < dims; d++) {
+      const c = ip[d]!;
+      ipb[d] = c;
       if (d === axis) continue;
-      const c = o.ip[d]!;
       if (c < 0 || c >= shape[d]!) inside = false;
       base += c * strides[d]!;
     }
     o.lineBase = base;
     o.lineInside = inside;
-    const pos = o.ip[axis]!;
-    const mol = inside && pos >= 0 && pos < shape[axis]! ? world.cells[base + pos * strides[axis]!]! : 0;
+    const pos = ip[axis]!;
+    const mol = inside && pos >= 0 && pos < o.axisSize ? this.cells[base + pos * o.axisStride]! : 0;
     o.lastMolecule = mol;
+    const opcode = (mol << 12) >> 12;
+    const index = ((mol >>> 20) & 0xff) === TYPE_CODE && opcode >= 0 && opcode < OPCODE_SPACE ? this.opIndex[opcode]! : -1;
+    if (index < 0) {
+      this.planSpecial(o, mol);
+      return;
+    }
+    o.plannedOpcode = opcode;
+    o.plannedIndex = index;
+    o.plannedLength = this.idxLength[index]!;
+    o.plannedWave2 = this.idxWave2[index] === 1;
+    o.lastName = this.nameList[index]!;
+    o.lastOpcode = opcode;
+    if (this.idxSources[index * 3] !== 0) this.resolveOperands(o, index * 3);
+  }
+
+  private bindRandom(o: Organism): void {
+    o.random.bind(this.host, this.tickSeedThunk, this.tickThunk);
+    o.randomBound = true;
+  }
+
+  /** The DV changed (TURN, birth, restore): refresh its pre-fetch copy and the cached axis. */
+  private refreshDv(o: Organism): void {
+    const dims = this.dims;
+    let axis = -1;
+    let nonZero = 0;
+    for (let d = 0; d < dims; d++) {
+      const c = o.dv[d]!;
+      o.dvBefore[d] = c;
+      if (c !== 0) {
+        nonZero++;
+        if (axis < 0) {
+          axis = d;
+          o.axisSign = c;
+        }
+      }
+    }
+    if (axis < 0) {
+      axis = 0;
+      o.axisSign = 1;
+    }
+    o.axis = axis;
+    o.axisSize = this.world.shape[axis]!;
+    o.axisStride = this.world.strides[axis]!;
+    o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
+    o.dvDirty = false;
+  }
+
+  /** A molecule at the IP that is not a registered opcode: non-code runs as a NOP, unknown opcodes fail. */
+  private planSpecial(o: Organism, mol: number): void {
     if (mol !== 0 && typeOf(mol) !== TYPE_CODE) {
       // A non-code molecule at the IP runs as a NOP (normally a newborn standing on its LABEL).
       o.plannedOpcode = -1;
@@ -217,47 +255,34 @@ export class VirtualMachine {
       return;
     }
     const opcode = valueOf(mol);
-    const index = opcode >= 0 && opcode < OPCODE_SPACE ? this.opIndex[opcode]! : -1;
-    if (index < 0) {
-      o.fail(`Unknown opcode: ${opcode}`);
-      o.plannedOpcode = -1;
-      o.plannedLength = 1;
-      // The reference registers no wave for unknown opcodes and runs them with the world writers.
-      o.plannedWave2 = true;
-      o.lastName = 'UNKNOWN';
-      o.lastOpcode = opcode;
-      return;
-    }
-    o.plannedOpcode = opcode;
-    o.plannedIndex = index;
-    o.plannedLength = this.idxLength[index]!;
-    o.plannedWave2 = this.idxWave2[index] === 1;
-    o.lastName = this.nameList[index]!;
+    o.fail(`Unknown opcode: ${opcode}`);
+    o.plannedOpcode = -1;
+    o.plannedLength = 1;
+    // The reference registers no wave for unknown opcodes and runs them with the world writers.
+    o.plannedWave2 = true;
+    o.lastName = 'UNKNOWN';
     o.lastOpcode = opcode;
-    if (this.sources[opcode * 3] !== 0) this.resolveOperands(o, opcode);
   }
 
   private readonly tickSeedThunk = (): bigint => this.host.tickSeed();
   private readonly tickThunk = (): number => this.host.tick;
 
   /** Fetches operand cells along the DV (the reference's single-axis walk) and peeks stack operands. */
-  private resolveOperands(o: Organism, opcode: number): void {
-    const world = this.world;
+  private resolveOperands(o: Organism, srcAt: number): void {
     const dims = this.dims;
-    const dim = o.axis;
     const sign = o.axisSign;
-    const size = world.shape[dim]!;
-    const stride = world.strides[dim]!;
-    const toroidal = world.toroidal;
-    const ipb = o.ipBefore;
+    const size = o.axisSize;
+    const stride = o.axisStride;
+    const toroidal = this.toroidal;
     const base = o.lineBase;
     const inside = o.lineInside;
-    let pos = ipb[dim]!;
-    const cells = world.cells;
+    let pos = o.ipBefore[o.axis]!;
+    const cells = this.cells;
+    const sources = this.idxSources;
     let stackPos = o.dsLen - 1;
     let n = 0;
     for (let k = 0; k < 3; k++) {
-      const src = this.sources[opcode * 3 + k]!;
+      const src = sources[srcAt + k]!;
       if (src === 0) break;
       if (src === SRC_S) {
         if (stackPos < 0) {
@@ -383,7 +408,41 @@ export class VirtualMachine {
       o.kill('Entropy limit exceeded', 'entropy', this.host.tick);
       return;
     }
-    if (!o.skipIpAdvance) this.advanceIp(o, o.plannedLength);
+    if (!o.skipIpAdvance) {
+      // advanceIp, inlined: plannedLength cells along the pre-fetch DV axis
+      const axis = o.axis;
+      const size = o.axisSize;
+      let pos = o.ip[axis]! + o.axisSign * o.plannedLength;
+      if (this.toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
+      o.ip[axis] = pos;
+    }
+  }
+
+  /**
+   * Executes the planned instruction, then the free instant skip; a failure that only the skip causes
+   * (a stall) is charged the error penalty here. What the simulation runs for every executing organism.
+   */
+  run(o: Organism): void {
+    this.execute(o);
+    if (this.canSkip && !o.skipIpAdvance && !o.dead) {
+      // Fast path: the IP moved along its planned line onto a real instruction (the instant skip stops at once).
+      const pos = o.ip[o.axis]!;
+      if (o.lineInside && pos >= 0 && pos < o.axisSize) {
+        const mol = this.cells[o.lineBase + pos * o.axisStride]!;
+        if (((mol >>> 20) & 0xff) === TYPE_CODE && (mol & 0xfffff) !== 0) return;
+      }
+    }
+    this.skipChargingStall(o);
+  }
+
+  /** Instant skip; when it stalls an organism that had not failed yet, charges the error penalty. */
+  skipChargingStall(o: Organism): void {
+    const failedBefore = o.failed;
+    this.skipNopCells(o);
+    if (!failedBefore && o.failed) {
+      o.er -= this.penalty;
+      if (o.er <= 0 && !o.dead) o.kill('Ran out of energy', 'energy', this.host.tick);
+    }
   }
 
   /** A write-conflict loser: base cost plus penalty, no execution, IP and stack untouched. */
@@ -459,17 +518,9 @@ export class VirtualMachine {
   /** Moves the IP `steps` cells along the single non-zero axis of the pre-fetch DV. */
   advanceIp(o: Organism, steps: number): void {
     const dim = o.axis;
-    const sign = o.axisSign;
     const size = this.world.shape[dim]!;
-    const toroidal = this.world.toroidal;
-    let pos = o.ip[dim]!;
-    for (let i = 0; i < steps; i++) {
-      pos += sign;
-      if (toroidal) {
-        if (pos < 0) pos = size - 1;
-        else if (pos >= size) pos = 0;
-      }
-    }
+    let pos = o.ip[dim]! + o.axisSign * steps;
+    if (this.toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
     o.ip[dim] = pos;
   }
 
