@@ -71,6 +71,8 @@ export class SimulationEngine extends AbstractService {
   private autoPausedAt = -1;
   private discardedSamples = 0;
   private readonly emitted: number[] = [];
+  private readyAt: { ms: number; tick: number } | undefined;
+  private endAt: { ms: number; tick: number } | undefined;
   /** When set, every emitted chunk's first tick is kept (tests compare them with what was stored). */
   recordEmittedTicks = false;
 
@@ -79,6 +81,12 @@ export class SimulationEngine extends AbstractService {
     this.tickData = this.port<QueueProducer<ChunkMessage>>('tickData');
     this.metadataOutput = context.ports.metadataOutput as QueueProducer<MetadataMessage> | undefined;
     this.resumeStorage = context.ports.resumeStorage as BatchStorageReader | undefined;
+  }
+
+  /** Ticks simulated and milliseconds between the worker being ready and its end (benchmarks). */
+  get simulatedSpan(): { ticks: number; ms: number } | undefined {
+    if (!this.readyAt || !this.endAt) return undefined;
+    return { ticks: this.endAt.tick - this.readyAt.tick, ms: this.endAt.ms - this.readyAt.ms };
   }
 
   get simulationRunId(): string {
@@ -296,6 +304,7 @@ export class SimulationEngine extends AbstractService {
             this.stats = m.stats;
             break;
           case 'ready':
+            this.readyAt = { ms: performance.now(), tick: m.tick };
             break;
           case 'autopaused':
             this.autoPausedAt = m.tick;
@@ -306,6 +315,7 @@ export class SimulationEngine extends AbstractService {
           case 'stopped':
             this.stats = m.stats;
             this.discardedSamples = m.discardedSamples;
+            this.endAt = { ms: performance.now(), tick: m.tick };
             if (m.type === 'finished') this.logger.info({ service: this.name, tick: m.tick }, `Simulation reached maxTicks at tick ${m.tick}`);
             finish();
             break;
@@ -374,7 +384,7 @@ export const simulationEngineType: ServiceType = {
       snapshotInterval: { kind: 'int', default: 10, min: 1, max: 10_000, doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples.' },
       pauseTicks: { kind: 'list', of: 'int', default: [], doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).' },
       maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
-      maxChunksInFlight: { kind: 'int', default: 4, min: 1, max: 1024, doc: 'Chunks the simulation may run ahead of the queue before it waits.' },
+      maxChunksInFlight: { kind: 'int', default: 16, min: 1, max: 1024, doc: 'Chunks the simulation may run ahead of the queue before it waits.' },
       runtime: { kind: 'any', default: {}, doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.' },
       resume: {
         kind: 'object',
