@@ -9,6 +9,7 @@
  *                         data BLOB NOT NULL)            + index on last_tick
  *     organisms          (organism_id INT PRIMARY KEY, parent_id INT NULL, birth_tick BIGINT NOT NULL,
  *                         program_id TEXT NOT NULL, initial_position TEXT NOT NULL, genome_hash TEXT NOT NULL)
+ *                                                 + index on (birth_tick, organism_id)
  *     organism_ticks     (tick BIGINT PRIMARY KEY, organism_count INT NOT NULL, alive_count INT NOT NULL,
  *                         data BLOB NOT NULL)
  * - Every write is an idempotent upsert by the natural key (`INSERT … ON CONFLICT (key) DO UPDATE`), so a

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS environment_chunks (first_tick BIGINT PRIMARY KEY, last_tick BIGINT NOT NULL, tick_count INT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS environment_chunks_last_tick ON environment_chunks (last_tick);
 CREATE TABLE IF NOT EXISTS organisms (organism_id INT PRIMARY KEY, parent_id INT NULL, birth_tick BIGINT NOT NULL, program_id TEXT NOT NULL, initial_position TEXT NOT NULL, genome_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS organisms_birth_tick ON organisms (birth_tick, organism_id);
 CREATE TABLE IF NOT EXISTS organism_ticks (tick BIGINT PRIMARY KEY, organism_count INT NOT NULL, alive_count INT NOT NULL, data BLOB NOT NULL);
 `;
 
@@ -92,7 +93,8 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
       chunkRanges: db.prepare('SELECT first_tick AS minTick, last_tick AS maxTick FROM environment_chunks ORDER BY first_tick'),
       orgTick: db.prepare('SELECT tick, organism_count, alive_count, data FROM organism_ticks WHERE tick = ?'),
       organism: db.prepare('SELECT * FROM organisms WHERE organism_id = ?'),
-      createdUpTo: db.prepare('SELECT MAX(organism_id) AS n FROM organisms WHERE birth_tick <= ?'),
+      // Ids are given out in birth order, so the newest birth at or before the tick has the highest id.
+      createdUpTo: db.prepare('SELECT organism_id AS n FROM organisms WHERE birth_tick <= ? ORDER BY birth_tick DESC, organism_id DESC LIMIT 1'),
     };
   }
 
@@ -188,8 +190,8 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async organismsCreatedUpTo(tick: number): Promise<number> {
-    const r = this.st.createdUpTo.get(tick) as { n: number | null };
-    return r.n ?? 0;
+    const r = this.st.createdUpTo.get(tick) as { n: number } | undefined;
+    return r?.n ?? 0;
   }
 
   /** Every row of every table in key order (tests compare databases with it). */
