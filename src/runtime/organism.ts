@@ -74,6 +74,8 @@ export class Organism {
   previousFailed = false;
   dead = false;
   skipIpAdvance = false;
+  /** True while the IP is known to be on the line planned this tick (only moved along the DV axis). */
+  ipOnLine = false;
   /** The last planned instruction: opcode (-1 = none yet), the molecule at the IP, energy/entropy delta. */
   lastOpcode = -1;
   lastMolecule = 0;

@@ -170,6 +170,7 @@ export class VirtualMachine {
     o.failed = false;
     o.failureReason = null;
     o.skipIpAdvance = false;
+    o.ipOnLine = true;
     if (o.dvDirty) this.refreshDv(o);
     const dims = this.dims;
     const ip = o.ip;
@@ -424,8 +425,8 @@ export class VirtualMachine {
    */
   run(o: Organism): void {
     this.execute(o);
-    if (this.canSkip && !o.skipIpAdvance && !o.dead) {
-      // Fast path: the IP moved along its planned line onto a real instruction (the instant skip stops at once).
+    if (this.canSkip && o.ipOnLine && !o.dead) {
+      // Fast path: the IP is on its planned line, on a real instruction (the instant skip stops at once).
       const pos = o.ip[o.axis]!;
       if (o.lineInside && pos >= 0 && pos < o.axisSize) {
         const mol = this.cells[o.lineBase + pos * o.axisStride]!;
@@ -540,7 +541,7 @@ export class VirtualMachine {
     const ip = o.ip;
     let base: number;
     let inside: boolean;
-    if (!o.skipIpAdvance && !o.dead) {
+    if (o.ipOnLine && !o.dead) {
       // The IP only moved along the DV axis since planning: its line is the planned one.
       base = o.lineBase;
       inside = o.lineInside;
@@ -579,7 +580,10 @@ export class VirtualMachine {
 
   private recoverFromStall(o: Organism): void {
     if (o.csLen > 0) this.popFrame(o);
-    else o.ip.set(o.initialPosition);
+    else {
+      o.ip.set(o.initialPosition);
+      o.ipOnLine = false;
+    }
   }
 
   /** Conditional skip: IP := after this instruction, past padding, past the next real instruction. */
@@ -589,9 +593,12 @@ export class VirtualMachine {
     const dims = this.dims;
     const ip = o.ip;
     for (let d = 0; d < dims; d++) ip[d] = o.ipBefore[d]!;
-    if (o.dvUnit) this.advanceIp(o, len);
-    else {
-      o.skipIpAdvance = true; // the IP leaves its planned line: skipNopCells must recompute it
+    if (o.dvUnit) {
+      this.advanceIp(o, len);
+      o.ipOnLine = true;
+    } else {
+      o.skipIpAdvance = true;
+      o.ipOnLine = false; // the IP leaves its planned line: skipNopCells must recompute it
       for (let i = 0; i < len; i++) {
         for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
         world.normalize(ip);
@@ -607,7 +614,7 @@ export class VirtualMachine {
       // still on the planned line: read the cell directly
       const axis = o.axis;
       const pos = ip[axis]!;
-      mol = o.lineInside && pos >= 0 && pos < world.shape[axis]! ? world.cells[o.lineBase + pos * world.strides[axis]!]! : 0;
+      mol = o.lineInside && pos >= 0 && pos < o.axisSize ? this.cells[o.lineBase + pos * o.axisStride]! : 0;
     } else mol = world.molecule(world.indexOf(ip));
     this.advanceIp(o, this.lengthOfMolecule(mol));
     o.skipIpAdvance = true;
@@ -622,6 +629,7 @@ export class VirtualMachine {
     const caller = o.csLen > 0 ? o.csLabel[o.csLen - 1]! : -1;
     this.loadStatics(o, caller);
     o.ip.set(o.csReturnIp.subarray(f * dims, f * dims + dims));
+    o.ipOnLine = false;
   }
 
   saveStatics(o: Organism): void {

@@ -15,6 +15,7 @@ function jumpTo(vm: VirtualMachine, o: Organism, labelIdx: number): void {
   for (let d = 0; d < vm.dims; d++) o.ip[d] = o.ip[d]! + o.dv[d]!;
   world.normalize(o.ip);
   o.skipIpAdvance = true;
+  o.ipOnLine = false;
 }
 
 function jump(name: string): Handler {
