@@ -142,6 +142,7 @@ describe('visualizer API contract', () => {
     ['tick not indexed (organisms)', '/organisms/999999'],
     ['unknown organism', '/organisms/5/4242'],
     ['unknown endpoint', '/nothing'],
+    ['unsampled-looking tick far away', '/organisms/123456789/1'],
   ];
   for (const [what, path] of notFound) {
     it(`404 for ${what}`, async () => {
@@ -163,6 +164,9 @@ describe('visualizer API contract', () => {
     ['region with wrong dimensions', '/environment/5?region=0,10'],
     ['bad minimap flag', '/environment/5?minimap=maybe'],
     ['malformed runId', '/ticks?runId=../../etc'],
+    ['non-ascii runId', '/organisms/5?runId=%C3%A9t%C3%A9'],
+    ['region too large', '/environment/5?region=0,99999999,0,99999999'],
+    ['region with an empty value', '/environment/5?region=0,,0,10'],
   ];
   for (const [what, path] of badRequests) {
     it(`400 for ${what}`, async () => {
