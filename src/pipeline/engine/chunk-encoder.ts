@@ -150,20 +150,33 @@ export class ChunkEncoder {
     const flag = this.accumulatedFlag;
     for (let i = 0; i < this.accumulated.length; i++) flag[this.accumulated.data[i]!] = 0;
     this.accumulated.clear();
-    // Compact the occupied list (drop emptied cells), sort it, drop duplicates: O(occupied), not O(world).
+    const { cells, owners, size } = this.world;
     const occ = this.occupied;
     const occFlag = this.occupiedFlag;
-    let w = 0;
-    for (let r = 0; r < occ.length; r++) {
-      const c = occ.data[r]!;
-      if (occFlag[c] === 1) occ.data[w++] = c;
+    let idx: Int32Array;
+    let n: number;
+    if (occ.length * 8 > size) {
+      // Dense world: one linear pass over the flags is cheaper than sorting the list.
+      n = 0;
+      for (let i = 0; i < size; i++) n += occFlag[i]!;
+      idx = new Int32Array(n);
+      let k = 0;
+      for (let i = 0; i < size; i++) if (occFlag[i] === 1) idx[k++] = i;
+      occ.data = idx.slice();
+      occ.length = n;
+    } else {
+      // Sparse world: compact the list (drop emptied cells), sort it, drop duplicates: O(occupied), not O(world).
+      let w = 0;
+      for (let r = 0; r < occ.length; r++) {
+        const c = occ.data[r]!;
+        if (occFlag[c] === 1) occ.data[w++] = c;
+      }
+      const sorted = occ.data.subarray(0, w).sort();
+      n = 0;
+      for (let r = 0; r < w; r++) if (r === 0 || sorted[r] !== sorted[r - 1]) sorted[n++] = sorted[r]!;
+      occ.length = n;
+      idx = sorted.slice(0, n);
     }
-    const sorted = occ.data.subarray(0, w).sort();
-    let n = 0;
-    for (let r = 0; r < w; r++) if (r === 0 || sorted[r] !== sorted[r - 1]) sorted[n++] = sorted[r]!;
-    occ.length = n;
-    const { cells, owners } = this.world;
-    const idx = sorted.slice(0, n);
     const mol = new Int32Array(n);
     const own = new Int32Array(n);
     for (let k = 0; k < n; k++) {
