@@ -72,10 +72,11 @@ export class MetadataPersistenceService extends AbstractService {
         backoff = Math.min(backoff * 2, maxBackoff);
       }
     }
-    this.failed++;
     const err = lastError as Error & { code?: string };
     this.recordError('METADATA_WRITE_FAILED', `metadata of run ${message.simulationRunId}: ${err.message}`);
+    this.logger.error({ service: this.name }, `Failed to write metadata of run ${message.simulationRunId} after ${maxRetries} retries: ${err.message}`);
     if (!this.dlq) {
+      this.failed++;
       this.logger.error({ service: this.name }, `Metadata of run ${message.simulationRunId} lost: no DLQ configured`);
       return;
     }
@@ -91,7 +92,7 @@ export class MetadataPersistenceService extends AbstractService {
           sourceService: this.name,
           sourceQueue: 'metadata-queue',
           stackTraceLines: (err.stack ?? '').split('\n').slice(0, 10),
-          metadata: { simulationRunId: message.simulationRunId, storageKey: metadataKey(message.simulationRunId), exceptionType: err.name, errorCode: err.code ?? '' },
+          metadata: { simulationRunId: message.simulationRunId, storageKey: safeKey(message.simulationRunId), exceptionType: err.name, errorCode: err.code ?? '' },
         },
         message.data.length,
         AbortSignal.timeout(5000),
@@ -99,6 +100,7 @@ export class MetadataPersistenceService extends AbstractService {
     } catch (dlqErr) {
       this.recordError('DLQ_SEND_FAILED', `metadata of run ${message.simulationRunId} lost: ${(dlqErr as Error).message}`);
     }
+    this.failed++;
   }
 
   protected override customMetrics(): Metrics {
@@ -107,6 +109,14 @@ export class MetadataPersistenceService extends AbstractService {
 
   get lastWrittenRunId(): string {
     return this.lastRunId;
+  }
+}
+
+function safeKey(runId: string): string {
+  try {
+    return metadataKey(runId);
+  } catch {
+    return '';
   }
 }
 
