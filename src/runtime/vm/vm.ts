@@ -413,9 +413,12 @@ export class VirtualMachine {
       // advanceIp, inlined: plannedLength cells along the pre-fetch DV axis
       const axis = o.axis;
       const size = o.axisSize;
-      let pos = o.ip[axis]! + o.axisSign * o.plannedLength;
-      if (this.toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
-      o.ip[axis] = pos;
+      const sign = o.axisSign;
+      if (sign === 1 || sign === -1) {
+        let pos = o.ip[axis]! + sign * o.plannedLength;
+        if (this.toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
+        o.ip[axis] = pos;
+      } else this.advanceIp(o, o.plannedLength);
     }
   }
 
@@ -519,9 +522,23 @@ export class VirtualMachine {
   /** Moves the IP `steps` cells along the single non-zero axis of the pre-fetch DV. */
   advanceIp(o: Organism, steps: number): void {
     const dim = o.axis;
+    const sign = o.axisSign;
     const size = this.world.shape[dim]!;
-    let pos = o.ip[dim]! + o.axisSign * steps;
-    if (this.toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
+    let pos = o.ip[dim]!;
+    if (sign === 1 || sign === -1) {
+      // unit steps: the per-step wrap below is plain modular arithmetic
+      pos += sign * steps;
+      if (this.toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
+    } else {
+      // a longer step wraps to the opposite edge cell, as the reference's per-step walk does
+      for (let i = 0; i < steps; i++) {
+        pos += sign;
+        if (this.toroidal) {
+          if (pos < 0) pos = size - 1;
+          else if (pos >= size) pos = 0;
+        }
+      }
+    }
     o.ip[dim] = pos;
   }
 
