@@ -70,5 +70,9 @@ describe('SqliteIndexDatabase', () => {
     const bad = encodeOrganismBlob(states);
     bad[0] = 99;
     expect(() => decodeOrganismBlob(bad)).toThrow(/version 99/);
+    const env = encodeEnvironmentBlob(chunk);
+    expect(env[0]).toBe(2);
+    env[0] = 7;
+    expect(() => decodeEnvironmentBlob(env)).toThrow(/version 7/);
   });
 });

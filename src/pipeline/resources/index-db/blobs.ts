@@ -8,11 +8,21 @@
  */
 import { compress, decompress } from 'zstd-napi';
 import { concatDelimited, readVarint } from '../../contracts/framing.js';
+import { bytesToInt32, int32ToBytes } from '../../contracts/columns.js';
 import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../../contracts/index.js';
 import { EvochoraError } from '../../../errors.js';
 import { cellsOnlyChunk } from './wire.js';
 
+/** Organism blobs: [1, zstd(length-delimited OrganismStates)]. */
 export const BLOB_VERSION = 1;
+/**
+ * Environment blobs: [2, flags, zstd(cells-only TickDataChunk)] where every cell column is byte-shuffled
+ * (the 4 bytes of each int32 stored as 4 planes) and, when flag 1 is set, the snapshot's ascending flat
+ * indices are stored as differences. Both make the columns compress about 3× better. Version 1 (plain) is
+ * still read.
+ */
+export const ENVIRONMENT_BLOB_VERSION = 2;
+const FLAG_SNAPSHOT_DELTA = 1;
 const LEVEL = { compressionLevel: 1 } as const;
 
 function withVersion(payload: Uint8Array): Uint8Array {
@@ -22,13 +32,85 @@ function withVersion(payload: Uint8Array): Uint8Array {
   return out;
 }
 
+function versionError(what: string, found: number | undefined, expected: number): EvochoraError {
+  return new EvochoraError('INDEX_BLOB_VERSION', `Index ${what} blob has version ${found ?? 'none'}; this build reads version ${expected}.`, {
+    actions: ['Re-index the run with `evochora index --run <runId>`.'],
+  });
+}
+
 function unwrap(blob: Uint8Array, what: string): Buffer {
-  if (blob.length === 0 || blob[0] !== BLOB_VERSION) {
-    throw new EvochoraError('INDEX_BLOB_VERSION', `Index ${what} blob has version ${blob[0] ?? 'none'}; this build reads version ${BLOB_VERSION}.`, {
-      actions: ['Re-index the run with `evochora index --run <runId>`.'],
-    });
-  }
+  if (blob.length === 0 || blob[0] !== BLOB_VERSION) throw versionError(what, blob[0], BLOB_VERSION);
   return decompress(blob.subarray(1));
+}
+
+/** Byte planes of an int32 column: all first bytes, then all second bytes, … */
+function shuffle(b: Uint8Array): Uint8Array {
+  if (b.length % 4 !== 0) return b;
+  const n = b.length / 4;
+  const out = new Uint8Array(b.length);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    out[i] = b[j]!;
+    out[n + i] = b[j + 1]!;
+    out[2 * n + i] = b[j + 2]!;
+    out[3 * n + i] = b[j + 3]!;
+  }
+  return out;
+}
+
+function unshuffle(b: Uint8Array): Uint8Array {
+  if (b.length % 4 !== 0) return b;
+  const n = b.length / 4;
+  const out = new Uint8Array(b.length);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    out[j] = b[i]!;
+    out[j + 1] = b[n + i]!;
+    out[j + 2] = b[2 * n + i]!;
+    out[j + 3] = b[3 * n + i]!;
+  }
+  return out;
+}
+
+type Columns = { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined;
+
+function mapColumns(c: Columns, f: (b: Uint8Array) => Uint8Array): void {
+  if (!c) return;
+  if (c.flatIndices) c.flatIndices = f(c.flatIndices);
+  if (c.molecules) c.molecules = f(c.molecules);
+  if (c.owners) c.owners = f(c.owners);
+}
+
+/** Differences of ascending indices, in place on a copy; undefined when not ascending. */
+function deltaCode(b: Uint8Array): Uint8Array | undefined {
+  const a = bytesToInt32(b).slice();
+  for (let i = 1; i < a.length; i++) if (a[i]! <= a[i - 1]!) return undefined;
+  for (let i = a.length - 1; i > 0; i--) a[i] = a[i]! - a[i - 1]!;
+  return int32ToBytes(a);
+}
+
+function deltaDecode(b: Uint8Array): Uint8Array {
+  const a = bytesToInt32(b).slice();
+  for (let i = 1; i < a.length; i++) a[i] = a[i]! + a[i - 1]!;
+  return int32ToBytes(a);
+}
+
+function packEnvironment(cellsOnly: TickDataChunk): Uint8Array {
+  let flags = 0;
+  const cells = cellsOnly.snapshot?.cells;
+  if (cells?.flatIndices && cells.flatIndices.length > 0) {
+    const d = deltaCode(cells.flatIndices);
+    if (d) {
+      cells.flatIndices = d;
+      flags |= FLAG_SNAPSHOT_DELTA;
+    }
+  }
+  mapColumns(cellsOnly.snapshot?.cells, shuffle);
+  for (const d of cellsOnly.deltas) mapColumns(d.changedCells, shuffle);
+  const z = compress(TickDataChunk.encode(cellsOnly).finish(), LEVEL);
+  const out = new Uint8Array(z.length + 2);
+  out[0] = ENVIRONMENT_BLOB_VERSION;
+  out[1] = flags;
+  out.set(z, 2);
+  return out;
 }
 
 /** The cells-only chunk of a decoded TickDataChunk. */
@@ -45,21 +127,29 @@ export function environmentChunkOf(chunk: TickDataChunk): TickDataChunkProps {
 }
 
 export function encodeEnvironmentBlob(chunk: TickDataChunk): Uint8Array {
-  return withVersion(compress(TickDataChunk.encode(environmentChunkOf(chunk)).finish(), LEVEL));
+  return packEnvironment(TickDataChunk.decode(TickDataChunk.encode(environmentChunkOf(chunk)).finish()));
 }
 
-/** The same blob from the encoded chunk, without decoding it (see wire.ts). */
+export function decodeEnvironmentBlob(blob: Uint8Array): TickDataChunk {
+  if (blob[0] === 1) return TickDataChunk.decode(decompress(blob.subarray(1)));
+  if (blob[0] !== ENVIRONMENT_BLOB_VERSION || blob.length < 2) throw versionError('environment', blob[0], ENVIRONMENT_BLOB_VERSION);
+  const flags = blob[1]!;
+  const chunk = TickDataChunk.decode(decompress(blob.subarray(2)));
+  mapColumns(chunk.snapshot?.cells, unshuffle);
+  for (const d of chunk.deltas) mapColumns(d.changedCells, unshuffle);
+  const cells = chunk.snapshot?.cells;
+  if (flags & FLAG_SNAPSHOT_DELTA && cells?.flatIndices) cells.flatIndices = deltaDecode(cells.flatIndices);
+  return chunk;
+}
+
+/** The same blob from the encoded chunk: organisms, RNG, plugins and checkpoint are dropped on the wire. */
 export function environmentBlobOfEncoded(chunk: Uint8Array): Uint8Array {
-  return withVersion(compress(cellsOnlyChunk(chunk), LEVEL));
+  return packEnvironment(TickDataChunk.decode(cellsOnlyChunk(chunk)));
 }
 
 /** The organism blob from already-encoded OrganismState messages. */
 export function organismBlobOfEncoded(states: readonly Uint8Array[]): Uint8Array {
   return withVersion(compress(concatDelimited(states), LEVEL));
-}
-
-export function decodeEnvironmentBlob(blob: Uint8Array): TickDataChunk {
-  return TickDataChunk.decode(unwrap(blob, 'environment'));
 }
 
 export function encodeOrganismBlob(states: readonly OrganismState[]): Uint8Array {
