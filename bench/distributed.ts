@@ -103,9 +103,19 @@ async function drainRate(consumers: number): Promise<{ ticksPerSec: number; seco
   }, 1_800_000);
   const seconds = (performance.now() - t0) / 1000;
   let bytes = 0;
-  for (const p of ps) bytes += (await p.status()).resources.find((r) => r.name === 'tick-storage')?.metrics.bytes_written ?? 0;
+  let latency = 0;
+  let conflicts = 0;
+  for (const p of ps) {
+    const st = await p.status();
+    const m = st.resources.find((r) => r.name === 'tick-storage')?.metrics ?? {};
+    bytes += m.bytes_written ?? 0;
+    latency += (m.write_latency_ms ?? 0) / ps.length;
+    conflicts += st.services.find((s) => s.name === 'persistence')?.resourceBindings.find((b) => b.portName === 'input')?.metrics.fetch_conflicts ?? 0;
+  }
   await stopAll();
-  say(`  ${consumers} persistence process(es): drained ${filled.pending} chunks (${TICKS} ticks) in ${seconds.toFixed(2)} s`);
+  figures[`persistence_${consumers}_s3_put_latency_ms`] = Math.round(latency * 10) / 10;
+  figures[`persistence_${consumers}_fetch_conflicts`] = conflicts;
+  say(`  ${consumers} persistence process(es): drained ${filled.pending} chunks (${TICKS} ticks) in ${seconds.toFixed(2)} s; mean S3 PUT ${latency.toFixed(1)} ms; ${conflicts} fetch conflicts`);
   return { ticksPerSec: TICKS / seconds, seconds, mbPerSec: bytes / 1e6 / seconds };
 }
 

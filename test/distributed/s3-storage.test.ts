@@ -16,6 +16,7 @@ import { markRedelivered } from '../../src/pipeline/resources/nats/delivery-mark
 import { DEFAULT_FOLDER_LEVELS } from '../../src/pipeline/resources/storage-keys.js';
 import { startSwift, type SwiftServer } from './harness/swift.js';
 import { freePort, stopAllStarted } from './harness/proc.js';
+import { startFaultProxy } from './harness/fault-proxy.js';
 
 let dir: string;
 let swift: SwiftServer;
@@ -207,5 +208,21 @@ describe('S3Storage on Swift (s3api)', () => {
     for await (const c of s3.readChunks(RUN)) stored.push(c.firstTick / 6);
     expect(stored).toEqual([0, 1, 2, 3, 4, 5]);
     expect(s3.metrics().chunks_already_stored).toBe(4);
+  });
+
+  it('startup waits for a store that comes up later, and fails fast with a clear error on bad credentials', async () => {
+    const port = await freePort();
+    const late = storage({ endpoint: `http://127.0.0.1:${port}`, connectTimeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 1500)); // nothing listens yet: init keeps retrying
+    const proxy = await startFaultProxy(swift.endpoint, { delayMs: () => 0, port });
+    try {
+      const s3 = await late;
+      await s3.writeMetadata(RUN, Buffer.from('late'));
+    } finally {
+      await proxy.close();
+    }
+    const started = Date.now();
+    await expect(storage({ secretAccessKey: 'wrong', connectTimeoutMs: 20_000 })).rejects.toMatchObject({ code: 'S3_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

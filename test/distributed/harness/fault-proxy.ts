@@ -13,7 +13,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string, opts: { delayMs: (req: IncomingMessage) => number }): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, opts: { delayMs: (req: IncomingMessage) => number; port?: number }): Promise<FaultProxy> {
   const t = new URL(target);
   let held = 0;
   const server: Server = createServer((req, res) => {
@@ -38,7 +38,7 @@ export async function startFaultProxy(target: string, opts: { delayMs: (req: Inc
       }, delay);
     });
   });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   return {
     url: `http://127.0.0.1:${port}`,

@@ -24,6 +24,7 @@ export const s3StorageType: ResourceType = {
       maxAttempts: { kind: 'int', default: 6, min: 1, max: 50, doc: 'Attempts per request for transient errors (5xx, throttling, resets), with backoff.' },
       requestTimeoutMs: { kind: 'int', default: 60_000, min: 100, max: 3_600_000, doc: 'Socket timeout of one request.' },
       createBucket: { kind: 'bool', default: true, doc: 'Create the bucket at startup when it does not exist.' },
+      connectTimeoutMs: { kind: 'int', default: 30_000, min: 0, max: 3_600_000, doc: 'How long startup keeps trying to reach the store.' },
     },
   },
   create: async ({ name, options, logger }) => {
@@ -46,6 +47,7 @@ export const s3StorageType: ResourceType = {
         maxAttempts: options.maxAttempts as number,
         requestTimeoutMs: options.requestTimeoutMs as number,
         createBucket: options.createBucket as boolean,
+        connectTimeoutMs: options.connectTimeoutMs as number,
       },
       logger,
     );

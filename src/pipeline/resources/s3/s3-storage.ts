@@ -68,6 +68,8 @@ export interface S3StorageOptions {
   readonly maxAttempts: number;
   readonly requestTimeoutMs: number;
   readonly createBucket: boolean;
+  /** How long `init` keeps trying to reach the store (processes may start before it). */
+  readonly connectTimeoutMs?: number;
 }
 
 export class S3StorageError extends EvochoraError {
@@ -115,21 +117,40 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     });
   }
 
-  /** Checks the bucket is reachable (creating it when allowed). */
+  /** Checks the bucket is reachable (creating it when allowed), retrying until `connectTimeoutMs`. */
   async init(): Promise<void> {
+    const deadline = Date.now() + (this.options.connectTimeoutMs ?? 0);
+    let delay = 200;
+    for (;;) {
+      try {
+        await this.initOnce();
+        return;
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        // Client errors (bad credentials, missing bucket) will not heal; unreachable or 5xx may.
+        const fatal = status !== undefined && status >= 400 && status < 500;
+        if (fatal || Date.now() + delay > deadline) throw this.wrapInit(err);
+        this.logger?.warn({ storage: this.name, err: (err as Error).message }, `S3 storage not reachable yet, retrying in ${delay} ms`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+
+  private async initOnce(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
       return;
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status !== 404 || !this.options.createBucket) throw this.wrapInit(err);
+      if (status !== 404 || !this.options.createBucket) throw err;
     }
     try {
       await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
       this.logger?.info({ bucket: this.options.bucket }, `Created bucket ${this.options.bucket}`);
     } catch (err) {
       const n = (err as Error).name;
-      if (n !== 'BucketAlreadyOwnedByYou' && n !== 'BucketAlreadyExists') throw this.wrapInit(err);
+      if (n !== 'BucketAlreadyOwnedByYou' && n !== 'BucketAlreadyExists') throw err;
     }
   }
 
