@@ -605,36 +605,50 @@ export class VirtualMachine {
 
   /** Conditional skip: IP := after this instruction, past padding, past the next real instruction. */
   skipNextInstruction(o: Organism): void {
-    const world = this.world;
     const len = o.plannedLength;
     const dims = this.dims;
     const ip = o.ip;
     for (let d = 0; d < dims; d++) ip[d] = o.ipBefore[d]!;
     if (o.dvUnit) {
-      this.advanceIp(o, len);
+      // Along the planned line: IP after this instruction, the instant skip (inline when the next cell is
+      // already a real instruction), then past that instruction.
+      const axis = o.axis;
+      const sign = o.axisSign;
+      const size = o.axisSize;
+      const toroidal = this.toroidal;
+      let pos = ip[axis]! + sign * len;
+      if (toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
+      ip[axis] = pos;
       o.ipOnLine = true;
-    } else {
-      o.skipIpAdvance = true;
-      o.ipOnLine = false; // the IP leaves its planned line: skipNopCells must recompute it
-      for (let i = 0; i < len; i++) {
-        for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
-        world.normalize(ip);
+      let mol = o.lineInside && pos >= 0 && pos < size ? this.cells[o.lineBase + pos * o.axisStride]! : 0;
+      if (!this.canSkip || ((mol >>> 20) & 0xff) !== TYPE_CODE || (mol & 0xfffff) === 0) {
+        this.skipNopCells(o);
+        if (o.failed) {
+          o.skipIpAdvance = true;
+          return;
+        }
+        pos = ip[axis]!;
+        mol = o.lineInside && pos >= 0 && pos < size ? this.cells[o.lineBase + pos * o.axisStride]! : 0;
+      } else if (o.failed) {
+        o.skipIpAdvance = true;
+        return;
       }
-    }
-    this.skipNopCells(o);
-    if (o.failed) {
+      pos += sign * this.lengthOfMolecule(mol);
+      if (toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
+      ip[axis] = pos;
       o.skipIpAdvance = true;
       return;
     }
-    let mol: number;
-    if (o.dvUnit) {
-      // still on the planned line: read the cell directly
-      const axis = o.axis;
-      const pos = ip[axis]!;
-      mol = o.lineInside && pos >= 0 && pos < o.axisSize ? this.cells[o.lineBase + pos * o.axisStride]! : 0;
-    } else mol = world.molecule(world.indexOf(ip));
-    this.advanceIp(o, this.lengthOfMolecule(mol));
+    const world = this.world;
     o.skipIpAdvance = true;
+    o.ipOnLine = false; // the IP leaves its planned line: skipNopCells must recompute it
+    for (let i = 0; i < len; i++) {
+      for (let d = 0; d < dims; d++) ip[d] = ip[d]! + o.dvBefore[d]!;
+      world.normalize(ip);
+    }
+    this.skipNopCells(o);
+    if (o.failed) return;
+    this.advanceIp(o, this.lengthOfMolecule(world.molecule(world.indexOf(ip))));
   }
 
   /** Pops a call frame: restores PDR/PLR/FDR/FLR, swaps static banks back, IP := return address. */
