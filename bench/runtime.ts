@@ -1,8 +1,11 @@
 /**
- * Runtime benchmark: organism-instructions/s and ticks/s.
+ * Runtime benchmark (issue 4): organism-instructions/s and ticks/s.
  *   (a) busy loop: 100 copies of a small loop (compares, NRG/NTR, SCNI, one PPKI, jumps) in a 1024x1024
  *       torus with all thermodynamic costs zero (the reference micro-benchmark shape);
  *   (b) our default organism (assembly/replicator.evo) in its default world with all plugins on.
+ * Every rate is reported three ways, because the machines are shared: wall clock, per CPU-second of this
+ * process, and the best 100-tick window. Each is compared with the goal (10 M organism-instructions/s)
+ * and with the reference runtime (2–3 M/s on this machine class, measured on shape (a)).
  * Usage: npx tsx bench/runtime.ts [--json] [--seconds N]
  */
 import { fileURLToPath } from 'node:url';
@@ -16,6 +19,11 @@ const json = process.argv.includes('--json');
 const secIdx = process.argv.indexOf('--seconds');
 const seconds = secIdx > 0 ? Number(process.argv[secIdx + 1]) : 5;
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Issue 4: the goal, and the reference runtime's rate on scenario (a) on this machine class. */
+const GOAL = 10_000_000;
+const REFERENCE_LOW = 2_000_000;
+const REFERENCE_HIGH = 3_000_000;
 
 const BUSY_LOOP = `
 .REG %A %DR0
@@ -46,7 +54,14 @@ interface Result {
   /** Best 100-tick window (what an unloaded core does; the machine is shared). */
   peakOrganismInstructionsPerSecond: number;
   population: number;
+  /** Rate / 10 M (the goal): wall, per CPU-second, best window. */
+  goalRatio: { wall: number; perCpuSecond: number; peakWindow: number };
+  /** Rate / the reference's 3 M and 2 M (low and high end of the speed-up): wall, per CPU-second, best window. */
+  referenceRatio: { wall: [number, number]; perCpuSecond: [number, number]; peakWindow: [number, number] };
 }
+
+const ratio = (x: number, base: number): number => Number((x / base).toFixed(2));
+const refRatio = (x: number): [number, number] => [ratio(x, REFERENCE_HIGH), ratio(x, REFERENCE_LOW)];
 
 function measure(name: string, sim: Simulation, budgetSeconds: number): Result {
   // warm-up
@@ -76,16 +91,21 @@ function measure(name: string, sim: Simulation, budgetSeconds: number): Result {
   const cpu = process.cpuUsage(c0);
   const cpuSecs = (cpu.user + cpu.system) / 1e6;
   const instr = sim.totalInstructions - i0;
+  const wall = Math.round(instr / secs);
+  const perCpu = Math.round(instr / cpuSecs);
+  const peakRate = Math.round(peak);
   return {
     scenario: name,
     ticks,
     seconds: Number(secs.toFixed(3)),
     ticksPerSecond: Math.round(ticks / secs),
     organismInstructions: instr,
-    organismInstructionsPerSecond: Math.round(instr / secs),
-    organismInstructionsPerCpuSecond: Math.round(instr / cpuSecs),
-    peakOrganismInstructionsPerSecond: Math.round(peak),
+    organismInstructionsPerSecond: wall,
+    organismInstructionsPerCpuSecond: perCpu,
+    peakOrganismInstructionsPerSecond: peakRate,
     population: sim.aliveCount,
+    goalRatio: { wall: ratio(wall, GOAL), perCpuSecond: ratio(perCpu, GOAL), peakWindow: ratio(peakRate, GOAL) },
+    referenceRatio: { wall: refRatio(wall), perCpuSecond: refRatio(perCpu), peakWindow: refRatio(peakRate) },
   };
 }
 
@@ -94,6 +114,7 @@ function busyLoop(): Result {
   const program = programFromArtifact(compileSourceOrThrow(BUSY_LOOP, { world }));
   const sim = new Simulation({
     shape: world.shape,
+    toroidal: true,
     seed: 42n,
     thermodynamics: zeroThermodynamics(),
     organism: { maxEnergy: 32767, maxEntropy: 8191, errorPenaltyCost: 0 },
@@ -114,7 +135,7 @@ function defaultWorld(): Result | null {
   if (!existsSync(file)) return null;
   const world = { shape: [512, 512], toroidal: true };
   const program = programFromArtifact(compileFileOrThrow(file, { world }));
-  const sim = new Simulation({ shape: world.shape, seed: 42n });
+  const sim = new Simulation({ shape: world.shape, toroidal: true, seed: 42n });
   sim.placeProgram(program, [100, 100], 100000);
   // let the population grow before measuring
   for (let i = 0; i < 30000; i++) {
@@ -128,14 +149,28 @@ const results: Result[] = [busyLoop()];
 const d = defaultWorld();
 if (d) results.push(d);
 
+const uptime = await import('node:os').then((os) => os.loadavg()[0]!);
 if (json) {
-  process.stdout.write(JSON.stringify({ benchmark: 'runtime', node: process.version, results }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      benchmark: 'runtime',
+      node: process.version,
+      loadAverage: Number(uptime.toFixed(2)),
+      goal: GOAL,
+      reference: [REFERENCE_LOW, REFERENCE_HIGH],
+      results,
+    }) + '\n',
+  );
 } else {
+  const m = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
+  const x = (r: [number, number]): string => `${r[0].toFixed(1)}–${r[1].toFixed(1)}×`;
+  console.log(`runtime benchmark (node ${process.version}, load average ${uptime.toFixed(2)}; goal 10 M/s, reference 2–3 M/s on (a))`);
   for (const r of results) {
     console.log(
-      `${r.scenario}: ${r.organismInstructionsPerSecond.toLocaleString()} organism-instructions/s ` +
-        `(${r.organismInstructionsPerCpuSecond.toLocaleString()} per CPU-second, peak window ${r.peakOrganismInstructionsPerSecond.toLocaleString()}), ` +
-        `${r.ticksPerSecond.toLocaleString()} ticks/s (population ${r.population}, ${r.ticks} ticks in ${r.seconds}s)`,
+      `${r.scenario}: population ${r.population}, ${r.ticks.toLocaleString()} ticks in ${r.seconds}s, ${r.ticksPerSecond.toLocaleString()} ticks/s\n` +
+        `  organism-instructions/s  wall ${m(r.organismInstructionsPerSecond)} | per CPU-second ${m(r.organismInstructionsPerCpuSecond)} | best 100-tick window ${m(r.peakOrganismInstructionsPerSecond)}\n` +
+        `  vs goal 10 M/s           wall ${r.goalRatio.wall.toFixed(2)}× | per CPU-second ${r.goalRatio.perCpuSecond.toFixed(2)}× | best window ${r.goalRatio.peakWindow.toFixed(2)}×\n` +
+        `  vs reference 2–3 M/s     wall ${x(r.referenceRatio.wall)} | per CPU-second ${x(r.referenceRatio.perCpuSecond)} | best window ${x(r.referenceRatio.peakWindow)}`,
     );
   }
 }
