@@ -6,7 +6,9 @@
  *
  * The encoder reads the world's change list (`drainChanged`) once per sample, so it must see every sample.
  */
-import { columnsOf, DeltaType, TickDataChunk, type OrganismStateProps, type TickDataChunkProps, type TickDeltaProps } from '../contracts/index.js';
+import { int32ToBytes } from '../contracts/columns.js';
+import { DeltaType, OrganismState, type OrganismStateProps } from '../contracts/index.js';
+import { ProtoWriter } from './proto-writer.js';
 
 /** The part of the runtime world the encoder reads. */
 export interface EncodableWorld {
@@ -32,6 +34,12 @@ export interface SnapshotExtras {
   readonly pluginStates?: Array<{ pluginName: string; state: Uint8Array }>;
   readonly runtimeCheckpoint?: Uint8Array;
 }
+
+/**
+ * The organisms of one sample: decoded-style objects, or a function that writes them (each as a
+ * length-delimited OrganismState under `fieldTag`) straight into the writer (the engine's fast path).
+ */
+export type OrganismSource = readonly OrganismStateProps[] | ((w: ProtoWriter, fieldTag: number) => void);
 
 export interface EncodedChunk {
   readonly simulationRunId: string;
@@ -68,8 +76,11 @@ export class ChunkEncoder {
   /** Every occupied cell, plus stale entries (cells emptied since) and duplicates; compacted at snapshots. */
   private readonly occupied = new IntList(4096);
   private readonly accumulated = new IntList();
-  private current: TickDataChunkProps | undefined;
-  private deltas: TickDeltaProps[] = [];
+  private readonly w = new ProtoWriter();
+  private snapshotBody: Uint8Array | undefined;
+  private deltaBodies: Uint8Array[] = [];
+  private firstTick = 0;
+  private lastTick = 0;
   private samplesInChunk = 0;
   /** Time spent encoding cells (ns), for the bench and metrics. */
   cellEncodeNs = 0;
@@ -126,7 +137,7 @@ export class ChunkEncoder {
    * Records one sample. Returns the finished chunk when this sample completes it. `organisms` must be the
    * complete list for this tick; `extras` are used only for snapshots.
    */
-  sample(tick: number, organisms: OrganismStateProps[], totalOrganismsCreated: number, extras: SnapshotExtras = {}): EncodedChunk | undefined {
+  sample(tick: number, organisms: OrganismSource, totalOrganismsCreated: number, extras: SnapshotExtras = {}): EncodedChunk | undefined {
     if (this.samplesInChunk === 0) this.startChunk(tick, organisms, totalOrganismsCreated, extras);
     else this.addDelta(tick, organisms, totalOrganismsCreated);
     this.samplesInChunk++;
@@ -137,13 +148,38 @@ export class ChunkEncoder {
   /** Drops a partial chunk (partial chunks are never emitted; a resumed run regenerates them). */
   discardPartial(): number {
     const n = this.samplesInChunk;
-    this.current = undefined;
-    this.deltas = [];
+    this.snapshotBody = undefined;
+    this.deltaBodies = [];
     this.samplesInChunk = 0;
     return n;
   }
 
-  private startChunk(tick: number, organisms: OrganismStateProps[], total: number, extras: SnapshotExtras): void {
+  private writeOrganisms(organisms: OrganismSource, fieldTag: number): void {
+    const w = this.w;
+    if (typeof organisms === 'function') {
+      organisms(w, fieldTag);
+      return;
+    }
+    for (const o of organisms) {
+      w.tag(fieldTag);
+      w.fork();
+      w.raw(OrganismState.encode(o).finish());
+      w.ldelim();
+    }
+  }
+
+  /** CellDataColumns under `fieldTag` (always present, columns left out when empty, as protobuf does). */
+  private writeCells(fieldTag: number, idx: Int32Array, mol: Int32Array, own: Int32Array): void {
+    const w = this.w;
+    w.tag(fieldTag);
+    w.fork();
+    w.bytesField(0x0a, int32ToBytes(idx));
+    w.bytesField(0x12, int32ToBytes(mol));
+    w.bytesField(0x1a, int32ToBytes(own));
+    w.ldelim();
+  }
+
+  private startChunk(tick: number, organisms: OrganismSource, total: number, extras: SnapshotExtras): void {
     const t0 = process.hrtime.bigint();
     // Pending changes are covered by the snapshot; they only update the occupied set.
     this.world.drainChanged((i) => this.touch(i));
@@ -186,26 +222,30 @@ export class ChunkEncoder {
     }
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
-    this.current = {
-      simulationRunId: this.options.simulationRunId,
-      firstTick: tick,
-      lastTick: tick,
-      tickCount: 1,
-      snapshot: {
-        simulationRunId: this.options.simulationRunId,
-        tickNumber: tick,
-        organisms,
-        cells: columnsOf({ flatIndices: idx, molecules: mol, owners: own }),
-        rngState: extras.rngState ?? new Uint8Array(0),
-        pluginStates: extras.pluginStates ?? [],
-        totalOrganismsCreated: total,
-        runtimeCheckpoint: extras.runtimeCheckpoint ?? new Uint8Array(0),
-      },
-    };
-    this.deltas = [];
+    // TickData body, fields in number order (proto/tickdata.proto).
+    const w = this.w;
+    w.reset();
+    w.stringField(0x0a, this.options.simulationRunId);
+    w.intField(0x10, tick);
+    this.writeOrganisms(organisms, 0x1a);
+    this.writeCells(0x22, idx, mol, own);
+    w.bytesField(0x2a, extras.rngState ?? new Uint8Array(0));
+    for (const p of extras.pluginStates ?? []) {
+      w.tag(0x32);
+      w.fork();
+      w.stringField(0x0a, p.pluginName);
+      w.bytesField(0x12, p.state);
+      w.ldelim();
+    }
+    w.intField(0x38, total);
+    w.bytesField(0x42, extras.runtimeCheckpoint ?? new Uint8Array(0));
+    this.snapshotBody = w.finish();
+    this.deltaBodies = [];
+    this.firstTick = tick;
+    this.lastTick = tick;
   }
 
-  private addDelta(tick: number, organisms: OrganismStateProps[], total: number): void {
+  private addDelta(tick: number, organisms: OrganismSource, total: number): void {
     const t0 = process.hrtime.bigint();
     const acc = this.accumulated;
     const flag = this.accumulatedFlag;
@@ -225,7 +265,7 @@ export class ChunkEncoder {
         acc.push(i);
       }
     }
-    const k = this.deltas.length + 1;
+    const k = this.deltaBodies.length + 1;
     const every = this.options.accumulatedDeltaInterval;
     const isAccumulated = every > 0 && k % every === 0;
     // Ascending flat index order makes the output independent of the order cells were written in.
@@ -242,32 +282,34 @@ export class ChunkEncoder {
     }
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
-    this.deltas.push({
-      tickNumber: tick,
-      deltaType: isAccumulated ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL,
-      changedCells: columnsOf({ flatIndices: idx, molecules: mol, owners: own }),
-      organisms,
-      totalOrganismsCreated: total,
-    });
-    this.current!.lastTick = tick;
-    this.current!.tickCount = this.deltas.length + 1;
+    // TickDelta body.
+    const w = this.w;
+    w.reset();
+    w.intField(0x08, tick);
+    w.intField(0x10, isAccumulated ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL);
+    this.writeCells(0x1a, idx, mol, own);
+    this.writeOrganisms(organisms, 0x22);
+    w.intField(0x28, total);
+    this.deltaBodies.push(w.finish());
+    this.lastTick = tick;
   }
 
   private finish(): EncodedChunk {
-    const chunk = this.current!;
-    chunk.deltas = this.deltas;
     const t0 = process.hrtime.bigint();
-    const bytes = TickDataChunk.encode(chunk).finish();
+    const w = this.w;
+    w.reset();
+    const tickCount = this.deltaBodies.length + 1;
+    w.stringField(0x0a, this.options.simulationRunId);
+    w.intField(0x10, this.firstTick);
+    w.intField(0x18, this.lastTick);
+    w.intField(0x20, tickCount);
+    w.bytesField(0x2a, this.snapshotBody!, true);
+    for (const d of this.deltaBodies) w.bytesField(0x32, d, true);
+    const bytes = w.finish();
     this.protoEncodeNs += Number(process.hrtime.bigint() - t0);
-    const out: EncodedChunk = {
-      simulationRunId: chunk.simulationRunId!,
-      firstTick: Number(chunk.firstTick),
-      lastTick: Number(chunk.lastTick),
-      tickCount: chunk.tickCount!,
-      bytes,
-    };
-    this.current = undefined;
-    this.deltas = [];
+    const out: EncodedChunk = { simulationRunId: this.options.simulationRunId, firstTick: this.firstTick, lastTick: this.lastTick, tickCount, bytes };
+    this.snapshotBody = undefined;
+    this.deltaBodies = [];
     this.samplesInChunk = 0;
     return out;
   }

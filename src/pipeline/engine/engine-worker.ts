@@ -7,10 +7,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../../runtime/index.js';
 import { Simulation } from '../../runtime/index.js';
-import type { OrganismStateProps } from '../contracts/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
 import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
-import { organismState } from './organism-encoder.js';
+import { writeOrganism } from './organism-wire.js';
+import type { ProtoWriter } from './proto-writer.js';
 
 const port = parentPort!;
 const EMPTY_WORLD = { cells: new Int32Array(0), owners: new Int32Array(0) };
@@ -107,11 +107,13 @@ async function main(): Promise<void> {
     post({ type: 'chunk', simulationRunId: c.simulationRunId, firstTick: c.firstTick, lastTick: c.lastTick, tickCount: c.tickCount, buffer }, [buffer]);
   };
 
+  const writeOrganisms = (w: ProtoWriter, fieldTag: number): void => {
+    for (const o of sim.organisms) writeOrganism(w, fieldTag, o);
+  };
+
   const sample = (): void => {
     const t0 = process.hrtime.bigint();
     const tick = sim.tick;
-    const orgs: OrganismStateProps[] = new Array(sim.organisms.length);
-    for (let i = 0; i < sim.organisms.length; i++) orgs[i] = organismState(sim.organisms[i]!);
     let extras = {};
     if (encoder.nextIsSnapshot) {
       // The snapshot already holds the cells: checkpoint a view of the simulation whose world arrays are
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
         pluginStates: sim.plugins.tick.map((p, i) => ({ pluginName: `${i}:${p.kind}`, state: encodeUtf8(JSON.stringify(p.saveState ? p.saveState() : null) ?? 'null') })),
       };
     }
-    const chunk = encoder.sample(tick, orgs, sim.nextOrganismId - 1, extras);
+    const chunk = encoder.sample(tick, writeOrganisms, sim.nextOrganismId - 1, extras);
     sampledTicks++;
     sampleNs += Number(process.hrtime.bigint() - t0);
     if (chunk) emit(chunk);

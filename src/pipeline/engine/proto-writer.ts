@@ -1,0 +1,168 @@
+/**
+ * A small protobuf wire writer for the hot path of the engine (organisms and chunks are written by hand,
+ * field by field, in the layout of proto/tickdata.proto). Nested messages reserve one length byte and shift
+ * their body when the length needs more (rare: most nested messages are short).
+ */
+export class ProtoWriter {
+  buf: Buffer;
+  pos = 0;
+  private readonly starts: number[] = [];
+
+  constructor(capacity = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  reset(): void {
+    this.pos = 0;
+    this.starts.length = 0;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Unsigned varint of a non-negative integer < 2^53. */
+  uvarint(v: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    let p = this.pos;
+    if (v < 0x80000000) {
+      while (v > 127) {
+        b[p++] = (v & 127) | 128;
+        v >>>= 7;
+      }
+      b[p++] = v;
+    } else {
+      let lo = v >>> 0;
+      let hi = Math.floor(v / 4294967296) >>> 0;
+      while (hi) {
+        b[p++] = (lo & 127) | 128;
+        lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+        hi >>>= 7;
+      }
+      while (lo > 127) {
+        b[p++] = (lo & 127) | 128;
+        lo >>>= 7;
+      }
+      b[p++] = lo;
+    }
+    this.pos = p;
+  }
+
+  /** int32/int64 varint: negative values are sign-extended to 64 bits (10 bytes), as protobuf requires. */
+  varint(v: number): void {
+    if (v >= 0) {
+      this.uvarint(v);
+      return;
+    }
+    this.ensure(10);
+    const x = -v;
+    let lo = x >>> 0;
+    let hi = Math.floor(x / 4294967296) >>> 0;
+    lo = (~lo + 1) >>> 0;
+    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+    const b = this.buf;
+    let p = this.pos;
+    while (hi) {
+      b[p++] = (lo & 127) | 128;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    while (lo > 127) {
+      b[p++] = (lo & 127) | 128;
+      lo >>>= 7;
+    }
+    b[p++] = lo;
+    this.pos = p;
+  }
+
+  tag(byte: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = byte;
+  }
+
+  /** Field with an int32/int64 value; proto3 leaves zero values out. */
+  intField(tag: number, v: number): void {
+    if (v === 0) return;
+    this.tag(tag);
+    this.varint(v);
+  }
+
+  boolField(tag: number, v: boolean): void {
+    if (!v) return;
+    this.tag(tag);
+    this.tag(1);
+  }
+
+  stringField(tag: number, s: string): void {
+    if (s.length === 0) return;
+    const n = Buffer.byteLength(s, 'utf8');
+    this.tag(tag);
+    this.uvarint(n);
+    this.ensure(n);
+    this.buf.write(s, this.pos, n, 'utf8');
+    this.pos += n;
+  }
+
+  bytesField(tag: number, bytes: Uint8Array, always = false): void {
+    if (bytes.length === 0 && !always) return;
+    this.tag(tag);
+    this.uvarint(bytes.length);
+    this.raw(bytes);
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Packed repeated int32 from `src[off .. off+count)`; written even when empty only if `always`. */
+  packedInts(tag: number, src: ArrayLike<number>, off: number, count: number): void {
+    this.tag(tag);
+    this.fork();
+    for (let i = 0; i < count; i++) this.varint(src[off + i]!);
+    this.ldelim();
+  }
+
+  /** Starts a length-delimited body (after its tag). */
+  fork(): void {
+    this.ensure(1);
+    this.starts.push(this.pos);
+    this.pos += 1;
+  }
+
+  /** Ends the body started by the matching fork and writes its length in front of it. */
+  ldelim(): void {
+    const start = this.starts.pop()!;
+    const len = this.pos - start - 1;
+    if (len < 128) {
+      this.buf[start] = len;
+      return;
+    }
+    let extra = 0;
+    for (let v = len >>> 7; v > 0; v >>>= 7) extra++;
+    this.ensure(extra);
+    this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
+    let v = len;
+    let p = start;
+    while (v > 127) {
+      this.buf[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    this.buf[p] = v;
+    this.pos += extra;
+  }
+
+  /** A copy of what was written (a fresh, exactly sized buffer). */
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
+  }
+}
