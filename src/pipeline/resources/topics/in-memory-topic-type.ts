@@ -9,7 +9,7 @@ export const inMemoryTopicType: ResourceType = {
     doc: 'InMemoryTopic options',
     fields: {
       ackTimeoutMs: { kind: 'int', default: 60_000, min: 10, max: 86_400_000, doc: 'A delivery not acked within this time is redelivered.' },
-      maxRetained: { kind: 'int', default: 1_000_000, min: 1, max: 100_000_000, doc: 'Messages kept for consumer groups that join late.' },
+      maxRetained: { kind: 'int', default: 1_000_000, min: 1, max: 100_000_000, doc: 'Messages kept while no consumer group has joined yet (afterwards the log keeps what some group has not taken).' },
     },
   },
   create: ({ name, options }) => new InMemoryTopic(name, { ackTimeoutMs: options.ackTimeoutMs as number, maxRetained: options.maxRetained as number }),

@@ -1,8 +1,9 @@
 /**
  * An in-process topic with consumer groups (the embedded node's batch-topic and metadata-topic).
  *
- * The topic keeps every published message (notifications are small), so a consumer group created late
- * still sees the whole history, as a re-index needs. Each group has a cursor into that log, a set of
+ * Until the first consumer group binds, the topic keeps what is published (up to maxRetained), so readers
+ * that start after the writers still get everything; after that it keeps what some group has not taken yet.
+ * Each group has a cursor into that log, a set of
  * in-flight deliveries with their ack deadline, and a redelivery list. Expired deliveries are redelivered
  * lazily on the next receive and by a timer while someone waits.
  */
@@ -14,10 +15,13 @@ import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { TOPIC_READ, TOPIC_WRITE, type TopicMessage, type TopicReader, type TopicWriter } from '../../api/topic.js';
 
+/** The log is compacted in steps of this many messages (slicing on every publish would be quadratic). */
+const TRIM_BATCH = 1024;
+
 export interface InMemoryTopicOptions {
   /** A delivery not acked within this time is redelivered. */
   readonly ackTimeoutMs: number;
-  /** Oldest messages are dropped beyond this many (groups that had not seen them skip them). */
+  /** Before any consumer group exists, the oldest messages are dropped beyond this many. */
   readonly maxRetained: number;
 }
 
@@ -67,12 +71,27 @@ export class InMemoryTopic<T = unknown> implements Resource {
     this.log.push({ messageId: randomUUID(), payload, publishedAtMs: Date.now() });
     this.published++;
     this.rate.record();
-    if (this.log.length > this.options.maxRetained) {
-      const drop = this.log.length - this.options.maxRetained;
-      this.log = this.log.slice(drop);
-      this.base += drop;
-    }
+    this.trim();
     this.wakeAll();
+  }
+
+  /**
+   * Keeps memory bounded: once consumer groups exist, messages every group has taken leave the log (in-flight
+   * and redelivery lists keep their own references); before that, at most maxRetained are kept.
+   */
+  private trim(): void {
+    let drop = 0;
+    if (this.groups.size === 0) {
+      drop = Math.max(0, this.log.length - this.options.maxRetained);
+    } else if (this.log.length >= TRIM_BATCH) {
+      // Never drop what a group has not taken: a slow indexer must not lose notifications.
+      let min = Number.MAX_SAFE_INTEGER;
+      for (const g of this.groups.values()) min = Math.min(min, g.cursor);
+      if (min - this.base >= TRIM_BATCH / 2) drop = min - this.base;
+    }
+    if (drop <= 0) return;
+    this.log = this.log.slice(drop);
+    this.base += drop;
   }
 
   private group(name: string): Group<T> {
