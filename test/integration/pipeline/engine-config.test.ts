@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { manager, recordingConfig, waitUntil } from './helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'evo-engcfg-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function engineError(engine: Record<string, unknown>): Promise<{ code: string; message: string }> {
+  const sm = await manager(recordingConfig(dir, { engine }));
+  try {
+    sm.start('simulation-engine');
+    await waitUntil(() => sm.stateOf('simulation-engine') === 'ERROR', 30_000, 'engine error');
+    const [err] = sm.serviceStatus('simulation-engine').errors;
+    return { code: err!.code, message: err!.message };
+  } finally {
+    await sm.shutdown();
+  }
+}
+
+describe('SimulationEngine configuration errors', () => {
+  it('names a program file that cannot be read', async () => {
+    expect(await engineError({ organisms: [{ program: 'no/such/file.evo', energy: 100, positions: [[1, 1]] }] })).toMatchObject({ code: 'ENGINE_CONFIG', message: expect.stringMatching(/no\/such\/file\.evo' cannot be read/) });
+  });
+
+  it('shows the compiler diagnostics of a program that does not compile', async () => {
+    const file = join(dir, 'bad.evo');
+    writeFileSync(file, 'START:\n  JMPI NOWHERE\n');
+    expect(await engineError({ organisms: [{ program: file, energy: 100, positions: [[1, 1]] }] })).toMatchObject({ code: 'ENGINE_CONFIG', message: expect.stringMatching(/does not compile:[\s\S]*NOWHERE/) });
+  });
+
+  it('refuses positions that do not match the world', async () => {
+    expect(await engineError({ organisms: [{ program: 'builtin:counter', energy: 100, positions: [[1, 1, 1]] }] })).toMatchObject({ code: 'ENGINE_CONFIG', message: expect.stringMatching(/does not match the world shape/) });
+  });
+
+  it('refuses to resume a run that is not stored', async () => {
+    expect(await engineError({ resume: { runId: 'no-such-run' } })).toMatchObject({ code: 'RUN_NOT_FOUND' });
+  });
+});
