@@ -43,16 +43,18 @@ function unwrap(blob: Uint8Array, what: string): Buffer {
   return decompress(blob.subarray(1));
 }
 
-/** Byte planes of an int32 column: all first bytes, then all second bytes, … */
+/** Byte planes of an int32 column: all lowest bytes, then all second bytes, … (little-endian values). */
 function shuffle(b: Uint8Array): Uint8Array {
   if (b.length % 4 !== 0) return b;
-  const n = b.length / 4;
+  const v = bytesToInt32(b);
+  const n = v.length;
   const out = new Uint8Array(b.length);
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    out[i] = b[j]!;
-    out[n + i] = b[j + 1]!;
-    out[2 * n + i] = b[j + 2]!;
-    out[3 * n + i] = b[j + 3]!;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    out[i] = x & 0xff;
+    out[n + i] = (x >>> 8) & 0xff;
+    out[2 * n + i] = (x >>> 16) & 0xff;
+    out[3 * n + i] = x >>> 24;
   }
   return out;
 }
@@ -60,14 +62,9 @@ function shuffle(b: Uint8Array): Uint8Array {
 function unshuffle(b: Uint8Array): Uint8Array {
   if (b.length % 4 !== 0) return b;
   const n = b.length / 4;
-  const out = new Uint8Array(b.length);
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    out[j] = b[i]!;
-    out[j + 1] = b[n + i]!;
-    out[j + 2] = b[2 * n + i]!;
-    out[j + 3] = b[3 * n + i]!;
-  }
-  return out;
+  const v = new Int32Array(n);
+  for (let i = 0; i < n; i++) v[i] = b[i]! | (b[n + i]! << 8) | (b[2 * n + i]! << 16) | (b[3 * n + i]! << 24);
+  return int32ToBytes(v);
 }
 
 type Columns = { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined;
