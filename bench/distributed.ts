@@ -18,7 +18,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startNatsCluster, type NatsCluster } from '../test/distributed/harness/nats.js';
 import { startSwift, type SwiftServer } from '../test/distributed/harness/swift.js';
-import { stopAllStarted, waitFor } from '../test/distributed/harness/proc.js';
+import { GiveUp, stopAllStarted, waitFor } from '../test/distributed/harness/proc.js';
 import { deploymentOverrides, startNode, streamOf, type Deployment, type NodeProcess, type Role } from '../test/distributed/harness/node-process.js';
 
 const json = process.argv.includes('--json');
@@ -72,7 +72,16 @@ async function consumerIdle(d: Deployment): Promise<{ pending: number; ackPendin
 }
 
 async function engineDone(sim: NodeProcess): Promise<void> {
-  await waitFor('the engine to reach maxTicks', async () => (await sim.status()).services.find((s) => s.name === 'simulation-engine')?.state === 'STOPPED', 1_800_000, sim.process);
+  await waitFor(
+    'the engine to reach maxTicks',
+    async () => {
+      const engine = (await sim.status()).services.find((s) => s.name === 'simulation-engine');
+      if (engine?.state === 'ERROR') throw new GiveUp(`the engine failed: ${JSON.stringify(engine.errors)}`);
+      return engine?.state === 'STOPPED';
+    },
+    1_800_000,
+    sim.process,
+  );
 }
 
 async function post(n: NodeProcess, path: string): Promise<void> {

@@ -21,7 +21,7 @@ import { DEFAULT_FOLDER_LEVELS } from '../../src/pipeline/resources/storage-keys
 import { startNatsCluster, type NatsCluster } from './harness/nats.js';
 import { startSwift, type SwiftServer } from './harness/swift.js';
 import { startPostgres, type PostgresServer } from './harness/postgres.js';
-import { stopAllStarted, waitFor } from './harness/proc.js';
+import { GiveUp, stopAllStarted, waitFor } from './harness/proc.js';
 import { startFaultProxy } from './harness/fault-proxy.js';
 import { bucketOf, deploymentOverrides, registrySchemaOf, startNode, streamOf, type Deployment, type NodeProcess, type Role } from './harness/node-process.js';
 
@@ -143,7 +143,16 @@ function expectExactlyOnce(s: Stored, n: number): void {
 }
 
 async function engineDone(sim: NodeProcess): Promise<void> {
-  await waitFor('the engine to reach maxTicks', async () => (await sim.status()).services.find((s) => s.name === 'simulation-engine')?.state === 'STOPPED', 180_000, sim.process);
+  await waitFor(
+    'the engine to reach maxTicks',
+    async () => {
+      const engine = (await sim.status()).services.find((s) => s.name === 'simulation-engine');
+      if (engine?.state === 'ERROR') throw new GiveUp(`the engine failed: ${JSON.stringify(engine.errors)}`);
+      return engine?.state === 'STOPPED';
+    },
+    180_000,
+    sim.process,
+  );
 }
 
 async function expectIndexComplete(d: Deployment, runId: string, n: number): Promise<void> {

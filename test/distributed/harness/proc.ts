@@ -148,6 +148,9 @@ export async function stopAllStarted(): Promise<void> {
   await Promise.all([...started].map((p) => p.stop(3000)));
 }
 
+/** Thrown by a probe to end `waitFor` at once (the condition can no longer become true). */
+export class GiveUp extends Error {}
+
 /** Polls `probe` until it resolves true; fails with `what` when the deadline passes or `proc` dies. */
 export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -157,6 +160,7 @@ export async function waitFor(what: string, probe: () => Promise<boolean> | bool
     try {
       if (await probe()) return;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = (err as Error).message;
     }
     if (Date.now() > deadline) throw new ServerStartError(proc?.name ?? what, `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`, proc?.logFile);

@@ -12,14 +12,18 @@ export interface PullResult {
   readonly description?: string;
 }
 
-/** `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>` (newer servers prefix domain and account). */
+/**
+ * Parses a JetStream ack subject: `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>` (9 tokens),
+ * or on newer servers `$JS.ACK.<domain>.<account hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<token>]`.
+ */
 export function parseAckSubject(subject: string): { deliveryCount: number; streamSeq: number; timestampMs: number } | undefined {
   const t = subject.split('.');
-  if (t.length < 9 || t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
-  const n = t.length;
-  const deliveryCount = Number(t[n - 5]);
-  const streamSeq = Number(t[n - 4]);
-  const timestampMs = Math.floor(Number(t[n - 2]) / 1e6);
+  if (t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
+  const base = t.length === 9 ? 2 : t.length >= 11 ? 4 : -1;
+  if (base < 0) return undefined;
+  const deliveryCount = Number(t[base + 2]);
+  const streamSeq = Number(t[base + 3]);
+  const timestampMs = Math.floor(Number(t[base + 5]) / 1e6);
   if (!Number.isFinite(deliveryCount) || !Number.isFinite(streamSeq)) return undefined;
   return { deliveryCount, streamSeq, timestampMs };
 }

@@ -468,6 +468,7 @@ class ConsumerBinding<T> implements Monitorable {
     // First take whatever is there right now; if nothing is, wait for one message and then take whatever
     // followed it. This mirrors the in-memory queue: wait for the first message only, never for a full batch.
     let waitForFirst = false;
+    let conflictDelay = 2;
     for (;;) {
       if (signal?.aborted) return [];
       const left = deadline - Date.now();
@@ -490,9 +491,11 @@ class ConsumerBinding<T> implements Monitorable {
         return this.handOut(max);
       }
       if (result.status === 409) {
-        // Another consumer is collecting a batch (max_waiting = 1), or a leader election: try again shortly.
+        // Another consumer is collecting a batch (max_waiting = 1), or a leader election: try again shortly,
+        // backing off while the conflict lasts (an idle consumer must not poll the server in a tight loop).
         this.fetchConflicts++;
-        await sleep(2 + Math.floor(Math.random() * 10), signal);
+        conflictDelay = Math.min(conflictDelay * 2, 100);
+        await sleep(Math.min(Math.max(0, deadline - Date.now()), conflictDelay / 2 + Math.random() * conflictDelay), signal);
       } else if (noWait) {
         if (timeoutMs <= 0) return [];
         waitForFirst = true;
