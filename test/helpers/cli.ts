@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const CLI = join(REPO_ROOT, 'bin', 'run.js');
+/** A config with only the dummy producer/consumer pipeline, for tests of the node and the CLI. */
+export const DUMMY_PIPELINE = join(REPO_ROOT, 'test', 'fixtures', 'dummy-pipeline.conf');
 
 if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) {
   throw new Error('dist/ is missing: run `npm run build` (npm ci runs it) before the integration tests');

@@ -2,12 +2,12 @@ import { execa } from 'execa';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, evochora, isAlive, tempDataDir, until } from '../../helpers/cli.js';
+import { CLI, DUMMY_PIPELINE, evochora, isAlive, tempDataDir, until } from '../../helpers/cli.js';
 
 const started: string[] = [];
 
 async function startNode(dataDir: string, extra: string[] = []) {
-  const res = await evochora(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, '--json', ...extra]);
+  const res = await evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', '0', '--data-dir', dataDir, '--json', ...extra]);
   expect(res.exitCode, res.stdout + res.stderr).toBe(0);
   started.push(dataDir);
   return res.json!.result as { pid: number; port: number; logFile: string };

@@ -4,12 +4,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evochora, isAlive, tempDataDir, until } from '../../helpers/cli.js';
+import { DUMMY_PIPELINE, evochora, isAlive, tempDataDir, until } from '../../helpers/cli.js';
 
 const started: Array<{ dataDir: string }> = [];
 
 async function startNode(dataDir: string, extra: string[] = []) {
-  const res = await evochora(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, '--json', ...extra]);
+  const res = await evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', '0', '--data-dir', dataDir, '--json', ...extra]);
   if (res.exitCode === 0) started.push({ dataDir });
   return res;
 }
@@ -99,7 +99,7 @@ describe('node daemon lifecycle (real processes)', () => {
 
   it('lets exactly one of 10 concurrent detached starts win; the others name the running pid', async () => {
     const dataDir = tempDataDir();
-    const results = await Promise.all(Array.from({ length: 10 }, () => evochora(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, '--json'])));
+    const results = await Promise.all(Array.from({ length: 10 }, () => evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', '0', '--data-dir', dataDir, '--json'])));
     const winners = results.filter((r) => r.exitCode === 0);
     expect(winners, results.map((r) => r.stdout + r.stderr).join('\n')).toHaveLength(1);
     started.push({ dataDir });
@@ -161,7 +161,7 @@ describe('node daemon lifecycle (real processes)', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const res = await evochora(['node', 'run', '--detached', '--port', String(port), '--data-dir', dataDir, '--json']);
+      const res = await evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', String(port), '--data-dir', dataDir, '--json']);
       expect(res.exitCode).toBe(1);
       expect(res.json).toMatchObject({ code: 'PORT_IN_USE' });
       expect(res.json!.message).toContain(String(port));
@@ -210,7 +210,7 @@ describe('node daemon lifecycle (real processes)', () => {
 
   it('runs in the foreground and drains on SIGINT', async () => {
     const dataDir = tempDataDir();
-    const child = spawn(process.execPath, [join(__dirname, '../../../bin/run.js'), 'node', 'run', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(__dirname, '../../../bin/run.js'), 'node', 'run', '-c', DUMMY_PIPELINE, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     await until(() => existsSync(join(dataDir, 'node', 'node.json')) || undefined, 'the foreground node to be ready');

@@ -7,6 +7,8 @@ import { loadConfig } from '../../../src/config/loader.js';
 import { CONFIG_SCHEMA, leafPaths } from '../../../src/config/config-schema.js';
 import { defaultsOf } from '../../../src/config/validate.js';
 
+const DUMMY_PIPELINE = resolve(__dirname, '../../fixtures/dummy-pipeline.conf');
+
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'evo-config-'));
 }
@@ -62,6 +64,7 @@ describe('loadConfig precedence', () => {
     const dir = tempDir();
     const { config } = loadConfig({
       cwd: dir,
+      configFile: DUMMY_PIPELINE,
       env: { EVOCHORA_NODE_DATA_DIR: '/srv/evo', 'EVOCHORA__pipeline__services__dummy-producer__options__intervalMs': '7', EVOCHORA_PIPELINE_AUTO_START: 'false' },
     });
     expect(config.node.dataDir).toBe('/srv/evo');
@@ -82,8 +85,8 @@ describe('loadConfig precedence', () => {
 
   it('parses list values from flags and env', () => {
     const dir = tempDir();
-    expect(loadConfig({ cwd: dir, env: {}, overrides: ['pipeline.startupSequence=[dummy-producer]'] }).config.pipeline.startupSequence).toEqual(['dummy-producer']);
-    expect(loadConfig({ cwd: dir, env: { EVOCHORA_PIPELINE_STARTUP_SEQUENCE: 'dummy-consumer,dummy-producer' } }).config.pipeline.startupSequence).toEqual([
+    expect(loadConfig({ cwd: dir, configFile: DUMMY_PIPELINE, env: {}, overrides: ['pipeline.startupSequence=[dummy-producer]'] }).config.pipeline.startupSequence).toEqual(['dummy-producer']);
+    expect(loadConfig({ cwd: dir, configFile: DUMMY_PIPELINE, env: { EVOCHORA_PIPELINE_STARTUP_SEQUENCE: 'dummy-consumer,dummy-producer' } }).config.pipeline.startupSequence).toEqual([
       'dummy-consumer',
       'dummy-producer',
     ]);
@@ -124,9 +127,11 @@ describe('loadConfig validation', () => {
   });
 
   it('rejects a startup sequence naming an unknown service and a binding to an unknown resource', () => {
-    const { dir, file } = configIn('pipeline.startupSequence = [ghost]\npipeline.services.dummy-consumer.resources.input = "queue-in:nowhere"\n');
-    const issues = issuesOf(() => loadConfig({ cwd: dir, configFile: file, env: {} }));
-    expect(issues).toEqual(expect.arrayContaining([expect.stringMatching(/^pipeline\.startupSequence\.0\|1\|the name of a configured service/), expect.stringMatching(/^pipeline\.services\.dummy-consumer\.resources\.input\|2\|a binding to a configured resource/)]));
+    const dir = tempDir();
+    const issues = issuesOf(() =>
+      loadConfig({ cwd: dir, configFile: DUMMY_PIPELINE, env: {}, overrides: ['pipeline.startupSequence=[ghost]', 'pipeline.services.dummy-consumer.resources.input=queue-in:nowhere'] }),
+    );
+    expect(issues).toEqual(expect.arrayContaining([expect.stringMatching(/^pipeline\.startupSequence\.0\|command line \(--set\)\|the name of a configured service/), expect.stringMatching(/^pipeline\.services\.dummy-consumer\.resources\.input\|command line \(--set\)\|a binding to a configured resource/)]));
   });
 
   it('fails on a missing explicit file and on syntax errors', () => {

@@ -11,8 +11,10 @@ import { ServiceManager } from '../../../src/pipeline/service-manager.js';
 
 const logger = pino({ level: 'silent' });
 
+const DUMMY_PIPELINE = join(__dirname, '../../fixtures/dummy-pipeline.conf');
+
 function config(overrides: string[] = []) {
-  return loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evo-sm-')), env: {}, overrides }).config;
+  return loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evo-sm-')), configFile: DUMMY_PIPELINE, env: {}, overrides }).config;
 }
 
 async function until(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
