@@ -12,22 +12,25 @@ import { organismSamples } from '../../resources/index-db/wire.js';
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
  * same notification at about the same time, so the file is read and decompressed once, not twice.
  */
-const recentBatches = new Map<string, Promise<StoredChunk[]>>();
+const recentBatches = new Map<string, { chunks: Promise<StoredChunk[]>; uses: number }>();
 const RECENT_BATCHES = 4;
 
 async function readBatch(storage: BatchStorageReader, key: string): Promise<StoredChunk[]> {
-  let p = recentBatches.get(key);
-  if (!p) {
-    p = (async () => {
+  let entry = recentBatches.get(key);
+  if (!entry) {
+    const chunks = (async () => {
       const out: StoredChunk[] = [];
       for await (const c of storage.readBatchFile(key)) out.push(c);
       return out;
     })();
-    recentBatches.set(key, p);
-    p.catch(() => recentBatches.delete(key));
+    entry = { chunks, uses: 0 };
+    recentBatches.set(key, entry);
+    chunks.catch(() => recentBatches.delete(key));
     while (recentBatches.size > RECENT_BATCHES) recentBatches.delete(recentBatches.keys().next().value as string);
   }
-  return p;
+  // One environment and one organism indexer read each batch: after the second read it is not needed again.
+  if (++entry.uses >= 2) recentBatches.delete(key);
+  return entry.chunks;
 }
 
 export async function indexMetadata(storage: BatchStorageReader, db: IndexDatabase, runId: string): Promise<void> {
