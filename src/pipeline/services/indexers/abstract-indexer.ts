@@ -84,11 +84,16 @@ export abstract class AbstractIndexer<T> extends AbstractService {
   }
 
   private async handle(m: TopicMessage<T>): Promise<void> {
-    // Redeliveries (after a crash or ack timeout) count as attempts already made.
-    let attempt = Math.max(0, m.deliveryCount - 1);
+    let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
     const firstFailure = Date.now();
     let lastError: unknown;
+    // Handing a message back on pause or stop redelivers it without a failure; but a message redelivered far
+    // more often than retries allow (it keeps killing or stalling its consumers) is dead-lettered at once.
+    if (m.deliveryCount > 2 * (this.opts.maxRetries + 1) + 2) {
+      lastError = new Error(`delivered ${m.deliveryCount} times without being acknowledged`);
+      attempt = this.opts.maxRetries + 1;
+    }
     while (attempt <= this.opts.maxRetries) {
       const started = performance.now();
       try {
