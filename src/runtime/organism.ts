@@ -34,6 +34,8 @@ export function isLocationSlot(slot: number): boolean {
   return (slot >= 8 && slot < 12) || (slot >= 20 && slot < 24) || (slot >= 32 && slot < 36) || slot >= 44;
 }
 
+const NO_DECODE = new Int32Array(0);
+
 /** A saved copy of a register range (used for call frames and static banks). */
 export interface RegisterSnapshot {
   isVec: Uint8Array;
@@ -94,6 +96,15 @@ export class Organism {
   /** World extent and flat-index stride along `axis` (cached with it). */
   axisSize = 0;
   axisStride = 0;
+  /** Operand-fetch direction of the cached axis: axis*2 + (sign > 0), or -1 when the step is not ±1. */
+  dirCode = -1;
+  /**
+   * Decoded-instruction cache (direct-mapped, owned by the VM): per entry the IP cell, the world's code
+   * epoch, the fetch direction, the molecule, its dense opcode index and the raw operand cells.
+   */
+  decode: Int32Array = NO_DECODE;
+  /** World code generation the cache belongs to (-1: not allocated yet). */
+  decodeGeneration = -1;
   /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
   dvUnit = true;
   /** Whether the random stream has been bound to the simulation clock. */

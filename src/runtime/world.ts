@@ -24,6 +24,14 @@ export class World {
   private readonly changedFlag: Uint8Array;
   private changedList: Int32Array;
   private changedCount = 0;
+  /**
+   * Cells that organisms' decoded-instruction caches were filled from. Changing the molecule of such a
+   * cell bumps `codeEpoch`, which invalidates every cached decode at once (writes to executed code are rare).
+   */
+  readonly codeWatch: Uint8Array;
+  /** Decode-cache epoch (int32; wraps into `codeGeneration`, which makes organisms drop their caches). */
+  codeEpoch = 1;
+  codeGeneration = 0;
 
   constructor(shape: readonly number[], toroidal = true) {
     if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
@@ -44,6 +52,7 @@ export class World {
     this.cells = new Int32Array(size);
     this.owners = new Int32Array(size);
     this.changedFlag = new Uint8Array(size);
+    this.codeWatch = new Uint8Array(size);
     this.changedList = new Int32Array(1024);
   }
 
@@ -125,6 +134,10 @@ export class World {
     const oldOwner = this.owners[idx]!;
     if (oldMol === molecule && oldOwner === owner) return;
     if (oldMol !== molecule) {
+      if (this.codeWatch[idx] === 1) {
+        this.codeWatch[idx] = 0;
+        this.invalidateCode();
+      }
       if (((oldMol >>> 20) & 0xff) === TYPE_LABEL) this.labels.remove(oldMol & 0xfffff, idx);
       if (((molecule >>> 20) & 0xff) === TYPE_LABEL) this.labels.add(molecule & 0xfffff, idx);
       this.cells[idx] = molecule;
@@ -142,6 +155,14 @@ export class World {
       this.owners[idx] = owner;
     }
     this.markChanged(idx);
+  }
+
+  /** Invalidates every decoded-instruction cache (call after changing `cells` other than through `setCell`). */
+  invalidateCode(): void {
+    if (this.codeEpoch === 0x7fffffff) {
+      this.codeEpoch = 1;
+      this.codeGeneration++;
+    } else this.codeEpoch++;
   }
 
   private markChanged(idx: number): void {
@@ -232,6 +253,7 @@ export class World {
 
   /** Rebuilds owner and label indexes from the arrays (after a restore). */
   rebuildIndexes(): void {
+    this.invalidateCode();
     this.labels.clear();
     this.ownerIndex.clear();
     for (let i = 0; i < this.size; i++) {

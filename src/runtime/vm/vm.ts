@@ -12,6 +12,9 @@ export const OPCODE_SPACE = 41000;
 const REGISTER_SLOT = new Int16Array(2048);
 for (let id = 0; id < 2048; id++) REGISTER_SLOT[id] = registerSlot(id);
 const noop = (): void => {};
+/** Decoded-instruction cache: entries per organism (power of two) and the hash shift for it. */
+const DECODE_ENTRIES = 64;
+const DECODE_SHIFT = 26;
 const TYPE_CODE = MoleculeType.CODE;
 
 /** Operand source codes stored per opcode (0 = end). */
@@ -71,6 +74,10 @@ export class VirtualMachine {
   private readonly toroidal: boolean;
   /** True when the instant skip may stop on the IP cell itself (maxSkipsPerTick >= 1). */
   private readonly canSkip: boolean;
+  /** Ints per decode-cache entry: IP cell, epoch, direction, molecule, index, then up to 3·dims raw operand cells. */
+  private readonly decodeWidth: number;
+  /** Raw operand cells of an uncached plan. */
+  private readonly rawScratch: Int32Array;
   private readonly maxEnergy: number;
   private readonly maxEntropy: number;
   private readonly penalty: number;
@@ -120,6 +127,8 @@ export class VirtualMachine {
     this.cells = world.cells;
     this.toroidal = world.toroidal;
     this.canSkip = limits.maxSkipsPerTick >= 1;
+    this.decodeWidth = 5 + 3 * this.dims;
+    this.rawScratch = new Int32Array(3 * this.dims);
     this.maxEnergy = limits.maxEnergy;
     this.maxEntropy = limits.maxEntropy;
     this.penalty = limits.errorPenaltyCost;
@@ -195,21 +204,114 @@ export class VirtualMachine {
     o.lineBase = base;
     o.lineInside = inside;
     const pos = ip[axis]!;
-    const mol = inside && pos >= 0 && pos < o.axisSize ? this.cells[base + pos * o.axisStride]! : 0;
-    o.lastMolecule = mol;
+    if (inside && pos >= 0 && pos < o.axisSize) {
+      const cellIdx = base + pos * o.axisStride;
+      if (o.dirCode >= 0) {
+        // Decoded-instruction cache: valid while no cell it was filled from has changed (world code epoch).
+        if (o.decodeGeneration !== world.codeGeneration) this.resetDecode(o);
+        const dc = o.decode;
+        const e = (Math.imul(cellIdx, 0x9e3779b1) >>> DECODE_SHIFT) * this.decodeWidth;
+        if (dc[e] === cellIdx && dc[e + 1] === world.codeEpoch && dc[e + 2] === o.dirCode) {
+          this.planIndex(o, dc[e + 3]!, dc[e + 4]!, dc, e + 5);
+          return;
+        }
+        const mol = this.cells[cellIdx]!;
+        const index = this.indexOfMolecule(mol);
+        if (index < 0 || mol === 0) {
+          o.lastMolecule = mol;
+          if (index < 0) this.planSpecial(o, mol);
+          else this.planIndex(o, mol, index, this.rawScratch, 0);
+          return;
+        }
+        dc[e] = cellIdx;
+        dc[e + 1] = world.codeEpoch;
+        dc[e + 2] = o.dirCode;
+        dc[e + 3] = mol;
+        dc[e + 4] = index;
+        world.codeWatch[cellIdx] = 1;
+        if (this.idxSources[index * 3] !== 0) this.fetchOperandCells(o, index * 3, dc, e + 5, world.codeWatch);
+        this.planIndex(o, mol, index, dc, e + 5);
+        return;
+      }
+      this.planUncached(o, this.cells[cellIdx]!);
+      return;
+    }
+    this.planUncached(o, 0);
+  }
+
+  /** Dense opcode index of a CODE molecule (-1: not code, or not a registered opcode). */
+  private indexOfMolecule(mol: number): number {
     const opcode = (mol << 12) >> 12;
-    const index = ((mol >>> 20) & 0xff) === TYPE_CODE && opcode >= 0 && opcode < OPCODE_SPACE ? this.opIndex[opcode]! : -1;
+    return ((mol >>> 20) & 0xff) === TYPE_CODE && opcode >= 0 && opcode < OPCODE_SPACE ? this.opIndex[opcode]! : -1;
+  }
+
+  /** Plan without the decode cache (IP line outside a bounded world, or a DV step other than ±1). */
+  private planUncached(o: Organism, mol: number): void {
+    const index = this.indexOfMolecule(mol);
     if (index < 0) {
+      o.lastMolecule = mol;
       this.planSpecial(o, mol);
       return;
     }
+    if (this.idxSources[index * 3] !== 0) this.fetchOperandCells(o, index * 3, this.rawScratch, 0, null);
+    this.planIndex(o, mol, index, this.rawScratch, 0);
+  }
+
+  /** Sets the planned instruction (a registered opcode) and resolves its operands from the raw cells. */
+  private planIndex(o: Organism, mol: number, index: number, raws: Int32Array, at: number): void {
+    const opcode = (mol << 12) >> 12;
+    o.lastMolecule = mol;
     o.plannedOpcode = opcode;
     o.plannedIndex = index;
     o.plannedLength = this.idxLength[index]!;
     o.plannedWave2 = this.idxWave2[index] === 1;
     o.lastName = this.nameList[index]!;
     o.lastOpcode = opcode;
-    if (this.idxSources[index * 3] !== 0) this.resolveOperands(o, index * 3);
+    if (this.idxSources[index * 3] !== 0) this.resolveOperands(o, index * 3, raws, at);
+  }
+
+  /** Allocates (or clears, after an epoch wrap) the organism's decode cache. */
+  private resetDecode(o: Organism): void {
+    if (o.decode.length !== DECODE_ENTRIES * this.decodeWidth) o.decode = new Int32Array(DECODE_ENTRIES * this.decodeWidth);
+    else o.decode.fill(0);
+    o.decodeGeneration = this.world.codeGeneration;
+    // epoch 0 is never current, so zeroed entries never hit
+  }
+
+  /**
+   * Reads the operand cells along the DV (the reference's single-axis walk: one cell per register,
+   * immediate or label operand, `dims` cells per vector, none for stack operands) into `out` at `at`;
+   * marks them in `watch` when given.
+   */
+  private fetchOperandCells(o: Organism, srcAt: number, out: Int32Array, at: number, watch: Uint8Array | null): void {
+    const sign = o.axisSign;
+    const size = o.axisSize;
+    const stride = o.axisStride;
+    const toroidal = this.toroidal;
+    const base = o.lineBase;
+    const inside = o.lineInside;
+    const cells = this.cells;
+    const sources = this.idxSources;
+    const dims = this.dims;
+    let pos = o.ipBefore[o.axis]!;
+    for (let k = 0; k < 3; k++) {
+      const src = sources[srcAt + k]!;
+      if (src === 0) break;
+      if (src === SRC_S) continue;
+      const count = src === SRC_V ? dims : 1;
+      for (let c = 0; c < count; c++) {
+        pos += sign;
+        if (toroidal) {
+          if (pos < 0) pos = size - 1;
+          else if (pos >= size) pos = 0;
+        }
+        if (inside && pos >= 0 && pos < size) {
+          const idx = base + pos * stride;
+          out[at++] = cells[idx]!;
+          if (watch !== null) watch[idx] = 1;
+        } else out[at++] = 0;
+      }
+    }
   }
 
   private bindRandom(o: Organism): void {
@@ -241,6 +343,7 @@ export class VirtualMachine {
     o.axisSize = this.world.shape[axis]!;
     o.axisStride = this.world.strides[axis]!;
     o.dvUnit = nonZero === 1 && (o.axisSign === 1 || o.axisSign === -1);
+    o.dirCode = o.axisSign === 1 ? axis * 2 + 1 : o.axisSign === -1 ? axis * 2 : -1;
     o.dvDirty = false;
   }
 
@@ -268,17 +371,9 @@ export class VirtualMachine {
   private readonly tickSeedThunk = (): bigint => this.host.tickSeed();
   private readonly tickThunk = (): number => this.host.tick;
 
-  /** Fetches operand cells along the DV (the reference's single-axis walk) and peeks stack operands. */
-  private resolveOperands(o: Organism, srcAt: number): void {
+  /** Decodes the operands from their raw cells (see `fetchOperandCells`) and peeks stack operands. */
+  private resolveOperands(o: Organism, srcAt: number, raws: Int32Array, at: number): void {
     const dims = this.dims;
-    const sign = o.axisSign;
-    const size = o.axisSize;
-    const stride = o.axisStride;
-    const toroidal = this.toroidal;
-    const base = o.lineBase;
-    const inside = o.lineInside;
-    let pos = o.ipBefore[o.axis]!;
-    const cells = this.cells;
     const sources = this.idxSources;
     let stackPos = o.dsLen - 1;
     let n = 0;
@@ -304,12 +399,7 @@ export class VirtualMachine {
         n++;
         continue;
       }
-      pos += sign;
-      if (toroidal) {
-        if (pos < 0) pos = size - 1;
-        else if (pos >= size) pos = 0;
-      }
-      let raw = inside && pos >= 0 && pos < size ? cells[base + pos * stride]! : 0;
+      const raw = raws[at++]!;
       switch (src) {
         case SRC_R: {
           const id = (raw << 12) >> 12;
@@ -347,15 +437,7 @@ export class VirtualMachine {
           o.opReg[n] = -1;
           o.opIsVec[n] = 1;
           o.opVec[n * dims] = valueOf(raw);
-          for (let d = 1; d < dims; d++) {
-            pos += sign;
-            if (toroidal) {
-              if (pos < 0) pos = size - 1;
-              else if (pos >= size) pos = 0;
-            }
-            raw = inside && pos >= 0 && pos < size ? cells[base + pos * stride]! : 0;
-            o.opVec[n * dims + d] = valueOf(raw);
-          }
+          for (let d = 1; d < dims; d++) o.opVec[n * dims + d] = valueOf(raws[at++]!);
           break;
         }
       }

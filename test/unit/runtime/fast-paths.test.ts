@@ -83,4 +83,94 @@ describe('runtime fast paths', () => {
     }
     expect(e.failed).toBe(false);
   });
+
+  describe('decoded-instruction cache', () => {
+    const world = { shape: [32, 32], toroidal: true };
+    const loop = (): { sim: Simulation; o: ReturnType<Simulation['placeProgram']> } => {
+      const sim = new Simulation({ shape: world.shape, seed: 3n, plugins: [], thermodynamics: referenceThermodynamics() });
+      const o = sim.placeProgram(programFromArtifact(compileSourceOrThrow('L:\nADDI %DR0 DATA:1\nJMPI L', { world })), [4, 4], 100000);
+      return { sim, o };
+    };
+    // layout from x=4: LABEL, ADDI, %DR0, DATA:1, JMPI, L  (one instruction per tick)
+    const addiCell = 5 * 32 + 4;
+    const immCell = 7 * 32 + 4;
+
+    it('a write to a cached operand cell is seen on the next execution', () => {
+      const { sim, o } = loop();
+      for (let i = 0; i < 11; i++) sim.step(); // the NOP-cost label, then ADDI, JMPI, ADDI, …
+      const before = o.regScalar[0]! & 0xfffff;
+      expect(before).toBeGreaterThan(2);
+      sim.world.setCell(immCell, DATA(10), o.id);
+      for (let i = 0; i < 4; i++) sim.step();
+      expect(o.regScalar[0]! & 0xfffff).toBe(before + 20);
+    });
+
+    it('a write to a cached opcode cell changes the instruction', () => {
+      const { sim, o } = loop();
+      for (let i = 0; i < 11; i++) sim.step();
+      const before = o.regScalar[0]! & 0xfffff;
+      sim.world.setCell(addiCell, op('SUBI'), o.id);
+      for (let i = 0; i < 4; i++) sim.step();
+      expect(o.regScalar[0]! & 0xfffff).toBe(before - 2);
+    });
+
+    it('another organism swapping a cached operand (PPKI) is seen, and marker-only changes reach lastMolecule', () => {
+      const { sim, o } = loop();
+      const b = sim.placeProgram(
+        programFromArtifact(compileSourceOrThrow('SETI %DR2 DATA:3\nPPKI %DR2 1|0\nJMPI X\nX:\nJMPI X', { world })),
+        [10, 20],
+        100000,
+      );
+      b.dps.set([6, 4], 0); // DP0 + 1|0 = (7,4): the ADDI immediate of `o`
+      for (let i = 0; i < 30; i++) sim.step();
+      expect(sim.world.cells[immCell]).toBe(DATA(3));
+      const v = o.regScalar[0]! & 0xfffff;
+      sim.step();
+      sim.step();
+      expect(o.regScalar[0]! & 0xfffff).toBe(v + 3);
+      // a marker-only change of the opcode cell: the reported molecule must follow
+      sim.world.setCell(addiCell, sim.world.cells[addiCell]! | (1 << 28), o.id);
+      let seen = 0;
+      for (let i = 0; i < 3; i++) {
+        sim.step();
+        if (o.lastName === 'ADDI') seen = o.lastMolecule;
+      }
+      expect(seen >>> 28).toBe(1);
+      expect(seen & 0xfffff).toBe(op('ADDI'));
+    });
+
+    it('an epoch wrap drops every cache (no stale hit from before the wrap)', () => {
+      const { sim, o } = loop();
+      for (let i = 0; i < 11; i++) sim.step();
+      const generation = sim.world.codeGeneration;
+      sim.world.codeEpoch = 0x7fffffff - 1;
+      sim.world.setCell(immCell, DATA(2), o.id); // epoch → max
+      for (let i = 0; i < 4; i++) sim.step();
+      sim.world.setCell(immCell, DATA(4), o.id); // wraps: epoch 1, next generation
+      expect(sim.world.codeGeneration).toBe(generation + 1);
+      expect(sim.world.codeEpoch).toBe(1);
+      const before = o.regScalar[0]! & 0xfffff;
+      for (let i = 0; i < 4; i++) sim.step();
+      expect(o.regScalar[0]! & 0xfffff).toBe(before + 8);
+    });
+
+    it('the same code run along the other axis is decoded for that direction', () => {
+      const sim = new Simulation({ shape: [16, 16], seed: 1n, plugins: [], thermodynamics: referenceThermodynamics() });
+      const o = sim.createOrganism([3, 3], 1000);
+      // ADDI at (3,3): along +x its operands are (4,3)=DR0, (5,3)=DATA:1; along +y (3,4)=DR1, (3,5)=DATA:2
+      sim.world.setCell(3 * 16 + 3, op('ADDI'), o.id);
+      sim.world.setCell(4 * 16 + 3, 0, 0);
+      sim.world.setCell(5 * 16 + 3, DATA(1), o.id);
+      sim.world.setCell(3 * 16 + 4, 1, o.id);
+      sim.world.setCell(3 * 16 + 5, DATA(2), o.id);
+      sim.step();
+      expect(o.regScalar[0]).toBe(1); // CODE:0 + 1 keeps the register's type
+      o.ip.set([3, 3]);
+      o.dv.set([0, 1]);
+      o.dvDirty = true;
+      sim.step();
+      expect(o.regScalar[1]).toBe(2);
+      expect(o.regScalar[0]).toBe(1);
+    });
+  });
 });
