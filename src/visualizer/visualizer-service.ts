@@ -59,10 +59,18 @@ export class VisualizerService {
   async listRuns(): Promise<RunInfo[]> {
     const out: RunInfo[] = [];
     for (const runId of await this.db.listRuns()) {
-      const r = await this.db.reader(runId);
-      if (!r) continue;
-      const meta = await r.metadata();
-      const ticks = await this.tickRangeOf(r);
+      let r: RunIndexReader | undefined;
+      let meta: RunMetadataRow | undefined;
+      let ticks: TickRange | null;
+      try {
+        r = await this.db.reader(runId);
+        if (!r) continue;
+        meta = await r.metadata();
+        ticks = await this.tickRangeOf(r);
+      } catch {
+        // An unreadable index file (foreign or damaged) is left out of the list rather than failing it.
+        continue;
+      }
       out.push({ runId, hasMetadata: meta !== undefined, startTimeMs: meta?.startTimeMs ?? null, worldShape: meta?.worldShape ?? [], samplingInterval: meta?.samplingInterval ?? 1, ticks });
     }
     out.sort((a, b) => (b.startTimeMs ?? 0) - (a.startTimeMs ?? 0) || (a.runId < b.runId ? 1 : -1));

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { decodeEnvironmentBlob, decodeOrganismBlob, encodeEnvironmentBlob, encodeOrganismBlob } from '../../../src/pipeline/resources/index-db/blobs.js';
 import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
+import { VisualizerService } from '../../../src/visualizer/visualizer-service.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 let dir: string;
 let db: SqliteIndexDatabase;
@@ -56,6 +58,14 @@ describe('SqliteIndexDatabase', () => {
     expect((await r.organisms([3, 1])).map((o) => o.organismId).sort()).toEqual([1, 3]);
     expect((await r.lineage(3, 10)).map((o) => o.organismId)).toEqual([2, 1]);
     expect(await r.organismsCreatedUpTo(5)).toBe(2);
+  });
+
+  it('leaves an unreadable index file out of the runs list', async () => {
+    await (await db.writer('good')).upsertMetadata({ runId: 'good', startTimeMs: 1, samplingInterval: 1, worldShape: [2, 2], toroidal: true, simulationMetadata: new Uint8Array() });
+    mkdirSync(join(dir, 'index'), { recursive: true });
+    writeFileSync(join(dir, 'index', 'broken.sqlite'), 'this is not a database');
+    const runs = await new VisualizerService(db).listRuns();
+    expect(runs.map((r) => r.runId)).toEqual(['good']);
   });
 
   it('round-trips environment and organism blobs and refuses unknown blob versions', () => {
