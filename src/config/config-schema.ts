@@ -55,14 +55,54 @@ const serviceSpec: FieldSpec = {
   },
 };
 
-/** The default pipeline until the recording services exist: a producer and a consumer joined by a bounded queue. */
+/**
+ * The default pipeline of the embedded node: the engine records every sampled tick through the tick queue
+ * to storage, the persistence services announce what they wrote on the batch and metadata topics, and the
+ * indexers fill the per-run SQLite index the visualizer reads. Consumers start before producers.
+ */
 export const DEFAULT_PIPELINE_RESOURCES: Record<string, ResourceDefinition> = {
-  'demo-queue': { className: 'InMemoryQueue', options: { capacity: 1000, maxBytes: 64 * 1024 * 1024 } },
+  'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64, maxBytes: 256 * 1024 * 1024 } },
+  'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4, maxBytes: 64 * 1024 * 1024 } },
+  'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
+  'persistence-dlq': { className: 'FileSystemDeadLetterQueue', options: {} },
+  'batch-topic': { className: 'InMemoryTopic', options: {} },
+  'metadata-topic': { className: 'InMemoryTopic', options: {} },
+  'index-database': { className: 'SqliteIndexDatabase', options: { directory: 'index' } },
+  'indexer-dlq': { className: 'FileSystemDeadLetterQueue', options: {} },
 };
 export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
-  'dummy-producer': { className: 'DummyProducer', resources: { output: 'queue-out:demo-queue' }, options: { intervalMs: 10, messageBytes: 1024 } },
-  'dummy-consumer': { className: 'DummyConsumer', resources: { input: 'queue-in:demo-queue' }, options: { maxBatchSize: 100 } },
+  'simulation-engine': {
+    className: 'SimulationEngine',
+    resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue', resumeStorage: 'storage-read:tick-storage' },
+    options: {},
+  },
+  'metadata-persistence-service': {
+    className: 'MetadataPersistenceService',
+    resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', dlq: 'queue-out:persistence-dlq', topic: 'topic-write:metadata-topic' },
+    options: {},
+  },
+  'persistence-service-1': {
+    className: 'PersistenceService',
+    resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', dlq: 'queue-out:persistence-dlq', topic: 'topic-write:batch-topic' },
+    options: {},
+  },
+  'metadata-indexer': {
+    className: 'MetadataIndexer',
+    resources: { topic: 'topic-read:metadata-topic?consumerGroup=metadata', storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database', dlq: 'queue-out:indexer-dlq' },
+    options: {},
+  },
+  'environment-indexer-1': {
+    className: 'EnvironmentIndexer',
+    resources: { topic: 'topic-read:batch-topic?consumerGroup=environment', storage: 'storage-read:tick-storage', database: 'db-env-write:index-database', dlq: 'queue-out:indexer-dlq' },
+    options: {},
+  },
+  'organism-indexer-1': {
+    className: 'OrganismIndexer',
+    resources: { topic: 'topic-read:batch-topic?consumerGroup=organism', storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database', dlq: 'queue-out:indexer-dlq' },
+    options: {},
+  },
 };
+export const DEFAULT_STARTUP_SEQUENCE: string[] = ['metadata-indexer', 'environment-indexer-1', 'organism-indexer-1', 'metadata-persistence-service', 'persistence-service-1', 'simulation-engine'];
 
 export const CONFIG_SCHEMA: ObjectSpec = {
   kind: 'object',
@@ -93,7 +133,7 @@ export const CONFIG_SCHEMA: ObjectSpec = {
       doc: 'Services and resources of the node.',
       fields: {
         autoStart: { kind: 'bool', default: true, doc: 'Start the startupSequence when the node starts.' },
-        startupSequence: { kind: 'list', of: 'string', default: ['dummy-consumer', 'dummy-producer'], doc: 'Services started, in order, by autoStart and `pipeline start`.' },
+        startupSequence: { kind: 'list', of: 'string', default: DEFAULT_STARTUP_SEQUENCE, doc: 'Services started, in order, by autoStart and `pipeline start`.' },
         serviceStopTimeoutMs: { kind: 'int', default: 10000, min: 10, max: 3_600_000, doc: 'How long a service may take to drain when stopped.' },
         resources: { kind: 'map', values: resourceSpec, default: DEFAULT_PIPELINE_RESOURCES, doc: 'Resources by name.' },
         services: { kind: 'map', values: serviceSpec, default: DEFAULT_PIPELINE_SERVICES, doc: 'Services by name.' },
