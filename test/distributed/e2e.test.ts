@@ -301,4 +301,22 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
       await nats.restart(leader!);
     }
   });
+
+  it('a simulation host resumes a run from S3 where it stopped; the continued run is stored exactly once', async () => {
+    const d = deployment();
+    await node('persistence-host', 'persistence-1', d, persistenceSets(30_000));
+    await node('persistence-host', 'persistence-2', d, persistenceSets(30_000));
+    const first = await node('simulation-host', 'simulation-a', d, engineSets(300));
+    await engineDone(first);
+    const s3 = await s3For(d);
+    await waitFor('the first part stored', async () => (await storedCount(s3)) >= 300, 120_000);
+    await first.stop();
+    const runId = (await s3.listRunIds())[0]!;
+    const second = await node('simulation-host', 'simulation-b', d, { ...engineSets(600), 'pipeline.services.simulation-engine.options.resume.runId': runId });
+    await engineDone(second);
+    await waitFor('the continued run stored', async () => (await storedCount(s3)) >= 600, 120_000);
+    const s = (await stored(s3))!;
+    expect(s.runId).toBe(runId);
+    expectExactlyOnce(s, 600);
+  });
 });
