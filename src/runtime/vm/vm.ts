@@ -11,6 +11,13 @@ export const OPCODE_SPACE = 41000;
 /** Register id → slot (-1 = no such register) for ids 0..2047, so operand fetch needs no bank arithmetic. */
 const REGISTER_SLOT = new Int16Array(2048);
 for (let id = 0; id < 2048; id++) REGISTER_SLOT[id] = registerSlot(id);
+/** Register id → slot, or -1 (table lookup; same as `registerSlot`). */
+function slotOf(id: number): number {
+  return id >= 0 && id < 2048 ? REGISTER_SLOT[id]! : -1;
+}
+/** Slot → 1 for location-register slots (LR, PLR, FLR, SLR). */
+const LOCATION_SLOT = new Uint8Array(64);
+for (let slot = 0; slot < 64; slot++) LOCATION_SLOT[slot] = isLocationSlot(slot) ? 1 : 0;
 const noop = (): void => {};
 /** Decoded-instruction cache: entries per organism (power of two) and the hash shift for it. */
 const DECODE_ENTRIES = 64;
@@ -765,12 +772,12 @@ export class VirtualMachine {
 
   /** Writes a scalar into a data register. Location registers refuse (failure). */
   writeScalar(o: Organism, id: number, value: number): boolean {
-    const slot = registerSlot(id);
+    const slot = slotOf(id);
     if (slot < 0) {
       o.fail(`Invalid register: ${id}`);
       return false;
     }
-    if (isLocationSlot(slot)) {
+    if (LOCATION_SLOT[slot] === 1) {
       o.fail(`Cannot write a scalar to location register ${id}`);
       return false;
     }
@@ -781,7 +788,7 @@ export class VirtualMachine {
 
   /** Writes a vector (from `src` at `off`) into a data or location register. */
   writeVector(o: Organism, id: number, src: ArrayLike<number>, off: number): boolean {
-    const slot = registerSlot(id);
+    const slot = slotOf(id);
     if (slot < 0) {
       o.fail(`Invalid register: ${id}`);
       return false;
@@ -795,8 +802,8 @@ export class VirtualMachine {
 
   /** Writes a vector into a location register (LR-operand instructions); data registers refuse. */
   writeLocation(o: Organism, id: number, src: ArrayLike<number>, off: number): boolean {
-    const slot = registerSlot(id);
-    if (slot < 0 || !isLocationSlot(slot)) {
+    const slot = slotOf(id);
+    if (slot < 0 || LOCATION_SLOT[slot] !== 1) {
       o.fail(`Invalid location register: ${id}`);
       return false;
     }
@@ -805,8 +812,8 @@ export class VirtualMachine {
 
   /** Slot of a location register operand, or -1 (with failure). */
   locationSlot(o: Organism, id: number): number {
-    const slot = registerSlot(id);
-    if (slot < 0 || !isLocationSlot(slot)) {
+    const slot = slotOf(id);
+    if (slot < 0 || LOCATION_SLOT[slot] !== 1) {
       o.fail(`Invalid location register: ${id}`);
       return -1;
     }
