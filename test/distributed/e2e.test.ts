@@ -76,6 +76,7 @@ const persistenceSets = (ackWaitMs: number, maxBatchSize = 4): Record<string, nu
   'pipeline.services.persistence.options.batchTimeoutSeconds': 0.2,
   'pipeline.services.persistence.options.retryBackoffMs': 50,
   'pipeline.resources.tick-queue.options.ackWaitMs': ackWaitMs,
+  'pipeline.resources.metadata-queue.options.ackWaitMs': ackWaitMs,
 });
 
 async function s3For(d: Deployment, endpoint = d.s3Endpoint): Promise<S3Storage> {
