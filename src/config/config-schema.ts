@@ -63,18 +63,28 @@ const serviceSpec: FieldSpec = {
 export const DEFAULT_PIPELINE_RESOURCES: Record<string, ResourceDefinition> = {
   'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64, maxBytes: 256 * 1024 * 1024 } },
   'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4, maxBytes: 64 * 1024 * 1024 } },
-  'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
-  'persistence-dlq': { className: 'FileSystemDeadLetterQueue', options: {} },
-  'batch-topic': { className: 'InMemoryTopic', options: {} },
-  'metadata-topic': { className: 'InMemoryTopic', options: {} },
+  'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage', compressionLevel: 3 } },
+  'persistence-dlq': { className: 'FileSystemDeadLetterQueue', options: { capacity: 10000 } },
+  'batch-topic': { className: 'InMemoryTopic', options: { ackTimeoutMs: 60000 } },
+  'metadata-topic': { className: 'InMemoryTopic', options: { ackTimeoutMs: 60000 } },
   'index-database': { className: 'SqliteIndexDatabase', options: { directory: 'index' } },
-  'indexer-dlq': { className: 'FileSystemDeadLetterQueue', options: {} },
+  'indexer-dlq': { className: 'FileSystemDeadLetterQueue', options: { capacity: 10000 } },
 };
 export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
   'simulation-engine': {
     className: 'SimulationEngine',
     resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue', resumeStorage: 'storage-read:tick-storage' },
-    options: {},
+    options: {
+      environment: { shape: [512, 512], topology: 'TORUS' },
+      seed: 42,
+      organisms: [{ program: 'builtin:replicator', energy: 100000, positions: [[100, 100]] }],
+      samplingInterval: 1,
+      accumulatedDeltaInterval: 5,
+      snapshotInterval: 10,
+      pauseTicks: [],
+      maxTicks: 0,
+      resume: { runId: '' },
+    },
   },
   'metadata-persistence-service': {
     className: 'MetadataPersistenceService',
@@ -84,7 +94,7 @@ export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
   'persistence-service-1': {
     className: 'PersistenceService',
     resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', dlq: 'queue-out:persistence-dlq', topic: 'topic-write:batch-topic' },
-    options: {},
+    options: { maxBatchSize: 10, batchTimeoutSeconds: 5, maxRetries: 3, retryBackoffMs: 1000 },
   },
   'metadata-indexer': {
     className: 'MetadataIndexer',

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { compileFile, compileSource, formatDiagnostic, type CompileResult, type ProgramArtifact } from '../../compiler/index.js';
-import { programFromArtifact, resolveRuntimeOptions, type RuntimeOptionsInput } from '../../runtime/index.js';
+import { defaultOrganismPath, programFromArtifact, resolveRuntimeOptions, type RuntimeOptionsInput } from '../../runtime/index.js';
 import { EvochoraError } from '../../errors.js';
 import { columnsToArrays } from '../contracts/columns.js';
 import { SimulationMetadata, type ChunkMessage, type MetadataMessage } from '../contracts/index.js';
@@ -179,11 +179,12 @@ export class SimulationEngine extends AbstractService {
         let result: CompileResult;
         if (org.program in BUILTIN_PROGRAMS) result = compileSource(BUILTIN_PROGRAMS[org.program]!, { world }, `${org.program.slice(8)}.evo`);
         else {
-          const file = resolveProgramPath(org.program);
+          // builtin:replicator is our shipped self-replicator, found next to the installed package.
+          const file = org.program === 'builtin:replicator' ? defaultOrganismPath() : resolveProgramPath(org.program);
           try {
             readFileSync(file);
           } catch {
-            throw new EngineConfigError(this.name, `organisms[${i}].program '${org.program}' cannot be read (${file}).`, ['Give a path relative to the working directory, an absolute path, or builtin:counter.']);
+            throw new EngineConfigError(this.name, `organisms[${i}].program '${org.program}' cannot be read (${file}).`, ['Give a path relative to the working directory, an absolute path, builtin:replicator or builtin:counter.']);
           }
           result = compileFile(file, { world, sourceRoots: roots.length > 0 ? roots : [dirname(file)] });
         }
@@ -368,15 +369,15 @@ export const simulationEngineType: ServiceType = {
         kind: 'object',
         doc: 'The world.',
         fields: {
-          shape: { kind: 'list', of: 'int', default: [256, 256], doc: 'Cells per dimension.' },
+          shape: { kind: 'list', of: 'int', default: [512, 512], doc: 'Cells per dimension.' },
           topology: { kind: 'string', enum: ['TORUS', 'BOUND'], default: 'TORUS', doc: 'TORUS wraps around, BOUND has edges.' },
         },
       },
       seed: { kind: 'int', default: 42, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, doc: 'Seed of every random choice; the same seed and config give the same run.' },
       organisms: {
         kind: 'any',
-        default: [{ program: 'builtin:counter', energy: 20000, positions: [[16, 16]] }],
-        doc: 'Organisms placed at start: [{ program = path or builtin:name, energy, positions = [[x, y], ...] }].',
+        default: [{ program: 'builtin:replicator', energy: 100000, positions: [[100, 100]] }],
+        doc: 'Organisms placed at start: [{ program = path, builtin:replicator (our self-replicator) or builtin:counter, energy, positions = [[x, y], ...] }].',
       },
       sourceRoots: { kind: 'list', of: 'string', default: [], doc: 'Roots for .IMPORT/.SOURCE of program files (default: each file’s folder).' },
       samplingInterval: { kind: 'int', default: 1, min: 1, max: 1_000_000_000, doc: 'Record every n-th tick.' },
