@@ -13,6 +13,7 @@ const benches = [
   ['runtime.ts', tsx],
   ['pipeline.ts', tsx],
   ['api.ts', tsx],
+  ['distributed.ts', tsx],
 ];
 let failed = 0;
 for (const [file, runner] of benches) {
