@@ -20,8 +20,8 @@ const LOCATION_SLOT = new Uint8Array(64);
 for (let slot = 0; slot < 64; slot++) LOCATION_SLOT[slot] = isLocationSlot(slot) ? 1 : 0;
 const noop = (): void => {};
 /** Decoded-instruction cache: entries per organism (power of two) and the hash shift for it. */
-const DECODE_ENTRIES = 64;
-const DECODE_SHIFT = 26;
+const DECODE_ENTRIES = 256;
+const DECODE_SHIFT = 24;
 const TYPE_CODE = MoleculeType.CODE;
 
 /** Operand source codes stored per opcode (0 = end). */
