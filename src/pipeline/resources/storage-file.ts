@@ -126,9 +126,13 @@ export async function* readStorageFile(
   input.on('error', (err) => inflate.destroy(err));
   input.pipe(inflate);
 
-  let buf = new Uint8Array(0);
-  let bufStart = 0; // decompressed stream offset of buf[0]
-  let pos = 0; // read position inside buf
+  // Decompressed pieces not yet consumed. `pos` is the read position inside pieces[0]; `streamPos` is the
+  // decompressed stream offset of that position. A message inside one piece is returned as a view; one that
+  // spans pieces is joined once (each byte copied at most once), so reading stays linear in the file size.
+  const pieces: Uint8Array[] = [];
+  let pos = 0;
+  let available = 0; // unread bytes over all pieces
+  let streamPos = 0;
   let header: StorageFileHeader | undefined;
   let index = 0;
   let ended = false;
@@ -143,21 +147,65 @@ export async function* readStorageFile(
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw err;
-      throw corrupt(bufStart + buf.length, `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`);
+      throw corrupt(streamPos + available, `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`);
     }
     if (next.done) {
       ended = true;
       return false;
     }
-    const chunk = next.value;
-    const rest = buf.length - pos;
-    const merged = new Uint8Array(rest + chunk.length);
-    merged.set(buf.subarray(pos), 0);
-    merged.set(chunk, rest);
-    bufStart += pos;
-    buf = merged;
-    pos = 0;
+    if (next.value.length === 0) return true;
+    pieces.push(next.value);
+    available += next.value.length;
     return true;
+  };
+  /** Consumes `n` bytes (n ≤ available): a view when they lie in one piece, else one joined copy. */
+  const take = (n: number): Uint8Array => {
+    const first = pieces[0];
+    if (n === 0) return new Uint8Array(0);
+    let out: Uint8Array;
+    if (first !== undefined && first.length - pos >= n) {
+      out = first.subarray(pos, pos + n);
+      pos += n;
+      if (pos === first.length) {
+        pieces.shift();
+        pos = 0;
+      }
+    } else {
+      out = new Uint8Array(n);
+      let filled = 0;
+      while (filled < n) {
+        const p = pieces[0]!;
+        const k = Math.min(n - filled, p.length - pos);
+        out.set(p.subarray(pos, pos + k), filled);
+        filled += k;
+        pos += k;
+        if (pos === p.length) {
+          pieces.shift();
+          pos = 0;
+        }
+      }
+    }
+    available -= n;
+    streamPos += n;
+    return out;
+  };
+  /** The length prefix at the read position, without consuming it; undefined when it is not complete yet. */
+  const peekVarint = (): [number, number] | undefined => {
+    const first = pieces[0];
+    if (first === undefined) return undefined;
+    if (first.length - pos >= 8 || pieces.length === 1) {
+      const v = readVarint(first, pos);
+      return v && [v[0], v[1] - pos];
+    }
+    const head = new Uint8Array(Math.min(8, available));
+    let filled = 0;
+    for (let i = 0, p = pos; filled < head.length; i++, p = 0) {
+      const piece = pieces[i]!;
+      const k = Math.min(head.length - filled, piece.length - p);
+      head.set(piece.subarray(p, p + k), filled);
+      filled += k;
+    }
+    return readVarint(head, 0);
   };
 
   try {
@@ -166,29 +214,26 @@ export async function* readStorageFile(
       let v: [number, number] | undefined;
       for (;;) {
         try {
-          v = readVarint(buf, pos);
+          v = peekVarint();
         } catch {
-          throw corrupt(bufStart + pos, 'malformed length prefix');
+          throw corrupt(streamPos, 'malformed length prefix');
         }
         if (v) break;
         if (!(await fill())) {
-          if (pos === buf.length) v = undefined;
-          else throw corrupt(bufStart + pos, 'file ends inside a length prefix');
+          if (available === 0) v = undefined;
+          else throw corrupt(streamPos, 'file ends inside a length prefix');
           break;
         }
       }
       if (!v) break; // clean end of stream
-      const [len, afterPrefix] = v;
-      // fill() moves the unread bytes to the front of a new buffer, so keep positions relative to `pos`.
-      const prefixLen = afterPrefix - pos;
-      if (len > 1 << 30) throw corrupt(bufStart + pos, `message length ${len} is implausible`);
-      while (buf.length < pos + prefixLen + len) {
-        if (!(await fill())) throw corrupt(bufStart + pos, `message of ${len} bytes is cut off after ${buf.length - pos - prefixLen} bytes`);
+      const [len, prefixLen] = v;
+      if (len > 1 << 30) throw corrupt(streamPos, `message length ${len} is implausible`);
+      while (available < prefixLen + len) {
+        if (!(await fill())) throw corrupt(streamPos, `message of ${len} bytes is cut off after ${available - prefixLen} bytes`);
       }
-      const offset = bufStart + pos;
-      const start = pos + prefixLen;
-      const data = buf.subarray(start, start + len);
-      pos = start + len;
+      const offset = streamPos;
+      take(prefixLen);
+      const data = take(len);
       if (!header) {
         try {
           header = StorageFileHeader.decode(data);
@@ -207,7 +252,7 @@ export async function* readStorageFile(
     }
     if (!header) throw corrupt(0, 'the file is empty (no header)');
     if (index !== header.messageCount)
-      throw corrupt(bufStart + pos, `the header announces ${header.messageCount} messages but the file holds ${index}`);
+      throw corrupt(streamPos, `the header announces ${header.messageCount} messages but the file holds ${index}`);
   } finally {
     input.destroy();
     inflate.destroy();
