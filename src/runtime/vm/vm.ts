@@ -32,6 +32,13 @@ export const SRC_V = 4;
 export const SRC_L = 5;
 export const SRC_S = 6;
 const SRC_CODE: Record<string, number> = { R: SRC_R, LR: SRC_LR, I: SRC_I, V: SRC_V, L: SRC_L, S: SRC_S };
+/** Operand shapes with a straight-line resolver (everything else takes the generic loop). */
+const SHAPE_GENERIC = 0;
+const SHAPE_R = 1;
+const SHAPE_RI = 2;
+const SHAPE_RV = 3;
+const SHAPE_RR = 4;
+const SHAPE_L = 5;
 
 /** An instruction implementation: reads the organism's resolved operands, mutates organism/world. */
 export type Handler = (vm: VirtualMachine, o: Organism) => void;
@@ -76,6 +83,8 @@ export class VirtualMachine {
   private idxRuled = new Uint8Array(0);
   /** Operand sources per dense index (3 per entry, 0 = end). */
   private idxSources = new Uint8Array(0);
+  /** Common operand shapes per dense index, resolved without the generic loop (SHAPE_*). */
+  private idxShape = new Uint8Array(0);
   /** World arrays and constants read on every instruction. */
   private readonly cells: Int32Array;
   private readonly toroidal: boolean;
@@ -122,6 +131,7 @@ export class VirtualMachine {
     this.idxBaseEntropy = new Int32Array(n);
     this.idxRuled = new Uint8Array(n);
     this.idxSources = new Uint8Array(n * 3);
+    this.idxShape = new Uint8Array(n);
     for (const info of OPCODES) {
       const i = this.opIndex[info.opcode]!;
       this.idxLength[i] = this.lengths[info.opcode]!;
@@ -130,6 +140,8 @@ export class VirtualMachine {
       this.idxBaseEntropy[i] = policy.baseEntropy[info.opcode]!;
       this.idxRuled[i] = policy.ruleSlot[info.opcode] !== 0 ? 1 : 0;
       for (let k = 0; k < 3; k++) this.idxSources[i * 3 + k] = this.sources[info.opcode * 3 + k]!;
+      const sig = info.operands.join(',');
+      this.idxShape[i] = sig === 'R' ? SHAPE_R : sig === 'R,I' ? SHAPE_RI : sig === 'R,V' ? SHAPE_RV : sig === 'R,R' ? SHAPE_RR : sig === 'L' ? SHAPE_L : SHAPE_GENERIC;
     }
     this.cells = world.cells;
     this.toroidal = world.toroidal;
@@ -274,7 +286,60 @@ export class VirtualMachine {
     o.plannedWave2 = this.idxWave2[index] === 1;
     o.lastName = this.nameList[index]!;
     o.lastOpcode = opcode;
-    if (this.idxSources[index * 3] !== 0) this.resolveOperands(o, index * 3, raws, at);
+    switch (this.idxShape[index]) {
+      case SHAPE_R:
+        this.resolveRegister(o, 0, raws[at]!);
+        o.opN = 1;
+        return;
+      case SHAPE_RI:
+        this.resolveRegister(o, 0, raws[at]!);
+        o.opReg[1] = -1;
+        o.opIsVec[1] = 0;
+        o.opScalar[1] = raws[at + 1]!;
+        o.opN = 2;
+        return;
+      case SHAPE_RR:
+        this.resolveRegister(o, 0, raws[at]!);
+        this.resolveRegister(o, 1, raws[at + 1]!);
+        o.opN = 2;
+        return;
+      case SHAPE_RV: {
+        this.resolveRegister(o, 0, raws[at]!);
+        const dims = this.dims;
+        o.opReg[1] = -1;
+        o.opIsVec[1] = 1;
+        for (let d = 0; d < dims; d++) o.opVec[dims + d] = (raws[at + 1 + d]! << 12) >> 12;
+        o.opN = 2;
+        return;
+      }
+      case SHAPE_L:
+        o.opReg[0] = -1;
+        o.opIsVec[0] = 0;
+        o.opScalar[0] = raws[at]! & 0xfffff;
+        o.opN = 1;
+        return;
+      default:
+        if (this.idxSources[index * 3] !== 0) this.resolveOperands(o, index * 3, raws, at);
+    }
+  }
+
+  /** Register operand n: its id from the raw cell, then the register's content (the generic loop's SRC_R). */
+  private resolveRegister(o: Organism, n: number, raw: number): void {
+    const id = (raw << 12) >> 12;
+    o.opReg[n] = id;
+    const slot = id >= 0 && id < 2048 ? REGISTER_SLOT[id]! : -1;
+    if (slot < 0) {
+      o.fail(`Invalid register: ${id}`);
+      o.opIsVec[n] = 0;
+      o.opScalar[n] = 0;
+    } else if (o.regIsVec[slot] === 1) {
+      o.opIsVec[n] = 1;
+      const dims = this.dims;
+      for (let d = 0; d < dims; d++) o.opVec[n * dims + d] = o.regVec[slot * dims + d]!;
+    } else {
+      o.opIsVec[n] = 0;
+      o.opScalar[n] = o.regScalar[slot]!;
+    }
   }
 
   /** Allocates (or clears, after an epoch wrap) the organism's decode cache. */
