@@ -25,6 +25,7 @@ export const jetStreamQueueType: ResourceType = {
       connectTimeoutMs: { kind: 'int', default: 30_000, min: 100, max: 3_600_000, doc: 'How long startup keeps trying to reach NATS and set up the stream.' },
       publishTimeoutMs: { kind: 'int', default: 5000, min: 100, max: 600_000, doc: 'Wait for one publish acknowledgement before retrying it.' },
       ackTimeoutMs: { kind: 'int', default: 30_000, min: 100, max: 600_000, doc: 'How long an acknowledgement is retried (e.g. through a leader election).' },
+      singleProducer: { kind: 'bool', default: false, doc: 'This stream has one producer process (one engine): chain publishes so a retried publish is never stored twice, even across a leader change.' },
       duplicateWindowMs: { kind: 'int', default: 120_000, min: 1000, max: 86_400_000, doc: 'Window in which a re-published message id is dropped as a duplicate.' },
     },
   },
@@ -50,6 +51,7 @@ export const jetStreamQueueType: ResourceType = {
         publishTimeoutMs: options.publishTimeoutMs as number,
         ackTimeoutMs: options.ackTimeoutMs as number,
         duplicateWindowMs: options.duplicateWindowMs as number,
+        singleProducer: options.singleProducer as boolean,
       },
       logger,
     );

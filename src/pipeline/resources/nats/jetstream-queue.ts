@@ -61,6 +61,12 @@ export interface JetStreamQueueOptions {
   readonly publishTimeoutMs: number;
   readonly ackTimeoutMs: number;
   readonly duplicateWindowMs: number;
+  /**
+   * This process is the stream's only producer (one engine per deployment): chain publishes with
+   * Nats-Expected-Last-Msg-Id, so a publish retried after a lost acknowledgement is recognised as stored even
+   * when the server's duplicate window cannot tell (e.g. after a leader change).
+   */
+  readonly singleProducer?: boolean;
 }
 
 export class QueueStoppedError extends EvochoraError {
@@ -97,6 +103,12 @@ export function defaultStreamName(resourceName: string): string {
 function isStreamFull(err: unknown): boolean {
   const m = String((err as Error)?.message ?? '').toLowerCase();
   return m.includes('maximum messages exceeded') || m.includes('maximum bytes exceeded') || m.includes('insufficient resources') || m.includes('resource limits exceeded');
+}
+
+/** The actual last message id when a publish was refused for Nats-Expected-Last-Msg-Id, else undefined. */
+function wrongLastMsgId(err: unknown): string | undefined {
+  const m = /wrong last msg id:?\s*(\S*)/i.exec(String((err as Error)?.message ?? ''));
+  return m ? m[1]! : undefined;
 }
 
 function isTooLarge(err: unknown): boolean {
@@ -137,6 +149,8 @@ export class JetStreamQueue<T = unknown> implements Resource {
   private offerChain: Promise<void> = Promise.resolve();
   private offersInFlight = 0;
   private closed = false;
+  private lastMsgId: string | undefined;
+  private chainResets = 0;
 
   private constructor(
     readonly name: string,
@@ -245,8 +259,16 @@ export class JetStreamQueue<T = unknown> implements Resource {
     let loggedFull = false;
     for (;;) {
       if (signal?.aborted || this.closed) throw new QueueStoppedError(this.name);
+      const previous = this.options.singleProducer ? this.lastMsgId : undefined;
       try {
-        const ack = await this.js.publish(this.options.subject, enc.body, { msgID, headers: enc.headers, timeout: this.options.publishTimeoutMs, retries: 1 });
+        const ack = await this.js.publish(this.options.subject, enc.body, {
+          msgID,
+          headers: enc.headers,
+          timeout: this.options.publishTimeoutMs,
+          retries: 1,
+          ...(previous !== undefined ? { expect: { lastMsgID: previous } } : {}),
+        });
+        this.lastMsgId = msgID;
         if (ack.duplicate) this.duplicatesRejected++;
         this.full = false;
         this.published++;
@@ -258,6 +280,23 @@ export class JetStreamQueue<T = unknown> implements Resource {
         if (isTooLarge(err)) {
           this.errorLog.record('MESSAGE_TOO_LARGE', (err as Error).message);
           throw new MessageTooLargeError(this.name, enc.body.length, (err as Error).message);
+        }
+        const actualLast = wrongLastMsgId(err);
+        if (actualLast !== undefined) {
+          if (actualLast === msgID) {
+            // An earlier attempt of this very publish was stored; its acknowledgement got lost.
+            this.lastMsgId = msgID;
+            this.duplicatesRejected++;
+            this.published++;
+            this.publishedBytes += enc.body.length;
+            this.publishedRawBytes += enc.rawBytes;
+            return enc.body.length;
+          }
+          // Someone else published in between (or the chain is unknown after a restart): fall back to plain,
+          // id-deduplicated publishing for this message.
+          this.lastMsgId = undefined;
+          this.chainResets++;
+          continue;
         }
         if (isStreamFull(err)) {
           if (!loggedFull) {
@@ -399,6 +438,7 @@ export class JetStreamQueue<T = unknown> implements Resource {
       raw_bytes_published: this.publishedRawBytes,
       publish_retries: this.publishRetries,
       publish_duplicates_rejected: this.duplicatesRejected,
+      publish_chain_resets: this.chainResets,
       backpressure_waits: this.fullWaits,
       wire_bytes_out: stats.outBytes,
       wire_bytes_in: stats.inBytes,
