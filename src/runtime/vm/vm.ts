@@ -39,6 +39,8 @@ const SHAPE_RI = 2;
 const SHAPE_RV = 3;
 const SHAPE_RR = 4;
 const SHAPE_L = 5;
+const SHAPE_V = 6;
+const SHAPE_I = 7;
 
 /** An instruction implementation: reads the organism's resolved operands, mutates organism/world. */
 export type Handler = (vm: VirtualMachine, o: Organism) => void;
@@ -141,7 +143,7 @@ export class VirtualMachine {
       this.idxRuled[i] = policy.ruleSlot[info.opcode] !== 0 ? 1 : 0;
       for (let k = 0; k < 3; k++) this.idxSources[i * 3 + k] = this.sources[info.opcode * 3 + k]!;
       const sig = info.operands.join(',');
-      this.idxShape[i] = sig === 'R' ? SHAPE_R : sig === 'R,I' ? SHAPE_RI : sig === 'R,V' ? SHAPE_RV : sig === 'R,R' ? SHAPE_RR : sig === 'L' ? SHAPE_L : SHAPE_GENERIC;
+      this.idxShape[i] = sig === 'R' ? SHAPE_R : sig === 'R,I' ? SHAPE_RI : sig === 'R,V' ? SHAPE_RV : sig === 'R,R' ? SHAPE_RR : sig === 'L' ? SHAPE_L : sig === 'V' ? SHAPE_V : sig === 'I' ? SHAPE_I : SHAPE_GENERIC;
     }
     this.cells = world.cells;
     this.toroidal = world.toroidal;
@@ -316,6 +318,20 @@ export class VirtualMachine {
         o.opReg[0] = -1;
         o.opIsVec[0] = 0;
         o.opScalar[0] = raws[at]! & 0xfffff;
+        o.opN = 1;
+        return;
+      case SHAPE_V: {
+        const dims = this.dims;
+        o.opReg[0] = -1;
+        o.opIsVec[0] = 1;
+        for (let d = 0; d < dims; d++) o.opVec[d] = (raws[at + d]! << 12) >> 12;
+        o.opN = 1;
+        return;
+      }
+      case SHAPE_I:
+        o.opReg[0] = -1;
+        o.opIsVec[0] = 0;
+        o.opScalar[0] = raws[at]!;
         o.opN = 1;
         return;
       default:
