@@ -105,6 +105,8 @@ export class Organism {
   decode: Int32Array = NO_DECODE;
   /** World code generation the cache belongs to (-1: not allocated yet). */
   decodeGeneration = -1;
+  /** Offset of this tick's instruction in `decode` (-1: planned without the cache). */
+  decodeEntry = -1;
   /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
   dvUnit = true;
   /** Whether the random stream has been bound to the simulation clock. */

@@ -92,7 +92,10 @@ export class VirtualMachine {
   private readonly toroidal: boolean;
   /** True when the instant skip may stop on the IP cell itself (maxSkipsPerTick >= 1). */
   private readonly canSkip: boolean;
-  /** Ints per decode-cache entry: IP cell, epoch, direction, molecule, index, then up to 3·dims raw operand cells. */
+  /**
+   * Ints per decode-cache entry: IP cell, epoch, direction, molecule, dense index, the IP's axis position
+   * after a failed-condition skip (-1: not known yet), then up to 3·dims raw operand cells.
+   */
   private readonly decodeWidth: number;
   /** Raw operand cells of an uncached plan. */
   private readonly rawScratch: Int32Array;
@@ -148,7 +151,7 @@ export class VirtualMachine {
     this.cells = world.cells;
     this.toroidal = world.toroidal;
     this.canSkip = limits.maxSkipsPerTick >= 1;
-    this.decodeWidth = 5 + 3 * this.dims;
+    this.decodeWidth = 6 + 3 * this.dims;
     this.rawScratch = new Int32Array(3 * this.dims);
     this.maxEnergy = limits.maxEnergy;
     this.maxEntropy = limits.maxEntropy;
@@ -224,6 +227,7 @@ export class VirtualMachine {
     }
     o.lineBase = base;
     o.lineInside = inside;
+    o.decodeEntry = -1;
     const pos = ip[axis]!;
     if (inside && pos >= 0 && pos < o.axisSize) {
       const cellIdx = base + pos * o.axisStride;
@@ -233,7 +237,8 @@ export class VirtualMachine {
         const dc = o.decode;
         const e = (Math.imul(cellIdx, 0x9e3779b1) >>> DECODE_SHIFT) * this.decodeWidth;
         if (dc[e] === cellIdx && dc[e + 1] === world.codeEpoch && dc[e + 2] === o.dirCode) {
-          this.planIndex(o, dc[e + 3]!, dc[e + 4]!, dc, e + 5);
+          o.decodeEntry = e;
+          this.planIndex(o, dc[e + 3]!, dc[e + 4]!, dc, e + 6);
           return;
         }
         const mol = this.cells[cellIdx]!;
@@ -249,9 +254,11 @@ export class VirtualMachine {
         dc[e + 2] = o.dirCode;
         dc[e + 3] = mol;
         dc[e + 4] = index;
+        dc[e + 5] = -1;
         world.codeWatch[cellIdx] = 1;
-        if (this.idxSources[index * 3] !== 0) this.fetchOperandCells(o, index * 3, dc, e + 5, world.codeWatch);
-        this.planIndex(o, mol, index, dc, e + 5);
+        if (this.idxSources[index * 3] !== 0) this.fetchOperandCells(o, index * 3, dc, e + 6, world.codeWatch);
+        o.decodeEntry = e;
+        this.planIndex(o, mol, index, dc, e + 6);
         return;
       }
       this.planUncached(o, this.cells[cellIdx]!);
@@ -783,6 +790,19 @@ export class VirtualMachine {
       // Along the planned line: IP after this instruction, the instant skip (inline when the next cell is
       // already a real instruction), then past that instruction.
       const axis = o.axis;
+      const ent = o.decodeEntry;
+      const world = this.world;
+      if (ent >= 0 && !o.failed) {
+        // Cached outcome of this skip (valid while none of the cells it passed has changed).
+        const dc = o.decode;
+        const target = dc[ent + 5]!;
+        if (target >= 0 && dc[ent + 1] === world.codeEpoch) {
+          ip[axis] = target;
+          o.ipOnLine = true;
+          o.skipIpAdvance = true;
+          return;
+        }
+      }
       const sign = o.axisSign;
       const size = o.axisSize;
       const toroidal = this.toroidal;
@@ -803,10 +823,28 @@ export class VirtualMachine {
         o.skipIpAdvance = true;
         return;
       }
+      const stop = pos;
       pos += sign * this.lengthOfMolecule(mol);
       if (toroidal && (pos < 0 || pos >= size)) pos = ((pos % size) + size) % size;
       ip[axis] = pos;
       o.skipIpAdvance = true;
+      if (ent >= 0 && o.lineInside && this.canSkip && o.decode[ent + 1] === world.codeEpoch) {
+        // Remember the outcome; watch every cell it depended on (the padding passed and the skipped opcode).
+        let p = o.ipBefore[axis]! + sign * len;
+        if (toroidal && (p < 0 || p >= size)) p = ((p % size) + size) % size;
+        const watch = world.codeWatch;
+        for (;;) {
+          if (p < 0 || p >= size) return; // left a bounded world: not cached
+          watch[o.lineBase + p * o.axisStride] = 1;
+          if (p === stop) break;
+          p += sign;
+          if (toroidal) {
+            if (p < 0) p = size - 1;
+            else if (p >= size) p = 0;
+          }
+        }
+        o.decode[ent + 5] = pos;
+      }
       return;
     }
     const world = this.world;

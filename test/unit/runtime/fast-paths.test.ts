@@ -173,4 +173,30 @@ describe('runtime fast paths', () => {
       expect(o.regScalar[0]).toBe(1);
     });
   });
+  it('a failed-condition skip outcome is cached per instruction and follows changes of the cells it passed', () => {
+    const world = { shape: [32, 32], toroidal: true };
+    const sim = new Simulation({ shape: world.shape, seed: 5n, plugins: [], thermodynamics: referenceThermodynamics() });
+    const src = 'L:\nIFI %DR0 DATA:5\nSETI %DR1 DATA:1\nADDI %DR2 DATA:1\nJMPI L';
+    const o = sim.placeProgram(programFromArtifact(compileSourceOrThrow(src, { world })), [0, 6], 1000000);
+    // x: 0 LABEL, 1 IFI %DR0 DATA:5, 4 SETI %DR1 DATA:1, 7 ADDI %DR2 DATA:1, 10 JMPI L
+    const cell = (x: number): number => x * 32 + 6;
+    const dr2 = (): number => o.regScalar[2]! & 0xfffff;
+    for (let i = 0; i < 31; i++) sim.step();
+    expect(o.failed).toBe(false);
+    expect(o.regScalar[1]).toBe(0); // SETI is always skipped
+    const n = dr2();
+    expect(n).toBeGreaterThan(5);
+    // SETI removed: the skip now passes the gap and skips ADDI instead
+    const saved = [4, 5, 6].map((x) => sim.world.cells[cell(x)]!);
+    for (const x of [4, 5, 6]) sim.world.setCell(cell(x), 0, 0);
+    for (let i = 0; i < 6; i++) sim.step();
+    const m = dr2();
+    for (let i = 0; i < 30; i++) sim.step();
+    expect(dr2()).toBe(m);
+    // the gap filled again (a write to cells the cached skip passed): ADDI runs again
+    [4, 5, 6].forEach((x, k) => sim.world.setCell(cell(x), saved[k]!, o.id));
+    for (let i = 0; i < 30; i++) sim.step();
+    expect(dr2()).toBeGreaterThan(m + 5);
+    expect(o.regScalar[1]).toBe(0);
+  });
 });
