@@ -69,8 +69,8 @@ function compressorFor(level: number): Compressor {
   return c;
 }
 
-/** Frames header + payloads and compresses them into one zstd frame. */
-export function encodeStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[], level = 3): EncodedFile {
+/** The uncompressed stream of a storage file: length-delimited header followed by the length-delimited payloads. */
+export function frameStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[]): Uint8Array {
   const headerBytes = StorageFileHeader.encode({
     formatVersion: STORAGE_FORMAT_VERSION,
     contentType: header.contentType,
@@ -82,7 +82,8 @@ export function encodeStorageFile(header: FileHeaderFields, payloads: readonly U
   }).finish();
   let total = varintSize(headerBytes.length) + headerBytes.length;
   for (const p of payloads) total += varintSize(p.length) + p.length;
-  const raw = new Uint8Array(total);
+  // Its own (unpooled, transferable) memory, not zero-filled: every byte is written below.
+  const raw: Uint8Array = Buffer.allocUnsafeSlow(total);
   let off = writeVarint(raw, 0, headerBytes.length);
   raw.set(headerBytes, off);
   off += headerBytes.length;
@@ -91,7 +92,18 @@ export function encodeStorageFile(header: FileHeaderFields, payloads: readonly U
     raw.set(p, off);
     off += p.length;
   }
-  return { bytes: compressorFor(level).compress(raw), rawBytes: total };
+  return raw;
+}
+
+/** Compresses a framed stream into one zstd frame (with content checksum) at `level`. */
+export function compressFramed(raw: Uint8Array, level = 3): Uint8Array {
+  return compressorFor(level).compress(raw);
+}
+
+/** Frames header + payloads and compresses them into one zstd frame. */
+export function encodeStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[], level = 3): EncodedFile {
+  const raw = frameStorageFile(header, payloads);
+  return { bytes: compressFramed(raw, level), rawBytes: raw.length };
 }
 
 export interface StoredMessage {
