@@ -76,9 +76,21 @@ export class ChunkEncoder {
   /** Every occupied cell, plus stale entries (cells emptied since) and duplicates; compacted at snapshots. */
   private readonly occupied = new IntList(4096);
   private readonly accumulated = new IntList();
-  private readonly w = new ProtoWriter();
-  private snapshotBody: Uint8Array | undefined;
-  private deltaBodies: Uint8Array[] = [];
+  /**
+   * The chunk being built, in place: `headroom` bytes are left free in front of the snapshot field, so the
+   * chunk's scalar fields (known only at the end) are written right before it and no body is ever copied
+   * into another message. Deltas are appended as they come.
+   */
+  private readonly w = new ProtoWriter(256 * 1024);
+  private readonly hw = new ProtoWriter(256);
+  private readonly headroom: number;
+  /** Offset in `w` of the snapshot field (tag) of the current chunk. */
+  private snapshotStart = 0;
+  private deltaCount = 0;
+  /** Reused cell columns (world arrays → columns without intermediate arrays). */
+  private colIdx = new Int32Array(1024);
+  private colMol = new Int32Array(1024);
+  private colOwn = new Int32Array(1024);
   private firstTick = 0;
   private lastTick = 0;
   private samplesInChunk = 0;
@@ -95,7 +107,18 @@ export class ChunkEncoder {
     if (options.samplesPerChunk < 1) throw new RangeError('samplesPerChunk must be at least 1');
     this.accumulatedFlag = new Uint8Array(world.size);
     this.occupiedFlag = new Uint8Array(world.size);
+    // Room for fields 1-4 (run id, three varints) and the snapshot's tag + length prefix.
+    this.headroom = 64 + Buffer.byteLength(options.simulationRunId, 'utf8');
     this.rescanOccupied();
+  }
+
+  /** Makes the reusable columns hold at least `n` cells (contents are not kept). */
+  private columnsFor(n: number): void {
+    if (this.colIdx.length >= n) return;
+    const cap = Math.max(n, this.colIdx.length * 2);
+    this.colIdx = new Int32Array(cap);
+    this.colMol = new Int32Array(cap);
+    this.colOwn = new Int32Array(cap);
   }
 
   /** Rebuilds the occupied set with one scan of the world (at start and after a silent replay). */
@@ -127,6 +150,7 @@ export class ChunkEncoder {
     return this.samplesInChunk === 0;
   }
 
+
   /** Discards pending changes, e.g. before the first sample or after a silent replay. */
   resetChanges(): void {
     this.world.drainChanged();
@@ -148,8 +172,8 @@ export class ChunkEncoder {
   /** Drops a partial chunk (partial chunks are never emitted; a resumed run regenerates them). */
   discardPartial(): number {
     const n = this.samplesInChunk;
-    this.snapshotBody = undefined;
-    this.deltaBodies = [];
+    this.w.reset();
+    this.deltaCount = 0;
     this.samplesInChunk = 0;
     return n;
   }
@@ -168,15 +192,21 @@ export class ChunkEncoder {
     }
   }
 
-  /** CellDataColumns under `fieldTag` (always present, columns left out when empty, as protobuf does). */
-  private writeCells(fieldTag: number, idx: Int32Array, mol: Int32Array, own: Int32Array): void {
+  /**
+   * CellDataColumns under `fieldTag` from the first `n` entries of the columns (always present, columns left
+   * out when empty, as protobuf does). The length is known up front, so nothing is shifted afterwards.
+   */
+  private writeCells(fieldTag: number, n: number, idx: Int32Array, mol: Int32Array, own: Int32Array): void {
     const w = this.w;
+    const colBytes = n * 4;
+    const colField = n === 0 ? 0 : 1 + varintLength(colBytes) + colBytes;
     w.tag(fieldTag);
-    w.fork();
-    w.bytesField(0x0a, int32ToBytes(idx));
-    w.bytesField(0x12, int32ToBytes(mol));
-    w.bytesField(0x1a, int32ToBytes(own));
-    w.ldelim();
+    w.uvarint(colField * 3);
+    if (n === 0) return;
+    w.ensure(colField * 3);
+    w.bytesField(0x0a, int32ToBytes(idx.subarray(0, n)));
+    w.bytesField(0x12, int32ToBytes(mol.subarray(0, n)));
+    w.bytesField(0x1a, int32ToBytes(own.subarray(0, n)));
   }
 
   private startChunk(tick: number, organisms: OrganismSource, total: number, extras: SnapshotExtras): void {
@@ -189,16 +219,13 @@ export class ChunkEncoder {
     const { cells, owners, size } = this.world;
     const occ = this.occupied;
     const occFlag = this.occupiedFlag;
-    let idx: Int32Array;
-    let n: number;
+    let n = 0;
     if (occ.length * 8 > size) {
-      // Dense world: one linear pass over the flags is cheaper than sorting the list.
-      n = 0;
-      for (let i = 0; i < size; i++) n += occFlag[i]!;
-      idx = new Int32Array(n);
-      let k = 0;
-      for (let i = 0; i < size; i++) if (occFlag[i] === 1) idx[k++] = i;
-      occ.data = idx.slice();
+      // Dense world: one linear pass over the flags is cheaper than sorting the list. The list holds every
+      // occupied cell (plus stale entries), so its length bounds the count.
+      this.columnsFor(occ.length);
+      n = gatherFlagged(occFlag, size, cells, owners, this.colIdx, this.colMol, this.colOwn);
+      occ.data.set(this.colIdx.subarray(0, n));
       occ.length = n;
     } else {
       // Sparse world: compact the list (drop emptied cells), sort it, drop duplicates: O(occupied), not O(world).
@@ -208,27 +235,31 @@ export class ChunkEncoder {
         if (occFlag[c] === 1) occ.data[w++] = c;
       }
       const sorted = occ.data.subarray(0, w).sort();
-      n = 0;
       for (let r = 0; r < w; r++) if (r === 0 || sorted[r] !== sorted[r - 1]) sorted[n++] = sorted[r]!;
       occ.length = n;
-      idx = sorted.slice(0, n);
-    }
-    const mol = new Int32Array(n);
-    const own = new Int32Array(n);
-    for (let k = 0; k < n; k++) {
-      const i = idx[k]!;
-      mol[k] = cells[i]!;
-      own[k] = owners[i]!;
+      this.columnsFor(n);
+      const idx = this.colIdx;
+      const mol = this.colMol;
+      const own = this.colOwn;
+      for (let k = 0; k < n; k++) {
+        const i = sorted[k]!;
+        idx[k] = i;
+        mol[k] = cells[i]!;
+        own[k] = owners[i]!;
+      }
     }
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
-    // TickData body, fields in number order (proto/tickdata.proto).
+    // TickData body, fields in number order (proto/tickdata.proto), written after the headroom; its tag and
+    // length go right in front of it once its length is known.
     const w = this.w;
     w.reset();
+    w.skip(this.headroom);
+    const bodyStart = w.pos;
     w.stringField(0x0a, this.options.simulationRunId);
     w.intField(0x10, tick);
     this.writeOrganisms(organisms, 0x1a);
-    this.writeCells(0x22, idx, mol, own);
+    this.writeCells(0x22, n, this.colIdx, this.colMol, this.colOwn);
     w.bytesField(0x2a, extras.rngState ?? new Uint8Array(0));
     for (const p of extras.pluginStates ?? []) {
       w.tag(0x32);
@@ -239,8 +270,11 @@ export class ChunkEncoder {
     }
     w.intField(0x38, total);
     w.bytesField(0x42, extras.runtimeCheckpoint ?? new Uint8Array(0));
-    this.snapshotBody = w.finish();
-    this.deltaBodies = [];
+    const len = w.pos - bodyStart;
+    this.snapshotStart = bodyStart - 1 - varintLength(len);
+    w.buf[this.snapshotStart] = 0x2a;
+    w.uvarintAt(this.snapshotStart + 1, len);
+    this.deltaCount = 0;
     this.firstTick = tick;
     this.lastTick = tick;
   }
@@ -265,52 +299,87 @@ export class ChunkEncoder {
         acc.push(i);
       }
     }
-    const k = this.deltaBodies.length + 1;
+    const k = this.deltaCount + 1;
     const every = this.options.accumulatedDeltaInterval;
     const isAccumulated = every > 0 && k % every === 0;
     // Ascending flat index order makes the output independent of the order cells were written in.
-    const idx = (isAccumulated ? acc.data.slice(0, acc.length) : changed.slice()).sort();
+    const n = isAccumulated ? acc.length : changed.length;
+    this.columnsFor(n);
+    const idx = this.colIdx;
+    idx.set(isAccumulated ? acc.data.subarray(0, n) : changed);
+    idx.subarray(0, n).sort();
     this.world.resetChanged();
-    const n = idx.length;
-    const mol = new Int32Array(n);
-    const own = new Int32Array(n);
-    const { cells, owners } = this.world;
+    const mol = this.colMol;
+    const own = this.colOwn;
     for (let i = 0; i < n; i++) {
       const c = idx[i]!;
-      mol[i] = cells[c]!;
-      own[i] = owners[c]!;
+      mol[i] = wc[c]!;
+      own[i] = wo[c]!;
     }
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
-    // TickDelta body.
+    // TickDelta body, appended to the chunk as field 6.
     const w = this.w;
-    w.reset();
+    w.tag(0x32);
+    w.fork();
     w.intField(0x08, tick);
     w.intField(0x10, isAccumulated ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL);
-    this.writeCells(0x1a, idx, mol, own);
+    this.writeCells(0x1a, n, idx, mol, own);
     this.writeOrganisms(organisms, 0x22);
     w.intField(0x28, total);
-    this.deltaBodies.push(w.finish());
+    w.ldelim();
+    this.deltaCount++;
     this.lastTick = tick;
   }
 
   private finish(): EncodedChunk {
     const t0 = process.hrtime.bigint();
+    const tickCount = this.deltaCount + 1;
+    // Fields 1-4 go into the headroom, right before the snapshot field.
+    const h = this.hw;
+    h.reset();
+    h.stringField(0x0a, this.options.simulationRunId);
+    h.intField(0x10, this.firstTick);
+    h.intField(0x18, this.lastTick);
+    h.intField(0x20, tickCount);
+    const start = this.snapshotStart - h.pos;
+    if (start < 0) throw new Error('chunk header exceeds the reserved headroom');
     const w = this.w;
-    w.reset();
-    const tickCount = this.deltaBodies.length + 1;
-    w.stringField(0x0a, this.options.simulationRunId);
-    w.intField(0x10, this.firstTick);
-    w.intField(0x18, this.lastTick);
-    w.intField(0x20, tickCount);
-    w.bytesField(0x2a, this.snapshotBody!, true);
-    for (const d of this.deltaBodies) w.bytesField(0x32, d, true);
-    const bytes = w.finish();
+    h.buf.copy(w.buf, start, 0, h.pos);
+    // The chunk in memory of its own (transferable as a whole, not zero-filled: every byte is copied).
+    const out = Buffer.allocUnsafeSlow(w.pos - start);
+    w.buf.copy(out, 0, start, w.pos);
+    const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     this.protoEncodeNs += Number(process.hrtime.bigint() - t0);
-    const out: EncodedChunk = { simulationRunId: this.options.simulationRunId, firstTick: this.firstTick, lastTick: this.lastTick, tickCount, bytes };
-    this.snapshotBody = undefined;
-    this.deltaBodies = [];
+    const result: EncodedChunk = { simulationRunId: this.options.simulationRunId, firstTick: this.firstTick, lastTick: this.lastTick, tickCount, bytes };
+    w.reset();
+    this.deltaCount = 0;
     this.samplesInChunk = 0;
-    return out;
+    return result;
   }
+}
+
+/** Fills the columns with every flagged cell in ascending order; returns their count. A small function of
+ * its own, so it is optimised on its own (it is the snapshot's only O(world) loop). */
+function gatherFlagged(flag: Uint8Array, size: number, cells: Int32Array, owners: Int32Array, idx: Int32Array, mol: Int32Array, own: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < size; i++) {
+    if (flag[i] === 1) {
+      idx[n] = i;
+      mol[n] = cells[i]!;
+      own[n] = owners[i]!;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Bytes of the unsigned varint of `v`. */
+function varintLength(v: number): number {
+  let n = 1;
+  while (v > 127) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
 }

@@ -17,13 +17,31 @@ export class ProtoWriter {
     this.starts.length = 0;
   }
 
-  private ensure(n: number): void {
+  /** Makes room for `n` more bytes at `pos`. */
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.pos + n) cap *= 2;
     const next = Buffer.allocUnsafe(cap);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** Advances `pos` by `n` bytes left unwritten (room reserved for bytes written later, in place). */
+  skip(n: number): void {
+    this.ensure(n);
+    this.pos += n;
+  }
+
+  /** Writes the unsigned varint `v` at `at` (not at `pos`); returns the offset after it. */
+  uvarintAt(at: number, v: number): number {
+    const b = this.buf;
+    while (v > 127) {
+      b[at++] = (v & 127) | 128;
+      v = Math.floor(v / 128);
+    }
+    b[at++] = v;
+    return at;
   }
 
   /** Unsigned varint of a non-negative integer < 2^53. */
