@@ -93,7 +93,8 @@ export async function startNode(role: Role, name: string, dataDir: string, args:
   const proc = spawnServer(`evochora ${name}`, process.execPath, {
     args: [CLI, 'node', 'run', '-c', join(REPO_ROOT, 'config', 'distributed', `${role}.conf`), '--data-dir', dataDir, '--port', '0', ...args],
     logFile: join(dataDir, 'process.log'),
-    env: { ...process.env, ...env, EVOCHORA_LOGGING_FORMAT: 'json', EVOCHORA_CONTENT_TYPE: '' },
+    // The node rejects unknown EVOCHORA_* variables: pass none of the test runner's own.
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EVOCHORA_'))), ...env, EVOCHORA_LOGGING_FORMAT: 'json' },
     cwd: dataDir,
   });
   const stateFile = join(dataDir, 'node', 'node.json');
