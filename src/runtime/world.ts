@@ -140,6 +140,11 @@ export class World {
       }
       if (((oldMol >>> 20) & 0xff) === TYPE_LABEL) this.labels.remove(oldMol & 0xfffff, idx);
       if (((molecule >>> 20) & 0xff) === TYPE_LABEL) this.labels.add(molecule & 0xfffff, idx);
+      if (this.labels.version >= 0x7fff0000) {
+        // keep the version an int32 (decode caches store it): restart it and drop every cache
+        this.labels.version = 0;
+        this.codeGeneration++;
+      }
       this.cells[idx] = molecule;
     }
     if (oldOwner !== owner) {

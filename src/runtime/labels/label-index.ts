@@ -7,8 +7,11 @@ export class LabelIndex {
   private readonly byValue = new Map<number, number[]>();
   /** One byte per 20-bit label value: lets the Hamming stages skip empty buckets without a map lookup. */
   readonly occupied = new Uint8Array(1 << 20);
+  /** Incremented on every change of the index (lets callers cache lookups); the world keeps it below 2^31. */
+  version = 0;
 
   add(value: number, flatIndex: number): void {
+    this.version++;
     const v = value & 0xfffff;
     let list = this.byValue.get(v);
     if (list === undefined) {
@@ -28,6 +31,7 @@ export class LabelIndex {
   }
 
   remove(value: number, flatIndex: number): void {
+    this.version++;
     const v = value & 0xfffff;
     const list = this.byValue.get(v);
     if (list === undefined) return;
@@ -45,6 +49,7 @@ export class LabelIndex {
   }
 
   clear(): void {
+    this.version++;
     this.byValue.clear();
     this.occupied.fill(0);
   }

@@ -93,8 +93,9 @@ export class VirtualMachine {
   /** True when the instant skip may stop on the IP cell itself (maxSkipsPerTick >= 1). */
   private readonly canSkip: boolean;
   /**
-   * Ints per decode-cache entry: IP cell, epoch, direction, molecule, dense index, the IP's axis position
-   * after a failed-condition skip (-1: not known yet), then up to 3·dims raw operand cells.
+   * Ints per decode-cache entry: IP cell, epoch, direction, molecule, dense index, a per-instruction
+   * slot (conditionals: the IP's axis position after a failed-condition skip; JMPI: its label cell),
+   * the label-index version that JMPI slot is valid for (-1: none), then up to 3·dims raw operand cells.
    */
   private readonly decodeWidth: number;
   /** Raw operand cells of an uncached plan. */
@@ -151,7 +152,7 @@ export class VirtualMachine {
     this.cells = world.cells;
     this.toroidal = world.toroidal;
     this.canSkip = limits.maxSkipsPerTick >= 1;
-    this.decodeWidth = 6 + 3 * this.dims;
+    this.decodeWidth = 7 + 3 * this.dims;
     this.rawScratch = new Int32Array(3 * this.dims);
     this.maxEnergy = limits.maxEnergy;
     this.maxEntropy = limits.maxEntropy;
@@ -238,7 +239,7 @@ export class VirtualMachine {
         const e = (Math.imul(cellIdx, 0x9e3779b1) >>> DECODE_SHIFT) * this.decodeWidth;
         if (dc[e] === cellIdx && dc[e + 1] === world.codeEpoch && dc[e + 2] === o.dirCode) {
           o.decodeEntry = e;
-          this.planIndex(o, dc[e + 3]!, dc[e + 4]!, dc, e + 6);
+          this.planIndex(o, dc[e + 3]!, dc[e + 4]!, dc, e + 7);
           return;
         }
         const mol = this.cells[cellIdx]!;
@@ -255,10 +256,11 @@ export class VirtualMachine {
         dc[e + 3] = mol;
         dc[e + 4] = index;
         dc[e + 5] = -1;
+        dc[e + 6] = -1;
         world.codeWatch[cellIdx] = 1;
-        if (this.idxSources[index * 3] !== 0) this.fetchOperandCells(o, index * 3, dc, e + 6, world.codeWatch);
+        if (this.idxSources[index * 3] !== 0) this.fetchOperandCells(o, index * 3, dc, e + 7, world.codeWatch);
         o.decodeEntry = e;
-        this.planIndex(o, mol, index, dc, e + 6);
+        this.planIndex(o, mol, index, dc, e + 7);
         return;
       }
       this.planUncached(o, this.cells[cellIdx]!);

@@ -199,4 +199,19 @@ describe('runtime fast paths', () => {
     expect(dr2()).toBeGreaterThan(m + 5);
     expect(o.regScalar[1]).toBe(0);
   });
+  it('a cached JMPI target follows changes of the label index (a nearer label with the same value)', () => {
+    const world = { shape: [32, 32], toroidal: true };
+    const sim = new Simulation({ shape: world.shape, seed: 5n, plugins: [], thermodynamics: referenceThermodynamics(), labelMatching: { selectionSpread: 0 } });
+    const o = sim.placeProgram(programFromArtifact(compileSourceOrThrow('L:\nADDI %DR0 DATA:1\nJMPI L', { world })), [2, 6], 1000000);
+    // x: 2 LABEL, 3 ADDI %DR0 DATA:1, 6 JMPI L
+    const cell = (x: number, y: number): number => x * 32 + y;
+    for (let i = 0; i < 21; i++) sim.step();
+    expect(o.ip[1]).toBe(6);
+    // a second own label with the same value, nearer to the JMPI (distance 2 instead of 4), then ADDI
+    sim.world.setCell(cell(6, 8), sim.world.cells[cell(2, 6)]!, o.id);
+    for (let x = 0; x < 3; x++) sim.world.setCell(cell(7 + x, 8), sim.world.cells[cell(3 + x, 6)]!, o.id);
+    for (let i = 0; i < 4; i++) sim.step();
+    expect(o.ip[1]).toBe(8);
+    expect(o.failed).toBe(false);
+  });
 });

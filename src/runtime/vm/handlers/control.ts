@@ -19,16 +19,37 @@ function jumpTo(vm: VirtualMachine, o: Organism, labelIdx: number): void {
 }
 
 function jump(name: string): Handler {
+  // JMPI's label is an immediate of the instruction, so its target can live in the decode-cache entry.
+  const cacheable = name === 'JMPI';
   return (vm: VirtualMachine, o: Organism) => {
     const hash = labelOperand(o);
     if (hash < 0) {
       o.fail(`${name}: label operand must be a scalar`);
       return;
     }
+    const world = vm.world;
+    const ent = cacheable ? o.decodeEntry : -1;
+    if (ent >= 0) {
+      // Cached: the label index has not changed since, so this label is still the only one with its
+      // value; it still wins outright if it is still ours and unmarked (the matcher's own-exact fast path).
+      const dc = o.decode;
+      const t = dc[ent + 5]!;
+      if (dc[ent + 6] === world.labels.version && world.owners[t] === o.id && world.cells[t]! >>> 28 === 0) {
+        jumpTo(vm, o, t);
+        return;
+      }
+    }
     const target = vm.labels.findTarget(hash, o.id, o.ipBefore, 0, o.random);
     if (target < 0) {
       o.fail(`${name}: No matching label found for hash ${hash}`);
       return;
+    }
+    if (ent >= 0) {
+      const exact = world.labels.get(hash);
+      if (exact !== undefined && exact.length === 1 && exact[0] === target && world.owners[target] === o.id && world.cells[target]! >>> 28 === 0) {
+        o.decode[ent + 5] = target;
+        o.decode[ent + 6] = world.labels.version;
+      }
     }
     jumpTo(vm, o, target);
   };
