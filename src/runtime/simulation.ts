@@ -148,14 +148,14 @@ export class Simulation implements VmHost {
     stats.deaths = 0;
     stats.instructions = 0;
     this.tickSeedCache = null;
-    this.newborns.length = 0;
+    if (this.newborns.length !== 0) this.newborns.length = 0;
 
     for (const p of this.plugins.tick) p.onTick(this);
 
     const wave2 = this.wave2;
-    wave2.length = 0;
+    if (wave2.length !== 0) wave2.length = 0; // (setting an array's length is a runtime call)
     const diedWave1 = this.diedWave1;
-    diedWave1.length = 0;
+    if (diedWave1.length !== 0) diedWave1.length = 0;
     const orgs = this.organisms;
     let executed = 0;
     for (let i = 0; i < orgs.length; i++) {
@@ -196,7 +196,7 @@ export class Simulation implements VmHost {
     this.totalDeaths += stats.deaths;
     stats.instructions = executed;
     this.totalInstructions += executed;
-    this.newborns.length = 0;
+    if (this.newborns.length !== 0) this.newborns.length = 0;
     this.tick++;
   }
 
@@ -307,7 +307,7 @@ export class Simulation implements VmHost {
       const o = orgs[i]!;
       if (!o.dead) orgs[w++] = o;
     }
-    orgs.length = w;
+    if (w !== orgs.length) orgs.length = w;
   }
 
   get aliveCount(): number {
