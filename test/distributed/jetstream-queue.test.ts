@@ -68,8 +68,8 @@ function producer(q: JetStreamQueue<ChunkMessage>): QueueProducer<ChunkMessage> 
   return q.bind({ serviceName: 'p', portName: 'out', usageType: 'queue-out', resourceName: 'q', parameters: {} }).port as QueueProducer<ChunkMessage>;
 }
 
-function consumer(q: JetStreamQueue<ChunkMessage>): QueueConsumer<ChunkMessage> {
-  return q.bind({ serviceName: 'c', portName: 'in', usageType: 'queue-in', resourceName: 'q', parameters: {} }).port as QueueConsumer<ChunkMessage>;
+function consumer(q: JetStreamQueue<ChunkMessage>, parameters: Record<string, string> = {}): QueueConsumer<ChunkMessage> {
+  return q.bind({ serviceName: 'c', portName: 'in', usageType: 'queue-in', resourceName: 'q', parameters }).port as QueueConsumer<ChunkMessage>;
 }
 
 function chunk(i: number, size = 64): ChunkMessage {
@@ -166,6 +166,29 @@ describe('JetStreamQueue on a 3-node cluster', () => {
     const other = await consumer(b).receiveBatch(1, 3000); // 3 × ackWait
     expect(other).toHaveLength(0);
     await inA.commit!(batch);
+  });
+
+  it('only commit acknowledges (a concurrent writer may receive ahead); ?autoCommit=true acknowledges on the next receive', async () => {
+    const o = opts();
+    const q = await open(o);
+    const out = producer(q);
+    await out.put(chunk(0));
+    await out.put(chunk(1));
+    const stored = async (): Promise<number> => (await q['jsm'].streams.info(o.stream)).state.messages;
+    const explicit = consumer(q);
+    const first = await explicit.receiveBatch(1, 2000);
+    const second = await explicit.receiveBatch(1, 2000); // received ahead while the first is still being written
+    expect([...first, ...second].map(index)).toEqual([0, 1]);
+    expect(await stored()).toBe(2);
+    await explicit.commit!(second);
+    await explicit.commit!(first);
+    await waitFor('both acknowledged', async () => (await stored()) === 0, 10_000);
+    await out.put(chunk(2));
+    const auto = consumer(q, { autoCommit: 'true' });
+    expect((await auto.receiveBatch(1, 2000)).map(index)).toEqual([2]);
+    expect(await stored()).toBe(1);
+    expect(await auto.receiveBatch(1, 200)).toEqual([]);
+    await waitFor('acknowledged by the next receive', async () => (await stored()) === 0, 10_000);
   });
 
   it('a full stream makes put wait (backpressure) until a consumer acknowledges', async () => {

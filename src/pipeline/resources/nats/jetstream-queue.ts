@@ -395,7 +395,7 @@ export class JetStreamQueue<T = unknown> implements Resource {
       return { context, port, monitor };
     }
     if (context.usageType === 'queue-in') {
-      const binding = new ConsumerBinding<T>(this);
+      const binding = new ConsumerBinding<T>(this, context.parameters.autoCommit === 'true');
       this.consumers.add(binding);
       const port: QueueConsumer<T> = {
         receiveBatch: (max, timeoutMs, signal) => binding.receiveBatch(max, timeoutMs, signal),
@@ -494,15 +494,20 @@ class ConsumerBinding<T> implements Monitorable {
   private readonly rate = new SlidingWindowRate();
   private readonly errorLog = new ErrorLog();
 
-  constructor(private readonly queue: JetStreamQueue<T>) {
+  constructor(
+    private readonly queue: JetStreamQueue<T>,
+    private readonly autoCommit: boolean,
+  ) {
     const every = Math.max(200, Math.floor(queue.options.ackWaitMs / 3));
     this.heartbeat = setInterval(() => this.keepAlive(), every);
     this.heartbeat.unref();
   }
 
   async receiveBatch(max: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]> {
-    // A consumer that never calls commit acknowledges a batch by asking for the next one (Kafka-style).
-    if (this.lastBatch && this.outstanding.has(this.lastBatch)) await this.commit(this.lastBatch);
+    // With `?autoCommit=true` (for consumers that never call commit, like the MetadataPersistenceService),
+    // asking for the next batch acknowledges the previous one (Kafka-style). Never by default: a consumer that
+    // writes batches concurrently asks for the next batch before the previous one is stored.
+    if (this.autoCommit && this.lastBatch && this.outstanding.has(this.lastBatch)) await this.commit(this.lastBatch);
     if (this.buffer.length > 0) return this.handOut(max);
     const deadline = Date.now() + timeoutMs;
     // First take whatever is there right now; if nothing is, wait for one message and then take whatever
