@@ -14,7 +14,7 @@
  *      and the codec alone (framing + compression in memory).      targets ≥ 10,000 ticks/s, ≥ 0.8
  *   4. bytes on disk per recorded tick vs the raw full-snapshot protobuf size.           target ≥ 145×
  *   5. bytes and CPU per tick at 4096×4096 vs 512×512 with the same population.           target ≤ 1.5×
- * Usage: npx tsx bench/pipeline.ts [--json] [--ticks N] [--reps N]
+ * Usage: npx tsx bench/pipeline.ts [--json] [--ticks N] [--reps N] [--writes N (PersistenceService maxWritesInFlight)]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
@@ -43,6 +43,9 @@ const tIdx = process.argv.indexOf('--ticks');
 const TICKS = tIdx > 0 ? Number(process.argv[tIdx + 1]) : 20_000;
 const rIdx = process.argv.indexOf('--reps');
 const REPS = rIdx > 0 ? Number(process.argv[rIdx + 1]) : 5;
+const wIdx = process.argv.indexOf('--writes');
+/** PersistenceService maxWritesInFlight (default: the service's own default). */
+const WRITES: Record<string, number> = wIdx > 0 ? { maxWritesInFlight: Number(process.argv[wIdx + 1]) } : {};
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -107,7 +110,7 @@ async function engineRecording(dir: string): Promise<{ seconds: number; ticks: n
         name: `persistence-${i}`,
         logger,
         dataDir: dir,
-        options: { maxBatchSize: 10, batchTimeoutSeconds: 0.1, maxRetries: 3, retryBackoffMs: 100, maxRetryBackoffMs: 1000, drainOnStopMs: 60_000 },
+        options: { maxBatchSize: 10, batchTimeoutSeconds: 0.1, maxRetries: 3, retryBackoffMs: 100, maxRetryBackoffMs: 1000, drainOnStopMs: 60_000, ...WRITES },
         ports: { input: queue.bind(ctx(`p${i}`, 'queue-in', 'input')).port, storage: storage.bind(ctx(`p${i}`, 'storage-write', 'storage')).port },
       }),
   );
@@ -187,7 +190,7 @@ async function persistenceBench(chunks: ChunkMessage[], dir: string, maxBatchSiz
       name: 'persistence-1',
       logger,
       dataDir: dir,
-      options: { maxBatchSize, batchTimeoutSeconds: 0.01, maxRetries: 0, retryBackoffMs: 0, maxRetryBackoffMs: 0, drainOnStopMs: 600_000 },
+      options: { maxBatchSize, batchTimeoutSeconds: 0.01, maxRetries: 0, retryBackoffMs: 0, maxRetryBackoffMs: 0, drainOnStopMs: 600_000, ...WRITES },
       ports: { input: queue.bind(ctx('queue-in', 'input')).port, storage: storage.bind(ctx('storage-write', 'storage')).port },
     });
     await storage.compressor?.ready();
@@ -200,53 +203,63 @@ async function persistenceBench(chunks: ChunkMessage[], dir: string, maxBatchSiz
     const m = service.metrics();
     return { seconds, diskBytes: m.bytes_written as number, framedBytes: m.raw_bytes_written as number, batches: m.batches_written as number };
   };
-  const durable = await runService('durable', realFsOps);
-  const noSync = await runService('nosync', noSyncOps);
   const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
-
   // The very same framed bytes the service compresses: one file per batch, one zstd -3 process for all.
   const batches: ChunkMessage[][] = [];
   for (let i = 0; i < chunks.length; i += maxBatchSize) batches.push(chunks.slice(i, i + maxBatchSize));
-  const framed = batches.map((b) => frameStorageFile({ contentType: 'TickDataChunk', simulationRunId: b[0]!.simulationRunId, firstTick: b[0]!.firstTick, lastTick: b.at(-1)!.lastTick, tickCount: b.reduce((s, c) => s + c.tickCount, 0) }, b.map((c) => c.data)));
+  const headerOf = (b: ChunkMessage[]) => ({ contentType: 'TickDataChunk', simulationRunId: b[0]!.simulationRunId, firstTick: b[0]!.firstTick, lastTick: b.at(-1)!.lastTick, tickCount: b.reduce((s, c) => s + c.tickCount, 0) });
+  const framed = batches.map((b) => frameStorageFile(headerOf(b), b.map((c) => c.data)));
   const framedBytes = framed.reduce((s, f) => s + f.length, 0);
-  const cliDir = join(dir, `cli-${maxBatchSize}`);
-  mkdirSync(cliDir, { recursive: true });
-  const files = framed.map((f, i) => {
-    const file = join(cliDir, `batch_${i}.pb`);
-    writeFileSync(file, f);
-    return file;
-  });
-  let zstdSeconds = NaN;
+  // Each variant runs REPS times, interleaved, so they see the same machine load; medians are reported.
+  const runs = { durable: [] as number[], noSync: [] as number[], cli: [] as number[], codec: [] as number[] };
+  let durable = { seconds: 0, diskBytes: 0, framedBytes: 0, batches: 0 };
   let zstdBytes = 0;
-  if (existsSync('/usr/bin/zstd')) {
-    const z0 = performance.now();
-    execFileSync('/usr/bin/zstd', ['-3', '-q', '-f', ...files]);
-    zstdSeconds = (performance.now() - z0) / 1000;
-    zstdBytes = files.reduce((s, f) => s + statSync(`${f}.zst`).size, 0);
+  for (let rep = 0; rep < REPS; rep++) {
+    durable = await runService(`durable-${rep}`, realFsOps);
+    runs.durable.push(durable.seconds);
+    runs.noSync.push((await runService(`nosync-${rep}`, noSyncOps)).seconds);
+    const cliDir = join(dir, `cli-${maxBatchSize}-${rep}`);
+    mkdirSync(cliDir, { recursive: true });
+    const files = framed.map((f, i) => {
+      const file = join(cliDir, `batch_${i}.pb`);
+      writeFileSync(file, f);
+      return file;
+    });
+    if (existsSync('/usr/bin/zstd')) {
+      const z0 = performance.now();
+      execFileSync('/usr/bin/zstd', ['-3', '-q', '-f', ...files]);
+      runs.cli.push((performance.now() - z0) / 1000);
+      zstdBytes = files.reduce((s, f) => s + statSync(`${f}.zst`).size, 0);
+    } else runs.cli.push(NaN);
+    // The codec alone (framing + zstd -3 of the same batches in memory, on this thread).
+    const c0 = performance.now();
+    for (const b of batches) encodeStorageFile(headerOf(b), b.map((c) => c.data), 3);
+    runs.codec.push((performance.now() - c0) / 1000);
   }
-  // The codec alone (framing + zstd -3 of the same batches in memory, on this thread).
-  const c0 = performance.now();
-  for (const b of batches) encodeStorageFile({ contentType: 'TickDataChunk', simulationRunId: b[0]!.simulationRunId, firstTick: b[0]!.firstTick, lastTick: b.at(-1)!.lastTick, tickCount: b.reduce((s, c) => s + c.tickCount, 0) }, b.map((c) => c.data), 3);
-  const codecSeconds = (performance.now() - c0) / 1000;
+  const ratios = (ours: number[]): number[] => ours.map((sec, i) => runs.cli[i]! / sec);
   if (durable.framedBytes !== framedBytes) throw new Error(`framed bytes differ: service ${durable.framedBytes}, bench ${framedBytes}`);
   const mbs = (sec: number): number => framedBytes / 1e6 / sec;
+  const durableSec = median(runs.durable);
   return {
     ticks,
     chunks: chunks.length,
     batches: durable.batches,
     max_batch_size: maxBatchSize,
+    reps: REPS,
     framed_mb: r2(framedBytes / 1e6),
     disk_mb: r2(durable.diskBytes / 1e6),
     zstd_cli_mb: r2(zstdBytes / 1e6),
-    seconds: r2(durable.seconds),
-    ticks_per_sec: Math.round(ticks / durable.seconds),
-    mb_per_sec: r2(mbs(durable.seconds)),
-    no_fsync_mb_per_sec: r2(mbs(noSync.seconds)),
-    codec_only_mb_per_sec: r2(mbs(codecSeconds)),
-    zstd_cli_mb_per_sec: r2(mbs(zstdSeconds)),
-    ratio_vs_zstd_cli: r2(zstdSeconds / durable.seconds),
-    no_fsync_ratio_vs_zstd_cli: r2(zstdSeconds / noSync.seconds),
-    codec_only_ratio_vs_zstd_cli: r2(zstdSeconds / codecSeconds),
+    seconds: r2(durableSec),
+    ticks_per_sec: Math.round(ticks / durableSec),
+    mb_per_sec: r2(mbs(durableSec)),
+    no_fsync_mb_per_sec: r2(mbs(median(runs.noSync))),
+    codec_only_mb_per_sec: r2(mbs(median(runs.codec))),
+    zstd_cli_mb_per_sec: r2(mbs(median(runs.cli))),
+    ratio_vs_zstd_cli: r2(median(ratios(runs.durable))),
+    ratio_vs_zstd_cli_min: r2(Math.min(...ratios(runs.durable))),
+    ratio_vs_zstd_cli_max: r2(Math.max(...ratios(runs.durable))),
+    no_fsync_ratio_vs_zstd_cli: r2(median(ratios(runs.noSync))),
+    codec_only_ratio_vs_zstd_cli: r2(median(ratios(runs.codec))),
   };
 }
 
@@ -317,7 +330,7 @@ try {
   figures.persistence = p;
   figures.persistence_batch_100 = p100;
   for (const x of [p, p100])
-    say(`3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -3 CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (targets ≥ 10000 ticks/s, ≥ 0.8); without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`);
+    say(`3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -3 CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (${x.ratio_vs_zstd_cli_min} – ${x.ratio_vs_zstd_cli_max}; targets ≥ 10000 ticks/s, ≥ 0.8); medians of ${x.reps} interleaved runs; without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`);
 
   const snap = rawSnapshotBytes(chunks);
   const perTick = on.diskBytes / on.ticksStored;

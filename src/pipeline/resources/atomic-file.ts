@@ -32,7 +32,9 @@ export const realFsOps: FsOps = {
         const { bytesWritten } = await fh.write(data, off, data.length - off);
         off += bytesWritten;
       }
-      await fh.sync();
+      // fdatasync: the data and what is needed to read it back (the size of a new file); the name becomes
+      // durable with the directory fsync after the rename.
+      await fh.datasync();
     } finally {
       await fh.close();
     }

@@ -27,6 +27,8 @@ export interface PersistenceOptions {
   readonly retryBackoffMs: number;
   readonly maxRetryBackoffMs: number;
   readonly drainOnStopMs: number;
+  /** Batches being written at once (compressing one while the previous one is fsynced). */
+  readonly maxWritesInFlight: number;
 }
 
 export class InvalidServiceOptionError extends EvochoraError {
@@ -80,11 +82,13 @@ export class PersistenceService extends AbstractService {
       retryBackoffMs: num(o.retryBackoffMs, 1000),
       maxRetryBackoffMs: num(o.maxRetryBackoffMs, 60_000),
       drainOnStopMs: num(o.drainOnStopMs, 10_000),
+      maxWritesInFlight: num(o.maxWritesInFlight, 4),
     };
     const n = this.name;
     if (!Number.isInteger(this.opts.maxBatchSize) || this.opts.maxBatchSize <= 0) throw new InvalidServiceOptionError(n, 'maxBatchSize', 'must be a positive integer');
     if (!(this.opts.batchTimeoutSeconds > 0)) throw new InvalidServiceOptionError(n, 'batchTimeoutSeconds', 'must be positive');
     if (!Number.isInteger(this.opts.maxRetries) || this.opts.maxRetries < 0) throw new InvalidServiceOptionError(n, 'maxRetries', 'cannot be negative');
+    if (!Number.isInteger(this.opts.maxWritesInFlight) || this.opts.maxWritesInFlight <= 0) throw new InvalidServiceOptionError(n, 'maxWritesInFlight', 'must be a positive integer');
     if (!(this.opts.retryBackoffMs >= 0)) throw new InvalidServiceOptionError(n, 'retryBackoffMs', 'cannot be negative');
     this.logger.info(
       { service: n, ...this.opts, idempotency: this.tracker !== undefined, dlq: this.dlq !== undefined },
@@ -94,6 +98,22 @@ export class PersistenceService extends AbstractService {
 
   protected async run(): Promise<void> {
     const timeoutMs = Math.max(1, Math.round(this.opts.batchTimeoutSeconds * 1000));
+    // Up to maxWritesInFlight batches are written at once, so one is compressed while the previous one is
+    // fsynced. Each batch still completes in order: it is announced on the topic and committed to the queue
+    // only after every earlier batch was.
+    const inFlight: Promise<void>[] = [];
+    let previous: Promise<void> = Promise.resolve();
+    const submit = async (batch: readonly ChunkMessage[]): Promise<void> => {
+      while (inFlight.length >= this.opts.maxWritesInFlight) await inFlight.shift();
+      const before = previous;
+      const done = (async () => {
+        await this.processBatch(batch, before);
+        await before;
+        await this.input.commit?.(batch); // acknowledge only after the batch is stored (or dead-lettered)
+      })();
+      previous = done.catch(() => undefined); // a failed commit fails the run (below), not the next batch
+      inFlight.push(done);
+    };
     while (!this.stopRequested) {
       await this.checkPause();
       if (this.stopRequested) break;
@@ -101,8 +121,7 @@ export class PersistenceService extends AbstractService {
       if (batch.length === 0) continue;
       this.logger.debug({ service: this.name, chunks: batch.length }, `Drained ${batch.length} chunks from queue`);
       // A batch in hand is always written, even when a stop arrives meanwhile.
-      await this.processBatch(batch);
-      await this.input.commit?.(batch); // acknowledge only after the batch is stored (or dead-lettered)
+      await submit(batch);
     }
     // Graceful shutdown: producers stop first, so write what is still queued (bounded by drainOnStopMs).
     const deadline = Date.now() + this.opts.drainOnStopMs;
@@ -111,14 +130,14 @@ export class PersistenceService extends AbstractService {
       const batch = await this.input.receiveBatch(this.opts.maxBatchSize, 0);
       if (batch.length === 0) break;
       drained += batch.length;
-      await this.processBatch(batch);
-      await this.input.commit?.(batch);
+      await submit(batch);
     }
+    while (inFlight.length > 0) await inFlight.shift();
     if (drained > 0) this.logger.info({ service: this.name, chunks: drained }, `Shutdown requested, wrote ${drained} queued chunks`);
   }
 
   /** Validates, deduplicates and writes one batch. Never throws: failures end in the DLQ. */
-  async processBatch(batch: readonly ChunkMessage[]): Promise<void> {
+  async processBatch(batch: readonly ChunkMessage[], after: Promise<void> = Promise.resolve()): Promise<void> {
     if (batch.length === 0) return;
     this.currentBatchSize = batch.length;
     const first = batch[0]!;
@@ -164,10 +183,11 @@ export class PersistenceService extends AbstractService {
       await this.sendToDlq(chunks, (err as Error).message, 0, err, '');
       return;
     }
-    await this.writeWithRetry(key, chunks);
+    await this.writeWithRetry(key, chunks, after);
   }
 
-  private async writeWithRetry(key: string, chunks: readonly ChunkMessage[]): Promise<void> {
+  /** Writes, retries, dead-letters; announces a written batch only once `after` (the previous batch) is done. */
+  private async writeWithRetry(key: string, chunks: readonly ChunkMessage[], after: Promise<void>): Promise<void> {
     let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
     let lastError: unknown;
@@ -176,6 +196,7 @@ export class PersistenceService extends AbstractService {
       const started = performance.now();
       try {
         const r = await this.storage.writeBatch(key, chunks);
+        await after;
         // Announce after the file is visible; a failed publish retries the (idempotent) write and publish.
         await this.topic?.publish(BatchInfo.create({ simulationRunId: r.simulationRunId, storageKey: r.key, tickStart: r.firstTick, tickEnd: r.lastTick, writtenAtMs: Date.now(), chunkCount: r.chunkCount, tickCount: r.tickCount, bytes: r.bytesWritten }));
         const ms = performance.now() - started;
@@ -319,6 +340,7 @@ export const persistenceServiceType: ServiceType = {
       retryBackoffMs: { kind: 'int', default: 1000, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
       maxRetryBackoffMs: { kind: 'int', default: 60_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
       drainOnStopMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'On stop, keep writing what is still queued for at most this long.' },
+      maxWritesInFlight: { kind: 'int', default: 4, min: 1, max: 64, doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.' },
       sourceQueue: { kind: 'string', default: 'tick-queue', doc: 'Name recorded as source_queue in dead letters.' },
     },
   },

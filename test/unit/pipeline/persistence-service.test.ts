@@ -270,4 +270,49 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
     expect(() => make({ input: new MockQueue() })).toThrow(MissingPortError);
     expect(() => make({ storage: new MockStorage() })).toThrow(/port 'input'/);
   });
+
+  it('writes up to maxWritesInFlight batches at once, but announces and commits them in order', async () => {
+    const queue = new MockQueue() as MockQueue & { commit(b: readonly ChunkMessage[]): Promise<void> };
+    const committed: number[] = [];
+    queue.commit = async (b) => {
+      committed.push(b[0]!.firstTick);
+    };
+    const published: number[] = [];
+    const topic = { publish: async (info: { tickStart: number }) => void published.push(Number(info.tickStart)) };
+    // Writes finish in reverse order of their start; at most 3 may run at once.
+    let running = 0;
+    let maxRunning = 0;
+    const release: Array<() => void> = [];
+    const storage = new MockStorage();
+    const write = storage.writeBatch.bind(storage);
+    storage.writeBatch = async (key, chunks) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise<void>((r) => release.push(r));
+      running--;
+      return write(key, chunks);
+    };
+    const { service } = make({ input: queue, storage, topic }, { maxBatchSize: 2, maxWritesInFlight: 3 });
+    const msgs = syntheticMessages('run-o', 12);
+    for (let i = 0; i < 12; i += 2) queue.push(msgs.slice(i, i + 2));
+    service.start();
+    for (let round = 0; round < 2; round++) {
+      await waitUntil(() => release.length === 3);
+      const batch = release.splice(0, 3);
+      for (const r of batch.reverse()) {
+        r();
+        await new Promise((x) => setImmediate(x));
+      }
+    }
+    await waitUntil(() => committed.length === 6);
+    await service.stop();
+    expect(maxRunning).toBe(3);
+    expect(published).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(committed).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(service.metrics()).toMatchObject({ batches_written: 6, chunks_written: 12 });
+  });
+
+  it('rejects a maxWritesInFlight below 1', () => {
+    expect(() => make({ input: new MockQueue(), storage: new MockStorage() }, { maxWritesInFlight: 0 })).toThrow(/maxWritesInFlight/);
+  });
 });
