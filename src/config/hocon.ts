@@ -34,6 +34,8 @@ interface Substitution {
   readonly path: string;
   readonly optional: boolean;
   readonly position: SourcePosition;
+  /** For `${?x}` that overrides an earlier value of the same key: what the key keeps when x is undefined. */
+  readonly fallback?: RawValue;
 }
 
 type RawValue = HoconValue | Substitution | RawValue[] | { [key: string]: RawValue };
@@ -164,6 +166,8 @@ class Parser {
       target[last] = [...((existing as RawValue[] | undefined) ?? []), value];
     } else if (isPlainObject(existing) && isPlainObject(value)) {
       target[last] = mergeObjects(existing, value);
+    } else if (isSubstitution(value) && value.optional && existing !== undefined) {
+      target[last] = { ...value, fallback: existing };
     } else {
       target[last] = value;
     }
@@ -360,7 +364,7 @@ function resolveSubstitutions(node: RawValue, root: RawValue, env: NodeJS.Proces
     if (found !== UNRESOLVED) return resolveSubstitutions(found, root, env, depth + 1);
     const fromEnv = env[node.path];
     if (fromEnv !== undefined) return fromEnv;
-    if (node.optional) return UNRESOLVED;
+    if (node.optional) return node.fallback === undefined ? UNRESOLVED : resolveSubstitutions(node.fallback, root, env, depth + 1);
     throw new HoconSyntaxError(`substitution \${${node.path}} is not defined in the file or the environment`, node.position);
   }
   if (typeof node === 'object' && node !== null && (node as unknown as { kind?: string }).kind === 'concat') {

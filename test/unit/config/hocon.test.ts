@@ -29,6 +29,11 @@ describe('parseHocon', () => {
     expect(value).toEqual({ base: '/data', path: '/data/runs', home: '/home/u' });
   });
 
+  it('keeps an earlier value when an optional substitution that overrides it is undefined', () => {
+    const { value } = parseHocon('host = "127.0.0.1"\nhost = ${?NATS_HOST}\nport = 1\nport = ${?NATS_PORT}\n', 'x.conf', { NATS_PORT: '4222' });
+    expect(value).toEqual({ host: '127.0.0.1', port: '4222' });
+  });
+
   it('appends with += and keeps triple-quoted strings verbatim', () => {
     const { value } = parseHocon('l = [a]\nl += b\nt = """line1\n"quoted"\nline3"""\n');
     expect(value).toEqual({ l: ['a', 'b'], t: 'line1\n"quoted"\nline3' });
