@@ -98,8 +98,8 @@ export class PersistenceService extends AbstractService {
 
   protected async run(): Promise<void> {
     const timeoutMs = Math.max(1, Math.round(this.opts.batchTimeoutSeconds * 1000));
-    // Up to maxWritesInFlight batches are written at once, so one is compressed while the previous one is
-    // fsynced. Each batch still completes in order: it is announced on the topic and committed to the queue
+    // Up to maxWritesInFlight batches are written at once when there is a backlog, so one is compressed
+    // while the previous one is fsynced. Each batch still completes in order: it is announced on the topic and committed to the queue
     // only after every earlier batch was.
     const inFlight: Promise<void>[] = [];
     let previous: Promise<void> = Promise.resolve();
@@ -122,6 +122,9 @@ export class PersistenceService extends AbstractService {
       this.logger.debug({ service: this.name, chunks: batch.length }, `Drained ${batch.length} chunks from queue`);
       // A batch in hand is always written, even when a stop arrives meanwhile.
       await submit(batch);
+      // Only a backlog (a full batch) is written in parallel; otherwise let chunks gather while the writes
+      // finish, so batches stay as large as they would be written one at a time (fewer files, better ratio).
+      if (batch.length < this.opts.maxBatchSize) while (inFlight.length > 0) await inFlight.shift();
     }
     // Graceful shutdown: producers stop first, so write what is still queued (bounded by drainOnStopMs).
     const deadline = Date.now() + this.opts.drainOnStopMs;

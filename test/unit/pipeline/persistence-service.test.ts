@@ -312,6 +312,28 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
     expect(service.metrics()).toMatchObject({ batches_written: 6, chunks_written: 12 });
   });
 
+  it('without a backlog (partial batches) it writes one batch at a time, so chunks gather into larger batches', async () => {
+    const queue = new MockQueue();
+    let running = 0;
+    let maxRunning = 0;
+    const storage = new MockStorage();
+    const write = storage.writeBatch.bind(storage);
+    storage.writeBatch = async (key, chunks) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return write(key, chunks);
+    };
+    const { service } = make({ input: queue, storage }, { maxBatchSize: 10, maxWritesInFlight: 4 });
+    const msgs = syntheticMessages('run-p', 8);
+    for (const m of msgs) queue.push([m]);
+    service.start();
+    await waitUntil(() => storage.writes.length === 8);
+    await service.stop();
+    expect(maxRunning).toBe(1);
+  });
+
   it('rejects a maxWritesInFlight below 1', () => {
     expect(() => make({ input: new MockQueue(), storage: new MockStorage() }, { maxWritesInFlight: 0 })).toThrow(/maxWritesInFlight/);
   });
