@@ -21,6 +21,7 @@ import { PortInUseError } from './node-errors.js';
 import { nodePaths, type NodePaths } from './node-paths.js';
 import { ensureNodeDir } from './data-dir.js';
 import { defaultRouteMounts } from './route-mounts.js';
+import { EventLoopMonitor } from './event-loop-monitor.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
 
 /** Extra HTTP route groups contributed by features (visualizer API, web UI). */
@@ -45,6 +46,7 @@ export class NodeDaemon {
   private stopping: Promise<void> | undefined;
   private readonly stoppedCallbacks: Array<() => void> = [];
   private boundPort = 0;
+  private readonly eventLoop = new EventLoopMonitor();
 
   private constructor(
     private readonly options: NodeDaemonOptions,
@@ -72,6 +74,7 @@ export class NodeDaemon {
       const token = writeToken(paths.tokenFile);
       manager = await Manager.create({ config, registry: options.registry ?? defaultRegistry(), logger: options.loggerFor('service-manager'), loggerFor: options.loggerFor });
       const daemon = new NodeDaemon(options, paths, newNonce(), release, manager, token);
+      daemon.eventLoop.start();
       await daemon.listen();
       daemon.writeState();
       logger.info(
@@ -114,6 +117,7 @@ export class NodeDaemon {
       this.server.closeAllConnections();
     });
     this.server = undefined;
+    this.eventLoop.stop();
     removeQuietly(this.paths.stateFile, this.paths.tokenFile);
     await this.releaseLock().catch((err) => logger.warn({ err }, 'releasing the start lock failed'));
     logger.info('node stopped');
@@ -153,7 +157,7 @@ export class NodeDaemon {
       pipelineRoutes(this.manager, (action, err) => logger.error({ err, action }, `pipeline ${action} failed`)),
       defaultErrorMapper(PIPELINE_ERROR_STATUS, unexpected),
     );
-    router.mount('/metrics', [metricsRoute(() => this.manager.status(), Date.parse(startedAt))], defaultErrorMapper({}, unexpected));
+    router.mount('/metrics', [metricsRoute(() => this.manager.status(), Date.parse(startedAt), () => this.eventLoop.read())], defaultErrorMapper({}, unexpected));
     for (const mount of this.options.mounts ?? defaultRouteMounts()) {
       const mapper: ErrorMapper = defaultErrorMapper(mount.errorStatus ?? {}, unexpected);
       router.mount(mount.prefix, mount.routes({ manager: this.manager, config, logger: this.options.loggerFor('http') }), mapper);

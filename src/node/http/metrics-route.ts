@@ -1,5 +1,6 @@
 /** `/metrics` in the Prometheus text format: every numeric metric of every service, binding and resource. */
 import type { PipelineStatus } from '../../pipeline/service-manager.js';
+import type { EventLoopDelay } from '../event-loop-monitor.js';
 import type { Route } from './http-types.js';
 
 function metricName(key: string): string {
@@ -10,7 +11,10 @@ function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-export function renderPrometheus(status: PipelineStatus, process: { uptimeSeconds: number; rssBytes: number; heapUsedBytes: number }): string {
+export function renderPrometheus(
+  status: PipelineStatus,
+  process: { uptimeSeconds: number; rssBytes: number; heapUsedBytes: number; eventLoop: EventLoopDelay },
+): string {
   const series = new Map<string, string[]>();
   const add = (key: string, labels: Record<string, string>, value: number): void => {
     if (!Number.isFinite(value)) return;
@@ -33,6 +37,9 @@ export function renderPrometheus(status: PipelineStatus, process: { uptimeSecond
   add('process_uptime_seconds', {}, process.uptimeSeconds);
   add('process_resident_memory_bytes', {}, process.rssBytes);
   add('process_heap_used_bytes', {}, process.heapUsedBytes);
+  add('process_event_loop_delay_mean_ms', {}, process.eventLoop.meanMs);
+  add('process_event_loop_delay_p99_ms', {}, process.eventLoop.p99Ms);
+  add('process_event_loop_delay_max_ms', {}, process.eventLoop.maxMs);
   const lines: string[] = [];
   for (const [name, rows] of series) {
     lines.push(`# TYPE ${name} gauge`, ...rows);
@@ -40,7 +47,8 @@ export function renderPrometheus(status: PipelineStatus, process: { uptimeSecond
   return `${lines.join('\n')}\n`;
 }
 
-export function metricsRoute(status: () => PipelineStatus, startedAt: number): Route {
+/** `eventLoop` reads the delay since the previous scrape. */
+export function metricsRoute(status: () => PipelineStatus, startedAt: number, eventLoop: () => EventLoopDelay): Route {
   return {
     method: 'GET',
     pattern: '/',
@@ -49,7 +57,7 @@ export function metricsRoute(status: () => PipelineStatus, startedAt: number): R
       return {
         status: 200,
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
-        raw: renderPrometheus(status(), { uptimeSeconds: (Date.now() - startedAt) / 1000, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed }),
+        raw: renderPrometheus(status(), { uptimeSeconds: (Date.now() - startedAt) / 1000, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, eventLoop: eventLoop() }),
       };
     },
   };

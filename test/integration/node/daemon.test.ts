@@ -79,6 +79,7 @@ describe('node daemon lifecycle (real processes)', () => {
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
     expect(text).toMatch(/evochora_service_messages_sent\{service="dummy-producer"\} \d+/);
     expect(text).toMatch(/evochora_service_state\{service="dummy-consumer",state="RUNNING"\} 1/);
+    expect(text).toMatch(/evochora_process_event_loop_delay_p99_ms\{\} [\d.]+/);
 
     const logs = await evochora(['node', 'logs', '--data-dir', dataDir, '-n', '3', '--json']);
     expect(logs.json!.result.lines).toHaveLength(3);
