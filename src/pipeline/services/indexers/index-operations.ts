@@ -52,9 +52,18 @@ export interface IndexedRange {
   readonly chunks: number;
 }
 
+/**
+ * Indexers run on the node's event loop next to the HTTP API; giving it back between chunks keeps one large
+ * batch from stalling API requests for its whole duration.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export async function indexEnvironmentBatch(storage: BatchStorageReader, db: IndexDatabase, runId: string, key: string): Promise<IndexedRange> {
   const rows: EnvironmentChunkRow[] = [];
   for (const stored of await readBatch(storage, key)) {
+    await yieldToEventLoop();
     // Wire-level: the cells are copied once into the blob, never decoded here.
     rows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, tickCount: stored.tickCount, data: environmentBlobOfEncoded(stored.data) });
   }
@@ -78,6 +87,7 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
   const organisms = new Map<number, OrganismRow>();
   let chunks = 0;
   for (const stored of await readBatch(storage, key)) {
+    await yieldToEventLoop();
     chunks++;
     // Wire-level: cells are skipped; only the (small) organism states are decoded.
     for (const sample of organismSamples(stored.data)) {
