@@ -263,6 +263,9 @@ export class SimulationEngine extends AbstractService {
       this.worker = worker;
       let chain: Promise<void> = Promise.resolve();
       let settled = false;
+      // A chunk that cannot be delivered (e.g. the queue's broker is down past the put timeout) stops the
+      // simulation and fails the service (ERROR state) instead of leaving a rejected promise to crash the node.
+      let deliveryFailure: Error | undefined;
       const finish = (err?: Error): void => {
         if (settled) return;
         settled = true;
@@ -289,6 +292,7 @@ export class SimulationEngine extends AbstractService {
           case 'chunk': {
             const msg: ChunkMessage = { simulationRunId: m.simulationRunId, firstTick: m.firstTick, lastTick: m.lastTick, tickCount: m.tickCount, data: new Uint8Array(m.buffer) };
             chain = chain.then(async () => {
+              if (deliveryFailure) return;
               const t0 = performance.now();
               // Not aborted by stop: a chunk the simulation produced is delivered (consumers stop after us).
               await this.tickData.put(msg, msg.data.byteLength, AbortSignal.timeout(60_000));
@@ -298,6 +302,11 @@ export class SimulationEngine extends AbstractService {
               this.bytesSent += msg.data.byteLength;
               if (this.recordEmittedTicks) this.emitted.push(msg.firstTick);
               this.send({ type: 'ack' });
+            }).catch((e: unknown) => {
+              if (deliveryFailure) return;
+              deliveryFailure = new Error(`could not put chunk ${msg.firstTick}..${msg.lastTick} on the tick queue: ${e instanceof Error ? e.message : String(e)}`);
+              this.send({ type: 'stop' });
+              finish(deliveryFailure);
             });
             break;
           }
