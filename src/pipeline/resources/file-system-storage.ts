@@ -15,9 +15,10 @@ import {
   TickDataChunk,
   type ChunkMessage,
 } from '../contracts/index.js';
-import type { Metrics, Monitorable } from '../api/monitorable.js';
+import type { Metrics } from '../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
+import { bindBatchStorage } from './batch-storage-binding.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 import { realFsOps, writeFileAtomic, type FsOps } from './atomic-file.js';
 import { FileSystemCompressor } from './file-system-storage-compressor.js';
@@ -334,50 +335,8 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
   // ---- resource ----
 
   bind(context: ResourceContext): ResourceBinding {
-    if (context.usageType === 'storage-write') {
-      this.compressor?.warmUp();
-      const monitor = new StorageBindingMonitor();
-      const port: BatchStorageWriter = {
-        batchKey: (runId, first, last) => this.batchKey(runId, first, last),
-        writeBatch: async (key, chunks) => {
-          try {
-            const r = await this.writeBatch(key, chunks);
-            monitor.wrote(r.bytesWritten, r.chunkCount);
-            return r;
-          } catch (err) {
-            monitor.failed();
-            throw err;
-          }
-        },
-        writeMetadata: async (runId, data) => {
-          try {
-            const r = await this.writeMetadata(runId, data);
-            monitor.wrote(r.bytesWritten, 1);
-            return r;
-          } catch (err) {
-            monitor.failed();
-            throw err;
-          }
-        },
-      };
-      return { context, port, monitor };
-    }
-    if (context.usageType === 'storage-read') {
-      const port: BatchStorageReader = {
-        listRunIds: () => this.listRunIds(),
-        listBatches: (runId, from, to) => this.listBatches(runId, from, to),
-        readMetadata: (runId) => this.readMetadata(runId),
-        readChunks: (runId, from, to) => this.readChunks(runId, from, to),
-        readBatchFile: (key) => this.readBatchFile(key),
-        decodeChunk: (chunk) => this.decodeChunk(chunk),
-      };
-      return { context, port };
-    }
-    throw new EvochoraError(
-      'UNSUPPORTED_USAGE',
-      `Resource '${this.name}' (FileSystemStorage) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
-      { actions: ['Use `storage-write:` for writers or `storage-read:` for readers.'] },
-    );
+    if (context.usageType === 'storage-write') this.compressor?.warmUp();
+    return bindBatchStorage(this, context);
   }
 
   usageState(): UsageState {
@@ -421,34 +380,3 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
   }
 }
 
-/** Per-binding write counters shown under the service's resource bindings. */
-class StorageBindingMonitor implements Monitorable {
-  private batches = 0;
-  private messages = 0;
-  private bytes = 0;
-  private errorsCount = 0;
-  private readonly rate = new SlidingWindowRate();
-
-  wrote(bytes: number, messages: number): void {
-    this.batches++;
-    this.messages += messages;
-    this.bytes += bytes;
-    this.rate.record();
-  }
-
-  failed(): void {
-    this.errorsCount++;
-  }
-
-  metrics(): Metrics {
-    return { batches_written: this.batches, messages_written: this.messages, bytes_written: this.bytes, write_errors: this.errorsCount, batches_per_sec: this.rate.perSecond(), error_count: this.errorsCount };
-  }
-
-  errors(): readonly OperationalError[] {
-    return [];
-  }
-
-  healthy(): boolean {
-    return true;
-  }
-}

@@ -1,0 +1,83 @@
+/**
+ * How every batch storage (filesystem, S3, …) hands its ports to services: `storage-write` gets a writer whose
+ * binding counts batches, messages, bytes and failures; `storage-read` gets the reader. One implementation,
+ * so a new storage engine only implements the reader and writer operations.
+ */
+import { EvochoraError } from '../../errors.js';
+import type { Metrics, Monitorable } from '../api/monitorable.js';
+import type { OperationalError } from '../api/operational-error.js';
+import type { ResourceBinding, ResourceContext } from '../api/resource.js';
+import { SlidingWindowRate } from '../api/sliding-window-rate.js';
+import type { BatchStorageReader, BatchStorageWriter } from './file-system-storage.js';
+
+export type BatchStorage = BatchStorageReader & BatchStorageWriter & { readonly name: string; readonly type: string };
+
+export function bindBatchStorage(storage: BatchStorage, context: ResourceContext): ResourceBinding {
+  if (context.usageType === 'storage-write') {
+    const monitor = new StorageWriteMonitor();
+    const counted = async <R extends { bytesWritten: number }>(messages: (r: R) => number, write: () => Promise<R>): Promise<R> => {
+      try {
+        const r = await write();
+        monitor.wrote(r.bytesWritten, messages(r));
+        return r;
+      } catch (err) {
+        monitor.failed();
+        throw err;
+      }
+    };
+    const port: BatchStorageWriter = {
+      batchKey: (runId, first, last) => storage.batchKey(runId, first, last),
+      writeBatch: (key, chunks) => counted((r) => r.chunkCount, () => storage.writeBatch(key, chunks)),
+      writeMetadata: (runId, data) => counted(() => 1, () => storage.writeMetadata(runId, data)),
+    };
+    return { context, port, monitor };
+  }
+  if (context.usageType === 'storage-read') {
+    const port: BatchStorageReader = {
+      listRunIds: () => storage.listRunIds(),
+      listBatches: (runId, from, to) => storage.listBatches(runId, from, to),
+      readMetadata: (runId) => storage.readMetadata(runId),
+      readChunks: (runId, from, to) => storage.readChunks(runId, from, to),
+      readBatchFile: (key) => storage.readBatchFile(key),
+      decodeChunk: (chunk) => storage.decodeChunk(chunk),
+    };
+    return { context, port };
+  }
+  throw new EvochoraError(
+    'UNSUPPORTED_USAGE',
+    `Resource '${storage.name}' (${storage.type}) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+    { actions: ['Use `storage-write:` for writers or `storage-read:` for readers.'] },
+  );
+}
+
+/** Per-writer-binding counters shown under the service's binding in `pipeline status`. */
+class StorageWriteMonitor implements Monitorable {
+  private batches = 0;
+  private messages = 0;
+  private bytes = 0;
+  private errorsCount = 0;
+  private readonly rate = new SlidingWindowRate();
+
+  wrote(bytes: number, messages: number): void {
+    this.batches++;
+    this.messages += messages;
+    this.bytes += bytes;
+    this.rate.record();
+  }
+
+  failed(): void {
+    this.errorsCount++;
+  }
+
+  metrics(): Metrics {
+    return { batches_written: this.batches, messages_written: this.messages, bytes_written: this.bytes, write_errors: this.errorsCount, batches_per_sec: this.rate.perSecond(), error_count: this.errorsCount };
+  }
+
+  errors(): readonly OperationalError[] {
+    return [];
+  }
+
+  healthy(): boolean {
+    return true;
+  }
+}
