@@ -6,8 +6,9 @@ import { Simulation, programFromArtifact } from '../../src/runtime/index.js';
 
 const MINI = resolve(__dirname, '../../../shared/programs/mini.evo');
 
-describe.skipIf(!existsSync(MINI))('mini.evo (reference replicator) with the default plugins', () => {
+describe('mini.evo (reference replicator) with the default plugins', () => {
   it('reproduces and keeps a population alive in a 512x512 torus (200k ticks)', () => {
+    expect(existsSync(MINI), `${MINI} is missing (../shared/programs)`).toBe(true);
     const world = { shape: [512, 512], toroidal: true };
     const sim = new Simulation({ shape: world.shape, seed: 42n });
     sim.placeProgram(programFromArtifact(compileFileOrThrow(MINI, { world })), [100, 100], 100000);
