@@ -39,6 +39,7 @@ import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { markRedelivered } from './delivery-marks.js';
 import { MessageCodec, type WireCompression } from './message-codec.js';
 import { connectNats, withRetry } from './nats-connection.js';
+import { CONSUMER_NOT_FOUND, ensureStream, STREAM_NOT_FOUND } from './ensure-stream.js';
 import { parseAckSubject, pullOnce, type PullResult } from './jetstream-pull.js';
 
 export { parseAckSubject };
@@ -93,8 +94,6 @@ interface Delivery {
   readonly bytes: number;
 }
 
-const NOT_FOUND = 10059;
-const CONSUMER_NOT_FOUND = 10014;
 
 export function defaultStreamName(resourceName: string): string {
   return `EVOCHORA_${resourceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
@@ -184,14 +183,9 @@ export class JetStreamQueue<T = unknown> implements Resource {
 
   private async ensureStream(): Promise<void> {
     const o = this.options;
-    try {
-      this.streamInfo = await this.jsm.streams.info(o.stream);
-      return;
-    } catch (err) {
-      if ((err as { code?: number }).code !== NOT_FOUND) throw err;
-    }
-    try {
-      this.streamInfo = await this.jsm.streams.add({
+    this.streamInfo = await ensureStream(
+      this.jsm,
+      {
         name: o.stream,
         subjects: [o.subject],
         retention: RetentionPolicy.Workqueue,
@@ -201,14 +195,9 @@ export class JetStreamQueue<T = unknown> implements Resource {
         max_bytes: o.maxBytes,
         discard: DiscardPolicy.New,
         duplicate_window: nanos(o.duplicateWindowMs),
-      });
-      this.logger.info({ stream: o.stream, replicas: o.replicas }, `Created JetStream stream ${o.stream} (${o.replicas} replicas)`);
-    } catch (err) {
-      // Another process may have created it meanwhile.
-      this.streamInfo = await this.jsm.streams.info(o.stream).catch(() => {
-        throw err;
-      });
-    }
+      },
+      this.logger,
+    );
   }
 
   private async ensureConsumer(): Promise<void> {
@@ -218,7 +207,7 @@ export class JetStreamQueue<T = unknown> implements Resource {
       return;
     } catch (err) {
       const code = (err as { code?: number }).code;
-      if (code !== CONSUMER_NOT_FOUND && code !== NOT_FOUND) throw err;
+      if (code !== CONSUMER_NOT_FOUND && code !== STREAM_NOT_FOUND) throw err;
     }
     try {
       this.consumerInfo = await this.jsm.consumers.add(o.stream, {

@@ -31,6 +31,7 @@ import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { TOPIC_READ, TOPIC_WRITE, type TopicMessage, type TopicReader, type TopicWriter } from '../../api/topic.js';
 import { connectNats, withRetry } from './nats-connection.js';
+import { CONSUMER_NOT_FOUND, ensureStream, STREAM_NOT_FOUND } from './ensure-stream.js';
 import { ackConfirmed, parseAckSubject, pullOnce } from './jetstream-pull.js';
 
 export type TopicMessageType = 'BatchInfo' | 'MetadataInfo' | 'json';
@@ -50,8 +51,6 @@ export interface JetStreamTopicOptions {
 }
 
 const HDR_PUBLISHED_AT = 'Evochora-Published-At';
-const NOT_FOUND = 10059;
-const CONSUMER_NOT_FOUND = 10014;
 
 export class MissingConsumerGroupError extends EvochoraError {
   constructor(topic: string, service: string) {
@@ -121,14 +120,9 @@ export class JetStreamTopic<T = unknown> implements Resource {
 
   private async ensureStream(): Promise<void> {
     const o = this.options;
-    try {
-      this.streamInfo = await this.jsm.streams.info(o.stream);
-      return;
-    } catch (err) {
-      if ((err as { code?: number }).code !== NOT_FOUND) throw err;
-    }
-    try {
-      this.streamInfo = await this.jsm.streams.add({
+    this.streamInfo = await ensureStream(
+      this.jsm,
+      {
         name: o.stream,
         subjects: [o.subject],
         retention: RetentionPolicy.Limits,
@@ -138,12 +132,9 @@ export class JetStreamTopic<T = unknown> implements Resource {
         max_age: o.maxAgeMs > 0 ? nanos(o.maxAgeMs) : 0,
         discard: DiscardPolicy.Old,
         duplicate_window: nanos(120_000),
-      });
-    } catch (err) {
-      this.streamInfo = await this.jsm.streams.info(o.stream).catch(() => {
-        throw err;
-      });
-    }
+      },
+      this.logger,
+    );
   }
 
   /** Creates the group's durable consumer once per process (idempotent across processes). */
@@ -160,7 +151,7 @@ export class JetStreamTopic<T = unknown> implements Resource {
             return;
           } catch (err) {
             const code = (err as { code?: number }).code;
-            if (code !== CONSUMER_NOT_FOUND && code !== NOT_FOUND) throw err;
+            if (code !== CONSUMER_NOT_FOUND && code !== STREAM_NOT_FOUND) throw err;
           }
           try {
             await this.jsm.consumers.add(o.stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: nanos(o.ackTimeoutMs), deliver_policy: DeliverPolicy.All, max_ack_pending: -1, filter_subject: o.subject });
