@@ -8,7 +8,7 @@ import type { Metrics, Monitorable } from '../api/monitorable.js';
 import type { OperationalError } from '../api/operational-error.js';
 import type { ResourceBinding, ResourceContext } from '../api/resource.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
-import type { BatchStorageReader, BatchStorageWriter } from './file-system-storage.js';
+import type { BatchStorageReader, BatchStorageWriter, StoredChunk } from './file-system-storage.js';
 
 export type BatchStorage = BatchStorageReader & BatchStorageWriter & { readonly name: string; readonly type: string };
 
@@ -48,6 +48,21 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
     `Resource '${storage.name}' (${storage.type}) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
     { actions: ['Use `storage-write:` for writers or `storage-read:` for readers.'] },
   );
+}
+
+/** The chunks of a run that overlap [fromTick, toTick], batch by batch, in tick order: the same for every engine. */
+export async function* chunksInRange(
+  storage: Pick<BatchStorageReader, 'listBatches' | 'readBatchFile'>,
+  simulationRunId: string,
+  fromTick: number,
+  toTick: number,
+): AsyncGenerator<StoredChunk> {
+  for (const b of await storage.listBatches(simulationRunId, fromTick, toTick)) {
+    for await (const chunk of storage.readBatchFile(b.key)) {
+      if (chunk.lastTick < fromTick || chunk.firstTick > toTick) continue;
+      yield chunk;
+    }
+  }
 }
 
 /** Per-writer-binding counters shown under the service's binding in `pipeline status`. */

@@ -36,7 +36,7 @@ import {
 import type { Metrics } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
-import { bindBatchStorage } from '../batch-storage-binding.js';
+import { bindBatchStorage, chunksInRange } from '../batch-storage-binding.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import type {
   BatchFileInfo,
@@ -388,13 +388,8 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     throw new StorageFileCorruptError(key, 0, 'no SimulationMetadata message');
   }
 
-  async *readChunks(simulationRunId: string, fromTick = 0, toTick = Number.MAX_SAFE_INTEGER): AsyncGenerator<StoredChunk> {
-    for (const b of await this.listBatches(simulationRunId, fromTick, toTick)) {
-      for await (const chunk of this.readBatchFile(b.key)) {
-        if (chunk.lastTick < fromTick || chunk.firstTick > toTick) continue;
-        yield chunk;
-      }
-    }
+  readChunks(simulationRunId: string, fromTick = 0, toTick = Number.MAX_SAFE_INTEGER): AsyncGenerator<StoredChunk> {
+    return chunksInRange(this, simulationRunId, fromTick, toTick);
   }
 
   async *readBatchFile(key: string): AsyncGenerator<StoredChunk> {
