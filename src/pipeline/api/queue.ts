@@ -12,9 +12,11 @@ export interface QueueProducer<T> {
 /** The consumer side of a queue binding (`queue-in`). */
 export interface QueueConsumer<T> {
   /**
-   * Waits up to `timeoutMs` for at least one message, then takes whatever else is there up to `maxMessages`.
+   * Takes up to `maxMessages`, waiting at most `timeoutMs` for them (a blocking drain with a timeout): the
+   * in-memory queue waits for a full batch unless a producer is blocked; the JetStream queue returns once the
+   * first message arrived with what followed it. An abort ends the wait with what is there.
    * Competing consumers each get a consecutive run of messages that no other consumer sees.
-   * Returns an empty array on timeout or abort.
+   * Returns an empty array when nothing arrived.
    */
   receiveBatch(maxMessages: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]>;
   /**

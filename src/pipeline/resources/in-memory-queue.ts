@@ -20,7 +20,9 @@ interface Entry<T> {
 /**
  * A bounded FIFO shared by the services of one process. Backpressure counts both messages and bytes, so a
  * few huge chunks block a producer as surely as many small ones. Single-threaded delivery makes every
- * `receiveBatch` atomic: competing consumers get consecutive, non-overlapping runs.
+ * `receiveBatch` atomic: competing consumers get consecutive, non-overlapping runs. `receiveBatch` waits for
+ * a full batch up to its timeout (a blocking drain), so a steady producer yields full batches, not one
+ * message per batch.
  */
 export class InMemoryQueue<T = unknown> implements Resource {
   readonly type = 'InMemoryQueue';
@@ -34,6 +36,7 @@ export class InMemoryQueue<T = unknown> implements Resource {
   private producerWaiters: Array<() => void> = [];
   private totalIn = 0;
   private totalOut = 0;
+  private closed = false;
 
   constructor(
     readonly name: string,
@@ -61,17 +64,22 @@ export class InMemoryQueue<T = unknown> implements Resource {
   async put(message: T, sizeBytes = 0, signal?: AbortSignal): Promise<void> {
     while (!this.offer(message, sizeBytes)) {
       if (signal?.aborted) throw new QueueClosedError(this.name);
-      await this.waitFor('producer', undefined, signal);
+      const waiting = this.waitFor('producer', undefined, signal);
+      this.wake('consumer'); // a consumer waiting for a fuller batch takes what is there instead
+      await waiting;
     }
   }
 
   async receiveBatch(maxMessages: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]> {
     const deadline = Date.now() + timeoutMs;
-    while (this.size === 0) {
+    // A blocking drain with a timeout: wait for a full batch, but no longer than the timeout, and not while
+    // a producer is blocked on a full queue (it could never complete the batch).
+    while (this.size < maxMessages && this.producerWaiters.length === 0 && !this.closed) {
       const left = deadline - Date.now();
-      if (signal?.aborted || left <= 0) return [];
+      if (signal?.aborted || left <= 0) break;
       await this.waitFor('consumer', left, signal);
     }
+    if (this.size === 0) return [];
     const n = Math.min(maxMessages, this.size);
     const out: T[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -156,6 +164,7 @@ export class InMemoryQueue<T = unknown> implements Resource {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.wake('consumer');
     this.wake('producer');
   }

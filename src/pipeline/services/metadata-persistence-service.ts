@@ -37,7 +37,8 @@ export class MetadataPersistenceService extends AbstractService {
     while (!this.stopRequested) {
       await this.checkPause();
       if (this.stopRequested) break;
-      const batch = await this.input.receiveBatch(16, 1000, this.signal);
+      // One at a time: a run has one metadata message, and it should be written as soon as it arrives.
+      const batch = await this.input.receiveBatch(1, 1000, this.signal);
       for (const m of batch) await this.persist(m);
     }
     for (;;) {

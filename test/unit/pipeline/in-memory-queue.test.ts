@@ -39,22 +39,54 @@ describe('InMemoryQueue', () => {
     expect(q.metrics().current_bytes).toBe(500);
   });
 
-  it('wakes a waiting consumer when a message arrives and times out otherwise', async () => {
+  it('waits for a full batch, and hands over a partial one when the timeout ends the wait', async () => {
     const q = new InMemoryQueue<number>('q', { capacity: 10, maxBytes: 1000 });
-    const waiting = q.receiveBatch(5, 5000);
-    q.offer(42);
-    expect(await waiting).toEqual([42]);
+    let got: number[] | undefined;
+    const waiting = q.receiveBatch(3, 5000).then((b) => (got = b));
+    q.offer(1);
+    q.offer(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toBeUndefined(); // two of three: still gathering
+    q.offer(3);
+    expect(await waiting).toEqual([1, 2, 3]);
+    q.offer(4);
     const t0 = Date.now();
+    expect(await q.receiveBatch(5, 40)).toEqual([4]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(35);
     expect(await q.receiveBatch(5, 30)).toEqual([]);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(60);
   });
 
-  it('returns at once when the receive is aborted', async () => {
+  it('stops gathering when a producer is blocked on a full queue', async () => {
+    const q = new InMemoryQueue<number>('q', { capacity: 100, maxBytes: 10 });
+    expect(q.offer(1, 6)).toBe(true);
+    const blocked = q.put(2, 6); // 12 bytes > 10: waits for room
+    const t0 = Date.now();
+    expect(await q.receiveBatch(10, 5000)).toEqual([1]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await blocked;
+    expect(await q.receiveBatch(10, 0)).toEqual([2]);
+  });
+
+  it('ends the wait at once when the receive is aborted, with what is there', async () => {
     const q = new InMemoryQueue<number>('q', { capacity: 10, maxBytes: 1000 });
     const ac = new AbortController();
     const waiting = q.receiveBatch(5, 60_000, ac.signal);
     ac.abort();
     expect(await waiting).toEqual([]);
+    q.offer(7);
+    const ac2 = new AbortController();
+    const partial = q.receiveBatch(5, 60_000, ac2.signal);
+    ac2.abort();
+    expect(await partial).toEqual([7]);
+  });
+
+  it('ends the wait when the queue is closed', async () => {
+    const q = new InMemoryQueue<number>('q', { capacity: 10, maxBytes: 1000 });
+    q.offer(9);
+    const waiting = q.receiveBatch(5, 60_000);
+    await q.close();
+    expect(await waiting).toEqual([9]);
   });
 
   it('gives competing consumers consecutive, non-overlapping runs', async () => {
