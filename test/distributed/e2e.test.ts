@@ -67,8 +67,9 @@ async function node(role: Role, name: string, d: Deployment, extra: Record<strin
   return n;
 }
 
-function engineSets(maxTicks: number): Record<string, number> {
-  const o: Record<string, number> = { maxTicks };
+/** Engine overrides for a run that stores ticks 0..ticks-1 (the engine also stores the tick it stops at). */
+function engineSets(ticks: number): Record<string, number> {
+  const o: Record<string, number> = { maxTicks: ticks - 1 };
   for (const [k, v] of Object.entries(ENGINE)) o[k] = v;
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [`pipeline.services.simulation-engine.options.${k}`, v]));
 }
@@ -228,7 +229,7 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
             className: 'SimulationEngine',
             resources: { tickData: 'queue-out:tick-queue' },
             // The shipped simulation-host.conf engine options, with the test's overrides.
-            options: { environment: { shape: [256, 256], topology: 'TORUS' }, organisms: [{ program: 'builtin:counter', energy: 20000, positions: [[16, 16]] }], samplingInterval: 1, ...ENGINE, maxTicks: M },
+            options: { environment: { shape: [256, 256], topology: 'TORUS' }, organisms: [{ program: 'builtin:counter', energy: 20000, positions: [[16, 16]] }], samplingInterval: 1, ...ENGINE, maxTicks: M - 1 },
           },
           persistence: { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage' }, options: { maxBatchSize: 7, batchTimeoutSeconds: 0.05 } },
         },

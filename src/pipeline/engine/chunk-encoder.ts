@@ -27,6 +27,12 @@ export interface ChunkEncoderOptions {
   readonly samplesPerChunk: number;
   /** Every n-th delta of a chunk is ACCUMULATED (0 = never). */
   readonly accumulatedDeltaInterval: number;
+  /**
+   * Ticks between samples (default 1). Chunks end on the tick grid (sample number tick / interval, a multiple
+   * of samplesPerChunk minus one), not by counting, so a run resumed after a partial chunk falls back into
+   * step with the uninterrupted run at the next boundary.
+   */
+  readonly samplingInterval?: number;
 }
 
 export interface SnapshotExtras {
@@ -165,17 +171,23 @@ export class ChunkEncoder {
     if (this.samplesInChunk === 0) this.startChunk(tick, organisms, totalOrganismsCreated, extras);
     else this.addDelta(tick, organisms, totalOrganismsCreated);
     this.samplesInChunk++;
-    if (this.samplesInChunk >= this.options.samplesPerChunk) return this.finish();
+    const per = this.options.samplesPerChunk;
+    const sampleNumber = Math.floor(tick / (this.options.samplingInterval ?? 1));
+    if (sampleNumber % per === per - 1 || this.samplesInChunk >= per) return this.finish();
     return undefined;
   }
 
-  /** Drops a partial chunk (partial chunks are never emitted; a resumed run regenerates them). */
-  discardPartial(): number {
-    const n = this.samplesInChunk;
-    this.w.reset();
-    this.deltaCount = 0;
-    this.samplesInChunk = 0;
-    return n;
+  /** Samples in the chunk being built (0 right after a chunk was finished). */
+  get pendingSamples(): number {
+    return this.samplesInChunk;
+  }
+
+  /**
+   * Finishes the chunk being built early (on stop or at maxTicks), so every sampled tick is stored. It starts
+   * with its snapshot like any chunk; it just holds fewer deltas. Undefined when no sample is pending.
+   */
+  finishPartial(): EncodedChunk | undefined {
+    return this.samplesInChunk === 0 ? undefined : this.finish();
   }
 
   private writeOrganisms(organisms: OrganismSource, fieldTag: number): void {

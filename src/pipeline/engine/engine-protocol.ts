@@ -54,8 +54,9 @@ export type FromWorker =
   | { type: 'chunk'; simulationRunId: string; firstTick: number; lastTick: number; tickCount: number; buffer: ArrayBuffer }
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'autopaused'; tick: number }
-  | { type: 'finished'; tick: number; discardedSamples: number; stats: WorkerStats }
-  | { type: 'stopped'; tick: number; discardedSamples: number; stats: WorkerStats }
+  /** `partialSamples`: samples of the last, shorter chunk emitted on the way out (0 when none was pending). */
+  | { type: 'finished'; tick: number; partialSamples: number; stats: WorkerStats }
+  | { type: 'stopped'; tick: number; partialSamples: number; stats: WorkerStats }
   | { type: 'error'; message: string; stack?: string };
 
 export type ToWorker = { type: 'ack' } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     simulationRunId: data.simulationRunId,
     samplesPerChunk: data.samplesPerChunk,
     accumulatedDeltaInterval: data.accumulatedDeltaInterval,
+    samplingInterval: data.samplingInterval,
   });
   const pauseTicks = new Set(data.pauseTicks);
   const interval = data.samplingInterval;
@@ -133,9 +134,18 @@ async function main(): Promise<void> {
     if (chunk) emit(chunk);
   };
 
+  /** Emits the samples of an unfinished chunk as a shorter chunk; returns how many there were. */
+  const emitPartial = (): number => {
+    const n = encoder.pendingSamples;
+    const chunk = encoder.finishPartial();
+    if (chunk) emit(chunk);
+    return n;
+  };
+
   if (data.resume) {
-    // Replay silently to the end of the last stored chunk; the next sample starts a new chunk, exactly where
-    // the uninterrupted run started one.
+    // Replay silently to the end of the last stored chunk; the next sample starts a new chunk. After a complete
+    // chunk that is where the uninterrupted run started one; after a partial one (the run was stopped) the new
+    // chunk ends on the uninterrupted run's next chunk boundary, and from there the chunks are the same.
     while (sim.tick < data.resume.replayUntilTick) {
       sim.step();
       sim.pruneDead();
@@ -193,16 +203,17 @@ async function main(): Promise<void> {
       post({ type: 'stats', stats: stats() });
     }
     if (finished) {
+      const partial = emitPartial();
       // Wait until every emitted chunk was accepted, then report.
       while (inFlight > 0 && !stopping) await waitForMessage();
-      const discarded = encoder.discardPartial();
-      post({ type: 'finished', tick: sim.tick, discardedSamples: discarded, stats: stats() });
+      post({ type: 'finished', tick: sim.tick, partialSamples: partial, stats: stats() });
       return;
     }
     if (!autopaused) await yieldToMessages();
   }
-  const discarded = encoder.discardPartial();
-  post({ type: 'stopped', tick: sim.tick, discardedSamples: discarded, stats: stats() });
+  // The main thread puts every chunk posted before 'stopped' on the queue before it reports stopped.
+  const partial = emitPartial();
+  post({ type: 'stopped', tick: sim.tick, partialSamples: partial, stats: stats() });
 }
 
 main().catch((err: unknown) => {

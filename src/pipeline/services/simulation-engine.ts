@@ -69,7 +69,7 @@ export class SimulationEngine extends AbstractService {
   private bytesSent = 0;
   private queuePutMs = 0;
   private autoPausedAt = -1;
-  private discardedSamples = 0;
+  private partialSamples = 0;
   private readonly emitted: number[] = [];
   private readyAt: { ms: number; tick: number } | undefined;
   private endAt: { ms: number; tick: number } | undefined;
@@ -324,7 +324,7 @@ export class SimulationEngine extends AbstractService {
           case 'finished':
           case 'stopped':
             this.stats = m.stats;
-            this.discardedSamples = m.discardedSamples;
+            this.partialSamples = m.partialSamples;
             this.endAt = { ms: performance.now(), tick: m.tick };
             if (m.type === 'finished') this.logger.info({ service: this.name, tick: m.tick }, `Simulation reached maxTicks at tick ${m.tick}`);
             finish();
@@ -357,7 +357,7 @@ export class SimulationEngine extends AbstractService {
       queue_put_ms: Math.round(this.queuePutMs),
       encode_ns_per_cell: s && s.cellsEncoded > 0 ? Math.round((s.encodeNs / s.cellsEncoded) * 10) / 10 : 0,
       auto_paused_at_tick: this.autoPausedAt,
-      discarded_partial_samples: this.discardedSamples,
+      last_partial_chunk_samples: this.partialSamples,
     };
   }
 }

@@ -56,7 +56,7 @@ describe('visualizer API contract', () => {
   it('GET /runs lists the run with its tick range', async () => {
     const r = await get(api('/runs'));
     expect(r.status).toBe(200);
-    expect(r.body.runs).toEqual([expect.objectContaining({ runId, hasMetadata: true, worldShape: [48, 32], samplingInterval: 1, ticks: { minTick: 0, maxTick: 59 } })]);
+    expect(r.body.runs).toEqual([expect.objectContaining({ runId, hasMetadata: true, worldShape: [48, 32], samplingInterval: 1, ticks: { minTick: 0, maxTick: 60 } })]);
   });
 
   it('GET /simulation/metadata gives shape, topology, sampling, names and program artifacts, with an ETag', async () => {
@@ -75,7 +75,7 @@ describe('visualizer API contract', () => {
 
   it('GET /ticks gives the indexed range', async () => {
     const r = await get(api(`/ticks?runId=${runId}`));
-    expect(r.body).toMatchObject({ runId, minTick: 0, maxTick: 59, samplingInterval: 1 });
+    expect(r.body).toMatchObject({ runId, minTick: 0, maxTick: 60, samplingInterval: 1 });
   });
 
   it('GET /environment/{tick} returns the binary region, an optional minimap and an ETag', async () => {

@@ -34,7 +34,7 @@ describe('indexer failures and pause', () => {
     const letters = new DeadLetterStore(join(dir, 'dlq', 'indexers')).list();
     expect(letters).toHaveLength(2);
     // The run is still fully queryable and the services keep running.
-    expect(await (await db.reader(runId))!.environmentTickRange()).toEqual({ minTick: 0, maxTick: 29 });
+    expect(await (await db.reader(runId))!.environmentTickRange()).toEqual({ minTick: 0, maxTick: 30 });
     expect(sm.stateOf('environment-indexer-1')).toBe('RUNNING');
   }, 60_000);
 

@@ -28,7 +28,7 @@ describe('evochora index --run', () => {
     // …re-indexed from storage by the command into another directory.
     const res = await evochora(['index', '--run', runId, '--data-dir', live, '--index-dir', join(live, 'reindex'), '--json']);
     expect(res.exitCode, res.stderr).toBe(0);
-    expect(res.json!.result).toMatchObject({ runId, batches: expect.any(Number), firstTick: 0, lastTick: 35 });
+    expect(res.json!.result).toMatchObject({ runId, batches: expect.any(Number), firstTick: 0, lastTick: 40 });
     const again = new SqliteIndexDatabase('again', { directory: join(live, 'reindex') });
     expect(again.openWriter(runId).dump()).toEqual(liveDump);
     await again.close();
@@ -45,7 +45,7 @@ describe('evochora index --run', () => {
     expect(existsSync(join(bare, 'index'))).toBe(false);
     const human = await evochora(['index', '--run', bareRun!, '--data-dir', bare]);
     expect(human.exitCode, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/indexed run .*ticks 0\.\.17/);
+    expect(human.stdout).toMatch(/indexed run .*ticks 0\.\.20/);
     expect(existsSync(join(bare, 'index', `${bareRun}.sqlite`))).toBe(true);
   }, 90_000);
 

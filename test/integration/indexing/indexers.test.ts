@@ -38,10 +38,10 @@ describe('indexers on a real recorded run', () => {
     const { runId, db } = await recordAndIndex(sm);
     const storage = sm.resource('tick-storage') as FileSystemStorage;
     const samples = await storedSamples(storage, runId);
-    expect(samples.size).toBe(90);
+    expect(samples.size).toBe(91);
     const vis = new VisualizerService(db);
     const ticks = await vis.ticks(runId);
-    expect(ticks).toMatchObject({ minTick: 0, maxTick: 89 });
+    expect(ticks).toMatchObject({ minTick: 0, maxTick: 90 });
     for (const [tick, { chunk }] of samples) {
       const expected = reconstructTick(chunk, tick);
       const env = await vis.environment(runId, tick, undefined, false);
@@ -111,8 +111,8 @@ describe('indexers on a real recorded run', () => {
     sm = await manager(indexingConfig(dir, { engine: { maxTicks: 60, samplingInterval: 3 } }));
     const { runId, db } = await recordAndIndex(sm);
     const vis = new VisualizerService(db);
-    expect(await vis.ticks(runId)).toMatchObject({ minTick: 0, maxTick: 51, samplingInterval: 3 });
-    for (let t = 0; t <= 51; t++) {
+    expect(await vis.ticks(runId)).toMatchObject({ minTick: 0, maxTick: 60, samplingInterval: 3 });
+    for (let t = 0; t <= 60; t++) {
       if (t % 3 === 0) {
         expect((await vis.environment(runId, t, undefined, false)).cells.cells.flatIndices.length).toBeGreaterThan(0);
         expect(((await vis.organismsAt(runId, t)) as { organisms: unknown[] }).organisms.length).toBeGreaterThan(0);

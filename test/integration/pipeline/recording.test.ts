@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TickDataChunk } from '../../../src/pipeline/contracts/index.js';
-import { ticksOf } from '../../../src/pipeline/contracts/tick-reconstruction.js';
+import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
+import { reconstructTick, ticksOf } from '../../../src/pipeline/contracts/tick-reconstruction.js';
 import type { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
 import type { ServiceManager } from '../../../src/pipeline/service-manager.js';
@@ -30,6 +30,36 @@ async function storedTicks(storage: FileSystemStorage, runId: string): Promise<{
   return { ticks, bytes: Buffer.concat(parts) };
 }
 
+interface StoredChunk {
+  readonly runId: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  /** latin1, so the run id can be blanked out for comparisons across runs. */
+  readonly bytes: string;
+  readonly decoded: TickDataChunk;
+}
+
+async function chunksOf(storage: FileSystemStorage, runId: string): Promise<StoredChunk[]> {
+  const out: StoredChunk[] = [];
+  for await (const c of storage.readChunks(runId)) {
+    const decoded = TickDataChunk.decode(c.data);
+    out.push({ runId, firstTick: Number(decoded.firstTick), lastTick: Number(decoded.lastTick), bytes: Buffer.from(c.data).toString('latin1'), decoded });
+  }
+  return out;
+}
+
+/** Every stored tick's full state (cells and organisms), as comparable strings, in tick order. */
+function statesOf(chunks: readonly StoredChunk[]): string[] {
+  const out: string[] = [];
+  for (const c of chunks)
+    for (const t of ticksOf(c.decoded)) {
+      const r = reconstructTick(c.decoded, t);
+      const organisms = r.organisms.map((o) => Buffer.from(OrganismState.encode(o).finish()).toString('base64'));
+      out.push(JSON.stringify([t, r.totalOrganismsCreated, Array.from(r.cells.flatIndices), Array.from(r.cells.molecules), Array.from(r.cells.owners), organisms]));
+    }
+  return out;
+}
+
 /** Runs the recording pipeline until the engine reached maxTicks, then stops everything. */
 async function record(opts: Parameters<typeof recordingConfig>[1]): Promise<{ runId: string; ticks: number[]; bytes: Buffer; emitted: readonly number[]; storage: FileSystemStorage }> {
   sm = await manager(recordingConfig(dir, opts));
@@ -47,31 +77,32 @@ async function record(opts: Parameters<typeof recordingConfig>[1]): Promise<{ ru
 describe('engine → tick queue → persistence → storage', () => {
   it('stores every sampled tick exactly once, with metadata', async () => {
     const r = await record({ engine: { maxTicks: 120 } });
-    // 6 samples per chunk, ticks 0..119 complete 20 chunks; tick 120 starts a partial chunk that is discarded.
-    expect(r.ticks).toEqual(Array.from({ length: 120 }, (_, i) => i));
-    expect(r.emitted).toHaveLength(20);
+    // 6 samples per chunk: ticks 0..119 fill 20 chunks; tick 120 (the last) goes out as a one-sample chunk.
+    expect(r.ticks).toEqual(Array.from({ length: 121 }, (_, i) => i));
+    expect(r.emitted).toHaveLength(21);
     const meta = await r.storage.readMetadata(r.runId);
     expect(meta.worldShape).toEqual([64, 64]);
     expect(meta.programs).toHaveLength(1);
     expect(r.runId).toMatch(/^\d{8}-\d{8}-[0-9a-f-]{36}$/);
     const m = sm!.serviceStatus('persistence-1').metrics;
-    expect(m.ticks_written).toBe(120);
+    expect(m.ticks_written).toBe(121);
+    expect(sm!.serviceStatus('simulation-engine').metrics.last_partial_chunk_samples).toBe(1);
     expect(m.duplicate_ticks_detected).toBe(0);
   });
 
   it('with sampling every 3rd tick stores exactly the sampled ticks', async () => {
     const r = await record({ engine: { maxTicks: 100, samplingInterval: 3 } });
-    // 6 samples per chunk of ticks 0,3,...; 100 ticks give samples 0..99 → 34 samples → 5 complete chunks (30 samples).
-    expect(r.ticks).toEqual(Array.from({ length: 30 }, (_, i) => i * 3));
+    // Ticks 0,3,...,99: 34 samples, 5 chunks of 6 and a last one of 4.
+    expect(r.ticks).toEqual(Array.from({ length: 34 }, (_, i) => i * 3));
   });
 
   for (const consumers of [2, 3]) {
     it(`${consumers} competing consumers store every tick exactly once`, async () => {
       const r = await record({ consumers, maxBatchSize: 2, engine: { maxTicks: 240 } });
-      expect(r.ticks).toEqual(Array.from({ length: 240 }, (_, i) => i));
+      expect(r.ticks).toEqual(Array.from({ length: 241 }, (_, i) => i));
       let total = 0;
       for (let i = 1; i <= consumers; i++) total += sm!.serviceStatus(`persistence-${i}`).metrics.ticks_written as number;
-      expect(total).toBe(240);
+      expect(total).toBe(241);
     });
   }
 
@@ -110,20 +141,33 @@ describe('engine → tick queue → persistence → storage', () => {
   for (const [name, scale, engine] of resumeCases) {
     it(`a resumed run equals the uninterrupted one (${name})`, async () => {
       const full = await record({ engine: { maxTicks: 150 * scale, ...engine } });
+      const fullChunks = await chunksOf(full.storage, full.runId);
       await sm!.shutdown();
       sm = undefined;
-      const fullBytes = full.bytes.toString('latin1').split(full.runId).join('#');
       rmSync(dir, { recursive: true, force: true });
       dir = mkdtempSync(join(tmpdir(), 'evo-rec-'));
 
-      const first = await record({ engine: { maxTicks: 80 * scale, ...engine } });
-      expect(first.ticks.at(-1)).toBe(Math.floor((80 * scale) / 6) * 6 - 1);
+      // Stopped mid-chunk: the first run stores every tick up to its last, the last chunk being a short one.
+      const stopAt = 80 * scale + 2;
+      expect((stopAt + 1) % 6).not.toBe(0);
+      const first = await record({ engine: { maxTicks: stopAt, ...engine } });
+      expect(first.ticks).toEqual(Array.from({ length: stopAt + 1 }, (_, i) => i));
       await sm!.shutdown();
       sm = undefined;
       const resumed = await record({ engine: { maxTicks: 150 * scale, ...engine, resume: { runId: first.runId } } });
       expect(resumed.runId).toBe(first.runId);
       expect(resumed.ticks).toEqual(full.ticks);
-      expect(resumed.bytes.toString('latin1').split(first.runId).join('#')).toBe(fullBytes);
+      const resumedChunks = await chunksOf(resumed.storage, resumed.runId);
+      // Every tick rebuilds to the same state as in the uninterrupted run.
+      const fullStates = statesOf(fullChunks);
+      const resumedStates = statesOf(resumedChunks);
+      expect(resumedStates.length).toBe(fullStates.length);
+      for (let i = 0; i < fullStates.length; i++) expect(resumedStates[i]).toBe(fullStates[i]);
+      // Byte for byte, only the chunk the stop split differs: [a..stopAt] + [stopAt+1..b] instead of [a..b].
+      const split = fullChunks.find((c) => c.firstTick <= stopAt && stopAt < c.lastTick)!;
+      const outside = (cs: StoredChunk[]) => cs.filter((c) => c.lastTick < split.firstTick || c.firstTick > split.lastTick).map((c) => c.bytes.split(c.runId).join('#'));
+      expect(outside(resumedChunks)).toEqual(outside(fullChunks));
+      expect(resumedChunks.length).toBe(fullChunks.length + 1);
     });
   }
 
@@ -138,9 +182,10 @@ describe('engine → tick queue → persistence → storage', () => {
     await sm.stopAll();
     const storage = sm.resource('tick-storage') as FileSystemStorage;
     const { ticks } = await storedTicks(storage, engine.simulationRunId);
-    const emitted = engine.emittedChunkTicks.length;
-    expect(emitted).toBeGreaterThanOrEqual(20);
-    expect(ticks).toEqual(Array.from({ length: emitted * 6 }, (_, i) => i));
+    expect(engine.emittedChunkTicks.length).toBeGreaterThanOrEqual(20);
+    // Every sampled tick, up to the one the engine stopped at (its unfinished chunk included).
+    const sampled = engine.metrics().sampled_ticks as number;
+    expect(ticks).toEqual(Array.from({ length: sampled }, (_, i) => i));
     expect(queue.metrics().current_size).toBe(0);
   });
 });

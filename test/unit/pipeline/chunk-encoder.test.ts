@@ -33,7 +33,7 @@ describe('ChunkEncoder', () => {
     const program = programFromArtifact(compileSourceOrThrow(PROGRAM, { world: { shape, toroidal: true } }));
     sim.placeProgram(program, [5, 5], 3000);
     sim.placeProgram(program, [20, 15], 3000);
-    const enc = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 7, accumulatedDeltaInterval: 3 });
+    const enc = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 7, accumulatedDeltaInterval: 3, samplingInterval: 2 });
     const expected = new Map<number, ReturnType<typeof occupiedOf>>();
     const chunks: TickDataChunk[] = [];
     const sample = (): void => {
@@ -70,7 +70,30 @@ describe('ChunkEncoder', () => {
     expect(checked).toBe(chunks.length * 7);
     // The run did change cells between samples (energy seeding, decay), so deltas were exercised.
     expect(chunks.some((c) => c.deltas.some((d) => (d.changedCells?.flatIndices?.length ?? 0) > 0))).toBe(true);
-    expect(enc.discardPartial()).toBe(151 - chunks.length * 7);
+    // The samples after the last boundary come out as a shorter chunk that rebuilds like any other.
+    expect(enc.pendingSamples).toBe(151 - chunks.length * 7);
+    const partial = TickDataChunk.decode(enc.finishPartial()!.bytes);
+    expect(ticksOf(partial)).toEqual([294, 296, 298, 300]);
+    for (const t of ticksOf(partial)) expect(Array.from(reconstructTick(partial, t).cells.flatIndices)).toEqual(expected.get(t)!.idx);
+    expect(enc.finishPartial()).toBeUndefined();
+  });
+
+  it('ends chunks on the tick grid, so a run resumed after a partial chunk falls back into step', () => {
+    const sim = new Simulation(resolveRuntimeOptions({ shape: [16, 16], seed: 1n, plugins: [] }));
+    const bounds = (start: number, end: number): number[][] => {
+      const enc = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 5, accumulatedDeltaInterval: 2, samplingInterval: 3 });
+      const out: number[][] = [];
+      for (let t = start; t <= end; t += 3) {
+        const c = enc.sample(t, [], 0);
+        if (c) out.push([c.firstTick, c.lastTick]);
+      }
+      const p = enc.finishPartial();
+      if (p) out.push([p.firstTick, p.lastTick]);
+      return out;
+    };
+    expect(bounds(0, 60)).toEqual([[0, 12], [15, 27], [30, 42], [45, 57], [60, 60]]);
+    // Resumed after a partial chunk that ended at tick 33: the next chunk ends where the full run's did.
+    expect(bounds(36, 60)).toEqual([[36, 42], [45, 57], [60, 60]]);
   });
 
   it('a snapshot costs O(occupied cells): a mostly empty large world encodes only what is there', () => {
