@@ -1,91 +1,306 @@
 /**
- * Writes runtime organisms straight into OrganismState wire format (proto/tickdata.proto, field by field),
- * without building intermediate objects: the engine's per-sample hot path.
+ * Writes runtime organisms straight into OrganismState wire format (proto/tickdata.proto, field by field):
+ * the engine's per-sample hot path, run for every organism at every sampled tick.
+ *
+ * Why it looks like this: an organism is ~50 small nested messages (48 register slots, pointers, stacks).
+ * Going through ProtoWriter's fork/ldelim for each costs more than the bytes themselves, so the sizes of the
+ * small bodies are computed up front, room for the whole organism is reserved once, and bytes are stored
+ * with plain indexed writes. Output is canonical protobuf: byte-identical to the generated encoder
+ * (test/unit/pipeline/organism-wire.test.ts).
  */
 import type { Organism } from '../../runtime/index.js';
 import type { ProtoWriter } from './proto-writer.js';
 
-function vector(w: ProtoWriter, tag: number, src: ArrayLike<number>, off: number, dims: number): void {
-  w.tag(tag);
-  w.fork();
-  w.packedInts(0x0a, src, off, dims); // Vector.components
-  w.ldelim();
+/** Bytes of the varint of `v` (an integer; negatives take 10 bytes, sign-extended to 64 bits). */
+function varintSize(v: number): number {
+  if (v < 0) return 10;
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 5;
+  for (let x = Math.floor(v / 0x800000000); x > 0; x = Math.floor(x / 128)) n++;
+  return n;
 }
 
-function registerValue(w: ProtoWriter, tag: number, isVec: number, scalar: number, vec: ArrayLike<number>, vecOff: number, dims: number): void {
-  w.tag(tag);
-  w.fork();
-  if (isVec) vector(w, 0x12, vec, vecOff, dims);
-  else {
-    w.tag(0x08); // oneof scalar: written even when 0
-    w.varint(scalar);
+/** Stores the varint of `v` at `p`; returns the offset after it. */
+function putVarint(b: Uint8Array, p: number, v: number): number {
+  if (v >= 0 && v < 0x80000000) {
+    while (v > 127) {
+      b[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    b[p++] = v;
+    return p;
   }
-  w.ldelim();
+  // 64-bit two's complement for negatives; values >= 2^31 need the high word too.
+  let lo: number;
+  let hi: number;
+  if (v < 0) {
+    const x = -v;
+    lo = (~(x >>> 0) + 1) >>> 0;
+    hi = (~(Math.floor(x / 4294967296) >>> 0) + (lo === 0 ? 1 : 0)) >>> 0;
+  } else {
+    lo = v >>> 0;
+    hi = Math.floor(v / 4294967296) >>> 0;
+  }
+  while (hi) {
+    b[p++] = (lo & 127) | 128;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 127) {
+    b[p++] = (lo & 127) | 128;
+    lo >>>= 7;
+  }
+  b[p++] = lo;
+  return p;
 }
 
-/** Writes one organism as a length-delimited OrganismState under `fieldTag`. */
+/** Size of the packed components of a vector (the varints only). */
+function packedSize(src: ArrayLike<number>, off: number, dims: number): number {
+  let n = 0;
+  for (let d = 0; d < dims; d++) n += varintSize(src[off + d]!);
+  return n;
+}
+
+/** A Vector message body: field 1, packed. Callers ensure packed sizes stay below 128 (dims ≤ 12). */
+function putVectorBody(b: Uint8Array, p: number, src: ArrayLike<number>, off: number, dims: number, packed: number): number {
+  b[p++] = 0x0a;
+  b[p++] = packed;
+  for (let d = 0; d < dims; d++) p = putVarint(b, p, src[off + d]!);
+  return p;
+}
+
+/** `tag` + length + Vector body. */
+function putVector(b: Uint8Array, p: number, tag: number, src: ArrayLike<number>, off: number, dims: number): number {
+  const packed = packedSize(src, off, dims);
+  b[p++] = tag;
+  b[p++] = 2 + packed;
+  return putVectorBody(b, p, src, off, dims, packed);
+}
+
+/** `tag` + length + RegisterValue body (oneof: scalar field 1, written even when 0, or vector field 2). */
+function putRegister(b: Uint8Array, p: number, tag: number, isVec: number, scalar: number, vec: ArrayLike<number>, vecOff: number, dims: number): number {
+  b[p++] = tag;
+  if (isVec) {
+    const packed = packedSize(vec, vecOff, dims);
+    b[p++] = 4 + packed;
+    b[p++] = 0x12;
+    b[p++] = 2 + packed;
+    return putVectorBody(b, p, vec, vecOff, dims, packed);
+  }
+  b[p++] = 1 + varintSize(scalar);
+  b[p++] = 0x08;
+  return putVarint(b, p, scalar);
+}
+
+/** UTF-8 bytes of the few distinct strings organisms carry (program ids, genome hashes, causes). */
+const utf8Cache = new Map<string, Buffer>();
+function utf8(s: string): Buffer {
+  let bytes = utf8Cache.get(s);
+  if (!bytes) {
+    bytes = Buffer.from(s, 'utf8');
+    if (utf8Cache.size > 4096) utf8Cache.clear(); // bounded: genome hashes of a long run are many
+    utf8Cache.set(s, bytes);
+  }
+  return bytes;
+}
+
+/** Field with a varint value under a one- or two-byte tag; proto3 leaves zero out. */
+function putInt(b: Uint8Array, p: number, field: number, v: number): number {
+  if (v === 0) return p;
+  p = putVarint(b, p, field << 3);
+  return putVarint(b, p, v);
+}
+
+function putString(b: Uint8Array, p: number, field: number, bytes: Buffer): number {
+  if (bytes.length === 0) return p;
+  p = putVarint(b, p, (field << 3) | 2);
+  p = putVarint(b, p, bytes.length);
+  b.set(bytes, p);
+  return p + bytes.length;
+}
+
+/** Most bytes one register slot, vector or stack entry can take (tags, lengths, 10-byte varints). */
+const SLOT_BOUND = (dims: number): number => 8 + 10 * dims;
+
+/** Writes one organism as a length-delimited OrganismState under `fieldTag` (a one-byte tag). */
 export function writeOrganism(w: ProtoWriter, fieldTag: number, o: Organism): void {
   const dims = o.dims;
+  if (dims > 12) {
+    writeOrganismGeneral(w, fieldTag, o);
+    return;
+  }
+  const program = utf8(o.programId);
+  const genome = utf8(o.genomeHash);
+  const failure = utf8(o.failureReason ?? '');
+  const death = utf8(o.deathCause ?? '');
+  let slots = 4 + o.dps.length / dims + o.regIsVec.length + o.dsLen + o.lsLen;
+  for (let i = 0; i < o.csLen; i++) slots += 3 + o.csSaved[i]!.isVec.length;
+  const bound = 3 + 200 + program.length + genome.length + failure.length + death.length + slots * SLOT_BOUND(dims);
+  w.ensure(bound);
+  const b = w.buf;
+  let p = w.pos;
+  b[p++] = fieldTag;
+  // Two bytes reserved for the length (organisms are 128..16383 bytes); fixed below when it is not.
+  const lenAt = p;
+  p += 2;
+  const start = p;
+  p = putInt(b, p, 1, o.id);
+  p = putInt(b, p, 2, o.parentId ?? -1);
+  p = putInt(b, p, 3, o.birthTick);
+  p = putString(b, p, 4, program);
+  p = putInt(b, p, 5, o.er);
+  p = putVector(b, p, 0x32, o.ip, 0, dims);
+  p = putVector(b, p, 0x3a, o.dv, 0, dims);
+  for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
+  p = putInt(b, p, 9, o.activeDp);
+  const { regIsVec, regScalar, regVec } = o;
+  for (let i = 0; i < regIsVec.length; i++) p = putRegister(b, p, 0x52, regIsVec[i]!, regScalar[i]!, regVec, i * dims, dims);
+  for (let i = 0; i < o.dsLen; i++) p = putRegister(b, p, 0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims, dims);
+  for (let i = 0; i < o.lsLen; i++) p = putVector(b, p, 0x62, o.ls, i * dims, dims);
+  for (let i = 0; i < o.csLen; i++) {
+    const saved = o.csSaved[i]!;
+    b[p++] = 0x6a;
+    const frameLenAt = p;
+    p += 2; // a frame with its saved registers is 128..16383 bytes, except tiny ones (fixed below)
+    const frameStart = p;
+    p = putInt(b, p, 1, o.csLabel[i]!);
+    p = putVector(b, p, 0x12, o.csReturnIp, i * dims, dims);
+    p = putVector(b, p, 0x1a, o.csCallIp, i * dims, dims);
+    for (let k = 0; k < saved.isVec.length; k++) p = putRegister(b, p, 0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims, dims);
+    p = closeLength(w, frameLenAt, frameStart, p);
+  }
+  if (o.dead) {
+    b[p++] = 0x70;
+    b[p++] = 1;
+  }
+  p = putInt(b, p, 15, o.deathTick);
+  if (o.failed) {
+    b[p++] = 0x80; // field 16, varint: two-byte tag
+    b[p++] = 0x01;
+    b[p++] = 1;
+  }
+  p = putString(b, p, 17, failure);
+  p = putInt(b, p, 18, o.sr);
+  p = putInt(b, p, 19, o.mr);
+  p = putString(b, p, 20, genome);
+  b[p++] = 0xaa; // field 21 (initial_position), length-delimited: two-byte tag
+  b[p++] = 0x01;
+  const packed = packedSize(o.initialPosition, 0, dims);
+  b[p++] = 2 + packed;
+  p = putVectorBody(b, p, o.initialPosition, 0, dims, packed);
+  p = putInt(b, p, 22, o.lastOpcode);
+  p = putInt(b, p, 23, o.lastMolecule);
+  p = putInt(b, p, 24, o.lastEnergyDelta);
+  p = putInt(b, p, 25, o.lastEntropyDelta);
+  p = putInt(b, p, 26, o.currentProc);
+  p = putString(b, p, 27, death);
+  w.pos = closeLength(w, lenAt, start, p);
+}
+
+/**
+ * Writes the length of the body [start, end) into the two bytes reserved at `lenAt` (= start - 2), moving
+ * the body when the minimal varint is one or three bytes long. Returns the new end.
+ */
+function closeLength(w: ProtoWriter, lenAt: number, start: number, end: number): number {
+  const len = end - start;
+  const b = w.buf;
+  if (len >= 128 && len < 16384) {
+    b[lenAt] = (len & 127) | 128;
+    b[lenAt + 1] = len >>> 7;
+    return end;
+  }
+  if (len < 128) {
+    b.copyWithin(lenAt + 1, start, end);
+    b[lenAt] = len;
+    return end - 1;
+  }
+  // Rare: 16 KiB or more (deep call stacks). The writer reserved room for the worst case up front.
+  const size = varintSize(len);
+  b.copyWithin(lenAt + size, start, end);
+  putVarint(b, lenAt, len);
+  return end + size - 2;
+}
+
+/**
+ * The general path through ProtoWriter's fork/ldelim, for worlds of more than 12 dimensions (a vector can then
+ * exceed 127 bytes). Exported so tests can hold the fast path to it.
+ */
+export function writeOrganismGeneral(w: ProtoWriter, fieldTag: number, o: Organism): void {
+  const dims = o.dims;
+  const vector = (tag: number, src: ArrayLike<number>, off: number): void => {
+    w.tag(tag);
+    w.fork();
+    w.packedInts(0x0a, src, off, dims);
+    w.ldelim();
+  };
+  const register = (tag: number, isVec: number, scalar: number, vec: ArrayLike<number>, off: number): void => {
+    w.tag(tag);
+    w.fork();
+    if (isVec) vector(0x12, vec, off);
+    else {
+      w.tag(0x08);
+      w.varint(scalar);
+    }
+    w.ldelim();
+  };
+  const int = (field: number, v: number): void => {
+    if (v === 0) return;
+    w.uvarint(field << 3);
+    w.varint(v);
+  };
+  const str = (field: number, s: string): void => {
+    if (s.length === 0) return;
+    const bytes = utf8(s);
+    w.uvarint((field << 3) | 2);
+    w.uvarint(bytes.length);
+    w.raw(bytes);
+  };
   w.tag(fieldTag);
   w.fork();
-  w.intField(0x08, o.id);
-  w.intField(0x10, o.parentId ?? -1);
-  w.intField(0x18, o.birthTick);
-  w.stringField(0x22, o.programId);
-  w.intField(0x28, o.er);
-  vector(w, 0x32, o.ip, 0, dims);
-  vector(w, 0x3a, o.dv, 0, dims);
-  for (let off = 0; off + dims <= o.dps.length; off += dims) vector(w, 0x42, o.dps, off, dims);
-  w.intField(0x48, o.activeDp);
-  const regs = o.regIsVec.length;
-  for (let i = 0; i < regs; i++) registerValue(w, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
-  for (let i = 0; i < o.dsLen; i++) registerValue(w, 0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims, dims);
-  for (let i = 0; i < o.lsLen; i++) vector(w, 0x62, o.ls, i * dims, dims);
+  int(1, o.id);
+  int(2, o.parentId ?? -1);
+  int(3, o.birthTick);
+  str(4, o.programId);
+  int(5, o.er);
+  vector(0x32, o.ip, 0);
+  vector(0x3a, o.dv, 0);
+  for (let off = 0; off + dims <= o.dps.length; off += dims) vector(0x42, o.dps, off);
+  int(9, o.activeDp);
+  for (let i = 0; i < o.regIsVec.length; i++) register(0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims);
+  for (let i = 0; i < o.dsLen; i++) register(0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims);
+  for (let i = 0; i < o.lsLen; i++) vector(0x62, o.ls, i * dims);
   for (let i = 0; i < o.csLen; i++) {
     const saved = o.csSaved[i]!;
     w.tag(0x6a);
     w.fork();
-    w.intField(0x08, o.csLabel[i]!);
-    vector(w, 0x12, o.csReturnIp, i * dims, dims);
-    vector(w, 0x1a, o.csCallIp, i * dims, dims);
-    for (let k = 0; k < saved.isVec.length; k++) registerValue(w, 0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims, dims);
+    int(1, o.csLabel[i]!);
+    vector(0x12, o.csReturnIp, i * dims);
+    vector(0x1a, o.csCallIp, i * dims);
+    for (let k = 0; k < saved.isVec.length; k++) register(0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims);
     w.ldelim();
   }
   w.boolField(0x70, o.dead);
-  w.intField(0x78, o.deathTick);
-  // Fields 16..27 have two-byte tags (field << 3 | wire type, as a varint).
+  int(15, o.deathTick);
   if (o.failed) {
     w.uvarint(16 << 3);
     w.tag(1);
   }
-  twoByteString(w, 17, o.failureReason ?? '');
-  twoByteInt(w, 18, o.sr);
-  twoByteInt(w, 19, o.mr);
-  twoByteString(w, 20, o.genomeHash);
-  w.tag(0xaa); // field 21 (initial_position), wire type 2
-  w.tag(0x01);
+  str(17, o.failureReason ?? '');
+  int(18, o.sr);
+  int(19, o.mr);
+  str(20, o.genomeHash);
+  w.uvarint((21 << 3) | 2);
   w.fork();
   w.packedInts(0x0a, o.initialPosition, 0, dims);
   w.ldelim();
-  twoByteInt(w, 22, o.lastOpcode);
-  twoByteInt(w, 23, o.lastMolecule);
-  twoByteInt(w, 24, o.lastEnergyDelta);
-  twoByteInt(w, 25, o.lastEntropyDelta);
-  twoByteInt(w, 26, o.currentProc);
-  twoByteString(w, 27, o.deathCause ?? '');
+  int(22, o.lastOpcode);
+  int(23, o.lastMolecule);
+  int(24, o.lastEnergyDelta);
+  int(25, o.lastEntropyDelta);
+  int(26, o.currentProc);
+  str(27, o.deathCause ?? '');
   w.ldelim();
-}
-
-function twoByteInt(w: ProtoWriter, field: number, v: number): void {
-  if (v === 0) return;
-  w.uvarint(field << 3);
-  w.varint(v);
-}
-
-function twoByteString(w: ProtoWriter, field: number, s: string): void {
-  if (s.length === 0) return;
-  const n = Buffer.byteLength(s, 'utf8');
-  w.uvarint((field << 3) | 2);
-  w.uvarint(n);
-  w.raw(Buffer.from(s, 'utf8'));
 }
