@@ -318,6 +318,7 @@ try {
     on_over_off_min: r2(Math.min(...ratios)),
     on_over_off_max: r2(Math.max(...ratios)),
     on_over_off_pairs: ratios.map(r2),
+    pairs_ticks_per_sec: pairs.map((p) => [Math.round(p.off), Math.round(p.on)]),
     on_over_runtime_only: r2(median(pairs.map((p) => p.on)) / (bare.ticks / bare.seconds)),
     ticks_stored: on.ticksStored,
   };
