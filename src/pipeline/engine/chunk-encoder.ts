@@ -81,6 +81,11 @@ export class ChunkEncoder {
   private readonly occupiedFlag: Uint8Array;
   /** Every occupied cell, plus stale entries (cells emptied since) and duplicates; compacted at snapshots. */
   private readonly occupied = new IntList(4096);
+  /**
+   * `occupied[0, sortedPrefix)` is ascending and distinct (the list as of the last snapshot); entries after it
+   * were added since. A snapshot sorts only those and merges, instead of sorting every occupied cell again.
+   */
+  private sortedPrefix = 0;
   private readonly accumulated = new IntList();
   /**
    * The chunk being built, in place: `headroom` bytes are left free in front of the snapshot field, so the
@@ -138,6 +143,7 @@ export class ChunkEncoder {
         this.occupied.push(i);
       } else flag[i] = 0;
     }
+    this.sortedPrefix = this.occupied.length;
   }
 
   /** Updates the occupied set for one changed cell. */
@@ -240,26 +246,40 @@ export class ChunkEncoder {
       occ.data.set(this.colIdx.subarray(0, n));
       occ.length = n;
     } else {
-      // Sparse world: compact the list (drop emptied cells), sort it, drop duplicates: O(occupied), not O(world).
-      let w = 0;
-      for (let r = 0; r < occ.length; r++) {
-        const c = occ.data[r]!;
-        if (occFlag[c] === 1) occ.data[w++] = c;
+      // Sparse world, O(occupied) rather than O(world): drop emptied cells, sort what was added since the last
+      // snapshot, merge it into the list of then (already sorted), drop duplicates (re-occupied cells).
+      const data = occ.data;
+      let a = 0;
+      for (let r = 0; r < this.sortedPrefix; r++) {
+        const c = data[r]!;
+        if (occFlag[c] === 1) data[a++] = c;
       }
-      const sorted = occ.data.subarray(0, w).sort();
-      for (let r = 0; r < w; r++) if (r === 0 || sorted[r] !== sorted[r - 1]) sorted[n++] = sorted[r]!;
-      occ.length = n;
-      this.columnsFor(n);
+      let t = a;
+      for (let r = this.sortedPrefix; r < occ.length; r++) {
+        const c = data[r]!;
+        if (occFlag[c] === 1) data[t++] = c;
+      }
+      data.subarray(a, t).sort();
+      this.columnsFor(t);
       const idx = this.colIdx;
+      let i = 0;
+      let j = a;
+      let last = -1;
+      while (i < a || j < t) {
+        const c = j >= t || (i < a && data[i]! <= data[j]!) ? data[i++]! : data[j++]!;
+        if (c !== last) idx[n++] = last = c;
+      }
+      data.set(idx.subarray(0, n));
+      occ.length = n;
       const mol = this.colMol;
       const own = this.colOwn;
       for (let k = 0; k < n; k++) {
-        const i = sorted[k]!;
-        idx[k] = i;
-        mol[k] = cells[i]!;
-        own[k] = owners[i]!;
+        const c = idx[k]!;
+        mol[k] = cells[c]!;
+        own[k] = owners[c]!;
       }
     }
+    this.sortedPrefix = n;
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
     // TickData body, fields in number order (proto/tickdata.proto), written after the headroom; its tag and
