@@ -155,6 +155,23 @@ describe('JetStreamQueue on a 3-node cluster', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
   });
 
+  it('gathers a full batch within the timeout from a producer that puts one chunk at a time', async () => {
+    const o = opts();
+    const q = await open(o);
+    const out = producer(q);
+    const input = consumer(q);
+    const batch = input.receiveBatch(4, 10_000);
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await out.put(chunk(i));
+    }
+    const got = await batch;
+    expect(got.map(index)).toEqual([0, 1, 2, 3]);
+    await input.commit!(got);
+    // Nothing more arrives: the wait ends at the timeout with an empty batch.
+    expect(await input.receiveBatch(4, 300)).toHaveLength(0);
+  });
+
   it('a consumer that keeps a batch longer than ackWait keeps it (progress signals): no redelivery', async () => {
     const o = opts({ ackWaitMs: 1000 });
     const a = await open(o);

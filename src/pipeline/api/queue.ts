@@ -12,9 +12,9 @@ export interface QueueProducer<T> {
 /** The consumer side of a queue binding (`queue-in`). */
 export interface QueueConsumer<T> {
   /**
-   * Takes up to `maxMessages`, waiting at most `timeoutMs` for them (a blocking drain with a timeout): the
-   * in-memory queue waits for a full batch unless a producer is blocked; the JetStream queue returns once the
-   * first message arrived with what followed it. An abort ends the wait with what is there.
+   * Takes up to `maxMessages`, waiting at most `timeoutMs` for them (a blocking drain with a timeout): a
+   * steady producer yields full batches. The in-memory queue also stops waiting when a producer is blocked on
+   * it; the JetStream queue when another consumer holds the pull. An abort ends the wait with what is there.
    * Competing consumers each get a consecutive run of messages that no other consumer sees.
    * Returns an empty array when nothing arrived.
    */

@@ -8,7 +8,7 @@
  */
 import { int32ToBytes } from '../contracts/columns.js';
 import { DeltaType, OrganismState, type OrganismStateProps } from '../contracts/index.js';
-import { ProtoWriter } from './proto-writer.js';
+import { ProtoWriter, varintSize } from './proto-writer.js';
 
 /** The part of the runtime world the encoder reads. */
 export interface EncodableWorld {
@@ -217,7 +217,7 @@ export class ChunkEncoder {
   private writeCells(fieldTag: number, n: number, idx: Int32Array, mol: Int32Array, own: Int32Array): void {
     const w = this.w;
     const colBytes = n * 4;
-    const colField = n === 0 ? 0 : 1 + varintLength(colBytes) + colBytes;
+    const colField = n === 0 ? 0 : 1 + varintSize(colBytes) + colBytes;
     w.tag(fieldTag);
     w.uvarint(colField * 3);
     if (n === 0) return;
@@ -303,7 +303,7 @@ export class ChunkEncoder {
     w.intField(0x38, total);
     w.bytesField(0x42, extras.runtimeCheckpoint ?? new Uint8Array(0));
     const len = w.pos - bodyStart;
-    this.snapshotStart = bodyStart - 1 - varintLength(len);
+    this.snapshotStart = bodyStart - 1 - varintSize(len);
     w.buf[this.snapshotStart] = 0x2a;
     w.uvarintAt(this.snapshotStart + 1, len);
     this.deltaCount = 0;
@@ -402,16 +402,6 @@ function gatherFlagged(flag: Uint8Array, size: number, cells: Int32Array, owners
       own[n] = owners[i]!;
       n++;
     }
-  }
-  return n;
-}
-
-/** Bytes of the unsigned varint of `v`. */
-function varintLength(v: number): number {
-  let n = 1;
-  while (v > 127) {
-    v = Math.floor(v / 128);
-    n++;
   }
   return n;
 }

@@ -9,53 +9,7 @@
  * (test/unit/pipeline/organism-wire.test.ts).
  */
 import type { Organism } from '../../runtime/index.js';
-import type { ProtoWriter } from './proto-writer.js';
-
-/** Bytes of the varint of `v` (an integer; negatives take 10 bytes, sign-extended to 64 bits). */
-function varintSize(v: number): number {
-  if (v < 0) return 10;
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  let n = 5;
-  for (let x = Math.floor(v / 0x800000000); x > 0; x = Math.floor(x / 128)) n++;
-  return n;
-}
-
-/** Stores the varint of `v` at `p`; returns the offset after it. */
-function putVarint(b: Uint8Array, p: number, v: number): number {
-  if (v >= 0 && v < 0x80000000) {
-    while (v > 127) {
-      b[p++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    b[p++] = v;
-    return p;
-  }
-  // 64-bit two's complement for negatives; values >= 2^31 need the high word too.
-  let lo: number;
-  let hi: number;
-  if (v < 0) {
-    const x = -v;
-    lo = (~(x >>> 0) + 1) >>> 0;
-    hi = (~(Math.floor(x / 4294967296) >>> 0) + (lo === 0 ? 1 : 0)) >>> 0;
-  } else {
-    lo = v >>> 0;
-    hi = Math.floor(v / 4294967296) >>> 0;
-  }
-  while (hi) {
-    b[p++] = (lo & 127) | 128;
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>>= 7;
-  }
-  while (lo > 127) {
-    b[p++] = (lo & 127) | 128;
-    lo >>>= 7;
-  }
-  b[p++] = lo;
-  return p;
-}
+import { putVarint, varintSize, type ProtoWriter } from './proto-writer.js';
 
 /** Size of the packed components of a vector (the varints only). */
 function packedSize(src: ArrayLike<number>, off: number, dims: number): number {

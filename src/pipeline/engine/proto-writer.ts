@@ -47,56 +47,13 @@ export class ProtoWriter {
   /** Unsigned varint of a non-negative integer < 2^53. */
   uvarint(v: number): void {
     this.ensure(10);
-    const b = this.buf;
-    let p = this.pos;
-    if (v < 0x80000000) {
-      while (v > 127) {
-        b[p++] = (v & 127) | 128;
-        v >>>= 7;
-      }
-      b[p++] = v;
-    } else {
-      let lo = v >>> 0;
-      let hi = Math.floor(v / 4294967296) >>> 0;
-      while (hi) {
-        b[p++] = (lo & 127) | 128;
-        lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-        hi >>>= 7;
-      }
-      while (lo > 127) {
-        b[p++] = (lo & 127) | 128;
-        lo >>>= 7;
-      }
-      b[p++] = lo;
-    }
-    this.pos = p;
+    this.pos = putVarint(this.buf, this.pos, v);
   }
 
   /** int32/int64 varint: negative values are sign-extended to 64 bits (10 bytes), as protobuf requires. */
   varint(v: number): void {
-    if (v >= 0) {
-      this.uvarint(v);
-      return;
-    }
     this.ensure(10);
-    const x = -v;
-    let lo = x >>> 0;
-    let hi = Math.floor(x / 4294967296) >>> 0;
-    lo = (~lo + 1) >>> 0;
-    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
-    const b = this.buf;
-    let p = this.pos;
-    while (hi) {
-      b[p++] = (lo & 127) | 128;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    while (lo > 127) {
-      b[p++] = (lo & 127) | 128;
-      lo >>>= 7;
-    }
-    b[p++] = lo;
-    this.pos = p;
+    this.pos = putVarint(this.buf, this.pos, v);
   }
 
   tag(byte: number): void {
@@ -183,4 +140,52 @@ export class ProtoWriter {
     out.set(this.buf.subarray(0, this.pos));
     return out;
   }
+}
+
+/** Bytes of the varint of `v` (an integer; negatives take 10 bytes, sign-extended to 64 bits). */
+export function varintSize(v: number): number {
+  if (v < 0) return 10;
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 5;
+  for (let x = Math.floor(v / 0x800000000); x > 0; x = Math.floor(x / 128)) n++;
+  return n;
+}
+
+/**
+ * Stores the varint of the integer `v` at `p` (room must be there: up to 10 bytes) and returns the offset after
+ * it. Negative values are sign-extended to 64 bits, as protobuf writes int32/int64.
+ */
+export function putVarint(b: Uint8Array, p: number, v: number): number {
+  if (v >= 0 && v < 0x80000000) {
+    while (v > 127) {
+      b[p++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    b[p++] = v;
+    return p;
+  }
+  let lo: number;
+  let hi: number;
+  if (v < 0) {
+    const x = -v;
+    lo = (~(x >>> 0) + 1) >>> 0;
+    hi = (~(Math.floor(x / 4294967296) >>> 0) + (lo === 0 ? 1 : 0)) >>> 0;
+  } else {
+    lo = v >>> 0;
+    hi = Math.floor(v / 4294967296) >>> 0;
+  }
+  while (hi) {
+    b[p++] = (lo & 127) | 128;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 127) {
+    b[p++] = (lo & 127) | 128;
+    lo >>>= 7;
+  }
+  b[p++] = lo;
+  return p;
 }

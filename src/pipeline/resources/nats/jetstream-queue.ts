@@ -499,8 +499,9 @@ class ConsumerBinding<T> implements Monitorable {
     if (this.autoCommit && this.lastBatch && this.outstanding.has(this.lastBatch)) await this.commit(this.lastBatch);
     if (this.buffer.length > 0) return this.handOut(max);
     const deadline = Date.now() + timeoutMs;
-    // First take whatever is there right now; if nothing is, wait for one message and then take whatever
-    // followed it. This mirrors the in-memory queue: wait for the first message only, never for a full batch.
+    // First take whatever is there right now; if nothing is, wait for one message. Then keep gathering until
+    // the batch is full or the time is up (a blocking drain, like the in-memory queue), so a steady producer
+    // yields full batches rather than one object per chunk.
     let waitForFirst = false;
     let conflictDelay = 2;
     for (;;) {
@@ -517,11 +518,7 @@ class ConsumerBinding<T> implements Monitorable {
       }
       this.accept(result.msgs);
       if (this.buffer.length > 0) {
-        if (!noWait && max > 1) {
-          // The first message arrived: add what is already behind it (best effort, no waiting).
-          const rest = await this.queue.pull(max - 1, 0, true, signal).catch(() => ({ msgs: [] as Msg[] }));
-          this.accept(rest.msgs);
-        }
+        await this.gather(max, deadline, signal);
         return this.handOut(max);
       }
       if (result.status === 409) {
@@ -535,6 +532,21 @@ class ConsumerBinding<T> implements Monitorable {
         waitForFirst = true;
       }
       if (Date.now() >= deadline) return [];
+    }
+  }
+
+  /**
+   * Pulls more until `max` messages are buffered or the deadline passed. Stops early on an empty answer (the
+   * time ran out, or another consumer holds the pull slot): what is buffered goes out as a smaller batch.
+   */
+  private async gather(max: number, deadline: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const want = max - this.buffer.length;
+      const left = deadline - Date.now();
+      if (want <= 0 || left <= 0 || signal?.aborted) return;
+      const more = await this.queue.pull(want, left, false, signal).catch(() => ({ msgs: [] as Msg[] }));
+      if (more.msgs.length === 0) return;
+      this.accept(more.msgs);
     }
   }
 
