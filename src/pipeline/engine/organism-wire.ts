@@ -55,10 +55,12 @@ function putRegister(b: Uint8Array, p: number, tag: number, isVec: number, scala
  * comparing the bank with a copy is much cheaper than encoding it again.
  */
 interface RegisterCache {
-  /** The organism's scalar and vector slots, one view (they are adjacent in the organism's buffer). */
-  readonly live: Int32Array;
-  readonly values: Int32Array;
-  readonly isVec: Uint8Array;
+  /** The organism's scalar and vector slots as bytes, one view (they are adjacent in the organism's buffer). */
+  readonly live: Buffer;
+  readonly liveIsVec: Buffer;
+  /** Their values when `bytes` was encoded. */
+  readonly values: Buffer;
+  readonly isVec: Buffer;
   bytes: Uint8Array;
   /** Bytes of the cached encoding; -1 until the first one. */
   length: number;
@@ -68,11 +70,12 @@ const registerCaches = new WeakMap<Organism, RegisterCache>();
 function registerCacheOf(o: Organism): RegisterCache | undefined {
   let cache = registerCaches.get(o);
   if (cache) return cache;
-  const { regScalar, regVec } = o;
+  const { regScalar, regVec, regIsVec } = o;
   // Only when the banks are adjacent in one buffer (as the runtime lays them out); otherwise encode each time.
   if (regScalar.buffer !== regVec.buffer || regScalar.byteOffset + regScalar.byteLength !== regVec.byteOffset) return undefined;
-  const live = new Int32Array(regScalar.buffer, regScalar.byteOffset, regScalar.length + regVec.length);
-  cache = { live, values: new Int32Array(live.length), isVec: new Uint8Array(o.regIsVec.length), bytes: new Uint8Array(0), length: -1 };
+  const live = Buffer.from(regScalar.buffer, regScalar.byteOffset, regScalar.byteLength + regVec.byteLength);
+  const liveIsVec = Buffer.from(regIsVec.buffer, regIsVec.byteOffset, regIsVec.byteLength);
+  cache = { live, liveIsVec, values: Buffer.alloc(live.length), isVec: Buffer.alloc(liveIsVec.length), bytes: new Uint8Array(0), length: -1 };
   registerCaches.set(o, cache);
   return cache;
 }
@@ -81,7 +84,8 @@ function registerCacheOf(o: Organism): RegisterCache | undefined {
 function putRegisters(b: Uint8Array, p: number, o: Organism, dims: number): number {
   const { regIsVec, regScalar, regVec } = o;
   const cache = registerCacheOf(o);
-  if (cache && cache.length >= 0 && sameRegisters(cache, regIsVec)) {
+  // Buffer#equals is one memcmp: cheaper than comparing ~150 slots in JS.
+  if (cache && cache.length >= 0 && cache.live.equals(cache.values) && cache.liveIsVec.equals(cache.isVec)) {
     b.set(cache.bytes, p);
     return p + cache.length;
   }
@@ -93,16 +97,9 @@ function putRegisters(b: Uint8Array, p: number, o: Organism, dims: number): numb
     cache.bytes.set(b.subarray(start, p));
     cache.length = n;
     cache.values.set(cache.live);
-    cache.isVec.set(regIsVec);
+    cache.isVec.set(cache.liveIsVec);
   }
   return p;
-}
-
-function sameRegisters(cache: RegisterCache, regIsVec: Uint8Array): boolean {
-  const { live, values, isVec } = cache;
-  for (let i = 0; i < live.length; i++) if (live[i] !== values[i]) return false;
-  for (let i = 0; i < regIsVec.length; i++) if (regIsVec[i] !== isVec[i]) return false;
-  return true;
 }
 
 /** UTF-8 bytes of the few distinct strings organisms carry (program ids, genome hashes, causes). */
