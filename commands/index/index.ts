@@ -4,7 +4,7 @@ import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
 import { SqliteIndexDatabase } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
-import { indexEnvironmentBatch, indexMetadata, indexOrganismBatch } from '../../src/pipeline/services/indexers/index-operations.js';
+import { indexMetadata, indexStoredBatches } from '../../src/pipeline/services/indexers/index-operations.js';
 
 export interface IndexResult {
   runId: string;
@@ -42,13 +42,12 @@ export default class Index extends EvochoraCommand<IndexResult> {
       } catch (err) {
         this.warnUser(`metadata not indexed: ${(err as Error).message}`);
       }
-      let chunks = 0;
-      for (const [i, b] of batches.entries()) {
-        const r = await indexEnvironmentBatch(storage, db, runId, b.key);
-        await indexOrganismBatch(storage, db, runId, b.key);
-        chunks += r.chunks;
-        if (!this.jsonEnabled() && (i + 1) % 100 === 0) this.logToStderr(`indexed ${i + 1}/${batches.length} batches`);
-      }
+      // The same steps the indexer services run for live notifications and for their catch-up at start.
+      const { chunks } = await indexStoredBatches(storage, db, runId, batches, {
+        onBatch: (done, total) => {
+          if (!this.jsonEnabled() && done % 100 === 0) this.logToStderr(`indexed ${done}/${total} batches`);
+        },
+      });
       const result: IndexResult = {
         runId,
         database: db.pathOf(runId),

@@ -6,7 +6,7 @@
  * - Organism tick: every OrganismState of one sample, length-delimited, one zstd frame.
  * A one-byte version prefix lets readers refuse blobs they do not understand.
  */
-import { compress, decompress } from 'zstd-napi';
+import { Compressor, decompress } from 'zstd-napi';
 import { concatDelimited, readVarint } from '../../contracts/framing.js';
 import { bytesToInt32, int32ToBytes } from '../../contracts/columns.js';
 import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../../contracts/index.js';
@@ -23,7 +23,15 @@ export const BLOB_VERSION = 1;
  */
 export const ENVIRONMENT_BLOB_VERSION = 2;
 const FLAG_SNAPSHOT_DELTA = 1;
-const LEVEL = { compressionLevel: 1 } as const;
+/** One reused compression context at level 1 (blobs are small; a context per call would dominate). */
+let compressor: Compressor | undefined;
+function compress(data: Uint8Array): Buffer {
+  if (!compressor) {
+    compressor = new Compressor();
+    compressor.setParameters({ compressionLevel: 1 });
+  }
+  return compressor.compress(data);
+}
 
 function withVersion(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(payload.length + 1);
@@ -102,7 +110,7 @@ function packEnvironment(cellsOnly: TickDataChunk): Uint8Array {
   }
   mapColumns(cellsOnly.snapshot?.cells, shuffle);
   for (const d of cellsOnly.deltas) mapColumns(d.changedCells, shuffle);
-  const z = compress(TickDataChunk.encode(cellsOnly).finish(), LEVEL);
+  const z = compress(TickDataChunk.encode(cellsOnly).finish());
   const out = new Uint8Array(z.length + 2);
   out[0] = ENVIRONMENT_BLOB_VERSION;
   out[1] = flags;
@@ -146,11 +154,11 @@ export function environmentBlobOfEncoded(chunk: Uint8Array): Uint8Array {
 
 /** The organism blob from already-encoded OrganismState messages. */
 export function organismBlobOfEncoded(states: readonly Uint8Array[]): Uint8Array {
-  return withVersion(compress(concatDelimited(states), LEVEL));
+  return withVersion(compress(concatDelimited(states)));
 }
 
 export function encodeOrganismBlob(states: readonly OrganismState[]): Uint8Array {
-  return withVersion(compress(concatDelimited(states.map((s) => OrganismState.encode(s).finish())), LEVEL));
+  return withVersion(compress(concatDelimited(states.map((s) => OrganismState.encode(s).finish()))));
 }
 
 export function decodeOrganismBlob(blob: Uint8Array): OrganismState[] {

@@ -92,6 +92,8 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
       chunkAt: db.prepare('SELECT first_tick, last_tick, tick_count, data FROM environment_chunks WHERE first_tick <= ? AND last_tick >= ? ORDER BY first_tick DESC LIMIT 1'),
       chunkRanges: db.prepare('SELECT first_tick AS minTick, last_tick AS maxTick FROM environment_chunks ORDER BY first_tick'),
       orgTick: db.prepare('SELECT tick, organism_count, alive_count, data FROM organism_ticks WHERE tick = ?'),
+      hasChunk: db.prepare('SELECT 1 FROM environment_chunks WHERE first_tick = ? AND EXISTS (SELECT 1 FROM environment_chunks WHERE last_tick = ?)').pluck(),
+      hasOrgTick: db.prepare('SELECT 1 FROM organism_ticks WHERE tick = ?').pluck(),
       organism: db.prepare('SELECT * FROM organisms WHERE organism_id = ?'),
       // Ids are given out in birth order, so the newest birth at or before the tick has the highest id.
       createdUpTo: db.prepare('SELECT organism_id AS n FROM organisms WHERE birth_tick <= ? ORDER BY birth_tick DESC, organism_id DESC LIMIT 1'),
@@ -158,6 +160,16 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   async organismTick(tick: number): Promise<OrganismTickRow | undefined> {
     const r = this.st.orgTick.get(tick) as { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
     return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
+  }
+
+  /** Whether a chunk starts at `firstTick` and one ends at `lastTick` (catch-up checks; loads no blob). */
+  hasEnvironmentChunk(firstTick: number, lastTick: number): boolean {
+    return this.st.hasChunk.get(firstTick, lastTick) !== undefined;
+  }
+
+  /** Whether the organisms of `tick` are indexed (loads no blob). */
+  hasOrganismTick(tick: number): boolean {
+    return this.st.hasOrgTick.get(tick) !== undefined;
   }
 
   async organism(organismId: number): Promise<OrganismRow | undefined> {

@@ -127,3 +127,59 @@ export function organismSamples(chunk: Uint8Array): OrganismSample[] {
   }
   return out;
 }
+
+/** What the organism index needs from every state: the id (field 1) and whether it is dead (field 14). */
+export interface OrganismFacts {
+  organismId: number;
+  isDead: boolean;
+}
+
+/**
+ * Reads organism_id and is_dead of an encoded OrganismState without decoding it: a tight scan over the
+ * top-level fields that skips every length-delimited one (registers, stacks, vectors) by its length.
+ * `out` is reused by the caller, so no object is allocated per organism and sample.
+ */
+export function scanOrganismFacts(buf: Uint8Array, out: OrganismFacts): OrganismFacts {
+  out.organismId = 0;
+  out.isDead = false;
+  const end = buf.length;
+  let off = 0;
+  while (off < end) {
+    // Tag (field numbers of OrganismState fit in 2 varint bytes).
+    let key = buf[off++]!;
+    if (key & 0x80) {
+      key = (key & 0x7f) | ((buf[off++]! & 0x7f) << 7);
+      if (buf[off - 1]! & 0x80) throw new RangeError('OrganismState tag too long');
+    }
+    const wireType = key & 7;
+    const field = key >>> 3;
+    if (wireType === 0) {
+      let value = 0;
+      let mul = 1;
+      let b: number;
+      do {
+        if (off >= end) throw new RangeError('truncated varint in OrganismState');
+        b = buf[off++]!;
+        value += (b & 0x7f) * mul;
+        mul *= 0x80;
+      } while (b & 0x80);
+      if (field === 1) out.organismId = value > 0x7fffffff ? (value % 2 ** 32) - 2 ** 32 : value;
+      else if (field === 14) out.isDead = value !== 0;
+    } else if (wireType === 2) {
+      let len = 0;
+      let mul = 1;
+      let b: number;
+      do {
+        if (off >= end) throw new RangeError('truncated length in OrganismState');
+        b = buf[off++]!;
+        len += (b & 0x7f) * mul;
+        mul *= 0x80;
+      } while (b & 0x80);
+      off += len;
+    } else if (wireType === 1) off += 8;
+    else if (wireType === 5) off += 4;
+    else throw new RangeError(`unsupported protobuf wire type ${wireType} in OrganismState`);
+  }
+  if (off > end) throw new RangeError('OrganismState field runs past its end');
+  return out;
+}

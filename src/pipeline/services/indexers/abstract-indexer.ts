@@ -30,6 +30,7 @@ export const INDEXER_OPTION_FIELDS: ObjectSpec['fields'] = {
   maxRetryBackoffMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
   pollTimeoutMs: { kind: 'int', default: 1000, min: 1, max: 600_000, doc: 'Longest wait for a notification before checking for pause/stop.' },
   maxMessagesPerReceive: { kind: 'int', default: 8, min: 1, max: 10_000, doc: 'Notifications taken per receive.' },
+  catchUp: { kind: 'bool', default: true, doc: 'At start, index what storage holds but the index does not (batches or metadata whose notifications were lost, e.g. with a stopped node).' },
 };
 
 export abstract class AbstractIndexer<T> extends AbstractService {
@@ -66,11 +67,31 @@ export abstract class AbstractIndexer<T> extends AbstractService {
   /** Describes a payload for logs and dead letters. */
   protected abstract describe(payload: T): { runId: string; key: string; messageType: string; encoded: Uint8Array; metadata: Record<string, string> };
 
+  /**
+   * Catch-up (see batch-indexers.ts): called once when the loop starts, before the first receive. Finds
+   * work that storage holds but the index does not (notifications lost with a stopped node's in-memory topic).
+   */
+  protected async scanCatchUp(): Promise<void> {}
+  /** Whether catch-up work is left; while it is, the loop does not wait for notifications. */
+  protected catchUpPending(): boolean {
+    return false;
+  }
+  /** Does one unit of catch-up work (one batch). */
+  protected async catchUpStep(): Promise<void> {}
+
   protected async run(): Promise<void> {
+    try {
+      await this.scanCatchUp();
+    } catch (err) {
+      this.recordError('CATCH_UP_SCAN_FAILED', (err as Error).message);
+      this.logger.warn({ service: this.name }, `Catch-up scan failed: ${(err as Error).message}`);
+    }
     while (!this.stopRequested) {
       await this.checkPause();
       if (this.stopRequested) break;
-      const messages = await this.topic.receive(this.opts.maxMessagesPerReceive, this.opts.pollTimeoutMs, this.signal);
+      const catchingUp = this.catchUpPending();
+      // Live notifications first (they keep "follow live" current), then one batch of the backlog.
+      const messages = await this.topic.receive(this.opts.maxMessagesPerReceive, catchingUp ? 0 : this.opts.pollTimeoutMs, this.signal);
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
         if (this.stopRequested || this.state === 'PAUSED') {
@@ -80,49 +101,59 @@ export abstract class AbstractIndexer<T> extends AbstractService {
         }
         await this.handle(m);
       }
+      if (catchingUp && !this.stopRequested && this.state !== 'PAUSED') await this.catchUpStep();
     }
   }
 
-  private async handle(m: TopicMessage<T>): Promise<void> {
+  /**
+   * Indexes one payload with retries and backoff: 'done' once committed, 'aborted' when a stop interrupted a
+   * backoff, or the failure after the last attempt.
+   */
+  protected async attempt(payload: T, deliveryCount: number): Promise<'done' | 'aborted' | { error: unknown; attempts: number; firstFailure: number }> {
     let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
     const firstFailure = Date.now();
     let lastError: unknown;
     // Handing a message back on pause or stop redelivers it without a failure; but a message redelivered far
     // more often than retries allow (it keeps killing or stalling its consumers) is dead-lettered at once.
-    if (m.deliveryCount > 2 * (this.opts.maxRetries + 1) + 2) {
-      lastError = new Error(`delivered ${m.deliveryCount} times without being acknowledged`);
+    if (deliveryCount > 2 * (this.opts.maxRetries + 1) + 2) {
+      lastError = new Error(`delivered ${deliveryCount} times without being acknowledged`);
       attempt = this.opts.maxRetries + 1;
     }
     while (attempt <= this.opts.maxRetries) {
       const started = performance.now();
       try {
-        await this.index(m.payload);
+        await this.index(payload);
         this.lastLatencyMs = performance.now() - started;
         this.processed++;
         this.rate.record();
-        await this.topic.ack(m);
-        return;
+        return 'done';
       } catch (err) {
         lastError = err;
         attempt++;
         this.failedAttempts++;
-        const d = this.describe(m.payload);
+        const d = this.describe(payload);
         this.logger.warn({ service: this.name, key: d.key, attempt }, `Indexing ${d.key} failed (attempt ${attempt}/${this.opts.maxRetries + 1}): ${(err as Error).message}`);
         if (attempt > this.opts.maxRetries) break;
-        if (await sleep(backoff, this.signal)) {
-          await this.topic.nack(m);
-          return;
-        }
+        if (await sleep(backoff, this.signal)) return 'aborted';
         backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
       }
     }
-    await this.deadLetter(m, lastError, attempt, firstFailure);
+    return { error: lastError, attempts: attempt, firstFailure };
+  }
+
+  private async handle(m: TopicMessage<T>): Promise<void> {
+    const r = await this.attempt(m.payload, m.deliveryCount);
+    if (r === 'aborted') {
+      await this.topic.nack(m);
+      return;
+    }
+    if (r !== 'done') await this.deadLetter(m.payload, r.error, r.attempts, r.firstFailure);
     await this.topic.ack(m);
   }
 
-  private async deadLetter(m: TopicMessage<T>, error: unknown, attempts: number, firstFailure: number): Promise<void> {
-    const d = this.describe(m.payload);
+  protected async deadLetter(payload: T, error: unknown, attempts: number, firstFailure: number): Promise<void> {
+    const d = this.describe(payload);
     const err = error as Error & { code?: string };
     this.recordError('INDEXING_FAILED', `${d.key} failed after ${attempts} attempts: ${err.message}`);
     if (!this.dlq) {

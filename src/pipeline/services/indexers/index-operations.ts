@@ -3,10 +3,10 @@
  * `evochora index --run` (re-index from storage) share one implementation.
  */
 import { OrganismState, SimulationMetadata } from '../../contracts/index.js';
-import type { EnvironmentChunkRow, IndexDatabase, OrganismRow, OrganismTickRow } from '../../api/index-database.js';
-import type { BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
+import type { EnvironmentChunkRow, IndexDatabase, OrganismRow, OrganismTickRow, RunIndexReader } from '../../api/index-database.js';
+import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
 import { environmentBlobOfEncoded, organismBlobOfEncoded } from '../../resources/index-db/blobs.js';
-import { organismSamples } from '../../resources/index-db/wire.js';
+import { organismSamples, scanOrganismFacts, type OrganismFacts } from '../../resources/index-db/wire.js';
 
 /**
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
@@ -50,6 +50,8 @@ export interface IndexedRange {
   readonly firstTick: number;
   readonly lastTick: number;
   readonly chunks: number;
+  /** Sampled ticks indexed. */
+  readonly ticks: number;
 }
 
 /**
@@ -68,7 +70,9 @@ export async function indexEnvironmentBatch(storage: BatchStorageReader, db: Ind
     rows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, tickCount: stored.tickCount, data: environmentBlobOfEncoded(stored.data) });
   }
   if (rows.length > 0) await (await db.writer(runId)).upsertEnvironmentChunks(rows);
-  return { firstTick: rows[0]?.firstTick ?? -1, lastTick: rows[rows.length - 1]?.lastTick ?? -1, chunks: rows.length };
+  let ticks = 0;
+  for (const r of rows) ticks += r.tickCount;
+  return { firstTick: rows[0]?.firstTick ?? -1, lastTick: rows[rows.length - 1]?.lastTick ?? -1, chunks: rows.length, ticks };
 }
 
 export function organismRowOf(s: OrganismState): OrganismRow {
@@ -86,21 +90,113 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
   const ticks: OrganismTickRow[] = [];
   const organisms = new Map<number, OrganismRow>();
   let chunks = 0;
+  const facts: OrganismFacts = { organismId: 0, isDead: false };
   for (const stored of await readBatch(storage, key)) {
     await yieldToEventLoop();
     chunks++;
-    // Wire-level: cells are skipped; only the (small) organism states are decoded.
+    // Wire-level: cells are skipped; of each organism state only id and is_dead are read, and a state is
+    // decoded only the first time the batch mentions its organism (for the static row).
     for (const sample of organismSamples(stored.data)) {
       let alive = 0;
       for (const raw of sample.organisms) {
-        const s = OrganismState.decode(raw);
-        if (!s.isDead) alive++;
-        if (!organisms.has(s.organismId)) organisms.set(s.organismId, organismRowOf(s));
+        scanOrganismFacts(raw, facts);
+        if (!facts.isDead) alive++;
+        if (!organisms.has(facts.organismId)) organisms.set(facts.organismId, organismRowOf(OrganismState.decode(raw)));
       }
       ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms) });
     }
   }
   const sorted = [...organisms.values()].sort((a, b) => a.organismId - b.organismId);
   if (ticks.length > 0) await (await db.writer(runId)).upsertOrganismTicks(ticks, sorted);
-  return { firstTick: ticks[0]?.tick ?? -1, lastTick: ticks[ticks.length - 1]?.tick ?? -1, chunks };
+  return { firstTick: ticks[0]?.tick ?? -1, lastTick: ticks[ticks.length - 1]?.tick ?? -1, chunks, ticks: ticks.length };
+}
+
+/** What a batch indexer takes from a batch: its cells (environment) or its organisms. */
+export type BatchKind = 'environment' | 'organism';
+
+export function indexBatchOfKind(kind: BatchKind, storage: BatchStorageReader, db: IndexDatabase, runId: string, key: string): Promise<IndexedRange> {
+  return kind === 'environment' ? indexEnvironmentBatch(storage, db, runId, key) : indexOrganismBatch(storage, db, runId, key);
+}
+
+/** Point look-ups an index reader may offer (SqliteRunIndex does) so a check does not load blobs. */
+interface IndexedLookups {
+  hasEnvironmentChunk(firstTick: number, lastTick: number): boolean;
+  hasOrganismTick(tick: number): boolean;
+}
+
+function lookupsOf(reader: RunIndexReader): IndexedLookups | undefined {
+  const r = reader as Partial<IndexedLookups>;
+  return typeof r.hasEnvironmentChunk === 'function' && typeof r.hasOrganismTick === 'function' ? (r as IndexedLookups) : undefined;
+}
+
+/**
+ * Whether a stored batch is completely in the index for `kind`. A batch is upserted in one transaction, so
+ * its first and last tick being present means all of it is: for cells a chunk starting at the batch's first
+ * tick and one ending at its last tick, for organisms the rows of both ticks.
+ */
+export async function isBatchIndexed(reader: RunIndexReader, kind: BatchKind, batch: Pick<BatchFileInfo, 'firstTick' | 'lastTick'>): Promise<boolean> {
+  const fast = lookupsOf(reader);
+  if (kind === 'environment') {
+    if (fast) return fast.hasEnvironmentChunk(batch.firstTick, batch.lastTick);
+    const first = await reader.environmentChunkContaining(batch.firstTick);
+    const last = await reader.environmentChunkContaining(batch.lastTick);
+    return first?.firstTick === batch.firstTick && last?.lastTick === batch.lastTick;
+  }
+  if (fast) return fast.hasOrganismTick(batch.firstTick) && fast.hasOrganismTick(batch.lastTick);
+  return (await reader.organismTick(batch.firstTick)) !== undefined && (await reader.organismTick(batch.lastTick)) !== undefined;
+}
+
+/** The run's stored batches (ascending) that are not (completely) indexed for `kind`. */
+export async function unindexedBatches(storage: BatchStorageReader, db: IndexDatabase, runId: string, kind: BatchKind): Promise<BatchFileInfo[]> {
+  const batches = await storage.listBatches(runId);
+  const reader = await db.reader(runId);
+  if (!reader) return batches;
+  const out: BatchFileInfo[] = [];
+  for (const b of batches) if (!(await isBatchIndexed(reader, kind, b))) out.push(b);
+  return out;
+}
+
+/** Whether the run's metadata is in the index. */
+export async function isMetadataIndexed(db: IndexDatabase, runId: string): Promise<boolean> {
+  const reader = await db.reader(runId);
+  return (await reader?.metadata()) !== undefined;
+}
+
+export interface StoredRunIndexResult {
+  readonly batches: number;
+  readonly chunks: number;
+  readonly skipped: number;
+}
+
+/**
+ * Indexes stored batches of a run for the given kinds, batch by batch in tick order (what `evochora index`
+ * runs). With `onlyMissing`, batches already indexed for a kind are skipped for it.
+ */
+export async function indexStoredBatches(
+  storage: BatchStorageReader,
+  db: IndexDatabase,
+  runId: string,
+  batches: readonly BatchFileInfo[],
+  options: { kinds?: readonly BatchKind[]; onlyMissing?: boolean; signal?: AbortSignal; onBatch?: (done: number, total: number) => void } = {},
+): Promise<StoredRunIndexResult> {
+  const kinds = options.kinds ?? (['environment', 'organism'] as const);
+  let chunks = 0;
+  let skipped = 0;
+  let done = 0;
+  for (const b of batches) {
+    if (options.signal?.aborted) break;
+    let batchChunks = 0;
+    for (const kind of kinds) {
+      const reader = options.onlyMissing ? await db.reader(runId) : undefined;
+      if (reader && (await isBatchIndexed(reader, kind, b))) {
+        skipped++;
+        continue;
+      }
+      const r = await indexBatchOfKind(kind, storage, db, runId, b.key);
+      batchChunks = Math.max(batchChunks, r.chunks);
+    }
+    chunks += batchChunks;
+    options.onBatch?.(++done, batches.length);
+  }
+  return { batches: done, chunks, skipped };
 }
