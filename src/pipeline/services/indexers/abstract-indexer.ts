@@ -43,6 +43,8 @@ export abstract class AbstractIndexer<T> extends AbstractService {
   private failedAttempts = 0;
   private deadLettered = 0;
   private lastLatencyMs = 0;
+  /** The start-up catch-up scan is over (or was skipped): from then on the pending counts are final. */
+  private scanDone = false;
   private readonly rate = new SlidingWindowRate();
 
   protected constructor(context: ServiceContext) {
@@ -86,6 +88,7 @@ export abstract class AbstractIndexer<T> extends AbstractService {
       this.recordError('CATCH_UP_SCAN_FAILED', (err as Error).message);
       this.logger.warn({ service: this.name }, `Catch-up scan failed: ${(err as Error).message}`);
     }
+    this.scanDone = true;
     while (!this.stopRequested) {
       await this.checkPause();
       if (this.stopRequested) break;
@@ -190,6 +193,7 @@ export abstract class AbstractIndexer<T> extends AbstractService {
       dlq_messages_sent: this.deadLettered,
       last_index_latency_ms: Math.round(this.lastLatencyMs * 1000) / 1000,
       notifications_per_sec: this.rate.perSecond(),
+      catch_up_scan_done: this.scanDone ? 1 : 0,
       ...this.indexerMetrics(),
     };
   }

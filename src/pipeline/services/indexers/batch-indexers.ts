@@ -37,7 +37,8 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
   private chunks = 0;
   private readonly catchUpEnabled: boolean;
   private backlog: Array<{ runId: string; batch: BatchFileInfo }> = [];
-  private scanning = false;
+  /** Taken from the backlog but not finished: still pending. */
+  private inHand = 0;
   private catchUpRuns = 0;
   private catchUpIndexed = 0;
   private catchUpSkipped = 0;
@@ -59,9 +60,7 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
 
   protected override async scanCatchUp(): Promise<void> {
     if (!this.catchUpEnabled) return;
-    this.scanning = true;
-    try {
-      for (const runId of await this.storage.listRunIds()) {
+    for (const runId of await this.storage.listRunIds()) {
         if (this.stopRequested) return;
         try {
           const missing = await unindexedBatches(this.storage, this.database, runId, this.kind);
@@ -73,9 +72,6 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
           this.logger.warn({ service: this.name, runId }, `Catch-up: run ${runId} not scanned: ${(err as Error).message}`);
         }
       }
-    } finally {
-      this.scanning = false;
-    }
   }
 
   protected override catchUpPending(): boolean {
@@ -90,6 +86,7 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
     const claim = `${this.kind}:${batch.key}`;
     if (claims.has(claim)) return; // another member of this process is indexing it right now
     claims.add(claim);
+    this.inHand++;
     try {
       const reader = await this.database.reader(runId);
       if (reader && (await isBatchIndexed(reader, this.kind, batch))) {
@@ -109,6 +106,7 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
       }
     } finally {
       claims.delete(claim);
+      this.inHand--;
     }
   }
 
@@ -128,8 +126,7 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
       ticks_indexed: this.ticks,
       chunks_indexed: this.chunks,
       // Stored batches found unindexed at start and not done yet: > 0 means the index is behind storage.
-      catch_up_batches_pending: this.backlog.length,
-      catch_up_scanning: this.scanning ? 1 : 0,
+      catch_up_batches_pending: this.backlog.length + this.inHand,
       catch_up_runs: this.catchUpRuns,
       catch_up_batches_indexed: this.catchUpIndexed,
       catch_up_batches_skipped: this.catchUpSkipped,

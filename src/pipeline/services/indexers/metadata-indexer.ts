@@ -35,9 +35,10 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
   }
 
   protected override async catchUpStep(): Promise<void> {
-    const runId = this.backlog.shift();
-    if (runId === undefined || (await isMetadataIndexed(this.database, runId))) return;
+    const runId = this.backlog[0];
+    if (runId === undefined) return;
     try {
+      if (await isMetadataIndexed(this.database, runId)) return;
       await indexMetadata(this.storage, this.database, runId);
       this.runs++;
       this.catchUpIndexed++;
@@ -45,6 +46,8 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
       // A run directory without (readable) metadata: nothing to index; not worth a dead letter.
       this.catchUpFailed++;
       this.logger.warn({ service: this.name, runId }, `Catch-up: metadata of run ${runId} not indexed: ${(err as Error).message}`);
+    } finally {
+      this.backlog.shift();
     }
   }
 
