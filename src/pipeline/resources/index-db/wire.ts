@@ -154,17 +154,20 @@ export function scanOrganismFacts(buf: Uint8Array, out: OrganismFacts): Organism
     const wireType = key & 7;
     const field = key >>> 3;
     if (wireType === 0) {
-      let value = 0;
-      let mul = 1;
+      // int32 fields: the low 32 bits of the varint (a negative int32 is a 10-byte varint).
+      let lo = 0;
+      let shift = 0;
+      let nonZero = false;
       let b: number;
       do {
         if (off >= end) throw new RangeError('truncated varint in OrganismState');
         b = buf[off++]!;
-        value += (b & 0x7f) * mul;
-        mul *= 0x80;
+        if (b & 0x7f) nonZero = true;
+        if (shift < 32) lo |= (b & 0x7f) << shift;
+        shift += 7;
       } while (b & 0x80);
-      if (field === 1) out.organismId = value > 0x7fffffff ? (value % 2 ** 32) - 2 ** 32 : value;
-      else if (field === 14) out.isDead = value !== 0;
+      if (field === 1) out.organismId = lo | 0;
+      else if (field === 14) out.isDead = nonZero;
     } else if (wireType === 2) {
       let len = 0;
       let mul = 1;
