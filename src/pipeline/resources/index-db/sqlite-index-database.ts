@@ -19,6 +19,7 @@ import type {
   TickRange,
 } from '../../api/index-database.js';
 import { DB_USAGES } from '../../api/index-database.js';
+import { decodeOrganismChunk, type OrganismChunkSample } from './blobs.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
@@ -39,7 +40,19 @@ CREATE INDEX IF NOT EXISTS environment_chunks_last_tick ON environment_chunks (l
 CREATE TABLE IF NOT EXISTS organisms (organism_id INT PRIMARY KEY, parent_id INT NULL, birth_tick BIGINT NOT NULL, program_id TEXT NOT NULL, initial_position TEXT NOT NULL, genome_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS organisms_birth_tick ON organisms (birth_tick, organism_id);
 CREATE TABLE IF NOT EXISTS organism_ticks (tick BIGINT PRIMARY KEY, organism_count INT NOT NULL, alive_count INT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS organism_chunks (first_tick BIGINT PRIMARY KEY, last_tick BIGINT NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS organism_chunks_last_tick ON organism_chunks (last_tick);
 `;
+
+/** Every sample of one stored chunk's organisms (blob: see encodeOrganismChunk in blobs.ts). */
+export interface OrganismChunkRow {
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly data: Uint8Array;
+}
+
+/** Decoded organism chunks kept per run handle (the visualizer steps through neighbouring ticks). */
+const ORGANISM_CHUNK_CACHE = 8;
 
 interface OrganismDbRow {
   organism_id: number;
@@ -94,11 +107,19 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
       orgTick: db.prepare('SELECT tick, organism_count, alive_count, data FROM organism_ticks WHERE tick = ?'),
       hasChunk: db.prepare('SELECT 1 FROM environment_chunks WHERE first_tick = ? AND EXISTS (SELECT 1 FROM environment_chunks WHERE last_tick = ?)').pluck(),
       hasOrgTick: db.prepare('SELECT 1 FROM organism_ticks WHERE tick = ?').pluck(),
+      upsertOrgChunk: db.prepare(
+        'INSERT INTO organism_chunks (first_tick, last_tick, data) VALUES (?, ?, ?) ON CONFLICT (first_tick) DO UPDATE SET last_tick = excluded.last_tick, data = excluded.data',
+      ),
+      orgChunkRange: db.prepare('SELECT MIN(first_tick) AS minTick, MAX(last_tick) AS maxTick FROM organism_chunks'),
+      orgChunkAt: db.prepare('SELECT first_tick, last_tick, data FROM organism_chunks WHERE first_tick <= ? AND last_tick >= ? ORDER BY first_tick DESC LIMIT 1'),
+      hasOrgChunk: db.prepare('SELECT 1 FROM organism_chunks WHERE first_tick <= ? AND last_tick >= ? LIMIT 1').pluck(),
       organism: db.prepare('SELECT * FROM organisms WHERE organism_id = ?'),
       // Ids are given out in birth order, so the newest birth at or before the tick has the highest id.
       createdUpTo: db.prepare('SELECT organism_id AS n FROM organisms WHERE birth_tick <= ? ORDER BY birth_tick DESC, organism_id DESC LIMIT 1'),
     };
   }
+
+  private readonly orgChunks = new Map<number, { lastTick: number; samples: Map<number, OrganismChunkSample> }>();
 
   close(): void {
     this.db.close();
@@ -127,6 +148,18 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     })();
   }
 
+  /**
+   * Organisms, one row per stored chunk (what the indexers write into SQLite: one compressed frame per chunk
+   * instead of one per tick), and the static rows of the organisms they mention, in one transaction.
+   */
+  async upsertOrganismChunks(chunks: readonly OrganismChunkRow[], organisms: readonly OrganismRow[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const o of organisms) this.st.upsertOrganism.run(o.organismId, o.parentId, o.birthTick, o.programId, JSON.stringify(o.initialPosition), o.genomeHash);
+      for (const c of chunks) this.st.upsertOrgChunk.run(c.firstTick, c.lastTick, Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength));
+    })();
+    for (const c of chunks) this.orgChunks.delete(c.firstTick);
+  }
+
   // ---- reader ----
 
   async metadata(): Promise<RunMetadataRow | undefined> {
@@ -144,8 +177,15 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async organismTickRange(): Promise<TickRange | undefined> {
-    const r = this.st.orgRange.get() as { minTick: number | null; maxTick: number | null };
-    return r.minTick === null || r.maxTick === null ? undefined : { minTick: r.minTick, maxTick: r.maxTick };
+    // Organism rows of older indexes (one per tick) and organism chunks: the union of both.
+    let min: number | null = null;
+    let max: number | null = null;
+    for (const st of [this.st.orgChunkRange, this.st.orgRange]) {
+      const r = st.get() as { minTick: number | null; maxTick: number | null };
+      if (r.minTick !== null) min = min === null ? r.minTick : Math.min(min, r.minTick);
+      if (r.maxTick !== null) max = max === null ? r.maxTick : Math.max(max, r.maxTick);
+    }
+    return min === null || max === null ? undefined : { minTick: min, maxTick: max };
   }
 
   async environmentChunkContaining(tick: number): Promise<EnvironmentChunkRow | undefined> {
@@ -158,6 +198,11 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async organismTick(tick: number): Promise<OrganismTickRow | undefined> {
+    const chunk = this.organismChunkAt(tick);
+    if (chunk) {
+      const s = chunk.get(tick);
+      if (s) return { tick: s.tick, organismCount: s.organismCount, aliveCount: s.aliveCount, data: s.data };
+    }
     const r = this.st.orgTick.get(tick) as { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
     return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
   }
@@ -169,7 +214,25 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
 
   /** Whether the organisms of `tick` are indexed (loads no blob). */
   hasOrganismTick(tick: number): boolean {
-    return this.st.hasOrgTick.get(tick) !== undefined;
+    return this.st.hasOrgChunk.get(tick, tick) !== undefined || this.st.hasOrgTick.get(tick) !== undefined;
+  }
+
+  /** The decoded samples of the organism chunk holding `tick` (cached), or undefined. */
+  private organismChunkAt(tick: number): Map<number, OrganismChunkSample> | undefined {
+    for (const [first, c] of this.orgChunks) {
+      if (first <= tick && tick <= c.lastTick) {
+        // Most recently used last.
+        this.orgChunks.delete(first);
+        this.orgChunks.set(first, c);
+        return c.samples;
+      }
+    }
+    const r = this.st.orgChunkAt.get(tick, tick) as { first_tick: number; last_tick: number; data: Buffer } | undefined;
+    if (!r) return undefined;
+    const samples = decodeOrganismChunk(u8(r.data));
+    this.orgChunks.set(r.first_tick, { lastTick: r.last_tick, samples });
+    while (this.orgChunks.size > ORGANISM_CHUNK_CACHE) this.orgChunks.delete(this.orgChunks.keys().next().value as number);
+    return samples;
   }
 
   async organism(organismId: number): Promise<OrganismRow | undefined> {
@@ -214,6 +277,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
       environment_chunks: t('SELECT first_tick, last_tick, tick_count, hex(data) AS d FROM environment_chunks ORDER BY first_tick'),
       organisms: t('SELECT * FROM organisms ORDER BY organism_id'),
       organism_ticks: t('SELECT tick, organism_count, alive_count, hex(data) AS d FROM organism_ticks ORDER BY tick'),
+      organism_chunks: t('SELECT first_tick, last_tick, hex(data) AS d FROM organism_chunks ORDER BY first_tick'),
     };
   }
 }

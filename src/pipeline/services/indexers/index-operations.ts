@@ -5,7 +5,8 @@
 import { OrganismState, SimulationMetadata } from '../../contracts/index.js';
 import type { EnvironmentChunkRow, IndexDatabase, OrganismRow, OrganismTickRow, RunIndexReader } from '../../api/index-database.js';
 import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
-import { environmentBlobOfEncoded, organismBlobOfEncoded } from '../../resources/index-db/blobs.js';
+import { encodeOrganismChunk, environmentBlobOfEncoded, organismBlobOfEncoded, type OrganismSampleRow } from '../../resources/index-db/blobs.js';
+import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
 import { organismSamples, scanOrganismFacts, type OrganismFacts } from '../../resources/index-db/wire.js';
 
 /**
@@ -86,16 +87,28 @@ export function organismRowOf(s: OrganismState): OrganismRow {
   };
 }
 
+/** Writers that store organisms per chunk (SqliteRunIndex); others get one row per tick. */
+interface OrganismChunkWriter {
+  upsertOrganismChunks(chunks: readonly OrganismChunkRow[], organisms: readonly OrganismRow[]): Promise<void>;
+}
+
 export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexDatabase, runId: string, key: string): Promise<IndexedRange> {
+  const writer = await db.writer(runId);
+  const chunked = typeof (writer as Partial<OrganismChunkWriter>).upsertOrganismChunks === 'function' ? (writer as unknown as OrganismChunkWriter) : undefined;
   const ticks: OrganismTickRow[] = [];
+  const chunkRows: OrganismChunkRow[] = [];
   const organisms = new Map<number, OrganismRow>();
   let chunks = 0;
+  let sampleCount = 0;
+  let firstTick = -1;
+  let lastTick = -1;
   const facts: OrganismFacts = { organismId: 0, isDead: false };
   for (const stored of await readBatch(storage, key)) {
     await yieldToEventLoop();
     chunks++;
     // Wire-level: cells are skipped; of each organism state only id and is_dead are read, and a state is
     // decoded only the first time the batch mentions its organism (for the static row).
+    const samples: OrganismSampleRow[] = [];
     for (const sample of organismSamples(stored.data)) {
       let alive = 0;
       for (const raw of sample.organisms) {
@@ -103,12 +116,19 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
         if (!facts.isDead) alive++;
         if (!organisms.has(facts.organismId)) organisms.set(facts.organismId, organismRowOf(OrganismState.decode(raw)));
       }
-      ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms) });
+      if (firstTick < 0) firstTick = sample.tick;
+      lastTick = sample.tick;
+      sampleCount++;
+      if (chunked) samples.push({ tick: sample.tick, aliveCount: alive, organisms: sample.organisms });
+      else ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms) });
     }
+    if (chunked && samples.length > 0) chunkRows.push({ firstTick: samples[0]!.tick, lastTick: samples[samples.length - 1]!.tick, data: encodeOrganismChunk(samples) });
   }
   const sorted = [...organisms.values()].sort((a, b) => a.organismId - b.organismId);
-  if (ticks.length > 0) await (await db.writer(runId)).upsertOrganismTicks(ticks, sorted);
-  return { firstTick: ticks[0]?.tick ?? -1, lastTick: ticks[ticks.length - 1]?.tick ?? -1, chunks, ticks: ticks.length };
+  if (chunked) {
+    if (chunkRows.length > 0) await chunked.upsertOrganismChunks(chunkRows, sorted);
+  } else if (ticks.length > 0) await writer.upsertOrganismTicks(ticks, sorted);
+  return { firstTick, lastTick, chunks, ticks: sampleCount };
 }
 
 /** What a batch indexer takes from a batch: its cells (environment) or its organisms. */
