@@ -6,7 +6,7 @@ import type { RunIndexReader } from '../../../src/pipeline/api/index-database.js
 import { OrganismState } from '../../../src/pipeline/contracts/index.js';
 import type { BatchFileInfo, BatchStorageReader } from '../../../src/pipeline/resources/file-system-storage.js';
 import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
-import { scanOrganismFacts } from '../../../src/pipeline/resources/index-db/wire.js';
+import { organismIdOf, scanOrganismFacts } from '../../../src/pipeline/resources/index-db/wire.js';
 import { isBatchIndexed, unindexedBatches } from '../../../src/pipeline/services/indexers/index-operations.js';
 
 let dir: string;
@@ -29,6 +29,7 @@ describe('scanOrganismFacts', () => {
       const full = OrganismState.decode(raw);
       const out = { organismId: 99, isDead: true };
       expect(scanOrganismFacts(raw, out)).toEqual({ organismId: full.organismId, isDead: full.isDead });
+      expect(organismIdOf(raw, out)).toBe(full.organismId);
     });
   }
   it('throws on a truncated state instead of reading past it', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
-import { decodeEnvironmentBlob, decodeOrganismBlob, decodeOrganismChunk, encodeEnvironmentBlob, encodeOrganismBlob, encodeOrganismChunk } from '../../../src/pipeline/resources/index-db/blobs.js';
+import { decodeEnvironmentBlob, decodeOrganismBlob, aliveCountOfRawBlob, decodeOrganismChunk, encodeEnvironmentBlob, encodeOrganismBlob, encodeOrganismChunk } from '../../../src/pipeline/resources/index-db/blobs.js';
 import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { VisualizerService } from '../../../src/visualizer/visualizer-service.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -90,14 +90,14 @@ describe('SqliteIndexDatabase', () => {
 describe('organism chunks (one compressed row per stored chunk)', () => {
   const state = (id: number, energy: number, dead = false) => OrganismState.encode({ organismId: id, energy, isDead: dead, programId: 'p' }).finish();
   const samples = (first: number, step: number, n: number) =>
-    Array.from({ length: n }, (_, i) => ({ tick: first + i * step, aliveCount: 1, organisms: [state(1, 100 + first + i), state(2, i, true)] }));
+    Array.from({ length: n }, (_, i) => ({ tick: first + i * step, organisms: [state(1, 100 + first + i), state(2, i, true)] }));
 
   it('round-trips every sample, hands out per-tick blobs the visualizer decodes, and refuses unknown versions', () => {
     const blob = encodeOrganismChunk(samples(10, 3, 5));
     const back = decodeOrganismChunk(blob);
     expect([...back.keys()]).toEqual([10, 13, 16, 19, 22]);
     const s = back.get(16)!;
-    expect([s.organismCount, s.aliveCount]).toEqual([2, 1]);
+    expect([s.organismCount, aliveCountOfRawBlob(s.data)]).toEqual([2, 1]);
     expect(decodeOrganismBlob(s.data).map((o) => [o.organismId, o.energy, o.isDead])).toEqual([[1, 112, false], [2, 2, true]]);
     const bad = blob.slice();
     bad[0] = 7;
@@ -115,7 +115,9 @@ describe('organism chunks (one compressed row per stored chunk)', () => {
     const r = (await db.reader('c'))!;
     expect(await r.organismTickRange()).toEqual({ minTick: 0, maxTick: 30 });
     expect(decodeOrganismBlob((await r.organismTick(0))!.data).map((o) => o.organismId)).toEqual([9]);
-    expect(decodeOrganismBlob((await r.organismTick(21))!.data).map((o) => o.energy)).toEqual([119, 1]);
+    const t21 = (await r.organismTick(21))!;
+    expect(decodeOrganismBlob(t21.data).map((o) => o.energy)).toEqual([119, 1]);
+    expect([t21.organismCount, t21.aliveCount]).toEqual([2, 1]);
     expect(await r.organismTick(22)).toBeUndefined(); // inside a chunk, but not a sampled tick
     expect(await r.organismTick(31)).toBeUndefined();
     expect([0, 3, 15, 18, 30].map((t) => w.hasOrganismTick(t))).toEqual([true, true, true, true, true]);

@@ -11,7 +11,7 @@ import { concatDelimited, readVarint, varintSize, writeVarint } from '../../cont
 import { bytesToInt32, int32ToBytes } from '../../contracts/columns.js';
 import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../../contracts/index.js';
 import { EvochoraError } from '../../../errors.js';
-import { cellsOnlyChunk } from './wire.js';
+import { cellsOnlyChunk, scanOrganismFacts, type OrganismFacts } from './wire.js';
 
 /** Organism blobs: [1, zstd(length-delimited OrganismStates)]. */
 export const BLOB_VERSION = 1;
@@ -184,7 +184,6 @@ export function decodeOrganismBlob(blob: Uint8Array): OrganismState[] {
 /** One sample's organisms for an organism chunk blob. */
 export interface OrganismSampleRow {
   readonly tick: number;
-  readonly aliveCount: number;
   /** Each organism's encoded OrganismState. */
   readonly organisms: readonly Uint8Array[];
 }
@@ -194,16 +193,17 @@ export const ORGANISM_CHUNK_VERSION = 1;
 
 /**
  * Every sample of one stored chunk in one blob: [1, zstd(per sample: varint tick, varint organism count,
- * varint alive count, varint n, then n bytes = [2, length-delimited states], a raw organism blob)]. One frame
- * per chunk instead of one per tick: about 5× smaller (consecutive samples repeat most of each state) and
- * one compression call instead of 50. Readers hand out each sample's raw blob as a view, without copying.
+ * varint n, then n bytes = [2, length-delimited states], a raw organism blob)]. One frame per chunk instead
+ * of one per tick: about 5× smaller (consecutive samples repeat most of each state) and one compression call
+ * instead of 50. Readers hand out each sample's raw blob as a view, without copying. The alive count is not
+ * stored: a reader counts it in the one sample it serves (writing it would mean scanning every state).
  */
 export function encodeOrganismChunk(samples: readonly OrganismSampleRow[]): Uint8Array {
   let total = 0;
   for (const s of samples) {
     let body = 1;
     for (const o of s.organisms) body += varintSize(o.length) + o.length;
-    total += varintSize(s.tick) + varintSize(s.organisms.length) + varintSize(s.aliveCount) + varintSize(body) + body;
+    total += varintSize(s.tick) + varintSize(s.organisms.length) + varintSize(body) + body;
   }
   const out = new Uint8Array(total);
   let off = 0;
@@ -212,7 +212,6 @@ export function encodeOrganismChunk(samples: readonly OrganismSampleRow[]): Uint
     for (const o of s.organisms) body += varintSize(o.length) + o.length;
     off = writeVarint(out, off, s.tick);
     off = writeVarint(out, off, s.organisms.length);
-    off = writeVarint(out, off, s.aliveCount);
     off = writeVarint(out, off, body);
     out[off++] = ORGANISM_RAW_BLOB_VERSION;
     for (const o of s.organisms) {
@@ -231,7 +230,6 @@ export function encodeOrganismChunk(samples: readonly OrganismSampleRow[]): Uint
 export interface OrganismChunkSample {
   readonly tick: number;
   readonly organismCount: number;
-  readonly aliveCount: number;
   /** A raw organism blob (version 2) for decodeOrganismBlob. */
   readonly data: Uint8Array;
 }
@@ -250,11 +248,25 @@ export function decodeOrganismChunk(blob: Uint8Array): Map<number, OrganismChunk
   while (off < buf.length) {
     const tick = next();
     const organismCount = next();
-    const aliveCount = next();
     const n = next();
     if (off + n > buf.length) throw new RangeError('truncated organism chunk blob');
-    out.set(tick, { tick, organismCount, aliveCount, data: buf.subarray(off, off + n) });
+    out.set(tick, { tick, organismCount, data: buf.subarray(off, off + n) });
     off += n;
   }
   return out;
+}
+
+/** Organisms of a raw organism blob (version 2) that are not dead, without decoding them. */
+export function aliveCountOfRawBlob(blob: Uint8Array): number {
+  const facts: OrganismFacts = { organismId: 0, isDead: false };
+  let alive = 0;
+  let off = 1;
+  while (off < blob.length) {
+    const v = readVarint(blob, off);
+    if (!v) throw new RangeError('truncated organism blob');
+    const [len, start] = v;
+    if (!scanOrganismFacts(blob.subarray(start, start + len), facts).isDead) alive++;
+    off = start + len;
+  }
+  return alive;
 }

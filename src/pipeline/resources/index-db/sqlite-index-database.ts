@@ -19,7 +19,7 @@ import type {
   TickRange,
 } from '../../api/index-database.js';
 import { DB_USAGES } from '../../api/index-database.js';
-import { decodeOrganismChunk, type OrganismChunkSample } from './blobs.js';
+import { aliveCountOfRawBlob, decodeOrganismChunk, type OrganismChunkSample } from './blobs.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
@@ -201,7 +201,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const chunk = this.organismChunkAt(tick);
     if (chunk) {
       const s = chunk.get(tick);
-      if (s) return { tick: s.tick, organismCount: s.organismCount, aliveCount: s.aliveCount, data: s.data };
+      if (s) return { tick: s.tick, organismCount: s.organismCount, aliveCount: aliveCountOfRawBlob(s.data), data: s.data };
     }
     const r = this.st.orgTick.get(tick) as { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
     return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };

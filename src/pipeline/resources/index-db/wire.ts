@@ -186,3 +186,21 @@ export function scanOrganismFacts(buf: Uint8Array, out: OrganismFacts): Organism
   if (off > end) throw new RangeError('OrganismState field runs past its end');
   return out;
 }
+
+/**
+ * organism_id of an encoded OrganismState. The engine writes fields in number order and ids start at 1, so
+ * the id is the first field: one tag and one varint. Anything else falls back to the full scan.
+ */
+export function organismIdOf(buf: Uint8Array, scratch: OrganismFacts): number {
+  if (buf.length > 1 && buf[0] === 0x08) {
+    let lo = 0;
+    let shift = 0;
+    for (let off = 1; off < buf.length && shift < 35; off++) {
+      const b = buf[off]!;
+      lo |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return lo | 0;
+      shift += 7;
+    }
+  }
+  return scanOrganismFacts(buf, scratch).organismId;
+}

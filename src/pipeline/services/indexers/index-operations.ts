@@ -7,7 +7,7 @@ import type { EnvironmentChunkRow, IndexDatabase, OrganismRow, OrganismTickRow, 
 import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
 import { encodeOrganismChunk, environmentBlobOfEncoded, organismBlobOfEncoded, type OrganismSampleRow } from '../../resources/index-db/blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
-import { organismSamples, scanOrganismFacts, type OrganismFacts } from '../../resources/index-db/wire.js';
+import { organismIdOf, organismSamples, scanOrganismFacts, type OrganismFacts } from '../../resources/index-db/wire.js';
 
 /**
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
@@ -106,20 +106,26 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
   for (const stored of await readBatch(storage, key)) {
     await yieldToEventLoop();
     chunks++;
-    // Wire-level: cells are skipped; of each organism state only id and is_dead are read, and a state is
-    // decoded only the first time the batch mentions its organism (for the static row).
+    // Wire-level: cells are skipped. Into chunk rows the states go as they are (only each id is read, and a
+    // state is decoded the first time the batch mentions its organism, for the static row); per-tick rows
+    // need the alive count, so there every state's is_dead is read too.
     const samples: OrganismSampleRow[] = [];
     for (const sample of organismSamples(stored.data)) {
       let alive = 0;
       for (const raw of sample.organisms) {
-        scanOrganismFacts(raw, facts);
-        if (!facts.isDead) alive++;
-        if (!organisms.has(facts.organismId)) organisms.set(facts.organismId, organismRowOf(OrganismState.decode(raw)));
+        let id: number;
+        if (chunked) id = organismIdOf(raw, facts);
+        else {
+          scanOrganismFacts(raw, facts);
+          if (!facts.isDead) alive++;
+          id = facts.organismId;
+        }
+        if (!organisms.has(id)) organisms.set(id, organismRowOf(OrganismState.decode(raw)));
       }
       if (firstTick < 0) firstTick = sample.tick;
       lastTick = sample.tick;
       sampleCount++;
-      if (chunked) samples.push({ tick: sample.tick, aliveCount: alive, organisms: sample.organisms });
+      if (chunked) samples.push({ tick: sample.tick, organisms: sample.organisms });
       else ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms) });
     }
     if (chunked && samples.length > 0) chunkRows.push({ firstTick: samples[0]!.tick, lastTick: samples[samples.length - 1]!.tick, data: encodeOrganismChunk(samples) });
