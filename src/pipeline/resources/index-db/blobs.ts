@@ -11,7 +11,7 @@ import { concatDelimited, readVarint, varintSize, writeVarint } from '../../cont
 import { bytesToInt32, int32ToBytes } from '../../contracts/columns.js';
 import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../../contracts/index.js';
 import { EvochoraError } from '../../../errors.js';
-import { cellsOnlyChunk, scanOrganismFacts, type OrganismFacts } from './wire.js';
+import { cellsOnlyChunk, FieldCursor, scanOrganismFacts, type OrganismFacts } from './wire.js';
 
 /** Organism blobs: [1, zstd(length-delimited OrganismStates)]. */
 export const BLOB_VERSION = 1;
@@ -147,9 +147,95 @@ export function decodeEnvironmentBlob(blob: Uint8Array): TickDataChunk {
   return chunk;
 }
 
-/** The same blob from the encoded chunk: organisms, RNG, plugins and checkpoint are dropped on the wire. */
-export function environmentBlobOfEncoded(chunk: Uint8Array): Uint8Array {
+/** The reference path: decode the cells-only chunk, transform the columns, encode again. */
+export function environmentBlobOfEncodedByDecoding(chunk: Uint8Array): Uint8Array {
   return packEnvironment(TickDataChunk.decode(cellsOnlyChunk(chunk)));
+}
+
+let scratch = new Uint8Array(0);
+
+/**
+ * Byte planes of the little-endian int32 column in `buf[from, from + len)`, in place; with `delta`, of the
+ * differences of consecutive values (the first value kept). Works at any alignment.
+ */
+function shuffleInPlace(buf: Uint8Array, from: number, len: number, delta: boolean): void {
+  const n = len >>> 2;
+  if (scratch.length < len) scratch = new Uint8Array(Math.max(len, scratch.length * 2));
+  const out = scratch;
+  let prev = 0;
+  for (let i = 0, o = from; i < n; i++, o += 4) {
+    const v = buf[o]! | (buf[o + 1]! << 8) | (buf[o + 2]! << 16) | (buf[o + 3]! << 24);
+    const x = delta ? (v - prev) | 0 : v;
+    prev = v;
+    out[i] = x & 0xff;
+    out[n + i] = (x >>> 8) & 0xff;
+    out[2 * n + i] = (x >>> 16) & 0xff;
+    out[3 * n + i] = x >>> 24;
+  }
+  buf.set(out.subarray(0, len), from);
+}
+
+function strictlyAscending(buf: Uint8Array, from: number, len: number): boolean {
+  let prev = 0;
+  for (let o = from, i = 0; o < from + len; o += 4, i++) {
+    const v = buf[o]! | (buf[o + 1]! << 8) | (buf[o + 2]! << 16) | (buf[o + 3]! << 24);
+    if (i > 0 && v <= prev) return false;
+    prev = v;
+  }
+  return true;
+}
+
+/**
+ * Transforms the cell columns of a cells-only chunk in place exactly as packEnvironment does on the decoded
+ * message (the bytes keep their length, so the framing stays valid). Returns the blob flags, or -1 when the
+ * layout is not the plain one (a column whose length is not a multiple of 4), for the reference path.
+ */
+function packColumnsInPlace(slim: Uint8Array): number {
+  let flags = 0;
+  const c = new FieldCursor();
+  const columns = (from: number, to: number, snapshot: boolean): boolean => {
+    c.reset(slim, from, to);
+    while (c.next()) {
+      if (c.wireType !== 2 || c.number < 1 || c.number > 3) continue;
+      const len = c.end - c.valueStart;
+      if (len % 4 !== 0) return false;
+      let delta = false;
+      if (snapshot && c.number === 1 && len > 0 && strictlyAscending(slim, c.valueStart, len)) {
+        delta = true;
+        flags |= FLAG_SNAPSHOT_DELTA;
+      }
+      shuffleInPlace(slim, c.valueStart, len, delta);
+    }
+    return true;
+  };
+  const f = new FieldCursor().reset(slim);
+  const g = new FieldCursor();
+  while (f.next()) {
+    if (f.wireType !== 2 || (f.number !== 5 && f.number !== 6)) continue;
+    const cellsField = f.number === 5 ? 4 : 3;
+    g.reset(slim, f.valueStart, f.end);
+    while (g.next()) {
+      if (g.number === cellsField && g.wireType === 2 && !columns(g.valueStart, g.end, f.number === 5)) return -1;
+    }
+  }
+  return flags;
+}
+
+/**
+ * The same blob from the encoded chunk: organisms, RNG, plugins and checkpoint are dropped on the wire, and
+ * the columns are transformed in the one copy that makes (no decode, no re-encode: the engine's bytes are
+ * canonical, so the result equals the reference path's, which a unit test checks).
+ */
+export function environmentBlobOfEncoded(chunk: Uint8Array): Uint8Array {
+  const slim = cellsOnlyChunk(chunk);
+  const flags = packColumnsInPlace(slim);
+  if (flags < 0) return environmentBlobOfEncodedByDecoding(chunk);
+  const z = compress(slim);
+  const out = new Uint8Array(z.length + 2);
+  out[0] = ENVIRONMENT_BLOB_VERSION;
+  out[1] = flags;
+  out.set(z, 2);
+  return out;
 }
 
 /** The organism blob from already-encoded OrganismState messages. */

@@ -17,7 +17,7 @@ interface Field {
   readonly varint: number;
 }
 
-function* fields(buf: Uint8Array, from = 0, to = buf.length): Generator<Field> {
+export function* fields(buf: Uint8Array, from = 0, to = buf.length): Generator<Field> {
   let off = from;
   while (off < to) {
     const tag = readVarint(buf, off, to);
@@ -58,6 +58,78 @@ function* fields(buf: Uint8Array, from = 0, to = buf.length): Generator<Field> {
   }
 }
 
+/**
+ * The same walk as `fields` without a generator or an object per field: `next()` advances and the public
+ * properties describe the current field. Used on the hot paths (every organism of every sample).
+ */
+export class FieldCursor {
+  number = 0;
+  wireType = 0;
+  start = 0;
+  valueStart = 0;
+  end = 0;
+  varint = 0;
+  private buf: Uint8Array = new Uint8Array(0);
+  private off = 0;
+  private to = 0;
+
+  reset(buf: Uint8Array, from = 0, to = buf.length): this {
+    this.buf = buf;
+    this.off = from;
+    this.to = to;
+    return this;
+  }
+
+  private readVarint(): number {
+    const buf = this.buf;
+    let value = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.off >= this.to) throw new RangeError('truncated varint');
+      const b = buf[this.off++]!;
+      value += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return value;
+      mul *= 0x80;
+    }
+    throw new RangeError('varint longer than 10 bytes');
+  }
+
+  next(): boolean {
+    if (this.off >= this.to) return false;
+    this.start = this.off;
+    const key = this.readVarint();
+    this.number = Math.floor(key / 8);
+    this.wireType = key % 8;
+    this.varint = 0;
+    switch (this.wireType) {
+      case 0:
+        this.valueStart = this.off;
+        this.varint = this.readVarint();
+        this.end = this.off;
+        break;
+      case 1:
+        this.valueStart = this.off;
+        this.end = this.off + 8;
+        break;
+      case 2: {
+        const len = this.readVarint();
+        this.valueStart = this.off;
+        this.end = this.off + len;
+        break;
+      }
+      case 5:
+        this.valueStart = this.off;
+        this.end = this.off + 4;
+        break;
+      default:
+        throw new RangeError(`unsupported protobuf wire type ${this.wireType}`);
+    }
+    if (this.end > this.to) throw new RangeError('protobuf field runs past the end of its message');
+    this.off = this.end;
+    return true;
+  }
+}
+
 /** Concatenates raw pieces into one buffer. */
 function concat(pieces: readonly Uint8Array[]): Uint8Array {
   let total = 0;
@@ -83,7 +155,20 @@ function lengthDelimited(fieldNumber: number, body: readonly Uint8Array[]): Uint
 /** The raw fields of the message in `buf[from, to)` whose numbers are in `keep`. */
 function keepFields(buf: Uint8Array, from: number, to: number, keep: ReadonlySet<number>): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (const f of fields(buf, from, to)) if (keep.has(f.number)) out.push(buf.subarray(f.start, f.end));
+  const f = new FieldCursor().reset(buf, from, to);
+  // Adjacent kept fields become one piece.
+  let pieceStart = -1;
+  let pieceEnd = -1;
+  while (f.next()) {
+    if (!keep.has(f.number)) continue;
+    if (f.start === pieceEnd) pieceEnd = f.end;
+    else {
+      if (pieceStart >= 0) out.push(buf.subarray(pieceStart, pieceEnd));
+      pieceStart = f.start;
+      pieceEnd = f.end;
+    }
+  }
+  if (pieceStart >= 0) out.push(buf.subarray(pieceStart, pieceEnd));
   return out;
 }
 
@@ -96,7 +181,8 @@ const DELTA_CELL_FIELDS = new Set([1, 2, 3, 5]);
 /** The encoded chunk with only what the environment index needs (a valid TickDataChunk). */
 export function cellsOnlyChunk(chunk: Uint8Array): Uint8Array {
   const pieces: Uint8Array[] = [];
-  for (const f of fields(chunk)) {
+  const f = new FieldCursor().reset(chunk);
+  while (f.next()) {
     if (f.number === 5 && f.wireType === 2) pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, SNAPSHOT_CELL_FIELDS)));
     else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, DELTA_CELL_FIELDS)));
     else pieces.push(chunk.subarray(f.start, f.end));
@@ -113,13 +199,16 @@ export interface OrganismSample {
 /** Every sample of the chunk with its organisms' encoded states, cells skipped. */
 export function organismSamples(chunk: Uint8Array): OrganismSample[] {
   const out: OrganismSample[] = [];
-  for (const f of fields(chunk)) {
+  const f = new FieldCursor().reset(chunk);
+  const g = new FieldCursor();
+  while (f.next()) {
     if (f.wireType !== 2 || (f.number !== 5 && f.number !== 6)) continue;
     const tickField = f.number === 5 ? 2 : 1;
     const orgField = f.number === 5 ? 3 : 4;
     let tick = 0;
     const organisms: Uint8Array[] = [];
-    for (const g of fields(chunk, f.valueStart, f.end)) {
+    g.reset(chunk, f.valueStart, f.end);
+    while (g.next()) {
       if (g.number === tickField && g.wireType === 0) tick = g.varint;
       else if (g.number === orgField && g.wireType === 2) organisms.push(chunk.subarray(g.valueStart, g.end));
     }
