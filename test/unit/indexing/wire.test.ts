@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { cellsOnlyChunk, organismSamples } from '../../../src/pipeline/resources/index-db/wire.js';
+import { decodeEnvironmentBlob, environmentBlobOfEncoded, environmentBlobOfEncodedByDecoding } from '../../../src/pipeline/resources/index-db/blobs.js';
 
 const cells = (n: number) => ({ flatIndices: new Uint8Array(4 * n).fill(1), molecules: new Uint8Array(4 * n).fill(2), owners: new Uint8Array(4 * n).fill(3) });
 const org = (id: number, energy: number) => ({ organismId: id, energy, programId: 'p', registers: [{ scalar: 5 }, { vector: { components: [1, -1] } }], genomeHash: 'g' });
@@ -47,4 +48,34 @@ describe('wire-level chunk views', () => {
   it('rejects truncated input', () => {
     expect(() => cellsOnlyChunk(encoded.subarray(0, encoded.length - 3))).toThrow(RangeError);
   });
+});
+
+describe('environment blob on the wire', () => {
+  const col = (values: number[]) => new Uint8Array(Int32Array.from(values).buffer);
+  const chunkWith = (flat: number[], deltas: number[][]) =>
+    TickDataChunk.encode({
+      simulationRunId: 'run-2',
+      firstTick: 10,
+      lastTick: 10 + deltas.length,
+      tickCount: deltas.length + 1,
+      snapshot: { simulationRunId: 'run-2', tickNumber: 10, organisms: [org(1, 10)], cells: { flatIndices: col(flat), molecules: col(flat.map((v) => v * 7 - 3)), owners: col(flat.map((v) => (v % 3) - 1)) }, rngState: new Uint8Array([1]), totalOrganismsCreated: 1, runtimeCheckpoint: new Uint8Array(50).fill(3) },
+      deltas: deltas.map((d, i) => ({ tickNumber: 11 + i, deltaType: i % 2 ? 2 : 1, changedCells: { flatIndices: col(d), molecules: col(d.map((v) => -v)), owners: col(d.map(() => 0)) }, organisms: [org(1, 9 - i)], totalOrganismsCreated: 1 })),
+    }).finish();
+  const cases: Array<[string, Uint8Array]> = [
+    ['ascending snapshot indices (delta-coded)', chunkWith([1, 5, 6, 900, 70_000, 2 ** 30], [[5, 1], [], [2 ** 31 - 1, -4]])],
+    ['unsorted snapshot indices', chunkWith([9, 3, 4], [[1]])],
+    ['empty snapshot', chunkWith([], [])],
+    ['constant columns', encoded],
+  ];
+  for (const [name, chunk] of cases) {
+    it(`equals the decode/transform/encode reference byte for byte and decodes back (${name})`, () => {
+      const fast = environmentBlobOfEncoded(chunk);
+      expect(Buffer.from(fast).toString('hex')).toBe(Buffer.from(environmentBlobOfEncodedByDecoding(chunk)).toString('hex'));
+      const back = decodeEnvironmentBlob(fast);
+      const full = TickDataChunk.decode(chunk);
+      expect([...back.snapshot!.cells!.flatIndices!]).toEqual([...full.snapshot!.cells!.flatIndices!]);
+      expect([...back.snapshot!.cells!.molecules!]).toEqual([...full.snapshot!.cells!.molecules!]);
+      expect(back.deltas.map((d) => [...d.changedCells!.owners!, ...d.changedCells!.flatIndices!])).toEqual(full.deltas.map((d) => [...d.changedCells!.owners!, ...d.changedCells!.flatIndices!]));
+    });
+  }
 });
