@@ -5,9 +5,14 @@
  *     while the run records; bounded means the second half of the run does not lag more than the first;
  *   - p50/p95/max latency over HTTP of a 256×256 environment region at random recorded ticks, of
  *     organisms-at-tick, and of organism details (target p95 ≤ 25 ms).
- * Usage: npx tsx bench/api.ts [--json] [--ticks N] [--queries N] [--density F]
+ *   - indexer throughput: ticks indexed by the slower batch indexer while the engine records, per second, as
+ *     a ratio to the engine's recording rate in the same run (≥ 1 means the indexers keep up), and the rate
+ *     at which they finish the rest after the engine stopped.
+ * Usage: npx tsx bench/api.ts [--json] [--ticks N] [--queries N] [--density F] [--default-world]
  * --density F seeds a fraction F of all cells with energy at tick 0 (default 0.0025, the runtime default), to
  * measure a world as full as a long-running one.
+ * --default-world records the node's default world instead (512×512, one replicator, seed 42, batches of 10
+ * chunks as the default persistence service writes them).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -35,8 +40,9 @@ const arg = (name: string, dflt: number): number => {
 const TICKS = arg('--ticks', 20000);
 const QUERIES = arg('--queries', 200);
 const DENSITY = arg('--density', 0.0025);
-const W = 2048;
-const H = 1152;
+const DEFAULT_WORLD = argv.includes('--default-world');
+const W = DEFAULT_WORLD ? 512 : 2048;
+const H = DEFAULT_WORLD ? 512 : 1152;
 
 function log(msg: string): void {
   if (!json) console.log(msg);
@@ -65,10 +71,12 @@ function config(dataDir: string): EvochoraConfig {
         'simulation-engine': {
           className: 'SimulationEngine',
           resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue' },
-          options: { environment: { shape: [W, H], topology: 'TORUS' }, seed: 42, organisms: [{ program: 'assembly/replicator.evo', energy: 30_000, positions }], maxTicks: TICKS, samplingInterval: 1, runtime: { plugins: defaultPlugins().map((p) => (p.kind === 'seedEnergy' ? { ...p, options: { ...p.options, percentage: DENSITY } } : p)) } },
+          options: DEFAULT_WORLD
+            ? { environment: { shape: [W, H], topology: 'TORUS' }, seed: 42, organisms: [{ program: 'builtin:replicator', energy: 100_000, positions: [[100, 100]] }], maxTicks: TICKS, samplingInterval: 1, accumulatedDeltaInterval: 5, snapshotInterval: 10 }
+            : { environment: { shape: [W, H], topology: 'TORUS' }, seed: 42, organisms: [{ program: 'assembly/replicator.evo', energy: 30_000, positions }], maxTicks: TICKS, samplingInterval: 1, runtime: { plugins: defaultPlugins().map((p) => (p.kind === 'seedEnergy' ? { ...p, options: { ...p.options, percentage: DENSITY } } : p)) } },
         },
         'metadata-persistence-service': { className: 'MetadataPersistenceService', resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:metadata-topic' }, options: {} },
-        'persistence-service-1': { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:batch-topic' }, options: { maxBatchSize: 4, batchTimeoutSeconds: 0.2 } },
+        'persistence-service-1': { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:batch-topic' }, options: DEFAULT_WORLD ? { maxBatchSize: 10, batchTimeoutSeconds: 5 } : { maxBatchSize: 4, batchTimeoutSeconds: 0.2 } },
         'metadata-indexer': { className: 'MetadataIndexer', resources: { topic: read('metadata', 'metadata-topic'), storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database' }, options: {} },
         'environment-indexer-1': { className: 'EnvironmentIndexer', resources: { topic: read('environment'), storage: 'storage-read:tick-storage', database: 'db-env-write:index-database' }, options: {} },
         'organism-indexer-1': { className: 'OrganismIndexer', resources: { topic: read('organism'), storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database' }, options: {} },
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
     }, 100);
     while (sm.stateOf('simulation-engine') !== 'STOPPED') await new Promise((r) => setTimeout(r, 50));
     const recordMs = Date.now() - started;
+    const indexedAtStop = Math.max(-1, newestIndexed());
     await sm.stop('persistence-service-1');
     await sm.stop('metadata-persistence-service');
     const runId = engine.simulationRunId;
@@ -117,6 +126,15 @@ async function main(): Promise<void> {
     while (newestIndexed() < storedLast) await new Promise((r) => setTimeout(r, 20));
     clearInterval(sampler);
     const catchUpMs = Date.now() - started - recordMs;
+    // Ticks are sampled every tick, so tick numbers count ticks.
+    const recordTicksPerSec = ((storedLast + 1) * 1000) / recordMs;
+    const indexerTicksPerSec = ((indexedAtStop + 1) * 1000) / recordMs;
+    const throughput = {
+      recordTicksPerSec: Math.round(recordTicksPerSec),
+      indexerTicksPerSecWhileRecording: Math.round(indexerTicksPerSec),
+      ratioToRecording: r2(indexerTicksPerSec / recordTicksPerSec),
+      indexerTicksPerSecAfterStop: catchUpMs > 0 ? Math.round(((storedLast - indexedAtStop) * 1000) / catchUpMs) : null,
+    };
     if (process.env.BENCH_DEBUG) console.error(lags.filter((_, i) => i % 5 === 0).map((l) => `${l.t}:${l.lag}`).join(" "));
     // Bounded: the lag stays small (p95 within 4 batches or 10 % of the run), is not larger at the end of the
     // run than at its start, give or take one batch (4 chunks × 50 samples = 200 ticks), and does not grow
@@ -143,6 +161,7 @@ async function main(): Promise<void> {
       bounded: pct(lagValues, 95) <= Math.max(4 * BATCH_TICKS, 0.1 * (storedLast + 1)) && pct(lastThird, 95) <= pct(firstThird, 95) + BATCH_TICKS && (vt === 0 ? 0 : (cov / vt) * 1000) < 0.1 * (((storedLast + 1) * 1000) / recordMs),
       catchUpAfterStopMs: catchUpMs,
     };
+    log(`indexer throughput while recording: ${throughput.indexerTicksPerSecWhileRecording} ticks/s = ${throughput.ratioToRecording} × the recording rate (${throughput.recordTicksPerSec} ticks/s); after the engine stopped ${throughput.indexerTicksPerSecAfterStop ?? '-'} ticks/s`);
     log(`recorded ${storedLast + 1} ticks in ${(recordMs / 1000).toFixed(1)} s (${Math.round(((storedLast + 1) * 1000) / recordMs)} ticks/s); indexer lag p50 ${lag.p50} p95 ${lag.p95} max ${lag.max} ticks (p95 first third ${lag.firstThirdP95}, last third ${lag.lastThirdP95}; slope ${lag.slopeTicksPerSec} ticks/s); caught up ${catchUpMs} ms after the engine stopped`);
 
     // ---- API latency over HTTP, on the finished run (the pipeline is shut down first so its memory and
@@ -202,6 +221,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           bench: 'api',
           world: [W, H],
+          defaultWorld: DEFAULT_WORLD,
           seedEnergyDensity: DENSITY,
           ticksRecorded: storedLast + 1,
           recordTicksPerSec: Math.round(((storedLast + 1) * 1000) / recordMs),
@@ -212,6 +232,7 @@ async function main(): Promise<void> {
           targetP95Ms: 25,
           targetMet,
           indexerLagTicks: lag,
+          indexerThroughput: throughput,
         }),
       );
     }
