@@ -117,13 +117,28 @@ function utf8(s: string): Buffer {
 /** Field with a varint value under a one- or two-byte tag; proto3 leaves zero out. */
 function putInt(b: Uint8Array, p: number, field: number, v: number): number {
   if (v === 0) return p;
-  p = putVarint(b, p, field << 3);
+  p = putTag(b, p, field << 3);
+  if (v >= 0 && v < 128) {
+    b[p] = v;
+    return p + 1;
+  }
   return putVarint(b, p, v);
+}
+
+/** A field tag (field numbers below 2048: one or two bytes). */
+function putTag(b: Uint8Array, p: number, tag: number): number {
+  if (tag < 128) {
+    b[p] = tag;
+    return p + 1;
+  }
+  b[p] = (tag & 127) | 128;
+  b[p + 1] = tag >>> 7;
+  return p + 2;
 }
 
 function putString(b: Uint8Array, p: number, field: number, bytes: Buffer): number {
   if (bytes.length === 0) return p;
-  p = putVarint(b, p, (field << 3) | 2);
+  p = putTag(b, p, (field << 3) | 2);
   p = putVarint(b, p, bytes.length);
   b.set(bytes, p);
   return p + bytes.length;
