@@ -91,6 +91,8 @@ describe('which stored batches are indexed', () => {
     };
     for (const kind of ['environment', 'organism'] as const) {
       for (const b of batches) expect([kind, b.key, await isBatchIndexed(generic, kind, b)]).toEqual([kind, b.key, await isBatchIndexed(full, kind, b)]);
+      const genericDb = { listRuns: async () => ['run'], writer: () => Promise.reject(new Error('read only')), reader: async () => generic };
+      expect((await unindexedBatches(storage, genericDb, 'run', kind)).map((b) => b.key)).toEqual(['b1', 'b2']);
     }
     expect(await isBatchIndexed(generic, 'environment', batches[0]!)).toBe(true);
     expect(await isBatchIndexed(generic, 'environment', batches[1]!)).toBe(false);

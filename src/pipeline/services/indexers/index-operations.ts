@@ -177,8 +177,24 @@ export async function unindexedBatches(storage: BatchStorageReader, db: IndexDat
   const batches = await storage.listBatches(runId);
   const reader = await db.reader(runId);
   if (!reader) return batches;
+  if (lookupsOf(reader)) {
+    const out: BatchFileInfo[] = [];
+    for (const b of batches) if (!(await isBatchIndexed(reader, kind, b))) out.push(b);
+    return out;
+  }
+  // Other engines: one query for all chunk ranges rather than two blob loads per batch; for organisms the
+  // tick range rules out what lies outside it, and only batches inside it are checked tick by tick.
+  if (kind === 'environment') {
+    const ranges = await reader.environmentChunkRanges();
+    const firsts = new Set(ranges.map((r) => r.minTick));
+    const lasts = new Set(ranges.map((r) => r.maxTick));
+    return batches.filter((b) => !(firsts.has(b.firstTick) && lasts.has(b.lastTick)));
+  }
+  const range = await reader.organismTickRange();
   const out: BatchFileInfo[] = [];
-  for (const b of batches) if (!(await isBatchIndexed(reader, kind, b))) out.push(b);
+  for (const b of batches) {
+    if (!range || b.lastTick < range.minTick || b.firstTick > range.maxTick || !(await isBatchIndexed(reader, kind, b))) out.push(b);
+  }
   return out;
 }
 
