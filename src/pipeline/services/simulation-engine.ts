@@ -295,7 +295,15 @@ export class SimulationEngine extends AbstractService {
               if (deliveryFailure) return;
               const t0 = performance.now();
               // Not aborted by stop: a chunk the simulation produced is delivered (consumers stop after us).
-              await this.tickData.put(msg, msg.data.byteLength, AbortSignal.timeout(60_000));
+              // A timer cleared right after the put, not AbortSignal.timeout: those live on for the whole 60 s,
+              // and thousands of them per minute fill the old generation and cost full GCs on this thread.
+              const deadline = new AbortController();
+              const timer = setTimeout(() => deadline.abort(new Error('no room on the tick queue for 60 s')), 60_000);
+              try {
+                await this.tickData.put(msg, msg.data.byteLength, deadline.signal);
+              } finally {
+                clearTimeout(timer);
+              }
               this.queuePutMs += performance.now() - t0;
               this.chunksSent++;
               this.ticksSent += msg.tickCount;
