@@ -7,20 +7,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const tsx = join(here, '..', 'node_modules', '.bin', 'tsx');
+const tsx = ['--import', 'tsx'];
+// The benches that run a node's services in-process get the daemon's V8 flags (src/node/node-process-flags.ts).
+const daemonFlags = ['--initial-old-space-size=128'];
 const benches = [
-  ['cli-cold-start.js', process.execPath],
+  ['cli-cold-start.js', []],
   ['runtime.ts', tsx],
-  ['pipeline.ts', tsx],
-  ['api.ts', tsx],
+  ['pipeline.ts', [...daemonFlags, ...tsx]],
+  ['api.ts', [...daemonFlags, ...tsx]],
   ['distributed.ts', tsx],
 ];
 let failed = 0;
-for (const [file, runner] of benches) {
+for (const [file, nodeArgs] of benches) {
   const path = join(here, file);
   if (!existsSync(path)) continue;
   if (!process.argv.includes('--json')) console.log(`\n# ${file}`);
-  const res = spawnSync(runner, [path, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const res = spawnSync(process.execPath, [...nodeArgs, path, ...process.argv.slice(2)], { stdio: 'inherit' });
   if (res.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);

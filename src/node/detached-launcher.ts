@@ -11,6 +11,7 @@ import { CLI_ENTRY } from '../version.js';
 import { EvochoraError } from '../errors.js';
 import type { ExitCode } from '../exit-codes.js';
 import { NodeStartFailedError } from './node-errors.js';
+import { NODE_PROCESS_FLAGS } from './node-process-flags.js';
 
 export interface ReadyMessage {
   readonly type: 'ready';
@@ -49,7 +50,7 @@ export class ChildReportedError extends EvochoraError {
 export async function launchDetachedNode(options: LaunchOptions): Promise<ReadyMessage> {
   ensureNodeDir(dirname(options.logFile), dirname(dirname(options.logFile)));
   const fd = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [CLI_ENTRY, 'node', 'run', '--detached-child', ...options.args], {
+  const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, CLI_ENTRY, 'node', 'run', '--detached-child', ...options.args], {
     detached: true,
     stdio: ['ignore', fd, fd, 'ipc'],
     cwd: options.cwd ?? process.cwd(),

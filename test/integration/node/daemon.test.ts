@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DUMMY_PIPELINE, evochora, isAlive, tempDataDir, until } from '../../helpers/cli.js';
+import { NODE_PROCESS_FLAGS } from '../../../src/node/node-process-flags.js';
 
 const started: Array<{ dataDir: string }> = [];
 
@@ -41,6 +42,9 @@ describe('node daemon lifecycle (real processes)', () => {
     expect(isAlive(pid)).toBe(true);
     expect(state(dataDir)).toMatchObject({ pid, port });
     expect(statSync(join(dataDir, 'node', 'token')).mode & 0o777).toBe(0o600);
+    // The daemon runs with the node process's V8 flags.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of NODE_PROCESS_FLAGS) expect(cmdline).toContain(flag);
 
     const status = await evochora(['node', 'status', '--data-dir', dataDir, '--json']);
     expect(status.exitCode).toBe(0);

@@ -1,0 +1,27 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { NODE_PROCESS_FLAGS } from '../../../src/node/node-process-flags.js';
+
+const root = new URL('../../../', import.meta.url);
+const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
+
+describe('node process V8 flags', () => {
+  it('are flags this node accepts', () => {
+    const r = spawnSync(process.execPath, [...NODE_PROCESS_FLAGS, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('are the same in the shebang of bin/run.js (foreground `node run`) and in the in-process benches', () => {
+    const shebang = read('bin/run.js').split('\n')[0]!;
+    expect(shebang.startsWith('#!/usr/bin/env -S node ')).toBe(true);
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    for (const flag of NODE_PROCESS_FLAGS) {
+      expect(shebang).toContain(flag);
+      expect(scripts['bench:pipeline']).toContain(flag);
+      expect(scripts['bench:api']).toContain(flag);
+      expect(read('bench/run-all.js')).toContain(flag);
+    }
+  });
+});
