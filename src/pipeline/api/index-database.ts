@@ -97,6 +97,18 @@ export interface IndexDatabase {
   writer(runId: string): Promise<RunIndexWriter>;
   /** The run's database for reading, or undefined when the run has no index. */
   reader(runId: string): Promise<RunIndexReader | undefined>;
+  /**
+   * Runs `fn` with a reader that is not kept open afterwards (a handle already open is used and stays open).
+   * For scans over every run, which would otherwise hold one open file per run. Engines whose readers hold no
+   * per-run resources leave it out; `withTransientReader` below falls back to `reader`.
+   */
+  withTransientReader?<T>(runId: string, fn: (reader: RunIndexReader | undefined) => Promise<T>): Promise<T>;
+}
+
+/** `db.withTransientReader` where the engine has it, else `fn` with the (cached) reader. */
+export async function withTransientReader<T>(db: IndexDatabase, runId: string, fn: (reader: RunIndexReader | undefined) => Promise<T>): Promise<T> {
+  if (db.withTransientReader) return db.withTransientReader(runId, fn);
+  return fn(await db.reader(runId));
 }
 
 /** Usage types of index database bindings (all receive an IndexDatabase; the usage documents intent). */

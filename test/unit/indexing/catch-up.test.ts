@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,24 @@ describe('which stored batches are indexed', () => {
     await fill(db);
     expect((await unindexedBatches(storage, db, 'run', 'environment')).map((b) => b.key)).toEqual(['b1', 'b2']);
     expect((await unindexedBatches(storage, db, 'run', 'organism')).map((b) => b.key)).toEqual(['b1', 'b2']);
+    await db.close();
+  });
+
+  it('a scan over many runs keeps none of their files open (3 descriptors each would run out on macOS)', async () => {
+    const runs = Array.from({ length: 40 }, (_, i) => `run-${i}`);
+    const setup = new SqliteIndexDatabase('d', { directory: dir });
+    for (const r of runs) await setup.openWriter(r).upsertEnvironmentChunks([{ firstTick: 0, lastTick: 9, tickCount: 10, data: blob }]);
+    await setup.close();
+    const openFds = (): number => readdirSync('/proc/self/fd').length;
+    const db = new SqliteIndexDatabase('d', { directory: dir });
+    const before = openFds();
+    for (const r of runs) expect((await unindexedBatches(storage, db, r, 'environment')).map((b) => b.key)).toEqual(['b1', 'b2']);
+    expect(openFds()).toBe(before);
+    expect(db.metrics().open_runs).toBe(0);
+    // A handle that was already open (the visualizer's, an indexer's) is used and stays open.
+    await db.reader('run-0');
+    expect((await unindexedBatches(storage, db, 'run-0', 'environment')).map((b) => b.key)).toEqual(['b1', 'b2']);
+    expect(db.metrics().open_runs).toBe(1);
     await db.close();
   });
 

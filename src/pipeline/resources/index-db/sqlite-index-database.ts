@@ -356,6 +356,21 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
     return r;
   }
 
+  async withTransientReader<T>(runId: string, fn: (reader: RunIndexReader | undefined) => Promise<T>): Promise<T> {
+    const open = this.writers.get(runId) ?? this.readers.get(runId);
+    if (open) return fn(open);
+    const path = this.pathOf(runId);
+    if (!existsSync(path)) return fn(undefined);
+    // Three file descriptors per open run (database, WAL, shared memory): a scan over hundreds of runs must not
+    // keep them all (macOS allows 256 per process by default).
+    const r = new SqliteRunIndex(runId, path, false);
+    try {
+      return await fn(r);
+    } finally {
+      r.close();
+    }
+  }
+
   bind(context: ResourceContext): ResourceBinding {
     if (!(DB_USAGES as readonly string[]).includes(context.usageType ?? '')) {
       throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (SqliteIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`, {

@@ -3,7 +3,7 @@
  * `evochora index --run` (re-index from storage) share one implementation.
  */
 import { OrganismState, SimulationMetadata } from '../../contracts/index.js';
-import type { EnvironmentChunkRow, IndexDatabase, OrganismRow, OrganismTickRow, RunIndexReader } from '../../api/index-database.js';
+import { withTransientReader, type EnvironmentChunkRow, type IndexDatabase, type OrganismRow, type OrganismTickRow, type RunIndexReader } from '../../api/index-database.js';
 import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
 import { encodeOrganismChunk, environmentBlobOfEncoded, organismBlobOfEncoded, type OrganismSampleRow } from '../../resources/index-db/blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
@@ -175,8 +175,10 @@ export async function isBatchIndexed(reader: RunIndexReader, kind: BatchKind, ba
 /** The run's stored batches (ascending) that are not (completely) indexed for `kind`. */
 export async function unindexedBatches(storage: BatchStorageReader, db: IndexDatabase, runId: string, kind: BatchKind): Promise<BatchFileInfo[]> {
   const batches = await storage.listBatches(runId);
-  const reader = await db.reader(runId);
-  if (!reader) return batches;
+  return withTransientReader(db, runId, (reader) => (reader ? missingBatches(reader, batches, kind) : Promise.resolve(batches)));
+}
+
+async function missingBatches(reader: RunIndexReader, batches: readonly BatchFileInfo[], kind: BatchKind): Promise<BatchFileInfo[]> {
   if (lookupsOf(reader)) {
     const out: BatchFileInfo[] = [];
     for (const b of batches) if (!(await isBatchIndexed(reader, kind, b))) out.push(b);
@@ -200,8 +202,7 @@ export async function unindexedBatches(storage: BatchStorageReader, db: IndexDat
 
 /** Whether the run's metadata is in the index. */
 export async function isMetadataIndexed(db: IndexDatabase, runId: string): Promise<boolean> {
-  const reader = await db.reader(runId);
-  return (await reader?.metadata()) !== undefined;
+  return withTransientReader(db, runId, async (reader) => (await reader?.metadata()) !== undefined);
 }
 
 export interface StoredRunIndexResult {
