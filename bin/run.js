@@ -1,7 +1,6 @@
-#!/usr/bin/env -S node --initial-old-space-size=128
+#!/usr/bin/env node
 // The `evochora` entry point. The status queries that scripts poll take a path that does not load oclif
 // (src/cli/fast-status.ts); everything else is dispatched by oclif to the compiled commands in dist/commands.
-// The shebang's V8 flag is the daemon's (src/node/node-process-flags.ts explains it), for `node run` in the foreground.
 const argv = process.argv.slice(2);
 if (argv[1] === 'status' && (argv[0] === 'node' || argv[0] === 'pipeline')) {
   const { runFastStatus } = await import('../dist/src/cli/fast-status.js');

@@ -1,6 +1,8 @@
 /**
- * V8 flags of a node process (the daemon started by `node run --detached`; `bin/run.js` carries the same in its
- * shebang for `node run` in the foreground).
+ * V8 flags of the node daemon that `node run --detached` starts. A foreground `node run` runs in the CLI's own
+ * process and cannot get them: a shebang needs `env -S`, which BusyBox (Alpine) lacks, and re-executing would
+ * put a second process between the terminal's Ctrl+C and the node. Start it as
+ * `node --initial-old-space-size=128 bin/run.js node run` to have them there too.
  *
  * Why: every recorded chunk crosses into the node's main thread as an ArrayBuffer, and V8 counts that external
  * memory against the old generation's allocation limit. With the default (small) initial limit, the main

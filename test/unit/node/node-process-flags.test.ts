@@ -13,15 +13,16 @@ describe('node process V8 flags', () => {
     expect(r.status).toBe(0);
   });
 
-  it('are the same in the shebang of bin/run.js (foreground `node run`) and in the in-process benches', () => {
-    const shebang = read('bin/run.js').split('\n')[0]!;
-    expect(shebang.startsWith('#!/usr/bin/env -S node ')).toBe(true);
+  it('are the same in the in-process benches, which stand for the daemon', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
     for (const flag of NODE_PROCESS_FLAGS) {
-      expect(shebang).toContain(flag);
       expect(scripts['bench:pipeline']).toContain(flag);
       expect(scripts['bench:api']).toContain(flag);
       expect(read('bench/run-all.js')).toContain(flag);
     }
+  });
+
+  it('stay out of the shebang of bin/run.js: `env -S` is missing from BusyBox (Alpine)', () => {
+    expect(read('bin/run.js').split('\n')[0]).toBe('#!/usr/bin/env node');
   });
 });
