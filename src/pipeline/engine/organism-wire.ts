@@ -18,19 +18,33 @@ function packedSize(src: ArrayLike<number>, off: number, dims: number): number {
   return n;
 }
 
-/** A Vector message body: field 1, packed. Callers ensure packed sizes stay below 128 (dims ≤ 12). */
+/** A length prefix: one byte in all but the rarest cases (huge dimensions), without a call for it. */
+function putLen(b: Uint8Array, p: number, n: number): number {
+  if (n < 128) {
+    b[p] = n;
+    return p + 1;
+  }
+  return putVarint(b, p, n);
+}
+
+/** A Vector message body: field 1, packed (`packed` = packedSize of the components). */
 function putVectorBody(b: Uint8Array, p: number, src: ArrayLike<number>, off: number, dims: number, packed: number): number {
   b[p++] = 0x0a;
-  b[p++] = packed;
+  p = putLen(b, p, packed);
   for (let d = 0; d < dims; d++) p = putVarint(b, p, src[off + d]!);
   return p;
+}
+
+/** Bytes of a Vector message body whose components take `packed` bytes. */
+function vectorBodySize(packed: number): number {
+  return packed < 128 ? 2 + packed : 1 + varintSize(packed) + packed;
 }
 
 /** `tag` + length + Vector body. */
 function putVector(b: Uint8Array, p: number, tag: number, src: ArrayLike<number>, off: number, dims: number): number {
   const packed = packedSize(src, off, dims);
   b[p++] = tag;
-  b[p++] = 2 + packed;
+  p = putLen(b, p, vectorBodySize(packed));
   return putVectorBody(b, p, src, off, dims, packed);
 }
 
@@ -39,9 +53,10 @@ function putRegister(b: Uint8Array, p: number, tag: number, isVec: number, scala
   b[p++] = tag;
   if (isVec) {
     const packed = packedSize(vec, vecOff, dims);
-    b[p++] = 4 + packed;
+    const body = vectorBodySize(packed);
+    p = putLen(b, p, body < 128 ? 2 + body : 1 + varintSize(body) + body);
     b[p++] = 0x12;
-    b[p++] = 2 + packed;
+    p = putLen(b, p, body);
     return putVectorBody(b, p, vec, vecOff, dims, packed);
   }
   b[p++] = 1 + varintSize(scalar);
@@ -144,16 +159,12 @@ function putString(b: Uint8Array, p: number, field: number, bytes: Buffer): numb
   return p + bytes.length;
 }
 
-/** Most bytes one register slot, vector or stack entry can take (tags, lengths, 10-byte varints). */
-const SLOT_BOUND = (dims: number): number => 8 + 10 * dims;
+/** Most bytes one register slot, vector or stack entry can take (3 tags, 3 lengths, 10-byte varints). */
+const SLOT_BOUND = (dims: number): number => 12 + 10 * dims;
 
 /** Writes one organism as a length-delimited OrganismState under `fieldTag` (a one-byte tag). */
 export function writeOrganism(w: ProtoWriter, fieldTag: number, o: Organism): void {
   const dims = o.dims;
-  if (dims > 12) {
-    writeOrganismGeneral(w, fieldTag, o);
-    return;
-  }
   const program = utf8(o.programId);
   const genome = utf8(o.genomeHash);
   const failure = utf8(o.failureReason ?? '');
@@ -210,7 +221,7 @@ export function writeOrganism(w: ProtoWriter, fieldTag: number, o: Organism): vo
   b[p++] = 0xaa; // field 21 (initial_position), length-delimited: two-byte tag
   b[p++] = 0x01;
   const packed = packedSize(o.initialPosition, 0, dims);
-  b[p++] = 2 + packed;
+  p = putLen(b, p, vectorBodySize(packed));
   p = putVectorBody(b, p, o.initialPosition, 0, dims, packed);
   p = putInt(b, p, 22, o.lastOpcode);
   p = putInt(b, p, 23, o.lastMolecule);
@@ -243,85 +254,4 @@ function closeLength(w: ProtoWriter, lenAt: number, start: number, end: number):
   b.copyWithin(lenAt + size, start, end);
   putVarint(b, lenAt, len);
   return end + size - 2;
-}
-
-/**
- * The general path through ProtoWriter's fork/ldelim, for worlds of more than 12 dimensions (a vector can then
- * exceed 127 bytes). Exported so tests can hold the fast path to it.
- */
-export function writeOrganismGeneral(w: ProtoWriter, fieldTag: number, o: Organism): void {
-  const dims = o.dims;
-  const vector = (tag: number, src: ArrayLike<number>, off: number): void => {
-    w.tag(tag);
-    w.fork();
-    w.packedInts(0x0a, src, off, dims);
-    w.ldelim();
-  };
-  const register = (tag: number, isVec: number, scalar: number, vec: ArrayLike<number>, off: number): void => {
-    w.tag(tag);
-    w.fork();
-    if (isVec) vector(0x12, vec, off);
-    else {
-      w.tag(0x08);
-      w.varint(scalar);
-    }
-    w.ldelim();
-  };
-  const int = (field: number, v: number): void => {
-    if (v === 0) return;
-    w.uvarint(field << 3);
-    w.varint(v);
-  };
-  const str = (field: number, s: string): void => {
-    if (s.length === 0) return;
-    const bytes = utf8(s);
-    w.uvarint((field << 3) | 2);
-    w.uvarint(bytes.length);
-    w.raw(bytes);
-  };
-  w.tag(fieldTag);
-  w.fork();
-  int(1, o.id);
-  int(2, o.parentId ?? -1);
-  int(3, o.birthTick);
-  str(4, o.programId);
-  int(5, o.er);
-  vector(0x32, o.ip, 0);
-  vector(0x3a, o.dv, 0);
-  for (let off = 0; off + dims <= o.dps.length; off += dims) vector(0x42, o.dps, off);
-  int(9, o.activeDp);
-  for (let i = 0; i < o.regIsVec.length; i++) register(0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims);
-  for (let i = 0; i < o.dsLen; i++) register(0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims);
-  for (let i = 0; i < o.lsLen; i++) vector(0x62, o.ls, i * dims);
-  for (let i = 0; i < o.csLen; i++) {
-    const saved = o.csSaved[i]!;
-    w.tag(0x6a);
-    w.fork();
-    int(1, o.csLabel[i]!);
-    vector(0x12, o.csReturnIp, i * dims);
-    vector(0x1a, o.csCallIp, i * dims);
-    for (let k = 0; k < saved.isVec.length; k++) register(0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims);
-    w.ldelim();
-  }
-  w.boolField(0x70, o.dead);
-  int(15, o.deathTick);
-  if (o.failed) {
-    w.uvarint(16 << 3);
-    w.tag(1);
-  }
-  str(17, o.failureReason ?? '');
-  int(18, o.sr);
-  int(19, o.mr);
-  str(20, o.genomeHash);
-  w.uvarint((21 << 3) | 2);
-  w.fork();
-  w.packedInts(0x0a, o.initialPosition, 0, dims);
-  w.ldelim();
-  int(22, o.lastOpcode);
-  int(23, o.lastMolecule);
-  int(24, o.lastEnergyDelta);
-  int(25, o.lastEntropyDelta);
-  int(26, o.currentProc);
-  str(27, o.deathCause ?? '');
-  w.ldelim();
 }

@@ -97,14 +97,6 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
-  /** Packed repeated int32 from `src[off .. off+count)`; written even when empty only if `always`. */
-  packedInts(tag: number, src: ArrayLike<number>, off: number, count: number): void {
-    this.tag(tag);
-    this.fork();
-    for (let i = 0; i < count; i++) this.varint(src[off + i]!);
-    this.ldelim();
-  }
-
   /** Starts a length-delimited body (after its tag). */
   fork(): void {
     this.ensure(1);
