@@ -61,17 +61,17 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
   protected override async scanCatchUp(): Promise<void> {
     if (!this.catchUpEnabled) return;
     for (const runId of await this.storage.listRunIds()) {
-        if (this.stopRequested) return;
-        try {
-          const missing = await unindexedBatches(this.storage, this.database, runId, this.kind);
-          if (missing.length === 0) continue;
-          this.catchUpRuns++;
-          for (const batch of missing) this.backlog.push({ runId, batch });
-          this.logger.info({ service: this.name, runId, batches: missing.length }, `Catch-up: ${missing.length} stored batches of run ${runId} are not indexed (${this.kind}) yet`);
-        } catch (err) {
-          this.logger.warn({ service: this.name, runId }, `Catch-up: run ${runId} not scanned: ${(err as Error).message}`);
-        }
+      if (this.stopRequested) return;
+      try {
+        const missing = await unindexedBatches(this.storage, this.database, runId, this.kind);
+        if (missing.length === 0) continue;
+        this.catchUpRuns++;
+        for (const batch of missing) this.backlog.push({ runId, batch });
+        this.logger.info({ service: this.name, runId, batches: missing.length }, `Catch-up: ${missing.length} stored batches of run ${runId} are not indexed (${this.kind}) yet`);
+      } catch (err) {
+        this.logger.warn({ service: this.name, runId }, `Catch-up: run ${runId} not scanned: ${(err as Error).message}`);
       }
+    }
   }
 
   protected override catchUpPending(): boolean {
