@@ -63,7 +63,8 @@ export class InMemoryQueue<T = unknown> implements Resource {
 
   async put(message: T, sizeBytes = 0, signal?: AbortSignal): Promise<void> {
     while (!this.offer(message, sizeBytes)) {
-      if (signal?.aborted) throw new QueueClosedError(this.name);
+      // A caller's deadline says why it gave up; a bare abort means the producer is stopping.
+      if (signal?.aborted) throw signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? signal.reason : new QueueClosedError(this.name);
       const waiting = this.waitFor('producer', undefined, signal);
       this.wake('consumer'); // a consumer waiting for a fuller batch takes what is there instead
       await waiting;

@@ -57,6 +57,22 @@ export class EngineConfigError extends EvochoraError {
   }
 }
 
+/** A pending put waits this long before the log says the simulation is held up by its queue. */
+const BLOCKED_WARNING_MS = 30_000;
+
+/** Chunks simulated before a stop that the queue did not take in time; a resumed run simulates them again. */
+export class DeliveryAbandonedError extends EvochoraError {
+  constructor(stopTimeoutMs: number) {
+    super('DELIVERY_ABANDONED', `the queue had no room within ${Math.floor(stopTimeoutMs * 0.8)} ms of the stop request; these ticks are not stored (resume the run to simulate them again)`);
+  }
+}
+
+export class ChunkNotDeliveredError extends EvochoraError {
+  constructor(firstTick: number, lastTick: number, cause: unknown) {
+    super('CHUNK_NOT_DELIVERED', `could not put chunk ${firstTick}..${lastTick} on the tick queue: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 export class SimulationEngine extends AbstractService {
   private readonly tickData: QueueProducer<ChunkMessage>;
   private readonly metadataOutput: QueueProducer<MetadataMessage> | undefined;
@@ -68,6 +84,13 @@ export class SimulationEngine extends AbstractService {
   private ticksSent = 0;
   private bytesSent = 0;
   private queuePutMs = 0;
+  /** Aborts a pending put; only fired a while after a stop request (see onAbort in runWorker). */
+  private delivery = new AbortController();
+  private deliveryGiveUp: NodeJS.Timeout | undefined;
+  private stopTimeoutMs = 10_000;
+  /** performance.now() when the pending put began, while one is pending. */
+  private blockedSince: number | undefined;
+  private lastBlockedWarning = 0;
   private autoPausedAt = -1;
   private partialSamples = 0;
   private readonly emitted: number[] = [];
@@ -105,6 +128,26 @@ export class SimulationEngine extends AbstractService {
   protected override onResume(): void {
     this.autoPausedAt = -1;
     this.send({ type: 'resume' });
+  }
+
+  override stop(timeoutMs = 30_000): Promise<void> {
+    this.stopTimeoutMs = timeoutMs;
+    return super.stop(timeoutMs);
+  }
+
+  /** How long the pending put has been waiting for room on the queue (0 when none is). */
+  private blockedMs(): number {
+    return this.blockedSince === undefined ? 0 : performance.now() - this.blockedSince;
+  }
+
+  private warnIfBlocked(): void {
+    const ms = this.blockedMs();
+    if (ms < BLOCKED_WARNING_MS || performance.now() - this.lastBlockedWarning < BLOCKED_WARNING_MS) return;
+    this.lastBlockedWarning = performance.now();
+    this.logger.warn(
+      { service: this.name, blockedMs: Math.round(ms) },
+      `The simulation has waited ${Math.round(ms / 1000)} s for room on its tick queue; it goes on once the queue's consumers (persistence) or its broker are back.`,
+    );
   }
 
   private send(m: ToWorker): void {
@@ -266,26 +309,44 @@ export class SimulationEngine extends AbstractService {
       // A chunk that cannot be delivered (e.g. the queue's broker is down past the put timeout) stops the
       // simulation and fails the service (ERROR state) instead of leaving a rejected promise to crash the node.
       let deliveryFailure: Error | undefined;
+      this.delivery = new AbortController();
+      const blockedWatch = setInterval(() => this.warnIfBlocked(), BLOCKED_WARNING_MS / 2);
+      blockedWatch.unref();
       const finish = (err?: Error): void => {
         if (settled) return;
         settled = true;
         this.signal.removeEventListener('abort', onAbort);
         // Chunks already handed over are still put on the queue before the service reports stopped.
+        const settle = (): void => {
+          clearInterval(blockedWatch);
+          clearTimeout(this.deliveryGiveUp);
+        };
         chain.then(
           () => {
+            settle();
             void worker.terminate();
             this.worker = undefined;
-            if (err) reject(err);
+            // A delivery that failed after the worker had already ended (given up during a stop) still fails the run.
+            const failure = err ?? deliveryFailure;
+            if (failure) reject(failure);
             else resolvePromise();
           },
           (e: unknown) => {
+            settle();
             void worker.terminate();
             this.worker = undefined;
             reject(e instanceof Error ? e : new Error(String(e)));
           },
         );
       };
-      const onAbort = (): void => this.send({ type: 'stop' });
+      const onAbort = (): void => {
+        this.send({ type: 'stop' });
+        // Chunks already simulated get most of the stop timeout to reach the queue, then are given up
+        // (a resumed run simulates them again) so that the service still stops within its timeout.
+        this.deliveryGiveUp = setTimeout(() => {
+          this.delivery.abort(new DeliveryAbandonedError(this.stopTimeoutMs));
+        }, Math.max(10, Math.floor(this.stopTimeoutMs * 0.8)));
+      };
       this.signal.addEventListener('abort', onAbort, { once: true });
       worker.on('message', (m: FromWorker) => {
         switch (m.type) {
@@ -294,15 +355,14 @@ export class SimulationEngine extends AbstractService {
             chain = chain.then(async () => {
               if (deliveryFailure) return;
               const t0 = performance.now();
-              // Not aborted by stop: a chunk the simulation produced is delivered (consumers stop after us).
-              // A timer cleared right after the put, not AbortSignal.timeout: those live on for the whole 60 s,
-              // and thousands of them per minute fill the old generation and cost full GCs on this thread.
-              const deadline = new AbortController();
-              const timer = setTimeout(() => deadline.abort(new Error('no room on the tick queue for 60 s')), 60_000);
+              // No deadline while running: a full queue or a broker failover is backpressure, and the
+              // simulation waits for it however long it takes (status shows the wait, the log warns).
+              // Only a stop bounds the wait, so a node whose consumers are gone can still shut down.
+              this.blockedSince = t0;
               try {
-                await this.tickData.put(msg, msg.data.byteLength, deadline.signal);
+                await this.tickData.put(msg, msg.data.byteLength, this.delivery.signal);
               } finally {
-                clearTimeout(timer);
+                this.blockedSince = undefined;
               }
               this.queuePutMs += performance.now() - t0;
               this.chunksSent++;
@@ -312,7 +372,7 @@ export class SimulationEngine extends AbstractService {
               this.send({ type: 'ack' });
             }).catch((e: unknown) => {
               if (deliveryFailure) return;
-              deliveryFailure = new Error(`could not put chunk ${msg.firstTick}..${msg.lastTick} on the tick queue: ${e instanceof Error ? e.message : String(e)}`);
+              deliveryFailure = new ChunkNotDeliveredError(msg.firstTick, msg.lastTick, e);
               this.send({ type: 'stop' });
               finish(deliveryFailure);
             });
@@ -363,6 +423,7 @@ export class SimulationEngine extends AbstractService {
       organisms_created: s?.totalOrganismsCreated ?? 0,
       queue_wait_ms: Math.round(s?.queueWaitMs ?? 0),
       queue_put_ms: Math.round(this.queuePutMs),
+      queue_blocked_ms: Math.round(this.blockedMs()),
       encode_ns_per_cell: s && s.cellsEncoded > 0 ? Math.round((s.encodeNs / s.cellsEncoded) * 10) / 10 : 0,
       auto_paused_at_tick: this.autoPausedAt,
       last_partial_chunk_samples: this.partialSamples,

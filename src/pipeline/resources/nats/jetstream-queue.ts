@@ -247,6 +247,8 @@ export class JetStreamQueue<T = unknown> implements Resource {
     let delay = 20;
     let loggedFull = false;
     for (;;) {
+      // A caller's deadline says why it gave up; a bare abort means the producer is stopping.
+      if (signal?.aborted && signal.reason instanceof Error && signal.reason.name !== 'AbortError') throw signal.reason;
       if (signal?.aborted || this.closed) throw new QueueStoppedError(this.name);
       const previous = this.options.singleProducer ? this.lastMsgId : undefined;
       try {
