@@ -1,17 +1,16 @@
 /** Runs the built `evochora` CLI as a real process (tests need `npm run build` first; `npm ci` does it). */
 import { execa, type Options } from 'execa';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { assertBuildCurrent } from './built-cli.js';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const CLI = join(REPO_ROOT, 'bin', 'run.js');
 /** A config with only the dummy producer/consumer pipeline, for tests of the node and the CLI. */
 export const DUMMY_PIPELINE = join(REPO_ROOT, 'test', 'fixtures', 'dummy-pipeline.conf');
 
-if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) {
-  throw new Error('dist/ is missing: run `npm run build` (npm ci runs it) before the integration tests');
-}
+assertBuildCurrent(REPO_ROOT, 'integration');
 
 export interface CliResult {
   exitCode: number;

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertBuildCurrent } from '../../helpers/built-cli.js';
 import { spawnServer, waitFor, type ManagedProcess } from './proc.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -88,7 +89,7 @@ export interface PipelineStatusBody {
 }
 
 export async function startNode(role: Role, name: string, dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeProcess> {
-  if (!existsSync(join(REPO_ROOT, 'dist', 'commands'))) throw new Error('dist/ is missing: run `npm run build` before the distributed tests');
+  assertBuildCurrent(REPO_ROOT, 'distributed');
   mkdirSync(dataDir, { recursive: true });
   const proc = spawnServer(`evochora ${name}`, process.execPath, {
     args: [CLI, 'node', 'run', '-c', join(REPO_ROOT, 'config', 'distributed', `${role}.conf`), '--data-dir', dataDir, '--port', '0', ...args],

@@ -32,7 +32,7 @@ describe('wire-level chunk views', () => {
     expect(c.snapshot!.runtimeCheckpoint!.length).toBe(0);
     expect([...c.snapshot!.cells!.molecules!]).toEqual([...full.snapshot!.cells!.molecules!]);
     expect(Number(c.snapshot!.totalOrganismsCreated)).toBe(2);
-    expect(c.deltas.map((d) => [Number(d.tickNumber), d.deltaType, d.changedCells!.flatIndices!.length, d.organisms.length, Number(d.totalOrganismsCreated)])).toEqual([
+    expect(c.deltas.map((d) => [Number(d.tickNumber), d.deltaType, d.changedCells!.flatIndices!.length, d.organisms!.length, Number(d.totalOrganismsCreated)])).toEqual([
       [1_000_000_000_124, 1, 4, 0, 2],
       [1_000_000_000_125, 2, 8, 0, 3],
     ]);

@@ -48,7 +48,7 @@ describe('hand-written OrganismState wire encoding', () => {
       const o = sim.organisms[0]!;
       expect(o.dims).toBe(dims);
       // 13 components of -7 are 130 bytes packed: at 14 dimensions vector lengths need two bytes.
-      const vec = Array.from({ length: dims }, (_, d) => (d === 0 ? 0 : -7));
+      const vec: number[] = Array.from({ length: dims }, (_, d) => (d === 0 ? 0 : -7));
       for (const depth of [0, 1, 300, 1000]) {
         while (o.dsLen < depth) {
           vec[0] = o.dsLen * 1000;
