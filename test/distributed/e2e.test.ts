@@ -3,7 +3,7 @@
  * configs (config/distributed/*.conf) and real servers: a 3-node NATS JetStream cluster, Swift (s3api) and
  * PostgreSQL, all started by the harness. Each test gets its own streams, bucket and registry schema.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -300,56 +300,102 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
   });
   // Last: the killed node is restarted afterwards, but nats-server 2.9 may take a while to repair its replicas.
   it('killing the JetStream leader of the tick stream mid-run loses and duplicates nothing', async () => {
-    const d = deployment();
-    const M = 1800;
-    const backpressure = { 'pipeline.resources.tick-queue.options.maxMessages': 40 };
-    await node('persistence-host', 'persistence-1', d, { ...persistenceSets(10_000), ...backpressure });
-    await node('persistence-host', 'persistence-2', d, { ...persistenceSets(10_000), ...backpressure });
-    await node('indexer-host', 'indexer', d);
-    const sim = await node('simulation-host', 'simulation', d, { ...engineSets(M), ...backpressure });
-    const s3 = await s3For(d);
-    await waitFor('a quarter of the run stored', async () => (await storedCount(s3)) >= M / 4, 120_000);
-    const leader = await nats.streamLeader(streamOf(d, 'tick-queue'));
-    expect(leader).toBeDefined();
-    await nats.kill(leader!);
     try {
-      expect(await storedCount(s3)).toBeLessThan(M);
-      // Our side must ride out the failover: the engine waits (no deadline on puts), nothing is lost or doubled.
-      // nats-server 2.9 on a loaded 2-core machine sometimes leaves the stream without a working leader for
-      // minutes (publishes get "no responders"); if storage makes no progress for 45 s, the killed server is
-      // restarted, as an operator would, and the same guarantees are checked after that recovery.
-      let seen = -1;
-      let progressAt = Date.now();
-      let probedAt = 0;
-      let restarted = false;
-      await waitFor(
-        'the engine to reach maxTicks',
-        async () => {
-          const engine = (await sim.status()).services.find((s) => s.name === 'simulation-engine');
-          if (engine?.state === 'ERROR') throw new GiveUp(`the engine failed: ${JSON.stringify(engine.errors)}`);
-          if (engine?.state === 'STOPPED') return true;
-          if (!restarted && Date.now() - probedAt > 2000) {
-            probedAt = Date.now();
-            const count = await storedCount(s3);
-            if (count !== seen) [seen, progressAt] = [count, Date.now()];
-            if (Date.now() - progressAt > 45_000) {
-              console.warn(`nats-server: no progress for 45 s after killing ${leader}; restarting it`);
-              restarted = true;
-              await nats.restart(leader!);
-            }
-          }
-          return false;
-        },
-        240_000,
-        sim.process,
-      );
-      await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 180_000);
-      const s = (await stored(s3))!;
-      expectExactlyOnce(s, M);
-      await expectIndexComplete(d, s.runId, M);
-    } finally {
-      await nats.restart(leader!);
+      await leaderKillScenario();
+    } catch (err) {
+      // Only a quorum that nats-server itself lost gets a second run; failed data checks never do.
+      if (!(err instanceof StreamQuorumLost)) throw err;
+      console.warn(`${err.message}\nRepeating the scenario once on a fresh deployment.`);
+      await Promise.all(nodes.splice(0).map((n) => n.kill()));
+      await leaderKillScenario();
     }
-  }, 480_000);
+  }, 600_000);
+
 
 });
+
+/**
+ * nats-server lost the quorum of the tick stream after the kill: no server reports a stream leader and nothing
+ * is stored. Seen with nats-server 2.9.10 on loaded 2-core machines: one surviving server never hosted its
+ * replica ("has NO quorum, stalled"), so the stream cannot fail over. That is the broker's state, not ours.
+ */
+class StreamQuorumLost extends GiveUp {}
+
+/** What the servers say about the tick stream, plus their warnings, for the failure message. */
+async function natsDiagnosis(d: Deployment): Promise<string> {
+  const stream = streamOf(d, 'tick-queue');
+  const lines = await Promise.all(
+    nats.nodes.map(async (n) => {
+      try {
+        const j = (await fetch(`http://127.0.0.1:${n.monitorPort}/jsz?streams=true&accounts=true`, { signal: AbortSignal.timeout(2000) }).then((x) => x.json())) as JszStreams;
+        const st = j.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === stream);
+        const replicas = st?.cluster?.replicas?.map((x) => `${x.name}${x.current ? '' : ' (not current)'}`).join(', ');
+        return `${n.name}: meta leader ${j.meta_cluster?.leader ?? '-'}, stream ${st ? `leader ${st.cluster?.leader ?? 'none'}, replicas ${replicas ?? '-'}` : 'not hosted here'}`;
+      } catch (e) {
+        return `${n.name}: ${(e as Error).message}`;
+      }
+    }),
+  );
+  const warnings = nats.nodes.flatMap((n) => {
+    try {
+      return readFileSync(n.process.logFile, 'utf8').split('\n').filter((l) => /\[(WRN|ERR)\]/.test(l) && l.includes(stream)).slice(-5).map((l) => `${n.name} ${l}`);
+    } catch {
+      return [];
+    }
+  });
+  return [...lines, ...warnings].join('\n');
+}
+
+interface JszStreams {
+  meta_cluster?: { leader?: string };
+  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string; replicas?: Array<{ name: string; current: boolean }> } }> }>;
+}
+
+async function leaderKillScenario(): Promise<void> {
+  const d = deployment();
+  const M = 1800;
+  const backpressure = { 'pipeline.resources.tick-queue.options.maxMessages': 40 };
+  await node('persistence-host', 'persistence-1', d, { ...persistenceSets(10_000), ...backpressure });
+  await node('persistence-host', 'persistence-2', d, { ...persistenceSets(10_000), ...backpressure });
+  await node('indexer-host', 'indexer', d);
+  const sim = await node('simulation-host', 'simulation', d, { ...engineSets(M), ...backpressure });
+  const s3 = await s3For(d);
+  await waitFor('a quarter of the run stored', async () => (await storedCount(s3)) >= M / 4, 120_000);
+  const stream = streamOf(d, 'tick-queue');
+  const leader = await nats.streamLeader(stream);
+  expect(leader).toBeDefined();
+  await nats.kill(leader!);
+  try {
+    expect(await storedCount(s3)).toBeLessThan(M);
+    // The engine rides out the failover (no deadline on puts). If nothing is stored for 45 s and no server has
+    // a leader for the stream, the broker lost its quorum (StreamQuorumLost); otherwise this keeps waiting.
+    let seen = -1;
+    let progressAt = Date.now();
+    let probedAt = 0;
+    await waitFor(
+      'the engine to reach maxTicks',
+      async () => {
+        const engine = (await sim.status()).services.find((s) => s.name === 'simulation-engine');
+        if (engine?.state === 'ERROR') throw new GiveUp(`the engine failed: ${JSON.stringify(engine.errors)}`);
+        if (engine?.state === 'STOPPED') return true;
+        if (Date.now() - probedAt > 2000) {
+          probedAt = Date.now();
+          const count = await storedCount(s3);
+          if (count !== seen) [seen, progressAt] = [count, Date.now()];
+          if (Date.now() - progressAt > 45_000 && (await nats.streamLeader(stream)) === undefined) {
+            throw new StreamQuorumLost(`nats-server: the tick stream has had no leader and stored nothing for 45 s after ${leader} was killed\n${await natsDiagnosis(d)}`);
+          }
+        }
+        return false;
+      },
+      240_000,
+      sim.process,
+    );
+    await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 180_000);
+    const s = (await stored(s3))!;
+    expectExactlyOnce(s, M);
+    await expectIndexComplete(d, s.runId, M);
+  } finally {
+    await nats.restart(leader!);
+  }
+}
