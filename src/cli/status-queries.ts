@@ -85,8 +85,15 @@ export async function queryPipelineStatus(dataDir: string, service?: string): Pr
   return { result: status, exitStatus: status.healthy ? ExitCode.Ok : ExitCode.PipelineUnhealthy, lines };
 }
 
-function serviceLines(s: ServiceStatus): string[] {
+/** A put waiting this long is worth a line of its own: the output queue is full or its broker is away. */
+const BLOCKED_HINT_MS = 5000;
+
+export function serviceLines(s: ServiceStatus): string[] {
   const lines = [`  ${s.name.padEnd(24)} ${s.state.padEnd(8)} ${s.healthy ? '' : 'UNHEALTHY '}${compact(s.metrics)}`];
+  const blockedMs = s.metrics.queue_blocked_ms ?? 0;
+  if (blockedMs >= BLOCKED_HINT_MS) {
+    lines.push(`      waiting ${Math.round(blockedMs / 1000)} s for room on its output queue: are the consumers (persistence) running and the broker reachable?`);
+  }
   for (const b of s.resourceBindings) lines.push(`      ${b.portName} → ${b.usageType ?? ''}:${b.resourceName} [${b.usageState}] ${compact(b.metrics)}`);
   for (const e of s.errors.slice(-3)) lines.push(`      error ${e.code}: ${e.message}`);
   return lines;
