@@ -273,7 +273,13 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     expect(unacked).toBeGreaterThan(0);
     await engineDone(sim);
     const s3 = await s3For(d);
-    await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 120_000);
+    try {
+      await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 120_000);
+    } catch (err) {
+      // Seen once (504 of 600): say where the missing chunks went (dead letters, failed writes, unacked backlog).
+      const p2status = await p2.status().then((st) => JSON.stringify(st.services.find((x) => x.name === 'persistence'))).catch((e: Error) => e.message);
+      throw new Error(`${(err as Error).message}\nstored ${await storedCount(s3)} of ${M}; persistence-2: ${p2status}`);
+    }
     const s = (await stored(s3))!;
     expectExactlyOnce(s, M);
     const p2in = await p2.bindingMetrics('persistence', 'input');
