@@ -3,7 +3,7 @@
  * configs (config/distributed/*.conf) and real servers: a 3-node NATS JetStream cluster, Swift (s3api) and
  * PostgreSQL, all started by the harness. Each test gets its own streams, bucket and registry schema.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -327,36 +327,6 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
  */
 class StreamQuorumLost extends GiveUp {}
 
-/** What the servers say about the tick stream, plus their warnings, for the failure message. */
-async function natsDiagnosis(d: Deployment): Promise<string> {
-  const stream = streamOf(d, 'tick-queue');
-  const lines = await Promise.all(
-    nats.nodes.map(async (n) => {
-      try {
-        const j = (await fetch(`http://127.0.0.1:${n.monitorPort}/jsz?streams=true&accounts=true`, { signal: AbortSignal.timeout(2000) }).then((x) => x.json())) as JszStreams;
-        const st = j.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === stream);
-        const replicas = st?.cluster?.replicas?.map((x) => `${x.name}${x.current ? '' : ' (not current)'}`).join(', ');
-        return `${n.name}: meta leader ${j.meta_cluster?.leader ?? '-'}, stream ${st ? `leader ${st.cluster?.leader ?? 'none'}, replicas ${replicas ?? '-'}` : 'not hosted here'}`;
-      } catch (e) {
-        return `${n.name}: ${(e as Error).message}`;
-      }
-    }),
-  );
-  const warnings = nats.nodes.flatMap((n) => {
-    try {
-      return readFileSync(n.process.logFile, 'utf8').split('\n').filter((l) => /\[(WRN|ERR)\]/.test(l) && l.includes(stream)).slice(-5).map((l) => `${n.name} ${l}`);
-    } catch {
-      return [];
-    }
-  });
-  return [...lines, ...warnings].join('\n');
-}
-
-interface JszStreams {
-  meta_cluster?: { leader?: string };
-  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string; replicas?: Array<{ name: string; current: boolean }> } }> }>;
-}
-
 async function leaderKillScenario(): Promise<void> {
   const d = deployment();
   const M = 1800;
@@ -389,7 +359,7 @@ async function leaderKillScenario(): Promise<void> {
           const count = await storedCount(s3);
           if (count !== seen) [seen, progressAt] = [count, Date.now()];
           if (Date.now() - progressAt > 45_000 && (await nats.streamLeader(stream)) === undefined) {
-            throw new StreamQuorumLost(`nats-server: the tick stream has had no leader and stored nothing for 45 s after ${leader} was killed\n${await natsDiagnosis(d)}`);
+            throw new StreamQuorumLost(`nats-server: the tick stream has had no leader and stored nothing for 45 s after ${leader} was killed\n${await nats.describeStream(stream)}`);
           }
         }
         return false;

@@ -27,3 +27,12 @@ export interface QueueConsumer<T> {
    */
   commit?(batch: readonly T[]): Promise<void>;
 }
+
+/**
+ * The error a put ends with when its signal aborted: a caller's own reason (e.g. a deadline) says why it gave
+ * up; a bare abort() means the producer is stopping, which the queue reports with `stopping`.
+ */
+export function abortedPutError(signal: AbortSignal, stopping: () => Error): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason : stopping();
+}

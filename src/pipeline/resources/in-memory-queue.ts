@@ -1,7 +1,7 @@
 import { EvochoraError } from '../../errors.js';
 import type { Metrics, Monitorable } from '../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../api/operational-error.js';
-import type { QueueConsumer, QueueProducer } from '../api/queue.js';
+import { abortedPutError, type QueueConsumer, type QueueProducer } from '../api/queue.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 
@@ -63,8 +63,7 @@ export class InMemoryQueue<T = unknown> implements Resource {
 
   async put(message: T, sizeBytes = 0, signal?: AbortSignal): Promise<void> {
     while (!this.offer(message, sizeBytes)) {
-      // A caller's deadline says why it gave up; a bare abort means the producer is stopping.
-      if (signal?.aborted) throw signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? signal.reason : new QueueClosedError(this.name);
+      if (signal?.aborted) throw abortedPutError(signal, () => new QueueClosedError(this.name));
       const waiting = this.waitFor('producer', undefined, signal);
       this.wake('consumer'); // a consumer waiting for a fuller batch takes what is there instead
       await waiting;

@@ -62,8 +62,8 @@ const BLOCKED_WARNING_MS = 30_000;
 
 /** Chunks simulated before a stop that the queue did not take in time; a resumed run simulates them again. */
 export class DeliveryAbandonedError extends EvochoraError {
-  constructor(stopTimeoutMs: number) {
-    super('DELIVERY_ABANDONED', `the queue had no room within ${Math.floor(stopTimeoutMs * 0.8)} ms of the stop request; these ticks are not stored (resume the run to simulate them again)`);
+  constructor(graceMs: number) {
+    super('DELIVERY_ABANDONED', `the queue had no room within ${graceMs} ms of the stop request; these ticks are not stored (resume the run to simulate them again)`);
   }
 }
 
@@ -306,8 +306,8 @@ export class SimulationEngine extends AbstractService {
       this.worker = worker;
       let chain: Promise<void> = Promise.resolve();
       let settled = false;
-      // A chunk that cannot be delivered (e.g. the queue's broker is down past the put timeout) stops the
-      // simulation and fails the service (ERROR state) instead of leaving a rejected promise to crash the node.
+      // A chunk the queue refuses (or that a stop gives up on) stops the simulation and fails the service
+      // (ERROR state) instead of leaving a rejected promise to crash the node.
       let deliveryFailure: Error | undefined;
       this.delivery = new AbortController();
       const blockedWatch = setInterval(() => this.warnIfBlocked(), BLOCKED_WARNING_MS / 2);
@@ -343,9 +343,8 @@ export class SimulationEngine extends AbstractService {
         this.send({ type: 'stop' });
         // Chunks already simulated get most of the stop timeout to reach the queue, then are given up
         // (a resumed run simulates them again) so that the service still stops within its timeout.
-        this.deliveryGiveUp = setTimeout(() => {
-          this.delivery.abort(new DeliveryAbandonedError(this.stopTimeoutMs));
-        }, Math.max(10, Math.floor(this.stopTimeoutMs * 0.8)));
+        const graceMs = Math.max(10, Math.floor(this.stopTimeoutMs * 0.8));
+        this.deliveryGiveUp = setTimeout(() => this.delivery.abort(new DeliveryAbandonedError(graceMs)), graceMs);
       };
       this.signal.addEventListener('abort', onAbort, { once: true });
       worker.on('message', (m: FromWorker) => {

@@ -3,7 +3,7 @@
  * its own generated config, store directory and random ports. Ready means every node answers its monitor
  * endpoint and the JetStream meta group has a leader.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, spawnServer, ServerStartError, waitFor, type ManagedProcess } from './proc.js';
 
@@ -27,13 +27,15 @@ export interface NatsCluster {
   restart(name: string): Promise<void>;
   /** The node name of the current leader of a stream (asked via the monitor endpoint of a live node). */
   streamLeader(stream: string): Promise<string | undefined>;
+  /** What every node says about a stream (leader, replicas, whether it hosts it) and its warnings about it. */
+  describeStream(stream: string): Promise<string>;
   stop(): Promise<void>;
 }
 
 interface JszResponse {
   server_name?: string;
   meta_cluster?: { leader?: string; cluster_size?: number };
-  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string } }> }>;
+  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string; replicas?: Array<{ name: string; current: boolean }> } }> }>;
 }
 
 async function jsz(monitorPort: number, query = ''): Promise<JszResponse> {
@@ -117,6 +119,28 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
         }
       }
       return undefined;
+    },
+    describeStream: async (stream) => {
+      const views = await Promise.all(
+        nodes.map(async (n) => {
+          try {
+            const j = await jsz(n.monitorPort, '?streams=true&accounts=true');
+            const st = j.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === stream);
+            const replicas = st?.cluster?.replicas?.map((x) => `${x.name}${x.current ? '' : ' (not current)'}`).join(', ');
+            return `${n.name}: meta leader ${j.meta_cluster?.leader ?? '-'}, stream ${st ? `leader ${st.cluster?.leader ?? 'none'}, replicas ${replicas ?? '-'}` : 'not hosted here'}`;
+          } catch (e) {
+            return `${n.name}: ${(e as Error).message}`;
+          }
+        }),
+      );
+      const warnings = nodes.flatMap((n) => {
+        try {
+          return readFileSync(n.process.logFile, 'utf8').split('\n').filter((l) => /\[(WRN|ERR)\]/.test(l) && l.includes(stream)).slice(-5).map((l) => `${n.name} ${l}`);
+        } catch {
+          return [];
+        }
+      });
+      return [...views, ...warnings].join('\n');
     },
     stop: async () => {
       await Promise.all(nodes.map((n) => n.process.stop(5000)));

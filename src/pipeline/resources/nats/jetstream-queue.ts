@@ -33,7 +33,7 @@ import { randomUUID } from 'node:crypto';
 import { EvochoraError } from '../../../errors.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
-import type { QueueConsumer, QueueProducer } from '../../api/queue.js';
+import { abortedPutError, type QueueConsumer, type QueueProducer } from '../../api/queue.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { markRedelivered } from './delivery-marks.js';
@@ -247,9 +247,8 @@ export class JetStreamQueue<T = unknown> implements Resource {
     let delay = 20;
     let loggedFull = false;
     for (;;) {
-      // A caller's deadline says why it gave up; a bare abort means the producer is stopping.
-      if (signal?.aborted && signal.reason instanceof Error && signal.reason.name !== 'AbortError') throw signal.reason;
-      if (signal?.aborted || this.closed) throw new QueueStoppedError(this.name);
+      if (signal?.aborted) throw abortedPutError(signal, () => new QueueStoppedError(this.name));
+      if (this.closed) throw new QueueStoppedError(this.name);
       const previous = this.options.singleProducer ? this.lastMsgId : undefined;
       try {
         const ack = await this.js.publish(this.options.subject, enc.body, {
