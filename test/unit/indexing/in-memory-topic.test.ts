@@ -8,7 +8,7 @@ function ctx(usageType: string, parameters: Record<string, string> = {}, service
 }
 
 function setup(ackTimeoutMs = 60_000): { topic: InMemoryTopic<number>; writer: TopicWriter<number>; reader: (group: string) => TopicReader<number> } {
-  const topic = new InMemoryTopic<number>('t', { ackTimeoutMs, maxRetained: 1000 });
+  const topic = new InMemoryTopic<number>('t', { ackTimeoutMs, maxRetained: 10_000 });
   const writer = topic.bind(ctx('topic-write')).port as TopicWriter<number>;
   return { topic, writer, reader: (group) => topic.bind(ctx('topic-read', { consumerGroup: group })).port as TopicReader<number> };
 }
@@ -108,5 +108,34 @@ describe('InMemoryTopic', () => {
     reader('g');
     await writer.publish(1);
     expect(topic.metrics()).toMatchObject({ messages_published: 1, group_g_backlog: 1 });
+  });
+
+  it('retains only what some group has not taken: acked messages leave memory however long a run lasts', async () => {
+    const { topic, writer, reader } = setup();
+    const a = reader('environment');
+    const b = reader('organism');
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 20; i++) await writer.publish(round * 20 + i);
+      for (const r of [a, b]) for (const m of await r.receive(100, 0)) await r.ack(m);
+      expect(topic.metrics().messages_retained).toBe(0);
+    }
+    expect(topic.metrics().messages_published).toBe(1000);
+    // The slowest group decides: b has taken nothing of these 30.
+    for (let i = 0; i < 30; i++) await writer.publish(i);
+    await a.receive(100, 0);
+    expect(topic.metrics().messages_retained).toBe(30);
+    expect((await b.receive(100, 0)).map((m) => m.payload)).toHaveLength(30);
+    expect(topic.metrics().messages_retained).toBe(0);
+  });
+
+  it('drops the oldest messages beyond maxRetained even for a group that has not taken them, and counts them', async () => {
+    const topic = new InMemoryTopic<number>('t', { ackTimeoutMs: 60_000, maxRetained: 10 });
+    const writer = topic.bind(ctx('topic-write')).port as TopicWriter<number>;
+    const slow = topic.bind(ctx('topic-read', { consumerGroup: 'slow' })).port as TopicReader<number>;
+    for (let i = 0; i < 25; i++) await writer.publish(i);
+    expect(topic.metrics().messages_retained).toBe(10);
+    expect(topic.metrics().group_slow_dropped).toBe(15);
+    expect(topic.errors()[0]?.code).toBe('TOPIC_MESSAGES_DROPPED');
+    expect((await slow.receive(100, 0)).map((m) => m.payload)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
   });
 });

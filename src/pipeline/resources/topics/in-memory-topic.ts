@@ -21,7 +21,7 @@ const TRIM_BATCH = 1024;
 export interface InMemoryTopicOptions {
   /** A delivery not acked within this time is redelivered. */
   readonly ackTimeoutMs: number;
-  /** Before any consumer group exists, the oldest messages are dropped beyond this many. */
+  /** The oldest messages are dropped beyond this many (before any group exists, or when a group falls this far behind). */
   readonly maxRetained: number;
 }
 
@@ -45,6 +45,8 @@ class Group<T> {
   readonly deliveries = new Map<string, number>();
   acked = 0;
   redelivered = 0;
+  /** Messages dropped by the retention bound before this group took them. */
+  dropped = 0;
   constructor(cursor: number) {
     this.cursor = cursor;
   }
@@ -61,10 +63,12 @@ export class InMemoryTopic<T = unknown> implements Resource {
   private readonly errorLog = new ErrorLog();
   private readonly rate = new SlidingWindowRate();
   private published = 0;
+  /** Messages at the start of `log` that every group has taken (dropped at the next compaction). */
+  private taken = 0;
 
   constructor(
     readonly name: string,
-    private readonly options: InMemoryTopicOptions = { ackTimeoutMs: 60_000, maxRetained: 1_000_000 },
+    private readonly options: InMemoryTopicOptions = { ackTimeoutMs: 60_000, maxRetained: 100_000 },
   ) {}
 
   publish(payload: T): void {
@@ -76,28 +80,48 @@ export class InMemoryTopic<T = unknown> implements Resource {
   }
 
   /**
-   * Keeps memory bounded: once consumer groups exist, messages every group has taken leave the log (in-flight
-   * and redelivery lists keep their own references); before that, at most maxRetained are kept.
+   * Keeps memory bounded: once consumer groups exist, a message leaves the log as soon as every group has
+   * taken it (in-flight and redelivery lists keep their own references until the ack), so what is retained
+   * follows the slowest group. Beyond maxRetained (groups or not) the oldest messages are dropped; a group
+   * that had not taken them counts them in `group_<name>_dropped` and the drop is logged as an error.
+   * The log is compacted only once the dropped prefix is a good part of it, so trimming stays amortised O(1).
    */
   private trim(): void {
-    let drop = 0;
-    if (this.groups.size === 0) {
-      drop = Math.max(0, this.log.length - this.options.maxRetained);
-    } else if (this.log.length >= TRIM_BATCH) {
-      // Never drop what a group has not taken: a slow indexer must not lose notifications.
-      let min = Number.MAX_SAFE_INTEGER;
-      for (const g of this.groups.values()) min = Math.min(min, g.cursor);
-      if (min - this.base >= TRIM_BATCH / 2) drop = min - this.base;
+    let min = this.base + this.log.length;
+    if (this.groups.size === 0) min = this.base;
+    for (const g of this.groups.values()) min = Math.min(min, g.cursor);
+    const over = this.base + this.log.length - this.options.maxRetained;
+    if (over > min) {
+      for (const [name, g] of this.groups) {
+        if (g.cursor < over) {
+          g.dropped += over - g.cursor;
+          this.errorLog.record('TOPIC_MESSAGES_DROPPED', `Consumer group '${name}' of topic '${this.name}' fell ${over - g.cursor} messages behind the retention bound (maxRetained ${this.options.maxRetained}); they were dropped.`);
+          g.cursor = over;
+        }
+      }
+      min = over;
     }
+    const drop = min - this.base;
     if (drop <= 0) return;
+    if (drop < TRIM_BATCH && drop * 2 < this.log.length) {
+      // Not worth a copy yet; `retained` already excludes them.
+      this.taken = drop;
+      return;
+    }
     this.log = this.log.slice(drop);
     this.base += drop;
+    this.taken = 0;
+  }
+
+  /** Messages the topic still holds for some group (or for groups yet to come). */
+  get retained(): number {
+    return this.log.length - this.taken;
   }
 
   private group(name: string): Group<T> {
     let g = this.groups.get(name);
     if (!g) {
-      g = new Group<T>(this.base);
+      g = new Group<T>(this.base + this.taken);
       this.groups.set(name, g);
     }
     return g;
@@ -125,6 +149,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
       g.cursor++;
       out.push(this.deliver(g, groupName, entry, 1, now));
     }
+    if (out.length > 0) this.trim();
     return out;
   }
 
@@ -219,7 +244,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
   metrics(): Metrics {
     const m: Metrics = {
       messages_published: this.published,
-      messages_retained: this.log.length,
+      messages_retained: this.retained,
       consumer_groups: this.groups.size,
       publish_rate_per_sec: this.rate.perSecond(),
       error_count: this.errorLog.count,
@@ -229,6 +254,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
       m[`group_${name}_in_flight`] = g.inFlight.size;
       m[`group_${name}_acked`] = g.acked;
       m[`group_${name}_redelivered`] = g.redelivered;
+      if (g.dropped > 0) m[`group_${name}_dropped`] = g.dropped;
     }
     return m;
   }
