@@ -66,6 +66,15 @@ export class Organism {
   readonly regIsVec: Uint8Array;
   readonly regScalar: Int32Array;
   readonly regVec: Int32Array;
+  /**
+   * Register slots written since the recorder last looked (bit s of lo for slots 0-31, bit s-32 of hi for
+   * 32-47), and a count of call-frame changes. The recorder reads and clears the bits at every sample, so it
+   * compares only written slots instead of every slot of every organism. Every writer of the register bank
+   * or the call stack must mark it.
+   */
+  regDirtyLo = 0;
+  regDirtyHi = 0;
+  frameWrites = 0;
   /** Data stack storage; starts small and grows (up to DATA_STACK_MAX) so idle organisms stay light. */
   dsIsVec = new Uint8Array(16);
   dsScalar = new Int32Array(16);
@@ -286,8 +295,17 @@ export class Organism {
     into.vec.set(this.regVec.subarray(start * dims, (start + count) * dims));
   }
 
+  /** Marks slots [start, start + count) as written. */
+  markSlots(start: number, count: number): void {
+    for (let s = start; s < start + count; s++) {
+      if (s < 32) this.regDirtyLo |= 1 << s;
+      else this.regDirtyHi |= 1 << (s - 32);
+    }
+  }
+
   loadSlots(start: number, count: number, from: RegisterSnapshot): void {
     const dims = this.dims;
+    this.markSlots(start, count);
     for (let i = 0; i < count; i++) {
       this.regIsVec[start + i] = from.isVec[i]!;
       this.regScalar[start + i] = from.scalar[i]!;
@@ -297,6 +315,7 @@ export class Organism {
 
   resetSlots(start: number, count: number): void {
     const dims = this.dims;
+    this.markSlots(start, count);
     for (let i = 0; i < count; i++) {
       const s = start + i;
       this.regIsVec[s] = isLocationSlot(s) ? 1 : 0;

@@ -18,6 +18,8 @@ export const CellDataColumns = c.CellDataColumns;
 export type CellDataColumns = evochora.contracts.CellDataColumns;
 export const OrganismState = c.OrganismState;
 export type OrganismState = evochora.contracts.OrganismState;
+export const OrganismDelta = c.OrganismDelta;
+export type OrganismDelta = evochora.contracts.OrganismDelta;
 export const RegisterValue = c.RegisterValue;
 export type RegisterValue = evochora.contracts.RegisterValue;
 export const Vector = c.Vector;
@@ -50,8 +52,9 @@ export type DeadLetterMessageProps = evochora.contracts.DeadLetterMessage.$Prope
  * Version of the on-disk format (header + length-delimited payload in one zstd frame). Bump it whenever a
  * reader of the previous version would misread a new file; readers refuse versions they do not know.
  */
-export const STORAGE_FORMAT_VERSION = 1;
-export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [1];
+export const STORAGE_FORMAT_VERSION = 2;
+/** 1: every delta carries every organism's full state; 2: deltas carry organism deltas (OrganismDelta). */
+export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 export const CONTENT_TICK_DATA_CHUNK = 'TickDataChunk';
 export const CONTENT_SIMULATION_METADATA = 'SimulationMetadata';

@@ -5,6 +5,7 @@
  */
 import { columnsToArrays, type CellArrays } from './columns.js';
 import { DeltaType, type OrganismState, type TickDataChunk } from './index.js';
+import { OrganismTimeline } from './organism-timeline.js';
 
 export interface ReconstructedTick {
   readonly simulationRunId: string;
@@ -56,7 +57,7 @@ export function reconstructTick(chunk: TickDataChunk, tick: number): Reconstruct
   const molecules = new Map<number, number>();
   const owners = new Map<number, number>();
   apply(molecules, owners, columnsToArrays(snapshot.cells));
-  let organisms = snapshot.organisms as OrganismState[];
+  const organisms: OrganismState[] = new OrganismTimeline(chunk).atSample(target + 1);
   let total = Number(snapshot.totalOrganismsCreated);
   let kind = 'snapshot';
   if (target >= 0) {
@@ -69,7 +70,6 @@ export function reconstructTick(chunk: TickDataChunk, tick: number): Reconstruct
     }
     for (let i = start; i <= target; i++) apply(molecules, owners, columnsToArrays(chunk.deltas[i]!.changedCells));
     const d = chunk.deltas[target]!;
-    organisms = d.organisms as OrganismState[];
     total = Number(d.totalOrganismsCreated);
     kind = d.deltaType === DeltaType.ACCUMULATED ? 'accumulated' : 'incremental';
   }

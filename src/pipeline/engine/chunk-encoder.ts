@@ -42,10 +42,19 @@ export interface SnapshotExtras {
 }
 
 /**
- * The organisms of one sample: decoded-style objects, or a function that writes them (each as a
- * length-delimited OrganismState under `fieldTag`) straight into the writer (the engine's fast path).
+ * Writes a sample's organisms straight into the chunk (the engine's path, storage format 2): full states in
+ * snapshots, OrganismDeltas against each organism's previous sample in deltas.
  */
-export type OrganismSource = readonly OrganismStateProps[] | ((w: ProtoWriter, fieldTag: number) => void);
+export interface OrganismWriter {
+  full(w: ProtoWriter, fieldTag: number): void;
+  delta(w: ProtoWriter, fieldTag: number): void;
+}
+
+/**
+ * The organisms of one sample: decoded-style objects (written as full states in every sample, as format 1
+ * did), a function that writes full states straight into the writer, or an OrganismWriter (deltas).
+ */
+export type OrganismSource = readonly OrganismStateProps[] | ((w: ProtoWriter, fieldTag: number) => void) | OrganismWriter;
 
 export interface EncodedChunk {
   readonly simulationRunId: string;
@@ -198,6 +207,10 @@ export class ChunkEncoder {
 
   private writeOrganisms(organisms: OrganismSource, fieldTag: number): void {
     const w = this.w;
+    if (isOrganismWriter(organisms)) {
+      organisms.full(w, fieldTag);
+      return;
+    }
     if (typeof organisms === 'function') {
       organisms(w, fieldTag);
       return;
@@ -357,8 +370,13 @@ export class ChunkEncoder {
     w.intField(0x08, tick);
     w.intField(0x10, isAccumulated ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL);
     this.writeCells(0x1a, n, idx, mol, own);
-    this.writeOrganisms(organisms, 0x22);
-    w.intField(0x28, total);
+    if (isOrganismWriter(organisms)) {
+      w.intField(0x28, total);
+      organisms.delta(w, 0x32);
+    } else {
+      this.writeOrganisms(organisms, 0x22);
+      w.intField(0x28, total);
+    }
     w.ldelim();
     this.deltaCount++;
     this.lastTick = tick;
@@ -389,6 +407,10 @@ export class ChunkEncoder {
     this.samplesInChunk = 0;
     return result;
   }
+}
+
+function isOrganismWriter(o: OrganismSource): o is OrganismWriter {
+  return typeof o === 'object' && !Array.isArray(o) && typeof (o as OrganismWriter).delta === 'function';
 }
 
 /** Fills the columns with every flagged cell in ascending order; returns their count. A small function of

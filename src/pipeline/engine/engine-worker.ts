@@ -9,8 +9,7 @@ import { restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../../runtim
 import { Simulation } from '../../runtime/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
 import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
-import { writeOrganism } from './organism-wire.js';
-import type { ProtoWriter } from './proto-writer.js';
+import { OrganismDeltaWriter } from './organism-delta-writer.js';
 
 const port = parentPort!;
 const EMPTY_WORLD = { cells: new Int32Array(0), owners: new Int32Array(0) };
@@ -108,9 +107,7 @@ async function main(): Promise<void> {
     post({ type: 'chunk', simulationRunId: c.simulationRunId, firstTick: c.firstTick, lastTick: c.lastTick, tickCount: c.tickCount, buffer }, [buffer]);
   };
 
-  const writeOrganisms = (w: ProtoWriter, fieldTag: number): void => {
-    for (const o of sim.organisms) writeOrganism(w, fieldTag, o);
-  };
+  const writeOrganisms = new OrganismDeltaWriter(() => sim.organisms);
 
   const sample = (): void => {
     const t0 = process.hrtime.bigint();

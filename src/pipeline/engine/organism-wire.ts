@@ -162,13 +162,29 @@ function putString(b: Uint8Array, p: number, field: number, bytes: Buffer): numb
 /** Most bytes one register slot, vector or stack entry can take (3 tags, 3 lengths, 10-byte varints). */
 const SLOT_BOUND = (dims: number): number => 12 + 10 * dims;
 
+/** Every OrganismState field (bit n-1 = field n): a full state. */
+export const ALL_FIELDS = (1 << 27) - 1;
+/** Bit of OrganismState field `n` in a field mask. */
+export const fieldBit = (n: number): number => 1 << (n - 1);
+
 /** Writes one organism as a length-delimited OrganismState under `fieldTag` (a one-byte tag). */
 export function writeOrganism(w: ProtoWriter, fieldTag: number, o: Organism): void {
+  writeOrganismFields(w, fieldTag, o, ALL_FIELDS, undefined, 0);
+}
+
+/**
+ * Writes the fields of `mask` of an organism as a length-delimited OrganismState under `fieldTag`, each
+ * exactly as a full state writes it (so a state rebuilt from deltas encodes to the same bytes). When the
+ * registers' bit is clear and `regSlots` lists `regSlotCount` slots, just those registers are written, in
+ * that order (an OrganismDelta's changed registers).
+ */
+export function writeOrganismFields(w: ProtoWriter, fieldTag: number, o: Organism, mask: number, regSlots: Uint8Array | undefined, regSlotCount: number): void {
   const dims = o.dims;
-  const program = utf8(o.programId);
-  const genome = utf8(o.genomeHash);
-  const failure = utf8(o.failureReason ?? '');
-  const death = utf8(o.deathCause ?? '');
+  const all = mask === ALL_FIELDS;
+  const program = all ? utf8(o.programId) : EMPTY;
+  const genome = all ? utf8(o.genomeHash) : EMPTY;
+  const failure = mask & fieldBit(17) ? utf8(o.failureReason ?? '') : EMPTY;
+  const death = mask & fieldBit(27) ? utf8(o.deathCause ?? '') : EMPTY;
   let slots = 4 + o.dps.length / dims + o.regIsVec.length + o.dsLen + o.lsLen;
   for (let i = 0; i < o.csLen; i++) slots += 3 + o.csSaved[i]!.isVec.length;
   const bound = 3 + 200 + program.length + genome.length + failure.length + death.length + slots * SLOT_BOUND(dims);
@@ -180,56 +196,130 @@ export function writeOrganism(w: ProtoWriter, fieldTag: number, o: Organism): vo
   const lenAt = p;
   p += 2;
   const start = p;
-  p = putInt(b, p, 1, o.id);
-  p = putInt(b, p, 2, o.parentId ?? -1);
-  p = putInt(b, p, 3, o.birthTick);
-  p = putString(b, p, 4, program);
-  p = putInt(b, p, 5, o.er);
-  p = putVector(b, p, 0x32, o.ip, 0, dims);
-  p = putVector(b, p, 0x3a, o.dv, 0, dims);
-  for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
-  p = putInt(b, p, 9, o.activeDp);
-  p = putRegisters(b, p, o, dims);
-  for (let i = 0; i < o.dsLen; i++) p = putRegister(b, p, 0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims, dims);
-  for (let i = 0; i < o.lsLen; i++) p = putVector(b, p, 0x62, o.ls, i * dims, dims);
-  for (let i = 0; i < o.csLen; i++) {
-    const saved = o.csSaved[i]!;
-    b[p++] = 0x6a;
-    const frameLenAt = p;
-    p += 2; // a frame with its saved registers is 128..16383 bytes, except tiny ones (fixed below)
-    const frameStart = p;
-    p = putInt(b, p, 1, o.csLabel[i]!);
-    p = putVector(b, p, 0x12, o.csReturnIp, i * dims, dims);
-    p = putVector(b, p, 0x1a, o.csCallIp, i * dims, dims);
-    for (let k = 0; k < saved.isVec.length; k++) p = putRegister(b, p, 0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims, dims);
-    p = closeLength(w, frameLenAt, frameStart, p);
+  if (all) {
+    p = putInt(b, p, 1, o.id);
+    p = putInt(b, p, 2, o.parentId ?? -1);
+    p = putInt(b, p, 3, o.birthTick);
+    p = putString(b, p, 4, program);
   }
-  if (o.dead) {
+  if (mask & fieldBit(5)) p = putInt(b, p, 5, o.er);
+  if (mask & fieldBit(6)) p = putVector(b, p, 0x32, o.ip, 0, dims);
+  if (mask & fieldBit(7)) p = putVector(b, p, 0x3a, o.dv, 0, dims);
+  if (mask & fieldBit(8)) for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
+  if (mask & fieldBit(9)) p = putInt(b, p, 9, o.activeDp);
+  if (mask & fieldBit(10)) p = putRegisters(b, p, o, dims);
+  else for (let k = 0; k < regSlotCount; k++) {
+    const i = regSlots![k]!;
+    p = putRegister(b, p, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
+  }
+  if (mask & fieldBit(11)) for (let i = 0; i < o.dsLen; i++) p = putRegister(b, p, 0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims, dims);
+  if (mask & fieldBit(12)) for (let i = 0; i < o.lsLen; i++) p = putVector(b, p, 0x62, o.ls, i * dims, dims);
+  if (mask & fieldBit(13))
+    for (let i = 0; i < o.csLen; i++) {
+      const saved = o.csSaved[i]!;
+      b[p++] = 0x6a;
+      const frameLenAt = p;
+      p += 2; // a frame with its saved registers is 128..16383 bytes, except tiny ones (fixed below)
+      const frameStart = p;
+      p = putInt(b, p, 1, o.csLabel[i]!);
+      p = putVector(b, p, 0x12, o.csReturnIp, i * dims, dims);
+      p = putVector(b, p, 0x1a, o.csCallIp, i * dims, dims);
+      for (let k = 0; k < saved.isVec.length; k++) p = putRegister(b, p, 0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims, dims);
+      p = closeLength(w, frameLenAt, frameStart, p);
+    }
+  if (mask & fieldBit(14) && o.dead) {
     b[p++] = 0x70;
     b[p++] = 1;
   }
-  p = putInt(b, p, 15, o.deathTick);
-  if (o.failed) {
+  if (mask & fieldBit(15)) p = putInt(b, p, 15, o.deathTick);
+  if (mask & fieldBit(16) && o.failed) {
     b[p++] = 0x80; // field 16, varint: two-byte tag
     b[p++] = 0x01;
     b[p++] = 1;
   }
   p = putString(b, p, 17, failure);
-  p = putInt(b, p, 18, o.sr);
-  p = putInt(b, p, 19, o.mr);
-  p = putString(b, p, 20, genome);
-  b[p++] = 0xaa; // field 21 (initial_position), length-delimited: two-byte tag
-  b[p++] = 0x01;
-  const packed = packedSize(o.initialPosition, 0, dims);
-  p = putLen(b, p, vectorBodySize(packed));
-  p = putVectorBody(b, p, o.initialPosition, 0, dims, packed);
-  p = putInt(b, p, 22, o.lastOpcode);
-  p = putInt(b, p, 23, o.lastMolecule);
-  p = putInt(b, p, 24, o.lastEnergyDelta);
-  p = putInt(b, p, 25, o.lastEntropyDelta);
-  p = putInt(b, p, 26, o.currentProc);
+  if (mask & fieldBit(18)) p = putInt(b, p, 18, o.sr);
+  if (mask & fieldBit(19)) p = putInt(b, p, 19, o.mr);
+  if (all) {
+    p = putString(b, p, 20, genome);
+    b[p++] = 0xaa; // field 21 (initial_position), length-delimited: two-byte tag
+    b[p++] = 0x01;
+    const packed = packedSize(o.initialPosition, 0, dims);
+    p = putLen(b, p, vectorBodySize(packed));
+    p = putVectorBody(b, p, o.initialPosition, 0, dims, packed);
+  }
+  if (mask & fieldBit(22)) p = putInt(b, p, 22, o.lastOpcode);
+  if (mask & fieldBit(23)) p = putInt(b, p, 23, o.lastMolecule);
+  if (mask & fieldBit(24)) p = putInt(b, p, 24, o.lastEnergyDelta);
+  if (mask & fieldBit(25)) p = putInt(b, p, 25, o.lastEntropyDelta);
+  if (mask & fieldBit(26)) p = putInt(b, p, 26, o.currentProc);
   p = putString(b, p, 27, death);
   w.pos = closeLength(w, lenAt, start, p);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Fields an OrganismDelta usually carries: scalars, IP, DV, data pointers (plus register slots). */
+export const COMMON_DELTA_FIELDS =
+  fieldBit(5) | fieldBit(6) | fieldBit(7) | fieldBit(8) | fieldBit(9) | fieldBit(18) | fieldBit(19) | fieldBit(22) | fieldBit(23) | fieldBit(24) | fieldBit(25) | fieldBit(26);
+
+/**
+ * A whole OrganismDelta (organism_id, changed_fields, state, register_slots) under `fieldTag`, for a mask
+ * within COMMON_DELTA_FIELDS: the per-organism, per-sample hot path, written with one reservation and
+ * one-byte length prefixes (shifted in the rare case a body reaches 128 bytes). The state's fields are
+ * written exactly as writeOrganismFields writes them.
+ */
+export function writeCommonDelta(w: ProtoWriter, fieldTag: number, o: Organism, mask: number, regSlots: Uint8Array, regSlotCount: number): void {
+  const dims = o.dims;
+  w.ensure(200 + 4 * (4 + 10 * dims) + regSlotCount * (1 + SLOT_BOUND(dims)));
+  const b = w.buf;
+  let p = w.pos;
+  b[p++] = fieldTag;
+  const outerAt = p++;
+  const outerStart = p;
+  p = putInt(b, p, 1, o.id);
+  p = putInt(b, p, 2, mask);
+  if (mask !== 0 || regSlotCount > 0) {
+    b[p++] = 0x1a;
+    const stateAt = p++;
+    const stateStart = p;
+    if (mask & fieldBit(5)) p = putInt(b, p, 5, o.er);
+    if (mask & fieldBit(6)) p = putVector(b, p, 0x32, o.ip, 0, dims);
+    if (mask & fieldBit(7)) p = putVector(b, p, 0x3a, o.dv, 0, dims);
+    if (mask & fieldBit(8)) for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
+    if (mask & fieldBit(9)) p = putInt(b, p, 9, o.activeDp);
+    for (let k = 0; k < regSlotCount; k++) {
+      const i = regSlots[k]!;
+      p = putRegister(b, p, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
+    }
+    if (mask & fieldBit(18)) p = putInt(b, p, 18, o.sr);
+    if (mask & fieldBit(19)) p = putInt(b, p, 19, o.mr);
+    if (mask & fieldBit(22)) p = putInt(b, p, 22, o.lastOpcode);
+    if (mask & fieldBit(23)) p = putInt(b, p, 23, o.lastMolecule);
+    if (mask & fieldBit(24)) p = putInt(b, p, 24, o.lastEnergyDelta);
+    if (mask & fieldBit(25)) p = putInt(b, p, 25, o.lastEntropyDelta);
+    if (mask & fieldBit(26)) p = putInt(b, p, 26, o.currentProc);
+    p = closeLength1(b, stateAt, stateStart, p);
+    if (regSlotCount > 0) {
+      b[p++] = 0x22;
+      b[p++] = regSlotCount; // < 128 slots, one byte each
+      for (let k = 0; k < regSlotCount; k++) b[p++] = regSlots[k]!;
+    }
+  }
+  w.pos = closeLength1(b, outerAt, outerStart, p);
+}
+
+/** Writes the length of [start, end) into the one byte reserved at `lenAt` = start - 1, shifting the body when it needs more; returns the new end. */
+function closeLength1(b: Uint8Array, lenAt: number, start: number, end: number): number {
+  const len = end - start;
+  if (len < 128) {
+    b[lenAt] = len;
+    return end;
+  }
+  const size = varintSize(len);
+  b.copyWithin(lenAt + size, start, end);
+  putVarint(b, lenAt, len);
+  return end + size - 1;
 }
 
 /**

@@ -865,6 +865,7 @@ export class VirtualMachine {
   popFrame(o: Organism): void {
     const dims = this.dims;
     const f = --o.csLen;
+    o.frameWrites++;
     this.saveStatics(o);
     o.loadSlots(12, 24, o.csSaved[f]!);
     const caller = o.csLen > 0 ? o.csLabel[o.csLen - 1]! : -1;
@@ -904,6 +905,8 @@ export class VirtualMachine {
     }
     o.regIsVec[slot] = 0;
     o.regScalar[slot] = value;
+    if (slot < 32) o.regDirtyLo |= 1 << slot;
+    else o.regDirtyHi |= 1 << (slot - 32);
     return true;
   }
 
@@ -918,6 +921,8 @@ export class VirtualMachine {
     o.regIsVec[slot] = 1;
     o.regScalar[slot] = 0;
     for (let d = 0; d < dims; d++) o.regVec[slot * dims + d] = src[off + d]!;
+    if (slot < 32) o.regDirtyLo |= 1 << slot;
+    else o.regDirtyHi |= 1 << (slot - 32);
     return true;
   }
 

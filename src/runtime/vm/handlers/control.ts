@@ -78,6 +78,7 @@ function call(vm: VirtualMachine, o: Organism): void {
   o.csCallIp.set(o.ipBefore, f * dims);
   o.saveSlots(12, 24, o.csSaved[f]!);
   o.csLen++;
+  o.frameWrites++;
   vm.saveStatics(o);
   vm.loadStatics(o, hash);
   jumpTo(vm, o, target);
