@@ -232,7 +232,7 @@ export class VisualizerService {
         await this.chunkFor(r, tick);
         states = [];
       } else {
-        states = decodeOrganismBlob(row.data);
+        states = row.states ? [...row.states] : decodeOrganismBlob(row.data);
       }
       this.orgCache.set(key, states);
     }

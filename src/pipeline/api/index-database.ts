@@ -17,6 +17,7 @@
  * - Blobs are opaque to the database: their codecs live in src/pipeline/resources/index-db/blobs.ts.
  * - Everything is async so networked engines fit; an embedded engine may resolve at once.
  */
+import type { OrganismState } from '../contracts/index.js';
 
 /** Summary of a run, from its `metadata` rows. */
 export interface RunMetadataRow {
@@ -54,6 +55,8 @@ export interface OrganismTickRow {
   readonly organismCount: number;
   readonly aliveCount: number;
   readonly data: Uint8Array;
+  /** The states `data` holds, decoded, when the reader had to decode them anyway (never stored). */
+  readonly states?: readonly OrganismState[];
 }
 
 export interface TickRange {

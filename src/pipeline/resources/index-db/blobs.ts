@@ -10,6 +10,7 @@ import { Compressor, decompress } from 'zstd-napi';
 import { concatDelimited, readVarint, varintSize, writeVarint } from '../../contracts/framing.js';
 import { bytesToInt32, int32ToBytes } from '../../contracts/columns.js';
 import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../../contracts/index.js';
+import { OrganismTimeline } from '../../contracts/organism-timeline.js';
 import { EvochoraError } from '../../../errors.js';
 import { cellsOnlyChunk, FieldCursor, scanOrganismFacts, type OrganismFacts } from './wire.js';
 
@@ -274,8 +275,22 @@ export interface OrganismSampleRow {
   readonly organisms: readonly Uint8Array[];
 }
 
-/** Version byte of organism chunk blobs. */
-export const ORGANISM_CHUNK_VERSION = 1;
+/**
+ * Version byte of organism chunk blobs: 1 = every sample's full states (format-1 era indexes, still read);
+ * 2 = [2, zstd(the stored chunk cut down to tick numbers and organisms)]: the snapshot's full states and the
+ * deltas as stored, so the index keeps what storage keeps and rebuilds a sample when it is read.
+ */
+export const ORGANISM_CHUNK_VERSION = 2;
+const ORGANISM_CHUNK_VERSION_FULL_STATES = 1;
+
+/** The organism chunk blob of a stored chunk (organisms only; see organismsOnlyChunk). */
+export function organismChunkBlob(organismsOnly: Uint8Array): Uint8Array {
+  const z = compress(organismsOnly);
+  const blob = new Uint8Array(z.length + 1);
+  blob[0] = ORGANISM_CHUNK_VERSION;
+  blob.set(z, 1);
+  return blob;
+}
 
 /**
  * Every sample of one stored chunk in one blob: [1, zstd(per sample: varint tick, varint organism count,
@@ -308,7 +323,7 @@ export function encodeOrganismChunk(samples: readonly OrganismSampleRow[]): Uint
   }
   const z = compress(out);
   const blob = new Uint8Array(z.length + 1);
-  blob[0] = ORGANISM_CHUNK_VERSION;
+  blob[0] = ORGANISM_CHUNK_VERSION_FULL_STATES;
   blob.set(z, 1);
   return blob;
 }
@@ -318,10 +333,36 @@ export interface OrganismChunkSample {
   readonly organismCount: number;
   /** A raw organism blob (version 2) for decodeOrganismBlob. */
   readonly data: Uint8Array;
+  /** The decoded states, when the reader has them anyway (rebuilt from deltas). */
+  readonly states?: OrganismState[];
 }
 
-export function decodeOrganismChunk(blob: Uint8Array): Map<number, OrganismChunkSample> {
-  if (blob.length === 0 || blob[0] !== ORGANISM_CHUNK_VERSION) throw versionError('organism chunk', blob[0], ORGANISM_CHUNK_VERSION);
+/** The samples of an organism chunk blob, rebuilt on demand (a reader steps through neighbouring ticks). */
+export interface OrganismChunkView {
+  get(tick: number): OrganismChunkSample | undefined;
+}
+
+export function decodeOrganismChunk(blob: Uint8Array): OrganismChunkView {
+  if (blob.length > 0 && blob[0] === ORGANISM_CHUNK_VERSION) {
+    const timeline = new OrganismTimeline(TickDataChunk.decode(decompress(blob.subarray(1))));
+    return {
+      get(tick) {
+        const states = timeline.at(tick);
+        if (!states) return undefined;
+        let data: Uint8Array | undefined;
+        return {
+          tick,
+          organismCount: states.length,
+          states,
+          // Encoded only for a caller that wants the bytes (the visualizer takes the states).
+          get data() {
+            return (data ??= withRawVersion(concatDelimited(states.map((s) => OrganismState.encode(s).finish()))));
+          },
+        };
+      },
+    };
+  }
+  if (blob.length === 0 || blob[0] !== ORGANISM_CHUNK_VERSION_FULL_STATES) throw versionError('organism chunk', blob[0], ORGANISM_CHUNK_VERSION);
   const buf = decompress(blob.subarray(1));
   const out = new Map<number, OrganismChunkSample>();
   let off = 0;
@@ -339,6 +380,13 @@ export function decodeOrganismChunk(blob: Uint8Array): Map<number, OrganismChunk
     out.set(tick, { tick, organismCount, data: buf.subarray(off, off + n) });
     off += n;
   }
+  return out;
+}
+
+function withRawVersion(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(payload.length + 1);
+  out[0] = ORGANISM_RAW_BLOB_VERSION;
+  out.set(payload, 1);
   return out;
 }
 

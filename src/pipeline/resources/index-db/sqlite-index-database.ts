@@ -19,7 +19,7 @@ import type {
   TickRange,
 } from '../../api/index-database.js';
 import { DB_USAGES } from '../../api/index-database.js';
-import { aliveCountOfRawBlob, decodeOrganismChunk, type OrganismChunkSample } from './blobs.js';
+import { aliveCountOfRawBlob, decodeOrganismChunk, type OrganismChunkView } from './blobs.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
@@ -119,7 +119,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     };
   }
 
-  private readonly orgChunks = new Map<number, { lastTick: number; samples: Map<number, OrganismChunkSample> }>();
+  private readonly orgChunks = new Map<number, { lastTick: number; samples: OrganismChunkView }>();
 
   close(): void {
     this.db.close();
@@ -201,7 +201,10 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const chunk = this.organismChunkAt(tick);
     if (chunk) {
       const s = chunk.get(tick);
-      if (s) return { tick: s.tick, organismCount: s.organismCount, aliveCount: aliveCountOfRawBlob(s.data), data: s.data };
+      if (s) {
+        const aliveCount = s.states ? s.states.reduce((n, o) => n + (o.isDead ? 0 : 1), 0) : aliveCountOfRawBlob(s.data);
+        return { tick: s.tick, organismCount: s.organismCount, aliveCount, data: s.data, ...(s.states ? { states: s.states } : {}) };
+      }
     }
     const r = this.st.orgTick.get(tick) as { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
     return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
@@ -218,7 +221,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   /** The decoded samples of the organism chunk holding `tick` (cached), or undefined. */
-  private organismChunkAt(tick: number): Map<number, OrganismChunkSample> | undefined {
+  private organismChunkAt(tick: number): OrganismChunkView | undefined {
     for (const [first, c] of this.orgChunks) {
       if (first <= tick && tick <= c.lastTick) {
         // Most recently used last.

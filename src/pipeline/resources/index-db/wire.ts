@@ -174,9 +174,11 @@ function keepFields(buf: Uint8Array, from: number, to: number, keep: ReadonlySet
 
 // TickDataChunk: 1 run id, 2 first tick, 3 last tick, 4 tick count, 5 snapshot (TickData), 6 deltas (TickDelta)
 // TickData: 2 tick, 3 organisms, 4 cells, 5 rng, 6 plugin states, 7 total created, 8 checkpoint
-// TickDelta: 1 tick, 2 type, 3 changed cells, 4 organisms, 5 total created
+// TickDelta: 1 tick, 2 type, 3 changed cells, 4 organisms (format 1), 5 total created, 6 organism deltas (format 2)
 const SNAPSHOT_CELL_FIELDS = new Set([2, 4, 7]);
 const DELTA_CELL_FIELDS = new Set([1, 2, 3, 5]);
+const SNAPSHOT_ORGANISM_FIELDS = new Set([2, 3, 7]);
+const DELTA_ORGANISM_FIELDS = new Set([1, 2, 4, 5, 6]);
 
 /** The encoded chunk with only what the environment index needs (a valid TickDataChunk). */
 export function cellsOnlyChunk(chunk: Uint8Array): Uint8Array {
@@ -188,6 +190,44 @@ export function cellsOnlyChunk(chunk: Uint8Array): Uint8Array {
     else pieces.push(chunk.subarray(f.start, f.end));
   }
   return concat(pieces);
+}
+
+/** The encoded chunk with only what the organism index needs: tick numbers and organisms (a valid TickDataChunk). */
+export function organismsOnlyChunk(chunk: Uint8Array): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  const f = new FieldCursor().reset(chunk);
+  while (f.next()) {
+    if (f.number === 5 && f.wireType === 2) pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, SNAPSHOT_ORGANISM_FIELDS)));
+    else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, DELTA_ORGANISM_FIELDS)));
+    else pieces.push(chunk.subarray(f.start, f.end));
+  }
+  return concat(pieces);
+}
+
+/**
+ * Calls `visit` for every organism a chunk mentions, in order, without decoding: with its encoded full state
+ * (snapshot and format-1 samples) or its encoded OrganismDelta (format 2). `isDelta` says which.
+ */
+export function forEachOrganism(chunk: Uint8Array, visit: (id: number, raw: Uint8Array, isDelta: boolean) => void): void {
+  const f = new FieldCursor().reset(chunk);
+  const g = new FieldCursor();
+  const facts: OrganismFacts = { organismId: 0, isDead: false };
+  while (f.next()) {
+    if (f.wireType !== 2 || (f.number !== 5 && f.number !== 6)) continue;
+    const stateField = f.number === 5 ? 3 : 4;
+    g.reset(chunk, f.valueStart, f.end);
+    while (g.next()) {
+      if (g.wireType !== 2) continue;
+      if (g.number === stateField) {
+        const raw = chunk.subarray(g.valueStart, g.end);
+        visit(organismIdOf(raw, facts), raw, false);
+      } else if (f.number === 6 && g.number === 6) {
+        // OrganismDelta: organism_id is its first field.
+        const raw = chunk.subarray(g.valueStart, g.end);
+        visit(organismIdOf(raw, facts), raw, true);
+      }
+    }
+  }
 }
 
 export interface OrganismSample {

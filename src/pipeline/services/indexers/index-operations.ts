@@ -2,12 +2,13 @@
  * The indexing steps themselves, free of topics and lifecycle, so the indexer services and
  * `evochora index --run` (re-index from storage) share one implementation.
  */
-import { OrganismState, SimulationMetadata } from '../../contracts/index.js';
+import { OrganismDelta, OrganismState, SimulationMetadata, TickDataChunk } from '../../contracts/index.js';
+import { organismSamplesOf } from '../../contracts/organism-timeline.js';
 import { withTransientReader, type EnvironmentChunkRow, type IndexDatabase, type OrganismRow, type OrganismTickRow, type RunIndexReader } from '../../api/index-database.js';
 import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
-import { encodeOrganismChunk, environmentBlobOfEncoded, organismBlobOfEncoded, type OrganismSampleRow } from '../../resources/index-db/blobs.js';
+import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../resources/index-db/blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
-import { organismIdOf, organismSamples, scanOrganismFacts, type OrganismFacts } from '../../resources/index-db/wire.js';
+import { forEachOrganism, organismsOnlyChunk } from '../../resources/index-db/wire.js';
 
 /**
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
@@ -102,33 +103,30 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
   let sampleCount = 0;
   let firstTick = -1;
   let lastTick = -1;
-  const facts: OrganismFacts = { organismId: 0, isDead: false };
   for (const stored of await readBatch(storage, key)) {
     await yieldToEventLoop();
     chunks++;
-    // Wire-level: cells are skipped. Into chunk rows the states go as they are (only each id is read, and a
-    // state is decoded the first time the batch mentions its organism, for the static row); per-tick rows
-    // need the alive count, so there every state's is_dead is read too.
-    const samples: OrganismSampleRow[] = [];
-    for (const sample of organismSamples(stored.data)) {
-      let alive = 0;
-      for (const raw of sample.organisms) {
-        let id: number;
-        if (chunked) id = organismIdOf(raw, facts);
-        else {
-          scanOrganismFacts(raw, facts);
-          if (!facts.isDead) alive++;
-          id = facts.organismId;
-        }
-        if (!organisms.has(id)) organisms.set(id, organismRowOf(OrganismState.decode(raw)));
+    // Wire-level: cells, RNG, plugin states and the checkpoint are cut away; a state is decoded only the first
+    // time the batch mentions its organism, for the static row.
+    const slim = organismsOnlyChunk(stored.data);
+    forEachOrganism(slim, (id, raw, isDelta) => {
+      if (organisms.has(id)) return;
+      const state = isDelta ? OrganismDelta.decode(raw).state : OrganismState.decode(raw);
+      if (state) organisms.set(id, organismRowOf(OrganismState.create({ ...state, organismId: id })));
+    });
+    if (firstTick < 0) firstTick = stored.firstTick;
+    lastTick = stored.lastTick;
+    sampleCount += stored.tickCount;
+    // SQLite keeps the chunk's organisms as stored (snapshot + deltas) and rebuilds a sample when it is read.
+    if (chunked) chunkRows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, data: organismChunkBlob(slim) });
+    else {
+      // Other engines keep one row of full states per sampled tick.
+      for (const sample of organismSamplesOf(TickDataChunk.decode(slim))) {
+        let alive = 0;
+        for (const o of sample.organisms) if (!o.isDead) alive++;
+        ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms.map((o) => OrganismState.encode(o).finish())) });
       }
-      if (firstTick < 0) firstTick = sample.tick;
-      lastTick = sample.tick;
-      sampleCount++;
-      if (chunked) samples.push({ tick: sample.tick, organisms: sample.organisms });
-      else ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms) });
     }
-    if (chunked && samples.length > 0) chunkRows.push({ firstTick: samples[0]!.tick, lastTick: samples[samples.length - 1]!.tick, data: encodeOrganismChunk(samples) });
   }
   const sorted = [...organisms.values()].sort((a, b) => a.organismId - b.organismId);
   if (chunked) {
