@@ -70,6 +70,8 @@ export function applyOrganismDelta(into: OrganismState, d: OrganismDelta): void 
     }
     into.registers = regs;
   }
+  if (d.energyChange !== 0) into.energy = (into.energy + d.energyChange) | 0;
+  if (d.entropyChange !== 0) into.entropyRegister = (into.entropyRegister + d.entropyChange) | 0;
 }
 
 /** Whether a delta sample stores full states (format 1, or no organism at all). */

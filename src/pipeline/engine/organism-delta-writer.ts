@@ -14,11 +14,10 @@
  * (test/unit/pipeline/organism-delta.test.ts).
  */
 import type { Organism } from '../../runtime/index.js';
-import { ALL_FIELDS, COMMON_DELTA_FIELDS, fieldBit, writeCommonDelta, writeOrganism, writeOrganismFields } from './organism-wire.js';
+import { ALL_FIELDS, COMMON_DELTA_FIELDS, fieldBit, putSint, writeCommonDelta, writeOrganism, writeOrganismFields } from './organism-wire.js';
 import type { ProtoWriter } from './proto-writer.js';
 
-/** The OrganismState fields a delta can carry (the others never change after birth). */
-const ENERGY = fieldBit(5);
+/** The OrganismState fields a delta can carry (the others never change after birth); energy and entropy go as changes. */
 const IP = fieldBit(6);
 const DV = fieldBit(7);
 const DPS = fieldBit(8);
@@ -31,7 +30,6 @@ const DEAD = fieldBit(14);
 const DEATH_TICK = fieldBit(15);
 const FAILED = fieldBit(16);
 const FAILURE_REASON = fieldBit(17);
-const ENTROPY = fieldBit(18);
 const MARKER = fieldBit(19);
 const LAST_OPCODE = fieldBit(22);
 const LAST_MOLECULE = fieldBit(23);
@@ -161,6 +159,9 @@ export class OrganismDeltaWriter {
   /** Changed register slots of the organism being written (reused). */
   private readonly slots = new Uint8Array(256);
   private slotCount = 0;
+  /** Energy and entropy change of the organism being written. */
+  private energyChange = 0;
+  private entropyChange = 0;
   /** Organisms written whole in deltas (born since the snapshot), and deltas written: for metrics. */
   fullInDeltas = 0;
   deltasWritten = 0;
@@ -206,7 +207,7 @@ export class OrganismDeltaWriter {
       }
       const mask = this.changes(o, s);
       if ((mask & ~COMMON_DELTA_FIELDS) === 0) {
-        writeCommonDelta(w, fieldTag, o, mask, this.slots, this.slotCount);
+        writeCommonDelta(w, fieldTag, o, mask, this.slots, this.slotCount, this.energyChange, this.entropyChange);
         continue;
       }
       w.tag(fieldTag);
@@ -220,6 +221,9 @@ export class OrganismDeltaWriter {
         w.ensure(this.slotCount);
         for (let k = 0; k < this.slotCount; k++) w.buf[w.pos++] = this.slots[k]!;
       }
+      w.ensure(12);
+      w.pos = putSint(w.buf, w.pos, 0x28, this.energyChange);
+      w.pos = putSint(w.buf, w.pos, 0x30, this.entropyChange);
       w.ldelim();
     }
   }
@@ -254,10 +258,8 @@ export class OrganismDeltaWriter {
    */
   private changes(o: Organism, s: Shadow): number {
     let mask = 0;
-    if (o.er !== s.er) {
-      mask |= ENERGY;
-      s.er = o.er;
-    }
+    this.energyChange = (o.er - s.er) | 0;
+    s.er = o.er;
     const dims = o.dims;
     if (!sameInts(o.ip, s.ip, dims)) {
       mask |= IP;
@@ -315,10 +317,8 @@ export class OrganismDeltaWriter {
       mask |= FAILURE_REASON;
       s.failureReason = o.failureReason;
     }
-    if (o.sr !== s.sr) {
-      mask |= ENTROPY;
-      s.sr = o.sr;
-    }
+    this.entropyChange = (o.sr - s.sr) | 0;
+    s.sr = o.sr;
     if (o.mr !== s.mr) {
       mask |= MARKER;
       s.mr = o.mr;

@@ -259,9 +259,15 @@ export function writeOrganismFields(w: ProtoWriter, fieldTag: number, o: Organis
 
 const EMPTY = Buffer.alloc(0);
 
-/** Fields an OrganismDelta usually carries: scalars, IP, DV, data pointers (plus register slots). */
-export const COMMON_DELTA_FIELDS =
-  fieldBit(5) | fieldBit(6) | fieldBit(7) | fieldBit(8) | fieldBit(9) | fieldBit(18) | fieldBit(19) | fieldBit(22) | fieldBit(23) | fieldBit(24) | fieldBit(25) | fieldBit(26);
+/** Fields an OrganismDelta usually carries: scalars, IP, DV, data pointers (plus register slots, energy and entropy changes). */
+export const COMMON_DELTA_FIELDS = fieldBit(6) | fieldBit(7) | fieldBit(8) | fieldBit(9) | fieldBit(19) | fieldBit(22) | fieldBit(23) | fieldBit(24) | fieldBit(25) | fieldBit(26);
+
+/** A sint32 field (zigzag varint) under a one-byte tag; zero is left out. */
+export function putSint(b: Uint8Array, p: number, tag: number, v: number): number {
+  if (v === 0) return p;
+  b[p++] = tag;
+  return putVarint(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
+}
 
 /**
  * A whole OrganismDelta (organism_id, changed_fields, state, register_slots) under `fieldTag`, for a mask
@@ -269,7 +275,7 @@ export const COMMON_DELTA_FIELDS =
  * one-byte length prefixes (shifted in the rare case a body reaches 128 bytes). The state's fields are
  * written exactly as writeOrganismFields writes them.
  */
-export function writeCommonDelta(w: ProtoWriter, fieldTag: number, o: Organism, mask: number, regSlots: Uint8Array, regSlotCount: number): void {
+export function writeCommonDelta(w: ProtoWriter, fieldTag: number, o: Organism, mask: number, regSlots: Uint8Array, regSlotCount: number, energyChange: number, entropyChange: number): void {
   const dims = o.dims;
   w.ensure(200 + 4 * (4 + 10 * dims) + regSlotCount * (1 + SLOT_BOUND(dims)));
   const b = w.buf;
@@ -306,6 +312,8 @@ export function writeCommonDelta(w: ProtoWriter, fieldTag: number, o: Organism, 
       for (let k = 0; k < regSlotCount; k++) b[p++] = regSlots[k]!;
     }
   }
+  p = putSint(b, p, 0x28, energyChange);
+  p = putSint(b, p, 0x30, entropyChange);
   w.pos = closeLength1(b, outerAt, outerStart, p);
 }
 
