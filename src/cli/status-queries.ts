@@ -5,6 +5,7 @@
 import { ExitCode } from '../exit-codes.js';
 import type { PipelineStatus, ServiceStatus } from '../pipeline/service-manager.js';
 import { NodeClient } from './node-client.js';
+import { costLine } from '../pipeline/recording-cost.js';
 import { locateNode } from './node-locator.js';
 
 export interface QueryOutcome<T> {
@@ -80,6 +81,10 @@ export async function queryPipelineStatus(dataDir: string, service?: string): Pr
   const status = await client.get<PipelineStatus>('/pipeline/api/status');
   const lines = [`pipeline ${status.status}${status.healthy ? '' : ' (unhealthy)'}  node pid ${client.pid} port ${client.port}`];
   for (const s of status.services) lines.push(...serviceLines(s));
+  if (status.recording) {
+    lines.push(costLine(status.recording));
+    if (status.recording.warning) lines.push(`WARNING: ${status.recording.warning}`);
+  }
   if (status.resources.length > 0) lines.push('resources:');
   for (const r of status.resources) lines.push(`  ${r.name.padEnd(24)} ${r.type.padEnd(20)} ${r.healthy ? 'healthy' : 'UNHEALTHY'}  ${compact(r.metrics)}`);
   return { result: status, exitStatus: status.healthy ? ExitCode.Ok : ExitCode.PipelineUnhealthy, lines };

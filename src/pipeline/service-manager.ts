@@ -16,6 +16,10 @@ import type { Resource, ResourceBinding, ResourceContext } from './api/resource.
 import type { AbstractService } from './api/service.js';
 import type { ServiceType, TypeRegistry } from './registry.js';
 import type { OperationalError } from './api/operational-error.js';
+import { costReadingOf, RecordingCostTracker, type RecordingCost } from './recording-cost.js';
+
+/** How often the recording cost is sampled. */
+const COST_SAMPLE_MS = 5000;
 
 export class UnknownServiceError extends EvochoraError {
   constructor(name: string, known: string[]) {
@@ -77,6 +81,8 @@ export interface PipelineStatus {
   services: ServiceStatus[];
   resources: ResourceStatus[];
   metrics: Metrics;
+  /** What recording costs (present when a PersistenceService is configured). */
+  recording?: RecordingCost;
 }
 
 export interface ServiceManagerOptions {
@@ -93,11 +99,32 @@ export class ServiceManager {
   private readonly config: EvochoraConfig;
   private readonly logger: Logger;
   private readonly loggerFor: (name: string) => Logger;
+  private readonly costTracker = new RecordingCostTracker();
+  private cost: RecordingCost | undefined;
+  private costTimer: NodeJS.Timeout | undefined;
+  private lastCostWarningMs = 0;
 
   private constructor(options: ServiceManagerOptions) {
     this.config = options.config;
     this.logger = options.logger;
     this.loggerFor = options.loggerFor ?? ((name) => options.logger.child({ name }));
+  }
+
+  /** Samples the recording cost every few seconds and warns (at most every 10 minutes) when the disk runs full within a day. */
+  private watchCost(): void {
+    if (this.costTimer || ![...this.slots.values()].some((s) => s.type.className === 'PersistenceService')) return;
+    const sample = (): void => {
+      const services = [...this.slots.keys()].map((n) => this.serviceStatus(n));
+      const resources = [...this.resources.values()].map((r) => ({ metrics: r.metrics() }));
+      this.cost = this.costTracker.update(costReadingOf(services, resources));
+      if (this.cost.warning && Date.now() - this.lastCostWarningMs >= 600_000) {
+        this.lastCostWarningMs = Date.now();
+        this.logger.warn({ recording: this.cost }, this.cost.warning);
+      }
+    };
+    sample();
+    this.costTimer = setInterval(sample, COST_SAMPLE_MS);
+    this.costTimer.unref();
   }
 
   /** Validates every class name, option and binding first; throws one ConfigError listing all problems. */
@@ -248,6 +275,7 @@ export class ServiceManager {
   start(name: string): void {
     const slot = this.slot(name);
     assertTransition(name, this.stateOf(name), 'start');
+    this.watchCost();
     const live = slot.bindings.map((b) => b.resource.bind(b.context));
     const ports: Record<string, unknown> = {};
     for (const b of live) ports[b.context.portName] = b.port;
@@ -351,11 +379,14 @@ export class ServiceManager {
         services_error: count('ERROR'),
         resources_total: resources.length,
       },
+      ...(this.cost ? { recording: this.cost } : {}),
     };
   }
 
   /** Stops every service, then closes every resource. Used when the node exits. */
   async shutdown(): Promise<void> {
+    clearInterval(this.costTimer);
+    this.costTimer = undefined;
     await this.stopAll();
     await this.closeResources();
   }

@@ -13,7 +13,7 @@ function label(value: string): string {
 
 export function renderPrometheus(
   status: PipelineStatus,
-  process: { uptimeSeconds: number; rssBytes: number; heapUsedBytes: number; eventLoop: EventLoopDelay },
+  process: { uptimeSeconds: number; rssBytes: number; heapUsedBytes: number; externalBytes?: number; arrayBufferBytes?: number; eventLoop: EventLoopDelay },
 ): string {
   const series = new Map<string, string[]>();
   const add = (key: string, labels: Record<string, string>, value: number): void => {
@@ -37,6 +37,9 @@ export function renderPrometheus(
   add('process_uptime_seconds', {}, process.uptimeSeconds);
   add('process_resident_memory_bytes', {}, process.rssBytes);
   add('process_heap_used_bytes', {}, process.heapUsedBytes);
+  // Memory outside the JS heap of the main thread (chunk buffers, native libraries): where a recording node's RSS goes.
+  if (process.externalBytes !== undefined) add('process_external_memory_bytes', {}, process.externalBytes);
+  if (process.arrayBufferBytes !== undefined) add('process_array_buffer_bytes', {}, process.arrayBufferBytes);
   add('process_event_loop_delay_mean_ms', {}, process.eventLoop.meanMs);
   add('process_event_loop_delay_p99_ms', {}, process.eventLoop.p99Ms);
   add('process_event_loop_delay_max_ms', {}, process.eventLoop.maxMs);
@@ -57,7 +60,7 @@ export function metricsRoute(status: () => PipelineStatus, startedAt: number, ev
       return {
         status: 200,
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
-        raw: renderPrometheus(status(), { uptimeSeconds: (Date.now() - startedAt) / 1000, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, eventLoop: eventLoop() }),
+        raw: renderPrometheus(status(), { uptimeSeconds: (Date.now() - startedAt) / 1000, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, externalBytes: mem.external, arrayBufferBytes: mem.arrayBuffers, eventLoop: eventLoop() }),
       };
     },
   };

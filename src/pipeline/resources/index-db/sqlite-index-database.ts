@@ -4,7 +4,7 @@
  * one transaction and resolves at once.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, statfsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EvochoraError } from '../../../errors.js';
 import type {
@@ -65,6 +65,14 @@ interface OrganismDbRow {
 
 function organismOf(r: OrganismDbRow): OrganismRow {
   return { organismId: r.organism_id, parentId: r.parent_id, birthTick: r.birth_tick, programId: r.program_id, initialPosition: JSON.parse(r.initial_position) as number[], genomeHash: r.genome_hash };
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function u8(b: Buffer): Uint8Array {
@@ -389,7 +397,20 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
   }
 
   metrics(): Metrics {
-    return { open_runs: new Set([...this.writers.keys(), ...this.readers.keys()]).size, writer_opens: this.writes, error_count: this.errorLog.count };
+    const m: Metrics = { open_runs: new Set([...this.writers.keys(), ...this.readers.keys()]).size, writer_opens: this.writes, error_count: this.errorLog.count };
+    // Bytes on disk of the runs this node writes (database + WAL): what recording costs in the index.
+    let bytes = 0;
+    for (const w of this.writers.values()) for (const suffix of ['', '-wal']) bytes += fileSize(w.path + suffix);
+    if (this.writers.size > 0) m.index_disk_bytes = bytes;
+    try {
+      if (existsSync(this.directory)) {
+        const s = statfsSync(this.directory);
+        m.disk_available_bytes = s.bavail * s.bsize;
+      }
+    } catch {
+      // statfs is informative only
+    }
+    return m;
   }
 
   errors(): readonly OperationalError[] {
