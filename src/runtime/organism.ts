@@ -75,6 +75,8 @@ export class Organism {
   regDirtyLo = 0;
   regDirtyHi = 0;
   frameWrites = 0;
+  /** Opaque per-organism state of the recorder (its copy of the values at the previous sample); never read here. */
+  recorderState: unknown = undefined;
   /** Data stack storage; starts small and grows (up to DATA_STACK_MAX) so idle organisms stay light. */
   dsIsVec = new Uint8Array(16);
   dsScalar = new Int32Array(16);

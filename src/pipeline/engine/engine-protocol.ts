@@ -46,7 +46,6 @@ export interface WorkerStats {
   readonly queueWaitMs: number;
   readonly encodeNs: number;
   readonly cellsEncoded: number;
-  readonly sampleNs: number;
 }
 
 export type FromWorker =

@@ -74,7 +74,6 @@ async function main(): Promise<void> {
   let chunks = 0;
   let bytes = 0;
   let queueWaitMs = 0;
-  let sampleNs = 0;
   const rate = { since: performance.now(), ticks: 0, perSec: 0 };
 
   const stats = (): WorkerStats => ({
@@ -88,7 +87,6 @@ async function main(): Promise<void> {
     queueWaitMs,
     encodeNs: encoder.cellEncodeNs,
     cellsEncoded: encoder.cellsEncoded,
-    sampleNs,
   });
 
   const emit = (c: EncodedChunk): void => {
@@ -110,7 +108,6 @@ async function main(): Promise<void> {
   const writeOrganisms = new OrganismDeltaWriter(() => sim.organisms);
 
   const sample = (): void => {
-    const t0 = process.hrtime.bigint();
     const tick = sim.tick;
     let extras = {};
     if (encoder.nextIsSnapshot) {
@@ -127,7 +124,6 @@ async function main(): Promise<void> {
     }
     const chunk = encoder.sample(tick, writeOrganisms, sim.nextOrganismId - 1, extras);
     sampledTicks++;
-    sampleNs += Number(process.hrtime.bigint() - t0);
     if (chunk) emit(chunk);
   };
 

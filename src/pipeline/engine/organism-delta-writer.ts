@@ -73,7 +73,11 @@ class Shadow {
   dsVec = new Int32Array(0);
   ls = new Int32Array(0);
 
-  constructor(o: Organism) {
+  constructor(
+    o: Organism,
+    /** The writer this shadow belongs to (two writers over one simulation keep separate shadows). */
+    readonly writer: object,
+  ) {
     this.ip = new Int32Array(o.ip.length);
     this.dv = new Int32Array(o.dv.length);
     this.dps = new Int32Array(o.dps.length);
@@ -144,6 +148,7 @@ function sameInts(a: Int32Array, b: Int32Array, n: number): boolean {
 function dataStackChanged(s: Shadow, o: Organism): boolean {
   const n = o.dsLen;
   if (n !== s.dsLen) return true;
+  if (n === 0) return false;
   const dims = o.dims;
   for (let i = 0; i < n; i++) {
     const v = o.dsIsVec[i]!;
@@ -154,7 +159,6 @@ function dataStackChanged(s: Shadow, o: Organism): boolean {
 }
 
 export class OrganismDeltaWriter {
-  private readonly shadows = new WeakMap<Organism, Shadow>();
   private epoch = 0;
   /** Changed register slots of the organism being written (reused). */
   private readonly slots = new Uint8Array(256);
@@ -169,12 +173,11 @@ export class OrganismDeltaWriter {
   constructor(private readonly organisms: () => Iterable<Organism>) {}
 
   private shadowOf(o: Organism): Shadow {
-    let s = this.shadows.get(o);
-    if (!s) {
-      s = new Shadow(o);
-      this.shadows.set(o, s);
-    }
-    return s;
+    const s = o.recorderState;
+    if (s instanceof Shadow && s.writer === this) return s;
+    const fresh = new Shadow(o, this);
+    o.recorderState = fresh;
+    return fresh;
   }
 
   /** Every organism's full state (a snapshot); the deltas that follow are against it. */
@@ -261,17 +264,34 @@ export class OrganismDeltaWriter {
     this.energyChange = (o.er - s.er) | 0;
     s.er = o.er;
     const dims = o.dims;
-    if (!sameInts(o.ip, s.ip, dims)) {
-      mask |= IP;
-      s.ip.set(o.ip);
+    // Plain loops: TypedArray#set and helper calls cost more than these few numbers (this runs for every
+    // organism at every sample).
+    const ip = o.ip;
+    const sip = s.ip;
+    for (let d = 0; d < dims; d++) {
+      if (ip[d] !== sip[d]) {
+        mask |= IP;
+        for (let e = d; e < dims; e++) sip[e] = ip[e]!;
+        break;
+      }
     }
-    if (!sameInts(o.dv, s.dv, dims)) {
-      mask |= DV;
-      s.dv.set(o.dv);
+    const dv = o.dv;
+    const sdv = s.dv;
+    for (let d = 0; d < dims; d++) {
+      if (dv[d] !== sdv[d]) {
+        mask |= DV;
+        for (let e = d; e < dims; e++) sdv[e] = dv[e]!;
+        break;
+      }
     }
-    if (!sameInts(o.dps, s.dps, o.dps.length)) {
-      mask |= DPS;
-      s.dps.set(o.dps);
+    const dps = o.dps;
+    const sdps = s.dps;
+    for (let d = 0, n = dps.length; d < n; d++) {
+      if (dps[d] !== sdps[d]) {
+        mask |= DPS;
+        for (let e = d; e < n; e++) sdps[e] = dps[e]!;
+        break;
+      }
     }
     if (o.activeDp !== s.activeDp) {
       mask |= ACTIVE_DP;
@@ -288,11 +308,11 @@ export class OrganismDeltaWriter {
         slotCount = 0;
       }
     }
-    if (dataStackChanged(s, o)) {
+    if ((o.dsLen | s.dsLen) !== 0 && dataStackChanged(s, o)) {
       mask |= DATA_STACK;
       s.takeDataStack(o);
     }
-    if (o.lsLen !== s.lsLen || !sameInts(o.ls, s.ls, o.lsLen * dims)) {
+    if (o.lsLen !== s.lsLen || (o.lsLen > 0 && !sameInts(o.ls, s.ls, o.lsLen * dims))) {
       mask |= LOCATION_STACK;
       s.takeLocationStack(o);
     }

@@ -204,29 +204,79 @@ export function organismsOnlyChunk(chunk: Uint8Array): Uint8Array {
   return concat(pieces);
 }
 
+/** Reads the varint at `off` (< 2^53); returns it and sets `varintEnd`. */
+let varintEnd = 0;
+function varintAt(buf: Uint8Array, off: number, end: number): number {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (off >= end) throw new RangeError('truncated varint');
+    const b = buf[off++]!;
+    value += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) {
+      varintEnd = off;
+      return value;
+    }
+    mul *= 0x80;
+  }
+  throw new RangeError('varint longer than 10 bytes');
+}
+
+/** Offset after the field whose tag starts at `off` (any wire type); the field's number is in `fieldNumber`. */
+let fieldNumber = 0;
+let valueStart = 0;
+function skipField(buf: Uint8Array, off: number, end: number): number {
+  const key = varintAt(buf, off, end);
+  off = varintEnd;
+  fieldNumber = Math.floor(key / 8);
+  const wt = key % 8;
+  let next: number;
+  if (wt === 0) {
+    varintAt(buf, off, end);
+    next = varintEnd;
+  } else if (wt === 2) {
+    const len = varintAt(buf, off, end);
+    off = varintEnd;
+    next = off + len;
+  } else if (wt === 1) next = off + 8;
+  else if (wt === 5) next = off + 4;
+  else throw new RangeError(`unsupported protobuf wire type ${wt}`);
+  if (next > end) throw new RangeError('protobuf field runs past the end of its message');
+  valueStart = off;
+  return next;
+}
+
 /**
- * Calls `visit` for every organism a chunk mentions, in order, without decoding: with its encoded full state
- * (snapshot and format-1 samples) or its encoded OrganismDelta (format 2). `isDelta` says which.
+ * Calls `visit` for every organism a chunk mentions whose id `known` does not hold, with its encoded full
+ * state (snapshot and format-1 samples) or its encoded OrganismDelta (format 2; `isDelta`). A tight scan:
+ * the organism indexer runs it over every organism of every sample, and only organisms new to it matter.
  */
-export function forEachOrganism(chunk: Uint8Array, visit: (id: number, raw: Uint8Array, isDelta: boolean) => void): void {
-  const f = new FieldCursor().reset(chunk);
-  const g = new FieldCursor();
-  const facts: OrganismFacts = { organismId: 0, isDead: false };
-  while (f.next()) {
-    if (f.wireType !== 2 || (f.number !== 5 && f.number !== 6)) continue;
-    const stateField = f.number === 5 ? 3 : 4;
-    g.reset(chunk, f.valueStart, f.end);
-    while (g.next()) {
-      if (g.wireType !== 2) continue;
-      if (g.number === stateField) {
-        const raw = chunk.subarray(g.valueStart, g.end);
-        visit(organismIdOf(raw, facts), raw, false);
-      } else if (f.number === 6 && g.number === 6) {
-        // OrganismDelta: organism_id is its first field.
-        const raw = chunk.subarray(g.valueStart, g.end);
-        visit(organismIdOf(raw, facts), raw, true);
+export function forEachNewOrganism(chunk: Uint8Array, known: { has(id: number): boolean }, visit: (id: number, raw: Uint8Array, isDelta: boolean) => void): void {
+  const end = chunk.length;
+  let off = 0;
+  while (off < end) {
+    const next = skipField(chunk, off, end);
+    const outer = fieldNumber;
+    if (outer === 5 || outer === 6) {
+      const stateField = outer === 5 ? 3 : 4;
+      const mEnd = next;
+      let p = valueStart;
+      while (p < mEnd) {
+        const q = skipField(chunk, p, mEnd);
+        const f = fieldNumber;
+        if (f === stateField || (outer === 6 && f === 6)) {
+          // organism_id is the first field of both OrganismState and OrganismDelta as the engine writes them.
+          const vs = valueStart;
+          let id: number;
+          if (vs < q && chunk[vs] === 0x08) {
+            id = varintAt(chunk, vs + 1, q) | 0;
+          } else id = scanOrganismFacts(chunk.subarray(vs, q), { organismId: 0, isDead: false }).organismId;
+          if (!known.has(id)) visit(id, chunk.subarray(vs, q), f === 6);
+        }
+        p = q;
       }
     }
+    off = next;
   }
 }
 

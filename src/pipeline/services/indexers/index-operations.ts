@@ -8,7 +8,7 @@ import { withTransientReader, type EnvironmentChunkRow, type IndexDatabase, type
 import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
 import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../resources/index-db/blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
-import { forEachOrganism, organismsOnlyChunk } from '../../resources/index-db/wire.js';
+import { forEachNewOrganism, organismsOnlyChunk } from '../../resources/index-db/wire.js';
 
 /**
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
@@ -109,8 +109,7 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
     // Wire-level: cells, RNG, plugin states and the checkpoint are cut away; a state is decoded only the first
     // time the batch mentions its organism, for the static row.
     const slim = organismsOnlyChunk(stored.data);
-    forEachOrganism(slim, (id, raw, isDelta) => {
-      if (organisms.has(id)) return;
+    forEachNewOrganism(slim, organisms, (id, raw, isDelta) => {
       const state = isDelta ? OrganismDelta.decode(raw).state : OrganismState.decode(raw);
       if (state) organisms.set(id, organismRowOf(OrganismState.create({ ...state, organismId: id })));
     });
