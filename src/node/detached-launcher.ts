@@ -11,7 +11,7 @@ import { CLI_ENTRY } from '../version.js';
 import { EvochoraError } from '../errors.js';
 import type { ExitCode } from '../exit-codes.js';
 import { NodeStartFailedError } from './node-errors.js';
-import { NODE_PROCESS_FLAGS } from './node-process-flags.js';
+import { NODE_PROCESS_ENV, NODE_PROCESS_FLAGS } from './node-process-flags.js';
 
 export interface ReadyMessage {
   readonly type: 'ready';
@@ -54,7 +54,7 @@ export async function launchDetachedNode(options: LaunchOptions): Promise<ReadyM
     detached: true,
     stdio: ['ignore', fd, fd, 'ipc'],
     cwd: options.cwd ?? process.cwd(),
-    env: { ...(options.env ?? process.env), EVOCHORA_CONTENT_TYPE: '' },
+    env: { ...NODE_PROCESS_ENV, ...(options.env ?? process.env), EVOCHORA_CONTENT_TYPE: '' },
     windowsHide: true,
   });
   closeSync(fd);

@@ -343,7 +343,7 @@ export const persistenceServiceType: ServiceType = {
       retryBackoffMs: { kind: 'int', default: 1000, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
       maxRetryBackoffMs: { kind: 'int', default: 60_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
       drainOnStopMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'On stop, keep writing what is still queued for at most this long.' },
-      maxWritesInFlight: { kind: 'int', default: 4, min: 1, max: 64, doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.' },
+      maxWritesInFlight: { kind: 'int', default: 2, min: 1, max: 64, doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.' },
       sourceQueue: { kind: 'string', default: 'tick-queue', doc: 'Name recorded as source_queue in dead letters.' },
     },
   },

@@ -462,7 +462,7 @@ export const simulationEngineType: ServiceType = {
       snapshotInterval: { kind: 'int', default: 10, min: 1, max: 10_000, doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples and starts with a full snapshot of every occupied cell.' },
       pauseTicks: { kind: 'list', of: 'int', default: [], doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).' },
       maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
-      maxChunksInFlight: { kind: 'int', default: 16, min: 1, max: 1024, doc: 'Chunks the simulation may run ahead of the queue before it waits.' },
+      maxChunksInFlight: { kind: 'int', default: 4, min: 1, max: 1024, doc: 'Chunks the simulation may run ahead of the queue before it waits (each is up to a few MB in a mature world).' },
       runtime: { kind: 'any', default: {}, doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.' },
       resume: {
         kind: 'object',

@@ -15,7 +15,7 @@ import { forEachNewOrganism, organismsOnlyChunk } from '../../resources/index-db
  * same notification at about the same time, so the file is read and decompressed once, not twice.
  */
 const recentBatches = new Map<string, { chunks: Promise<StoredChunk[]>; uses: number }>();
-const RECENT_BATCHES = 4;
+const RECENT_BATCHES = 2;
 
 async function readBatch(storage: BatchStorageReader, key: string): Promise<StoredChunk[]> {
   let entry = recentBatches.get(key);
