@@ -14,7 +14,14 @@
  *      and the codec alone (framing + compression in memory).      targets ≥ 10,000 ticks/s, ≥ 0.8
  *   4. bytes on disk per recorded tick vs the raw full-snapshot protobuf size.           target ≥ 145×
  *   5. bytes and CPU per tick at 4096×4096 vs 512×512 with the same population.           target ≤ 1.5×
+ *   6. young world (tick 0) and mature world (the default world at --mature-tick, 500,000) side by side, stage
+ *      by stage in this process (bench/world-recording.ts): runtime only, engine with output discarded (target
+ *      ≥ 0.7 of runtime only), sampling ns per organism-sample, storage and index bytes per tick (targets ≤ 500,
+ *      index ≤ storage) and CPU per tick, region 256² and organisms-at-tick p95 (targets ≤ 25 / ≤ 10 ms).
+ *      The end-to-end figure of a default node left running (recorded ÷ runtime only, RSS, disk) is
+ *      `npm run bench:soak`.
  * Usage: npx tsx bench/pipeline.ts [--json] [--ticks N] [--reps N] [--writes N (PersistenceService maxWritesInFlight)]
+ *        [--world-ticks N (section 6, 30000)] [--mature-tick N (500000)] [--worlds-only]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
@@ -37,6 +44,7 @@ import { PersistenceService } from '../src/pipeline/services/persistence-service
 import { SimulationEngine } from '../src/pipeline/services/simulation-engine.js';
 import { defaultsOf } from '../src/config/validate.js';
 import { simulationEngineType } from '../src/pipeline/services/simulation-engine.js';
+import { matureWorld, measureWorld, youngWorld } from './world-recording.js';
 
 const json = process.argv.includes('--json');
 const tIdx = process.argv.indexOf('--ticks');
@@ -49,6 +57,15 @@ const REPS = rIdx > 0 ? Number(process.argv[rIdx + 1]) : 5;
 const wIdx = process.argv.indexOf('--writes');
 /** PersistenceService maxWritesInFlight (default: the service's own default). */
 const WRITES: Record<string, number> = wIdx > 0 ? { maxWritesInFlight: Number(process.argv[wIdx + 1]) } : {};
+const WORLD_TICKS = (() => {
+  const i = process.argv.indexOf('--world-ticks');
+  return i > 0 ? Number(process.argv[i + 1]) : 30_000;
+})();
+const MATURE_TICK = (() => {
+  const i = process.argv.indexOf('--mature-tick');
+  return i > 0 ? Number(process.argv[i + 1]) : 500_000;
+})();
+const WORLDS_ONLY = process.argv.includes('--worlds-only');
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -295,9 +312,28 @@ async function sizeScaling(): Promise<Record<string, number>> {
   };
 }
 
+/** Section 6: the young and the mature default world, side by side. */
+async function worlds(): Promise<void> {
+  const defaults = defaultsOf(simulationEngineType.options) as { accumulatedDeltaInterval: number; snapshotInterval: number };
+  const layout = { chunkSamples: defaults.accumulatedDeltaInterval * defaults.snapshotInterval, accumulated: defaults.accumulatedDeltaInterval, batchChunks: 10, queries: 200 };
+  const mature = matureWorld(REPLICATOR, MATURE_TICK);
+  if (mature.madeInSeconds !== undefined) say(`6. (mature-world fixture made: ${MATURE_TICK} ticks in ${mature.madeInSeconds.toFixed(1)} s, cached in the temp directory)`);
+  const young = await measureWorld(() => youngWorld(REPLICATOR), WORLD_TICKS, layout);
+  const old = await measureWorld(() => matureWorld(REPLICATOR, MATURE_TICK).sim, WORLD_TICKS, layout);
+  figures.worlds = { young, mature: old };
+  say(`6. ${WORLD_TICKS} ticks each, chunks of ${layout.chunkSamples} samples, batches of ${layout.batchChunks}:        young (tick 0)   mature (tick ${MATURE_TICK})`);
+  for (const k of Object.keys(young) as Array<keyof typeof young>) say(`   ${k.padEnd(40)} ${String(young[k]).padStart(14)} ${String(old[k]).padStart(18)}`);
+}
+
+class Done extends Error {}
+
 const dir = mkdtempSync(join(tmpdir(), 'evo-bench-pipeline-'));
 try {
-  say(`Recording pipeline benchmark: replicator in ${SHAPE.join('x')}, seed 42, ${TICKS} ticks, sampling every tick, 50 samples per chunk`);
+  if (WORLDS_ONLY) {
+    await worlds();
+    throw new Done();
+  }
+  say(`Recording pipeline benchmark: replicator in ${SHAPE.join('x')}, seed 42, ${TICKS} ticks, sampling every tick, the engine's default chunks`);
   const bare = bareRuntime();
   const chunks: ChunkMessage[] = [];
   const pairs: { off: number; on: number; ratio: number }[] = [];
@@ -345,6 +381,9 @@ try {
   const sc = await sizeScaling();
   figures.size_scaling = sc;
   say(`5. same population (3 replicators, no plugins): bytes/tick ${sc.bytes_per_tick_512} at 512² vs ${sc.bytes_per_tick_4096} at 4096² → ${sc.bytes_ratio}×; CPU ${sc.cpu_us_per_tick_512} vs ${sc.cpu_us_per_tick_4096} µs/tick → ${sc.cpu_ratio}× (target ≤ 1.5×)`);
+  await worlds();
+} catch (err) {
+  if (!(err instanceof Done)) throw err;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

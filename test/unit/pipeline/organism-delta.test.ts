@@ -62,7 +62,7 @@ function recordAndCompare(warm: number, ticks: number, interval: number, samples
   let deltaBytes = 0;
   for (const bytes of chunks) {
     const chunk = TickDataChunk.decode(bytes);
-    for (const d of chunk.deltas) for (const od of d.organismDeltas) deltaBytes += OrganismState.encode(od.state ?? {}).finish().length + 4;
+    for (const d of chunk.deltas) for (const od of d.organismDeltas ?? []) deltaBytes += OrganismState.encode(od.state ?? {}).finish().length + 4;
     const timeline = new OrganismTimeline(chunk);
     // Backwards too: going back starts over at the snapshot.
     for (const tick of [...timeline.sampledTicks].reverse()) {
