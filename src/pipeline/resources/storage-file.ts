@@ -71,15 +71,7 @@ function compressorFor(level: number): Compressor {
 
 /** The uncompressed stream of a storage file: length-delimited header followed by the length-delimited payloads. */
 export function frameStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[]): Uint8Array {
-  const headerBytes = StorageFileHeader.encode({
-    formatVersion: STORAGE_FORMAT_VERSION,
-    contentType: header.contentType,
-    simulationRunId: header.simulationRunId,
-    firstTick: header.firstTick ?? 0,
-    lastTick: header.lastTick ?? 0,
-    messageCount: payloads.length,
-    tickCount: header.tickCount ?? 0,
-  }).finish();
+  const headerBytes = encodeHeader(header, payloads.length);
   let total = varintSize(headerBytes.length) + headerBytes.length;
   for (const p of payloads) total += varintSize(p.length) + p.length;
   // Its own (unpooled, transferable) memory, not zero-filled: every byte is written below.
@@ -93,6 +85,29 @@ export function frameStorageFile(header: FileHeaderFields, payloads: readonly Ui
     off += p.length;
   }
   return raw;
+}
+
+/** Offset of each payload (its length prefix) in the framed stream frameStorageFile makes of them. */
+export function framedOffsets(header: FileHeaderFields, payloads: readonly Uint8Array[]): number[] {
+  const headerLength = encodeHeader(header, payloads.length).length;
+  let off = varintSize(headerLength) + headerLength;
+  return payloads.map((p) => {
+    const at = off;
+    off += varintSize(p.length) + p.length;
+    return at;
+  });
+}
+
+function encodeHeader(header: FileHeaderFields, messageCount: number): Uint8Array {
+  return StorageFileHeader.encode({
+    formatVersion: STORAGE_FORMAT_VERSION,
+    contentType: header.contentType,
+    simulationRunId: header.simulationRunId,
+    firstTick: header.firstTick ?? 0,
+    lastTick: header.lastTick ?? 0,
+    messageCount,
+    tickCount: header.tickCount ?? 0,
+  }).finish();
 }
 
 /** Compresses a framed stream into one zstd frame (with content checksum) at `level`. */

@@ -39,6 +39,23 @@ describe('FileSystemStorage', () => {
     expect(await s.listRunIds()).toEqual(['run-a']);
   });
 
+  it('serves the batches it just wrote from memory, exactly as the file reads them, and older ones from disk', async () => {
+    const s = new FileSystemStorage('st', { rootDirectory: dir });
+    const msgs = syntheticMessages('run-m', 8);
+    const keys = [0, 2, 4, 6].map((i) => s.batchKey('run-m', msgs[i]!.firstTick, msgs[i + 1]!.lastTick));
+    for (let b = 0; b < 4; b++) await s.writeBatch(keys[b]!, msgs.slice(2 * b, 2 * b + 2));
+    const fresh = new FileSystemStorage('other', { rootDirectory: dir });
+    for (const key of keys) {
+      const cached = (await collect(s.readBatchFile(key))).map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') }));
+      const fromFile = (await collect(fresh.readBatchFile(key))).map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') }));
+      expect(cached).toEqual(fromFile);
+    }
+    // The last two batches came from memory, the first two from their files.
+    expect(s.metrics().cached_reads).toBe(2);
+    expect(s.metrics().read_operations).toBe(2);
+    expect(fresh.metrics().cached_reads).toBe(0);
+  });
+
   it('reconstructs every sampled tick of a chunk', async () => {
     const s = new FileSystemStorage('st', { rootDirectory: dir });
     const msgs = syntheticMessages('run-a', 1, 5);
@@ -74,7 +91,9 @@ describe('FileSystemStorage', () => {
     const path = join(dir, key);
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    await expect(collect(s.readBatchFile(key))).rejects.toThrow(new RegExp(`${key.replace(/[.]/g, '\\.')}.*offset \\d+`));
+    // Damaged behind the writer's back: a reader (another process, another instance) sees the file.
+    const reader = new FileSystemStorage('reader', { rootDirectory: dir });
+    await expect(collect(reader.readBatchFile(key))).rejects.toThrow(new RegExp(`${key.replace(/[.]/g, '\\.')}.*offset \\d+`));
   });
 
   it('reports garbage and corrupted frames as STORAGE_FILE_CORRUPT', async () => {
@@ -85,12 +104,13 @@ describe('FileSystemStorage', () => {
     const bytes = readFileSync(path);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     writeFileSync(path, bytes);
-    await expect(collect(s.readBatchFile(key))).rejects.toMatchObject({ code: 'STORAGE_FILE_CORRUPT' });
+    const reader = new FileSystemStorage('reader', { rootDirectory: dir });
+    await expect(collect(reader.readBatchFile(key))).rejects.toMatchObject({ code: 'STORAGE_FILE_CORRUPT' });
     writeFileSync(path, 'not zstd at all');
-    await expect(collect(s.readBatchFile(key))).rejects.toMatchObject({ code: 'STORAGE_FILE_CORRUPT', offset: expect.any(Number) });
+    await expect(collect(reader.readBatchFile(key))).rejects.toMatchObject({ code: 'STORAGE_FILE_CORRUPT', offset: expect.any(Number) });
     // A valid frame whose message claims more bytes than exist.
     writeFileSync(path, compress(Buffer.from([0x05, 0x08, 0x01])));
-    await expect(collect(s.readBatchFile(key))).rejects.toThrow(/offset 0: message of 5 bytes is cut off/);
+    await expect(collect(reader.readBatchFile(key))).rejects.toThrow(/offset 0: message of 5 bytes is cut off/);
   });
 
   it('refuses an unknown format version', async () => {
