@@ -3,94 +3,96 @@
  * per delta either every full state again (storage format 1) or one OrganismDelta per organism present
  * (format 2), applied to that organism's previous state in the chunk.
  */
-import { OrganismState, type OrganismDelta, type TickDataChunk, type TickDelta } from './index.js';
+import { OrganismDelta, OrganismState, TickData, type TickDataChunk, type TickDelta } from './index.js';
+import { applyEncodedOrganismDelta } from './organism-delta-wire.js';
+import { applyOrganismDelta } from './organism-timeline-apply.js';
+import { readVarint } from './framing.js';
 
-/** OrganismState property of each field number (proto/tickdata.proto). */
-const FIELD_PROPERTY: readonly (keyof OrganismState | undefined)[] = [
-  undefined,
-  'organismId',
-  'parentId',
-  'birthTick',
-  'programId',
-  'energy',
-  'ip',
-  'dv',
-  'dataPointers',
-  'activeDpIndex',
-  'registers',
-  'dataStack',
-  'locationStack',
-  'callStack',
-  'isDead',
-  'deathTick',
-  'instructionFailed',
-  'failureReason',
-  'entropyRegister',
-  'moleculeMarkerRegister',
-  'genomeHash',
-  'initialPosition',
-  'lastOpcodeId',
-  'lastMolecule',
-  'lastEnergyDelta',
-  'lastEntropyDelta',
-  'currentProcLabelHash',
-  'deathCause',
-];
-const REGISTERS_BIT = 1 << 9;
-const EMPTY_STATE = new OrganismState();
-
-export class OrganismDeltaError extends RangeError {
-  readonly code = 'ORGANISM_DELTA_INVALID';
-}
-
-/**
- * Applies `d` to `into` (the organism's state at its previous sample, or a fresh state for an organism born
- * since) in place. Properties are replaced, never mutated, so copies taken earlier stay valid.
- */
-export function applyOrganismDelta(into: OrganismState, d: OrganismDelta): void {
-  // Decoded messages: repeated fields are arrays (possibly empty), never null.
-  const st = (d.state ?? EMPTY_STATE) as OrganismState;
-  const target = into as unknown as Record<string, unknown>;
-  const source = st as unknown as Record<string, unknown>;
-  let mask = d.changedFields >>> 0;
-  while (mask !== 0) {
-    const low = mask & -mask;
-    const field = 31 - Math.clz32(low);
-    const name = FIELD_PROPERTY[field + 1];
-    if (name !== undefined) target[name] = source[name];
-    mask ^= low;
-  }
-  if ((d.changedFields & REGISTERS_BIT) === 0 && d.registerSlots.length > 0) {
-    if (d.registerSlots.length !== st.registers.length) throw new OrganismDeltaError(`organism ${d.organismId}: ${d.registerSlots.length} register slots but ${st.registers.length} values`);
-    const regs = into.registers.slice();
-    for (let k = 0; k < d.registerSlots.length; k++) {
-      const slot = d.registerSlots[k]!;
-      if (slot >= regs.length) throw new OrganismDeltaError(`organism ${d.organismId}: register slot ${slot} out of range (${regs.length} registers)`);
-      regs[slot] = st.registers[k]!;
-    }
-    into.registers = regs;
-  }
-  if (d.energyChange !== 0) into.energy = (into.energy + d.energyChange) | 0;
-  if (d.entropyChange !== 0) into.entropyRegister = (into.entropyRegister + d.entropyChange) | 0;
-}
+export { applyOrganismDelta, OrganismDeltaError } from './organism-timeline-apply.js';
 
 /** Whether a delta sample stores full states (format 1, or no organism at all). */
 function isFull(delta: { organisms: readonly unknown[]; organismDeltas?: readonly unknown[] | null }): boolean {
   return delta.organisms.length > 0 || (delta.organismDeltas?.length ?? 0) === 0;
 }
 
+/** Where each sample of an encoded chunk lies (offsets into its bytes). */
+interface EncodedSamples {
+  readonly bytes: Uint8Array;
+  readonly snapshot: readonly [number, number] | undefined;
+  readonly deltas: ReadonlyArray<readonly [number, number]>;
+}
+
+/** A field walk over buf[from, to): calls `f(number, wireType, valueStart, end, varint)` per field. */
+function walk(buf: Uint8Array, from: number, to: number, f: (n: number, wt: number, start: number, end: number, varint: number) => void): void {
+  let off = from;
+  while (off < to) {
+    const tag = readVarint(buf, off, to);
+    if (!tag) throw new RangeError('truncated protobuf tag in chunk');
+    const n = Math.floor(tag[0] / 8);
+    const wt = tag[0] % 8;
+    off = tag[1];
+    if (wt === 0) {
+      const v = readVarint(buf, off, to);
+      if (!v) throw new RangeError('truncated varint in chunk');
+      f(n, wt, off, v[1], v[0]);
+      off = v[1];
+    } else if (wt === 2) {
+      const len = readVarint(buf, off, to);
+      if (!len) throw new RangeError('truncated length in chunk');
+      const end = len[1] + len[0];
+      if (end > to) throw new RangeError('protobuf field runs past the end of its message');
+      f(n, wt, len[1], end, 0);
+      off = end;
+    } else if (wt === 1 || wt === 5) {
+      off += wt === 1 ? 8 : 4;
+    } else throw new RangeError(`unsupported protobuf wire type ${wt} in chunk`);
+  }
+}
+
 /**
  * Walks a chunk's samples in order and hands out the organisms of any of them. Going forward continues from
  * the current sample; going back starts over at the snapshot. The states handed out are copies: later steps
- * never change them.
+ * never change them. Built from a decoded chunk, or (`ofEncoded`) from its bytes, where only the samples up to
+ * the one asked for are read and deltas are applied straight from the wire.
  */
 export class OrganismTimeline {
   private readonly ticks: number[];
   private index = -1;
   private working: OrganismState[] = [];
+  private readonly chunk: TickDataChunk | undefined;
+  private readonly encoded: EncodedSamples | undefined;
 
-  constructor(readonly chunk: TickDataChunk) {
+  constructor(chunk: TickDataChunk) {
+    this.chunk = chunk;
     this.ticks = [Number(chunk.snapshot?.tickNumber ?? chunk.firstTick), ...chunk.deltas.map((d) => Number(d.tickNumber))];
+  }
+
+  /** A timeline over an encoded TickDataChunk (any chunk; the organism index keeps organisms-only ones). */
+  static ofEncoded(bytes: Uint8Array): OrganismTimeline {
+    let snapshot: [number, number] | undefined;
+    let firstTick = 0;
+    const deltas: Array<[number, number]> = [];
+    const ticks: number[] = [];
+    let snapTick = -1;
+    walk(bytes, 0, bytes.length, (n, wt, start, end, varint) => {
+      if (n === 2 && wt === 0) firstTick = varint;
+      else if (n === 5 && wt === 2) {
+        snapshot = [start, end];
+        walk(bytes, start, end, (m, mwt, _s, _e, v) => {
+          if (m === 2 && mwt === 0) snapTick = v;
+        });
+      } else if (n === 6 && wt === 2) {
+        deltas.push([start, end]);
+        let tick = 0;
+        walk(bytes, start, end, (m, mwt, _s, _e, v) => {
+          if (m === 1 && mwt === 0) tick = v;
+        });
+        ticks.push(tick);
+      }
+    });
+    const t = Object.create(OrganismTimeline.prototype) as OrganismTimeline;
+    Object.assign(t, { ticks: [snapTick >= 0 ? snapTick : firstTick, ...ticks], index: -1, working: [], chunk: undefined, encoded: { bytes, snapshot, deltas } });
+    return t;
   }
 
   /** Sampled ticks of the chunk, ascending. */
@@ -114,28 +116,61 @@ export class OrganismTimeline {
 
   private step(): void {
     const next = this.index + 1;
-    if (next === 0) {
-      this.working = (this.chunk.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
-    } else {
-      const d = this.chunk.deltas[next - 1] as TickDelta;
-      if (isFull(d)) this.working = d.organisms.map((s) => new OrganismState(s));
-      else {
-        const previous = new Map<number, OrganismState>();
-        for (const s of this.working) previous.set(s.organismId, s);
-        const list: OrganismState[] = [];
-        for (const od of d.organismDeltas as OrganismDelta[]) {
-          let s = previous.get(od.organismId);
-          if (!s) {
-            s = new OrganismState();
-            s.organismId = od.organismId;
-          }
-          applyOrganismDelta(s, od);
-          list.push(s);
-        }
-        this.working = list;
-      }
-    }
+    if (this.encoded) this.stepEncoded(next, this.encoded);
+    else this.stepDecoded(next, this.chunk!);
     this.index = next;
+  }
+
+  private stepDecoded(next: number, chunk: TickDataChunk): void {
+    if (next === 0) {
+      this.working = (chunk.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
+      return;
+    }
+    const d = chunk.deltas[next - 1] as TickDelta;
+    if (isFull(d)) {
+      this.working = d.organisms.map((s) => new OrganismState(s));
+      return;
+    }
+    const previous = this.previousById();
+    const list: OrganismState[] = [];
+    for (const od of d.organismDeltas as OrganismDelta[]) {
+      const s = previous.get(od.organismId) ?? OrganismState.create({ organismId: od.organismId });
+      applyOrganismDelta(s, od);
+      list.push(s);
+    }
+    this.working = list;
+  }
+
+  private stepEncoded(next: number, e: EncodedSamples): void {
+    const bytes = e.bytes;
+    if (next === 0) {
+      this.working = e.snapshot ? TickData.decode(bytes.subarray(e.snapshot[0], e.snapshot[1])).organisms.map((s) => new OrganismState(s)) : [];
+      return;
+    }
+    const [from, to] = e.deltas[next - 1]!;
+    const full: OrganismState[] = [];
+    const list: OrganismState[] = [];
+    let previous: Map<number, OrganismState> | undefined;
+    walk(bytes, from, to, (n, wt, start, end) => {
+      if (wt !== 2) return;
+      if (n === 4) full.push(OrganismState.decode(bytes.subarray(start, end)));
+      else if (n === 6) {
+        previous ??= this.previousById();
+        const raw = bytes.subarray(start, end);
+        // organism_id is the delta's first field as the engine writes it; otherwise read it the long way.
+        const id = raw[0] === 0x08 ? (readVarint(raw, 1)?.[0] ?? 0) | 0 : OrganismDelta.decode(raw).organismId;
+        const s = previous.get(id) ?? OrganismState.create({ organismId: id });
+        applyEncodedOrganismDelta(s, raw);
+        list.push(s);
+      }
+    });
+    this.working = full.length > 0 || list.length === 0 ? full : list;
+  }
+
+  private previousById(): Map<number, OrganismState> {
+    const previous = new Map<number, OrganismState>();
+    for (const s of this.working) previous.set(s.organismId, s);
+    return previous;
   }
 }
 

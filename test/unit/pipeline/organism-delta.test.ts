@@ -64,9 +64,14 @@ function recordAndCompare(warm: number, ticks: number, interval: number, samples
     const chunk = TickDataChunk.decode(bytes);
     for (const d of chunk.deltas) for (const od of d.organismDeltas ?? []) deltaBytes += OrganismState.encode(od.state ?? {}).finish().length + 4;
     const timeline = new OrganismTimeline(chunk);
+    // The same from the bytes, with deltas applied straight from the wire (what the organism index reads).
+    const fromWire = OrganismTimeline.ofEncoded(bytes);
+    expect(fromWire.sampledTicks).toEqual(timeline.sampledTicks);
     // Backwards too: going back starts over at the snapshot.
     for (const tick of [...timeline.sampledTicks].reverse()) {
       const rebuilt = timeline.at(tick)!.map((s) => Buffer.from(OrganismState.encode(s).finish()));
+      const rebuiltFromWire = fromWire.at(tick)!.map((s) => Buffer.from(OrganismState.encode(s).finish()));
+      expect(rebuiltFromWire, `tick ${tick} from the wire`).toEqual(rebuilt);
       const want = expected.get(tick)!;
       expect(rebuilt.length, `tick ${tick}`).toBe(want.length);
       for (let k = 0; k < want.length; k++) {

@@ -344,7 +344,7 @@ export interface OrganismChunkView {
 
 export function decodeOrganismChunk(blob: Uint8Array): OrganismChunkView {
   if (blob.length > 0 && blob[0] === ORGANISM_CHUNK_VERSION) {
-    const timeline = new OrganismTimeline(TickDataChunk.decode(decompress(blob.subarray(1))));
+    const timeline = OrganismTimeline.ofEncoded(decompress(blob.subarray(1)));
     return {
       get(tick) {
         const states = timeline.at(tick);

@@ -1,0 +1,224 @@
+/**
+ * Applies an encoded OrganismDelta to an organism's state straight from the wire, for the fields a delta
+ * usually carries (IP, DV, data pointers, active pointer, marker, last instruction, current procedure, register
+ * slots, energy and entropy changes). Rebuilding a sample means applying one delta per organism for every sample
+ * before it; decoding each into protobufjs objects first cost ~50 ms for a 500-sample chunk of a mature world.
+ * Any other field falls back to the generic path (decode + applyOrganismDelta), so results are identical
+ * (test/unit/pipeline/organism-delta.test.ts rebuilds through both).
+ */
+import { OrganismDelta, OrganismState, RegisterValue, Vector } from './index.js';
+import { applyOrganismDelta } from './organism-timeline-apply.js';
+
+/** Field bits the wire path handles: 6 ip, 7 dv, 8 data pointers, 9 active pointer, 19 marker, 22-26. */
+const WIRE_FIELDS = (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 18) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
+
+let pos = 0;
+
+function uvarint(b: Uint8Array, end: number): number {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new RangeError('truncated varint in OrganismDelta');
+    const x = b[pos++]!;
+    value += (x & 0x7f) * mul;
+    if ((x & 0x80) === 0) return value;
+    mul *= 0x80;
+  }
+  throw new RangeError('varint longer than 10 bytes in OrganismDelta');
+}
+
+/** An int32 field's varint (negative values are 10 bytes on the wire; the low 32 bits are the value). */
+function int32(b: Uint8Array, end: number): number {
+  let lo = 0;
+  let shift = 0;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new RangeError('truncated varint in OrganismDelta');
+    const x = b[pos++]!;
+    if (shift < 32) lo |= (x & 0x7f) << shift;
+    shift += 7;
+    if ((x & 0x80) === 0) return lo | 0;
+  }
+  throw new RangeError('varint longer than 10 bytes in OrganismDelta');
+}
+
+function skip(b: Uint8Array, wireType: number, end: number): void {
+  if (wireType === 0) uvarint(b, end);
+  else if (wireType === 2) {
+    const len = uvarint(b, end);
+    pos += len;
+  }
+  else if (wireType === 1) pos += 8;
+  else if (wireType === 5) pos += 4;
+  else throw new RangeError(`unsupported protobuf wire type ${wireType} in OrganismDelta`);
+  if (pos > end) throw new RangeError('OrganismDelta field runs past its end');
+}
+
+/** A Vector message in b[pos, end). */
+function vector(b: Uint8Array, end: number): Vector {
+  const components: number[] = [];
+  while (pos < end) {
+    const key = uvarint(b, end);
+    if (key === 0x0a) {
+      const len = uvarint(b, end);
+      const stop = pos + len;
+      while (pos < stop) components.push(int32(b, stop));
+    } else if (key === 0x08) components.push(int32(b, end));
+    else skip(b, key & 7, end);
+  }
+  return new Vector({ components });
+}
+
+function registerValue(b: Uint8Array, end: number): RegisterValue {
+  let out: RegisterValue | undefined;
+  while (pos < end) {
+    const key = uvarint(b, end);
+    if (key === 0x08) out = new RegisterValue({ scalar: int32(b, end) });
+    else if (key === 0x12) {
+      const len = uvarint(b, end);
+      const stop = pos + len;
+      out = new RegisterValue({ vector: vector(b, stop) });
+      pos = stop;
+    } else skip(b, key & 7, end);
+  }
+  return out ?? new RegisterValue({ scalar: 0 });
+}
+
+const registersScratch: RegisterValue[] = [];
+
+/**
+ * Applies the OrganismDelta `raw` to `into` (see applyOrganismDelta: properties are replaced, never mutated).
+ */
+export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array): void {
+  const end = raw.length;
+  pos = 0;
+  let mask = 0;
+  let stateStart = -1;
+  let stateEnd = -1;
+  let slotsStart = -1;
+  let slotsEnd = -1;
+  let energyChange = 0;
+  let entropyChange = 0;
+  while (pos < end) {
+    const key = uvarint(raw, end);
+    switch (key) {
+      case 0x08:
+        uvarint(raw, end);
+        break;
+      case 0x10:
+        mask = uvarint(raw, end);
+        break;
+      case 0x1a: {
+        const len = uvarint(raw, end);
+        stateStart = pos;
+        stateEnd = pos += len;
+        break;
+      }
+      case 0x22: {
+        const len = uvarint(raw, end);
+        slotsStart = pos;
+        slotsEnd = pos += len;
+        break;
+      }
+      case 0x28: {
+        const z = uvarint(raw, end);
+        energyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+        break;
+      }
+      case 0x30: {
+        const z = uvarint(raw, end);
+        entropyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+        break;
+      }
+      default:
+        skip(raw, key & 7, end);
+    }
+    if (pos > end) throw new RangeError('OrganismDelta field runs past its end');
+  }
+  if ((mask & ~WIRE_FIELDS) !== 0) {
+    applyOrganismDelta(into, OrganismDelta.decode(raw));
+    return;
+  }
+  // Fields of the mask start at their default; the state holds the non-default ones.
+  if (mask & (1 << 5)) into.ip = null;
+  if (mask & (1 << 6)) into.dv = null;
+  if (mask & (1 << 7)) into.dataPointers = [];
+  if (mask & (1 << 8)) into.activeDpIndex = 0;
+  if (mask & (1 << 18)) into.moleculeMarkerRegister = 0;
+  if (mask & (1 << 21)) into.lastOpcodeId = 0;
+  if (mask & (1 << 22)) into.lastMolecule = 0;
+  if (mask & (1 << 23)) into.lastEnergyDelta = 0;
+  if (mask & (1 << 24)) into.lastEntropyDelta = 0;
+  if (mask & (1 << 25)) into.currentProcLabelHash = 0;
+  registersScratch.length = 0;
+  if (stateStart >= 0) {
+    pos = stateStart;
+    let pointers: Vector[] | undefined;
+    while (pos < stateEnd) {
+      const key = uvarint(raw, stateEnd);
+      switch (key) {
+        case 0x32:
+        case 0x3a:
+        case 0x42: {
+          const len = uvarint(raw, stateEnd);
+          const stop = pos + len;
+          const v = vector(raw, stop);
+          pos = stop;
+          if (key === 0x32) into.ip = v;
+          else if (key === 0x3a) into.dv = v;
+          else (pointers ??= []).push(v);
+          break;
+        }
+        case 0x52: {
+          const len = uvarint(raw, stateEnd);
+          const stop = pos + len;
+          registersScratch.push(registerValue(raw, stop));
+          pos = stop;
+          break;
+        }
+        case 0x48:
+          into.activeDpIndex = int32(raw, stateEnd);
+          break;
+        case 0x98: // field 19, two-byte tags from here on (uvarint already combined them)
+          into.moleculeMarkerRegister = int32(raw, stateEnd);
+          break;
+        case 0xb0:
+          into.lastOpcodeId = int32(raw, stateEnd);
+          break;
+        case 0xb8:
+          into.lastMolecule = int32(raw, stateEnd);
+          break;
+        case 0xc0:
+          into.lastEnergyDelta = int32(raw, stateEnd);
+          break;
+        case 0xc8:
+          into.lastEntropyDelta = int32(raw, stateEnd);
+          break;
+        case 0xd0:
+          into.currentProcLabelHash = int32(raw, stateEnd);
+          break;
+        default:
+          // A field outside the mask's fast set: take the generic path for this delta.
+          applyOrganismDelta(into, OrganismDelta.decode(raw));
+          return;
+      }
+    }
+    if (pointers && mask & (1 << 7)) into.dataPointers = pointers;
+  }
+  if (slotsStart >= 0) {
+    pos = slotsStart;
+    const regs = into.registers.slice();
+    let k = 0;
+    while (pos < slotsEnd) {
+      const slot = uvarint(raw, slotsEnd);
+      const value = registersScratch[k++];
+      if (value === undefined || slot >= regs.length) {
+        applyOrganismDelta(into, OrganismDelta.decode(raw));
+        return;
+      }
+      regs[slot] = value;
+    }
+    into.registers = regs;
+  }
+  if (energyChange !== 0) into.energy = (into.energy + energyChange) | 0;
+  if (entropyChange !== 0) into.entropyRegister = (into.entropyRegister + entropyChange) | 0;
+}
