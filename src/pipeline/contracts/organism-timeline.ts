@@ -22,6 +22,8 @@ interface EncodedSamples {
   readonly deltas: ReadonlyArray<readonly [number, number]>;
 }
 
+const ACCUMULATED = 2;
+
 /** A field walk over buf[from, to): calls `f(number, wireType, valueStart, end, varint)` per field. */
 function walk(buf: Uint8Array, from: number, to: number, f: (n: number, wt: number, start: number, end: number, varint: number) => void): void {
   let off = from;
@@ -61,10 +63,14 @@ export class OrganismTimeline {
   private working: OrganismState[] = [];
   private readonly chunk: TickDataChunk | undefined;
   private readonly encoded: EncodedSamples | undefined;
+  /** Per sample: true for an ACCUMULATED delta (its organism deltas are against the snapshot). */
+  private readonly accumulated: boolean[];
+  private snapshotStates: OrganismState[] | undefined;
 
   constructor(chunk: TickDataChunk) {
     this.chunk = chunk;
     this.ticks = [Number(chunk.snapshot?.tickNumber ?? chunk.firstTick), ...chunk.deltas.map((d) => Number(d.tickNumber))];
+    this.accumulated = [false, ...chunk.deltas.map((d) => d.deltaType === ACCUMULATED)];
   }
 
   /** A timeline over an encoded TickDataChunk (any chunk; the organism index keeps organisms-only ones). */
@@ -73,6 +79,7 @@ export class OrganismTimeline {
     let firstTick = 0;
     const deltas: Array<[number, number]> = [];
     const ticks: number[] = [];
+    const accumulated: boolean[] = [false];
     let snapTick = -1;
     walk(bytes, 0, bytes.length, (n, wt, start, end, varint) => {
       if (n === 2 && wt === 0) firstTick = varint;
@@ -84,14 +91,17 @@ export class OrganismTimeline {
       } else if (n === 6 && wt === 2) {
         deltas.push([start, end]);
         let tick = 0;
+        let type = 0;
         walk(bytes, start, end, (m, mwt, _s, _e, v) => {
           if (m === 1 && mwt === 0) tick = v;
+          else if (m === 2 && mwt === 0) type = v;
         });
         ticks.push(tick);
+        accumulated.push(type === ACCUMULATED);
       }
     });
     const t = Object.create(OrganismTimeline.prototype) as OrganismTimeline;
-    Object.assign(t, { ticks: [snapTick >= 0 ? snapTick : firstTick, ...ticks], index: -1, working: [], chunk: undefined, encoded: { bytes, snapshot, deltas } });
+    Object.assign(t, { ticks: [snapTick >= 0 ? snapTick : firstTick, ...ticks], index: -1, working: [], chunk: undefined, encoded: { bytes, snapshot, deltas }, accumulated, snapshotStates: undefined });
     return t;
   }
 
@@ -110,8 +120,29 @@ export class OrganismTimeline {
   /** The organisms at the sample with this index (0 = snapshot). */
   atSample(target: number): OrganismState[] {
     if (target < this.index) this.index = -1;
+    // An ACCUMULATED sample is rebuilt from the snapshot alone: skip the samples before it.
+    let a = target;
+    while (a > 0 && !this.accumulated[a]) a--;
+    if (a > this.index + 1) this.index = a - 1;
     while (this.index < target) this.step();
     return this.working.map((s) => new OrganismState(s));
+  }
+
+  /** The snapshot's organisms (decoded once; copies for the caller to change). */
+  private snapshotCopies(): OrganismState[] {
+    if (!this.snapshotStates) {
+      const e = this.encoded;
+      if (e) this.snapshotStates = e.snapshot ? TickData.decode(e.bytes.subarray(e.snapshot[0], e.snapshot[1])).organisms.map((s) => new OrganismState(s)) : [];
+      else this.snapshotStates = (this.chunk!.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
+    }
+    return this.snapshotStates.map((s) => new OrganismState(s));
+  }
+
+  /** The states deltas of sample `next` apply to, by organism id. */
+  private baseFor(next: number): Map<number, OrganismState> {
+    const base = new Map<number, OrganismState>();
+    for (const s of this.accumulated[next] ? this.snapshotCopies() : this.working) base.set(s.organismId, s);
+    return base;
   }
 
   private step(): void {
@@ -123,7 +154,7 @@ export class OrganismTimeline {
 
   private stepDecoded(next: number, chunk: TickDataChunk): void {
     if (next === 0) {
-      this.working = (chunk.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
+      this.working = this.snapshotCopies();
       return;
     }
     const d = chunk.deltas[next - 1] as TickDelta;
@@ -131,7 +162,7 @@ export class OrganismTimeline {
       this.working = d.organisms.map((s) => new OrganismState(s));
       return;
     }
-    const previous = this.previousById();
+    const previous = this.baseFor(next);
     const list: OrganismState[] = [];
     for (const od of d.organismDeltas as OrganismDelta[]) {
       const s = previous.get(od.organismId) ?? OrganismState.create({ organismId: od.organismId });
@@ -144,7 +175,7 @@ export class OrganismTimeline {
   private stepEncoded(next: number, e: EncodedSamples): void {
     const bytes = e.bytes;
     if (next === 0) {
-      this.working = e.snapshot ? TickData.decode(bytes.subarray(e.snapshot[0], e.snapshot[1])).organisms.map((s) => new OrganismState(s)) : [];
+      this.working = this.snapshotCopies();
       return;
     }
     const [from, to] = e.deltas[next - 1]!;
@@ -155,7 +186,7 @@ export class OrganismTimeline {
       if (wt !== 2) return;
       if (n === 4) full.push(OrganismState.decode(bytes.subarray(start, end)));
       else if (n === 6) {
-        previous ??= this.previousById();
+        previous ??= this.baseFor(next);
         const raw = bytes.subarray(start, end);
         // organism_id is the delta's first field as the engine writes it; otherwise read it the long way.
         const id = raw[0] === 0x08 ? (readVarint(raw, 1)?.[0] ?? 0) | 0 : OrganismDelta.decode(raw).organismId;
@@ -167,11 +198,6 @@ export class OrganismTimeline {
     this.working = full.length > 0 || list.length === 0 ? full : list;
   }
 
-  private previousById(): Map<number, OrganismState> {
-    const previous = new Map<number, OrganismState>();
-    for (const s of this.working) previous.set(s.organismId, s);
-    return previous;
-  }
 }
 
 /** Every sample of the chunk with its organisms (copies), in order. */

@@ -47,7 +47,8 @@ export interface SnapshotExtras {
  */
 export interface OrganismWriter {
   full(w: ProtoWriter, fieldTag: number): void;
-  delta(w: ProtoWriter, fieldTag: number): void;
+  /** Against each organism's previous sample (INCREMENTAL samples), or against the snapshot (ACCUMULATED). */
+  delta(w: ProtoWriter, fieldTag: number, sinceSnapshot: boolean): void;
 }
 
 /**
@@ -370,7 +371,7 @@ export class ChunkEncoder {
     this.writeCells(0x1a, n, idx, mol, own);
     if (isOrganismWriter(organisms)) {
       w.intField(0x28, total);
-      organisms.delta(w, 0x32);
+      organisms.delta(w, 0x32, isAccumulated);
     } else {
       this.writeOrganisms(organisms, 0x22);
       w.intField(0x28, total);

@@ -73,6 +73,9 @@ class Shadow {
   dsVec = new Int32Array(0);
   ls = new Int32Array(0);
 
+  /** The organism's values at the chunk's snapshot (ACCUMULATED samples are written against them). */
+  atSnapshot: Shadow | undefined;
+
   constructor(
     o: Organism,
     /** The writer this shadow belongs to (two writers over one simulation keep separate shadows). */
@@ -86,8 +89,8 @@ class Shadow {
     this.regVec = new Int32Array(o.regVec.length);
   }
 
-  /** Takes every value of `o` (after a full write). */
-  capture(o: Organism, epoch: number): void {
+  /** Takes every value of `o` (after a full write). `clearDirty`: the runtime's written-slot marks are consumed. */
+  capture(o: Organism, epoch: number, clearDirty = true): void {
     this.epoch = epoch;
     this.er = o.er;
     this.sr = o.sr;
@@ -103,8 +106,10 @@ class Shadow {
     this.lastEnergyDelta = o.lastEnergyDelta;
     this.lastEntropyDelta = o.lastEntropyDelta;
     this.currentProc = o.currentProc;
-    o.regDirtyLo = 0;
-    o.regDirtyHi = 0;
+    if (clearDirty) {
+      o.regDirtyLo = 0;
+      o.regDirtyHi = 0;
+    }
     this.frameWrites = o.frameWrites;
     this.csLen = o.csLen;
     this.ip.set(o.ip);
@@ -115,6 +120,46 @@ class Shadow {
     this.regVec.set(o.regVec);
     this.takeDataStack(o);
     this.takeLocationStack(o);
+  }
+
+  /** Takes every value of another shadow (same organism). */
+  copyFrom(x: Shadow): void {
+    this.epoch = x.epoch;
+    this.er = x.er;
+    this.sr = x.sr;
+    this.mr = x.mr;
+    this.activeDp = x.activeDp;
+    this.dead = x.dead;
+    this.deathTick = x.deathTick;
+    this.failed = x.failed;
+    this.failureReason = x.failureReason;
+    this.deathCause = x.deathCause;
+    this.lastOpcode = x.lastOpcode;
+    this.lastMolecule = x.lastMolecule;
+    this.lastEnergyDelta = x.lastEnergyDelta;
+    this.lastEntropyDelta = x.lastEntropyDelta;
+    this.currentProc = x.currentProc;
+    this.frameWrites = x.frameWrites;
+    this.csLen = x.csLen;
+    this.ip.set(x.ip);
+    this.dv.set(x.dv);
+    this.dps.set(x.dps);
+    this.regIsVec.set(x.regIsVec);
+    this.regScalar.set(x.regScalar);
+    this.regVec.set(x.regVec);
+    const dims = this.ip.length;
+    if (this.dsScalar.length < x.dsLen) {
+      this.dsIsVec = new Uint8Array(x.dsLen);
+      this.dsScalar = new Int32Array(x.dsLen);
+      this.dsVec = new Int32Array(x.dsLen * dims);
+    }
+    this.dsLen = x.dsLen;
+    this.dsIsVec.set(x.dsIsVec.subarray(0, x.dsLen));
+    this.dsScalar.set(x.dsScalar.subarray(0, x.dsLen));
+    this.dsVec.set(x.dsVec.subarray(0, x.dsLen * dims));
+    if (this.ls.length < x.lsLen * dims) this.ls = new Int32Array(x.lsLen * dims);
+    this.lsLen = x.lsLen;
+    this.ls.set(x.ls.subarray(0, x.lsLen * dims));
   }
 
   takeDataStack(o: Organism): void {
@@ -172,6 +217,14 @@ export class OrganismDeltaWriter {
 
   constructor(private readonly organisms: () => Iterable<Organism>) {}
 
+  /** A shadow to compare against without changing the one it was copied from (sized for `o`). */
+  private scratch: Shadow | undefined;
+  private scratchFor(o: Organism): Shadow {
+    const s = this.scratch;
+    if (s && s.ip.length === o.ip.length && s.dps.length === o.dps.length && s.regVec.length === o.regVec.length) return s;
+    return (this.scratch = new Shadow(o, this));
+  }
+
   private shadowOf(o: Organism): Shadow {
     const s = o.recorderState;
     if (s instanceof Shadow && s.writer === this) return s;
@@ -185,18 +238,24 @@ export class OrganismDeltaWriter {
     const epoch = ++this.epoch;
     for (const o of this.organisms()) {
       writeOrganism(w, fieldTag, o);
-      this.shadowOf(o).capture(o, epoch);
+      const s = this.shadowOf(o);
+      s.capture(o, epoch);
+      (s.atSnapshot ??= new Shadow(o, this)).capture(o, epoch, false);
     }
   }
 
-  /** One OrganismDelta per organism (under `fieldTag`), against its previous sample in this chunk. */
-  delta(w: ProtoWriter, fieldTag: number): void {
+  /**
+   * One OrganismDelta per organism (under `fieldTag`): against its previous sample in this chunk, or with
+   * `sinceSnapshot` (ACCUMULATED samples) against the chunk's snapshot, so a reader rebuilds any sample from
+   * the snapshot, one accumulated sample and the incremental ones after it.
+   */
+  delta(w: ProtoWriter, fieldTag: number, sinceSnapshot = false): void {
     const epoch = this.epoch;
     for (const o of this.organisms()) {
-      const s = this.shadowOf(o);
+      const shadow = this.shadowOf(o);
       this.deltasWritten++;
-      if (s.epoch !== epoch) {
-        // Not in this chunk's previous samples: the whole state.
+      if (shadow.epoch !== epoch || (sinceSnapshot && shadow.atSnapshot?.epoch !== epoch)) {
+        // Not in this chunk's previous samples (or, against the snapshot, not in the snapshot): the whole state.
         w.tag(fieldTag);
         w.fork();
         w.intField(0x08, o.id);
@@ -204,11 +263,21 @@ export class OrganismDeltaWriter {
         w.uvarint(ALL_FIELDS);
         writeOrganism(w, 0x1a, o);
         w.ldelim();
-        s.capture(o, epoch);
+        shadow.capture(o, epoch);
         this.fullInDeltas++;
         continue;
       }
+      let s = shadow;
+      if (sinceSnapshot) {
+        // The organism was in the snapshot: compare every register with the snapshot's (the written-slot marks
+        // cover only the last sample), then continue incremental samples from here.
+        s = this.scratchFor(o);
+        s.copyFrom(shadow.atSnapshot!);
+        o.regDirtyLo = -1;
+        o.regDirtyHi = 0xffff;
+      }
       const mask = this.changes(o, s);
+      if (sinceSnapshot) shadow.capture(o, epoch);
       if ((mask & ~COMMON_DELTA_FIELDS) === 0) {
         writeCommonDelta(w, fieldTag, o, mask, this.slots, this.slotCount, this.energyChange, this.entropyChange);
         continue;
