@@ -77,6 +77,8 @@ export interface WorldRecordingFigures {
   readonly storage_bytes_per_tick: number;
   readonly storage_cpu_us_per_tick: number;
   readonly index_bytes_per_tick: number;
+  readonly index_cell_blob_bytes_per_tick: number;
+  readonly index_organism_blob_bytes_per_tick: number;
   readonly index_over_storage: number;
   readonly index_cpu_us_per_tick: number;
   /** Serial CPU per tick of all stages, as ticks/s on one core, ÷ runtime only (the node spreads them over threads). */
@@ -160,7 +162,10 @@ export async function measureWorld(
     await indexMetadata(storage, db, RUN_ID);
     await indexStoredBatches(storage, db, RUN_ID, await storage.listBatches(RUN_ID));
     const indexCpu = process.cpuUsage(cpu1);
-    const indexBytes = dirBytes(join(dir, 'index'));
+    const blobBytes = db.openWriter(RUN_ID).dump() as Record<string, Array<{ d?: string }>>;
+    const hexBytes = (rows: Array<{ d?: string }> | undefined): number => (rows ?? []).reduce((n, r) => n + (r.d?.length ?? 0) / 2, 0);
+    const envBlobBytes = hexBytes(blobBytes.environment_chunks);
+    const orgBlobBytes = hexBytes(blobBytes.organism_chunks);
 
     // Random access through the visualizer's service, as the HTTP API serves it (a fresh service: cold caches).
     const service = new VisualizerService(db);
@@ -186,6 +191,8 @@ export async function measureWorld(
     }
     await db.close();
     await storage.close();
+    // After close: SQLite has checkpointed its WAL into the database (a long run's WAL is a small part of it).
+    const indexBytes = dirBytes(join(dir, 'index'));
 
     const cpuUs = (c: NodeJS.CpuUsage): number => c.user + c.system;
     const storageUsPerTick = cpuUs(storageCpu) / recorded;
@@ -206,6 +213,8 @@ export async function measureWorld(
       storage_bytes_per_tick: Math.round(storageBytes / recorded),
       storage_cpu_us_per_tick: r2(storageUsPerTick),
       index_bytes_per_tick: Math.round(indexBytes / recorded),
+      index_cell_blob_bytes_per_tick: Math.round(envBlobBytes / recorded),
+      index_organism_blob_bytes_per_tick: Math.round(orgBlobBytes / recorded),
       index_over_storage: r2(indexBytes / storageBytes),
       index_cpu_us_per_tick: r2(indexUsPerTick),
       serial_recorded_over_runtime_only: r2(1e6 / serialUsPerTick / runtimeTps),

@@ -69,7 +69,7 @@ function recordAndCompare(warm: number, ticks: number, interval: number, samples
     const chunk = TickDataChunk.decode(bytes);
     for (const d of chunk.deltas) for (const od of d.organismDeltas ?? []) deltaBytes += OrganismState.encode(od.state ?? {}).finish().length + 4;
     // Organisms born after the snapshot appear whole in ACCUMULATED samples (which are written against the snapshot).
-    const inSnapshot = new Set(chunk.snapshot!.organisms.map((o) => o.organismId));
+    const inSnapshot = new Set((chunk.snapshot?.organisms ?? []).map((o) => o.organismId));
     for (const d of chunk.deltas) if (d.deltaType === 2) for (const od of d.organismDeltas ?? []) if (!inSnapshot.has(od.organismId)) bornBeforeAccumulated++;
     const timeline = new OrganismTimeline(chunk);
     // The same from the bytes, with deltas applied straight from the wire (what the organism index reads).

@@ -25,14 +25,17 @@ export const BLOB_VERSION = 1;
 export const ENVIRONMENT_BLOB_VERSION = 2;
 const FLAG_SNAPSHOT_DELTA = 1;
 /** One reused compression context at level 1 (blobs are small; a context per call would dominate). */
-let compressor: Compressor | undefined;
-function compress(data: Uint8Array): Buffer {
-  if (!compressor) {
-    compressor = new Compressor();
-    compressor.setParameters({ compressionLevel: 1 });
+const compressors = new Map<number, Compressor>();
+function compress(data: Uint8Array, level = 1): Buffer {
+  let c = compressors.get(level);
+  if (!c) {
+    c = new Compressor();
+    c.setParameters({ compressionLevel: level });
+    compressors.set(level, c);
   }
-  return compressor.compress(data);
+  return c.compress(data);
 }
+
 
 function withVersion(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(payload.length + 1);
