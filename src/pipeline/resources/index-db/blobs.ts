@@ -231,7 +231,8 @@ function packColumnsInPlace(slim: Uint8Array): number {
  * canonical, so the result equals the reference path's, which a unit test checks).
  */
 export function environmentBlobOfEncoded(chunk: Uint8Array): Uint8Array {
-  const slim = cellsOnlyChunk(chunk);
+  // Cut into the shared buffer: transformed in place and compressed right here.
+  const slim = cellsOnlyChunk(chunk, true);
   const flags = packColumnsInPlace(slim);
   if (flags < 0) return environmentBlobOfEncodedByDecoding(chunk);
   const z = compress(slim);

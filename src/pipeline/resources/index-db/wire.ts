@@ -130,11 +130,21 @@ export class FieldCursor {
   }
 }
 
-/** Concatenates raw pieces into one buffer. */
-function concat(pieces: readonly Uint8Array[]): Uint8Array {
+/** Reused by `concat(…, true)`: the indexers cut two views of every chunk, then compress them at once. */
+let scratch = Buffer.allocUnsafe(0);
+
+/**
+ * Concatenates raw pieces into one buffer. With `reuse`, into a buffer shared by every such call: the result is
+ * valid until the next one (no fresh megabytes per chunk; fresh large buffers cost page faults each time).
+ */
+function concat(pieces: readonly Uint8Array[], reuse = false): Uint8Array {
   let total = 0;
   for (const p of pieces) total += p.length;
-  const out = new Uint8Array(total);
+  let out: Uint8Array;
+  if (reuse) {
+    if (scratch.length < total) scratch = Buffer.allocUnsafe(Math.max(total, scratch.length * 2));
+    out = scratch.subarray(0, total);
+  } else out = new Uint8Array(total);
   let o = 0;
   for (const p of pieces) {
     out.set(p, o);
@@ -180,8 +190,11 @@ const DELTA_CELL_FIELDS = new Set([1, 2, 3, 5]);
 const SNAPSHOT_ORGANISM_FIELDS = new Set([2, 3, 7]);
 const DELTA_ORGANISM_FIELDS = new Set([1, 2, 4, 5, 6]);
 
-/** The encoded chunk with only what the environment index needs (a valid TickDataChunk). */
-export function cellsOnlyChunk(chunk: Uint8Array): Uint8Array {
+/**
+ * The encoded chunk with only what the environment index needs (a valid TickDataChunk). With `reuse` the result
+ * lives in a shared buffer until the next reusing cut (see concat).
+ */
+export function cellsOnlyChunk(chunk: Uint8Array, reuse = false): Uint8Array {
   const pieces: Uint8Array[] = [];
   const f = new FieldCursor().reset(chunk);
   while (f.next()) {
@@ -189,11 +202,14 @@ export function cellsOnlyChunk(chunk: Uint8Array): Uint8Array {
     else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, DELTA_CELL_FIELDS)));
     else pieces.push(chunk.subarray(f.start, f.end));
   }
-  return concat(pieces);
+  return concat(pieces, reuse);
 }
 
-/** The encoded chunk with only what the organism index needs: tick numbers and organisms (a valid TickDataChunk). */
-export function organismsOnlyChunk(chunk: Uint8Array): Uint8Array {
+/**
+ * The encoded chunk with only what the organism index needs: tick numbers and organisms (a valid TickDataChunk).
+ * With `reuse` the result lives in a shared buffer until the next reusing cut (see concat).
+ */
+export function organismsOnlyChunk(chunk: Uint8Array, reuse = false): Uint8Array {
   const pieces: Uint8Array[] = [];
   const f = new FieldCursor().reset(chunk);
   while (f.next()) {
@@ -201,7 +217,7 @@ export function organismsOnlyChunk(chunk: Uint8Array): Uint8Array {
     else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, DELTA_ORGANISM_FIELDS)));
     else pieces.push(chunk.subarray(f.start, f.end));
   }
-  return concat(pieces);
+  return concat(pieces, reuse);
 }
 
 /** Reads the varint at `off` (< 2^53); returns it and sets `varintEnd`. */

@@ -108,7 +108,8 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
     chunks++;
     // Wire-level: cells, RNG, plugin states and the checkpoint are cut away; a state is decoded only the first
     // time the batch mentions its organism, for the static row.
-    const slim = organismsOnlyChunk(stored.data);
+    // A view into a shared buffer, used up synchronously below (scanned, then compressed or decoded).
+    const slim = organismsOnlyChunk(stored.data, true);
     forEachNewOrganism(slim, organisms, (id, raw, isDelta) => {
       const state = isDelta ? OrganismDelta.decode(raw).state : OrganismState.decode(raw);
       if (state) organisms.set(id, organismRowOf(OrganismState.create({ ...state, organismId: id })));
