@@ -12,6 +12,7 @@ import {
   StorageFileHeader,
 } from '../contracts/index.js';
 import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
+import { holdsPlanedColumns, planeChunkColumns, unplaneChunkColumns } from './chunk-column-planes.js';
 
 export class StorageFileCorruptError extends EvochoraError {
   constructor(
@@ -110,9 +111,35 @@ function encodeHeader(header: FileHeaderFields, messageCount: number): Uint8Arra
   }).finish();
 }
 
-/** Compresses a framed stream into one zstd frame (with content checksum) at `level`. */
+/**
+ * Compresses a framed stream into one zstd frame (with content checksum) at `level`. The stream is consumed:
+ * in a chunk file the cell columns are rewritten in place as byte planes first (chunk-column-planes.ts).
+ */
 export function compressFramed(raw: Uint8Array, level = 3): Uint8Array {
+  planeColumnsOfFramed(raw);
   return compressorFor(level).compress(raw);
+}
+
+/** Planes the cell columns of every chunk in a framed chunk-file stream (other contents are left alone). */
+function planeColumnsOfFramed(raw: Uint8Array): void {
+  const h = readVarint(raw, 0);
+  if (!h) return;
+  const [headerLength, headerStart] = h;
+  let header: StorageFileHeader;
+  try {
+    header = StorageFileHeader.decode(raw.subarray(headerStart, headerStart + headerLength));
+  } catch {
+    return; // not a storage-file stream: compressed as it is
+  }
+  if (!holdsPlanedColumns(header)) return;
+  let off = headerStart + headerLength;
+  while (off < raw.length) {
+    const m = readVarint(raw, off);
+    if (!m) throw new RangeError(`truncated length prefix at offset ${off} of a framed chunk file`);
+    const [len, start] = m;
+    planeChunkColumns(raw, start, start + len);
+    off = start + len;
+  }
 }
 
 /** Frames header + payloads and compresses them into one zstd frame. */
@@ -162,6 +189,7 @@ export async function* readStorageFile(
   let streamPos = 0;
   let header: StorageFileHeader | undefined;
   let index = 0;
+  let planed = false;
   let ended = false;
   const corrupt = (offset: number, problem: string): StorageFileCorruptError => new StorageFileCorruptError(displayName, offset, problem);
 
@@ -271,9 +299,17 @@ export async function* readStorageFile(
         if (expectedContentType !== undefined && header.contentType !== expectedContentType)
           throw corrupt(offset, `holds '${header.contentType}' messages, expected '${expectedContentType}'`);
         onHeader?.(header);
+        planed = holdsPlanedColumns(header);
         continue;
       }
       if (index >= header.messageCount) throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
+      if (planed) {
+        try {
+          unplaneChunkColumns(data);
+        } catch (err) {
+          throw corrupt(offset, `undecodable chunk (${(err as Error).message})`);
+        }
+      }
       yield { index, offset, data };
       index++;
     }

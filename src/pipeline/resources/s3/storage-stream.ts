@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { DecompressStream } from 'zstd-napi';
 import { SUPPORTED_FORMAT_VERSIONS, StorageFileHeader } from '../../contracts/index.js';
+import { holdsPlanedColumns, unplaneChunkColumns } from '../chunk-column-planes.js';
 import { readVarint } from '../../contracts/framing.js';
 import { StorageFileCorruptError, UnsupportedFormatVersionError, type StoredMessage } from '../storage-file.js';
 
@@ -53,6 +54,7 @@ export async function* readStorageStream(
 
   let header: StorageFileHeader | undefined;
   let index = 0;
+  let planed = false;
   try {
     for (;;) {
       let v: [number, number] | undefined;
@@ -89,9 +91,17 @@ export async function* readStorageStream(
         if (expectedContentType !== undefined && header.contentType !== expectedContentType)
           throw corrupt(offset, `holds '${header.contentType}' messages, expected '${expectedContentType}'`);
         onHeader?.(header);
+        planed = holdsPlanedColumns(header);
         continue;
       }
       if (index >= header.messageCount) throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
+      if (planed) {
+        try {
+          unplaneChunkColumns(data);
+        } catch (err) {
+          throw corrupt(offset, `undecodable chunk (${(err as Error).message})`);
+        }
+      }
       yield { index, offset, data };
       index++;
     }
