@@ -7,6 +7,7 @@ import { OrganismDelta, OrganismState, TickData, type TickDataChunk, type TickDe
 import { applyEncodedOrganismDelta } from './organism-delta-wire.js';
 import { applyOrganismDelta } from './organism-timeline-apply.js';
 import { readVarint } from './framing.js';
+import { eachField as walk } from './wire-walk.js';
 
 export { applyOrganismDelta, OrganismDeltaError } from './organism-timeline-apply.js';
 
@@ -23,33 +24,6 @@ interface EncodedSamples {
 }
 
 const ACCUMULATED = 2;
-
-/** A field walk over buf[from, to): calls `f(number, wireType, valueStart, end, varint)` per field. */
-function walk(buf: Uint8Array, from: number, to: number, f: (n: number, wt: number, start: number, end: number, varint: number) => void): void {
-  let off = from;
-  while (off < to) {
-    const tag = readVarint(buf, off, to);
-    if (!tag) throw new RangeError('truncated protobuf tag in chunk');
-    const n = Math.floor(tag[0] / 8);
-    const wt = tag[0] % 8;
-    off = tag[1];
-    if (wt === 0) {
-      const v = readVarint(buf, off, to);
-      if (!v) throw new RangeError('truncated varint in chunk');
-      f(n, wt, off, v[1], v[0]);
-      off = v[1];
-    } else if (wt === 2) {
-      const len = readVarint(buf, off, to);
-      if (!len) throw new RangeError('truncated length in chunk');
-      const end = len[1] + len[0];
-      if (end > to) throw new RangeError('protobuf field runs past the end of its message');
-      f(n, wt, len[1], end, 0);
-      off = end;
-    } else if (wt === 1 || wt === 5) {
-      off += wt === 1 ? 8 : 4;
-    } else throw new RangeError(`unsupported protobuf wire type ${wt} in chunk`);
-  }
-}
 
 /**
  * Walks a chunk's samples in order and hands out the organisms of any of them. Going forward continues from

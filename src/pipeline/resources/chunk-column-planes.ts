@@ -8,7 +8,7 @@
  * so chunks everywhere else, and their bytes, are unchanged. Differences wrap (int32), so any column round-trips.
  */
 import { CONTENT_TICK_DATA_CHUNK } from '../contracts/index.js';
-import { readVarint } from '../contracts/framing.js';
+import { eachField } from '../contracts/wire-walk.js';
 
 /** Whether the messages of a file with this header hold planed columns (chunk files of format 2 on). */
 export function holdsPlanedColumns(header: { formatVersion: number; contentType: string }): boolean {
@@ -52,28 +52,9 @@ function fromPlanes(buf: Uint8Array, s: number, e: number, differences: boolean)
 
 /** Calls `f(start, end, number)` for each length-delimited field of buf[from, to) (others are skipped). */
 function eachBytesField(buf: Uint8Array, from: number, to: number, f: (start: number, end: number, field: number) => void): void {
-  let off = from;
-  while (off < to) {
-    const tag = readVarint(buf, off, to);
-    if (!tag) throw new RangeError('truncated tag in a chunk');
-    const field = Math.floor(tag[0] / 8);
-    const wt = tag[0] % 8;
-    off = tag[1];
-    if (wt === 2) {
-      const len = readVarint(buf, off, to);
-      if (!len) throw new RangeError('truncated length in a chunk');
-      const end = len[1] + len[0];
-      if (end > to) throw new RangeError('a field runs past the end of its chunk');
-      f(len[1], end, field);
-      off = end;
-    } else if (wt === 0) {
-      const v = readVarint(buf, off, to);
-      if (!v) throw new RangeError('truncated varint in a chunk');
-      off = v[1];
-    } else if (wt === 1) off += 8;
-    else if (wt === 5) off += 4;
-    else throw new RangeError(`unsupported wire type ${wt} in a chunk`);
-  }
+  eachField(buf, from, to, (n, wt, start, end) => {
+    if (wt === 2) f(start, end, n);
+  });
 }
 
 /** Applies `columnOp` to every cell column of the TickDataChunk in buf[from, to). */
