@@ -211,9 +211,6 @@ export class OrganismDeltaWriter {
   /** Energy and entropy change of the organism being written. */
   private energyChange = 0;
   private entropyChange = 0;
-  /** Organisms written whole in deltas (born since the snapshot), and deltas written: for metrics. */
-  fullInDeltas = 0;
-  deltasWritten = 0;
 
   constructor(private readonly organisms: () => Iterable<Organism>) {}
 
@@ -253,7 +250,6 @@ export class OrganismDeltaWriter {
     const epoch = this.epoch;
     for (const o of this.organisms()) {
       const shadow = this.shadowOf(o);
-      this.deltasWritten++;
       if (shadow.epoch !== epoch || (sinceSnapshot && shadow.atSnapshot?.epoch !== epoch)) {
         // Not in this chunk's previous samples (or, against the snapshot, not in the snapshot): the whole state.
         w.tag(fieldTag);
@@ -264,7 +260,6 @@ export class OrganismDeltaWriter {
         writeOrganism(w, 0x1a, o);
         w.ldelim();
         shadow.capture(o, epoch);
-        this.fullInDeltas++;
         continue;
       }
       let s = shadow;

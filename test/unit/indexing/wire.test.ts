@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
-import { cellsOnlyChunk, organismSamples } from '../../../src/pipeline/resources/index-db/wire.js';
+import { cellsOnlyChunk, forEachNewOrganism, organismsOnlyChunk } from '../../../src/pipeline/resources/index-db/wire.js';
 import { decodeEnvironmentBlob, environmentBlobOfEncoded, environmentBlobOfEncodedByDecoding } from '../../../src/pipeline/resources/index-db/blobs.js';
 
 const cells = (n: number) => ({ flatIndices: new Uint8Array(4 * n).fill(1), molecules: new Uint8Array(4 * n).fill(2), owners: new Uint8Array(4 * n).fill(3) });
@@ -38,11 +38,23 @@ describe('wire-level chunk views', () => {
     ]);
   });
 
-  it('lists every sample with its organisms as the engine encoded them', () => {
-    const samples = organismSamples(encoded);
-    expect(samples.map((s) => s.tick)).toEqual([1_000_000_000_123, 1_000_000_000_124, 1_000_000_000_125]);
-    expect(samples.map((s) => s.organisms.map((o) => OrganismState.decode(o).energy))).toEqual([[10, 20], [11], []]);
-    expect(OrganismState.decode(samples[0]!.organisms[0]!).registers[1]!.vector!.components).toEqual([1, -1]);
+  it('keeps exactly the organisms and tick numbers of every sample, and finds the organisms new to a caller', () => {
+    const slim = organismsOnlyChunk(encoded);
+    const c = TickDataChunk.decode(slim);
+    expect(c.snapshot!.cells).toBeNull();
+    expect(c.snapshot!.runtimeCheckpoint!.length).toBe(0);
+    expect((c.snapshot?.organisms ?? []).map((o) => o.energy)).toEqual([10, 20]);
+    expect(c.deltas.map((d) => [Number(d.tickNumber), d.changedCells, (d.organisms ?? []).map((o) => o.energy)])).toEqual([
+      [1_000_000_000_124, null, [11]],
+      [1_000_000_000_125, null, []],
+    ]);
+    const seen: Array<[number, number, boolean]> = [];
+    forEachNewOrganism(slim, new Set([2]), (id, raw, isDelta) => seen.push([id, OrganismState.decode(raw).energy, isDelta]));
+    // Organism 2 is known; organism 1 is visited in the snapshot and again in the delta (the caller adds what it keeps).
+    expect(seen).toEqual([
+      [1, 10, false],
+      [1, 11, false],
+    ]);
   });
 
   it('rejects truncated input', () => {

@@ -297,7 +297,9 @@ export function organismChunkBlob(organismsOnly: Uint8Array): Uint8Array {
 }
 
 /**
- * Every sample of one stored chunk in one blob: [1, zstd(per sample: varint tick, varint organism count,
+ * The version-1 organism chunk blob, which indexes wrote before storage format 2 (kept to write such blobs for
+ * the reader's tests; the indexers write organismChunkBlob). Every sample of one stored chunk in one blob:
+ * [1, zstd(per sample: varint tick, varint organism count,
  * varint n, then n bytes = [2, length-delimited states], a raw organism blob)]. One frame per chunk instead
  * of one per tick: about 5× smaller (consecutive samples repeat most of each state) and one compression call
  * instead of 50. Readers hand out each sample's raw blob as a view, without copying. The alive count is not

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS organism_chunks (first_tick BIGINT PRIMARY KEY, last_
 CREATE INDEX IF NOT EXISTS organism_chunks_last_tick ON organism_chunks (last_tick);
 `;
 
-/** Every sample of one stored chunk's organisms (blob: see encodeOrganismChunk in blobs.ts). */
+/** Every sample of one stored chunk's organisms (blob: organismChunkBlob in blobs.ts; version 1 blobs are still read). */
 export interface OrganismChunkRow {
   readonly firstTick: number;
   readonly lastTick: number;

@@ -195,14 +195,7 @@ const DELTA_ORGANISM_FIELDS = new Set([1, 2, 4, 5, 6]);
  * lives in a shared buffer until the next reusing cut (see concat).
  */
 export function cellsOnlyChunk(chunk: Uint8Array, reuse = false): Uint8Array {
-  const pieces: Uint8Array[] = [];
-  const f = new FieldCursor().reset(chunk);
-  while (f.next()) {
-    if (f.number === 5 && f.wireType === 2) pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, SNAPSHOT_CELL_FIELDS)));
-    else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, DELTA_CELL_FIELDS)));
-    else pieces.push(chunk.subarray(f.start, f.end));
-  }
-  return concat(pieces, reuse);
+  return cutChunk(chunk, SNAPSHOT_CELL_FIELDS, DELTA_CELL_FIELDS, reuse);
 }
 
 /**
@@ -210,56 +203,19 @@ export function cellsOnlyChunk(chunk: Uint8Array, reuse = false): Uint8Array {
  * With `reuse` the result lives in a shared buffer until the next reusing cut (see concat).
  */
 export function organismsOnlyChunk(chunk: Uint8Array, reuse = false): Uint8Array {
+  return cutChunk(chunk, SNAPSHOT_ORGANISM_FIELDS, DELTA_ORGANISM_FIELDS, reuse);
+}
+
+/** The chunk with only the given fields of its snapshot and of every delta (its own fields all kept). */
+function cutChunk(chunk: Uint8Array, snapshotKeep: ReadonlySet<number>, deltaKeep: ReadonlySet<number>, reuse: boolean): Uint8Array {
   const pieces: Uint8Array[] = [];
   const f = new FieldCursor().reset(chunk);
   while (f.next()) {
-    if (f.number === 5 && f.wireType === 2) pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, SNAPSHOT_ORGANISM_FIELDS)));
-    else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, DELTA_ORGANISM_FIELDS)));
+    if (f.number === 5 && f.wireType === 2) pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, snapshotKeep)));
+    else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, deltaKeep)));
     else pieces.push(chunk.subarray(f.start, f.end));
   }
   return concat(pieces, reuse);
-}
-
-/** Reads the varint at `off` (< 2^53); returns it and sets `varintEnd`. */
-let varintEnd = 0;
-function varintAt(buf: Uint8Array, off: number, end: number): number {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (off >= end) throw new RangeError('truncated varint');
-    const b = buf[off++]!;
-    value += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) {
-      varintEnd = off;
-      return value;
-    }
-    mul *= 0x80;
-  }
-  throw new RangeError('varint longer than 10 bytes');
-}
-
-/** Offset after the field whose tag starts at `off` (any wire type); the field's number is in `fieldNumber`. */
-let fieldNumber = 0;
-let valueStart = 0;
-function skipField(buf: Uint8Array, off: number, end: number): number {
-  const key = varintAt(buf, off, end);
-  off = varintEnd;
-  fieldNumber = Math.floor(key / 8);
-  const wt = key % 8;
-  let next: number;
-  if (wt === 0) {
-    varintAt(buf, off, end);
-    next = varintEnd;
-  } else if (wt === 2) {
-    const len = varintAt(buf, off, end);
-    off = varintEnd;
-    next = off + len;
-  } else if (wt === 1) next = off + 8;
-  else if (wt === 5) next = off + 4;
-  else throw new RangeError(`unsupported protobuf wire type ${wt}`);
-  if (next > end) throw new RangeError('protobuf field runs past the end of its message');
-  valueStart = off;
-  return next;
 }
 
 /**
@@ -267,60 +223,25 @@ function skipField(buf: Uint8Array, off: number, end: number): number {
  * state (snapshot and format-1 samples) or its encoded OrganismDelta (format 2; `isDelta`). A tight scan:
  * the organism indexer runs it over every organism of every sample, and only organisms new to it matter.
  */
+const outerCursor = new FieldCursor();
+const innerCursor = new FieldCursor();
+const idScratch: OrganismFacts = { organismId: 0, isDead: false };
+
 export function forEachNewOrganism(chunk: Uint8Array, known: { has(id: number): boolean }, visit: (id: number, raw: Uint8Array, isDelta: boolean) => void): void {
-  const end = chunk.length;
-  let off = 0;
-  while (off < end) {
-    const next = skipField(chunk, off, end);
-    const outer = fieldNumber;
-    if (outer === 5 || outer === 6) {
-      const stateField = outer === 5 ? 3 : 4;
-      const mEnd = next;
-      let p = valueStart;
-      while (p < mEnd) {
-        const q = skipField(chunk, p, mEnd);
-        const f = fieldNumber;
-        if (f === stateField || (outer === 6 && f === 6)) {
-          // organism_id is the first field of both OrganismState and OrganismDelta as the engine writes them.
-          const vs = valueStart;
-          let id: number;
-          if (vs < q && chunk[vs] === 0x08) {
-            id = varintAt(chunk, vs + 1, q) | 0;
-          } else id = scanOrganismFacts(chunk.subarray(vs, q), { organismId: 0, isDead: false }).organismId;
-          if (!known.has(id)) visit(id, chunk.subarray(vs, q), f === 6);
-        }
-        p = q;
-      }
-    }
-    off = next;
-  }
-}
-
-export interface OrganismSample {
-  readonly tick: number;
-  /** Each organism's encoded OrganismState (views into the chunk). */
-  readonly organisms: Uint8Array[];
-}
-
-/** Every sample of the chunk with its organisms' encoded states, cells skipped. */
-export function organismSamples(chunk: Uint8Array): OrganismSample[] {
-  const out: OrganismSample[] = [];
-  const f = new FieldCursor().reset(chunk);
-  const g = new FieldCursor();
+  const f = outerCursor.reset(chunk);
+  const g = innerCursor;
   while (f.next()) {
     if (f.wireType !== 2 || (f.number !== 5 && f.number !== 6)) continue;
-    const tickField = f.number === 5 ? 2 : 1;
-    const orgField = f.number === 5 ? 3 : 4;
-    let tick = 0;
-    const organisms: Uint8Array[] = [];
+    const stateField = f.number === 5 ? 3 : 4;
     g.reset(chunk, f.valueStart, f.end);
     while (g.next()) {
-      if (g.number === tickField && g.wireType === 0) tick = g.varint;
-      else if (g.number === orgField && g.wireType === 2) organisms.push(chunk.subarray(g.valueStart, g.end));
+      if (g.wireType !== 2 || !(g.number === stateField || (f.number === 6 && g.number === 6))) continue;
+      // organism_id is the first field of both OrganismState and OrganismDelta as the engine writes them.
+      const raw = chunk.subarray(g.valueStart, g.end);
+      const id = organismIdOf(raw, idScratch);
+      if (!known.has(id)) visit(id, raw, g.number === 6);
     }
-    out.push({ tick, organisms });
   }
-  return out;
 }
 
 /** What the organism index needs from every state: the id (field 1) and whether it is dead (field 14). */
