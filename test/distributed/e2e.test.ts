@@ -344,30 +344,45 @@ async function leaderKillScenario(): Promise<void> {
   try {
     expect(await storedCount(s3)).toBeLessThan(M);
     // The engine rides out the failover (no deadline on puts). If nothing is stored for 45 s and no server has
-    // a leader for the stream, the broker lost its quorum (StreamQuorumLost); otherwise this keeps waiting.
+    // a leader for the stream, the broker lost its quorum (StreamQuorumLost); otherwise this keeps waiting. The
+    // same holds after the engine finished: its chunks wait in the stream for the persistence services.
     let seen = -1;
     let progressAt = Date.now();
     let probedAt = 0;
+    const watchQuorum = async (): Promise<void> => {
+      if (Date.now() - probedAt <= 2000) return;
+      probedAt = Date.now();
+      const count = await storedCount(s3);
+      if (count !== seen) [seen, progressAt] = [count, Date.now()];
+      if (Date.now() - progressAt > 45_000 && (await nats.streamLeader(stream)) === undefined) {
+        throw new StreamQuorumLost(`nats-server: the tick stream has had no leader and stored nothing for 45 s after ${leader} was killed\n${await nats.describeStream(stream)}`);
+      }
+    };
     await waitFor(
       'the engine to reach maxTicks',
       async () => {
         const engine = (await sim.status()).services.find((s) => s.name === 'simulation-engine');
         if (engine?.state === 'ERROR') throw new GiveUp(`the engine failed: ${JSON.stringify(engine.errors)}`);
         if (engine?.state === 'STOPPED') return true;
-        if (Date.now() - probedAt > 2000) {
-          probedAt = Date.now();
-          const count = await storedCount(s3);
-          if (count !== seen) [seen, progressAt] = [count, Date.now()];
-          if (Date.now() - progressAt > 45_000 && (await nats.streamLeader(stream)) === undefined) {
-            throw new StreamQuorumLost(`nats-server: the tick stream has had no leader and stored nothing for 45 s after ${leader} was killed\n${await nats.describeStream(stream)}`);
-          }
-        }
+        await watchQuorum();
         return false;
       },
       240_000,
       sim.process,
     );
-    await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 180_000);
+    await waitFor(
+      'every tick stored',
+      async () => {
+        if ((await storedCount(s3)) >= M) return true;
+        await watchQuorum();
+        return false;
+      },
+      180_000,
+    ).catch(async (err: unknown) => {
+      if (err instanceof GiveUp) throw err;
+      // Say what the broker held when the persistence services stopped making progress.
+      throw new Error(`${(err as Error).message}; ${await storedCount(s3)} of ${M} ticks stored\n${await nats.describeStream(stream)}`);
+    });
     const s = (await stored(s3))!;
     expectExactlyOnce(s, M);
     await expectIndexComplete(d, s.runId, M);
