@@ -1,8 +1,9 @@
 /**
  * `evochora compile FILE` — compiles an EvoASM program to its ProgramArtifact.
  *
- * Self-contained on purpose (only @oclif/core and src/compiler), so it works independently of the shared CLI
- * helpers. Output follows the product's `--json` envelope: success `{status:0,result,warnings}`, failure
+ * Self-contained on purpose (@oclif/core and src/compiler; the configuration only when --env is left out, to
+ * compile for the configured world), so it starts fast and works independently of the shared CLI helpers.
+ * Output follows the product's `--json` envelope: success `{status:0,result,warnings}`, failure
  * `{status,name,code,message,diagnostics,actions,warnings}`. Exit 0 on success, 1 on compile errors, 2 on
  * usage errors (bad --env, unwritable --output).
  */
@@ -39,9 +40,9 @@ export default class Compile extends Command {
   };
   static override flags = {
     env: Flags.string({
-      description: 'World shape and topology: WxH[xD…][:torus|:bounded]. Default 100x100:torus.',
-      default: '100x100:torus',
+      description: "World shape and topology: WxH[xD…][:torus|:bounded]. Default: the world the node's configuration simulates (512x512:torus unless -c or ./config/evochora.conf says otherwise).",
     }),
+    config: Flags.string({ char: 'c', description: 'Config file whose simulation engine gives the world when --env is not set (default ./config/evochora.conf if present).' }),
     json: Flags.boolean({ description: 'Print one JSON envelope on stdout (the artifact, or the diagnostics).', default: false }),
     output: Flags.string({ char: 'o', description: 'Also write the artifact JSON to this file.' }),
     'source-root': Flags.string({
@@ -59,7 +60,8 @@ export default class Compile extends Command {
     const { args, flags } = await this.parse(Compile);
     let world;
     try {
-      world = parseEnvSpec(flags.env);
+      world = flags.env !== undefined ? parseEnvSpec(flags.env) : await this.configuredWorld(flags.config);
+      if (world === undefined) return;
     } catch (e) {
       if (e instanceof EnvSpecError) return this.fail(flags.json, EXIT_USAGE, 'EnvSpecError', e.code, e.message, [], ['Use e.g. --env 100x100, --env 64x64:bounded or --env 32x32x8:torus.']);
       throw e;
@@ -101,6 +103,19 @@ export default class Compile extends Command {
       process.stdout.write(`${summary(artifact, flags.output)}\n`);
     }
     process.exitCode = EXIT_OK;
+  }
+
+  /** The world of the node's configuration; on a configuration problem, reports it and returns undefined. */
+  private async configuredWorld(configFile: string | undefined): Promise<{ shape: number[]; toroidal: boolean } | undefined> {
+    const [{ loadConfig }, { configuredWorld }] = await Promise.all([import('../src/config/loader.js'), import('../src/pipeline/engine/configured-world.js')]);
+    try {
+      const { shape, toroidal } = configuredWorld(loadConfig(configFile !== undefined ? { configFile } : {}).config);
+      return { shape, toroidal };
+    } catch (e) {
+      const err = e as Error & { code?: string; actions?: string[] };
+      this.fail(this.argv.includes('--json'), EXIT_USAGE, err.name, err.code ?? 'CONFIG_INVALID', err.message, [], [...(err.actions ?? []), 'Or give the world with --env, e.g. --env 512x512.']);
+      return undefined;
+    }
   }
 
   /** Flag/argument errors from oclif: with --json they still come out as one envelope (exit 2). */

@@ -49,10 +49,6 @@ export default class Shell extends EvochoraCommand<{ commands: number }> {
     }
     if (argv[0] === 'evochora') argv.shift();
     if (argv.length === 0) return;
-    if (argv[0] === 'help') {
-      await this.config.runCommand('help', argv.slice(1));
-      return;
-    }
     if (argv[0] === 'shell') {
       this.logToStderr('already in the shell');
       return;
@@ -64,6 +60,7 @@ export default class Shell extends EvochoraCommand<{ commands: number }> {
         try {
           await this.config.runCommand(id, argv.slice(n));
         } catch (err) {
+          // An error ends the command, never the shell.
           this.logToStderr(`Error: ${(err as Error).message}`);
         }
         process.exitCode = 0;

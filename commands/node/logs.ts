@@ -4,6 +4,7 @@ import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { EvochoraError } from '../../src/errors.js';
 import { nodePaths } from '../../src/node/node-paths.js';
 import { readNodeState } from '../../src/node/node-state.js';
+import { prettyLogLineFormatter } from '../../src/logging/logger.js';
 
 export interface NodeLogsResult {
   file: string;
@@ -17,6 +18,11 @@ export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
     ...dataDirFlag,
     lines: Flags.integer({ char: 'n', default: 100, min: 0, description: 'How many of the last lines to print.' }),
     follow: Flags.boolean({ char: 'f', description: 'Keep printing new lines as they are written (Ctrl+C to end).' }),
+    format: Flags.string({
+      options: ['auto', 'pretty', 'raw'],
+      default: 'auto',
+      description: 'pretty: readable lines as the foreground node prints them; raw: the JSON lines as stored; auto: pretty on a terminal, raw otherwise (--json always gives the raw lines).',
+    }),
   };
 
   async run(): Promise<NodeLogsResult> {
@@ -29,8 +35,19 @@ export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
     }
     const { text, size } = readTail(file, flags.lines);
     const lines = text === '' ? [] : text.split('\n');
-    if (!this.jsonEnabled()) for (const line of lines) this.log(line);
-    if (flags.follow && !this.jsonEnabled()) await follow(file, size, (chunk) => process.stdout.write(chunk));
+    if (this.jsonEnabled()) return { file, lines };
+    const pretty = flags.format === 'pretty' || (flags.format === 'auto' && process.stdout.isTTY === true);
+    const show = pretty ? await prettyLogLineFormatter(process.stdout.isTTY === true && !process.env.NO_COLOR) : (line: string) => line;
+    for (const line of lines) this.log(show(line));
+    if (flags.follow) {
+      let partial = '';
+      await follow(file, size, (chunk) => {
+        // Whole lines only: a line written in two parts is formatted once it is complete.
+        const parts = (partial + chunk).split('\n');
+        partial = parts.pop()!;
+        for (const line of parts) process.stdout.write(`${show(line)}\n`);
+      });
+    }
     return { file, lines };
   }
 }

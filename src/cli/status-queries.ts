@@ -79,7 +79,9 @@ export async function queryPipelineStatus(dataDir: string, service?: string): Pr
     return { result: s, exitStatus: s.healthy ? ExitCode.Ok : ExitCode.PipelineUnhealthy, lines: serviceLines(s) };
   }
   const status = await client.get<PipelineStatus>('/pipeline/api/status');
-  const lines = [`pipeline ${status.status}${status.healthy ? '' : ' (unhealthy)'}  node pid ${client.pid} port ${client.port}`];
+  const paused = status.services.filter((s) => s.state === 'PAUSED').length;
+  const partly = status.status === 'RUNNING' && paused > 0 ? ` (${paused} of ${status.services.length} services paused)` : '';
+  const lines = [`pipeline ${status.status}${partly}${status.healthy ? '' : ' (unhealthy)'}  node pid ${client.pid} port ${client.port}`];
   for (const s of status.services) lines.push(...serviceLines(s));
   if (status.recording) {
     lines.push(costLine(status.recording));

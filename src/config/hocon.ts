@@ -5,6 +5,7 @@
  * remembers where it came from, so validation errors can name the file and line.
  */
 import { EvochoraError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
 
 export interface SourcePosition {
   readonly file: string;
@@ -15,6 +16,7 @@ export interface SourcePosition {
 export class HoconSyntaxError extends EvochoraError {
   constructor(message: string, position: SourcePosition) {
     super('CONFIG_SYNTAX', `${position.file}:${position.line}:${position.column}: ${message}`, {
+      exitCode: ExitCode.Usage,
       actions: ['Fix the syntax at the position shown; HOCON and JSON are both accepted.'],
       data: { ...position },
     });
@@ -358,7 +360,7 @@ function lookup(root: RawValue, path: string): RawValue | typeof UNRESOLVED {
 }
 
 function resolveSubstitutions(node: RawValue, root: RawValue, env: NodeJS.ProcessEnv, depth = 0): HoconValue | typeof UNRESOLVED {
-  if (depth > 32) throw new EvochoraError('CONFIG_SYNTAX', 'Substitutions nest too deeply (a cycle?).');
+  if (depth > 32) throw new EvochoraError('CONFIG_SYNTAX', 'Substitutions nest too deeply (a cycle?).', { exitCode: ExitCode.Usage });
   if (isSubstitution(node)) {
     const found = lookup(root, node.path);
     if (found !== UNRESOLVED) return resolveSubstitutions(found, root, env, depth + 1);

@@ -145,7 +145,7 @@ function mergeLayer(
     const child = spec?.kind === 'object' ? spec.fields[key] : spec?.kind === 'map' ? spec.values : undefined;
     mark(path);
     const mergeable = isObject(value) && isObject(out[key]);
-    if (mergeable && !(replaceMaps && child?.kind === 'map')) {
+    if (mergeable && !(replaceMaps && child?.kind === 'map' && !onlyAdjustsEntries(out[key] as Record<string, unknown>, value as Record<string, unknown>))) {
       const inner = child?.kind === 'any' ? undefined : child;
       out[key] = mergeLayer(out[key] as Record<string, unknown>, value as Record<string, unknown>, inner, path, replaceMaps, mark);
     } else {
@@ -153,6 +153,16 @@ function mergeLayer(
     }
   }
   return out;
+}
+
+/**
+ * A file's map (the pipeline's services or resources) replaces the default one, so a file that draws its own
+ * pipeline gets nothing it did not ask for. A map whose every entry names an existing one and gives no
+ * `className` only adjusts those entries (e.g. one engine option): it merges instead.
+ */
+function onlyAdjustsEntries(base: Record<string, unknown>, layer: Record<string, unknown>): boolean {
+  const entries = Object.entries(layer);
+  return entries.length > 0 && entries.every(([k, v]) => k in base && isObject(v) && !('className' in v));
 }
 
 function nearestOrigin(origins: ReadonlyMap<string, string>, path: string): string | undefined {

@@ -113,6 +113,16 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string, iss
         }
         out[key] = validateValue(child, v, childPath, issues, origin);
       }
+      // Keys left out take their defaults; a key without a default (a className) must be given.
+      for (const [key, child] of Object.entries(spec.fields)) {
+        if (key in value) continue;
+        const d = defaultsOf(child);
+        if (d !== undefined) out[key] = d;
+        else if (child.kind !== 'any') {
+          const childPath = path === '' ? key : `${path}.${key}`;
+          issues.push({ path: childPath, value: undefined, expected: `${describe(child)} (required: ${child.doc})`, ...(origin(path) ?? {}) });
+        }
+      }
       return out;
     }
     case 'map': {

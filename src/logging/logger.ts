@@ -40,7 +40,7 @@ export async function createProcessLogger(logging: EvochoraConfig['logging'], ta
     };
   } else if (target.kind === 'terminal' && logging.format !== 'json') {
     const { default: pretty } = await import('pino-pretty');
-    destination = pretty({ colorize: !process.env.NO_COLOR, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', destination: 2 });
+    destination = pretty({ ...PRETTY_OPTIONS, colorize: !process.env.NO_COLOR, destination: 2 });
   } else {
     destination = pino.destination({ dest: target.kind === 'stderr-json' ? 2 : 1, sync: true });
   }
@@ -70,3 +70,24 @@ export function foregroundTarget(logging: EvochoraConfig['logging'], jsonRequest
   if (logging.format === 'pretty') return { kind: 'terminal' };
   return process.stderr.isTTY ? { kind: 'terminal' } : { kind: 'stdout-json' };
 }
+
+/** How log lines look on a terminal: the foreground node and `evochora node logs` print them alike. */
+export const PRETTY_OPTIONS = { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } as const;
+
+/**
+ * A formatter for JSON log lines as the foreground node prints them; a line that is not a log record (a
+ * crash trace written to the file) comes back unchanged.
+ */
+export async function prettyLogLineFormatter(colorize: boolean): Promise<(line: string) => string> {
+  const { prettyFactory } = await import('pino-pretty');
+  const format = prettyFactory({ ...PRETTY_OPTIONS, colorize });
+  return (line) => {
+    if (!line.startsWith('{')) return line;
+    try {
+      return format(JSON.parse(line) as object).replace(/\n$/, '');
+    } catch {
+      return line;
+    }
+  };
+}
+

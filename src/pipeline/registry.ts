@@ -36,7 +36,20 @@ export interface ServiceType {
   readonly options: ObjectSpec;
   /** Port name → usage types it accepts; every listed port must be bound unless marked optional. */
   readonly ports: Record<string, { usage: readonly string[]; optional?: boolean }>;
+  /**
+   * Checks that need more than the option specs (a world that fits in memory, program files that compile),
+   * run before any resource or service starts: nothing starts with a bad configuration. Paths are relative
+   * to the service's `options`.
+   */
+  readonly preflight?: (options: Record<string, unknown>, serviceName: string) => readonly PreflightIssue[];
   readonly create: ServiceFactory;
+}
+
+/** A problem found by a service type's preflight. */
+export interface PreflightIssue {
+  readonly path: string;
+  readonly value: unknown;
+  readonly expected: string;
 }
 
 export class TypeRegistry {

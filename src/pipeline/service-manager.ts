@@ -73,7 +73,8 @@ export interface ResourceStatus {
   errors: OperationalError[];
 }
 
-export type PipelineHealth = 'IDLE' | 'RUNNING' | 'DEGRADED' | 'STOPPED';
+/** RUNNING while any service runs; PAUSED when every service that is not stopped is paused. */
+export type PipelineHealth = 'IDLE' | 'RUNNING' | 'PAUSED' | 'DEGRADED' | 'STOPPED';
 
 export interface PipelineStatus {
   status: PipelineHealth;
@@ -154,7 +155,10 @@ export class ServiceManager {
         continue;
       }
       const merged = { ...(defaultsOf(type.options) as Record<string, unknown>), ...(def.options ?? {}) };
+      const before = issues.length;
       const opts = validateValue(type.options, merged, `pipeline.services.${name}.options`, issues, noOrigin) as Record<string, unknown>;
+      if (issues.length === before && type.preflight)
+        for (const i of type.preflight(opts, name)) issues.push({ ...i, path: `pipeline.services.${name}.options.${i.path}` });
       for (const [port, spec] of Object.entries(type.ports)) {
         const uri = def.resources[port];
         if (uri === undefined) {
@@ -365,7 +369,7 @@ export class ServiceManager {
     const healthy = services.every((s) => s.healthy && s.resourceBindings.every((b) => b.healthy)) && resources.every((r) => r.healthy);
     const count = (state: ServiceState): number => services.filter((s) => s.state === state).length;
     const status: PipelineHealth =
-      services.length === 0 ? 'IDLE' : !healthy ? 'DEGRADED' : count('RUNNING') + count('PAUSED') > 0 ? 'RUNNING' : 'STOPPED';
+      services.length === 0 ? 'IDLE' : !healthy ? 'DEGRADED' : count('RUNNING') > 0 ? 'RUNNING' : count('PAUSED') > 0 ? 'PAUSED' : 'STOPPED';
     return {
       status,
       healthy,

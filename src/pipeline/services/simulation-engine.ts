@@ -16,11 +16,12 @@ import { SimulationMetadata, type ChunkMessage, type MetadataMessage } from '../
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
-import type { ServiceType } from '../registry.js';
+import type { PreflightIssue, ServiceType } from '../registry.js';
 import type { BatchStorageReader } from '../resources/file-system-storage.js';
 import { BUILTIN_PROGRAMS } from '../engine/default-organism.js';
 import type { EngineWorkerData, FromWorker, OrganismPlacement, ResumePoint, ToWorker, WorkerStats } from '../engine/engine-protocol.js';
 import { newRunId } from '../engine/run-id.js';
+import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE, environmentOf } from '../engine/configured-world.js';
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
 
 export interface OrganismConfig {
@@ -45,16 +46,83 @@ export function resolveProgramPath(program: string): string {
   return local;
 }
 
-/** The environment option with defaults for keys a partial config leaves out. */
-function environmentOf(value: unknown): { shape: number[]; topology: string } {
-  const env = (value ?? {}) as { shape?: number[]; topology?: string };
-  return { shape: env.shape ?? [256, 256], topology: env.topology ?? 'TORUS' };
-}
-
 export class EngineConfigError extends EvochoraError {
   constructor(service: string, problem: string, actions: string[] = []) {
     super('ENGINE_CONFIG', `Service '${service}': ${problem}`, { actions });
   }
+}
+
+/** Compiles and places the configured organisms; an EngineConfigError names the first that cannot be. */
+function compileConfiguredOrganisms(service: string, o: Record<string, unknown>, shape: number[], toroidal: boolean): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
+  const organisms = o.organisms as OrganismConfig[];
+  if (!Array.isArray(organisms) || organisms.length === 0)
+    throw new EngineConfigError(service, 'no organisms are configured.', [`Add \`pipeline.services.${service}.options.organisms = [{ program = "builtin:counter", energy = 10000, positions = [[10, 10]] }]\`.`]);
+  const roots = (o.sourceRoots as string[]).map((r) => resolve(r));
+  const placements: OrganismPlacement[] = [];
+  const artifacts: ProgramArtifact[] = [];
+  const cache = new Map<string, ProgramArtifact>();
+  organisms.forEach((org, i) => {
+    if (typeof org?.program !== 'string' || !Array.isArray(org.positions) || typeof org.energy !== 'number')
+      throw new EngineConfigError(service, `organisms[${i}] needs program (path or builtin:name), energy and positions.`);
+    for (const p of org.positions)
+      if (!Array.isArray(p) || p.length !== shape.length) throw new EngineConfigError(service, `organisms[${i}] position ${JSON.stringify(p)} does not match the world shape [${shape.join(',')}].`);
+    let artifact = cache.get(org.program);
+    if (!artifact) {
+      const world = { shape, toroidal };
+      let result: CompileResult;
+      if (org.program in BUILTIN_PROGRAMS) result = compileSource(BUILTIN_PROGRAMS[org.program]!, { world }, `${org.program.slice(8)}.evo`);
+      else {
+        // builtin:replicator is our shipped self-replicator, found next to the installed package.
+        const file = org.program === 'builtin:replicator' ? defaultOrganismPath() : resolveProgramPath(org.program);
+        try {
+          readFileSync(file);
+        } catch {
+          throw new EngineConfigError(service, `organisms[${i}].program '${org.program}' cannot be read (${file}).`, ['Give a path relative to the working directory, an absolute path, builtin:replicator or builtin:counter.']);
+        }
+        result = compileFile(file, { world, sourceRoots: roots.length > 0 ? roots : [dirname(file)] });
+      }
+      if (!result.artifact) {
+        const diag = result.diagnostics.slice(0, 5).map((d) => formatDiagnostic(d)).join('\n');
+        throw new EngineConfigError(service, `program '${org.program}' does not compile:\n${diag}`, [`Run \`evochora compile ${org.program}\` to see every diagnostic.`]);
+      }
+      artifact = result.artifact;
+      cache.set(org.program, artifact);
+      artifacts.push(artifact);
+    }
+    placements.push({ program: programFromArtifact(artifact), energy: org.energy, positions: org.positions });
+  });
+  return { placements, artifacts };
+}
+
+/**
+ * The largest world the engine accepts: the runtime and the encoder keep ~12 bytes per cell (molecule, owner,
+ * change and occupancy flags), so this is ~800 MB before a single organism runs.
+ */
+export const MAX_WORLD_CELLS = 2 ** 26;
+
+/** The world's problems (shape and size), or none. */
+function worldIssues(shape: readonly number[]): PreflightIssue[] {
+  if (shape.length === 0) return [{ path: 'environment.shape', value: shape, expected: 'at least one dimension, e.g. [512, 512]' }];
+  if (shape.some((d) => !Number.isInteger(d) || d < 1)) return [{ path: 'environment.shape', value: shape, expected: 'cells per dimension, each ≥ 1 (e.g. [512, 512])' }];
+  const cells = shape.reduce((a, b) => a * b, 1);
+  if (cells > MAX_WORLD_CELLS)
+    return [{ path: 'environment.shape', value: shape, expected: `a world of at most ${MAX_WORLD_CELLS.toLocaleString('en-US')} cells (e.g. [8192, 8192]); [${shape.join(', ')}] has ${cells.toLocaleString('en-US')}` }];
+  return [];
+}
+
+/** Before anything starts: the world fits, and (for a new run) every configured program is readable and compiles. */
+function preflightEngine(o: Record<string, unknown>, service: string): PreflightIssue[] {
+  const env = environmentOf(o.environment);
+  const issues = worldIssues(env.shape);
+  if (issues.length > 0) return issues;
+  if (String((o.resume as { runId?: string } | undefined)?.runId ?? '') !== '') return []; // the stored run says what to place
+  try {
+    compileConfiguredOrganisms(service, o, env.shape, env.topology.toUpperCase() !== 'BOUND');
+  } catch (err) {
+    if (!(err instanceof EngineConfigError)) throw err;
+    return [{ path: 'organisms', value: (o.organisms as unknown[] | undefined)?.map((x) => (x as OrganismConfig)?.program), expected: `organisms that can be placed: ${err.message.replace(`Service '${service}': `, '')}${err.actions.length > 0 ? ` (${err.actions.join(' ')})` : ''}` }];
+  }
+  return [];
 }
 
 /** A pending put waits this long before the log says the simulation is held up by its queue. */
@@ -203,45 +271,7 @@ export class SimulationEngine extends AbstractService {
   }
 
   private compileOrganisms(shape: number[], toroidal: boolean): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
-    const o = this.context.options;
-    const organisms = o.organisms as OrganismConfig[];
-    if (!Array.isArray(organisms) || organisms.length === 0)
-      throw new EngineConfigError(this.name, 'no organisms are configured.', [`Add \`pipeline.services.${this.name}.options.organisms = [{ program = "builtin:counter", energy = 10000, positions = [[10, 10]] }]\`.`]);
-    const roots = (o.sourceRoots as string[]).map((r) => resolve(r));
-    const placements: OrganismPlacement[] = [];
-    const artifacts: ProgramArtifact[] = [];
-    const cache = new Map<string, ProgramArtifact>();
-    organisms.forEach((org, i) => {
-      if (typeof org?.program !== 'string' || !Array.isArray(org.positions) || typeof org.energy !== 'number')
-        throw new EngineConfigError(this.name, `organisms[${i}] needs program (path or builtin:name), energy and positions.`);
-      for (const p of org.positions)
-        if (!Array.isArray(p) || p.length !== shape.length) throw new EngineConfigError(this.name, `organisms[${i}] position ${JSON.stringify(p)} does not match the world shape [${shape.join(',')}].`);
-      let artifact = cache.get(org.program);
-      if (!artifact) {
-        const world = { shape, toroidal };
-        let result: CompileResult;
-        if (org.program in BUILTIN_PROGRAMS) result = compileSource(BUILTIN_PROGRAMS[org.program]!, { world }, `${org.program.slice(8)}.evo`);
-        else {
-          // builtin:replicator is our shipped self-replicator, found next to the installed package.
-          const file = org.program === 'builtin:replicator' ? defaultOrganismPath() : resolveProgramPath(org.program);
-          try {
-            readFileSync(file);
-          } catch {
-            throw new EngineConfigError(this.name, `organisms[${i}].program '${org.program}' cannot be read (${file}).`, ['Give a path relative to the working directory, an absolute path, builtin:replicator or builtin:counter.']);
-          }
-          result = compileFile(file, { world, sourceRoots: roots.length > 0 ? roots : [dirname(file)] });
-        }
-        if (!result.artifact) {
-          const diag = result.diagnostics.slice(0, 5).map((d) => formatDiagnostic(d)).join('\n');
-          throw new EngineConfigError(this.name, `program '${org.program}' does not compile:\n${diag}`, [`Run \`evochora compile ${org.program}\` to see every diagnostic.`]);
-        }
-        artifact = result.artifact;
-        cache.set(org.program, artifact);
-        artifacts.push(artifact);
-      }
-      placements.push({ program: programFromArtifact(artifact), energy: org.energy, positions: org.positions });
-    });
-    return { placements, artifacts };
+    return compileConfiguredOrganisms(this.name, this.context.options, shape, toroidal);
   }
 
   private async prepareResume(runId: string): Promise<EngineWorkerData> {
@@ -446,8 +476,8 @@ export const simulationEngineType: ServiceType = {
         kind: 'object',
         doc: 'The world.',
         fields: {
-          shape: { kind: 'list', of: 'int', default: [512, 512], doc: 'Cells per dimension.' },
-          topology: { kind: 'string', enum: ['TORUS', 'BOUND'], default: 'TORUS', doc: 'TORUS wraps around, BOUND has edges.' },
+          shape: { kind: 'list', of: 'int', default: [...DEFAULT_WORLD_SHAPE], doc: 'Cells per dimension.' },
+          topology: { kind: 'string', enum: ['TORUS', 'BOUND'], default: DEFAULT_TOPOLOGY, doc: 'TORUS wraps around, BOUND has edges.' },
         },
       },
       seed: { kind: 'int', default: 42, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, doc: 'Seed of every random choice; the same seed and config give the same run.' },
@@ -472,5 +502,6 @@ export const simulationEngineType: ServiceType = {
       metadata: { kind: 'any', default: {}, doc: 'Free-form notes kept in the run metadata.' },
     },
   },
+  preflight: preflightEngine,
   create: (context) => new SimulationEngine(context),
 };

@@ -27,6 +27,13 @@ export interface NatsCluster {
   restart(name: string): Promise<void>;
   /** The node name of the current leader of a stream (asked via the monitor endpoint of a live node). */
   streamLeader(stream: string): Promise<string | undefined>;
+  /**
+   * The broker can move the stream's messages: the stream and every durable consumer on it have a leader, and
+   * no consumer is blind to what the stream holds. A stream whose consumer lost its raft quorum stores
+   * publishes but delivers nothing; after nats-server 2.9 reset a stream's cluster state ("stream store EOF")
+   * a consumer may report nothing pending and nothing unacknowledged while the stream is full.
+   */
+  streamServing(stream: string): Promise<boolean>;
   /** What every node says about a stream (leader, replicas, whether it hosts it) and its warnings about it. */
   describeStream(stream: string): Promise<string>;
   stop(): Promise<void>;
@@ -35,7 +42,33 @@ export interface NatsCluster {
 interface JszResponse {
   server_name?: string;
   meta_cluster?: { leader?: string; cluster_size?: number };
-  account_details?: Array<{ stream_detail?: Array<{ name: string; cluster?: { leader?: string; replicas?: Array<{ name: string; current: boolean }> } }> }>;
+  account_details?: Array<{ stream_detail?: Array<StreamDetail> }>;
+}
+
+interface ClusterDetail {
+  leader?: string;
+  replicas?: Array<{ name: string; current: boolean }>;
+}
+
+interface StreamDetail {
+  name: string;
+  cluster?: ClusterDetail;
+  state?: { messages?: number; first_seq?: number; last_seq?: number };
+  consumer_detail?: Array<{
+    name: string;
+    cluster?: ClusterDetail;
+    num_pending?: number;
+    num_ack_pending?: number;
+    num_waiting?: number;
+    delivered?: { stream_seq?: number };
+    ack_floor?: { stream_seq?: number };
+  }>;
+}
+
+const DETAIL_QUERY = '?streams=true&consumers=true&accounts=true';
+
+function replicasOf(c: ClusterDetail | undefined): string {
+  return c?.replicas?.map((x) => `${x.name}${x.current ? '' : ' (not current)'}`).join(', ') ?? '-';
 }
 
 async function jsz(monitorPort: number, query = ''): Promise<JszResponse> {
@@ -97,6 +130,20 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
     if (!n) throw new Error(`no NATS node ${name}`);
     return n;
   };
+  /** What every live node reports about a stream (a node that does not host it reports nothing). */
+  const details = async (stream: string): Promise<StreamDetail[]> => {
+    const out: StreamDetail[] = [];
+    for (const n of nodes) {
+      if (!n.process.isRunning()) continue;
+      try {
+        const j = await jsz(n.monitorPort, DETAIL_QUERY);
+        for (const acc of j.account_details ?? []) for (const s of acc.stream_detail ?? []) if (s.name === stream) out.push(s);
+      } catch {
+        // a node that does not answer says nothing
+      }
+    }
+    return out;
+  };
   return {
     nodes,
     servers: nodes.map((n) => n.url).join(','),
@@ -108,26 +155,34 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
       await ready(n);
     },
     streamLeader: async (stream) => {
-      for (const n of nodes) {
-        if (!n.process.isRunning()) continue;
-        try {
-          const j = await jsz(n.monitorPort, '?streams=true&accounts=true');
-          for (const acc of j.account_details ?? [])
-            for (const s of acc.stream_detail ?? []) if (s.name === stream && s.cluster?.leader) return s.cluster.leader;
-        } catch {
-          // try the next node
-        }
-      }
+      for (const d of await details(stream)) if (d.cluster?.leader) return d.cluster.leader;
       return undefined;
+    },
+    streamServing: async (stream) => {
+      const seen = await details(stream);
+      if (!seen.some((d) => d.cluster?.leader)) return false;
+      const consumers = new Set(seen.flatMap((d) => (d.consumer_detail ?? []).map((c) => c.name)));
+      for (const name of consumers) if (!seen.some((d) => d.consumer_detail?.some((c) => c.name === name && c.cluster?.leader))) return false;
+      // The stream leader's view: messages held that its consumers neither have pending nor handed out.
+      const leader = seen.find((d) => d.cluster?.leader !== undefined && d.consumer_detail !== undefined && (d.state?.messages ?? 0) > 0);
+      if (leader && leader.consumer_detail!.length > 0 && leader.consumer_detail!.every((c) => (c.num_pending ?? 0) === 0 && (c.num_ack_pending ?? 0) === 0)) return false;
+      return true;
     },
     describeStream: async (stream) => {
       const views = await Promise.all(
         nodes.map(async (n) => {
           try {
-            const j = await jsz(n.monitorPort, '?streams=true&accounts=true');
+            const j = await jsz(n.monitorPort, DETAIL_QUERY);
             const st = j.account_details?.flatMap((a) => a.stream_detail ?? []).find((x) => x.name === stream);
-            const replicas = st?.cluster?.replicas?.map((x) => `${x.name}${x.current ? '' : ' (not current)'}`).join(', ');
-            return `${n.name}: meta leader ${j.meta_cluster?.leader ?? '-'}, stream ${st ? `leader ${st.cluster?.leader ?? 'none'}, replicas ${replicas ?? '-'}` : 'not hosted here'}`;
+            const consumers = (st?.consumer_detail ?? [])
+              .map(
+                (c) =>
+                  `; consumer ${c.name}: leader ${c.cluster?.leader ?? 'none'}, replicas ${replicasOf(c.cluster)}, pending ${c.num_pending ?? '-'}, ack pending ${c.num_ack_pending ?? '-'}, ` +
+                  `waiting pulls ${c.num_waiting ?? '-'}, delivered up to seq ${c.delivered?.stream_seq ?? '-'}, acked up to seq ${c.ack_floor?.stream_seq ?? '-'}`,
+              )
+              .join('');
+            const held = st?.state ? `, ${st.state.messages ?? 0} messages (seq ${st.state.first_seq ?? '-'}..${st.state.last_seq ?? '-'})` : '';
+            return `${n.name}: meta leader ${j.meta_cluster?.leader ?? '-'}, stream ${st ? `leader ${st.cluster?.leader ?? 'none'}, replicas ${replicasOf(st.cluster)}${held}${consumers}` : 'not hosted here'}`;
           } catch (e) {
             return `${n.name}: ${(e as Error).message}`;
           }

@@ -99,6 +99,26 @@ describe('node daemon: operations', () => {
     expect(String(res.stderr)).toContain('UNKNOWN_SERVICE');
   });
 
+  it('`help` works on the command line and in the shell, and no error ends the shell', async () => {
+    const top = await evochora(['help']);
+    expect(top.exitCode).toBe(0);
+    expect(top.stdout).toMatch(/COMMANDS|TOPICS/);
+    const one = await evochora(['help', 'pipeline', 'status']);
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout).toMatch(/\$ evochora pipeline status/);
+    const dataDir = tempDataDir();
+    const res = await execa(process.execPath, [CLI, 'shell', '--history', join(dataDir, 'history')], {
+      input: `help nope\nhelp node\nbogus words\nnode status --data-dir ${dataDir}\nexit\n`,
+      reject: false,
+      env: { EVOCHORA_CONTENT_TYPE: '' },
+    });
+    expect(res.exitCode).toBe(0);
+    // Every line ran, though the first two failed: the node's topic help and then `node status` (not running).
+    expect(String(res.stdout)).toMatch(/node run/);
+    expect(String(res.stderr)).toMatch(/unknown command: bogus words/);
+    expect(String(res.stdout)).toMatch(/not running/);
+  });
+
   it('prints help for every command', async () => {
     for (const cmd of [['node', 'run'], ['node', 'status'], ['node', 'stop'], ['node', 'logs'], ['pipeline', 'status'], ['pipeline', 'pause'], ['shell']]) {
       const res = await evochora([...cmd, '--help']);

@@ -87,6 +87,14 @@ describe('node daemon lifecycle (real processes)', () => {
 
     const logs = await evochora(['node', 'logs', '--data-dir', dataDir, '-n', '3', '--json']);
     expect(logs.json!.result.lines).toHaveLength(3);
+    expect(logs.json!.result.lines[0]).toMatch(/^\{"level":/);
+    // Readable lines, as the foreground node prints them (the default on a terminal); raw JSON stays available.
+    const pretty = await evochora(['node', 'logs', '--data-dir', dataDir, '-n', '3', '--format', 'pretty']);
+    expect(pretty.stdout.split('\n')).toHaveLength(3);
+    expect(pretty.stdout).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO/);
+    expect(pretty.stdout).not.toContain('{"level"');
+    const raw = await evochora(['node', 'logs', '--data-dir', dataDir, '-n', '1']);
+    expect(raw.stdout).toMatch(/^\{"level":/);
 
     const stop = await evochora(['node', 'stop', '--data-dir', dataDir, '--json']);
     started.pop();

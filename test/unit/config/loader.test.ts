@@ -83,6 +83,25 @@ describe('loadConfig precedence', () => {
     expect(Object.keys(config.pipeline.resources)).toEqual(['q']);
   });
 
+  it('lets a file adjust one option of a default service without replacing the pipeline', () => {
+    const { dir, file } = configIn('pipeline.services.simulation-engine.options.environment.shape = [-512, 512]\n');
+    const { config } = loadConfig({ cwd: dir, configFile: file, env: {} });
+    expect(Object.keys(config.pipeline.services)).toContain('persistence-service-1');
+    const engine = config.pipeline.services['simulation-engine']!;
+    expect(engine.className).toBe('SimulationEngine');
+    expect(engine.resources.tickData).toBe('queue-out:tick-queue');
+    expect((engine.options as { environment: { shape: number[] } }).environment.shape).toEqual([-512, 512]);
+  });
+
+  it('names a service a file defines without className as a configuration problem, not a crash', () => {
+    const { dir, file } = configIn(`pipeline {
+      startupSequence = [c]
+      resources { q { className = InMemoryQueue } }
+      services { c { resources { input = "queue-in:q" } } }
+    }`);
+    expect(issuesOf(() => loadConfig({ cwd: dir, configFile: file, env: {} }))).toEqual([expect.stringMatching(/^pipeline\.services\.c\.className\|4\|a non-empty string \(required/)]);
+  });
+
   it('parses list values from flags and env', () => {
     const dir = tempDir();
     expect(loadConfig({ cwd: dir, configFile: DUMMY_PIPELINE, env: {}, overrides: ['pipeline.startupSequence=[dummy-producer]'] }).config.pipeline.startupSequence).toEqual(['dummy-producer']);
@@ -139,6 +158,8 @@ describe('loadConfig validation', () => {
     expect(() => loadConfig({ cwd: dir, configFile: 'nope.conf', env: {} })).toThrow(/Cannot read config file .*nope.conf: no such file/);
     const { file } = configIn('node { port = 1');
     expect(() => loadConfig({ cwd: dir, configFile: file, env: {} })).toThrow(/test.conf:1:16: missing '}'/);
+    // A syntax error is a usage error like any other configuration problem (exit 2, as the README says).
+    expect(() => loadConfig({ cwd: dir, configFile: file, env: {} })).toThrow(expect.objectContaining({ code: 'CONFIG_SYNTAX', exitCode: 2 }));
   });
 });
 

@@ -51,13 +51,17 @@ describe('ServiceManager', () => {
     const sent = () => manager.serviceStatus('dummy-producer').metrics.messages_sent!;
     const consumed = () => manager.serviceStatus('dummy-consumer').metrics.messages_consumed!;
     await until(() => consumed() >= 5, 'messages to flow');
+    expect(manager.status().status).toBe('RUNNING');
     manager.pauseAll();
     expect(manager.status().services.every((s) => s.state === 'PAUSED')).toBe(true);
+    // `pipeline pause` must not leave the pipeline saying RUNNING.
+    expect(manager.status().status).toBe('PAUSED');
     await new Promise((r) => setTimeout(r, 30));
     const frozen = sent();
     await new Promise((r) => setTimeout(r, 60));
     expect(sent()).toBe(frozen);
     manager.resumeAll();
+    expect(manager.status().status).toBe('RUNNING');
     await until(() => sent() > frozen + 3, 'messages after resume');
     await manager.stopAll();
     expect(manager.status().status).toBe('STOPPED');
@@ -134,5 +138,34 @@ describe('ServiceManager', () => {
         'pipeline.services.dummy-consumer.options.maxBatchSize',
       ].sort(),
     );
+  });
+
+  describe('starts nothing with a bad engine configuration (preflight)', () => {
+    const engineConfig = (sets: string[]) => loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evo-sm-')), env: {}, overrides: sets }).config;
+    const problems = async (sets: string[]): Promise<string[]> => {
+      try {
+        const m = await ServiceManager.create({ config: engineConfig(sets), registry: defaultRegistry(), logger });
+        await m.shutdown();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).issues.map((i) => `${i.path}: ${i.expected}`);
+      }
+      return [];
+    };
+    const E = 'pipeline.services.simulation-engine.options';
+    it.each([
+      [`${E}.environment.shape=[0,0]`, /environment\.shape: cells per dimension, each ≥ 1/],
+      [`${E}.environment.shape=[-512,512]`, /environment\.shape: cells per dimension, each ≥ 1/],
+      [`${E}.environment.shape=[100000,100000]`, /environment\.shape: a world of at most 67,108,864 cells/],
+      [`${E}.organisms=[{program=no-such-file.evo,energy=100,positions=[[1,1]]}]`, /organisms: .*'no-such-file\.evo' cannot be read/],
+      [`${E}.organisms=[{program=builtin:counter,energy=100,positions=[[1,1,1]]}]`, /organisms: .*does not match the world shape/],
+    ])('%s', async (set, expected) => {
+      const found = await problems([set]);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(expected);
+    });
+    it('accepts the default engine', async () => {
+      expect(await problems([])).toEqual([]);
+    });
   });
 });
