@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { EvochoraConfig } from '../src/config/config-schema.js';
-import { defaultErrorMapper, HttpRouter } from '../src/node/http/http-router.js';
+import { defaultErrorMapper, HttpRouter } from '../src/http/http-router.js';
 import type { IndexDatabase } from '../src/pipeline/api/index-database.js';
 import { defaultRegistry } from '../src/pipeline/registry.js';
 import { SqliteIndexDatabase } from '../src/pipeline/resources/index-db/sqlite-index-database.js';

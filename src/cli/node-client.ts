@@ -6,7 +6,7 @@
 import { EvochoraError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { connectHost } from '../node/health-probe.js';
-import { httpJson } from '../node/http-json.js';
+import { httpJson } from '../http/http-json.js';
 import { NodeNotRunningError, NodeStatusUnknownError } from '../node/node-errors.js';
 import { readToken } from '../node/node-state.js';
 import { locateNode } from './node-locator.js';

@@ -1,4 +1,4 @@
-import { HttpCallError, httpJson } from './http-json.js';
+import { HttpCallError, httpJson } from '../http/http-json.js';
 
 export interface HealthReply {
   readonly pid: number;

@@ -11,8 +11,8 @@ import type { ServiceManager } from '../pipeline/service-manager.js';
 import { ServiceManager as Manager } from '../pipeline/service-manager.js';
 import { defaultRegistry, type TypeRegistry } from '../pipeline/registry.js';
 import { VERSION } from '../version.js';
-import { defaultErrorMapper, HttpRouter } from './http/http-router.js';
-import type { ErrorMapper, Route } from './http/http-types.js';
+import { defaultErrorMapper, HttpRouter } from '../http/http-router.js';
+import type { ErrorMapper, Route } from '../http/http-types.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { nodeRoutes } from './http/node-routes.js';
 import { PIPELINE_ERROR_STATUS, pipelineRoutes } from './http/pipeline-routes.js';
@@ -21,15 +21,12 @@ import { PortInUseError } from './node-errors.js';
 import { nodePaths, type NodePaths } from './node-paths.js';
 import { ensureNodeDir } from './data-dir.js';
 import { defaultRouteMounts } from './route-mounts.js';
+import type { RouteMount } from './route-mount.js';
+
+export type { RouteMount };
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
 
-/** Extra HTTP route groups contributed by features (visualizer API, web UI). */
-export interface RouteMount {
-  readonly prefix: string;
-  readonly routes: (context: { manager: ServiceManager; config: LoadedConfig['config']; logger: Logger }) => Route[];
-  readonly errorStatus?: Record<string, number>;
-}
 
 export interface NodeDaemonOptions {
   readonly loaded: LoadedConfig;

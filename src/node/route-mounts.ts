@@ -2,7 +2,7 @@
  * The HTTP route groups features add to the node beyond /node, /pipeline/api and /metrics (the visualizer
  * API, the web UI). The daemon mounts whatever this returns; each group keeps its own error mapping.
  */
-import type { RouteMount } from './node-daemon.js';
+import type { RouteMount } from './route-mount.js';
 import { isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/index-database.js';
 import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index-database.js';
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../visualizer/routes.js';

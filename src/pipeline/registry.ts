@@ -2,9 +2,7 @@
  * Maps the `className` of a configured resource or service to how it is built and which options it takes.
  * New resource and service types register here; nothing else in the manager changes.
  */
-import type { ObjectSpec } from '../config/field-spec.js';
-import type { ResourceFactory } from './api/resource.js';
-import type { ServiceFactory } from './api/service.js';
+import type { PreflightIssue, ResourceType, ServiceType } from './api/component-type.js';
 import { inMemoryQueueType } from './resources/in-memory-queue-type.js';
 import { dummyConsumerType } from './services/dummy-consumer.js';
 import { dummyProducerType } from './services/dummy-producer.js';
@@ -23,34 +21,7 @@ import { sqliteIndexDatabaseType } from './resources/index-db/sqlite-index-datab
 import { environmentIndexerType, organismIndexerType } from './services/indexers/batch-indexers.js';
 import { metadataIndexerType } from './services/indexers/metadata-indexer.js';
 
-export interface ResourceType {
-  readonly className: string;
-  readonly description: string;
-  readonly options: ObjectSpec;
-  readonly create: ResourceFactory;
-}
-
-export interface ServiceType {
-  readonly className: string;
-  readonly description: string;
-  readonly options: ObjectSpec;
-  /** Port name → usage types it accepts; every listed port must be bound unless marked optional. */
-  readonly ports: Record<string, { usage: readonly string[]; optional?: boolean }>;
-  /**
-   * Checks that need more than the option specs (a world that fits in memory, program files that compile),
-   * run before any resource or service starts: nothing starts with a bad configuration. Paths are relative
-   * to the service's `options`.
-   */
-  readonly preflight?: (options: Record<string, unknown>, serviceName: string) => readonly PreflightIssue[];
-  readonly create: ServiceFactory;
-}
-
-/** A problem found by a service type's preflight. */
-export interface PreflightIssue {
-  readonly path: string;
-  readonly value: unknown;
-  readonly expected: string;
-}
+export type { PreflightIssue, ResourceType, ServiceType };
 
 export class TypeRegistry {
   private readonly resources = new Map<string, ResourceType>();

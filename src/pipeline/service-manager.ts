@@ -14,7 +14,8 @@ import { assertTransition, type LifecycleAction, type ServiceState } from './api
 import type { Metrics, Monitorable } from './api/monitorable.js';
 import type { Resource, ResourceBinding, ResourceContext } from './api/resource.js';
 import type { AbstractService } from './api/service.js';
-import type { ServiceType, TypeRegistry } from './registry.js';
+import type { ServiceType } from './api/component-type.js';
+import type { TypeRegistry } from './registry.js';
 import type { OperationalError } from './api/operational-error.js';
 import { costReadingOf, RecordingCostTracker, type RecordingCost } from './recording-cost.js';
 

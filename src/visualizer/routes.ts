@@ -4,8 +4,9 @@
  * immutable data (a run's metadata, an indexed tick) carry ETags and answer If-None-Match with 304.
  */
 import { EvochoraError } from '../errors.js';
-import { BadRequestError } from '../node/http/http-router.js';
-import type { ApiRequest, ApiResponse, Route } from '../node/http/http-types.js';
+import { isRunId } from '../pipeline/contracts/run-id.js';
+import { BadRequestError } from '../http/http-router.js';
+import type { ApiRequest, ApiResponse, Route } from '../http/http-types.js';
 import { encodeEnvironment, type Region } from './region.js';
 import { openApiDocument } from './openapi.js';
 import type { VisualizerService } from './visualizer-service.js';
@@ -22,13 +23,12 @@ export const VISUALIZER_ERROR_STATUS: Record<string, number> = {
   ORGANISM_NOT_FOUND: 404,
 };
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function runIdOf(req: ApiRequest): string | undefined {
   const v = req.query.get('runId');
   if (v === null || v === '') return undefined;
-  if (!RUN_ID.test(v)) throw new BadRequestError(`runId '${v.slice(0, 80)}' is not a run id (letters, digits, '_', '.', '-').`);
+  if (!isRunId(v)) throw new BadRequestError(`runId '${v.slice(0, 80)}' is not a run id (letters, digits, '_', '.', '-').`);
   return v;
 }
 

@@ -8,7 +8,7 @@ import { MOLECULE_TYPE_NAMES } from '../isa/molecule.js';
 import { OPCODES } from '../isa/opcodes.js';
 import { SimulationMetadata, type OrganismState } from '../pipeline/contracts/index.js';
 import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '../pipeline/api/index-database.js';
-import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/resources/index-db/blobs.js';
+import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
 import { Lru } from './lru.js';
 import { cellsAt, minimapAt, prepareChunk, regionAt, type Minimap, type PreparedChunk, type Region, type RegionCells } from './region.js';
 import {

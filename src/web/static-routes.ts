@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { NotFoundError } from '../node/http/http-router.js';
-import type { ApiResponse, Route } from '../node/http/http-types.js';
+import { NotFoundError } from '../http/http-router.js';
+import type { ApiResponse, Route } from '../http/http-types.js';
 
 export const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
 

@@ -1,7 +1,7 @@
 /** `/metrics` in the Prometheus text format: every numeric metric of every service, binding and resource. */
 import type { PipelineStatus } from '../../pipeline/service-manager.js';
 import type { EventLoopDelay } from '../event-loop-monitor.js';
-import type { Route } from './http-types.js';
+import type { Route } from '../../http/http-types.js';
 
 function metricName(key: string): string {
   return `evochora_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
@@ -13,7 +13,7 @@ function label(value: string): string {
 
 export function renderPrometheus(
   status: PipelineStatus,
-  process: { uptimeSeconds: number; rssBytes: number; heapUsedBytes: number; externalBytes?: number; arrayBufferBytes?: number; eventLoop: EventLoopDelay },
+  process: { uptimeSeconds: number; rssBytes: number; heapUsedBytes: number; heapTotalBytes?: number; externalBytes?: number; arrayBufferBytes?: number; eventLoop: EventLoopDelay },
 ): string {
   const series = new Map<string, string[]>();
   const add = (key: string, labels: Record<string, string>, value: number): void => {
@@ -37,6 +37,7 @@ export function renderPrometheus(
   add('process_uptime_seconds', {}, process.uptimeSeconds);
   add('process_resident_memory_bytes', {}, process.rssBytes);
   add('process_heap_used_bytes', {}, process.heapUsedBytes);
+  if (process.heapTotalBytes !== undefined) add('process_heap_total_bytes', {}, process.heapTotalBytes);
   // Memory outside the JS heap of the main thread (chunk buffers, native libraries): where a recording node's RSS goes.
   if (process.externalBytes !== undefined) add('process_external_memory_bytes', {}, process.externalBytes);
   if (process.arrayBufferBytes !== undefined) add('process_array_buffer_bytes', {}, process.arrayBufferBytes);
@@ -60,7 +61,7 @@ export function metricsRoute(status: () => PipelineStatus, startedAt: number, ev
       return {
         status: 200,
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
-        raw: renderPrometheus(status(), { uptimeSeconds: (Date.now() - startedAt) / 1000, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, externalBytes: mem.external, arrayBufferBytes: mem.arrayBuffers, eventLoop: eventLoop() }),
+        raw: renderPrometheus(status(), { uptimeSeconds: (Date.now() - startedAt) / 1000, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external, arrayBufferBytes: mem.arrayBuffers, eventLoop: eventLoop() }),
       };
     },
   };

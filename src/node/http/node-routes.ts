@@ -1,5 +1,5 @@
 /** `/node`: health (identity for clients: pid + nonce) and a graceful stop request. */
-import type { Route } from './http-types.js';
+import type { Route } from '../../http/http-types.js';
 
 export interface NodeIdentity {
   readonly pid: number;

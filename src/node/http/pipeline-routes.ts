@@ -1,8 +1,8 @@
 /** `/pipeline/api`: status and lifecycle control, for the whole pipeline and per service. */
 import { isLifecycleAction, type LifecycleAction } from '../../pipeline/api/lifecycle.js';
 import type { ServiceManager } from '../../pipeline/service-manager.js';
-import { errorResponse } from './http-router.js';
-import type { Route } from './http-types.js';
+import { errorResponse } from '../../http/http-router.js';
+import type { Route } from '../../http/http-types.js';
 
 export const PIPELINE_ERROR_STATUS: Record<string, number> = {
   UNKNOWN_SERVICE: 404,

@@ -14,7 +14,7 @@
  *                         data BLOB NOT NULL)
  * - Every write is an idempotent upsert by the natural key (`INSERT … ON CONFLICT (key) DO UPDATE`), so a
  *   redelivered notification or a re-index leaves the database exactly as it was. One call = one transaction.
- * - Blobs are opaque to the database: their codecs live in src/pipeline/resources/index-db/blobs.ts.
+ * - Blobs are opaque to the database: their codecs live in src/pipeline/api/index-blobs.ts.
  * - Everything is async so networked engines fit; an embedded engine may resolve at once.
  */
 import type { OrganismState } from '../contracts/index.js';

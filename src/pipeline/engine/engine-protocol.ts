@@ -46,6 +46,9 @@ export interface WorkerStats {
   readonly queueWaitMs: number;
   readonly encodeNs: number;
   readonly cellsEncoded: number;
+  /** The worker's own V8 heap (not in the main thread's process.memoryUsage().heapUsed). */
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
 }
 
 export type FromWorker =

@@ -5,6 +5,7 @@
  * `maxChunksInFlight` unacknowledged chunks the worker waits (that wait is the only backpressure).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../../runtime/index.js';
 import { Simulation } from '../../runtime/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     queueWaitMs,
     encodeNs: encoder.cellEncodeNs,
     cellsEncoded: encoder.cellsEncoded,
+    ...workerHeap(),
   });
 
   const emit = (c: EncodedChunk): void => {
@@ -213,3 +215,9 @@ main().catch((err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));
   post({ type: 'error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
 });
+
+/** This worker's V8 heap, for the engine's metrics. */
+function workerHeap(): { heapUsedBytes: number; heapTotalBytes: number } {
+  const h = getHeapStatistics();
+  return { heapUsedBytes: h.used_heap_size, heapTotalBytes: h.total_heap_size };
+}

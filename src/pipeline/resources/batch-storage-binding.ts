@@ -8,7 +8,7 @@ import type { Metrics, Monitorable } from '../api/monitorable.js';
 import type { OperationalError } from '../api/operational-error.js';
 import type { ResourceBinding, ResourceContext } from '../api/resource.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
-import type { BatchStorageReader, BatchStorageWriter, StoredChunk } from './file-system-storage.js';
+import type { BatchStorageReader, BatchStorageWriter, StoredChunk } from '../api/batch-storage.js';
 
 export type BatchStorage = BatchStorageReader & BatchStorageWriter & { readonly name: string; readonly type: string };
 

@@ -9,7 +9,7 @@ import type { Metrics } from '../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../api/operational-error.js';
 import type { QueueProducer } from '../api/queue.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
-import type { ResourceType } from '../registry.js';
+import type { ResourceType } from '../api/component-type.js';
 import type { FsOps } from './atomic-file.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../registry.js';
+import type { ResourceType } from '../api/component-type.js';
 import { FileSystemStorage } from './file-system-storage.js';
 
 export const fileSystemStorageType: ResourceType = {

@@ -24,8 +24,6 @@ import { realFsOps, writeFileAtomic, type FsOps } from './atomic-file.js';
 import { FileSystemCompressor } from './file-system-storage-compressor.js';
 import { compressFramed, frameStorageFile, framedOffsets, peekChunk, readStorageFile, StorageFileCorruptError, type FileHeaderFields } from './storage-file.js';
 
-/** Batches whose chunks stay in memory after their write, for this process's readers (see readBatchFile). */
-const RECENTLY_WRITTEN_BATCHES = 2;
 import {
   batchKey,
   DEFAULT_FOLDER_LEVELS,
@@ -33,8 +31,15 @@ import {
   metadataKey,
   parseBatchFileName,
   validateKey,
-  validateRunId,
 } from './storage-keys.js';
+import { validateRunId } from '../contracts/run-id.js';
+import { RunNotFoundError, type BatchFileInfo, type BatchStorageReader, type BatchStorageWriter, type BatchWriteResult, type MetadataWriteResult, type StoredChunk } from '../api/batch-storage.js';
+
+export type { BatchFileInfo, BatchStorageReader, BatchStorageWriter, BatchWriteResult, MetadataWriteResult, StoredChunk };
+export { RunNotFoundError };
+
+/** Batches whose chunks stay in memory after their write, for this process's readers (see readBatchFile). */
+const RECENTLY_WRITTEN_BATCHES = 2;
 
 export interface FileSystemStorageOptions {
   /** Absolute directory, or relative to the node's data dir. */
@@ -50,72 +55,6 @@ export interface FileSystemStorageOptions {
   readonly compressor?: FileSystemCompressor;
   /** Filesystem operations (tests inject faults here). */
   readonly fsOps?: FsOps;
-}
-
-export interface BatchWriteResult {
-  readonly key: string;
-  readonly simulationRunId: string;
-  readonly firstTick: number;
-  readonly lastTick: number;
-  readonly chunkCount: number;
-  readonly tickCount: number;
-  /** Bytes of the file on disk (compressed). */
-  readonly bytesWritten: number;
-  /** Bytes of the framed, uncompressed stream. */
-  readonly rawBytes: number;
-}
-
-export interface MetadataWriteResult {
-  readonly key: string;
-  readonly bytesWritten: number;
-}
-
-/** What a `storage-write` port offers. */
-export interface BatchStorageWriter {
-  /** The deterministic key of a batch spanning `firstTick..lastTick` of a run. */
-  batchKey(simulationRunId: string, firstTick: number, lastTick: number): string;
-  /** Writes the chunks (ascending ticks, one run) as one batch file under `key`; replaces an existing file. */
-  writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult>;
-  writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult>;
-}
-
-export interface BatchFileInfo {
-  readonly key: string;
-  readonly firstTick: number;
-  readonly lastTick: number;
-  readonly sizeBytes: number;
-}
-
-export interface StoredChunk {
-  readonly key: string;
-  /** Offset of the chunk in the decompressed stream of its file. */
-  readonly offset: number;
-  readonly simulationRunId: string;
-  readonly firstTick: number;
-  readonly lastTick: number;
-  readonly tickCount: number;
-  readonly data: Uint8Array;
-}
-
-/** What a `storage-read` port offers. */
-export interface BatchStorageReader {
-  listRunIds(): Promise<string[]>;
-  listBatches(simulationRunId: string, fromTick?: number, toTick?: number): Promise<BatchFileInfo[]>;
-  readMetadata(simulationRunId: string): Promise<SimulationMetadata>;
-  /** Streams, chunk by chunk and in tick order, every chunk that overlaps `fromTick..toTick`. */
-  readChunks(simulationRunId: string, fromTick?: number, toTick?: number): AsyncGenerator<StoredChunk>;
-  readBatchFile(key: string): AsyncGenerator<StoredChunk>;
-  /** Decodes a stored chunk; a protobuf error becomes StorageFileCorruptError naming file and offset. */
-  decodeChunk(chunk: StoredChunk): TickDataChunk;
-}
-
-export class RunNotFoundError extends EvochoraError {
-  constructor(runId: string, root: string) {
-    super('RUN_NOT_FOUND', `No recorded run '${runId}' under ${root}.`, {
-      actions: ['List the runs with `ls` on the storage directory, or check --data-dir.'],
-      data: { runId, root },
-    });
-  }
 }
 
 export class FileSystemStorage implements Resource, BatchStorageWriter, BatchStorageReader {

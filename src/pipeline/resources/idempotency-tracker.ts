@@ -6,7 +6,7 @@ import { EvochoraError } from '../../errors.js';
 import type { Metrics } from '../api/monitorable.js';
 import type { OperationalError } from '../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
-import type { ResourceType } from '../registry.js';
+import type { ResourceType } from '../api/component-type.js';
 
 /** What an `idempotency` port offers. */
 export interface IdempotencyTracker {

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../registry.js';
+import type { ResourceType } from '../api/component-type.js';
 import { InMemoryQueue } from './in-memory-queue.js';
 
 export const inMemoryQueueType: ResourceType = {

@@ -3,13 +3,13 @@
  * Deterministic names make a retried write land on the same key; zero padding makes lexical order tick order.
  */
 import { EvochoraError } from '../../errors.js';
+import { validateRunId } from '../contracts/run-id.js';
 
 export const BATCH_FILE_PATTERN = /^batch_(\d{19})_(\d{19})\.pb\.zst$/;
 export const METADATA_FILE = 'metadata.pb.zst';
 /** Default folder levels: tick 123,456,789 lands in `001/234/`. */
 export const DEFAULT_FOLDER_LEVELS: readonly number[] = [100_000_000, 100_000];
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[<>:"|?*\\\u0000-\u001f\u007f]/;
 
@@ -22,19 +22,6 @@ export class InvalidStorageKeyError extends EvochoraError {
   }
 }
 
-export class InvalidRunIdError extends EvochoraError {
-  constructor(runId: string) {
-    super('INVALID_RUN_ID', `Invalid simulation run id '${runId}'.`, {
-      actions: ['A run id starts with a letter or digit and contains only letters, digits, ".", "_" and "-".'],
-      data: { runId },
-    });
-  }
-}
-
-export function validateRunId(runId: string): string {
-  if (!RUN_ID.test(runId) || runId === '.' || runId === '..') throw new InvalidRunIdError(runId);
-  return runId;
-}
 
 /** Throws InvalidStorageKeyError unless `key` is a safe relative path; returns it unchanged. */
 export function validateKey(key: string): string {

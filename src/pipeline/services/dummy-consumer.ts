@@ -1,7 +1,7 @@
 import type { QueueConsumer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
 import type { Metrics } from '../api/monitorable.js';
-import type { ServiceType } from '../registry.js';
+import type { ServiceType } from '../api/component-type.js';
 import type { DummyMessage } from './dummy-producer.js';
 
 /** Drains its input queue in batches and counts what it saw; checks that sequence numbers never repeat. */

@@ -1,7 +1,8 @@
 import type { QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
+import { sleep } from '../api/sleep.js';
 import type { Metrics } from '../api/monitorable.js';
-import type { ServiceType } from '../registry.js';
+import type { ServiceType } from '../api/component-type.js';
 
 export interface DummyMessage {
   readonly sequence: number;
@@ -44,17 +45,6 @@ export class DummyProducer extends AbstractService {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export const dummyProducerType: ServiceType = {
   className: 'DummyProducer',

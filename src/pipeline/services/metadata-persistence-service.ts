@@ -7,10 +7,10 @@ import type { MetadataMessage, DeadLetterMessageProps } from '../contracts/index
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueConsumer, QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
-import type { ServiceType } from '../registry.js';
-import type { BatchStorageWriter } from '../resources/file-system-storage.js';
+import type { ServiceType } from '../api/component-type.js';
+import type { BatchStorageWriter } from '../api/batch-storage.js';
 import { metadataKey } from '../resources/storage-keys.js';
-import { sleep } from './persistence-service.js';
+import { sleep } from '../api/sleep.js';
 import type { TopicWriter } from '../api/topic.js';
 import { MetadataInfo } from '../contracts/index.js';
 

@@ -13,9 +13,10 @@ import type { ChunkMessage, DeadLetterMessageProps } from '../contracts/index.js
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueConsumer, QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
+import { sleep } from '../api/sleep.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
-import type { ServiceType } from '../registry.js';
-import type { BatchStorageWriter } from '../resources/file-system-storage.js';
+import type { ServiceType } from '../api/component-type.js';
+import type { BatchStorageWriter } from '../api/batch-storage.js';
 import type { IdempotencyTracker } from '../resources/idempotency-tracker.js';
 import type { TopicWriter } from '../api/topic.js';
 import { BatchInfo } from '../contracts/index.js';
@@ -305,22 +306,6 @@ function num(v: unknown, dflt: number): number {
 
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
-}
-
-/** Resolves true when the signal aborted the wait. */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(false);
-    }, ms);
-    function onAbort(): void {
-      clearTimeout(timer);
-      resolve(true);
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export const persistenceServiceType: ServiceType = {

@@ -16,11 +16,11 @@ import { SimulationMetadata, type ChunkMessage, type MetadataMessage } from '../
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
-import type { PreflightIssue, ServiceType } from '../registry.js';
-import type { BatchStorageReader } from '../resources/file-system-storage.js';
+import type { PreflightIssue, ServiceType } from '../api/component-type.js';
+import type { BatchStorageReader } from '../api/batch-storage.js';
 import { BUILTIN_PROGRAMS } from '../engine/default-organism.js';
 import type { EngineWorkerData, FromWorker, OrganismPlacement, ResumePoint, ToWorker, WorkerStats } from '../engine/engine-protocol.js';
-import { newRunId } from '../engine/run-id.js';
+import { newRunId } from '../contracts/run-id.js';
 import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE, environmentOf } from '../engine/configured-world.js';
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
 
@@ -449,6 +449,8 @@ export class SimulationEngine extends AbstractService {
       ticks_sent: this.ticksSent,
       bytes_sent: this.bytesSent,
       organisms_alive: s?.organismsAlive ?? 0,
+      worker_heap_used_bytes: s?.heapUsedBytes ?? 0,
+      worker_heap_total_bytes: s?.heapTotalBytes ?? 0,
       organisms_created: s?.totalOrganismsCreated ?? 0,
       queue_wait_ms: Math.round(s?.queueWaitMs ?? 0),
       queue_put_ms: Math.round(this.queuePutMs),

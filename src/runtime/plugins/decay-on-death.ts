@@ -1,7 +1,6 @@
-import { num } from './registry.js';
+import { num } from './plugin-options.js';
 import type { Organism } from '../organism.js';
-import type { Simulation } from '../simulation.js';
-import type { DeathHandler } from './types.js';
+import type { DeathHandler, PluginHost } from './types.js';
 
 /** Replaces every non-empty cell of a dead organism with `replacement` (packed; default 0 = the body vanishes). */
 export class DecayOnDeathPlugin implements DeathHandler {
@@ -12,7 +11,7 @@ export class DecayOnDeathPlugin implements DeathHandler {
     this.replacement = num(o, 'replacement', 0) | 0;
   }
 
-  onDeath(sim: Simulation, dead: Organism): void {
+  onDeath(sim: PluginHost, dead: Organism): void {
     const world = sim.world;
     for (const idx of world.ownedCellsSorted(dead.id)) {
       if (world.cells[idx] !== 0) world.setCell(idx, this.replacement, this.replacement === 0 ? 0 : dead.id);

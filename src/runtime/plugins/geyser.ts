@@ -1,7 +1,6 @@
-import { num } from './registry.js';
+import { num } from './plugin-options.js';
 import { areaUnowned } from './neighbourhood.js';
-import type { Simulation } from '../simulation.js';
-import type { TickPlugin } from './types.js';
+import type { PluginHost, TickPlugin } from './types.js';
 
 const GEYSER_MARK = (3 << 20) | (-1 & 0xfffff); // STRUCTURE:-1
 
@@ -26,7 +25,7 @@ export class GeyserPlugin implements TickPlugin {
     this.radius = num(o, 'safetyRadius', 3);
   }
 
-  onTick(sim: Simulation): void {
+  onTick(sim: PluginHost): void {
     const world = sim.world;
     const rng = sim.pluginRandom;
     if (this.scratch.length !== world.dims) this.scratch = new Int32Array(world.dims);

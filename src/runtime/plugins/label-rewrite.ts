@@ -1,6 +1,5 @@
 import type { Organism } from '../organism.js';
-import type { Simulation } from '../simulation.js';
-import type { BirthHandler } from './types.js';
+import type { BirthHandler, PluginHost } from './types.js';
 
 const LABEL = 4;
 const LABELREF = 5;
@@ -12,7 +11,7 @@ const LABELREF = 5;
 export class LabelRewritePlugin implements BirthHandler {
   readonly kind = 'labelRewrite';
 
-  onBirth(sim: Simulation, child: Organism): void {
+  onBirth(sim: PluginHost, child: Organism): void {
     const world = sim.world;
     let mask = 0;
     while (mask === 0) mask = sim.pluginRandom.nextU32() & 0x7ffff;

@@ -1,6 +1,8 @@
 import type { PluginConfig } from '../config.js';
 import { RuntimeConfigError } from '../errors.js';
 import type { BirthHandler, DeathHandler, TickPlugin } from './types.js';
+import type { PluginOptions } from './plugin-options.js';
+
 import { SeedEnergyPlugin } from './seed-energy.js';
 import { SolarRadiationPlugin } from './solar-radiation.js';
 import { GeyserPlugin } from './geyser.js';
@@ -19,7 +21,7 @@ export interface PluginSet {
   birth: BirthHandler[];
 }
 
-type Options = Record<string, unknown>;
+type Options = PluginOptions;
 
 const FACTORIES: Record<string, (o: Options) => TickPlugin | DeathHandler | BirthHandler> = {
   seedEnergy: (o) => new SeedEnergyPlugin(o),
@@ -49,10 +51,3 @@ export function createPlugins(configs: readonly PluginConfig[]): PluginSet {
   return set;
 }
 
-/** Reads a numeric option with a default. */
-export function num(o: Options, key: string, def: number): number {
-  const v = o[key];
-  if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RuntimeConfigError(`plugin option ${key} must be a number`);
-  return v;
-}

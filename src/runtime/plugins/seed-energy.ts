@@ -1,6 +1,5 @@
-import { num } from './registry.js';
-import type { Simulation } from '../simulation.js';
-import type { TickPlugin } from './types.js';
+import { num } from './plugin-options.js';
+import type { PluginHost, TickPlugin } from './types.js';
 
 /**
  * Seeds the world with food once, on its first run: a random `percentage` of the empty cells receives
@@ -19,7 +18,7 @@ export class SeedEnergyPlugin implements TickPlugin {
     this.variance = num(o, 'amountVariance', 0.2);
   }
 
-  onTick(sim: Simulation): void {
+  onTick(sim: PluginHost): void {
     if (this.done) return;
     this.done = true;
     const world = sim.world;

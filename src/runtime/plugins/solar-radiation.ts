@@ -1,7 +1,6 @@
-import { num } from './registry.js';
+import { num } from './plugin-options.js';
 import { areaUnowned } from './neighbourhood.js';
-import type { Simulation } from '../simulation.js';
-import type { TickPlugin } from './types.js';
+import type { PluginHost, TickPlugin } from './types.js';
 
 /** Each tick, `executionsPerTick` attempts with `probability` to drop ENERGY:amount on a random empty cell away from organisms. */
 export class SolarRadiationPlugin implements TickPlugin {
@@ -19,7 +18,7 @@ export class SolarRadiationPlugin implements TickPlugin {
     this.radius = num(o, 'safetyRadius', 1);
   }
 
-  onTick(sim: Simulation): void {
+  onTick(sim: PluginHost): void {
     const world = sim.world;
     const rng = sim.pluginRandom;
     if (this.scratch.length !== world.dims) this.scratch = new Int32Array(world.dims);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultErrorMapper, HttpRouter } from '../../../src/node/http/http-router.js';
+import { defaultErrorMapper, HttpRouter } from '../../../src/http/http-router.js';
 import type { ServiceManager } from '../../../src/pipeline/service-manager.js';
 import { decodeEnvironmentResponse } from './decode.js';
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../../../src/visualizer/routes.js';

@@ -9,7 +9,7 @@ import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sq
 import { readWholeStorageFile } from '../../../src/pipeline/resources/storage-file.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
 import { indexStoredBatches } from '../../../src/pipeline/services/indexers/index-operations.js';
-import { decodeOrganismBlob } from '../../../src/pipeline/resources/index-db/blobs.js';
+import { decodeOrganismBlob } from '../../../src/pipeline/api/index-blobs.js';
 import { manager, recordingConfig, waitUntil } from './helpers.js';
 
 const FIXTURE = new URL('../../fixtures/storage-format-v1/', import.meta.url).pathname;

@@ -6,7 +6,7 @@ import type { RunIndexReader } from '../../../src/pipeline/api/index-database.js
 import { OrganismState } from '../../../src/pipeline/contracts/index.js';
 import type { BatchFileInfo, BatchStorageReader } from '../../../src/pipeline/resources/file-system-storage.js';
 import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
-import { organismIdOf, scanOrganismFacts } from '../../../src/pipeline/resources/index-db/wire.js';
+import { organismIdOf, scanOrganismFacts } from '../../../src/pipeline/contracts/chunk-fields.js';
 import { isBatchIndexed, unindexedBatches } from '../../../src/pipeline/services/indexers/index-operations.js';
 
 let dir: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
-import { decodeEnvironmentBlob, decodeOrganismBlob, aliveCountOfRawBlob, decodeOrganismChunk, encodeEnvironmentBlob, encodeOrganismBlob, encodeOrganismChunk } from '../../../src/pipeline/resources/index-db/blobs.js';
+import { decodeEnvironmentBlob, decodeOrganismBlob, aliveCountOfRawBlob, decodeOrganismChunk, encodeEnvironmentBlob, encodeOrganismBlob, encodeOrganismChunk } from '../../../src/pipeline/api/index-blobs.js';
 import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { VisualizerService } from '../../../src/visualizer/visualizer-service.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ describe('SqliteIndexDatabase', () => {
     expect(await db.listRuns()).toEqual(['run-a', 'run-b']);
     expect(db.pathOf('run-a')).toBe(join(dir, 'index', 'run-a.sqlite'));
     expect(await db.reader('nope')).toBeUndefined();
-    expect(() => db.pathOf('../x')).toThrow(/not a valid run id/);
+    expect(() => db.pathOf('../x')).toThrow(/Invalid simulation run id/);
   });
 
   it('upserts idempotently by natural keys and answers range, chunk and organism queries', async () => {

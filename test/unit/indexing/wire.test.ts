@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
-import { cellsOnlyChunk, forEachNewOrganism, organismsOnlyChunk } from '../../../src/pipeline/resources/index-db/wire.js';
-import { decodeEnvironmentBlob, environmentBlobOfEncoded, environmentBlobOfEncodedByDecoding } from '../../../src/pipeline/resources/index-db/blobs.js';
+import { cellsOnlyChunk, forEachNewOrganism, organismsOnlyChunk } from '../../../src/pipeline/contracts/chunk-fields.js';
+import { decodeEnvironmentBlob, environmentBlobOfEncoded, environmentBlobOfEncodedByDecoding } from '../../../src/pipeline/api/index-blobs.js';
 
 const cells = (n: number) => ({ flatIndices: new Uint8Array(4 * n).fill(1), molecules: new Uint8Array(4 * n).fill(2), owners: new Uint8Array(4 * n).fill(3) });
 const org = (id: number, energy: number) => ({ organismId: id, energy, programId: 'p', registers: [{ scalar: 5 }, { vector: { components: [1, -1] } }], genomeHash: 'g' });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { EvochoraError } from '../../../src/errors.js';
-import { BadRequestError, defaultErrorMapper, HttpRouter } from '../../../src/node/http/http-router.js';
+import { BadRequestError, defaultErrorMapper, HttpRouter } from '../../../src/http/http-router.js';
 
 let server: Server;
 let base: string;

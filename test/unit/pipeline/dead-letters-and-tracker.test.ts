@@ -11,7 +11,7 @@ import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-s
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { realFsOps } from '../../../src/pipeline/resources/atomic-file.js';
 import { MetadataPersistenceService } from '../../../src/pipeline/services/metadata-persistence-service.js';
-import { newRunId } from '../../../src/pipeline/engine/run-id.js';
+import { newRunId } from '../../../src/pipeline/contracts/run-id.js';
 import { capturingLogger, syntheticMessages, waitUntil } from './fixtures.js';
 
 let dir: string;

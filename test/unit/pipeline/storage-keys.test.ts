@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchKey, bucketsOf, isTempFileName, metadataKey, parseBatchFileName, validateKey, validateRunId } from '../../../src/pipeline/resources/storage-keys.js';
+import { batchKey, bucketsOf, isTempFileName, metadataKey, parseBatchFileName, validateKey } from '../../../src/pipeline/resources/storage-keys.js';
+import { validateRunId } from '../../../src/pipeline/contracts/run-id.js';
 
 describe('storage keys', () => {
   it('formats batch keys with buckets and 19-digit ticks', () => {

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../registry.js';
+import type { ResourceType } from '../../api/component-type.js';
 import { SqliteIndexDatabase } from './sqlite-index-database.js';
 
 export const sqliteIndexDatabaseType: ResourceType = {

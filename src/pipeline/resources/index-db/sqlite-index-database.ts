@@ -19,19 +19,14 @@ import type {
   TickRange,
 } from '../../api/index-database.js';
 import { DB_USAGES } from '../../api/index-database.js';
-import { aliveCountOfRawBlob, decodeOrganismChunk, type OrganismChunkView } from './blobs.js';
+import { aliveCountOfRawBlob, decodeOrganismChunk, type OrganismChunkView } from '../../api/index-blobs.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+import { isRunId, validateRunId } from '../../contracts/run-id.js';
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 const SUFFIX = '.sqlite';
 
-export class InvalidIndexRunIdError extends EvochoraError {
-  constructor(runId: string) {
-    super('INVALID_RUN_ID', `'${runId}' is not a valid run id (letters, digits, '_', '.', '-').`);
-  }
-}
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -324,7 +319,7 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
   }
 
   pathOf(runId: string): string {
-    if (!RUN_ID.test(runId)) throw new InvalidIndexRunIdError(runId);
+    validateRunId(runId);
     return join(this.directory, `${runId}${SUFFIX}`);
   }
 
@@ -333,7 +328,7 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
     return readdirSync(this.directory)
       .filter((f) => f.endsWith(SUFFIX))
       .map((f) => f.slice(0, -SUFFIX.length))
-      .filter((r) => RUN_ID.test(r))
+      .filter(isRunId)
       .sort();
   }
 

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../registry.js';
+import type { ResourceType } from '../../api/component-type.js';
 import { defaultStreamName, JetStreamQueue } from './jetstream-queue.js';
 import type { WireCompression } from './message-codec.js';
 

@@ -36,6 +36,7 @@ import { ErrorLog, type OperationalError } from '../../api/operational-error.js'
 import { abortedPutError, type QueueConsumer, type QueueProducer } from '../../api/queue.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
+import { sleep } from '../../api/sleep.js';
 import { markRedelivered } from './delivery-marks.js';
 import { MessageCodec, type WireCompression } from './message-codec.js';
 import { connectNats, withRetry } from './nats-connection.js';
@@ -115,18 +116,6 @@ function isTooLarge(err: unknown): boolean {
   return m.includes('maximum payload') || m.includes('max_payload') || m.includes('message size exceeds');
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class JetStreamQueue<T = unknown> implements Resource {
   readonly type = 'JetStreamQueue';

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../registry.js';
+import type { ResourceType } from '../../api/component-type.js';
 import { JetStreamTopic, type TopicMessageType } from './jetstream-topic.js';
 
 export const jetStreamTopicType: ResourceType = {

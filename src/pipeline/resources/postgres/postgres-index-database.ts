@@ -28,8 +28,8 @@ import { DB_USAGES } from '../../api/index-database.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+import { validateRunId } from '../../contracts/run-id.js';
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 const ROWS_PER_STATEMENT = 200;
 const RETRYABLE = new Set(['40P01', '40001', '55P03', '57P01', '08006', '08003', '08000']);
 
@@ -53,7 +53,7 @@ function quoteIdent(s: string): string {
 
 /** The schema of a run: readable when it fits, hashed when the run id is too long for an identifier. */
 export function schemaNameOf(runId: string): string {
-  if (!RUN_ID.test(runId)) throw new PostgresIndexError('INVALID_RUN_ID', `'${runId}' is not a valid run id (letters, digits, '_', '.', '-').`);
+  validateRunId(runId);
   const plain = `run_${runId}`;
   if (Buffer.byteLength(plain) <= 63) return plain;
   return `run_${createHash('sha256').update(runId).digest('hex').slice(0, 40)}`;

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../registry.js';
+import type { ResourceType } from '../../api/component-type.js';
 import { DEFAULT_FOLDER_LEVELS } from '../storage-keys.js';
 import { S3Storage } from './s3-storage.js';
 

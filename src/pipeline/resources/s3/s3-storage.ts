@@ -46,9 +46,10 @@ import type {
   MetadataWriteResult,
   StoredChunk,
 } from '../file-system-storage.js';
-import { RunNotFoundError } from '../file-system-storage.js';
+import { RunNotFoundError } from '../../api/batch-storage.js';
 import { encodeStorageFile, peekChunk, StorageFileCorruptError } from '../storage-file.js';
-import { batchKey, DEFAULT_FOLDER_LEVELS, metadataKey, parseBatchFileName, validateKey, validateRunId } from '../storage-keys.js';
+import { batchKey, DEFAULT_FOLDER_LEVELS, metadataKey, parseBatchFileName, validateKey } from '../storage-keys.js';
+import { validateRunId } from '../../contracts/run-id.js';
 import { redeliveryCount } from '../nats/delivery-marks.js';
 import { readStorageStream } from './storage-stream.js';
 

@@ -1,4 +1,4 @@
-import type { ResourceType } from '../../registry.js';
+import type { ResourceType } from '../../api/component-type.js';
 import { InMemoryTopic } from './in-memory-topic.js';
 
 export const inMemoryTopicType: ResourceType = {

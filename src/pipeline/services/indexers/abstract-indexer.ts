@@ -13,8 +13,8 @@ import { AbstractService, type ServiceContext } from '../../api/service.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import type { TopicMessage, TopicReader } from '../../api/topic.js';
 import type { ObjectSpec } from '../../../config/field-spec.js';
-import type { BatchStorageReader } from '../../resources/file-system-storage.js';
-import { sleep } from '../persistence-service.js';
+import type { BatchStorageReader } from '../../api/batch-storage.js';
+import { sleep } from '../../api/sleep.js';
 
 export interface IndexerOptions {
   readonly maxRetries: number;

@@ -16,9 +16,9 @@
 import { BatchInfo, type BatchInfo as BatchInfoMsg } from '../../contracts/index.js';
 import type { IndexDatabase } from '../../api/index-database.js';
 import type { Metrics } from '../../api/monitorable.js';
-import type { BatchFileInfo } from '../../resources/file-system-storage.js';
+import type { BatchFileInfo } from '../../api/batch-storage.js';
 import type { ServiceContext } from '../../api/service.js';
-import type { ServiceType } from '../../registry.js';
+import type { ServiceType } from '../../api/component-type.js';
 import { AbstractIndexer, INDEXER_OPTION_FIELDS } from './abstract-indexer.js';
 import { indexBatchOfKind, isBatchIndexed, unindexedBatches, type BatchKind } from './index-operations.js';
 

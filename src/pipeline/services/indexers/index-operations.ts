@@ -5,10 +5,10 @@
 import { OrganismDelta, OrganismState, SimulationMetadata, TickDataChunk } from '../../contracts/index.js';
 import { organismSamplesOf } from '../../contracts/organism-timeline.js';
 import { withTransientReader, type EnvironmentChunkRow, type IndexDatabase, type OrganismRow, type OrganismTickRow, type RunIndexReader } from '../../api/index-database.js';
-import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../resources/file-system-storage.js';
-import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../resources/index-db/blobs.js';
+import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../api/batch-storage.js';
+import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../api/index-blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
-import { forEachNewOrganism, organismsOnlyChunk } from '../../resources/index-db/wire.js';
+import { forEachNewOrganism, organismsOnlyChunk } from '../../contracts/chunk-fields.js';
 
 /**
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the

@@ -7,7 +7,7 @@
 import { MetadataInfo, type MetadataInfo as MetadataInfoMsg } from '../../contracts/index.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
-import type { ServiceType } from '../../registry.js';
+import type { ServiceType } from '../../api/component-type.js';
 import { AbstractIndexer, INDEXER_OPTION_FIELDS } from './abstract-indexer.js';
 import { indexMetadata, isMetadataIndexed } from './index-operations.js';
 

@@ -1,7 +1,6 @@
 import type { Organism } from '../../organism.js';
-import type { Simulation } from '../../simulation.js';
-import { num } from '../registry.js';
-import type { BirthHandler } from '../types.js';
+import { num } from '../plugin-options.js';
+import type { BirthHandler, PluginHost } from '../types.js';
 import { dvAxis, stepAlong } from './body.js';
 
 const LABEL = 4;
@@ -22,7 +21,7 @@ export class GeneDeletionPlugin implements BirthHandler {
     this.exponent = num(o, 'countExponent', 2);
   }
 
-  onBirth(sim: Simulation, child: Organism): void {
+  onBirth(sim: PluginHost, child: Organism): void {
     const rng = sim.pluginRandom;
     if (rng.nextDouble() >= this.rate) return;
     const world = sim.world;

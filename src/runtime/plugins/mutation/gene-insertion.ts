@@ -1,8 +1,7 @@
 import { OPCODES, instructionLength } from '../../../isa/opcodes.js';
 import type { Organism } from '../../organism.js';
-import type { Simulation } from '../../simulation.js';
-import { num } from '../registry.js';
-import type { BirthHandler } from '../types.js';
+import { num } from '../plugin-options.js';
+import type { BirthHandler, PluginHost } from '../types.js';
 import { bodyGaps, dvAxis, stepAlong } from './body.js';
 
 const LABEL = 4;
@@ -20,7 +19,7 @@ export class GeneInsertionPlugin implements BirthHandler {
     this.rate = num(o, 'rate', 0.05);
   }
 
-  onBirth(sim: Simulation, child: Organism): void {
+  onBirth(sim: PluginHost, child: Organism): void {
     const rng = sim.pluginRandom;
     if (rng.nextDouble() >= this.rate) return;
     const world = sim.world;

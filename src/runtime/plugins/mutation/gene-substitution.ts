@@ -1,9 +1,8 @@
 import { OPCODES, instructionLength, familyOf, operationOf, variantOf } from '../../../isa/opcodes.js';
 import { BANK_COUNT } from '../../organism.js';
 import type { Organism } from '../../organism.js';
-import type { Simulation } from '../../simulation.js';
-import { num } from '../registry.js';
-import type { BirthHandler } from '../types.js';
+import { num } from '../plugin-options.js';
+import type { BirthHandler, PluginHost } from '../types.js';
 
 const CODE = 0;
 const DATA = 1;
@@ -25,7 +24,7 @@ export class GeneSubstitutionPlugin implements BirthHandler {
     this.rate = num(o, 'rate', 0.025);
   }
 
-  onBirth(sim: Simulation, child: Organism): void {
+  onBirth(sim: PluginHost, child: Organism): void {
     const rng = sim.pluginRandom;
     if (rng.nextDouble() >= this.rate) return;
     const world = sim.world;

@@ -3,7 +3,7 @@
  * keep: the organism indexer skips the cell columns, the environment indexer skips organisms, RNG, plugin
  * states and the runtime checkpoint. Field numbers are those of proto/tickdata.proto.
  */
-import { readVarint, varintSize, writeVarint } from '../../contracts/framing.js';
+import { readVarint, varintSize, writeVarint } from './framing.js';
 
 interface Field {
   readonly number: number;

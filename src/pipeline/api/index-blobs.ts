@@ -7,12 +7,12 @@
  * A one-byte version prefix lets readers refuse blobs they do not understand.
  */
 import { Compressor, decompress } from 'zstd-napi';
-import { concatDelimited, readVarint, varintSize, writeVarint } from '../../contracts/framing.js';
-import { bytesToInt32, int32ToBytes } from '../../contracts/columns.js';
-import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../../contracts/index.js';
-import { OrganismTimeline } from '../../contracts/organism-timeline.js';
-import { EvochoraError } from '../../../errors.js';
-import { cellsOnlyChunk, FieldCursor, scanOrganismFacts, type OrganismFacts } from './wire.js';
+import { concatDelimited, readVarint, varintSize, writeVarint } from '../contracts/framing.js';
+import { bytesToInt32, int32ToBytes } from '../contracts/columns.js';
+import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../contracts/index.js';
+import { OrganismTimeline } from '../contracts/organism-timeline.js';
+import { EvochoraError } from '../../errors.js';
+import { cellsOnlyChunk, FieldCursor, scanOrganismFacts, type OrganismFacts } from '../contracts/chunk-fields.js';
 
 /** Organism blobs: [1, zstd(length-delimited OrganismStates)]. */
 export const BLOB_VERSION = 1;

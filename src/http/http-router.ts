@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EvochoraError } from '../../errors.js';
+import { EvochoraError } from '../errors.js';
 import type { ApiRequest, ApiResponse, ErrorMapper, Route } from './http-types.js';
 
 export class BadRequestError extends EvochoraError {

@@ -1,0 +1,14 @@
+/**
+ * A group of HTTP routes a feature contributes to the node (the visualizer API, the web UI): the daemon
+ * builds each group's routes with what it needs once the pipeline is up.
+ */
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/loader.js';
+import type { ServiceManager } from '../pipeline/service-manager.js';
+import type { Route } from '../http/http-types.js';
+
+export interface RouteMount {
+  readonly prefix: string;
+  readonly routes: (context: { manager: ServiceManager; config: LoadedConfig['config']; logger: Logger }) => Route[];
+  readonly errorStatus?: Record<string, number>;
+}

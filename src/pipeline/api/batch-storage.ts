@@ -1,0 +1,73 @@
+/**
+ * The storage ports: what a service bound as `storage-write` or `storage-read` may call, whichever backend
+ * (file system, S3) is behind it. Batch files hold consecutive chunks of one run; keys are deterministic.
+ */
+import { EvochoraError } from '../../errors.js';
+import type { ChunkMessage, SimulationMetadata, TickDataChunk } from '../contracts/index.js';
+
+export interface BatchWriteResult {
+  readonly key: string;
+  readonly simulationRunId: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly chunkCount: number;
+  readonly tickCount: number;
+  /** Bytes of the file on disk (compressed). */
+  readonly bytesWritten: number;
+  /** Bytes of the framed, uncompressed stream. */
+  readonly rawBytes: number;
+}
+
+export interface MetadataWriteResult {
+  readonly key: string;
+  readonly bytesWritten: number;
+}
+
+/** What a `storage-write` port offers. */
+export interface BatchStorageWriter {
+  /** The deterministic key of a batch spanning `firstTick..lastTick` of a run. */
+  batchKey(simulationRunId: string, firstTick: number, lastTick: number): string;
+  /** Writes the chunks (ascending ticks, one run) as one batch file under `key`; replaces an existing file. */
+  writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult>;
+  writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult>;
+}
+
+export interface BatchFileInfo {
+  readonly key: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly sizeBytes: number;
+}
+
+export interface StoredChunk {
+  readonly key: string;
+  /** Offset of the chunk in the decompressed stream of its file. */
+  readonly offset: number;
+  readonly simulationRunId: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  readonly tickCount: number;
+  readonly data: Uint8Array;
+}
+
+/** What a `storage-read` port offers. */
+export interface BatchStorageReader {
+  listRunIds(): Promise<string[]>;
+  listBatches(simulationRunId: string, fromTick?: number, toTick?: number): Promise<BatchFileInfo[]>;
+  readMetadata(simulationRunId: string): Promise<SimulationMetadata>;
+  /** Streams, chunk by chunk and in tick order, every chunk that overlaps `fromTick..toTick`. */
+  readChunks(simulationRunId: string, fromTick?: number, toTick?: number): AsyncGenerator<StoredChunk>;
+  readBatchFile(key: string): AsyncGenerator<StoredChunk>;
+  /** Decodes a stored chunk; a protobuf error becomes StorageFileCorruptError naming file and offset. */
+  decodeChunk(chunk: StoredChunk): TickDataChunk;
+}
+
+/** A run id that names no stored run. */
+export class RunNotFoundError extends EvochoraError {
+  constructor(runId: string, root: string) {
+    super('RUN_NOT_FOUND', `No recorded run '${runId}' under ${root}.`, {
+      actions: ['`evochora inspect storage` lists the stored runs; check --data-dir or the storage options.'],
+      data: { runId, root },
+    });
+  }
+}
