@@ -1,8 +1,11 @@
-// Prints "N passed, N failed" from vitest JSON reports. A test file that failed to load counts as one failure.
+// Prints "N passed, N failed" from vitest JSON reports. A test file that failed to load counts as one failure;
+// `--lint-failed` (npm run lint did not pass) counts as one more.
 const fs = require('fs');
 let passed = 0;
 let failed = 0;
-for (const file of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+if (args.includes('--lint-failed')) failed += 1;
+for (const file of args.filter((a) => !a.startsWith('--'))) {
   let report;
   try {
     report = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -58,7 +58,14 @@ function config(dataDir: string): EvochoraConfig {
     pipeline: {
       autoStart: false,
       serviceStopTimeoutMs: 60_000,
-      startupSequence: ['metadata-indexer', 'environment-indexer-1', 'organism-indexer-1', 'metadata-persistence-service', 'persistence-service-1', 'simulation-engine'],
+      startupSequence: [
+        'metadata-indexer',
+        'environment-indexer-1',
+        'organism-indexer-1',
+        'metadata-persistence-service',
+        'persistence-service-1',
+        'simulation-engine',
+      ],
       resources: {
         'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64, maxBytes: 256 * 1024 * 1024 } },
         'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4 } },
@@ -72,14 +79,75 @@ function config(dataDir: string): EvochoraConfig {
           className: 'SimulationEngine',
           resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue' },
           options: DEFAULT_WORLD
-            ? { environment: { shape: [W, H], topology: 'TORUS' }, seed: 42, organisms: [{ program: 'builtin:replicator', energy: 100_000, positions: [[100, 100]] }], maxTicks: TICKS, samplingInterval: 1, accumulatedDeltaInterval: 5, snapshotInterval: 10 }
-            : { environment: { shape: [W, H], topology: 'TORUS' }, seed: 42, organisms: [{ program: 'assembly/replicator.evo', energy: 30_000, positions }], maxTicks: TICKS, samplingInterval: 1, runtime: { plugins: defaultPlugins().map((p) => (p.kind === 'seedEnergy' ? { ...p, options: { ...p.options, percentage: DENSITY } } : p)) } },
+            ? {
+                environment: { shape: [W, H], topology: 'TORUS' },
+                seed: 42,
+                organisms: [{ program: 'builtin:replicator', energy: 100_000, positions: [[100, 100]] }],
+                maxTicks: TICKS,
+                samplingInterval: 1,
+                accumulatedDeltaInterval: 5,
+                snapshotInterval: 10,
+              }
+            : {
+                environment: { shape: [W, H], topology: 'TORUS' },
+                seed: 42,
+                organisms: [{ program: 'assembly/replicator.evo', energy: 30_000, positions }],
+                maxTicks: TICKS,
+                samplingInterval: 1,
+                runtime: {
+                  plugins: defaultPlugins().map((p) =>
+                    p.kind === 'seedEnergy' ? { ...p, options: { ...p.options, percentage: DENSITY } } : p,
+                  ),
+                },
+              },
         },
-        'metadata-persistence-service': { className: 'MetadataPersistenceService', resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:metadata-topic' }, options: {} },
-        'persistence-service-1': { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:batch-topic' }, options: DEFAULT_WORLD ? { maxBatchSize: 10, batchTimeoutSeconds: 5 } : { maxBatchSize: 4, batchTimeoutSeconds: 0.2 } },
-        'metadata-indexer': { className: 'MetadataIndexer', resources: { topic: read('metadata', 'metadata-topic'), storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database' }, options: {} },
-        'environment-indexer-1': { className: 'EnvironmentIndexer', resources: { topic: read('environment'), storage: 'storage-read:tick-storage', database: 'db-env-write:index-database' }, options: {} },
-        'organism-indexer-1': { className: 'OrganismIndexer', resources: { topic: read('organism'), storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database' }, options: {} },
+        'metadata-persistence-service': {
+          className: 'MetadataPersistenceService',
+          resources: {
+            input: 'queue-in:metadata-queue',
+            storage: 'storage-write:tick-storage',
+            topic: 'topic-write:metadata-topic',
+          },
+          options: {},
+        },
+        'persistence-service-1': {
+          className: 'PersistenceService',
+          resources: {
+            input: 'queue-in:tick-queue',
+            storage: 'storage-write:tick-storage',
+            topic: 'topic-write:batch-topic',
+          },
+          options: DEFAULT_WORLD
+            ? { maxBatchSize: 10, batchTimeoutSeconds: 5 }
+            : { maxBatchSize: 4, batchTimeoutSeconds: 0.2 },
+        },
+        'metadata-indexer': {
+          className: 'MetadataIndexer',
+          resources: {
+            topic: read('metadata', 'metadata-topic'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-meta-write:index-database',
+          },
+          options: {},
+        },
+        'environment-indexer-1': {
+          className: 'EnvironmentIndexer',
+          resources: {
+            topic: read('environment'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-env-write:index-database',
+          },
+          options: {},
+        },
+        'organism-indexer-1': {
+          className: 'OrganismIndexer',
+          resources: {
+            topic: read('organism'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-organism-write:index-database',
+          },
+          options: {},
+        },
       },
     },
   };
@@ -94,9 +162,15 @@ const r2 = (v: number): number => Math.round(v * 100) / 100;
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'evo-bench-api-'));
   let shutDown = false;
-  const sm = await ServiceManager.create({ config: config(dir), registry: defaultRegistry(), logger: pino({ level: 'silent' }) });
+  const sm = await ServiceManager.create({
+    config: config(dir),
+    registry: defaultRegistry(),
+    logger: pino({ level: 'silent' }),
+  });
   try {
-    log(`recording ${TICKS} ticks of a ${W}×${H} world (every tick sampled, energy density ${DENSITY}) with indexers running…`);
+    log(
+      `recording ${TICKS} ticks of a ${W}×${H} world (every tick sampled, energy density ${DENSITY}) with indexers running…`,
+    );
     const started = Date.now();
     await sm.startAll();
     const engine = sm.instanceOf('simulation-engine') as SimulationEngine;
@@ -105,16 +179,37 @@ async function main(): Promise<void> {
     // Newest stored tick: from the persistence metrics is a count; read the newest announced batch instead.
     let newestStored = -1;
     const lags: Array<{ t: number; lag: number }> = [];
-    const newestIndexed = (): number => Math.min(Number(sm.serviceStatus('environment-indexer-1').metrics.newest_indexed_tick), Number(sm.serviceStatus('organism-indexer-1').metrics.newest_indexed_tick));
-    const storage = sm.resource('tick-storage') as unknown as { listBatches(run: string): Promise<Array<{ lastTick: number }>> };
+    const newestIndexed = (): number =>
+      Math.min(
+        Number(sm.serviceStatus('environment-indexer-1').metrics.newest_indexed_tick),
+        Number(sm.serviceStatus('organism-indexer-1').metrics.newest_indexed_tick),
+      );
+    const storage = sm.resource('tick-storage') as unknown as {
+      listBatches(run: string): Promise<Array<{ lastTick: number }>>;
+    };
     const sampler = setInterval(() => {
       const runId = engine.simulationRunId;
       if (!runId) return;
-      void storage.listBatches(runId).then((b) => {
-        if (b.length) newestStored = Math.max(newestStored, b[b.length - 1]!.lastTick);
-        if (newestStored >= 0) lags.push({ t: Date.now() - started, lag: Math.max(0, newestStored - Math.max(-1, newestIndexed())) });
-        if (process.env.BENCH_DEBUG) console.error(Date.now() - started, "stored", newestStored, "env", sm.serviceStatus("environment-indexer-1").metrics.newest_indexed_tick, "org", sm.serviceStatus("organism-indexer-1").metrics.newest_indexed_tick, "engine", sm.serviceStatus("simulation-engine").metrics.current_tick);
-      }, () => undefined);
+      void storage.listBatches(runId).then(
+        (b) => {
+          if (b.length) newestStored = Math.max(newestStored, b[b.length - 1]!.lastTick);
+          if (newestStored >= 0)
+            lags.push({ t: Date.now() - started, lag: Math.max(0, newestStored - Math.max(-1, newestIndexed())) });
+          if (process.env.BENCH_DEBUG)
+            console.error(
+              Date.now() - started,
+              'stored',
+              newestStored,
+              'env',
+              sm.serviceStatus('environment-indexer-1').metrics.newest_indexed_tick,
+              'org',
+              sm.serviceStatus('organism-indexer-1').metrics.newest_indexed_tick,
+              'engine',
+              sm.serviceStatus('simulation-engine').metrics.current_tick,
+            );
+        },
+        () => undefined,
+      );
     }, 100);
     while (sm.stateOf('simulation-engine') !== 'STOPPED') await new Promise((r) => setTimeout(r, 50));
     const recordMs = Date.now() - started;
@@ -135,7 +230,13 @@ async function main(): Promise<void> {
       ratioToRecording: r2(indexerTicksPerSec / recordTicksPerSec),
       indexerTicksPerSecAfterStop: catchUpMs > 0 ? Math.round(((storedLast - indexedAtStop) * 1000) / catchUpMs) : null,
     };
-    if (process.env.BENCH_DEBUG) console.error(lags.filter((_, i) => i % 5 === 0).map((l) => `${l.t}:${l.lag}`).join(" "));
+    if (process.env.BENCH_DEBUG)
+      console.error(
+        lags
+          .filter((_, i) => i % 5 === 0)
+          .map((l) => `${l.t}:${l.lag}`)
+          .join(' '),
+      );
     // Bounded: the lag stays small (p95 within 4 batches or 10 % of the run), is not larger at the end of the
     // run than at its start, give or take one batch (4 chunks × 50 samples = 200 ticks), and does not grow
     // (slope).
@@ -158,11 +259,18 @@ async function main(): Promise<void> {
       lastThirdP95: pct(lastThird, 95),
       slopeTicksPerSec: vt === 0 ? 0 : r2((cov / vt) * 1000),
       // …and it does not grow at a sizeable fraction of the recording rate.
-      bounded: pct(lagValues, 95) <= Math.max(4 * BATCH_TICKS, 0.1 * (storedLast + 1)) && pct(lastThird, 95) <= pct(firstThird, 95) + BATCH_TICKS && (vt === 0 ? 0 : (cov / vt) * 1000) < 0.1 * (((storedLast + 1) * 1000) / recordMs),
+      bounded:
+        pct(lagValues, 95) <= Math.max(4 * BATCH_TICKS, 0.1 * (storedLast + 1)) &&
+        pct(lastThird, 95) <= pct(firstThird, 95) + BATCH_TICKS &&
+        (vt === 0 ? 0 : (cov / vt) * 1000) < 0.1 * (((storedLast + 1) * 1000) / recordMs),
       catchUpAfterStopMs: catchUpMs,
     };
-    log(`indexer throughput while recording: ${throughput.indexerTicksPerSecWhileRecording} ticks/s = ${throughput.ratioToRecording} × the recording rate (${throughput.recordTicksPerSec} ticks/s); after the engine stopped ${throughput.indexerTicksPerSecAfterStop ?? '-'} ticks/s`);
-    log(`recorded ${storedLast + 1} ticks in ${(recordMs / 1000).toFixed(1)} s (${Math.round(((storedLast + 1) * 1000) / recordMs)} ticks/s); indexer lag p50 ${lag.p50} p95 ${lag.p95} max ${lag.max} ticks (p95 first third ${lag.firstThirdP95}, last third ${lag.lastThirdP95}; slope ${lag.slopeTicksPerSec} ticks/s); caught up ${catchUpMs} ms after the engine stopped`);
+    log(
+      `indexer throughput while recording: ${throughput.indexerTicksPerSecWhileRecording} ticks/s = ${throughput.ratioToRecording} × the recording rate (${throughput.recordTicksPerSec} ticks/s); after the engine stopped ${throughput.indexerTicksPerSecAfterStop ?? '-'} ticks/s`,
+    );
+    log(
+      `recorded ${storedLast + 1} ticks in ${(recordMs / 1000).toFixed(1)} s (${Math.round(((storedLast + 1) * 1000) / recordMs)} ticks/s); indexer lag p50 ${lag.p50} p95 ${lag.p95} max ${lag.max} ticks (p95 first third ${lag.firstThirdP95}, last third ${lag.lastThirdP95}; slope ${lag.slopeTicksPerSec} ticks/s); caught up ${catchUpMs} ms after the engine stopped`,
+    );
 
     // ---- API latency over HTTP, on the finished run (the pipeline is shut down first so its memory and
     // threads do not disturb the measurement; a fresh index handle reads the same files).
@@ -171,7 +279,11 @@ async function main(): Promise<void> {
     const db: IndexDatabase = new SqliteIndexDatabase('bench-read', { directory: join(dir, 'index') });
     if (global.gc) global.gc();
     const router = new HttpRouter(() => undefined);
-    router.mount(VISUALIZER_PREFIX, visualizerRoutes(new VisualizerService(db)), defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => console.error(e)));
+    router.mount(
+      VISUALIZER_PREFIX,
+      visualizerRoutes(new VisualizerService(db)),
+      defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => console.error(e)),
+    );
     const server = createServer((req, res) => void router.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${VISUALIZER_PREFIX}`;
@@ -209,12 +321,24 @@ async function main(): Promise<void> {
       }
     }
     server.close();
-    const stats = (v: number[]): { p50: number; p95: number; max: number; n: number } => ({ p50: r2(pct(v, 50)), p95: r2(pct(v, 95)), max: r2(Math.max(0, ...v)), n: v.length });
+    const stats = (v: number[]): { p50: number; p95: number; max: number; n: number } => ({
+      p50: r2(pct(v, 50)),
+      p95: r2(pct(v, 95)),
+      max: r2(Math.max(0, ...v)),
+      n: v.length,
+    });
     const latency = { environmentRegion256: stats(env), organismsAtTick: stats(orgs), organismDetails: stats(details) };
-    log(`environment 256×256 at random ticks: p50 ${latency.environmentRegion256.p50} ms, p95 ${latency.environmentRegion256.p95} ms, max ${latency.environmentRegion256.max} ms (avg ${Math.round(cells / QUERIES)} cells)`);
-    log(`organisms at tick:                   p50 ${latency.organismsAtTick.p50} ms, p95 ${latency.organismsAtTick.p95} ms, max ${latency.organismsAtTick.max} ms (avg ${Math.round(organismsSeen / QUERIES)} organisms)`);
-    log(`organism details:                    p50 ${latency.organismDetails.p50} ms, p95 ${latency.organismDetails.p95} ms, max ${latency.organismDetails.max} ms`);
-    const targetMet = latency.environmentRegion256.p95 <= 25 && latency.organismsAtTick.p95 <= 25 && latency.organismDetails.p95 <= 25;
+    log(
+      `environment 256×256 at random ticks: p50 ${latency.environmentRegion256.p50} ms, p95 ${latency.environmentRegion256.p95} ms, max ${latency.environmentRegion256.max} ms (avg ${Math.round(cells / QUERIES)} cells)`,
+    );
+    log(
+      `organisms at tick:                   p50 ${latency.organismsAtTick.p50} ms, p95 ${latency.organismsAtTick.p95} ms, max ${latency.organismsAtTick.max} ms (avg ${Math.round(organismsSeen / QUERIES)} organisms)`,
+    );
+    log(
+      `organism details:                    p50 ${latency.organismDetails.p50} ms, p95 ${latency.organismDetails.p95} ms, max ${latency.organismDetails.max} ms`,
+    );
+    const targetMet =
+      latency.environmentRegion256.p95 <= 25 && latency.organismsAtTick.p95 <= 25 && latency.organismDetails.p95 <= 25;
     log(`target p95 ≤ 25 ms: ${targetMet ? 'met' : 'NOT met'}; lag bounded: ${lag.bounded ? 'yes' : 'NO'}`);
     if (json) {
       console.log(

@@ -30,7 +30,11 @@ const median = (xs) => {
 // The node runs the shipped configuration unless BENCH_CONFIG names another (e.g. test/fixtures/dummy-pipeline.conf
 // for an idle node); with the default one a simulation competes for the two cores while we measure.
 const configArgs = process.env.BENCH_CONFIG ? ['-c', process.env.BENCH_CONFIG] : [];
-execFileSync(process.execPath, [cli, 'node', 'run', ...configArgs, '--detached', '--port', '0', '--data-dir', dataDir], { stdio: 'ignore' });
+execFileSync(
+  process.execPath,
+  [cli, 'node', 'run', ...configArgs, '--detached', '--port', '0', '--data-dir', dataDir],
+  { stdio: 'ignore' },
+);
 try {
   const status = [cli, 'pipeline', 'status', '--json', '--data-dir', dataDir];
   const bare = ['-e', '0'];

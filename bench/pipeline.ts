@@ -35,7 +35,6 @@ import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../src/r
 import type { QueueProducer } from '../src/pipeline/api/queue.js';
 import { TickData, TickDataChunk, type ChunkMessage } from '../src/pipeline/contracts/index.js';
 import { ChunkEncoder } from '../src/pipeline/engine/chunk-encoder.js';
-import { organismState } from '../src/pipeline/engine/organism-encoder.js';
 import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
 import { encodeStorageFile, frameStorageFile } from '../src/pipeline/resources/storage-file.js';
 import { realFsOps, type FsOps } from '../src/pipeline/resources/atomic-file.js';
@@ -98,7 +97,10 @@ async function waitStopped(s: { state: string }): Promise<void> {
 }
 
 /** Engine whose chunks go to a port that discards them (recording off). Keeps the chunks when asked. */
-async function engineDiscarding(keep: ChunkMessage[] | undefined, extra: Record<string, unknown> = {}): Promise<{ seconds: number; wallSeconds: number; ticks: number; bytes: number; cpuMs: number }> {
+async function engineDiscarding(
+  keep: ChunkMessage[] | undefined,
+  extra: Record<string, unknown> = {},
+): Promise<{ seconds: number; wallSeconds: number; ticks: number; bytes: number; cpuMs: number }> {
   let bytes = 0;
   const sink: QueueProducer<ChunkMessage> = {
     put: async (m) => {
@@ -107,36 +109,79 @@ async function engineDiscarding(keep: ChunkMessage[] | undefined, extra: Record<
     },
     offer: () => true,
   };
-  const engine = new SimulationEngine({ name: 'engine', logger, dataDir: '.', options: engineOptions(extra), ports: { tickData: sink } });
+  const engine = new SimulationEngine({
+    name: 'engine',
+    logger,
+    dataDir: '.',
+    options: engineOptions(extra),
+    ports: { tickData: sink },
+  });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   engine.start();
   await waitStopped(engine);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  if (engine.state === 'ERROR') throw new Error(engine.errors().map((e) => e.message).join('; '));
+  if (engine.state === 'ERROR')
+    throw new Error(
+      engine
+        .errors()
+        .map((e) => e.message)
+        .join('; '),
+    );
   const span = engine.simulatedSpan!;
-  return { seconds: span.ms / 1000, wallSeconds: seconds, ticks: span.ticks, bytes, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return {
+    seconds: span.ms / 1000,
+    wallSeconds: seconds,
+    ticks: span.ticks,
+    bytes,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }
 
 /** Engine → in-memory queue → 2 PersistenceServices → FileSystemStorage (recording on). */
-async function engineRecording(dir: string): Promise<{ seconds: number; ticks: number; diskBytes: number; ticksStored: number }> {
+async function engineRecording(
+  dir: string,
+): Promise<{ seconds: number; ticks: number; diskBytes: number; ticksStored: number }> {
   const queue = new InMemoryQueue<ChunkMessage>('tick-queue', { capacity: 256, maxBytes: 256 * 1024 * 1024 });
   const storage = new FileSystemStorage('tick-storage', { rootDirectory: join(dir, 'storage') });
-  const ctx = (service: string, usage: string, port: string) => ({ serviceName: service, portName: port, usageType: usage, resourceName: 'r', parameters: {} });
+  const ctx = (service: string, usage: string, port: string) => ({
+    serviceName: service,
+    portName: port,
+    usageType: usage,
+    resourceName: 'r',
+    parameters: {},
+  });
   const consumers = [1, 2].map(
     (i) =>
       new PersistenceService({
         name: `persistence-${i}`,
         logger,
         dataDir: dir,
-        options: { maxBatchSize: 10, batchTimeoutSeconds: 0.1, maxRetries: 3, retryBackoffMs: 100, maxRetryBackoffMs: 1000, drainOnStopMs: 60_000, ...WRITES },
-        ports: { input: queue.bind(ctx(`p${i}`, 'queue-in', 'input')).port, storage: storage.bind(ctx(`p${i}`, 'storage-write', 'storage')).port },
+        options: {
+          maxBatchSize: 10,
+          batchTimeoutSeconds: 0.1,
+          maxRetries: 3,
+          retryBackoffMs: 100,
+          maxRetryBackoffMs: 1000,
+          drainOnStopMs: 60_000,
+          ...WRITES,
+        },
+        ports: {
+          input: queue.bind(ctx(`p${i}`, 'queue-in', 'input')).port,
+          storage: storage.bind(ctx(`p${i}`, 'storage-write', 'storage')).port,
+        },
       }),
   );
   for (const c of consumers) c.start();
   await storage.compressor?.ready(); // the compression worker is up before the clock starts
-  const engine = new SimulationEngine({ name: 'engine', logger, dataDir: dir, options: engineOptions(), ports: { tickData: queue.bind(ctx('engine', 'queue-out', 'tickData')).port } });
+  const engine = new SimulationEngine({
+    name: 'engine',
+    logger,
+    dataDir: dir,
+    options: engineOptions(),
+    ports: { tickData: queue.bind(ctx('engine', 'queue-out', 'tickData')).port },
+  });
   const t0 = performance.now();
   engine.start();
   await waitStopped(engine);
@@ -174,7 +219,11 @@ function encodeBench(): { nsPerCellColumns: number; nsPerCellBytes: number; occu
     if ((x >>> 16) % 4 === 0) sim.world.setCell(i, (1 << 20) | (x & 0xffff), (x >>> 8) % 3);
   }
   const occupied = sim.world.cells.reduce((n, m, i) => n + ((m | sim.world.owners[i]!) !== 0 ? 1 : 0), 0);
-  const enc = new ChunkEncoder(sim.world, { simulationRunId: 'bench', samplesPerChunk: 1, accumulatedDeltaInterval: 5 });
+  const enc = new ChunkEncoder(sim.world, {
+    simulationRunId: 'bench',
+    samplesPerChunk: 1,
+    accumulatedDeltaInterval: 5,
+  });
   const reps = 20;
   let bytesNs = 0;
   for (let r = 0; r < reps + 2; r++) {
@@ -188,7 +237,11 @@ function encodeBench(): { nsPerCellColumns: number; nsPerCellBytes: number; occu
       enc.cellsEncoded = 0;
     }
   }
-  return { nsPerCellColumns: enc.cellEncodeNs / enc.cellsEncoded, nsPerCellBytes: bytesNs / (occupied * reps), occupied };
+  return {
+    nsPerCellColumns: enc.cellEncodeNs / enc.cellsEncoded,
+    nsPerCellBytes: bytesNs / (occupied * reps),
+    occupied,
+  };
 }
 
 /** FsOps without fsyncs (the work the zstd CLI does: write the files, no durability). */
@@ -200,18 +253,42 @@ const noSyncOps: FsOps = {
   async fsyncDir() {},
 };
 
-async function persistenceBench(chunks: ChunkMessage[], dir: string, maxBatchSize = 10): Promise<Record<string, number>> {
-  const runService = async (name: string, fsOps: FsOps): Promise<{ seconds: number; diskBytes: number; framedBytes: number; batches: number }> => {
+async function persistenceBench(
+  chunks: ChunkMessage[],
+  dir: string,
+  maxBatchSize = 10,
+): Promise<Record<string, number>> {
+  const runService = async (
+    name: string,
+    fsOps: FsOps,
+  ): Promise<{ seconds: number; diskBytes: number; framedBytes: number; batches: number }> => {
     const storage = new FileSystemStorage('s', { rootDirectory: join(dir, `${name}-${maxBatchSize}`), fsOps });
     const queue = new InMemoryQueue<ChunkMessage>('q', { capacity: chunks.length + 1, maxBytes: 2 ** 31 });
     for (const c of chunks) queue.offer(c, c.data.byteLength);
-    const ctx = (usage: string, port: string) => ({ serviceName: 'p', portName: port, usageType: usage, resourceName: 'r', parameters: {} });
+    const ctx = (usage: string, port: string) => ({
+      serviceName: 'p',
+      portName: port,
+      usageType: usage,
+      resourceName: 'r',
+      parameters: {},
+    });
     const service = new PersistenceService({
       name: 'persistence-1',
       logger,
       dataDir: dir,
-      options: { maxBatchSize, batchTimeoutSeconds: 0.01, maxRetries: 0, retryBackoffMs: 0, maxRetryBackoffMs: 0, drainOnStopMs: 600_000, ...WRITES },
-      ports: { input: queue.bind(ctx('queue-in', 'input')).port, storage: storage.bind(ctx('storage-write', 'storage')).port },
+      options: {
+        maxBatchSize,
+        batchTimeoutSeconds: 0.01,
+        maxRetries: 0,
+        retryBackoffMs: 0,
+        maxRetryBackoffMs: 0,
+        drainOnStopMs: 600_000,
+        ...WRITES,
+      },
+      ports: {
+        input: queue.bind(ctx('queue-in', 'input')).port,
+        storage: storage.bind(ctx('storage-write', 'storage')).port,
+      },
     });
     await storage.compressor?.ready();
     const t0 = performance.now();
@@ -221,14 +298,30 @@ async function persistenceBench(chunks: ChunkMessage[], dir: string, maxBatchSiz
     await service.stop();
     await storage.close();
     const m = service.metrics();
-    return { seconds, diskBytes: m.bytes_written as number, framedBytes: m.raw_bytes_written as number, batches: m.batches_written as number };
+    return {
+      seconds,
+      diskBytes: m.bytes_written as number,
+      framedBytes: m.raw_bytes_written as number,
+      batches: m.batches_written as number,
+    };
   };
   const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
   // The very same framed bytes the service compresses: one file per batch, one zstd -3 process for all.
   const batches: ChunkMessage[][] = [];
   for (let i = 0; i < chunks.length; i += maxBatchSize) batches.push(chunks.slice(i, i + maxBatchSize));
-  const headerOf = (b: ChunkMessage[]) => ({ contentType: 'TickDataChunk', simulationRunId: b[0]!.simulationRunId, firstTick: b[0]!.firstTick, lastTick: b.at(-1)!.lastTick, tickCount: b.reduce((s, c) => s + c.tickCount, 0) });
-  const framed = batches.map((b) => frameStorageFile(headerOf(b), b.map((c) => c.data)));
+  const headerOf = (b: ChunkMessage[]) => ({
+    contentType: 'TickDataChunk',
+    simulationRunId: b[0]!.simulationRunId,
+    firstTick: b[0]!.firstTick,
+    lastTick: b.at(-1)!.lastTick,
+    tickCount: b.reduce((s, c) => s + c.tickCount, 0),
+  });
+  const framed = batches.map((b) =>
+    frameStorageFile(
+      headerOf(b),
+      b.map((c) => c.data),
+    ),
+  );
   const framedBytes = framed.reduce((s, f) => s + f.length, 0);
   // Each variant runs REPS times, interleaved, so they see the same machine load; medians are reported.
   const runs = { durable: [] as number[], noSync: [] as number[], cli: [] as number[], codec: [] as number[] };
@@ -253,11 +346,17 @@ async function persistenceBench(chunks: ChunkMessage[], dir: string, maxBatchSiz
     } else runs.cli.push(NaN);
     // The codec alone (framing + zstd -3 of the same batches in memory, on this thread).
     const c0 = performance.now();
-    for (const b of batches) encodeStorageFile(headerOf(b), b.map((c) => c.data), 3);
+    for (const b of batches)
+      encodeStorageFile(
+        headerOf(b),
+        b.map((c) => c.data),
+        3,
+      );
     runs.codec.push((performance.now() - c0) / 1000);
   }
   const ratios = (ours: number[]): number[] => ours.map((sec, i) => runs.cli[i]! / sec);
-  if (durable.framedBytes !== framedBytes) throw new Error(`framed bytes differ: service ${durable.framedBytes}, bench ${framedBytes}`);
+  if (durable.framedBytes !== framedBytes)
+    throw new Error(`framed bytes differ: service ${durable.framedBytes}, bench ${framedBytes}`);
   const mbs = (sec: number): number => framedBytes / 1e6 / sec;
   const durableSec = median(runs.durable);
   return {
@@ -294,7 +393,17 @@ async function sizeScaling(): Promise<Record<string, number>> {
     const extra = {
       environment: { shape, topology: 'TORUS' },
       runtime: { plugins: [] },
-      organisms: [{ program: REPLICATOR, energy: 100_000, positions: [[100, 100], [200, 200], [300, 300]] }],
+      organisms: [
+        {
+          program: REPLICATOR,
+          energy: 100_000,
+          positions: [
+            [100, 100],
+            [200, 200],
+            [300, 300],
+          ],
+        },
+      ],
       maxTicks: 5000,
     };
     return engineDiscarding(undefined, extra);
@@ -314,15 +423,29 @@ async function sizeScaling(): Promise<Record<string, number>> {
 
 /** Section 6: the young and the mature default world, side by side. */
 async function worlds(): Promise<void> {
-  const defaults = defaultsOf(simulationEngineType.options) as { accumulatedDeltaInterval: number; snapshotInterval: number };
-  const layout = { chunkSamples: defaults.accumulatedDeltaInterval * defaults.snapshotInterval, accumulated: defaults.accumulatedDeltaInterval, batchChunks: 10, queries: 200 };
+  const defaults = defaultsOf(simulationEngineType.options) as {
+    accumulatedDeltaInterval: number;
+    snapshotInterval: number;
+  };
+  const layout = {
+    chunkSamples: defaults.accumulatedDeltaInterval * defaults.snapshotInterval,
+    accumulated: defaults.accumulatedDeltaInterval,
+    batchChunks: 10,
+    queries: 200,
+  };
   const mature = matureWorld(REPLICATOR, MATURE_TICK);
-  if (mature.madeInSeconds !== undefined) say(`6. (mature-world fixture made: ${MATURE_TICK} ticks in ${mature.madeInSeconds.toFixed(1)} s, cached in the temp directory)`);
+  if (mature.madeInSeconds !== undefined)
+    say(
+      `6. (mature-world fixture made: ${MATURE_TICK} ticks in ${mature.madeInSeconds.toFixed(1)} s, cached in the temp directory)`,
+    );
   const young = await measureWorld(() => youngWorld(REPLICATOR), WORLD_TICKS, layout);
   const old = await measureWorld(() => matureWorld(REPLICATOR, MATURE_TICK).sim, WORLD_TICKS, layout);
   figures.worlds = { young, mature: old };
-  say(`6. ${WORLD_TICKS} ticks each, chunks of ${layout.chunkSamples} samples, batches of ${layout.batchChunks}:        young (tick 0)   mature (tick ${MATURE_TICK})`);
-  for (const k of Object.keys(young) as Array<keyof typeof young>) say(`   ${k.padEnd(40)} ${String(young[k]).padStart(14)} ${String(old[k]).padStart(18)}`);
+  say(
+    `6. ${WORLD_TICKS} ticks each, chunks of ${layout.chunkSamples} samples, batches of ${layout.batchChunks}:        young (tick 0)   mature (tick ${MATURE_TICK})`,
+  );
+  for (const k of Object.keys(young) as Array<keyof typeof young>)
+    say(`   ${k.padEnd(40)} ${String(young[k]).padStart(14)} ${String(old[k]).padStart(18)}`);
 }
 
 class Done extends Error {}
@@ -333,7 +456,9 @@ try {
     await worlds();
     throw new Done();
   }
-  say(`Recording pipeline benchmark: replicator in ${SHAPE.join('x')}, seed 42, ${TICKS} ticks, sampling every tick, the engine's default chunks`);
+  say(
+    `Recording pipeline benchmark: replicator in ${SHAPE.join('x')}, seed 42, ${TICKS} ticks, sampling every tick, the engine's default chunks`,
+  );
   const bare = bareRuntime();
   const chunks: ChunkMessage[] = [];
   const pairs: { off: number; on: number; ratio: number }[] = [];
@@ -359,11 +484,19 @@ try {
     ticks_stored: on.ticksStored,
   };
   const rec = figures.recording as Record<string, number>;
-  say(`1. ticks/s (median of ${REPS} off/on pairs): runtime only ${rec.runtime_only_ticks_per_sec}, recording off ${rec.recording_off_ticks_per_sec}, recording on ${rec.recording_on_ticks_per_sec} → on/off ${rec.on_over_off} (pairs ${rec.on_over_off_min} – ${rec.on_over_off_max}; target ≥ 0.85), on/runtime-only ${rec.on_over_runtime_only}`);
+  say(
+    `1. ticks/s (median of ${REPS} off/on pairs): runtime only ${rec.runtime_only_ticks_per_sec}, recording off ${rec.recording_off_ticks_per_sec}, recording on ${rec.recording_on_ticks_per_sec} → on/off ${rec.on_over_off} (pairs ${rec.on_over_off_min} – ${rec.on_over_off_max}; target ≥ 0.85), on/runtime-only ${rec.on_over_runtime_only}`,
+  );
 
   const e = encodeBench();
-  figures.snapshot_encode = { occupied_cells: e.occupied, ns_per_cell_columns: r2(e.nsPerCellColumns), ns_per_cell_to_bytes: r2(e.nsPerCellBytes) };
-  say(`2. snapshot encode (1024x1024, ${e.occupied} occupied): ${r2(e.nsPerCellColumns)} ns/cell to columns, ${r2(e.nsPerCellBytes)} ns/cell to protobuf bytes (target ≤ 20)`);
+  figures.snapshot_encode = {
+    occupied_cells: e.occupied,
+    ns_per_cell_columns: r2(e.nsPerCellColumns),
+    ns_per_cell_to_bytes: r2(e.nsPerCellBytes),
+  };
+  say(
+    `2. snapshot encode (1024x1024, ${e.occupied} occupied): ${r2(e.nsPerCellColumns)} ns/cell to columns, ${r2(e.nsPerCellBytes)} ns/cell to protobuf bytes (target ≤ 20)`,
+  );
 
   const persisted = chunks.filter((c) => c.lastTick < PERSISTENCE_TICKS);
   const p = await persistenceBench(persisted, dir, 10);
@@ -371,16 +504,22 @@ try {
   figures.persistence = p;
   figures.persistence_batch_100 = p100;
   for (const x of [p, p100])
-    say(`3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -3 CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (${x.ratio_vs_zstd_cli_min} – ${x.ratio_vs_zstd_cli_max}; targets ≥ 10000 ticks/s, ≥ 0.8); medians of ${x.reps} interleaved runs; without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`);
+    say(
+      `3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -3 CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (${x.ratio_vs_zstd_cli_min} – ${x.ratio_vs_zstd_cli_max}; targets ≥ 10000 ticks/s, ≥ 0.8); medians of ${x.reps} interleaved runs; without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`,
+    );
 
   const snap = rawSnapshotBytes(chunks);
   const perTick = on.diskBytes / on.ticksStored;
   figures.storage = { raw_full_snapshot_bytes: snap, disk_bytes_per_tick: r2(perTick), ratio: r2(snap / perTick) };
-  say(`4. bytes on disk per recorded tick ${r2(perTick)} vs raw full snapshot ${snap} bytes → ${r2(snap / perTick)}× (target ≥ 145×)`);
+  say(
+    `4. bytes on disk per recorded tick ${r2(perTick)} vs raw full snapshot ${snap} bytes → ${r2(snap / perTick)}× (target ≥ 145×)`,
+  );
 
   const sc = await sizeScaling();
   figures.size_scaling = sc;
-  say(`5. same population (3 replicators, no plugins): bytes/tick ${sc.bytes_per_tick_512} at 512² vs ${sc.bytes_per_tick_4096} at 4096² → ${sc.bytes_ratio}×; CPU ${sc.cpu_us_per_tick_512} vs ${sc.cpu_us_per_tick_4096} µs/tick → ${sc.cpu_ratio}× (target ≤ 1.5×)`);
+  say(
+    `5. same population (3 replicators, no plugins): bytes/tick ${sc.bytes_per_tick_512} at 512² vs ${sc.bytes_per_tick_4096} at 4096² → ${sc.bytes_ratio}×; CPU ${sc.cpu_us_per_tick_512} vs ${sc.cpu_us_per_tick_4096} µs/tick → ${sc.cpu_ratio}× (target ≤ 1.5×)`,
+  );
   await worlds();
 } catch (err) {
   if (!(err instanceof Done)) throw err;

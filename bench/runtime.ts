@@ -164,7 +164,9 @@ if (json) {
 } else {
   const m = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
   const x = (r: [number, number]): string => `${r[0].toFixed(1)}–${r[1].toFixed(1)}×`;
-  console.log(`runtime benchmark (node ${process.version}, load average ${uptime.toFixed(2)}; goal 10 M/s, reference 2–3 M/s on (a))`);
+  console.log(
+    `runtime benchmark (node ${process.version}, load average ${uptime.toFixed(2)}; goal 10 M/s, reference 2–3 M/s on (a))`,
+  );
   for (const r of results) {
     console.log(
       `${r.scenario}: population ${r.population}, ${r.ticks.toLocaleString()} ticks in ${r.seconds}s, ${r.ticksPerSecond.toLocaleString()} ticks/s\n` +

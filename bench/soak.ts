@@ -29,7 +29,11 @@ const say = (s: string): void => {
 };
 
 function cli(args: string[], timeout = 600_000): unknown {
-  const out = execFileSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [CLI, ...args, '--json'], {
+    encoding: 'utf8',
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return (JSON.parse(out) as { result: unknown }).result;
 }
 
@@ -90,9 +94,14 @@ async function main(): Promise<void> {
   try {
     while (Date.now() - t0 < MINUTES * 60_000) {
       await new Promise((r) => setTimeout(r, EVERY_S * 1000));
-      const status = cli(['pipeline', 'status', '--data-dir', dataDir]) as { services: Array<{ className: string; metrics: Record<string, number> }> };
-      const metric = (cls: string, key: string, pick: (xs: number[]) => number = (xs) => xs.reduce((a, b) => a + b, 0)): number =>
-        pick(status.services.filter((s) => s.className === cls).map((s) => s.metrics[key] ?? 0));
+      const status = cli(['pipeline', 'status', '--data-dir', dataDir]) as {
+        services: Array<{ className: string; metrics: Record<string, number> }>;
+      };
+      const metric = (
+        cls: string,
+        key: string,
+        pick: (xs: number[]) => number = (xs) => xs.reduce((a, b) => a + b, 0),
+      ): number => pick(status.services.filter((s) => s.className === cls).map((s) => s.metrics[key] ?? 0));
       const s: Sample = {
         seconds: (Date.now() - t0) / 1000,
         rssMb: rssMb(pid),
@@ -100,7 +109,10 @@ async function main(): Promise<void> {
         indexBytes: bytesUnder(join(dataDir, 'index')),
         engineTick: metric('SimulationEngine', 'current_tick'),
         ticksRecorded: metric('PersistenceService', 'ticks_written'),
-        newestIndexedTick: Math.min(metric('EnvironmentIndexer', 'newest_indexed_tick', (xs) => Math.max(...xs)), metric('OrganismIndexer', 'newest_indexed_tick', (xs) => Math.max(...xs))),
+        newestIndexedTick: Math.min(
+          metric('EnvironmentIndexer', 'newest_indexed_tick', (xs) => Math.max(...xs)),
+          metric('OrganismIndexer', 'newest_indexed_tick', (xs) => Math.max(...xs)),
+        ),
       };
       samples.push(s);
       const per = (b: number): string => (s.ticksRecorded > 0 ? (b / s.ticksRecorded).toFixed(0) : '-');
@@ -130,9 +142,25 @@ async function main(): Promise<void> {
     index_lag_ticks: last.ticksRecorded - 1 - last.newestIndexedTick,
     rss_mb_last: Math.round(last.rssMb),
     rss_mb_max: Math.round(Math.max(...samples.map((s) => s.rssMb))),
-    rss_slope_mb_per_min: Math.round(slope(minutes, steady.map((s) => s.rssMb)) * 100) / 100,
-    storage_bytes_per_tick_slope: Math.round(slope(steady.map((s) => s.ticksRecorded), steady.map((s) => s.storageBytes))),
-    index_bytes_per_tick_slope: Math.round(slope(steady.map((s) => s.ticksRecorded), steady.map((s) => s.indexBytes))),
+    rss_slope_mb_per_min:
+      Math.round(
+        slope(
+          minutes,
+          steady.map((s) => s.rssMb),
+        ) * 100,
+      ) / 100,
+    storage_bytes_per_tick_slope: Math.round(
+      slope(
+        steady.map((s) => s.ticksRecorded),
+        steady.map((s) => s.storageBytes),
+      ),
+    ),
+    index_bytes_per_tick_slope: Math.round(
+      slope(
+        steady.map((s) => s.ticksRecorded),
+        steady.map((s) => s.indexBytes),
+      ),
+    ),
   };
   if (json) console.log(JSON.stringify({ figures, samples }));
   else for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(32)} ${v}`);

@@ -17,7 +17,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileFileOrThrow } from '../src/compiler/index.js';
-import { restoreCheckpoint, saveCheckpoint, Simulation, programFromArtifact, resolveRuntimeOptions, type Checkpoint } from '../src/runtime/index.js';
+import {
+  restoreCheckpoint,
+  saveCheckpoint,
+  Simulation,
+  programFromArtifact,
+  resolveRuntimeOptions,
+  type Checkpoint,
+} from '../src/runtime/index.js';
 import { SimulationMetadata, type ChunkMessage } from '../src/pipeline/contracts/index.js';
 import { ChunkEncoder } from '../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../src/pipeline/engine/organism-delta-writer.js';
@@ -36,7 +43,11 @@ const bigintJson = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ?
 /** The default world at tick 0. */
 export function youngWorld(replicator: string): Simulation {
   const sim = new Simulation(resolveRuntimeOptions({ shape: SHAPE, toroidal: true, seed: 42n }));
-  sim.placeProgram(programFromArtifact(compileFileOrThrow(replicator, { world: { shape: SHAPE, toroidal: true } })), [100, 100], 100_000);
+  sim.placeProgram(
+    programFromArtifact(compileFileOrThrow(replicator, { world: { shape: SHAPE, toroidal: true } })),
+    [100, 100],
+    100_000,
+  );
   return sim;
 }
 
@@ -51,7 +62,10 @@ export function matureWorld(replicator: string, tick: number): { sim: Simulation
     sim.pruneDead();
   }
   writeFileSync(file, JSON.stringify(saveCheckpoint(sim), bigintJson));
-  return { sim: restoreCheckpoint(JSON.parse(readFileSync(file, 'utf8')) as Checkpoint), madeInSeconds: (performance.now() - t0) / 1000 };
+  return {
+    sim: restoreCheckpoint(JSON.parse(readFileSync(file, 'utf8')) as Checkpoint),
+    madeInSeconds: (performance.now() - t0) / 1000,
+  };
 }
 
 function pct(values: number[], p: number): number {
@@ -61,7 +75,8 @@ function pct(values: number[], p: number): number {
 
 function dirBytes(dir: string): number {
   let n = 0;
-  for (const f of readdirSync(dir, { withFileTypes: true })) n += f.isDirectory() ? dirBytes(join(dir, f.name)) : statSync(join(dir, f.name)).size;
+  for (const f of readdirSync(dir, { withFileTypes: true }))
+    n += f.isDirectory() ? dirBytes(join(dir, f.name)) : statSync(join(dir, f.name)).size;
   return n;
 }
 
@@ -109,7 +124,11 @@ export async function measureWorld(
   const runtimeMs = performance.now() - t0;
 
   const sim = make();
-  const encoder = new ChunkEncoder(sim.world, { simulationRunId: RUN_ID, samplesPerChunk: opts.chunkSamples, accumulatedDeltaInterval: opts.accumulated });
+  const encoder = new ChunkEncoder(sim.world, {
+    simulationRunId: RUN_ID,
+    samplesPerChunk: opts.chunkSamples,
+    accumulatedDeltaInterval: opts.accumulated,
+  });
   encoder.resetChanges();
   const organisms = new OrganismDeltaWriter(() => sim.organisms);
   const chunks: ChunkMessage[] = [];
@@ -117,13 +136,18 @@ export async function measureWorld(
   let raw = 0;
   const extras = (): object => {
     if (!encoder.nextIsSnapshot) return {};
-    const cp = saveCheckpoint(Object.create(sim, { world: { value: EMPTY_WORLD } }) as Simulation) as Partial<Checkpoint>;
+    const cp = saveCheckpoint(
+      Object.create(sim, { world: { value: EMPTY_WORLD } }) as Simulation,
+    ) as Partial<Checkpoint>;
     delete cp.cells;
     delete cp.owners;
     return {
       runtimeCheckpoint: Buffer.from(JSON.stringify(cp, bigintJson)),
       rngState: Buffer.from(JSON.stringify(sim.pluginRandom.getState(), bigintJson)),
-      pluginStates: sim.plugins.tick.map((p, i) => ({ pluginName: `${i}:${p.kind}`, state: Buffer.from(JSON.stringify(p.saveState ? p.saveState() : null, bigintJson) ?? 'null') })),
+      pluginStates: sim.plugins.tick.map((p, i) => ({
+        pluginName: `${i}:${p.kind}`,
+        state: Buffer.from(JSON.stringify(p.saveState ? p.saveState() : null, bigintJson) ?? 'null'),
+      })),
     };
   };
   t0 = performance.now();
@@ -133,19 +157,40 @@ export async function measureWorld(
     const c = encoder.sample(sim.tick, organisms, sim.nextOrganismId - 1, extras());
     if (c) {
       raw += c.bytes.length;
-      chunks.push({ simulationRunId: c.simulationRunId, firstTick: c.firstTick, lastTick: c.lastTick, tickCount: c.tickCount, data: c.bytes });
+      chunks.push({
+        simulationRunId: c.simulationRunId,
+        firstTick: c.firstTick,
+        lastTick: c.lastTick,
+        tickCount: c.tickCount,
+        data: c.bytes,
+      });
     }
     sim.pruneDead();
   }
   const last = encoder.finishPartial();
-  if (last) chunks.push({ simulationRunId: last.simulationRunId, firstTick: last.firstTick, lastTick: last.lastTick, tickCount: last.tickCount, data: last.bytes });
+  if (last)
+    chunks.push({
+      simulationRunId: last.simulationRunId,
+      firstTick: last.firstTick,
+      lastTick: last.lastTick,
+      tickCount: last.tickCount,
+      data: last.bytes,
+    });
   const engineMs = performance.now() - t0;
 
   const dir = mkdtempSync(join(tmpdir(), 'evo-bench-world-'));
   try {
     const storage = new FileSystemStorage('tick-storage', { rootDirectory: join(dir, 'storage') });
     await storage.compressor?.ready();
-    const meta = SimulationMetadata.encode({ simulationRunId: RUN_ID, worldShape: SHAPE, toroidal: true, samplingInterval: 1, accumulatedDeltaInterval: opts.accumulated, snapshotInterval: opts.chunkSamples / opts.accumulated, initialSeed: 42 }).finish();
+    const meta = SimulationMetadata.encode({
+      simulationRunId: RUN_ID,
+      worldShape: SHAPE,
+      toroidal: true,
+      samplingInterval: 1,
+      accumulatedDeltaInterval: opts.accumulated,
+      snapshotInterval: opts.chunkSamples / opts.accumulated,
+      initialSeed: 42,
+    }).finish();
     await storage.writeMetadata(RUN_ID, meta);
     t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -163,7 +208,8 @@ export async function measureWorld(
     await indexStoredBatches(storage, db, RUN_ID, await storage.listBatches(RUN_ID));
     const indexCpu = process.cpuUsage(cpu1);
     const blobBytes = db.openWriter(RUN_ID).dump() as Record<string, Array<{ d?: string }>>;
-    const hexBytes = (rows: Array<{ d?: string }> | undefined): number => (rows ?? []).reduce((n, r) => n + (r.d?.length ?? 0) / 2, 0);
+    const hexBytes = (rows: Array<{ d?: string }> | undefined): number =>
+      (rows ?? []).reduce((n, r) => n + (r.d?.length ?? 0) / 2, 0);
     const envBlobBytes = hexBytes(blobBytes.environment_chunks);
     const orgBlobBytes = hexBytes(blobBytes.organism_chunks);
 

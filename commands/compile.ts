@@ -40,13 +40,22 @@ export default class Compile extends Command {
   };
   static override flags = {
     env: Flags.string({
-      description: "World shape and topology: WxH[xD…][:torus|:bounded]. Default: the world the node's configuration simulates (512x512:torus unless -c or ./config/evochora.conf says otherwise).",
+      description:
+        "World shape and topology: WxH[xD…][:torus|:bounded]. Default: the world the node's configuration simulates (512x512:torus unless -c or ./config/evochora.conf says otherwise).",
     }),
-    config: Flags.string({ char: 'c', description: 'Config file whose simulation engine gives the world when --env is not set (default ./config/evochora.conf if present).' }),
-    json: Flags.boolean({ description: 'Print one JSON envelope on stdout (the artifact, or the diagnostics).', default: false }),
+    config: Flags.string({
+      char: 'c',
+      description:
+        'Config file whose simulation engine gives the world when --env is not set (default ./config/evochora.conf if present).',
+    }),
+    json: Flags.boolean({
+      description: 'Print one JSON envelope on stdout (the artifact, or the diagnostics).',
+      default: false,
+    }),
     output: Flags.string({ char: 'o', description: 'Also write the artifact JSON to this file.' }),
     'source-root': Flags.string({
-      description: 'Folder that .IMPORT/.SOURCE paths resolve against (repeatable; PREFIX=DIR makes "PREFIX:path" select it). Default: the file\'s folder.',
+      description:
+        'Folder that .IMPORT/.SOURCE paths resolve against (repeatable; PREFIX=DIR makes "PREFIX:path" select it). Default: the file\'s folder.',
       multiple: true,
       multipleNonGreedy: true,
     }),
@@ -63,7 +72,16 @@ export default class Compile extends Command {
       world = flags.env !== undefined ? parseEnvSpec(flags.env) : await this.configuredWorld(flags.config);
       if (world === undefined) return;
     } catch (e) {
-      if (e instanceof EnvSpecError) return this.fail(flags.json, EXIT_USAGE, 'EnvSpecError', e.code, e.message, [], ['Use e.g. --env 100x100, --env 64x64:bounded or --env 32x32x8:torus.']);
+      if (e instanceof EnvSpecError)
+        return this.fail(
+          flags.json,
+          EXIT_USAGE,
+          'EnvSpecError',
+          e.code,
+          e.message,
+          [],
+          ['Use e.g. --env 100x100, --env 64x64:bounded or --env 32x32x8:torus.'],
+        );
       throw e;
     }
     const roots: SourceRoot[] | undefined = flags['source-root']?.map((r) => {
@@ -80,10 +98,18 @@ export default class Compile extends Command {
     if (result.artifact === undefined) {
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
       const first = errors[0];
-      const message = `${errors.length} error(s) in ${args.file}` + (first ? `; first: ${first.file}:${first.line}:${first.column}: ${first.message}` : '');
-      return this.fail(flags.json, EXIT_COMPILE_FAILED, 'CompileError', 'EVOASM_COMPILE_FAILED', message, result.diagnostics, [
-        'Fix the errors listed (file:line:column) and compile again.',
-      ]);
+      const message =
+        `${errors.length} error(s) in ${args.file}` +
+        (first ? `; first: ${first.file}:${first.line}:${first.column}: ${first.message}` : '');
+      return this.fail(
+        flags.json,
+        EXIT_COMPILE_FAILED,
+        'CompileError',
+        'EVOASM_COMPILE_FAILED',
+        message,
+        result.diagnostics,
+        ['Fix the errors listed (file:line:column) and compile again.'],
+      );
     }
     const artifact = result.artifact;
     if (flags.output !== undefined) {
@@ -91,13 +117,21 @@ export default class Compile extends Command {
         fs.writeFileSync(flags.output, `${JSON.stringify(artifact, null, 2)}\n`);
       } catch (e) {
         const detail = e instanceof Error ? e.message : String(e);
-        return this.fail(flags.json, EXIT_USAGE, 'OutputError', 'EVOASM_OUTPUT_FAILED', `Cannot write ${flags.output}: ${detail}`, [], [
-          'Choose a writable path for -o/--output.',
-        ]);
+        return this.fail(
+          flags.json,
+          EXIT_USAGE,
+          'OutputError',
+          'EVOASM_OUTPUT_FAILED',
+          `Cannot write ${flags.output}: ${detail}`,
+          [],
+          ['Choose a writable path for -o/--output.'],
+        );
       }
     }
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ status: EXIT_OK, result: artifact, warnings: warnings.map(oneLine) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ status: EXIT_OK, result: artifact, warnings: warnings.map(oneLine) })}\n`,
+      );
     } else {
       for (const w of warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
       process.stdout.write(`${summary(artifact, flags.output)}\n`);
@@ -106,14 +140,27 @@ export default class Compile extends Command {
   }
 
   /** The world of the node's configuration; on a configuration problem, reports it and returns undefined. */
-  private async configuredWorld(configFile: string | undefined): Promise<{ shape: number[]; toroidal: boolean } | undefined> {
-    const [{ loadConfig }, { configuredWorld }] = await Promise.all([import('../src/config/loader.js'), import('../src/pipeline/engine/configured-world.js')]);
+  private async configuredWorld(
+    configFile: string | undefined,
+  ): Promise<{ shape: number[]; toroidal: boolean } | undefined> {
+    const [{ loadConfig }, { configuredWorld }] = await Promise.all([
+      import('../src/config/loader.js'),
+      import('../src/pipeline/engine/configured-world.js'),
+    ]);
     try {
       const { shape, toroidal } = configuredWorld(loadConfig(configFile !== undefined ? { configFile } : {}).config);
       return { shape, toroidal };
     } catch (e) {
       const err = e as Error & { code?: string; actions?: string[] };
-      this.fail(this.argv.includes('--json'), EXIT_USAGE, err.name, err.code ?? 'CONFIG_INVALID', err.message, [], [...(err.actions ?? []), 'Or give the world with --env, e.g. --env 512x512.']);
+      this.fail(
+        this.argv.includes('--json'),
+        EXIT_USAGE,
+        err.name,
+        err.code ?? 'CONFIG_INVALID',
+        err.message,
+        [],
+        [...(err.actions ?? []), 'Or give the world with --env, e.g. --env 512x512.'],
+      );
       return undefined;
     }
   }
@@ -122,13 +169,29 @@ export default class Compile extends Command {
   protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<void> {
     const usage = err.oclif?.exit === 2 || /flag|argument|Missing|Unexpected/i.test(err.message);
     if (!usage) throw err;
+    // Terminal colour codes out of oclif's message, for the JSON envelope.
+    // eslint-disable-next-line no-control-regex
     const message = err.message.replace(/\u001b\[[0-9;]*m/g, '');
-    this.fail(this.argv.includes('--json'), EXIT_USAGE, err.name || 'UsageError', 'USAGE', message, [], [
-      'Run evochora compile --help for the arguments and flags.',
-    ]);
+    this.fail(
+      this.argv.includes('--json'),
+      EXIT_USAGE,
+      err.name || 'UsageError',
+      'USAGE',
+      message,
+      [],
+      ['Run evochora compile --help for the arguments and flags.'],
+    );
   }
 
-  private fail(json: boolean, status: number, name: string, code: string, message: string, diagnostics: readonly Diagnostic[], actions: string[]): void {
+  private fail(
+    json: boolean,
+    status: number,
+    name: string,
+    code: string,
+    message: string,
+    diagnostics: readonly Diagnostic[],
+    actions: string[],
+  ): void {
     process.exitCode = status;
     if (json) {
       const warnings = diagnostics.filter((d) => d.severity === 'warning').map(oneLine);
@@ -152,7 +215,14 @@ function summary(a: ProgramArtifact, output: string | undefined): string {
     `  program id     ${a.programId}`,
     `  code cells     ${a.machineCodeLayout.length}`,
     `  world objects  ${a.initialWorldObjects.length}`,
-    `  labels         ${a.labels.length}${a.labels.length > 0 ? `: ${a.labels.slice(0, 12).map((l) => `${l.name}@${l.coord.join('|')}`).join(', ')}${a.labels.length > 12 ? ', …' : ''}` : ''}`,
+    `  labels         ${a.labels.length}${
+      a.labels.length > 0
+        ? `: ${a.labels
+            .slice(0, 12)
+            .map((l) => `${l.name}@${l.coord.join('|')}`)
+            .join(', ')}${a.labels.length > 12 ? ', …' : ''}`
+        : ''
+    }`,
     `  procedures     ${procs.length}${procs.length > 0 ? `: ${procs.map(([n, ps]) => `${n}(${ps.map((p) => `${p.type} ${p.name}`).join(', ')})`).join(', ')}` : ''}`,
     `  register aliases ${Object.keys(a.registerAliasMap).length}`,
   ];

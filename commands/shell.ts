@@ -8,7 +8,8 @@ import { splitCommandLine } from '../src/cli/split-command-line.js';
 
 export default class Shell extends EvochoraCommand<{ commands: number }> {
   static override summary = 'Interactive prompt that runs evochora commands, with history.';
-  static override description = 'Type commands without the `evochora` prefix (`pipeline status`, `node logs -n 5`). `help` lists commands, `exit` or Ctrl+D leaves. History is kept in ~/.evochora_history (override with --history).';
+  static override description =
+    'Type commands without the `evochora` prefix (`pipeline status`, `node logs -n 5`). `help` lists commands, `exit` or Ctrl+D leaves. History is kept in ~/.evochora_history (override with --history).';
   static override examples = ['<%= config.bin %> shell', 'echo "pipeline status --json" | <%= config.bin %> shell'];
   static override flags = {
     history: Flags.string({ description: 'History file.', default: join(homedir(), '.evochora_history') }),
@@ -18,7 +19,14 @@ export default class Shell extends EvochoraCommand<{ commands: number }> {
     const { flags } = await this.parse(Shell);
     const history = loadHistory(flags.history);
     const interactive = process.stdin.isTTY === true;
-    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: interactive, history: history.slice().reverse(), historySize: 1000, prompt: 'evochora> ' });
+    const rl = createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: interactive,
+      history: history.slice().reverse(),
+      historySize: 1000,
+      prompt: 'evochora> ',
+    });
     let count = 0;
     if (interactive) {
       this.log('evochora shell — type `help` for commands, `exit` to leave.');
@@ -73,7 +81,10 @@ export default class Shell extends EvochoraCommand<{ commands: number }> {
 
 function loadHistory(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-1000);
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-1000);
   } catch {
     return [];
   }

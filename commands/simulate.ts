@@ -7,7 +7,13 @@ import { Command, Flags } from '@oclif/core';
 import { RuntimeError } from '../src/runtime/errors.js';
 import { readFileSync } from 'node:fs';
 import { parseHocon } from '../src/config/hocon.js';
-import { ProgramCompileError, parseProgramArg, runHeadless, runtimeConfigFromObject, type HeadlessSummary } from '../src/runtime/headless.js';
+import {
+  ProgramCompileError,
+  parseProgramArg,
+  runHeadless,
+  runtimeConfigFromObject,
+  type HeadlessSummary,
+} from '../src/runtime/headless.js';
 import type { RuntimeOptionsInput } from '../src/runtime/config.js';
 import type { QuirkMode } from '../src/runtime/config.js';
 
@@ -25,14 +31,31 @@ export default class Simulate extends Command {
     '<%= config.bin %> simulate --config runtime.json --plugins no-mutation --json',
   ];
   static override flags = {
-    program: Flags.string({ char: 'p', description: 'Program to place: FILE[@x,y[:energy]] (repeatable). Default: assembly/replicator.evo.', multiple: true }),
+    program: Flags.string({
+      char: 'p',
+      description: 'Program to place: FILE[@x,y[:energy]] (repeatable). Default: assembly/replicator.evo.',
+      multiple: true,
+    }),
     world: Flags.string({ char: 'w', description: 'World: WxH[xD…][:torus|:bounded].', default: '512x512:torus' }),
     seed: Flags.string({ description: 'Simulation seed (integer).', default: '42' }),
-    ticks: Flags.integer({ char: 't', description: 'Ticks to run (default 10000, or the spec\'s ticks).', min: 0 }),
-    config: Flags.string({ char: 'c', description: 'HOCON/JSON file with runtime options (organism, labelMatching, thermodynamics, quirks, plugins, seed; top level or under "runtime").' }),
-    plugins: Flags.string({ description: 'Plugin preset: default, none, no-mutation (overrides --config plugins).', options: ['default', 'none', 'no-mutation'] }),
-    quirks: Flags.string({ description: 'Reference quirks Q1–Q3: fixed (default) or reference.', options: ['fixed', 'reference'] }),
-    spec: Flags.string({ description: 'Run a conformance-style spec.json (program paths relative to it).', exclusive: ['program', 'world', 'config', 'plugins'] }),
+    ticks: Flags.integer({ char: 't', description: "Ticks to run (default 10000, or the spec's ticks).", min: 0 }),
+    config: Flags.string({
+      char: 'c',
+      description:
+        'HOCON/JSON file with runtime options (organism, labelMatching, thermodynamics, quirks, plugins, seed; top level or under "runtime").',
+    }),
+    plugins: Flags.string({
+      description: 'Plugin preset: default, none, no-mutation (overrides --config plugins).',
+      options: ['default', 'none', 'no-mutation'],
+    }),
+    quirks: Flags.string({
+      description: 'Reference quirks Q1–Q3: fixed (default) or reference.',
+      options: ['fixed', 'reference'],
+    }),
+    spec: Flags.string({
+      description: 'Run a conformance-style spec.json (program paths relative to it).',
+      exclusive: ['program', 'world', 'config', 'plugins'],
+    }),
     trace: Flags.string({ description: 'Write a per-tick trace (conformance format; gzip if it ends in .gz).' }),
     json: Flags.boolean({ description: 'Print one JSON envelope on stdout.', default: false }),
     quiet: Flags.boolean({ char: 'q', description: 'No progress output on stderr.', default: false }),
@@ -61,7 +84,9 @@ export default class Simulate extends Command {
           ? {}
           : {
               onProgress: (p) =>
-                process.stderr.write(`tick ${p.tick}/${p.ticks}  population ${p.population}  births ${p.births}  deaths ${p.deaths}\n`),
+                process.stderr.write(
+                  `tick ${p.tick}/${p.ticks}  population ${p.population}  births ${p.births}  deaths ${p.deaths}\n`,
+                ),
             }),
       });
       if (flags.json) process.stdout.write(`${JSON.stringify({ status: 0, result: summary, warnings: [] })}\n`);

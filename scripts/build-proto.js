@@ -14,12 +14,23 @@ const distDir = join(root, 'dist/src/pipeline/contracts/generated');
 const outJs = join(outDir, 'contracts.js');
 const outDts = join(outDir, 'contracts.d.ts');
 
-const protos = existsSync(protoDir) ? readdirSync(protoDir).filter((f) => f.endsWith('.proto')).sort() : [];
+const protos = existsSync(protoDir)
+  ? readdirSync(protoDir)
+      .filter((f) => f.endsWith('.proto'))
+      .sort()
+  : [];
 if (protos.length === 0) process.exit(0);
 const inputs = protos.map((f) => join(protoDir, f));
 
-const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
-const upToDate = existsSync(outJs) && existsSync(outDts) && statSync(outJs).mtimeMs >= newestInput && statSync(outDts).mtimeMs >= newestInput;
+const newestInput = Math.max(
+  ...inputs.map((f) => statSync(f).mtimeMs),
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+);
+const upToDate =
+  existsSync(outJs) &&
+  existsSync(outDts) &&
+  statSync(outJs).mtimeMs >= newestInput &&
+  statSync(outDts).mtimeMs >= newestInput;
 
 if (!upToDate || process.argv.includes('--force')) {
   const require = createRequire(import.meta.url);
@@ -27,8 +38,19 @@ if (!upToDate || process.argv.includes('--force')) {
   const pbjs = join(cliDir, 'bin/pbjs');
   const pbts = join(cliDir, 'bin/pbts');
   mkdirSync(outDir, { recursive: true });
-  const run = (script, args) => execFileSync(process.execPath, [script, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const js = run(pbjs, ['-t', 'static-module', '-w', 'es6', '--force-number', '--no-beautify', '--no-verify', '--no-delimited', ...inputs]).toString('utf8');
+  const run = (script, args) =>
+    execFileSync(process.execPath, [script, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const js = run(pbjs, [
+    '-t',
+    'static-module',
+    '-w',
+    'es6',
+    '--force-number',
+    '--no-beautify',
+    '--no-verify',
+    '--no-delimited',
+    ...inputs,
+  ]).toString('utf8');
   // Node's ESM resolver needs the file extension of the subpath import.
   // 64-bit fields decode as plain numbers (ticks stay far below 2^53): turn off Long before any default is built.
   const fixed = js.replace(

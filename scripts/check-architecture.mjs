@@ -32,7 +32,8 @@ export const FLOORS = {
   'exit-codes': 11,
 };
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 function sourceFiles(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -113,8 +114,12 @@ export function floorViolations(graph) {
       if (to === undefined || from === to) continue;
       const a = FLOORS[from];
       const b = FLOORS[to];
-      if (a === undefined || b === undefined) out.push(`${file}:${d.line} imports ${d.target}: area '${a === undefined ? from : to}' has no floor in scripts/check-architecture.mjs`);
-      else if (b <= a) out.push(`${file}:${d.line} imports ${d.target}: ${from} (floor ${a}) may not import ${to} (floor ${b})`);
+      if (a === undefined || b === undefined)
+        out.push(
+          `${file}:${d.line} imports ${d.target}: area '${a === undefined ? from : to}' has no floor in scripts/check-architecture.mjs`,
+        );
+      else if (b <= a)
+        out.push(`${file}:${d.line} imports ${d.target}: ${from} (floor ${a}) may not import ${to} (floor ${b})`);
     }
   }
   return out;

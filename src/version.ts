@@ -17,7 +17,9 @@ export const PACKAGE_ROOT: string = (() => {
   throw new Error('Cannot locate the evochora package root');
 })();
 
-export const VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** The CLI entry point, used to re-launch ourselves as a detached node. */
 export const CLI_ENTRY = join(PACKAGE_ROOT, 'bin', 'run.js');

@@ -22,7 +22,8 @@ export interface DeadLetterSummary {
 
 export default class DlqList extends EvochoraCommand<{ deadLetters: DeadLetterSummary[] }> {
   static override summary = 'List dead letters: batches and metadata that could not be stored after every retry.';
-  static override description = 'Reads the dead-letter directories under <data-dir>/dlq/ (one per FileSystemDeadLetterQueue resource). Recover them with `evochora dlq replay`.';
+  static override description =
+    'Reads the dead-letter directories under <data-dir>/dlq/ (one per FileSystemDeadLetterQueue resource). Recover them with `evochora dlq replay`.';
   static override examples = ['<%= config.bin %> dlq list', '<%= config.bin %> dlq list --dlq persistence-dlq --json'];
   static override flags = {
     'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
@@ -36,10 +37,16 @@ export default class DlqList extends EvochoraCommand<{ deadLetters: DeadLetterSu
     for (const { name, directory } of deadLetterDirsOf(config.node.dataDir, flags.dlq)) {
       const store = new DeadLetterStore(directory);
       for (const entry of store.list()) {
-        const base = { dlq: name, id: entry.id, failedAt: new Date(entry.failedAtMs).toISOString(), sizeBytes: entry.sizeBytes };
+        const base = {
+          dlq: name,
+          id: entry.id,
+          failedAt: new Date(entry.failedAtMs).toISOString(),
+          sizeBytes: entry.sizeBytes,
+        };
         try {
           const d = await store.read(entry.id);
-          const num = (k: string): number | null => (d.metadata[k] !== undefined && d.metadata[k] !== '' ? Number(d.metadata[k]) : null);
+          const num = (k: string): number | null =>
+            d.metadata[k] !== undefined && d.metadata[k] !== '' ? Number(d.metadata[k]) : null;
           out.push({
             ...base,
             messageType: d.messageType,
@@ -53,7 +60,19 @@ export default class DlqList extends EvochoraCommand<{ deadLetters: DeadLetterSu
             storageKey: d.metadata.storageKey ?? '',
           });
         } catch (err) {
-          out.push({ ...base, messageType: '?', sourceService: '', simulationRunId: '', startTick: null, endTick: null, tickCount: null, retryCount: 0, failureReason: '', storageKey: '', error: (err as Error).message });
+          out.push({
+            ...base,
+            messageType: '?',
+            sourceService: '',
+            simulationRunId: '',
+            startTick: null,
+            endTick: null,
+            tickCount: null,
+            retryCount: 0,
+            failureReason: '',
+            storageKey: '',
+            error: (err as Error).message,
+          });
         }
       }
     }
@@ -61,7 +80,9 @@ export default class DlqList extends EvochoraCommand<{ deadLetters: DeadLetterSu
       if (out.length === 0) this.log('no dead letters');
       for (const d of out) {
         const range = d.startTick !== null ? ` ticks ${d.startTick}..${d.endTick} (${d.tickCount})` : '';
-        this.log(`${d.dlq}/${d.id}  ${d.failedAt}  ${d.messageType}  run ${d.simulationRunId || '?'}${range}  from ${d.sourceService || '?'} after ${d.retryCount} retries: ${d.error ?? d.failureReason}`);
+        this.log(
+          `${d.dlq}/${d.id}  ${d.failedAt}  ${d.messageType}  run ${d.simulationRunId || '?'}${range}  from ${d.sourceService || '?'} after ${d.retryCount} retries: ${d.error ?? d.failureReason}`,
+        );
       }
     }
     return { deadLetters: out };

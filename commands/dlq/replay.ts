@@ -7,10 +7,14 @@ import { FileSystemStorage } from '../../src/pipeline/resources/file-system-stor
 import { deadLetterDirsOf, storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
 
 export default class DlqReplay extends EvochoraCommand<{ replayed: ReplayOutcome[] }> {
-  static override summary = 'Write dead-lettered batches (and metadata) to storage again, then remove them from the DLQ.';
+  static override summary =
+    'Write dead-lettered batches (and metadata) to storage again, then remove them from the DLQ.';
   static override description =
     'Fix the cause first (disk space, permissions). Each dead letter is written under its deterministic key (the same file the service would have written), atomically; a letter that fails again stays in the DLQ. Exit code 1 when any letter failed.';
-  static override examples = ['<%= config.bin %> dlq replay', '<%= config.bin %> dlq replay --id dl_1764039600000_000001_1a2b3c4d.pb.zst --keep'];
+  static override examples = [
+    '<%= config.bin %> dlq replay',
+    '<%= config.bin %> dlq replay --id dl_1764039600000_000001_1a2b3c4d.pb.zst --keep',
+  ];
   static override flags = {
     'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
     'storage-dir': Flags.string({ description: 'Storage root to write to instead of <data-dir>/storage.' }),
@@ -22,7 +26,9 @@ export default class DlqReplay extends EvochoraCommand<{ replayed: ReplayOutcome
   async run(): Promise<{ replayed: ReplayOutcome[] }> {
     const { flags } = await this.parse(DlqReplay);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const storage = new FileSystemStorage('dlq-replay', { rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']) });
+    const storage = new FileSystemStorage('dlq-replay', {
+      rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
+    });
     const wanted = flags.id ? new Set(flags.id) : undefined;
     const replayed: ReplayOutcome[] = [];
     for (const { name, directory } of deadLetterDirsOf(config.node.dataDir, flags.dlq)) {
@@ -31,10 +37,20 @@ export default class DlqReplay extends EvochoraCommand<{ replayed: ReplayOutcome
         if (wanted && !wanted.has(entry.id)) continue;
         const r = await replayDeadLetter(store, entry.id, storage, flags.keep);
         replayed.push(r);
-        if (!this.jsonEnabled()) this.log(r.ok ? `${name}/${r.id}  replayed → ${r.storageKey}${r.ticks !== undefined ? ` (${r.ticks} ticks)` : ''}${r.removed ? '' : ' (kept)'}` : `${name}/${r.id}  FAILED: ${r.error}`);
+        if (!this.jsonEnabled())
+          this.log(
+            r.ok
+              ? `${name}/${r.id}  replayed → ${r.storageKey}${r.ticks !== undefined ? ` (${r.ticks} ticks)` : ''}${r.removed ? '' : ' (kept)'}`
+              : `${name}/${r.id}  FAILED: ${r.error}`,
+          );
       }
     }
-    if (wanted) for (const id of wanted) if (!replayed.some((r) => r.id === id)) throw new EvochoraError('DEAD_LETTER_NOT_FOUND', `No dead letter '${id}'.`, { actions: ['List them with `evochora dlq list`.'] });
+    if (wanted)
+      for (const id of wanted)
+        if (!replayed.some((r) => r.id === id))
+          throw new EvochoraError('DEAD_LETTER_NOT_FOUND', `No dead letter '${id}'.`, {
+            actions: ['List them with `evochora dlq list`.'],
+          });
     if (!this.jsonEnabled() && replayed.length === 0) this.log('no dead letters to replay');
     if (replayed.some((r) => !r.ok)) this.exitStatus = 1;
     return { replayed };

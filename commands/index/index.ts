@@ -19,8 +19,11 @@ export interface IndexResult {
 export default class Index extends EvochoraCommand<IndexResult> {
   static override summary = 'Re-index a recorded run from storage into the index database.';
   static override description =
-    'Reads the metadata and every batch file of the run and upserts them into the run\'s SQLite index (<data-dir>/index/<run>.sqlite). Upserts are idempotent, so running it twice, or while the node indexes the same run, leaves the same database.';
-  static override examples = ['<%= config.bin %> index --run 20261125-03074100-…', '<%= config.bin %> index --run RUN --data-dir ./data --json'];
+    "Reads the metadata and every batch file of the run and upserts them into the run's SQLite index (<data-dir>/index/<run>.sqlite). Upserts are idempotent, so running it twice, or while the node indexes the same run, leaves the same database.";
+  static override examples = [
+    '<%= config.bin %> index --run 20261125-03074100-…',
+    '<%= config.bin %> index --run RUN --data-dir ./data --json',
+  ];
   static override flags = {
     run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
     'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
@@ -32,8 +35,12 @@ export default class Index extends EvochoraCommand<IndexResult> {
     const { flags } = await this.parse(Index);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
     const started = Date.now();
-    const storage = new FileSystemStorage('index-command', { rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']) });
-    const db = new SqliteIndexDatabase('index-command', { directory: flags['index-dir'] ? resolve(flags['index-dir']) : resolve(config.node.dataDir, 'index') });
+    const storage = new FileSystemStorage('index-command', {
+      rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
+    });
+    const db = new SqliteIndexDatabase('index-command', {
+      directory: flags['index-dir'] ? resolve(flags['index-dir']) : resolve(config.node.dataDir, 'index'),
+    });
     const runId = flags.run;
     try {
       const batches = await storage.listBatches(runId);
@@ -57,7 +64,10 @@ export default class Index extends EvochoraCommand<IndexResult> {
         lastTick: batches[batches.length - 1]?.lastTick ?? null,
         durationMs: Date.now() - started,
       };
-      if (!this.jsonEnabled()) this.log(`indexed run ${runId}: ${batches.length} batches, ${chunks} chunks, ticks ${result.firstTick ?? '-'}..${result.lastTick ?? '-'} → ${result.database} (${result.durationMs} ms)`);
+      if (!this.jsonEnabled())
+        this.log(
+          `indexed run ${runId}: ${batches.length} batches, ${chunks} chunks, ticks ${result.firstTick ?? '-'}..${result.lastTick ?? '-'} → ${result.database} (${result.durationMs} ms)`,
+        );
       return result;
     } finally {
       await db.close();

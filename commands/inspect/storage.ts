@@ -41,7 +41,9 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
   static override flags = {
     run: Flags.string({ description: 'Run id (a directory under the storage root).' }),
     tick: Flags.integer({ description: 'Sampled tick to decode.', min: 0 }),
-    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir); runs are under <data-dir>/storage.' }),
+    'data-dir': Flags.string({
+      description: 'Data directory of the node (default from config: node.dataDir); runs are under <data-dir>/storage.',
+    }),
     'storage-dir': Flags.string({ description: 'Storage root to read instead of <data-dir>/storage.' }),
     cells: Flags.integer({ description: 'Cells listed in the human summary.', default: 10 }),
   };
@@ -49,7 +51,9 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
   async run(): Promise<StoredTickResult | RunSummaryResult | { runs: string[] }> {
     const { flags } = await this.parse(InspectStorage);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const storage = new FileSystemStorage('inspect', { rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']) });
+    const storage = new FileSystemStorage('inspect', {
+      rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
+    });
     if (!flags.run) {
       const runs = await storage.listRunIds();
       if (!this.jsonEnabled()) {
@@ -76,19 +80,31 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
         runId,
         tick,
         storageKey: stored.key,
-        chunk: { firstTick: stored.firstTick, lastTick: stored.lastTick, tickCount: stored.tickCount, offset: stored.offset },
+        chunk: {
+          firstTick: stored.firstTick,
+          lastTick: stored.lastTick,
+          tickCount: stored.tickCount,
+          offset: stored.offset,
+        },
         sampleKind: t.sampleKind,
         worldShape: meta?.worldShape ?? [],
         totalOrganismsCreated: t.totalOrganismsCreated,
         organisms: t.organisms.map((o) => o.toJSON()),
-        cells: { count: t.cells.flatIndices.length, flatIndices: Array.from(t.cells.flatIndices), molecules: Array.from(t.cells.molecules), owners: Array.from(t.cells.owners) },
+        cells: {
+          count: t.cells.flatIndices.length,
+          flatIndices: Array.from(t.cells.flatIndices),
+          molecules: Array.from(t.cells.molecules),
+          owners: Array.from(t.cells.owners),
+        },
       };
       if (!this.jsonEnabled()) this.printTick(result, flags.cells);
       return result;
     }
     throw new EvochoraError('TICK_NOT_STORED', `Tick ${tick} of run ${runId} is not stored.`, {
       exitCode: ExitCode.Failure,
-      actions: [`See the stored range with \`evochora inspect storage --run ${runId}\`; with samplingInterval > 1 only every n-th tick is recorded.`],
+      actions: [
+        `See the stored range with \`evochora inspect storage --run ${runId}\`; with samplingInterval > 1 only every n-th tick is recorded.`,
+      ],
       data: { runId, tick },
     });
   }
@@ -114,7 +130,9 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
     };
     if (!this.jsonEnabled()) {
       this.log(`run        ${runId}`);
-      this.log(`world      ${result.worldShape.join('×') || '?'}   seed ${result.seed}   sampling every ${result.samplingInterval || '?'} tick(s)`);
+      this.log(
+        `world      ${result.worldShape.join('×') || '?'}   seed ${result.seed}   sampling every ${result.samplingInterval || '?'} tick(s)`,
+      );
       this.log(`ticks      ${result.firstTick ?? '-'} .. ${result.lastTick ?? '-'}`);
       this.log(`batches    ${result.batches} files, ${result.bytes} bytes`);
     }
@@ -123,16 +141,24 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
 
   private printTick(r: StoredTickResult, cellsShown: number): void {
     const alive = r.organisms.filter((o) => !o.isDead);
-    this.log(`run ${r.runId}  tick ${r.tick} (${r.sampleKind})  from ${r.storageKey} [chunk ${r.chunk.firstTick}..${r.chunk.lastTick}]`);
-    this.log(`world ${r.worldShape.join('×') || '?'}   occupied cells ${r.cells.count}   organisms ${alive.length} alive, ${r.organisms.length - alive.length} died this tick, ${r.totalOrganismsCreated} created so far`);
+    this.log(
+      `run ${r.runId}  tick ${r.tick} (${r.sampleKind})  from ${r.storageKey} [chunk ${r.chunk.firstTick}..${r.chunk.lastTick}]`,
+    );
+    this.log(
+      `world ${r.worldShape.join('×') || '?'}   occupied cells ${r.cells.count}   organisms ${alive.length} alive, ${r.organisms.length - alive.length} died this tick, ${r.totalOrganismsCreated} created so far`,
+    );
     for (const o of r.organisms.slice(0, 20)) {
       const ip = (o.ip as { components?: number[] } | undefined)?.components?.join('|') ?? '';
-      this.log(`  #${o.organismId ?? 0}${o.isDead ? ' (dead)' : ''}  energy ${o.energy ?? 0}  ip ${ip}  program ${o.programId ?? ''}`);
+      this.log(
+        `  #${o.organismId ?? 0}${o.isDead ? ' (dead)' : ''}  energy ${o.energy ?? 0}  ip ${ip}  program ${o.programId ?? ''}`,
+      );
     }
     if (r.organisms.length > 20) this.log(`  … ${r.organisms.length - 20} more (use --json)`);
     for (let i = 0; i < Math.min(cellsShown, r.cells.count); i++) {
       const m = r.cells.molecules[i]!;
-      this.log(`  cell ${r.cells.flatIndices[i]}  type ${(m >>> 20) & 0xff} value ${(m << 12) >> 12} marker ${m >>> 28}  owner ${r.cells.owners[i]}`);
+      this.log(
+        `  cell ${r.cells.flatIndices[i]}  type ${(m >>> 20) & 0xff} value ${(m << 12) >> 12} marker ${m >>> 28}  owner ${r.cells.owners[i]}`,
+      );
     }
     if (r.cells.count > cellsShown) this.log(`  … ${r.cells.count - cellsShown} more cells (use --cells N or --json)`);
   }

@@ -13,7 +13,11 @@ export interface NodeLogsResult {
 
 export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
   static override summary = 'Print the log of the detached node; -f follows it.';
-  static override examples = ['<%= config.bin %> node logs', '<%= config.bin %> node logs -n 20 -f', '<%= config.bin %> node logs --json'];
+  static override examples = [
+    '<%= config.bin %> node logs',
+    '<%= config.bin %> node logs -n 20 -f',
+    '<%= config.bin %> node logs --json',
+  ];
   static override flags = {
     ...dataDirFlag,
     lines: Flags.integer({ char: 'n', default: 100, min: 0, description: 'How many of the last lines to print.' }),
@@ -21,7 +25,8 @@ export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
     format: Flags.string({
       options: ['auto', 'pretty', 'raw'],
       default: 'auto',
-      description: 'pretty: readable lines as the foreground node prints them; raw: the JSON lines as stored; auto: pretty on a terminal, raw otherwise (--json always gives the raw lines).',
+      description:
+        'pretty: readable lines as the foreground node prints them; raw: the JSON lines as stored; auto: pretty on a terminal, raw otherwise (--json always gives the raw lines).',
     }),
   };
 
@@ -31,13 +36,19 @@ export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
     const paths = nodePaths(config.node.dataDir);
     const file = readNodeState(paths.stateFile)?.logFile ?? paths.logFile;
     if (!existsSync(file)) {
-      throw new EvochoraError('LOG_NOT_FOUND', `No log file at ${file}.`, { actions: ['Only a node started with `evochora node run --detached` writes a log file; a foreground node logs to the terminal.'] });
+      throw new EvochoraError('LOG_NOT_FOUND', `No log file at ${file}.`, {
+        actions: [
+          'Only a node started with `evochora node run --detached` writes a log file; a foreground node logs to the terminal.',
+        ],
+      });
     }
     const { text, size } = readTail(file, flags.lines);
     const lines = text === '' ? [] : text.split('\n');
     if (this.jsonEnabled()) return { file, lines };
     const pretty = flags.format === 'pretty' || (flags.format === 'auto' && process.stdout.isTTY === true);
-    const show = pretty ? await prettyLogLineFormatter(process.stdout.isTTY === true && !process.env.NO_COLOR) : (line: string) => line;
+    const show = pretty
+      ? await prettyLogLineFormatter(process.stdout.isTTY === true && !process.env.NO_COLOR)
+      : (line: string) => line;
     for (const line of lines) this.log(show(line));
     if (flags.follow) {
       let partial = '';

@@ -32,7 +32,10 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
   ];
 
   static override flags = {
-    detached: Flags.boolean({ char: 'd', description: 'Start in the background; print pid, port, log file and data dir once ready.' }),
+    detached: Flags.boolean({
+      char: 'd',
+      description: 'Start in the background; print pid, port, log file and data dir once ready.',
+    }),
     port: Flags.integer({ char: 'p', description: 'HTTP port (shortcut for --set node.port=N; 0 picks a free port).' }),
     ...dataDirFlag,
     'detached-child': Flags.boolean({ hidden: true, description: 'Internal: the process started by --detached.' }),
@@ -48,16 +51,29 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
     return this.runForeground(loaded);
   }
 
-  private async startDetached(loaded: LoadedConfig, flags: { config?: string; set?: string[] }, extra: string[]): Promise<NodeRunResult> {
+  private async startDetached(
+    loaded: LoadedConfig,
+    flags: { config?: string; set?: string[] },
+    extra: string[],
+  ): Promise<NodeRunResult> {
     const { config } = loaded;
     const location = await locateNode(config.node.dataDir);
-    if (location.kind === 'running') throw new NodeAlreadyRunningError(location.state.pid, location.state.port, config.node.dataDir);
+    if (location.kind === 'running')
+      throw new NodeAlreadyRunningError(location.state.pid, location.state.port, config.node.dataDir);
     const logFile = nodePaths(config.node.dataDir).logFile;
     const args: string[] = [];
     if (loaded.file) args.push('--config', loaded.file);
     for (const s of [...(flags.set ?? []), ...extra, `node.dataDir=${config.node.dataDir}`]) args.push('--set', s);
     const ready = await launchDetachedNode({ args, logFile, readyTimeoutMs: config.node.readyTimeoutMs });
-    const result: NodeRunResult = { pid: ready.pid, host: ready.host, port: ready.port, url: `http://${ready.host}:${ready.port}`, logFile: ready.logFile, dataDir: ready.dataDir, detached: true };
+    const result: NodeRunResult = {
+      pid: ready.pid,
+      host: ready.host,
+      port: ready.port,
+      url: `http://${ready.host}:${ready.port}`,
+      logFile: ready.logFile,
+      dataDir: ready.dataDir,
+      detached: true,
+    };
     if (!this.jsonEnabled()) {
       this.log(`evochora node started in the background
   pid       ${result.pid}
@@ -83,7 +99,15 @@ Stop it with \`evochora node stop\`; follow its log with \`evochora node logs -f
       const log = logger;
       process.on('SIGHUP', () => log.reopen());
       this.installStopSignals(daemon, log);
-      send({ type: 'ready', pid: process.pid, port: daemon.port, host: loaded.config.node.host, dataDir: loaded.config.node.dataDir, logFile, nonce: daemon.nonce });
+      send({
+        type: 'ready',
+        pid: process.pid,
+        port: daemon.port,
+        host: loaded.config.node.host,
+        dataDir: loaded.config.node.dataDir,
+        logFile,
+        nonce: daemon.nonce,
+      });
       if (process.connected) process.disconnect();
       await daemon.waitUntilStopped();
       log.flush();
@@ -92,23 +116,47 @@ Stop it with \`evochora node stop\`; follow its log with \`evochora node logs -f
       logger?.root.fatal({ err }, `node failed to start: ${(err as Error).message}`);
       logger?.flush();
       const env = errorEnvelope(err);
-      send({ type: 'failed', error: { status: env.status, name: env.name, code: env.code, message: env.message, actions: env.actions, ...(env.data ? { data: env.data } : {}) } });
+      send({
+        type: 'failed',
+        error: {
+          status: env.status,
+          name: env.name,
+          code: env.code,
+          message: env.message,
+          actions: env.actions,
+          ...(env.data ? { data: env.data } : {}),
+        },
+      });
       process.exit(1);
     }
   }
 
   private async runForeground(loaded: LoadedConfig): Promise<NodeRunResult> {
-    const logger = await createProcessLogger(loaded.config.logging, foregroundTarget(loaded.config.logging, this.jsonEnabled()));
+    const logger = await createProcessLogger(
+      loaded.config.logging,
+      foregroundTarget(loaded.config.logging, this.jsonEnabled()),
+    );
     const daemon = await NodeDaemon.start({ loaded, logger: logger.root, loggerFor: logger.loggerFor, logFile: null });
     const host = loaded.config.node.host;
     if (!this.jsonEnabled() && process.stderr.isTTY) {
-      process.stderr.write(`\nEvochora node running: http://${host}:${daemon.port}  (data: ${loaded.config.node.dataDir}; config: ${loaded.file ?? 'built-in defaults'})\nPress Ctrl+C to drain and stop.\n\n`);
+      process.stderr.write(
+        `\nEvochora node running: http://${host}:${daemon.port}  (data: ${loaded.config.node.dataDir}; config: ${loaded.file ?? 'built-in defaults'})\nPress Ctrl+C to drain and stop.\n\n`,
+      );
     }
     process.on('SIGHUP', () => logger.reopen());
     this.installStopSignals(daemon, logger);
     await daemon.waitUntilStopped();
     logger.flush();
-    return { pid: process.pid, host, port: daemon.port, url: `http://${host}:${daemon.port}`, logFile: null, dataDir: loaded.config.node.dataDir, detached: false, stopped: true };
+    return {
+      pid: process.pid,
+      host,
+      port: daemon.port,
+      url: `http://${host}:${daemon.port}`,
+      logFile: null,
+      dataDir: loaded.config.node.dataDir,
+      detached: false,
+      stopped: true,
+    };
   }
 
   /** First SIGINT/SIGTERM drains; a second one exits at once. */

@@ -4,7 +4,8 @@ import { queryNodeStatus, type NodeStatusResult } from '../../src/cli/status-que
 
 export default class NodeStatus extends EvochoraCommand<NodeStatusResult> {
   static override summary = 'Show whether the node is running (exit 0), not running (3) or unknown (4).';
-  static override description = 'Checks the state file, the process and the HTTP health endpoint (pid and nonce must match), and removes stale files left by a dead node.';
+  static override description =
+    'Checks the state file, the process and the HTTP health endpoint (pid and nonce must match), and removes stale files left by a dead node.';
   static override examples = ['<%= config.bin %> node status', '<%= config.bin %> node status --json'];
   static override flags = {
     ...dataDirFlag,

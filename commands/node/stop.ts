@@ -17,11 +17,14 @@ export interface NodeStopResult {
 
 export default class NodeStop extends EvochoraCommand<NodeStopResult> {
   static override summary = 'Stop the node gracefully; escalate to SIGTERM and SIGKILL if it does not exit.';
-  static override description = 'Asks the node to drain (services flush what they hold), waits up to --timeout ms, then signals its whole process group. Removes the state and token files. Exit 3 if no node was running.';
+  static override description =
+    'Asks the node to drain (services flush what they hold), waits up to --timeout ms, then signals its whole process group. Removes the state and token files. Exit 3 if no node was running.';
   static override examples = ['<%= config.bin %> node stop', '<%= config.bin %> node stop --timeout 5000 --json'];
   static override flags = {
     ...dataDirFlag,
-    timeout: Flags.integer({ description: 'Milliseconds to wait for a graceful stop before SIGTERM (default: node.stopTimeoutMs).' }),
+    timeout: Flags.integer({
+      description: 'Milliseconds to wait for a graceful stop before SIGTERM (default: node.stopTimeoutMs).',
+    }),
   };
 
   async run(): Promise<NodeStopResult> {
@@ -32,7 +35,10 @@ export default class NodeStop extends EvochoraCommand<NodeStopResult> {
     const location = await locateNode(config.node.dataDir);
     if (location.kind === 'not-running') {
       this.exitStatus = ExitCode.NodeNotRunning;
-      if (!this.jsonEnabled()) this.log(`no node is running for ${config.node.dataDir}${location.staleRemoved ? ` (removed stale files: ${location.staleRemoved})` : ''}`);
+      if (!this.jsonEnabled())
+        this.log(
+          `no node is running for ${config.node.dataDir}${location.staleRemoved ? ` (removed stale files: ${location.staleRemoved})` : ''}`,
+        );
       return { stopped: false, wasRunning: false };
     }
     const pid = location.state.pid;
@@ -59,9 +65,19 @@ export default class NodeStop extends EvochoraCommand<NodeStopResult> {
     }
     if (isProcessAlive(pid)) throw new Error(`node pid ${pid} is still alive after SIGKILL`);
     removeQuietly(location.paths.stateFile, location.paths.tokenFile);
-    if (await portAnswers(location.state.host, location.state.port)) this.warnUser(`port ${location.state.port} still accepts connections after the node exited (another program?)`);
-    const result: NodeStopResult = { stopped: true, wasRunning: true, pid, escalation, durationMs: Date.now() - started };
-    if (!this.jsonEnabled()) this.log(`node pid ${pid} stopped${escalation === 'none' ? '' : ` (after ${escalation})`} in ${result.durationMs} ms`);
+    if (await portAnswers(location.state.host, location.state.port))
+      this.warnUser(`port ${location.state.port} still accepts connections after the node exited (another program?)`);
+    const result: NodeStopResult = {
+      stopped: true,
+      wasRunning: true,
+      pid,
+      escalation,
+      durationMs: Date.now() - started,
+    };
+    if (!this.jsonEnabled())
+      this.log(
+        `node pid ${pid} stopped${escalation === 'none' ? '' : ` (after ${escalation})`} in ${result.durationMs} ms`,
+      );
     return result;
   }
 }

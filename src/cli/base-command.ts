@@ -10,15 +10,25 @@ import { errorEnvelope, exitCodeFor, formatErrorForHumans, type SuccessEnvelope 
 
 /** The flag every command that talks to a node (or its files) takes. */
 export const dataDirFlag = {
-  'data-dir': Flags.string({ description: 'Data directory of the node (shortcut for --set node.dataDir=DIR; default ./data).' }),
+  'data-dir': Flags.string({
+    description: 'Data directory of the node (shortcut for --set node.dataDir=DIR; default ./data).',
+  }),
 };
 
 export abstract class EvochoraCommand<T = unknown> extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {
-    config: Flags.string({ char: 'c', helpGroup: 'GLOBAL', description: 'Config file (HOCON). Default: ./config/evochora.conf if present, else built-in defaults.' }),
-    set: Flags.string({ helpGroup: 'GLOBAL', multiple: true, description: 'Override a config key, e.g. --set node.port=9090 (repeatable).' }),
+    config: Flags.string({
+      char: 'c',
+      helpGroup: 'GLOBAL',
+      description: 'Config file (HOCON). Default: ./config/evochora.conf if present, else built-in defaults.',
+    }),
+    set: Flags.string({
+      helpGroup: 'GLOBAL',
+      multiple: true,
+      description: 'Override a config key, e.g. --set node.port=9090 (repeatable).',
+    }),
   };
 
   /** The exit code of a command that succeeded in reporting something non-zero (e.g. "not running" = 3). */
@@ -34,9 +44,15 @@ export abstract class EvochoraCommand<T = unknown> extends Command {
    * Resolves configuration with the global flags; command-specific overrides are appended last, and
    * `--data-dir` (see `dataDirFlag`) is a shortcut for `--set node.dataDir=DIR`.
    */
-  protected resolveConfig(flags: { config?: string; set?: string[]; 'data-dir'?: string }, extraOverrides: string[] = []): LoadedConfig {
+  protected resolveConfig(
+    flags: { config?: string; set?: string[]; 'data-dir'?: string },
+    extraOverrides: string[] = [],
+  ): LoadedConfig {
     const dataDir = flags['data-dir'] !== undefined ? [`node.dataDir=${flags['data-dir']}`] : [];
-    return loadConfig({ ...(flags.config !== undefined ? { configFile: flags.config } : {}), overrides: [...(flags.set ?? []), ...extraOverrides, ...dataDir] });
+    return loadConfig({
+      ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+      overrides: [...(flags.set ?? []), ...extraOverrides, ...dataDir],
+    });
   }
 
   protected override toSuccessJson(result: unknown): SuccessEnvelope<unknown> {

@@ -33,24 +33,49 @@ interface OclifishError {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof EvochoraError) return err.exitCode;
   const e = err as OclifishError;
-  if (typeof e?.oclif?.exit === 'number') return e.oclif.exit === 0 ? 0 : e.oclif.exit === 2 || e.oclif.exit === 127 ? ExitCode.Usage : e.oclif.exit;
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) return ExitCode.InternalError;
+  if (typeof e?.oclif?.exit === 'number')
+    return e.oclif.exit === 0 ? 0 : e.oclif.exit === 2 || e.oclif.exit === 127 ? ExitCode.Usage : e.oclif.exit;
+  if (
+    err instanceof TypeError ||
+    err instanceof RangeError ||
+    err instanceof ReferenceError ||
+    err instanceof SyntaxError
+  )
+    return ExitCode.InternalError;
   return ExitCode.Failure;
 }
 
 export function errorEnvelope(err: unknown, warnings: string[] = []): ErrorEnvelope {
   const status = exitCodeFor(err);
   if (err instanceof EvochoraError) {
-    return { status, name: err.name, code: err.code, message: err.message, actions: err.actions, ...(err.data ? { data: err.data } : {}), warnings };
+    return {
+      status,
+      name: err.name,
+      code: err.code,
+      message: err.message,
+      actions: err.actions,
+      ...(err.data ? { data: err.data } : {}),
+      warnings,
+    };
   }
   const e = err as Error & OclifishError;
   const usage = status === ExitCode.Usage;
   return {
     status,
     name: e?.name ?? 'Error',
-    code: usage ? 'USAGE' : status === ExitCode.InternalError ? 'INTERNAL_ERROR' : (typeof e?.code === 'string' ? e.code : 'FAILED'),
+    code: usage
+      ? 'USAGE'
+      : status === ExitCode.InternalError
+        ? 'INTERNAL_ERROR'
+        : typeof e?.code === 'string'
+          ? e.code
+          : 'FAILED',
     message: stripAnsi(e?.message ?? String(err)),
-    actions: usage ? ['Run the command with --help to see its arguments and flags.'] : status === ExitCode.InternalError ? ['This is a bug in evochora; please report it with the command you ran.'] : [],
+    actions: usage
+      ? ['Run the command with --help to see its arguments and flags.']
+      : status === ExitCode.InternalError
+        ? ['This is a bug in evochora; please report it with the command you ran.']
+        : [],
     warnings,
   };
 }

@@ -16,7 +16,13 @@ interface Parsed {
   positional: string[];
 }
 
-const VALUE_FLAGS: Record<string, keyof Parsed> = { '--data-dir': 'dataDir', '-c': 'config', '--config': 'config', '--set': 'set', '--timeout': 'timeout' };
+const VALUE_FLAGS: Record<string, keyof Parsed> = {
+  '--data-dir': 'dataDir',
+  '-c': 'config',
+  '--config': 'config',
+  '--set': 'set',
+  '--timeout': 'timeout',
+};
 
 function parse(args: string[], allowTimeout: boolean, maxPositional: number): Parsed | undefined {
   const out: Parsed = { json: false, set: [], positional: [] };
@@ -59,8 +65,13 @@ export async function runFastStatus(argv: string[]): Promise<boolean> {
       overrides: [...parsed.set, ...(parsed.dataDir !== undefined ? [`node.dataDir=${parsed.dataDir}`] : [])],
     });
     const outcome: QueryOutcome<unknown> =
-      topic === 'node' ? await queryNodeStatus(config.node.dataDir, parsed.timeout ?? 1500) : await queryPipelineStatus(config.node.dataDir, parsed.positional[0]);
-    if (json) process.stdout.write(`${JSON.stringify({ status: outcome.exitStatus, result: outcome.result, warnings: [] }, null, 2)}\n`);
+      topic === 'node'
+        ? await queryNodeStatus(config.node.dataDir, parsed.timeout ?? 1500)
+        : await queryPipelineStatus(config.node.dataDir, parsed.positional[0]);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ status: outcome.exitStatus, result: outcome.result, warnings: [] }, null, 2)}\n`,
+      );
     else process.stdout.write(outcome.lines.map((l) => `${l}\n`).join(''));
     process.exitCode = outcome.exitStatus;
   } catch (err) {

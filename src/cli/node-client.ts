@@ -34,8 +34,13 @@ export class NodeClient {
   /** Connects to the node of `dataDir`, or throws NODE_NOT_RUNNING (exit 3) / NODE_STATUS_UNKNOWN (exit 4). */
   static async connect(dataDir: string, timeoutMs = 10_000): Promise<NodeClient> {
     const location = await locateNode(dataDir);
-    if (location.kind === 'not-running') throw new NodeNotRunningError(dataDir, location.staleRemoved ? `removed stale files: ${location.staleRemoved}` : '');
-    if (location.kind === 'unknown') throw new NodeStatusUnknownError(location.state.pid, location.state.port, location.reason);
+    if (location.kind === 'not-running')
+      throw new NodeNotRunningError(
+        dataDir,
+        location.staleRemoved ? `removed stale files: ${location.staleRemoved}` : '',
+      );
+    if (location.kind === 'unknown')
+      throw new NodeStatusUnknownError(location.state.pid, location.state.port, location.reason);
     const { state, paths } = location;
     return new NodeClient(connectHost(state.host ?? '127.0.0.1'), state.port, paths.tokenFile, state.pid, timeoutMs);
   }
@@ -52,21 +57,33 @@ export class NodeClient {
     const headers: Record<string, string> = {};
     if (auth) {
       const token = readToken(this.tokenFile);
-      if (!token) throw new EvochoraError('TOKEN_MISSING', `Cannot read the node token at ${this.tokenFile}.`, { actions: ['Run the command as the user who started the node.'] });
+      if (!token)
+        throw new EvochoraError('TOKEN_MISSING', `Cannot read the node token at ${this.tokenFile}.`, {
+          actions: ['Run the command as the user who started the node.'],
+        });
       headers.authorization = `Bearer ${token}`;
     }
     let reply;
     try {
       reply = await httpJson(method, this.host, this.port, path, { timeoutMs: this.timeoutMs, headers, body });
     } catch (err) {
-      throw new EvochoraError('NODE_UNREACHABLE', `The node (pid ${this.pid}, port ${this.port}) did not answer ${method} ${path}: ${(err as Error).message}`, {
-        exitCode: ExitCode.StatusUnknown,
-        actions: ['Check `evochora node status` and `evochora node logs`.'],
-      });
+      throw new EvochoraError(
+        'NODE_UNREACHABLE',
+        `The node (pid ${this.pid}, port ${this.port}) did not answer ${method} ${path}: ${(err as Error).message}`,
+        {
+          exitCode: ExitCode.StatusUnknown,
+          actions: ['Check `evochora node status` and `evochora node logs`.'],
+        },
+      );
     }
     if (reply.status >= 400) {
       const err = (reply.body ?? {}) as { code?: string; message?: string; actions?: string[] };
-      throw new NodeApiError(reply.status, err.code ?? `HTTP_${reply.status}`, err.message ?? `HTTP ${reply.status}`, err.actions ?? []);
+      throw new NodeApiError(
+        reply.status,
+        err.code ?? `HTTP_${reply.status}`,
+        err.message ?? `HTTP ${reply.status}`,
+        err.actions ?? [],
+      );
     }
     return reply.body as T;
   }

@@ -38,7 +38,11 @@ export async function locateNode(dataDir: string, timeoutMs = 1500): Promise<Nod
     // Only remove the files if they still describe that process (a node may have started meanwhile).
     const again = readNodeState(paths.stateFile);
     if (again?.nonce === state.nonce) removeQuietly(paths.stateFile, paths.tokenFile);
-    return { kind: 'not-running', paths, staleRemoved: `pid ${state.pid} is alive but is not an evochora node (port ${state.port} ${probe.kind === 'ok' ? 'answers with another identity' : 'refuses connections'})` };
+    return {
+      kind: 'not-running',
+      paths,
+      staleRemoved: `pid ${state.pid} is alive but is not an evochora node (port ${state.port} ${probe.kind === 'ok' ? 'answers with another identity' : 'refuses connections'})`,
+    };
   }
   return { kind: 'unknown', paths, state, reason: probe.reason };
 }

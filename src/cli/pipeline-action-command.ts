@@ -2,7 +2,7 @@
  * What `pipeline start|stop|pause|resume|restart [SERVICE]` share: one POST to the node, answered with 202
  * once the action is validated (unknown service → 404, invalid transition → 409, both exit 1 with the code).
  */
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import type { LifecycleAction } from '../pipeline/api/lifecycle.js';
 import { dataDirFlag, EvochoraCommand } from './base-command.js';
 import { NodeClient } from './node-client.js';
@@ -16,7 +16,10 @@ export interface PipelineActionResult {
 
 export abstract class PipelineActionCommand extends EvochoraCommand<PipelineActionResult> {
   static override args = {
-    service: Args.string({ description: 'Apply to this service only (default: every service of the pipeline).', required: false }),
+    service: Args.string({
+      description: 'Apply to this service only (default: every service of the pipeline).',
+      required: false,
+    }),
   };
 
   static override flags = {
@@ -36,9 +39,16 @@ export abstract class PipelineActionCommand extends EvochoraCommand<PipelineActi
     const { config } = this.resolveConfig(flags);
     const client = await NodeClient.connect(config.node.dataDir);
     const service = args.service as string | undefined;
-    const path = service ? `/pipeline/api/service/${encodeURIComponent(service)}/${this.action}` : `/pipeline/api/${this.action}`;
+    const path = service
+      ? `/pipeline/api/service/${encodeURIComponent(service)}/${this.action}`
+      : `/pipeline/api/${this.action}`;
     const reply = await client.post<{ message: string }>(path);
-    const result: PipelineActionResult = { action: this.action, target: service ?? 'pipeline', accepted: true, message: reply.message };
+    const result: PipelineActionResult = {
+      action: this.action,
+      target: service ?? 'pipeline',
+      accepted: true,
+      message: reply.message,
+    };
     if (!this.jsonEnabled()) this.log(reply.message);
     return result;
   }

@@ -62,17 +62,35 @@ export async function queryNodeStatus(dataDir: string, timeoutMs: number): Promi
     return {
       exitStatus: ExitCode.StatusUnknown,
       lines: [`unknown  pid ${location.state.pid} is alive but its API did not answer (${location.reason})`],
-      result: { running: false, state: 'unknown', pid: location.state.pid, port: location.state.port, dataDir, reason: location.reason },
+      result: {
+        running: false,
+        state: 'unknown',
+        pid: location.state.pid,
+        port: location.state.port,
+        dataDir,
+        reason: location.reason,
+      },
     };
   }
   return {
     exitStatus: ExitCode.NodeNotRunning,
-    lines: [`not running  (data dir ${dataDir})`, ...(location.staleRemoved ? [`  removed stale state: ${location.staleRemoved}`] : [])],
-    result: { running: false, state: 'not-running', dataDir, ...(location.staleRemoved ? { staleFilesRemoved: location.staleRemoved } : {}) },
+    lines: [
+      `not running  (data dir ${dataDir})`,
+      ...(location.staleRemoved ? [`  removed stale state: ${location.staleRemoved}`] : []),
+    ],
+    result: {
+      running: false,
+      state: 'not-running',
+      dataDir,
+      ...(location.staleRemoved ? { staleFilesRemoved: location.staleRemoved } : {}),
+    },
   };
 }
 
-export async function queryPipelineStatus(dataDir: string, service?: string): Promise<QueryOutcome<PipelineStatus | ServiceStatus>> {
+export async function queryPipelineStatus(
+  dataDir: string,
+  service?: string,
+): Promise<QueryOutcome<PipelineStatus | ServiceStatus>> {
   const client = await NodeClient.connect(dataDir);
   if (service) {
     const s = await client.get<ServiceStatus>(`/pipeline/api/service/${encodeURIComponent(service)}/status`);
@@ -80,15 +98,21 @@ export async function queryPipelineStatus(dataDir: string, service?: string): Pr
   }
   const status = await client.get<PipelineStatus>('/pipeline/api/status');
   const paused = status.services.filter((s) => s.state === 'PAUSED').length;
-  const partly = status.status === 'RUNNING' && paused > 0 ? ` (${paused} of ${status.services.length} services paused)` : '';
-  const lines = [`pipeline ${status.status}${partly}${status.healthy ? '' : ' (unhealthy)'}  node pid ${client.pid} port ${client.port}`];
+  const partly =
+    status.status === 'RUNNING' && paused > 0 ? ` (${paused} of ${status.services.length} services paused)` : '';
+  const lines = [
+    `pipeline ${status.status}${partly}${status.healthy ? '' : ' (unhealthy)'}  node pid ${client.pid} port ${client.port}`,
+  ];
   for (const s of status.services) lines.push(...serviceLines(s));
   if (status.recording) {
     lines.push(costLine(status.recording));
     if (status.recording.warning) lines.push(`WARNING: ${status.recording.warning}`);
   }
   if (status.resources.length > 0) lines.push('resources:');
-  for (const r of status.resources) lines.push(`  ${r.name.padEnd(24)} ${r.type.padEnd(20)} ${r.healthy ? 'healthy' : 'UNHEALTHY'}  ${compact(r.metrics)}`);
+  for (const r of status.resources)
+    lines.push(
+      `  ${r.name.padEnd(24)} ${r.type.padEnd(20)} ${r.healthy ? 'healthy' : 'UNHEALTHY'}  ${compact(r.metrics)}`,
+    );
   return { result: status, exitStatus: status.healthy ? ExitCode.Ok : ExitCode.PipelineUnhealthy, lines };
 }
 
@@ -99,9 +123,12 @@ export function serviceLines(s: ServiceStatus): string[] {
   const lines = [`  ${s.name.padEnd(24)} ${s.state.padEnd(8)} ${s.healthy ? '' : 'UNHEALTHY '}${compact(s.metrics)}`];
   const blockedMs = s.metrics.queue_blocked_ms ?? 0;
   if (blockedMs >= BLOCKED_HINT_MS) {
-    lines.push(`      waiting ${Math.round(blockedMs / 1000)} s for room on its output queue: are the consumers (persistence) running and the broker reachable?`);
+    lines.push(
+      `      waiting ${Math.round(blockedMs / 1000)} s for room on its output queue: are the consumers (persistence) running and the broker reachable?`,
+    );
   }
-  for (const b of s.resourceBindings) lines.push(`      ${b.portName} → ${b.usageType ?? ''}:${b.resourceName} [${b.usageState}] ${compact(b.metrics)}`);
+  for (const b of s.resourceBindings)
+    lines.push(`      ${b.portName} → ${b.usageType ?? ''}:${b.resourceName} [${b.usageState}] ${compact(b.metrics)}`);
   for (const e of s.errors.slice(-3)) lines.push(`      error ${e.code}: ${e.message}`);
   return lines;
 }

@@ -29,12 +29,35 @@ export interface CallArgument {
 
 export type Statement =
   | { readonly kind: 'label'; readonly name: string; readonly exported: boolean; readonly tok: Token }
-  | { readonly kind: 'instruction'; readonly mnemonic: string; readonly operands: readonly Operand[]; readonly tok: Token }
+  | {
+      readonly kind: 'instruction';
+      readonly mnemonic: string;
+      readonly operands: readonly Operand[];
+      readonly tok: Token;
+    }
   | { readonly kind: 'call'; readonly target: Operand; readonly args: readonly CallArgument[]; readonly tok: Token }
   | { readonly kind: 'org' | 'dir'; readonly vector: Operand; readonly tok: Token }
-  | { readonly kind: 'define'; readonly name: string; readonly value: Operand; readonly exported: boolean; readonly tok: Token; readonly nameTok: Token }
-  | { readonly kind: 'reg'; readonly alias: string; readonly register: Operand; readonly tok: Token; readonly aliasTok: Token }
-  | { readonly kind: 'place'; readonly molecule: Operand; readonly placements: readonly Placement[]; readonly tok: Token }
+  | {
+      readonly kind: 'define';
+      readonly name: string;
+      readonly value: Operand;
+      readonly exported: boolean;
+      readonly tok: Token;
+      readonly nameTok: Token;
+    }
+  | {
+      readonly kind: 'reg';
+      readonly alias: string;
+      readonly register: Operand;
+      readonly tok: Token;
+      readonly aliasTok: Token;
+    }
+  | {
+      readonly kind: 'place';
+      readonly molecule: Operand;
+      readonly placements: readonly Placement[];
+      readonly tok: Token;
+    }
   | {
       readonly kind: 'proc';
       readonly name: string;
@@ -52,4 +75,10 @@ export type Statement =
       readonly tok: Token;
       readonly pathTok: Token;
     }
-  | { readonly kind: 'require'; readonly path: string; readonly alias: string; readonly tok: Token; readonly pathTok: Token };
+  | {
+      readonly kind: 'require';
+      readonly path: string;
+      readonly alias: string;
+      readonly tok: Token;
+      readonly pathTok: Token;
+    };

@@ -5,7 +5,13 @@
  * source file contains can make it throw: an unexpected exception becomes an internal-error diagnostic.
  */
 import * as path from 'node:path';
-import { type ProgramArtifact, ARTIFACT_FORMAT_VERSION, compareCoords, computeProgramId, type ProcParamInfo } from './artifact.js';
+import {
+  type ProgramArtifact,
+  ARTIFACT_FORMAT_VERSION,
+  compareCoords,
+  computeProgramId,
+  type ProcParamInfo,
+} from './artifact.js';
 import { DiagnosticCode } from './diagnostic-codes.js';
 import { type Diagnostic, DiagnosticBag } from './diagnostics.js';
 import { emit } from './emitter.js';
@@ -37,7 +43,12 @@ export function compileProgram(input: CompileInput): CompileResult {
     return run(input, files, diags);
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e);
-    diags.error(DiagnosticCode.INTERNAL, `Internal compiler error: ${detail}`, { file: input.mainPath, line: 1, column: 1, text: '' });
+    diags.error(DiagnosticCode.INTERNAL, `Internal compiler error: ${detail}`, {
+      file: input.mainPath,
+      line: 1,
+      column: 1,
+      text: '',
+    });
     return { artifact: undefined, diagnostics: diags.all };
   }
 }
@@ -63,11 +74,22 @@ function run(input: CompileInput, files: Map<string, LoadedFile>, diags: Diagnos
   const onFileLoaded = (f: LoadedFile): void => void files.set(f.display, f);
   onFileLoaded(main);
   if (world.shape.length === 0 || world.shape.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-    diags.error(DiagnosticCode.VECTOR_ARITY, `Invalid world shape [${world.shape.join(', ')}].`, { file: main.display, line: 1, column: 1, text: '' });
+    diags.error(DiagnosticCode.VECTOR_ARITY, `Invalid world shape [${world.shape.join(', ')}].`, {
+      file: main.display,
+      line: 1,
+      column: 1,
+      text: '',
+    });
     return { artifact: undefined, diagnostics: diags.all };
   }
 
-  const modules = loadModuleGraph(main, { diags, resolver, referenceCompatible: compat, onFileLoaded, budget: { statements: 0 } });
+  const modules = loadModuleGraph(main, {
+    diags,
+    resolver,
+    referenceCompatible: compat,
+    onFileLoaded,
+    budget: { statements: 0 },
+  });
   const aliasMap = new Map<string, number>();
   const symbols = new Map<ModuleInstance, ModuleSymbols>();
   const procs = new Map<string, ProcSymbol>();
@@ -116,4 +138,3 @@ function run(input: CompileInput, files: Map<string, LoadedFile>, diags: Diagnos
   };
   return { artifact, diagnostics: diags.all };
 }
-

@@ -47,7 +47,7 @@ export function emit(layout: Layout, diags: DiagnosticBag): Emitted {
   // shifted layout with a gap before the next label).
   const written = new Map<number, number>();
   let ptr = 0;
-  for (let i = 0; i < cells.length; ) {
+  for (let i = 0; i < cells.length;) {
     let j = i;
     while (j < cells.length && cells[j]!.item === cells[i]!.item) j++;
     const group = cells.slice(i, j);

@@ -18,13 +18,24 @@ export type { ProgramArtifact, CodeCell, WorldObject, LabelInfo, SourceLocation,
 export { ARTIFACT_FORMAT_VERSION, computeProgramId } from './artifact.js';
 export { type Diagnostic, type Severity, CompileError, formatDiagnostic } from './diagnostics.js';
 export { DiagnosticCode } from './diagnostic-codes.js';
-export { type CompileOptions, type SourceRoot, type WorldShape, DEFAULT_WORLD, EnvSpecError, parseEnvSpec } from './options.js';
+export {
+  type CompileOptions,
+  type SourceRoot,
+  type WorldShape,
+  DEFAULT_WORLD,
+  EnvSpecError,
+  parseEnvSpec,
+} from './options.js';
 export { type SourceFileSystem, memoryFileSystem, diskFileSystem } from './source-files.js';
 export { labelHash, javaStringHashCode } from './label-hash.js';
 export { listing, disassembleCell } from './listing.js';
 
 /** Compiles a file from disk (or from `fileSystem`). Source roots default to the file's folder. */
-export function compileFile(file: string, options: CompileOptions = {}, fileSystem: SourceFileSystem = diskFileSystem): CompileResult {
+export function compileFile(
+  file: string,
+  options: CompileOptions = {},
+  fileSystem: SourceFileSystem = diskFileSystem,
+): CompileResult {
   return compileProgram({ mainPath: file, fileSystem, options });
 }
 
@@ -38,15 +49,25 @@ export function compileSource(
   name = 'main.evo',
   extraFiles: Record<string, string> = {},
 ): CompileResult {
-  const root = path.resolve(typeof options.sourceRoots?.[0] === 'string' ? options.sourceRoots[0] : (options.sourceRoots?.[0]?.path ?? '/evoasm-memory'));
+  const root = path.resolve(
+    typeof options.sourceRoots?.[0] === 'string'
+      ? options.sourceRoots[0]
+      : (options.sourceRoots?.[0]?.path ?? '/evoasm-memory'),
+  );
   const mainPath = path.resolve(root, name);
   const mem = memoryFileSystem({
     [mainPath]: text,
     ...Object.fromEntries(Object.entries(extraFiles).map(([k, v]) => [path.resolve(root, k), v])),
   });
   // With explicit source roots, modules that are not given in memory are read from disk.
-  const fsys: SourceFileSystem = { read: (p) => mem.read(p) ?? (options.sourceRoots ? diskFileSystem.read(p) : undefined) };
-  return compileProgram({ mainPath, fileSystem: fsys, options: { ...options, sourceRoots: options.sourceRoots ?? [root] } });
+  const fsys: SourceFileSystem = {
+    read: (p) => mem.read(p) ?? (options.sourceRoots ? diskFileSystem.read(p) : undefined),
+  };
+  return compileProgram({
+    mainPath,
+    fileSystem: fsys,
+    options: { ...options, sourceRoots: options.sourceRoots ?? [root] },
+  });
 }
 
 export function compileFileOrThrow(file: string, options: CompileOptions = {}): ProgramArtifact {

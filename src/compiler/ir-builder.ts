@@ -3,7 +3,15 @@
  * order, inlining imported modules where their `.IMPORT` stands. Also expands CALL/RET marshalling and the
  * safe-call rewrite (a conditional directly before a marshalled CALL/RET is negated to jump over it).
  */
-import { bankOf, MoleculeType, opcodeByName, packMolecule, type OpcodeInfo, type OperandSource, registerIdByName } from '../isa/index.js';
+import {
+  bankOf,
+  MoleculeType,
+  opcodeByName,
+  packMolecule,
+  type OpcodeInfo,
+  type OperandSource,
+  registerIdByName,
+} from '../isa/index.js';
 import type { Operand, Statement } from './ast.js';
 import { isConditional, negateConditional } from './conditionals.js';
 import { DiagnosticCode } from './diagnostic-codes.js';
@@ -11,14 +19,24 @@ import type { DiagnosticBag } from './diagnostics.js';
 import type { IrItem, IrOperand } from './ir.js';
 import { callSequence, instruction, type MarshalledArgument, OP, prologue, returnSequence } from './marshalling.js';
 import type { ModuleInstance } from './module-loader.js';
-import { formalRegisterMessage, isFormalRegister, type ModuleSymbols, type ProcSymbol, qualify } from './symbol-table.js';
+import {
+  formalRegisterMessage,
+  isFormalRegister,
+  type ModuleSymbols,
+  type ProcSymbol,
+  qualify,
+} from './symbol-table.js';
 import type { Token } from './tokens.js';
 
 /** What a written operand turned out to be. */
 type Resolved =
   | { readonly kind: 'register'; readonly id: number }
   | { readonly kind: 'label'; readonly label: string }
-  | { readonly kind: 'value'; readonly operand: Operand & { kind: 'number' | 'typed' | 'vector' }; readonly viaDefine: boolean };
+  | {
+      readonly kind: 'value';
+      readonly operand: Operand & { kind: 'number' | 'typed' | 'vector' };
+      readonly viaDefine: boolean;
+    };
 
 interface Scope {
   readonly syms: ModuleSymbols;
@@ -73,7 +91,8 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
       if (s.kind !== 'define' && s.kind !== 'reg' && s.kind !== 'require' && s.kind !== 'endp') flushArity(s.tok);
       switch (s.kind) {
         case 'label':
-          if (syms.labels.get(s.name)?.tok === s.tok) out.push({ kind: 'label', label: qualify(inst, s.name), at: s.tok, synthetic: false });
+          if (syms.labels.get(s.name)?.tok === s.tok)
+            out.push({ kind: 'label', label: qualify(inst, s.name), at: s.tok, synthetic: false });
           break;
         case 'proc':
           if (proc !== undefined && syms.procs.get(s.name) === proc) {
@@ -159,7 +178,11 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
     if (!ok) return;
     if (proc === undefined) {
       if (args.length > 0) {
-        ctx.diags.error(DiagnosticCode.CALL_ARGUMENTS, `CALL arguments need a .PROC target, but '${target.label}' is a plain label.`, s.target.tok);
+        ctx.diags.error(
+          DiagnosticCode.CALL_ARGUMENTS,
+          `CALL arguments need a .PROC target, but '${target.label}' is a plain label.`,
+          s.target.tok,
+        );
         return;
       }
     } else if (args.length > 0) {
@@ -236,7 +259,13 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
     }
   };
 
-  function convertOperand(source: OperandSource, o: Operand, scope: Scope, k: number, mnemonic: string): IrOperand | undefined {
+  function convertOperand(
+    source: OperandSource,
+    o: Operand,
+    scope: Scope,
+    k: number,
+    mnemonic: string,
+  ): IrOperand | undefined {
     const r = resolveAs(source === 'V', o, scope);
     if (r === undefined) return undefined;
     switch (source) {
@@ -244,11 +273,13 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
       case 'LR': {
         if (r.kind !== 'register') return typeError(k, mnemonic, source, describe(r), o.tok);
         const location = bankOf(r.id)?.location ?? false;
-        if (location !== (source === 'LR')) return typeError(k, mnemonic, source, location ? 'LOCATION_REGISTER' : 'REGISTER', o.tok);
+        if (location !== (source === 'LR'))
+          return typeError(k, mnemonic, source, location ? 'LOCATION_REGISTER' : 'REGISTER', o.tok);
         return { kind: 'register', id: r.id };
       }
       case 'I':
-        if (r.kind !== 'value' || r.operand.kind === 'vector') return typeError(k, mnemonic, source, describe(r), o.tok);
+        if (r.kind !== 'value' || r.operand.kind === 'vector')
+          return typeError(k, mnemonic, source, describe(r), o.tok);
         return { kind: 'immediate', packed: packLiteral(r.operand) };
       case 'V':
         if (r.kind === 'label') {
@@ -260,7 +291,8 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
           );
           return undefined;
         }
-        if (r.kind !== 'value' || r.operand.kind !== 'vector') return typeError(k, mnemonic, source, describe(r), o.tok);
+        if (r.kind !== 'value' || r.operand.kind !== 'vector')
+          return typeError(k, mnemonic, source, describe(r), o.tok);
         if (r.viaDefine && ctx.referenceCompatible) return typeError(k, mnemonic, source, 'CONSTANT', o.tok);
         if (r.operand.components.length !== ctx.dims) {
           arityError(
@@ -287,15 +319,21 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
       return undefined;
     };
     if (r.kind === 'register') {
-      if ((bankOf(r.id)?.location ?? false) !== location) return bad(location ? 'a location register (%LRn)' : 'a data register');
+      if ((bankOf(r.id)?.location ?? false) !== location)
+        return bad(location ? 'a location register (%LRn)' : 'a data register');
       return { kind: 'register', id: r.id };
     }
-    if (kind === 'REF' || kind === 'LREF') return bad(kind === 'REF' ? 'a data register' : 'a location register (%LRn)');
-    if (kind === 'LVAL') return r.kind === 'label' ? { kind: 'labelref', label: r.label } : bad('a location register or a label');
+    if (kind === 'REF' || kind === 'LREF')
+      return bad(kind === 'REF' ? 'a data register' : 'a location register (%LRn)');
+    if (kind === 'LVAL')
+      return r.kind === 'label' ? { kind: 'labelref', label: r.label } : bad('a location register or a label');
     if (r.kind !== 'value') return bad('a register or a literal');
     if (r.operand.kind === 'vector') {
       if (r.operand.components.length !== ctx.dims) {
-        arityError(`Vector has ${r.operand.components.length} components, but the world has ${ctx.dims} dimensions.`, o.tok);
+        arityError(
+          `Vector has ${r.operand.components.length} components, but the world has ${ctx.dims} dimensions.`,
+          o.tok,
+        );
         return undefined;
       }
       return { kind: 'vector', components: r.operand.components };
@@ -307,7 +345,11 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
     const r = resolveAs(true, o, scope);
     if (r === undefined) return undefined;
     if (r.kind !== 'value' || r.operand.kind !== 'vector') {
-      ctx.diags.error(DiagnosticCode.OPERAND_TYPE, `${what} expects a vector such as 1|0, but got ${describe(r)}.`, o.tok);
+      ctx.diags.error(
+        DiagnosticCode.OPERAND_TYPE,
+        `${what} expects a vector such as 1|0, but got ${describe(r)}.`,
+        o.tok,
+      );
       return undefined;
     }
     if (r.operand.components.length !== ctx.dims) {
@@ -325,7 +367,11 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
     const r = resolve(o, scope);
     if (r === undefined) return undefined;
     if (r.kind !== 'value' || r.operand.kind === 'vector') {
-      ctx.diags.error(DiagnosticCode.OPERAND_TYPE, `.PLACE expects a molecule such as DATA:7, but got ${describe(r)}.`, o.tok);
+      ctx.diags.error(
+        DiagnosticCode.OPERAND_TYPE,
+        `.PLACE expects a molecule such as DATA:7, but got ${describe(r)}.`,
+        o.tok,
+      );
       return undefined;
     }
     return packLiteral(r.operand);
@@ -337,7 +383,8 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
         return resolveRegister(o.name, o.tok, scope);
       case 'number':
         // In a 1-D world a vector has one component and is written as a plain number.
-        if (ctx.dims === 1 && expectingVector) return { kind: 'value', operand: { kind: 'vector', components: [o.value], tok: o.tok }, viaDefine: false };
+        if (ctx.dims === 1 && expectingVector)
+          return { kind: 'value', operand: { kind: 'vector', components: [o.value], tok: o.tok }, viaDefine: false };
         return { kind: 'value', operand: o, viaDefine: false };
       case 'typed':
       case 'vector':
@@ -413,12 +460,18 @@ export function buildIr(main: ModuleInstance, ctx: BuildContext): IrItem[] {
     if (def !== undefined) {
       const key = `${syms.module.id}:${local}`;
       if (seen.has(key) || seen.size > MAX_DEFINE_CHAIN) {
-        const why = seen.has(key) ? 'is defined in terms of itself' : `refers through more than ${MAX_DEFINE_CHAIN} constants`;
+        const why = seen.has(key)
+          ? 'is defined in terms of itself'
+          : `refers through more than ${MAX_DEFINE_CHAIN} constants`;
         ctx.diags.error(DiagnosticCode.CYCLIC_DEFINE, `Constant '${name}' ${why}.`, o.tok);
         return undefined;
       }
       seen.add(key);
-      const inner = resolve(def.value, { syms: ctx.symbols.get(def.module)!, proc: undefined, index: Number.MAX_SAFE_INTEGER }, seen);
+      const inner = resolve(
+        def.value,
+        { syms: ctx.symbols.get(def.module)!, proc: undefined, index: Number.MAX_SAFE_INTEGER },
+        seen,
+      );
       if (inner?.kind === 'value') return { ...inner, viaDefine: true };
       return inner;
     }

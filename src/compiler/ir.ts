@@ -15,7 +15,13 @@ export type IrOperand =
   | { readonly kind: 'labelvector'; readonly label: string };
 
 export type IrItem =
-  | { readonly kind: 'instruction'; readonly info: OpcodeInfo; readonly operands: readonly IrOperand[]; readonly at: Token; readonly synthetic: boolean }
+  | {
+      readonly kind: 'instruction';
+      readonly info: OpcodeInfo;
+      readonly operands: readonly IrOperand[];
+      readonly at: Token;
+      readonly synthetic: boolean;
+    }
   | { readonly kind: 'label'; readonly label: string; readonly at: Token; readonly synthetic: boolean }
   | { readonly kind: 'org' | 'dir'; readonly vector: readonly number[]; readonly at: Token }
   | { readonly kind: 'place'; readonly packed: number; readonly placements: readonly Placement[]; readonly at: Token }

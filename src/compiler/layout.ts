@@ -114,7 +114,11 @@ export function layOut(items: readonly IrItem[], shape: readonly number[], diags
           });
           const total = axes.reduce((n, a) => (a === undefined ? Infinity : n * a.length), 1);
           if (total > objectBudget) {
-            diags.error(DiagnosticCode.LIMIT, `.PLACE would create more than ${MAX_WORLD_OBJECTS} world objects.`, p.tok);
+            diags.error(
+              DiagnosticCode.LIMIT,
+              `.PLACE would create more than ${MAX_WORLD_OBJECTS} world objects.`,
+              p.tok,
+            );
             objectBudget = 0;
             continue;
           }

@@ -67,15 +67,18 @@ export function prologue(params: readonly ProcParam[], at: Token): IrItem[] {
     if (p.kind === 'REF' || p.kind === 'VAL') seq.push(instruction(OP.POP, [{ kind: 'register', id: p.register }], at));
   }
   for (const p of params) {
-    if (p.kind === 'LREF' || p.kind === 'LVAL') seq.push(instruction(OP.POPL, [{ kind: 'register', id: p.register }], at));
+    if (p.kind === 'LREF' || p.kind === 'LVAL')
+      seq.push(instruction(OP.POPL, [{ kind: 'register', id: p.register }], at));
   }
   return seq;
 }
 
 export function returnSequence(params: readonly ProcParam[], at: Token): IrItem[] {
   const seq: IrItem[] = [];
-  for (const p of params) if (p.kind === 'LREF') seq.push(instruction(OP.PUSL, [{ kind: 'register', id: p.register }], at));
-  for (const p of params) if (p.kind === 'REF') seq.push(instruction(OP.PUSH, [{ kind: 'register', id: p.register }], at));
+  for (const p of params)
+    if (p.kind === 'LREF') seq.push(instruction(OP.PUSL, [{ kind: 'register', id: p.register }], at));
+  for (const p of params)
+    if (p.kind === 'REF') seq.push(instruction(OP.PUSH, [{ kind: 'register', id: p.register }], at));
   seq.push(instruction(OP.RET, [], at, false));
   return seq;
 }

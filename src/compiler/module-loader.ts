@@ -89,7 +89,11 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
         continue;
       }
       if (inst.imports.has(s.alias) || requires.has(s.alias)) {
-        ctx.diags.error(DiagnosticCode.DUPLICATE_SYMBOL, `Module alias '${s.alias}' is already used in this file.`, s.tok);
+        ctx.diags.error(
+          DiagnosticCode.DUPLICATE_SYMBOL,
+          `Module alias '${s.alias}' is already used in this file.`,
+          s.tok,
+        );
         continue;
       }
       if (s.kind === 'require') {
@@ -99,7 +103,11 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
       const res = ctx.resolver.resolve(s.path, file);
       if (!res.ok) inst.failedAliases.add(s.alias);
       if (!res.ok) {
-        ctx.diags.error(DiagnosticCode.FILE_NOT_FOUND, `Could not load imported module: ${s.path} (tried ${res.tried.join(', ')})`, s.pathTok);
+        ctx.diags.error(
+          DiagnosticCode.FILE_NOT_FOUND,
+          `Could not load imported module: ${s.path} (tried ${res.tried.join(', ')})`,
+          s.pathTok,
+        );
         continue;
       }
       const cycleStart = stack.findIndex((f) => f.absolute === res.file.absolute);
@@ -131,11 +139,19 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
       for (const u of s.using) {
         const provided = inst.imports.get(u.source) ?? inst.bindings.get(u.source);
         if (provided === undefined) {
-          ctx.diags.error(DiagnosticCode.MODULE_BINDING, `USING ${u.source}: no module with alias '${u.source}' is imported or required here.`, u.tok);
+          ctx.diags.error(
+            DiagnosticCode.MODULE_BINDING,
+            `USING ${u.source}: no module with alias '${u.source}' is imported or required here.`,
+            u.tok,
+          );
           continue;
         }
         if (!childRequires.has(u.target)) {
-          ctx.diags.error(DiagnosticCode.MODULE_BINDING, `USING … AS ${u.target}: ${child.file.display} has no .REQUIRE … AS ${u.target}.`, u.tok);
+          ctx.diags.error(
+            DiagnosticCode.MODULE_BINDING,
+            `USING … AS ${u.target}: ${child.file.display} has no .REQUIRE … AS ${u.target}.`,
+            u.tok,
+          );
           continue;
         }
         child.bindings.set(u.target, provided);
@@ -153,7 +169,11 @@ export function loadModuleGraph(main: LoadedFile, ctx: LoadContext): ModuleInsta
     // A .REQUIRE in the main file can never be satisfied.
     if (parent === undefined) {
       for (const [alias, req] of requires) {
-        ctx.diags.error(DiagnosticCode.MODULE_BINDING, `The main file cannot .REQUIRE a module ('${alias}'); use .IMPORT.`, req.tok);
+        ctx.diags.error(
+          DiagnosticCode.MODULE_BINDING,
+          `The main file cannot .REQUIRE a module ('${alias}'); use .IMPORT.`,
+          req.tok,
+        );
       }
     }
     return inst;

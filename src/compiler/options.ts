@@ -40,7 +40,8 @@ export class EnvSpecError extends Error {
 /** Parses `100x100`, `32x32x8:torus`, `64x64:bounded` (also `toroidal`/`flat`). */
 export function parseEnvSpec(spec: string): WorldShape {
   const m = /^\s*(\d+(?:x\d+)*)\s*(?::\s*(torus|toroidal|bounded|flat)\s*)?$/i.exec(spec);
-  if (!m) throw new EnvSpecError(`Invalid world spec '${spec}': expected e.g. 100x100, 100x100:torus or 32x32x8:bounded`);
+  if (!m)
+    throw new EnvSpecError(`Invalid world spec '${spec}': expected e.g. 100x100, 100x100:torus or 32x32x8:bounded`);
   const shape = m[1]!.split('x').map(Number);
   if (shape.some((n) => !Number.isSafeInteger(n) || n < 1)) {
     throw new EnvSpecError(`Invalid world spec '${spec}': every dimension must be a positive integer`);

@@ -111,7 +111,11 @@ export function parseOperand(group: readonly Token[], diags: DiagnosticBag): Ope
 function literal(t: Token, diags: DiagnosticBag): number | undefined {
   const v = t.num ?? 0;
   if (!Number.isSafeInteger(v) || v < VALUE_MIN || v > LITERAL_MAX) {
-    diags.error(DiagnosticCode.VALUE_OUT_OF_RANGE, `Value ${t.text} does not fit in 20 bits (${VALUE_MIN}..${LITERAL_MAX}).`, t);
+    diags.error(
+      DiagnosticCode.VALUE_OUT_OF_RANGE,
+      `Value ${t.text} does not fit in 20 bits (${VALUE_MIN}..${LITERAL_MAX}).`,
+      t,
+    );
     return undefined;
   }
   return v > 0x7ffff ? v - 0x100000 : v;
@@ -134,7 +138,11 @@ function parseCall(head: Token, tokens: readonly Token[], diags: DiagnosticBag):
       continue;
     }
     if (mode === undefined) {
-      diags.error(DiagnosticCode.OPERAND_COUNT, "Instruction 'CALL' expects 1 argument(s); parameters must follow REF, VAL, LREF or LVAL.", g[0]);
+      diags.error(
+        DiagnosticCode.OPERAND_COUNT,
+        "Instruction 'CALL' expects 1 argument(s); parameters must follow REF, VAL, LREF or LVAL.",
+        g[0],
+      );
       return undefined;
     }
     const op = parseOperand(g, diags);
@@ -144,7 +152,12 @@ function parseCall(head: Token, tokens: readonly Token[], diags: DiagnosticBag):
   return { kind: 'call', target, args, tok: head };
 }
 
-function parseDirective(head: Token, args: readonly Token[], exported: boolean, diags: DiagnosticBag): Statement | undefined {
+function parseDirective(
+  head: Token,
+  args: readonly Token[],
+  exported: boolean,
+  diags: DiagnosticBag,
+): Statement | undefined {
   const name = head.upper;
   if (exported && name !== '.PROC' && name !== '.DEFINE') {
     return syntax(diags, `'EXPORT' cannot be applied to ${head.text}.`, head);
@@ -165,7 +178,8 @@ function parseDirective(head: Token, args: readonly Token[], exported: boolean, 
     case '.DEFINE': {
       if (!expectCount(2, 'a name and a value, e.g. .DEFINE COUNT DATA:42')) return undefined;
       const n = groups[0]!;
-      if (n.length !== 1 || n[0]!.kind !== 'ident') return syntax(diags, `Invalid constant name '${n.map((t) => t.text).join('')}'.`, n[0]!);
+      if (n.length !== 1 || n[0]!.kind !== 'ident')
+        return syntax(diags, `Invalid constant name '${n.map((t) => t.text).join('')}'.`, n[0]!);
       const value = parseOperand(groups[1]!, diags);
       return value && { kind: 'define', name: n[0]!.upper, value, exported, tok: head, nameTok: n[0]! };
     }
@@ -180,7 +194,8 @@ function parseDirective(head: Token, args: readonly Token[], exported: boolean, 
       return register && { kind: 'reg', alias, register, tok: head, aliasTok: a[0]! };
     }
     case '.PLACE': {
-      if (groups.length < 2) return syntax(diags, '.PLACE expects a molecule and at least one position, e.g. .PLACE DATA:7 3|4.', head);
+      if (groups.length < 2)
+        return syntax(diags, '.PLACE expects a molecule and at least one position, e.g. .PLACE DATA:7 3|4.', head);
       const molecule = parseOperand(groups[0]!, diags);
       if (molecule === undefined) return undefined;
       const placements: Placement[] = [];
@@ -221,7 +236,8 @@ function parsePlacement(group: readonly Token[], diags: DiagnosticBag): Placemen
     const n = (i: number) => p[i]!.num ?? 0;
     if (k === 'number') axes.push({ kind: 'value', value: n(0) });
     else if (k === 'star') axes.push({ kind: 'wildcard' });
-    else if (k === 'number dotdot number') axes.push({ kind: 'range', from: n(0), to: n(2), step: n(2) >= n(0) ? 1 : -1 });
+    else if (k === 'number dotdot number')
+      axes.push({ kind: 'range', from: n(0), to: n(2), step: n(2) >= n(0) ? 1 : -1 });
     else if (k === 'number colon number colon number') {
       const step = n(2);
       if (step === 0 || Math.sign(n(4) - n(0)) * Math.sign(step) < 0) {
@@ -230,20 +246,31 @@ function parsePlacement(group: readonly Token[], diags: DiagnosticBag): Placemen
       }
       axes.push({ kind: 'range', from: n(0), to: n(4), step });
     } else {
-      return syntax(diags, `Malformed placement '${group.map((t) => t.text).join('')}': use a|b, a..b, a:step:b or * per axis.`, p[0] ?? group[0]!);
+      return syntax(
+        diags,
+        `Malformed placement '${group.map((t) => t.text).join('')}': use a|b, a..b, a:step:b or * per axis.`,
+        p[0] ?? group[0]!,
+      );
     }
   }
   return { axes, tok: group[0]! };
 }
 
-function parseProc(head: Token, groups: readonly Token[][], exported: boolean, diags: DiagnosticBag): Statement | undefined {
+function parseProc(
+  head: Token,
+  groups: readonly Token[][],
+  exported: boolean,
+  diags: DiagnosticBag,
+): Statement | undefined {
   const n = groups[0];
-  if (n === undefined || n.length !== 1 || n[0]!.kind !== 'ident') return syntax(diags, '.PROC needs a name.', n?.[0] ?? head);
+  if (n === undefined || n.length !== 1 || n[0]!.kind !== 'ident')
+    return syntax(diags, '.PROC needs a name.', n?.[0] ?? head);
   const params: { kind: ParamKind; name: string; tok: Token }[] = [];
   let mode: ParamKind | undefined;
   for (const g of groups.slice(1)) {
     const t = g[0]!;
-    if (g.length !== 1 || t.kind !== 'ident') return syntax(diags, `Invalid parameter '${g.map((x) => x.text).join('')}'.`, t);
+    if (g.length !== 1 || t.kind !== 'ident')
+      return syntax(diags, `Invalid parameter '${g.map((x) => x.text).join('')}'.`, t);
     const kw = (PARAM_KINDS as readonly string[]).indexOf(t.upper);
     if (kw >= 0) {
       mode = PARAM_KINDS[kw];

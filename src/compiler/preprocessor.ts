@@ -55,7 +55,11 @@ export function splitLines(tokens: readonly Token[]): Line[] {
 }
 
 export function preprocessFile(file: LoadedFile, sourced: boolean, ctx: PreprocessContext): Token[][] {
-  const tokens = lex(file.text, { file: file.display, sourced, referenceCompatible: ctx.referenceCompatible }, ctx.diags);
+  const tokens = lex(
+    file.text,
+    { file: file.display, sourced, referenceCompatible: ctx.referenceCompatible },
+    ctx.diags,
+  );
   const out: Token[][] = [];
   ctx.includeStack.push(file.absolute);
   processLines(splitLines(tokens), out, ctx, 0, file);
@@ -67,7 +71,13 @@ function isDirective(t: Token | undefined, name: string): boolean {
   return t !== undefined && t.kind === 'directive' && t.upper === name;
 }
 
-function processLines(lines: readonly Line[], out: Token[][], ctx: PreprocessContext, depth: number, file: LoadedFile): void {
+function processLines(
+  lines: readonly Line[],
+  out: Token[][],
+  ctx: PreprocessContext,
+  depth: number,
+  file: LoadedFile,
+): void {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const head = line.tokens[0];
@@ -107,7 +117,11 @@ function collectMacro(lines: readonly Line[], start: number, ctx: PreprocessCont
   if (i >= lines.length) {
     ctx.diags.error(DiagnosticCode.MACRO, `.MACRO without a matching .ENDM.`, at);
   } else if (lines[i]!.tokens.length > 1) {
-    ctx.diags.error(DiagnosticCode.SYNTAX, `Unexpected '${lines[i]!.tokens[1]!.text}' after .ENDM.`, lines[i]!.tokens[1]);
+    ctx.diags.error(
+      DiagnosticCode.SYNTAX,
+      `Unexpected '${lines[i]!.tokens[1]!.text}' after .ENDM.`,
+      lines[i]!.tokens[1],
+    );
   }
   if (nameTok === undefined || nameTok.kind !== 'ident') {
     ctx.diags.error(DiagnosticCode.MACRO, '.MACRO needs a name.', nameTok ?? at);
@@ -215,12 +229,23 @@ function isLabelDefinition(tokens: readonly Token[], at: number): boolean {
   return after === undefined || after.spaced || after.kind !== 'number';
 }
 
-function processStatement(statement: readonly Token[], out: Token[][], ctx: PreprocessContext, depth: number, file: LoadedFile): void {
+function processStatement(
+  statement: readonly Token[],
+  out: Token[][],
+  ctx: PreprocessContext,
+  depth: number,
+  file: LoadedFile,
+): void {
   let tokens = statement;
   // Label definitions become statements of their own: `[EXPORT] NAME:` (a loop: a line may hold many).
   for (;;) {
     const h = tokens[0];
-    const labelAt = h?.kind === 'ident' && h.upper === 'EXPORT' && isLabelDefinition(tokens, 1) ? 1 : isLabelDefinition(tokens, 0) ? 0 : -1;
+    const labelAt =
+      h?.kind === 'ident' && h.upper === 'EXPORT' && isLabelDefinition(tokens, 1)
+        ? 1
+        : isLabelDefinition(tokens, 0)
+          ? 0
+          : -1;
     if (labelAt < 0) break;
     if (!spend(ctx, 1, h!)) return;
     out.push(tokens.slice(0, labelAt + 2));
@@ -280,7 +305,11 @@ function expandMacro(
 ): void {
   const head = tokens[0]!;
   if (depth >= MAX_MACRO_DEPTH) {
-    ctx.diags.error(DiagnosticCode.MACRO, `Macro expansion nested deeper than ${MAX_MACRO_DEPTH} (recursive macro?).`, head);
+    ctx.diags.error(
+      DiagnosticCode.MACRO,
+      `Macro expansion nested deeper than ${MAX_MACRO_DEPTH} (recursive macro?).`,
+      head,
+    );
     return;
   }
   const args = splitOperands(tokens.slice(1));
@@ -300,16 +329,30 @@ function expandMacro(
   processLines(body, out, ctx, depth + 1, file);
 }
 
-function includeSource(tokens: readonly Token[], out: Token[][], ctx: PreprocessContext, depth: number, from: LoadedFile): void {
+function includeSource(
+  tokens: readonly Token[],
+  out: Token[][],
+  ctx: PreprocessContext,
+  depth: number,
+  from: LoadedFile,
+): void {
   const head = tokens[0]!;
   const pathTok = tokens[1];
   if (pathTok?.kind !== 'string' || tokens.length > 2) {
-    ctx.diags.error(DiagnosticCode.SYNTAX, '.SOURCE expects one quoted path, e.g. .SOURCE "inc/defs.evo".', tokens[2] ?? pathTok ?? head);
+    ctx.diags.error(
+      DiagnosticCode.SYNTAX,
+      '.SOURCE expects one quoted path, e.g. .SOURCE "inc/defs.evo".',
+      tokens[2] ?? pathTok ?? head,
+    );
     return;
   }
   const res = ctx.resolver.resolve(pathTok.str ?? '', from);
   if (!res.ok) {
-    ctx.diags.error(DiagnosticCode.FILE_NOT_FOUND, `Could not load source file: ${pathTok.str} (tried ${res.tried.join(', ')})`, pathTok);
+    ctx.diags.error(
+      DiagnosticCode.FILE_NOT_FOUND,
+      `Could not load source file: ${pathTok.str} (tried ${res.tried.join(', ')})`,
+      pathTok,
+    );
     return;
   }
   if (ctx.includeStack.includes(res.file.absolute)) {

@@ -65,7 +65,11 @@ export function isFormalRegister(id: number): boolean {
   return bank?.name === 'FDR' || bank?.name === 'FLR';
 }
 
-export function collectSymbols(module: ModuleInstance, diags: DiagnosticBag, globalAliases: Map<string, number>): ModuleSymbols {
+export function collectSymbols(
+  module: ModuleInstance,
+  diags: DiagnosticBag,
+  globalAliases: Map<string, number>,
+): ModuleSymbols {
   const syms: ModuleSymbols = {
     module,
     labels: new Map(),
@@ -85,7 +89,11 @@ export function collectSymbols(module: ModuleInstance, diags: DiagnosticBag, glo
     const declared = s.kind === 'label' ? s.tok : s.kind === 'define' || s.kind === 'proc' ? s.nameTok : undefined;
     if (declared !== undefined && declared.upper.includes('.')) {
       // A dot separates a module alias from a name; a declared name with one could never be referenced.
-      diags.error(DiagnosticCode.SYNTAX, `Name '${declared.text}' cannot contain '.' (dots qualify names of imported modules).`, declared);
+      diags.error(
+        DiagnosticCode.SYNTAX,
+        `Name '${declared.text}' cannot contain '.' (dots qualify names of imported modules).`,
+        declared,
+      );
       return;
     }
     switch (s.kind) {
@@ -101,14 +109,19 @@ export function collectSymbols(module: ModuleInstance, diags: DiagnosticBag, glo
         const id = aliasTarget(s.register, proc, syms, diags);
         if (id === undefined) break;
         const scope = proc?.aliases ?? syms.aliases;
-        if (scope.has(s.alias)) diags.error(DiagnosticCode.DUPLICATE_SYMBOL, `Register alias '${s.alias}' is already defined.`, s.aliasTok);
+        if (scope.has(s.alias))
+          diags.error(DiagnosticCode.DUPLICATE_SYMBOL, `Register alias '${s.alias}' is already defined.`, s.aliasTok);
         scope.set(s.alias, id);
         if (!globalAliases.has(s.alias)) globalAliases.set(s.alias, id);
         break;
       }
       case 'proc': {
         if (proc !== undefined) {
-          diags.error(DiagnosticCode.PROC_STRUCTURE, `.PROC ${s.name} is inside .PROC ${proc.name}; close it with .ENDP first.`, s.tok);
+          diags.error(
+            DiagnosticCode.PROC_STRUCTURE,
+            `.PROC ${s.name} is inside .PROC ${proc.name}; close it with .ENDP first.`,
+            s.tok,
+          );
         }
         const order: ParamKind[] = ['REF', 'VAL', 'LREF', 'LVAL'];
         const sorted = [...s.params].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
@@ -119,12 +132,22 @@ export function collectSymbols(module: ModuleInstance, diags: DiagnosticBag, glo
           const isLoc = p.kind === 'LREF' || p.kind === 'LVAL';
           const register = isLoc ? FLR_BASE + loc++ : FDR_BASE + data++;
           if ((isLoc && loc > 4) || (!isLoc && data > 8)) {
-            diags.error(DiagnosticCode.PROC_STRUCTURE, `Too many ${isLoc ? 'location' : 'data'} parameters (at most ${isLoc ? 4 : 8}).`, p.tok);
+            diags.error(
+              DiagnosticCode.PROC_STRUCTURE,
+              `Too many ${isLoc ? 'location' : 'data'} parameters (at most ${isLoc ? 4 : 8}).`,
+              p.tok,
+            );
             continue;
           }
           params.push({ kind: p.kind, name: p.name, register });
         }
-        const symbol: ProcSymbol = { name: s.name, qualified: qualify(module, s.name), params, aliases: new Map(), statement: s };
+        const symbol: ProcSymbol = {
+          name: s.name,
+          qualified: qualify(module, s.name),
+          params,
+          aliases: new Map(),
+          statement: s,
+        };
         if (taken(s.name)) duplicate(s.name, s.nameTok);
         else {
           syms.labels.set(s.name, { qualified: symbol.qualified, exported: s.exported, tok: s.nameTok });
@@ -152,7 +175,12 @@ export function collectSymbols(module: ModuleInstance, diags: DiagnosticBag, glo
 }
 
 /** The register a `.REG` alias stands for: a register name or an alias defined above. */
-function aliasTarget(op: Operand, proc: ProcSymbol | undefined, syms: ModuleSymbols, diags: DiagnosticBag): number | undefined {
+function aliasTarget(
+  op: Operand,
+  proc: ProcSymbol | undefined,
+  syms: ModuleSymbols,
+  diags: DiagnosticBag,
+): number | undefined {
   if (op.kind !== 'register') {
     diags.error(DiagnosticCode.OPERAND_TYPE, `.REG expects a register such as %DR0, but got '${op.tok.text}'.`, op.tok);
     return undefined;

@@ -8,11 +8,15 @@ export class ConfigError extends EvochoraError {
 
   constructor(issues: ValidationIssue[], headline = 'Invalid configuration') {
     const lines = issues.map((i) => `  - ${formatIssue(i)}`);
-    super('CONFIG_INVALID', `${headline} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`, {
-      exitCode: ExitCode.Usage,
-      actions: ['Fix the keys listed; every key and its default is documented in config/evochora.conf.'],
-      data: { issues: issues.map((i) => ({ ...i, message: formatIssue(i) })) },
-    });
+    super(
+      'CONFIG_INVALID',
+      `${headline} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+      {
+        exitCode: ExitCode.Usage,
+        actions: ['Fix the keys listed; every key and its default is documented in config/evochora.conf.'],
+        data: { issues: issues.map((i) => ({ ...i, message: formatIssue(i) })) },
+      },
+    );
     this.issues = issues;
   }
 }

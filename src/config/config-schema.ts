@@ -50,7 +50,12 @@ const serviceSpec: FieldSpec = {
   doc: 'A service and the resources bound to its ports.',
   fields: {
     className: { kind: 'string', nonEmpty: true, doc: 'Service type, e.g. DummyProducer.' },
-    resources: { kind: 'map', values: { kind: 'string', nonEmpty: true, doc: 'usage:resource?k=v' }, default: {}, doc: 'Port name → binding URI.' },
+    resources: {
+      kind: 'map',
+      values: { kind: 'string', nonEmpty: true, doc: 'usage:resource?k=v' },
+      default: {},
+      doc: 'Port name → binding URI.',
+    },
     options: { kind: 'any', default: {}, doc: 'Options of that service type.' },
   },
 };
@@ -73,7 +78,11 @@ export const DEFAULT_PIPELINE_RESOURCES: Record<string, ResourceDefinition> = {
 export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
   'simulation-engine': {
     className: 'SimulationEngine',
-    resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue', resumeStorage: 'storage-read:tick-storage' },
+    resources: {
+      tickData: 'queue-out:tick-queue',
+      metadataOutput: 'queue-out:metadata-queue',
+      resumeStorage: 'storage-read:tick-storage',
+    },
     options: {
       environment: { shape: [512, 512], topology: 'TORUS' },
       seed: 42,
@@ -88,31 +97,63 @@ export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
   },
   'metadata-persistence-service': {
     className: 'MetadataPersistenceService',
-    resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', dlq: 'queue-out:persistence-dlq', topic: 'topic-write:metadata-topic' },
+    resources: {
+      input: 'queue-in:metadata-queue',
+      storage: 'storage-write:tick-storage',
+      dlq: 'queue-out:persistence-dlq',
+      topic: 'topic-write:metadata-topic',
+    },
     options: {},
   },
   'persistence-service-1': {
     className: 'PersistenceService',
-    resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', dlq: 'queue-out:persistence-dlq', topic: 'topic-write:batch-topic' },
+    resources: {
+      input: 'queue-in:tick-queue',
+      storage: 'storage-write:tick-storage',
+      dlq: 'queue-out:persistence-dlq',
+      topic: 'topic-write:batch-topic',
+    },
     options: { maxBatchSize: 10, batchTimeoutSeconds: 5, maxRetries: 3, retryBackoffMs: 1000 },
   },
   'metadata-indexer': {
     className: 'MetadataIndexer',
-    resources: { topic: 'topic-read:metadata-topic?consumerGroup=metadata', storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database', dlq: 'queue-out:indexer-dlq' },
+    resources: {
+      topic: 'topic-read:metadata-topic?consumerGroup=metadata',
+      storage: 'storage-read:tick-storage',
+      database: 'db-meta-write:index-database',
+      dlq: 'queue-out:indexer-dlq',
+    },
     options: {},
   },
   'environment-indexer-1': {
     className: 'EnvironmentIndexer',
-    resources: { topic: 'topic-read:batch-topic?consumerGroup=environment', storage: 'storage-read:tick-storage', database: 'db-env-write:index-database', dlq: 'queue-out:indexer-dlq' },
+    resources: {
+      topic: 'topic-read:batch-topic?consumerGroup=environment',
+      storage: 'storage-read:tick-storage',
+      database: 'db-env-write:index-database',
+      dlq: 'queue-out:indexer-dlq',
+    },
     options: {},
   },
   'organism-indexer-1': {
     className: 'OrganismIndexer',
-    resources: { topic: 'topic-read:batch-topic?consumerGroup=organism', storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database', dlq: 'queue-out:indexer-dlq' },
+    resources: {
+      topic: 'topic-read:batch-topic?consumerGroup=organism',
+      storage: 'storage-read:tick-storage',
+      database: 'db-organism-write:index-database',
+      dlq: 'queue-out:indexer-dlq',
+    },
     options: {},
   },
 };
-export const DEFAULT_STARTUP_SEQUENCE: string[] = ['metadata-indexer', 'environment-indexer-1', 'organism-indexer-1', 'metadata-persistence-service', 'persistence-service-1', 'simulation-engine'];
+export const DEFAULT_STARTUP_SEQUENCE: string[] = [
+  'metadata-indexer',
+  'environment-indexer-1',
+  'organism-indexer-1',
+  'metadata-persistence-service',
+  'persistence-service-1',
+  'simulation-engine',
+];
 
 export const CONFIG_SCHEMA: ObjectSpec = {
   kind: 'object',
@@ -122,11 +163,33 @@ export const CONFIG_SCHEMA: ObjectSpec = {
       kind: 'object',
       doc: 'The node daemon.',
       fields: {
-        host: { kind: 'string', default: '127.0.0.1', nonEmpty: true, doc: 'Interface the HTTP API binds to. Loopback by default.' },
+        host: {
+          kind: 'string',
+          default: '127.0.0.1',
+          nonEmpty: true,
+          doc: 'Interface the HTTP API binds to. Loopback by default.',
+        },
         port: { kind: 'int', default: 8081, min: 0, max: 65535, doc: 'HTTP port; 0 picks a free port.' },
-        dataDir: { kind: 'string', default: './data', nonEmpty: true, doc: 'Runs, state files and logs live here (relative to the working directory).' },
-        stopTimeoutMs: { kind: 'int', default: 30000, min: 100, max: 3_600_000, doc: 'How long `node stop` waits for a drain before SIGTERM, then SIGKILL.' },
-        readyTimeoutMs: { kind: 'int', default: 30000, min: 100, max: 600_000, doc: 'How long `node run --detached` waits for the node to become ready.' },
+        dataDir: {
+          kind: 'string',
+          default: './data',
+          nonEmpty: true,
+          doc: 'Runs, state files and logs live here (relative to the working directory).',
+        },
+        stopTimeoutMs: {
+          kind: 'int',
+          default: 30000,
+          min: 100,
+          max: 3_600_000,
+          doc: 'How long `node stop` waits for a drain before SIGTERM, then SIGKILL.',
+        },
+        readyTimeoutMs: {
+          kind: 'int',
+          default: 30000,
+          min: 100,
+          max: 600_000,
+          doc: 'How long `node run --detached` waits for the node to become ready.',
+        },
       },
     },
     logging: {
@@ -134,8 +197,18 @@ export const CONFIG_SCHEMA: ObjectSpec = {
       doc: 'Logging.',
       fields: {
         level: { kind: 'string', enum: LOG_LEVELS, default: 'info', doc: 'Default level of every logger.' },
-        format: { kind: 'string', enum: ['auto', 'pretty', 'json'], default: 'auto', doc: 'auto: human lines on a terminal, JSON lines otherwise.' },
-        levels: { kind: 'map', values: { kind: 'string', enum: LOG_LEVELS, doc: 'level' }, default: {}, doc: 'Per-logger levels: services log under their name, resources as resource-<name>.' },
+        format: {
+          kind: 'string',
+          enum: ['auto', 'pretty', 'json'],
+          default: 'auto',
+          doc: 'auto: human lines on a terminal, JSON lines otherwise.',
+        },
+        levels: {
+          kind: 'map',
+          values: { kind: 'string', enum: LOG_LEVELS, doc: 'level' },
+          default: {},
+          doc: 'Per-logger levels: services log under their name, resources as resource-<name>.',
+        },
       },
     },
     pipeline: {
@@ -143,9 +216,25 @@ export const CONFIG_SCHEMA: ObjectSpec = {
       doc: 'Services and resources of the node.',
       fields: {
         autoStart: { kind: 'bool', default: true, doc: 'Start the startupSequence when the node starts.' },
-        startupSequence: { kind: 'list', of: 'string', default: DEFAULT_STARTUP_SEQUENCE, doc: 'Services started, in order, by autoStart and `pipeline start`.' },
-        serviceStopTimeoutMs: { kind: 'int', default: 10000, min: 10, max: 3_600_000, doc: 'How long a service may take to drain when stopped.' },
-        resources: { kind: 'map', values: resourceSpec, default: DEFAULT_PIPELINE_RESOURCES, doc: 'Resources by name.' },
+        startupSequence: {
+          kind: 'list',
+          of: 'string',
+          default: DEFAULT_STARTUP_SEQUENCE,
+          doc: 'Services started, in order, by autoStart and `pipeline start`.',
+        },
+        serviceStopTimeoutMs: {
+          kind: 'int',
+          default: 10000,
+          min: 10,
+          max: 3_600_000,
+          doc: 'How long a service may take to drain when stopped.',
+        },
+        resources: {
+          kind: 'map',
+          values: resourceSpec,
+          default: DEFAULT_PIPELINE_RESOURCES,
+          doc: 'Resources by name.',
+        },
         services: { kind: 'map', values: serviceSpec, default: DEFAULT_PIPELINE_SERVICES, doc: 'Services by name.' },
       },
     },
@@ -156,12 +245,19 @@ export const CONFIG_SCHEMA: ObjectSpec = {
 export function envNameForPath(path: string): string {
   return `EVOCHORA_${path
     .split('.')
-    .map((seg) => seg.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase())
+    .map((seg) =>
+      seg
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/-/g, '_')
+        .toUpperCase(),
+    )
     .join('_')}`;
 }
 
 /** Every fixed key path with its spec (maps and free-form options are reached with `EVOCHORA__a__b`). */
 export function leafPaths(spec: FieldSpec = CONFIG_SCHEMA, prefix = ''): Array<[string, FieldSpec]> {
   if (spec.kind !== 'object') return [[prefix, spec]];
-  return Object.entries(spec.fields).flatMap(([key, child]) => leafPaths(child, prefix === '' ? key : `${prefix}.${key}`));
+  return Object.entries(spec.fields).flatMap(([key, child]) =>
+    leafPaths(child, prefix === '' ? key : `${prefix}.${key}`),
+  );
 }

@@ -153,7 +153,13 @@ class Parser {
     }
   }
 
-  private assign(obj: Record<string, RawValue>, path: string[], value: RawValue, append: boolean, at: SourcePosition): void {
+  private assign(
+    obj: Record<string, RawValue>,
+    path: string[],
+    value: RawValue,
+    append: boolean,
+    at: SourcePosition,
+  ): void {
     let target = obj;
     for (let k = 0; k < path.length - 1; k++) {
       const key = path[k]!;
@@ -164,7 +170,8 @@ class Parser {
     const last = path[path.length - 1]!;
     const existing = target[last];
     if (append) {
-      if (existing !== undefined && !Array.isArray(existing)) this.fail(`'+=' needs '${path.join('.')}' to be a list`, at);
+      if (existing !== undefined && !Array.isArray(existing))
+        this.fail(`'+=' needs '${path.join('.')}' to be a list`, at);
       target[last] = [...((existing as RawValue[] | undefined) ?? []), value];
     } else if (isPlainObject(existing) && isPlainObject(value)) {
       target[last] = mergeObjects(existing, value);
@@ -236,7 +243,15 @@ class Parser {
     let whitespace = '';
     for (;;) {
       const ch = this.peek();
-      if (ch === '' || ch === '\n' || ch === ',' || ch === '}' || ch === ']' || ch === '#' || (ch === '/' && this.peek(1) === '/'))
+      if (
+        ch === '' ||
+        ch === '\n' ||
+        ch === ',' ||
+        ch === '}' ||
+        ch === ']' ||
+        ch === '#' ||
+        (ch === '/' && this.peek(1) === '/')
+      )
         break;
       if (ch === ' ' || ch === '\t' || ch === '\r') {
         whitespace += this.next();
@@ -253,7 +268,12 @@ class Parser {
         this.fail(`an object or list cannot follow other text on the same line`);
       } else {
         let raw = '';
-        while (this.i < this.text.length && !/[\s,}\]#"\[{]/.test(this.peek()) && !(this.peek() === '/' && this.peek(1) === '/') && !(this.peek() === '$' && this.peek(1) === '{'))
+        while (
+          this.i < this.text.length &&
+          !/[\s,}\]#"[{]/.test(this.peek()) &&
+          !(this.peek() === '/' && this.peek(1) === '/') &&
+          !(this.peek() === '$' && this.peek(1) === '{')
+        )
           raw += this.next();
         pieces.push({ value: unquotedScalar(raw), quoted: false, raw });
       }
@@ -262,7 +282,10 @@ class Parser {
     if (pieces.length === 1) return pieces[0]!.value;
     if (pieces.some((p) => isSubstitution(p.value))) {
       // Concatenations with substitutions resolve to strings; keep the parts for the resolver.
-      return { kind: 'concat', parts: pieces.map((p) => (isSubstitution(p.value) ? p.value : p.quoted ? p.value : p.raw)) } as unknown as RawValue;
+      return {
+        kind: 'concat',
+        parts: pieces.map((p) => (isSubstitution(p.value) ? p.value : p.quoted ? p.value : p.raw)),
+      } as unknown as RawValue;
     }
     return pieces.map((p) => (p.quoted ? String(p.value) : p.raw)).join('');
   }
@@ -298,7 +321,16 @@ class Parser {
       if (ch === '"') return out;
       if (ch === '\\') {
         const esc = this.next();
-        const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\', '/': '/' };
+        const map: Record<string, string> = {
+          n: '\n',
+          t: '\t',
+          r: '\r',
+          b: '\b',
+          f: '\f',
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+        };
         if (esc === 'u') {
           const hex = this.text.slice(this.i, this.i + 4);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
@@ -359,15 +391,25 @@ function lookup(root: RawValue, path: string): RawValue | typeof UNRESOLVED {
   return node;
 }
 
-function resolveSubstitutions(node: RawValue, root: RawValue, env: NodeJS.ProcessEnv, depth = 0): HoconValue | typeof UNRESOLVED {
-  if (depth > 32) throw new EvochoraError('CONFIG_SYNTAX', 'Substitutions nest too deeply (a cycle?).', { exitCode: ExitCode.Usage });
+function resolveSubstitutions(
+  node: RawValue,
+  root: RawValue,
+  env: NodeJS.ProcessEnv,
+  depth = 0,
+): HoconValue | typeof UNRESOLVED {
+  if (depth > 32)
+    throw new EvochoraError('CONFIG_SYNTAX', 'Substitutions nest too deeply (a cycle?).', { exitCode: ExitCode.Usage });
   if (isSubstitution(node)) {
     const found = lookup(root, node.path);
     if (found !== UNRESOLVED) return resolveSubstitutions(found, root, env, depth + 1);
     const fromEnv = env[node.path];
     if (fromEnv !== undefined) return fromEnv;
-    if (node.optional) return node.fallback === undefined ? UNRESOLVED : resolveSubstitutions(node.fallback, root, env, depth + 1);
-    throw new HoconSyntaxError(`substitution \${${node.path}} is not defined in the file or the environment`, node.position);
+    if (node.optional)
+      return node.fallback === undefined ? UNRESOLVED : resolveSubstitutions(node.fallback, root, env, depth + 1);
+    throw new HoconSyntaxError(
+      `substitution \${${node.path}} is not defined in the file or the environment`,
+      node.position,
+    );
   }
   if (typeof node === 'object' && node !== null && (node as unknown as { kind?: string }).kind === 'concat') {
     const parts = (node as unknown as { parts: RawValue[] }).parts;

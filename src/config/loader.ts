@@ -49,7 +49,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigFileError(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
+      throw new ConfigFileError(
+        file,
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message,
+      );
     }
     const doc = parseHocon(text, file, env);
     layers.push({ name: file, values: doc.value, positions: doc.positions });
@@ -60,7 +63,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   for (const pair of options.overrides ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
-      issues.push({ path: pair, value: pair, expected: 'key=value (e.g. --set node.port=9090)', origin: 'command line' });
+      issues.push({
+        path: pair,
+        value: pair,
+        expected: 'key=value (e.g. --set node.port=9090)',
+        origin: 'command line',
+      });
       continue;
     }
     setPath(cli, pair.slice(0, eq).trim(), parseScalar(pair.slice(eq + 1), `--set ${pair}`));
@@ -104,7 +112,12 @@ function environmentLayer(env: NodeJS.ProcessEnv, issues: ValidationIssue[]): Re
     }
     const path = byName.get(name);
     if (path === undefined) {
-      issues.push({ path: name, value: raw, expected: `a known variable (e.g. ${[...byName.keys()].slice(0, 3).join(', ')}, or EVOCHORA__<path>__<to>__<key>)`, origin: 'environment' });
+      issues.push({
+        path: name,
+        value: raw,
+        expected: `a known variable (e.g. ${[...byName.keys()].slice(0, 3).join(', ')}, or EVOCHORA__<path>__<to>__<key>)`,
+        origin: 'environment',
+      });
       continue;
     }
     setPath(out, path, parseScalar(raw, name));
@@ -145,9 +158,23 @@ function mergeLayer(
     const child = spec?.kind === 'object' ? spec.fields[key] : spec?.kind === 'map' ? spec.values : undefined;
     mark(path);
     const mergeable = isObject(value) && isObject(out[key]);
-    if (mergeable && !(replaceMaps && child?.kind === 'map' && !onlyAdjustsEntries(out[key] as Record<string, unknown>, value as Record<string, unknown>))) {
+    if (
+      mergeable &&
+      !(
+        replaceMaps &&
+        child?.kind === 'map' &&
+        !onlyAdjustsEntries(out[key] as Record<string, unknown>, value as Record<string, unknown>)
+      )
+    ) {
       const inner = child?.kind === 'any' ? undefined : child;
-      out[key] = mergeLayer(out[key] as Record<string, unknown>, value as Record<string, unknown>, inner, path, replaceMaps, mark);
+      out[key] = mergeLayer(
+        out[key] as Record<string, unknown>,
+        value as Record<string, unknown>,
+        inner,
+        path,
+        replaceMaps,
+        mark,
+      );
     } else {
       out[key] = value;
     }
@@ -166,7 +193,7 @@ function onlyAdjustsEntries(base: Record<string, unknown>, layer: Record<string,
 }
 
 function nearestOrigin(origins: ReadonlyMap<string, string>, path: string): string | undefined {
-  for (let p = path; p.includes('.'); ) {
+  for (let p = path; p.includes('.');) {
     p = p.slice(0, p.lastIndexOf('.'));
     const found = origins.get(p);
     if (found !== undefined) return found;
@@ -176,7 +203,7 @@ function nearestOrigin(origins: ReadonlyMap<string, string>, path: string): stri
 
 function nearestPosition(positions: Map<string, SourcePosition> | undefined, path: string): SourcePosition | undefined {
   if (!positions) return undefined;
-  for (let p = path; p.includes('.'); ) {
+  for (let p = path; p.includes('.');) {
     p = p.slice(0, p.lastIndexOf('.'));
     const found = positions.get(p);
     if (found) return found;
@@ -194,7 +221,12 @@ function checkCrossReferences(
   config.pipeline.startupSequence.forEach((name, k) => {
     if (!services.includes(name)) {
       const path = `pipeline.startupSequence.${k}`;
-      issues.push({ path, value: name, expected: `the name of a configured service (${services.join(', ') || 'none configured'})`, ...(origin(path) ?? {}) });
+      issues.push({
+        path,
+        value: name,
+        expected: `the name of a configured service (${services.join(', ') || 'none configured'})`,
+        ...(origin(path) ?? {}),
+      });
     }
   });
   for (const [serviceName, service] of Object.entries(config.pipeline.services)) {
@@ -203,7 +235,12 @@ function checkCrossReferences(
       const head = uri.split('?')[0] ?? '';
       const resourceName = head.includes(':') ? head.slice(head.indexOf(':') + 1) : head;
       if (!(resourceName in config.pipeline.resources)) {
-        issues.push({ path, value: uri, expected: `a binding to a configured resource (${Object.keys(config.pipeline.resources).join(', ') || 'none configured'})`, ...(origin(path) ?? {}) });
+        issues.push({
+          path,
+          value: uri,
+          expected: `a binding to a configured resource (${Object.keys(config.pipeline.resources).join(', ') || 'none configured'})`,
+          ...(origin(path) ?? {}),
+        });
       }
     }
   }

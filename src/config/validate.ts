@@ -13,7 +13,16 @@ export interface ValidationIssue {
 export type OriginLookup = (path: string) => { position?: SourcePosition; origin?: string } | undefined;
 
 const BYTE_UNITS: Record<string, number> = {
-  b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1024 ** 3,
 };
 
 export function parseBytes(value: unknown): number | undefined {
@@ -30,14 +39,19 @@ function describe(spec: FieldSpec): string {
     case 'int':
     case 'number':
     case 'bytes': {
-      const what = spec.kind === 'int' ? 'an integer' : spec.kind === 'bytes' ? 'a byte size (e.g. 1048576 or 64MiB)' : 'a number';
+      const what =
+        spec.kind === 'int' ? 'an integer' : spec.kind === 'bytes' ? 'a byte size (e.g. 1048576 or 64MiB)' : 'a number';
       if (spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}`;
       if (spec.min !== undefined) return `${what} ≥ ${spec.min}`;
       if (spec.max !== undefined) return `${what} ≤ ${spec.max}`;
       return what;
     }
     case 'string':
-      return spec.enum ? `one of ${spec.enum.map((e) => `"${e}"`).join(', ')}` : spec.nonEmpty ? 'a non-empty string' : 'a string';
+      return spec.enum
+        ? `one of ${spec.enum.map((e) => `"${e}"`).join(', ')}`
+        : spec.nonEmpty
+          ? 'a non-empty string'
+          : 'a string';
     case 'bool':
       return 'true or false';
     case 'list':
@@ -54,7 +68,13 @@ function describe(spec: FieldSpec): string {
  * Checks `value` against `spec`, coercing strings from env vars and flags (`"8081"` → 8081). Returns the
  * coerced value and appends every problem to `issues` (all of them, not just the first).
  */
-export function validateValue(spec: FieldSpec, value: unknown, path: string, issues: ValidationIssue[], origin: OriginLookup): unknown {
+export function validateValue(
+  spec: FieldSpec,
+  value: unknown,
+  path: string,
+  issues: ValidationIssue[],
+  origin: OriginLookup,
+): unknown {
   const fail = (expected: string): undefined => {
     issues.push({ path, value, expected, ...(origin(path) ?? {}) });
     return undefined;
@@ -63,13 +83,16 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string, iss
     case 'int':
     case 'number': {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isFinite(n) || (spec.kind === 'int' && !Number.isInteger(n))) return fail(describe(spec));
-      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) return fail(describe(spec));
+      if (typeof n !== 'number' || !Number.isFinite(n) || (spec.kind === 'int' && !Number.isInteger(n)))
+        return fail(describe(spec));
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+        return fail(describe(spec));
       return n;
     }
     case 'bytes': {
       const n = parseBytes(value);
-      if (n === undefined || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) return fail(describe(spec));
+      if (n === undefined || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+        return fail(describe(spec));
       return n;
     }
     case 'string': {
@@ -85,7 +108,13 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string, iss
       return fail(describe(spec));
     }
     case 'list': {
-      const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+      const list =
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== '')
+          : value;
       if (!Array.isArray(list)) return fail(describe(spec));
       const out: unknown[] = [];
       list.forEach((item, k) => {
@@ -120,7 +149,12 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string, iss
         if (d !== undefined) out[key] = d;
         else if (child.kind !== 'any') {
           const childPath = path === '' ? key : `${path}.${key}`;
-          issues.push({ path: childPath, value: undefined, expected: `${describe(child)} (required: ${child.doc})`, ...(origin(path) ?? {}) });
+          issues.push({
+            path: childPath,
+            value: undefined,
+            expected: `${describe(child)} (required: ${child.doc})`,
+            ...(origin(path) ?? {}),
+          });
         }
       }
       return out;
@@ -128,7 +162,8 @@ export function validateValue(spec: FieldSpec, value: unknown, path: string, iss
     case 'map': {
       if (!isObject(value)) return fail(describe(spec));
       const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(value)) out[key] = validateValue(spec.values, v, `${path}.${key}`, issues, origin);
+      for (const [key, v] of Object.entries(value))
+        out[key] = validateValue(spec.values, v, `${path}.${key}`, issues, origin);
       return out;
     }
     case 'any':

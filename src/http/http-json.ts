@@ -34,7 +34,13 @@ export function httpJson(
         port,
         path,
         method,
-        headers: { accept: 'application/json', ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...options.headers },
+        headers: {
+          accept: 'application/json',
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+          ...options.headers,
+        },
         timeout: options.timeoutMs,
       },
       (res) => {
@@ -56,7 +62,10 @@ export function httpJson(
       },
     );
     // `timeout` above only covers idle sockets; this bounds the whole exchange.
-    const overall = setTimeout(() => req.destroy(new HttpCallError('ETIMEDOUT', `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    const overall = setTimeout(
+      () => req.destroy(new HttpCallError('ETIMEDOUT', `no answer within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
     req.on('timeout', () => req.destroy(new HttpCallError('ETIMEDOUT', `no answer within ${options.timeoutMs} ms`)));
     req.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(overall);

@@ -20,19 +20,52 @@ export class NotFoundError extends EvochoraError {
   }
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
-export function errorResponse(status: number, code: string, message: string, extra: Record<string, unknown> = {}): ApiResponse {
-  return { status, body: { status, error: STATUS_TEXT[status] ?? 'Error', code, message, timestamp: new Date().toISOString(), ...extra } };
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): ApiResponse {
+  return {
+    status,
+    body: {
+      status,
+      error: STATUS_TEXT[status] ?? 'Error',
+      code,
+      message,
+      timestamp: new Date().toISOString(),
+      ...extra,
+    },
+  };
 }
 
 /** The default mapping: our coded errors by code, anything else is a 500 that does not leak internals. */
-export function defaultErrorMapper(statusByCode: Record<string, number>, onUnexpected: (error: unknown) => void): ErrorMapper {
+export function defaultErrorMapper(
+  statusByCode: Record<string, number>,
+  onUnexpected: (error: unknown) => void,
+): ErrorMapper {
   return (error) => {
     if (error instanceof EvochoraError) {
-      const status = statusByCode[error.code] ?? (error.code === 'BAD_REQUEST' ? 400 : error.code.endsWith('NOT_FOUND') ? 404 : 500);
+      const status =
+        statusByCode[error.code] ?? (error.code === 'BAD_REQUEST' ? 400 : error.code.endsWith('NOT_FOUND') ? 404 : 500);
       if (status === 500) onUnexpected(error);
-      return errorResponse(status, error.code, status === 500 ? 'Internal error; see the node log.' : error.message, error.actions.length ? { actions: error.actions } : {});
+      return errorResponse(
+        status,
+        error.code,
+        status === 500 ? 'Internal error; see the node log.' : error.message,
+        error.actions.length ? { actions: error.actions } : {},
+      );
     }
     onUnexpected(error);
     return errorResponse(500, 'INTERNAL_ERROR', 'Internal error; see the node log.');
@@ -53,7 +86,11 @@ export class HttpRouter {
   constructor(private readonly token: () => string | undefined) {}
 
   mount(prefix: string, routes: readonly Route[], mapError: ErrorMapper): this {
-    this.groups.push({ prefix: prefix.replace(/\/$/, ''), routes: routes.map((route) => ({ route, segments: split(route.pattern) })), mapError });
+    this.groups.push({
+      prefix: prefix.replace(/\/$/, ''),
+      routes: routes.map((route) => ({ route, segments: split(route.pattern) })),
+      mapError,
+    });
     // Longest prefix first so `/pipeline/api` wins over `/`.
     this.groups.sort((a, b) => b.prefix.length - a.prefix.length);
     return this;
@@ -99,7 +136,15 @@ export class HttpRouter {
       return;
     }
     if (matched.route.protected && !this.authorized(req)) {
-      send(res, errorResponse(401, 'UNAUTHORIZED', 'This endpoint needs the node token: send `Authorization: Bearer <token>` (stored in <dataDir>/node/token).'), false);
+      send(
+        res,
+        errorResponse(
+          401,
+          'UNAUTHORIZED',
+          'This endpoint needs the node token: send `Authorization: Bearer <token>` (stored in <dataDir>/node/token).',
+        ),
+        false,
+      );
       return;
     }
     const request: ApiRequest = {
@@ -170,7 +215,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 function send(res: ServerResponse, response: ApiResponse, headOnly: boolean): void {
   const body = response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body));
-  const contentType = response.contentType ?? (response.raw !== undefined ? 'application/octet-stream' : 'application/json; charset=utf-8');
+  const contentType =
+    response.contentType ??
+    (response.raw !== undefined ? 'application/octet-stream' : 'application/json; charset=utf-8');
   res.writeHead(response.status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),

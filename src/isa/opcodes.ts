@@ -263,7 +263,16 @@ const ROWS: readonly Row[] = [
 ];
 
 export const FAMILY_NAMES = [
-  'SPECIAL', 'ARITHMETIC', 'BITWISE', 'DATA', 'CONDITIONAL', 'CONTROL', 'ENVIRONMENT', 'STATE', 'LOCATION', 'VECTOR',
+  'SPECIAL',
+  'ARITHMETIC',
+  'BITWISE',
+  'DATA',
+  'CONDITIONAL',
+  'CONTROL',
+  'ENVIRONMENT',
+  'STATE',
+  'LOCATION',
+  'VECTOR',
 ] as const;
 
 export const OPCODES: readonly OpcodeInfo[] = ROWS.map(([opcode, name, group, operands, wave]) => ({

@@ -7,10 +7,7 @@ import pino, { type Logger, type DestinationStream } from 'pino';
 import type { EvochoraConfig, LogLevel } from '../config/config-schema.js';
 
 export type LogTarget =
-  | { kind: 'terminal' }
-  | { kind: 'stdout-json' }
-  | { kind: 'stderr-json' }
-  | { kind: 'file'; path: string };
+  { kind: 'terminal' } | { kind: 'stdout-json' } | { kind: 'stderr-json' } | { kind: 'file'; path: string };
 
 export interface ProcessLogger {
   readonly root: Logger;
@@ -20,7 +17,10 @@ export interface ProcessLogger {
   flush(): void;
 }
 
-export async function createProcessLogger(logging: EvochoraConfig['logging'], target: LogTarget): Promise<ProcessLogger> {
+export async function createProcessLogger(
+  logging: EvochoraConfig['logging'],
+  target: LogTarget,
+): Promise<ProcessLogger> {
   const levels = logging.levels;
   // The root must let through the most verbose per-logger level; children narrow it down.
   const rootLevel = mostVerbose([logging.level, ...Object.values(levels)]);
@@ -90,4 +90,3 @@ export async function prettyLogLineFormatter(colorize: boolean): Promise<(line: 
     }
   };
 }
-

@@ -25,7 +25,14 @@ export interface ReadyMessage {
 
 export interface FailedMessage {
   readonly type: 'failed';
-  readonly error: { status: number; name: string; code: string; message: string; actions: string[]; data?: Record<string, unknown> };
+  readonly error: {
+    status: number;
+    name: string;
+    code: string;
+    message: string;
+    actions: string[];
+    data?: Record<string, unknown>;
+  };
 }
 
 export type HandshakeMessage = ReadyMessage | FailedMessage;
@@ -42,7 +49,11 @@ export interface LaunchOptions {
 /** A failure reported by the child is re-raised here with its original code. */
 export class ChildReportedError extends EvochoraError {
   constructor(error: FailedMessage['error']) {
-    super(error.code, error.message, { exitCode: error.status as ExitCode, actions: error.actions, ...(error.data ? { data: error.data } : {}) });
+    super(error.code, error.message, {
+      exitCode: error.status as ExitCode,
+      actions: error.actions,
+      ...(error.data ? { data: error.data } : {}),
+    });
     this.name = error.name;
   }
 }
@@ -50,13 +61,17 @@ export class ChildReportedError extends EvochoraError {
 export async function launchDetachedNode(options: LaunchOptions): Promise<ReadyMessage> {
   ensureNodeDir(dirname(options.logFile), dirname(dirname(options.logFile)));
   const fd = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [...NODE_PROCESS_FLAGS, CLI_ENTRY, 'node', 'run', '--detached-child', ...options.args], {
-    detached: true,
-    stdio: ['ignore', fd, fd, 'ipc'],
-    cwd: options.cwd ?? process.cwd(),
-    env: { ...NODE_PROCESS_ENV, ...(options.env ?? process.env), EVOCHORA_CONTENT_TYPE: '' },
-    windowsHide: true,
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_PROCESS_FLAGS, CLI_ENTRY, 'node', 'run', '--detached-child', ...options.args],
+    {
+      detached: true,
+      stdio: ['ignore', fd, fd, 'ipc'],
+      cwd: options.cwd ?? process.cwd(),
+      env: { ...NODE_PROCESS_ENV, ...(options.env ?? process.env), EVOCHORA_CONTENT_TYPE: '' },
+      windowsHide: true,
+    },
+  );
   closeSync(fd);
   try {
     return await new Promise<ReadyMessage>((resolve, reject) => {
@@ -66,7 +81,12 @@ export async function launchDetachedNode(options: LaunchOptions): Promise<ReadyM
         } catch {
           // already gone
         }
-        reject(new NodeStartFailedError(`The node did not become ready within ${options.readyTimeoutMs} ms and was killed.`, options.logFile));
+        reject(
+          new NodeStartFailedError(
+            `The node did not become ready within ${options.readyTimeoutMs} ms and was killed.`,
+            options.logFile,
+          ),
+        );
       }, options.readyTimeoutMs);
       child.on('message', (message: HandshakeMessage) => {
         clearTimeout(timer);

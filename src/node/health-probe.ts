@@ -24,7 +24,8 @@ export async function probeHealth(host: string, port: number, timeoutMs = 1500):
     const reply = await httpJson('GET', connectHost(host), port, '/node/health', { timeoutMs });
     if (reply.status !== 200) return { kind: 'no-answer', reason: `HTTP ${reply.status}` };
     const health = reply.body as HealthReply;
-    if (typeof health?.pid !== 'number' || typeof health.nonce !== 'string') return { kind: 'no-answer', reason: 'not an evochora node' };
+    if (typeof health?.pid !== 'number' || typeof health.nonce !== 'string')
+      return { kind: 'no-answer', reason: 'not an evochora node' };
     return { kind: 'ok', health };
   } catch (err) {
     const code = err instanceof HttpCallError ? err.code : (err as NodeJS.ErrnoException).code;

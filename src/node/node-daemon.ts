@@ -12,7 +12,7 @@ import { ServiceManager as Manager } from '../pipeline/service-manager.js';
 import { defaultRegistry, type TypeRegistry } from '../pipeline/registry.js';
 import { VERSION } from '../version.js';
 import { defaultErrorMapper, HttpRouter } from '../http/http-router.js';
-import type { ErrorMapper, Route } from '../http/http-types.js';
+import type { ErrorMapper } from '../http/http-types.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { nodeRoutes } from './http/node-routes.js';
 import { PIPELINE_ERROR_STATUS, pipelineRoutes } from './http/pipeline-routes.js';
@@ -26,7 +26,6 @@ import type { RouteMount } from './route-mount.js';
 export type { RouteMount };
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
-
 
 export interface NodeDaemonOptions {
   readonly loaded: LoadedConfig;
@@ -63,19 +62,31 @@ export class NodeDaemon {
     const logger = options.logger;
     const paths = nodePaths(config.node.dataDir);
     ensureNodeDir(paths.stateDir, paths.dataDir);
-    const release = await acquireNodeLock(paths, logger, (err) => logger.error({ err }, 'the start lock was compromised; another node may start'));
+    const release = await acquireNodeLock(paths, logger, (err) =>
+      logger.error({ err }, 'the start lock was compromised; another node may start'),
+    );
     let manager: ServiceManager | undefined;
     try {
       // We hold the lock, so any state or token left behind belongs to a dead node.
       removeQuietly(paths.stateFile, paths.tokenFile);
       const token = writeToken(paths.tokenFile);
-      manager = await Manager.create({ config, registry: options.registry ?? defaultRegistry(), logger: options.loggerFor('service-manager'), loggerFor: options.loggerFor });
+      manager = await Manager.create({
+        config,
+        registry: options.registry ?? defaultRegistry(),
+        logger: options.loggerFor('service-manager'),
+        loggerFor: options.loggerFor,
+      });
       const daemon = new NodeDaemon(options, paths, newNonce(), release, manager, token);
       daemon.eventLoop.start();
       await daemon.listen();
       daemon.writeState();
       logger.info(
-        { port: daemon.port, dataDir: paths.dataDir, logFile: options.logFile, config: options.loaded.file ?? 'built-in defaults' },
+        {
+          port: daemon.port,
+          dataDir: paths.dataDir,
+          logFile: options.logFile,
+          config: options.loaded.file ?? 'built-in defaults',
+        },
         `node ready on http://${config.node.host}:${daemon.port} (data: ${paths.dataDir})`,
       );
       await manager.autoStart();
@@ -154,10 +165,24 @@ export class NodeDaemon {
       pipelineRoutes(this.manager, (action, err) => logger.error({ err, action }, `pipeline ${action} failed`)),
       defaultErrorMapper(PIPELINE_ERROR_STATUS, unexpected),
     );
-    router.mount('/metrics', [metricsRoute(() => this.manager.status(), Date.parse(startedAt), () => this.eventLoop.read())], defaultErrorMapper({}, unexpected));
+    router.mount(
+      '/metrics',
+      [
+        metricsRoute(
+          () => this.manager.status(),
+          Date.parse(startedAt),
+          () => this.eventLoop.read(),
+        ),
+      ],
+      defaultErrorMapper({}, unexpected),
+    );
     for (const mount of this.options.mounts ?? defaultRouteMounts()) {
       const mapper: ErrorMapper = defaultErrorMapper(mount.errorStatus ?? {}, unexpected);
-      router.mount(mount.prefix, mount.routes({ manager: this.manager, config, logger: this.options.loggerFor('http') }), mapper);
+      router.mount(
+        mount.prefix,
+        mount.routes({ manager: this.manager, config, logger: this.options.loggerFor('http') }),
+        mapper,
+      );
     }
     const server = createServer((req, res) => {
       router.handle(req, res).catch((err) => {

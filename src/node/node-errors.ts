@@ -9,7 +9,9 @@ export class NodeAlreadyRunningError extends EvochoraError {
         ? `A node is already running for ${dataDir} (pid ${pid}${port !== undefined ? `, port ${port}` : ''}).`
         : `Another node is starting for ${dataDir}.`,
       {
-        actions: ['Use `evochora node status` to inspect it or `evochora node stop` to stop it, or pick another data dir with --set node.dataDir=DIR.'],
+        actions: [
+          'Use `evochora node status` to inspect it or `evochora node stop` to stop it, or pick another data dir with --set node.dataDir=DIR.',
+        ],
         data: { pid, port, dataDir },
       },
     );
@@ -39,7 +41,9 @@ export class NodeStatusUnknownError extends EvochoraError {
 export class PortInUseError extends EvochoraError {
   constructor(host: string, port: number) {
     super('PORT_IN_USE', `Port ${port} on ${host} is already in use by another program.`, {
-      actions: [`Free the port, or choose another: --set node.port=<port> (or EVOCHORA_NODE_PORT); 0 picks a free one.`],
+      actions: [
+        `Free the port, or choose another: --set node.port=<port> (or EVOCHORA_NODE_PORT); 0 picks a free one.`,
+      ],
       data: { host, port },
     });
   }
@@ -56,6 +60,9 @@ export class NodeStartFailedError extends EvochoraError {
 
 export class UnauthorizedError extends EvochoraError {
   constructor() {
-    super('UNAUTHORIZED', 'This endpoint needs the node token: send `Authorization: Bearer <token>` (the token is in <dataDir>/node/token).');
+    super(
+      'UNAUTHORIZED',
+      'This endpoint needs the node token: send `Authorization: Bearer <token>` (the token is in <dataDir>/node/token).',
+    );
   }
 }

@@ -16,19 +16,30 @@ const UPDATE_MS = 1000;
 
 export type ReleaseLock = () => Promise<void>;
 
-export async function acquireNodeLock(paths: NodePaths, logger: Logger | undefined, onCompromised: (err: Error) => void): Promise<ReleaseLock> {
+export async function acquireNodeLock(
+  paths: NodePaths,
+  logger: Logger | undefined,
+  onCompromised: (err: Error) => void,
+): Promise<ReleaseLock> {
   mkdirSync(paths.stateDir, { recursive: true });
   const deadline = Date.now() + STALE_MS + 3000;
   for (;;) {
     try {
-      return await lockfile.lock(paths.lockTarget, { realpath: false, stale: STALE_MS, update: UPDATE_MS, retries: 0, onCompromised });
+      return await lockfile.lock(paths.lockTarget, {
+        realpath: false,
+        stale: STALE_MS,
+        update: UPDATE_MS,
+        retries: 0,
+        onCompromised,
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
     }
     const state = readNodeState(paths.stateFile);
     if (state && state.pid !== process.pid && isProcessAlive(state.pid)) {
       const probe = await probeHealth(state.host ?? '127.0.0.1', state.port, 1000);
-      if (probe.kind === 'ok' && probe.health.nonce === state.nonce) throw new NodeAlreadyRunningError(state.pid, state.port, paths.dataDir);
+      if (probe.kind === 'ok' && probe.health.nonce === state.nonce)
+        throw new NodeAlreadyRunningError(state.pid, state.port, paths.dataDir);
       if (probe.kind === 'no-answer') throw new NodeAlreadyRunningError(state.pid, state.port, paths.dataDir);
       // 'refused': the pid was reused by something else; the lock will turn stale. Keep waiting.
     }

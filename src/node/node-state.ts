@@ -3,7 +3,17 @@
  * nonce echoed by /node/health, since pids get reused) and show where it writes (log, data dir).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, fsyncSync, closeSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  fsyncSync,
+  closeSync,
+  existsSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface NodeState {
@@ -44,7 +54,8 @@ export function readNodeState(path: string): NodeState | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<NodeState>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.port !== 'number' || typeof parsed.nonce !== 'string') return undefined;
+    if (typeof parsed.pid !== 'number' || typeof parsed.port !== 'number' || typeof parsed.nonce !== 'string')
+      return undefined;
     return parsed as NodeState;
   } catch {
     return undefined;

@@ -45,7 +45,10 @@ export interface CostReading {
   readonly diskAvailableBytes?: number;
 }
 
-export function costReadingOf(services: ReadonlyArray<{ className: string; metrics: Metrics }>, resources: ReadonlyArray<{ metrics: Metrics }>): CostReading {
+export function costReadingOf(
+  services: ReadonlyArray<{ className: string; metrics: Metrics }>,
+  resources: ReadonlyArray<{ metrics: Metrics }>,
+): CostReading {
   let ticks = 0;
   let storageBytes = 0;
   for (const s of services) {
@@ -58,9 +61,15 @@ export function costReadingOf(services: ReadonlyArray<{ className: string; metri
   for (const r of resources) {
     const m = r.metrics;
     if (m.index_disk_bytes !== undefined) indexBytes = (indexBytes ?? 0) + m.index_disk_bytes;
-    if (m.disk_available_bytes !== undefined) available = available === undefined ? m.disk_available_bytes : Math.min(available, m.disk_available_bytes);
+    if (m.disk_available_bytes !== undefined)
+      available = available === undefined ? m.disk_available_bytes : Math.min(available, m.disk_available_bytes);
   }
-  return { ticks, storageBytes, ...(indexBytes !== undefined ? { indexBytes } : {}), ...(available !== undefined ? { diskAvailableBytes: available } : {}) };
+  return {
+    ticks,
+    storageBytes,
+    ...(indexBytes !== undefined ? { indexBytes } : {}),
+    ...(available !== undefined ? { diskAvailableBytes: available } : {}),
+  };
 }
 
 export class RecordingCostTracker {
@@ -77,12 +86,17 @@ export class RecordingCostTracker {
     const bytesPerSecond = seconds > 0 ? Math.max(0, bytes - first.bytes) / seconds : 0;
     const perTick = (b: number): number => (reading.ticks > 0 ? b / reading.ticks : 0);
     const diskBytesPerHour = bytesPerSecond * 3600;
-    const hoursUntilFull = reading.diskAvailableBytes !== undefined && diskBytesPerHour > 0 ? reading.diskAvailableBytes / diskBytesPerHour : undefined;
+    const hoursUntilFull =
+      reading.diskAvailableBytes !== undefined && diskBytesPerHour > 0
+        ? reading.diskAvailableBytes / diskBytesPerHour
+        : undefined;
     const cost: RecordingCost = {
       ticksRecorded: reading.ticks,
       storageBytes: reading.storageBytes,
       storageBytesPerTick: perTick(reading.storageBytes),
-      ...(reading.indexBytes !== undefined ? { indexBytes: reading.indexBytes, indexBytesPerTick: perTick(reading.indexBytes) } : {}),
+      ...(reading.indexBytes !== undefined
+        ? { indexBytes: reading.indexBytes, indexBytesPerTick: perTick(reading.indexBytes) }
+        : {}),
       ticksPerSecond,
       diskBytesPerHour,
       windowSeconds: Math.round(seconds),
@@ -119,6 +133,11 @@ export function formatHours(h: number): string {
 /** One line for `pipeline status`. */
 export function costLine(c: RecordingCost): string {
   const index = c.indexBytesPerTick !== undefined ? ` + ${Math.round(c.indexBytesPerTick)} B/tick index` : '';
-  const full = c.hoursUntilFull !== undefined ? `; ${formatBytes(c.diskAvailableBytes!)} free: full in ${formatHours(c.hoursUntilFull)}` : c.diskAvailableBytes !== undefined ? `; ${formatBytes(c.diskAvailableBytes)} free` : '';
+  const full =
+    c.hoursUntilFull !== undefined
+      ? `; ${formatBytes(c.diskAvailableBytes!)} free: full in ${formatHours(c.hoursUntilFull)}`
+      : c.diskAvailableBytes !== undefined
+        ? `; ${formatBytes(c.diskAvailableBytes)} free`
+        : '';
   return `recording: ${Math.round(c.storageBytesPerTick)} B/tick storage${index}; ${Math.round(c.ticksPerSecond)} ticks/s → ${formatBytes(c.diskBytesPerHour)} per hour${full}`;
 }

@@ -136,40 +136,75 @@ export class ServiceManager {
     const issues: ValidationIssue[] = [];
     const noOrigin = (): undefined => undefined;
 
-    const resourceOptions = new Map<string, { type: NonNullable<ReturnType<TypeRegistry['resource']>>; options: Record<string, unknown> }>();
+    const resourceOptions = new Map<
+      string,
+      { type: NonNullable<ReturnType<TypeRegistry['resource']>>; options: Record<string, unknown> }
+    >();
     for (const [name, def] of Object.entries(config.pipeline.resources)) {
       const type = registry.resource(def.className);
       if (!type) {
-        issues.push({ path: `pipeline.resources.${name}.className`, value: def.className, expected: `a resource type (${registry.resourceClassNames().join(', ')})` });
+        issues.push({
+          path: `pipeline.resources.${name}.className`,
+          value: def.className,
+          expected: `a resource type (${registry.resourceClassNames().join(', ')})`,
+        });
         continue;
       }
       const merged = { ...(defaultsOf(type.options) as Record<string, unknown>), ...(def.options ?? {}) };
-      const opts = validateValue(type.options, merged, `pipeline.resources.${name}.options`, issues, noOrigin) as Record<string, unknown>;
+      const opts = validateValue(
+        type.options,
+        merged,
+        `pipeline.resources.${name}.options`,
+        issues,
+        noOrigin,
+      ) as Record<string, unknown>;
       resourceOptions.set(name, { type, options: opts });
     }
 
-    const pendingServices: Array<{ name: string; type: ServiceType; options: Record<string, unknown>; uris: Record<string, string> }> = [];
+    const pendingServices: Array<{
+      name: string;
+      type: ServiceType;
+      options: Record<string, unknown>;
+      uris: Record<string, string>;
+    }> = [];
     for (const [name, def] of Object.entries(config.pipeline.services)) {
       const type = registry.service(def.className);
       if (!type) {
-        issues.push({ path: `pipeline.services.${name}.className`, value: def.className, expected: `a service type (${registry.serviceClassNames().join(', ')})` });
+        issues.push({
+          path: `pipeline.services.${name}.className`,
+          value: def.className,
+          expected: `a service type (${registry.serviceClassNames().join(', ')})`,
+        });
         continue;
       }
       const merged = { ...(defaultsOf(type.options) as Record<string, unknown>), ...(def.options ?? {}) };
       const before = issues.length;
-      const opts = validateValue(type.options, merged, `pipeline.services.${name}.options`, issues, noOrigin) as Record<string, unknown>;
+      const opts = validateValue(type.options, merged, `pipeline.services.${name}.options`, issues, noOrigin) as Record<
+        string,
+        unknown
+      >;
       if (issues.length === before && type.preflight)
-        for (const i of type.preflight(opts, name)) issues.push({ ...i, path: `pipeline.services.${name}.options.${i.path}` });
+        for (const i of type.preflight(opts, name))
+          issues.push({ ...i, path: `pipeline.services.${name}.options.${i.path}` });
       for (const [port, spec] of Object.entries(type.ports)) {
         const uri = def.resources[port];
         if (uri === undefined) {
-          if (!spec.optional) issues.push({ path: `pipeline.services.${name}.resources.${port}`, value: undefined, expected: `a binding (${spec.usage.join(' or ')}:<resource>)` });
+          if (!spec.optional)
+            issues.push({
+              path: `pipeline.services.${name}.resources.${port}`,
+              value: undefined,
+              expected: `a binding (${spec.usage.join(' or ')}:<resource>)`,
+            });
           continue;
         }
         try {
           const parsed = parseBindingUri(uri);
           if (parsed.usageType !== null && !spec.usage.includes(parsed.usageType))
-            issues.push({ path: `pipeline.services.${name}.resources.${port}`, value: uri, expected: `usage ${spec.usage.join(' or ')}` });
+            issues.push({
+              path: `pipeline.services.${name}.resources.${port}`,
+              value: uri,
+              expected: `usage ${spec.usage.join(' or ')}`,
+            });
         } catch (err) {
           if (!(err instanceof BindingUriError)) throw err;
           issues.push({ path: `pipeline.services.${name}.resources.${port}`, value: uri, expected: err.message });
@@ -177,14 +212,23 @@ export class ServiceManager {
       }
       for (const port of Object.keys(def.resources)) {
         if (!(port in type.ports))
-          issues.push({ path: `pipeline.services.${name}.resources.${port}`, value: def.resources[port], expected: `a port of ${type.className} (${Object.keys(type.ports).join(', ')})` });
+          issues.push({
+            path: `pipeline.services.${name}.resources.${port}`,
+            value: def.resources[port],
+            expected: `a port of ${type.className} (${Object.keys(type.ports).join(', ')})`,
+          });
       }
       pendingServices.push({ name, type, options: opts, uris: def.resources });
     }
     if (issues.length > 0) throw new ConfigError(issues, 'Invalid pipeline configuration');
 
     for (const [name, { type, options: opts }] of resourceOptions) {
-      const resource = await type.create({ name, options: opts, logger: manager.loggerFor(`resource-${name}`), dataDir: config.node.dataDir });
+      const resource = await type.create({
+        name,
+        options: opts,
+        logger: manager.loggerFor(`resource-${name}`),
+        dataDir: config.node.dataDir,
+      });
       manager.resources.set(name, resource);
     }
     for (const s of pendingServices) {
@@ -193,12 +237,33 @@ export class ServiceManager {
         const parsed = parseBindingUri(uri);
         const resource = manager.resources.get(parsed.resourceName)!;
         if (parsed.usageType !== null && !resource.usageTypes.includes(parsed.usageType)) {
-          issues.push({ path: `pipeline.services.${s.name}.resources.${port}`, value: uri, expected: `a usage ${resource.type} supports (${resource.usageTypes.join(', ')})` });
+          issues.push({
+            path: `pipeline.services.${s.name}.resources.${port}`,
+            value: uri,
+            expected: `a usage ${resource.type} supports (${resource.usageTypes.join(', ')})`,
+          });
           continue;
         }
-        bindings.push({ port, resource, context: { serviceName: s.name, portName: port, usageType: parsed.usageType, resourceName: parsed.resourceName, parameters: parsed.parameters } });
+        bindings.push({
+          port,
+          resource,
+          context: {
+            serviceName: s.name,
+            portName: port,
+            usageType: parsed.usageType,
+            resourceName: parsed.resourceName,
+            parameters: parsed.parameters,
+          },
+        });
       }
-      manager.slots.set(s.name, { name: s.name, type: s.type, options: s.options, bindings, instance: undefined, live: [] });
+      manager.slots.set(s.name, {
+        name: s.name,
+        type: s.type,
+        options: s.options,
+        bindings,
+        instance: undefined,
+        live: [],
+      });
     }
     if (issues.length > 0) {
       await manager.closeResources();
@@ -254,7 +319,13 @@ export class ServiceManager {
   /** Applies one lifecycle action to one service, or to all when `name` is undefined. */
   async apply(action: LifecycleAction, name?: string): Promise<void> {
     if (name === undefined) {
-      const all = { start: () => this.startAll(), stop: () => this.stopAll(), pause: async () => this.pauseAll(), resume: async () => this.resumeAll(), restart: () => this.restartAll() };
+      const all = {
+        start: () => this.startAll(),
+        stop: () => this.stopAll(),
+        pause: async () => this.pauseAll(),
+        resume: async () => this.resumeAll(),
+        restart: () => this.restartAll(),
+      };
       await all[action]();
       return;
     }
@@ -316,7 +387,8 @@ export class ServiceManager {
 
   async restart(name: string): Promise<void> {
     const state = this.stateOf(name);
-    if (state === 'RUNNING' || state === 'PAUSED' || state === 'ERROR') await this.slot(name).instance?.stop(this.config.pipeline.serviceStopTimeoutMs);
+    if (state === 'RUNNING' || state === 'PAUSED' || state === 'ERROR')
+      await this.slot(name).instance?.stop(this.config.pipeline.serviceStopTimeoutMs);
     this.start(name);
   }
 
@@ -367,10 +439,20 @@ export class ServiceManager {
       metrics: r.metrics(),
       errors: [...r.errors()],
     }));
-    const healthy = services.every((s) => s.healthy && s.resourceBindings.every((b) => b.healthy)) && resources.every((r) => r.healthy);
+    const healthy =
+      services.every((s) => s.healthy && s.resourceBindings.every((b) => b.healthy)) &&
+      resources.every((r) => r.healthy);
     const count = (state: ServiceState): number => services.filter((s) => s.state === state).length;
     const status: PipelineHealth =
-      services.length === 0 ? 'IDLE' : !healthy ? 'DEGRADED' : count('RUNNING') > 0 ? 'RUNNING' : count('PAUSED') > 0 ? 'PAUSED' : 'STOPPED';
+      services.length === 0
+        ? 'IDLE'
+        : !healthy
+          ? 'DEGRADED'
+          : count('RUNNING') > 0
+            ? 'RUNNING'
+            : count('PAUSED') > 0
+              ? 'PAUSED'
+              : 'STOPPED';
     return {
       status,
       healthy,

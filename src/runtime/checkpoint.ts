@@ -140,7 +140,11 @@ function loadOrganism(s: OrganismState): Organism {
   }
   o.currentProc = s.currentProc;
   for (const [k, v] of s.staticBanks) {
-    o.staticBanks.set(k, { isVec: Uint8Array.from(v.isVec), scalar: Int32Array.from(v.scalar), vec: Int32Array.from(v.vec) });
+    o.staticBanks.set(k, {
+      isVec: Uint8Array.from(v.isVec),
+      scalar: Int32Array.from(v.scalar),
+      vec: Int32Array.from(v.vec),
+    });
   }
   o.failed = s.failed;
   o.failureReason = s.failureReason;
@@ -155,7 +159,8 @@ function toBase64(a: Int32Array): string {
 
 function fromBase64(s: string, size: number): Int32Array {
   const buf = Buffer.from(s, 'base64');
-  if (buf.byteLength !== size * 4) throw new CheckpointError(`world array has ${buf.byteLength / 4} cells, expected ${size}`);
+  if (buf.byteLength !== size * 4)
+    throw new CheckpointError(`world array has ${buf.byteLength / 4} cells, expected ${size}`);
   const out = new Int32Array(size);
   new Uint8Array(out.buffer).set(buf);
   return out;

@@ -95,7 +95,12 @@ export function referenceThermodynamics(): ThermodynamicsOptions {
         baseEnergy: 0,
         baseEntropy: 0,
         readRules: {
-          own: typeRules({ energy: 1, entropy: 1 }, eat, { energyPermille: 1000, entropy: 1 }, { energy: 1, entropy: 1 }),
+          own: typeRules(
+            { energy: 1, entropy: 1 },
+            eat,
+            { energyPermille: 1000, entropy: 1 },
+            { energy: 1, entropy: 1 },
+          ),
           unowned: typeRules(
             { energy: 5, entropy: 5, values: { '0': { energy: 0, entropy: 0 } } },
             eat,
@@ -172,7 +177,8 @@ export function resolveRuntimeOptions(input: RuntimeOptionsInput = {}): RuntimeO
     quirks: input.quirks ?? d.quirks,
     plugins: input.plugins ?? d.plugins,
   };
-  if (o.quirks !== 'reference' && o.quirks !== 'fixed') throw new RuntimeConfigError(`quirks must be "reference" or "fixed"`);
+  if (o.quirks !== 'reference' && o.quirks !== 'fixed')
+    throw new RuntimeConfigError(`quirks must be "reference" or "fixed"`);
   for (const [k, v] of Object.entries(o.organism)) {
     if (!Number.isInteger(v) || v < 0) throw new RuntimeConfigError(`organism.${k} must be a non-negative integer`);
   }

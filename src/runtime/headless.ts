@@ -119,11 +119,15 @@ function compileProgram(file: string, world: { shape: number[]; toroidal: boolea
  * configuration file can carry it). Unknown keys are rejected.
  */
 export function runtimeConfigFromObject(parsed: unknown, file: string): RuntimeOptionsInput {
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RunSpecError(`config ${file} must be an object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new RunSpecError(`config ${file} must be an object`);
   let obj = parsed as Record<string, unknown>;
-  if (obj.runtime !== undefined && typeof obj.runtime === 'object' && obj.runtime !== null) obj = obj.runtime as Record<string, unknown>;
+  if (obj.runtime !== undefined && typeof obj.runtime === 'object' && obj.runtime !== null)
+    obj = obj.runtime as Record<string, unknown>;
   const allowed = new Set(['organism', 'labelMatching', 'thermodynamics', 'quirks', 'plugins', 'seed']);
-  for (const k of Object.keys(obj)) if (!allowed.has(k)) throw new RunSpecError(`config ${file}: unknown option "${k}" (allowed: ${[...allowed].join(', ')})`);
+  for (const k of Object.keys(obj))
+    if (!allowed.has(k))
+      throw new RunSpecError(`config ${file}: unknown option "${k}" (allowed: ${[...allowed].join(', ')})`);
   return obj as RuntimeOptionsInput;
 }
 
@@ -173,7 +177,8 @@ export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSum
     for (const p of programs) {
       const program = compileProgram(resolve(p.file), world);
       const position = p.position ?? world.shape.map((d) => Math.floor(d / 5));
-      if (position.length !== world.shape.length) throw new RunSpecError(`position ${position.join(',')} does not match the world ${world.shape.join('x')}`);
+      if (position.length !== world.shape.length)
+        throw new RunSpecError(`position ${position.join(',')} does not match the world ${world.shape.join('x')}`);
       sim.placeProgram(program, position, p.energy ?? 100000);
     }
     ticks = opts.ticks ?? 10000;
@@ -200,7 +205,13 @@ export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSum
       const now = performance.now();
       if (now - lastProgress >= every) {
         lastProgress = now;
-        opts.onProgress({ tick: sim.tick, ticks, population: sim.organisms.length, births: sim.totalBirths, deaths: sim.totalDeaths });
+        opts.onProgress({
+          tick: sim.tick,
+          ticks,
+          population: sim.organisms.length,
+          births: sim.totalBirths,
+          deaths: sim.totalDeaths,
+        });
       }
     }
   }
@@ -224,4 +235,3 @@ export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSum
     trace: opts.traceFile ?? null,
   };
 }
-

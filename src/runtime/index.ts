@@ -32,11 +32,23 @@ export {
   type OrganismLimits,
   type LabelMatchingOptions,
 } from './config.js';
-export { saveCheckpoint, restoreCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type OrganismState } from './checkpoint.js';
+export {
+  saveCheckpoint,
+  restoreCheckpoint,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type OrganismState,
+} from './checkpoint.js';
 export { stateHash } from './state-hash.js';
 export { programFromArtifact } from './program.js';
 export { parseRunSpec, simulationFromSpec, specRuntimeOptions, programFromLayoutJson, type RunSpec } from './spec.js';
-export { TraceRecorder, traceOrganism, type TraceOrganism, type TraceInitLine, type TraceTickLine } from './trace/trace-recorder.js';
+export {
+  TraceRecorder,
+  traceOrganism,
+  type TraceOrganism,
+  type TraceInitLine,
+  type TraceTickLine,
+} from './trace/trace-recorder.js';
 export { TraceWriter } from './trace/trace-writer.js';
 export { PLUGIN_KINDS } from './plugins/registry.js';
 export type { TickPlugin, DeathHandler, BirthHandler } from './plugins/types.js';

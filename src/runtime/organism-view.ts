@@ -42,7 +42,8 @@ export function organismView(o: Organism): OrganismView {
     });
   }
   const dataStack: (number | number[])[] = [];
-  for (let i = 0; i < o.dsLen; i++) dataStack.push(o.dsIsVec[i] === 1 ? Array.from(o.dsVec.subarray(i * dims, i * dims + dims)) : o.dsScalar[i]!);
+  for (let i = 0; i < o.dsLen; i++)
+    dataStack.push(o.dsIsVec[i] === 1 ? Array.from(o.dsVec.subarray(i * dims, i * dims + dims)) : o.dsScalar[i]!);
   const locationStack: number[][] = [];
   for (let i = 0; i < o.lsLen; i++) locationStack.push(Array.from(o.ls.subarray(i * dims, i * dims + dims)));
   return {

@@ -150,8 +150,6 @@ export class Organism {
 
   mr = 0;
 
-
-
   readonly ls: Int32Array;
   lsLen = 0;
 
@@ -166,9 +164,6 @@ export class Organism {
   staticBanks = new Map<number, RegisterSnapshot>();
 
   deathCause: DeathCause | null = null;
-
-
-
 
   constructor(id: number, position: ArrayLike<number>, energy: number, birthTick: number) {
     const dims = position.length;

@@ -9,7 +9,13 @@ import { PolicyTable } from './thermodynamics/policy-table.js';
 import { buildHandlerTable } from './vm/handlers/index.js';
 import { VirtualMachine, type VmHost } from './vm/vm.js';
 import { World } from './world.js';
-import { createPlugins, type BirthHandler, type DeathHandler, type PluginSet, type TickPlugin } from './plugins/registry.js';
+import {
+  createPlugins,
+  type BirthHandler,
+  type DeathHandler,
+  type PluginSet,
+  type TickPlugin,
+} from './plugins/registry.js';
 
 /** A program placed into the world: relative code cells and extra world objects (both relative coords). */
 export interface PlaceableProgram {

@@ -28,7 +28,8 @@ export function parseRunSpec(json: unknown): RunSpec {
     if (typeof o.file !== 'string' || !Array.isArray(o.position) || typeof o.energy !== 'number') {
       throw new RunSpecError('each spec organism needs file, position[] and energy');
     }
-    if (o.position.length !== s.shape.length) throw new RunSpecError(`position ${o.position.join('|')} does not match the world`);
+    if (o.position.length !== s.shape.length)
+      throw new RunSpecError(`position ${o.position.join('|')} does not match the world`);
   }
   return s as RunSpec;
 }

@@ -18,7 +18,13 @@ export function stateHash(sim: Simulation): string {
     mix(owners[i]!);
   }
   const cp = saveCheckpoint(sim);
-  const text = JSON.stringify({ t: cp.tick, n: cp.nextOrganismId, r: cp.pluginRandom, p: cp.pluginStates, o: cp.organisms });
+  const text = JSON.stringify({
+    t: cp.tick,
+    n: cp.nextOrganismId,
+    r: cp.pluginRandom,
+    p: cp.pluginStates,
+    o: cp.organisms,
+  });
   for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }

@@ -1,28 +1,71 @@
 /** The OpenAPI 3.1 description of /visualizer/api, served at /visualizer/api/openapi.json. */
 import { VERSION } from '../version.js';
 
-const runId = { name: 'runId', in: 'query', required: false, description: 'Run to read; the newest indexed run when omitted.', schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' } };
-const tick = { name: 'tick', in: 'path', required: true, description: 'A sampled tick (multiple of the sampling interval).', schema: { type: 'integer', minimum: 0 } };
-const error = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const errors = { '400': { ...error, description: 'Malformed parameter' }, '404': { ...error, description: 'Unknown run, tick or organism' } };
-const ok = (description: string, schema: unknown = { type: 'object' }): unknown => ({ description, content: { 'application/json': { schema } } });
+const runId = {
+  name: 'runId',
+  in: 'query',
+  required: false,
+  description: 'Run to read; the newest indexed run when omitted.',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' },
+};
+const tick = {
+  name: 'tick',
+  in: 'path',
+  required: true,
+  description: 'A sampled tick (multiple of the sampling interval).',
+  schema: { type: 'integer', minimum: 0 },
+};
+const error = {
+  description: 'Error',
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+};
+const errors = {
+  '400': { ...error, description: 'Malformed parameter' },
+  '404': { ...error, description: 'Unknown run, tick or organism' },
+};
+const ok = (description: string, schema: unknown = { type: 'object' }): unknown => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const etag = { '304': { description: 'Not modified (If-None-Match matched the ETag; the data is immutable)' } };
 
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'Evochora visualizer API', version: VERSION, description: 'Read-only access to indexed runs: metadata, tick ranges, world cells and organisms at any recorded tick.' },
+    info: {
+      title: 'Evochora visualizer API',
+      version: VERSION,
+      description:
+        'Read-only access to indexed runs: metadata, tick ranges, world cells and organisms at any recorded tick.',
+    },
     servers: [{ url: '/visualizer/api' }],
     paths: {
-      '/runs': { get: { summary: 'Indexed runs, newest first', responses: { '200': ok('Runs', { type: 'object', properties: { runs: { type: 'array', items: { $ref: '#/components/schemas/Run' } } } }) } } },
+      '/runs': {
+        get: {
+          summary: 'Indexed runs, newest first',
+          responses: {
+            '200': ok('Runs', {
+              type: 'object',
+              properties: { runs: { type: 'array', items: { $ref: '#/components/schemas/Run' } } },
+            }),
+          },
+        },
+      },
       '/simulation/metadata': {
         get: {
-          summary: 'Run metadata: world shape and topology, sampling interval, molecule type names, opcode names, program artifacts with sources, resolved config',
+          summary:
+            'Run metadata: world shape and topology, sampling interval, molecule type names, opcode names, program artifacts with sources, resolved config',
           parameters: [runId],
           responses: { '200': ok('Metadata (ETag)'), ...etag, ...errors },
         },
       },
-      '/ticks': { get: { summary: 'Indexed tick range (ticks where both cells and organisms are queryable)', parameters: [runId], responses: { '200': ok('Range', { $ref: '#/components/schemas/Ticks' }), ...errors } } },
+      '/ticks': {
+        get: {
+          summary: 'Indexed tick range (ticks where both cells and organisms are queryable)',
+          parameters: [runId],
+          responses: { '200': ok('Range', { $ref: '#/components/schemas/Ticks' }), ...errors },
+        },
+      },
       '/environment/{tick}': {
         get: {
           summary: 'Occupied cells of a region at a tick, as compact binary',
@@ -31,19 +74,48 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [
             tick,
             runId,
-            { name: 'region', in: 'query', required: false, description: 'min,max per dimension, inclusive (e.g. 0,255,0,255); the whole world when omitted. Clamped to the world.', schema: { type: 'string' } },
-            { name: 'minimap', in: 'query', required: false, description: 'Include a downsampled overview of the whole world (2-D worlds).', schema: { type: 'boolean' } },
+            {
+              name: 'region',
+              in: 'query',
+              required: false,
+              description:
+                'min,max per dimension, inclusive (e.g. 0,255,0,255); the whole world when omitted. Clamped to the world.',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'minimap',
+              in: 'query',
+              required: false,
+              description: 'Include a downsampled overview of the whole world (2-D worlds).',
+              schema: { type: 'boolean' },
+            },
           ],
-          responses: { '200': { description: 'Cells (ETag; headers X-Cell-Count, X-Timing-Total-Ms)', content: { 'application/x-evochora-cells': { schema: { type: 'string', format: 'binary' } } } }, ...etag, ...errors },
+          responses: {
+            '200': {
+              description: 'Cells (ETag; headers X-Cell-Count, X-Timing-Total-Ms)',
+              content: { 'application/x-evochora-cells': { schema: { type: 'string', format: 'binary' } } },
+            },
+            ...etag,
+            ...errors,
+          },
         },
       },
       '/organisms/{tick}': {
-        get: { summary: 'Organisms at a tick (summaries), alive count and organisms created so far', parameters: [tick, runId], responses: { '200': ok('Organisms (ETag)'), ...etag, ...errors } },
+        get: {
+          summary: 'Organisms at a tick (summaries), alive count and organisms created so far',
+          parameters: [tick, runId],
+          responses: { '200': ok('Organisms (ETag)'), ...etag, ...errors },
+        },
       },
       '/organisms/{tick}/{organismId}': {
         get: {
-          summary: 'One organism at a tick: static info with lineage, registers of all banks, data/location/call stacks, energy, entropy, IP/DV/DPs, last and next instruction, source location',
-          parameters: [tick, { name: 'organismId', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } }, runId],
+          summary:
+            'One organism at a tick: static info with lineage, registers of all banks, data/location/call stacks, energy, entropy, IP/DV/DPs, last and next instruction, source location',
+          parameters: [
+            tick,
+            { name: 'organismId', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
+            runId,
+          ],
           responses: { '200': ok('Details (ETag)'), ...etag, ...errors },
         },
       },
@@ -51,9 +123,36 @@ export function openApiDocument(): Record<string, unknown> {
     },
     components: {
       schemas: {
-        Error: { type: 'object', required: ['status', 'code', 'message'], properties: { status: { type: 'integer' }, error: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' }, timestamp: { type: 'string' } } },
-        Ticks: { type: 'object', properties: { runId: { type: 'string' }, minTick: { type: 'integer' }, maxTick: { type: 'integer' }, samplingInterval: { type: 'integer' } } },
-        Run: { type: 'object', properties: { runId: { type: 'string' }, startTimeMs: { type: ['integer', 'null'] }, worldShape: { type: 'array', items: { type: 'integer' } }, samplingInterval: { type: 'integer' }, ticks: { oneOf: [{ $ref: '#/components/schemas/Ticks' }, { type: 'null' }] } } },
+        Error: {
+          type: 'object',
+          required: ['status', 'code', 'message'],
+          properties: {
+            status: { type: 'integer' },
+            error: { type: 'string' },
+            code: { type: 'string' },
+            message: { type: 'string' },
+            timestamp: { type: 'string' },
+          },
+        },
+        Ticks: {
+          type: 'object',
+          properties: {
+            runId: { type: 'string' },
+            minTick: { type: 'integer' },
+            maxTick: { type: 'integer' },
+            samplingInterval: { type: 'integer' },
+          },
+        },
+        Run: {
+          type: 'object',
+          properties: {
+            runId: { type: 'string' },
+            startTimeMs: { type: ['integer', 'null'] },
+            worldShape: { type: 'array', items: { type: 'integer' } },
+            samplingInterval: { type: 'integer' },
+            ticks: { oneOf: [{ $ref: '#/components/schemas/Ticks' }, { type: 'null' }] },
+          },
+        },
       },
     },
   };

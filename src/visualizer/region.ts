@@ -72,9 +72,16 @@ export interface PreparedChunk {
   readonly totalOrganismsCreated: readonly number[];
 }
 
-function cols(c: { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined): CellColumns {
+function cols(
+  c: { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined,
+): CellColumns {
   const flatIndices = bytesToInt32(c?.flatIndices);
-  return { flatIndices, molecules: bytesToInt32(c?.molecules), owners: bytesToInt32(c?.owners), sorted: isAscending(flatIndices) };
+  return {
+    flatIndices,
+    molecules: bytesToInt32(c?.molecules),
+    owners: bytesToInt32(c?.owners),
+    sorted: isAscending(flatIndices),
+  };
 }
 
 export function prepareChunk(chunk: TickDataChunk, shape?: readonly number[]): PreparedChunk {
@@ -98,7 +105,14 @@ export function prepareChunk(chunk: TickDataChunk, shape?: readonly number[]): P
     plan.push([...base, ...since]);
   });
   const indexed = shape && shape.length === 2 ? layers.map((l) => byColumn(l, shape[0]!, shape[1]!)) : layers;
-  return { firstTick: Number(chunk.firstTick), lastTick: Number(chunk.lastTick), ticks, layers: indexed, plan, totalOrganismsCreated: totals };
+  return {
+    firstTick: Number(chunk.firstTick),
+    lastTick: Number(chunk.lastTick),
+    ticks,
+    layers: indexed,
+    plan,
+    totalOrganismsCreated: totals,
+  };
 }
 
 /** Inclusive bounds per dimension. */
@@ -114,7 +128,12 @@ export interface RegionCells {
 }
 
 /** Cells of `region` at sample `sampleIndex` of the chunk. */
-export function regionAt(prepared: PreparedChunk, sampleIndex: number, shape: readonly number[], region: Region): RegionCells {
+export function regionAt(
+  prepared: PreparedChunk,
+  sampleIndex: number,
+  shape: readonly number[],
+  region: Region,
+): RegionCells {
   const dims = shape.length;
   const ext = region.min.map((lo, d) => region.max[d]! - lo + 1);
   let n = 1;
@@ -124,7 +143,10 @@ export function regionAt(prepared: PreparedChunk, sampleIndex: number, shape: re
   const set = new Uint8Array(n);
   const is2d = dims === 2;
   const H = shape[1] ?? 1;
-  const x0 = region.min[0]!, x1 = region.max[0]!, y0 = region.min[1] ?? 0, y1 = region.max[1] ?? 0;
+  const x0 = region.min[0]!,
+    x1 = region.max[0]!,
+    y0 = region.min[1] ?? 0,
+    y1 = region.max[1] ?? 0;
   const ey = ext[1] ?? 1;
   for (const li of prepared.plan[sampleIndex]!) {
     const { flatIndices: fi, molecules: m, owners: o, sorted, colStart } = prepared.layers[li]!;
@@ -216,7 +238,12 @@ function localIndex(idx: number, shape: readonly number[], region: Region, ext: 
 }
 
 /** Molecules at given world flat indices (0 when empty). */
-export function cellsAt(prepared: PreparedChunk, sampleIndex: number, flat: readonly number[], height?: number): { molecules: number[]; owners: number[] } {
+export function cellsAt(
+  prepared: PreparedChunk,
+  sampleIndex: number,
+  flat: readonly number[],
+  height?: number,
+): { molecules: number[]; owners: number[] } {
   const molecules = flat.map(() => 0);
   const owners = flat.map(() => 0);
   if (flat.length === 0) return { molecules, owners };
@@ -250,7 +277,16 @@ export function cellsAt(prepared: PreparedChunk, sampleIndex: number, flat: read
   return { molecules, owners };
 }
 
-export const MINIMAP_CLASSES = ['CODE', 'DATA', 'ENERGY', 'STRUCTURE', 'LABEL', 'LABELREF', 'REGISTER', 'EMPTY'] as const;
+export const MINIMAP_CLASSES = [
+  'CODE',
+  'DATA',
+  'ENERGY',
+  'STRUCTURE',
+  'LABEL',
+  'LABELREF',
+  'REGISTER',
+  'EMPTY',
+] as const;
 export const MINIMAP_EMPTY = 7;
 
 export interface Minimap {
@@ -266,7 +302,12 @@ export interface Minimap {
  * A downsampled overview of a 2-D world (long side `longSide` px): per pixel the majority class of its
  * occupied cells (empty cells count as EMPTY with a small weight) and the most frequent owner.
  */
-export function minimapAt(prepared: PreparedChunk, sampleIndex: number, shape: readonly number[], longSide = 300): Minimap {
+export function minimapAt(
+  prepared: PreparedChunk,
+  sampleIndex: number,
+  shape: readonly number[],
+  longSide = 300,
+): Minimap {
   const W = shape[0]!;
   const H = shape[1] ?? 1;
   const scale = Math.min(1, longSide / Math.max(W, H));
@@ -322,8 +363,13 @@ export function minimapAt(prepared: PreparedChunk, sampleIndex: number, shape: r
     classes[p] = best;
     const v = ownerVotes.get(p);
     if (v) {
-      let bo = 0, bn = 0;
-      for (const [o, n] of v) if (n > bn) { bo = o; bn = n; }
+      let bo = 0,
+        bn = 0;
+      for (const [o, n] of v)
+        if (n > bn) {
+          bo = o;
+          bn = n;
+        }
       owners[p] = bo;
     }
   }
@@ -347,13 +393,24 @@ export function encodeEnvironment(tick: number, rc: RegionCells, minimap?: Minim
   const buf = Buffer.alloc(words * 4);
   buf.write('EVEN', 0, 'ascii');
   let o = 4;
-  buf.writeUInt32LE(1, o); o += 4;
-  buf.writeUInt32LE(tick % 2 ** 32, o); o += 4;
-  buf.writeUInt32LE(Math.floor(tick / 2 ** 32), o); o += 4;
-  buf.writeUInt32LE(dims, o); o += 4;
-  for (const v of rc.region.min) { buf.writeInt32LE(v, o); o += 4; }
-  for (const v of rc.region.max) { buf.writeInt32LE(v, o); o += 4; }
-  buf.writeUInt32LE(n, o); o += 4;
+  buf.writeUInt32LE(1, o);
+  o += 4;
+  buf.writeUInt32LE(tick % 2 ** 32, o);
+  o += 4;
+  buf.writeUInt32LE(Math.floor(tick / 2 ** 32), o);
+  o += 4;
+  buf.writeUInt32LE(dims, o);
+  o += 4;
+  for (const v of rc.region.min) {
+    buf.writeInt32LE(v, o);
+    o += 4;
+  }
+  for (const v of rc.region.max) {
+    buf.writeInt32LE(v, o);
+    o += 4;
+  }
+  buf.writeUInt32LE(n, o);
+  o += 4;
   const put = (a: Int32Array): void => {
     Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(buf, o);
     o += a.byteLength;
@@ -361,8 +418,10 @@ export function encodeEnvironment(tick: number, rc: RegionCells, minimap?: Minim
   put(rc.cells.flatIndices);
   put(rc.cells.molecules);
   put(rc.cells.owners);
-  buf.writeUInt32LE(minimap?.width ?? 0, o); o += 4;
-  buf.writeUInt32LE(minimap?.height ?? 0, o); o += 4;
+  buf.writeUInt32LE(minimap?.width ?? 0, o);
+  o += 4;
+  buf.writeUInt32LE(minimap?.height ?? 0, o);
+  o += 4;
   if (minimap) {
     put(minimap.owners);
     Buffer.from(minimap.classes.buffer, minimap.classes.byteOffset, minimap.classes.byteLength).copy(buf, o);

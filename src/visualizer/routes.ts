@@ -28,12 +28,14 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 function runIdOf(req: ApiRequest): string | undefined {
   const v = req.query.get('runId');
   if (v === null || v === '') return undefined;
-  if (!isRunId(v)) throw new BadRequestError(`runId '${v.slice(0, 80)}' is not a run id (letters, digits, '_', '.', '-').`);
+  if (!isRunId(v))
+    throw new BadRequestError(`runId '${v.slice(0, 80)}' is not a run id (letters, digits, '_', '.', '-').`);
   return v;
 }
 
 function nonNegativeInt(value: string | undefined, name: string): number {
-  if (value === undefined || !/^\d{1,16}$/.test(value)) throw new BadRequestError(`${name} must be a non-negative integer, got '${String(value).slice(0, 40)}'.`);
+  if (value === undefined || !/^\d{1,16}$/.test(value))
+    throw new BadRequestError(`${name} must be a non-negative integer, got '${String(value).slice(0, 40)}'.`);
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new BadRequestError(`${name} ${value} is too large.`);
   return n;
@@ -42,7 +44,10 @@ function nonNegativeInt(value: string | undefined, name: string): number {
 export function parseRegion(value: string | null): Region | undefined {
   if (value === null || value === '') return undefined;
   const parts = value.split(',');
-  if (parts.length % 2 !== 0 || parts.length === 0) throw new BadRequestError(`region needs a min,max pair per dimension (e.g. region=0,255,0,255), got ${parts.length} numbers.`);
+  if (parts.length % 2 !== 0 || parts.length === 0)
+    throw new BadRequestError(
+      `region needs a min,max pair per dimension (e.g. region=0,255,0,255), got ${parts.length} numbers.`,
+    );
   const nums = parts.map((p) => {
     if (!/^-?\d{1,9}$/.test(p.trim())) throw new BadRequestError(`region value '${p.slice(0, 20)}' is not an integer.`);
     return Number(p);
@@ -50,13 +55,15 @@ export function parseRegion(value: string | null): Region | undefined {
   const min: number[] = [];
   const max: number[] = [];
   for (let i = 0; i < nums.length; i += 2) {
-    if (nums[i]! > nums[i + 1]!) throw new BadRequestError(`region dimension ${i / 2}: min ${nums[i]} is greater than max ${nums[i + 1]}.`);
+    if (nums[i]! > nums[i + 1]!)
+      throw new BadRequestError(`region dimension ${i / 2}: min ${nums[i]} is greater than max ${nums[i + 1]}.`);
     min.push(nums[i]!);
     max.push(nums[i + 1]!);
   }
   let cells = 1;
   for (let d = 0; d < min.length; d++) cells *= max[d]! - Math.max(0, min[d]!) + 1;
-  if (cells > 16 * 1024 * 1024) throw new BadRequestError(`region covers ${cells} cells; the limit is ${16 * 1024 * 1024}.`);
+  if (cells > 16 * 1024 * 1024)
+    throw new BadRequestError(`region covers ${cells} cells; the limit is ${16 * 1024 * 1024}.`);
   return { min, max };
 }
 
@@ -70,7 +77,8 @@ function flag(req: ApiRequest, name: string): boolean {
 
 function notModified(req: ApiRequest, etag: string): ApiResponse | undefined {
   const inm = req.headers['if-none-match'];
-  if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) return { status: 304, raw: '', headers: { etag, 'cache-control': IMMUTABLE } };
+  if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`))
+    return { status: 304, raw: '', headers: { etag, 'cache-control': IMMUTABLE } };
   return undefined;
 }
 
@@ -111,7 +119,12 @@ export function visualizerRoutes(service: VisualizerService): Route[] {
           status: 200,
           raw,
           contentType: 'application/x-evochora-cells',
-          headers: { etag, 'cache-control': IMMUTABLE, 'x-cell-count': String(r.cells.cells.flatIndices.length), 'x-timing-total-ms': (performance.now() - started).toFixed(2) },
+          headers: {
+            etag,
+            'cache-control': IMMUTABLE,
+            'x-cell-count': String(r.cells.cells.flatIndices.length),
+            'x-timing-total-ms': (performance.now() - started).toFixed(2),
+          },
         };
       },
     },

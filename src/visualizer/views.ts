@@ -27,7 +27,14 @@ export function vec(v: { components?: number[] | null } | null | undefined): Vec
 }
 
 export function moleculeView(raw: number): MoleculeView {
-  return { kind: 'MOLECULE', raw, type: moleculeTypeName(moleculeType(raw)), value: moleculeValue(raw), marker: moleculeMarker(raw), text: formatMolecule(raw) };
+  return {
+    kind: 'MOLECULE',
+    raw,
+    type: moleculeTypeName(moleculeType(raw)),
+    value: moleculeValue(raw),
+    marker: moleculeMarker(raw),
+    text: formatMolecule(raw),
+  };
 }
 
 export function valueView(r: RegisterValue): ValueView {
@@ -83,7 +90,11 @@ export function registerBanks(s: OrganismState): RegisterBankView[] {
     const registers = [];
     for (let i = 0; i < b.count; i++) {
       const r = s.registers[k++];
-      registers.push({ name: registerName(b.base + i), id: b.base + i, value: r ? valueView(r as RegisterValue) : null });
+      registers.push({
+        name: registerName(b.base + i),
+        id: b.base + i,
+        value: r ? valueView(r as RegisterValue) : null,
+      });
     }
     return { bank: b.name, registers };
   });
@@ -130,7 +141,13 @@ export function lastInstruction(s: OrganismState): InstructionView | null {
 }
 
 /** World flat indices of the cells an instruction at `ip` moving along `dv` may occupy (opcode first). */
-export function instructionCells(ip: Vec, dv: Vec, shape: readonly number[], toroidal: boolean, count: number): number[] {
+export function instructionCells(
+  ip: Vec,
+  dv: Vec,
+  shape: readonly number[],
+  toroidal: boolean,
+  count: number,
+): number[] {
   const out: number[] = [];
   const pos = [...ip];
   for (let k = 0; k < count; k++) {
@@ -150,10 +167,21 @@ export function instructionCells(ip: Vec, dv: Vec, shape: readonly number[], tor
 }
 
 /** Decodes the instruction whose cells (opcode first) hold `molecules`. */
-export function nextInstruction(molecules: readonly number[], s: OrganismState, dims: number, program: ProgramInfo | undefined): InstructionView | null {
+export function nextInstruction(
+  molecules: readonly number[],
+  s: OrganismState,
+  dims: number,
+  program: ProgramInfo | undefined,
+): InstructionView | null {
   const first = molecules[0];
   if (first === undefined) return null;
-  if (moleculeType(first) !== 0) return { opcodeId: -1, opcodeName: formatMolecule(first), text: `(not code: ${formatMolecule(first)})`, arguments: [] };
+  if (moleculeType(first) !== 0)
+    return {
+      opcodeId: -1,
+      opcodeName: formatMolecule(first),
+      text: `(not code: ${formatMolecule(first)})`,
+      arguments: [],
+    };
   const opcode = moleculeValue(first);
   const info = opcodeInfo(opcode);
   if (!info) return { opcodeId: opcode, opcodeName: `OP${opcode}`, text: `(unknown opcode ${opcode})`, arguments: [] };
@@ -182,7 +210,12 @@ export function nextInstruction(molecules: readonly number[], s: OrganismState, 
       args.push({ source: 'IMMEDIATE', text: formatMolecule(m), raw: m });
     }
   }
-  return { opcodeId: opcode, opcodeName: info.name, text: [info.name, ...args.map((a) => a.text)].join(' '), arguments: args };
+  return {
+    opcodeId: opcode,
+    opcodeName: info.name,
+    text: [info.name, ...args.map((a) => a.text)].join(' '),
+    arguments: args,
+  };
 }
 
 export function nextInstructionLength(firstMolecule: number, dims: number): number {
@@ -202,7 +235,14 @@ function registerValueById(s: OrganismState): (id: number) => ValueView | null {
 }
 
 /** Where the IP is in the program's source, when the organism runs code laid out from its initial position. */
-export function sourceLocationOf(ip: Vec, origin: Vec, shape: readonly number[], toroidal: boolean, program: ProgramInfo | undefined, index: Map<string, number> | undefined): { file: string; line: number; column: number; address: number } | null {
+export function sourceLocationOf(
+  ip: Vec,
+  origin: Vec,
+  shape: readonly number[],
+  toroidal: boolean,
+  program: ProgramInfo | undefined,
+  index: Map<string, number> | undefined,
+): { file: string; line: number; column: number; address: number } | null {
   if (!program || !index) return null;
   const rel = ip.map((c, d) => {
     const r = c - (origin[d] ?? 0);
@@ -218,7 +258,10 @@ export function sourceLocationOf(ip: Vec, origin: Vec, shape: readonly number[],
   return loc ? { ...loc, address } : null;
 }
 
-export function staticInfo(row: OrganismRow | undefined, s: OrganismState): { parentId: number | null; birthTick: number; programId: string; initialPosition: Vec; genomeHash: string } {
+export function staticInfo(
+  row: OrganismRow | undefined,
+  s: OrganismState,
+): { parentId: number | null; birthTick: number; programId: string; initialPosition: Vec; genomeHash: string } {
   return {
     parentId: row ? row.parentId : s.parentId < 0 ? null : s.parentId,
     birthTick: row ? row.birthTick : Number(s.birthTick),

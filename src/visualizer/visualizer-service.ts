@@ -10,7 +10,16 @@ import { SimulationMetadata, type OrganismState } from '../pipeline/contracts/in
 import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '../pipeline/api/index-database.js';
 import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
 import { Lru } from './lru.js';
-import { cellsAt, minimapAt, prepareChunk, regionAt, type Minimap, type PreparedChunk, type Region, type RegionCells } from './region.js';
+import {
+  cellsAt,
+  minimapAt,
+  prepareChunk,
+  regionAt,
+  type Minimap,
+  type PreparedChunk,
+  type Region,
+  type RegionCells,
+} from './region.js';
 import {
   instructionCells,
   lastInstruction,
@@ -71,7 +80,14 @@ export class VisualizerService {
         // An unreadable index file (foreign or damaged) is left out of the list rather than failing it.
         continue;
       }
-      out.push({ runId, hasMetadata: meta !== undefined, startTimeMs: meta?.startTimeMs ?? null, worldShape: meta?.worldShape ?? [], samplingInterval: meta?.samplingInterval ?? 1, ticks });
+      out.push({
+        runId,
+        hasMetadata: meta !== undefined,
+        startTimeMs: meta?.startTimeMs ?? null,
+        worldShape: meta?.worldShape ?? [],
+        samplingInterval: meta?.samplingInterval ?? 1,
+        ticks,
+      });
     }
     out.sort((a, b) => (b.startTimeMs ?? 0) - (a.startTimeMs ?? 0) || (a.runId < b.runId ? 1 : -1));
     return out;
@@ -98,7 +114,8 @@ export class VisualizerService {
     const programs = new Map<string, { info: ProgramInfo; index: Map<string, number>; artifact: unknown }>();
     for (const p of decoded.programs as ProgramArtifact[]) {
       try {
-        const artifact = JSON.parse(Buffer.from(p.artifactJson).toString('utf8')) as ProgramInfo & Record<string, unknown>;
+        const artifact = JSON.parse(Buffer.from(p.artifactJson).toString('utf8')) as ProgramInfo &
+          Record<string, unknown>;
         const index = new Map<string, number>();
         (artifact.machineCodeLayout ?? []).forEach((cell, address) => index.set(cell.coord.join(','), address));
         programs.set(p.programId, { info: artifact, index, artifact });
@@ -146,7 +163,11 @@ export class VisualizerService {
       writerVersion: d.writerVersion,
       moleculeTypes,
       opcodes,
-      programs: (d.programs as ProgramArtifact[]).map((p) => ({ programId: p.programId, sources: p.sources, artifact: c.programs.get(p.programId)?.artifact ?? null })),
+      programs: (d.programs as ProgramArtifact[]).map((p) => ({
+        programId: p.programId,
+        sources: p.sources,
+        artifact: c.programs.get(p.programId)?.artifact ?? null,
+      })),
       resolvedConfig,
     };
   }
@@ -158,7 +179,14 @@ export class VisualizerService {
     const org = await r.organismTickRange();
     const both = await this.tickRangeOf(r);
     if (!both) throw new VisualizerNotFoundError('TICKS_NOT_FOUND', `Run '${r.runId}' has no indexed ticks yet.`);
-    return { runId: r.runId, minTick: both.minTick, maxTick: both.maxTick, samplingInterval: meta?.samplingInterval ?? 1, environment: env ?? null, organisms: org ?? null };
+    return {
+      runId: r.runId,
+      minTick: both.minTick,
+      maxTick: both.maxTick,
+      samplingInterval: meta?.samplingInterval ?? 1,
+      environment: env ?? null,
+      organisms: org ?? null,
+    };
   }
 
   /** The indexed chunk range holding `tick`, from a per-run list refreshed when the tick is not in it. */
@@ -197,12 +225,21 @@ export class VisualizerService {
       this.chunkCache.set(key, chunk);
     }
     const sample = chunk.ticks.indexOf(tick);
-    if (sample < 0) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} was not sampled in run '${r.runId}' (sampled ticks near it: ${chunk.ticks.slice(0, 5).join(', ')}…).`);
+    if (sample < 0)
+      throw new VisualizerNotFoundError(
+        'TICK_NOT_FOUND',
+        `Tick ${tick} was not sampled in run '${r.runId}' (sampled ticks near it: ${chunk.ticks.slice(0, 5).join(', ')}…).`,
+      );
     return { chunk, sample };
   }
 
   /** Occupied cells of `region` (whole world when undefined) at `tick`, with an optional minimap. */
-  async environment(runId: string | undefined, tick: number, region: Region | undefined, withMinimap: boolean): Promise<{ runId: string; cells: RegionCells; minimap?: Minimap; shape: number[] }> {
+  async environment(
+    runId: string | undefined,
+    tick: number,
+    region: Region | undefined,
+    withMinimap: boolean,
+  ): Promise<{ runId: string; cells: RegionCells; minimap?: Minimap; shape: number[] }> {
     const r = await this.resolveRun(runId);
     const c = await this.run(r);
     const shape = [...c.meta.worldShape];
@@ -243,7 +280,13 @@ export class VisualizerService {
     const r = await this.resolveRun(runId);
     const states = await this.statesAt(r, tick);
     const total = await r.organismsCreatedUpTo(tick);
-    return { runId: r.runId, tick, aliveCount: states.filter((s) => !s.isDead).length, totalOrganismsCreated: total, organisms: states.map(summaryOf) };
+    return {
+      runId: r.runId,
+      tick,
+      aliveCount: states.filter((s) => !s.isDead).length,
+      totalOrganismsCreated: total,
+      organisms: states.map(summaryOf),
+    };
   }
 
   async organismDetails(runId: string | undefined, tick: number, organismId: number): Promise<Record<string, unknown>> {
@@ -253,7 +296,12 @@ export class VisualizerService {
     const s = states.find((o) => o.organismId === organismId);
     if (!s) {
       const known = await r.organism(organismId);
-      throw new VisualizerNotFoundError('ORGANISM_NOT_FOUND', known ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).` : `No organism ${organismId} in run '${r.runId}'.`);
+      throw new VisualizerNotFoundError(
+        'ORGANISM_NOT_FOUND',
+        known
+          ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).`
+          : `No organism ${organismId} in run '${r.runId}'.`,
+      );
     }
     const row = await r.organism(organismId);
     const lineage = await r.lineage(organismId, 64);
@@ -285,7 +333,10 @@ export class VisualizerService {
       runId: r.runId,
       tick,
       organismId,
-      staticInfo: { ...info, lineage: lineage.map((a) => ({ organismId: a.organismId, genomeHash: a.genomeHash, birthTick: a.birthTick })) },
+      staticInfo: {
+        ...info,
+        lineage: lineage.map((a) => ({ organismId: a.organismId, genomeHash: a.genomeHash, birthTick: a.birthTick })),
+      },
       state: {
         energy: s.energy,
         entropy: s.entropyRegister,
@@ -301,11 +352,21 @@ export class VisualizerService {
         dataStack: s.dataStack.map((v) => valueView(v as RegisterValue)),
         locationStack: s.locationStack.map(vec),
         callStack,
-        currentProc: s.currentProcLabelHash > 0 || s.currentProcLabelHash < -1 ? (program?.info.labelValueToName[String(s.currentProcLabelHash)] ?? `#${s.currentProcLabelHash}`) : null,
+        currentProc:
+          s.currentProcLabelHash > 0 || s.currentProcLabelHash < -1
+            ? (program?.info.labelValueToName[String(s.currentProcLabelHash)] ?? `#${s.currentProcLabelHash}`)
+            : null,
         instructionFailed: s.instructionFailed,
         failureReason: s.failureReason || null,
         instructions: { last: lastInstruction(s), next },
-        sourceLocation: sourceLocationOf(ip, info.initialPosition, shape, c.meta.toroidal, program?.info, program?.index),
+        sourceLocation: sourceLocationOf(
+          ip,
+          info.initialPosition,
+          shape,
+          c.meta.toroidal,
+          program?.info,
+          program?.index,
+        ),
       },
     };
   }
@@ -314,7 +375,10 @@ export class VisualizerService {
 function clampRegion(region: Region | undefined, shape: readonly number[]): Region {
   if (!region) return { min: shape.map(() => 0), max: shape.map((s) => s - 1) };
   if (region.min.length !== shape.length) {
-    throw new EvochoraError('BAD_REQUEST', `region has ${region.min.length} dimensions; the world has ${shape.length} (give min,max per dimension).`);
+    throw new EvochoraError(
+      'BAD_REQUEST',
+      `region has ${region.min.length} dimensions; the world has ${shape.length} (give min,max per dimension).`,
+    );
   }
   const min = region.min.map((v, d) => Math.max(0, Math.min(shape[d]! - 1, v)));
   const max = region.max.map((v, d) => Math.max(0, Math.min(shape[d]! - 1, v)));

@@ -23,7 +23,12 @@ function serve(dir: string, name: string): ApiResponse {
   const path = join(dir, name);
   if (!existsSync(path)) throw new NotFoundError(`No file ${name}.`);
   const ext = name.slice(name.lastIndexOf('.'));
-  return { status: 200, raw: readFileSync(path), contentType: TYPES[ext] ?? 'application/octet-stream', headers: { 'cache-control': 'no-cache' } };
+  return {
+    status: 200,
+    raw: readFileSync(path),
+    contentType: TYPES[ext] ?? 'application/octet-stream',
+    headers: { 'cache-control': 'no-cache' },
+  };
 }
 
 export function staticRoutes(dir = STATIC_DIR): Route[] {

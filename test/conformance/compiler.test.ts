@@ -43,7 +43,11 @@ const byCoord = (a: number[], b: number[], dims: number): number => {
 };
 
 function compile(dir: string, mainFile: string, shape: number[], referenceCompatible: boolean) {
-  return compileFile(path.join(dir, mainFile), { world: { shape, toroidal: true }, sourceRoots: [dir], referenceCompatible });
+  return compileFile(path.join(dir, mainFile), {
+    world: { shape, toroidal: true },
+    sourceRoots: [dir],
+    referenceCompatible,
+  });
 }
 
 function errorsOf(diags: readonly Diagnostic[]): Diagnostic[] {
@@ -60,10 +64,12 @@ function differences(a: ProgramArtifact, e: Expected): string[] {
   for (const [k, m] of theirs) {
     const got = ours.get(k);
     if (got === undefined) out.push(`code cell ${k}: missing (expected ${formatMolecule(m)} = ${m})`);
-    else if (got !== m) out.push(`code cell ${k}: expected ${formatMolecule(m)} (${m}), got ${formatMolecule(got)} (${got})`);
+    else if (got !== m)
+      out.push(`code cell ${k}: expected ${formatMolecule(m)} (${m}), got ${formatMolecule(got)} (${got})`);
   }
   for (const [k, m] of ours) if (!theirs.has(k)) out.push(`code cell ${k}: unexpected ${formatMolecule(m)} (${m})`);
-  if (a.machineCodeLayout.length !== e.layoutCellCount) out.push(`layoutCellCount: expected ${e.layoutCellCount}, got ${a.machineCodeLayout.length}`);
+  if (a.machineCodeLayout.length !== e.layoutCellCount)
+    out.push(`layoutCellCount: expected ${e.layoutCellCount}, got ${a.machineCodeLayout.length}`);
 
   const objOurs = a.initialWorldObjects.map((o) => [...o.coord, o.type, o.value, o.marker]);
   const objTheirs = [...e.initialWorldObjects].sort((x, y) => byCoord(x, y, dims));
@@ -73,8 +79,10 @@ function differences(a: ProgramArtifact, e: Expected): string[] {
     const want = o.slice(dims).join(',');
     if (got !== want) out.push(`world object ${key(o)}: expected [type,value,marker]=${want}, got ${got ?? 'nothing'}`);
   }
-  if (objOurs.length !== objTheirs.length) out.push(`world objects: expected ${objTheirs.length}, got ${objOurs.length}`);
-  if (JSON.stringify(objOurs) !== JSON.stringify(objTheirs)) out.push('world objects: order/content differs from the sorted reference list');
+  if (objOurs.length !== objTheirs.length)
+    out.push(`world objects: expected ${objTheirs.length}, got ${objOurs.length}`);
+  if (JSON.stringify(objOurs) !== JSON.stringify(objTheirs))
+    out.push('world objects: order/content differs from the sorted reference list');
 
   const cmpMap = (what: string, ours: Record<string, unknown>, theirs: Record<string, unknown>) => {
     for (const k of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
@@ -85,7 +93,9 @@ function differences(a: ProgramArtifact, e: Expected): string[] {
   };
   cmpMap('labelNameToValue', a.labelNameToValue, e.labelNameToValue);
   cmpMap('registerAliasMap', a.registerAliasMap, e.registerAliasMap);
-  const procs = Object.fromEntries(Object.entries(a.procNameToParamNames).map(([k, ps]) => [k, ps.map((p) => `${p.type} ${p.name}`)]));
+  const procs = Object.fromEntries(
+    Object.entries(a.procNameToParamNames).map(([k, ps]) => [k, ps.map((p) => `${p.type} ${p.name}`)]),
+  );
   cmpMap('procNameToParamNames', procs, e.procNameToParamNames);
   const labelCells = a.labels
     .map((l) => [...l.coord, l.value, l.name])
@@ -108,7 +118,9 @@ function expectMatches(dir: string, expectedFile: string, referenceCompatible: b
 if (!fs.existsSync(COMPILER_CASES)) {
   describe('compiler conformance', () => {
     it('needs the reference data', () => {
-      throw new Error(`Conformance data not found at ${COMPILER_CASES}: check out the shared design folder next to the repository (../shared).`);
+      throw new Error(
+        `Conformance data not found at ${COMPILER_CASES}: check out the shared design folder next to the repository (../shared).`,
+      );
     });
   });
 } else {
@@ -122,7 +134,8 @@ if (!fs.existsSync(COMPILER_CASES)) {
     it('finds the cases', () => expect(validCases.length).toBeGreaterThanOrEqual(11));
     for (const c of validCases) {
       for (const compat of [false, true]) {
-        it(`${c}${compat ? ' (reference-compatible mode)' : ''}`, () => expectMatches(path.join(COMPILER_CASES, c), 'expected.json', compat));
+        it(`${c}${compat ? ' (reference-compatible mode)' : ''}`, () =>
+          expectMatches(path.join(COMPILER_CASES, c), 'expected.json', compat));
       }
     }
     it('a01_pdr_outside_proc is accepted, as by the reference (with a warning in default mode)', () => {
@@ -137,7 +150,10 @@ if (!fs.existsSync(COMPILER_CASES)) {
   describe('runtime programs compile to the layouts the runtime traces were recorded with', () => {
     const files = fs.existsSync(RUNTIME_CASES)
       ? fs.readdirSync(RUNTIME_CASES).flatMap((d) =>
-          fs.readdirSync(path.join(RUNTIME_CASES, d)).filter((f) => f.endsWith('.expected.json')).map((f) => path.join(RUNTIME_CASES, d, f)),
+          fs
+            .readdirSync(path.join(RUNTIME_CASES, d))
+            .filter((f) => f.endsWith('.expected.json'))
+            .map((f) => path.join(RUNTIME_CASES, d, f)),
         )
       : [];
     it('finds them', () => expect(files.length).toBeGreaterThanOrEqual(7));
@@ -148,7 +164,8 @@ if (!fs.existsSync(COMPILER_CASES)) {
 
   describe('c07: the safe-call rewrite', () => {
     const dir = path.join(COMPILER_CASES, 'c07_safe_call_rewrite');
-    it('default mode produces the intended rewrite (expected.patched.json)', () => expectMatches(dir, 'expected.patched.json', false));
+    it('default mode produces the intended rewrite (expected.patched.json)', () =>
+      expectMatches(dir, 'expected.patched.json', false));
     it("reference-compatible mode fails like the reference's HEAD", () => {
       const e = readJson<{ file: string; line: number; message: string }>(path.join(dir, 'expected.json'));
       const errors = errorsOf(compile(dir, 'main.evo', [64, 64], true).diagnostics);
@@ -167,7 +184,8 @@ if (!fs.existsSync(COMPILER_CASES)) {
       ]);
       expect(errors[0]!.message).toMatch(/is a label.*LRLI/);
     });
-    it("reference-compatible mode reproduces the reference's broken layout", () => expectMatches(dir, 'expected.json', true));
+    it("reference-compatible mode reproduces the reference's broken layout", () =>
+      expectMatches(dir, 'expected.json', true));
   });
 
   const invalid = readJson<{ cases: InvalidCase[] }>(path.join(COMPILER_CASES, 'invalid', 'invalid.json')).cases;
@@ -179,7 +197,8 @@ if (!fs.existsSync(COMPILER_CASES)) {
   };
 
   describe('invalid programs fail at the same file and line as the reference', () => {
-    it('finds the cases', () => expect(invalid.filter((c) => c.case.startsWith('e')).length).toBeGreaterThanOrEqual(11));
+    it('finds the cases', () =>
+      expect(invalid.filter((c) => c.case.startsWith('e')).length).toBeGreaterThanOrEqual(11));
     for (const c of invalid) {
       const dir = path.join(COMPILER_CASES, 'invalid', c.case);
       const ref = c.errors[0]!;

@@ -9,7 +9,11 @@ import type { PlaceableProgram } from '../../src/runtime/simulation.js';
 import { TraceRecorder, type TraceOrganism } from '../../src/runtime/trace/trace-recorder.js';
 
 const ROOT = resolve(__dirname, '../../../shared/conformance/runtime');
-const cases = existsSync(ROOT) ? readdirSync(ROOT).filter((d) => existsSync(join(ROOT, d, 'spec.json'))).sort() : [];
+const cases = existsSync(ROOT)
+  ? readdirSync(ROOT)
+      .filter((d) => existsSync(join(ROOT, d, 'spec.json')))
+      .sort()
+  : [];
 
 /** First difference between two JSON values, as a path. */
 function firstDiff(a: unknown, b: unknown, path: string): string | null {
@@ -32,7 +36,11 @@ function firstDiff(a: unknown, b: unknown, path: string): string | null {
   return a === b ? null : `${path}: got ${JSON.stringify(a)}, expected ${JSON.stringify(b)}`;
 }
 
-function compareLine(got: { orgs: TraceOrganism[]; cells: number[][] }, exp: { orgs: TraceOrganism[]; cells: number[][] }, t: string): string | null {
+function compareLine(
+  got: { orgs: TraceOrganism[]; cells: number[][] },
+  exp: { orgs: TraceOrganism[]; cells: number[][] },
+  t: string,
+): string | null {
   const gotIds = got.orgs.map((o) => o.id);
   const expIds = exp.orgs.map((o) => o.id);
   if (gotIds.join() !== expIds.join()) return `tick ${t}: organisms [${gotIds}] != expected [${expIds}]`;
@@ -59,7 +67,10 @@ function runCase(name: string, loader: Loader): void {
   const spec = parseRunSpec(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')));
   const toroidal = String(spec.topology).toUpperCase() === 'TORUS';
   const sim = simulationFromSpec(spec, (file) => loader(dir, file, spec.shape, toroidal));
-  const lines = gunzipSync(readFileSync(join(dir, spec.trace ?? 'trace.jsonl.gz'))).toString('utf8').trim().split('\n');
+  const lines = gunzipSync(readFileSync(join(dir, spec.trace ?? 'trace.jsonl.gz')))
+    .toString('utf8')
+    .trim()
+    .split('\n');
   const rec = new TraceRecorder(sim);
   const init = rec.initLine();
   const d0 = firstDiff(init, JSON.parse(lines[0]!), 'init');

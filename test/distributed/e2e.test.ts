@@ -23,7 +23,16 @@ import { startSwift, type SwiftServer } from './harness/swift.js';
 import { startPostgres, type PostgresServer } from './harness/postgres.js';
 import { GiveUp, stopAllStarted, waitFor } from './harness/proc.js';
 import { startFaultProxy } from './harness/fault-proxy.js';
-import { bucketOf, deploymentOverrides, registrySchemaOf, startNode, streamOf, type Deployment, type NodeProcess, type Role } from './harness/node-process.js';
+import {
+  bucketOf,
+  deploymentOverrides,
+  registrySchemaOf,
+  startNode,
+  streamOf,
+  type Deployment,
+  type NodeProcess,
+  type Role,
+} from './harness/node-process.js';
 
 let dir: string;
 let nats: NatsCluster;
@@ -35,7 +44,11 @@ let testNo = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'evo-e2e-'));
-  [nats, swift, pgServer] = await Promise.all([startNatsCluster(join(dir, 'nats'), 3), startSwift(join(dir, 'swift')), startPostgres(dir)]);
+  [nats, swift, pgServer] = await Promise.all([
+    startNatsCluster(join(dir, 'nats'), 3),
+    startSwift(join(dir, 'swift')),
+    startPostgres(dir),
+  ]);
 });
 
 afterEach(async () => {
@@ -58,10 +71,22 @@ const SAMPLES_PER_CHUNK = 6;
 
 function deployment(): Deployment {
   testNo++;
-  return { nats: nats.servers, s3Endpoint: swift.endpoint, s3AccessKeyId: swift.accessKeyId, s3SecretAccessKey: swift.secretAccessKey, pgUrl: pgServer.url, ns: `e2e${testNo}${Date.now().toString(36)}` };
+  return {
+    nats: nats.servers,
+    s3Endpoint: swift.endpoint,
+    s3AccessKeyId: swift.accessKeyId,
+    s3SecretAccessKey: swift.secretAccessKey,
+    pgUrl: pgServer.url,
+    ns: `e2e${testNo}${Date.now().toString(36)}`,
+  };
 }
 
-async function node(role: Role, name: string, d: Deployment, extra: Record<string, string | number> = {}): Promise<NodeProcess> {
+async function node(
+  role: Role,
+  name: string,
+  d: Deployment,
+  extra: Record<string, string | number> = {},
+): Promise<NodeProcess> {
   const n = await startNode(role, name, join(dir, d.ns, name), deploymentOverrides(role, d, extra));
   nodes.push(n);
   return n;
@@ -130,7 +155,12 @@ async function stored(s3: S3Storage): Promise<Stored | undefined> {
     ticks.push(...ticksOf(TickDataChunk.decode(c.data)));
     parts.push(Buffer.from(c.data));
   }
-  return { runId, ticks, chunkStream: Buffer.concat(parts).toString('latin1').split(runId).join('#'), batchRanges: batches.map((b) => [b.firstTick, b.lastTick]) };
+  return {
+    runId,
+    ticks,
+    chunkStream: Buffer.concat(parts).toString('latin1').split(runId).join('#'),
+    batchRanges: batches.map((b) => [b.firstTick, b.lastTick]),
+  };
 }
 
 async function storedCount(s3: S3Storage): Promise<number> {
@@ -160,7 +190,13 @@ async function engineDone(sim: NodeProcess): Promise<void> {
 }
 
 async function expectIndexComplete(d: Deployment, runId: string, n: number): Promise<void> {
-  const db = await PostgresIndexDatabase.create('check', { connectionString: d.pgUrl, registrySchema: registrySchemaOf(d), maxConnections: 2, connectTimeoutMs: 10_000, statementTimeoutMs: 30_000 });
+  const db = await PostgresIndexDatabase.create('check', {
+    connectionString: d.pgUrl,
+    registrySchema: registrySchemaOf(d),
+    maxConnections: 2,
+    connectTimeoutMs: 10_000,
+    statementTimeoutMs: 30_000,
+  });
   closers.push(() => db.close());
   await waitFor(
     'the index to hold every tick',
@@ -176,7 +212,9 @@ async function expectIndexComplete(d: Deployment, runId: string, n: number): Pro
   );
   const r = (await db.reader(runId))!;
   const env = await r.environmentChunkRanges();
-  expect(env.map((x) => x.minTick)).toEqual(Array.from({ length: n / SAMPLES_PER_CHUNK }, (_, i) => i * SAMPLES_PER_CHUNK));
+  expect(env.map((x) => x.minTick)).toEqual(
+    Array.from({ length: n / SAMPLES_PER_CHUNK }, (_, i) => i * SAMPLES_PER_CHUNK),
+  );
   const rows = await db.query<{ count: string }>(`SELECT count(*) FROM "run_${runId}".organism_ticks`);
   expect(Number(rows[0]!.count)).toBe(n);
   expect((await r.metadata())!.runId).toBe(runId);
@@ -229,9 +267,19 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
             className: 'SimulationEngine',
             resources: { tickData: 'queue-out:tick-queue' },
             // The shipped simulation-host.conf engine options, with the test's overrides.
-            options: { environment: { shape: [256, 256], topology: 'TORUS' }, organisms: [{ program: 'builtin:counter', energy: 20000, positions: [[16, 16]] }], samplingInterval: 1, ...ENGINE, maxTicks: M - 1 },
+            options: {
+              environment: { shape: [256, 256], topology: 'TORUS' },
+              organisms: [{ program: 'builtin:counter', energy: 20000, positions: [[16, 16]] }],
+              samplingInterval: 1,
+              ...ENGINE,
+              maxTicks: M - 1,
+            },
           },
-          persistence: { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage' }, options: { maxBatchSize: 7, batchTimeoutSeconds: 0.05 } },
+          persistence: {
+            className: 'PersistenceService',
+            resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage' },
+            options: { maxBatchSize: 7, batchTimeoutSeconds: 0.05 },
+          },
         },
       },
     };
@@ -267,7 +315,11 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     await node('indexer-host', 'indexer', d);
     const sim = await node('simulation-host', 'simulation', d, engineSets(M));
     // Kill persistence-1 while it holds a batch it has not acknowledged.
-    await waitFor('persistence-1 to hold an unacknowledged batch', async () => ((await p1.bindingMetrics('persistence', 'input')).messages_unacked ?? 0) > 0, 60_000);
+    await waitFor(
+      'persistence-1 to hold an unacknowledged batch',
+      async () => ((await p1.bindingMetrics('persistence', 'input')).messages_unacked ?? 0) > 0,
+      60_000,
+    );
     const unacked = (await p1.bindingMetrics('persistence', 'input')).messages_unacked ?? 0;
     await p1.kill();
     expect(unacked).toBeGreaterThan(0);
@@ -277,7 +329,10 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
       await waitFor('every tick stored', async () => (await storedCount(s3)) >= M, 120_000);
     } catch (err) {
       // Seen once (504 of 600): say where the missing chunks went (dead letters, failed writes, unacked backlog).
-      const p2status = await p2.status().then((st) => JSON.stringify(st.services.find((x) => x.name === 'persistence'))).catch((e: Error) => e.message);
+      const p2status = await p2
+        .status()
+        .then((st) => JSON.stringify(st.services.find((x) => x.name === 'persistence')))
+        .catch((e: Error) => e.message);
       throw new Error(`${(err as Error).message}\nstored ${await storedCount(s3)} of ${M}; persistence-2: ${p2status}`);
     }
     const s = (await stored(s3))!;
@@ -297,7 +352,10 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     await waitFor('the first part stored', async () => (await storedCount(s3)) >= 300, 120_000);
     await first.stop();
     const runId = (await s3.listRunIds())[0]!;
-    const second = await node('simulation-host', 'simulation-b', d, { ...engineSets(600), 'pipeline.services.simulation-engine.options.resume.runId': runId });
+    const second = await node('simulation-host', 'simulation-b', d, {
+      ...engineSets(600),
+      'pipeline.services.simulation-engine.options.resume.runId': runId,
+    });
     await engineDone(second);
     await waitFor('the continued run stored', async () => (await storedCount(s3)) >= 600, 120_000);
     const s = (await stored(s3))!;
@@ -315,7 +373,9 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
         return;
       } catch (err) {
         if (!(err instanceof StreamQuorumLost) || attempt === 3) throw err;
-        console.warn(`${err.message}\nRepeating the scenario (attempt ${attempt + 1} of 3) on a fresh deployment and a fresh NATS cluster.`);
+        console.warn(
+          `${err.message}\nRepeating the scenario (attempt ${attempt + 1} of 3) on a fresh deployment and a fresh NATS cluster.`,
+        );
         await Promise.all(nodes.splice(0).map((n) => n.kill()));
         await nats.stop();
         nats = await startNatsCluster(join(dir, `nats-again-${attempt}-${Date.now().toString(36)}`), 3);
@@ -354,7 +414,8 @@ async function leaderKillScenario(): Promise<void> {
     // persistence services. A timeout says what the broker and both persistence services held.
     const stallReport = async (err: unknown): Promise<never> => {
       if (err instanceof GiveUp) throw err;
-      const input = async (p: typeof p1): Promise<string> => JSON.stringify(await p.bindingMetrics('persistence', 'input').catch((e: Error) => e.message));
+      const input = async (p: typeof p1): Promise<string> =>
+        JSON.stringify(await p.bindingMetrics('persistence', 'input').catch((e: Error) => e.message));
       throw new Error(
         `${(err as Error).message}; ${await storedCount(s3)} of ${M} ticks stored\n${await nats.describeStream(stream)}\npersistence-1 input: ${await input(p1)}\npersistence-2 input: ${await input(p2)}`,
       );

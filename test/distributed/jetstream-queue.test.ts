@@ -65,11 +65,16 @@ async function open(o: JetStreamQueueOptions): Promise<JetStreamQueue<ChunkMessa
 }
 
 function producer(q: JetStreamQueue<ChunkMessage>): QueueProducer<ChunkMessage> {
-  return q.bind({ serviceName: 'p', portName: 'out', usageType: 'queue-out', resourceName: 'q', parameters: {} }).port as QueueProducer<ChunkMessage>;
+  return q.bind({ serviceName: 'p', portName: 'out', usageType: 'queue-out', resourceName: 'q', parameters: {} })
+    .port as QueueProducer<ChunkMessage>;
 }
 
-function consumer(q: JetStreamQueue<ChunkMessage>, parameters: Record<string, string> = {}): QueueConsumer<ChunkMessage> {
-  return q.bind({ serviceName: 'c', portName: 'in', usageType: 'queue-in', resourceName: 'q', parameters }).port as QueueConsumer<ChunkMessage>;
+function consumer(
+  q: JetStreamQueue<ChunkMessage>,
+  parameters: Record<string, string> = {},
+): QueueConsumer<ChunkMessage> {
+  return q.bind({ serviceName: 'c', portName: 'in', usageType: 'queue-in', resourceName: 'q', parameters })
+    .port as QueueConsumer<ChunkMessage>;
 }
 
 function chunk(i: number, size = 64): ChunkMessage {
@@ -94,8 +99,14 @@ describe('JetStreamQueue on a 3-node cluster', () => {
       got.push(...batch);
       await input.commit!(batch);
     }
-    expect(got.map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') }))).toEqual(sent.map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') })));
-    await waitFor('the stream to be empty after acks', async () => (await q['jsm'].streams.info(o.stream)).state.messages === 0, 10_000);
+    expect(got.map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') }))).toEqual(
+      sent.map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') })),
+    );
+    await waitFor(
+      'the stream to be empty after acks',
+      async () => (await q['jsm'].streams.info(o.stream)).state.messages === 0,
+      10_000,
+    );
     // Chained publishes (single producer) are accepted as they are, without falling back.
     expect(q.metrics().publish_chain_resets).toBe(0);
   });
@@ -255,7 +266,11 @@ describe('JetStreamQueue on a 3-node cluster', () => {
     await cluster.kill(leader!);
     try {
       await producing;
-      await waitFor('every message consumed after the failover', () => new Set(seen.map(([i]) => i)).size >= N, 120_000);
+      await waitFor(
+        'every message consumed after the failover',
+        () => new Set(seen.map(([i]) => i)).size >= N,
+        120_000,
+      );
       // Let any late redelivery show up before judging duplicates.
       await new Promise((r) => setTimeout(r, o.ackWaitMs + 1000));
       done = true;
@@ -263,7 +278,10 @@ describe('JetStreamQueue on a 3-node cluster', () => {
       // The stream holds each message once (publishes are chained and id-deduplicated): every first delivery
       // is unmarked, exactly once per message. At-least-once delivery may hand a message out again after an
       // ack lost in the election, but then marked, which is what storage checks before writing twice.
-      const firstDeliveries = seen.filter(([, r]) => r === 0).map(([i]) => i).sort((a, b) => a - b);
+      const firstDeliveries = seen
+        .filter(([, r]) => r === 0)
+        .map(([i]) => i)
+        .sort((a, b) => a - b);
       expect(firstDeliveries).toEqual(Array.from({ length: N }, (_, i) => i));
       expect(prodQ.metrics().messages_in).toBe(N);
     } finally {

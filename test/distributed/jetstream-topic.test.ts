@@ -34,7 +34,20 @@ afterAll(async () => {
 let n = 0;
 function opts(over: Partial<JetStreamTopicOptions> = {}): JetStreamTopicOptions {
   n++;
-  return { servers: cluster.servers, stream: `TOPIC_${n}`, subject: `test.topic${n}`, replicas: 3, storage: 'file', messageType: 'BatchInfo', maxMessages: 100_000, maxAgeMs: 0, ackTimeoutMs: 30_000, connectTimeoutMs: 20_000, publishTimeoutMs: 2000, ...over };
+  return {
+    servers: cluster.servers,
+    stream: `TOPIC_${n}`,
+    subject: `test.topic${n}`,
+    replicas: 3,
+    storage: 'file',
+    messageType: 'BatchInfo',
+    maxMessages: 100_000,
+    maxAgeMs: 0,
+    ackTimeoutMs: 30_000,
+    connectTimeoutMs: 20_000,
+    publishTimeoutMs: 2000,
+    ...over,
+  };
 }
 
 async function open(o: JetStreamTopicOptions): Promise<JetStreamTopic<BatchInfo>> {
@@ -43,21 +56,43 @@ async function open(o: JetStreamTopicOptions): Promise<JetStreamTopic<BatchInfo>
   return t;
 }
 
-const writer = (t: JetStreamTopic<BatchInfo>): TopicWriter<BatchInfo> => t.bind({ serviceName: 'w', portName: 'topic', usageType: 'topic-write', resourceName: 't', parameters: {} }).port as TopicWriter<BatchInfo>;
+const writer = (t: JetStreamTopic<BatchInfo>): TopicWriter<BatchInfo> =>
+  t.bind({ serviceName: 'w', portName: 'topic', usageType: 'topic-write', resourceName: 't', parameters: {} })
+    .port as TopicWriter<BatchInfo>;
 const reader = (t: JetStreamTopic<BatchInfo>, group: string): TopicReader<BatchInfo> =>
-  t.bind({ serviceName: 'r', portName: 'topic', usageType: 'topic-read', resourceName: 't', parameters: { consumerGroup: group } }).port as TopicReader<BatchInfo>;
+  t.bind({
+    serviceName: 'r',
+    portName: 'topic',
+    usageType: 'topic-read',
+    resourceName: 't',
+    parameters: { consumerGroup: group },
+  }).port as TopicReader<BatchInfo>;
 
-const info = (i: number): BatchInfo => BatchInfo.create({ simulationRunId: 'run', storageKey: `k${i}`, tickStart: i * 10, tickEnd: i * 10 + 9, writtenAtMs: 1000 + i, chunkCount: 1, tickCount: 10, bytes: 123 });
+const info = (i: number): BatchInfo =>
+  BatchInfo.create({
+    simulationRunId: 'run',
+    storageKey: `k${i}`,
+    tickStart: i * 10,
+    tickEnd: i * 10 + 9,
+    writtenAtMs: 1000 + i,
+    chunkCount: 1,
+    tickCount: 10,
+    bytes: 123,
+  });
 
 async function drain(r: TopicReader<BatchInfo>, want: number, ack = true): Promise<string[]> {
   const keys: string[] = [];
-  await waitFor(`${want} messages`, async () => {
-    for (const m of await r.receive(16, 500)) {
-      keys.push(m.payload.storageKey);
-      if (ack) await r.ack(m);
-    }
-    return keys.length >= want;
-  }, 30_000);
+  await waitFor(
+    `${want} messages`,
+    async () => {
+      for (const m of await r.receive(16, 500)) {
+        keys.push(m.payload.storageKey);
+        if (ack) await r.ack(m);
+      }
+      return keys.length >= want;
+    },
+    30_000,
+  );
   return keys;
 }
 
@@ -80,12 +115,22 @@ describe('JetStreamTopic on a 3-node cluster', () => {
     expect(rest).toEqual(Array.from({ length: 39 }, (_, i) => `k${i + 1}`));
     const a: string[] = [];
     const b: string[] = [];
-    await waitFor('the group to consume all', async () => {
-      const [ma, mb] = await Promise.all([indexerA.receive(3, 300), indexerB.receive(3, 300)]);
-      for (const m of ma) (a.push(m.payload.storageKey), await indexerA.ack(m));
-      for (const m of mb) (b.push(m.payload.storageKey), await indexerB.ack(m));
-      return a.length + b.length >= 40;
-    }, 30_000);
+    await waitFor(
+      'the group to consume all',
+      async () => {
+        const [ma, mb] = await Promise.all([indexerA.receive(3, 300), indexerB.receive(3, 300)]);
+        for (const m of ma) {
+          a.push(m.payload.storageKey);
+          await indexerA.ack(m);
+        }
+        for (const m of mb) {
+          b.push(m.payload.storageKey);
+          await indexerB.ack(m);
+        }
+        return a.length + b.length >= 40;
+      },
+      30_000,
+    );
     expect([...a, ...b].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`).sort());
     expect(a.length).toBeGreaterThan(0);
     expect(b.length).toBeGreaterThan(0);

@@ -7,9 +7,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnvironmentChunkRow, OrganismRow, OrganismTickRow, RunIndexReader, RunIndexWriter } from '../../src/pipeline/api/index-database.js';
-import { PostgresIndexDatabase, schemaNameOf, type PostgresRunIndex } from '../../src/pipeline/resources/postgres/postgres-index-database.js';
-import { SqliteIndexDatabase, type SqliteRunIndex } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
+import type {
+  EnvironmentChunkRow,
+  OrganismRow,
+  OrganismTickRow,
+  RunIndexReader,
+  RunIndexWriter,
+} from '../../src/pipeline/api/index-database.js';
+import {
+  PostgresIndexDatabase,
+  schemaNameOf,
+  type PostgresRunIndex,
+} from '../../src/pipeline/resources/postgres/postgres-index-database.js';
+import {
+  SqliteIndexDatabase,
+  type SqliteRunIndex,
+} from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { startPostgres, type PostgresServer } from './harness/postgres.js';
 import { stopAllStarted } from './harness/proc.js';
 
@@ -30,7 +43,13 @@ afterAll(async () => {
 });
 
 async function pgdb(maxConnections = 4): Promise<PostgresIndexDatabase> {
-  const d = await PostgresIndexDatabase.create('idx', { connectionString: server.url, registrySchema: 'evochora', maxConnections, connectTimeoutMs: 20_000, statementTimeoutMs: 30_000 });
+  const d = await PostgresIndexDatabase.create('idx', {
+    connectionString: server.url,
+    registrySchema: 'evochora',
+    maxConnections,
+    connectTimeoutMs: 20_000,
+    statementTimeoutMs: 30_000,
+  });
   dbs.push(d);
   return d;
 }
@@ -39,12 +58,20 @@ const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length:
 
 function chunkRows(from: number, to: number): EnvironmentChunkRow[] {
   const out: EnvironmentChunkRow[] = [];
-  for (let i = from; i < to; i++) out.push({ firstTick: i * 6, lastTick: i * 6 + 5, tickCount: 6, data: bytes(40 + i, i) });
+  for (let i = from; i < to; i++)
+    out.push({ firstTick: i * 6, lastTick: i * 6 + 5, tickCount: 6, data: bytes(40 + i, i) });
   return out;
 }
 
 function orgs(ids: number[]): OrganismRow[] {
-  return ids.map((id) => ({ organismId: id, parentId: id <= 2 ? null : id - 2, birthTick: id * 10, programId: `p${id % 3}`, initialPosition: [id, id + 1], genomeHash: `h${id}` }));
+  return ids.map((id) => ({
+    organismId: id,
+    parentId: id <= 2 ? null : id - 2,
+    birthTick: id * 10,
+    programId: `p${id % 3}`,
+    initialPosition: [id, id + 1],
+    genomeHash: `h${id}`,
+  }));
 }
 
 function orgTicks(ticks: number[]): OrganismTickRow[] {
@@ -52,7 +79,14 @@ function orgTicks(ticks: number[]): OrganismTickRow[] {
 }
 
 async function writeAll(w: RunIndexWriter, runId: string): Promise<void> {
-  await w.upsertMetadata({ runId, startTimeMs: 1234, samplingInterval: 1, worldShape: [64, 32], toroidal: true, simulationMetadata: bytes(100, 3) });
+  await w.upsertMetadata({
+    runId,
+    startTimeMs: 1234,
+    samplingInterval: 1,
+    worldShape: [64, 32],
+    toroidal: true,
+    simulationMetadata: bytes(100, 3),
+  });
   await w.upsertEnvironmentChunks(chunkRows(0, 30));
   await w.upsertOrganismTicks(orgTicks([0, 1, 2, 3, 4, 5]), orgs([1, 2, 3, 4, 5, 6, 7]));
 }
@@ -82,10 +116,14 @@ describe('PostgresIndexDatabase on PostgreSQL', () => {
     await writeAll(await pgIdx.writer(runId), runId);
     await writeAll(await lite.writer(runId), runId);
     expect(await answers((await pgIdx.reader(runId))!)).toEqual(await answers((await lite.reader(runId))!));
-    expect(await (lite.openWriter(runId) as SqliteRunIndex).dump()).toEqual(await ((await pgIdx.reader(runId)) as PostgresRunIndex).dump());
+    expect(await (lite.openWriter(runId) as SqliteRunIndex).dump()).toEqual(
+      await ((await pgIdx.reader(runId)) as PostgresRunIndex).dump(),
+    );
     expect(await pgIdx.listRuns()).toContain(runId);
     expect(await pgIdx.reader('never-indexed')).toBeUndefined();
-    const schemas = await pgIdx.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname = $1`, [schemaNameOf(runId)]);
+    const schemas = await pgIdx.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname = $1`, [
+      schemaNameOf(runId),
+    ]);
     expect(schemas).toHaveLength(1);
     await lite.close();
   });
@@ -112,7 +150,10 @@ describe('PostgresIndexDatabase on PostgreSQL', () => {
           const from = ((k + round) % 4) * 25;
           await Promise.all([
             w.upsertEnvironmentChunks(chunkRows(from, from + 40).reverse()),
-            w.upsertOrganismTicks(orgTicks(Array.from({ length: 40 }, (_, i) => from + i)), orgs(Array.from({ length: 30 }, (_, i) => from + i + 1)).reverse()),
+            w.upsertOrganismTicks(
+              orgTicks(Array.from({ length: 40 }, (_, i) => from + i)),
+              orgs(Array.from({ length: 30 }, (_, i) => from + i + 1)).reverse(),
+            ),
           ]);
         }
       }),
@@ -120,7 +161,10 @@ describe('PostgresIndexDatabase on PostgreSQL', () => {
     const single = await pgdb();
     const ref = await single.writer('reference-run');
     await ref.upsertEnvironmentChunks(chunkRows(0, 115));
-    await ref.upsertOrganismTicks(orgTicks(Array.from({ length: 115 }, (_, i) => i)), orgs(Array.from({ length: 105 }, (_, i) => i + 1)));
+    await ref.upsertOrganismTicks(
+      orgTicks(Array.from({ length: 115 }, (_, i) => i)),
+      orgs(Array.from({ length: 105 }, (_, i) => i + 1)),
+    );
     const a = await ((await single.reader(runId)) as PostgresRunIndex).dump();
     const b = await (ref as PostgresRunIndex).dump();
     expect(a.environment_chunks).toEqual(b.environment_chunks);

@@ -7,7 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  CompleteMultipartUploadCommand,
+  HeadObjectCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkMessageOf, type ChunkMessage } from '../../src/pipeline/contracts/index.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
@@ -78,7 +83,13 @@ function bigChunks(n: number, bytes: number): ChunkMessage[] {
   return Array.from({ length: n }, (_, i) => {
     const noise = Buffer.alloc(bytes);
     for (let k = 0; k < bytes; k += 4) noise.writeUInt32LE((Math.imul(k + 1, 2654435761) ^ (i * 97)) >>> 0, k);
-    return chunkMessageOf({ simulationRunId: RUN, firstTick: i, lastTick: i, tickCount: 1, snapshot: { tickNumber: i, runtimeCheckpoint: noise } });
+    return chunkMessageOf({
+      simulationRunId: RUN,
+      firstTick: i,
+      lastTick: i,
+      tickCount: 1,
+      snapshot: { tickNumber: i, runtimeCheckpoint: noise },
+    });
   });
 }
 
@@ -98,7 +109,11 @@ describe('S3Storage on Swift (s3api)', () => {
     }
     await s3.writeMetadata(RUN, Buffer.from('meta'));
     await fs.writeMetadata(RUN, Buffer.from('meta'));
-    expect(Buffer.from((await s3.readObject(`${RUN}/raw/metadata.pb.zst`))!).equals(readFileSync(fs.pathOf(`${RUN}/raw/metadata.pb.zst`)))).toBe(true);
+    expect(
+      Buffer.from((await s3.readObject(`${RUN}/raw/metadata.pb.zst`))!).equals(
+        readFileSync(fs.pathOf(`${RUN}/raw/metadata.pb.zst`)),
+      ),
+    ).toBe(true);
     expect(await s3.listRunIds()).toEqual([RUN]);
     expect(await s3.listBatches(RUN)).toEqual((await fs.listBatches(RUN)).map((b) => ({ ...b })));
     const read: number[] = [];
@@ -108,14 +123,24 @@ describe('S3Storage on Swift (s3api)', () => {
 
   it('lists by tick range (including a batch that starts in the previous bucket folder)', async () => {
     const s3 = await storage({ folderLevels: [1000, 100] });
-    const ranges = [[0, 99], [100, 250], [251, 299], [300, 399], [400, 1999]];
+    const ranges = [
+      [0, 99],
+      [100, 250],
+      [251, 299],
+      [300, 399],
+      [400, 1999],
+    ];
     for (const [a, b] of ranges) {
       const c = chunkMessageOf({ simulationRunId: RUN, firstTick: a!, lastTick: b!, tickCount: 1 });
       await s3.writeBatch(s3.batchKey(RUN, a!, b!), [c]);
     }
-    const span = async (from: number, to: number): Promise<number[][]> => (await s3.listBatches(RUN, from, to)).map((x) => [x.firstTick, x.lastTick]);
+    const span = async (from: number, to: number): Promise<number[][]> =>
+      (await s3.listBatches(RUN, from, to)).map((x) => [x.firstTick, x.lastTick]);
     expect(await span(0, 5000)).toEqual(ranges);
-    expect(await span(260, 320)).toEqual([[251, 299], [300, 399]]);
+    expect(await span(260, 320)).toEqual([
+      [251, 299],
+      [300, 399],
+    ]);
     expect(await span(1500, 1600)).toEqual([[400, 1999]]);
     expect(await span(200, 200)).toEqual([[100, 250]]);
     await expect(s3.listBatches('no-such-run')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
@@ -138,10 +163,27 @@ describe('S3Storage on Swift (s3api)', () => {
     const c = s3.client;
     const Key = s3.batchKey(RUN, 100, 100);
     const up = await c.send(new CreateMultipartUploadCommand({ Bucket: s3.options.bucket, Key }));
-    const part = await c.send(new UploadPartCommand({ Bucket: s3.options.bucket, Key, UploadId: up.UploadId, PartNumber: 1, Body: Buffer.alloc(5 * 1024 * 1024, 1) }));
+    const part = await c.send(
+      new UploadPartCommand({
+        Bucket: s3.options.bucket,
+        Key,
+        UploadId: up.UploadId,
+        PartNumber: 1,
+        Body: Buffer.alloc(5 * 1024 * 1024, 1),
+      }),
+    );
     expect((await s3.listBatches(RUN)).map((x) => x.key)).toEqual([key]);
-    await expect(c.send(new HeadObjectCommand({ Bucket: s3.options.bucket, Key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
-    await c.send(new CompleteMultipartUploadCommand({ Bucket: s3.options.bucket, Key, UploadId: up.UploadId, MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] } }));
+    await expect(c.send(new HeadObjectCommand({ Bucket: s3.options.bucket, Key }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+    await c.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: s3.options.bucket,
+        Key,
+        UploadId: up.UploadId,
+        MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] },
+      }),
+    );
     expect((await s3.listBatches(RUN)).map((x) => x.key)).toEqual([key, Key]);
   });
 
@@ -161,10 +203,13 @@ describe('S3Storage on Swift (s3api)', () => {
         return;
       }
       forwarded++;
-      const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       req.pipe(up);
     });
     const port = await freePort();
@@ -222,7 +267,9 @@ describe('S3Storage on Swift (s3api)', () => {
       await proxy.close();
     }
     const started = Date.now();
-    await expect(storage({ secretAccessKey: 'wrong', connectTimeoutMs: 20_000 })).rejects.toMatchObject({ code: 'S3_UNAVAILABLE' });
+    await expect(storage({ secretAccessKey: 'wrong', connectTimeoutMs: 20_000 })).rejects.toMatchObject({
+      code: 'S3_UNAVAILABLE',
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

@@ -17,7 +17,10 @@ describe('NATS wire format', () => {
     expect(enc.body.length).toBeLessThan(200);
     expect(enc.rawBytes).toBe(10_000);
     const back = codec.decode<typeof msg>(enc.body, enc.headers);
-    expect({ ...back, data: Buffer.from(back.data).toString('hex') }).toEqual({ ...msg, data: Buffer.from(data).toString('hex') });
+    expect({ ...back, data: Buffer.from(back.data).toString('hex') }).toEqual({
+      ...msg,
+      data: Buffer.from(data).toString('hex'),
+    });
   });
 
   it('leaves small or incompressible payloads uncompressed and still round-trips them', () => {
@@ -33,7 +36,12 @@ describe('NATS wire format', () => {
 
   it('sends objects without exactly one byte field as JSON, byte arrays and Buffers included', () => {
     const codec = new MessageCodec('zstd', 1);
-    const dead = { originalMessage: Buffer.from('abc'), other: Uint8Array.of(9), metadata: { startTick: '5' }, retryCount: 2 };
+    const dead = {
+      originalMessage: Buffer.from('abc'),
+      other: Uint8Array.of(9),
+      metadata: { startTick: '5' },
+      retryCount: 2,
+    };
     const back = codec.decode<Record<string, unknown>>(codec.encode(dead).body, codec.encode(dead).headers);
     expect(Buffer.from(back.originalMessage as Uint8Array).toString()).toBe('abc');
     expect(Array.from(back.other as Uint8Array)).toEqual([9]);
@@ -42,8 +50,16 @@ describe('NATS wire format', () => {
   });
 
   it('parses JetStream ack subjects of old and new servers', () => {
-    expect(parseAckSubject('$JS.ACK.S.C.3.1234.77.1700000000000000000.5')).toEqual({ deliveryCount: 3, streamSeq: 1234, timestampMs: 1700000000000 });
-    expect(parseAckSubject('$JS.ACK.hub.acchash.S.C.2.9.8.1700000000000000000.0.token')).toEqual({ deliveryCount: 2, streamSeq: 9, timestampMs: 1700000000000 });
+    expect(parseAckSubject('$JS.ACK.S.C.3.1234.77.1700000000000000000.5')).toEqual({
+      deliveryCount: 3,
+      streamSeq: 1234,
+      timestampMs: 1700000000000,
+    });
+    expect(parseAckSubject('$JS.ACK.hub.acchash.S.C.2.9.8.1700000000000000000.0.token')).toEqual({
+      deliveryCount: 2,
+      streamSeq: 9,
+      timestampMs: 1700000000000,
+    });
     expect(parseAckSubject('$JS.ACK.hub.acchash.S.C.2.9.8.1700000000000000000.0')?.streamSeq).toBe(9);
     expect(parseAckSubject('_INBOX.abc')).toBeUndefined();
   });

@@ -16,11 +16,18 @@ export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
-  json: { status: number; result?: any; code?: string; message?: string; actions?: string[]; warnings?: string[] } | undefined;
+  json:
+    | { status: number; result?: any; code?: string; message?: string; actions?: string[]; warnings?: string[] }
+    | undefined;
 }
 
 export async function evochora(args: string[], options: Options = {}): Promise<CliResult> {
-  const res = await execa(process.execPath, [CLI, ...args], { reject: false, timeout: 60_000, env: { EVOCHORA_CONTENT_TYPE: '' }, ...options });
+  const res = await execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    timeout: 60_000,
+    env: { EVOCHORA_CONTENT_TYPE: '' },
+    ...options,
+  });
   const stdout = String(res.stdout ?? '');
   let json: CliResult['json'];
   if (args.includes('--json')) {
@@ -37,7 +44,11 @@ export function tempDataDir(prefix = 'evo-it-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -22,6 +22,8 @@ describe('architecture (scripts/check-architecture.mjs)', () => {
       ['src/node/d.ts', []],
     ]);
     expect(importCycles(graph)).toEqual([['src/pipeline/a.ts', 'src/pipeline/b.ts']]);
-    expect(floorViolations(graph)).toEqual(['src/runtime/c.ts:1 imports src/node/d.ts: runtime (floor 7) may not import node (floor 2)']);
+    expect(floorViolations(graph)).toEqual([
+      'src/runtime/c.ts:1 imports src/node/d.ts: runtime (floor 7) may not import node (floor 2)',
+    ]);
   });
 });

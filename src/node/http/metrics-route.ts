@@ -13,13 +13,23 @@ function label(value: string): string {
 
 export function renderPrometheus(
   status: PipelineStatus,
-  process: { uptimeSeconds: number; rssBytes: number; heapUsedBytes: number; heapTotalBytes?: number; externalBytes?: number; arrayBufferBytes?: number; eventLoop: EventLoopDelay },
+  process: {
+    uptimeSeconds: number;
+    rssBytes: number;
+    heapUsedBytes: number;
+    heapTotalBytes?: number;
+    externalBytes?: number;
+    arrayBufferBytes?: number;
+    eventLoop: EventLoopDelay;
+  },
 ): string {
   const series = new Map<string, string[]>();
   const add = (key: string, labels: Record<string, string>, value: number): void => {
     if (!Number.isFinite(value)) return;
     const name = metricName(key);
-    const text = Object.entries(labels).map(([k, v]) => `${k}="${label(v)}"`).join(',');
+    const text = Object.entries(labels)
+      .map(([k, v]) => `${k}="${label(v)}"`)
+      .join(',');
     if (!series.has(name)) series.set(name, []);
     series.get(name)!.push(`${name}{${text}} ${value}`);
   };
@@ -29,9 +39,11 @@ export function renderPrometheus(
     add('service_healthy', { service: s.name }, s.healthy ? 1 : 0);
     for (const [k, v] of Object.entries(s.metrics)) add(`service_${k}`, { service: s.name }, v);
     for (const b of s.resourceBindings)
-      for (const [k, v] of Object.entries(b.metrics)) add(`binding_${k}`, { service: s.name, port: b.portName, resource: b.resourceName }, v);
+      for (const [k, v] of Object.entries(b.metrics))
+        add(`binding_${k}`, { service: s.name, port: b.portName, resource: b.resourceName }, v);
   }
-  for (const r of status.resources) for (const [k, v] of Object.entries(r.metrics)) add(`resource_${k}`, { resource: r.name, type: r.type }, v);
+  for (const r of status.resources)
+    for (const [k, v] of Object.entries(r.metrics)) add(`resource_${k}`, { resource: r.name, type: r.type }, v);
   for (const [k, v] of Object.entries(status.metrics)) add(`pipeline_${k}`, {}, v);
   add('pipeline_healthy', {}, status.healthy ? 1 : 0);
   add('process_uptime_seconds', {}, process.uptimeSeconds);
@@ -61,7 +73,15 @@ export function metricsRoute(status: () => PipelineStatus, startedAt: number, ev
       return {
         status: 200,
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
-        raw: renderPrometheus(status(), { uptimeSeconds: (Date.now() - startedAt) / 1000, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, heapTotalBytes: mem.heapTotal, externalBytes: mem.external, arrayBufferBytes: mem.arrayBuffers, eventLoop: eventLoop() }),
+        raw: renderPrometheus(status(), {
+          uptimeSeconds: (Date.now() - startedAt) / 1000,
+          rssBytes: mem.rss,
+          heapUsedBytes: mem.heapUsed,
+          heapTotalBytes: mem.heapTotal,
+          externalBytes: mem.external,
+          arrayBufferBytes: mem.arrayBuffers,
+          eventLoop: eventLoop(),
+        }),
       };
     },
   };

@@ -13,7 +13,11 @@ export interface NodeIdentity {
   readonly configFile: string | null;
 }
 
-export function nodeRoutes(identity: NodeIdentity, pipelineSummary: () => { status: string; healthy: boolean }, requestStop: () => void): Route[] {
+export function nodeRoutes(
+  identity: NodeIdentity,
+  pipelineSummary: () => { status: string; healthy: boolean },
+  requestStop: () => void,
+): Route[] {
   return [
     {
       method: 'GET',
@@ -42,7 +46,10 @@ export function nodeRoutes(identity: NodeIdentity, pipelineSummary: () => { stat
       protected: true,
       handler: () => {
         setImmediate(requestStop);
-        return { status: 202, body: { message: 'Stop requested; the node drains its services and exits.', pid: identity.pid } };
+        return {
+          status: 202,
+          body: { message: 'Stop requested; the node drains its services and exits.', pid: identity.pid },
+        };
       },
     },
   ];

@@ -24,11 +24,20 @@ export function pipelineRoutes(manager: ServiceManager, onUnexpected: (action: s
       protected: true,
       handler: ({ params }) => {
         const action = params.action!;
-        if (!isLifecycleAction(action)) return errorResponse(404, 'NOT_FOUND', `Unknown pipeline action '${action}'; use start, stop, pause, resume or restart.`);
+        if (!isLifecycleAction(action))
+          return errorResponse(
+            404,
+            'NOT_FOUND',
+            `Unknown pipeline action '${action}'; use start, stop, pause, resume or restart.`,
+          );
         return accept(action, () => manager.apply(action), 'pipeline');
       },
     },
-    { method: 'GET', pattern: '/service/:name/status', handler: ({ params }) => ({ status: 200, body: manager.serviceStatus(params.name!) }) },
+    {
+      method: 'GET',
+      pattern: '/service/:name/status',
+      handler: ({ params }) => ({ status: 200, body: manager.serviceStatus(params.name!) }),
+    },
     {
       method: 'POST',
       pattern: '/service/:name/:action',
@@ -36,7 +45,12 @@ export function pipelineRoutes(manager: ServiceManager, onUnexpected: (action: s
       handler: ({ params }) => {
         const action = params.action!;
         const name = params.name!;
-        if (!isLifecycleAction(action)) return errorResponse(404, 'NOT_FOUND', `Unknown service action '${action}'; use start, stop, pause, resume or restart.`);
+        if (!isLifecycleAction(action))
+          return errorResponse(
+            404,
+            'NOT_FOUND',
+            `Unknown service action '${action}'; use start, stop, pause, resume or restart.`,
+          );
         manager.check(action, name); // throws UNKNOWN_SERVICE (404) or INVALID_TRANSITION (409) before accepting
         return accept(action, () => manager.apply(action, name), `service '${name}'`);
       },

@@ -30,7 +30,8 @@ export function parseBindingUri(uri: string): BindingUri {
   const colon = head.indexOf(':');
   const usageType = colon < 0 ? null : head.slice(0, colon);
   const resourceName = colon < 0 ? head : head.slice(colon + 1);
-  if (usageType !== null && !NAME.test(usageType)) throw new BindingUriError(uri, `usage type '${usageType}' is not a name`);
+  if (usageType !== null && !NAME.test(usageType))
+    throw new BindingUriError(uri, `usage type '${usageType}' is not a name`);
   if (!NAME.test(resourceName)) throw new BindingUriError(uri, `resource name '${resourceName}' is not a name`);
   const parameters: Record<string, string> = {};
   if (query !== '') {

@@ -36,7 +36,6 @@ function compress(data: Uint8Array, level = 1): Buffer {
   return c.compress(data);
 }
 
-
 function withVersion(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(payload.length + 1);
   out[0] = BLOB_VERSION;
@@ -45,9 +44,13 @@ function withVersion(payload: Uint8Array): Uint8Array {
 }
 
 function versionError(what: string, found: number | undefined, expected: number): EvochoraError {
-  return new EvochoraError('INDEX_BLOB_VERSION', `Index ${what} blob has version ${found ?? 'none'}; this build reads version ${expected}.`, {
-    actions: ['Re-index the run with `evochora index --run <runId>`.'],
-  });
+  return new EvochoraError(
+    'INDEX_BLOB_VERSION',
+    `Index ${what} blob has version ${found ?? 'none'}; this build reads version ${expected}.`,
+    {
+      actions: ['Re-index the run with `evochora index --run <runId>`.'],
+    },
+  );
 }
 
 function unwrap(blob: Uint8Array, what: string): Buffer {
@@ -79,7 +82,8 @@ function unshuffle(b: Uint8Array): Uint8Array {
   return int32ToBytes(v);
 }
 
-type Columns = { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined;
+type Columns =
+  { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined;
 
 function mapColumns(c: Columns, f: (b: Uint8Array) => Uint8Array): void {
   if (!c) return;
@@ -131,7 +135,12 @@ export function environmentChunkOf(chunk: TickDataChunk): TickDataChunkProps {
     lastTick: chunk.lastTick,
     tickCount: chunk.tickCount,
     snapshot: s ? { tickNumber: s.tickNumber, cells: s.cells, totalOrganismsCreated: s.totalOrganismsCreated } : null,
-    deltas: chunk.deltas.map((d) => ({ tickNumber: d.tickNumber, deltaType: d.deltaType, changedCells: d.changedCells, totalOrganismsCreated: d.totalOrganismsCreated })),
+    deltas: chunk.deltas.map((d) => ({
+      tickNumber: d.tickNumber,
+      deltaType: d.deltaType,
+      changedCells: d.changedCells,
+      totalOrganismsCreated: d.totalOrganismsCreated,
+    })),
   };
 }
 
@@ -141,7 +150,8 @@ export function encodeEnvironmentBlob(chunk: TickDataChunk): Uint8Array {
 
 export function decodeEnvironmentBlob(blob: Uint8Array): TickDataChunk {
   if (blob[0] === 1) return TickDataChunk.decode(decompress(blob.subarray(1)));
-  if (blob[0] !== ENVIRONMENT_BLOB_VERSION || blob.length < 2) throw versionError('environment', blob[0], ENVIRONMENT_BLOB_VERSION);
+  if (blob[0] !== ENVIRONMENT_BLOB_VERSION || blob.length < 2)
+    throw versionError('environment', blob[0], ENVIRONMENT_BLOB_VERSION);
   const flags = blob[1]!;
   const chunk = TickDataChunk.decode(decompress(blob.subarray(2)));
   mapColumns(chunk.snapshot?.cells, unshuffle);
@@ -368,7 +378,8 @@ export function decodeOrganismChunk(blob: Uint8Array): OrganismChunkView {
       },
     };
   }
-  if (blob.length === 0 || blob[0] !== ORGANISM_CHUNK_VERSION_FULL_STATES) throw versionError('organism chunk', blob[0], ORGANISM_CHUNK_VERSION);
+  if (blob.length === 0 || blob[0] !== ORGANISM_CHUNK_VERSION_FULL_STATES)
+    throw versionError('organism chunk', blob[0], ORGANISM_CHUNK_VERSION);
   const buf = decompress(blob.subarray(1));
   const out = new Map<number, OrganismChunkSample>();
   let off = 0;

@@ -109,7 +109,11 @@ export interface IndexDatabase {
 }
 
 /** `db.withTransientReader` where the engine has it, else `fn` with the (cached) reader. */
-export async function withTransientReader<T>(db: IndexDatabase, runId: string, fn: (reader: RunIndexReader | undefined) => Promise<T>): Promise<T> {
+export async function withTransientReader<T>(
+  db: IndexDatabase,
+  runId: string,
+  fn: (reader: RunIndexReader | undefined) => Promise<T>,
+): Promise<T> {
   if (db.withTransientReader) return db.withTransientReader(runId, fn);
   return fn(await db.reader(runId));
 }
@@ -123,5 +127,10 @@ export interface IndexDatabaseResource {
 }
 
 export function isIndexDatabaseResource(r: unknown): r is IndexDatabaseResource {
-  return typeof r === 'object' && r !== null && 'indexDatabase' in r && typeof (r as IndexDatabaseResource).indexDatabase === 'object';
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    'indexDatabase' in r &&
+    typeof (r as IndexDatabaseResource).indexDatabase === 'object'
+  );
 }

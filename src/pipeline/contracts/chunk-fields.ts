@@ -207,12 +207,19 @@ export function organismsOnlyChunk(chunk: Uint8Array, reuse = false): Uint8Array
 }
 
 /** The chunk with only the given fields of its snapshot and of every delta (its own fields all kept). */
-function cutChunk(chunk: Uint8Array, snapshotKeep: ReadonlySet<number>, deltaKeep: ReadonlySet<number>, reuse: boolean): Uint8Array {
+function cutChunk(
+  chunk: Uint8Array,
+  snapshotKeep: ReadonlySet<number>,
+  deltaKeep: ReadonlySet<number>,
+  reuse: boolean,
+): Uint8Array {
   const pieces: Uint8Array[] = [];
   const f = new FieldCursor().reset(chunk);
   while (f.next()) {
-    if (f.number === 5 && f.wireType === 2) pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, snapshotKeep)));
-    else if (f.number === 6 && f.wireType === 2) pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, deltaKeep)));
+    if (f.number === 5 && f.wireType === 2)
+      pieces.push(...lengthDelimited(5, keepFields(chunk, f.valueStart, f.end, snapshotKeep)));
+    else if (f.number === 6 && f.wireType === 2)
+      pieces.push(...lengthDelimited(6, keepFields(chunk, f.valueStart, f.end, deltaKeep)));
     else pieces.push(chunk.subarray(f.start, f.end));
   }
   return concat(pieces, reuse);
@@ -227,7 +234,11 @@ const outerCursor = new FieldCursor();
 const innerCursor = new FieldCursor();
 const idScratch: OrganismFacts = { organismId: 0, isDead: false };
 
-export function forEachNewOrganism(chunk: Uint8Array, known: { has(id: number): boolean }, visit: (id: number, raw: Uint8Array, isDelta: boolean) => void): void {
+export function forEachNewOrganism(
+  chunk: Uint8Array,
+  known: { has(id: number): boolean },
+  visit: (id: number, raw: Uint8Array, isDelta: boolean) => void,
+): void {
   const f = outerCursor.reset(chunk);
   const g = innerCursor;
   while (f.next()) {

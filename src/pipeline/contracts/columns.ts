@@ -19,7 +19,8 @@ export function int32ToBytes(values: Int32Array): Uint8Array {
 /** The Int32Array in `bytes` (little-endian). Throws when the length is not a multiple of 4. */
 export function bytesToInt32(bytes: Uint8Array | null | undefined): Int32Array {
   if (!bytes || bytes.length === 0) return new Int32Array(0);
-  if (bytes.length % 4 !== 0) throw new RangeError(`cell column of ${bytes.length} bytes is not a whole number of int32 values`);
+  if (bytes.length % 4 !== 0)
+    throw new RangeError(`cell column of ${bytes.length} bytes is not a whole number of int32 values`);
   const n = bytes.length / 4;
   if (LITTLE) {
     if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, n);
@@ -40,15 +41,23 @@ export interface CellArrays {
 }
 
 export function columnsOf(cells: CellArrays): evochora.contracts.CellDataColumns.$Properties {
-  return { flatIndices: int32ToBytes(cells.flatIndices), molecules: int32ToBytes(cells.molecules), owners: int32ToBytes(cells.owners) };
+  return {
+    flatIndices: int32ToBytes(cells.flatIndices),
+    molecules: int32ToBytes(cells.molecules),
+    owners: int32ToBytes(cells.owners),
+  };
 }
 
 /** Decodes the three columns and checks that they have the same length. */
-export function columnsToArrays(columns: evochora.contracts.CellDataColumns.$Properties | null | undefined): CellArrays {
+export function columnsToArrays(
+  columns: evochora.contracts.CellDataColumns.$Properties | null | undefined,
+): CellArrays {
   const flatIndices = bytesToInt32(columns?.flatIndices);
   const molecules = bytesToInt32(columns?.molecules);
   const owners = bytesToInt32(columns?.owners);
   if (molecules.length !== flatIndices.length || owners.length !== flatIndices.length)
-    throw new RangeError(`cell columns differ in length (${flatIndices.length} indices, ${molecules.length} molecules, ${owners.length} owners)`);
+    throw new RangeError(
+      `cell columns differ in length (${flatIndices.length} indices, ${molecules.length} molecules, ${owners.length} owners)`,
+    );
   return { flatIndices, molecules, owners };
 }

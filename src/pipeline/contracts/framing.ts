@@ -65,7 +65,8 @@ export function splitDelimited(buf: Uint8Array): Uint8Array[] {
     const v = readVarint(buf, off);
     if (!v) throw new RangeError(`truncated length prefix at offset ${off}`);
     const [len, start] = v;
-    if (start + len > buf.length) throw new RangeError(`message at offset ${off} claims ${len} bytes but only ${buf.length - start} remain`);
+    if (start + len > buf.length)
+      throw new RangeError(`message at offset ${off} claims ${len} bytes but only ${buf.length - start} remain`);
     out.push(buf.subarray(start, start + len));
     off = start + len;
   }

@@ -10,7 +10,8 @@ import { OrganismDelta, OrganismState, RegisterValue, Vector } from './index.js'
 import { applyOrganismDelta } from './organism-timeline-apply.js';
 
 /** Field bits the wire path handles: 6 ip, 7 dv, 8 data pointers, 9 active pointer, 19 marker, 22-26. */
-const WIRE_FIELDS = (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 18) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
+const WIRE_FIELDS =
+  (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 18) | (1 << 21) | (1 << 22) | (1 << 23) | (1 << 24) | (1 << 25);
 
 let pos = 0;
 
@@ -46,8 +47,7 @@ function skip(b: Uint8Array, wireType: number, end: number): void {
   else if (wireType === 2) {
     const len = uvarint(b, end);
     pos += len;
-  }
-  else if (wireType === 1) pos += 8;
+  } else if (wireType === 1) pos += 8;
   else if (wireType === 5) pos += 4;
   else throw new RangeError(`unsupported protobuf wire type ${wireType} in OrganismDelta`);
   if (pos > end) throw new RangeError('OrganismDelta field runs past its end');

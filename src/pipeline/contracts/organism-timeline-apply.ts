@@ -59,11 +59,17 @@ export function applyOrganismDelta(into: OrganismState, d: OrganismDelta): void 
     mask ^= low;
   }
   if ((d.changedFields & REGISTERS_BIT) === 0 && d.registerSlots.length > 0) {
-    if (d.registerSlots.length !== st.registers.length) throw new OrganismDeltaError(`organism ${d.organismId}: ${d.registerSlots.length} register slots but ${st.registers.length} values`);
+    if (d.registerSlots.length !== st.registers.length)
+      throw new OrganismDeltaError(
+        `organism ${d.organismId}: ${d.registerSlots.length} register slots but ${st.registers.length} values`,
+      );
     const regs = into.registers.slice();
     for (let k = 0; k < d.registerSlots.length; k++) {
       const slot = d.registerSlots[k]!;
-      if (slot >= regs.length) throw new OrganismDeltaError(`organism ${d.organismId}: register slot ${slot} out of range (${regs.length} registers)`);
+      if (slot >= regs.length)
+        throw new OrganismDeltaError(
+          `organism ${d.organismId}: register slot ${slot} out of range (${regs.length} registers)`,
+        );
       regs[slot] = st.registers[k]!;
     }
     into.registers = regs;
@@ -71,4 +77,3 @@ export function applyOrganismDelta(into: OrganismState, d: OrganismDelta): void 
   if (d.energyChange !== 0) into.energy = (into.energy + d.energyChange) | 0;
   if (d.entropyChange !== 0) into.entropyRegister = (into.entropyRegister + d.entropyChange) | 0;
 }
-

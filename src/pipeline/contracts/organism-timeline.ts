@@ -43,7 +43,10 @@ export class OrganismTimeline {
 
   constructor(chunk: TickDataChunk) {
     this.chunk = chunk;
-    this.ticks = [Number(chunk.snapshot?.tickNumber ?? chunk.firstTick), ...chunk.deltas.map((d) => Number(d.tickNumber))];
+    this.ticks = [
+      Number(chunk.snapshot?.tickNumber ?? chunk.firstTick),
+      ...chunk.deltas.map((d) => Number(d.tickNumber)),
+    ];
     this.accumulated = [false, ...chunk.deltas.map((d) => d.deltaType === ACCUMULATED)];
   }
 
@@ -75,7 +78,15 @@ export class OrganismTimeline {
       }
     });
     const t = Object.create(OrganismTimeline.prototype) as OrganismTimeline;
-    Object.assign(t, { ticks: [snapTick >= 0 ? snapTick : firstTick, ...ticks], index: -1, working: [], chunk: undefined, encoded: { bytes, snapshot, deltas }, accumulated, snapshotStates: undefined });
+    Object.assign(t, {
+      ticks: [snapTick >= 0 ? snapTick : firstTick, ...ticks],
+      index: -1,
+      working: [],
+      chunk: undefined,
+      encoded: { bytes, snapshot, deltas },
+      accumulated,
+      snapshotStates: undefined,
+    });
     return t;
   }
 
@@ -106,7 +117,10 @@ export class OrganismTimeline {
   private snapshotCopies(): OrganismState[] {
     if (!this.snapshotStates) {
       const e = this.encoded;
-      if (e) this.snapshotStates = e.snapshot ? TickData.decode(e.bytes.subarray(e.snapshot[0], e.snapshot[1])).organisms.map((s) => new OrganismState(s)) : [];
+      if (e)
+        this.snapshotStates = e.snapshot
+          ? TickData.decode(e.bytes.subarray(e.snapshot[0], e.snapshot[1])).organisms.map((s) => new OrganismState(s))
+          : [];
       else this.snapshotStates = (this.chunk!.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
     }
     return this.snapshotStates.map((s) => new OrganismState(s));
@@ -171,7 +185,6 @@ export class OrganismTimeline {
     });
     this.working = full.length > 0 || list.length === 0 ? full : list;
   }
-
 }
 
 /** Every sample of the chunk with its organisms (copies), in order. */

@@ -20,7 +20,9 @@ export interface ReconstructedTick {
 export class TickNotInChunkError extends RangeError {
   constructor(tick: number, chunk: TickDataChunk) {
     const ticks = [Number(chunk.snapshot?.tickNumber ?? 0), ...chunk.deltas.map((d) => Number(d.tickNumber))];
-    super(`tick ${tick} is not a sampled tick of chunk ${chunk.firstTick}..${chunk.lastTick} (samples: ${ticks.slice(0, 8).join(', ')}${ticks.length > 8 ? ', …' : ''})`);
+    super(
+      `tick ${tick} is not a sampled tick of chunk ${chunk.firstTick}..${chunk.lastTick} (samples: ${ticks.slice(0, 8).join(', ')}${ticks.length > 8 ? ', …' : ''})`,
+    );
   }
 }
 
@@ -80,5 +82,12 @@ export function reconstructTick(chunk: TickDataChunk, tick: number): Reconstruct
     mol[i] = molecules.get(indices[i]!)!;
     own[i] = owners.get(indices[i]!)!;
   }
-  return { simulationRunId: chunk.simulationRunId, tickNumber: tick, cells: { flatIndices: indices, molecules: mol, owners: own }, organisms, totalOrganismsCreated: total, sampleKind: kind };
+  return {
+    simulationRunId: chunk.simulationRunId,
+    tickNumber: tick,
+    cells: { flatIndices: indices, molecules: mol, owners: own },
+    organisms,
+    totalOrganismsCreated: total,
+    sampleKind: kind,
+  };
 }

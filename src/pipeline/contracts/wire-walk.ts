@@ -6,7 +6,12 @@ import { readVarint } from './framing.js';
  * per field (valueStart..end is the value of a length-delimited field; `varint` the value of a varint field).
  * Fixed-width fields are skipped. Throws RangeError on truncated or malformed input.
  */
-export function eachField(buf: Uint8Array, from: number, to: number, f: (n: number, wt: number, start: number, end: number, varint: number) => void): void {
+export function eachField(
+  buf: Uint8Array,
+  from: number,
+  to: number,
+  f: (n: number, wt: number, start: number, end: number, varint: number) => void,
+): void {
   let off = from;
   while (off < to) {
     const tag = readVarint(buf, off, to);

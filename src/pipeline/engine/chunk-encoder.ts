@@ -55,7 +55,8 @@ export interface OrganismWriter {
  * The organisms of one sample: decoded-style objects (written as full states in every sample, as format 1
  * did), a function that writes full states straight into the writer, or an OrganismWriter (deltas).
  */
-export type OrganismSource = readonly OrganismStateProps[] | ((w: ProtoWriter, fieldTag: number) => void) | OrganismWriter;
+export type OrganismSource =
+  readonly OrganismStateProps[] | ((w: ProtoWriter, fieldTag: number) => void) | OrganismWriter;
 
 export interface EncodedChunk {
   readonly simulationRunId: string;
@@ -173,7 +174,6 @@ export class ChunkEncoder {
     return this.samplesInChunk === 0;
   }
 
-
   /** Discards pending changes, e.g. before the first sample or after a silent replay. */
   resetChanges(): void {
     this.world.drainChanged();
@@ -184,7 +184,12 @@ export class ChunkEncoder {
    * Records one sample. Returns the finished chunk when this sample completes it. `organisms` must be the
    * complete list for this tick; `extras` are used only for snapshots.
    */
-  sample(tick: number, organisms: OrganismSource, totalOrganismsCreated: number, extras: SnapshotExtras = {}): EncodedChunk | undefined {
+  sample(
+    tick: number,
+    organisms: OrganismSource,
+    totalOrganismsCreated: number,
+    extras: SnapshotExtras = {},
+  ): EncodedChunk | undefined {
     if (this.samplesInChunk === 0) this.startChunk(tick, organisms, totalOrganismsCreated, extras);
     else this.addDelta(tick, organisms, totalOrganismsCreated);
     this.samplesInChunk++;
@@ -400,7 +405,13 @@ export class ChunkEncoder {
     w.buf.copy(out, 0, start, w.pos);
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     this.protoEncodeNs += Number(process.hrtime.bigint() - t0);
-    const result: EncodedChunk = { simulationRunId: this.options.simulationRunId, firstTick: this.firstTick, lastTick: this.lastTick, tickCount, bytes };
+    const result: EncodedChunk = {
+      simulationRunId: this.options.simulationRunId,
+      firstTick: this.firstTick,
+      lastTick: this.lastTick,
+      tickCount,
+      bytes,
+    };
     w.reset();
     this.deltaCount = 0;
     this.samplesInChunk = 0;
@@ -414,7 +425,15 @@ function isOrganismWriter(o: OrganismSource): o is OrganismWriter {
 
 /** Fills the columns with every flagged cell in ascending order; returns their count. A small function of
  * its own, so it is optimised on its own (it is the snapshot's only O(world) loop). */
-function gatherFlagged(flag: Uint8Array, size: number, cells: Int32Array, owners: Int32Array, idx: Int32Array, mol: Int32Array, own: Int32Array): number {
+function gatherFlagged(
+  flag: Uint8Array,
+  size: number,
+  cells: Int32Array,
+  owners: Int32Array,
+  idx: Int32Array,
+  mol: Int32Array,
+  own: Int32Array,
+): number {
   let n = 0;
   for (let i = 0; i < size; i++) {
     if (flag[i] === 1) {

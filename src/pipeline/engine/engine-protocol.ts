@@ -53,7 +53,14 @@ export interface WorkerStats {
 
 export type FromWorker =
   | { type: 'ready'; tick: number }
-  | { type: 'chunk'; simulationRunId: string; firstTick: number; lastTick: number; tickCount: number; buffer: ArrayBuffer }
+  | {
+      type: 'chunk';
+      simulationRunId: string;
+      firstTick: number;
+      lastTick: number;
+      tickCount: number;
+      buffer: ArrayBuffer;
+    }
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'autopaused'; tick: number }
   /** `partialSamples`: samples of the last, shorter chunk emitted on the way out (0 when none was pending). */

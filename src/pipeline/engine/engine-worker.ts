@@ -94,7 +94,12 @@ async function main(): Promise<void> {
   const emit = (c: EncodedChunk): void => {
     // Transfer a buffer that holds exactly the chunk (encoder output may be a view of a larger pool).
     let buffer: ArrayBuffer;
-    if (c.bytes.byteOffset === 0 && c.bytes.byteLength === c.bytes.buffer.byteLength && c.bytes.buffer instanceof ArrayBuffer) buffer = c.bytes.buffer;
+    if (
+      c.bytes.byteOffset === 0 &&
+      c.bytes.byteLength === c.bytes.buffer.byteLength &&
+      c.bytes.buffer instanceof ArrayBuffer
+    )
+      buffer = c.bytes.buffer;
     else {
       // Never Buffer#slice here: it returns a view of the shared pool, and transferring that detaches the pool.
       const copy = new Uint8Array(c.bytes.byteLength);
@@ -104,7 +109,17 @@ async function main(): Promise<void> {
     inFlight++;
     chunks++;
     bytes += c.bytes.byteLength;
-    post({ type: 'chunk', simulationRunId: c.simulationRunId, firstTick: c.firstTick, lastTick: c.lastTick, tickCount: c.tickCount, buffer }, [buffer]);
+    post(
+      {
+        type: 'chunk',
+        simulationRunId: c.simulationRunId,
+        firstTick: c.firstTick,
+        lastTick: c.lastTick,
+        tickCount: c.tickCount,
+        buffer,
+      },
+      [buffer],
+    );
   };
 
   const writeOrganisms = new OrganismDeltaWriter(() => sim.organisms);
@@ -115,13 +130,18 @@ async function main(): Promise<void> {
     if (encoder.nextIsSnapshot) {
       // The snapshot already holds the cells: checkpoint a view of the simulation whose world arrays are
       // empty, so a snapshot costs O(occupied cells), not a base64 copy of the whole world.
-      const cp = saveCheckpoint(Object.create(sim, { world: { value: EMPTY_WORLD } }) as Simulation) as Partial<Checkpoint>;
+      const cp = saveCheckpoint(
+        Object.create(sim, { world: { value: EMPTY_WORLD } }) as Simulation,
+      ) as Partial<Checkpoint>;
       delete cp.cells;
       delete cp.owners;
       extras = {
         runtimeCheckpoint: encodeUtf8(JSON.stringify(cp)),
         rngState: encodeUtf8(JSON.stringify(sim.pluginRandom.getState())),
-        pluginStates: sim.plugins.tick.map((p, i) => ({ pluginName: `${i}:${p.kind}`, state: encodeUtf8(JSON.stringify(p.saveState ? p.saveState() : null) ?? 'null') })),
+        pluginStates: sim.plugins.tick.map((p, i) => ({
+          pluginName: `${i}:${p.kind}`,
+          state: encodeUtf8(JSON.stringify(p.saveState ? p.saveState() : null) ?? 'null'),
+        })),
       };
     }
     const chunk = encoder.sample(tick, writeOrganisms, sim.nextOrganismId - 1, extras);

@@ -14,7 +14,15 @@
  * (test/unit/pipeline/organism-delta.test.ts).
  */
 import type { Organism } from '../../runtime/index.js';
-import { ALL_FIELDS, COMMON_DELTA_FIELDS, fieldBit, putSint, writeCommonDelta, writeOrganism, writeOrganismFields } from './organism-wire.js';
+import {
+  ALL_FIELDS,
+  COMMON_DELTA_FIELDS,
+  fieldBit,
+  putSint,
+  writeCommonDelta,
+  writeOrganism,
+  writeOrganismFields,
+} from './organism-wire.js';
 import type { ProtoWriter } from './proto-writer.js';
 
 /** The OrganismState fields a delta can carry (the others never change after birth); energy and entropy go as changes. */
@@ -218,7 +226,8 @@ export class OrganismDeltaWriter {
   private scratch: Shadow | undefined;
   private scratchFor(o: Organism): Shadow {
     const s = this.scratch;
-    if (s && s.ip.length === o.ip.length && s.dps.length === o.dps.length && s.regVec.length === o.regVec.length) return s;
+    if (s && s.ip.length === o.ip.length && s.dps.length === o.dps.length && s.regVec.length === o.regVec.length)
+      return s;
     return (this.scratch = new Shadow(o, this));
   }
 

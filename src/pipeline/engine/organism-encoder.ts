@@ -10,7 +10,13 @@ function vec(src: ArrayLike<number>, off: number, dims: number): { components: n
   return { components };
 }
 
-function slot(isVec: ArrayLike<number>, scalar: ArrayLike<number>, vecs: ArrayLike<number>, i: number, dims: number): RegisterValueProps {
+function slot(
+  isVec: ArrayLike<number>,
+  scalar: ArrayLike<number>,
+  vecs: ArrayLike<number>,
+  i: number,
+  dims: number,
+): RegisterValueProps {
   return isVec[i] ? { vector: vec(vecs, i * dims, dims) } : { scalar: scalar[i]! };
 }
 
@@ -26,8 +32,14 @@ export function organismState(o: Organism): OrganismStateProps {
   for (let i = 0; i < o.csLen; i++) {
     const saved = o.csSaved[i]!;
     const savedRegisters: RegisterValueProps[] = new Array(saved.isVec.length);
-    for (let k = 0; k < saved.isVec.length; k++) savedRegisters[k] = slot(saved.isVec, saved.scalar, saved.vec, k, dims);
-    callStack[i] = { labelHash: o.csLabel[i]!, returnIp: vec(o.csReturnIp, i * dims, dims), callIp: vec(o.csCallIp, i * dims, dims), savedRegisters };
+    for (let k = 0; k < saved.isVec.length; k++)
+      savedRegisters[k] = slot(saved.isVec, saved.scalar, saved.vec, k, dims);
+    callStack[i] = {
+      labelHash: o.csLabel[i]!,
+      returnIp: vec(o.csReturnIp, i * dims, dims),
+      callIp: vec(o.csCallIp, i * dims, dims),
+      savedRegisters,
+    };
   }
   const dataPointers = [];
   for (let p = 0; p * dims < o.dps.length; p++) dataPointers.push(vec(o.dps, p * dims, dims));

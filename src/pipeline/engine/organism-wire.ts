@@ -28,7 +28,14 @@ function putLen(b: Uint8Array, p: number, n: number): number {
 }
 
 /** A Vector message body: field 1, packed (`packed` = packedSize of the components). */
-function putVectorBody(b: Uint8Array, p: number, src: ArrayLike<number>, off: number, dims: number, packed: number): number {
+function putVectorBody(
+  b: Uint8Array,
+  p: number,
+  src: ArrayLike<number>,
+  off: number,
+  dims: number,
+  packed: number,
+): number {
   b[p++] = 0x0a;
   p = putLen(b, p, packed);
   for (let d = 0; d < dims; d++) p = putVarint(b, p, src[off + d]!);
@@ -49,7 +56,16 @@ function putVector(b: Uint8Array, p: number, tag: number, src: ArrayLike<number>
 }
 
 /** `tag` + length + RegisterValue body (oneof: scalar field 1, written even when 0, or vector field 2). */
-function putRegister(b: Uint8Array, p: number, tag: number, isVec: number, scalar: number, vec: ArrayLike<number>, vecOff: number, dims: number): number {
+function putRegister(
+  b: Uint8Array,
+  p: number,
+  tag: number,
+  isVec: number,
+  scalar: number,
+  vec: ArrayLike<number>,
+  vecOff: number,
+  dims: number,
+): number {
   b[p++] = tag;
   if (isVec) {
     const packed = packedSize(vec, vecOff, dims);
@@ -87,10 +103,18 @@ function registerCacheOf(o: Organism): RegisterCache | undefined {
   if (cache) return cache;
   const { regScalar, regVec, regIsVec } = o;
   // Only when the banks are adjacent in one buffer (as the runtime lays them out); otherwise encode each time.
-  if (regScalar.buffer !== regVec.buffer || regScalar.byteOffset + regScalar.byteLength !== regVec.byteOffset) return undefined;
+  if (regScalar.buffer !== regVec.buffer || regScalar.byteOffset + regScalar.byteLength !== regVec.byteOffset)
+    return undefined;
   const live = Buffer.from(regScalar.buffer, regScalar.byteOffset, regScalar.byteLength + regVec.byteLength);
   const liveIsVec = Buffer.from(regIsVec.buffer, regIsVec.byteOffset, regIsVec.byteLength);
-  cache = { live, liveIsVec, values: Buffer.alloc(live.length), isVec: Buffer.alloc(liveIsVec.length), bytes: new Uint8Array(0), length: -1 };
+  cache = {
+    live,
+    liveIsVec,
+    values: Buffer.alloc(live.length),
+    isVec: Buffer.alloc(liveIsVec.length),
+    bytes: new Uint8Array(0),
+    length: -1,
+  };
   registerCaches.set(o, cache);
   return cache;
 }
@@ -105,7 +129,8 @@ function putRegisters(b: Uint8Array, p: number, o: Organism, dims: number): numb
     return p + cache.length;
   }
   const start = p;
-  for (let i = 0; i < regIsVec.length; i++) p = putRegister(b, p, 0x52, regIsVec[i]!, regScalar[i]!, regVec, i * dims, dims);
+  for (let i = 0; i < regIsVec.length; i++)
+    p = putRegister(b, p, 0x52, regIsVec[i]!, regScalar[i]!, regVec, i * dims, dims);
   if (cache) {
     const n = p - start;
     if (cache.bytes.length !== n) cache.bytes = new Uint8Array(n); // exactly sized: copied back whole
@@ -178,7 +203,14 @@ export function writeOrganism(w: ProtoWriter, fieldTag: number, o: Organism): vo
  * registers' bit is clear and `regSlots` lists `regSlotCount` slots, just those registers are written, in
  * that order (an OrganismDelta's changed registers).
  */
-export function writeOrganismFields(w: ProtoWriter, fieldTag: number, o: Organism, mask: number, regSlots: Uint8Array | undefined, regSlotCount: number): void {
+export function writeOrganismFields(
+  w: ProtoWriter,
+  fieldTag: number,
+  o: Organism,
+  mask: number,
+  regSlots: Uint8Array | undefined,
+  regSlotCount: number,
+): void {
   const dims = o.dims;
   const all = mask === ALL_FIELDS;
   const program = all ? utf8(o.programId) : EMPTY;
@@ -205,14 +237,18 @@ export function writeOrganismFields(w: ProtoWriter, fieldTag: number, o: Organis
   if (mask & fieldBit(5)) p = putInt(b, p, 5, o.er);
   if (mask & fieldBit(6)) p = putVector(b, p, 0x32, o.ip, 0, dims);
   if (mask & fieldBit(7)) p = putVector(b, p, 0x3a, o.dv, 0, dims);
-  if (mask & fieldBit(8)) for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
+  if (mask & fieldBit(8))
+    for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
   if (mask & fieldBit(9)) p = putInt(b, p, 9, o.activeDp);
   if (mask & fieldBit(10)) p = putRegisters(b, p, o, dims);
-  else for (let k = 0; k < regSlotCount; k++) {
-    const i = regSlots![k]!;
-    p = putRegister(b, p, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
-  }
-  if (mask & fieldBit(11)) for (let i = 0; i < o.dsLen; i++) p = putRegister(b, p, 0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims, dims);
+  else
+    for (let k = 0; k < regSlotCount; k++) {
+      const i = regSlots![k]!;
+      p = putRegister(b, p, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
+    }
+  if (mask & fieldBit(11))
+    for (let i = 0; i < o.dsLen; i++)
+      p = putRegister(b, p, 0x5a, o.dsIsVec[i]!, o.dsScalar[i]!, o.dsVec, i * dims, dims);
   if (mask & fieldBit(12)) for (let i = 0; i < o.lsLen; i++) p = putVector(b, p, 0x62, o.ls, i * dims, dims);
   if (mask & fieldBit(13))
     for (let i = 0; i < o.csLen; i++) {
@@ -224,7 +260,8 @@ export function writeOrganismFields(w: ProtoWriter, fieldTag: number, o: Organis
       p = putInt(b, p, 1, o.csLabel[i]!);
       p = putVector(b, p, 0x12, o.csReturnIp, i * dims, dims);
       p = putVector(b, p, 0x1a, o.csCallIp, i * dims, dims);
-      for (let k = 0; k < saved.isVec.length; k++) p = putRegister(b, p, 0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims, dims);
+      for (let k = 0; k < saved.isVec.length; k++)
+        p = putRegister(b, p, 0x22, saved.isVec[k]!, saved.scalar[k]!, saved.vec, k * dims, dims);
       p = closeLength(w, frameLenAt, frameStart, p);
     }
   if (mask & fieldBit(14) && o.dead) {
@@ -260,7 +297,17 @@ export function writeOrganismFields(w: ProtoWriter, fieldTag: number, o: Organis
 const EMPTY = Buffer.alloc(0);
 
 /** Fields an OrganismDelta usually carries: scalars, IP, DV, data pointers (plus register slots, energy and entropy changes). */
-export const COMMON_DELTA_FIELDS = fieldBit(6) | fieldBit(7) | fieldBit(8) | fieldBit(9) | fieldBit(19) | fieldBit(22) | fieldBit(23) | fieldBit(24) | fieldBit(25) | fieldBit(26);
+export const COMMON_DELTA_FIELDS =
+  fieldBit(6) |
+  fieldBit(7) |
+  fieldBit(8) |
+  fieldBit(9) |
+  fieldBit(19) |
+  fieldBit(22) |
+  fieldBit(23) |
+  fieldBit(24) |
+  fieldBit(25) |
+  fieldBit(26);
 
 /** A sint32 field (zigzag varint) under a one-byte tag; zero is left out. */
 export function putSint(b: Uint8Array, p: number, tag: number, v: number): number {
@@ -275,7 +322,16 @@ export function putSint(b: Uint8Array, p: number, tag: number, v: number): numbe
  * one-byte length prefixes (shifted in the rare case a body reaches 128 bytes). The state's fields are
  * written exactly as writeOrganismFields writes them.
  */
-export function writeCommonDelta(w: ProtoWriter, fieldTag: number, o: Organism, mask: number, regSlots: Uint8Array, regSlotCount: number, energyChange: number, entropyChange: number): void {
+export function writeCommonDelta(
+  w: ProtoWriter,
+  fieldTag: number,
+  o: Organism,
+  mask: number,
+  regSlots: Uint8Array,
+  regSlotCount: number,
+  energyChange: number,
+  entropyChange: number,
+): void {
   const dims = o.dims;
   w.ensure(200 + 4 * (4 + 10 * dims) + regSlotCount * (1 + SLOT_BOUND(dims)));
   const b = w.buf;
@@ -292,7 +348,8 @@ export function writeCommonDelta(w: ProtoWriter, fieldTag: number, o: Organism, 
     if (mask & fieldBit(5)) p = putInt(b, p, 5, o.er);
     if (mask & fieldBit(6)) p = putVector(b, p, 0x32, o.ip, 0, dims);
     if (mask & fieldBit(7)) p = putVector(b, p, 0x3a, o.dv, 0, dims);
-    if (mask & fieldBit(8)) for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
+    if (mask & fieldBit(8))
+      for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
     if (mask & fieldBit(9)) p = putInt(b, p, 9, o.activeDp);
     for (let k = 0; k < regSlotCount; k++) {
       const i = regSlots[k]!;

@@ -48,7 +48,8 @@ export const realFsOps: FsOps = {
       await fh.sync();
     } catch (err) {
       // Some filesystems refuse fsync on directories; the rename is still atomic there.
-      if ((err as NodeJS.ErrnoException).code !== 'EINVAL' && (err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EINVAL' && (err as NodeJS.ErrnoException).code !== 'EISDIR')
+        throw err;
     } finally {
       await fh.close();
     }
@@ -70,7 +71,7 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array, ops: 
   if (created !== undefined) {
     // A new directory is durable only once its parent's entry is: fsync every parent of a created directory.
     const parents = [dirname(created)];
-    for (let d = created; d !== dir && d.length < dir.length; ) {
+    for (let d = created; d !== dir && d.length < dir.length;) {
       parents.push(d);
       d = `${d}/${dir.slice(d.length + 1).split('/')[0]}`;
     }

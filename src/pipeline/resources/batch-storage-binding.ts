@@ -15,7 +15,10 @@ export type BatchStorage = BatchStorageReader & BatchStorageWriter & { readonly 
 export function bindBatchStorage(storage: BatchStorage, context: ResourceContext): ResourceBinding {
   if (context.usageType === 'storage-write') {
     const monitor = new StorageWriteMonitor();
-    const counted = async <R extends { bytesWritten: number }>(messages: (r: R) => number, write: () => Promise<R>): Promise<R> => {
+    const counted = async <R extends { bytesWritten: number }>(
+      messages: (r: R) => number,
+      write: () => Promise<R>,
+    ): Promise<R> => {
       try {
         const r = await write();
         monitor.wrote(r.bytesWritten, messages(r));
@@ -27,8 +30,16 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
     };
     const port: BatchStorageWriter = {
       batchKey: (runId, first, last) => storage.batchKey(runId, first, last),
-      writeBatch: (key, chunks) => counted((r) => r.chunkCount, () => storage.writeBatch(key, chunks)),
-      writeMetadata: (runId, data) => counted(() => 1, () => storage.writeMetadata(runId, data)),
+      writeBatch: (key, chunks) =>
+        counted(
+          (r) => r.chunkCount,
+          () => storage.writeBatch(key, chunks),
+        ),
+      writeMetadata: (runId, data) =>
+        counted(
+          () => 1,
+          () => storage.writeMetadata(runId, data),
+        ),
     };
     return { context, port, monitor };
   }
@@ -85,7 +96,14 @@ class StorageWriteMonitor implements Monitorable {
   }
 
   metrics(): Metrics {
-    return { batches_written: this.batches, messages_written: this.messages, bytes_written: this.bytes, write_errors: this.errorsCount, batches_per_sec: this.rate.perSecond(), error_count: this.errorsCount };
+    return {
+      batches_written: this.batches,
+      messages_written: this.messages,
+      bytes_written: this.bytes,
+      write_errors: this.errorsCount,
+      batches_per_sec: this.rate.perSecond(),
+      error_count: this.errorsCount,
+    };
   }
 
   errors(): readonly OperationalError[] {

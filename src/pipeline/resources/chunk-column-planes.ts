@@ -45,20 +45,31 @@ function fromPlanes(buf: Uint8Array, s: number, e: number, differences: boolean)
   const n = (e - s) >>> 2;
   ensureScratch(n);
   const v = scratch;
-  for (let i = 0; i < n; i++) v[i] = buf[s + i]! | (buf[s + n + i]! << 8) | (buf[s + 2 * n + i]! << 16) | (buf[s + 3 * n + i]! << 24);
+  for (let i = 0; i < n; i++)
+    v[i] = buf[s + i]! | (buf[s + n + i]! << 8) | (buf[s + 2 * n + i]! << 16) | (buf[s + 3 * n + i]! << 24);
   if (differences) for (let i = 1; i < n; i++) v[i] = (v[i]! + v[i - 1]!) | 0;
   buf.set(scratchBytes.subarray(0, n * 4), s);
 }
 
 /** Calls `f(start, end, number)` for each length-delimited field of buf[from, to) (others are skipped). */
-function eachBytesField(buf: Uint8Array, from: number, to: number, f: (start: number, end: number, field: number) => void): void {
+function eachBytesField(
+  buf: Uint8Array,
+  from: number,
+  to: number,
+  f: (start: number, end: number, field: number) => void,
+): void {
   eachField(buf, from, to, (n, wt, start, end) => {
     if (wt === 2) f(start, end, n);
   });
 }
 
 /** Applies `columnOp` to every cell column of the TickDataChunk in buf[from, to). */
-function eachColumn(buf: Uint8Array, from: number, to: number, columnOp: (s: number, e: number, differences: boolean) => void): void {
+function eachColumn(
+  buf: Uint8Array,
+  from: number,
+  to: number,
+  columnOp: (s: number, e: number, differences: boolean) => void,
+): void {
   // TickDataChunk: 5 snapshot (TickData: 4 cells), 6 deltas (TickDelta: 3 changed cells); CellDataColumns 1-3.
   eachBytesField(buf, from, to, (s, e, field) => {
     if (field !== 5 && field !== 6) return;

@@ -23,7 +23,12 @@ export function chunksOfDeadLetter(letter: DeadLetterMessage): ChunkMessage[] {
   return splitDelimited(letter.originalMessage).map((data) => ({ ...peekChunk(data), data }));
 }
 
-export async function replayDeadLetter(store: DeadLetterStore, id: string, storage: FileSystemStorage, keep = false): Promise<ReplayOutcome> {
+export async function replayDeadLetter(
+  store: DeadLetterStore,
+  id: string,
+  storage: FileSystemStorage,
+  keep = false,
+): Promise<ReplayOutcome> {
   let letter: DeadLetterMessage;
   try {
     letter = await store.read(id);
@@ -43,10 +48,20 @@ export async function replayDeadLetter(store: DeadLetterStore, id: string, stora
       const runId = letter.metadata.simulationRunId ?? '';
       storageKey = (await storage.writeMetadata(runId, letter.originalMessage)).key;
     } else {
-      throw new EvochoraError('UNKNOWN_DEAD_LETTER_TYPE', `dead letter ${id} holds '${letter.messageType}', which replay does not know`);
+      throw new EvochoraError(
+        'UNKNOWN_DEAD_LETTER_TYPE',
+        `dead letter ${id} holds '${letter.messageType}', which replay does not know`,
+      );
     }
     if (!keep) store.remove(id);
-    return { id, messageType: letter.messageType, ok: true, storageKey, ...(ticks !== undefined ? { ticks } : {}), removed: !keep };
+    return {
+      id,
+      messageType: letter.messageType,
+      ok: true,
+      storageKey,
+      ...(ticks !== undefined ? { ticks } : {}),
+      removed: !keep,
+    };
   } catch (err) {
     return { id, messageType: letter.messageType, ok: false, error: (err as Error).message, removed: false };
   }

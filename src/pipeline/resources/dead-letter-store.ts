@@ -3,7 +3,18 @@
  * "DeadLetterMessage"), named `dl_<13-digit ms>_<seq>_<random>.pb.zst` so a listing is in failure order.
  * It survives restarts; `evochora dlq list|replay` read it directly.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  mkdirSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { EvochoraError } from '../../errors.js';
@@ -22,7 +33,10 @@ export interface DeadLetterEntry {
 
 export class DeadLetterNotFoundError extends EvochoraError {
   constructor(id: string, dir: string) {
-    super('DEAD_LETTER_NOT_FOUND', `No dead letter '${id}' in ${dir}.`, { actions: ['List them with `evochora dlq list`.'], data: { id, dir } });
+    super('DEAD_LETTER_NOT_FOUND', `No dead letter '${id}' in ${dir}.`, {
+      actions: ['List them with `evochora dlq list`.'],
+      data: { id, dir },
+    });
   }
 }
 
@@ -41,7 +55,10 @@ export class DeadLetterStore {
 
   private encode(message: DeadLetterMessageProps): Uint8Array {
     const data = DeadLetterMessage.encode(message).finish();
-    return encodeStorageFile({ contentType: CONTENT_DEAD_LETTER, simulationRunId: message.metadata?.simulationRunId ?? '' }, [data]).bytes;
+    return encodeStorageFile(
+      { contentType: CONTENT_DEAD_LETTER, simulationRunId: message.metadata?.simulationRunId ?? '' },
+      [data],
+    ).bytes;
   }
 
   /** Writes one dead letter durably; returns its id. */

@@ -75,9 +75,13 @@ export class FileSystemDeadLetterQueue implements Resource {
 
   bind(context: ResourceContext): ResourceBinding {
     if (context.usageType !== 'queue-out' && context.usageType !== null)
-      throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (FileSystemDeadLetterQueue) can only be bound as 'queue-out'.`, {
-        actions: ['Bind it as `queue-out:<name>`; read it with `evochora dlq list`.'],
-      });
+      throw new EvochoraError(
+        'UNSUPPORTED_USAGE',
+        `Resource '${this.name}' (FileSystemDeadLetterQueue) can only be bound as 'queue-out'.`,
+        {
+          actions: ['Bind it as `queue-out:<name>`; read it with `evochora dlq list`.'],
+        },
+      );
     const port: QueueProducer<DeadLetterMessageProps> = {
       put: (message) => this.put(message),
       offer: (message) => this.offer(message),
@@ -90,7 +94,13 @@ export class FileSystemDeadLetterQueue implements Resource {
   }
 
   metrics(): Metrics {
-    return { total_messages_received: this.received, current_size: this.store.count(), capacity: this.capacity, dropped_messages: this.dropped, error_count: this.errorLog.count };
+    return {
+      total_messages_received: this.received,
+      current_size: this.store.count(),
+      capacity: this.capacity,
+      dropped_messages: this.dropped,
+      error_count: this.errorLog.count,
+    };
   }
 
   errors(): readonly OperationalError[] {
@@ -105,17 +115,32 @@ export class FileSystemDeadLetterQueue implements Resource {
 
 export const fileSystemDeadLetterQueueType: ResourceType = {
   className: 'FileSystemDeadLetterQueue',
-  description: 'Dead-letter queue kept as durable files (survives restarts); inspect with `evochora dlq list`, recover with `evochora dlq replay`.',
+  description:
+    'Dead-letter queue kept as durable files (survives restarts); inspect with `evochora dlq list`, recover with `evochora dlq replay`.',
   options: {
     kind: 'object',
     doc: 'FileSystemDeadLetterQueue options',
     fields: {
-      directory: { kind: 'string', default: '', doc: 'Directory of the dead letters; empty = dlq/<resource name> inside node.dataDir.' },
-      capacity: { kind: 'int', default: 10_000, min: 1, max: 10_000_000, doc: 'Most dead letters kept; further ones are refused (DLQ_FULL).' },
+      directory: {
+        kind: 'string',
+        default: '',
+        doc: 'Directory of the dead letters; empty = dlq/<resource name> inside node.dataDir.',
+      },
+      capacity: {
+        kind: 'int',
+        default: 10_000,
+        min: 1,
+        max: 10_000_000,
+        doc: 'Most dead letters kept; further ones are refused (DLQ_FULL).',
+      },
     },
   },
   create: ({ name, options, dataDir }) => {
     const dir = (options.directory as string) || `dlq/${name}`;
-    return new FileSystemDeadLetterQueue(name, isAbsolute(dir) ? dir : resolve(dataDir, dir), options.capacity as number);
+    return new FileSystemDeadLetterQueue(
+      name,
+      isAbsolute(dir) ? dir : resolve(dataDir, dir),
+      options.capacity as number,
+    );
   },
 };

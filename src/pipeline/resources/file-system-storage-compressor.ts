@@ -23,11 +23,15 @@ export interface CompressRequest {
   readonly level: number;
 }
 
-export type CompressResponse = { readonly id: number; readonly bytes: ArrayBuffer } | { readonly id: number; readonly error: string; readonly code: string };
+export type CompressResponse =
+  | { readonly id: number; readonly bytes: ArrayBuffer }
+  | { readonly id: number; readonly error: string; readonly code: string };
 
 export class CompressionFailedError extends EvochoraError {
   constructor(message: string, code = 'COMPRESSION_FAILED') {
-    super(code, message, { actions: ['The write is retried and dead-lettered like any failed write; check the node log for the cause.'] });
+    super(code, message, {
+      actions: ['The write is retried and dead-lettered like any failed write; check the node log for the cause.'],
+    });
   }
 }
 
@@ -57,7 +61,10 @@ export class FileSystemCompressor {
 
   constructor(options: FileSystemCompressorOptions = {}) {
     this.inlineBelow = options.inlineBelowBytes ?? 64 * 1024;
-    this.workerModule = options.worker ?? { baseUrl: new URL('./', import.meta.url).href, name: 'file-system-storage-compress-worker' };
+    this.workerModule = options.worker ?? {
+      baseUrl: new URL('./', import.meta.url).href,
+      name: 'file-system-storage-compress-worker',
+    };
   }
 
   /**
@@ -71,7 +78,8 @@ export class FileSystemCompressor {
       return compressFramed(raw, level);
     }
     let buffer: ArrayBuffer;
-    if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer) buffer = raw.buffer;
+    if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer)
+      buffer = raw.buffer;
     else {
       const copy = new Uint8Array(raw.length);
       copy.set(raw);
@@ -132,13 +140,21 @@ export class FileSystemCompressor {
       this.pending.delete(m.id);
       if (this.pending.size === 0 && this.worker === worker) worker.unref();
       if ('bytes' in m) p.resolve(new Uint8Array(m.bytes));
-      else p.reject(new CompressionFailedError(`compression failed: ${m.error}`, m.code === 'COMPRESSION_FAILED' ? 'COMPRESSION_FAILED' : m.code));
+      else
+        p.reject(
+          new CompressionFailedError(
+            `compression failed: ${m.error}`,
+            m.code === 'COMPRESSION_FAILED' ? 'COMPRESSION_FAILED' : m.code,
+          ),
+        );
     });
     const died = (err: Error): void => {
       if (this.worker !== worker) return;
       this.worker = undefined;
       void worker.terminate();
-      this.failAll(new CompressionFailedError(`the compression worker failed: ${err.message}`, 'COMPRESSION_WORKER_FAILED'));
+      this.failAll(
+        new CompressionFailedError(`the compression worker failed: ${err.message}`, 'COMPRESSION_WORKER_FAILED'),
+      );
     };
     worker.on('error', died);
     worker.on('exit', (code) => died(new Error(`exited with code ${code}`)));

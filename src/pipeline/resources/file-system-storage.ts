@@ -22,7 +22,15 @@ import { bindBatchStorage, chunksInRange } from './batch-storage-binding.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 import { realFsOps, writeFileAtomic, type FsOps } from './atomic-file.js';
 import { FileSystemCompressor } from './file-system-storage-compressor.js';
-import { compressFramed, frameStorageFile, framedOffsets, peekChunk, readStorageFile, StorageFileCorruptError, type FileHeaderFields } from './storage-file.js';
+import {
+  compressFramed,
+  frameStorageFile,
+  framedOffsets,
+  peekChunk,
+  readStorageFile,
+  StorageFileCorruptError,
+  type FileHeaderFields,
+} from './storage-file.js';
 
 import {
   batchKey,
@@ -33,9 +41,24 @@ import {
   validateKey,
 } from './storage-keys.js';
 import { validateRunId } from '../contracts/run-id.js';
-import { RunNotFoundError, type BatchFileInfo, type BatchStorageReader, type BatchStorageWriter, type BatchWriteResult, type MetadataWriteResult, type StoredChunk } from '../api/batch-storage.js';
+import {
+  RunNotFoundError,
+  type BatchFileInfo,
+  type BatchStorageReader,
+  type BatchStorageWriter,
+  type BatchWriteResult,
+  type MetadataWriteResult,
+  type StoredChunk,
+} from '../api/batch-storage.js';
 
-export type { BatchFileInfo, BatchStorageReader, BatchStorageWriter, BatchWriteResult, MetadataWriteResult, StoredChunk };
+export type {
+  BatchFileInfo,
+  BatchStorageReader,
+  BatchStorageWriter,
+  BatchWriteResult,
+  MetadataWriteResult,
+  StoredChunk,
+};
 export { RunNotFoundError };
 
 /** Batches whose chunks stay in memory after their write, for this process's readers (see readBatchFile). */
@@ -69,7 +92,18 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
   private readonly errorLog = new ErrorLog();
   private readonly writeRate = new SlidingWindowRate();
   private readonly writeBytesRate = new SlidingWindowRate();
-  private counters = { writes: 0, bytesWritten: 0, rawBytesWritten: 0, writeErrors: 0, reads: 0, cachedReads: 0, bytesRead: 0, readErrors: 0, writeLatencyMsTotal: 0, lastWriteLatencyMs: 0 };
+  private counters = {
+    writes: 0,
+    bytesWritten: 0,
+    rawBytesWritten: 0,
+    writeErrors: 0,
+    reads: 0,
+    cachedReads: 0,
+    bytesRead: 0,
+    readErrors: 0,
+    writeLatencyMsTotal: 0,
+    lastWriteLatencyMs: 0,
+  };
 
   constructor(
     readonly name: string,
@@ -80,11 +114,15 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     this.levels = options.folderLevels ?? DEFAULT_FOLDER_LEVELS;
     this.level = options.compressionLevel ?? 3;
     this.ops = options.fsOps ?? realFsOps;
-    this.compressor = options.compressInWorker === false ? undefined : (options.compressor ?? new FileSystemCompressor());
+    this.compressor =
+      options.compressInWorker === false ? undefined : (options.compressor ?? new FileSystemCompressor());
   }
 
   /** Frames and compresses one file (in the compression worker when there is one). */
-  private async encode(header: FileHeaderFields, payloads: readonly Uint8Array[]): Promise<{ bytes: Uint8Array; rawBytes: number }> {
+  private async encode(
+    header: FileHeaderFields,
+    payloads: readonly Uint8Array[],
+  ): Promise<{ bytes: Uint8Array; rawBytes: number }> {
     const raw = frameStorageFile(header, payloads);
     const rawBytes = raw.length;
     const bytes = this.compressor ? await this.compressor.compress(raw, this.level) : compressFramed(raw, this.level);
@@ -112,11 +150,20 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     let tickCount = 0;
     for (const c of chunks) {
       if (c.simulationRunId !== first.simulationRunId)
-        throw new EvochoraError('MIXED_RUN_IDS', `Batch ${key} mixes runs '${first.simulationRunId}' and '${c.simulationRunId}'.`);
+        throw new EvochoraError(
+          'MIXED_RUN_IDS',
+          `Batch ${key} mixes runs '${first.simulationRunId}' and '${c.simulationRunId}'.`,
+        );
       tickCount += c.tickCount;
     }
     let file: { bytes: Uint8Array; rawBytes: number };
-    const header = { contentType: CONTENT_TICK_DATA_CHUNK, simulationRunId: first.simulationRunId, firstTick: first.firstTick, lastTick: last.lastTick, tickCount };
+    const header = {
+      contentType: CONTENT_TICK_DATA_CHUNK,
+      simulationRunId: first.simulationRunId,
+      firstTick: first.firstTick,
+      lastTick: last.lastTick,
+      tickCount,
+    };
     const payloads = chunks.map((c) => c.data);
     try {
       file = await this.encode(header, payloads);
@@ -206,7 +253,12 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
         if (!parsed || parsed.lastTick < fromTick || parsed.firstTick > toTick) continue;
         const st = await fsp.stat(join(dir, e.name)).catch(() => undefined);
         if (!st) continue;
-        out.push({ key: `${rel}/${e.name}`, firstTick: parsed.firstTick, lastTick: parsed.lastTick, sizeBytes: st.size });
+        out.push({
+          key: `${rel}/${e.name}`,
+          firstTick: parsed.firstTick,
+          lastTick: parsed.lastTick,
+          sizeBytes: st.size,
+        });
       }
     };
     await walk(rawDir, `${simulationRunId}/raw`);
@@ -220,7 +272,9 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     if (!existsSync(path)) {
       if (!existsSync(join(this.root, simulationRunId))) throw new RunNotFoundError(simulationRunId, this.root);
       throw new EvochoraError('METADATA_NOT_FOUND', `Run '${simulationRunId}' has no metadata file yet (${key}).`, {
-        actions: ['The MetadataPersistenceService writes it when the run starts; check that it is configured and running.'],
+        actions: [
+          'The MetadataPersistenceService writes it when the run starts; check that it is configured and running.',
+        ],
       });
     }
     for await (const m of readStorageFile(path, key, CONTENT_SIMULATION_METADATA)) {
@@ -249,9 +303,18 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
   private rememberWritten(key: string, chunks: readonly ChunkMessage[], offsets: readonly number[]): void {
     this.recentlyWritten.set(
       key,
-      chunks.map((c, i) => ({ key, offset: offsets[i]!, simulationRunId: c.simulationRunId, firstTick: c.firstTick, lastTick: c.lastTick, tickCount: c.tickCount, data: c.data })),
+      chunks.map((c, i) => ({
+        key,
+        offset: offsets[i]!,
+        simulationRunId: c.simulationRunId,
+        firstTick: c.firstTick,
+        lastTick: c.lastTick,
+        tickCount: c.tickCount,
+        data: c.data,
+      })),
     );
-    while (this.recentlyWritten.size > RECENTLY_WRITTEN_BATCHES) this.recentlyWritten.delete(this.recentlyWritten.keys().next().value as string);
+    while (this.recentlyWritten.size > RECENTLY_WRITTEN_BATCHES)
+      this.recentlyWritten.delete(this.recentlyWritten.keys().next().value as string);
   }
 
   async *readBatchFile(key: string): AsyncGenerator<StoredChunk> {
@@ -286,7 +349,11 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     try {
       return TickDataChunk.decode(chunk.data);
     } catch (err) {
-      throw new StorageFileCorruptError(chunk.key, chunk.offset, `undecodable TickDataChunk (${(err as Error).message})`);
+      throw new StorageFileCorruptError(
+        chunk.key,
+        chunk.offset,
+        `undecodable TickDataChunk (${(err as Error).message})`,
+      );
     }
   }
 
@@ -338,4 +405,3 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     return true;
   }
 }
-

@@ -57,9 +57,13 @@ export class InMemoryIdempotencyTracker implements Resource, IdempotencyTracker 
 
   bind(context: ResourceContext): ResourceBinding {
     if (context.usageType !== null && context.usageType !== 'idempotency')
-      throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (InMemoryIdempotencyTracker) cannot be bound as '${context.usageType}'.`, {
-        actions: ['Bind it as `idempotency:<name>` or by its plain name.'],
-      });
+      throw new EvochoraError(
+        'UNSUPPORTED_USAGE',
+        `Resource '${this.name}' (InMemoryIdempotencyTracker) cannot be bound as '${context.usageType}'.`,
+        {
+          actions: ['Bind it as `idempotency:<name>` or by its plain name.'],
+        },
+      );
     return { context, port: this };
   }
 
@@ -94,7 +98,15 @@ export const inMemoryIdempotencyTrackerType: ResourceType = {
   options: {
     kind: 'object',
     doc: 'InMemoryIdempotencyTracker options',
-    fields: { maxKeys: { kind: 'int', default: 1_000_000, min: 1, max: 100_000_000, doc: 'Keys kept before the oldest are evicted.' } },
+    fields: {
+      maxKeys: {
+        kind: 'int',
+        default: 1_000_000,
+        min: 1,
+        max: 100_000_000,
+        doc: 'Keys kept before the oldest are evicted.',
+      },
+    },
   },
   create: ({ name, options }) => new InMemoryIdempotencyTracker(name, options.maxKeys as number),
 };

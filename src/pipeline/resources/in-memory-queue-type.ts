@@ -12,5 +12,6 @@ export const inMemoryQueueType: ResourceType = {
       maxBytes: { kind: 'bytes', default: 256 * 1024 * 1024, min: 1, doc: 'Maximum bytes held.' },
     },
   },
-  create: ({ name, options }) => new InMemoryQueue(name, { capacity: options.capacity as number, maxBytes: options.maxBytes as number }),
+  create: ({ name, options }) =>
+    new InMemoryQueue(name, { capacity: options.capacity as number, maxBytes: options.maxBytes as number }),
 };

@@ -145,9 +145,8 @@ export class InMemoryQueue<T = unknown> implements Resource {
       max_bytes: this.options.maxBytes,
       current_size: this.size,
       current_bytes: this.heldBytes,
-      fill_percent: Math.round(
-        100 * Math.max(this.size / this.options.capacity, this.heldBytes / this.options.maxBytes) * 10,
-      ) / 10,
+      fill_percent:
+        Math.round(100 * Math.max(this.size / this.options.capacity, this.heldBytes / this.options.maxBytes) * 10) / 10,
       messages_in: this.totalIn,
       messages_out: this.totalOut,
       throughput_per_sec: this.rate.perSecond(),
@@ -220,7 +219,12 @@ class QueueBindingMonitor implements Monitorable {
   }
 
   metrics(): Metrics {
-    return { [this.counterName]: this.messages, bytes: this.bytes, throughput_per_sec: this.rate.perSecond(), error_count: 0 };
+    return {
+      [this.counterName]: this.messages,
+      bytes: this.bytes,
+      throughput_per_sec: this.rate.perSecond(),
+      error_count: 0,
+    };
   }
 
   errors(): readonly OperationalError[] {

@@ -6,11 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { DecompressStream, Compressor } from 'zstd-napi';
 import { EvochoraError } from '../../errors.js';
-import {
-  STORAGE_FORMAT_VERSION,
-  SUPPORTED_FORMAT_VERSIONS,
-  StorageFileHeader,
-} from '../contracts/index.js';
+import { STORAGE_FORMAT_VERSION, SUPPORTED_FORMAT_VERSIONS, StorageFileHeader } from '../contracts/index.js';
 import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
 import { holdsPlanedColumns, planeChunkColumns, unplaneChunkColumns } from './chunk-column-planes.js';
 
@@ -191,7 +187,8 @@ export async function* readStorageFile(
   let index = 0;
   let planed = false;
   let ended = false;
-  const corrupt = (offset: number, problem: string): StorageFileCorruptError => new StorageFileCorruptError(displayName, offset, problem);
+  const corrupt = (offset: number, problem: string): StorageFileCorruptError =>
+    new StorageFileCorruptError(displayName, offset, problem);
 
   const iterator = inflate[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const fill = async (): Promise<boolean> => {
@@ -202,7 +199,10 @@ export async function* readStorageFile(
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw err;
-      throw corrupt(streamPos + available, `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`);
+      throw corrupt(
+        streamPos + available,
+        `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`,
+      );
     }
     if (next.done) {
       ended = true;
@@ -284,7 +284,8 @@ export async function* readStorageFile(
       const [len, prefixLen] = v;
       if (len > 1 << 30) throw corrupt(streamPos, `message length ${len} is implausible`);
       while (available < prefixLen + len) {
-        if (!(await fill())) throw corrupt(streamPos, `message of ${len} bytes is cut off after ${available - prefixLen} bytes`);
+        if (!(await fill()))
+          throw corrupt(streamPos, `message of ${len} bytes is cut off after ${available - prefixLen} bytes`);
       }
       const offset = streamPos;
       take(prefixLen);
@@ -295,14 +296,16 @@ export async function* readStorageFile(
         } catch (err) {
           throw corrupt(offset, `unreadable file header (${(err as Error).message})`);
         }
-        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion)) throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
+        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion))
+          throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
         if (expectedContentType !== undefined && header.contentType !== expectedContentType)
           throw corrupt(offset, `holds '${header.contentType}' messages, expected '${expectedContentType}'`);
         onHeader?.(header);
         planed = holdsPlanedColumns(header);
         continue;
       }
-      if (index >= header.messageCount) throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
+      if (index >= header.messageCount)
+        throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
       if (planed) {
         try {
           unplaneChunkColumns(data);
@@ -323,7 +326,11 @@ export async function* readStorageFile(
 }
 
 /** Reads a whole (small) storage file: header and every payload. */
-export async function readWholeStorageFile(path: string, displayName: string, expectedContentType?: string): Promise<{ header: StorageFileHeader; messages: StoredMessage[] }> {
+export async function readWholeStorageFile(
+  path: string,
+  displayName: string,
+  expectedContentType?: string,
+): Promise<{ header: StorageFileHeader; messages: StoredMessage[] }> {
   let header: StorageFileHeader | undefined;
   const messages: StoredMessage[] = [];
   for await (const m of readStorageFile(path, displayName, expectedContentType, (h) => (header = h))) messages.push(m);
@@ -331,7 +338,12 @@ export async function readWholeStorageFile(path: string, displayName: string, ex
 }
 
 /** Peeks TickDataChunk fields 1–4 (run id, first/last tick, tick count) without decoding the chunk. */
-export function peekChunk(data: Uint8Array): { simulationRunId: string; firstTick: number; lastTick: number; tickCount: number } {
+export function peekChunk(data: Uint8Array): {
+  simulationRunId: string;
+  firstTick: number;
+  lastTick: number;
+  tickCount: number;
+} {
   let off = 0;
   let simulationRunId = '';
   let firstTick = 0;

@@ -22,7 +22,6 @@ export class InvalidStorageKeyError extends EvochoraError {
   }
 }
 
-
 /** Throws InvalidStorageKeyError unless `key` is a safe relative path; returns it unchanged. */
 export function validateKey(key: string): string {
   if (key.length === 0) throw new InvalidStorageKeyError(key, 'it is empty');
@@ -32,7 +31,8 @@ export function validateKey(key: string): string {
   if (FORBIDDEN.test(key)) throw new InvalidStorageKeyError(key, 'it contains a control character or one of <>:"|?*\\');
   for (const segment of key.split('/')) {
     if (segment === '') throw new InvalidStorageKeyError(key, 'it contains an empty path segment');
-    if (segment === '.' || segment === '..') throw new InvalidStorageKeyError(key, `it contains a '${segment}' segment`);
+    if (segment === '.' || segment === '..')
+      throw new InvalidStorageKeyError(key, `it contains a '${segment}' segment`);
   }
   return key;
 }
@@ -56,7 +56,12 @@ export function batchFileName(firstTick: number, lastTick: number): string {
   return `batch_${pad19(firstTick)}_${pad19(lastTick)}.pb.zst`;
 }
 
-export function batchKey(runId: string, firstTick: number, lastTick: number, levels: readonly number[] = DEFAULT_FOLDER_LEVELS): string {
+export function batchKey(
+  runId: string,
+  firstTick: number,
+  lastTick: number,
+  levels: readonly number[] = DEFAULT_FOLDER_LEVELS,
+): string {
   validateRunId(runId);
   if (lastTick < firstTick) throw new RangeError(`last tick ${lastTick} is before first tick ${firstTick}`);
   return [runId, 'raw', ...bucketsOf(firstTick, levels), batchFileName(firstTick, lastTick)].join('/');

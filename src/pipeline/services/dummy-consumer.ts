@@ -33,7 +33,12 @@ export class DummyConsumer extends AbstractService {
   }
 
   protected override customMetrics(): Metrics {
-    return { messages_consumed: this.consumed, batches: this.batches, last_sequence: this.lastSequence, out_of_order: this.outOfOrder };
+    return {
+      messages_consumed: this.consumed,
+      batches: this.batches,
+      last_sequence: this.lastSequence,
+      out_of_order: this.outOfOrder,
+    };
   }
 }
 

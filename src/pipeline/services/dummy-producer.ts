@@ -45,7 +45,6 @@ export class DummyProducer extends AbstractService {
   }
 }
 
-
 export const dummyProducerType: ServiceType = {
   className: 'DummyProducer',
   description: 'Emits numbered messages to its output queue at a fixed interval.',

@@ -58,7 +58,9 @@ export class MetadataPersistenceService extends AbstractService {
     while (attempt <= maxRetries) {
       try {
         const r = await this.storage.writeMetadata(message.simulationRunId, message.data);
-        await this.topic?.publish(MetadataInfo.create({ simulationRunId: message.simulationRunId, storageKey: r.key, writtenAtMs: Date.now() }));
+        await this.topic?.publish(
+          MetadataInfo.create({ simulationRunId: message.simulationRunId, storageKey: r.key, writtenAtMs: Date.now() }),
+        );
         this.written++;
         this.bytes += r.bytesWritten;
         this.lastRunId = message.simulationRunId;
@@ -68,14 +70,20 @@ export class MetadataPersistenceService extends AbstractService {
         lastError = err;
         attempt++;
         if (attempt > maxRetries) break;
-        this.logger.warn({ service: this.name, attempt }, `Failed to write metadata of run ${message.simulationRunId} (attempt ${attempt}/${maxRetries}): ${(err as Error).message}, retrying in ${backoff}ms`);
+        this.logger.warn(
+          { service: this.name, attempt },
+          `Failed to write metadata of run ${message.simulationRunId} (attempt ${attempt}/${maxRetries}): ${(err as Error).message}, retrying in ${backoff}ms`,
+        );
         if (await sleep(backoff, this.signal)) break;
         backoff = Math.min(backoff * 2, maxBackoff);
       }
     }
     const err = lastError as Error & { code?: string };
     this.recordError('METADATA_WRITE_FAILED', `metadata of run ${message.simulationRunId}: ${err.message}`);
-    this.logger.error({ service: this.name }, `Failed to write metadata of run ${message.simulationRunId} after ${maxRetries} retries: ${err.message}`);
+    this.logger.error(
+      { service: this.name },
+      `Failed to write metadata of run ${message.simulationRunId} after ${maxRetries} retries: ${err.message}`,
+    );
     if (!this.dlq) {
       this.failed++;
       this.logger.error({ service: this.name }, `Metadata of run ${message.simulationRunId} lost: no DLQ configured`);
@@ -93,13 +101,21 @@ export class MetadataPersistenceService extends AbstractService {
           sourceService: this.name,
           sourceQueue: 'metadata-queue',
           stackTraceLines: (err.stack ?? '').split('\n').slice(0, 10),
-          metadata: { simulationRunId: message.simulationRunId, storageKey: safeKey(message.simulationRunId), exceptionType: err.name, errorCode: err.code ?? '' },
+          metadata: {
+            simulationRunId: message.simulationRunId,
+            storageKey: safeKey(message.simulationRunId),
+            exceptionType: err.name,
+            errorCode: err.code ?? '',
+          },
         },
         message.data.length,
         AbortSignal.timeout(5000),
       );
     } catch (dlqErr) {
-      this.recordError('DLQ_SEND_FAILED', `metadata of run ${message.simulationRunId} lost: ${(dlqErr as Error).message}`);
+      this.recordError(
+        'DLQ_SEND_FAILED',
+        `metadata of run ${message.simulationRunId} lost: ${(dlqErr as Error).message}`,
+      );
     }
     this.failed++;
   }
@@ -134,9 +150,27 @@ export const metadataPersistenceServiceType: ServiceType = {
     kind: 'object',
     doc: 'MetadataPersistenceService options',
     fields: {
-      maxRetries: { kind: 'int', default: 3, min: 0, max: 100, doc: 'Write attempts after the first before the metadata goes to the DLQ.' },
-      retryBackoffMs: { kind: 'int', default: 1000, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
-      maxRetryBackoffMs: { kind: 'int', default: 60_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
+      maxRetries: {
+        kind: 'int',
+        default: 3,
+        min: 0,
+        max: 100,
+        doc: 'Write attempts after the first before the metadata goes to the DLQ.',
+      },
+      retryBackoffMs: {
+        kind: 'int',
+        default: 1000,
+        min: 0,
+        max: 3_600_000,
+        doc: 'First retry delay; doubles each attempt.',
+      },
+      maxRetryBackoffMs: {
+        kind: 'int',
+        default: 60_000,
+        min: 0,
+        max: 3_600_000,
+        doc: 'Upper bound of the retry delay.',
+      },
     },
   },
   create: (context) => new MetadataPersistenceService(context),

@@ -86,11 +86,16 @@ export class PersistenceService extends AbstractService {
       maxWritesInFlight: num(o.maxWritesInFlight, 4),
     };
     const n = this.name;
-    if (!Number.isInteger(this.opts.maxBatchSize) || this.opts.maxBatchSize <= 0) throw new InvalidServiceOptionError(n, 'maxBatchSize', 'must be a positive integer');
-    if (!(this.opts.batchTimeoutSeconds > 0)) throw new InvalidServiceOptionError(n, 'batchTimeoutSeconds', 'must be positive');
-    if (!Number.isInteger(this.opts.maxRetries) || this.opts.maxRetries < 0) throw new InvalidServiceOptionError(n, 'maxRetries', 'cannot be negative');
-    if (!Number.isInteger(this.opts.maxWritesInFlight) || this.opts.maxWritesInFlight <= 0) throw new InvalidServiceOptionError(n, 'maxWritesInFlight', 'must be a positive integer');
-    if (!(this.opts.retryBackoffMs >= 0)) throw new InvalidServiceOptionError(n, 'retryBackoffMs', 'cannot be negative');
+    if (!Number.isInteger(this.opts.maxBatchSize) || this.opts.maxBatchSize <= 0)
+      throw new InvalidServiceOptionError(n, 'maxBatchSize', 'must be a positive integer');
+    if (!(this.opts.batchTimeoutSeconds > 0))
+      throw new InvalidServiceOptionError(n, 'batchTimeoutSeconds', 'must be positive');
+    if (!Number.isInteger(this.opts.maxRetries) || this.opts.maxRetries < 0)
+      throw new InvalidServiceOptionError(n, 'maxRetries', 'cannot be negative');
+    if (!Number.isInteger(this.opts.maxWritesInFlight) || this.opts.maxWritesInFlight <= 0)
+      throw new InvalidServiceOptionError(n, 'maxWritesInFlight', 'must be a positive integer');
+    if (!(this.opts.retryBackoffMs >= 0))
+      throw new InvalidServiceOptionError(n, 'retryBackoffMs', 'cannot be negative');
     this.logger.info(
       { service: n, ...this.opts, idempotency: this.tracker !== undefined, dlq: this.dlq !== undefined },
       `PersistenceService initialized: maxBatchSize=${this.opts.maxBatchSize}, batchTimeout=${this.opts.batchTimeoutSeconds}s, maxRetries=${this.opts.maxRetries}, idempotency=${this.tracker ? 'enabled' : 'disabled'}`,
@@ -137,7 +142,8 @@ export class PersistenceService extends AbstractService {
       await submit(batch);
     }
     while (inFlight.length > 0) await inFlight.shift();
-    if (drained > 0) this.logger.info({ service: this.name, chunks: drained }, `Shutdown requested, wrote ${drained} queued chunks`);
+    if (drained > 0)
+      this.logger.info({ service: this.name, chunks: drained }, `Shutdown requested, wrote ${drained} queued chunks`);
   }
 
   /** Validates, deduplicates and writes one batch. Never throws: failures end in the DLQ. */
@@ -149,7 +155,10 @@ export class PersistenceService extends AbstractService {
     const mixed = batch.find((c) => c.simulationRunId !== first.simulationRunId);
     if (first.simulationRunId !== last.simulationRunId || mixed !== undefined) {
       const other = mixed?.simulationRunId ?? last.simulationRunId;
-      this.logger.error({ service: this.name, first: first.simulationRunId, other }, `Batch consistency violation: run ids '${first.simulationRunId}' and '${other}' in one batch`);
+      this.logger.error(
+        { service: this.name, first: first.simulationRunId, other },
+        `Batch consistency violation: run ids '${first.simulationRunId}' and '${other}' in one batch`,
+      );
       this.recordError('BATCH_CONSISTENCY', `batch mixes runs '${first.simulationRunId}' and '${other}'`);
       const err = new EvochoraError('MIXED_RUN_IDS', 'Batch contains mixed simulationRunIds');
       await this.sendToDlq(batch, 'Batch contains mixed simulationRunIds', 0, err, '');
@@ -202,7 +211,18 @@ export class PersistenceService extends AbstractService {
         const r = await this.storage.writeBatch(key, chunks);
         await after;
         // Announce after the file is visible; a failed publish retries the (idempotent) write and publish.
-        await this.topic?.publish(BatchInfo.create({ simulationRunId: r.simulationRunId, storageKey: r.key, tickStart: r.firstTick, tickEnd: r.lastTick, writtenAtMs: Date.now(), chunkCount: r.chunkCount, tickCount: r.tickCount, bytes: r.bytesWritten }));
+        await this.topic?.publish(
+          BatchInfo.create({
+            simulationRunId: r.simulationRunId,
+            storageKey: r.key,
+            tickStart: r.firstTick,
+            tickEnd: r.lastTick,
+            writtenAtMs: Date.now(),
+            chunkCount: r.chunkCount,
+            tickCount: r.tickCount,
+            bytes: r.bytesWritten,
+          }),
+        );
         const ms = performance.now() - started;
         this.lastLatencyMs = ms;
         this.latencyTotalMs += ms;
@@ -213,7 +233,10 @@ export class PersistenceService extends AbstractService {
         this.rawBytesWritten += r.rawBytes;
         this.tickRate.record(r.tickCount);
         this.byteRate.record(r.bytesWritten);
-        this.logger.debug({ service: this.name, key, ticks: r.tickCount, bytes: r.bytesWritten }, `Successfully wrote batch ${key} with ${r.tickCount} ticks`);
+        this.logger.debug(
+          { service: this.name, key, ticks: r.tickCount, bytes: r.bytesWritten },
+          `Successfully wrote batch ${key} with ${r.tickCount} ticks`,
+        );
         return;
       } catch (err) {
         lastError = err;
@@ -221,7 +244,10 @@ export class PersistenceService extends AbstractService {
         const message = (err as Error).message;
         if (attempt <= this.opts.maxRetries) {
           this.retries++;
-          this.logger.warn({ service: this.name, key, attempt, code: (err as NodeJS.ErrnoException).code }, `Failed to write batch ${key} (attempt ${attempt}/${this.opts.maxRetries}): ${message}, retrying in ${backoff}ms`);
+          this.logger.warn(
+            { service: this.name, key, attempt, code: (err as NodeJS.ErrnoException).code },
+            `Failed to write batch ${key} (attempt ${attempt}/${this.opts.maxRetries}): ${message}, retrying in ${backoff}ms`,
+          );
           const interrupted = await sleep(backoff, this.signal);
           if (interrupted) {
             this.logger.info({ service: this.name, key }, 'Stop requested during retry backoff, aborting retries');
@@ -229,7 +255,10 @@ export class PersistenceService extends AbstractService {
           }
           backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
         } else {
-          this.logger.error({ service: this.name, key, code: (err as NodeJS.ErrnoException).code }, `Failed to write batch ${key} after ${this.opts.maxRetries} retries: ${message}`);
+          this.logger.error(
+            { service: this.name, key, code: (err as NodeJS.ErrnoException).code },
+            `Failed to write batch ${key} after ${this.opts.maxRetries} retries: ${message}`,
+          );
         }
       }
     }
@@ -239,10 +268,20 @@ export class PersistenceService extends AbstractService {
     await this.sendToDlq(chunks, reason, Math.max(0, attempt - 1), lastError, key, firstFailure);
   }
 
-  private async sendToDlq(chunks: readonly ChunkMessage[], reason: string, retryCount: number, error: unknown, storageKey: string, firstFailure = Date.now()): Promise<void> {
+  private async sendToDlq(
+    chunks: readonly ChunkMessage[],
+    reason: string,
+    retryCount: number,
+    error: unknown,
+    storageKey: string,
+    firstFailure = Date.now(),
+  ): Promise<void> {
     const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
     if (!this.dlq) {
-      this.logger.error({ service: this.name, ticks }, `Failed batch has no DLQ configured, data will be lost: ${ticks} ticks`);
+      this.logger.error(
+        { service: this.name, ticks },
+        `Failed batch has no DLQ configured, data will be lost: ${ticks} ticks`,
+      );
       this.recordError('DLQ_NOT_CONFIGURED', `${ticks} ticks lost: no DLQ configured`);
       return;
     }
@@ -275,7 +314,10 @@ export class PersistenceService extends AbstractService {
       this.deadLettered++;
       this.logger.info({ service: this.name, ticks, storageKey }, `Sent failed batch to DLQ: ${ticks} ticks`);
     } catch (dlqErr) {
-      this.logger.error({ service: this.name, err: dlqErr, ticks }, `Failed to send batch to DLQ, ${ticks} ticks lost: ${(dlqErr as Error).message}`);
+      this.logger.error(
+        { service: this.name, err: dlqErr, ticks },
+        `Failed to send batch to DLQ, ${ticks} ticks lost: ${(dlqErr as Error).message}`,
+      );
       this.recordError('DLQ_SEND_FAILED', `${ticks} ticks lost: ${(dlqErr as Error).message}`);
     }
   }
@@ -310,7 +352,8 @@ function round3(v: number): number {
 
 export const persistenceServiceType: ServiceType = {
   className: 'PersistenceService',
-  description: 'Drains tick chunks from a queue in batches and writes each batch atomically to storage; retries, then dead-letters.',
+  description:
+    'Drains tick chunks from a queue in batches and writes each batch atomically to storage; retries, then dead-letters.',
   ports: {
     input: { usage: ['queue-in'] },
     storage: { usage: ['storage-write'] },
@@ -322,13 +365,55 @@ export const persistenceServiceType: ServiceType = {
     kind: 'object',
     doc: 'PersistenceService options',
     fields: {
-      maxBatchSize: { kind: 'int', default: 10, min: 1, max: 1_000_000, doc: 'Most chunks written into one batch file.' },
-      batchTimeoutSeconds: { kind: 'number', default: 5, min: 0.001, max: 3600, doc: 'Longest wait for the first chunk of a batch.' },
-      maxRetries: { kind: 'int', default: 3, min: 0, max: 100, doc: 'Write attempts after the first before the batch goes to the DLQ.' },
-      retryBackoffMs: { kind: 'int', default: 1000, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
-      maxRetryBackoffMs: { kind: 'int', default: 60_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
-      drainOnStopMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'On stop, keep writing what is still queued for at most this long.' },
-      maxWritesInFlight: { kind: 'int', default: 2, min: 1, max: 64, doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.' },
+      maxBatchSize: {
+        kind: 'int',
+        default: 10,
+        min: 1,
+        max: 1_000_000,
+        doc: 'Most chunks written into one batch file.',
+      },
+      batchTimeoutSeconds: {
+        kind: 'number',
+        default: 5,
+        min: 0.001,
+        max: 3600,
+        doc: 'Longest wait for the first chunk of a batch.',
+      },
+      maxRetries: {
+        kind: 'int',
+        default: 3,
+        min: 0,
+        max: 100,
+        doc: 'Write attempts after the first before the batch goes to the DLQ.',
+      },
+      retryBackoffMs: {
+        kind: 'int',
+        default: 1000,
+        min: 0,
+        max: 3_600_000,
+        doc: 'First retry delay; doubles each attempt.',
+      },
+      maxRetryBackoffMs: {
+        kind: 'int',
+        default: 60_000,
+        min: 0,
+        max: 3_600_000,
+        doc: 'Upper bound of the retry delay.',
+      },
+      drainOnStopMs: {
+        kind: 'int',
+        default: 10_000,
+        min: 0,
+        max: 3_600_000,
+        doc: 'On stop, keep writing what is still queued for at most this long.',
+      },
+      maxWritesInFlight: {
+        kind: 'int',
+        default: 2,
+        min: 1,
+        max: 64,
+        doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.',
+      },
       sourceQueue: { kind: 'string', default: 'tick-queue', doc: 'Name recorded as source_queue in dead letters.' },
     },
   },

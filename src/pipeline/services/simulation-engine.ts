@@ -8,8 +8,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { compileFile, compileSource, formatDiagnostic, type CompileResult, type ProgramArtifact } from '../../compiler/index.js';
-import { defaultOrganismPath, programFromArtifact, resolveRuntimeOptions, type RuntimeOptionsInput } from '../../runtime/index.js';
+import {
+  compileFile,
+  compileSource,
+  formatDiagnostic,
+  type CompileResult,
+  type ProgramArtifact,
+} from '../../compiler/index.js';
+import {
+  defaultOrganismPath,
+  programFromArtifact,
+  resolveRuntimeOptions,
+  type RuntimeOptionsInput,
+} from '../../runtime/index.js';
 import { EvochoraError } from '../../errors.js';
 import { columnsToArrays } from '../contracts/columns.js';
 import { SimulationMetadata, type ChunkMessage, type MetadataMessage } from '../contracts/index.js';
@@ -19,7 +30,14 @@ import { AbstractService, type ServiceContext } from '../api/service.js';
 import type { PreflightIssue, ServiceType } from '../api/component-type.js';
 import type { BatchStorageReader } from '../api/batch-storage.js';
 import { BUILTIN_PROGRAMS } from '../engine/default-organism.js';
-import type { EngineWorkerData, FromWorker, OrganismPlacement, ResumePoint, ToWorker, WorkerStats } from '../engine/engine-protocol.js';
+import type {
+  EngineWorkerData,
+  FromWorker,
+  OrganismPlacement,
+  ResumePoint,
+  ToWorker,
+  WorkerStats,
+} from '../engine/engine-protocol.js';
 import { newRunId } from '../contracts/run-id.js';
 import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE, environmentOf } from '../engine/configured-world.js';
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
@@ -53,37 +71,59 @@ export class EngineConfigError extends EvochoraError {
 }
 
 /** Compiles and places the configured organisms; an EngineConfigError names the first that cannot be. */
-function compileConfiguredOrganisms(service: string, o: Record<string, unknown>, shape: number[], toroidal: boolean): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
+function compileConfiguredOrganisms(
+  service: string,
+  o: Record<string, unknown>,
+  shape: number[],
+  toroidal: boolean,
+): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
   const organisms = o.organisms as OrganismConfig[];
   if (!Array.isArray(organisms) || organisms.length === 0)
-    throw new EngineConfigError(service, 'no organisms are configured.', [`Add \`pipeline.services.${service}.options.organisms = [{ program = "builtin:counter", energy = 10000, positions = [[10, 10]] }]\`.`]);
+    throw new EngineConfigError(service, 'no organisms are configured.', [
+      `Add \`pipeline.services.${service}.options.organisms = [{ program = "builtin:counter", energy = 10000, positions = [[10, 10]] }]\`.`,
+    ]);
   const roots = (o.sourceRoots as string[]).map((r) => resolve(r));
   const placements: OrganismPlacement[] = [];
   const artifacts: ProgramArtifact[] = [];
   const cache = new Map<string, ProgramArtifact>();
   organisms.forEach((org, i) => {
     if (typeof org?.program !== 'string' || !Array.isArray(org.positions) || typeof org.energy !== 'number')
-      throw new EngineConfigError(service, `organisms[${i}] needs program (path or builtin:name), energy and positions.`);
+      throw new EngineConfigError(
+        service,
+        `organisms[${i}] needs program (path or builtin:name), energy and positions.`,
+      );
     for (const p of org.positions)
-      if (!Array.isArray(p) || p.length !== shape.length) throw new EngineConfigError(service, `organisms[${i}] position ${JSON.stringify(p)} does not match the world shape [${shape.join(',')}].`);
+      if (!Array.isArray(p) || p.length !== shape.length)
+        throw new EngineConfigError(
+          service,
+          `organisms[${i}] position ${JSON.stringify(p)} does not match the world shape [${shape.join(',')}].`,
+        );
     let artifact = cache.get(org.program);
     if (!artifact) {
       const world = { shape, toroidal };
       let result: CompileResult;
-      if (org.program in BUILTIN_PROGRAMS) result = compileSource(BUILTIN_PROGRAMS[org.program]!, { world }, `${org.program.slice(8)}.evo`);
+      if (org.program in BUILTIN_PROGRAMS)
+        result = compileSource(BUILTIN_PROGRAMS[org.program]!, { world }, `${org.program.slice(8)}.evo`);
       else {
         // builtin:replicator is our shipped self-replicator, found next to the installed package.
         const file = org.program === 'builtin:replicator' ? defaultOrganismPath() : resolveProgramPath(org.program);
         try {
           readFileSync(file);
         } catch {
-          throw new EngineConfigError(service, `organisms[${i}].program '${org.program}' cannot be read (${file}).`, ['Give a path relative to the working directory, an absolute path, builtin:replicator or builtin:counter.']);
+          throw new EngineConfigError(service, `organisms[${i}].program '${org.program}' cannot be read (${file}).`, [
+            'Give a path relative to the working directory, an absolute path, builtin:replicator or builtin:counter.',
+          ]);
         }
         result = compileFile(file, { world, sourceRoots: roots.length > 0 ? roots : [dirname(file)] });
       }
       if (!result.artifact) {
-        const diag = result.diagnostics.slice(0, 5).map((d) => formatDiagnostic(d)).join('\n');
-        throw new EngineConfigError(service, `program '${org.program}' does not compile:\n${diag}`, [`Run \`evochora compile ${org.program}\` to see every diagnostic.`]);
+        const diag = result.diagnostics
+          .slice(0, 5)
+          .map((d) => formatDiagnostic(d))
+          .join('\n');
+        throw new EngineConfigError(service, `program '${org.program}' does not compile:\n${diag}`, [
+          `Run \`evochora compile ${org.program}\` to see every diagnostic.`,
+        ]);
       }
       artifact = result.artifact;
       cache.set(org.program, artifact);
@@ -102,11 +142,19 @@ export const MAX_WORLD_CELLS = 2 ** 26;
 
 /** The world's problems (shape and size), or none. */
 function worldIssues(shape: readonly number[]): PreflightIssue[] {
-  if (shape.length === 0) return [{ path: 'environment.shape', value: shape, expected: 'at least one dimension, e.g. [512, 512]' }];
-  if (shape.some((d) => !Number.isInteger(d) || d < 1)) return [{ path: 'environment.shape', value: shape, expected: 'cells per dimension, each ≥ 1 (e.g. [512, 512])' }];
+  if (shape.length === 0)
+    return [{ path: 'environment.shape', value: shape, expected: 'at least one dimension, e.g. [512, 512]' }];
+  if (shape.some((d) => !Number.isInteger(d) || d < 1))
+    return [{ path: 'environment.shape', value: shape, expected: 'cells per dimension, each ≥ 1 (e.g. [512, 512])' }];
   const cells = shape.reduce((a, b) => a * b, 1);
   if (cells > MAX_WORLD_CELLS)
-    return [{ path: 'environment.shape', value: shape, expected: `a world of at most ${MAX_WORLD_CELLS.toLocaleString('en-US')} cells (e.g. [8192, 8192]); [${shape.join(', ')}] has ${cells.toLocaleString('en-US')}` }];
+    return [
+      {
+        path: 'environment.shape',
+        value: shape,
+        expected: `a world of at most ${MAX_WORLD_CELLS.toLocaleString('en-US')} cells (e.g. [8192, 8192]); [${shape.join(', ')}] has ${cells.toLocaleString('en-US')}`,
+      },
+    ];
   return [];
 }
 
@@ -120,7 +168,13 @@ function preflightEngine(o: Record<string, unknown>, service: string): Preflight
     compileConfiguredOrganisms(service, o, env.shape, env.topology.toUpperCase() !== 'BOUND');
   } catch (err) {
     if (!(err instanceof EngineConfigError)) throw err;
-    return [{ path: 'organisms', value: (o.organisms as unknown[] | undefined)?.map((x) => (x as OrganismConfig)?.program), expected: `organisms that can be placed: ${err.message.replace(`Service '${service}': `, '')}${err.actions.length > 0 ? ` (${err.actions.join(' ')})` : ''}` }];
+    return [
+      {
+        path: 'organisms',
+        value: (o.organisms as unknown[] | undefined)?.map((x) => (x as OrganismConfig)?.program),
+        expected: `organisms that can be placed: ${err.message.replace(`Service '${service}': `, '')}${err.actions.length > 0 ? ` (${err.actions.join(' ')})` : ''}`,
+      },
+    ];
   }
   return [];
 }
@@ -131,13 +185,20 @@ const BLOCKED_WARNING_MS = 30_000;
 /** Chunks simulated before a stop that the queue did not take in time; a resumed run simulates them again. */
 export class DeliveryAbandonedError extends EvochoraError {
   constructor(graceMs: number) {
-    super('DELIVERY_ABANDONED', `the queue had no room within ${graceMs} ms of the stop request; these ticks are not stored (resume the run to simulate them again)`);
+    super(
+      'DELIVERY_ABANDONED',
+      `the queue had no room within ${graceMs} ms of the stop request; these ticks are not stored (resume the run to simulate them again)`,
+    );
   }
 }
 
 export class ChunkNotDeliveredError extends EvochoraError {
   constructor(firstTick: number, lastTick: number, cause: unknown) {
-    super('CHUNK_NOT_DELIVERED', `could not put chunk ${firstTick}..${lastTick} on the tick queue: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      'CHUNK_NOT_DELIVERED',
+      `could not put chunk ${firstTick}..${lastTick} on the tick queue: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -234,7 +295,12 @@ export class SimulationEngine extends AbstractService {
     } else {
       const env = environmentOf(o.environment);
       const toroidal = env.topology.toUpperCase() !== 'BOUND';
-      const runtimeInput: RuntimeOptionsInput = { ...(o.runtime as RuntimeOptionsInput), shape: env.shape, toroidal, seed: BigInt(o.seed as number) };
+      const runtimeInput: RuntimeOptionsInput = {
+        ...(o.runtime as RuntimeOptionsInput),
+        shape: env.shape,
+        toroidal,
+        seed: BigInt(o.seed as number),
+      };
       const resolved = resolveRuntimeOptions(runtimeInput);
       const { placements, artifacts } = this.compileOrganisms(env.shape, toroidal);
       this.runId = newRunId();
@@ -254,7 +320,11 @@ export class SimulationEngine extends AbstractService {
         simulationRunId: this.runId,
         startTimeMs: Date.now(),
         initialSeed: Number(seed),
-        programs: artifacts.map((a) => ({ programId: a.programId, sources: Object.fromEntries(Object.entries(a.sources).map(([k, v]) => [k, v.join('\n')])), artifactJson: Buffer.from(JSON.stringify(a)) })),
+        programs: artifacts.map((a) => ({
+          programId: a.programId,
+          sources: Object.fromEntries(Object.entries(a.sources).map(([k, v]) => [k, v.join('\n')])),
+          artifactJson: Buffer.from(JSON.stringify(a)),
+        })),
         resolvedConfigJson: Buffer.from(JSON.stringify({ ...o, runtime: { ...runtimeRest, seed: seed.toString() } })),
         worldShape: env.shape,
         toroidal,
@@ -263,28 +333,40 @@ export class SimulationEngine extends AbstractService {
         snapshotInterval: o.snapshotInterval as number,
         writerVersion: 'evochora-ts',
       }).finish();
-      if (this.metadataOutput) await this.metadataOutput.put({ simulationRunId: this.runId, data: metadata }, metadata.length, this.signal);
+      if (this.metadataOutput)
+        await this.metadataOutput.put({ simulationRunId: this.runId, data: metadata }, metadata.length, this.signal);
     }
-    this.logger.info({ service: this.name, runId: this.runId, resume: resumeRunId !== '' }, `Simulation run ${this.runId} ${resumeRunId ? 'resumed' : 'started'}`);
+    this.logger.info(
+      { service: this.name, runId: this.runId, resume: resumeRunId !== '' },
+      `Simulation run ${this.runId} ${resumeRunId ? 'resumed' : 'started'}`,
+    );
     if (this.state === 'PAUSED') data = { ...data, startPaused: true };
     await this.runWorker(data);
   }
 
-  private compileOrganisms(shape: number[], toroidal: boolean): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
+  private compileOrganisms(
+    shape: number[],
+    toroidal: boolean,
+  ): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
     return compileConfiguredOrganisms(this.name, this.context.options, shape, toroidal);
   }
 
   private async prepareResume(runId: string): Promise<EngineWorkerData> {
     const storage = this.resumeStorage;
     if (!storage)
-      throw new EngineConfigError(this.name, `resume.runId is set but no storage is bound to port 'resumeStorage'.`, [`Add \`resumeStorage = "storage-read:<storage>"\` to pipeline.services.${this.name}.resources.`]);
+      throw new EngineConfigError(this.name, `resume.runId is set but no storage is bound to port 'resumeStorage'.`, [
+        `Add \`resumeStorage = "storage-read:<storage>"\` to pipeline.services.${this.name}.resources.`,
+      ]);
     const meta = await storage.readMetadata(runId);
     const original = JSON.parse(Buffer.from(meta.resolvedConfigJson).toString('utf8')) as Record<string, unknown>;
     const batches = await storage.listBatches(runId);
     this.runId = runId;
     const base: EngineWorkerData = {
       simulationRunId: runId,
-      runtime: { ...(original.runtime as RuntimeOptionsInput), seed: BigInt((original.runtime as { seed: string }).seed) },
+      runtime: {
+        ...(original.runtime as RuntimeOptionsInput),
+        seed: BigInt((original.runtime as { seed: string }).seed),
+      },
       organisms: [],
       samplingInterval: meta.samplingInterval,
       accumulatedDeltaInterval: meta.accumulatedDeltaInterval,
@@ -302,11 +384,16 @@ export class SimulationEngine extends AbstractService {
     }
     let lastChunk;
     for await (const c of storage.readBatchFile(last.key)) lastChunk = c;
-    if (!lastChunk) throw new EvochoraError('RESUME_FAILED', `The last batch file of run ${runId} (${last.key}) holds no chunk.`);
+    if (!lastChunk)
+      throw new EvochoraError('RESUME_FAILED', `The last batch file of run ${runId} (${last.key}) holds no chunk.`);
     const chunk = storage.decodeChunk(lastChunk);
     const snap = chunk.snapshot;
     const checkpoint = snap?.runtimeCheckpoint;
-    if (!snap || !checkpoint || checkpoint.length === 0) throw new EvochoraError('RESUME_FAILED', `The last chunk of run ${runId} (${last.key}) has no runtime checkpoint.`);
+    if (!snap || !checkpoint || checkpoint.length === 0)
+      throw new EvochoraError(
+        'RESUME_FAILED',
+        `The last chunk of run ${runId} (${last.key}) has no runtime checkpoint.`,
+      );
     const cols = columnsToArrays(snap.cells);
     const resume: ResumePoint = {
       checkpointJson: Buffer.from(checkpoint).toString('utf8'),
@@ -315,11 +402,17 @@ export class SimulationEngine extends AbstractService {
       owners: cols.owners.slice(),
       replayUntilTick: Number(chunk.lastTick),
     };
-    this.logger.info({ service: this.name, runId, fromTick: Number(snap.tickNumber), continueAfter: Number(chunk.lastTick) }, `Resuming run ${runId} from the snapshot at tick ${snap.tickNumber}`);
+    this.logger.info(
+      { service: this.name, runId, fromTick: Number(snap.tickNumber), continueAfter: Number(chunk.lastTick) },
+      `Resuming run ${runId} from the snapshot at tick ${snap.tickNumber}`,
+    );
     return { ...base, resume };
   }
 
-  private compileOrganismsFrom(original: Record<string, unknown>, env: { shape: number[]; topology: string }): { placements: OrganismPlacement[] } {
+  private compileOrganismsFrom(
+    original: Record<string, unknown>,
+    env: { shape: number[]; topology: string },
+  ): { placements: OrganismPlacement[] } {
     const saved = this.context.options;
     const ctx = this.context as { options: Record<string, unknown> };
     ctx.options = { ...saved, organisms: original.organisms, sourceRoots: original.sourceRoots ?? [] };
@@ -332,7 +425,9 @@ export class SimulationEngine extends AbstractService {
 
   private runWorker(data: EngineWorkerData): Promise<void> {
     return new Promise<void>((resolvePromise, reject) => {
-      const worker = spawnModuleWorker(new URL('../engine/', import.meta.url).href, 'engine-worker', { workerData: data });
+      const worker = spawnModuleWorker(new URL('../engine/', import.meta.url).href, 'engine-worker', {
+        workerData: data,
+      });
       this.worker = worker;
       let chain: Promise<void> = Promise.resolve();
       let settled = false;
@@ -380,31 +475,39 @@ export class SimulationEngine extends AbstractService {
       worker.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'chunk': {
-            const msg: ChunkMessage = { simulationRunId: m.simulationRunId, firstTick: m.firstTick, lastTick: m.lastTick, tickCount: m.tickCount, data: new Uint8Array(m.buffer) };
-            chain = chain.then(async () => {
-              if (deliveryFailure) return;
-              const t0 = performance.now();
-              // No deadline while running: a full queue or a broker failover is backpressure, and the
-              // simulation waits for it however long it takes (status shows the wait, the log warns).
-              // Only a stop bounds the wait, so a node whose consumers are gone can still shut down.
-              this.blockedSince = t0;
-              try {
-                await this.tickData.put(msg, msg.data.byteLength, this.delivery.signal);
-              } finally {
-                this.blockedSince = undefined;
-              }
-              this.queuePutMs += performance.now() - t0;
-              this.chunksSent++;
-              this.ticksSent += msg.tickCount;
-              this.bytesSent += msg.data.byteLength;
-              if (this.recordEmittedTicks) this.emitted.push(msg.firstTick);
-              this.send({ type: 'ack' });
-            }).catch((e: unknown) => {
-              if (deliveryFailure) return;
-              deliveryFailure = new ChunkNotDeliveredError(msg.firstTick, msg.lastTick, e);
-              this.send({ type: 'stop' });
-              finish(deliveryFailure);
-            });
+            const msg: ChunkMessage = {
+              simulationRunId: m.simulationRunId,
+              firstTick: m.firstTick,
+              lastTick: m.lastTick,
+              tickCount: m.tickCount,
+              data: new Uint8Array(m.buffer),
+            };
+            chain = chain
+              .then(async () => {
+                if (deliveryFailure) return;
+                const t0 = performance.now();
+                // No deadline while running: a full queue or a broker failover is backpressure, and the
+                // simulation waits for it however long it takes (status shows the wait, the log warns).
+                // Only a stop bounds the wait, so a node whose consumers are gone can still shut down.
+                this.blockedSince = t0;
+                try {
+                  await this.tickData.put(msg, msg.data.byteLength, this.delivery.signal);
+                } finally {
+                  this.blockedSince = undefined;
+                }
+                this.queuePutMs += performance.now() - t0;
+                this.chunksSent++;
+                this.ticksSent += msg.tickCount;
+                this.bytesSent += msg.data.byteLength;
+                if (this.recordEmittedTicks) this.emitted.push(msg.firstTick);
+                this.send({ type: 'ack' });
+              })
+              .catch((e: unknown) => {
+                if (deliveryFailure) return;
+                deliveryFailure = new ChunkNotDeliveredError(msg.firstTick, msg.lastTick, e);
+                this.send({ type: 'stop' });
+                finish(deliveryFailure);
+              });
             break;
           }
           case 'stats':
@@ -423,7 +526,8 @@ export class SimulationEngine extends AbstractService {
             this.stats = m.stats;
             this.partialSamples = m.partialSamples;
             this.endAt = { ms: performance.now(), tick: m.tick };
-            if (m.type === 'finished') this.logger.info({ service: this.name, tick: m.tick }, `Simulation reached maxTicks at tick ${m.tick}`);
+            if (m.type === 'finished')
+              this.logger.info({ service: this.name, tick: m.tick }, `Simulation reached maxTicks at tick ${m.tick}`);
             finish();
             break;
           case 'error':
@@ -464,7 +568,8 @@ export class SimulationEngine extends AbstractService {
 
 export const simulationEngineType: ServiceType = {
   className: 'SimulationEngine',
-  description: 'Runs the simulation in a worker thread and puts delta-compressed tick chunks on its queue; emits the run metadata once.',
+  description:
+    'Runs the simulation in a worker thread and puts delta-compressed tick chunks on its queue; emits the run metadata once.',
   ports: {
     tickData: { usage: ['queue-out'] },
     metadataOutput: { usage: ['queue-out'], optional: true },
@@ -479,27 +584,76 @@ export const simulationEngineType: ServiceType = {
         doc: 'The world.',
         fields: {
           shape: { kind: 'list', of: 'int', default: [...DEFAULT_WORLD_SHAPE], doc: 'Cells per dimension.' },
-          topology: { kind: 'string', enum: ['TORUS', 'BOUND'], default: DEFAULT_TOPOLOGY, doc: 'TORUS wraps around, BOUND has edges.' },
+          topology: {
+            kind: 'string',
+            enum: ['TORUS', 'BOUND'],
+            default: DEFAULT_TOPOLOGY,
+            doc: 'TORUS wraps around, BOUND has edges.',
+          },
         },
       },
-      seed: { kind: 'int', default: 42, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, doc: 'Seed of every random choice; the same seed and config give the same run.' },
+      seed: {
+        kind: 'int',
+        default: 42,
+        min: -Number.MAX_SAFE_INTEGER,
+        max: Number.MAX_SAFE_INTEGER,
+        doc: 'Seed of every random choice; the same seed and config give the same run.',
+      },
       organisms: {
         kind: 'any',
         default: [{ program: 'builtin:replicator', energy: 100000, positions: [[100, 100]] }],
         doc: 'Organisms placed at start: [{ program = path, builtin:replicator (our self-replicator) or builtin:counter, energy, positions = [[x, y], ...] }].',
       },
-      sourceRoots: { kind: 'list', of: 'string', default: [], doc: 'Roots for .IMPORT/.SOURCE of program files (default: each file’s folder).' },
+      sourceRoots: {
+        kind: 'list',
+        of: 'string',
+        default: [],
+        doc: 'Roots for .IMPORT/.SOURCE of program files (default: each file’s folder).',
+      },
       samplingInterval: { kind: 'int', default: 1, min: 1, max: 1_000_000_000, doc: 'Record every n-th tick.' },
-      accumulatedDeltaInterval: { kind: 'int', default: 50, min: 1, max: 10_000, doc: 'Every n-th delta of a chunk holds all changes since the snapshot (so any tick rebuilds from the snapshot, one accumulated delta and fewer than n incremental ones).' },
-      snapshotInterval: { kind: 'int', default: 10, min: 1, max: 10_000, doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples and starts with a full snapshot of every occupied cell.' },
-      pauseTicks: { kind: 'list', of: 'int', default: [], doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).' },
+      accumulatedDeltaInterval: {
+        kind: 'int',
+        default: 50,
+        min: 1,
+        max: 10_000,
+        doc: 'Every n-th delta of a chunk holds all changes since the snapshot (so any tick rebuilds from the snapshot, one accumulated delta and fewer than n incremental ones).',
+      },
+      snapshotInterval: {
+        kind: 'int',
+        default: 10,
+        min: 1,
+        max: 10_000,
+        doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples and starts with a full snapshot of every occupied cell.',
+      },
+      pauseTicks: {
+        kind: 'list',
+        of: 'int',
+        default: [],
+        doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).',
+      },
       maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
-      maxChunksInFlight: { kind: 'int', default: 4, min: 1, max: 1024, doc: 'Chunks the simulation may run ahead of the queue before it waits (each is up to a few MB in a mature world).' },
-      runtime: { kind: 'any', default: {}, doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.' },
+      maxChunksInFlight: {
+        kind: 'int',
+        default: 4,
+        min: 1,
+        max: 1024,
+        doc: 'Chunks the simulation may run ahead of the queue before it waits (each is up to a few MB in a mature world).',
+      },
+      runtime: {
+        kind: 'any',
+        default: {},
+        doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.',
+      },
       resume: {
         kind: 'object',
         doc: 'Continue a stored run.',
-        fields: { runId: { kind: 'string', default: '', doc: 'Run to continue from its last stored snapshot; empty = start a new run.' } },
+        fields: {
+          runId: {
+            kind: 'string',
+            default: '',
+            doc: 'Run to continue from its last stored snapshot; empty = start a new run.',
+          },
+        },
       },
       metadata: { kind: 'any', default: {}, doc: 'Free-form notes kept in the run metadata.' },
     },

@@ -11,6 +11,7 @@ export type PluginOptions = Record<string, unknown>;
 export function num(o: PluginOptions, key: string, def: number): number {
   const v = o[key];
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RuntimeConfigError(`plugin option ${key} must be a number`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new RuntimeConfigError(`plugin option ${key} must be a number`);
   return v;
 }

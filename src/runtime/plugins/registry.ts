@@ -50,4 +50,3 @@ export function createPlugins(configs: readonly PluginConfig[]): PluginSet {
   }
   return set;
 }
-

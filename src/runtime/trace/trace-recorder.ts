@@ -66,7 +66,8 @@ export function traceOrganism(o: Organism, planned: boolean): TraceOrganism {
     dstop.push(o.dsIsVec[i] === 1 ? Array.from(o.dsVec.subarray(i * dims, i * dims + dims)) : o.dsScalar[i]!);
   }
   const lstop: number[][] = [];
-  for (let i = o.lsLen - 1; i >= 0 && lstop.length < 4; i--) lstop.push(Array.from(o.ls.subarray(i * dims, i * dims + dims)));
+  for (let i = o.lsLen - 1; i >= 0 && lstop.length < 4; i--)
+    lstop.push(Array.from(o.ls.subarray(i * dims, i * dims + dims)));
   const rec: TraceOrganism = {
     id: o.id,
     ip: Array.from(o.ip),

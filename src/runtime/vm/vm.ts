@@ -147,7 +147,22 @@ export class VirtualMachine {
       this.idxRuled[i] = policy.ruleSlot[info.opcode] !== 0 ? 1 : 0;
       for (let k = 0; k < 3; k++) this.idxSources[i * 3 + k] = this.sources[info.opcode * 3 + k]!;
       const sig = info.operands.join(',');
-      this.idxShape[i] = sig === 'R' ? SHAPE_R : sig === 'R,I' ? SHAPE_RI : sig === 'R,V' ? SHAPE_RV : sig === 'R,R' ? SHAPE_RR : sig === 'L' ? SHAPE_L : sig === 'V' ? SHAPE_V : sig === 'I' ? SHAPE_I : SHAPE_GENERIC;
+      this.idxShape[i] =
+        sig === 'R'
+          ? SHAPE_R
+          : sig === 'R,I'
+            ? SHAPE_RI
+            : sig === 'R,V'
+              ? SHAPE_RV
+              : sig === 'R,R'
+                ? SHAPE_RR
+                : sig === 'L'
+                  ? SHAPE_L
+                  : sig === 'V'
+                    ? SHAPE_V
+                    : sig === 'I'
+                      ? SHAPE_I
+                      : SHAPE_GENERIC;
     }
     this.cells = world.cells;
     this.toroidal = world.toroidal;
@@ -369,7 +384,8 @@ export class VirtualMachine {
 
   /** Allocates (or clears, after an epoch wrap) the organism's decode cache. */
   private resetDecode(o: Organism): void {
-    if (o.decode.length !== DECODE_ENTRIES * this.decodeWidth) o.decode = new Int32Array(DECODE_ENTRIES * this.decodeWidth);
+    if (o.decode.length !== DECODE_ENTRIES * this.decodeWidth)
+      o.decode = new Int32Array(DECODE_ENTRIES * this.decodeWidth);
     else o.decode.fill(0);
     o.decodeGeneration = this.world.codeGeneration;
     // epoch 0 is never current, so zeroed entries never hit
@@ -665,7 +681,15 @@ export class VirtualMachine {
     const targetEmpty = tMol === 0;
     if (this.quirks === 'reference') {
       const firstScalar = o.opN > 0 && o.opIsVec[0] === 0;
-      this.policy.evaluate(opcode, hasTarget, tMol, ownership, firstScalar, o.opScalar[0]!, !hasTarget || targetEmpty || isPpk);
+      this.policy.evaluate(
+        opcode,
+        hasTarget,
+        tMol,
+        ownership,
+        firstScalar,
+        o.opScalar[0]!,
+        !hasTarget || targetEmpty || isPpk,
+      );
       return;
     }
     const readApplies = hasTarget && (isPeek || isPpk);

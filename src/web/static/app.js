@@ -95,7 +95,8 @@ async function selectRun(runId, tick) {
   state.sampling = state.meta.samplingInterval || 1;
   state.opcodes = state.meta.opcodes;
   state.range = run.ticks;
-  $('run-info').textContent = `${state.shape.join('×')} ${state.meta.environment.topology} · sampling ${state.sampling} · ${state.meta.programs.length} program(s)`;
+  $('run-info').textContent =
+    `${state.shape.join('×')} ${state.meta.environment.topology} · sampling ${state.sampling} · ${state.meta.programs.length} program(s)`;
   $('overlay').hidden = true;
   fitView();
   updateTimeline();
@@ -243,7 +244,17 @@ function draw() {
   const env = state.env;
   if (cell < 1 && state.minimapImage) {
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(state.minimapCanvas, 0, 0, state.minimap.width, state.minimap.height, -vx * cell, -vy * cell, W * cell, H * cell);
+    ctx.drawImage(
+      state.minimapCanvas,
+      0,
+      0,
+      state.minimap.width,
+      state.minimap.height,
+      -vx * cell,
+      -vy * cell,
+      W * cell,
+      H * cell,
+    );
   } else if (env) {
     const gap = cell >= 6 ? 1 : 0;
     const showText = cell >= 18;
@@ -260,12 +271,17 @@ function draw() {
       const m = env.molecules[i];
       const t = moleculeType(m);
       const owner = env.owners[i];
-      ctx.fillStyle = m === 0 ? EMPTY_CODE_COLOR : TYPE_COLORS[t] ?? '#fff';
+      ctx.fillStyle = m === 0 ? EMPTY_CODE_COLOR : (TYPE_COLORS[t] ?? '#fff');
       ctx.fillRect(px, py, cell - gap, cell - gap);
       if (owner !== 0 && cell >= 3) {
         ctx.strokeStyle = ownerColor(owner, 0.9);
         ctx.lineWidth = Math.max(1, cell / 10);
-        ctx.strokeRect(px + ctx.lineWidth / 2, py + ctx.lineWidth / 2, cell - gap - ctx.lineWidth, cell - gap - ctx.lineWidth);
+        ctx.strokeRect(
+          px + ctx.lineWidth / 2,
+          py + ctx.lineWidth / 2,
+          cell - gap - ctx.lineWidth,
+          cell - gap - ctx.lineWidth,
+        );
       } else if (owner !== 0) {
         ctx.fillStyle = ownerColor(owner, 0.35);
         ctx.fillRect(px, py, cell, cell);
@@ -317,7 +333,11 @@ function drawMinimap() {
     canvas.style.height = `${Math.round(mm.height * scale)}px`;
   }
   const img = new ImageData(mm.width, mm.height);
-  const rgb = MINIMAP_COLORS.map((c) => [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)]);
+  const rgb = MINIMAP_COLORS.map((c) => [
+    parseInt(c.slice(1, 3), 16),
+    parseInt(c.slice(3, 5), 16),
+    parseInt(c.slice(5, 7), 16),
+  ]);
   for (let p = 0; p < mm.width * mm.height; p++) {
     const c = rgb[mm.classes[p]] ?? rgb[7];
     img.data.set([c[0], c[1], c[2], 255], p * 4);
@@ -343,7 +363,12 @@ function drawMinimapViewport() {
   const sy = mm.height / H;
   ctx.strokeStyle = '#fff';
   ctx.lineWidth = 1;
-  ctx.strokeRect(state.view.x * sx + 0.5, state.view.y * sy + 0.5, (grid.clientWidth / state.view.cell) * sx, (grid.clientHeight / state.view.cell) * sy);
+  ctx.strokeRect(
+    state.view.x * sx + 0.5,
+    state.view.y * sy + 0.5,
+    (grid.clientWidth / state.view.cell) * sx,
+    (grid.clientHeight / state.view.cell) * sy,
+  );
   for (const o of state.organisms) {
     if (o.isDead) continue;
     ctx.fillStyle = o.organismId === state.selected ? '#fff' : ownerColor(o.organismId);
@@ -410,7 +435,9 @@ function describeCell(x, y) {
       text = `(${x}|${y}) ${TYPE_NAMES[t] ?? t}:${v}${name}${moleculeMarker(m) ? ` marker ${moleculeMarker(m)}` : ''}\nowner ${env.owners[i] || '-'}`;
     }
   }
-  const here = state.organisms.filter((o) => !o.isDead && o.ip[0] === x && o.ip[1] === y).map((o) => `IP of #${o.organismId}`);
+  const here = state.organisms
+    .filter((o) => !o.isDead && o.ip[0] === x && o.ip[1] === y)
+    .map((o) => `IP of #${o.organismId}`);
   return here.length ? `${text}\n${here.join('\n')}` : text;
 }
 
@@ -424,7 +451,7 @@ function installGridInput() {
   window.addEventListener('mouseup', (ev) => {
     if (drag && !drag.moved && ev.target === canvas) {
       const [x, y] = cellAt(ev);
-      const hit = state.organisms.find((o) => !o.isDead && (o.ip[0] === x && o.ip[1] === y));
+      const hit = state.organisms.find((o) => !o.isDead && o.ip[0] === x && o.ip[1] === y);
       if (hit) selectOrganism(hit.organismId);
     }
     drag = null;
@@ -458,11 +485,15 @@ function installGridInput() {
     tip.style.top = `${ev.clientY - rect.top + 14}px`;
     tip.hidden = false;
   });
-  canvas.addEventListener('wheel', (ev) => {
-    ev.preventDefault();
-    const rect = canvas.getBoundingClientRect();
-    zoom(ev.deltaY < 0 ? 1.25 : 0.8, ev.clientX - rect.left, ev.clientY - rect.top);
-  }, { passive: false });
+  canvas.addEventListener(
+    'wheel',
+    (ev) => {
+      ev.preventDefault();
+      const rect = canvas.getBoundingClientRect();
+      zoom(ev.deltaY < 0 ? 1.25 : 0.8, ev.clientX - rect.left, ev.clientY - rect.top);
+    },
+    { passive: false },
+  );
   const mm = $('minimap');
   const navigate = (ev) => {
     const rect = mm.getBoundingClientRect();
@@ -470,12 +501,23 @@ function installGridInput() {
     centerOn(((ev.clientX - rect.left) / rect.width) * W, ((ev.clientY - rect.top) / rect.height) * H);
   };
   let mmDrag = false;
-  mm.addEventListener('mousedown', (ev) => { mmDrag = true; navigate(ev); ev.stopPropagation(); });
-  mm.addEventListener('mousemove', (ev) => { if (mmDrag) navigate(ev); });
-  window.addEventListener('mouseup', () => { mmDrag = false; });
+  mm.addEventListener('mousedown', (ev) => {
+    mmDrag = true;
+    navigate(ev);
+    ev.stopPropagation();
+  });
+  mm.addEventListener('mousemove', (ev) => {
+    if (mmDrag) navigate(ev);
+  });
+  window.addEventListener('mouseup', () => {
+    mmDrag = false;
+  });
   $('zoom-in').onclick = () => zoom(1.5);
   $('zoom-out').onclick = () => zoom(1 / 1.5);
-  $('zoom-fit').onclick = () => { fitView(); viewChanged(); };
+  $('zoom-fit').onclick = () => {
+    fitView();
+    viewChanged();
+  };
 }
 
 // ---------------------------------------------------------------- organism list and panel
@@ -516,7 +558,8 @@ async function loadDetails(signal) {
   $('op-id').textContent = `#${state.selected}`;
   try {
     const d = await api.organism(state.runId, state.tick, state.selected, signal);
-    state.prevDetails = state.details && state.details.organismId === d.organismId && state.details.tick < d.tick ? state.details : null;
+    state.prevDetails =
+      state.details && state.details.organismId === d.organismId && state.details.tick < d.tick ? state.details : null;
     state.details = d;
     renderDetails(d);
   } catch (err) {
@@ -530,10 +573,13 @@ async function loadDetails(signal) {
 }
 
 function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
 }
 
-const fmt = (v) => (v === null || v === undefined ? '–' : v.text ?? (Array.isArray(v) ? v.join('|') : String(v)));
+const fmt = (v) => (v === null || v === undefined ? '–' : (v.text ?? (Array.isArray(v) ? v.join('|') : String(v))));
 
 const TYPE_ABBR = { CODE: 'C', DATA: 'D', ENERGY: 'E', STRUCTURE: 'S', LABEL: 'L', LABELREF: 'LR', REGISTER: 'R' };
 // Compact register cell text: D:5, C:4, [1|0]
@@ -549,9 +595,12 @@ function kv(rows) {
 
 function instructionHtml(ins) {
   if (!ins) return '<span class="muted">none</span>';
-  const args = ins.arguments.map((a) => (a.registerValue ? `${escapeHtml(a.text)}=${escapeHtml(fmt(a.registerValue))}` : escapeHtml(a.text))).join(' ');
+  const args = ins.arguments
+    .map((a) => (a.registerValue ? `${escapeHtml(a.text)}=${escapeHtml(fmt(a.registerValue))}` : escapeHtml(a.text)))
+    .join(' ');
   let extra = '';
-  if (ins.energyDelta !== undefined) extra += ` <span class="muted">ΔE ${ins.energyDelta} ΔS ${ins.entropyDelta}</span>`;
+  if (ins.energyDelta !== undefined)
+    extra += ` <span class="muted">ΔE ${ins.energyDelta} ΔS ${ins.entropyDelta}</span>`;
   if (ins.failed) extra += ` <span class="changed">failed: ${escapeHtml(ins.failureReason || '')}</span>`;
   return `<span class="mono">${escapeHtml(ins.opcodeName)} ${args}</span>${extra}`;
 }
@@ -577,7 +626,10 @@ function renderDetails(d) {
     ['status', s.isDead ? `dead at ${s.deathTick} (${escapeHtml(s.deathCause ?? '')})` : 'alive'],
     ['procedure', escapeHtml(s.currentProc ?? '–')],
   ]);
-  html += `<h3>Instructions</h3>${kv([['last', instructionHtml(s.instructions.last)], ['next', instructionHtml(s.instructions.next)]])}`;
+  html += `<h3>Instructions</h3>${kv([
+    ['last', instructionHtml(s.instructions.last)],
+    ['next', instructionHtml(s.instructions.next)],
+  ])}`;
   html += '<h3>Registers</h3><table class="regs" id="op-registers"><tbody>';
   s.registers.forEach((bank, b) => {
     const cells = bank.registers.map((r, i) => {
@@ -589,8 +641,23 @@ function renderDetails(d) {
   });
   html += '</tbody></table>';
   html += `<h3>Data stack (${s.dataStack.length})</h3><div class="mono">${s.dataStack.length ? s.dataStack.map(fmt).reverse().map(escapeHtml).join('  ') : '<span class="muted">empty</span>'}</div>`;
-  html += `<h3>Location stack (${s.locationStack.length})</h3><div class="mono">${s.locationStack.length ? s.locationStack.map((v) => v.join('|')).reverse().join('  ') : '<span class="muted">empty</span>'}</div>`;
-  html += `<h3>Call stack (${s.callStack.length})</h3><div class="mono">${s.callStack.length ? s.callStack.slice().reverse().map((f) => `${escapeHtml(f.procName)} ← ${f.callIp.join('|')} (ret ${f.returnIp.join('|')})`).join('\n') : '<span class="muted">empty</span>'}</div>`;
+  html += `<h3>Location stack (${s.locationStack.length})</h3><div class="mono">${
+    s.locationStack.length
+      ? s.locationStack
+          .map((v) => v.join('|'))
+          .reverse()
+          .join('  ')
+      : '<span class="muted">empty</span>'
+  }</div>`;
+  html += `<h3>Call stack (${s.callStack.length})</h3><div class="mono">${
+    s.callStack.length
+      ? s.callStack
+          .slice()
+          .reverse()
+          .map((f) => `${escapeHtml(f.procName)} ← ${f.callIp.join('|')} (ret ${f.returnIp.join('|')})`)
+          .join('\n')
+      : '<span class="muted">empty</span>'
+  }</div>`;
   html += sourceHtml(info.programId, s.sourceLocation);
   $('op-body').innerHTML = html;
   const src = $('op-body').querySelector('.source');
@@ -603,9 +670,19 @@ function sourceHtml(programId, loc) {
   const files = prog?.artifact?.sources ?? {};
   const names = Object.keys(files);
   if (names.length === 0) return '<h3>Source</h3><p class="muted">no source for this program</p>';
-  const file = loc?.file && files[loc.file] ? loc.file : prog.artifact.mainFile && files[prog.artifact.mainFile] ? prog.artifact.mainFile : names[0];
+  const file =
+    loc?.file && files[loc.file]
+      ? loc.file
+      : prog.artifact.mainFile && files[prog.artifact.mainFile]
+        ? prog.artifact.mainFile
+        : names[0];
   const lines = files[file];
-  const rows = lines.map((text, i) => `<div class="${loc && loc.file === file && loc.line === i + 1 ? 'current' : ''}"><span class="ln">${i + 1}</span>${escapeHtml(text)}</div>`).join('');
+  const rows = lines
+    .map(
+      (text, i) =>
+        `<div class="${loc && loc.file === file && loc.line === i + 1 ? 'current' : ''}"><span class="ln">${i + 1}</span>${escapeHtml(text)}</div>`,
+    )
+    .join('');
   return `<h3>Source ${escapeHtml(file)}${loc ? ` : ${loc.line}` : ''}</h3><div class="source">${rows}</div>`;
 }
 
@@ -617,33 +694,69 @@ function installControls() {
     $('organism-panel').hidden = true;
     selectRun(ev.target.value);
   };
-  $('t-first').onclick = () => { state.follow = false; $('t-follow').checked = false; goToTick(state.range?.minTick ?? 0); };
+  $('t-first').onclick = () => {
+    state.follow = false;
+    $('t-follow').checked = false;
+    goToTick(state.range?.minTick ?? 0);
+  };
   $('t-last').onclick = () => goToTick(state.range?.maxTick ?? 0);
   $('t-back').onclick = () => step(-1);
   $('t-fwd').onclick = () => step(1);
   $('t-back-big').onclick = () => step(-10);
   $('t-fwd-big').onclick = () => step(10);
-  $('t-slider').oninput = (ev) => { state.follow = false; $('t-follow').checked = false; goToTick(Number(ev.target.value)); };
+  $('t-slider').oninput = (ev) => {
+    state.follow = false;
+    $('t-follow').checked = false;
+    goToTick(Number(ev.target.value));
+  };
   $('t-input').onkeydown = (ev) => {
-    if (ev.key === 'Enter') { state.follow = false; $('t-follow').checked = false; goToTick(Number(ev.target.value)); }
-    if (ev.key === 'Escape') { ev.target.value = String(state.tick); ev.target.blur(); }
+    if (ev.key === 'Enter') {
+      state.follow = false;
+      $('t-follow').checked = false;
+      goToTick(Number(ev.target.value));
+    }
+    if (ev.key === 'Escape') {
+      ev.target.value = String(state.tick);
+      ev.target.blur();
+    }
     ev.stopPropagation();
   };
-  $('t-follow').onchange = (ev) => { state.follow = ev.target.checked; if (state.follow && state.range) goToTick(state.range.maxTick); };
+  $('t-follow').onchange = (ev) => {
+    state.follow = ev.target.checked;
+    if (state.follow && state.range) goToTick(state.range.maxTick);
+  };
   $('org-filter').oninput = renderOrganismList;
   $('org-filter').onkeydown = (ev) => ev.stopPropagation();
-  $('op-close').onclick = () => { state.selected = null; $('organism-panel').hidden = true; url(); renderOrganismList(); draw(); };
+  $('op-close').onclick = () => {
+    state.selected = null;
+    $('organism-panel').hidden = true;
+    url();
+    renderOrganismList();
+    draw();
+  };
   window.addEventListener('keydown', (ev) => {
     if (ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement) return;
     const keys = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, PageUp: 10, PageDown: -10 };
-    if (ev.key in keys) { ev.preventDefault(); step(keys[ev.key]); }
-    else if (ev.key === 'Home') { ev.preventDefault(); $('t-first').click(); }
-    else if (ev.key === 'End') { ev.preventDefault(); $('t-last').click(); }
-    else if (ev.key === '+' || ev.key === '=') zoom(1.5);
+    if (ev.key in keys) {
+      ev.preventDefault();
+      step(keys[ev.key]);
+    } else if (ev.key === 'Home') {
+      ev.preventDefault();
+      $('t-first').click();
+    } else if (ev.key === 'End') {
+      ev.preventDefault();
+      $('t-last').click();
+    } else if (ev.key === '+' || ev.key === '=') zoom(1.5);
     else if (ev.key === '-') zoom(1 / 1.5);
-    else if (ev.key === '0') { fitView(); viewChanged(); }
+    else if (ev.key === '0') {
+      fitView();
+      viewChanged();
+    }
   });
-  window.addEventListener('resize', () => { resizeCanvas(); viewChanged(); });
+  window.addEventListener('resize', () => {
+    resizeCanvas();
+    viewChanged();
+  });
 }
 
 async function main() {

@@ -13,7 +13,10 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string, opts: { delayMs: (req: IncomingMessage) => number; port?: number }): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  opts: { delayMs: (req: IncomingMessage) => number; port?: number },
+): Promise<FaultProxy> {
   const t = new URL(target);
   let held = 0;
   const server: Server = createServer((req, res) => {
@@ -29,10 +32,13 @@ export async function startFaultProxy(target: string, opts: { delayMs: (req: Inc
       if (delay > 0) held++;
       setTimeout(() => {
         if (clientGone) return;
-        const up = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        });
+        const up = httpRequest(
+          { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
+          (r) => {
+            res.writeHead(r.statusCode ?? 502, r.headers);
+            r.pipe(res);
+          },
+        );
         up.on('error', () => res.destroy());
         up.end(Buffer.concat(body));
       }, delay);

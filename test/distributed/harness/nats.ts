@@ -77,7 +77,11 @@ async function jsz(monitorPort: number, query = ''): Promise<JszResponse> {
   return (await res.json()) as JszResponse;
 }
 
-export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload?: string } = {}): Promise<NatsCluster> {
+export async function startNatsCluster(
+  dir: string,
+  size = 3,
+  opts: { maxPayload?: string } = {},
+): Promise<NatsCluster> {
   mkdirSync(dir, { recursive: true });
   const ports = await freePorts(size * 3);
   const nodes: NatsNode[] = [];
@@ -98,13 +102,25 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
       `max_payload: ${opts.maxPayload ?? '8MB'}`,
       `jetstream { store_dir: "${store}", max_memory_store: 268435456, max_file_store: 68719476736 }`,
     ];
-    if (size > 1) lines.push(`cluster { name: evotest, listen: "127.0.0.1:${clusterPort}", routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`);
+    if (size > 1)
+      lines.push(
+        `cluster { name: evotest, listen: "127.0.0.1:${clusterPort}", routes: [${routes.map((r) => `"${r}"`).join(', ')}] }`,
+      );
     writeFileSync(conf, lines.join('\n') + '\n');
     configs.set(name, conf);
-    nodes.push({ name, port, url: `nats://127.0.0.1:${port}`, monitorPort, process: undefined as unknown as ManagedProcess });
+    nodes.push({
+      name,
+      port,
+      url: `nats://127.0.0.1:${port}`,
+      monitorPort,
+      process: undefined as unknown as ManagedProcess,
+    });
   }
   const launch = (node: NatsNode): void => {
-    node.process = spawnServer(`nats-server ${node.name}`, NATS_SERVER_BIN, { args: ['-c', configs.get(node.name)!], logFile: join(dir, `${node.name}.log`) });
+    node.process = spawnServer(`nats-server ${node.name}`, NATS_SERVER_BIN, {
+      args: ['-c', configs.get(node.name)!],
+      logFile: join(dir, `${node.name}.log`),
+    });
   };
   const ready = async (node: NatsNode): Promise<void> => {
     await waitFor(
@@ -137,7 +153,8 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
       if (!n.process.isRunning()) continue;
       try {
         const j = await jsz(n.monitorPort, DETAIL_QUERY);
-        for (const acc of j.account_details ?? []) for (const s of acc.stream_detail ?? []) if (s.name === stream) out.push(s);
+        for (const acc of j.account_details ?? [])
+          for (const s of acc.stream_detail ?? []) if (s.name === stream) out.push(s);
       } catch {
         // a node that does not answer says nothing
       }
@@ -162,10 +179,18 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
       const seen = await details(stream);
       if (!seen.some((d) => d.cluster?.leader)) return false;
       const consumers = new Set(seen.flatMap((d) => (d.consumer_detail ?? []).map((c) => c.name)));
-      for (const name of consumers) if (!seen.some((d) => d.consumer_detail?.some((c) => c.name === name && c.cluster?.leader))) return false;
+      for (const name of consumers)
+        if (!seen.some((d) => d.consumer_detail?.some((c) => c.name === name && c.cluster?.leader))) return false;
       // The stream leader's view: messages held that its consumers neither have pending nor handed out.
-      const leader = seen.find((d) => d.cluster?.leader !== undefined && d.consumer_detail !== undefined && (d.state?.messages ?? 0) > 0);
-      if (leader && leader.consumer_detail!.length > 0 && leader.consumer_detail!.every((c) => (c.num_pending ?? 0) === 0 && (c.num_ack_pending ?? 0) === 0)) return false;
+      const leader = seen.find(
+        (d) => d.cluster?.leader !== undefined && d.consumer_detail !== undefined && (d.state?.messages ?? 0) > 0,
+      );
+      if (
+        leader &&
+        leader.consumer_detail!.length > 0 &&
+        leader.consumer_detail!.every((c) => (c.num_pending ?? 0) === 0 && (c.num_ack_pending ?? 0) === 0)
+      )
+        return false;
       return true;
     },
     describeStream: async (stream) => {
@@ -181,7 +206,9 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
                   `waiting pulls ${c.num_waiting ?? '-'}, delivered up to seq ${c.delivered?.stream_seq ?? '-'}, acked up to seq ${c.ack_floor?.stream_seq ?? '-'}`,
               )
               .join('');
-            const held = st?.state ? `, ${st.state.messages ?? 0} messages (seq ${st.state.first_seq ?? '-'}..${st.state.last_seq ?? '-'})` : '';
+            const held = st?.state
+              ? `, ${st.state.messages ?? 0} messages (seq ${st.state.first_seq ?? '-'}..${st.state.last_seq ?? '-'})`
+              : '';
             return `${n.name}: meta leader ${j.meta_cluster?.leader ?? '-'}, stream ${st ? `leader ${st.cluster?.leader ?? 'none'}, replicas ${replicasOf(st.cluster)}${held}${consumers}` : 'not hosted here'}`;
           } catch (e) {
             return `${n.name}: ${(e as Error).message}`;
@@ -190,7 +217,11 @@ export async function startNatsCluster(dir: string, size = 3, opts: { maxPayload
       );
       const warnings = nodes.flatMap((n) => {
         try {
-          return readFileSync(n.process.logFile, 'utf8').split('\n').filter((l) => /\[(WRN|ERR)\]/.test(l) && l.includes(stream)).slice(-5).map((l) => `${n.name} ${l}`);
+          return readFileSync(n.process.logFile, 'utf8')
+            .split('\n')
+            .filter((l) => /\[(WRN|ERR)\]/.test(l) && l.includes(stream))
+            .slice(-5)
+            .map((l) => `${n.name} ${l}`);
         } catch {
           return [];
         }

@@ -84,18 +84,45 @@ export interface NodeProcess {
 }
 
 export interface PipelineStatusBody {
-  services: Array<{ name: string; state: string; metrics: Record<string, number>; errors: unknown[]; resourceBindings: Array<{ portName: string; metrics: Record<string, number> }> }>;
+  services: Array<{
+    name: string;
+    state: string;
+    metrics: Record<string, number>;
+    errors: unknown[];
+    resourceBindings: Array<{ portName: string; metrics: Record<string, number> }>;
+  }>;
   resources: Array<{ name: string; metrics: Record<string, number> }>;
 }
 
-export async function startNode(role: Role, name: string, dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<NodeProcess> {
+export async function startNode(
+  role: Role,
+  name: string,
+  dataDir: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<NodeProcess> {
   assertBuildCurrent(REPO_ROOT, 'distributed');
   mkdirSync(dataDir, { recursive: true });
   const proc = spawnServer(`evochora ${name}`, process.execPath, {
-    args: [CLI, 'node', 'run', '-c', join(REPO_ROOT, 'config', 'distributed', `${role}.conf`), '--data-dir', dataDir, '--port', '0', ...args],
+    args: [
+      CLI,
+      'node',
+      'run',
+      '-c',
+      join(REPO_ROOT, 'config', 'distributed', `${role}.conf`),
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      ...args,
+    ],
     logFile: join(dataDir, 'process.log'),
     // The node rejects unknown EVOCHORA_* variables: pass none of the test runner's own.
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EVOCHORA_'))), ...env, EVOCHORA_LOGGING_FORMAT: 'json' },
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EVOCHORA_'))),
+      ...env,
+      EVOCHORA_LOGGING_FORMAT: 'json',
+    },
     cwd: dataDir,
   });
   const stateFile = join(dataDir, 'node', 'node.json');
@@ -124,7 +151,9 @@ export async function startNode(role: Role, name: string, dataDir: string, args:
     port: () => port,
     status,
     serviceMetrics: async (service) => (await status()).services.find((s) => s.name === service)?.metrics ?? {},
-    bindingMetrics: async (service, portName) => (await status()).services.find((s) => s.name === service)?.resourceBindings.find((b) => b.portName === portName)?.metrics ?? {},
+    bindingMetrics: async (service, portName) =>
+      (await status()).services.find((s) => s.name === service)?.resourceBindings.find((b) => b.portName === portName)
+        ?.metrics ?? {},
     stop: () => proc.stop(30_000),
     kill: () => proc.kill(),
   };

@@ -26,7 +26,10 @@ function binDir(): string {
   try {
     return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new ServerStartError('postgres', 'no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and pg_config --bindir); install the postgresql package or set EVOCHORA_TEST_PG_BIN');
+    throw new ServerStartError(
+      'postgres',
+      'no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and pg_config --bindir); install the postgresql package or set EVOCHORA_TEST_PG_BIN',
+    );
   }
 }
 
@@ -37,7 +40,10 @@ function postgresUser(): { uid: number; gid: number } | undefined {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     return { uid, gid };
   } catch {
-    throw new ServerStartError('postgres', 'running as root, and there is no `postgres` user to run the server as (postgres refuses to run as root)');
+    throw new ServerStartError(
+      'postgres',
+      'running as root, and there is no `postgres` user to run the server as (postgres refuses to run as root)',
+    );
   }
 }
 
@@ -59,13 +65,34 @@ export async function startPostgres(parent: string = tmpdir()): Promise<Postgres
   }
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   try {
-    await runToCompletion(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'evochora', '-E', 'UTF8', '--no-sync'], { env, uid: owner?.uid, gid: owner?.gid, timeoutMs: 120_000, cwd: root });
+    await runToCompletion(
+      join(bin, 'initdb'),
+      ['-D', data, '-A', 'trust', '-U', 'evochora', '-E', 'UTF8', '--no-sync'],
+      { env, uid: owner?.uid, gid: owner?.gid, timeoutMs: 120_000, cwd: root },
+    );
   } catch (err) {
     throw new ServerStartError('postgres (initdb)', (err as Error).message);
   }
   const port = await freePort();
   const proc = spawnServer('postgres', join(bin, 'postgres'), {
-    args: ['-D', data, '-p', String(port), '-k', sockets, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    args: [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      sockets,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ],
     logFile: join(root, 'postgres.log'),
     env,
     cwd: root,

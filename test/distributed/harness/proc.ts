@@ -28,7 +28,10 @@ export async function freePorts(n: number): Promise<number[]> {
 
 export class ServerStartError extends Error {
   constructor(what: string, reason: string, logFile?: string) {
-    const tail = logFile && existsSync(logFile) ? `\n--- last lines of ${logFile} ---\n${readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n')}` : '';
+    const tail =
+      logFile && existsSync(logFile)
+        ? `\n--- last lines of ${logFile} ---\n${readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n')}`
+        : '';
     super(`${what} could not be started: ${reason}${tail}`);
     this.name = 'ServerStartError';
   }
@@ -152,18 +155,33 @@ export async function stopAllStarted(): Promise<void> {
 export class GiveUp extends Error {}
 
 /** Polls `probe` until it resolves true; fails with `what` when the deadline passes or `proc` dies. */
-export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  proc?: ManagedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   for (;;) {
-    if (proc && !proc.isRunning()) throw new ServerStartError(proc.name, `the process exited (${String(await proc.exited)}) while waiting for ${what}`, proc.logFile);
+    if (proc && !proc.isRunning())
+      throw new ServerStartError(
+        proc.name,
+        `the process exited (${String(await proc.exited)}) while waiting for ${what}`,
+        proc.logFile,
+      );
     try {
       if (await probe()) return;
     } catch (err) {
       if (err instanceof GiveUp) throw err;
       lastError = (err as Error).message;
     }
-    if (Date.now() > deadline) throw new ServerStartError(proc?.name ?? what, `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`, proc?.logFile);
+    if (Date.now() > deadline)
+      throw new ServerStartError(
+        proc?.name ?? what,
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`,
+        proc?.logFile,
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }

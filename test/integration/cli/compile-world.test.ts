@@ -16,7 +16,10 @@ describe('evochora compile: the world', () => {
   it('compiles for the world of -c CONFIG; --env wins over it; a broken config is a usage error that names --env', async () => {
     const dir = tempDataDir('evo-compile-');
     const conf = join(dir, 'small.conf');
-    writeFileSync(conf, 'pipeline.services.simulation-engine.options.environment { shape = [64, 48], topology = BOUND }\n');
+    writeFileSync(
+      conf,
+      'pipeline.services.simulation-engine.options.environment { shape = [64, 48], topology = BOUND }\n',
+    );
     const fromConfig = await evochora(['compile', REPLICATOR, '-c', conf, '--json'], { cwd: dir });
     expect(fromConfig.exitCode, fromConfig.stderr).toBe(0);
     expect(fromConfig.json!.result.world).toEqual({ shape: [64, 48], toroidal: false });

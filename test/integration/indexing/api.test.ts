@@ -21,12 +21,22 @@ const unexpected: unknown[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'evo-api-'));
-  sm = await manager(indexingConfig(dir, { engine: { maxTicks: 60, environment: { shape: [48, 32], topology: 'TORUS' } } }));
+  sm = await manager(
+    indexingConfig(dir, { engine: { maxTicks: 60, environment: { shape: [48, 32], topology: 'TORUS' } } }),
+  );
   const r = await recordAndIndex(sm);
   runId = r.runId;
   const router = new HttpRouter(() => 'token');
-  router.mount(VISUALIZER_PREFIX, visualizerRoutes(new VisualizerService(r.db)), defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => unexpected.push(e)));
-  router.mount('', staticRoutes(), defaultErrorMapper({}, (e) => unexpected.push(e)));
+  router.mount(
+    VISUALIZER_PREFIX,
+    visualizerRoutes(new VisualizerService(r.db)),
+    defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => unexpected.push(e)),
+  );
+  router.mount(
+    '',
+    staticRoutes(),
+    defaultErrorMapper({}, (e) => unexpected.push(e)),
+  );
   server = createServer((req, res) => void router.handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -38,7 +48,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; raw: ArrayBuffer; headers: Headers }> {
+async function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; raw: ArrayBuffer; headers: Headers }> {
   const res = await fetch(`${base}${path}`, { headers });
   const raw = await res.arrayBuffer();
   let body: unknown;
@@ -56,7 +69,15 @@ describe('visualizer API contract', () => {
   it('GET /runs lists the run with its tick range', async () => {
     const r = await get(api('/runs'));
     expect(r.status).toBe(200);
-    expect(r.body.runs).toEqual([expect.objectContaining({ runId, hasMetadata: true, worldShape: [48, 32], samplingInterval: 1, ticks: { minTick: 0, maxTick: 60 } })]);
+    expect(r.body.runs).toEqual([
+      expect.objectContaining({
+        runId,
+        hasMetadata: true,
+        worldShape: [48, 32],
+        samplingInterval: 1,
+        ticks: { minTick: 0, maxTick: 60 },
+      }),
+    ]);
   });
 
   it('GET /simulation/metadata gives shape, topology, sampling, names and program artifacts, with an ETag', async () => {
@@ -88,7 +109,9 @@ describe('visualizer API contract', () => {
     expect(w.max).toEqual([47, 31]);
     expect(w.flat.length).toBe(Number(whole.headers.get('x-cell-count')));
     expect(w.flat.length).toBeGreaterThan(0);
-    const part = decodeEnvironmentResponse((await get(api(`/environment/10?runId=${runId}&region=0,20,0,20&minimap`))).raw);
+    const part = decodeEnvironmentResponse(
+      (await get(api(`/environment/10?runId=${runId}&region=0,20,0,20&minimap`))).raw,
+    );
     expect(part.min).toEqual([0, 0]);
     expect(part.max).toEqual([20, 20]);
     const inside = [...w.flat].filter((idx) => Math.floor(idx / 32) <= 20 && idx % 32 <= 20);
@@ -102,7 +125,14 @@ describe('visualizer API contract', () => {
     const r = await get(api(`/organisms/5?runId=${runId}`));
     expect(r.status).toBe(200);
     expect(r.body.organisms.length).toBeGreaterThan(0);
-    expect(r.body.organisms[0]).toMatchObject({ organismId: 1, parentId: null, ip: expect.any(Array), dataPointers: expect.any(Array), energy: expect.any(Number), entropy: expect.any(Number) });
+    expect(r.body.organisms[0]).toMatchObject({
+      organismId: 1,
+      parentId: null,
+      ip: expect.any(Array),
+      dataPointers: expect.any(Array),
+      energy: expect.any(Number),
+      entropy: expect.any(Number),
+    });
     expect(r.headers.get('etag')).toBe(`"${runId}-org-5"`);
   });
 
@@ -110,9 +140,26 @@ describe('visualizer API contract', () => {
     const r = await get(api(`/organisms/7/1?runId=${runId}`));
     expect(r.status).toBe(200);
     const s = r.body.state;
-    expect(s.registers.map((b: { bank: string }) => b.bank)).toEqual(['DR', 'LR', 'PDR', 'PLR', 'FDR', 'FLR', 'SDR', 'SLR']);
+    expect(s.registers.map((b: { bank: string }) => b.bank)).toEqual([
+      'DR',
+      'LR',
+      'PDR',
+      'PLR',
+      'FDR',
+      'FLR',
+      'SDR',
+      'SLR',
+    ]);
     expect(s.registers[0].registers).toHaveLength(8);
-    expect(s).toMatchObject({ energy: expect.any(Number), entropy: expect.any(Number), ip: expect.any(Array), dv: expect.any(Array), dataStack: expect.any(Array), locationStack: expect.any(Array), callStack: expect.any(Array) });
+    expect(s).toMatchObject({
+      energy: expect.any(Number),
+      entropy: expect.any(Number),
+      ip: expect.any(Array),
+      dv: expect.any(Array),
+      dataStack: expect.any(Array),
+      locationStack: expect.any(Array),
+      callStack: expect.any(Array),
+    });
     expect(s.instructions.next).toMatchObject({ opcodeName: expect.any(String) });
     expect(s.instructions.last).toMatchObject({ opcodeName: expect.any(String) });
     expect(s.sourceLocation).toMatchObject({ file: expect.any(String), line: expect.any(Number) });
@@ -123,7 +170,16 @@ describe('visualizer API contract', () => {
     const r = await get(api('/openapi.json'));
     expect(r.status).toBe(200);
     expect(r.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(r.body.paths)).toEqual(expect.arrayContaining(['/runs', '/simulation/metadata', '/ticks', '/environment/{tick}', '/organisms/{tick}', '/organisms/{tick}/{organismId}']));
+    expect(Object.keys(r.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/runs',
+        '/simulation/metadata',
+        '/ticks',
+        '/environment/{tick}',
+        '/organisms/{tick}',
+        '/organisms/{tick}/{organismId}',
+      ]),
+    );
   });
 
   it('serves the web UI at /', async () => {

@@ -11,7 +11,11 @@ import type { FileSystemStorage } from '../../../src/pipeline/resources/file-sys
 import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import type { ServiceManager } from '../../../src/pipeline/service-manager.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
-import { indexMetadata, indexStoredBatches, unindexedBatches } from '../../../src/pipeline/services/indexers/index-operations.js';
+import {
+  indexMetadata,
+  indexStoredBatches,
+  unindexedBatches,
+} from '../../../src/pipeline/services/indexers/index-operations.js';
 import { recordingConfig } from '../pipeline/helpers.js';
 import { indexingConfig, manager, recordAndIndex, waitUntil } from './helpers.js';
 
@@ -42,7 +46,10 @@ async function reindexed(storage: FileSystemStorage, runId: string, name: string
 async function missing(storage: FileSystemStorage, runId: string): Promise<{ environment: number; organism: number }> {
   const db = new SqliteIndexDatabase('check', { directory: join(dir, 'index') });
   try {
-    return { environment: (await unindexedBatches(storage, db, runId, 'environment')).length, organism: (await unindexedBatches(storage, db, runId, 'organism')).length };
+    return {
+      environment: (await unindexedBatches(storage, db, runId, 'environment')).length,
+      organism: (await unindexedBatches(storage, db, runId, 'organism')).length,
+    };
   } finally {
     await db.close();
   }
@@ -61,7 +68,14 @@ describe('indexer catch-up at start', () => {
     const engine = sm.instanceOf('simulation-engine') as SimulationEngine;
     await waitUntil(() => sm!.stateOf('simulation-engine') === 'PAUSED', 30_000, 'auto-pause');
     const topic = sm.resource('batch-topic') as unknown as { backlog(g: string): number };
-    await waitUntil(() => metric(sm!, 'environment-indexer-1', 'newest_indexed_tick') >= 0 && topic.backlog('environment') === 0 && topic.backlog('organism') === 0, 30_000, 'first batches indexed');
+    await waitUntil(
+      () =>
+        metric(sm!, 'environment-indexer-1', 'newest_indexed_tick') >= 0 &&
+        topic.backlog('environment') === 0 &&
+        topic.backlog('organism') === 0,
+      30_000,
+      'first batches indexed',
+    );
     for (const s of BATCH_INDEXERS) await sm.stop(s);
     sm.resume('simulation-engine');
     await waitUntil(() => sm!.stateOf('simulation-engine') === 'STOPPED', 30_000, 'engine to finish');
@@ -84,15 +98,27 @@ describe('indexer catch-up at start', () => {
       sm.start(s);
       if (s !== 'metadata-indexer') sm.pause(s);
     }
-    await waitUntil(() => BATCH_INDEXERS.every((s) => metric(sm!, s, 'catch_up_scan_done') === 1), 30_000, 'catch-up scans');
+    await waitUntil(
+      () => BATCH_INDEXERS.every((s) => metric(sm!, s, 'catch_up_scan_done') === 1),
+      30_000,
+      'catch-up scans',
+    );
     expect(metric(sm, 'environment-indexer-1', 'catch_up_batches_pending')).toBe(behind.environment);
     expect(metric(sm, 'organism-indexer-1', 'catch_up_batches_pending')).toBe(behind.organism);
-    expect(sm.status().services.find((s) => s.name === 'organism-indexer-1')?.metrics.catch_up_batches_pending).toBe(behind.organism);
+    expect(sm.status().services.find((s) => s.name === 'organism-indexer-1')?.metrics.catch_up_batches_pending).toBe(
+      behind.organism,
+    );
     for (const s of BATCH_INDEXERS) sm.resume(s);
     for (const s of ['metadata-persistence', 'persistence-1', 'simulation-engine']) sm.start(s);
-    await waitUntil(() => BATCH_INDEXERS.every((s) => metric(sm!, s, 'catch_up_batches_pending') === 0), 60_000, 'catch-up to finish');
+    await waitUntil(
+      () => BATCH_INDEXERS.every((s) => metric(sm!, s, 'catch_up_batches_pending') === 0),
+      60_000,
+      'catch-up to finish',
+    );
     for (const s of BATCH_INDEXERS) {
-      expect(metric(sm, s, 'catch_up_batches_indexed') + metric(sm, s, 'catch_up_batches_skipped')).toBe(s.startsWith('environment') ? behind.environment : behind.organism);
+      expect(metric(sm, s, 'catch_up_batches_indexed') + metric(sm, s, 'catch_up_batches_skipped')).toBe(
+        s.startsWith('environment') ? behind.environment : behind.organism,
+      );
       expect(metric(sm, s, 'catch_up_batches_failed')).toBe(0);
       expect(sm.serviceStatus(s).metrics.error_count).toBe(0);
     }
@@ -106,7 +132,14 @@ describe('indexer catch-up at start', () => {
     expect(second).not.toBe(runId);
     for (const s of ['metadata-persistence', 'persistence-1']) await sm.stop(s);
     const topic2 = sm.resource('batch-topic') as unknown as { backlog(g: string): number };
-    await waitUntil(() => topic2.backlog('environment') === 0 && topic2.backlog('organism') === 0 && BATCH_INDEXERS.every((s) => metric(sm!, s, 'catch_up_batches_pending') === 0), 30_000, 'second run indexed');
+    await waitUntil(
+      () =>
+        topic2.backlog('environment') === 0 &&
+        topic2.backlog('organism') === 0 &&
+        BATCH_INDEXERS.every((s) => metric(sm!, s, 'catch_up_batches_pending') === 0),
+      30_000,
+      'second run indexed',
+    );
     expect(await missing(storage, second)).toEqual({ environment: 0, organism: 0 });
   }, 120_000);
 
@@ -122,13 +155,19 @@ describe('indexer catch-up at start', () => {
 
     // catchUp = false: the indexers only follow notifications.
     const off = indexingConfig(dir);
-    for (const s of Object.values(off.pipeline.services)) if (s.className.endsWith('Indexer')) s.options = { ...s.options, catchUp: false };
+    for (const s of Object.values(off.pipeline.services))
+      if (s.className.endsWith('Indexer')) s.options = { ...s.options, catchUp: false };
     sm = await manager(off);
     for (const s of ['metadata-indexer', ...BATCH_INDEXERS]) sm.start(s);
     // Paused right after start: the scan (skipped here) is over before the loop waits, and nothing is pending.
     for (const s of ['metadata-indexer', ...BATCH_INDEXERS]) sm.pause(s);
-    await waitUntil(() => ['metadata-indexer', ...BATCH_INDEXERS].every((s) => metric(sm!, s, 'catch_up_scan_done') === 1), 10_000, 'start');
-    for (const s of BATCH_INDEXERS) expect([metric(sm, s, 'catch_up_runs'), metric(sm, s, 'catch_up_batches_pending')]).toEqual([0, 0]);
+    await waitUntil(
+      () => ['metadata-indexer', ...BATCH_INDEXERS].every((s) => metric(sm!, s, 'catch_up_scan_done') === 1),
+      10_000,
+      'start',
+    );
+    for (const s of BATCH_INDEXERS)
+      expect([metric(sm, s, 'catch_up_runs'), metric(sm, s, 'catch_up_batches_pending')]).toEqual([0, 0]);
     expect(metric(sm, 'metadata-indexer', 'catch_up_runs_pending')).toBe(0);
     expect(await (sm.resource('index-database') as SqliteIndexDatabase).reader(runId!)).toBeUndefined();
     await sm.shutdown();
@@ -137,7 +176,15 @@ describe('indexer catch-up at start', () => {
     // Default: everything is caught up and equals the re-index.
     sm = await manager(indexingConfig(dir));
     for (const s of ['metadata-indexer', ...BATCH_INDEXERS]) sm.start(s);
-    await waitUntil(() => metric(sm!, 'metadata-indexer', 'catch_up_runs_indexed') === 1 && BATCH_INDEXERS.every((s) => metric(sm!, s, 'catch_up_scan_done') === 1 && metric(sm!, s, 'catch_up_batches_pending') === 0), 60_000, 'catch-up');
+    await waitUntil(
+      () =>
+        metric(sm!, 'metadata-indexer', 'catch_up_runs_indexed') === 1 &&
+        BATCH_INDEXERS.every(
+          (s) => metric(sm!, s, 'catch_up_scan_done') === 1 && metric(sm!, s, 'catch_up_batches_pending') === 0,
+        ),
+      60_000,
+      'catch-up',
+    );
     for (const s of BATCH_INDEXERS) expect(metric(sm, s, 'catch_up_runs')).toBe(1);
     const db = sm.resource('index-database') as SqliteIndexDatabase;
     expect(db.openWriter(runId!).dump()).toEqual(await reindexed(storage, runId!, 'reindex'));
@@ -154,7 +201,11 @@ describe('indexer catch-up at start', () => {
       sm.start(s);
       sm.pause(s);
     }
-    await waitUntil(() => ['metadata-indexer', ...BATCH_INDEXERS].every((s) => metric(sm!, s, 'catch_up_scan_done') === 1), 10_000, 'scan');
+    await waitUntil(
+      () => ['metadata-indexer', ...BATCH_INDEXERS].every((s) => metric(sm!, s, 'catch_up_scan_done') === 1),
+      10_000,
+      'scan',
+    );
     for (const s of BATCH_INDEXERS) {
       expect(metric(sm, s, 'catch_up_runs')).toBe(0);
       expect(metric(sm, s, 'catch_up_batches_pending')).toBe(0);

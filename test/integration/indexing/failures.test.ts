@@ -24,8 +24,18 @@ describe('indexer failures and pause', () => {
     sm = await manager(indexingConfig(dir, { engine: { maxTicks: 30 } }));
     const { runId, db } = await recordAndIndex(sm);
     const topic = sm.resource('batch-topic') as unknown as Topic;
-    topic.publish({ simulationRunId: runId, storageKey: `${runId}/raw/missing/batch.pb.zst`, tickStart: 1000, tickEnd: 1005, tickCount: 6 });
-    await waitUntil(() => topic.backlog('environment') === 0 && topic.backlog('organism') === 0, 30_000, 'poisoned batch to be dead-lettered');
+    topic.publish({
+      simulationRunId: runId,
+      storageKey: `${runId}/raw/missing/batch.pb.zst`,
+      tickStart: 1000,
+      tickEnd: 1005,
+      tickCount: 6,
+    });
+    await waitUntil(
+      () => topic.backlog('environment') === 0 && topic.backlog('organism') === 0,
+      30_000,
+      'poisoned batch to be dead-lettered',
+    );
     const env = sm.serviceStatus('environment-indexer-1');
     expect(env.metrics.dlq_messages_sent).toBe(1);
     expect(env.metrics.failed_attempts).toBe(4); // first attempt + maxRetries (3)
@@ -46,10 +56,19 @@ describe('indexer failures and pause', () => {
     sm.pause('environment-indexer-1');
     await waitUntil(() => sm!.stateOf('environment-indexer-1') === 'PAUSED', 5000, 'pause');
     const topic = sm.resource('batch-topic') as unknown as Topic;
-    const storage = sm.resource('tick-storage') as unknown as { listBatches(r: string): Promise<Array<{ key: string; firstTick: number; lastTick: number }>> };
+    const storage = sm.resource('tick-storage') as unknown as {
+      listBatches(r: string): Promise<Array<{ key: string; firstTick: number; lastTick: number }>>;
+    };
     const batches = await storage.listBatches(runId);
     const processed = sm.serviceStatus('environment-indexer-1').metrics.notifications_processed as number;
-    for (const b of batches) topic.publish({ simulationRunId: runId, storageKey: b.key, tickStart: b.firstTick, tickEnd: b.lastTick, tickCount: 0 });
+    for (const b of batches)
+      topic.publish({
+        simulationRunId: runId,
+        storageKey: b.key,
+        tickStart: b.firstTick,
+        tickEnd: b.lastTick,
+        tickCount: 0,
+      });
     await waitUntil(() => topic.backlog('organism') === 0, 10_000, 'organism indexer (not paused) to proceed');
     expect(topic.backlog('environment')).toBe(batches.length);
     expect(sm.serviceStatus('environment-indexer-1').metrics.notifications_processed).toBe(processed);

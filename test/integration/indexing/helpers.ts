@@ -8,7 +8,10 @@ import { manager, recordingConfig, waitUntil } from '../pipeline/helpers.js';
 export { manager, waitUntil };
 
 /** The recording pipeline plus topics, the SQLite index and the three indexers. */
-export function indexingConfig(dataDir: string, opts: Parameters<typeof recordingConfig>[1] & { indexers?: number } = {}): EvochoraConfig {
+export function indexingConfig(
+  dataDir: string,
+  opts: Parameters<typeof recordingConfig>[1] & { indexers?: number } = {},
+): EvochoraConfig {
   const base = recordingConfig(dataDir, opts);
   const p = base.pipeline;
   p.resources['batch-topic'] = { className: 'InMemoryTopic', options: { ackTimeoutMs: 30_000 } };
@@ -24,18 +27,33 @@ export function indexingConfig(dataDir: string, opts: Parameters<typeof recordin
   const indexers: string[] = ['metadata-indexer'];
   p.services['metadata-indexer'] = {
     className: 'MetadataIndexer',
-    resources: { topic: 'topic-read:metadata-topic?consumerGroup=metadata', storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database', dlq: 'queue-out:indexer-dlq' },
+    resources: {
+      topic: 'topic-read:metadata-topic?consumerGroup=metadata',
+      storage: 'storage-read:tick-storage',
+      database: 'db-meta-write:index-database',
+      dlq: 'queue-out:indexer-dlq',
+    },
     options: { pollTimeoutMs: 50 },
   };
   for (let i = 1; i <= n; i++) {
     p.services[`environment-indexer-${i}`] = {
       className: 'EnvironmentIndexer',
-      resources: { topic: 'topic-read:batch-topic?consumerGroup=environment', storage: 'storage-read:tick-storage', database: 'db-env-write:index-database', dlq: 'queue-out:indexer-dlq' },
+      resources: {
+        topic: 'topic-read:batch-topic?consumerGroup=environment',
+        storage: 'storage-read:tick-storage',
+        database: 'db-env-write:index-database',
+        dlq: 'queue-out:indexer-dlq',
+      },
       options: { pollTimeoutMs: 50, retryBackoffMs: 5 },
     };
     p.services[`organism-indexer-${i}`] = {
       className: 'OrganismIndexer',
-      resources: { topic: 'topic-read:batch-topic?consumerGroup=organism', storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database', dlq: 'queue-out:indexer-dlq' },
+      resources: {
+        topic: 'topic-read:batch-topic?consumerGroup=organism',
+        storage: 'storage-read:tick-storage',
+        database: 'db-organism-write:index-database',
+        dlq: 'queue-out:indexer-dlq',
+      },
       options: { pollTimeoutMs: 50, retryBackoffMs: 5 },
     };
     indexers.push(`environment-indexer-${i}`, `organism-indexer-${i}`);
@@ -45,15 +63,22 @@ export function indexingConfig(dataDir: string, opts: Parameters<typeof recordin
 }
 
 /** Records until the engine stops (maxTicks) and every announced batch is indexed; returns the run id. */
-export async function recordAndIndex(sm: ServiceManager): Promise<{ runId: string; db: SqliteIndexDatabase & IndexDatabase }> {
+export async function recordAndIndex(
+  sm: ServiceManager,
+): Promise<{ runId: string; db: SqliteIndexDatabase & IndexDatabase }> {
   await sm.startAll();
   const engine = sm.instanceOf('simulation-engine') as SimulationEngine;
   await waitUntil(() => sm.stateOf('simulation-engine') === 'STOPPED', 60_000, 'engine to finish');
   const runId = engine.simulationRunId;
   // Persistence drains what is queued when stopped; then wait until every consumer group has nothing left.
-  for (const name of sm.serviceNames()) if (name === 'metadata-persistence' || name.startsWith('persistence-')) await sm.stop(name);
+  for (const name of sm.serviceNames())
+    if (name === 'metadata-persistence' || name.startsWith('persistence-')) await sm.stop(name);
   const topic = sm.resource('batch-topic') as unknown as { backlog(g: string): number };
   const meta = sm.resource('metadata-topic') as unknown as { backlog(g: string): number };
-  await waitUntil(() => topic.backlog('environment') === 0 && topic.backlog('organism') === 0 && meta.backlog('metadata') === 0, 60_000, 'indexers to catch up');
+  await waitUntil(
+    () => topic.backlog('environment') === 0 && topic.backlog('organism') === 0 && meta.backlog('metadata') === 0,
+    60_000,
+    'indexers to catch up',
+  );
   return { runId, db: sm.resource('index-database') as SqliteIndexDatabase & IndexDatabase };
 }

@@ -26,7 +26,16 @@ describe('evochora index --run', () => {
     await sm.shutdown();
     sm = undefined;
     // …re-indexed from storage by the command into another directory.
-    const res = await evochora(['index', '--run', runId, '--data-dir', live, '--index-dir', join(live, 'reindex'), '--json']);
+    const res = await evochora([
+      'index',
+      '--run',
+      runId,
+      '--data-dir',
+      live,
+      '--index-dir',
+      join(live, 'reindex'),
+      '--json',
+    ]);
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.json!.result).toMatchObject({ runId, batches: expect.any(Number), firstTick: 0, lastTick: 40 });
     const again = new SqliteIndexDatabase('again', { directory: join(live, 'reindex') });

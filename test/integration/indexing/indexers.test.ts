@@ -9,7 +9,11 @@ import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sq
 import type { ServiceManager } from '../../../src/pipeline/service-manager.js';
 import { VisualizerService } from '../../../src/visualizer/visualizer-service.js';
 import { restoreCheckpoint, type Checkpoint } from '../../../src/runtime/index.js';
-import { indexEnvironmentBatch, indexMetadata, indexOrganismBatch } from '../../../src/pipeline/services/indexers/index-operations.js';
+import {
+  indexEnvironmentBatch,
+  indexMetadata,
+  indexOrganismBatch,
+} from '../../../src/pipeline/services/indexers/index-operations.js';
 import { indexingConfig, manager, recordAndIndex } from './helpers.js';
 
 let dir: string;
@@ -23,7 +27,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function storedSamples(storage: FileSystemStorage, runId: string): Promise<Map<number, { chunk: TickDataChunk }>> {
+async function storedSamples(
+  storage: FileSystemStorage,
+  runId: string,
+): Promise<Map<number, { chunk: TickDataChunk }>> {
   const out = new Map<number, { chunk: TickDataChunk }>();
   for await (const c of storage.readChunks(runId)) {
     const chunk = TickDataChunk.decode(c.data);
@@ -48,8 +55,12 @@ describe('indexers on a real recorded run', () => {
       expect(Array.from(env.cells.cells.flatIndices)).toEqual(Array.from(expected.cells.flatIndices));
       expect(Array.from(env.cells.cells.molecules)).toEqual(Array.from(expected.cells.molecules));
       expect(Array.from(env.cells.cells.owners)).toEqual(Array.from(expected.cells.owners));
-      const orgs = (await vis.organismsAt(runId, tick)) as { organisms: Array<{ organismId: number; energy: number; ip: number[] }> };
-      expect(orgs.organisms.map((o) => [o.organismId, o.energy, o.ip])).toEqual(expected.organisms.map((o) => [o.organismId, o.energy, o.ip?.components]));
+      const orgs = (await vis.organismsAt(runId, tick)) as {
+        organisms: Array<{ organismId: number; energy: number; ip: number[] }>;
+      };
+      expect(orgs.organisms.map((o) => [o.organismId, o.energy, o.ip])).toEqual(
+        expected.organisms.map((o) => [o.organismId, o.energy, o.ip?.components]),
+      );
     }
     const meta = (await vis.metadata(runId)) as { environment: { shape: number[] }; programs: unknown[] };
     expect(meta.environment.shape).toEqual([64, 64]);
@@ -83,7 +94,9 @@ describe('indexers on a real recorded run', () => {
     let compared = 0;
     for (let step = 0; step < 12; step++) {
       const tick = sim.tick;
-      const env = await vis.environment(runId, tick, { min: [0, 0], max: [W - 1, H - 1] }, false).catch(() => undefined);
+      const env = await vis
+        .environment(runId, tick, { min: [0, 0], max: [W - 1, H - 1] }, false)
+        .catch(() => undefined);
       if (env) {
         const cells = new Int32Array(W * H);
         const owners = new Int32Array(W * H);
@@ -93,13 +106,25 @@ describe('indexers on a real recorded run', () => {
         });
         expect(Array.from(cells)).toEqual(Array.from(sim.world.cells));
         expect(Array.from(owners)).toEqual(Array.from(sim.world.owners));
-        const orgs = (await vis.organismsAt(runId, tick)) as { organisms: Array<{ organismId: number; energy: number; ip: number[]; dv: number[] }> };
+        const orgs = (await vis.organismsAt(runId, tick)) as {
+          organisms: Array<{ organismId: number; energy: number; ip: number[]; dv: number[] }>;
+        };
         const live = sim.organisms.map((o) => [o.id, o.er, Array.from(o.ip), Array.from(o.dv)]);
-        expect(orgs.organisms.filter((o) => live.some((l) => l[0] === o.organismId)).map((o) => [o.organismId, o.energy, o.ip, o.dv])).toEqual(live);
-        const d = (await vis.organismDetails(runId, tick, sim.organisms[0]!.id)) as { state: { registers: Array<{ registers: Array<{ value: { raw?: number; vector?: number[] } | null }> }> } };
+        expect(
+          orgs.organisms
+            .filter((o) => live.some((l) => l[0] === o.organismId))
+            .map((o) => [o.organismId, o.energy, o.ip, o.dv]),
+        ).toEqual(live);
+        const d = (await vis.organismDetails(runId, tick, sim.organisms[0]!.id)) as {
+          state: { registers: Array<{ registers: Array<{ value: { raw?: number; vector?: number[] } | null }> }> };
+        };
         const dr = d.state.registers[0]!.registers.map((r) => r.value?.raw ?? r.value?.vector);
         const o = sim.organisms[0]!;
-        expect(dr).toEqual(Array.from({ length: 8 }, (_, i) => (o.regIsVec[i] ? Array.from(o.regVec.subarray(i * 2, i * 2 + 2)) : o.regScalar[i])));
+        expect(dr).toEqual(
+          Array.from({ length: 8 }, (_, i) =>
+            o.regIsVec[i] ? Array.from(o.regVec.subarray(i * 2, i * 2 + 2)) : o.regScalar[i],
+          ),
+        );
         compared++;
       }
       sim.step();
@@ -128,7 +153,9 @@ describe('indexers on a real recorded run', () => {
     const { runId, db } = await recordAndIndex(sm);
     const two = db.openWriter(runId).dump();
     const storage = sm.resource('tick-storage') as FileSystemStorage;
-    const share = ['environment-indexer-1', 'environment-indexer-2'].map((n) => sm!.serviceStatus(n).metrics.notifications_processed as number);
+    const share = ['environment-indexer-1', 'environment-indexer-2'].map(
+      (n) => sm!.serviceStatus(n).metrics.notifications_processed as number,
+    );
     expect(share[0]! + share[1]!).toBe((await storage.listBatches(runId)).length);
     const fresh = new SqliteIndexDatabase('fresh', { directory: join(dir, 'fresh') });
     await indexMetadata(storage, fresh, runId);
@@ -147,9 +174,20 @@ describe('indexers on a real recorded run', () => {
     const before = db.openWriter(runId).dump();
     // Redeliver every notification: publish each stored batch again and let the indexers run.
     const topic = sm.resource('batch-topic') as unknown as { publish(p: unknown): void; backlog(g: string): number };
-    for (const b of await storage.listBatches(runId)) topic.publish({ simulationRunId: runId, storageKey: b.key, tickStart: b.firstTick, tickEnd: b.lastTick, tickCount: 0 });
+    for (const b of await storage.listBatches(runId))
+      topic.publish({
+        simulationRunId: runId,
+        storageKey: b.key,
+        tickStart: b.firstTick,
+        tickEnd: b.lastTick,
+        tickCount: 0,
+      });
     const { waitUntil } = await import('./helpers.js');
-    await waitUntil(() => topic.backlog('environment') === 0 && topic.backlog('organism') === 0, 30_000, 'redelivery to be indexed');
+    await waitUntil(
+      () => topic.backlog('environment') === 0 && topic.backlog('organism') === 0,
+      30_000,
+      'redelivery to be indexed',
+    );
     expect(db.openWriter(runId).dump()).toEqual(before);
     // Re-index from storage into a fresh directory: the same rows.
     const fresh = new SqliteIndexDatabase('fresh', { directory: join(dir, 'fresh') });

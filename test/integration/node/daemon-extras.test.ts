@@ -7,7 +7,19 @@ import { CLI, DUMMY_PIPELINE, evochora, isAlive, tempDataDir, until } from '../.
 const started: string[] = [];
 
 async function startNode(dataDir: string, extra: string[] = []) {
-  const res = await evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', '0', '--data-dir', dataDir, '--json', ...extra]);
+  const res = await evochora([
+    'node',
+    'run',
+    '-c',
+    DUMMY_PIPELINE,
+    '--detached',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--json',
+    ...extra,
+  ]);
   expect(res.exitCode, res.stdout + res.stderr).toBe(0);
   started.push(dataDir);
   return res.json!.result as { pid: number; port: number; logFile: string };
@@ -36,7 +48,10 @@ describe('node daemon: operations', () => {
     process.kill(pid, 'SIGHUP');
     await until(() => existsSync(logFile) || undefined, 'a new log file after SIGHUP');
     await evochora(['pipeline', 'pause', '--data-dir', dataDir]);
-    await until(() => (readFileSync(logFile, 'utf8').includes('paused') ? true : undefined), 'new lines in the reopened log');
+    await until(
+      () => (readFileSync(logFile, 'utf8').includes('paused') ? true : undefined),
+      'new lines in the reopened log',
+    );
     expect(readFileSync(`${logFile}.1`, 'utf8')).toContain('node ready');
   });
 
@@ -70,8 +85,16 @@ describe('node daemon: operations', () => {
   it('honours EVOCHORA_CONTENT_TYPE=json like --json, through oclif and the fast path alike', async () => {
     const dataDir = tempDataDir();
     await startNode(dataDir);
-    for (const args of [['node', 'status'], ['pipeline', 'status'], ['pipeline', 'pause', 'dummy-producer'], ['node', 'logs', '-n', '1']]) {
-      const res = await execa(process.execPath, [CLI, ...args, '--data-dir', dataDir], { reject: false, env: { EVOCHORA_CONTENT_TYPE: 'json' } });
+    for (const args of [
+      ['node', 'status'],
+      ['pipeline', 'status'],
+      ['pipeline', 'pause', 'dummy-producer'],
+      ['node', 'logs', '-n', '1'],
+    ]) {
+      const res = await execa(process.execPath, [CLI, ...args, '--data-dir', dataDir], {
+        reject: false,
+        env: { EVOCHORA_CONTENT_TYPE: 'json' },
+      });
       const envelope = JSON.parse(String(res.stdout));
       expect(envelope, args.join(' ')).toMatchObject({ status: 0, warnings: [] });
       expect(envelope.result).toBeDefined();
@@ -82,7 +105,10 @@ describe('node daemon: operations', () => {
     const dataDir = tempDataDir();
     const { logFile } = await startNode(dataDir, ['--set', 'logging.levels.dummy-producer=warn']);
     await evochora(['pipeline', 'pause', '--data-dir', dataDir]);
-    await until(() => (readFileSync(logFile, 'utf8').includes('dummy-consumer paused') ? true : undefined), 'the consumer pause line');
+    await until(
+      () => (readFileSync(logFile, 'utf8').includes('dummy-consumer paused') ? true : undefined),
+      'the consumer pause line',
+    );
     expect(readFileSync(logFile, 'utf8')).not.toContain('dummy-producer paused');
   });
 
@@ -120,7 +146,15 @@ describe('node daemon: operations', () => {
   });
 
   it('prints help for every command', async () => {
-    for (const cmd of [['node', 'run'], ['node', 'status'], ['node', 'stop'], ['node', 'logs'], ['pipeline', 'status'], ['pipeline', 'pause'], ['shell']]) {
+    for (const cmd of [
+      ['node', 'run'],
+      ['node', 'status'],
+      ['node', 'stop'],
+      ['node', 'logs'],
+      ['pipeline', 'status'],
+      ['pipeline', 'pause'],
+      ['shell'],
+    ]) {
       const res = await evochora([...cmd, '--help']);
       expect(res.exitCode, cmd.join(' ')).toBe(0);
       expect(res.stdout).toMatch(/USAGE/);

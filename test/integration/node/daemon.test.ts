@@ -10,7 +10,19 @@ import { NODE_PROCESS_FLAGS } from '../../../src/node/node-process-flags.js';
 const started: Array<{ dataDir: string }> = [];
 
 async function startNode(dataDir: string, extra: string[] = []) {
-  const res = await evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', '0', '--data-dir', dataDir, '--json', ...extra]);
+  const res = await evochora([
+    'node',
+    'run',
+    '-c',
+    DUMMY_PIPELINE,
+    '--detached',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--json',
+    ...extra,
+  ]);
   if (res.exitCode === 0) started.push({ dataDir });
   return res;
 }
@@ -37,7 +49,11 @@ describe('node daemon lifecycle (real processes)', () => {
     const start = await startNode(dataDir);
     expect(start.exitCode, start.stdout + start.stderr).toBe(0);
     const { pid, port, logFile } = start.json!.result;
-    expect(start.json).toMatchObject({ status: 0, result: { pid: expect.any(Number), port: expect.any(Number), dataDir, detached: true }, warnings: [] });
+    expect(start.json).toMatchObject({
+      status: 0,
+      result: { pid: expect.any(Number), port: expect.any(Number), dataDir, detached: true },
+      warnings: [],
+    });
     expect(logFile).toBe(join(dataDir, 'logs', 'node.log'));
     expect(isAlive(pid)).toBe(true);
     expect(state(dataDir)).toMatchObject({ pid, port });
@@ -48,7 +64,12 @@ describe('node daemon lifecycle (real processes)', () => {
 
     const status = await evochora(['node', 'status', '--data-dir', dataDir, '--json']);
     expect(status.exitCode).toBe(0);
-    expect(status.json!.result).toMatchObject({ running: true, pid, port, pipeline: { status: 'RUNNING', healthy: true } });
+    expect(status.json!.result).toMatchObject({
+      running: true,
+      pid,
+      port,
+      pipeline: { status: 'RUNNING', healthy: true },
+    });
 
     const pipeline = await evochora(['pipeline', 'status', '--data-dir', dataDir, '--json']);
     expect(pipeline.exitCode).toBe(0);
@@ -76,7 +97,10 @@ describe('node daemon lifecycle (real processes)', () => {
     expect(unknown.json).toMatchObject({ status: 1, code: 'UNKNOWN_SERVICE' });
 
     expect((await evochora(['pipeline', 'resume', '--data-dir', dataDir])).exitCode).toBe(0);
-    await until(async () => (await metric(dataDir, 'dummy-producer', 'messages_sent')) > frozen + 3, 'messages after resume');
+    await until(
+      async () => (await metric(dataDir, 'dummy-producer', 'messages_sent')) > frozen + 3,
+      'messages after resume',
+    );
 
     const metrics = await request(`http://127.0.0.1:${port}/metrics`);
     const text = await metrics.body.text();
@@ -112,7 +136,11 @@ describe('node daemon lifecycle (real processes)', () => {
 
   it('lets exactly one of 10 concurrent detached starts win; the others name the running pid', async () => {
     const dataDir = tempDataDir();
-    const results = await Promise.all(Array.from({ length: 10 }, () => evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', '0', '--data-dir', dataDir, '--json'])));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', '0', '--data-dir', dataDir, '--json']),
+      ),
+    );
     const winners = results.filter((r) => r.exitCode === 0);
     expect(winners, results.map((r) => r.stdout + r.stderr).join('\n')).toHaveLength(1);
     started.push({ dataDir });
@@ -129,7 +157,19 @@ describe('node daemon lifecycle (real processes)', () => {
     mkdirSync(join(dataDir, 'node'), { recursive: true });
     const dead = spawn('true');
     await new Promise((r) => dead.on('exit', r));
-    writeFileSync(join(dataDir, 'node', 'node.json'), JSON.stringify({ pid: dead.pid, port: 1, host: '127.0.0.1', nonce: 'x', startedAt: '', version: '0', logFile: null, dataDir }));
+    writeFileSync(
+      join(dataDir, 'node', 'node.json'),
+      JSON.stringify({
+        pid: dead.pid,
+        port: 1,
+        host: '127.0.0.1',
+        nonce: 'x',
+        startedAt: '',
+        version: '0',
+        logFile: null,
+        dataDir,
+      }),
+    );
     const status = await evochora(['node', 'status', '--data-dir', dataDir, '--json']);
     expect(status.exitCode).toBe(3);
     expect(status.json!.result.staleFilesRemoved).toMatch(/dead/);
@@ -143,7 +183,19 @@ describe('node daemon lifecycle (real processes)', () => {
     const foreign = spawn('sleep', ['30']);
     try {
       const port = await freePort();
-      writeFileSync(join(dataDir, 'node', 'node.json'), JSON.stringify({ pid: foreign.pid, port, host: '127.0.0.1', nonce: 'x', startedAt: '', version: '0', logFile: null, dataDir }));
+      writeFileSync(
+        join(dataDir, 'node', 'node.json'),
+        JSON.stringify({
+          pid: foreign.pid,
+          port,
+          host: '127.0.0.1',
+          nonce: 'x',
+          startedAt: '',
+          version: '0',
+          logFile: null,
+          dataDir,
+        }),
+      );
       const status = await evochora(['node', 'status', '--data-dir', dataDir, '--json']);
       expect(status.exitCode).toBe(3);
       expect(status.json!.result.staleFilesRemoved).toMatch(/not an evochora node/);
@@ -174,7 +226,18 @@ describe('node daemon lifecycle (real processes)', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const res = await evochora(['node', 'run', '-c', DUMMY_PIPELINE, '--detached', '--port', String(port), '--data-dir', dataDir, '--json']);
+      const res = await evochora([
+        'node',
+        'run',
+        '-c',
+        DUMMY_PIPELINE,
+        '--detached',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--json',
+      ]);
       expect(res.exitCode).toBe(1);
       expect(res.json).toMatchObject({ code: 'PORT_IN_USE' });
       expect(res.json!.message).toContain(String(port));
@@ -189,7 +252,10 @@ describe('node daemon lifecycle (real processes)', () => {
     const dataDir = tempDataDir();
     const { port } = (await startNode(dataDir)).json!.result;
     for (const auth of [undefined, 'Bearer wrong']) {
-      const res = await request(`http://127.0.0.1:${port}/pipeline/api/pause`, { method: 'POST', headers: auth ? { authorization: auth } : {} });
+      const res = await request(`http://127.0.0.1:${port}/pipeline/api/pause`, {
+        method: 'POST',
+        headers: auth ? { authorization: auth } : {},
+      });
       expect(res.statusCode).toBe(401);
       expect(await res.body.json()).toMatchObject({ code: 'UNAUTHORIZED' });
     }
@@ -223,7 +289,21 @@ describe('node daemon lifecycle (real processes)', () => {
 
   it('runs in the foreground and drains on SIGINT', async () => {
     const dataDir = tempDataDir();
-    const child = spawn(process.execPath, [join(__dirname, '../../../bin/run.js'), 'node', 'run', '-c', DUMMY_PIPELINE, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(__dirname, '../../../bin/run.js'),
+        'node',
+        'run',
+        '-c',
+        DUMMY_PIPELINE,
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     await until(() => existsSync(join(dataDir, 'node', 'node.json')) || undefined, 'the foreground node to be ready');

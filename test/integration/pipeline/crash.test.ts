@@ -36,11 +36,18 @@ function allFiles(d: string): string[] {
 describe('crash safety', () => {
   for (const delayBatches of [3, 12]) {
     it(`kill -9 after ~${delayBatches} batch files leaves no partial visible file and every visible file readable`, async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures/record-until-killed.ts'), dir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures/record-until-killed.ts'), dir], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let runId = '';
       child.stdout.on('data', (b: Buffer) => (runId += b.toString()));
       const storageRoot = join(dir, 'storage');
-      await waitUntil(() => allFiles(storageRoot).filter((f) => f.includes('batch_') && !f.endsWith('.tmp')).length >= delayBatches, 90_000, 'batch files');
+      await waitUntil(
+        () => allFiles(storageRoot).filter((f) => f.includes('batch_') && !f.endsWith('.tmp')).length >= delayBatches,
+        90_000,
+        'batch files',
+      );
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       runId = runId.trim();
@@ -79,13 +86,35 @@ describe('crash safety', () => {
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, bytes.length - 7));
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/dev.js'), 'inspect', 'storage', '--data-dir', dir, '--run', engine.simulationRunId, '--tick', String(first!.firstTick), '--json'], { cwd: root });
+      const c = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(root, 'bin/dev.js'),
+          'inspect',
+          'storage',
+          '--data-dir',
+          dir,
+          '--run',
+          engine.simulationRunId,
+          '--tick',
+          String(first!.firstTick),
+          '--json',
+        ],
+        { cwd: root },
+      );
       let stdout = '';
       c.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       c.on('exit', (code) => resolve({ code, stdout }));
     });
     expect(out.code).toBe(1);
-    const env = JSON.parse(out.stdout) as { status: number; code: string; message: string; data: { file: string; offset: number } };
+    const env = JSON.parse(out.stdout) as {
+      status: number;
+      code: string;
+      message: string;
+      data: { file: string; offset: number };
+    };
     expect(env).toMatchObject({ status: 1, code: 'STORAGE_FILE_CORRUPT', data: { file: first!.key } });
     expect(env.message).toMatch(new RegExp(`${first!.key.replace(/\./g, '\\.')}.*offset \\d+`));
   });

@@ -6,7 +6,10 @@ import { manager, recordingConfig, waitUntil } from './helpers.js';
 
 /** The tick queue holds one chunk and nobody consumes it: every further chunk waits for room. */
 async function blockedEngine(serviceStopTimeoutMs: number) {
-  const config = recordingConfig(mkdtempSync(join(tmpdir(), 'evo-engine-blocked-')), { consumers: 0, queueCapacity: 1 });
+  const config = recordingConfig(mkdtempSync(join(tmpdir(), 'evo-engine-blocked-')), {
+    consumers: 0,
+    queueCapacity: 1,
+  });
   config.pipeline.serviceStopTimeoutMs = serviceStopTimeoutMs;
   const m = await manager(config);
   m.start('metadata-persistence');
@@ -38,7 +41,9 @@ describe('SimulationEngine under backpressure', () => {
     expect(m.stateOf('simulation-engine')).toBe('STOPPED');
     const errors = m.serviceStatus('simulation-engine').errors;
     expect(errors.map((e) => e.code)).toEqual(['CHUNK_NOT_DELIVERED']);
-    expect(errors[0]!.message).toMatch(/could not put chunk \d+\.\.\d+ on the tick queue: the queue had no room within 800 ms of the stop request; .*resume the run/);
+    expect(errors[0]!.message).toMatch(
+      /could not put chunk \d+\.\.\d+ on the tick queue: the queue had no room within 800 ms of the stop request; .*resume the run/,
+    );
     await m.shutdown();
   });
 });

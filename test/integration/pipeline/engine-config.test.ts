@@ -31,17 +31,24 @@ async function engineError(engine: Record<string, unknown>): Promise<{ code: str
 describe('SimulationEngine configuration errors', () => {
   // Program and world problems are found before any service starts (nothing starts with a bad configuration).
   it('names a program file that cannot be read', async () => {
-    expect(await engineError({ organisms: [{ program: 'no/such/file.evo', energy: 100, positions: [[1, 1]] }] })).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no\/such\/file\.evo' cannot be read/) });
+    expect(
+      await engineError({ organisms: [{ program: 'no/such/file.evo', energy: 100, positions: [[1, 1]] }] }),
+    ).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no\/such\/file\.evo' cannot be read/) });
   });
 
   it('shows the compiler diagnostics of a program that does not compile', async () => {
     const file = join(dir, 'bad.evo');
     writeFileSync(file, 'START:\n  JMPI NOWHERE\n');
-    expect(await engineError({ organisms: [{ program: file, energy: 100, positions: [[1, 1]] }] })).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not compile:[\s\S]*NOWHERE/) });
+    expect(await engineError({ organisms: [{ program: file, energy: 100, positions: [[1, 1]] }] })).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/does not compile:[\s\S]*NOWHERE/),
+    });
   });
 
   it('refuses positions that do not match the world', async () => {
-    expect(await engineError({ organisms: [{ program: 'builtin:counter', energy: 100, positions: [[1, 1, 1]] }] })).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not match the world shape/) });
+    expect(
+      await engineError({ organisms: [{ program: 'builtin:counter', energy: 100, positions: [[1, 1, 1]] }] }),
+    ).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not match the world shape/) });
   });
 
   it('refuses to resume a run that is not stored', async () => {

@@ -43,7 +43,12 @@ describe('SimulationEngine when its chunks cannot be delivered', () => {
         'simulation-engine': {
           className: 'SimulationEngine',
           resources: { tickData: 'queue-out:tick-queue' },
-          options: { environment: { shape: [32, 32], topology: 'TORUS' }, organisms: [{ program: 'builtin:counter', energy: 5000, positions: [[3, 3]] }], accumulatedDeltaInterval: 2, snapshotInterval: 2 },
+          options: {
+            environment: { shape: [32, 32], topology: 'TORUS' },
+            organisms: [{ program: 'builtin:counter', energy: 5000, positions: [[3, 3]] }],
+            accumulatedDeltaInterval: 2,
+            snapshotInterval: 2,
+          },
         },
       },
       ['simulation-engine'],
@@ -52,7 +57,9 @@ describe('SimulationEngine when its chunks cannot be delivered', () => {
     manager.start('simulation-engine');
     await waitUntil(() => manager.stateOf('simulation-engine') === 'ERROR', 30_000, 'the engine to fail');
     const status = manager.serviceStatus('simulation-engine');
-    expect(status.errors.map((e) => e.message).join(' ')).toMatch(/could not put chunk \d+\.\.\d+ on the tick queue: broker unavailable/);
+    expect(status.errors.map((e) => e.message).join(' ')).toMatch(
+      /could not put chunk \d+\.\.\d+ on the tick queue: broker unavailable/,
+    );
     expect(manager.status().status).toBe('DEGRADED');
     await manager.shutdown();
   });

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TickDataChunk, type ChunkMessage, type DeadLetterMessageProps } from '../../../src/pipeline/contracts/index.js';
+import {
+  TickDataChunk,
+  type ChunkMessage,
+  type DeadLetterMessageProps,
+} from '../../../src/pipeline/contracts/index.js';
 import { ticksOf } from '../../../src/pipeline/contracts/tick-reconstruction.js';
 import type { QueueProducer } from '../../../src/pipeline/api/queue.js';
 import { realFsOps, type FsOps } from '../../../src/pipeline/resources/atomic-file.js';
@@ -64,13 +68,26 @@ async function runPersistence(ops: FsOps, messages: ChunkMessage[], options: Rec
   const storage = new FileSystemStorage('tick-storage', { rootDirectory: join(dir, 'storage'), fsOps: ops });
   const dlq = new FileSystemDeadLetterQueue('persistence-dlq', join(dir, 'dlq/persistence-dlq'));
   const queue = new InMemoryQueue<ChunkMessage>('tick-queue', { capacity: 1000, maxBytes: 1 << 30 });
-  const ctx = (usage: string, port: string) => ({ serviceName: 'persistence-1', portName: port, usageType: usage, resourceName: 'x', parameters: {} });
+  const ctx = (usage: string, port: string) => ({
+    serviceName: 'persistence-1',
+    portName: port,
+    usageType: usage,
+    resourceName: 'x',
+    parameters: {},
+  });
   const service = new PersistenceService({
     name: 'persistence-1',
     logger: pino({ level: 'silent' }),
     dataDir: dir,
     // Scripted fault sequences target one batch's attempts, so write one batch at a time unless a test says otherwise.
-    options: { maxBatchSize: 2, batchTimeoutSeconds: 0.02, maxRetries: 2, retryBackoffMs: 5, maxWritesInFlight: 1, ...options },
+    options: {
+      maxBatchSize: 2,
+      batchTimeoutSeconds: 0.02,
+      maxRetries: 2,
+      retryBackoffMs: 5,
+      maxWritesInFlight: 1,
+      ...options,
+    },
     ports: {
       input: queue.bind(ctx('queue-in', 'input')).port,
       storage: storage.bind(ctx('storage-write', 'storage')).port,
@@ -79,10 +96,17 @@ async function runPersistence(ops: FsOps, messages: ChunkMessage[], options: Rec
   });
   service.start();
   for (const m of messages) await queue.put(m, m.data.length);
-  await waitUntil(() => {
-    const x = service.metrics();
-    return (x.chunks_written as number) + 2 * (x.batches_failed as number) >= messages.length || (x.batches_written as number) + (x.batches_failed as number) >= Math.ceil(messages.length / 2);
-  }, 30_000, 'all batches handled');
+  await waitUntil(
+    () => {
+      const x = service.metrics();
+      return (
+        (x.chunks_written as number) + 2 * (x.batches_failed as number) >= messages.length ||
+        (x.batches_written as number) + (x.batches_failed as number) >= Math.ceil(messages.length / 2)
+      );
+    },
+    30_000,
+    'all batches handled',
+  );
   await service.stop();
   return { storage, dlq, service };
 }
@@ -91,7 +115,13 @@ describe('storage faults with real files', () => {
   for (const code of ['EIO', 'ENOSPC', 'EACCES']) {
     it(`${code} on write is retried and the batch then succeeds`, async () => {
       const log: string[] = [];
-      const ops = faultyOps([{ step: 'writeAndSync', code }, { step: 'rename', code }], log);
+      const ops = faultyOps(
+        [
+          { step: 'writeAndSync', code },
+          { step: 'rename', code },
+        ],
+        log,
+      );
       const { storage, service, dlq } = await runPersistence(ops, syntheticMessages('run-f', 6), {});
       expect(log).toEqual([`writeAndSync:${code}`, `rename:${code}`]);
       expect(await storedTicks(storage, 'run-f')).toEqual(Array.from({ length: 30 }, (_, i) => i));
@@ -118,10 +148,21 @@ describe('storage faults with real files', () => {
       expect(letter.retryCount).toBe(2);
       const first = Number(letter.metadata.startTick);
       const last = Number(letter.metadata.endTick);
-      expect(letter.metadata).toMatchObject({ simulationRunId: 'run-f', startTick: '0', errorCode: code, tickCount: String(last - first + 1) });
+      expect(letter.metadata).toMatchObject({
+        simulationRunId: 'run-f',
+        startTick: '0',
+        errorCode: code,
+        tickCount: String(last - first + 1),
+      });
       // Nothing else was lost: every tick is either stored or in the dead letter.
-      expect(await storedTicks(storage, 'run-f')).toEqual(Array.from({ length: 30 }, (_, i) => i).filter((t) => t > last));
-      const outcome = await replayDeadLetter(reopened.store, entry!.id, new FileSystemStorage('s', { rootDirectory: join(dir, 'storage') }));
+      expect(await storedTicks(storage, 'run-f')).toEqual(
+        Array.from({ length: 30 }, (_, i) => i).filter((t) => t > last),
+      );
+      const outcome = await replayDeadLetter(
+        reopened.store,
+        entry!.id,
+        new FileSystemStorage('s', { rootDirectory: join(dir, 'storage') }),
+      );
       expect(outcome).toMatchObject({ ok: true, removed: true });
       expect(await storedTicks(storage, 'run-f')).toEqual(Array.from({ length: 30 }, (_, i) => i));
       expect(reopened.store.count()).toBe(0);

@@ -5,7 +5,12 @@ import { ServiceManager } from '../../../src/pipeline/service-manager.js';
 
 export const quietLogger = pino({ level: process.env.EVOCHORA_TEST_LOG ?? 'silent' });
 
-export function pipelineConfig(dataDir: string, resources: Record<string, ResourceDefinition>, services: Record<string, ServiceDefinition>, startupSequence: string[]): EvochoraConfig {
+export function pipelineConfig(
+  dataDir: string,
+  resources: Record<string, ResourceDefinition>,
+  services: Record<string, ServiceDefinition>,
+  startupSequence: string[],
+): EvochoraConfig {
   return {
     node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000 },
     logging: { level: 'info', format: 'json', levels: {} },
@@ -17,7 +22,11 @@ export async function manager(config: EvochoraConfig): Promise<ServiceManager> {
   return ServiceManager.create({ config, registry: defaultRegistry(), logger: quietLogger });
 }
 
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+export async function waitUntil(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -34,11 +43,24 @@ export function recordingConfig(
   const services: Record<string, ServiceDefinition> = {
     'simulation-engine': {
       className: 'SimulationEngine',
-      resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue', resumeStorage: 'storage-read:tick-storage' },
+      resources: {
+        tickData: 'queue-out:tick-queue',
+        metadataOutput: 'queue-out:metadata-queue',
+        resumeStorage: 'storage-read:tick-storage',
+      },
       options: {
         environment: { shape: [64, 64], topology: 'TORUS' },
         seed: 7,
-        organisms: [{ program: 'builtin:counter', energy: 5000, positions: [[5, 5], [30, 30]] }],
+        organisms: [
+          {
+            program: 'builtin:counter',
+            energy: 5000,
+            positions: [
+              [5, 5],
+              [30, 30],
+            ],
+          },
+        ],
         accumulatedDeltaInterval: 2,
         snapshotInterval: 3,
         ...opts.engine,
@@ -46,7 +68,11 @@ export function recordingConfig(
     },
     'metadata-persistence': {
       className: 'MetadataPersistenceService',
-      resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', dlq: 'queue-out:persistence-dlq' },
+      resources: {
+        input: 'queue-in:metadata-queue',
+        storage: 'storage-write:tick-storage',
+        dlq: 'queue-out:persistence-dlq',
+      },
       options: {},
     },
   };
@@ -54,7 +80,12 @@ export function recordingConfig(
   for (let i = 1; i <= consumers; i++) {
     services[`persistence-${i}`] = {
       className: 'PersistenceService',
-      resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', dlq: 'queue-out:persistence-dlq', idempotencyTracker: 'persistence-idempotency' },
+      resources: {
+        input: 'queue-in:tick-queue',
+        storage: 'storage-write:tick-storage',
+        dlq: 'queue-out:persistence-dlq',
+        idempotencyTracker: 'persistence-idempotency',
+      },
       options: { maxBatchSize: opts.maxBatchSize ?? 4, batchTimeoutSeconds: 0.05, retryBackoffMs: 10 },
     };
     sequence.push(`persistence-${i}`);
@@ -63,7 +94,10 @@ export function recordingConfig(
   return pipelineConfig(
     dataDir,
     {
-      'tick-queue': { className: 'InMemoryQueue', options: { capacity: opts.queueCapacity ?? 64, maxBytes: 64 * 1024 * 1024 } },
+      'tick-queue': {
+        className: 'InMemoryQueue',
+        options: { capacity: opts.queueCapacity ?? 64, maxBytes: 64 * 1024 * 1024 },
+      },
       'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4 } },
       'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
       'persistence-dlq': { className: 'FileSystemDeadLetterQueue', options: {} },

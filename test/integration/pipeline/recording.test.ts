@@ -43,7 +43,13 @@ async function chunksOf(storage: FileSystemStorage, runId: string): Promise<Stor
   const out: StoredChunk[] = [];
   for await (const c of storage.readChunks(runId)) {
     const decoded = TickDataChunk.decode(c.data);
-    out.push({ runId, firstTick: Number(decoded.firstTick), lastTick: Number(decoded.lastTick), bytes: Buffer.from(c.data).toString('latin1'), decoded });
+    out.push({
+      runId,
+      firstTick: Number(decoded.firstTick),
+      lastTick: Number(decoded.lastTick),
+      bytes: Buffer.from(c.data).toString('latin1'),
+      decoded,
+    });
   }
   return out;
 }
@@ -55,13 +61,24 @@ function statesOf(chunks: readonly StoredChunk[]): string[] {
     for (const t of ticksOf(c.decoded)) {
       const r = reconstructTick(c.decoded, t);
       const organisms = r.organisms.map((o) => Buffer.from(OrganismState.encode(o).finish()).toString('base64'));
-      out.push(JSON.stringify([t, r.totalOrganismsCreated, Array.from(r.cells.flatIndices), Array.from(r.cells.molecules), Array.from(r.cells.owners), organisms]));
+      out.push(
+        JSON.stringify([
+          t,
+          r.totalOrganismsCreated,
+          Array.from(r.cells.flatIndices),
+          Array.from(r.cells.molecules),
+          Array.from(r.cells.owners),
+          organisms,
+        ]),
+      );
     }
   return out;
 }
 
 /** Runs the recording pipeline until the engine reached maxTicks, then stops everything. */
-async function record(opts: Parameters<typeof recordingConfig>[1]): Promise<{ runId: string; ticks: number[]; bytes: Buffer; emitted: readonly number[]; storage: FileSystemStorage }> {
+async function record(
+  opts: Parameters<typeof recordingConfig>[1],
+): Promise<{ runId: string; ticks: number[]; bytes: Buffer; emitted: readonly number[]; storage: FileSystemStorage }> {
   sm = await manager(recordingConfig(dir, opts));
   await sm.startAll();
   const engine = sm.instanceOf('simulation-engine') as SimulationEngine;
@@ -101,7 +118,8 @@ describe('engine → tick queue → persistence → storage', () => {
       const r = await record({ consumers, maxBatchSize: 2, engine: { maxTicks: 240 } });
       expect(r.ticks).toEqual(Array.from({ length: 241 }, (_, i) => i));
       let total = 0;
-      for (let i = 1; i <= consumers; i++) total += sm!.serviceStatus(`persistence-${i}`).metrics.ticks_written as number;
+      for (let i = 1; i <= consumers; i++)
+        total += sm!.serviceStatus(`persistence-${i}`).metrics.ticks_written as number;
       expect(total).toBe(241);
     });
   }
@@ -136,7 +154,14 @@ describe('engine → tick queue → persistence → storage', () => {
 
   const resumeCases: Array<[string, number, Record<string, unknown>]> = [
     ['builtin counter, default plugins', 1, {}],
-    ['replicator with births, deaths and plugins', 20, { organisms: [{ program: 'assembly/replicator.evo', energy: 60000, positions: [[10, 10]] }], environment: { shape: [96, 96], topology: 'TORUS' } }],
+    [
+      'replicator with births, deaths and plugins',
+      20,
+      {
+        organisms: [{ program: 'assembly/replicator.evo', energy: 60000, positions: [[10, 10]] }],
+        environment: { shape: [96, 96], topology: 'TORUS' },
+      },
+    ],
   ];
   for (const [name, scale, engine] of resumeCases) {
     it(`a resumed run equals the uninterrupted one (${name})`, async () => {
@@ -165,7 +190,10 @@ describe('engine → tick queue → persistence → storage', () => {
       for (let i = 0; i < fullStates.length; i++) expect(resumedStates[i]).toBe(fullStates[i]);
       // Byte for byte, only the chunk the stop split differs: [a..stopAt] + [stopAt+1..b] instead of [a..b].
       const split = fullChunks.find((c) => c.firstTick <= stopAt && stopAt < c.lastTick)!;
-      const outside = (cs: StoredChunk[]) => cs.filter((c) => c.lastTick < split.firstTick || c.firstTick > split.lastTick).map((c) => c.bytes.split(c.runId).join('#'));
+      const outside = (cs: StoredChunk[]) =>
+        cs
+          .filter((c) => c.lastTick < split.firstTick || c.firstTick > split.lastTick)
+          .map((c) => c.bytes.split(c.runId).join('#'));
       expect(outside(resumedChunks)).toEqual(outside(fullChunks));
       expect(resumedChunks.length).toBe(fullChunks.length + 1);
     });

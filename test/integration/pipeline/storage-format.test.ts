@@ -23,7 +23,16 @@ async function statesOf(storage: FileSystemStorage, runId: string): Promise<Map<
     for (const t of ticksOf(chunk)) {
       const r = reconstructTick(chunk, t);
       const organisms = r.organisms.map((o) => Buffer.from(OrganismState.encode(o).finish()).toString('base64'));
-      out.set(t, JSON.stringify([r.totalOrganismsCreated, Array.from(r.cells.flatIndices), Array.from(r.cells.molecules), Array.from(r.cells.owners), organisms]));
+      out.set(
+        t,
+        JSON.stringify([
+          r.totalOrganismsCreated,
+          Array.from(r.cells.flatIndices),
+          Array.from(r.cells.molecules),
+          Array.from(r.cells.owners),
+          organisms,
+        ]),
+      );
     }
   }
   return out;
@@ -65,10 +74,16 @@ describe('storage format 1 (a run written before organism deltas)', () => {
   it('is read, and every tick rebuilds to the state this version stores for the same run', async () => {
     const batches = await v1.listBatches(V1_RUN);
     expect(batches.length).toBeGreaterThan(0);
-    const { header } = await readWholeStorageFile(join(dir, 'v1', V1_RUN, 'raw', ...batches[0]!.key.split('/').slice(2)), batches[0]!.key);
+    const { header } = await readWholeStorageFile(
+      join(dir, 'v1', V1_RUN, 'raw', ...batches[0]!.key.split('/').slice(2)),
+      batches[0]!.key,
+    );
     expect(header.formatVersion).toBe(1);
     const v2Batches = await v2.listBatches(v2Run);
-    const { header: h2 } = await readWholeStorageFile(join(dir, 'node', 'storage', v2Run, 'raw', ...v2Batches[0]!.key.split('/').slice(2)), v2Batches[0]!.key);
+    const { header: h2 } = await readWholeStorageFile(
+      join(dir, 'node', 'storage', v2Run, 'raw', ...v2Batches[0]!.key.split('/').slice(2)),
+      v2Batches[0]!.key,
+    );
     expect(h2.formatVersion).toBe(STORAGE_FORMAT_VERSION);
 
     const old = await statesOf(v1, V1_RUN);
@@ -94,7 +109,8 @@ describe('storage format 1 (a run written before organism deltas)', () => {
       for (const tick of [0, 1, 49, 50, 777, 2307, 2308, 2309, 2599, 2600]) {
         const ra = (await a.organismTick(tick))!;
         const rb = (await b.organismTick(tick))!;
-        const encode = (data: Uint8Array) => decodeOrganismBlob(data).map((s) => Buffer.from(OrganismState.encode(s).finish()).toString('base64'));
+        const encode = (data: Uint8Array) =>
+          decodeOrganismBlob(data).map((s) => Buffer.from(OrganismState.encode(s).finish()).toString('base64'));
         expect(encode(rb.data), `tick ${tick}`).toEqual(encode(ra.data));
         expect(rb.aliveCount).toBe(ra.aliveCount);
       }

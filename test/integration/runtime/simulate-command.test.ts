@@ -50,15 +50,30 @@ describe('evochora simulate', () => {
 
   it('runs a spec and writes a gzip trace in the conformance format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evo-sim-'));
-    writeFileSync(join(dir, 'p.evo'), 'START:\n  NRG %DR0\n  SETI %DR1 DATA:3\n  PUSI DATA:4\n  POKI %DR1 0|1\n  JMPI START\n');
+    writeFileSync(
+      join(dir, 'p.evo'),
+      'START:\n  NRG %DR0\n  SETI %DR1 DATA:3\n  PUSI DATA:4\n  POKI %DR1 0|1\n  JMPI START\n',
+    );
     writeFileSync(
       join(dir, 'spec.json'),
-      JSON.stringify({ shape: [32, 32], topology: 'TORUS', seed: 42, ticks: 20, selectionSpread: 0, organisms: [{ root: '.', file: 'p.evo', position: [3, 3], energy: 500 }], extraCells: [{ type: 2, value: 100, at: [[10, 10]] }] }),
+      JSON.stringify({
+        shape: [32, 32],
+        topology: 'TORUS',
+        seed: 42,
+        ticks: 20,
+        selectionSpread: 0,
+        organisms: [{ root: '.', file: 'p.evo', position: [3, 3], energy: 500 }],
+        extraCells: [{ type: 2, value: 100, at: [[10, 10]] }],
+      }),
     );
     const trace = join(dir, 'out.jsonl.gz');
     const { code } = await capture(['--spec', join(dir, 'spec.json'), '--trace', trace, '--quiet']);
     expect(code).toBe(0);
-    const lines = gunzipSync(readFileSync(trace)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = gunzipSync(readFileSync(trace))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(21);
     expect(lines[0].init).toBe(true);
     expect(lines[0].cells).toContainEqual([10 * 32 + 10, (2 << 20) | 100, 0]);
@@ -71,8 +86,20 @@ describe('evochora simulate', () => {
   it('reads runtime options from a HOCON --config (top level or under runtime)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evo-cfg-'));
     const file = join(dir, 'rt.conf');
-    writeFileSync(file, 'runtime {\n  quirks = reference # compat\n  organism { maxEnergy = 120000 }\n  plugins = []\n}\n');
-    const { out, code } = await capture(['--config', file, '--ticks', '500', '--world', '256x256', '--json', '--quiet']);
+    writeFileSync(
+      file,
+      'runtime {\n  quirks = reference # compat\n  organism { maxEnergy = 120000 }\n  plugins = []\n}\n',
+    );
+    const { out, code } = await capture([
+      '--config',
+      file,
+      '--ticks',
+      '500',
+      '--world',
+      '256x256',
+      '--json',
+      '--quiet',
+    ]);
     expect(code).toBe(0);
     expect(JSON.parse(out.trim()).result.ticks).toBe(500);
     writeFileSync(file, 'runtime { unknownThing = 1 }\n');

@@ -17,7 +17,14 @@ function pipeline(): unknown {
   const topicRead = (group: string, topic = 'batch-topic'): string => `topic-read:${topic}?consumerGroup=${group}`;
   return {
     pipeline: {
-      startupSequence: ['metadata-indexer', 'environment-indexer-1', 'organism-indexer-1', 'metadata-persistence-service', 'persistence-service-1', 'simulation-engine'],
+      startupSequence: [
+        'metadata-indexer',
+        'environment-indexer-1',
+        'organism-indexer-1',
+        'metadata-persistence-service',
+        'persistence-service-1',
+        'simulation-engine',
+      ],
       resources: {
         'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64 } },
         'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4 } },
@@ -34,15 +41,60 @@ function pipeline(): unknown {
           // follows always has organisms to list; the node runs until the test stops it.
           options: {
             environment: { shape: [96, 64], topology: 'TORUS' },
-            organisms: [{ program: 'builtin:counter', energy: 20000, positions: [[10, 10], [50, 30]] }],
+            organisms: [
+              {
+                program: 'builtin:counter',
+                energy: 20000,
+                positions: [
+                  [10, 10],
+                  [50, 30],
+                ],
+              },
+            ],
             runtime: { thermodynamics: { default: { baseEnergy: 0, baseEntropy: 0 }, families: {}, instructions: {} } },
           },
         },
-        'metadata-persistence-service': { className: 'MetadataPersistenceService', resources: { input: 'queue-in:metadata-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:metadata-topic' } },
-        'persistence-service-1': { className: 'PersistenceService', resources: { input: 'queue-in:tick-queue', storage: 'storage-write:tick-storage', topic: 'topic-write:batch-topic' }, options: { maxBatchSize: 4, batchTimeoutSeconds: 0.2 } },
-        'metadata-indexer': { className: 'MetadataIndexer', resources: { topic: topicRead('metadata', 'metadata-topic'), storage: 'storage-read:tick-storage', database: 'db-meta-write:index-database' } },
-        'environment-indexer-1': { className: 'EnvironmentIndexer', resources: { topic: topicRead('environment'), storage: 'storage-read:tick-storage', database: 'db-env-write:index-database' } },
-        'organism-indexer-1': { className: 'OrganismIndexer', resources: { topic: topicRead('organism'), storage: 'storage-read:tick-storage', database: 'db-organism-write:index-database' } },
+        'metadata-persistence-service': {
+          className: 'MetadataPersistenceService',
+          resources: {
+            input: 'queue-in:metadata-queue',
+            storage: 'storage-write:tick-storage',
+            topic: 'topic-write:metadata-topic',
+          },
+        },
+        'persistence-service-1': {
+          className: 'PersistenceService',
+          resources: {
+            input: 'queue-in:tick-queue',
+            storage: 'storage-write:tick-storage',
+            topic: 'topic-write:batch-topic',
+          },
+          options: { maxBatchSize: 4, batchTimeoutSeconds: 0.2 },
+        },
+        'metadata-indexer': {
+          className: 'MetadataIndexer',
+          resources: {
+            topic: topicRead('metadata', 'metadata-topic'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-meta-write:index-database',
+          },
+        },
+        'environment-indexer-1': {
+          className: 'EnvironmentIndexer',
+          resources: {
+            topic: topicRead('environment'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-env-write:index-database',
+          },
+        },
+        'organism-indexer-1': {
+          className: 'OrganismIndexer',
+          resources: {
+            topic: topicRead('organism'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-organism-write:index-database',
+          },
+        },
       },
     },
   };
@@ -60,14 +112,34 @@ describe('web visualizer in Chromium on a live run', () => {
     dataDir = tempDataDir('evo-web-');
     const conf = join(dataDir, 'node.json');
     writeFileSync(conf, JSON.stringify(pipeline()));
-    const start = await evochora(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, '-c', conf, '--json']);
+    const start = await evochora([
+      'node',
+      'run',
+      '--detached',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '-c',
+      conf,
+      '--json',
+    ]);
     expect(start.exitCode, start.stderr).toBe(0);
     base = `http://127.0.0.1:${start.json!.result.port}`;
     profile = mkdtempSync(join(tmpdir(), 'evo-chrome-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       viewport: { width: 1366, height: 768 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -80,10 +152,16 @@ describe('web visualizer in Chromium on a live run', () => {
 
   it('loads the live run, steps ticks, selects an organism and shows its registers', async () => {
     // The run must have indexed ticks before the page is useful.
-    await until(async () => {
-      const r = await fetch(`${base}/visualizer/api/runs`).then((x) => x.json() as Promise<{ runs: Array<{ ticks: { maxTick: number } | null; hasMetadata: boolean }> }>);
-      return r.runs[0]?.hasMetadata && (r.runs[0].ticks?.maxTick ?? 0) > 20 ? true : undefined;
-    }, 'indexed ticks', 30_000);
+    await until(
+      async () => {
+        const r = await fetch(`${base}/visualizer/api/runs`).then(
+          (x) => x.json() as Promise<{ runs: Array<{ ticks: { maxTick: number } | null; hasMetadata: boolean }> }>,
+        );
+        return r.runs[0]?.hasMetadata && (r.runs[0].ticks?.maxTick ?? 0) > 20 ? true : undefined;
+      },
+      'indexed ticks',
+      30_000,
+    );
     const page = await browser!.newPage();
     const problems: string[] = [];
     page.on('console', (m) => {
@@ -99,7 +177,10 @@ describe('web visualizer in Chromium on a live run', () => {
     // Keyboard and buttons: Home (first tick, stops following), steps forward and back.
     await page.locator('#grid').focus();
     const tickIs = (t: number): Promise<unknown> => expect.poll(tickOf, { timeout: 5000 }).toBe(t);
-    const statusShows = (t: number): Promise<unknown> => expect.poll(async () => (await page.textContent('#status')) ?? '', { timeout: 5000 }).toMatch(new RegExp(`^tick ${t} `));
+    const statusShows = (t: number): Promise<unknown> =>
+      expect
+        .poll(async () => (await page.textContent('#status')) ?? '', { timeout: 5000 })
+        .toMatch(new RegExp(`^tick ${t} `));
     await page.keyboard.press('Home');
     await tickIs(0);
     expect(await page.isChecked('#t-follow')).toBe(false);

@@ -9,7 +9,15 @@ import { ConfigError } from '../../../src/config/config-error.js';
 describe('error envelope and exit codes', () => {
   it('keeps code, message, actions and data of our errors', () => {
     const err = new EvochoraError('SOMETHING', 'it broke', { actions: ['fix it'], data: { a: 1 } });
-    expect(errorEnvelope(err, ['w'])).toEqual({ status: 1, name: 'EvochoraError', code: 'SOMETHING', message: 'it broke', actions: ['fix it'], data: { a: 1 }, warnings: ['w'] });
+    expect(errorEnvelope(err, ['w'])).toEqual({
+      status: 1,
+      name: 'EvochoraError',
+      code: 'SOMETHING',
+      message: 'it broke',
+      actions: ['fix it'],
+      data: { a: 1 },
+      warnings: ['w'],
+    });
   });
 
   it.each([
@@ -27,7 +35,14 @@ describe('error envelope and exit codes', () => {
   it('documents distinct exit codes', () => {
     const values = Object.values(ExitCode);
     expect(new Set(values).size).toBe(values.length);
-    expect(ExitCode).toMatchObject({ Ok: 0, Failure: 1, Usage: 2, NodeNotRunning: 3, StatusUnknown: 4, PipelineUnhealthy: 5 });
+    expect(ExitCode).toMatchObject({
+      Ok: 0,
+      Failure: 1,
+      Usage: 2,
+      NodeNotRunning: 3,
+      StatusUnknown: 4,
+      PipelineUnhealthy: 5,
+    });
   });
 });
 

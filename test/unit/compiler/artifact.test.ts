@@ -39,7 +39,10 @@ describe('ProgramArtifact', () => {
     expect(a.formatVersion).toBe(1);
     expect(a.world).toEqual({ shape: [64, 64], toroidal: true });
     expect(a.mainFile).toBe('main.evo');
-    expect(a.machineCodeLayout[0]).toEqual({ coord: [0, 0], molecule: 0x400000 | (javaStringHashCode('START') & 0x7ffff) });
+    expect(a.machineCodeLayout[0]).toEqual({
+      coord: [0, 0],
+      molecule: 0x400000 | (javaStringHashCode('START') & 0x7ffff),
+    });
     expect(a.initialWorldObjects).toEqual([{ coord: [3, 4], molecule: 0x100007, type: 1, value: 7, marker: 0 }]);
     expect(a.labels.map((l) => [l.name, l.coord.join('|'), l.address])).toEqual([
       ['START', '0|0', 0],
@@ -62,7 +65,13 @@ describe('ProgramArtifact', () => {
 
   it('uses the world shape: a 3-D world gives 3-cell vectors and 3-component coordinates', () => {
     const r = compileSource('SETV %DR0 1|2|3', { world: { shape: [4, 4, 4], toroidal: false } });
-    expect(r.artifact!.machineCodeLayout.map((c) => c.coord)).toEqual([[0, 0, 0], [1, 0, 0], [2, 0, 0], [3, 0, 0], [4, 0, 0]]);
+    expect(r.artifact!.machineCodeLayout.map((c) => c.coord)).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [2, 0, 0],
+      [3, 0, 0],
+      [4, 0, 0],
+    ]);
     expect(r.artifact!.world.toroidal).toBe(false);
   });
 

@@ -15,7 +15,17 @@ describe('conditional negation (safe-call rewrite)', () => {
   });
 
   it('pairs the documented opposites', () => {
-    const pairs = ['IFR:INR', 'LTI:GETI', 'GTI:LETI', 'IFTS:INTS', 'IFMI:INMI', 'IFPR:INPR', 'IFFS:INFS', 'IFVR:INVR', 'IFER:INER'];
+    const pairs = [
+      'IFR:INR',
+      'LTI:GETI',
+      'GTI:LETI',
+      'IFTS:INTS',
+      'IFMI:INMI',
+      'IFPR:INPR',
+      'IFFS:INFS',
+      'IFVR:INVR',
+      'IFER:INER',
+    ];
     for (const p of pairs) {
       const [a, b] = p.split(':') as [string, string];
       expect(negateConditional(CONDITIONALS.find((c) => c.name === a)!)!.name).toBe(b);

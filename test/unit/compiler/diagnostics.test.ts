@@ -42,7 +42,14 @@ describe('each diagnostic is reported at the offending text', () => {
       const d = e.find((x) => x.code === `EVOASM_${code}`)!;
       const last = source.split('\n').length;
       expect(d.file).toBe('main.evo');
-      expect(d.line).toBe(code === 'DUPLICATE_SYMBOL' || code === 'FORMAL_REGISTER' || code === 'CYCLIC_DEFINE' || code === 'CALL_ARGUMENTS' ? d.line : last);
+      expect(d.line).toBe(
+        code === 'DUPLICATE_SYMBOL' ||
+          code === 'FORMAL_REGISTER' ||
+          code === 'CYCLIC_DEFINE' ||
+          code === 'CALL_ARGUMENTS'
+          ? d.line
+          : last,
+      );
       expect(d.column).toBeGreaterThan(0);
       expect(d.sourceLine).toBe(source.split('\n')[d.line - 1]);
       expect(d.sourceLine.slice(d.column - 1)).toMatch(new RegExp(`^${escape(d.text)}`));
@@ -53,7 +60,13 @@ describe('each diagnostic is reported at the offending text', () => {
     const tested = new Set(cases.map(([c]) => `EVOASM_${c}`));
     const untested = Object.values(DiagnosticCode).filter((c) => !tested.has(c));
     expect(untested.sort()).toEqual(
-      ['EVOASM_INTERNAL', 'EVOASM_LABEL_HASH_COLLISION', 'EVOASM_LIMIT', 'EVOASM_PROC_REGISTER_OUTSIDE_PROC', 'EVOASM_REFERENCE_SAFE_CALL_UNLINKED'].sort(),
+      [
+        'EVOASM_INTERNAL',
+        'EVOASM_LABEL_HASH_COLLISION',
+        'EVOASM_LIMIT',
+        'EVOASM_PROC_REGISTER_OUTSIDE_PROC',
+        'EVOASM_REFERENCE_SAFE_CALL_UNLINKED',
+      ].sort(),
     );
   });
 
@@ -114,7 +127,10 @@ describe('several errors in one run', () => {
   });
 
   it('reports every address conflict', () => {
-    expect(errorSummary('NOP^4\n.ORG 1|0\nNOP\n.ORG 3|0\nNOP')).toEqual(['ADDRESS_CONFLICT@main.evo:3', 'ADDRESS_CONFLICT@main.evo:5']);
+    expect(errorSummary('NOP^4\n.ORG 1|0\nNOP\n.ORG 3|0\nNOP')).toEqual([
+      'ADDRESS_CONFLICT@main.evo:3',
+      'ADDRESS_CONFLICT@main.evo:5',
+    ]);
   });
 });
 

@@ -32,7 +32,9 @@ describe('labels and instructions', () => {
   });
 
   it('accepts the whole 20-bit range and unsigned hex up to 0xFFFFF', () => {
-    expect(code('PUSI DATA:524287\nPUSI DATA:-524288\nPUSI DATA:0xFFFFF')).toBe('PUSI DATA:524287 PUSI DATA:-524288 PUSI DATA:-1');
+    expect(code('PUSI DATA:524287\nPUSI DATA:-524288\nPUSI DATA:0xFFFFF')).toBe(
+      'PUSI DATA:524287 PUSI DATA:-524288 PUSI DATA:-1',
+    );
   });
 
   it('lays vector operands out as one DATA cell per dimension', () => {
@@ -70,7 +72,9 @@ describe('.ORG and .DIR', () => {
 describe('.DEFINE and .REG', () => {
   it('substitutes constants of every kind, including a constant naming another', () => {
     expect(
-      code('.DEFINE C DATA:42\n.DEFINE L C\n.DEFINE F ENERGY:500\n.DEFINE E CODE:0\n.DEFINE V 1|0\nSETI %DR0 L\nSETI %DR1 F\nSETI %DR2 E\nSETV %DR3 V'),
+      code(
+        '.DEFINE C DATA:42\n.DEFINE L C\n.DEFINE F ENERGY:500\n.DEFINE E CODE:0\n.DEFINE V 1|0\nSETI %DR0 L\nSETI %DR1 F\nSETI %DR2 E\nSETV %DR3 V',
+      ),
     ).toBe('SETI %DR0 DATA:42 SETI %DR1 ENERGY:500 SETI %DR2 NOP SETV %DR3 DATA:1 DATA:0');
   });
 
@@ -108,17 +112,31 @@ describe('.PLACE', () => {
   });
 
   it('handles 3-D placements with a wildcard on z', () => {
-    expect(objects('.PLACE DATA:5 1|1|*', { shape: [4, 4, 3], toroidal: false })).toEqual(['1|1|0=1:5', '1|1|1=1:5', '1|1|2=1:5']);
+    expect(objects('.PLACE DATA:5 1|1|*', { shape: [4, 4, 3], toroidal: false })).toEqual([
+      '1|1|0=1:5',
+      '1|1|1=1:5',
+      '1|1|2=1:5',
+    ]);
   });
 });
 
 describe('.MACRO and repetition', () => {
   it('expands macros with 0, 1 and several parameters, including a label parameter', () => {
     const src = [
-      '.MACRO FENCE', '  NOP', '.ENDM',
-      '.MACRO BUMP R', '  ADDI R DATA:2', '.ENDM',
-      '.MACRO STEP R LIMIT TARGET', '  INCR R', '  LTI R LIMIT', '  JMPI TARGET', '.ENDM',
-      'S: FENCE', 'BUMP %DR0', 'STEP %DR1 DATA:5 S',
+      '.MACRO FENCE',
+      '  NOP',
+      '.ENDM',
+      '.MACRO BUMP R',
+      '  ADDI R DATA:2',
+      '.ENDM',
+      '.MACRO STEP R LIMIT TARGET',
+      '  INCR R',
+      '  LTI R LIMIT',
+      '  JMPI TARGET',
+      '.ENDM',
+      'S: FENCE',
+      'BUMP %DR0',
+      'STEP %DR1 DATA:5 S',
     ].join('\n');
     expect(code(src)).toBe('LABEL:S NOP ADDI %DR0 DATA:2 INCR %DR1 LTI %DR1 DATA:5 JMPI S');
   });
@@ -147,7 +165,12 @@ describe('.PROC and CALL', () => {
     expect(code(src)).toBe(
       'LABEL:S PUSH %DR1 PUSH %DR0 CALL P POP %DR0 LABEL:P POP %FDR0 POP %FDR1 ADDR %FDR0 %FDR1 PUSH %FDR0 RET',
     );
-    expect(ok(src).procNameToParamNames).toEqual({ P: [{ name: 'A', type: 'REF' }, { name: 'B', type: 'VAL' }] });
+    expect(ok(src).procNameToParamNames).toEqual({
+      P: [
+        { name: 'A', type: 'REF' },
+        { name: 'B', type: 'VAL' },
+      ],
+    });
   });
 
   it('pushes VAL literals with PUSI and vectors with PUSV; pops several REFs back in reverse', () => {
@@ -160,9 +183,15 @@ describe('.PROC and CALL', () => {
 
   it('marshals LREF and LVAL (label via PSLI, register via PUSL) through the location stack', () => {
     const src = [
-      'T: CALL M REF %DR1 VAL DATA:2 LREF %LR1 LVAL %LR0', 'CALL V LREF %LR0 LVAL T',
-      '.PROC M REF R VAL V LREF L LVAL X', '  LRLR L X', '  RET', '.ENDP',
-      '.PROC V LREF W LVAL G', '  RET', '.ENDP',
+      'T: CALL M REF %DR1 VAL DATA:2 LREF %LR1 LVAL %LR0',
+      'CALL V LREF %LR0 LVAL T',
+      '.PROC M REF R VAL V LREF L LVAL X',
+      '  LRLR L X',
+      '  RET',
+      '.ENDP',
+      '.PROC V LREF W LVAL G',
+      '  RET',
+      '.ENDP',
     ].join('\n');
     expect(code(src)).toBe(
       'LABEL:T PUSI DATA:2 PUSH %DR1 PUSL %LR0 PUSL %LR1 CALL M POPL %LR1 POP %DR1 ' +
@@ -178,7 +207,15 @@ describe('.PROC and CALL', () => {
   });
 
   it('rewrites a conditional directly before a marshalled CALL into a jump over the whole sequence', () => {
-    const src = ['GTI %DR0 DATA:3', '  CALL P REF %DR0', 'IFER', '  CALL P REF %DR0', '.PROC P REF X', '  RET', '.ENDP'].join('\n');
+    const src = [
+      'GTI %DR0 DATA:3',
+      '  CALL P REF %DR0',
+      'IFER',
+      '  CALL P REF %DR0',
+      '.PROC P REF X',
+      '  RET',
+      '.ENDP',
+    ].join('\n');
     expect(code(src)).toBe(
       'LETI %DR0 DATA:3 JMPI _SAFE_CALL_0 PUSH %DR0 CALL P POP %DR0 LABEL:_SAFE_CALL_0 ' +
         'INER JMPI _SAFE_CALL_1 PUSH %DR0 CALL P POP %DR0 LABEL:_SAFE_CALL_1 ' +
@@ -199,13 +236,17 @@ describe('.PROC and CALL', () => {
 
   it('EXPORT .PROC and EXPORT labels are visible to importers', () => {
     const files = { 'm.evo': 'EXPORT .PROC F\n RET\n.ENDP\nEXPORT E: NOP' };
-    expect(code('.IMPORT "m.evo" AS M\nCALL M.F\nJMPI M.E', files)).toBe('LABEL:M.F RET LABEL:M.E NOP CALL M.F JMPI M.E');
+    expect(code('.IMPORT "m.evo" AS M\nCALL M.F\nJMPI M.E', files)).toBe(
+      'LABEL:M.F RET LABEL:M.E NOP CALL M.F JMPI M.E',
+    );
   });
 });
 
 describe('modules', () => {
   it('.IMPORT inlines a module at the cursor, qualifies its names, restores .DIR but not the cursor', () => {
-    const files = { 'lib/w.evo': '.DIR 0|1\nEXPORT .DEFINE STEPS DATA:4\nEXPORT GO: NOP\nPRIVATE: JMPI PRIVATE\n.PLACE DATA:1 0|0' };
+    const files = {
+      'lib/w.evo': '.DIR 0|1\nEXPORT .DEFINE STEPS DATA:4\nEXPORT GO: NOP\nPRIVATE: JMPI PRIVATE\n.PLACE DATA:1 0|0',
+    };
     const a = ok('.ORG 0|4\n.IMPORT "lib/w.evo" AS W\nNOP\n.ORG 0|0\nSETI %DR0 W.STEPS\nJMPI W.GO', files);
     expect(coords(a)).toEqual(['0|4', '0|5', '0|6', '0|7', '0|8', '0|9', '0|0', '1|0', '2|0', '3|0', '4|0']);
     expect(listing0(a)).toContain('LABEL:W.PRIVATE');
@@ -222,7 +263,8 @@ describe('modules', () => {
   it('binds a .REQUIRE with USING so the module calls the importer-provided instance', () => {
     const files = {
       'lib/math.evo': 'EXPORT .DEFINE ONE DATA:1\nEXPORT .PROC ADD\n  ADDS\n  RET\n.ENDP',
-      'lib/stats.evo': '.REQUIRE "lib/math.evo" AS MATH\nEXPORT .PROC SUM\n  CALL MATH.ADD\n  PUSI MATH.ONE\n  RET\n.ENDP',
+      'lib/stats.evo':
+        '.REQUIRE "lib/math.evo" AS MATH\nEXPORT .PROC SUM\n  CALL MATH.ADD\n  PUSI MATH.ONE\n  RET\n.ENDP',
     };
     expect(code('.IMPORT "lib/math.evo" AS M\n.IMPORT "lib/stats.evo" AS ST USING M AS MATH\nCALL ST.SUM', files)).toBe(
       'LABEL:M.ADD ADDS RET LABEL:ST.SUM CALL M.ADD PUSI DATA:1 RET CALL ST.SUM',
@@ -240,12 +282,16 @@ describe('modules', () => {
   });
 
   it('lets a module use an exported constant above its .IMPORT line', () => {
-    expect(code('SETI %DR0 W.K\n.IMPORT "w.evo" AS W', { 'w.evo': 'EXPORT .DEFINE K DATA:4' })).toBe('SETI %DR0 DATA:4');
+    expect(code('SETI %DR0 W.K\n.IMPORT "w.evo" AS W', { 'w.evo': 'EXPORT .DEFINE K DATA:4' })).toBe(
+      'SETI %DR0 DATA:4',
+    );
   });
 });
 
 function listing0(a: ReturnType<typeof ok>): string {
-  return Object.keys(a.labelNameToValue).map((n) => `LABEL:${n}`).join(' ');
+  return Object.keys(a.labelNameToValue)
+    .map((n) => `LABEL:${n}`)
+    .join(' ');
 }
 
 describe('label syntax details', () => {

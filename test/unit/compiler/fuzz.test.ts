@@ -32,18 +32,95 @@ const CORPUS = [
 ];
 
 const FILES: Record<string, string> = {
-  'lib/w.evo': 'EXPORT .DEFINE STEPS DATA:4\n.PLACE STRUCTURE:3 -1|0\nEXPORT .PROC WALK REF N\nL: SEKI 1|0\n DECR N\n GTI N DATA:0\n  JMPI L\n RET\n.ENDP',
+  'lib/w.evo':
+    'EXPORT .DEFINE STEPS DATA:4\n.PLACE STRUCTURE:3 -1|0\nEXPORT .PROC WALK REF N\nL: SEKI 1|0\n DECR N\n GTI N DATA:0\n  JMPI L\n RET\n.ENDP',
   'lib/s.evo': '.REQUIRE "lib/w.evo" AS M\nEXPORT GO: CALL M.WALK REF %DR1\n.IMPORT "lib/s.evo" AS SELF',
   'inc.evo': '.DEFINE K DATA:1\nTAIL: PUSI K\n.SOURCE "inc.evo"',
 };
 
 const ATOMS = [
-  'NOP', 'SETI', 'SETV', 'JMPI', 'CALL', 'RET', 'ADDI', 'PUSV', 'LRLI', 'GTI', 'IFER', '%DR0', '%LR1', '%FDR0', '%PDR0', '%X',
-  'DATA:5', 'ENERGY:-1', 'CODE:0', 'FOO:1', '1|0', '1|0|0', '-1..4|0', '0:2:8|*', '*', '^', '^3', '^999999', '|', ':', '..', ',',
-  '.ORG', '.DIR', '.DEFINE', '.REG', '.PLACE', '.MACRO', '.ENDM', '.REPEAT', '.ENDR', '.PROC', '.ENDP', '.IMPORT', '.REQUIRE',
-  '.SOURCE', '.FROB', 'EXPORT', 'REF', 'VAL', 'LREF', 'LVAL', 'AS', 'USING', '"lib/w.evo"', '"inc.evo"', '"main.evo"', '"',
-  'START:', 'L:', 'X', 'W.STEPS', 'W.', '0x', '0o9', '0b2', '99999999999999999999', '-', '#', ';', '\n', '\n', '\n', ' ', '\t',
-  '\u00e9', '\u{1F600}', '\0', '\r\n', '%', '.', 'S.GO.X',
+  'NOP',
+  'SETI',
+  'SETV',
+  'JMPI',
+  'CALL',
+  'RET',
+  'ADDI',
+  'PUSV',
+  'LRLI',
+  'GTI',
+  'IFER',
+  '%DR0',
+  '%LR1',
+  '%FDR0',
+  '%PDR0',
+  '%X',
+  'DATA:5',
+  'ENERGY:-1',
+  'CODE:0',
+  'FOO:1',
+  '1|0',
+  '1|0|0',
+  '-1..4|0',
+  '0:2:8|*',
+  '*',
+  '^',
+  '^3',
+  '^999999',
+  '|',
+  ':',
+  '..',
+  ',',
+  '.ORG',
+  '.DIR',
+  '.DEFINE',
+  '.REG',
+  '.PLACE',
+  '.MACRO',
+  '.ENDM',
+  '.REPEAT',
+  '.ENDR',
+  '.PROC',
+  '.ENDP',
+  '.IMPORT',
+  '.REQUIRE',
+  '.SOURCE',
+  '.FROB',
+  'EXPORT',
+  'REF',
+  'VAL',
+  'LREF',
+  'LVAL',
+  'AS',
+  'USING',
+  '"lib/w.evo"',
+  '"inc.evo"',
+  '"main.evo"',
+  '"',
+  'START:',
+  'L:',
+  'X',
+  'W.STEPS',
+  'W.',
+  '0x',
+  '0o9',
+  '0b2',
+  '99999999999999999999',
+  '-',
+  '#',
+  ';',
+  '\n',
+  '\n',
+  '\n',
+  ' ',
+  '\t',
+  '\u00e9',
+  '\u{1F600}',
+  '\0',
+  '\r\n',
+  '%',
+  '.',
+  'S.GO.X',
 ];
 
 function randomSource(r: () => number): string {
@@ -100,7 +177,11 @@ describe('fuzz: the compiler only ever reports diagnostics', () => {
     }
   });
 
-  for (const [name, seed] of [['random sources', 1], ['mutated sources', 2], ['mutated modules', 3]] as const) {
+  for (const [name, seed] of [
+    ['random sources', 1],
+    ['mutated sources', 2],
+    ['mutated modules', 3],
+  ] as const) {
     it(name, () => {
       const r = rng(SEED_BASE * 10 + seed);
       const start = Date.now();
@@ -119,9 +200,12 @@ describe('fuzz: the compiler only ever reports diagnostics', () => {
           referenceCompatible: r() < 0.3,
         };
         let result: CompileResult | undefined;
-        expect(() => {
-          result = compileSource(main, options, 'main.evo', files);
-        }, `source: ${JSON.stringify(main)}`).not.toThrow();
+        expect(
+          () => {
+            result = compileSource(main, options, 'main.evo', files);
+          },
+          `source: ${JSON.stringify(main)}`,
+        ).not.toThrow();
         check(result!, main);
         runs++;
       }

@@ -20,7 +20,9 @@ function build(main: string, options: CompileOptions = {}) {
 }
 
 function summary(main: string, options: CompileOptions = {}): string[] {
-  return build(main, options).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code.replace('EVOASM_', '')}@${d.file}:${d.line}:${d.column}`);
+  return build(main, options)
+    .diagnostics.filter((d) => d.severity === 'error')
+    .map((d) => `${d.code.replace('EVOASM_', '')}@${d.file}:${d.line}:${d.column}`);
 }
 
 beforeAll(() => {
@@ -52,7 +54,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('module resolution', () => {
-  it('resolves a path against the source root first, then the importing file\'s folder', () => {
+  it("resolves a path against the source root first, then the importing file's folder", () => {
     const r = build('proj/main.evo');
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
     expect(listing(r.artifact!)).toBe('LABEL:A.B.HERE NOP LABEL:A.GO JMPI A.B.HERE JMPI A.GO');
@@ -65,7 +67,9 @@ describe('module resolution', () => {
   });
 
   it('selects a named root with PREFIX:path', () => {
-    const r = build('proj/prefixed.evo', { sourceRoots: [path.join(dir, 'proj'), { prefix: 'std', path: path.join(dir, 'std') }] });
+    const r = build('proj/prefixed.evo', {
+      sourceRoots: [path.join(dir, 'proj'), { prefix: 'std', path: path.join(dir, 'std') }],
+    });
     expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
     expect(listing(r.artifact!)).toBe('LABEL:U.U NOP SETI %DR0 DATA:7 JMPI U.U');
   });

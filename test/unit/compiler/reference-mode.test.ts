@@ -18,13 +18,17 @@ function firstError(src: string, files: Record<string, string> = {}, options: Co
 describe('reference quirks: rejected in reference mode, compiled by default', () => {
   it('0o octal literals', () => {
     expect(code('ORI %DR1 DATA:0o17')).toBe('ORI %DR1 DATA:15');
-    expect(firstError('S:\n  ORI %DR1 DATA:0o17')).toBe("main.evo:2 Instruction 'ORI' expects 2 argument(s), but got 3.");
+    expect(firstError('S:\n  ORI %DR1 DATA:0o17')).toBe(
+      "main.evo:2 Instruction 'ORI' expects 2 argument(s), but got 3.",
+    );
   });
 
   it('a vector .DEFINE as a vector operand', () => {
     const src = '.DEFINE STEP 1|0\nSETV %DR1 STEP';
     expect(code(src)).toBe('SETV %DR1 DATA:1 DATA:0');
-    expect(firstError(src)).toBe("main.evo:2 Argument 2 for instruction 'SETV' has the wrong type. Expected VECTOR, but got CONSTANT.");
+    expect(firstError(src)).toBe(
+      "main.evo:2 Argument 2 for instruction 'SETV' has the wrong type. Expected VECTOR, but got CONSTANT.",
+    );
   });
 
   it('a label reference written inside a .SOURCE file', () => {
@@ -48,12 +52,18 @@ describe('reference quirks: rejected in reference mode, compiled by default', ()
   it('a module constant used above its .IMPORT', () => {
     const files = { 'w.evo': 'EXPORT .DEFINE STEPS DATA:4' };
     expect(code('SETI %DR0 W.STEPS\n.IMPORT "w.evo" AS W', files)).toBe('SETI %DR0 DATA:4');
-    expect(firstError('SETI %DR0 W.STEPS\n.IMPORT "w.evo" AS W', files)).toBe("main.evo:1 Symbol 'W.STEPS' is not defined.");
+    expect(firstError('SETI %DR0 W.STEPS\n.IMPORT "w.evo" AS W', files)).toBe(
+      "main.evo:1 Symbol 'W.STEPS' is not defined.",
+    );
   });
 
   it('the safe-call rewrite fails to link (also for a plain CALL and a parameterless RET)', () => {
-    expect(firstError('GTI %DR0 DATA:3\nCALL P\n.PROC P\nRET\n.ENDP')).toMatch(/^main.evo:1 Internal error: IrLabelRef '_safe_call_0'/);
-    expect(firstError('.PROC P\nGTI %DR0 DATA:1\nRET\n.ENDP')).toMatch(/^main.evo:2 Internal error: IrLabelRef '_safe_ret_0'/);
+    expect(firstError('GTI %DR0 DATA:3\nCALL P\n.PROC P\nRET\n.ENDP')).toMatch(
+      /^main.evo:1 Internal error: IrLabelRef '_safe_call_0'/,
+    );
+    expect(firstError('.PROC P\nGTI %DR0 DATA:1\nRET\n.ENDP')).toMatch(
+      /^main.evo:2 Internal error: IrLabelRef '_safe_ret_0'/,
+    );
   });
 
   it('a wrong vector arity is reported at the next statement, as the reference does', () => {
@@ -63,7 +73,9 @@ describe('reference quirks: rejected in reference mode, compiled by default', ()
 
   it('a label as a vector operand: rejected by default, one LABELREF for n cells in reference mode', () => {
     const src = 'S: SETV %DR0 T\nJMPI S\nT: NOP';
-    expect(firstError(src, {}, { referenceCompatible: false })).toMatch(/^main.evo:1 Argument 2 for instruction 'SETV' expects a vector, but 'T' is a label/);
+    expect(firstError(src, {}, { referenceCompatible: false })).toMatch(
+      /^main.evo:1 Argument 2 for instruction 'SETV' expects a vector, but 'T' is a label/,
+    );
     const a = ok(src, {}, REF);
     // S SETV %DR0 <T> JMPI <S> are shifted back one cell; the gap sits before T.
     expect(a.machineCodeLayout.map((c) => c.coord[0])).toEqual([0, 1, 2, 3, 4, 5, 7, 8]);

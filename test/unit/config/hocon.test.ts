@@ -25,12 +25,20 @@ describe('parseHocon', () => {
   });
 
   it('resolves substitutions from the document and optional ones from the environment', () => {
-    const { value } = parseHocon('base = /data\npath = ${base}/runs\nhome = ${?MY_HOME}\nmissing = ${?NOPE}\n', 'x.conf', { MY_HOME: '/home/u' });
+    const { value } = parseHocon(
+      'base = /data\npath = ${base}/runs\nhome = ${?MY_HOME}\nmissing = ${?NOPE}\n',
+      'x.conf',
+      { MY_HOME: '/home/u' },
+    );
     expect(value).toEqual({ base: '/data', path: '/data/runs', home: '/home/u' });
   });
 
   it('keeps an earlier value when an optional substitution that overrides it is undefined', () => {
-    const { value } = parseHocon('host = "127.0.0.1"\nhost = ${?NATS_HOST}\nport = 1\nport = ${?NATS_PORT}\n', 'x.conf', { NATS_PORT: '4222' });
+    const { value } = parseHocon(
+      'host = "127.0.0.1"\nhost = ${?NATS_HOST}\nport = 1\nport = ${?NATS_PORT}\n',
+      'x.conf',
+      { NATS_PORT: '4222' },
+    );
     expect(value).toEqual({ host: '127.0.0.1', port: '4222' });
   });
 

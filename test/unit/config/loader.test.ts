@@ -25,7 +25,9 @@ function issuesOf(fn: () => unknown): string[] {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map((i) => `${i.path}|${i.position ? `${i.position.line}` : i.origin ?? ''}|${i.expected}`);
+    return (err as ConfigError).issues.map(
+      (i) => `${i.path}|${i.position ? `${i.position.line}` : (i.origin ?? '')}|${i.expected}`,
+    );
   }
   throw new Error('expected a ConfigError');
 }
@@ -65,7 +67,11 @@ describe('loadConfig precedence', () => {
     const { config } = loadConfig({
       cwd: dir,
       configFile: DUMMY_PIPELINE,
-      env: { EVOCHORA_NODE_DATA_DIR: '/srv/evo', 'EVOCHORA__pipeline__services__dummy-producer__options__intervalMs': '7', EVOCHORA_PIPELINE_AUTO_START: 'false' },
+      env: {
+        EVOCHORA_NODE_DATA_DIR: '/srv/evo',
+        'EVOCHORA__pipeline__services__dummy-producer__options__intervalMs': '7',
+        EVOCHORA_PIPELINE_AUTO_START: 'false',
+      },
     });
     expect(config.node.dataDir).toBe('/srv/evo');
     expect(config.pipeline.services['dummy-producer']!.options.intervalMs).toBe('7');
@@ -99,22 +105,36 @@ describe('loadConfig precedence', () => {
       resources { q { className = InMemoryQueue } }
       services { c { resources { input = "queue-in:q" } } }
     }`);
-    expect(issuesOf(() => loadConfig({ cwd: dir, configFile: file, env: {} }))).toEqual([expect.stringMatching(/^pipeline\.services\.c\.className\|4\|a non-empty string \(required/)]);
+    expect(issuesOf(() => loadConfig({ cwd: dir, configFile: file, env: {} }))).toEqual([
+      expect.stringMatching(/^pipeline\.services\.c\.className\|4\|a non-empty string \(required/),
+    ]);
   });
 
   it('parses list values from flags and env', () => {
     const dir = tempDir();
-    expect(loadConfig({ cwd: dir, configFile: DUMMY_PIPELINE, env: {}, overrides: ['pipeline.startupSequence=[dummy-producer]'] }).config.pipeline.startupSequence).toEqual(['dummy-producer']);
-    expect(loadConfig({ cwd: dir, configFile: DUMMY_PIPELINE, env: { EVOCHORA_PIPELINE_STARTUP_SEQUENCE: 'dummy-consumer,dummy-producer' } }).config.pipeline.startupSequence).toEqual([
-      'dummy-consumer',
-      'dummy-producer',
-    ]);
+    expect(
+      loadConfig({
+        cwd: dir,
+        configFile: DUMMY_PIPELINE,
+        env: {},
+        overrides: ['pipeline.startupSequence=[dummy-producer]'],
+      }).config.pipeline.startupSequence,
+    ).toEqual(['dummy-producer']);
+    expect(
+      loadConfig({
+        cwd: dir,
+        configFile: DUMMY_PIPELINE,
+        env: { EVOCHORA_PIPELINE_STARTUP_SEQUENCE: 'dummy-consumer,dummy-producer' },
+      }).config.pipeline.startupSequence,
+    ).toEqual(['dummy-consumer', 'dummy-producer']);
   });
 });
 
 describe('loadConfig validation', () => {
   it('names the file and line of a wrong type, an unknown key (with a suggestion) and an out-of-range value, all at once', () => {
-    const { dir, file } = configIn('node {\n  port = "abc"\n  prot = 5\n}\nnode.stopTimeoutMs = 5\nlogging.level = loud\n');
+    const { dir, file } = configIn(
+      'node {\n  port = "abc"\n  prot = 5\n}\nnode.stopTimeoutMs = 5\nlogging.level = loud\n',
+    );
     const issues = issuesOf(() => loadConfig({ cwd: dir, configFile: file, env: {} }));
     expect(issues).toEqual(
       expect.arrayContaining([
@@ -129,12 +149,20 @@ describe('loadConfig validation', () => {
 
   it('puts file:line, key, value and expectation in the message', () => {
     const { dir, file } = configIn('node.port = 70000\n');
-    expect(() => loadConfig({ cwd: dir, configFile: file, env: {} })).toThrow(`${file}:1:1: node.port = 70000: expected an integer from 0 to 65535`);
+    expect(() => loadConfig({ cwd: dir, configFile: file, env: {} })).toThrow(
+      `${file}:1:1: node.port = 70000: expected an integer from 0 to 65535`,
+    );
   });
 
   it('names the environment variable and the flag that were wrong', () => {
     const dir = tempDir();
-    const issues = issuesOf(() => loadConfig({ cwd: dir, env: { EVOCHORA_NODE_PORT: 'x', EVOCHORA_BOGUS: '1' }, overrides: ['node.host=', 'nonsense'] }));
+    const issues = issuesOf(() =>
+      loadConfig({
+        cwd: dir,
+        env: { EVOCHORA_NODE_PORT: 'x', EVOCHORA_BOGUS: '1' },
+        overrides: ['node.host=', 'nonsense'],
+      }),
+    );
     expect(issues).toEqual(
       expect.arrayContaining([
         'node.port|environment EVOCHORA_NODE_PORT|an integer from 0 to 65535',
@@ -148,18 +176,39 @@ describe('loadConfig validation', () => {
   it('rejects a startup sequence naming an unknown service and a binding to an unknown resource', () => {
     const dir = tempDir();
     const issues = issuesOf(() =>
-      loadConfig({ cwd: dir, configFile: DUMMY_PIPELINE, env: {}, overrides: ['pipeline.startupSequence=[ghost]', 'pipeline.services.dummy-consumer.resources.input=queue-in:nowhere'] }),
+      loadConfig({
+        cwd: dir,
+        configFile: DUMMY_PIPELINE,
+        env: {},
+        overrides: [
+          'pipeline.startupSequence=[ghost]',
+          'pipeline.services.dummy-consumer.resources.input=queue-in:nowhere',
+        ],
+      }),
     );
-    expect(issues).toEqual(expect.arrayContaining([expect.stringMatching(/^pipeline\.startupSequence\.0\|command line \(--set\)\|the name of a configured service/), expect.stringMatching(/^pipeline\.services\.dummy-consumer\.resources\.input\|command line \(--set\)\|a binding to a configured resource/)]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^pipeline\.startupSequence\.0\|command line \(--set\)\|the name of a configured service/,
+        ),
+        expect.stringMatching(
+          /^pipeline\.services\.dummy-consumer\.resources\.input\|command line \(--set\)\|a binding to a configured resource/,
+        ),
+      ]),
+    );
   });
 
   it('fails on a missing explicit file and on syntax errors', () => {
     const dir = tempDir();
-    expect(() => loadConfig({ cwd: dir, configFile: 'nope.conf', env: {} })).toThrow(/Cannot read config file .*nope.conf: no such file/);
+    expect(() => loadConfig({ cwd: dir, configFile: 'nope.conf', env: {} })).toThrow(
+      /Cannot read config file .*nope.conf: no such file/,
+    );
     const { file } = configIn('node { port = 1');
     expect(() => loadConfig({ cwd: dir, configFile: file, env: {} })).toThrow(/test.conf:1:16: missing '}'/);
     // A syntax error is a usage error like any other configuration problem (exit 2, as the README says).
-    expect(() => loadConfig({ cwd: dir, configFile: file, env: {} })).toThrow(expect.objectContaining({ code: 'CONFIG_SYNTAX', exitCode: 2 }));
+    expect(() => loadConfig({ cwd: dir, configFile: file, env: {} })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_SYNTAX', exitCode: 2 }),
+    );
   });
 });
 
@@ -167,10 +216,14 @@ describe('the shipped config file', () => {
   it('documents every key with exactly the built-in default', () => {
     const file = resolve(__dirname, '../../../config/evochora.conf');
     const text = readFileSync(file, 'utf8');
-    for (const [path] of leafPaths()) expect(text, `config/evochora.conf must document ${path}`).toContain(path.split('.').pop()!);
+    for (const [path] of leafPaths())
+      expect(text, `config/evochora.conf must document ${path}`).toContain(path.split('.').pop()!);
     const fromFile = loadConfig({ configFile: file, env: {}, cwd: tempDir() }).config;
     const defaults = loadConfig({ env: {}, cwd: tempDir() }).config;
-    expect({ ...fromFile, node: { ...fromFile.node, dataDir: '' } }).toEqual({ ...defaults, node: { ...defaults.node, dataDir: '' } });
+    expect({ ...fromFile, node: { ...fromFile.node, dataDir: '' } }).toEqual({
+      ...defaults,
+      node: { ...defaults.node, dataDir: '' },
+    });
     expect(defaultsOf(CONFIG_SCHEMA)).toBeTruthy();
   });
 });

@@ -17,9 +17,31 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('scanOrganismFacts', () => {
   const states = [
-    { organismId: 1, energy: 5, programId: 'p', registers: [{ scalar: 5 }, { vector: { components: [1, -1] } }], genomeHash: 'g', isDead: false },
-    { organismId: 300_000, parentId: 7, birthTick: 2 ** 40, isDead: true, deathTick: 2 ** 40 + 3, entropyRegister: -1, failureReason: 'x'.repeat(200), lastEnergyDelta: -5, deathCause: 'energy' },
-    { organismId: 2 ** 31 - 1, isDead: false, dataPointers: [{ components: [1, 2] }], callStack: [{ returnIp: { components: [3, 4] } }] },
+    {
+      organismId: 1,
+      energy: 5,
+      programId: 'p',
+      registers: [{ scalar: 5 }, { vector: { components: [1, -1] } }],
+      genomeHash: 'g',
+      isDead: false,
+    },
+    {
+      organismId: 300_000,
+      parentId: 7,
+      birthTick: 2 ** 40,
+      isDead: true,
+      deathTick: 2 ** 40 + 3,
+      entropyRegister: -1,
+      failureReason: 'x'.repeat(200),
+      lastEnergyDelta: -5,
+      deathCause: 'energy',
+    },
+    {
+      organismId: 2 ** 31 - 1,
+      isDead: false,
+      dataPointers: [{ components: [1, 2] }],
+      callStack: [{ returnIp: { components: [3, 4] } }],
+    },
     { organismId: 0 },
     { organismId: -3, isDead: true },
   ];
@@ -34,7 +56,9 @@ describe('scanOrganismFacts', () => {
   }
   it('throws on a truncated state instead of reading past it', () => {
     const raw = OrganismState.encode(states[1]!).finish();
-    expect(() => scanOrganismFacts(raw.subarray(0, raw.length - 5), { organismId: 0, isDead: false })).toThrow(RangeError);
+    expect(() => scanOrganismFacts(raw.subarray(0, raw.length - 5), { organismId: 0, isDead: false })).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -74,12 +98,14 @@ describe('which stored batches are indexed', () => {
   it('a scan over many runs keeps none of their files open (3 descriptors each would run out on macOS)', async () => {
     const runs = Array.from({ length: 40 }, (_, i) => `run-${i}`);
     const setup = new SqliteIndexDatabase('d', { directory: dir });
-    for (const r of runs) await setup.openWriter(r).upsertEnvironmentChunks([{ firstTick: 0, lastTick: 9, tickCount: 10, data: blob }]);
+    for (const r of runs)
+      await setup.openWriter(r).upsertEnvironmentChunks([{ firstTick: 0, lastTick: 9, tickCount: 10, data: blob }]);
     await setup.close();
     const openFds = (): number => readdirSync('/proc/self/fd').length;
     const db = new SqliteIndexDatabase('d', { directory: dir });
     const before = openFds();
-    for (const r of runs) expect((await unindexedBatches(storage, db, r, 'environment')).map((b) => b.key)).toEqual(['b1', 'b2']);
+    for (const r of runs)
+      expect((await unindexedBatches(storage, db, r, 'environment')).map((b) => b.key)).toEqual(['b1', 'b2']);
     expect(openFds()).toBe(before);
     expect(db.metrics().open_runs).toBe(0);
     // A handle that was already open (the visualizer's, an indexer's) is used and stays open.
@@ -108,8 +134,17 @@ describe('which stored batches are indexed', () => {
       organismsCreatedUpTo: (t) => full.organismsCreatedUpTo(t),
     };
     for (const kind of ['environment', 'organism'] as const) {
-      for (const b of batches) expect([kind, b.key, await isBatchIndexed(generic, kind, b)]).toEqual([kind, b.key, await isBatchIndexed(full, kind, b)]);
-      const genericDb = { listRuns: async () => ['run'], writer: () => Promise.reject(new Error('read only')), reader: async () => generic };
+      for (const b of batches)
+        expect([kind, b.key, await isBatchIndexed(generic, kind, b)]).toEqual([
+          kind,
+          b.key,
+          await isBatchIndexed(full, kind, b),
+        ]);
+      const genericDb = {
+        listRuns: async () => ['run'],
+        writer: () => Promise.reject(new Error('read only')),
+        reader: async () => generic,
+      };
       expect((await unindexedBatches(storage, genericDb, 'run', kind)).map((b) => b.key)).toEqual(['b1', 'b2']);
     }
     expect(await isBatchIndexed(generic, 'environment', batches[0]!)).toBe(true);

@@ -7,10 +7,18 @@ function ctx(usageType: string, parameters: Record<string, string> = {}, service
   return { serviceName, portName: 'topic', usageType, resourceName: 't', parameters };
 }
 
-function setup(ackTimeoutMs = 60_000): { topic: InMemoryTopic<number>; writer: TopicWriter<number>; reader: (group: string) => TopicReader<number> } {
+function setup(ackTimeoutMs = 60_000): {
+  topic: InMemoryTopic<number>;
+  writer: TopicWriter<number>;
+  reader: (group: string) => TopicReader<number>;
+} {
   const topic = new InMemoryTopic<number>('t', { ackTimeoutMs, maxRetained: 10_000 });
   const writer = topic.bind(ctx('topic-write')).port as TopicWriter<number>;
-  return { topic, writer, reader: (group) => topic.bind(ctx('topic-read', { consumerGroup: group })).port as TopicReader<number> };
+  return {
+    topic,
+    writer,
+    reader: (group) => topic.bind(ctx('topic-read', { consumerGroup: group })).port as TopicReader<number>,
+  };
 }
 
 describe('InMemoryTopic', () => {

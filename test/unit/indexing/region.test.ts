@@ -9,7 +9,7 @@ const H = 40;
 
 function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 
 function columns(cells: Map<number, [number, number]>, sorted: boolean) {
@@ -26,14 +26,28 @@ function columns(cells: Map<number, [number, number]>, sorted: boolean) {
 function chunk(): TickDataChunk {
   const r = rng(7);
   const snap = new Map<number, [number, number]>();
-  for (let i = 0; i < W * H; i++) if (r() < 0.5) snap.set(i, [1 + Math.floor(r() * 1000), r() < 0.3 ? 1 + Math.floor(r() * 5) : 0]);
+  for (let i = 0; i < W * H; i++)
+    if (r() < 0.5) snap.set(i, [1 + Math.floor(r() * 1000), r() < 0.3 ? 1 + Math.floor(r() * 5) : 0]);
   const deltas = [];
   for (let t = 1; t <= 6; t++) {
     const d = new Map<number, [number, number]>();
     for (let k = 0; k < 200; k++) d.set(Math.floor(r() * W * H), r() < 0.2 ? [0, 0] : [1 + Math.floor(r() * 1000), 0]);
-    deltas.push({ tickNumber: t, deltaType: t === 3 ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL, changedCells: columns(d, false) });
+    deltas.push({
+      tickNumber: t,
+      deltaType: t === 3 ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL,
+      changedCells: columns(d, false),
+    });
   }
-  return TickDataChunk.decode(TickDataChunk.encode({ simulationRunId: 'r', firstTick: 0, lastTick: 6, tickCount: 7, snapshot: { tickNumber: 0, cells: columns(snap, true) }, deltas }).finish());
+  return TickDataChunk.decode(
+    TickDataChunk.encode({
+      simulationRunId: 'r',
+      firstTick: 0,
+      lastTick: 6,
+      tickCount: 7,
+      snapshot: { tickNumber: 0, cells: columns(snap, true) },
+      deltas,
+    }).finish(),
+  );
 }
 
 describe.each([
@@ -61,10 +75,12 @@ describe.each([
       expect(Array.from(part.cells.flatIndices)).toEqual(expected);
       const probe = [expected[0]!, expected[3]!, 0];
       const at = cellsAt(prepared, prepared.ticks.indexOf(tick), probe, indexed ? H : undefined);
-      expect(at.molecules).toEqual(probe.map((idx) => {
-        const i = Array.from(full.cells.flatIndices).indexOf(idx);
-        return i < 0 ? 0 : full.cells.molecules[i];
-      }));
+      expect(at.molecules).toEqual(
+        probe.map((idx) => {
+          const i = Array.from(full.cells.flatIndices).indexOf(idx);
+          return i < 0 ? 0 : full.cells.molecules[i];
+        }),
+      );
     });
   }
   it('builds a minimap with one class per pixel', () => {

@@ -15,13 +15,42 @@ beforeAll(async () => {
     '/a',
     [
       { method: 'GET', pattern: '/item/:id', handler: ({ params }) => ({ status: 200, body: { id: params.id } }) },
-      { method: 'POST', pattern: '/item/:id', protected: true, handler: async (req) => ({ status: 202, body: { got: await req.json() } }) },
-      { method: 'GET', pattern: '/conflict', handler: () => { throw new EvochoraError('INVALID_TRANSITION', 'nope'); } },
-      { method: 'GET', pattern: '/bug', handler: () => { throw new TypeError('secret internals'); } },
+      {
+        method: 'POST',
+        pattern: '/item/:id',
+        protected: true,
+        handler: async (req) => ({ status: 202, body: { got: await req.json() } }),
+      },
+      {
+        method: 'GET',
+        pattern: '/conflict',
+        handler: () => {
+          throw new EvochoraError('INVALID_TRANSITION', 'nope');
+        },
+      },
+      {
+        method: 'GET',
+        pattern: '/bug',
+        handler: () => {
+          throw new TypeError('secret internals');
+        },
+      },
     ],
     defaultErrorMapper({ INVALID_TRANSITION: 409 }, (e) => unexpected.push(e)),
   );
-  router.mount('/b', [{ method: 'GET', pattern: '/bad', handler: () => { throw new BadRequestError('tick must be a number'); } }], defaultErrorMapper({}, (e) => unexpected.push(e)));
+  router.mount(
+    '/b',
+    [
+      {
+        method: 'GET',
+        pattern: '/bad',
+        handler: () => {
+          throw new BadRequestError('tick must be a number');
+        },
+      },
+    ],
+    defaultErrorMapper({}, (e) => unexpected.push(e)),
+  );
   server = createServer((req, res) => void router.handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -30,7 +59,11 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 async function call(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
-  const res = await request(`${base}${path}`, { method: method as 'GET', headers, ...(body !== undefined ? { body } : {}) });
+  const res = await request(`${base}${path}`, {
+    method: method as 'GET',
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
 }
 
@@ -47,15 +80,28 @@ describe('HttpRouter', () => {
   it('needs the bearer token on protected routes', async () => {
     expect(await call('POST', '/a/item/1')).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
     expect(await call('POST', '/a/item/1', { authorization: 'Bearer wrong' })).toMatchObject({ status: 401 });
-    expect(await call('POST', '/a/item/1', { authorization: 'Bearer secret-token', 'content-type': 'application/json' }, '{"x":1}')).toEqual({ status: 202, body: { got: { x: 1 } } });
+    expect(
+      await call(
+        'POST',
+        '/a/item/1',
+        { authorization: 'Bearer secret-token', 'content-type': 'application/json' },
+        '{"x":1}',
+      ),
+    ).toEqual({ status: 202, body: { got: { x: 1 } } });
   });
 
   it('rejects malformed JSON bodies with 400', async () => {
-    expect(await call('POST', '/a/item/1', { authorization: 'Bearer secret-token' }, '{nope')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    expect(await call('POST', '/a/item/1', { authorization: 'Bearer secret-token' }, '{nope')).toMatchObject({
+      status: 400,
+      body: { code: 'BAD_REQUEST' },
+    });
   });
 
   it('maps errors per router and never leaks internals in a 500', async () => {
-    expect(await call('GET', '/a/conflict')).toMatchObject({ status: 409, body: { code: 'INVALID_TRANSITION', message: 'nope' } });
+    expect(await call('GET', '/a/conflict')).toMatchObject({
+      status: 409,
+      body: { code: 'INVALID_TRANSITION', message: 'nope' },
+    });
     expect(await call('GET', '/b/bad')).toMatchObject({ status: 400, body: { message: 'tick must be a number' } });
     const bug = await call('GET', '/a/bug');
     expect(bug.status).toBe(500);

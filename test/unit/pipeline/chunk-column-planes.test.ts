@@ -12,8 +12,23 @@ function chunkWith(flat: number[], molecules: number[], deltaFlat: number[]): Ui
     firstTick: 100,
     lastTick: 101,
     tickCount: 2,
-    snapshot: { tickNumber: 100, cells: { flatIndices: col(flat), molecules: col(molecules), owners: col(owners) }, organisms: [{ organismId: 3, energy: 9 }], runtimeCheckpoint: new Uint8Array([1, 2, 3]) },
-    deltas: [{ tickNumber: 101, deltaType: 1, changedCells: { flatIndices: col(deltaFlat), molecules: col(deltaFlat.map((x) => -x)), owners: col(deltaFlat.map(() => 0)) } }],
+    snapshot: {
+      tickNumber: 100,
+      cells: { flatIndices: col(flat), molecules: col(molecules), owners: col(owners) },
+      organisms: [{ organismId: 3, energy: 9 }],
+      runtimeCheckpoint: new Uint8Array([1, 2, 3]),
+    },
+    deltas: [
+      {
+        tickNumber: 101,
+        deltaType: 1,
+        changedCells: {
+          flatIndices: col(deltaFlat),
+          molecules: col(deltaFlat.map((x) => -x)),
+          owners: col(deltaFlat.map(() => 0)),
+        },
+      },
+    ],
   }).finish();
 }
 
@@ -37,7 +52,8 @@ describe('byte-planed cell columns in batch files', () => {
   it('make a snapshot of ascending flat indices compress several times better', () => {
     let x = 1;
     const flat: number[] = [];
-    for (let i = 0; i < 40_000; i++) flat.push((flat[i - 1] ?? 0) + 1 + ((x = (x * 1103515245 + 12345) >>> 0) % 4 === 0 ? 3 : 0));
+    for (let i = 0; i < 40_000; i++)
+      flat.push((flat[i - 1] ?? 0) + 1 + ((x = (x * 1103515245 + 12345) >>> 0) % 4 === 0 ? 3 : 0));
     const molecules = flat.map((_, i) => (1 << 20) | (i % 64));
     const chunk = chunkWith(flat, molecules, []);
     const planed = Buffer.from(chunk);

@@ -27,61 +27,76 @@ function occupiedOf(sim: Simulation): { idx: number[]; mol: number[]; own: numbe
 
 describe('ChunkEncoder', () => {
   for (const useWire of [false, true])
-  it(`every sampled tick rebuilt from its chunk equals the world at that tick (plugins changing cells, sampling every 2nd tick, ${useWire ? 'wire' : 'object'} organisms)`, () => {
-    const shape = [40, 30];
-    const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 3n }));
-    const program = programFromArtifact(compileSourceOrThrow(PROGRAM, { world: { shape, toroidal: true } }));
-    sim.placeProgram(program, [5, 5], 3000);
-    sim.placeProgram(program, [20, 15], 3000);
-    const enc = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 7, accumulatedDeltaInterval: 3, samplingInterval: 2 });
-    const expected = new Map<number, ReturnType<typeof occupiedOf>>();
-    const chunks: TickDataChunk[] = [];
-    const sample = (): void => {
-      expected.set(sim.tick, occupiedOf(sim));
-      const c = useWire
-        ? enc.sample(sim.tick, (w, tag) => sim.organisms.forEach((o) => writeOrganism(w, tag, o)), sim.nextOrganismId - 1)
-        : enc.sample(sim.tick, sim.organisms.map(organismState), sim.nextOrganismId - 1);
-      if (c) {
-        const decoded = TickDataChunk.decode(c.bytes);
-        // The hand-written wire format is canonical: the generated encoder writes the very same bytes.
-        expect(Buffer.from(TickDataChunk.encode(decoded).finish()).equals(Buffer.from(c.bytes))).toBe(true);
-        chunks.push(decoded);
+    it(`every sampled tick rebuilt from its chunk equals the world at that tick (plugins changing cells, sampling every 2nd tick, ${useWire ? 'wire' : 'object'} organisms)`, () => {
+      const shape = [40, 30];
+      const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 3n }));
+      const program = programFromArtifact(compileSourceOrThrow(PROGRAM, { world: { shape, toroidal: true } }));
+      sim.placeProgram(program, [5, 5], 3000);
+      sim.placeProgram(program, [20, 15], 3000);
+      const enc = new ChunkEncoder(sim.world, {
+        simulationRunId: 'r',
+        samplesPerChunk: 7,
+        accumulatedDeltaInterval: 3,
+        samplingInterval: 2,
+      });
+      const expected = new Map<number, ReturnType<typeof occupiedOf>>();
+      const chunks: TickDataChunk[] = [];
+      const sample = (): void => {
+        expected.set(sim.tick, occupiedOf(sim));
+        const c = useWire
+          ? enc.sample(
+              sim.tick,
+              (w, tag) => sim.organisms.forEach((o) => writeOrganism(w, tag, o)),
+              sim.nextOrganismId - 1,
+            )
+          : enc.sample(sim.tick, sim.organisms.map(organismState), sim.nextOrganismId - 1);
+        if (c) {
+          const decoded = TickDataChunk.decode(c.bytes);
+          // The hand-written wire format is canonical: the generated encoder writes the very same bytes.
+          expect(Buffer.from(TickDataChunk.encode(decoded).finish()).equals(Buffer.from(c.bytes))).toBe(true);
+          chunks.push(decoded);
+        }
+      };
+      sample();
+      for (let i = 0; i < 300; i++) {
+        sim.step();
+        if (sim.tick % 2 === 0) sample();
+        sim.pruneDead();
       }
-    };
-    sample();
-    for (let i = 0; i < 300; i++) {
-      sim.step();
-      if (sim.tick % 2 === 0) sample();
-      sim.pruneDead();
-    }
-    expect(chunks.length).toBeGreaterThan(10);
-    let checked = 0;
-    for (const chunk of chunks) {
-      expect(chunk.tickCount).toBe(7);
-      for (const t of ticksOf(chunk)) {
-        const got = reconstructTick(chunk, t);
-        const want = expected.get(t)!;
-        expect(Array.from(got.cells.flatIndices)).toEqual(want.idx);
-        expect(Array.from(got.cells.molecules)).toEqual(want.mol);
-        expect(Array.from(got.cells.owners)).toEqual(want.own);
-        checked++;
+      expect(chunks.length).toBeGreaterThan(10);
+      let checked = 0;
+      for (const chunk of chunks) {
+        expect(chunk.tickCount).toBe(7);
+        for (const t of ticksOf(chunk)) {
+          const got = reconstructTick(chunk, t);
+          const want = expected.get(t)!;
+          expect(Array.from(got.cells.flatIndices)).toEqual(want.idx);
+          expect(Array.from(got.cells.molecules)).toEqual(want.mol);
+          expect(Array.from(got.cells.owners)).toEqual(want.own);
+          checked++;
+        }
       }
-    }
-    expect(checked).toBe(chunks.length * 7);
-    // The run did change cells between samples (energy seeding, decay), so deltas were exercised.
-    expect(chunks.some((c) => c.deltas.some((d) => (d.changedCells?.flatIndices?.length ?? 0) > 0))).toBe(true);
-    // The samples after the last boundary come out as a shorter chunk that rebuilds like any other.
-    expect(enc.pendingSamples).toBe(151 - chunks.length * 7);
-    const partial = TickDataChunk.decode(enc.finishPartial()!.bytes);
-    expect(ticksOf(partial)).toEqual([294, 296, 298, 300]);
-    for (const t of ticksOf(partial)) expect(Array.from(reconstructTick(partial, t).cells.flatIndices)).toEqual(expected.get(t)!.idx);
-    expect(enc.finishPartial()).toBeUndefined();
-  });
+      expect(checked).toBe(chunks.length * 7);
+      // The run did change cells between samples (energy seeding, decay), so deltas were exercised.
+      expect(chunks.some((c) => c.deltas.some((d) => (d.changedCells?.flatIndices?.length ?? 0) > 0))).toBe(true);
+      // The samples after the last boundary come out as a shorter chunk that rebuilds like any other.
+      expect(enc.pendingSamples).toBe(151 - chunks.length * 7);
+      const partial = TickDataChunk.decode(enc.finishPartial()!.bytes);
+      expect(ticksOf(partial)).toEqual([294, 296, 298, 300]);
+      for (const t of ticksOf(partial))
+        expect(Array.from(reconstructTick(partial, t).cells.flatIndices)).toEqual(expected.get(t)!.idx);
+      expect(enc.finishPartial()).toBeUndefined();
+    });
 
   it('ends chunks on the tick grid, so a run resumed after a partial chunk falls back into step', () => {
     const sim = new Simulation(resolveRuntimeOptions({ shape: [16, 16], seed: 1n, plugins: [] }));
     const bounds = (start: number, end: number): number[][] => {
-      const enc = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 5, accumulatedDeltaInterval: 2, samplingInterval: 3 });
+      const enc = new ChunkEncoder(sim.world, {
+        simulationRunId: 'r',
+        samplesPerChunk: 5,
+        accumulatedDeltaInterval: 2,
+        samplingInterval: 3,
+      });
       const out: number[][] = [];
       for (let t = start; t <= end; t += 3) {
         const c = enc.sample(t, [], 0);
@@ -91,9 +106,19 @@ describe('ChunkEncoder', () => {
       if (p) out.push([p.firstTick, p.lastTick]);
       return out;
     };
-    expect(bounds(0, 60)).toEqual([[0, 12], [15, 27], [30, 42], [45, 57], [60, 60]]);
+    expect(bounds(0, 60)).toEqual([
+      [0, 12],
+      [15, 27],
+      [30, 42],
+      [45, 57],
+      [60, 60],
+    ]);
     // Resumed after a partial chunk that ended at tick 33: the next chunk ends where the full run's did.
-    expect(bounds(36, 60)).toEqual([[36, 42], [45, 57], [60, 60]]);
+    expect(bounds(36, 60)).toEqual([
+      [36, 42],
+      [45, 57],
+      [60, 60],
+    ]);
   });
 
   it('a snapshot costs O(occupied cells): a mostly empty large world encodes only what is there', () => {
@@ -110,8 +135,13 @@ describe('ChunkEncoder', () => {
       const sim = new Simulation(resolveRuntimeOptions({ shape: [64, 48], seed: 5n, plugins: [] }));
       let x = 99;
       const rnd = (): number => (x = (x * 1103515245 + 12345) >>> 0);
-      for (let i = 0; i < sim.world.size; i++) if (rnd() % 100 < fill) sim.world.setCell(i, (1 << 20) | (rnd() & 0xfff), rnd() % 4);
-      const enc = new ChunkEncoder(sim.world, { simulationRunId: 'run-ü', samplesPerChunk: 6, accumulatedDeltaInterval: 2 });
+      for (let i = 0; i < sim.world.size; i++)
+        if (rnd() % 100 < fill) sim.world.setCell(i, (1 << 20) | (rnd() & 0xfff), rnd() % 4);
+      const enc = new ChunkEncoder(sim.world, {
+        simulationRunId: 'run-ü',
+        samplesPerChunk: 6,
+        accumulatedDeltaInterval: 2,
+      });
       enc.resetChanges();
       const expected = new Map<number, ReturnType<typeof occupiedOf>>();
       let chunks = 0;

@@ -24,8 +24,20 @@ describe('FileSystemDeadLetterQueue', () => {
   it('keeps each dead letter as a durable file that a new instance reads back, in failure order', async () => {
     const q = new FileSystemDeadLetterQueue('dlq', join(dir, 'dlq'));
     const msgs = syntheticMessages('run-d', 2);
-    await q.put({ originalMessage: concatDelimited(msgs.map((m) => m.data)), messageType: 'TickDataChunk[]', retryCount: 3, failureReason: 'EIO', metadata: { simulationRunId: 'run-d' } });
-    expect(q.offer({ originalMessage: new Uint8Array([1]), messageType: 'SimulationMetadata', metadata: { simulationRunId: 'run-d' } })).toBe(true);
+    await q.put({
+      originalMessage: concatDelimited(msgs.map((m) => m.data)),
+      messageType: 'TickDataChunk[]',
+      retryCount: 3,
+      failureReason: 'EIO',
+      metadata: { simulationRunId: 'run-d' },
+    });
+    expect(
+      q.offer({
+        originalMessage: new Uint8Array([1]),
+        messageType: 'SimulationMetadata',
+        metadata: { simulationRunId: 'run-d' },
+      }),
+    ).toBe(true);
     const again = new FileSystemDeadLetterQueue('dlq', join(dir, 'dlq'));
     const list = again.store.list();
     expect(list).toHaveLength(2);
@@ -48,13 +60,32 @@ describe('FileSystemDeadLetterQueue', () => {
   it('replay writes the batch under its deterministic key and removes the letter; a second failure keeps it', async () => {
     const q = new FileSystemDeadLetterQueue('dlq', join(dir, 'dlq'));
     const msgs = syntheticMessages('run-d', 3);
-    await q.put({ originalMessage: concatDelimited(msgs.map((m) => m.data)), messageType: 'TickDataChunk[]', metadata: { simulationRunId: 'run-d' } });
+    await q.put({
+      originalMessage: concatDelimited(msgs.map((m) => m.data)),
+      messageType: 'TickDataChunk[]',
+      metadata: { simulationRunId: 'run-d' },
+    });
     const [entry] = q.store.list();
-    const broken = new FileSystemStorage('s', { rootDirectory: join(dir, 'storage'), fsOps: { ...realFsOps, rename: () => Promise.reject(Object.assign(new Error('ENOSPC: no space'), { code: 'ENOSPC' })) } });
-    expect(await replayDeadLetter(q.store, entry!.id, broken)).toMatchObject({ ok: false, removed: false, error: expect.stringMatching(/ENOSPC/) });
+    const broken = new FileSystemStorage('s', {
+      rootDirectory: join(dir, 'storage'),
+      fsOps: {
+        ...realFsOps,
+        rename: () => Promise.reject(Object.assign(new Error('ENOSPC: no space'), { code: 'ENOSPC' })),
+      },
+    });
+    expect(await replayDeadLetter(q.store, entry!.id, broken)).toMatchObject({
+      ok: false,
+      removed: false,
+      error: expect.stringMatching(/ENOSPC/),
+    });
     expect(q.store.count()).toBe(1);
     const storage = new FileSystemStorage('s', { rootDirectory: join(dir, 'storage') });
-    expect(await replayDeadLetter(q.store, entry!.id, storage)).toMatchObject({ ok: true, removed: true, ticks: 15, storageKey: 'run-d/raw/000/000/batch_0000000000000000000_0000000000000000014.pb.zst' });
+    expect(await replayDeadLetter(q.store, entry!.id, storage)).toMatchObject({
+      ok: true,
+      removed: true,
+      ticks: 15,
+      storageKey: 'run-d/raw/000/000/batch_0000000000000000000_0000000000000000014.pb.zst',
+    });
     expect(q.store.count()).toBe(0);
   });
 });
@@ -68,7 +99,12 @@ describe('InMemoryIdempotencyTracker', () => {
     t.mark('c');
     expect(t.contains('a')).toBe(false);
     expect(t.contains('c')).toBe(true);
-    expect(t.metrics()).toMatchObject({ total_checks: 2, total_duplicates_detected: 1, tracked_keys: 2, total_evictions: 1 });
+    expect(t.metrics()).toMatchObject({
+      total_checks: 2,
+      total_duplicates_detected: 1,
+      tracked_keys: 2,
+      total_evictions: 1,
+    });
   });
 });
 
@@ -85,13 +121,37 @@ describe('run ids', () => {
 describe('MetadataPersistenceService', () => {
   it('writes each run’s metadata file; a persistent failure is dead-lettered', async () => {
     const pending: MetadataMessage[] = [];
-    const input: QueueConsumer<MetadataMessage> = { receiveBatch: async (max, timeoutMs, signal) => (pending.length > 0 ? pending.splice(0, max) : (await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 5))), signal?.aborted ? [] : [])) };
+    const input: QueueConsumer<MetadataMessage> = {
+      receiveBatch: async (max, timeoutMs, signal) =>
+        pending.length > 0
+          ? pending.splice(0, max)
+          : (await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 5))), signal?.aborted ? [] : []),
+    };
     const storage = new FileSystemStorage('s', { rootDirectory: join(dir, 'storage') });
     const dlq = new FileSystemDeadLetterQueue('dlq', join(dir, 'dlq'));
     const log = capturingLogger();
-    const service = new MetadataPersistenceService({ name: 'metadata-persistence', logger: log.logger, dataDir: dir, options: { maxRetries: 1, retryBackoffMs: 1, maxRetryBackoffMs: 10 }, ports: { input, storage, dlq: dlq.bind({ serviceName: 'm', portName: 'dlq', usageType: 'queue-out', resourceName: 'dlq', parameters: {} }).port } });
+    const service = new MetadataPersistenceService({
+      name: 'metadata-persistence',
+      logger: log.logger,
+      dataDir: dir,
+      options: { maxRetries: 1, retryBackoffMs: 1, maxRetryBackoffMs: 10 },
+      ports: {
+        input,
+        storage,
+        dlq: dlq.bind({
+          serviceName: 'm',
+          portName: 'dlq',
+          usageType: 'queue-out',
+          resourceName: 'dlq',
+          parameters: {},
+        }).port,
+      },
+    });
     service.start();
-    pending.push({ simulationRunId: 'run-m', data: SimulationMetadata.encode({ simulationRunId: 'run-m', initialSeed: 9 }).finish() });
+    pending.push({
+      simulationRunId: 'run-m',
+      data: SimulationMetadata.encode({ simulationRunId: 'run-m', initialSeed: 9 }).finish(),
+    });
     await waitUntil(() => service.metrics().metadata_written === 1);
     expect((await storage.readMetadata('run-m')).initialSeed).toBe(9);
     pending.push({ simulationRunId: '../bad', data: new Uint8Array([1]) });

@@ -43,7 +43,9 @@ describe('FileSystemCompressor', () => {
         ),
       );
       results.forEach((b, i) => expect(Buffer.from(b).equals(expected[i]!)).toBe(true));
-      expect(results.map((b, i) => Buffer.from(decompress(Buffer.from(b))).equals(Buffer.from(inputs[i]!)))).not.toContain(false);
+      expect(
+        results.map((b, i) => Buffer.from(decompress(Buffer.from(b))).equals(Buffer.from(inputs[i]!))),
+      ).not.toContain(false);
       // Inline ones resolve at once; the worker's in request order.
       const offloaded = order.filter((i) => inputs[i]!.length >= 1000);
       expect(offloaded).toEqual([...offloaded].sort((a, b) => a - b));
@@ -58,7 +60,11 @@ describe('FileSystemCompressor', () => {
   it('a failed compression rejects only its own request', async () => {
     const c = new FileSystemCompressor({ inlineBelowBytes: 0, worker: faulty });
     try {
-      const [a, b, d] = await Promise.allSettled([c.compress(stream(10_000, 1), 3), c.compress(stream(10_000, 2, 0xee), 3), c.compress(stream(10_000, 3), 3)]);
+      const [a, b, d] = await Promise.allSettled([
+        c.compress(stream(10_000, 1), 3),
+        c.compress(stream(10_000, 2, 0xee), 3),
+        c.compress(stream(10_000, 3), 3),
+      ]);
       expect(a.status).toBe('fulfilled');
       expect(b.status).toBe('rejected');
       expect((b as PromiseRejectedResult).reason).toMatchObject({ code: 'COMPRESSION_FAILED' });
@@ -106,7 +112,10 @@ describe('FileSystemCompressor', () => {
 describe('FileSystemStorage with the compression worker', () => {
   it('stores byte-identical files with and without the worker', async () => {
     const msgs = syntheticMessages('run-a', 12);
-    const inWorker = new FileSystemStorage('a', { rootDirectory: join(dir, 'a'), compressor: new FileSystemCompressor({ inlineBelowBytes: 0 }) });
+    const inWorker = new FileSystemStorage('a', {
+      rootDirectory: join(dir, 'a'),
+      compressor: new FileSystemCompressor({ inlineBelowBytes: 0 }),
+    });
     const inline = new FileSystemStorage('b', { rootDirectory: join(dir, 'b'), compressInWorker: false });
     try {
       const key = inWorker.batchKey('run-a', msgs[0]!.firstTick, msgs.at(-1)!.lastTick);
@@ -115,9 +124,29 @@ describe('FileSystemStorage with the compression worker', () => {
       expect(ra).toEqual(rb);
       const a = readFileSync(inWorker.pathOf(key));
       expect(a.equals(readFileSync(inline.pathOf(key)))).toBe(true);
-      const header = { contentType: 'TickDataChunk', simulationRunId: 'run-a', firstTick: msgs[0]!.firstTick, lastTick: msgs.at(-1)!.lastTick, tickCount: ra.tickCount };
-      expect(a.equals(Buffer.from(encodeStorageFile(header, msgs.map((m) => m.data)).bytes))).toBe(true);
-      expect(frameStorageFile(header, msgs.map((m) => m.data)).length).toBe(ra.rawBytes);
+      const header = {
+        contentType: 'TickDataChunk',
+        simulationRunId: 'run-a',
+        firstTick: msgs[0]!.firstTick,
+        lastTick: msgs.at(-1)!.lastTick,
+        tickCount: ra.tickCount,
+      };
+      expect(
+        a.equals(
+          Buffer.from(
+            encodeStorageFile(
+              header,
+              msgs.map((m) => m.data),
+            ).bytes,
+          ),
+        ),
+      ).toBe(true);
+      expect(
+        frameStorageFile(
+          header,
+          msgs.map((m) => m.data),
+        ).length,
+      ).toBe(ra.rawBytes);
       expect(inWorker.compressor!.offloaded).toBe(1);
     } finally {
       await inWorker.close();
@@ -125,7 +154,10 @@ describe('FileSystemStorage with the compression worker', () => {
   });
 
   it('a compression failure fails the write (no file, error counted) and leaves the chunks intact for a retry', async () => {
-    const s = new FileSystemStorage('a', { rootDirectory: dir, compressor: new FileSystemCompressor({ inlineBelowBytes: 0, worker: faulty }) });
+    const s = new FileSystemStorage('a', {
+      rootDirectory: dir,
+      compressor: new FileSystemCompressor({ inlineBelowBytes: 0, worker: faulty }),
+    });
     try {
       const msgs = syntheticMessages('run-a', 3);
       const last = msgs.at(-1)!;

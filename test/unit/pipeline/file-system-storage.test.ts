@@ -30,7 +30,10 @@ describe('FileSystemStorage', () => {
     const r1 = await s.writeBatch(s.batchKey('run-a', 0, 14), msgs.slice(0, 3));
     await s.writeBatch(s.batchKey('run-a', 15, 29), msgs.slice(3));
     expect(r1).toMatchObject({ firstTick: 0, lastTick: 14, chunkCount: 3, tickCount: 15 });
-    expect((await s.listBatches('run-a')).map((b) => [b.firstTick, b.lastTick])).toEqual([[0, 14], [15, 29]]);
+    expect((await s.listBatches('run-a')).map((b) => [b.firstTick, b.lastTick])).toEqual([
+      [0, 14],
+      [15, 29],
+    ]);
     const all = await collect(s.readChunks('run-a'));
     expect(all.map((c) => c.firstTick)).toEqual([0, 5, 10, 15, 20, 25]);
     expect(Buffer.from(all[4]!.data).equals(Buffer.from(msgs[4]!.data))).toBe(true);
@@ -46,8 +49,14 @@ describe('FileSystemStorage', () => {
     for (let b = 0; b < 4; b++) await s.writeBatch(keys[b]!, msgs.slice(2 * b, 2 * b + 2));
     const fresh = new FileSystemStorage('other', { rootDirectory: dir });
     for (const key of keys) {
-      const cached = (await collect(s.readBatchFile(key))).map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') }));
-      const fromFile = (await collect(fresh.readBatchFile(key))).map((c) => ({ ...c, data: Buffer.from(c.data).toString('hex') }));
+      const cached = (await collect(s.readBatchFile(key))).map((c) => ({
+        ...c,
+        data: Buffer.from(c.data).toString('hex'),
+      }));
+      const fromFile = (await collect(fresh.readBatchFile(key))).map((c) => ({
+        ...c,
+        data: Buffer.from(c.data).toString('hex'),
+      }));
       expect(cached).toEqual(fromFile);
     }
     // The last two batches came from memory, the first two from their files.
@@ -73,7 +82,10 @@ describe('FileSystemStorage', () => {
   });
 
   it('never lists temp files and leaves none after a failed write', async () => {
-    const failing: FsOps = { ...realFsOps, rename: async () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })) };
+    const failing: FsOps = {
+      ...realFsOps,
+      rename: async () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })),
+    };
     const s = new FileSystemStorage('st', { rootDirectory: dir, fsOps: failing });
     await expect(s.writeBatch(s.batchKey('r', 0, 4), syntheticMessages('r', 1))).rejects.toThrow(/EIO/);
     const bucket = join(dir, 'r/raw/000/000');
@@ -93,7 +105,9 @@ describe('FileSystemStorage', () => {
     writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
     // Damaged behind the writer's back: a reader (another process, another instance) sees the file.
     const reader = new FileSystemStorage('reader', { rootDirectory: dir });
-    await expect(collect(reader.readBatchFile(key))).rejects.toThrow(new RegExp(`${key.replace(/[.]/g, '\\.')}.*offset \\d+`));
+    await expect(collect(reader.readBatchFile(key))).rejects.toThrow(
+      new RegExp(`${key.replace(/[.]/g, '\\.')}.*offset \\d+`),
+    );
   });
 
   it('reports garbage and corrupted frames as STORAGE_FILE_CORRUPT', async () => {
@@ -107,7 +121,10 @@ describe('FileSystemStorage', () => {
     const reader = new FileSystemStorage('reader', { rootDirectory: dir });
     await expect(collect(reader.readBatchFile(key))).rejects.toMatchObject({ code: 'STORAGE_FILE_CORRUPT' });
     writeFileSync(path, 'not zstd at all');
-    await expect(collect(reader.readBatchFile(key))).rejects.toMatchObject({ code: 'STORAGE_FILE_CORRUPT', offset: expect.any(Number) });
+    await expect(collect(reader.readBatchFile(key))).rejects.toMatchObject({
+      code: 'STORAGE_FILE_CORRUPT',
+      offset: expect.any(Number),
+    });
     // A valid frame whose message claims more bytes than exist.
     writeFileSync(path, compress(Buffer.from([0x05, 0x08, 0x01])));
     await expect(collect(reader.readBatchFile(key))).rejects.toThrow(/offset 0: message of 5 bytes is cut off/);
@@ -116,11 +133,19 @@ describe('FileSystemStorage', () => {
   it('refuses an unknown format version', async () => {
     const s = new FileSystemStorage('st', { rootDirectory: dir });
     const key = s.batchKey('r', 0, 4);
-    const header = StorageFileHeader.encode({ formatVersion: 99, contentType: CONTENT_TICK_DATA_CHUNK, simulationRunId: 'r', messageCount: 0 }).finish();
+    const header = StorageFileHeader.encode({
+      formatVersion: 99,
+      contentType: CONTENT_TICK_DATA_CHUNK,
+      simulationRunId: 'r',
+      messageCount: 0,
+    }).finish();
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'r/raw/000/000'), { recursive: true });
     writeFileSync(join(dir, key), compress(concatDelimited([header])));
-    await expect(collect(s.readBatchFile(key))).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT_VERSION', message: expect.stringMatching(/format version 99/) });
+    await expect(collect(s.readBatchFile(key))).rejects.toMatchObject({
+      code: 'UNSUPPORTED_FORMAT_VERSION',
+      message: expect.stringMatching(/format version 99/),
+    });
   });
 
   it('writes and reads metadata', async () => {
@@ -137,7 +162,9 @@ describe('FileSystemStorage', () => {
 
   it('rejects unsafe keys before touching the disk', async () => {
     const s = new FileSystemStorage('st', { rootDirectory: dir });
-    await expect(s.writeBatch('../escape.pb.zst', syntheticMessages('r', 1))).rejects.toMatchObject({ code: 'INVALID_STORAGE_KEY' });
+    await expect(s.writeBatch('../escape.pb.zst', syntheticMessages('r', 1))).rejects.toMatchObject({
+      code: 'INVALID_STORAGE_KEY',
+    });
     expect(() => s.batchKey('../x', 0, 1)).toThrow(/Invalid simulation run id/);
   });
 
@@ -155,11 +182,21 @@ describe('FileSystemStorage', () => {
       const flatIndices = Int32Array.from({ length: n }, (_, i) => i * 3 + first);
       const molecules = Int32Array.from({ length: n }, (_, i) => (i * 2654435761) | 0);
       const owners = Int32Array.from({ length: n }, (_, i) => i % 7);
-      return chunkMessageOf({ simulationRunId: 'r', firstTick: first, lastTick: first, tickCount: 1, snapshot: { tickNumber: first, cells: columnsOf({ flatIndices, molecules, owners }) } });
+      return chunkMessageOf({
+        simulationRunId: 'r',
+        firstTick: first,
+        lastTick: first,
+        tickCount: 1,
+        snapshot: { tickNumber: first, cells: columnsOf({ flatIndices, molecules, owners }) },
+      });
     };
     const msgs = [big(0), big(1), big(2)];
     await s.writeBatch(s.batchKey('r', 0, 2), msgs);
     const back = await collect(s.readChunks('r'));
-    expect(back.map((c) => Buffer.from(c.data).equals(Buffer.from(msgs[c.firstTick]!.data)))).toEqual([true, true, true]);
+    expect(back.map((c) => Buffer.from(c.data).equals(Buffer.from(msgs[c.firstTick]!.data)))).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 });

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { compileSourceOrThrow } from '../../../src/compiler/index.js';
 import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../../src/runtime/index.js';
 import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
-import { OrganismTimeline, applyOrganismDelta, OrganismDeltaError } from '../../../src/pipeline/contracts/organism-timeline.js';
+import {
+  OrganismTimeline,
+  applyOrganismDelta,
+  OrganismDeltaError,
+} from '../../../src/pipeline/contracts/organism-timeline.js';
 import { reconstructTick } from '../../../src/pipeline/contracts/tick-reconstruction.js';
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
@@ -13,9 +17,13 @@ import { readVarint } from '../../../src/pipeline/contracts/framing.js';
 
 const shape = [120, 120];
 const source = readFileSync(new URL('../../../assembly/replicator.evo', import.meta.url), 'utf8');
-const program = programFromArtifact(compileSourceOrThrow(source, { world: { shape, toroidal: true } }, 'replicator.evo'));
+const program = programFromArtifact(
+  compileSourceOrThrow(source, { world: { shape, toroidal: true } }, 'replicator.evo'),
+);
 /** The node's default world: our replicator in 512×512 (a population of ~50 with births and deaths after ~100,000 ticks). */
-const defaultProgram = programFromArtifact(compileSourceOrThrow(source, { world: { shape: [512, 512], toroidal: true } }, 'replicator.evo'));
+const defaultProgram = programFromArtifact(
+  compileSourceOrThrow(source, { world: { shape: [512, 512], toroidal: true } }, 'replicator.evo'),
+);
 
 /** Every organism's full state, as the full writer encodes it (one buffer per organism). */
 function fullStates(sim: Simulation): Buffer[] {
@@ -32,8 +40,17 @@ function fullStates(sim: Simulation): Buffer[] {
  * Records `ticks` ticks of a world that has lived `warm` ticks (births, deaths, register and stack traffic),
  * rebuilds every sampled tick from the chunks and compares each organism, byte for byte, with its full state.
  */
-function recordAndCompare(warm: number, ticks: number, interval: number, samplesPerChunk: number, world: 'small' | 'default' = 'small'): { samples: number; organisms: number; deltaBytes: number; fullBytes: number; bornBeforeAccumulated: number } {
-  const sim = world === 'small' ? new Simulation(resolveRuntimeOptions({ shape, seed: 7n })) : new Simulation(resolveRuntimeOptions({ shape: [512, 512], seed: 42n }));
+function recordAndCompare(
+  warm: number,
+  ticks: number,
+  interval: number,
+  samplesPerChunk: number,
+  world: 'small' | 'default' = 'small',
+): { samples: number; organisms: number; deltaBytes: number; fullBytes: number; bornBeforeAccumulated: number } {
+  const sim =
+    world === 'small'
+      ? new Simulation(resolveRuntimeOptions({ shape, seed: 7n }))
+      : new Simulation(resolveRuntimeOptions({ shape: [512, 512], seed: 42n }));
   if (world === 'small') {
     sim.placeProgram(program, [10, 10], 80_000);
     sim.placeProgram(program, [60, 60], 80_000);
@@ -42,7 +59,12 @@ function recordAndCompare(warm: number, ticks: number, interval: number, samples
     sim.step();
     sim.pruneDead();
   }
-  const encoder = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk, accumulatedDeltaInterval: 5, samplingInterval: interval });
+  const encoder = new ChunkEncoder(sim.world, {
+    simulationRunId: 'r',
+    samplesPerChunk,
+    accumulatedDeltaInterval: 5,
+    samplingInterval: interval,
+  });
   encoder.resetChanges();
   const writer = new OrganismDeltaWriter(() => sim.organisms);
   const expected = new Map<number, Buffer[]>();
@@ -67,10 +89,13 @@ function recordAndCompare(warm: number, ticks: number, interval: number, samples
   let bornBeforeAccumulated = 0;
   for (const bytes of chunks) {
     const chunk = TickDataChunk.decode(bytes);
-    for (const d of chunk.deltas) for (const od of d.organismDeltas ?? []) deltaBytes += OrganismState.encode(od.state ?? {}).finish().length + 4;
+    for (const d of chunk.deltas)
+      for (const od of d.organismDeltas ?? []) deltaBytes += OrganismState.encode(od.state ?? {}).finish().length + 4;
     // Organisms born after the snapshot appear whole in ACCUMULATED samples (which are written against the snapshot).
     const inSnapshot = new Set((chunk.snapshot?.organisms ?? []).map((o) => o.organismId));
-    for (const d of chunk.deltas) if (d.deltaType === 2) for (const od of d.organismDeltas ?? []) if (!inSnapshot.has(od.organismId)) bornBeforeAccumulated++;
+    for (const d of chunk.deltas)
+      if (d.deltaType === 2)
+        for (const od of d.organismDeltas ?? []) if (!inSnapshot.has(od.organismId)) bornBeforeAccumulated++;
     const timeline = new OrganismTimeline(chunk);
     // The same from the bytes, with deltas applied straight from the wire (what the organism index reads).
     const fromWire = OrganismTimeline.ofEncoded(bytes);
@@ -81,11 +106,15 @@ function recordAndCompare(warm: number, ticks: number, interval: number, samples
       const rebuiltFromWire = fromWire.at(tick)!.map((s) => Buffer.from(OrganismState.encode(s).finish()));
       const want = expected.get(tick)!;
       // One comparison per tick (deep equality of thousands of buffers would dominate the test); details on a mismatch.
-      if (!Buffer.concat(rebuiltFromWire).equals(Buffer.concat(rebuilt))) expect(rebuiltFromWire, `tick ${tick} from the wire`).toEqual(rebuilt);
+      if (!Buffer.concat(rebuiltFromWire).equals(Buffer.concat(rebuilt)))
+        expect(rebuiltFromWire, `tick ${tick} from the wire`).toEqual(rebuilt);
       if (!Buffer.concat(rebuilt).equals(Buffer.concat(want)) || rebuilt.length !== want.length) {
         expect(rebuilt.length, `tick ${tick}`).toBe(want.length);
         for (let k = 0; k < want.length; k++) {
-          if (!rebuilt[k]!.equals(want[k]!)) expect(OrganismState.decode(rebuilt[k]!).toJSON(), `tick ${tick}, organism #${k}`).toEqual(OrganismState.decode(want[k]!).toJSON());
+          if (!rebuilt[k]!.equals(want[k]!))
+            expect(OrganismState.decode(rebuilt[k]!).toJSON(), `tick ${tick}, organism #${k}`).toEqual(
+              OrganismState.decode(want[k]!).toJSON(),
+            );
         }
       }
       samples++;
@@ -113,7 +142,11 @@ describe('organism deltas (storage format 2)', () => {
   it('reconstructTick gives the same organisms as the timeline', () => {
     const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 3n }));
     sim.placeProgram(program, [10, 10], 80_000);
-    const encoder = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 20, accumulatedDeltaInterval: 5 });
+    const encoder = new ChunkEncoder(sim.world, {
+      simulationRunId: 'r',
+      samplesPerChunk: 20,
+      accumulatedDeltaInterval: 5,
+    });
     const writer = new OrganismDeltaWriter(() => sim.organisms);
     const want = new Map<number, Buffer[]>();
     let chunk: Uint8Array | undefined;
@@ -132,7 +165,21 @@ describe('organism deltas (storage format 2)', () => {
 
   it('refuses a delta whose register slots and values disagree', () => {
     const into = OrganismState.create({ organismId: 1, registers: [{ scalar: 1 }, { scalar: 2 }] });
-    expect(() => applyOrganismDelta(into, { organismId: 1, changedFields: 0, state: { registers: [{ scalar: 5 }] }, registerSlots: [0, 1] } as never)).toThrow(OrganismDeltaError);
-    expect(() => applyOrganismDelta(into, { organismId: 1, changedFields: 0, state: { registers: [{ scalar: 5 }] }, registerSlots: [9] } as never)).toThrow(/out of range/);
+    expect(() =>
+      applyOrganismDelta(into, {
+        organismId: 1,
+        changedFields: 0,
+        state: { registers: [{ scalar: 5 }] },
+        registerSlots: [0, 1],
+      } as never),
+    ).toThrow(OrganismDeltaError);
+    expect(() =>
+      applyOrganismDelta(into, {
+        organismId: 1,
+        changedFields: 0,
+        state: { registers: [{ scalar: 5 }] },
+        registerSlots: [9],
+      } as never),
+    ).toThrow(/out of range/);
   });
 });

@@ -12,7 +12,9 @@ describe('hand-written OrganismState wire encoding', () => {
   it('decodes to exactly what the generated encoder produces, for replicators over many ticks', () => {
     const shape = [80, 80];
     const source = readFileSync(new URL('../../../assembly/replicator.evo', import.meta.url), 'utf8');
-    const program = programFromArtifact(compileSourceOrThrow(source, { world: { shape, toroidal: true } }, 'replicator.evo'));
+    const program = programFromArtifact(
+      compileSourceOrThrow(source, { world: { shape, toroidal: true } }, 'replicator.evo'),
+    );
     const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 11n }));
     sim.placeProgram(program, [10, 10], 60000);
     sim.placeProgram(program, [50, 40], 60000);
@@ -27,10 +29,14 @@ describe('hand-written OrganismState wire encoding', () => {
         w.varint(sim.tick);
         for (const o of sim.organisms) writeOrganism(w, 0x22, o);
         const mine = TickDelta.decode(w.finish()).toJSON();
-        const theirs = TickDelta.decode(TickDelta.encode({ tickNumber: sim.tick, organisms: sim.organisms.map(organismState) }).finish()).toJSON();
+        const theirs = TickDelta.decode(
+          TickDelta.encode({ tickNumber: sim.tick, organisms: sim.organisms.map(organismState) }).finish(),
+        ).toJSON();
         expect(mine).toEqual(theirs);
         // Canonical: the generated encoder writes the very same bytes.
-        expect(Buffer.from(TickDelta.encode(TickDelta.decode(w.finish())).finish()).equals(Buffer.from(w.finish()))).toBe(true);
+        expect(
+          Buffer.from(TickDelta.encode(TickDelta.decode(w.finish())).finish()).equals(Buffer.from(w.finish())),
+        ).toBe(true);
         compared += sim.organisms.length;
         sawVectorRegister ||= JSON.stringify(mine).includes('"vector"');
       }
@@ -44,7 +50,11 @@ describe('hand-written OrganismState wire encoding', () => {
     it(`sizes lengths right at every boundary (${dims} dimensions: tiny, 2-byte and 3-byte bodies, negative values)`, () => {
       const shape = Array.from({ length: dims }, (_, d) => (d < 2 ? 40 : 2));
       const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 2n, plugins: [] }));
-      sim.placeProgram(programFromArtifact(compileSourceOrThrow('NOP\n', { world: { shape, toroidal: true } }, 'nop.evo')), shape.map(() => 1), 500);
+      sim.placeProgram(
+        programFromArtifact(compileSourceOrThrow('NOP\n', { world: { shape, toroidal: true } }, 'nop.evo')),
+        shape.map(() => 1),
+        500,
+      );
       const o = sim.organisms[0]!;
       expect(o.dims).toBe(dims);
       // 13 components of -7 are 130 bytes packed: at 14 dimensions vector lengths need two bytes.

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { QueueConsumer, QueueProducer } from '../../../src/pipeline/api/queue.js';
 import { MissingPortError } from '../../../src/pipeline/api/service.js';
 import { splitDelimited } from '../../../src/pipeline/contracts/framing.js';
-import { chunkMessageOf, TickDataChunk, type ChunkMessage, type DeadLetterMessageProps } from '../../../src/pipeline/contracts/index.js';
+import {
+  chunkMessageOf,
+  TickDataChunk,
+  type ChunkMessage,
+  type DeadLetterMessageProps,
+} from '../../../src/pipeline/contracts/index.js';
 import type { BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/resources/file-system-storage.js';
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { batchKey } from '../../../src/pipeline/resources/storage-keys.js';
@@ -58,7 +63,16 @@ class MockStorage implements BatchStorageWriter {
     if (f) throw f;
     this.writes.push({ key, chunks });
     const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
-    return { key, simulationRunId: chunks[0]!.simulationRunId, firstTick: chunks[0]!.firstTick, lastTick: chunks.at(-1)!.lastTick, chunkCount: chunks.length, tickCount: ticks, bytesWritten: 100, rawBytes: 1000 };
+    return {
+      key,
+      simulationRunId: chunks[0]!.simulationRunId,
+      firstTick: chunks[0]!.firstTick,
+      lastTick: chunks.at(-1)!.lastTick,
+      chunkCount: chunks.length,
+      tickCount: ticks,
+      bytesWritten: 100,
+      rawBytes: 1000,
+    };
   }
 
   async writeMetadata(): Promise<never> {
@@ -85,7 +99,13 @@ function errno(code: string): NodeJS.ErrnoException {
 
 function make(ports: Record<string, unknown>, options: Record<string, unknown> = {}) {
   const log = capturingLogger();
-  const service = new PersistenceService({ name: 'persistence-1', logger: log.logger, dataDir: '.', ports, options: { maxBatchSize: 10, batchTimeoutSeconds: 0.02, maxRetries: 3, retryBackoffMs: 1, ...options } });
+  const service = new PersistenceService({
+    name: 'persistence-1',
+    logger: log.logger,
+    dataDir: '.',
+    ports,
+    options: { maxBatchSize: 10, batchTimeoutSeconds: 0.02, maxRetries: 3, retryBackoffMs: 1, ...options },
+  });
   return { service, log };
 }
 
@@ -100,7 +120,15 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
     await service.stop();
     expect(storage.writes[0]!.key).toBe('run-x/raw/000/000/batch_0000000000000000000_0000000000000000014.pb.zst');
     const m = service.metrics();
-    expect(m).toMatchObject({ batches_written: 1, chunks_written: 3, ticks_written: 15, bytes_written: 100, batches_failed: 0, duplicate_ticks_detected: 0, current_batch_size: 3 });
+    expect(m).toMatchObject({
+      batches_written: 1,
+      chunks_written: 3,
+      ticks_written: 15,
+      bytes_written: 100,
+      batches_failed: 0,
+      duplicate_ticks_detected: 0,
+      current_batch_size: 3,
+    });
     expect(m.write_latency_ms).toBeGreaterThanOrEqual(0);
     expect(log.at('debug').some((l) => l.startsWith('Successfully wrote batch run-x/raw/'))).toBe(true);
     expect(log.at('warn')).toEqual([]);
@@ -185,8 +213,21 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
     expect(storage.attempts).toBe(4);
     expect(dlq.messages).toHaveLength(1);
     const d = dlq.messages[0]!;
-    expect(d).toMatchObject({ messageType: 'TickDataChunk[]', retryCount: 3, sourceService: 'persistence-1', failureReason: expect.stringMatching(/EACCES/) });
-    expect(d.metadata).toMatchObject({ simulationRunId: 'run-a', startTick: '0', endTick: '14', tickCount: '15', chunkCount: '3', errorCode: 'EACCES', storageKey: 'run-a/raw/000/000/batch_0000000000000000000_0000000000000000014.pb.zst' });
+    expect(d).toMatchObject({
+      messageType: 'TickDataChunk[]',
+      retryCount: 3,
+      sourceService: 'persistence-1',
+      failureReason: expect.stringMatching(/EACCES/),
+    });
+    expect(d.metadata).toMatchObject({
+      simulationRunId: 'run-a',
+      startTick: '0',
+      endTick: '14',
+      tickCount: '15',
+      chunkCount: '3',
+      errorCode: 'EACCES',
+      storageKey: 'run-a/raw/000/000/batch_0000000000000000000_0000000000000000014.pb.zst',
+    });
     expect(d.stackTraceLines!.length).toBeGreaterThan(0);
     expect(d.firstFailureTimeMs).toBeLessThanOrEqual(d.lastFailureTimeMs as number);
     const recovered = splitDelimited(d.originalMessage!);
@@ -335,6 +376,8 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
   });
 
   it('rejects a maxWritesInFlight below 1', () => {
-    expect(() => make({ input: new MockQueue(), storage: new MockStorage() }, { maxWritesInFlight: 0 })).toThrow(/maxWritesInFlight/);
+    expect(() => make({ input: new MockQueue(), storage: new MockStorage() }, { maxWritesInFlight: 0 })).toThrow(
+      /maxWritesInFlight/,
+    );
   });
 });

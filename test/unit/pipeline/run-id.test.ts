@@ -25,7 +25,12 @@ describe('one run-id rule for storage, index and API', () => {
       }
       // Before the rule was one, 201 characters passed the index and the API and then failed in storage.
       expect(isRunId(tooLong)).toBe(false);
-      for (const use of [() => validateRunId(tooLong), () => metadataKey(tooLong), () => db.pathOf(tooLong), () => schemaNameOf(tooLong)])
+      for (const use of [
+        () => validateRunId(tooLong),
+        () => metadataKey(tooLong),
+        () => db.pathOf(tooLong),
+        () => schemaNameOf(tooLong),
+      ])
         expect(use).toThrow(expect.objectContaining({ code: 'INVALID_RUN_ID' }));
     } finally {
       void db.close();
@@ -34,6 +39,7 @@ describe('one run-id rule for storage, index and API', () => {
   });
 
   it('refuses names that are not plain folder names', () => {
-    for (const bad of ['', '.', '..', '-x', '.hidden', 'a/b', 'a b', 'a\\b', 'ü']) expect(isRunId(bad), bad).toBe(false);
+    for (const bad of ['', '.', '..', '-x', '.hidden', 'a/b', 'a b', 'a\\b', 'ü'])
+      expect(isRunId(bad), bad).toBe(false);
   });
 });

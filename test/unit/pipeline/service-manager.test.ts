@@ -14,7 +14,8 @@ const logger = pino({ level: 'silent' });
 const DUMMY_PIPELINE = join(__dirname, '../../fixtures/dummy-pipeline.conf');
 
 function config(overrides: string[] = []) {
-  return loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evo-sm-')), configFile: DUMMY_PIPELINE, env: {}, overrides }).config;
+  return loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evo-sm-')), configFile: DUMMY_PIPELINE, env: {}, overrides })
+    .config;
 }
 
 async function until(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -45,7 +46,11 @@ const failingType: ServiceType = {
 
 describe('ServiceManager', () => {
   it('runs the default dummy pipeline: start, pause stops the counters, resume continues, stop drains', async () => {
-    const manager = await ServiceManager.create({ config: config(['pipeline.services.dummy-producer.options.intervalMs=1']), registry: defaultRegistry(), logger });
+    const manager = await ServiceManager.create({
+      config: config(['pipeline.services.dummy-producer.options.intervalMs=1']),
+      registry: defaultRegistry(),
+      logger,
+    });
     await manager.autoStart();
     expect(manager.stateOf('dummy-producer')).toBe('RUNNING');
     const sent = () => manager.serviceStatus('dummy-producer').metrics.messages_sent!;
@@ -80,8 +85,14 @@ describe('ServiceManager', () => {
     ]);
     await manager.startAll();
     const s = manager.serviceStatus('dummy-producer');
-    expect(s.resourceBindings).toEqual([expect.objectContaining({ portName: 'output', resourceName: 'demo-queue', usageType: 'queue-out' })]);
-    expect(manager.status().resources[0]).toMatchObject({ name: 'demo-queue', type: 'InMemoryQueue', metrics: expect.objectContaining({ capacity: 1000 }) });
+    expect(s.resourceBindings).toEqual([
+      expect.objectContaining({ portName: 'output', resourceName: 'demo-queue', usageType: 'queue-out' }),
+    ]);
+    expect(manager.status().resources[0]).toMatchObject({
+      name: 'demo-queue',
+      type: 'InMemoryQueue',
+      metrics: expect.objectContaining({ capacity: 1000 }),
+    });
     expect(manager.status().status).toBe('RUNNING');
     await manager.shutdown();
   });
@@ -116,7 +127,10 @@ describe('ServiceManager', () => {
     const cfg = config();
     cfg.pipeline.resources.q2 = { className: 'NoSuchQueue', options: {} };
     cfg.pipeline.resources['demo-queue']!.options = { capacity: -1, colour: 'blue' };
-    cfg.pipeline.services['dummy-producer']!.resources = { output: 'queue-in:demo-queue', extra: 'queue-out:demo-queue' };
+    cfg.pipeline.services['dummy-producer']!.resources = {
+      output: 'queue-in:demo-queue',
+      extra: 'queue-out:demo-queue',
+    };
     cfg.pipeline.services['dummy-consumer']!.resources = {};
     cfg.pipeline.services['dummy-consumer']!.options = { maxBatchSize: 'many' };
     let error: ConfigError | undefined;
@@ -141,7 +155,8 @@ describe('ServiceManager', () => {
   });
 
   describe('starts nothing with a bad engine configuration (preflight)', () => {
-    const engineConfig = (sets: string[]) => loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evo-sm-')), env: {}, overrides: sets }).config;
+    const engineConfig = (sets: string[]) =>
+      loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evo-sm-')), env: {}, overrides: sets }).config;
     const problems = async (sets: string[]): Promise<string[]> => {
       try {
         const m = await ServiceManager.create({ config: engineConfig(sets), registry: defaultRegistry(), logger });
@@ -157,8 +172,14 @@ describe('ServiceManager', () => {
       [`${E}.environment.shape=[0,0]`, /environment\.shape: cells per dimension, each ≥ 1/],
       [`${E}.environment.shape=[-512,512]`, /environment\.shape: cells per dimension, each ≥ 1/],
       [`${E}.environment.shape=[100000,100000]`, /environment\.shape: a world of at most 67,108,864 cells/],
-      [`${E}.organisms=[{program=no-such-file.evo,energy=100,positions=[[1,1]]}]`, /organisms: .*'no-such-file\.evo' cannot be read/],
-      [`${E}.organisms=[{program=builtin:counter,energy=100,positions=[[1,1,1]]}]`, /organisms: .*does not match the world shape/],
+      [
+        `${E}.organisms=[{program=no-such-file.evo,energy=100,positions=[[1,1]]}]`,
+        /organisms: .*'no-such-file\.evo' cannot be read/,
+      ],
+      [
+        `${E}.organisms=[{program=builtin:counter,energy=100,positions=[[1,1,1]]}]`,
+        /organisms: .*does not match the world shape/,
+      ],
     ])('%s', async (set, expected) => {
       const found = await problems([set]);
       expect(found).toHaveLength(1);

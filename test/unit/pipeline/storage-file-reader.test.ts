@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeStorageFile, readStorageFile, readWholeStorageFile } from '../../../src/pipeline/resources/storage-file.js';
+import {
+  encodeStorageFile,
+  readStorageFile,
+  readWholeStorageFile,
+} from '../../../src/pipeline/resources/storage-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'evo-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

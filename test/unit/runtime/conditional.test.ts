@@ -40,7 +40,7 @@ describe('conditional family', () => {
     expect(g.reg('%DR2')).toBe(DATA(1));
   });
 
-  it('IFER tests the previous tick\'s failure', () => {
+  it("IFER tests the previous tick's failure", () => {
     const t = run('DROP\nIFER\nSETI %DR0 DATA:1\nINER\nSETI %DR1 DATA:1', 5);
     expect(t.reg('%DR0')).toBe(DATA(1));
     expect(t.reg('%DR1')).toBe(DATA(1));

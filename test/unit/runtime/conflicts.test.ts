@@ -9,15 +9,29 @@ import { DATA } from './helpers.js';
 describe('write-conflict resolution', () => {
   it('the smaller per-tick stream seed (signed) wins; the loser pays base + penalty and keeps its IP', () => {
     const world = { shape: [32, 32], toroidal: true };
-    const sim = new Simulation({ shape: world.shape, seed: 42n, plugins: [], thermodynamics: referenceThermodynamics(), quirks: 'reference' });
-    const a = sim.placeProgram(programFromArtifact(compileSourceOrThrow('SETI %DR0 DATA:1\nPOKI %DR0 0|1', { world })), [5, 5], 1000);
-    const b = sim.placeProgram(programFromArtifact(compileSourceOrThrow('SETI %DR0 DATA:2\nPOKI %DR0 0|-1', { world })), [5, 7], 1000);
+    const sim = new Simulation({
+      shape: world.shape,
+      seed: 42n,
+      plugins: [],
+      thermodynamics: referenceThermodynamics(),
+      quirks: 'reference',
+    });
+    const a = sim.placeProgram(
+      programFromArtifact(compileSourceOrThrow('SETI %DR0 DATA:1\nPOKI %DR0 0|1', { world })),
+      [5, 5],
+      1000,
+    );
+    const b = sim.placeProgram(
+      programFromArtifact(compileSourceOrThrow('SETI %DR0 DATA:2\nPOKI %DR0 0|-1', { world })),
+      [5, 7],
+      1000,
+    );
     sim.step();
     sim.step(); // tick 1: both POKE cell (5,6)
     const ts = tickSeedOf(42n, 1);
     const pa = toSigned64(mix64(ts ^ mix64(1n)));
     const pb = toSigned64(mix64(ts ^ mix64(2n)));
-    const [winner, loser] = pa < pb || (pa === pb) ? [a, b] : [b, a];
+    const [winner, loser] = pa < pb || pa === pb ? [a, b] : [b, a];
     expect(sim.world.cells[5 * 32 + 6]).toBe(DATA(winner === a ? 1 : 2));
     expect(loser.failureReason).toBe('Lost write conflict');
     expect(loser.er).toBe(1000 - 1 - 0 - 100);

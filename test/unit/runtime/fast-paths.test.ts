@@ -40,7 +40,12 @@ describe('runtime fast paths', () => {
 
   it('a failed conditional skips the next instruction and the following one runs at once', () => {
     const world = { shape: [32, 32], toroidal: true };
-    const sim = new Simulation({ shape: world.shape, seed: 1n, plugins: [], thermodynamics: referenceThermodynamics() });
+    const sim = new Simulation({
+      shape: world.shape,
+      seed: 1n,
+      plugins: [],
+      thermodynamics: referenceThermodynamics(),
+    });
     const o = sim.placeProgram(
       programFromArtifact(compileSourceOrThrow('IFI %DR0 DATA:5\n  SETI %DR1 DATA:1\nSETI %DR2 DATA:2', { world })),
       [3, 3],
@@ -55,7 +60,13 @@ describe('runtime fast paths', () => {
 
   it('three claimants on one cell and two on another: one winner per cell by stream seed', () => {
     const world = { shape: [64, 64], toroidal: true };
-    const sim = new Simulation({ shape: world.shape, seed: 7n, plugins: [], thermodynamics: referenceThermodynamics(), quirks: 'reference' });
+    const sim = new Simulation({
+      shape: world.shape,
+      seed: 7n,
+      plugins: [],
+      thermodynamics: referenceThermodynamics(),
+      quirks: 'reference',
+    });
     const poke = (v: number, dy: number): ReturnType<typeof programFromArtifact> =>
       programFromArtifact(compileSourceOrThrow(`SETI %DR0 DATA:${v}\nPOKI %DR0 0|${dy}`, { world }));
     // cell (5,20): from (5,19) +1, (5,21) -1 and g (below); cell (40,20): from (40,19), (40,21)
@@ -64,13 +75,18 @@ describe('runtime fast paths', () => {
     const c = sim.placeProgram(poke(3, 1), [40, 19], 1000);
     const d = sim.placeProgram(poke(4, -1), [40, 21], 1000);
     const e = sim.placeProgram(poke(5, 1), [20, 30], 1000); // uncontested
-    const g = sim.placeProgram(programFromArtifact(compileSourceOrThrow('SETI %DR0 DATA:7\nPOKI %DR0 1|0', { world })), [30, 40], 1000);
+    const g = sim.placeProgram(
+      programFromArtifact(compileSourceOrThrow('SETI %DR0 DATA:7\nPOKI %DR0 1|0', { world })),
+      [30, 40],
+      1000,
+    );
     g.dps.set([4, 20], 0); // g's DP0 sits left of (5,20): a third claimant
     sim.step();
     sim.step(); // tick 1: every POKI runs
     const ts = tickSeedOf(7n, 1);
     const prio = (id: number): bigint => toSigned64(mix64(ts ^ mix64(BigInt(id))));
-    const win = (xs: typeof a[]): typeof a => xs.reduce((w, x) => (prio(x.id) < prio(w.id) || (prio(x.id) === prio(w.id) && x.id < w.id) ? x : w));
+    const win = (xs: (typeof a)[]): typeof a =>
+      xs.reduce((w, x) => (prio(x.id) < prio(w.id) || (prio(x.id) === prio(w.id) && x.id < w.id) ? x : w));
     const w1 = win([a, b, g]);
     const w2 = win([c, d]);
     expect(sim.world.cells[5 * 64 + 20]).toBe(DATA(w1 === a ? 1 : w1 === b ? 2 : 7));
@@ -87,8 +103,17 @@ describe('runtime fast paths', () => {
   describe('decoded-instruction cache', () => {
     const world = { shape: [32, 32], toroidal: true };
     const loop = (): { sim: Simulation; o: ReturnType<Simulation['placeProgram']> } => {
-      const sim = new Simulation({ shape: world.shape, seed: 3n, plugins: [], thermodynamics: referenceThermodynamics() });
-      const o = sim.placeProgram(programFromArtifact(compileSourceOrThrow('L:\nADDI %DR0 DATA:1\nJMPI L', { world })), [4, 4], 100000);
+      const sim = new Simulation({
+        shape: world.shape,
+        seed: 3n,
+        plugins: [],
+        thermodynamics: referenceThermodynamics(),
+      });
+      const o = sim.placeProgram(
+        programFromArtifact(compileSourceOrThrow('L:\nADDI %DR0 DATA:1\nJMPI L', { world })),
+        [4, 4],
+        100000,
+      );
       return { sim, o };
     };
     // layout from x=4: LABEL, ADDI, %DR0, DATA:1, JMPI, L  (one instruction per tick)
@@ -175,7 +200,12 @@ describe('runtime fast paths', () => {
   });
   it('a failed-condition skip outcome is cached per instruction and follows changes of the cells it passed', () => {
     const world = { shape: [32, 32], toroidal: true };
-    const sim = new Simulation({ shape: world.shape, seed: 5n, plugins: [], thermodynamics: referenceThermodynamics() });
+    const sim = new Simulation({
+      shape: world.shape,
+      seed: 5n,
+      plugins: [],
+      thermodynamics: referenceThermodynamics(),
+    });
     const src = 'L:\nIFI %DR0 DATA:5\nSETI %DR1 DATA:1\nADDI %DR2 DATA:1\nJMPI L';
     const o = sim.placeProgram(programFromArtifact(compileSourceOrThrow(src, { world })), [0, 6], 1000000);
     // x: 0 LABEL, 1 IFI %DR0 DATA:5, 4 SETI %DR1 DATA:1, 7 ADDI %DR2 DATA:1, 10 JMPI L
@@ -201,8 +231,18 @@ describe('runtime fast paths', () => {
   });
   it('a cached JMPI target follows changes of the label index (a nearer label with the same value)', () => {
     const world = { shape: [32, 32], toroidal: true };
-    const sim = new Simulation({ shape: world.shape, seed: 5n, plugins: [], thermodynamics: referenceThermodynamics(), labelMatching: { selectionSpread: 0 } });
-    const o = sim.placeProgram(programFromArtifact(compileSourceOrThrow('L:\nADDI %DR0 DATA:1\nJMPI L', { world })), [2, 6], 1000000);
+    const sim = new Simulation({
+      shape: world.shape,
+      seed: 5n,
+      plugins: [],
+      thermodynamics: referenceThermodynamics(),
+      labelMatching: { selectionSpread: 0 },
+    });
+    const o = sim.placeProgram(
+      programFromArtifact(compileSourceOrThrow('L:\nADDI %DR0 DATA:1\nJMPI L', { world })),
+      [2, 6],
+      1000000,
+    );
     // x: 2 LABEL, 3 ADDI %DR0 DATA:1, 6 JMPI L
     const cell = (x: number, y: number): number => x * 32 + y;
     for (let i = 0; i < 21; i++) sim.step();

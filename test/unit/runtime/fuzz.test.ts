@@ -22,7 +22,7 @@ function randomWorld(shape: number[], toroidal: boolean, quirks: 'reference' | '
       let mol: number;
       if (r < 5) mol = OPCODES[rng.nextInt(OPCODES.length)]!.opcode;
       else if (r < 7) mol = (6 << 20) | [0, 1, 2, 256, 257, 512, 1024, 1536, 1792, 9999][rng.nextInt(10)]!;
-      else if (r < 8) mol = (1 << 20) | (rng.nextInt(7) - 3) & 0xfffff;
+      else if (r < 8) mol = (1 << 20) | ((rng.nextInt(7) - 3) & 0xfffff);
       else if (r < 9) mol = ((4 + rng.nextInt(2)) << 20) | rng.nextInt(16);
       else mol = (rng.nextInt(4) << 20) | rng.nextInt(100);
       const idx = sim.world.indexOf(c);

@@ -19,7 +19,10 @@ export interface TestRun {
 }
 
 /** Compiles `source` for the world and places it at `position`; plugins off, reference thermodynamics. */
-export function load(source: string, opts: { shape?: number[]; position?: number[]; energy?: number; options?: RuntimeOptionsInput } = {}): TestRun {
+export function load(
+  source: string,
+  opts: { shape?: number[]; position?: number[]; energy?: number; options?: RuntimeOptionsInput } = {},
+): TestRun {
   const shape = opts.shape ?? [32, 32];
   const artifact = compileSourceOrThrow(source, { world: { shape, toroidal: true } });
   const sim = new Simulation({
@@ -31,7 +34,11 @@ export function load(source: string, opts: { shape?: number[]; position?: number
     labelMatching: { selectionSpread: 0 },
     ...(opts.options ?? {}),
   });
-  const org = sim.placeProgram(programFromArtifact(artifact), opts.position ?? shape.map(() => 2), opts.energy ?? 10000);
+  const org = sim.placeProgram(
+    programFromArtifact(artifact),
+    opts.position ?? shape.map(() => 2),
+    opts.energy ?? 10000,
+  );
   return {
     sim,
     org,

@@ -26,7 +26,17 @@ function bodySim(): { sim: Simulation; org: Organism } {
   const sim = new Simulation({ shape: [64, 64], seed: 3n, plugins: [] });
   const org = sim.createOrganism([10, 10], 1000);
   const w = sim.world;
-  const row = [(4 << 20) | 0x123, 20500, (5 << 20) | 0x123, 4129, (6 << 20) | 1, (1 << 20) | 40, (4 << 20) | 0x456, 28944, (6 << 20) | 2];
+  const row = [
+    (4 << 20) | 0x123,
+    20500,
+    (5 << 20) | 0x123,
+    4129,
+    (6 << 20) | 1,
+    (1 << 20) | 40,
+    (4 << 20) | 0x456,
+    28944,
+    (6 << 20) | 2,
+  ];
   row.forEach((m, k) => w.setCell(w.indexOf([10 + k, 10]), m, org.id));
   // a 12-cell empty gap inside the body, then more code
   w.setCell(w.indexOf([10 + 9 + 12, 10]), 20500, org.id);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA, ENERGY, load, run } from './helpers.js';
 
 describe('state family', () => {
-  it('NRG/NTR read values after the instruction\'s own cost', () => {
+  it("NRG/NTR read values after the instruction's own cost", () => {
     const t = run('NRG %DR0\nNTR %DR1', 2, { energy: 1000 });
     expect(t.reg('%DR0')).toBe(DATA(999));
     expect(t.reg('%DR1')).toBe(DATA(2));

@@ -82,15 +82,22 @@ describe('policy overrides', () => {
       families: { ARITHMETIC: { baseEnergy: 3, baseEntropy: 0 } },
       instructions: { 'SUBI, MULI': { baseEnergy: 7, baseEntropy: 2 } },
     };
-    const t = run('SETI %DR0 DATA:1\nADDI %DR0 DATA:1\nSUBI %DR0 DATA:1', 3, { energy: 1000, options: { thermodynamics } });
+    const t = run('SETI %DR0 DATA:1\nADDI %DR0 DATA:1\nSUBI %DR0 DATA:1', 3, {
+      energy: 1000,
+      options: { thermodynamics },
+    });
     expect(t.org.er).toBe(1000 - 1 - 3 - 7);
     expect(t.org.sr).toBe(1 + 0 + 2);
   });
 
   it('rejects invalid options with a stable error code', async () => {
     const { resolveRuntimeOptions } = await import('../../../src/runtime/config.js');
-    expect(() => resolveRuntimeOptions({ organism: { maxEnergy: -1 } })).toThrow(expect.objectContaining({ code: 'RUNTIME_CONFIG' }));
-    expect(() => resolveRuntimeOptions({ quirks: 'odd' as 'fixed' })).toThrow(expect.objectContaining({ code: 'RUNTIME_CONFIG' }));
+    expect(() => resolveRuntimeOptions({ organism: { maxEnergy: -1 } })).toThrow(
+      expect.objectContaining({ code: 'RUNTIME_CONFIG' }),
+    );
+    expect(() => resolveRuntimeOptions({ quirks: 'odd' as 'fixed' })).toThrow(
+      expect.objectContaining({ code: 'RUNTIME_CONFIG' }),
+    );
     const { World } = await import('../../../src/runtime/world.js');
     expect(() => new World([0, 4])).toThrow(expect.objectContaining({ code: 'RUNTIME_WORLD_SHAPE' }));
   });

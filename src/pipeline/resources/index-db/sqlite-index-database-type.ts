@@ -8,8 +8,14 @@ export const sqliteIndexDatabaseType: ResourceType = {
     kind: 'object',
     doc: 'SqliteIndexDatabase options',
     fields: {
-      directory: { kind: 'string', default: 'index', nonEmpty: true, doc: 'Directory of the per-run database files (relative to node.dataDir).' },
+      directory: {
+        kind: 'string',
+        default: 'index',
+        nonEmpty: true,
+        doc: 'Directory of the per-run database files (relative to node.dataDir).',
+      },
     },
   },
-  create: ({ name, options, dataDir }) => new SqliteIndexDatabase(name, { directory: options.directory as string }, dataDir),
+  create: ({ name, options, dataDir }) =>
+    new SqliteIndexDatabase(name, { directory: options.directory as string }, dataDir),
 };

@@ -27,7 +27,6 @@ import { isRunId, validateRunId } from '../../contracts/run-id.js';
 
 const SUFFIX = '.sqlite';
 
-
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS environment_chunks (first_tick BIGINT PRIMARY KEY, last_tick BIGINT NOT NULL, tick_count INT NOT NULL, data BLOB NOT NULL);
@@ -59,7 +58,14 @@ interface OrganismDbRow {
 }
 
 function organismOf(r: OrganismDbRow): OrganismRow {
-  return { organismId: r.organism_id, parentId: r.parent_id, birthTick: r.birth_tick, programId: r.program_id, initialPosition: JSON.parse(r.initial_position) as number[], genomeHash: r.genome_hash };
+  return {
+    organismId: r.organism_id,
+    parentId: r.parent_id,
+    birthTick: r.birth_tick,
+    programId: r.program_id,
+    initialPosition: JSON.parse(r.initial_position) as number[],
+    genomeHash: r.genome_hash,
+  };
 }
 
 function fileSize(path: string): number {
@@ -92,7 +98,9 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     }
     const db = this.db;
     this.st = {
-      upsertMeta: db.prepare('INSERT INTO metadata (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      upsertMeta: db.prepare(
+        'INSERT INTO metadata (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
       meta: db.prepare('SELECT key, value FROM metadata'),
       upsertChunk: db.prepare(
         'INSERT INTO environment_chunks (first_tick, last_tick, tick_count, data) VALUES (?, ?, ?, ?) ON CONFLICT (first_tick) DO UPDATE SET last_tick = excluded.last_tick, tick_count = excluded.tick_count, data = excluded.data',
@@ -105,20 +113,32 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
       ),
       envRange: db.prepare('SELECT MIN(first_tick) AS minTick, MAX(last_tick) AS maxTick FROM environment_chunks'),
       orgRange: db.prepare('SELECT MIN(tick) AS minTick, MAX(tick) AS maxTick FROM organism_ticks'),
-      chunkAt: db.prepare('SELECT first_tick, last_tick, tick_count, data FROM environment_chunks WHERE first_tick <= ? AND last_tick >= ? ORDER BY first_tick DESC LIMIT 1'),
-      chunkRanges: db.prepare('SELECT first_tick AS minTick, last_tick AS maxTick FROM environment_chunks ORDER BY first_tick'),
+      chunkAt: db.prepare(
+        'SELECT first_tick, last_tick, tick_count, data FROM environment_chunks WHERE first_tick <= ? AND last_tick >= ? ORDER BY first_tick DESC LIMIT 1',
+      ),
+      chunkRanges: db.prepare(
+        'SELECT first_tick AS minTick, last_tick AS maxTick FROM environment_chunks ORDER BY first_tick',
+      ),
       orgTick: db.prepare('SELECT tick, organism_count, alive_count, data FROM organism_ticks WHERE tick = ?'),
-      hasChunk: db.prepare('SELECT 1 FROM environment_chunks WHERE first_tick = ? AND EXISTS (SELECT 1 FROM environment_chunks WHERE last_tick = ?)').pluck(),
+      hasChunk: db
+        .prepare(
+          'SELECT 1 FROM environment_chunks WHERE first_tick = ? AND EXISTS (SELECT 1 FROM environment_chunks WHERE last_tick = ?)',
+        )
+        .pluck(),
       hasOrgTick: db.prepare('SELECT 1 FROM organism_ticks WHERE tick = ?').pluck(),
       upsertOrgChunk: db.prepare(
         'INSERT INTO organism_chunks (first_tick, last_tick, data) VALUES (?, ?, ?) ON CONFLICT (first_tick) DO UPDATE SET last_tick = excluded.last_tick, data = excluded.data',
       ),
       orgChunkRange: db.prepare('SELECT MIN(first_tick) AS minTick, MAX(last_tick) AS maxTick FROM organism_chunks'),
-      orgChunkAt: db.prepare('SELECT first_tick, last_tick, data FROM organism_chunks WHERE first_tick <= ? AND last_tick >= ? ORDER BY first_tick DESC LIMIT 1'),
+      orgChunkAt: db.prepare(
+        'SELECT first_tick, last_tick, data FROM organism_chunks WHERE first_tick <= ? AND last_tick >= ? ORDER BY first_tick DESC LIMIT 1',
+      ),
       hasOrgChunk: db.prepare('SELECT 1 FROM organism_chunks WHERE first_tick <= ? AND last_tick >= ? LIMIT 1').pluck(),
       organism: db.prepare('SELECT * FROM organisms WHERE organism_id = ?'),
       // Ids are given out in birth order, so the newest birth at or before the tick has the highest id.
-      createdUpTo: db.prepare('SELECT organism_id AS n FROM organisms WHERE birth_tick <= ? ORDER BY birth_tick DESC, organism_id DESC LIMIT 1'),
+      createdUpTo: db.prepare(
+        'SELECT organism_id AS n FROM organisms WHERE birth_tick <= ? ORDER BY birth_tick DESC, organism_id DESC LIMIT 1',
+      ),
     };
   }
 
@@ -131,7 +151,13 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   // ---- writer ----
 
   async upsertMetadata(row: RunMetadataRow): Promise<void> {
-    const summary = JSON.stringify({ runId: row.runId, startTimeMs: row.startTimeMs, samplingInterval: row.samplingInterval, worldShape: row.worldShape, toroidal: row.toroidal });
+    const summary = JSON.stringify({
+      runId: row.runId,
+      startTimeMs: row.startTimeMs,
+      samplingInterval: row.samplingInterval,
+      worldShape: row.worldShape,
+      toroidal: row.toroidal,
+    });
     this.db.transaction(() => {
       this.st.upsertMeta.run('run', Buffer.from(summary, 'utf8'));
       this.st.upsertMeta.run('simulation_metadata', Buffer.from(row.simulationMetadata));
@@ -140,14 +166,34 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
 
   async upsertEnvironmentChunks(rows: readonly EnvironmentChunkRow[]): Promise<void> {
     this.db.transaction(() => {
-      for (const r of rows) this.st.upsertChunk.run(r.firstTick, r.lastTick, r.tickCount, Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength));
+      for (const r of rows)
+        this.st.upsertChunk.run(
+          r.firstTick,
+          r.lastTick,
+          r.tickCount,
+          Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength),
+        );
     })();
   }
 
   async upsertOrganismTicks(ticks: readonly OrganismTickRow[], organisms: readonly OrganismRow[]): Promise<void> {
     this.db.transaction(() => {
-      for (const o of organisms) this.st.upsertOrganism.run(o.organismId, o.parentId, o.birthTick, o.programId, JSON.stringify(o.initialPosition), o.genomeHash);
-      for (const t of ticks) this.st.upsertOrgTick.run(t.tick, t.organismCount, t.aliveCount, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      for (const o of organisms)
+        this.st.upsertOrganism.run(
+          o.organismId,
+          o.parentId,
+          o.birthTick,
+          o.programId,
+          JSON.stringify(o.initialPosition),
+          o.genomeHash,
+        );
+      for (const t of ticks)
+        this.st.upsertOrgTick.run(
+          t.tick,
+          t.organismCount,
+          t.aliveCount,
+          Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+        );
     })();
   }
 
@@ -157,8 +203,21 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
    */
   async upsertOrganismChunks(chunks: readonly OrganismChunkRow[], organisms: readonly OrganismRow[]): Promise<void> {
     this.db.transaction(() => {
-      for (const o of organisms) this.st.upsertOrganism.run(o.organismId, o.parentId, o.birthTick, o.programId, JSON.stringify(o.initialPosition), o.genomeHash);
-      for (const c of chunks) this.st.upsertOrgChunk.run(c.firstTick, c.lastTick, Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength));
+      for (const o of organisms)
+        this.st.upsertOrganism.run(
+          o.organismId,
+          o.parentId,
+          o.birthTick,
+          o.programId,
+          JSON.stringify(o.initialPosition),
+          o.genomeHash,
+        );
+      for (const c of chunks)
+        this.st.upsertOrgChunk.run(
+          c.firstTick,
+          c.lastTick,
+          Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength),
+        );
     })();
     for (const c of chunks) this.orgChunks.delete(c.firstTick);
   }
@@ -192,7 +251,8 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async environmentChunkContaining(tick: number): Promise<EnvironmentChunkRow | undefined> {
-    const r = this.st.chunkAt.get(tick, tick) as { first_tick: number; last_tick: number; tick_count: number; data: Buffer } | undefined;
+    const r = this.st.chunkAt.get(tick, tick) as
+      { first_tick: number; last_tick: number; tick_count: number; data: Buffer } | undefined;
     return r && { firstTick: r.first_tick, lastTick: r.last_tick, tickCount: r.tick_count, data: u8(r.data) };
   }
 
@@ -205,11 +265,20 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     if (chunk) {
       const s = chunk.get(tick);
       if (s) {
-        const aliveCount = s.states ? s.states.reduce((n, o) => n + (o.isDead ? 0 : 1), 0) : aliveCountOfRawBlob(s.data);
-        return { tick: s.tick, organismCount: s.organismCount, aliveCount, data: s.data, ...(s.states ? { states: s.states } : {}) };
+        const aliveCount = s.states
+          ? s.states.reduce((n, o) => n + (o.isDead ? 0 : 1), 0)
+          : aliveCountOfRawBlob(s.data);
+        return {
+          tick: s.tick,
+          organismCount: s.organismCount,
+          aliveCount,
+          data: s.data,
+          ...(s.states ? { states: s.states } : {}),
+        };
       }
     }
-    const r = this.st.orgTick.get(tick) as { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
+    const r = this.st.orgTick.get(tick) as
+      { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
     return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
   }
 
@@ -237,7 +306,8 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     if (!r) return undefined;
     const samples = decodeOrganismChunk(u8(r.data));
     this.orgChunks.set(r.first_tick, { lastTick: r.last_tick, samples });
-    while (this.orgChunks.size > ORGANISM_CHUNK_CACHE) this.orgChunks.delete(this.orgChunks.keys().next().value as number);
+    while (this.orgChunks.size > ORGANISM_CHUNK_CACHE)
+      this.orgChunks.delete(this.orgChunks.keys().next().value as number);
     return samples;
   }
 
@@ -250,7 +320,9 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const out: OrganismRow[] = [];
     for (let i = 0; i < ids.length; i += 500) {
       const part = ids.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT * FROM organisms WHERE organism_id IN (${part.map(() => '?').join(',')})`).all(...part) as OrganismDbRow[];
+      const rows = this.db
+        .prepare(`SELECT * FROM organisms WHERE organism_id IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as OrganismDbRow[];
       for (const r of rows) out.push(organismOf(r));
     }
     return out;
@@ -280,7 +352,9 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const t = (sql: string): unknown[] => this.db.prepare(sql).all();
     const out: Record<string, unknown[]> = {
       metadata: t('SELECT key, hex(value) AS v FROM metadata ORDER BY key'),
-      environment_chunks: t('SELECT first_tick, last_tick, tick_count, hex(data) AS d FROM environment_chunks ORDER BY first_tick'),
+      environment_chunks: t(
+        'SELECT first_tick, last_tick, tick_count, hex(data) AS d FROM environment_chunks ORDER BY first_tick',
+      ),
       organisms: t('SELECT * FROM organisms ORDER BY organism_id'),
       organism_ticks: t('SELECT tick, organism_count, alive_count, hex(data) AS d FROM organism_ticks ORDER BY tick'),
     };
@@ -379,9 +453,13 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
 
   bind(context: ResourceContext): ResourceBinding {
     if (!(DB_USAGES as readonly string[]).includes(context.usageType ?? '')) {
-      throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (SqliteIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`, {
-        actions: [`Use one of ${DB_USAGES.map((u) => `\`${u}:\``).join(', ')}.`],
-      });
+      throw new EvochoraError(
+        'UNSUPPORTED_USAGE',
+        `Resource '${this.name}' (SqliteIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+        {
+          actions: [`Use one of ${DB_USAGES.map((u) => `\`${u}:\``).join(', ')}.`],
+        },
+      );
     }
     const monitor: Monitorable = { metrics: () => ({}), errors: () => [], healthy: () => true };
     return { context, port: this as IndexDatabase, monitor };
@@ -392,7 +470,11 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
   }
 
   metrics(): Metrics {
-    const m: Metrics = { open_runs: new Set([...this.writers.keys(), ...this.readers.keys()]).size, writer_opens: this.writes, error_count: this.errorLog.count };
+    const m: Metrics = {
+      open_runs: new Set([...this.writers.keys(), ...this.readers.keys()]).size,
+      writer_opens: this.writes,
+      error_count: this.errorLog.count,
+    };
     // Bytes on disk of the runs this node writes (database + WAL): what recording costs in the index.
     let bytes = 0;
     for (const w of this.writers.values()) for (const suffix of ['', '-wal']) bytes += fileSize(w.path + suffix);

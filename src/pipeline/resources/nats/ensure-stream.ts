@@ -10,7 +10,11 @@ export const STREAM_NOT_FOUND = 10059;
 /** JetStream API error code for "consumer not found". */
 export const CONSUMER_NOT_FOUND = 10014;
 
-export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, logger: Logger): Promise<StreamInfo> {
+export async function ensureStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+  logger: Logger,
+): Promise<StreamInfo> {
   try {
     return await jsm.streams.info(config.name);
   } catch (err) {
@@ -18,7 +22,10 @@ export async function ensureStream(jsm: JetStreamManager, config: Partial<Stream
   }
   try {
     const info = await jsm.streams.add(config);
-    logger.info({ stream: config.name, replicas: config.num_replicas }, `Created JetStream stream ${config.name} (${config.num_replicas ?? 1} replicas)`);
+    logger.info(
+      { stream: config.name, replicas: config.num_replicas },
+      `Created JetStream stream ${config.name} (${config.num_replicas ?? 1} replicas)`,
+    );
     return info;
   } catch (err) {
     // Another process may have created it meanwhile.

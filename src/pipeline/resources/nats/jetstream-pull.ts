@@ -16,7 +16,9 @@ export interface PullResult {
  * Parses a JetStream ack subject: `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>` (9 tokens),
  * or on newer servers `$JS.ACK.<domain>.<account hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<token>]`.
  */
-export function parseAckSubject(subject: string): { deliveryCount: number; streamSeq: number; timestampMs: number } | undefined {
+export function parseAckSubject(
+  subject: string,
+): { deliveryCount: number; streamSeq: number; timestampMs: number } | undefined {
   const t = subject.split('.');
   if (t[0] !== '$JS' || t[1] !== 'ACK') return undefined;
   const base = t.length === 9 ? 2 : t.length >= 11 ? 4 : -1;
@@ -29,7 +31,15 @@ export function parseAckSubject(subject: string): { deliveryCount: number; strea
 }
 
 /** Resolves when `max` messages arrived, the server ended the request, or (as a safety net) well after expiry. */
-export async function pullOnce(nc: NatsConnection, stream: string, consumer: string, max: number, expiresMs: number, noWait: boolean, signal?: AbortSignal): Promise<PullResult> {
+export async function pullOnce(
+  nc: NatsConnection,
+  stream: string,
+  consumer: string,
+  max: number,
+  expiresMs: number,
+  noWait: boolean,
+  signal?: AbortSignal,
+): Promise<PullResult> {
   const inbox = createInbox();
   const sub: Subscription = nc.subscribe(inbox);
   const msgs: Msg[] = [];

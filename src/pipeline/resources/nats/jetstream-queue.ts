@@ -79,10 +79,17 @@ export class QueueStoppedError extends EvochoraError {
 
 export class MessageTooLargeError extends EvochoraError {
   constructor(queue: string, bytes: number, reason: string) {
-    super('QUEUE_MESSAGE_TOO_LARGE', `Queue '${queue}': a message of ${bytes} bytes (after compression) was refused: ${reason}.`, {
-      actions: ['Raise `max_payload` of the NATS servers (e.g. 8MB; see docs/distributed.md).', 'Or make chunks smaller (fewer samples per chunk: accumulatedDeltaInterval × snapshotInterval).'],
-      data: { queue, bytes },
-    });
+    super(
+      'QUEUE_MESSAGE_TOO_LARGE',
+      `Queue '${queue}': a message of ${bytes} bytes (after compression) was refused: ${reason}.`,
+      {
+        actions: [
+          'Raise `max_payload` of the NATS servers (e.g. 8MB; see docs/distributed.md).',
+          'Or make chunks smaller (fewer samples per chunk: accumulatedDeltaInterval × snapshotInterval).',
+        ],
+        data: { queue, bytes },
+      },
+    );
   }
 }
 
@@ -95,14 +102,18 @@ interface Delivery {
   readonly bytes: number;
 }
 
-
 export function defaultStreamName(resourceName: string): string {
   return `EVOCHORA_${resourceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
 }
 
 function isStreamFull(err: unknown): boolean {
   const m = String((err as Error)?.message ?? '').toLowerCase();
-  return m.includes('maximum messages exceeded') || m.includes('maximum bytes exceeded') || m.includes('insufficient resources') || m.includes('resource limits exceeded');
+  return (
+    m.includes('maximum messages exceeded') ||
+    m.includes('maximum bytes exceeded') ||
+    m.includes('insufficient resources') ||
+    m.includes('resource limits exceeded')
+  );
 }
 
 /** The actual last message id when a publish was refused for Nats-Expected-Last-Msg-Id, else undefined. */
@@ -115,7 +126,6 @@ function isTooLarge(err: unknown): boolean {
   const m = String((err as Error)?.message ?? '').toLowerCase();
   return m.includes('maximum payload') || m.includes('max_payload') || m.includes('message size exceeds');
 }
-
 
 export class JetStreamQueue<T = unknown> implements Resource {
   readonly type = 'JetStreamQueue';
@@ -221,7 +231,9 @@ export class JetStreamQueue<T = unknown> implements Resource {
     try {
       this.streamInfo = await this.jsm.streams.info(this.options.stream);
       this.consumerInfo = await this.jsm.consumers.info(this.options.stream, this.options.consumer);
-      this.full = this.streamInfo.state.messages >= this.options.maxMessages || this.streamInfo.state.bytes >= this.options.maxBytes;
+      this.full =
+        this.streamInfo.state.messages >= this.options.maxMessages ||
+        this.streamInfo.state.bytes >= this.options.maxBytes;
     } catch {
       // informative only (fails briefly during leader elections)
     }
@@ -288,7 +300,11 @@ export class JetStreamQueue<T = unknown> implements Resource {
           continue;
         }
         this.publishRetries++;
-        if (this.publishRetries % 20 === 1) this.logger.warn({ queue: this.name, err: (err as Error).message }, `Publishing to ${this.options.stream} failed, retrying: ${(err as Error).message}`);
+        if (this.publishRetries % 20 === 1)
+          this.logger.warn(
+            { queue: this.name, err: (err as Error).message },
+            `Publishing to ${this.options.stream} failed, retrying: ${(err as Error).message}`,
+          );
         await sleep(Math.min(delay, 1000), signal);
         delay = Math.min(delay * 2, 1000);
       }
@@ -327,7 +343,10 @@ export class JetStreamQueue<T = unknown> implements Resource {
         return true;
       } catch (err) {
         if (Date.now() + delay > deadline || this.nc.isClosed()) {
-          this.errorLog.record('ACK_FAILED', `ack of stream message ${d.streamSeq} failed (${(err as Error).message}); it will be redelivered`);
+          this.errorLog.record(
+            'ACK_FAILED',
+            `ack of stream message ${d.streamSeq} failed (${(err as Error).message}); it will be redelivered`,
+          );
           return false;
         }
       }
@@ -345,11 +364,23 @@ export class JetStreamQueue<T = unknown> implements Resource {
     try {
       const message = this.codec.decode<unknown>(m.data, m.headers);
       markRedelivered(message, info.deliveryCount);
-      return { message, ackSubject: m.reply!, streamSeq: info.streamSeq, deliveryCount: info.deliveryCount, bytes: m.data.length };
+      return {
+        message,
+        ackSubject: m.reply!,
+        streamSeq: info.streamSeq,
+        deliveryCount: info.deliveryCount,
+        bytes: m.data.length,
+      };
     } catch (err) {
       // A message nobody can decode would be redelivered forever: terminate it and say so.
-      this.errorLog.record('UNDECODABLE_MESSAGE', `stream message ${info.streamSeq} dropped: ${(err as Error).message}`);
-      this.logger.error({ queue: this.name, seq: info.streamSeq, err: (err as Error).message }, `Dropping undecodable message ${info.streamSeq} of ${this.options.stream}`);
+      this.errorLog.record(
+        'UNDECODABLE_MESSAGE',
+        `stream message ${info.streamSeq} dropped: ${(err as Error).message}`,
+      );
+      this.logger.error(
+        { queue: this.name, seq: info.streamSeq, err: (err as Error).message },
+        `Dropping undecodable message ${info.streamSeq} of ${this.options.stream}`,
+      );
       this.nc.publish(m.reply!, '+TERM');
       return undefined;
     }
@@ -516,7 +547,10 @@ class ConsumerBinding<T> implements Monitorable {
         // backing off while the conflict lasts (an idle consumer must not poll the server in a tight loop).
         this.fetchConflicts++;
         conflictDelay = Math.min(conflictDelay * 2, 100);
-        await sleep(Math.min(Math.max(0, deadline - Date.now()), conflictDelay / 2 + Math.random() * conflictDelay), signal);
+        await sleep(
+          Math.min(Math.max(0, deadline - Date.now()), conflictDelay / 2 + Math.random() * conflictDelay),
+          signal,
+        );
       } else if (noWait) {
         if (timeoutMs <= 0) return [];
         waitForFirst = true;
@@ -621,7 +655,12 @@ class ProducerMonitor implements Monitorable {
   }
 
   metrics(): Metrics {
-    return { messages_sent: this.messages, bytes: this.bytes, throughput_per_sec: this.rate.perSecond(), error_count: 0 };
+    return {
+      messages_sent: this.messages,
+      bytes: this.bytes,
+      throughput_per_sec: this.rate.perSecond(),
+      error_count: 0,
+    };
   }
 
   errors(): readonly OperationalError[] {

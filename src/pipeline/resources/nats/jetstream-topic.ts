@@ -66,9 +66,20 @@ interface Codec {
 }
 
 function codecFor(type: TopicMessageType): Codec {
-  if (type === 'BatchInfo') return { encode: (p) => BatchInfo.encode(BatchInfo.fromObject(p as Record<string, unknown>)).finish(), decode: (b) => BatchInfo.decode(b) };
-  if (type === 'MetadataInfo') return { encode: (p) => MetadataInfo.encode(MetadataInfo.fromObject(p as Record<string, unknown>)).finish(), decode: (b) => MetadataInfo.decode(b) };
-  return { encode: (p) => Buffer.from(JSON.stringify(p), 'utf8'), decode: (b) => JSON.parse(Buffer.from(b).toString('utf8')) as unknown };
+  if (type === 'BatchInfo')
+    return {
+      encode: (p) => BatchInfo.encode(BatchInfo.fromObject(p as Record<string, unknown>)).finish(),
+      decode: (b) => BatchInfo.decode(b),
+    };
+  if (type === 'MetadataInfo')
+    return {
+      encode: (p) => MetadataInfo.encode(MetadataInfo.fromObject(p as Record<string, unknown>)).finish(),
+      decode: (b) => MetadataInfo.decode(b),
+    };
+  return {
+    encode: (p) => Buffer.from(JSON.stringify(p), 'utf8'),
+    decode: (b) => JSON.parse(Buffer.from(b).toString('utf8')) as unknown,
+  };
 }
 
 /** Durable consumer names may not contain '.', '*', '>' or whitespace. */
@@ -105,10 +116,20 @@ export class JetStreamTopic<T = unknown> implements Resource {
     const nc = await connectNats(options.servers, `evochora:${name}:${process.pid}`, options.connectTimeoutMs);
     try {
       const jsm = await jetstreamManager(nc, { timeout: 5000 });
-      const t = new JetStreamTopic<T>(name, options, nc, jetstream(nc, { timeout: options.publishTimeoutMs }), jsm, logger);
+      const t = new JetStreamTopic<T>(
+        name,
+        options,
+        nc,
+        jetstream(nc, { timeout: options.publishTimeoutMs }),
+        jsm,
+        logger,
+      );
       await withRetry(`creating stream ${options.stream}`, () => t.ensureStream(), options.connectTimeoutMs);
       t.infoTimer = setInterval(() => {
-        void t.jsm.streams.info(options.stream).then((i) => (t.streamInfo = i)).catch(() => undefined);
+        void t.jsm.streams
+          .info(options.stream)
+          .then((i) => (t.streamInfo = i))
+          .catch(() => undefined);
       }, 2000);
       t.infoTimer.unref();
       return t;
@@ -154,7 +175,14 @@ export class JetStreamTopic<T = unknown> implements Resource {
             if (code !== CONSUMER_NOT_FOUND && code !== STREAM_NOT_FOUND) throw err;
           }
           try {
-            await this.jsm.consumers.add(o.stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: nanos(o.ackTimeoutMs), deliver_policy: DeliverPolicy.All, max_ack_pending: -1, filter_subject: o.subject });
+            await this.jsm.consumers.add(o.stream, {
+              durable_name: durable,
+              ack_policy: AckPolicy.Explicit,
+              ack_wait: nanos(o.ackTimeoutMs),
+              deliver_policy: DeliverPolicy.All,
+              max_ack_pending: -1,
+              filter_subject: o.subject,
+            });
           } catch (err) {
             await this.jsm.consumers.info(o.stream, durable).catch(() => {
               throw err;
@@ -179,7 +207,11 @@ export class JetStreamTopic<T = unknown> implements Resource {
     for (;;) {
       if (this.closed) throw new EvochoraError('TOPIC_CLOSED', `Topic '${this.name}' is closed.`);
       try {
-        await this.js.publish(this.options.subject, body, { msgID, headers: h, timeout: this.options.publishTimeoutMs });
+        await this.js.publish(this.options.subject, body, {
+          msgID,
+          headers: h,
+          timeout: this.options.publishTimeoutMs,
+        });
         this.published++;
         this.rate.record();
         return;
@@ -211,9 +243,13 @@ export class JetStreamTopic<T = unknown> implements Resource {
       this.readers.add(member);
       return { context, port: member as TopicReader<T>, monitor: member };
     }
-    throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (JetStreamTopic) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`, {
-      actions: ['Use `topic-write:` or `topic-read:<topic>?consumerGroup=<group>`.'],
-    });
+    throw new EvochoraError(
+      'UNSUPPORTED_USAGE',
+      `Resource '${this.name}' (JetStreamTopic) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+      {
+        actions: ['Use `topic-write:` or `topic-read:<topic>?consumerGroup=<group>`.'],
+      },
+    );
   }
 
   usageState(): UsageState {
@@ -266,10 +302,13 @@ class GroupMember<T> implements TopicReader<T>, Monitorable {
     private readonly topic: JetStreamTopic<T>,
     readonly consumerGroup: string,
   ) {
-    this.heartbeat = setInterval(() => {
-      if (this.topic.nc.isClosed()) return;
-      for (const subject of this.inFlight.values()) this.topic.nc.publish(subject, '+WPI');
-    }, Math.max(200, Math.floor(topic.options.ackTimeoutMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        if (this.topic.nc.isClosed()) return;
+        for (const subject of this.inFlight.values()) this.topic.nc.publish(subject, '+WPI');
+      },
+      Math.max(200, Math.floor(topic.options.ackTimeoutMs / 3)),
+    );
     this.heartbeat.unref();
   }
 
@@ -283,7 +322,15 @@ class GroupMember<T> implements TopicReader<T>, Monitorable {
       const left = deadline - Date.now();
       let result;
       try {
-        result = await pullOnce(this.topic.nc, this.topic.options.stream, durable, Math.max(1, maxMessages), left, noWait || left <= 0, signal);
+        result = await pullOnce(
+          this.topic.nc,
+          this.topic.options.stream,
+          durable,
+          Math.max(1, maxMessages),
+          left,
+          noWait || left <= 0,
+          signal,
+        );
       } catch (err) {
         this.errorLog.record('PULL_FAILED', (err as Error).message);
         result = { msgs: [] };
@@ -306,7 +353,13 @@ class GroupMember<T> implements TopicReader<T>, Monitorable {
         this.inFlight.set(messageId, m.reply!);
         this.received++;
         if (info.deliveryCount > 1) this.redelivered++;
-        out.push({ messageId, payload, publishedAtMs, deliveryCount: info.deliveryCount, consumerGroup: this.consumerGroup });
+        out.push({
+          messageId,
+          payload,
+          publishedAtMs,
+          deliveryCount: info.deliveryCount,
+          consumerGroup: this.consumerGroup,
+        });
       }
       if (out.length > 0) return out;
       if (Date.now() >= deadline) return [];
@@ -336,7 +389,14 @@ class GroupMember<T> implements TopicReader<T>, Monitorable {
   }
 
   metrics(): Metrics {
-    return { messages_received: this.received, messages_acked: this.acked, messages_nacked: this.nacked, messages_redelivered: this.redelivered, in_flight: this.inFlight.size, error_count: this.errorLog.count };
+    return {
+      messages_received: this.received,
+      messages_acked: this.acked,
+      messages_nacked: this.nacked,
+      messages_redelivered: this.redelivered,
+      in_flight: this.inFlight.size,
+      error_count: this.errorLog.count,
+    };
   }
 
   errors(): readonly OperationalError[] {

@@ -51,7 +51,8 @@ export class MessageCodec {
   encode(message: unknown): EncodedWireMessage {
     const h = natsHeaders();
     let body: Uint8Array;
-    const byteField = message !== null && typeof message === 'object' ? singleByteField(message as Record<string, unknown>) : undefined;
+    const byteField =
+      message !== null && typeof message === 'object' ? singleByteField(message as Record<string, unknown>) : undefined;
     if (byteField !== undefined) {
       const rest: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(message as Record<string, unknown>)) if (k !== byteField) rest[k] = v;
@@ -112,7 +113,8 @@ function replacer(this: unknown, key: string, value: unknown): unknown {
   // Buffers have toJSON, which runs before the replacer: look at the original value.
   const original = (this as Record<string, unknown>)[key];
   if (original instanceof Uint8Array) value = original;
-  if (value instanceof Uint8Array) return { [B64]: Buffer.from(value.buffer, value.byteOffset, value.length).toString('base64') };
+  if (value instanceof Uint8Array)
+    return { [B64]: Buffer.from(value.buffer, value.byteOffset, value.length).toString('base64') };
   if (typeof value === 'bigint') return value.toString();
   return value;
 }

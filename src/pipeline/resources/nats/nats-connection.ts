@@ -9,7 +9,10 @@ import { EvochoraError } from '../../../errors.js';
 export class NatsUnavailableError extends EvochoraError {
   constructor(servers: string, reason: string) {
     super('NATS_UNAVAILABLE', `Cannot connect to NATS at ${servers}: ${reason}.`, {
-      actions: ['Start nats-server (with -js) or fix the `servers` option of the NATS resource.', 'See docs/distributed.md for starting a local cluster.'],
+      actions: [
+        'Start nats-server (with -js) or fix the `servers` option of the NATS resource.',
+        'See docs/distributed.md for starting a local cluster.',
+      ],
       data: { servers },
     });
   }
@@ -49,7 +52,13 @@ export async function connectNats(servers: string, name: string, connectTimeoutM
 }
 
 /** Retries `fn` with backoff until it succeeds, the deadline passes or `signal` aborts. */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, timeoutMs: number, signal?: AbortSignal, retriable: (err: unknown) => boolean = () => true): Promise<T> {
+export async function withRetry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  retriable: (err: unknown) => boolean = () => true,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 50;
   for (;;) {

@@ -83,13 +83,21 @@ interface OrganismDbRow {
 }
 
 function organismOf(r: OrganismDbRow): OrganismRow {
-  return { organismId: r.organism_id, parentId: r.parent_id, birthTick: Number(r.birth_tick), programId: r.program_id, initialPosition: JSON.parse(r.initial_position) as number[], genomeHash: r.genome_hash };
+  return {
+    organismId: r.organism_id,
+    parentId: r.parent_id,
+    birthTick: Number(r.birth_tick),
+    programId: r.program_id,
+    initialPosition: JSON.parse(r.initial_position) as number[],
+    genomeHash: r.genome_hash,
+  };
 }
 
 /** Multi-row VALUES list with numbered parameters: ($1,$2),($3,$4)… */
 function valuesList(rows: number, cols: number): string {
   const out: string[] = [];
-  for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: cols }, (_, c) => `$${r * cols + c + 1}`).join(',')})`);
+  for (let r = 0; r < rows; r++)
+    out.push(`(${Array.from({ length: cols }, (_, c) => `$${r * cols + c + 1}`).join(',')})`);
   return out.join(',');
 }
 
@@ -107,14 +115,18 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
   // ---- writer ----
 
   async upsertMetadata(row: RunMetadataRow): Promise<void> {
-    const summary = JSON.stringify({ runId: row.runId, startTimeMs: row.startTimeMs, samplingInterval: row.samplingInterval, worldShape: row.worldShape, toroidal: row.toroidal });
+    const summary = JSON.stringify({
+      runId: row.runId,
+      startTimeMs: row.startTimeMs,
+      samplingInterval: row.samplingInterval,
+      worldShape: row.worldShape,
+      toroidal: row.toroidal,
+    });
     await this.db.transaction(async (c) => {
-      await c.query(`INSERT INTO ${this.s}.metadata (key, value) VALUES ($1,$2),($3,$4) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
-        'run',
-        Buffer.from(summary, 'utf8'),
-        'simulation_metadata',
-        buf(row.simulationMetadata),
-      ]);
+      await c.query(
+        `INSERT INTO ${this.s}.metadata (key, value) VALUES ($1,$2),($3,$4) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        ['run', Buffer.from(summary, 'utf8'), 'simulation_metadata', buf(row.simulationMetadata)],
+      );
     });
   }
 
@@ -137,13 +149,23 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
   async upsertOrganismTicks(ticks: readonly OrganismTickRow[], organisms: readonly OrganismRow[]): Promise<void> {
     if (ticks.length === 0 && organisms.length === 0) return;
     // Duplicate keys in one statement would fail ("cannot affect row a second time"): keep the last of each.
-    const orgs = [...new Map(organisms.map((o) => [o.organismId, o])).values()].sort((a, b) => a.organismId - b.organismId);
+    const orgs = [...new Map(organisms.map((o) => [o.organismId, o])).values()].sort(
+      (a, b) => a.organismId - b.organismId,
+    );
     const tks = [...new Map(ticks.map((t) => [t.tick, t])).values()].sort((a, b) => a.tick - b.tick);
     await this.db.transaction(async (c) => {
       for (let i = 0; i < orgs.length; i += ROWS_PER_STATEMENT) {
         const part = orgs.slice(i, i + ROWS_PER_STATEMENT);
         const params: unknown[] = [];
-        for (const o of part) params.push(o.organismId, o.parentId, o.birthTick, o.programId, JSON.stringify(o.initialPosition), o.genomeHash);
+        for (const o of part)
+          params.push(
+            o.organismId,
+            o.parentId,
+            o.birthTick,
+            o.programId,
+            JSON.stringify(o.initialPosition),
+            o.genomeHash,
+          );
         await c.query(
           `INSERT INTO ${this.s}.organisms (organism_id, parent_id, birth_tick, program_id, initial_position, genome_hash) VALUES ${valuesList(part.length, 6)} ON CONFLICT (organism_id) DO UPDATE SET parent_id = excluded.parent_id, birth_tick = excluded.birth_tick, program_id = excluded.program_id, initial_position = excluded.initial_position, genome_hash = excluded.genome_hash`,
           params,
@@ -190,27 +212,39 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
       `SELECT first_tick, last_tick, tick_count, data FROM ${this.s}.environment_chunks WHERE first_tick <= $1 AND last_tick >= $1 ORDER BY first_tick DESC LIMIT 1`,
       [tick],
     );
-    return r && { firstTick: Number(r.first_tick), lastTick: Number(r.last_tick), tickCount: r.tick_count, data: u8(r.data) };
+    return (
+      r && { firstTick: Number(r.first_tick), lastTick: Number(r.last_tick), tickCount: r.tick_count, data: u8(r.data) }
+    );
   }
 
   async environmentChunkRanges(): Promise<TickRange[]> {
-    const rows = await this.db.query<{ first_tick: string; last_tick: string }>(`SELECT first_tick, last_tick FROM ${this.s}.environment_chunks ORDER BY first_tick`);
+    const rows = await this.db.query<{ first_tick: string; last_tick: string }>(
+      `SELECT first_tick, last_tick FROM ${this.s}.environment_chunks ORDER BY first_tick`,
+    );
     return rows.map((r) => ({ minTick: Number(r.first_tick), maxTick: Number(r.last_tick) }));
   }
 
   async organismTick(tick: number): Promise<OrganismTickRow | undefined> {
-    const [r] = await this.db.query<{ tick: string; organism_count: number; alive_count: number; data: Buffer }>(`SELECT tick, organism_count, alive_count, data FROM ${this.s}.organism_ticks WHERE tick = $1`, [tick]);
+    const [r] = await this.db.query<{ tick: string; organism_count: number; alive_count: number; data: Buffer }>(
+      `SELECT tick, organism_count, alive_count, data FROM ${this.s}.organism_ticks WHERE tick = $1`,
+      [tick],
+    );
     return r && { tick: Number(r.tick), organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
   }
 
   async organism(organismId: number): Promise<OrganismRow | undefined> {
-    const [r] = await this.db.query<OrganismDbRow>(`SELECT * FROM ${this.s}.organisms WHERE organism_id = $1`, [organismId]);
+    const [r] = await this.db.query<OrganismDbRow>(`SELECT * FROM ${this.s}.organisms WHERE organism_id = $1`, [
+      organismId,
+    ]);
     return r && organismOf(r);
   }
 
   async organisms(ids: readonly number[]): Promise<OrganismRow[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.query<OrganismDbRow>(`SELECT * FROM ${this.s}.organisms WHERE organism_id = ANY($1::int[])`, [ids]);
+    const rows = await this.db.query<OrganismDbRow>(
+      `SELECT * FROM ${this.s}.organisms WHERE organism_id = ANY($1::int[])`,
+      [ids],
+    );
     return rows.map(organismOf);
   }
 
@@ -228,7 +262,10 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async organismsCreatedUpTo(tick: number): Promise<number> {
-    const [r] = await this.db.query<{ n: number | null }>(`SELECT MAX(organism_id) AS n FROM ${this.s}.organisms WHERE birth_tick <= $1`, [tick]);
+    const [r] = await this.db.query<{ n: number | null }>(
+      `SELECT MAX(organism_id) AS n FROM ${this.s}.organisms WHERE birth_tick <= $1`,
+      [tick],
+    );
     return r?.n ?? 0;
   }
 
@@ -237,9 +274,19 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
     const hex = (col: string): string => `upper(encode(${col}, 'hex'))`;
     return {
       metadata: await this.db.query(`SELECT key, ${hex('value')} AS v FROM ${this.s}.metadata ORDER BY key`),
-      environment_chunks: (await this.db.query<{ first_tick: string; last_tick: string; tick_count: number; d: string }>(`SELECT first_tick, last_tick, tick_count, ${hex('data')} AS d FROM ${this.s}.environment_chunks ORDER BY first_tick`)).map((r) => ({ ...r, first_tick: Number(r.first_tick), last_tick: Number(r.last_tick) })),
-      organisms: (await this.db.query<OrganismDbRow>(`SELECT * FROM ${this.s}.organisms ORDER BY organism_id`)).map((r) => ({ ...r, birth_tick: Number(r.birth_tick) })),
-      organism_ticks: (await this.db.query<{ tick: string; organism_count: number; alive_count: number; d: string }>(`SELECT tick, organism_count, alive_count, ${hex('data')} AS d FROM ${this.s}.organism_ticks ORDER BY tick`)).map((r) => ({ ...r, tick: Number(r.tick) })),
+      environment_chunks: (
+        await this.db.query<{ first_tick: string; last_tick: string; tick_count: number; d: string }>(
+          `SELECT first_tick, last_tick, tick_count, ${hex('data')} AS d FROM ${this.s}.environment_chunks ORDER BY first_tick`,
+        )
+      ).map((r) => ({ ...r, first_tick: Number(r.first_tick), last_tick: Number(r.last_tick) })),
+      organisms: (await this.db.query<OrganismDbRow>(`SELECT * FROM ${this.s}.organisms ORDER BY organism_id`)).map(
+        (r) => ({ ...r, birth_tick: Number(r.birth_tick) }),
+      ),
+      organism_ticks: (
+        await this.db.query<{ tick: string; organism_count: number; alive_count: number; d: string }>(
+          `SELECT tick, organism_count, alive_count, ${hex('data')} AS d FROM ${this.s}.organism_ticks ORDER BY tick`,
+        )
+      ).map((r) => ({ ...r, tick: Number(r.tick) })),
     };
   }
 }
@@ -273,7 +320,11 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
   }
 
   /** Connects (retrying until `connectTimeoutMs`) and creates the run registry. */
-  static async create(name: string, options: PostgresIndexDatabaseOptions, logger?: Logger): Promise<PostgresIndexDatabase> {
+  static async create(
+    name: string,
+    options: PostgresIndexDatabaseOptions,
+    logger?: Logger,
+  ): Promise<PostgresIndexDatabase> {
     const db = new PostgresIndexDatabase(name, options, logger);
     const deadline = Date.now() + options.connectTimeoutMs;
     let delay = 100;
@@ -282,16 +333,22 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
         await db.transaction(async (c) => {
           await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`evochora:${options.registrySchema}`]);
           await c.query(`CREATE SCHEMA IF NOT EXISTS ${db.registry}`);
-          await c.query(`CREATE TABLE IF NOT EXISTS ${db.registry}.runs (run_id TEXT PRIMARY KEY, schema_name TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+          await c.query(
+            `CREATE TABLE IF NOT EXISTS ${db.registry}.runs (run_id TEXT PRIMARY KEY, schema_name TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+          );
         }, 0);
         return db;
       } catch (err) {
         if (Date.now() + delay > deadline) {
           await db.pool.end().catch(() => undefined);
-          throw new PostgresIndexError('PG_UNAVAILABLE', `Index database '${name}' cannot use PostgreSQL: ${(err as Error).message}.`, [
-            'Check that PostgreSQL is running and the connectionString (host, port, user, database) is right.',
-            'See docs/distributed.md for starting a local server.',
-          ]);
+          throw new PostgresIndexError(
+            'PG_UNAVAILABLE',
+            `Index database '${name}' cannot use PostgreSQL: ${(err as Error).message}.`,
+            [
+              'Check that PostgreSQL is running and the connectionString (host, port, user, database) is right.',
+              'See docs/distributed.md for starting a local server.',
+            ],
+          );
         }
       }
       await new Promise((r) => setTimeout(r, delay));
@@ -356,7 +413,10 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
             await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`evochora:${schema}`]);
             await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
             await c.query(schemaSql(schema));
-            await c.query(`INSERT INTO ${this.registry}.runs (run_id, schema_name) VALUES ($1, $2) ON CONFLICT (run_id) DO NOTHING`, [runId, schema]);
+            await c.query(
+              `INSERT INTO ${this.registry}.runs (run_id, schema_name) VALUES ($1, $2) ON CONFLICT (run_id) DO NOTHING`,
+              [runId, schema],
+            );
           });
           this.logger?.debug({ runId, schema }, `Index schema ${schema} ready`);
         }
@@ -375,7 +435,10 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
   async reader(runId: string): Promise<RunIndexReader | undefined> {
     const cached = this.runs.get(runId);
     if (cached) return cached;
-    const rows = await this.query<{ schema_name: string }>(`SELECT schema_name FROM ${this.registry}.runs WHERE run_id = $1`, [runId]);
+    const rows = await this.query<{ schema_name: string }>(
+      `SELECT schema_name FROM ${this.registry}.runs WHERE run_id = $1`,
+      [runId],
+    );
     if (rows.length === 0) return undefined;
     return this.open(runId, false);
   }
@@ -392,9 +455,13 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
 
   bind(context: ResourceContext): ResourceBinding {
     if (!(DB_USAGES as readonly string[]).includes(context.usageType ?? '')) {
-      throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (PostgresIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`, {
-        actions: [`Use one of ${DB_USAGES.map((u) => `\`${u}:\``).join(', ')}.`],
-      });
+      throw new EvochoraError(
+        'UNSUPPORTED_USAGE',
+        `Resource '${this.name}' (PostgresIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+        {
+          actions: [`Use one of ${DB_USAGES.map((u) => `\`${u}:\``).join(', ')}.`],
+        },
+      );
     }
     const monitor: Monitorable = { metrics: () => ({}), errors: () => [], healthy: () => true };
     return { context, port: this as IndexDatabase, monitor };

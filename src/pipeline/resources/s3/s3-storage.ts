@@ -114,8 +114,13 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
       maxAttempts: options.maxAttempts,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      ...(options.accessKeyId ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } } : {}),
-      requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: Math.min(options.requestTimeoutMs, 10_000) },
+      ...(options.accessKeyId
+        ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }
+        : {}),
+      requestHandler: {
+        requestTimeout: options.requestTimeoutMs,
+        connectionTimeout: Math.min(options.requestTimeoutMs, 10_000),
+      },
     });
   }
 
@@ -132,7 +137,10 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
         // Client errors (bad credentials, missing bucket) will not heal; unreachable or 5xx may.
         const fatal = status !== undefined && status >= 400 && status < 500;
         if (fatal || Date.now() + delay > deadline) throw this.wrapInit(err);
-        this.logger?.warn({ storage: this.name, err: (err as Error).message }, `S3 storage not reachable yet, retrying in ${delay} ms`);
+        this.logger?.warn(
+          { storage: this.name, err: (err as Error).message },
+          `S3 storage not reachable yet, retrying in ${delay} ms`,
+        );
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2000);
@@ -157,10 +165,14 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
   }
 
   private wrapInit(err: unknown): S3StorageError {
-    return new S3StorageError('S3_UNAVAILABLE', `S3 storage '${this.name}' cannot use bucket '${this.options.bucket}' at ${this.options.endpoint || 'AWS'}: ${(err as Error).name}: ${(err as Error).message}`, [
-      'Check the endpoint, credentials and bucket options of the S3Storage resource.',
-      'See docs/distributed.md for starting a local Swift with s3api.',
-    ]);
+    return new S3StorageError(
+      'S3_UNAVAILABLE',
+      `S3 storage '${this.name}' cannot use bucket '${this.options.bucket}' at ${this.options.endpoint || 'AWS'}: ${(err as Error).name}: ${(err as Error).message}`,
+      [
+        'Check the endpoint, credentials and bucket options of the S3Storage resource.',
+        'See docs/distributed.md for starting a local Swift with s3api.',
+      ],
+    );
   }
 
   private objectKey(key: string): string {
@@ -177,7 +189,11 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     if (chunks.length === 0) throw new RangeError('a batch needs at least one chunk');
     const first = chunks[0]!;
     for (const ch of chunks)
-      if (ch.simulationRunId !== first.simulationRunId) throw new EvochoraError('MIXED_RUN_IDS', `Batch ${key} mixes runs '${first.simulationRunId}' and '${ch.simulationRunId}'.`);
+      if (ch.simulationRunId !== first.simulationRunId)
+        throw new EvochoraError(
+          'MIXED_RUN_IDS',
+          `Batch ${key} mixes runs '${first.simulationRunId}' and '${ch.simulationRunId}'.`,
+        );
     if (chunks.some((ch) => redeliveryCount(ch) > 0)) return this.writeRedelivered(key, chunks);
     return this.writeRun(key, chunks);
   }
@@ -188,12 +204,27 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     let tickCount = 0;
     for (const ch of chunks) tickCount += ch.tickCount;
     const file = encodeStorageFile(
-      { contentType: CONTENT_TICK_DATA_CHUNK, simulationRunId: first.simulationRunId, firstTick: first.firstTick, lastTick: last.lastTick, tickCount },
+      {
+        contentType: CONTENT_TICK_DATA_CHUNK,
+        simulationRunId: first.simulationRunId,
+        firstTick: first.firstTick,
+        lastTick: last.lastTick,
+        tickCount,
+      },
       chunks.map((ch) => ch.data),
       this.options.compressionLevel,
     );
     await this.putObject(key, file.bytes, file.rawBytes);
-    return { key, simulationRunId: first.simulationRunId, firstTick: first.firstTick, lastTick: last.lastTick, chunkCount: chunks.length, tickCount, bytesWritten: file.bytes.length, rawBytes: file.rawBytes };
+    return {
+      key,
+      simulationRunId: first.simulationRunId,
+      firstTick: first.firstTick,
+      lastTick: last.lastTick,
+      chunkCount: chunks.length,
+      tickCount,
+      bytesWritten: file.bytes.length,
+      rawBytes: file.rawBytes,
+    };
   }
 
   /**
@@ -206,7 +237,8 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     const runId = chunks[0]!.simulationRunId;
     const stored = await this.listBatchesOrEmpty(runId, chunks[0]!.firstTick, chunks[chunks.length - 1]!.lastTick);
     if (stored.some((b) => b.key === key)) return this.writeRun(key, chunks);
-    const covered = (ch: ChunkMessage): boolean => stored.some((b) => b.firstTick <= ch.firstTick && ch.lastTick <= b.lastTick);
+    const covered = (ch: ChunkMessage): boolean =>
+      stored.some((b) => b.firstTick <= ch.firstTick && ch.lastTick <= b.lastTick);
     const runs: ChunkMessage[][] = [];
     let current: ChunkMessage[] = [];
     for (const ch of chunks) {
@@ -219,21 +251,44 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     if (current.length > 0) runs.push(current);
     const skipped = chunks.length - runs.reduce((s, r) => s + r.length, 0);
     if (skipped > 0)
-      this.logger?.warn({ storage: this.name, key, skipped }, `Redelivered batch ${key}: ${skipped} of ${chunks.length} chunks were already stored, not writing them again`);
+      this.logger?.warn(
+        { storage: this.name, key, skipped },
+        `Redelivered batch ${key}: ${skipped} of ${chunks.length} chunks were already stored, not writing them again`,
+      );
     if (runs.length === 1 && runs[0]!.length === chunks.length) return this.writeRun(key, chunks);
     const first = chunks[0]!;
-    let result: BatchWriteResult = { key, simulationRunId: runId, firstTick: first.firstTick, lastTick: chunks[chunks.length - 1]!.lastTick, chunkCount: 0, tickCount: 0, bytesWritten: 0, rawBytes: 0 };
+    let result: BatchWriteResult = {
+      key,
+      simulationRunId: runId,
+      firstTick: first.firstTick,
+      lastTick: chunks[chunks.length - 1]!.lastTick,
+      chunkCount: 0,
+      tickCount: 0,
+      bytesWritten: 0,
+      rawBytes: 0,
+    };
     for (const r of runs) {
       const k = this.batchKey(runId, r[0]!.firstTick, r[r.length - 1]!.lastTick);
       const w = await this.writeRun(k, r);
-      result = { ...result, key: result.chunkCount === 0 ? w.key : result.key, chunkCount: result.chunkCount + w.chunkCount, tickCount: result.tickCount + w.tickCount, bytesWritten: result.bytesWritten + w.bytesWritten, rawBytes: result.rawBytes + w.rawBytes };
+      result = {
+        ...result,
+        key: result.chunkCount === 0 ? w.key : result.key,
+        chunkCount: result.chunkCount + w.chunkCount,
+        tickCount: result.tickCount + w.tickCount,
+        bytesWritten: result.bytesWritten + w.bytesWritten,
+        rawBytes: result.rawBytes + w.rawBytes,
+      };
     }
     return result;
   }
 
   async writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult> {
     const key = metadataKey(simulationRunId);
-    const file = encodeStorageFile({ contentType: CONTENT_SIMULATION_METADATA, simulationRunId }, [data], this.options.compressionLevel);
+    const file = encodeStorageFile(
+      { contentType: CONTENT_SIMULATION_METADATA, simulationRunId },
+      [data],
+      this.options.compressionLevel,
+    );
     await this.putObject(key, file.bytes, file.rawBytes);
     return { key, bytesWritten: file.bytes.length };
   }
@@ -247,11 +302,22 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
         await this.putMultipart(Key, bytes);
         this.c.multipartWrites++;
       } else {
-        await this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key, Body: bytes, ContentLength: bytes.length, ContentType: 'application/octet-stream' }));
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key,
+            Body: bytes,
+            ContentLength: bytes.length,
+            ContentType: 'application/octet-stream',
+          }),
+        );
       }
     } catch (err) {
       this.c.writeErrors++;
-      this.errorLog.record('S3_WRITE_FAILED', `writing ${key} failed: ${(err as Error).name}: ${(err as Error).message}`);
+      this.errorLog.record(
+        'S3_WRITE_FAILED',
+        `writing ${key} failed: ${(err as Error).name}: ${(err as Error).message}`,
+      );
       throw err;
     }
     this.c.writes++;
@@ -264,7 +330,9 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
 
   private async putMultipart(Key: string, bytes: Uint8Array): Promise<void> {
     const Bucket = this.options.bucket;
-    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key, ContentType: 'application/octet-stream' }));
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket, Key, ContentType: 'application/octet-stream' }),
+    );
     const UploadId = created.UploadId!;
     const size = this.options.partSizeBytes;
     const partCount = Math.ceil(bytes.length / size);
@@ -275,13 +343,20 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
         while (next < partCount) {
           const i = next++;
           const body = bytes.subarray(i * size, Math.min(bytes.length, (i + 1) * size));
-          const r = await this.client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: body, ContentLength: body.length }));
+          const r = await this.client.send(
+            new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: body, ContentLength: body.length }),
+          );
           etags[i] = r.ETag!;
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.options.partConcurrency, partCount) }, worker));
       await this.client.send(
-        new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
       );
     } catch (err) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
@@ -296,7 +371,12 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     do {
       this.c.lists++;
       const r: ListObjectsV2CommandOutput = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.options.prefix + prefix, ContinuationToken: token, ...(token === undefined && startAfter ? { StartAfter: this.options.prefix + startAfter } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: this.options.bucket,
+          Prefix: this.options.prefix + prefix,
+          ContinuationToken: token,
+          ...(token === undefined && startAfter ? { StartAfter: this.options.prefix + startAfter } : {}),
+        }),
       );
       for (const o of r.Contents ?? []) yield { key: o.Key!.slice(this.options.prefix.length), size: o.Size ?? 0 };
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
@@ -308,7 +388,14 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     let token: string | undefined;
     do {
       this.c.lists++;
-      const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: this.options.prefix, Delimiter: '/', ContinuationToken: token }));
+      const r = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.options.bucket,
+          Prefix: this.options.prefix,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      );
       for (const p of r.CommonPrefixes ?? []) {
         const id = p.Prefix!.slice(this.options.prefix.length).replace(/\/$/, '');
         try {
@@ -337,7 +424,11 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     return out;
   }
 
-  private async listBatchesOrEmpty(simulationRunId: string, fromTick: number, toTick: number): Promise<BatchFileInfo[]> {
+  private async listBatchesOrEmpty(
+    simulationRunId: string,
+    fromTick: number,
+    toTick: number,
+  ): Promise<BatchFileInfo[]> {
     validateRunId(simulationRunId);
     const levels = this.options.folderLevels;
     const rawPrefix = `${simulationRunId}/raw/`;
@@ -363,7 +454,11 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
       return r.Body as Readable;
     } catch (err) {
-      if ((err as Error).name === 'NoSuchKey' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      if (
+        (err as Error).name === 'NoSuchKey' ||
+        (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+      )
+        return undefined;
       throw err;
     }
   }
@@ -374,7 +469,9 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     if (!body) {
       await this.listBatches(simulationRunId); // throws RunNotFoundError for an unknown run
       throw new EvochoraError('METADATA_NOT_FOUND', `Run '${simulationRunId}' has no metadata object yet (${key}).`, {
-        actions: ['The MetadataPersistenceService writes it when the run starts; check that it is configured and running.'],
+        actions: [
+          'The MetadataPersistenceService writes it when the run starts; check that it is configured and running.',
+        ],
       });
     }
     this.c.reads++;
@@ -397,7 +494,13 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     this.c.reads++;
     try {
       const body = await this.getBody(key);
-      if (!body) throw new S3StorageError('BATCH_NOT_FOUND', `No batch object '${key}' in bucket '${this.options.bucket}'.`, [], { key });
+      if (!body)
+        throw new S3StorageError(
+          'BATCH_NOT_FOUND',
+          `No batch object '${key}' in bucket '${this.options.bucket}'.`,
+          [],
+          { key },
+        );
       for await (const m of readStorageStream(body, key, CONTENT_TICK_DATA_CHUNK)) {
         this.c.bytesRead += m.data.length;
         let peek: ReturnType<typeof peekChunk>;
@@ -429,7 +532,11 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     try {
       return TickDataChunk.decode(chunk.data);
     } catch (err) {
-      throw new StorageFileCorruptError(chunk.key, chunk.offset, `undecodable TickDataChunk (${(err as Error).message})`);
+      throw new StorageFileCorruptError(
+        chunk.key,
+        chunk.offset,
+        `undecodable TickDataChunk (${(err as Error).message})`,
+      );
     }
   }
 
@@ -478,4 +585,3 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
 }
 
 export const DEFAULT_S3_FOLDER_LEVELS = DEFAULT_FOLDER_LEVELS;
-

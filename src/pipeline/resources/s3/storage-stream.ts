@@ -21,7 +21,8 @@ export async function* readStorageStream(
   body.on('data', (b: Buffer) => (compressedRead += b.length));
   body.on('error', (err) => inflate.destroy(err));
   body.pipe(inflate);
-  const corrupt = (offset: number, problem: string): StorageFileCorruptError => new StorageFileCorruptError(displayName, offset, problem);
+  const corrupt = (offset: number, problem: string): StorageFileCorruptError =>
+    new StorageFileCorruptError(displayName, offset, problem);
 
   let buf: Uint8Array = new Uint8Array(0);
   let bufStart = 0; // stream offset of buf[0]
@@ -36,7 +37,10 @@ export async function* readStorageStream(
     } catch (err) {
       const code = (err as { code?: string; name?: string }).code ?? '';
       if (code.startsWith('E') && code !== 'ERR_ZSTD') throw err; // network errors stay network errors
-      throw corrupt(bufStart + buf.length, `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`);
+      throw corrupt(
+        bufStart + buf.length,
+        `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`,
+      );
     }
     if (next.done) {
       ended = true;
@@ -75,7 +79,11 @@ export async function* readStorageStream(
       const prefixLen = afterPrefix - pos; // `more()` moves the buffer, so positions are recomputed from pos
       if (len > 1 << 30) throw corrupt(bufStart + pos, `message length ${len} is implausible`);
       while (buf.length < pos + prefixLen + len) {
-        if (!(await more())) throw corrupt(bufStart + pos, `message of ${len} bytes is cut off after ${buf.length - pos - prefixLen} bytes`);
+        if (!(await more()))
+          throw corrupt(
+            bufStart + pos,
+            `message of ${len} bytes is cut off after ${buf.length - pos - prefixLen} bytes`,
+          );
       }
       const start = pos + prefixLen;
       const offset = bufStart + pos;
@@ -87,14 +95,16 @@ export async function* readStorageStream(
         } catch (err) {
           throw corrupt(offset, `unreadable file header (${(err as Error).message})`);
         }
-        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion)) throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
+        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion))
+          throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
         if (expectedContentType !== undefined && header.contentType !== expectedContentType)
           throw corrupt(offset, `holds '${header.contentType}' messages, expected '${expectedContentType}'`);
         onHeader?.(header);
         planed = holdsPlanedColumns(header);
         continue;
       }
-      if (index >= header.messageCount) throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
+      if (index >= header.messageCount)
+        throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
       if (planed) {
         try {
           unplaneChunkColumns(data);
@@ -106,7 +116,8 @@ export async function* readStorageStream(
       index++;
     }
     if (!header) throw corrupt(0, 'the file is empty (no header)');
-    if (index !== header.messageCount) throw corrupt(bufStart + pos, `the header announces ${header.messageCount} messages but the file holds ${index}`);
+    if (index !== header.messageCount)
+      throw corrupt(bufStart + pos, `the header announces ${header.messageCount} messages but the file holds ${index}`);
   } finally {
     body.destroy();
     inflate.destroy();

@@ -8,9 +8,25 @@ export const inMemoryTopicType: ResourceType = {
     kind: 'object',
     doc: 'InMemoryTopic options',
     fields: {
-      ackTimeoutMs: { kind: 'int', default: 60_000, min: 10, max: 86_400_000, doc: 'A delivery not acked within this time is redelivered.' },
-      maxRetained: { kind: 'int', default: 100_000, min: 1, max: 100_000_000, doc: 'At most this many messages are kept: before any consumer group has joined, and for a group that falls this far behind (the oldest are dropped and counted). Otherwise a message is kept only until every group has taken it.' },
+      ackTimeoutMs: {
+        kind: 'int',
+        default: 60_000,
+        min: 10,
+        max: 86_400_000,
+        doc: 'A delivery not acked within this time is redelivered.',
+      },
+      maxRetained: {
+        kind: 'int',
+        default: 100_000,
+        min: 1,
+        max: 100_000_000,
+        doc: 'At most this many messages are kept: before any consumer group has joined, and for a group that falls this far behind (the oldest are dropped and counted). Otherwise a message is kept only until every group has taken it.',
+      },
     },
   },
-  create: ({ name, options }) => new InMemoryTopic(name, { ackTimeoutMs: options.ackTimeoutMs as number, maxRetained: options.maxRetained as number }),
+  create: ({ name, options }) =>
+    new InMemoryTopic(name, {
+      ackTimeoutMs: options.ackTimeoutMs as number,
+      maxRetained: options.maxRetained as number,
+    }),
 };

@@ -95,7 +95,10 @@ export class InMemoryTopic<T = unknown> implements Resource {
       for (const [name, g] of this.groups) {
         if (g.cursor < over) {
           g.dropped += over - g.cursor;
-          this.errorLog.record('TOPIC_MESSAGES_DROPPED', `Consumer group '${name}' of topic '${this.name}' fell ${over - g.cursor} messages behind the retention bound (maxRetained ${this.options.maxRetained}); they were dropped.`);
+          this.errorLog.record(
+            'TOPIC_MESSAGES_DROPPED',
+            `Consumer group '${name}' of topic '${this.name}' fell ${over - g.cursor} messages behind the retention bound (maxRetained ${this.options.maxRetained}); they were dropped.`,
+          );
           g.cursor = over;
         }
       }
@@ -153,10 +156,22 @@ export class InMemoryTopic<T = unknown> implements Resource {
     return out;
   }
 
-  private deliver(g: Group<T>, groupName: string, entry: Published<T>, deliveryCount: number, now: number): TopicMessage<T> {
+  private deliver(
+    g: Group<T>,
+    groupName: string,
+    entry: Published<T>,
+    deliveryCount: number,
+    now: number,
+  ): TopicMessage<T> {
     g.inFlight.set(entry.messageId, { entry, deliveryCount, deadline: now + this.options.ackTimeoutMs });
     g.deliveries.set(entry.messageId, deliveryCount);
-    return { messageId: entry.messageId, payload: entry.payload, publishedAtMs: entry.publishedAtMs, deliveryCount, consumerGroup: groupName };
+    return {
+      messageId: entry.messageId,
+      payload: entry.payload,
+      publishedAtMs: entry.publishedAtMs,
+      deliveryCount,
+      consumerGroup: groupName,
+    };
   }
 
   async receive(groupName: string, max: number, timeoutMs: number, signal?: AbortSignal): Promise<TopicMessage<T>[]> {
@@ -168,7 +183,8 @@ export class InMemoryTopic<T = unknown> implements Resource {
       if (signal?.aborted || left <= 0) return [];
       // Wake for a publish, a nack, the caller's deadline, or the earliest ack deadline of this group.
       let wait = left;
-      for (const f of this.group(groupName).inFlight.values()) wait = Math.min(wait, Math.max(1, f.deadline - Date.now()));
+      for (const f of this.group(groupName).inFlight.values())
+        wait = Math.min(wait, Math.max(1, f.deadline - Date.now()));
       await this.waitFor(wait, signal);
     }
   }
@@ -210,9 +226,13 @@ export class InMemoryTopic<T = unknown> implements Resource {
     if (context.usageType === TOPIC_READ) {
       const groupName = context.parameters.consumerGroup;
       if (!groupName) {
-        throw new EvochoraError('MISSING_CONSUMER_GROUP', `Service '${context.serviceName}' binds topic '${this.name}' for reading without a consumer group.`, {
-          actions: [`Write the binding as \`topic-read:${this.name}?consumerGroup=<group>\`.`],
-        });
+        throw new EvochoraError(
+          'MISSING_CONSUMER_GROUP',
+          `Service '${context.serviceName}' binds topic '${this.name}' for reading without a consumer group.`,
+          {
+            actions: [`Write the binding as \`topic-read:${this.name}?consumerGroup=<group>\`.`],
+          },
+        );
       }
       this.group(groupName);
       const monitor = new TopicBindingMonitor('messages_received', () => this.backlog(groupName));
@@ -231,13 +251,18 @@ export class InMemoryTopic<T = unknown> implements Resource {
       };
       return { context, port, monitor };
     }
-    throw new EvochoraError('UNSUPPORTED_USAGE', `Resource '${this.name}' (InMemoryTopic) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`, {
-      actions: ['Use `topic-write:` for publishers or `topic-read:<topic>?consumerGroup=<group>` for readers.'],
-    });
+    throw new EvochoraError(
+      'UNSUPPORTED_USAGE',
+      `Resource '${this.name}' (InMemoryTopic) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
+      {
+        actions: ['Use `topic-write:` for publishers or `topic-read:<topic>?consumerGroup=<group>` for readers.'],
+      },
+    );
   }
 
   usageState(usageType: string | null): UsageState {
-    if (usageType === TOPIC_READ) return [...this.groups.keys()].some((g) => this.backlog(g) > 0) ? 'ACTIVE' : 'WAITING';
+    if (usageType === TOPIC_READ)
+      return [...this.groups.keys()].some((g) => this.backlog(g) > 0) ? 'ACTIVE' : 'WAITING';
     return 'ACTIVE';
   }
 

@@ -25,12 +25,34 @@ export interface IndexerOptions {
 }
 
 export const INDEXER_OPTION_FIELDS: ObjectSpec['fields'] = {
-  maxRetries: { kind: 'int', default: 3, min: 0, max: 100, doc: 'Attempts after the first before a notification goes to the DLQ.' },
-  retryBackoffMs: { kind: 'int', default: 200, min: 0, max: 3_600_000, doc: 'First retry delay; doubles each attempt.' },
+  maxRetries: {
+    kind: 'int',
+    default: 3,
+    min: 0,
+    max: 100,
+    doc: 'Attempts after the first before a notification goes to the DLQ.',
+  },
+  retryBackoffMs: {
+    kind: 'int',
+    default: 200,
+    min: 0,
+    max: 3_600_000,
+    doc: 'First retry delay; doubles each attempt.',
+  },
   maxRetryBackoffMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
-  pollTimeoutMs: { kind: 'int', default: 1000, min: 1, max: 600_000, doc: 'Longest wait for a notification before checking for pause/stop.' },
+  pollTimeoutMs: {
+    kind: 'int',
+    default: 1000,
+    min: 1,
+    max: 600_000,
+    doc: 'Longest wait for a notification before checking for pause/stop.',
+  },
   maxMessagesPerReceive: { kind: 'int', default: 8, min: 1, max: 10_000, doc: 'Notifications taken per receive.' },
-  catchUp: { kind: 'bool', default: true, doc: 'At start, index what storage holds but the index does not (batches or metadata whose notifications were lost, e.g. with a stopped node).' },
+  catchUp: {
+    kind: 'bool',
+    default: true,
+    doc: 'At start, index what storage holds but the index does not (batches or metadata whose notifications were lost, e.g. with a stopped node).',
+  },
 };
 
 export abstract class AbstractIndexer<T> extends AbstractService {
@@ -67,7 +89,13 @@ export abstract class AbstractIndexer<T> extends AbstractService {
   /** Indexes what one notification names. Must be idempotent. */
   protected abstract index(payload: T): Promise<void>;
   /** Describes a payload for logs and dead letters. */
-  protected abstract describe(payload: T): { runId: string; key: string; messageType: string; encoded: Uint8Array; metadata: Record<string, string> };
+  protected abstract describe(payload: T): {
+    runId: string;
+    key: string;
+    messageType: string;
+    encoded: Uint8Array;
+    metadata: Record<string, string>;
+  };
 
   /**
    * Catch-up (see batch-indexers.ts): called once when the loop starts, before the first receive. Finds
@@ -94,7 +122,11 @@ export abstract class AbstractIndexer<T> extends AbstractService {
       if (this.stopRequested) break;
       const catchingUp = this.catchUpPending();
       // Live notifications first (they keep "follow live" current), then one batch of the backlog.
-      const messages = await this.topic.receive(this.opts.maxMessagesPerReceive, catchingUp ? 0 : this.opts.pollTimeoutMs, this.signal);
+      const messages = await this.topic.receive(
+        this.opts.maxMessagesPerReceive,
+        catchingUp ? 0 : this.opts.pollTimeoutMs,
+        this.signal,
+      );
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
         if (this.stopRequested || this.state === 'PAUSED') {
@@ -112,7 +144,10 @@ export abstract class AbstractIndexer<T> extends AbstractService {
    * Indexes one payload with retries and backoff: 'done' once committed, 'aborted' when a stop interrupted a
    * backoff, or the failure after the last attempt.
    */
-  protected async attempt(payload: T, deliveryCount: number): Promise<'done' | 'aborted' | { error: unknown; attempts: number; firstFailure: number }> {
+  protected async attempt(
+    payload: T,
+    deliveryCount: number,
+  ): Promise<'done' | 'aborted' | { error: unknown; attempts: number; firstFailure: number }> {
     let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
     const firstFailure = Date.now();
@@ -136,7 +171,10 @@ export abstract class AbstractIndexer<T> extends AbstractService {
         attempt++;
         this.failedAttempts++;
         const d = this.describe(payload);
-        this.logger.warn({ service: this.name, key: d.key, attempt }, `Indexing ${d.key} failed (attempt ${attempt}/${this.opts.maxRetries + 1}): ${(err as Error).message}`);
+        this.logger.warn(
+          { service: this.name, key: d.key, attempt },
+          `Indexing ${d.key} failed (attempt ${attempt}/${this.opts.maxRetries + 1}): ${(err as Error).message}`,
+        );
         if (attempt > this.opts.maxRetries) break;
         if (await sleep(backoff, this.signal)) return 'aborted';
         backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
@@ -160,7 +198,10 @@ export abstract class AbstractIndexer<T> extends AbstractService {
     const err = error as Error & { code?: string };
     this.recordError('INDEXING_FAILED', `${d.key} failed after ${attempts} attempts: ${err.message}`);
     if (!this.dlq) {
-      this.logger.error({ service: this.name, key: d.key }, `Notification for ${d.key} dropped after ${attempts} attempts: no DLQ configured`);
+      this.logger.error(
+        { service: this.name, key: d.key },
+        `Notification for ${d.key} dropped after ${attempts} attempts: no DLQ configured`,
+      );
       return;
     }
     try {
@@ -175,7 +216,13 @@ export abstract class AbstractIndexer<T> extends AbstractService {
           sourceService: this.name,
           sourceQueue: `topic:${this.topic.consumerGroup}`,
           stackTraceLines: (err.stack ?? '').split('\n').slice(0, 10),
-          metadata: { ...d.metadata, simulationRunId: d.runId, storageKey: d.key, exceptionType: err.name ?? 'Error', errorCode: err.code ?? '' },
+          metadata: {
+            ...d.metadata,
+            simulationRunId: d.runId,
+            storageKey: d.key,
+            exceptionType: err.name ?? 'Error',
+            errorCode: err.code ?? '',
+          },
         },
         d.encoded.length,
         AbortSignal.timeout(5000),

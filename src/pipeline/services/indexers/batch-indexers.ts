@@ -67,9 +67,15 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
         if (missing.length === 0) continue;
         this.catchUpRuns++;
         for (const batch of missing) this.backlog.push({ runId, batch });
-        this.logger.info({ service: this.name, runId, batches: missing.length }, `Catch-up: ${missing.length} stored batches of run ${runId} are not indexed (${this.kind}) yet`);
+        this.logger.info(
+          { service: this.name, runId, batches: missing.length },
+          `Catch-up: ${missing.length} stored batches of run ${runId} are not indexed (${this.kind}) yet`,
+        );
       } catch (err) {
-        this.logger.warn({ service: this.name, runId }, `Catch-up: run ${runId} not scanned: ${(err as Error).message}`);
+        this.logger.warn(
+          { service: this.name, runId },
+          `Catch-up: run ${runId} not scanned: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -93,13 +99,20 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
         this.catchUpSkipped++;
         return;
       }
-      const payload = BatchInfo.create({ simulationRunId: runId, storageKey: batch.key, tickStart: batch.firstTick, tickEnd: batch.lastTick, bytes: batch.sizeBytes });
+      const payload = BatchInfo.create({
+        simulationRunId: runId,
+        storageKey: batch.key,
+        tickStart: batch.firstTick,
+        tickEnd: batch.lastTick,
+        bytes: batch.sizeBytes,
+      });
       const r = await this.attempt(payload, 1);
       if (r === 'aborted') {
         this.backlog.unshift(item);
       } else if (r === 'done') {
         this.catchUpIndexed++;
-        if (this.backlog.length === 0) this.logger.info({ service: this.name }, `Catch-up done: ${this.catchUpIndexed} batches indexed`);
+        if (this.backlog.length === 0)
+          this.logger.info({ service: this.name }, `Catch-up done: ${this.catchUpIndexed} batches indexed`);
       } else {
         this.catchUpFailed++;
         await this.deadLetter(payload, r.error, r.attempts, r.firstFailure);
@@ -110,7 +123,13 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
     }
   }
 
-  protected describe(b: BatchInfoMsg): { runId: string; key: string; messageType: string; encoded: Uint8Array; metadata: Record<string, string> } {
+  protected describe(b: BatchInfoMsg): {
+    runId: string;
+    key: string;
+    messageType: string;
+    encoded: Uint8Array;
+    metadata: Record<string, string>;
+  } {
     return {
       runId: b.simulationRunId,
       key: b.storageKey,
@@ -158,7 +177,8 @@ const batchPorts = (dbUsage: string): ServiceType['ports'] => ({
 
 export const environmentIndexerType: ServiceType = {
   className: 'EnvironmentIndexer',
-  description: 'Indexes the cells of every stored batch (chunks addressable by tick range) from batch-topic notifications.',
+  description:
+    'Indexes the cells of every stored batch (chunks addressable by tick range) from batch-topic notifications.',
   ports: batchPorts('db-env-write'),
   options: { kind: 'object', doc: 'EnvironmentIndexer options', fields: { ...INDEXER_OPTION_FIELDS } },
   create: (context) => new EnvironmentIndexer(context),
@@ -166,7 +186,8 @@ export const environmentIndexerType: ServiceType = {
 
 export const organismIndexerType: ServiceType = {
   className: 'OrganismIndexer',
-  description: 'Indexes organisms of every stored batch (one blob per tick + static organism rows) from batch-topic notifications.',
+  description:
+    'Indexes organisms of every stored batch (one blob per tick + static organism rows) from batch-topic notifications.',
   ports: batchPorts('db-organism-write'),
   options: { kind: 'object', doc: 'OrganismIndexer options', fields: { ...INDEXER_OPTION_FIELDS } },
   create: (context) => new OrganismIndexer(context),

@@ -4,7 +4,14 @@
  */
 import { OrganismDelta, OrganismState, SimulationMetadata, TickDataChunk } from '../../contracts/index.js';
 import { organismSamplesOf } from '../../contracts/organism-timeline.js';
-import { withTransientReader, type EnvironmentChunkRow, type IndexDatabase, type OrganismRow, type OrganismTickRow, type RunIndexReader } from '../../api/index-database.js';
+import {
+  withTransientReader,
+  type EnvironmentChunkRow,
+  type IndexDatabase,
+  type OrganismRow,
+  type OrganismTickRow,
+  type RunIndexReader,
+} from '../../api/index-database.js';
 import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../api/batch-storage.js';
 import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../api/index-blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
@@ -64,17 +71,32 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export async function indexEnvironmentBatch(storage: BatchStorageReader, db: IndexDatabase, runId: string, key: string): Promise<IndexedRange> {
+export async function indexEnvironmentBatch(
+  storage: BatchStorageReader,
+  db: IndexDatabase,
+  runId: string,
+  key: string,
+): Promise<IndexedRange> {
   const rows: EnvironmentChunkRow[] = [];
   for (const stored of await readBatch(storage, key)) {
     await yieldToEventLoop();
     // Wire-level: the cells are copied once into the blob, never decoded here.
-    rows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, tickCount: stored.tickCount, data: environmentBlobOfEncoded(stored.data) });
+    rows.push({
+      firstTick: stored.firstTick,
+      lastTick: stored.lastTick,
+      tickCount: stored.tickCount,
+      data: environmentBlobOfEncoded(stored.data),
+    });
   }
   if (rows.length > 0) await (await db.writer(runId)).upsertEnvironmentChunks(rows);
   let ticks = 0;
   for (const r of rows) ticks += r.tickCount;
-  return { firstTick: rows[0]?.firstTick ?? -1, lastTick: rows[rows.length - 1]?.lastTick ?? -1, chunks: rows.length, ticks };
+  return {
+    firstTick: rows[0]?.firstTick ?? -1,
+    lastTick: rows[rows.length - 1]?.lastTick ?? -1,
+    chunks: rows.length,
+    ticks,
+  };
 }
 
 export function organismRowOf(s: OrganismState): OrganismRow {
@@ -93,9 +115,17 @@ interface OrganismChunkWriter {
   upsertOrganismChunks(chunks: readonly OrganismChunkRow[], organisms: readonly OrganismRow[]): Promise<void>;
 }
 
-export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexDatabase, runId: string, key: string): Promise<IndexedRange> {
+export async function indexOrganismBatch(
+  storage: BatchStorageReader,
+  db: IndexDatabase,
+  runId: string,
+  key: string,
+): Promise<IndexedRange> {
   const writer = await db.writer(runId);
-  const chunked = typeof (writer as Partial<OrganismChunkWriter>).upsertOrganismChunks === 'function' ? (writer as unknown as OrganismChunkWriter) : undefined;
+  const chunked =
+    typeof (writer as Partial<OrganismChunkWriter>).upsertOrganismChunks === 'function'
+      ? (writer as unknown as OrganismChunkWriter)
+      : undefined;
   const ticks: OrganismTickRow[] = [];
   const chunkRows: OrganismChunkRow[] = [];
   const organisms = new Map<number, OrganismRow>();
@@ -118,13 +148,19 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
     lastTick = stored.lastTick;
     sampleCount += stored.tickCount;
     // SQLite keeps the chunk's organisms as stored (snapshot + deltas) and rebuilds a sample when it is read.
-    if (chunked) chunkRows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, data: organismChunkBlob(slim) });
+    if (chunked)
+      chunkRows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, data: organismChunkBlob(slim) });
     else {
       // Other engines keep one row of full states per sampled tick.
       for (const sample of organismSamplesOf(TickDataChunk.decode(slim))) {
         let alive = 0;
         for (const o of sample.organisms) if (!o.isDead) alive++;
-        ticks.push({ tick: sample.tick, organismCount: sample.organisms.length, aliveCount: alive, data: organismBlobOfEncoded(sample.organisms.map((o) => OrganismState.encode(o).finish())) });
+        ticks.push({
+          tick: sample.tick,
+          organismCount: sample.organisms.length,
+          aliveCount: alive,
+          data: organismBlobOfEncoded(sample.organisms.map((o) => OrganismState.encode(o).finish())),
+        });
       }
     }
   }
@@ -138,8 +174,16 @@ export async function indexOrganismBatch(storage: BatchStorageReader, db: IndexD
 /** What a batch indexer takes from a batch: its cells (environment) or its organisms. */
 export type BatchKind = 'environment' | 'organism';
 
-export function indexBatchOfKind(kind: BatchKind, storage: BatchStorageReader, db: IndexDatabase, runId: string, key: string): Promise<IndexedRange> {
-  return kind === 'environment' ? indexEnvironmentBatch(storage, db, runId, key) : indexOrganismBatch(storage, db, runId, key);
+export function indexBatchOfKind(
+  kind: BatchKind,
+  storage: BatchStorageReader,
+  db: IndexDatabase,
+  runId: string,
+  key: string,
+): Promise<IndexedRange> {
+  return kind === 'environment'
+    ? indexEnvironmentBatch(storage, db, runId, key)
+    : indexOrganismBatch(storage, db, runId, key);
 }
 
 /** Point look-ups an index reader may offer (SqliteRunIndex does) so a check does not load blobs. */
@@ -150,7 +194,9 @@ interface IndexedLookups {
 
 function lookupsOf(reader: RunIndexReader): IndexedLookups | undefined {
   const r = reader as Partial<IndexedLookups>;
-  return typeof r.hasEnvironmentChunk === 'function' && typeof r.hasOrganismTick === 'function' ? (r as IndexedLookups) : undefined;
+  return typeof r.hasEnvironmentChunk === 'function' && typeof r.hasOrganismTick === 'function'
+    ? (r as IndexedLookups)
+    : undefined;
 }
 
 /**
@@ -158,7 +204,11 @@ function lookupsOf(reader: RunIndexReader): IndexedLookups | undefined {
  * its first and last tick being present means all of it is: for cells a chunk starting at the batch's first
  * tick and one ending at its last tick, for organisms the rows of both ticks.
  */
-export async function isBatchIndexed(reader: RunIndexReader, kind: BatchKind, batch: Pick<BatchFileInfo, 'firstTick' | 'lastTick'>): Promise<boolean> {
+export async function isBatchIndexed(
+  reader: RunIndexReader,
+  kind: BatchKind,
+  batch: Pick<BatchFileInfo, 'firstTick' | 'lastTick'>,
+): Promise<boolean> {
   const fast = lookupsOf(reader);
   if (kind === 'environment') {
     if (fast) return fast.hasEnvironmentChunk(batch.firstTick, batch.lastTick);
@@ -167,16 +217,30 @@ export async function isBatchIndexed(reader: RunIndexReader, kind: BatchKind, ba
     return first?.firstTick === batch.firstTick && last?.lastTick === batch.lastTick;
   }
   if (fast) return fast.hasOrganismTick(batch.firstTick) && fast.hasOrganismTick(batch.lastTick);
-  return (await reader.organismTick(batch.firstTick)) !== undefined && (await reader.organismTick(batch.lastTick)) !== undefined;
+  return (
+    (await reader.organismTick(batch.firstTick)) !== undefined &&
+    (await reader.organismTick(batch.lastTick)) !== undefined
+  );
 }
 
 /** The run's stored batches (ascending) that are not (completely) indexed for `kind`. */
-export async function unindexedBatches(storage: BatchStorageReader, db: IndexDatabase, runId: string, kind: BatchKind): Promise<BatchFileInfo[]> {
+export async function unindexedBatches(
+  storage: BatchStorageReader,
+  db: IndexDatabase,
+  runId: string,
+  kind: BatchKind,
+): Promise<BatchFileInfo[]> {
   const batches = await storage.listBatches(runId);
-  return withTransientReader(db, runId, (reader) => (reader ? missingBatches(reader, batches, kind) : Promise.resolve(batches)));
+  return withTransientReader(db, runId, (reader) =>
+    reader ? missingBatches(reader, batches, kind) : Promise.resolve(batches),
+  );
 }
 
-async function missingBatches(reader: RunIndexReader, batches: readonly BatchFileInfo[], kind: BatchKind): Promise<BatchFileInfo[]> {
+async function missingBatches(
+  reader: RunIndexReader,
+  batches: readonly BatchFileInfo[],
+  kind: BatchKind,
+): Promise<BatchFileInfo[]> {
   if (lookupsOf(reader)) {
     const out: BatchFileInfo[] = [];
     for (const b of batches) if (!(await isBatchIndexed(reader, kind, b))) out.push(b);
@@ -193,7 +257,8 @@ async function missingBatches(reader: RunIndexReader, batches: readonly BatchFil
   const range = await reader.organismTickRange();
   const out: BatchFileInfo[] = [];
   for (const b of batches) {
-    if (!range || b.lastTick < range.minTick || b.firstTick > range.maxTick || !(await isBatchIndexed(reader, kind, b))) out.push(b);
+    if (!range || b.lastTick < range.minTick || b.firstTick > range.maxTick || !(await isBatchIndexed(reader, kind, b)))
+      out.push(b);
   }
   return out;
 }
@@ -218,7 +283,12 @@ export async function indexStoredBatches(
   db: IndexDatabase,
   runId: string,
   batches: readonly BatchFileInfo[],
-  options: { kinds?: readonly BatchKind[]; onlyMissing?: boolean; signal?: AbortSignal; onBatch?: (done: number, total: number) => void } = {},
+  options: {
+    kinds?: readonly BatchKind[];
+    onlyMissing?: boolean;
+    signal?: AbortSignal;
+    onBatch?: (done: number, total: number) => void;
+  } = {},
 ): Promise<StoredRunIndexResult> {
   const kinds = options.kinds ?? (['environment', 'organism'] as const);
   let chunks = 0;

@@ -45,7 +45,10 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
     } catch (err) {
       // A run directory without (readable) metadata: nothing to index; not worth a dead letter.
       this.catchUpFailed++;
-      this.logger.warn({ service: this.name, runId }, `Catch-up: metadata of run ${runId} not indexed: ${(err as Error).message}`);
+      this.logger.warn(
+        { service: this.name, runId },
+        `Catch-up: metadata of run ${runId} not indexed: ${(err as Error).message}`,
+      );
     } finally {
       this.backlog.shift();
     }
@@ -56,12 +59,29 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
     this.runs++;
   }
 
-  protected describe(m: MetadataInfoMsg): { runId: string; key: string; messageType: string; encoded: Uint8Array; metadata: Record<string, string> } {
-    return { runId: m.simulationRunId, key: m.storageKey, messageType: 'MetadataInfo', encoded: MetadataInfo.encode(m).finish(), metadata: {} };
+  protected describe(m: MetadataInfoMsg): {
+    runId: string;
+    key: string;
+    messageType: string;
+    encoded: Uint8Array;
+    metadata: Record<string, string>;
+  } {
+    return {
+      runId: m.simulationRunId,
+      key: m.storageKey,
+      messageType: 'MetadataInfo',
+      encoded: MetadataInfo.encode(m).finish(),
+      metadata: {},
+    };
   }
 
   protected override indexerMetrics(): Metrics {
-    return { runs_indexed: this.runs, catch_up_runs_pending: this.backlog.length, catch_up_runs_indexed: this.catchUpIndexed, catch_up_runs_failed: this.catchUpFailed };
+    return {
+      runs_indexed: this.runs,
+      catch_up_runs_pending: this.backlog.length,
+      catch_up_runs_indexed: this.catchUpIndexed,
+      catch_up_runs_failed: this.catchUpFailed,
+    };
   }
 }
 

@@ -25,7 +25,8 @@ export class GeneDuplicationPlugin implements BirthHandler {
     if (rng.nextDouble() >= this.rate) return;
     const world = sim.world;
     const labels: number[] = [];
-    for (const idx of world.ownedCellsSorted(child.id)) if (((world.cells[idx]! >>> 20) & 0xff) === LABEL) labels.push(idx);
+    for (const idx of world.ownedCellsSorted(child.id))
+      if (((world.cells[idx]! >>> 20) & 0xff) === LABEL) labels.push(idx);
     if (labels.length === 0) return;
     const axis = dvAxis(child);
     const start = labels[rng.nextInt(labels.length)]!;

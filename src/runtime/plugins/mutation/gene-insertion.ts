@@ -55,7 +55,12 @@ export class GeneInsertionPlugin implements BirthHandler {
       else if (src === 'LR') write(k++, (6 << 20) | (256 + rng.nextInt(4)));
       else if (src === 'I') write(k++, (1 << 20) | rng.nextInt(256));
       else if (src === 'L') {
-        const v = labelRefs.length > 0 ? labelRefs[rng.nextInt(labelRefs.length)]! : labels.length > 0 ? labels[rng.nextInt(labels.length)]! : 0;
+        const v =
+          labelRefs.length > 0
+            ? labelRefs[rng.nextInt(labelRefs.length)]!
+            : labels.length > 0
+              ? labels[rng.nextInt(labels.length)]!
+              : 0;
         write(k++, (LABELREF << 20) | v);
       } else if (src === 'V') {
         const axisSel = rng.nextInt(world.dims);

@@ -41,7 +41,13 @@ export class GeneSubstitutionPlugin implements BirthHandler {
     const value = (mol << 12) >> 12;
     const marker = mol & 0xf0000000;
     let nv = value;
-    if (type === CODE) nv = mutateOpcode(value, world.dims, () => rng.nextDouble(), (n) => rng.nextInt(n));
+    if (type === CODE)
+      nv = mutateOpcode(
+        value,
+        world.dims,
+        () => rng.nextDouble(),
+        (n) => rng.nextInt(n),
+      );
     else if (type === REGISTER) {
       const bank = value >> 8;
       const count = BANK_COUNT[(bank & 7) as 0];

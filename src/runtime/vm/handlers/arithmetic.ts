@@ -154,7 +154,10 @@ function product(name: string): Handler {
         o.fail('CRS requires 2D vectors.');
         return;
       }
-      r = (Math.imul(o.opVec[ia * dims]!, o.opVec[ib * dims + 1]!) - Math.imul(o.opVec[ia * dims + 1]!, o.opVec[ib * dims]!)) | 0;
+      r =
+        (Math.imul(o.opVec[ia * dims]!, o.opVec[ib * dims + 1]!) -
+          Math.imul(o.opVec[ia * dims + 1]!, o.opVec[ib * dims]!)) |
+        0;
     }
     const result = pack(1, r);
     if (stack) {

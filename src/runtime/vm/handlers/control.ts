@@ -46,7 +46,13 @@ function jump(name: string): Handler {
     }
     if (ent >= 0) {
       const exact = world.labels.get(hash);
-      if (exact !== undefined && exact.length === 1 && exact[0] === target && world.owners[target] === o.id && world.cells[target]! >>> 28 === 0) {
+      if (
+        exact !== undefined &&
+        exact.length === 1 &&
+        exact[0] === target &&
+        world.owners[target] === o.id &&
+        world.cells[target]! >>> 28 === 0
+      ) {
         o.decode[ent + 5] = target;
         o.decode[ent + 6] = world.labels.version;
       }

@@ -152,7 +152,11 @@ function labelPosition(name: string, mode: 0 | 1 | 2): Handler {
     }
     const owner = vm.world.owners[target]!;
     if (owner !== 0 && owner !== o.id) {
-      o.fail(mode === 0 ? 'SKJ: Target cell is owned by another organism.' : `${name}: Target cell is owned by another organism.`);
+      o.fail(
+        mode === 0
+          ? 'SKJ: Target cell is owned by another organism.'
+          : `${name}: Target cell is owned by another organism.`,
+      );
       return;
     }
     const t = vm.tmpVec;

@@ -28,7 +28,9 @@ function seek(vm: VirtualMachine, o: Organism): void {
   if (!vm.isUnit(o, 0)) return;
   if (vm.quirks === 'reference' && vm.dims !== 2) {
     // Quirk Q4: the reference reads the target owner with two coordinates and throws outside 2-D.
-    o.fail('VM Runtime Error: java.lang.IllegalArgumentException: Coordinate dimensions do not match world dimensions.');
+    o.fail(
+      'VM Runtime Error: java.lang.IllegalArgumentException: Coordinate dimensions do not match world dimensions.',
+    );
     return;
   }
   const idx = vm.dpTarget(o, 0);
@@ -72,9 +74,18 @@ function outVec(vm: VirtualMachine, o: Organism, stack: boolean, v: Int32Array):
   } else vm.writeVector(o, o.opReg[0]!, v, 0);
 }
 
-const nrg = (stack: boolean): Handler => (vm, o) => out(vm, o, stack, pack(DATA, o.er));
-const ntr = (stack: boolean): Handler => (vm, o) => out(vm, o, stack, pack(DATA, o.sr));
-const gmr = (stack: boolean): Handler => (vm, o) => out(vm, o, stack, pack(DATA, o.mr));
+const nrg =
+  (stack: boolean): Handler =>
+  (vm, o) =>
+    out(vm, o, stack, pack(DATA, o.er));
+const ntr =
+  (stack: boolean): Handler =>
+  (vm, o) =>
+    out(vm, o, stack, pack(DATA, o.sr));
+const gmr =
+  (stack: boolean): Handler =>
+  (vm, o) =>
+    out(vm, o, stack, pack(DATA, o.mr));
 
 const diff =
   (stack: boolean): Handler =>
