@@ -39,8 +39,9 @@ import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage
 import { encodeStorageFile, frameStorageFile } from '../src/pipeline/resources/storage-file.js';
 import { realFsOps, type FsOps } from '../src/pipeline/resources/atomic-file.js';
 import { InMemoryQueue } from '../src/pipeline/resources/in-memory-queue.js';
-import { PersistenceService } from '../src/pipeline/services/persistence-service.js';
-import { SimulationEngine } from '../src/pipeline/services/simulation-engine.js';
+import { PersistenceService, persistenceServiceType } from '../src/pipeline/services/persistence-service.js';
+import { resolveOptions } from '../src/config/resolve-options.js';
+import { SimulationEngine, type SimulationEngineOptions } from '../src/pipeline/services/simulation-engine.js';
 import { defaultsOf } from '../src/config/validate.js';
 import { simulationEngineType } from '../src/pipeline/services/simulation-engine.js';
 import { matureWorld, measureWorld, youngWorld } from './world-recording.js';
@@ -81,15 +82,14 @@ const r2 = (n: number): number => Math.round(n * 100) / 100;
 const SHAPE = [512, 512];
 const ORGANISMS = [{ program: REPLICATOR, energy: 100_000, positions: [[100, 100]] }];
 
-function engineOptions(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    ...(defaultsOf(simulationEngineType.options) as Record<string, unknown>),
+function engineOptions(extra: Record<string, unknown> = {}): SimulationEngineOptions {
+  return resolveOptions(simulationEngineType.options, {
     environment: { shape: SHAPE, topology: 'TORUS' },
     seed: 42,
     organisms: ORGANISMS,
     maxTicks: TICKS,
     ...extra,
-  };
+  });
 }
 
 async function waitStopped(s: { state: string }): Promise<void> {
@@ -158,7 +158,7 @@ async function engineRecording(
         name: `persistence-${i}`,
         logger,
         dataDir: dir,
-        options: {
+        options: resolveOptions(persistenceServiceType.options, {
           maxBatchSize: 10,
           batchTimeoutSeconds: 0.1,
           maxRetries: 3,
@@ -166,7 +166,7 @@ async function engineRecording(
           maxRetryBackoffMs: 1000,
           drainOnStopMs: 60_000,
           ...WRITES,
-        },
+        }),
         ports: {
           input: queue.bind(ctx(`p${i}`, 'queue-in', 'input')).port,
           storage: storage.bind(ctx(`p${i}`, 'storage-write', 'storage')).port,
@@ -276,7 +276,7 @@ async function persistenceBench(
       name: 'persistence-1',
       logger,
       dataDir: dir,
-      options: {
+      options: resolveOptions(persistenceServiceType.options, {
         maxBatchSize,
         batchTimeoutSeconds: 0.01,
         maxRetries: 0,
@@ -284,7 +284,7 @@ async function persistenceBench(
         maxRetryBackoffMs: 0,
         drainOnStopMs: 600_000,
         ...WRITES,
-      },
+      }),
       ports: {
         input: queue.bind(ctx('queue-in', 'input')).port,
         storage: storage.bind(ctx('storage-write', 'storage')).port,

@@ -18,3 +18,41 @@ export type FieldSpec =
   | { kind: 'any'; default?: unknown; doc: string };
 
 export type ObjectSpec = Extract<FieldSpec, { kind: 'object' }>;
+
+/**
+ * The TypeScript type of the value a spec accepts once defaults are filled in (validateValue fills them):
+ * `int`/`number`/`bytes` → number, `string` → string or its enum's union, `bool` → boolean, `list` → an
+ * array, `object` → its fields (a key without a default must be given, so none is optional), `map` → a record,
+ * `any` → unknown (the type that owns it narrows it where it checks it).
+ */
+export type ValueOf<S> = S extends { kind: 'int' | 'number' | 'bytes' }
+  ? number
+  : S extends { kind: 'string'; enum: readonly (infer E)[] }
+    ? E
+    : S extends { kind: 'string' }
+      ? string
+      : S extends { kind: 'bool' }
+        ? boolean
+        : S extends { kind: 'list'; of: 'int' }
+          ? number[]
+          : S extends { kind: 'list' }
+            ? string[]
+            : S extends { kind: 'object'; fields: infer F }
+              ? string extends keyof F
+                ? Record<string, unknown> // a spec not declared with defineOptions: keys unknown
+                : { -readonly [K in keyof F]: ValueOf<F[K]> }
+              : S extends { kind: 'map' }
+                ? Record<string, unknown>
+                : unknown;
+
+/**
+ * Declares the options of a resource or service type once: default, range and doc per key (the config file,
+ * the docs and the validation all come from it), and their TypeScript type follows (`OptionsOf<typeof spec>`).
+ * Only keeps the literal kinds of the spec; it returns it unchanged.
+ */
+export function defineOptions<const S extends ObjectSpec>(spec: S): S {
+  return spec;
+}
+
+/** The typed options a type with option spec `S` receives (validated, defaults filled). */
+export type OptionsOf<S> = ValueOf<S>;

@@ -3,21 +3,27 @@
  * defaults, ranges, docs), its ports and how it is built. Every type exports one of these; the registry
  * (registry.ts) maps class names to them, so types never import the registry.
  */
-import type { ObjectSpec } from '../../config/field-spec.js';
-import type { ResourceFactory } from './resource.js';
-import type { ServiceFactory } from './service.js';
+import type { ObjectSpec, OptionsOf } from '../../config/field-spec.js';
+import type { Resource, ResourceFactoryArgs } from './resource.js';
+import type { AbstractService, ServiceContext } from './service.js';
 
-export interface ResourceType {
+/**
+ * A resource type. `S` is its option spec (declared with defineOptions): `create` receives options of type
+ * OptionsOf<S>, validated and with defaults filled by the service manager, so a type never casts or
+ * re-checks them.
+ */
+export interface ResourceType<S extends ObjectSpec = ObjectSpec> {
   readonly className: string;
   readonly description: string;
-  readonly options: ObjectSpec;
-  readonly create: ResourceFactory;
+  readonly options: S;
+  create(args: ResourceFactoryArgs<OptionsOf<S>>): Resource | Promise<Resource>;
 }
 
-export interface ServiceType {
+/** A service type; `S` as for ResourceType. */
+export interface ServiceType<S extends ObjectSpec = ObjectSpec> {
   readonly className: string;
   readonly description: string;
-  readonly options: ObjectSpec;
+  readonly options: S;
   /** Port name → usage types it accepts; every listed port must be bound unless marked optional. */
   readonly ports: Record<string, { usage: readonly string[]; optional?: boolean }>;
   /**
@@ -25,8 +31,8 @@ export interface ServiceType {
    * run before any resource or service starts: nothing starts with a bad configuration. Paths are relative
    * to the service's `options`.
    */
-  readonly preflight?: (options: Record<string, unknown>, serviceName: string) => readonly PreflightIssue[];
-  readonly create: ServiceFactory;
+  preflight?(options: OptionsOf<S>, serviceName: string): readonly PreflightIssue[];
+  create(context: ServiceContext<OptionsOf<S>>): AbstractService<OptionsOf<S>>;
 }
 
 /** A problem found by a service type's preflight. */

@@ -36,12 +36,15 @@ export interface ResourceBinding {
   readonly monitor?: Monitorable;
 }
 
-export interface ResourceFactoryArgs {
+/** What the service manager gives a resource type's `create`: `options` validated, defaults filled. */
+export interface ResourceFactoryArgs<O = Record<string, unknown>> {
   readonly name: string;
-  readonly options: Record<string, unknown>;
+  readonly options: O;
   readonly logger: Logger;
   /** Directory for durable state of embedded resources (storage, DLQ, databases). */
   readonly dataDir: string;
 }
 
-export type ResourceFactory = (args: ResourceFactoryArgs) => Resource | Promise<Resource>;
+export type ResourceFactory<O = Record<string, unknown>> = (
+  args: ResourceFactoryArgs<O>,
+) => Resource | Promise<Resource>;

@@ -5,9 +5,10 @@ import type { Metrics, Monitorable } from './monitorable.js';
 import { ErrorLog, type OperationalError } from './operational-error.js';
 
 /** What the service manager gives a service when it builds it. */
-export interface ServiceContext {
+export interface ServiceContext<O = Record<string, unknown>> {
   readonly name: string;
-  readonly options: Record<string, unknown>;
+  /** The service's options: validated against its type's spec, defaults filled (typed by OptionsOf). */
+  readonly options: O;
   readonly logger: Logger;
   readonly dataDir: string;
   /** Port name → the per-binding object of the resource bound to it. */
@@ -26,14 +27,14 @@ export class MissingPortError extends EvochoraError {
  * The lifecycle every service shares: a single async work loop (`run`) that must call `checkPause()` between
  * units of work and return once `stopRequested` is true. State changes follow the table in lifecycle.ts.
  */
-export abstract class AbstractService implements Monitorable {
+export abstract class AbstractService<O = Record<string, unknown>> implements Monitorable {
   private currentState: ServiceState = 'STOPPED';
   private readonly errorLog = new ErrorLog();
   private loop: Promise<void> | undefined;
   private abort = new AbortController();
   private pauseWaiters: Array<() => void> = [];
 
-  protected constructor(protected readonly context: ServiceContext) {}
+  protected constructor(protected readonly context: ServiceContext<O>) {}
 
   get name(): string {
     return this.context.name;
@@ -170,4 +171,4 @@ export abstract class AbstractService implements Monitorable {
   }
 }
 
-export type ServiceFactory = (context: ServiceContext) => AbstractService;
+export type ServiceFactory<O = Record<string, unknown>> = (context: ServiceContext<O>) => AbstractService<O>;

@@ -12,6 +12,7 @@ import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../
 import type { ResourceType } from '../api/component-type.js';
 import type { FsOps } from './atomic-file.js';
 import { DeadLetterStore } from './dead-letter-store.js';
+import { defineOptions } from '../../config/field-spec.js';
 
 export class DeadLetterQueueFullError extends EvochoraError {
   constructor(name: string, capacity: number) {
@@ -113,34 +114,32 @@ export class FileSystemDeadLetterQueue implements Resource {
   }
 }
 
-export const fileSystemDeadLetterQueueType: ResourceType = {
+const fileSystemDeadLetterQueueOptions = defineOptions({
+  kind: 'object',
+  doc: 'FileSystemDeadLetterQueue options',
+  fields: {
+    directory: {
+      kind: 'string',
+      default: '',
+      doc: 'Directory of the dead letters; empty = dlq/<resource name> inside node.dataDir.',
+    },
+    capacity: {
+      kind: 'int',
+      default: 10_000,
+      min: 1,
+      max: 10_000_000,
+      doc: 'Most dead letters kept; further ones are refused (DLQ_FULL).',
+    },
+  },
+});
+
+export const fileSystemDeadLetterQueueType: ResourceType<typeof fileSystemDeadLetterQueueOptions> = {
   className: 'FileSystemDeadLetterQueue',
   description:
     'Dead-letter queue kept as durable files (survives restarts); inspect with `evochora dlq list`, recover with `evochora dlq replay`.',
-  options: {
-    kind: 'object',
-    doc: 'FileSystemDeadLetterQueue options',
-    fields: {
-      directory: {
-        kind: 'string',
-        default: '',
-        doc: 'Directory of the dead letters; empty = dlq/<resource name> inside node.dataDir.',
-      },
-      capacity: {
-        kind: 'int',
-        default: 10_000,
-        min: 1,
-        max: 10_000_000,
-        doc: 'Most dead letters kept; further ones are refused (DLQ_FULL).',
-      },
-    },
-  },
+  options: fileSystemDeadLetterQueueOptions,
   create: ({ name, options, dataDir }) => {
-    const dir = (options.directory as string) || `dlq/${name}`;
-    return new FileSystemDeadLetterQueue(
-      name,
-      isAbsolute(dir) ? dir : resolve(dataDir, dir),
-      options.capacity as number,
-    );
+    const dir = options.directory || `dlq/${name}`;
+    return new FileSystemDeadLetterQueue(name, isAbsolute(dir) ? dir : resolve(dataDir, dir), options.capacity);
   },
 };

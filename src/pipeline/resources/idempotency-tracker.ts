@@ -7,6 +7,7 @@ import type { Metrics } from '../api/monitorable.js';
 import type { OperationalError } from '../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
 import type { ResourceType } from '../api/component-type.js';
+import { defineOptions } from '../../config/field-spec.js';
 
 /** What an `idempotency` port offers. */
 export interface IdempotencyTracker {
@@ -92,21 +93,23 @@ export class InMemoryIdempotencyTracker implements Resource, IdempotencyTracker 
   }
 }
 
-export const inMemoryIdempotencyTrackerType: ResourceType = {
-  className: 'InMemoryIdempotencyTracker',
-  description: 'Bounded set of seen message keys shared by competing consumers; counts duplicates (bug detection).',
-  options: {
-    kind: 'object',
-    doc: 'InMemoryIdempotencyTracker options',
-    fields: {
-      maxKeys: {
-        kind: 'int',
-        default: 1_000_000,
-        min: 1,
-        max: 100_000_000,
-        doc: 'Keys kept before the oldest are evicted.',
-      },
+const inMemoryIdempotencyTrackerOptions = defineOptions({
+  kind: 'object',
+  doc: 'InMemoryIdempotencyTracker options',
+  fields: {
+    maxKeys: {
+      kind: 'int',
+      default: 1_000_000,
+      min: 1,
+      max: 100_000_000,
+      doc: 'Keys kept before the oldest are evicted.',
     },
   },
-  create: ({ name, options }) => new InMemoryIdempotencyTracker(name, options.maxKeys as number),
+});
+
+export const inMemoryIdempotencyTrackerType: ResourceType<typeof inMemoryIdempotencyTrackerOptions> = {
+  className: 'InMemoryIdempotencyTracker',
+  description: 'Bounded set of seen message keys shared by competing consumers; counts duplicates (bug detection).',
+  options: inMemoryIdempotencyTrackerOptions,
+  create: ({ name, options }) => new InMemoryIdempotencyTracker(name, options.maxKeys),
 };

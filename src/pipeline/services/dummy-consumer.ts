@@ -3,21 +3,25 @@ import { AbstractService, type ServiceContext } from '../api/service.js';
 import type { Metrics } from '../api/monitorable.js';
 import type { ServiceType } from '../api/component-type.js';
 import type { DummyMessage } from './dummy-producer.js';
+import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
+
+/** DummyConsumer's options as its type declares them (validated, defaults filled). */
+export type DummyConsumerOptions = OptionsOf<typeof dummyConsumerOptions>;
 
 /** Drains its input queue in batches and counts what it saw; checks that sequence numbers never repeat. */
-export class DummyConsumer extends AbstractService {
+export class DummyConsumer extends AbstractService<DummyConsumerOptions> {
   private consumed = 0;
   private batches = 0;
   private lastSequence = -1;
   private outOfOrder = 0;
 
-  constructor(context: ServiceContext) {
+  constructor(context: ServiceContext<DummyConsumerOptions>) {
     super(context);
   }
 
   protected async run(): Promise<void> {
     const input = this.port<QueueConsumer<DummyMessage>>('input');
-    const maxBatch = this.context.options.maxBatchSize as number;
+    const maxBatch = this.context.options.maxBatchSize;
     while (!this.stopRequested) {
       await this.checkPause();
       if (this.stopRequested) break;
@@ -42,16 +46,18 @@ export class DummyConsumer extends AbstractService {
   }
 }
 
-export const dummyConsumerType: ServiceType = {
+const dummyConsumerOptions = defineOptions({
+  kind: 'object',
+  doc: 'DummyConsumer options',
+  fields: {
+    maxBatchSize: { kind: 'int', default: 100, min: 1, max: 1_000_000, doc: 'Most messages taken per receive.' },
+  },
+});
+
+export const dummyConsumerType: ServiceType<typeof dummyConsumerOptions> = {
   className: 'DummyConsumer',
   description: 'Consumes messages from its input queue in batches and counts them.',
   ports: { input: { usage: ['queue-in'] } },
-  options: {
-    kind: 'object',
-    doc: 'DummyConsumer options',
-    fields: {
-      maxBatchSize: { kind: 'int', default: 100, min: 1, max: 1_000_000, doc: 'Most messages taken per receive.' },
-    },
-  },
+  options: dummyConsumerOptions,
   create: (context) => new DummyConsumer(context),
 };

@@ -13,8 +13,12 @@ import { metadataKey } from '../resources/storage-keys.js';
 import { sleep } from '../api/sleep.js';
 import type { TopicWriter } from '../api/topic.js';
 import { MetadataInfo } from '../contracts/index.js';
+import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 
-export class MetadataPersistenceService extends AbstractService {
+/** MetadataPersistenceService's options as its type declares them (validated, defaults filled). */
+export type MetadataPersistenceServiceOptions = OptionsOf<typeof metadataPersistenceServiceOptions>;
+
+export class MetadataPersistenceService extends AbstractService<MetadataPersistenceServiceOptions> {
   private readonly input: QueueConsumer<MetadataMessage>;
   private readonly storage: BatchStorageWriter;
   private readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
@@ -25,7 +29,7 @@ export class MetadataPersistenceService extends AbstractService {
   private bytes = 0;
   private lastRunId = '';
 
-  constructor(context: ServiceContext) {
+  constructor(context: ServiceContext<MetadataPersistenceServiceOptions>) {
     super(context);
     this.input = this.port<QueueConsumer<MetadataMessage>>('input');
     this.storage = this.port<BatchStorageWriter>('storage');
@@ -49,9 +53,9 @@ export class MetadataPersistenceService extends AbstractService {
   }
 
   async persist(message: MetadataMessage): Promise<void> {
-    const maxRetries = this.context.options.maxRetries as number;
-    const maxBackoff = this.context.options.maxRetryBackoffMs as number;
-    let backoff = this.context.options.retryBackoffMs as number;
+    const maxRetries = this.context.options.maxRetries;
+    const maxBackoff = this.context.options.maxRetryBackoffMs;
+    let backoff = this.context.options.retryBackoffMs;
     let attempt = 0;
     let lastError: unknown;
     const firstFailure = Date.now();
@@ -137,7 +141,35 @@ function safeKey(runId: string): string {
   }
 }
 
-export const metadataPersistenceServiceType: ServiceType = {
+const metadataPersistenceServiceOptions = defineOptions({
+  kind: 'object',
+  doc: 'MetadataPersistenceService options',
+  fields: {
+    maxRetries: {
+      kind: 'int',
+      default: 3,
+      min: 0,
+      max: 100,
+      doc: 'Write attempts after the first before the metadata goes to the DLQ.',
+    },
+    retryBackoffMs: {
+      kind: 'int',
+      default: 1000,
+      min: 0,
+      max: 3_600_000,
+      doc: 'First retry delay; doubles each attempt.',
+    },
+    maxRetryBackoffMs: {
+      kind: 'int',
+      default: 60_000,
+      min: 0,
+      max: 3_600_000,
+      doc: 'Upper bound of the retry delay.',
+    },
+  },
+});
+
+export const metadataPersistenceServiceType: ServiceType<typeof metadataPersistenceServiceOptions> = {
   className: 'MetadataPersistenceService',
   description: 'Writes the SimulationMetadata of each run to storage; retries, then dead-letters.',
   ports: {
@@ -146,32 +178,6 @@ export const metadataPersistenceServiceType: ServiceType = {
     dlq: { usage: ['queue-out'], optional: true },
     topic: { usage: ['topic-write'], optional: true },
   },
-  options: {
-    kind: 'object',
-    doc: 'MetadataPersistenceService options',
-    fields: {
-      maxRetries: {
-        kind: 'int',
-        default: 3,
-        min: 0,
-        max: 100,
-        doc: 'Write attempts after the first before the metadata goes to the DLQ.',
-      },
-      retryBackoffMs: {
-        kind: 'int',
-        default: 1000,
-        min: 0,
-        max: 3_600_000,
-        doc: 'First retry delay; doubles each attempt.',
-      },
-      maxRetryBackoffMs: {
-        kind: 'int',
-        default: 60_000,
-        min: 0,
-        max: 3_600_000,
-        doc: 'Upper bound of the retry delay.',
-      },
-    },
-  },
+  options: metadataPersistenceServiceOptions,
   create: (context) => new MetadataPersistenceService(context),
 };

@@ -20,37 +20,21 @@ import type { BatchStorageWriter } from '../api/batch-storage.js';
 import type { IdempotencyTracker } from '../resources/idempotency-tracker.js';
 import type { TopicWriter } from '../api/topic.js';
 import { BatchInfo } from '../contracts/index.js';
-
-export interface PersistenceOptions {
-  readonly maxBatchSize: number;
-  readonly batchTimeoutSeconds: number;
-  readonly maxRetries: number;
-  readonly retryBackoffMs: number;
-  readonly maxRetryBackoffMs: number;
-  readonly drainOnStopMs: number;
-  /** Batches being written at once (compressing one while the previous one is fsynced). */
-  readonly maxWritesInFlight: number;
-}
-
-export class InvalidServiceOptionError extends EvochoraError {
-  constructor(service: string, option: string, problem: string) {
-    super('INVALID_SERVICE_OPTION', `Service '${service}': option '${option}' ${problem}.`, {
-      actions: [`Fix \`pipeline.services.${service}.options.${option}\` in the config.`],
-    });
-  }
-}
+import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 
 export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
 
-export class PersistenceService extends AbstractService {
+/** PersistenceService's options as its type declares them (validated, defaults filled). */
+export type PersistenceServiceOptions = OptionsOf<typeof persistenceServiceOptions>;
+
+export class PersistenceService extends AbstractService<PersistenceServiceOptions> {
   private readonly input: QueueConsumer<ChunkMessage>;
   private readonly storage: BatchStorageWriter;
   private readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
   private readonly tracker: IdempotencyTracker | undefined;
   /** Optional `topic-write` port: announces each written batch (BatchInfo) to the indexers. */
   private readonly topic: TopicWriter<BatchInfo> | undefined;
-  private readonly opts: PersistenceOptions;
-  private readonly sourceQueue: string;
+  private readonly opts: PersistenceServiceOptions;
 
   private batchesWritten = 0;
   private chunksWritten = 0;
@@ -67,35 +51,15 @@ export class PersistenceService extends AbstractService {
   private readonly tickRate = new SlidingWindowRate();
   private readonly byteRate = new SlidingWindowRate();
 
-  constructor(context: ServiceContext) {
+  constructor(context: ServiceContext<PersistenceServiceOptions>) {
     super(context);
     this.input = this.port<QueueConsumer<ChunkMessage>>('input');
     this.storage = this.port<BatchStorageWriter>('storage');
     this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
     this.tracker = context.ports.idempotencyTracker as IdempotencyTracker | undefined;
     this.topic = context.ports.topic as TopicWriter<BatchInfo> | undefined;
-    this.sourceQueue = String(context.options.sourceQueue ?? 'input');
-    const o = context.options;
-    this.opts = {
-      maxBatchSize: num(o.maxBatchSize, 10),
-      batchTimeoutSeconds: num(o.batchTimeoutSeconds, 5),
-      maxRetries: num(o.maxRetries, 3),
-      retryBackoffMs: num(o.retryBackoffMs, 1000),
-      maxRetryBackoffMs: num(o.maxRetryBackoffMs, 60_000),
-      drainOnStopMs: num(o.drainOnStopMs, 10_000),
-      maxWritesInFlight: num(o.maxWritesInFlight, 4),
-    };
+    this.opts = context.options;
     const n = this.name;
-    if (!Number.isInteger(this.opts.maxBatchSize) || this.opts.maxBatchSize <= 0)
-      throw new InvalidServiceOptionError(n, 'maxBatchSize', 'must be a positive integer');
-    if (!(this.opts.batchTimeoutSeconds > 0))
-      throw new InvalidServiceOptionError(n, 'batchTimeoutSeconds', 'must be positive');
-    if (!Number.isInteger(this.opts.maxRetries) || this.opts.maxRetries < 0)
-      throw new InvalidServiceOptionError(n, 'maxRetries', 'cannot be negative');
-    if (!Number.isInteger(this.opts.maxWritesInFlight) || this.opts.maxWritesInFlight <= 0)
-      throw new InvalidServiceOptionError(n, 'maxWritesInFlight', 'must be a positive integer');
-    if (!(this.opts.retryBackoffMs >= 0))
-      throw new InvalidServiceOptionError(n, 'retryBackoffMs', 'cannot be negative');
     this.logger.info(
       { service: n, ...this.opts, idempotency: this.tracker !== undefined, dlq: this.dlq !== undefined },
       `PersistenceService initialized: maxBatchSize=${this.opts.maxBatchSize}, batchTimeout=${this.opts.batchTimeoutSeconds}s, maxRetries=${this.opts.maxRetries}, idempotency=${this.tracker ? 'enabled' : 'disabled'}`,
@@ -296,7 +260,7 @@ export class PersistenceService extends AbstractService {
       retryCount,
       failureReason: reason,
       sourceService: this.name,
-      sourceQueue: this.sourceQueue,
+      sourceQueue: this.opts.sourceQueue,
       stackTraceLines: (err?.stack ?? '').split('\n').slice(0, 10),
       metadata: {
         simulationRunId: first.simulationRunId,
@@ -342,15 +306,68 @@ export class PersistenceService extends AbstractService {
   }
 }
 
-function num(v: unknown, dflt: number): number {
-  return typeof v === 'number' ? v : dflt;
-}
-
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
-export const persistenceServiceType: ServiceType = {
+const persistenceServiceOptions = defineOptions({
+  kind: 'object',
+  doc: 'PersistenceService options',
+  fields: {
+    maxBatchSize: {
+      kind: 'int',
+      default: 10,
+      min: 1,
+      max: 1_000_000,
+      doc: 'Most chunks written into one batch file.',
+    },
+    batchTimeoutSeconds: {
+      kind: 'number',
+      default: 5,
+      min: 0.001,
+      max: 3600,
+      doc: 'Longest wait for the first chunk of a batch.',
+    },
+    maxRetries: {
+      kind: 'int',
+      default: 3,
+      min: 0,
+      max: 100,
+      doc: 'Write attempts after the first before the batch goes to the DLQ.',
+    },
+    retryBackoffMs: {
+      kind: 'int',
+      default: 1000,
+      min: 0,
+      max: 3_600_000,
+      doc: 'First retry delay; doubles each attempt.',
+    },
+    maxRetryBackoffMs: {
+      kind: 'int',
+      default: 60_000,
+      min: 0,
+      max: 3_600_000,
+      doc: 'Upper bound of the retry delay.',
+    },
+    drainOnStopMs: {
+      kind: 'int',
+      default: 10_000,
+      min: 0,
+      max: 3_600_000,
+      doc: 'On stop, keep writing what is still queued for at most this long.',
+    },
+    maxWritesInFlight: {
+      kind: 'int',
+      default: 2,
+      min: 1,
+      max: 64,
+      doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.',
+    },
+    sourceQueue: { kind: 'string', default: 'tick-queue', doc: 'Name recorded as source_queue in dead letters.' },
+  },
+});
+
+export const persistenceServiceType: ServiceType<typeof persistenceServiceOptions> = {
   className: 'PersistenceService',
   description:
     'Drains tick chunks from a queue in batches and writes each batch atomically to storage; retries, then dead-letters.',
@@ -361,61 +378,6 @@ export const persistenceServiceType: ServiceType = {
     idempotencyTracker: { usage: ['idempotency'], optional: true },
     topic: { usage: ['topic-write'], optional: true },
   },
-  options: {
-    kind: 'object',
-    doc: 'PersistenceService options',
-    fields: {
-      maxBatchSize: {
-        kind: 'int',
-        default: 10,
-        min: 1,
-        max: 1_000_000,
-        doc: 'Most chunks written into one batch file.',
-      },
-      batchTimeoutSeconds: {
-        kind: 'number',
-        default: 5,
-        min: 0.001,
-        max: 3600,
-        doc: 'Longest wait for the first chunk of a batch.',
-      },
-      maxRetries: {
-        kind: 'int',
-        default: 3,
-        min: 0,
-        max: 100,
-        doc: 'Write attempts after the first before the batch goes to the DLQ.',
-      },
-      retryBackoffMs: {
-        kind: 'int',
-        default: 1000,
-        min: 0,
-        max: 3_600_000,
-        doc: 'First retry delay; doubles each attempt.',
-      },
-      maxRetryBackoffMs: {
-        kind: 'int',
-        default: 60_000,
-        min: 0,
-        max: 3_600_000,
-        doc: 'Upper bound of the retry delay.',
-      },
-      drainOnStopMs: {
-        kind: 'int',
-        default: 10_000,
-        min: 0,
-        max: 3_600_000,
-        doc: 'On stop, keep writing what is still queued for at most this long.',
-      },
-      maxWritesInFlight: {
-        kind: 'int',
-        default: 2,
-        min: 1,
-        max: 64,
-        doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.',
-      },
-      sourceQueue: { kind: 'string', default: 'tick-queue', doc: 'Name recorded as source_queue in dead letters.' },
-    },
-  },
+  options: persistenceServiceOptions,
   create: (context) => new PersistenceService(context),
 };

@@ -41,6 +41,7 @@ import type {
 import { newRunId } from '../contracts/run-id.js';
 import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE, environmentOf } from '../engine/configured-world.js';
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
+import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 
 export interface OrganismConfig {
   program: string;
@@ -73,16 +74,17 @@ export class EngineConfigError extends EvochoraError {
 /** Compiles and places the configured organisms; an EngineConfigError names the first that cannot be. */
 function compileConfiguredOrganisms(
   service: string,
-  o: Record<string, unknown>,
+  o: { readonly organisms: unknown; readonly sourceRoots: readonly string[] },
   shape: number[],
   toroidal: boolean,
 ): { placements: OrganismPlacement[]; artifacts: ProgramArtifact[] } {
+  // `organisms` is free-form in the spec (a list of objects); each entry is checked here.
   const organisms = o.organisms as OrganismConfig[];
   if (!Array.isArray(organisms) || organisms.length === 0)
     throw new EngineConfigError(service, 'no organisms are configured.', [
       `Add \`pipeline.services.${service}.options.organisms = [{ program = "builtin:counter", energy = 10000, positions = [[10, 10]] }]\`.`,
     ]);
-  const roots = (o.sourceRoots as string[]).map((r) => resolve(r));
+  const roots = o.sourceRoots.map((r) => resolve(r));
   const placements: OrganismPlacement[] = [];
   const artifacts: ProgramArtifact[] = [];
   const cache = new Map<string, ProgramArtifact>();
@@ -159,11 +161,11 @@ function worldIssues(shape: readonly number[]): PreflightIssue[] {
 }
 
 /** Before anything starts: the world fits, and (for a new run) every configured program is readable and compiles. */
-function preflightEngine(o: Record<string, unknown>, service: string): PreflightIssue[] {
-  const env = environmentOf(o.environment);
+function preflightEngine(o: SimulationEngineOptions, service: string): PreflightIssue[] {
+  const env = o.environment;
   const issues = worldIssues(env.shape);
   if (issues.length > 0) return issues;
-  if (String((o.resume as { runId?: string } | undefined)?.runId ?? '') !== '') return []; // the stored run says what to place
+  if (o.resume.runId !== '') return []; // the stored run says what to place
   try {
     compileConfiguredOrganisms(service, o, env.shape, env.topology.toUpperCase() !== 'BOUND');
   } catch (err) {
@@ -202,7 +204,10 @@ export class ChunkNotDeliveredError extends EvochoraError {
   }
 }
 
-export class SimulationEngine extends AbstractService {
+/** SimulationEngine's options as its type declares them (validated, defaults filled). */
+export type SimulationEngineOptions = OptionsOf<typeof simulationEngineOptions>;
+
+export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
   private readonly tickData: QueueProducer<ChunkMessage>;
   private readonly metadataOutput: QueueProducer<MetadataMessage> | undefined;
   private readonly resumeStorage: BatchStorageReader | undefined;
@@ -228,7 +233,7 @@ export class SimulationEngine extends AbstractService {
   /** When set, every emitted chunk's first tick is kept (tests compare them with what was stored). */
   recordEmittedTicks = false;
 
-  constructor(context: ServiceContext) {
+  constructor(context: ServiceContext<SimulationEngineOptions>) {
     super(context);
     this.tickData = this.port<QueueProducer<ChunkMessage>>('tickData');
     this.metadataOutput = context.ports.metadataOutput as QueueProducer<MetadataMessage> | undefined;
@@ -285,21 +290,21 @@ export class SimulationEngine extends AbstractService {
 
   protected async run(): Promise<void> {
     const o = this.context.options;
-    const resumeRunId = String((o.resume as { runId?: string } | undefined)?.runId ?? '');
-    const samplingInterval = o.samplingInterval as number;
-    const acc = o.accumulatedDeltaInterval as number;
-    const samplesPerChunk = acc * (o.snapshotInterval as number);
+    const resumeRunId = o.resume.runId;
+    const samplingInterval = o.samplingInterval;
+    const acc = o.accumulatedDeltaInterval;
+    const samplesPerChunk = acc * o.snapshotInterval;
     let data: EngineWorkerData;
     if (resumeRunId) {
       data = await this.prepareResume(resumeRunId);
     } else {
-      const env = environmentOf(o.environment);
+      const env = o.environment;
       const toroidal = env.topology.toUpperCase() !== 'BOUND';
       const runtimeInput: RuntimeOptionsInput = {
         ...(o.runtime as RuntimeOptionsInput),
         shape: env.shape,
         toroidal,
-        seed: BigInt(o.seed as number),
+        seed: BigInt(o.seed),
       };
       const resolved = resolveRuntimeOptions(runtimeInput);
       const { placements, artifacts } = this.compileOrganisms(env.shape, toroidal);
@@ -311,9 +316,9 @@ export class SimulationEngine extends AbstractService {
         samplingInterval,
         accumulatedDeltaInterval: acc,
         samplesPerChunk,
-        pauseTicks: o.pauseTicks as number[],
-        maxTicks: o.maxTicks as number,
-        maxChunksInFlight: o.maxChunksInFlight as number,
+        pauseTicks: o.pauseTicks,
+        maxTicks: o.maxTicks,
+        maxChunksInFlight: o.maxChunksInFlight,
       };
       const { seed, ...runtimeRest } = resolved;
       const metadata = SimulationMetadata.encode({
@@ -330,7 +335,7 @@ export class SimulationEngine extends AbstractService {
         toroidal,
         samplingInterval,
         accumulatedDeltaInterval: acc,
-        snapshotInterval: o.snapshotInterval as number,
+        snapshotInterval: o.snapshotInterval,
         writerVersion: 'evochora-ts',
       }).finish();
       if (this.metadataOutput)
@@ -371,9 +376,9 @@ export class SimulationEngine extends AbstractService {
       samplingInterval: meta.samplingInterval,
       accumulatedDeltaInterval: meta.accumulatedDeltaInterval,
       samplesPerChunk: meta.accumulatedDeltaInterval * meta.snapshotInterval,
-      pauseTicks: this.context.options.pauseTicks as number[],
-      maxTicks: this.context.options.maxTicks as number,
-      maxChunksInFlight: this.context.options.maxChunksInFlight as number,
+      pauseTicks: this.context.options.pauseTicks,
+      maxTicks: this.context.options.maxTicks,
+      maxChunksInFlight: this.context.options.maxChunksInFlight,
     };
     const last = batches.at(-1);
     if (!last) {
@@ -413,14 +418,11 @@ export class SimulationEngine extends AbstractService {
     original: Record<string, unknown>,
     env: { shape: number[]; topology: string },
   ): { placements: OrganismPlacement[] } {
-    const saved = this.context.options;
-    const ctx = this.context as { options: Record<string, unknown> };
-    ctx.options = { ...saved, organisms: original.organisms, sourceRoots: original.sourceRoots ?? [] };
-    try {
-      return this.compileOrganisms(env.shape, env.topology.toUpperCase() !== 'BOUND');
-    } finally {
-      ctx.options = saved;
-    }
+    const organisms = {
+      organisms: original.organisms,
+      sourceRoots: (original.sourceRoots as string[] | undefined) ?? [],
+    };
+    return compileConfiguredOrganisms(this.name, organisms, env.shape, env.topology.toUpperCase() !== 'BOUND');
   }
 
   private runWorker(data: EngineWorkerData): Promise<void> {
@@ -566,7 +568,91 @@ export class SimulationEngine extends AbstractService {
   }
 }
 
-export const simulationEngineType: ServiceType = {
+const simulationEngineOptions = defineOptions({
+  kind: 'object',
+  doc: 'SimulationEngine options',
+  fields: {
+    environment: {
+      kind: 'object',
+      doc: 'The world.',
+      fields: {
+        shape: { kind: 'list', of: 'int', default: [...DEFAULT_WORLD_SHAPE], doc: 'Cells per dimension.' },
+        topology: {
+          kind: 'string',
+          enum: ['TORUS', 'BOUND'],
+          default: DEFAULT_TOPOLOGY,
+          doc: 'TORUS wraps around, BOUND has edges.',
+        },
+      },
+    },
+    seed: {
+      kind: 'int',
+      default: 42,
+      min: -Number.MAX_SAFE_INTEGER,
+      max: Number.MAX_SAFE_INTEGER,
+      doc: 'Seed of every random choice; the same seed and config give the same run.',
+    },
+    organisms: {
+      kind: 'any',
+      default: [{ program: 'builtin:replicator', energy: 100000, positions: [[100, 100]] }],
+      doc: 'Organisms placed at start: [{ program = path, builtin:replicator (our self-replicator) or builtin:counter, energy, positions = [[x, y], ...] }].',
+    },
+    sourceRoots: {
+      kind: 'list',
+      of: 'string',
+      default: [],
+      doc: 'Roots for .IMPORT/.SOURCE of program files (default: each file’s folder).',
+    },
+    samplingInterval: { kind: 'int', default: 1, min: 1, max: 1_000_000_000, doc: 'Record every n-th tick.' },
+    accumulatedDeltaInterval: {
+      kind: 'int',
+      default: 50,
+      min: 1,
+      max: 10_000,
+      doc: 'Every n-th delta of a chunk holds all changes since the snapshot (so any tick rebuilds from the snapshot, one accumulated delta and fewer than n incremental ones).',
+    },
+    snapshotInterval: {
+      kind: 'int',
+      default: 10,
+      min: 1,
+      max: 10_000,
+      doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples and starts with a full snapshot of every occupied cell.',
+    },
+    pauseTicks: {
+      kind: 'list',
+      of: 'int',
+      default: [],
+      doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).',
+    },
+    maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
+    maxChunksInFlight: {
+      kind: 'int',
+      default: 4,
+      min: 1,
+      max: 1024,
+      doc: 'Chunks the simulation may run ahead of the queue before it waits (each is up to a few MB in a mature world).',
+    },
+    runtime: {
+      kind: 'any',
+      default: {},
+      doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.',
+    },
+    resume: {
+      kind: 'object',
+      doc: 'Continue a stored run.',
+      fields: {
+        runId: {
+          kind: 'string',
+          default: '',
+          doc: 'Run to continue from its last stored snapshot; empty = start a new run.',
+        },
+      },
+    },
+    metadata: { kind: 'any', default: {}, doc: 'Free-form notes kept in the run metadata.' },
+  },
+});
+
+export const simulationEngineType: ServiceType<typeof simulationEngineOptions> = {
   className: 'SimulationEngine',
   description:
     'Runs the simulation in a worker thread and puts delta-compressed tick chunks on its queue; emits the run metadata once.',
@@ -575,89 +661,7 @@ export const simulationEngineType: ServiceType = {
     metadataOutput: { usage: ['queue-out'], optional: true },
     resumeStorage: { usage: ['storage-read'], optional: true },
   },
-  options: {
-    kind: 'object',
-    doc: 'SimulationEngine options',
-    fields: {
-      environment: {
-        kind: 'object',
-        doc: 'The world.',
-        fields: {
-          shape: { kind: 'list', of: 'int', default: [...DEFAULT_WORLD_SHAPE], doc: 'Cells per dimension.' },
-          topology: {
-            kind: 'string',
-            enum: ['TORUS', 'BOUND'],
-            default: DEFAULT_TOPOLOGY,
-            doc: 'TORUS wraps around, BOUND has edges.',
-          },
-        },
-      },
-      seed: {
-        kind: 'int',
-        default: 42,
-        min: -Number.MAX_SAFE_INTEGER,
-        max: Number.MAX_SAFE_INTEGER,
-        doc: 'Seed of every random choice; the same seed and config give the same run.',
-      },
-      organisms: {
-        kind: 'any',
-        default: [{ program: 'builtin:replicator', energy: 100000, positions: [[100, 100]] }],
-        doc: 'Organisms placed at start: [{ program = path, builtin:replicator (our self-replicator) or builtin:counter, energy, positions = [[x, y], ...] }].',
-      },
-      sourceRoots: {
-        kind: 'list',
-        of: 'string',
-        default: [],
-        doc: 'Roots for .IMPORT/.SOURCE of program files (default: each file’s folder).',
-      },
-      samplingInterval: { kind: 'int', default: 1, min: 1, max: 1_000_000_000, doc: 'Record every n-th tick.' },
-      accumulatedDeltaInterval: {
-        kind: 'int',
-        default: 50,
-        min: 1,
-        max: 10_000,
-        doc: 'Every n-th delta of a chunk holds all changes since the snapshot (so any tick rebuilds from the snapshot, one accumulated delta and fewer than n incremental ones).',
-      },
-      snapshotInterval: {
-        kind: 'int',
-        default: 10,
-        min: 1,
-        max: 10_000,
-        doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples and starts with a full snapshot of every occupied cell.',
-      },
-      pauseTicks: {
-        kind: 'list',
-        of: 'int',
-        default: [],
-        doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).',
-      },
-      maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
-      maxChunksInFlight: {
-        kind: 'int',
-        default: 4,
-        min: 1,
-        max: 1024,
-        doc: 'Chunks the simulation may run ahead of the queue before it waits (each is up to a few MB in a mature world).',
-      },
-      runtime: {
-        kind: 'any',
-        default: {},
-        doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.',
-      },
-      resume: {
-        kind: 'object',
-        doc: 'Continue a stored run.',
-        fields: {
-          runId: {
-            kind: 'string',
-            default: '',
-            doc: 'Run to continue from its last stored snapshot; empty = start a new run.',
-          },
-        },
-      },
-      metadata: { kind: 'any', default: {}, doc: 'Free-form notes kept in the run metadata.' },
-    },
-  },
+  options: simulationEngineOptions,
   preflight: preflightEngine,
   create: (context) => new SimulationEngine(context),
 };

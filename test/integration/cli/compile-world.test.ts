@@ -30,6 +30,6 @@ describe('evochora compile: the world', () => {
     const bad = await evochora(['compile', REPLICATOR, '-c', broken, '--json'], { cwd: dir });
     expect(bad.exitCode).toBe(2);
     expect(bad.json).toMatchObject({ status: 2, code: 'CONFIG_SYNTAX' });
-    expect(bad.json!.actions.join(' ')).toContain('--env');
+    expect(bad.json!.actions!.join(' ')).toContain('--env');
   });
 });

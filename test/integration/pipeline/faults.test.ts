@@ -15,9 +15,10 @@ import { replayDeadLetter } from '../../../src/pipeline/resources/dead-letter-re
 import { FileSystemDeadLetterQueue } from '../../../src/pipeline/resources/file-system-dead-letter-queue.js';
 import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import { InMemoryQueue } from '../../../src/pipeline/resources/in-memory-queue.js';
-import { PersistenceService } from '../../../src/pipeline/services/persistence-service.js';
+import { PersistenceService, persistenceServiceType } from '../../../src/pipeline/services/persistence-service.js';
 import { syntheticMessages } from '../../unit/pipeline/fixtures.js';
 import { waitUntil } from './helpers.js';
+import { resolveOptions } from '../../../src/config/resolve-options.js';
 
 let dir: string;
 beforeEach(() => {
@@ -80,14 +81,14 @@ async function runPersistence(ops: FsOps, messages: ChunkMessage[], options: Rec
     logger: pino({ level: 'silent' }),
     dataDir: dir,
     // Scripted fault sequences target one batch's attempts, so write one batch at a time unless a test says otherwise.
-    options: {
+    options: resolveOptions(persistenceServiceType.options, {
       maxBatchSize: 2,
       batchTimeoutSeconds: 0.02,
       maxRetries: 2,
       retryBackoffMs: 5,
       maxWritesInFlight: 1,
       ...options,
-    },
+    }),
     ports: {
       input: queue.bind(ctx('queue-in', 'input')).port,
       storage: storage.bind(ctx('storage-write', 'storage')).port,

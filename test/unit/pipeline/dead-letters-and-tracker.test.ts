@@ -10,9 +10,13 @@ import { FileSystemDeadLetterQueue } from '../../../src/pipeline/resources/file-
 import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { realFsOps } from '../../../src/pipeline/resources/atomic-file.js';
-import { MetadataPersistenceService } from '../../../src/pipeline/services/metadata-persistence-service.js';
+import {
+  MetadataPersistenceService,
+  metadataPersistenceServiceType,
+} from '../../../src/pipeline/services/metadata-persistence-service.js';
 import { newRunId } from '../../../src/pipeline/contracts/run-id.js';
 import { capturingLogger, syntheticMessages, waitUntil } from './fixtures.js';
+import { resolveOptions } from '../../../src/config/resolve-options.js';
 
 let dir: string;
 beforeEach(() => {
@@ -134,7 +138,11 @@ describe('MetadataPersistenceService', () => {
       name: 'metadata-persistence',
       logger: log.logger,
       dataDir: dir,
-      options: { maxRetries: 1, retryBackoffMs: 1, maxRetryBackoffMs: 10 },
+      options: resolveOptions(metadataPersistenceServiceType.options, {
+        maxRetries: 1,
+        retryBackoffMs: 1,
+        maxRetryBackoffMs: 10,
+      }),
       ports: {
         input,
         storage,

@@ -11,8 +11,9 @@ import {
 import type { BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/resources/file-system-storage.js';
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { batchKey } from '../../../src/pipeline/resources/storage-keys.js';
-import { PersistenceService } from '../../../src/pipeline/services/persistence-service.js';
+import { PersistenceService, persistenceServiceType } from '../../../src/pipeline/services/persistence-service.js';
 import { capturingLogger, syntheticChunk, syntheticMessages, waitUntil } from './fixtures.js';
+import { resolveOptions } from '../../../src/config/resolve-options.js';
 
 /** A scripted queue: hands out the queued batches in order, then waits (abortably) for more. */
 class MockQueue implements QueueConsumer<ChunkMessage> {
@@ -104,7 +105,13 @@ function make(ports: Record<string, unknown>, options: Record<string, unknown> =
     logger: log.logger,
     dataDir: '.',
     ports,
-    options: { maxBatchSize: 10, batchTimeoutSeconds: 0.02, maxRetries: 3, retryBackoffMs: 1, ...options },
+    options: resolveOptions(persistenceServiceType.options, {
+      maxBatchSize: 10,
+      batchTimeoutSeconds: 0.02,
+      maxRetries: 3,
+      retryBackoffMs: 1,
+      ...options,
+    }),
   });
   return { service, log };
 }

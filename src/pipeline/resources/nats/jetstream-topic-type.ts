@@ -1,83 +1,86 @@
 import type { ResourceType } from '../../api/component-type.js';
-import { JetStreamTopic, type TopicMessageType } from './jetstream-topic.js';
+import { JetStreamTopic } from './jetstream-topic.js';
+import { defineOptions } from '../../../config/field-spec.js';
 
-export const jetStreamTopicType: ResourceType = {
+const jetStreamTopicOptions = defineOptions({
+  kind: 'object',
+  doc: 'JetStreamTopic options',
+  fields: {
+    servers: {
+      kind: 'string',
+      default: 'nats://127.0.0.1:4222',
+      nonEmpty: true,
+      doc: 'NATS server URLs, comma-separated.',
+    },
+    stream: { kind: 'string', default: '', doc: 'Stream name; empty means EVOCHORA_TOPIC_<RESOURCE NAME>.' },
+    subject: { kind: 'string', default: '', doc: 'Subject; empty means evochora.topic.<resource name>.' },
+    replicas: { kind: 'int', default: 1, min: 1, max: 5, doc: 'Stream replicas.' },
+    storage: { kind: 'string', default: 'file', enum: ['file', 'memory'], doc: 'Where the servers keep the stream.' },
+    messageType: {
+      kind: 'string',
+      default: 'BatchInfo',
+      enum: ['BatchInfo', 'MetadataInfo', 'json'],
+      doc: 'Protobuf contract of the payloads.',
+    },
+    maxMessages: {
+      kind: 'int',
+      default: 10_000_000,
+      min: 1,
+      max: 1_000_000_000,
+      doc: 'Announcements retained for late consumer groups (oldest dropped).',
+    },
+    maxAgeMs: {
+      kind: 'int',
+      default: 0,
+      min: 0,
+      max: 31_536_000_000,
+      doc: 'Drop announcements older than this; 0 keeps them.',
+    },
+    ackTimeoutMs: {
+      kind: 'int',
+      default: 60_000,
+      min: 500,
+      max: 86_400_000,
+      doc: 'A delivery not acked within this time is redelivered.',
+    },
+    connectTimeoutMs: {
+      kind: 'int',
+      default: 30_000,
+      min: 100,
+      max: 3_600_000,
+      doc: 'How long startup keeps trying to reach NATS.',
+    },
+    publishTimeoutMs: {
+      kind: 'int',
+      default: 5000,
+      min: 100,
+      max: 600_000,
+      doc: 'Wait for one publish acknowledgement before retrying it.',
+    },
+  },
+});
+
+export const jetStreamTopicType: ResourceType<typeof jetStreamTopicOptions> = {
   className: 'JetStreamTopic',
   description:
     'Notification topic on a NATS JetStream stream: history kept, one durable consumer per consumer group, acks and redelivery.',
-  options: {
-    kind: 'object',
-    doc: 'JetStreamTopic options',
-    fields: {
-      servers: {
-        kind: 'string',
-        default: 'nats://127.0.0.1:4222',
-        nonEmpty: true,
-        doc: 'NATS server URLs, comma-separated.',
-      },
-      stream: { kind: 'string', default: '', doc: 'Stream name; empty means EVOCHORA_TOPIC_<RESOURCE NAME>.' },
-      subject: { kind: 'string', default: '', doc: 'Subject; empty means evochora.topic.<resource name>.' },
-      replicas: { kind: 'int', default: 1, min: 1, max: 5, doc: 'Stream replicas.' },
-      storage: { kind: 'string', default: 'file', enum: ['file', 'memory'], doc: 'Where the servers keep the stream.' },
-      messageType: {
-        kind: 'string',
-        default: 'BatchInfo',
-        enum: ['BatchInfo', 'MetadataInfo', 'json'],
-        doc: 'Protobuf contract of the payloads.',
-      },
-      maxMessages: {
-        kind: 'int',
-        default: 10_000_000,
-        min: 1,
-        max: 1_000_000_000,
-        doc: 'Announcements retained for late consumer groups (oldest dropped).',
-      },
-      maxAgeMs: {
-        kind: 'int',
-        default: 0,
-        min: 0,
-        max: 31_536_000_000,
-        doc: 'Drop announcements older than this; 0 keeps them.',
-      },
-      ackTimeoutMs: {
-        kind: 'int',
-        default: 60_000,
-        min: 500,
-        max: 86_400_000,
-        doc: 'A delivery not acked within this time is redelivered.',
-      },
-      connectTimeoutMs: {
-        kind: 'int',
-        default: 30_000,
-        min: 100,
-        max: 3_600_000,
-        doc: 'How long startup keeps trying to reach NATS.',
-      },
-      publishTimeoutMs: {
-        kind: 'int',
-        default: 5000,
-        min: 100,
-        max: 600_000,
-        doc: 'Wait for one publish acknowledgement before retrying it.',
-      },
-    },
-  },
+  options: jetStreamTopicOptions,
   create: async ({ name, options, logger }) => {
     const safe = name.toUpperCase().replace(/[^A-Z0-9_-]/g, '_');
     return JetStreamTopic.create(
       name,
       {
-        servers: options.servers as string,
-        stream: (options.stream as string) || `EVOCHORA_TOPIC_${safe}`,
-        subject: (options.subject as string) || `evochora.topic.${name}`,
-        replicas: options.replicas as number,
-        storage: options.storage as 'file' | 'memory',
-        messageType: options.messageType as TopicMessageType,
-        maxMessages: options.maxMessages as number,
-        maxAgeMs: options.maxAgeMs as number,
-        ackTimeoutMs: options.ackTimeoutMs as number,
-        connectTimeoutMs: options.connectTimeoutMs as number,
-        publishTimeoutMs: options.publishTimeoutMs as number,
+        servers: options.servers,
+        stream: options.stream || `EVOCHORA_TOPIC_${safe}`,
+        subject: options.subject || `evochora.topic.${name}`,
+        replicas: options.replicas,
+        storage: options.storage,
+        messageType: options.messageType,
+        maxMessages: options.maxMessages,
+        maxAgeMs: options.maxAgeMs,
+        ackTimeoutMs: options.ackTimeoutMs,
+        connectTimeoutMs: options.connectTimeoutMs,
+        publishTimeoutMs: options.publishTimeoutMs,
       },
       logger,
     );

@@ -12,50 +12,50 @@ import type { QueueProducer } from '../../api/queue.js';
 import { AbstractService, type ServiceContext } from '../../api/service.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import type { TopicMessage, TopicReader } from '../../api/topic.js';
-import type { ObjectSpec } from '../../../config/field-spec.js';
+import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 import type { BatchStorageReader } from '../../api/batch-storage.js';
 import { sleep } from '../../api/sleep.js';
 
-export interface IndexerOptions {
-  readonly maxRetries: number;
-  readonly retryBackoffMs: number;
-  readonly maxRetryBackoffMs: number;
-  readonly pollTimeoutMs: number;
-  readonly maxMessagesPerReceive: number;
-}
+/** The options every indexer takes (each indexer type declares them under its own doc). */
+export const indexerOptions = defineOptions({
+  kind: 'object',
+  doc: 'Indexer options',
+  fields: {
+    maxRetries: {
+      kind: 'int',
+      default: 3,
+      min: 0,
+      max: 100,
+      doc: 'Attempts after the first before a notification goes to the DLQ.',
+    },
+    retryBackoffMs: {
+      kind: 'int',
+      default: 200,
+      min: 0,
+      max: 3_600_000,
+      doc: 'First retry delay; doubles each attempt.',
+    },
+    maxRetryBackoffMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
+    pollTimeoutMs: {
+      kind: 'int',
+      default: 1000,
+      min: 1,
+      max: 600_000,
+      doc: 'Longest wait for a notification before checking for pause/stop.',
+    },
+    maxMessagesPerReceive: { kind: 'int', default: 8, min: 1, max: 10_000, doc: 'Notifications taken per receive.' },
+    catchUp: {
+      kind: 'bool',
+      default: true,
+      doc: 'At start, index what storage holds but the index does not (batches or metadata whose notifications were lost, e.g. with a stopped node).',
+    },
+  },
+});
 
-export const INDEXER_OPTION_FIELDS: ObjectSpec['fields'] = {
-  maxRetries: {
-    kind: 'int',
-    default: 3,
-    min: 0,
-    max: 100,
-    doc: 'Attempts after the first before a notification goes to the DLQ.',
-  },
-  retryBackoffMs: {
-    kind: 'int',
-    default: 200,
-    min: 0,
-    max: 3_600_000,
-    doc: 'First retry delay; doubles each attempt.',
-  },
-  maxRetryBackoffMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
-  pollTimeoutMs: {
-    kind: 'int',
-    default: 1000,
-    min: 1,
-    max: 600_000,
-    doc: 'Longest wait for a notification before checking for pause/stop.',
-  },
-  maxMessagesPerReceive: { kind: 'int', default: 8, min: 1, max: 10_000, doc: 'Notifications taken per receive.' },
-  catchUp: {
-    kind: 'bool',
-    default: true,
-    doc: 'At start, index what storage holds but the index does not (batches or metadata whose notifications were lost, e.g. with a stopped node).',
-  },
-};
+/** Options of every indexer (validated, defaults filled). */
+export type IndexerOptions = OptionsOf<typeof indexerOptions>;
 
-export abstract class AbstractIndexer<T> extends AbstractService {
+export abstract class AbstractIndexer<T> extends AbstractService<IndexerOptions> {
   protected readonly topic: TopicReader<T>;
   protected readonly storage: BatchStorageReader;
   protected readonly database: IndexDatabase;
@@ -69,21 +69,13 @@ export abstract class AbstractIndexer<T> extends AbstractService {
   private scanDone = false;
   private readonly rate = new SlidingWindowRate();
 
-  protected constructor(context: ServiceContext) {
+  protected constructor(context: ServiceContext<IndexerOptions>) {
     super(context);
     this.topic = this.port<TopicReader<T>>('topic');
     this.storage = this.port<BatchStorageReader>('storage');
     this.database = this.port<IndexDatabase>('database');
     this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
-    const o = context.options;
-    const n = (v: unknown, d: number): number => (typeof v === 'number' ? v : d);
-    this.opts = {
-      maxRetries: n(o.maxRetries, 3),
-      retryBackoffMs: n(o.retryBackoffMs, 200),
-      maxRetryBackoffMs: n(o.maxRetryBackoffMs, 10_000),
-      pollTimeoutMs: n(o.pollTimeoutMs, 1000),
-      maxMessagesPerReceive: n(o.maxMessagesPerReceive, 8),
-    };
+    this.opts = context.options;
   }
 
   /** Indexes what one notification names. Must be idempotent. */

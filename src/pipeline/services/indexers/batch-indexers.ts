@@ -19,8 +19,9 @@ import type { Metrics } from '../../api/monitorable.js';
 import type { BatchFileInfo } from '../../api/batch-storage.js';
 import type { ServiceContext } from '../../api/service.js';
 import type { ServiceType } from '../../api/component-type.js';
-import { AbstractIndexer, INDEXER_OPTION_FIELDS } from './abstract-indexer.js';
+import { AbstractIndexer, indexerOptions, type IndexerOptions } from './abstract-indexer.js';
 import { indexBatchOfKind, isBatchIndexed, unindexedBatches, type BatchKind } from './index-operations.js';
+import { defineOptions } from '../../../config/field-spec.js';
 
 /** Backlog batches being indexed by some member in this process, per database (`kind:key`). */
 const catchUpClaims = new WeakMap<IndexDatabase, Set<string>>();
@@ -46,9 +47,9 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
 
   protected abstract readonly kind: BatchKind;
 
-  protected constructor(context: ServiceContext) {
+  protected constructor(context: ServiceContext<IndexerOptions>) {
     super(context);
-    this.catchUpEnabled = context.options.catchUp !== false;
+    this.catchUpEnabled = context.options.catchUp;
   }
 
   protected async index(b: BatchInfoMsg): Promise<void> {
@@ -156,14 +157,14 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
 
 export class EnvironmentIndexer extends BatchIndexer {
   protected readonly kind = 'environment';
-  constructor(context: ServiceContext) {
+  constructor(context: ServiceContext<IndexerOptions>) {
     super(context);
   }
 }
 
 export class OrganismIndexer extends BatchIndexer {
   protected readonly kind = 'organism';
-  constructor(context: ServiceContext) {
+  constructor(context: ServiceContext<IndexerOptions>) {
     super(context);
   }
 }
@@ -175,20 +176,23 @@ const batchPorts = (dbUsage: string): ServiceType['ports'] => ({
   dlq: { usage: ['queue-out'], optional: true },
 });
 
-export const environmentIndexerType: ServiceType = {
+const environmentIndexerOptions = defineOptions({ ...indexerOptions, doc: 'EnvironmentIndexer options' });
+const organismIndexerOptions = defineOptions({ ...indexerOptions, doc: 'OrganismIndexer options' });
+
+export const environmentIndexerType: ServiceType<typeof environmentIndexerOptions> = {
   className: 'EnvironmentIndexer',
   description:
     'Indexes the cells of every stored batch (chunks addressable by tick range) from batch-topic notifications.',
   ports: batchPorts('db-env-write'),
-  options: { kind: 'object', doc: 'EnvironmentIndexer options', fields: { ...INDEXER_OPTION_FIELDS } },
+  options: environmentIndexerOptions,
   create: (context) => new EnvironmentIndexer(context),
 };
 
-export const organismIndexerType: ServiceType = {
+export const organismIndexerType: ServiceType<typeof organismIndexerOptions> = {
   className: 'OrganismIndexer',
   description:
     'Indexes organisms of every stored batch (one blob per tick + static organism rows) from batch-topic notifications.',
   ports: batchPorts('db-organism-write'),
-  options: { kind: 'object', doc: 'OrganismIndexer options', fields: { ...INDEXER_OPTION_FIELDS } },
+  options: organismIndexerOptions,
   create: (context) => new OrganismIndexer(context),
 };

@@ -8,8 +8,9 @@ import { MetadataInfo, type MetadataInfo as MetadataInfoMsg } from '../../contra
 import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
 import type { ServiceType } from '../../api/component-type.js';
-import { AbstractIndexer, INDEXER_OPTION_FIELDS } from './abstract-indexer.js';
+import { AbstractIndexer, indexerOptions, type IndexerOptions } from './abstract-indexer.js';
 import { indexMetadata, isMetadataIndexed } from './index-operations.js';
+import { defineOptions } from '../../../config/field-spec.js';
 
 export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
   private runs = 0;
@@ -17,9 +18,9 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
   private backlog: string[] = [];
   private catchUpIndexed = 0;
   private catchUpFailed = 0;
-  constructor(context: ServiceContext) {
+  constructor(context: ServiceContext<IndexerOptions>) {
     super(context);
-    this.catchUpEnabled = context.options.catchUp !== false;
+    this.catchUpEnabled = context.options.catchUp;
   }
 
   protected override async scanCatchUp(): Promise<void> {
@@ -85,7 +86,9 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
   }
 }
 
-export const metadataIndexerType: ServiceType = {
+const metadataIndexerOptions = defineOptions({ ...indexerOptions, doc: 'MetadataIndexer options' });
+
+export const metadataIndexerType: ServiceType<typeof metadataIndexerOptions> = {
   className: 'MetadataIndexer',
   description: 'Indexes the SimulationMetadata of each run from metadata-topic notifications.',
   ports: {
@@ -94,6 +97,6 @@ export const metadataIndexerType: ServiceType = {
     database: { usage: ['db-meta-write'] },
     dlq: { usage: ['queue-out'], optional: true },
   },
-  options: { kind: 'object', doc: 'MetadataIndexer options', fields: { ...INDEXER_OPTION_FIELDS } },
+  options: metadataIndexerOptions,
   create: (context) => new MetadataIndexer(context),
 };
