@@ -19,6 +19,8 @@ import {
   type ProgramArtifact,
   type SourceRoot,
 } from '../src/compiler/index.js';
+import { CompileErrorCode } from '../src/compiler/error-codes.js';
+import { CliErrorCode } from '../src/cli/error-codes.js';
 
 const EXIT_OK = 0;
 const EXIT_COMPILE_FAILED = 1;
@@ -105,7 +107,7 @@ export default class Compile extends Command {
         flags.json,
         EXIT_COMPILE_FAILED,
         'CompileError',
-        'EVOASM_COMPILE_FAILED',
+        CompileErrorCode.EVOASM_COMPILE_FAILED,
         message,
         result.diagnostics,
         ['Fix the errors listed (file:line:column) and compile again.'],
@@ -121,7 +123,7 @@ export default class Compile extends Command {
           flags.json,
           EXIT_USAGE,
           'OutputError',
-          'EVOASM_OUTPUT_FAILED',
+          CompileErrorCode.EVOASM_OUTPUT_FAILED,
           `Cannot write ${flags.output}: ${detail}`,
           [],
           ['Choose a writable path for -o/--output.'],
@@ -176,7 +178,7 @@ export default class Compile extends Command {
       this.argv.includes('--json'),
       EXIT_USAGE,
       err.name || 'UsageError',
-      'USAGE',
+      CliErrorCode.USAGE,
       message,
       [],
       ['Run evochora compile --help for the arguments and flags.'],

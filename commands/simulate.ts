@@ -16,6 +16,7 @@ import {
 } from '../src/runtime/headless.js';
 import type { RuntimeOptionsInput } from '../src/runtime/config.js';
 import type { QuirkMode } from '../src/runtime/config.js';
+import { RuntimeErrorCode } from '../src/runtime/error-codes.js';
 
 export default class Simulate extends Command {
   static override summary = 'Run the simulation runtime headless and print a summary.';
@@ -68,7 +69,7 @@ export default class Simulate extends Command {
       try {
         seed = BigInt(flags.seed);
       } catch {
-        throw new RuntimeError('RUNTIME_SPEC', `--seed must be an integer, got "${flags.seed}"`);
+        throw new RuntimeError(RuntimeErrorCode.RUNTIME_SPEC, `--seed must be an integer, got "${flags.seed}"`);
       }
       const summary = await runHeadless({
         programs: (flags.program ?? []).map(parseProgramArg),
@@ -119,13 +120,16 @@ function readConfig(file: string): RuntimeOptionsInput {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new RuntimeError('RUNTIME_SPEC', `cannot read config ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new RuntimeError(
+      RuntimeErrorCode.RUNTIME_SPEC,
+      `cannot read config ${file}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   let value: unknown;
   try {
     value = parseHocon(text, file).value;
   } catch (e) {
-    throw new RuntimeError('RUNTIME_CONFIG', e instanceof Error ? e.message : String(e));
+    throw new RuntimeError(RuntimeErrorCode.RUNTIME_CONFIG, e instanceof Error ? e.message : String(e));
   }
   return runtimeConfigFromObject(value, file);
 }

@@ -30,3 +30,12 @@ export class EvochoraError extends Error {
 export function isEvochoraError(err: unknown): err is EvochoraError {
   return err instanceof EvochoraError;
 }
+
+/**
+ * One area's catalogue of error codes: each code with what it means. Returns the codes as constants
+ * (`X.PORT_IN_USE === 'PORT_IN_USE'`), so a thrown error names a catalogued code, never a loose string;
+ * docs/errors.md lists every catalogue (test/unit/error-codes.test.ts keeps it in step).
+ */
+export function defineErrorCodes<const T extends Record<string, string>>(meanings: T): { readonly [K in keyof T]: K } {
+  return Object.fromEntries(Object.keys(meanings).map((k) => [k, k])) as { readonly [K in keyof T]: K };
+}

@@ -5,6 +5,7 @@ import { replayDeadLetter, type ReplayOutcome } from '../../src/pipeline/resourc
 import { DeadLetterStore } from '../../src/pipeline/resources/dead-letter-store.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { deadLetterDirsOf, storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
+import { PipelineErrorCode } from '../../src/pipeline/error-codes.js';
 
 export default class DlqReplay extends EvochoraCommand<{ replayed: ReplayOutcome[] }> {
   static override summary =
@@ -48,7 +49,7 @@ export default class DlqReplay extends EvochoraCommand<{ replayed: ReplayOutcome
     if (wanted)
       for (const id of wanted)
         if (!replayed.some((r) => r.id === id))
-          throw new EvochoraError('DEAD_LETTER_NOT_FOUND', `No dead letter '${id}'.`, {
+          throw new EvochoraError(PipelineErrorCode.DEAD_LETTER_NOT_FOUND, `No dead letter '${id}'.`, {
             actions: ['List them with `evochora dlq list`.'],
           });
     if (!this.jsonEnabled() && replayed.length === 0) this.log('no dead letters to replay');

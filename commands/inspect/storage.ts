@@ -5,6 +5,7 @@ import { ExitCode } from '../../src/exit-codes.js';
 import { reconstructTick, ticksOf } from '../../src/pipeline/contracts/tick-reconstruction.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
+import { CliErrorCode } from '../../src/cli/error-codes.js';
 
 export interface StoredTickResult {
   runId: string;
@@ -100,7 +101,7 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
       if (!this.jsonEnabled()) this.printTick(result, flags.cells);
       return result;
     }
-    throw new EvochoraError('TICK_NOT_STORED', `Tick ${tick} of run ${runId} is not stored.`, {
+    throw new EvochoraError(CliErrorCode.TICK_NOT_STORED, `Tick ${tick} of run ${runId} is not stored.`, {
       exitCode: ExitCode.Failure,
       actions: [
         `See the stored range with \`evochora inspect storage --run ${runId}\`; with samplingInterval > 1 only every n-th tick is recorded.`,

@@ -5,6 +5,7 @@ import { EvochoraError } from '../../src/errors.js';
 import { nodePaths } from '../../src/node/node-paths.js';
 import { readNodeState } from '../../src/node/node-state.js';
 import { prettyLogLineFormatter } from '../../src/logging/logger.js';
+import { CliErrorCode } from '../../src/cli/error-codes.js';
 
 export interface NodeLogsResult {
   file: string;
@@ -36,7 +37,7 @@ export default class NodeLogs extends EvochoraCommand<NodeLogsResult> {
     const paths = nodePaths(config.node.dataDir);
     const file = readNodeState(paths.stateFile)?.logFile ?? paths.logFile;
     if (!existsSync(file)) {
-      throw new EvochoraError('LOG_NOT_FOUND', `No log file at ${file}.`, {
+      throw new EvochoraError(CliErrorCode.LOG_NOT_FOUND, `No log file at ${file}.`, {
         actions: [
           'Only a node started with `evochora node run --detached` writes a log file; a foreground node logs to the terminal.',
         ],

@@ -6,6 +6,8 @@
  */
 import { EvochoraError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { CliErrorCode } from './error-codes.js';
+import { HttpErrorCode } from '../http/error-codes.js';
 
 export interface SuccessEnvelope<T> {
   status: number;
@@ -64,12 +66,12 @@ export function errorEnvelope(err: unknown, warnings: string[] = []): ErrorEnvel
     status,
     name: e?.name ?? 'Error',
     code: usage
-      ? 'USAGE'
+      ? CliErrorCode.USAGE
       : status === ExitCode.InternalError
-        ? 'INTERNAL_ERROR'
+        ? HttpErrorCode.INTERNAL_ERROR
         : typeof e?.code === 'string'
           ? e.code
-          : 'FAILED',
+          : CliErrorCode.FAILED,
     message: stripAnsi(e?.message ?? String(err)),
     actions: usage
       ? ['Run the command with --help to see its arguments and flags.']

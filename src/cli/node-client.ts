@@ -10,6 +10,7 @@ import { httpJson } from '../http/http-json.js';
 import { NodeNotRunningError, NodeStatusUnknownError } from '../node/node-errors.js';
 import { readToken } from '../node/node-state.js';
 import { locateNode } from './node-locator.js';
+import { CliErrorCode } from './error-codes.js';
 
 export class NodeApiError extends EvochoraError {
   constructor(
@@ -58,7 +59,7 @@ export class NodeClient {
     if (auth) {
       const token = readToken(this.tokenFile);
       if (!token)
-        throw new EvochoraError('TOKEN_MISSING', `Cannot read the node token at ${this.tokenFile}.`, {
+        throw new EvochoraError(CliErrorCode.TOKEN_MISSING, `Cannot read the node token at ${this.tokenFile}.`, {
           actions: ['Run the command as the user who started the node.'],
         });
       headers.authorization = `Bearer ${token}`;
@@ -68,7 +69,7 @@ export class NodeClient {
       reply = await httpJson(method, this.host, this.port, path, { timeoutMs: this.timeoutMs, headers, body });
     } catch (err) {
       throw new EvochoraError(
-        'NODE_UNREACHABLE',
+        CliErrorCode.NODE_UNREACHABLE,
         `The node (pid ${this.pid}, port ${this.port}) did not answer ${method} ${path}: ${(err as Error).message}`,
         {
           exitCode: ExitCode.StatusUnknown,

@@ -1,5 +1,6 @@
 import { EvochoraError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { CliErrorCode } from './error-codes.js';
 
 /** Splits a shell-like line into words: whitespace separates, single and double quotes group, `\` escapes. */
 export function splitCommandLine(line: string): string[] {
@@ -28,7 +29,10 @@ export function splitCommandLine(line: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new EvochoraError('USAGE', `Unterminated ${quote} quote in: ${line}`, { exitCode: ExitCode.Usage });
+  if (quote)
+    throw new EvochoraError(CliErrorCode.USAGE, `Unterminated ${quote} quote in: ${line}`, {
+      exitCode: ExitCode.Usage,
+    });
   if (inWord) words.push(current);
   return words;
 }

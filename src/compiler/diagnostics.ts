@@ -2,6 +2,7 @@
  * Compiler diagnostics. Every diagnostic names a file, a 1-based line and column, the offending text and
  * the source line with a caret, so a user can find the problem without re-running anything.
  */
+import { CompileErrorCode } from './error-codes.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -95,7 +96,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** Thrown by `compileFileOrThrow`/`compileSourceOrThrow` when a program has errors; carries every diagnostic. */
 export class CompileError extends Error {
-  readonly code = 'EVOASM_COMPILE_FAILED';
+  readonly code = CompileErrorCode.EVOASM_COMPILE_FAILED;
   override readonly name = 'CompileError';
 
   constructor(readonly diagnostics: readonly Diagnostic[]) {

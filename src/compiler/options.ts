@@ -1,4 +1,5 @@
 /** Options for one compilation: the world (vector operand length depends on it), source roots, compat mode. */
+import { CompileErrorCode } from './error-codes.js';
 
 export interface WorldShape {
   /** Cells per dimension, e.g. `[100, 100]`. The number of entries is the world's dimensionality. */
@@ -33,7 +34,7 @@ export const DEFAULT_WORLD: WorldShape = { shape: [100, 100], toroidal: true };
 
 /** Thrown for a malformed `--env` value. */
 export class EnvSpecError extends Error {
-  readonly code = 'EVOASM_BAD_ENV';
+  readonly code = CompileErrorCode.EVOASM_BAD_ENV;
   override readonly name = 'EnvSpecError';
 }
 

@@ -1,6 +1,7 @@
 import { EvochoraError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatIssue, type ValidationIssue } from './validate.js';
+import { ConfigErrorCode } from './error-codes.js';
 
 /** One or more problems with the configuration; nothing starts while any remain. */
 export class ConfigError extends EvochoraError {
@@ -9,7 +10,7 @@ export class ConfigError extends EvochoraError {
   constructor(issues: ValidationIssue[], headline = 'Invalid configuration') {
     const lines = issues.map((i) => `  - ${formatIssue(i)}`);
     super(
-      'CONFIG_INVALID',
+      ConfigErrorCode.CONFIG_INVALID,
       `${headline} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
       {
         exitCode: ExitCode.Usage,
@@ -23,7 +24,7 @@ export class ConfigError extends EvochoraError {
 
 export class ConfigFileError extends EvochoraError {
   constructor(file: string, problem: string) {
-    super('CONFIG_FILE_UNREADABLE', `Cannot read config file ${file}: ${problem}`, {
+    super(ConfigErrorCode.CONFIG_FILE_UNREADABLE, `Cannot read config file ${file}: ${problem}`, {
       exitCode: ExitCode.Usage,
       actions: ['Check the path given with -c/--config (or EVOCHORA_CONFIG).'],
       data: { file },

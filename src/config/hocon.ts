@@ -6,6 +6,7 @@
  */
 import { EvochoraError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { ConfigErrorCode } from './error-codes.js';
 
 export interface SourcePosition {
   readonly file: string;
@@ -15,7 +16,7 @@ export interface SourcePosition {
 
 export class HoconSyntaxError extends EvochoraError {
   constructor(message: string, position: SourcePosition) {
-    super('CONFIG_SYNTAX', `${position.file}:${position.line}:${position.column}: ${message}`, {
+    super(ConfigErrorCode.CONFIG_SYNTAX, `${position.file}:${position.line}:${position.column}: ${message}`, {
       exitCode: ExitCode.Usage,
       actions: ['Fix the syntax at the position shown; HOCON and JSON are both accepted.'],
       data: { ...position },
@@ -398,7 +399,9 @@ function resolveSubstitutions(
   depth = 0,
 ): HoconValue | typeof UNRESOLVED {
   if (depth > 32)
-    throw new EvochoraError('CONFIG_SYNTAX', 'Substitutions nest too deeply (a cycle?).', { exitCode: ExitCode.Usage });
+    throw new EvochoraError(ConfigErrorCode.CONFIG_SYNTAX, 'Substitutions nest too deeply (a cycle?).', {
+      exitCode: ExitCode.Usage,
+    });
   if (isSubstitution(node)) {
     const found = lookup(root, node.path);
     if (found !== UNRESOLVED) return resolveSubstitutions(found, root, env, depth + 1);

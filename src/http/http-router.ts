@@ -7,15 +7,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EvochoraError } from '../errors.js';
 import type { ApiRequest, ApiResponse, ErrorMapper, Route } from './http-types.js';
+import { HttpErrorCode } from './error-codes.js';
 
 export class BadRequestError extends EvochoraError {
   constructor(message: string) {
-    super('BAD_REQUEST', message);
+    super(HttpErrorCode.BAD_REQUEST, message);
   }
 }
 
 export class NotFoundError extends EvochoraError {
-  constructor(message: string, code = 'NOT_FOUND') {
+  constructor(message: string, code: string = HttpErrorCode.NOT_FOUND) {
     super(code, message);
   }
 }
@@ -58,7 +59,8 @@ export function defaultErrorMapper(
   return (error) => {
     if (error instanceof EvochoraError) {
       const status =
-        statusByCode[error.code] ?? (error.code === 'BAD_REQUEST' ? 400 : error.code.endsWith('NOT_FOUND') ? 404 : 500);
+        statusByCode[error.code] ??
+        (error.code === HttpErrorCode.BAD_REQUEST ? 400 : error.code.endsWith('NOT_FOUND') ? 404 : 500);
       if (status === 500) onUnexpected(error);
       return errorResponse(
         status,
@@ -68,7 +70,7 @@ export function defaultErrorMapper(
       );
     }
     onUnexpected(error);
-    return errorResponse(500, 'INTERNAL_ERROR', 'Internal error; see the node log.');
+    return errorResponse(500, HttpErrorCode.INTERNAL_ERROR, 'Internal error; see the node log.');
   };
 }
 
@@ -102,17 +104,21 @@ export class HttpRouter {
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      send(res, errorResponse(400, 'BAD_REQUEST', 'Malformed request URL.'), req.method === 'HEAD');
+      send(res, errorResponse(400, HttpErrorCode.BAD_REQUEST, 'Malformed request URL.'), req.method === 'HEAD');
       return;
     }
     const path = safeDecode(url.pathname);
     if (path === undefined) {
-      send(res, errorResponse(400, 'BAD_REQUEST', 'Malformed percent-encoding in the request path.'), false);
+      send(
+        res,
+        errorResponse(400, HttpErrorCode.BAD_REQUEST, 'Malformed percent-encoding in the request path.'),
+        false,
+      );
       return;
     }
     const group = this.groups.find((g) => path === g.prefix || path.startsWith(`${g.prefix}/`) || g.prefix === '');
     if (!group) {
-      send(res, errorResponse(404, 'NOT_FOUND', `No endpoint at ${url.pathname}.`), false);
+      send(res, errorResponse(404, HttpErrorCode.NOT_FOUND, `No endpoint at ${url.pathname}.`), false);
       return;
     }
     const rest = split(path.slice(group.prefix.length));
@@ -130,8 +136,8 @@ export class HttpRouter {
     }
     if (!matched) {
       response = pathMatched
-        ? errorResponse(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}.`)
-        : errorResponse(404, 'NOT_FOUND', `No endpoint at ${url.pathname}.`);
+        ? errorResponse(405, HttpErrorCode.METHOD_NOT_ALLOWED, `${method} is not allowed on ${url.pathname}.`)
+        : errorResponse(404, HttpErrorCode.NOT_FOUND, `No endpoint at ${url.pathname}.`);
       send(res, response, method === 'HEAD');
       return;
     }
@@ -140,7 +146,7 @@ export class HttpRouter {
         res,
         errorResponse(
           401,
-          'UNAUTHORIZED',
+          HttpErrorCode.UNAUTHORIZED,
           'This endpoint needs the node token: send `Authorization: Bearer <token>` (stored in <dataDir>/node/token).',
         ),
         false,

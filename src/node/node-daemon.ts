@@ -26,6 +26,7 @@ import type { RouteMount } from './route-mount.js';
 export type { RouteMount };
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
+import { HttpErrorCode } from '../http/error-codes.js';
 
 export interface NodeDaemonOptions {
   readonly loaded: LoadedConfig;
@@ -188,7 +189,13 @@ export class NodeDaemon {
       router.handle(req, res).catch((err) => {
         unexpected(err);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 500, code: 'INTERNAL_ERROR', message: 'Internal error; see the node log.' }));
+        res.end(
+          JSON.stringify({
+            status: 500,
+            code: HttpErrorCode.INTERNAL_ERROR,
+            message: 'Internal error; see the node log.',
+          }),
+        );
       });
     });
     server.keepAliveTimeout = 5000;

@@ -1,10 +1,12 @@
 import { EvochoraError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { NodeErrorCode } from './error-codes.js';
+import { HttpErrorCode } from '../http/error-codes.js';
 
 export class NodeAlreadyRunningError extends EvochoraError {
   constructor(pid: number | undefined, port: number | undefined, dataDir: string) {
     super(
-      'NODE_ALREADY_RUNNING',
+      NodeErrorCode.NODE_ALREADY_RUNNING,
       pid !== undefined
         ? `A node is already running for ${dataDir} (pid ${pid}${port !== undefined ? `, port ${port}` : ''}).`
         : `Another node is starting for ${dataDir}.`,
@@ -20,7 +22,7 @@ export class NodeAlreadyRunningError extends EvochoraError {
 
 export class NodeNotRunningError extends EvochoraError {
   constructor(dataDir: string, detail = '') {
-    super('NODE_NOT_RUNNING', `No node is running for ${dataDir}${detail ? ` (${detail})` : ''}.`, {
+    super(NodeErrorCode.NODE_NOT_RUNNING, `No node is running for ${dataDir}${detail ? ` (${detail})` : ''}.`, {
       exitCode: ExitCode.NodeNotRunning,
       actions: ['Start one with `evochora node run --detached`.'],
       data: { dataDir },
@@ -30,17 +32,21 @@ export class NodeNotRunningError extends EvochoraError {
 
 export class NodeStatusUnknownError extends EvochoraError {
   constructor(pid: number, port: number, reason: string) {
-    super('NODE_STATUS_UNKNOWN', `Node pid ${pid} is alive but its API on port ${port} did not answer: ${reason}.`, {
-      exitCode: ExitCode.StatusUnknown,
-      actions: ['Retry shortly; if it persists see `evochora node logs` or stop it with `evochora node stop`.'],
-      data: { pid, port },
-    });
+    super(
+      NodeErrorCode.NODE_STATUS_UNKNOWN,
+      `Node pid ${pid} is alive but its API on port ${port} did not answer: ${reason}.`,
+      {
+        exitCode: ExitCode.StatusUnknown,
+        actions: ['Retry shortly; if it persists see `evochora node logs` or stop it with `evochora node stop`.'],
+        data: { pid, port },
+      },
+    );
   }
 }
 
 export class PortInUseError extends EvochoraError {
   constructor(host: string, port: number) {
-    super('PORT_IN_USE', `Port ${port} on ${host} is already in use by another program.`, {
+    super(NodeErrorCode.PORT_IN_USE, `Port ${port} on ${host} is already in use by another program.`, {
       actions: [
         `Free the port, or choose another: --set node.port=<port> (or EVOCHORA_NODE_PORT); 0 picks a free one.`,
       ],
@@ -51,7 +57,7 @@ export class PortInUseError extends EvochoraError {
 
 export class NodeStartFailedError extends EvochoraError {
   constructor(message: string, logFile: string | undefined, data: Record<string, unknown> = {}) {
-    super('NODE_START_FAILED', message, {
+    super(NodeErrorCode.NODE_START_FAILED, message, {
       actions: logFile ? [`See the log: ${logFile} (or \`evochora node logs\`).`] : [],
       data: { ...data, logFile },
     });
@@ -61,7 +67,7 @@ export class NodeStartFailedError extends EvochoraError {
 export class UnauthorizedError extends EvochoraError {
   constructor() {
     super(
-      'UNAUTHORIZED',
+      HttpErrorCode.UNAUTHORIZED,
       'This endpoint needs the node token: send `Authorization: Bearer <token>` (the token is in <dataDir>/node/token).',
     );
   }

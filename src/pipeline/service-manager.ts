@@ -18,13 +18,14 @@ import type { ServiceType } from './api/component-type.js';
 import type { TypeRegistry } from './registry.js';
 import type { OperationalError } from './api/operational-error.js';
 import { costReadingOf, RecordingCostTracker, type RecordingCost } from './recording-cost.js';
+import { PipelineErrorCode } from './error-codes.js';
 
 /** How often the recording cost is sampled. */
 const COST_SAMPLE_MS = 5000;
 
 export class UnknownServiceError extends EvochoraError {
   constructor(name: string, known: string[]) {
-    super('UNKNOWN_SERVICE', `No service named '${name}' is configured.`, {
+    super(PipelineErrorCode.UNKNOWN_SERVICE, `No service named '${name}' is configured.`, {
       actions: [`Configured services: ${known.join(', ') || '(none)'}.`],
       data: { service: name },
     });

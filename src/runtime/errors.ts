@@ -3,6 +3,7 @@
  * without parsing messages. Instruction failures are NOT errors: they are organism state (failed flag +
  * reason) and never throw.
  */
+import { RuntimeErrorCode } from './error-codes.js';
 export class RuntimeError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
@@ -15,7 +16,7 @@ export class RuntimeError extends Error {
 /** The world shape, a coordinate or a placement does not fit the world. */
 export class WorldShapeError extends RuntimeError {
   constructor(message: string) {
-    super('RUNTIME_WORLD_SHAPE', message);
+    super(RuntimeErrorCode.RUNTIME_WORLD_SHAPE, message);
     this.name = 'WorldShapeError';
   }
 }
@@ -23,7 +24,7 @@ export class WorldShapeError extends RuntimeError {
 /** A runtime option is out of range or has the wrong type. */
 export class RuntimeConfigError extends RuntimeError {
   constructor(message: string) {
-    super('RUNTIME_CONFIG', message);
+    super(RuntimeErrorCode.RUNTIME_CONFIG, message);
     this.name = 'RuntimeConfigError';
   }
 }
@@ -31,7 +32,7 @@ export class RuntimeConfigError extends RuntimeError {
 /** A checkpoint cannot be restored into this runtime (wrong version, shape or corrupt data). */
 export class CheckpointError extends RuntimeError {
   constructor(message: string) {
-    super('RUNTIME_CHECKPOINT', message);
+    super(RuntimeErrorCode.RUNTIME_CHECKPOINT, message);
     this.name = 'CheckpointError';
   }
 }
@@ -39,7 +40,7 @@ export class CheckpointError extends RuntimeError {
 /** A run description (spec.json, program placement) is malformed. */
 export class RunSpecError extends RuntimeError {
   constructor(message: string) {
-    super('RUNTIME_SPEC', message);
+    super(RuntimeErrorCode.RUNTIME_SPEC, message);
     this.name = 'RunSpecError';
   }
 }

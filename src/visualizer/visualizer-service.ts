@@ -34,6 +34,9 @@ import {
   type ProgramInfo,
 } from './views.js';
 import type { ProgramArtifact, RegisterValue } from '../pipeline/contracts/index.js';
+import { VisualizerErrorCode } from './error-codes.js';
+import { PipelineErrorCode } from '../pipeline/error-codes.js';
+import { HttpErrorCode } from '../http/error-codes.js';
 
 export class VisualizerNotFoundError extends EvochoraError {
   constructor(code: string, message: string) {
@@ -97,11 +100,12 @@ export class VisualizerService {
   async resolveRun(runId: string | undefined): Promise<RunIndexReader> {
     if (runId !== undefined) {
       const r = await this.db.reader(runId);
-      if (!r) throw new VisualizerNotFoundError('RUN_NOT_FOUND', `No indexed run '${runId}'.`);
+      if (!r) throw new VisualizerNotFoundError(PipelineErrorCode.RUN_NOT_FOUND, `No indexed run '${runId}'.`);
       return r;
     }
     const runs = await this.listRuns();
-    if (runs.length === 0) throw new VisualizerNotFoundError('RUN_NOT_FOUND', 'No simulation runs available.');
+    if (runs.length === 0)
+      throw new VisualizerNotFoundError(PipelineErrorCode.RUN_NOT_FOUND, 'No simulation runs available.');
     return (await this.db.reader(runs[0]!.runId))!;
   }
 
@@ -109,7 +113,11 @@ export class VisualizerService {
     let c = this.runCache.get(r.runId);
     if (c) return c;
     const meta = await r.metadata();
-    if (!meta) throw new VisualizerNotFoundError('METADATA_NOT_FOUND', `Run '${r.runId}' has no indexed metadata yet.`);
+    if (!meta)
+      throw new VisualizerNotFoundError(
+        PipelineErrorCode.METADATA_NOT_FOUND,
+        `Run '${r.runId}' has no indexed metadata yet.`,
+      );
     const decoded = SimulationMetadata.decode(meta.simulationMetadata);
     const programs = new Map<string, { info: ProgramInfo; index: Map<string, number>; artifact: unknown }>();
     for (const p of decoded.programs as ProgramArtifact[]) {
@@ -178,7 +186,11 @@ export class VisualizerService {
     const env = await r.environmentTickRange();
     const org = await r.organismTickRange();
     const both = await this.tickRangeOf(r);
-    if (!both) throw new VisualizerNotFoundError('TICKS_NOT_FOUND', `Run '${r.runId}' has no indexed ticks yet.`);
+    if (!both)
+      throw new VisualizerNotFoundError(
+        VisualizerErrorCode.TICKS_NOT_FOUND,
+        `Run '${r.runId}' has no indexed ticks yet.`,
+      );
     return {
       runId: r.runId,
       minTick: both.minTick,
@@ -215,19 +227,27 @@ export class VisualizerService {
 
   private async chunkFor(r: RunIndexReader, tick: number): Promise<{ chunk: PreparedChunk; sample: number }> {
     const range = await this.rangeOf(r, tick);
-    if (!range) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
+    if (!range)
+      throw new VisualizerNotFoundError(
+        VisualizerErrorCode.TICK_NOT_FOUND,
+        `Tick ${tick} of run '${r.runId}' is not indexed.`,
+      );
     const key = `${r.runId}:${range.minTick}:${range.maxTick}`;
     let chunk = this.chunkCache.get(key);
     if (!chunk) {
       const row = await r.environmentChunkContaining(tick);
-      if (!row) throw new VisualizerNotFoundError('TICK_NOT_FOUND', `Tick ${tick} of run '${r.runId}' is not indexed.`);
+      if (!row)
+        throw new VisualizerNotFoundError(
+          VisualizerErrorCode.TICK_NOT_FOUND,
+          `Tick ${tick} of run '${r.runId}' is not indexed.`,
+        );
       chunk = prepareChunk(decodeEnvironmentBlob(row.data), (await this.run(r)).meta.worldShape);
       this.chunkCache.set(key, chunk);
     }
     const sample = chunk.ticks.indexOf(tick);
     if (sample < 0)
       throw new VisualizerNotFoundError(
-        'TICK_NOT_FOUND',
+        VisualizerErrorCode.TICK_NOT_FOUND,
         `Tick ${tick} was not sampled in run '${r.runId}' (sampled ticks near it: ${chunk.ticks.slice(0, 5).join(', ')}…).`,
       );
     return { chunk, sample };
@@ -297,7 +317,7 @@ export class VisualizerService {
     if (!s) {
       const known = await r.organism(organismId);
       throw new VisualizerNotFoundError(
-        'ORGANISM_NOT_FOUND',
+        VisualizerErrorCode.ORGANISM_NOT_FOUND,
         known
           ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).`
           : `No organism ${organismId} in run '${r.runId}'.`,
@@ -376,7 +396,7 @@ function clampRegion(region: Region | undefined, shape: readonly number[]): Regi
   if (!region) return { min: shape.map(() => 0), max: shape.map((s) => s - 1) };
   if (region.min.length !== shape.length) {
     throw new EvochoraError(
-      'BAD_REQUEST',
+      HttpErrorCode.BAD_REQUEST,
       `region has ${region.min.length} dimensions; the world has ${shape.length} (give min,max per dimension).`,
     );
   }

@@ -3,6 +3,7 @@ import { isLifecycleAction, type LifecycleAction } from '../../pipeline/api/life
 import type { ServiceManager } from '../../pipeline/service-manager.js';
 import { errorResponse } from '../../http/http-router.js';
 import type { Route } from '../../http/http-types.js';
+import { HttpErrorCode } from '../../http/error-codes.js';
 
 export const PIPELINE_ERROR_STATUS: Record<string, number> = {
   UNKNOWN_SERVICE: 404,
@@ -27,7 +28,7 @@ export function pipelineRoutes(manager: ServiceManager, onUnexpected: (action: s
         if (!isLifecycleAction(action))
           return errorResponse(
             404,
-            'NOT_FOUND',
+            HttpErrorCode.NOT_FOUND,
             `Unknown pipeline action '${action}'; use start, stop, pause, resume or restart.`,
           );
         return accept(action, () => manager.apply(action), 'pipeline');
@@ -48,7 +49,7 @@ export function pipelineRoutes(manager: ServiceManager, onUnexpected: (action: s
         if (!isLifecycleAction(action))
           return errorResponse(
             404,
-            'NOT_FOUND',
+            HttpErrorCode.NOT_FOUND,
             `Unknown service action '${action}'; use start, stop, pause, resume or restart.`,
           );
         manager.check(action, name); // throws UNKNOWN_SERVICE (404) or INVALID_TRANSITION (409) before accepting

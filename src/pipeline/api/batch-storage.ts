@@ -4,6 +4,7 @@
  */
 import { EvochoraError } from '../../errors.js';
 import type { ChunkMessage, SimulationMetadata, TickDataChunk } from '../contracts/index.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export interface BatchWriteResult {
   readonly key: string;
@@ -65,7 +66,7 @@ export interface BatchStorageReader {
 /** A run id that names no stored run. */
 export class RunNotFoundError extends EvochoraError {
   constructor(runId: string, root: string) {
-    super('RUN_NOT_FOUND', `No recorded run '${runId}' under ${root}.`, {
+    super(PipelineErrorCode.RUN_NOT_FOUND, `No recorded run '${runId}' under ${root}.`, {
       actions: ['`evochora inspect storage` lists the stored runs; check --data-dir or the storage options.'],
       data: { runId, root },
     });

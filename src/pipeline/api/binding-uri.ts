@@ -1,4 +1,5 @@
 import { EvochoraError } from '../../errors.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export interface BindingUri {
   readonly usageType: string | null;
@@ -8,7 +9,7 @@ export interface BindingUri {
 
 export class BindingUriError extends EvochoraError {
   constructor(uri: string, problem: string) {
-    super('INVALID_BINDING_URI', `Invalid resource binding '${uri}': ${problem}.`, {
+    super(PipelineErrorCode.INVALID_BINDING_URI, `Invalid resource binding '${uri}': ${problem}.`, {
       actions: ['Write bindings as `usage:resource?key=value&key2=value2`, e.g. `queue-in:tick-queue`.'],
       data: { uri },
     });

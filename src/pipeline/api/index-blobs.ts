@@ -13,6 +13,7 @@ import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../contra
 import { OrganismTimeline } from '../contracts/organism-timeline.js';
 import { EvochoraError } from '../../errors.js';
 import { cellsOnlyChunk, FieldCursor, scanOrganismFacts, type OrganismFacts } from '../contracts/chunk-fields.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 /** Organism blobs: [1, zstd(length-delimited OrganismStates)]. */
 export const BLOB_VERSION = 1;
@@ -45,7 +46,7 @@ function withVersion(payload: Uint8Array): Uint8Array {
 
 function versionError(what: string, found: number | undefined, expected: number): EvochoraError {
   return new EvochoraError(
-    'INDEX_BLOB_VERSION',
+    PipelineErrorCode.INDEX_BLOB_VERSION,
     `Index ${what} blob has version ${found ?? 'none'}; this build reads version ${expected}.`,
     {
       actions: ['Re-index the run with `evochora index --run <runId>`.'],

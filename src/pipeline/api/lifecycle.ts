@@ -11,6 +11,7 @@
  * A service whose work loop throws moves to ERROR on its own.
  */
 import { EvochoraError } from '../../errors.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export const SERVICE_STATES = ['STOPPED', 'RUNNING', 'PAUSED', 'ERROR'] as const;
 export type ServiceState = (typeof SERVICE_STATES)[number];
@@ -37,7 +38,7 @@ export function canTransition(from: ServiceState, action: LifecycleAction): bool
 /** Raised for an action that the current state does not allow; the HTTP API maps it to 409. */
 export class InvalidTransitionError extends EvochoraError {
   constructor(service: string, from: ServiceState, action: LifecycleAction) {
-    super('INVALID_TRANSITION', `Cannot ${action} service '${service}' while it is ${from}.`, {
+    super(PipelineErrorCode.INVALID_TRANSITION, `Cannot ${action} service '${service}' while it is ${from}.`, {
       actions: [`Allowed from: ${ALLOWED_FROM[action].join(', ')}. Check state with \`evochora pipeline status\`.`],
       data: { service, state: from, action },
     });

@@ -3,6 +3,7 @@ import { EvochoraError } from '../../errors.js';
 import { assertTransition, type ServiceState } from './lifecycle.js';
 import type { Metrics, Monitorable } from './monitorable.js';
 import { ErrorLog, type OperationalError } from './operational-error.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 /** What the service manager gives a service when it builds it. */
 export interface ServiceContext<O = Record<string, unknown>> {
@@ -17,7 +18,7 @@ export interface ServiceContext<O = Record<string, unknown>> {
 
 export class MissingPortError extends EvochoraError {
   constructor(service: string, port: string) {
-    super('MISSING_PORT', `Service '${service}' needs a resource bound to port '${port}'.`, {
+    super(PipelineErrorCode.MISSING_PORT, `Service '${service}' needs a resource bound to port '${port}'.`, {
       actions: [`Add \`pipeline.services.${service}.resources.${port} = "usage:resource"\` to the config.`],
     });
   }

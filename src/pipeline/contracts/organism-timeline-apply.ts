@@ -2,6 +2,7 @@
  * Applying one decoded OrganismDelta to an organism's state (storage format 2; see proto/tickdata.proto).
  */
 import { OrganismState, type OrganismDelta } from './index.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 /** OrganismState property of each field number (proto/tickdata.proto). */
 const FIELD_PROPERTY: readonly (keyof OrganismState | undefined)[] = [
@@ -38,7 +39,7 @@ const REGISTERS_BIT = 1 << 9;
 const EMPTY_STATE = new OrganismState();
 
 export class OrganismDeltaError extends RangeError {
-  readonly code = 'ORGANISM_DELTA_INVALID';
+  readonly code = PipelineErrorCode.ORGANISM_DELTA_INVALID;
 }
 
 /**

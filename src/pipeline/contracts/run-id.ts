@@ -5,18 +5,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EvochoraError } from '../../errors.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export const RUN_ID_MAX_LENGTH = 200;
 const RUN_ID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,${RUN_ID_MAX_LENGTH - 1}}$`);
 
 export class InvalidRunIdError extends EvochoraError {
   constructor(runId: string) {
-    super('INVALID_RUN_ID', `Invalid simulation run id '${runId.slice(0, 80)}${runId.length > 80 ? '…' : ''}'.`, {
-      actions: [
-        `A run id starts with a letter or digit and contains only letters, digits, ".", "_" and "-" (at most ${RUN_ID_MAX_LENGTH} characters); \`evochora inspect storage\` lists the stored ones.`,
-      ],
-      data: { runId: runId.slice(0, RUN_ID_MAX_LENGTH + 1) },
-    });
+    super(
+      PipelineErrorCode.INVALID_RUN_ID,
+      `Invalid simulation run id '${runId.slice(0, 80)}${runId.length > 80 ? '…' : ''}'.`,
+      {
+        actions: [
+          `A run id starts with a letter or digit and contains only letters, digits, ".", "_" and "-" (at most ${RUN_ID_MAX_LENGTH} characters); \`evochora inspect storage\` lists the stored ones.`,
+        ],
+        data: { runId: runId.slice(0, RUN_ID_MAX_LENGTH + 1) },
+      },
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import type { OperationalError } from '../api/operational-error.js';
 import type { ResourceBinding, ResourceContext } from '../api/resource.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 import type { BatchStorageReader, BatchStorageWriter, StoredChunk } from '../api/batch-storage.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export type BatchStorage = BatchStorageReader & BatchStorageWriter & { readonly name: string; readonly type: string };
 
@@ -55,7 +56,7 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
     return { context, port };
   }
   throw new EvochoraError(
-    'UNSUPPORTED_USAGE',
+    PipelineErrorCode.UNSUPPORTED_USAGE,
     `Resource '${storage.name}' (${storage.type}) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
     { actions: ['Use `storage-write:` for writers or `storage-read:` for readers.'] },
   );

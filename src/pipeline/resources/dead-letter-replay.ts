@@ -8,6 +8,7 @@ import { EvochoraError } from '../../errors.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import type { FileSystemStorage } from './file-system-storage.js';
 import { peekChunk } from './storage-file.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export interface ReplayOutcome {
   readonly id: string;
@@ -40,7 +41,8 @@ export async function replayDeadLetter(
     let ticks: number | undefined;
     if (letter.messageType === 'TickDataChunk[]') {
       const chunks = chunksOfDeadLetter(letter);
-      if (chunks.length === 0) throw new EvochoraError('EMPTY_DEAD_LETTER', `dead letter ${id} holds no chunks`);
+      if (chunks.length === 0)
+        throw new EvochoraError(PipelineErrorCode.EMPTY_DEAD_LETTER, `dead letter ${id} holds no chunks`);
       storageKey = storage.batchKey(chunks[0]!.simulationRunId, chunks[0]!.firstTick, chunks.at(-1)!.lastTick);
       const r = await storage.writeBatch(storageKey, chunks);
       ticks = r.tickCount;
@@ -49,7 +51,7 @@ export async function replayDeadLetter(
       storageKey = (await storage.writeMetadata(runId, letter.originalMessage)).key;
     } else {
       throw new EvochoraError(
-        'UNKNOWN_DEAD_LETTER_TYPE',
+        PipelineErrorCode.UNKNOWN_DEAD_LETTER_TYPE,
         `dead letter ${id} holds '${letter.messageType}', which replay does not know`,
       );
     }

@@ -21,6 +21,7 @@ import { EvochoraError } from '../../errors.js';
 import { CONTENT_DEAD_LETTER, DeadLetterMessage, type DeadLetterMessageProps } from '../contracts/index.js';
 import { realFsOps, tempPathFor, writeFileAtomic, type FsOps } from './atomic-file.js';
 import { encodeStorageFile, readWholeStorageFile, StorageFileCorruptError } from './storage-file.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 const NAME = /^dl_(\d{13})_(\d{6})_[0-9a-f]{8}\.pb\.zst$/;
 
@@ -33,7 +34,7 @@ export interface DeadLetterEntry {
 
 export class DeadLetterNotFoundError extends EvochoraError {
   constructor(id: string, dir: string) {
-    super('DEAD_LETTER_NOT_FOUND', `No dead letter '${id}' in ${dir}.`, {
+    super(PipelineErrorCode.DEAD_LETTER_NOT_FOUND, `No dead letter '${id}' in ${dir}.`, {
       actions: ['List them with `evochora dlq list`.'],
       data: { id, dir },
     });

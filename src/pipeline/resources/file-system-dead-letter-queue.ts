@@ -13,10 +13,11 @@ import type { ResourceType } from '../api/component-type.js';
 import type { FsOps } from './atomic-file.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { defineOptions } from '../../config/field-spec.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export class DeadLetterQueueFullError extends EvochoraError {
   constructor(name: string, capacity: number) {
-    super('DLQ_FULL', `Dead-letter queue '${name}' holds its maximum of ${capacity} messages.`, {
+    super(PipelineErrorCode.DLQ_FULL, `Dead-letter queue '${name}' holds its maximum of ${capacity} messages.`, {
       actions: ['Recover them with `evochora dlq replay`, or raise the DLQ capacity.'],
     });
   }
@@ -77,7 +78,7 @@ export class FileSystemDeadLetterQueue implements Resource {
   bind(context: ResourceContext): ResourceBinding {
     if (context.usageType !== 'queue-out' && context.usageType !== null)
       throw new EvochoraError(
-        'UNSUPPORTED_USAGE',
+        PipelineErrorCode.UNSUPPORTED_USAGE,
         `Resource '${this.name}' (FileSystemDeadLetterQueue) can only be bound as 'queue-out'.`,
         {
           actions: ['Bind it as `queue-out:<name>`; read it with `evochora dlq list`.'],

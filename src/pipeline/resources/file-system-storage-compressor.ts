@@ -15,6 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { EvochoraError } from '../../errors.js';
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
 import { compressFramed } from './storage-file.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export interface CompressRequest {
   readonly id: number;
@@ -28,7 +29,7 @@ export type CompressResponse =
   | { readonly id: number; readonly error: string; readonly code: string };
 
 export class CompressionFailedError extends EvochoraError {
-  constructor(message: string, code = 'COMPRESSION_FAILED') {
+  constructor(message: string, code: string = PipelineErrorCode.COMPRESSION_FAILED) {
     super(code, message, {
       actions: ['The write is retried and dead-lettered like any failed write; check the node log for the cause.'],
     });
@@ -120,7 +121,7 @@ export class FileSystemCompressor {
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
-    this.failAll(new CompressionFailedError('the storage compressor was closed', 'STORAGE_CLOSED'));
+    this.failAll(new CompressionFailedError('the storage compressor was closed', PipelineErrorCode.STORAGE_CLOSED));
     if (w) await w.terminate();
   }
 

@@ -50,6 +50,7 @@ import {
   type MetadataWriteResult,
   type StoredChunk,
 } from '../api/batch-storage.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export type {
   BatchFileInfo,
@@ -151,7 +152,7 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     for (const c of chunks) {
       if (c.simulationRunId !== first.simulationRunId)
         throw new EvochoraError(
-          'MIXED_RUN_IDS',
+          PipelineErrorCode.MIXED_RUN_IDS,
           `Batch ${key} mixes runs '${first.simulationRunId}' and '${c.simulationRunId}'.`,
         );
       tickCount += c.tickCount;
@@ -271,11 +272,15 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     const path = this.pathOf(key);
     if (!existsSync(path)) {
       if (!existsSync(join(this.root, simulationRunId))) throw new RunNotFoundError(simulationRunId, this.root);
-      throw new EvochoraError('METADATA_NOT_FOUND', `Run '${simulationRunId}' has no metadata file yet (${key}).`, {
-        actions: [
-          'The MetadataPersistenceService writes it when the run starts; check that it is configured and running.',
-        ],
-      });
+      throw new EvochoraError(
+        PipelineErrorCode.METADATA_NOT_FOUND,
+        `Run '${simulationRunId}' has no metadata file yet (${key}).`,
+        {
+          actions: [
+            'The MetadataPersistenceService writes it when the run starts; check that it is configured and running.',
+          ],
+        },
+      );
     }
     for await (const m of readStorageFile(path, key, CONTENT_SIMULATION_METADATA)) {
       this.counters.reads++;

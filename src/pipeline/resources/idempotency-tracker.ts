@@ -8,6 +8,7 @@ import type { OperationalError } from '../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
 import type { ResourceType } from '../api/component-type.js';
 import { defineOptions } from '../../config/field-spec.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 /** What an `idempotency` port offers. */
 export interface IdempotencyTracker {
@@ -59,7 +60,7 @@ export class InMemoryIdempotencyTracker implements Resource, IdempotencyTracker 
   bind(context: ResourceContext): ResourceBinding {
     if (context.usageType !== null && context.usageType !== 'idempotency')
       throw new EvochoraError(
-        'UNSUPPORTED_USAGE',
+        PipelineErrorCode.UNSUPPORTED_USAGE,
         `Resource '${this.name}' (InMemoryIdempotencyTracker) cannot be bound as '${context.usageType}'.`,
         {
           actions: ['Bind it as `idempotency:<name>` or by its plain name.'],

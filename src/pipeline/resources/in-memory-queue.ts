@@ -4,6 +4,7 @@ import { ErrorLog, type OperationalError } from '../api/operational-error.js';
 import { abortedPutError, type QueueConsumer, type QueueProducer } from '../api/queue.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export interface InMemoryQueueOptions {
   /** Maximum number of messages held. */
@@ -127,7 +128,7 @@ export class InMemoryQueue<T = unknown> implements Resource {
       return { context, port, monitor };
     }
     throw new EvochoraError(
-      'UNSUPPORTED_USAGE',
+      PipelineErrorCode.UNSUPPORTED_USAGE,
       `Resource '${this.name}' (InMemoryQueue) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
       { actions: ['Use `queue-in:` for consumers or `queue-out:` for producers.'] },
     );
@@ -200,7 +201,10 @@ export class InMemoryQueue<T = unknown> implements Resource {
 
 export class QueueClosedError extends EvochoraError {
   constructor(queue: string) {
-    super('QUEUE_CLOSED', `Queue '${queue}' stopped accepting messages because its producer is stopping.`);
+    super(
+      PipelineErrorCode.QUEUE_CLOSED,
+      `Queue '${queue}' stopped accepting messages because its producer is stopping.`,
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import { EvochoraError } from '../../errors.js';
 import { STORAGE_FORMAT_VERSION, SUPPORTED_FORMAT_VERSIONS, StorageFileHeader } from '../contracts/index.js';
 import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
 import { holdsPlanedColumns, planeChunkColumns, unplaneChunkColumns } from './chunk-column-planes.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export class StorageFileCorruptError extends EvochoraError {
   constructor(
@@ -16,13 +17,17 @@ export class StorageFileCorruptError extends EvochoraError {
     readonly offset: number,
     problem: string,
   ) {
-    super('STORAGE_FILE_CORRUPT', `Storage file '${file}' is corrupt or truncated at offset ${offset}: ${problem}.`, {
-      actions: [
-        'The file cannot be read; the ticks it held are lost unless a copy exists (check the DLQ with `evochora dlq list`).',
-        'Other batch files of the run remain readable.',
-      ],
-      data: { file, offset },
-    });
+    super(
+      PipelineErrorCode.STORAGE_FILE_CORRUPT,
+      `Storage file '${file}' is corrupt or truncated at offset ${offset}: ${problem}.`,
+      {
+        actions: [
+          'The file cannot be read; the ticks it held are lost unless a copy exists (check the DLQ with `evochora dlq list`).',
+          'Other batch files of the run remain readable.',
+        ],
+        data: { file, offset },
+      },
+    );
   }
 }
 
@@ -32,7 +37,7 @@ export class UnsupportedFormatVersionError extends EvochoraError {
     readonly version: number,
   ) {
     super(
-      'UNSUPPORTED_FORMAT_VERSION',
+      PipelineErrorCode.UNSUPPORTED_FORMAT_VERSION,
       `Storage file '${file}' has format version ${version}; this version of Evochora reads only ${SUPPORTED_FORMAT_VERSIONS.join(', ')}.`,
       { actions: ['Read it with the Evochora version that wrote it, or upgrade Evochora.'], data: { file, version } },
     );

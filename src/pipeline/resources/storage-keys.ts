@@ -4,6 +4,7 @@
  */
 import { EvochoraError } from '../../errors.js';
 import { validateRunId } from '../contracts/run-id.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export const BATCH_FILE_PATTERN = /^batch_(\d{19})_(\d{19})\.pb\.zst$/;
 export const METADATA_FILE = 'metadata.pb.zst';
@@ -15,7 +16,7 @@ const FORBIDDEN = /[<>:"|?*\\\u0000-\u001f\u007f]/;
 
 export class InvalidStorageKeyError extends EvochoraError {
   constructor(key: string, problem: string) {
-    super('INVALID_STORAGE_KEY', `Invalid storage key '${key}': ${problem}.`, {
+    super(PipelineErrorCode.INVALID_STORAGE_KEY, `Invalid storage key '${key}': ${problem}.`, {
       actions: ['Keys are relative paths of plain names separated by "/", without "..", "\\" or drive letters.'],
       data: { key },
     });

@@ -21,6 +21,7 @@ import type { IdempotencyTracker } from '../resources/idempotency-tracker.js';
 import type { TopicWriter } from '../api/topic.js';
 import { BatchInfo } from '../contracts/index.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
 
@@ -124,7 +125,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         `Batch consistency violation: run ids '${first.simulationRunId}' and '${other}' in one batch`,
       );
       this.recordError('BATCH_CONSISTENCY', `batch mixes runs '${first.simulationRunId}' and '${other}'`);
-      const err = new EvochoraError('MIXED_RUN_IDS', 'Batch contains mixed simulationRunIds');
+      const err = new EvochoraError(PipelineErrorCode.MIXED_RUN_IDS, 'Batch contains mixed simulationRunIds');
       await this.sendToDlq(batch, 'Batch contains mixed simulationRunIds', 0, err, '');
       this.batchesFailed++;
       return;

@@ -42,6 +42,7 @@ import { newRunId } from '../contracts/run-id.js';
 import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE, environmentOf } from '../engine/configured-world.js';
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
+import { PipelineErrorCode } from '../error-codes.js';
 
 export interface OrganismConfig {
   program: string;
@@ -67,7 +68,7 @@ export function resolveProgramPath(program: string): string {
 
 export class EngineConfigError extends EvochoraError {
   constructor(service: string, problem: string, actions: string[] = []) {
-    super('ENGINE_CONFIG', `Service '${service}': ${problem}`, { actions });
+    super(PipelineErrorCode.ENGINE_CONFIG, `Service '${service}': ${problem}`, { actions });
   }
 }
 
@@ -188,7 +189,7 @@ const BLOCKED_WARNING_MS = 30_000;
 export class DeliveryAbandonedError extends EvochoraError {
   constructor(graceMs: number) {
     super(
-      'DELIVERY_ABANDONED',
+      PipelineErrorCode.DELIVERY_ABANDONED,
       `the queue had no room within ${graceMs} ms of the stop request; these ticks are not stored (resume the run to simulate them again)`,
     );
   }
@@ -197,7 +198,7 @@ export class DeliveryAbandonedError extends EvochoraError {
 export class ChunkNotDeliveredError extends EvochoraError {
   constructor(firstTick: number, lastTick: number, cause: unknown) {
     super(
-      'CHUNK_NOT_DELIVERED',
+      PipelineErrorCode.CHUNK_NOT_DELIVERED,
       `could not put chunk ${firstTick}..${lastTick} on the tick queue: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
@@ -390,13 +391,16 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
     let lastChunk;
     for await (const c of storage.readBatchFile(last.key)) lastChunk = c;
     if (!lastChunk)
-      throw new EvochoraError('RESUME_FAILED', `The last batch file of run ${runId} (${last.key}) holds no chunk.`);
+      throw new EvochoraError(
+        PipelineErrorCode.RESUME_FAILED,
+        `The last batch file of run ${runId} (${last.key}) holds no chunk.`,
+      );
     const chunk = storage.decodeChunk(lastChunk);
     const snap = chunk.snapshot;
     const checkpoint = snap?.runtimeCheckpoint;
     if (!snap || !checkpoint || checkpoint.length === 0)
       throw new EvochoraError(
-        'RESUME_FAILED',
+        PipelineErrorCode.RESUME_FAILED,
         `The last chunk of run ${runId} (${last.key}) has no runtime checkpoint.`,
       );
     const cols = columnsToArrays(snap.cells);

@@ -24,6 +24,7 @@ import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { isRunId, validateRunId } from '../../contracts/run-id.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 const SUFFIX = '.sqlite';
 
@@ -454,7 +455,7 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
   bind(context: ResourceContext): ResourceBinding {
     if (!(DB_USAGES as readonly string[]).includes(context.usageType ?? '')) {
       throw new EvochoraError(
-        'UNSUPPORTED_USAGE',
+        PipelineErrorCode.UNSUPPORTED_USAGE,
         `Resource '${this.name}' (SqliteIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
         {
           actions: [`Use one of ${DB_USAGES.map((u) => `\`${u}:\``).join(', ')}.`],

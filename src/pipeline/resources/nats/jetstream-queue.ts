@@ -42,6 +42,7 @@ import { MessageCodec, type WireCompression } from './message-codec.js';
 import { connectNats, withRetry } from './nats-connection.js';
 import { CONSUMER_NOT_FOUND, ensureStream, STREAM_NOT_FOUND } from './ensure-stream.js';
 import { parseAckSubject, pullOnce, type PullResult } from './jetstream-pull.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 export { parseAckSubject };
 
@@ -73,14 +74,17 @@ export interface JetStreamQueueOptions {
 
 export class QueueStoppedError extends EvochoraError {
   constructor(queue: string) {
-    super('QUEUE_CLOSED', `Queue '${queue}' stopped accepting messages because its producer is stopping.`);
+    super(
+      PipelineErrorCode.QUEUE_CLOSED,
+      `Queue '${queue}' stopped accepting messages because its producer is stopping.`,
+    );
   }
 }
 
 export class MessageTooLargeError extends EvochoraError {
   constructor(queue: string, bytes: number, reason: string) {
     super(
-      'QUEUE_MESSAGE_TOO_LARGE',
+      PipelineErrorCode.QUEUE_MESSAGE_TOO_LARGE,
       `Queue '${queue}': a message of ${bytes} bytes (after compression) was refused: ${reason}.`,
       {
         actions: [
@@ -414,7 +418,7 @@ export class JetStreamQueue<T = unknown> implements Resource {
       return { context, port, monitor: binding };
     }
     throw new EvochoraError(
-      'UNSUPPORTED_USAGE',
+      PipelineErrorCode.UNSUPPORTED_USAGE,
       `Resource '${this.name}' (JetStreamQueue) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
       { actions: ['Use `queue-in:` for consumers or `queue-out:` for producers.'] },
     );

@@ -33,6 +33,7 @@ import { TOPIC_READ, TOPIC_WRITE, type TopicMessage, type TopicReader, type Topi
 import { connectNats, withRetry } from './nats-connection.js';
 import { CONSUMER_NOT_FOUND, ensureStream, STREAM_NOT_FOUND } from './ensure-stream.js';
 import { ackConfirmed, parseAckSubject, pullOnce } from './jetstream-pull.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 export type TopicMessageType = 'BatchInfo' | 'MetadataInfo' | 'json';
 
@@ -54,9 +55,13 @@ const HDR_PUBLISHED_AT = 'Evochora-Published-At';
 
 export class MissingConsumerGroupError extends EvochoraError {
   constructor(topic: string, service: string) {
-    super('MISSING_CONSUMER_GROUP', `Service '${service}' reads topic '${topic}' without a consumer group.`, {
-      actions: [`Bind it as \`topic-read:${topic}?consumerGroup=<group>\`.`],
-    });
+    super(
+      PipelineErrorCode.MISSING_CONSUMER_GROUP,
+      `Service '${service}' reads topic '${topic}' without a consumer group.`,
+      {
+        actions: [`Bind it as \`topic-read:${topic}?consumerGroup=<group>\`.`],
+      },
+    );
   }
 }
 
@@ -205,7 +210,7 @@ export class JetStreamTopic<T = unknown> implements Resource {
     let delay = 20;
     const deadline = Date.now() + Math.max(this.options.connectTimeoutMs, 30_000);
     for (;;) {
-      if (this.closed) throw new EvochoraError('TOPIC_CLOSED', `Topic '${this.name}' is closed.`);
+      if (this.closed) throw new EvochoraError(PipelineErrorCode.TOPIC_CLOSED, `Topic '${this.name}' is closed.`);
       try {
         await this.js.publish(this.options.subject, body, {
           msgID,
@@ -244,7 +249,7 @@ export class JetStreamTopic<T = unknown> implements Resource {
       return { context, port: member as TopicReader<T>, monitor: member };
     }
     throw new EvochoraError(
-      'UNSUPPORTED_USAGE',
+      PipelineErrorCode.UNSUPPORTED_USAGE,
       `Resource '${this.name}' (JetStreamTopic) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
       {
         actions: ['Use `topic-write:` or `topic-read:<topic>?consumerGroup=<group>`.'],

@@ -8,6 +8,7 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { Compressor, Decompressor } from 'zstd-napi';
 import { EvochoraError } from '../../../errors.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 export const HDR_FIELDS = 'Evochora-Fields';
 export const HDR_BODY_FIELD = 'Evochora-Body-Field';
@@ -28,7 +29,7 @@ const MIN_COMPRESS = 256;
 
 export class WireCodecError extends EvochoraError {
   constructor(problem: string) {
-    super('WIRE_MESSAGE_INVALID', `A message received from NATS cannot be decoded: ${problem}.`, {
+    super(PipelineErrorCode.WIRE_MESSAGE_INVALID, `A message received from NATS cannot be decoded: ${problem}.`, {
       actions: ['Check that every process of the deployment runs the same Evochora version.'],
     });
   }

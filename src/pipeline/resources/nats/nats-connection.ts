@@ -5,10 +5,11 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EvochoraError } from '../../../errors.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 export class NatsUnavailableError extends EvochoraError {
   constructor(servers: string, reason: string) {
-    super('NATS_UNAVAILABLE', `Cannot connect to NATS at ${servers}: ${reason}.`, {
+    super(PipelineErrorCode.NATS_UNAVAILABLE, `Cannot connect to NATS at ${servers}: ${reason}.`, {
       actions: [
         'Start nats-server (with -js) or fix the `servers` option of the NATS resource.',
         'See docs/distributed.md for starting a local cluster.',

@@ -29,6 +29,7 @@ import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { validateRunId } from '../../contracts/run-id.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 const ROWS_PER_STATEMENT = 200;
 const RETRYABLE = new Set(['40P01', '40001', '55P03', '57P01', '08006', '08003', '08000']);
@@ -342,7 +343,7 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
         if (Date.now() + delay > deadline) {
           await db.pool.end().catch(() => undefined);
           throw new PostgresIndexError(
-            'PG_UNAVAILABLE',
+            PipelineErrorCode.PG_UNAVAILABLE,
             `Index database '${name}' cannot use PostgreSQL: ${(err as Error).message}.`,
             [
               'Check that PostgreSQL is running and the connectionString (host, port, user, database) is right.',
@@ -456,7 +457,7 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
   bind(context: ResourceContext): ResourceBinding {
     if (!(DB_USAGES as readonly string[]).includes(context.usageType ?? '')) {
       throw new EvochoraError(
-        'UNSUPPORTED_USAGE',
+        PipelineErrorCode.UNSUPPORTED_USAGE,
         `Resource '${this.name}' (PostgresIndexDatabase) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
         {
           actions: [`Use one of ${DB_USAGES.map((u) => `\`${u}:\``).join(', ')}.`],

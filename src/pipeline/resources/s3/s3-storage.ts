@@ -52,6 +52,7 @@ import { batchKey, DEFAULT_FOLDER_LEVELS, metadataKey, parseBatchFileName, valid
 import { validateRunId } from '../../contracts/run-id.js';
 import { redeliveryCount } from '../nats/delivery-marks.js';
 import { readStorageStream } from './storage-stream.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 export interface S3StorageOptions {
   readonly endpoint: string;
@@ -191,7 +192,7 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     for (const ch of chunks)
       if (ch.simulationRunId !== first.simulationRunId)
         throw new EvochoraError(
-          'MIXED_RUN_IDS',
+          PipelineErrorCode.MIXED_RUN_IDS,
           `Batch ${key} mixes runs '${first.simulationRunId}' and '${ch.simulationRunId}'.`,
         );
     if (chunks.some((ch) => redeliveryCount(ch) > 0)) return this.writeRedelivered(key, chunks);
@@ -468,11 +469,15 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     const body = await this.getBody(key);
     if (!body) {
       await this.listBatches(simulationRunId); // throws RunNotFoundError for an unknown run
-      throw new EvochoraError('METADATA_NOT_FOUND', `Run '${simulationRunId}' has no metadata object yet (${key}).`, {
-        actions: [
-          'The MetadataPersistenceService writes it when the run starts; check that it is configured and running.',
-        ],
-      });
+      throw new EvochoraError(
+        PipelineErrorCode.METADATA_NOT_FOUND,
+        `Run '${simulationRunId}' has no metadata object yet (${key}).`,
+        {
+          actions: [
+            'The MetadataPersistenceService writes it when the run starts; check that it is configured and running.',
+          ],
+        },
+      );
     }
     this.c.reads++;
     for await (const m of readStorageStream(body, key, CONTENT_SIMULATION_METADATA)) {

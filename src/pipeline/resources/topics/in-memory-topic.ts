@@ -14,6 +14,7 @@ import { ErrorLog, type OperationalError } from '../../api/operational-error.js'
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { TOPIC_READ, TOPIC_WRITE, type TopicMessage, type TopicReader, type TopicWriter } from '../../api/topic.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 /** The log is compacted in steps of this many messages (slicing on every publish would be quadratic). */
 const TRIM_BATCH = 1024;
@@ -227,7 +228,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
       const groupName = context.parameters.consumerGroup;
       if (!groupName) {
         throw new EvochoraError(
-          'MISSING_CONSUMER_GROUP',
+          PipelineErrorCode.MISSING_CONSUMER_GROUP,
           `Service '${context.serviceName}' binds topic '${this.name}' for reading without a consumer group.`,
           {
             actions: [`Write the binding as \`topic-read:${this.name}?consumerGroup=<group>\`.`],
@@ -252,7 +253,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
       return { context, port, monitor };
     }
     throw new EvochoraError(
-      'UNSUPPORTED_USAGE',
+      PipelineErrorCode.UNSUPPORTED_USAGE,
       `Resource '${this.name}' (InMemoryTopic) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
       {
         actions: ['Use `topic-write:` for publishers or `topic-read:<topic>?consumerGroup=<group>` for readers.'],
