@@ -49,7 +49,7 @@ const serviceSpec: FieldSpec = {
   kind: 'object',
   doc: 'A service and the resources bound to its ports.',
   fields: {
-    className: { kind: 'string', nonEmpty: true, doc: 'Service type, e.g. DummyProducer.' },
+    className: { kind: 'string', nonEmpty: true, doc: 'Service type, e.g. PersistenceService.' },
     resources: {
       kind: 'map',
       values: { kind: 'string', nonEmpty: true, doc: 'usage:resource?k=v' },

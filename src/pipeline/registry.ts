@@ -4,8 +4,8 @@
  */
 import type { PreflightIssue, ResourceType, ServiceType } from './api/component-type.js';
 import { inMemoryQueueType } from './resources/in-memory-queue-type.js';
-import { dummyConsumerType } from './services/dummy-consumer.js';
-import { dummyProducerType } from './services/dummy-producer.js';
+import { dummyConsumerType } from './test-support/dummy-consumer.js';
+import { dummyProducerType } from './test-support/dummy-producer.js';
 import { fileSystemStorageType } from './resources/file-system-storage-type.js';
 import { fileSystemDeadLetterQueueType } from './resources/file-system-dead-letter-queue.js';
 import { inMemoryIdempotencyTrackerType } from './resources/idempotency-tracker.js';
@@ -56,23 +56,27 @@ export class TypeRegistry {
 
 /** The registry of everything the product ships. */
 export function defaultRegistry(): TypeRegistry {
-  return new TypeRegistry()
-    .registerResource(inMemoryQueueType)
-    .registerService(dummyProducerType)
-    .registerService(dummyConsumerType)
-    .registerResource(fileSystemStorageType)
-    .registerResource(fileSystemDeadLetterQueueType)
-    .registerResource(inMemoryIdempotencyTrackerType)
-    .registerService(persistenceServiceType)
-    .registerService(metadataPersistenceServiceType)
-    .registerService(simulationEngineType)
-    .registerResource(jetStreamQueueType)
-    .registerResource(s3StorageType)
-    .registerResource(jetStreamTopicType)
-    .registerResource(postgresIndexDatabaseType)
-    .registerResource(inMemoryTopicType)
-    .registerResource(sqliteIndexDatabaseType)
-    .registerService(metadataIndexerType)
-    .registerService(environmentIndexerType)
-    .registerService(organismIndexerType);
+  return (
+    new TypeRegistry()
+      .registerResource(inMemoryQueueType)
+      .registerResource(fileSystemStorageType)
+      .registerResource(fileSystemDeadLetterQueueType)
+      .registerResource(inMemoryIdempotencyTrackerType)
+      .registerService(persistenceServiceType)
+      .registerService(metadataPersistenceServiceType)
+      .registerService(simulationEngineType)
+      .registerResource(jetStreamQueueType)
+      .registerResource(s3StorageType)
+      .registerResource(jetStreamTopicType)
+      .registerResource(postgresIndexDatabaseType)
+      .registerResource(inMemoryTopicType)
+      .registerResource(sqliteIndexDatabaseType)
+      .registerService(metadataIndexerType)
+      .registerService(environmentIndexerType)
+      .registerService(organismIndexerType)
+      // Test support (test-support/): a producer and a consumer that give the pipeline commands something to
+      // act on without the simulation. Named `TestSupport.*`, so no production config names them by accident.
+      .registerService(dummyProducerType)
+      .registerService(dummyConsumerType)
+  );
 }

@@ -1,4 +1,9 @@
-import { MoleculeType } from '../../isa/molecule.js';
+import {
+  MoleculeType,
+  moleculeType as typeOf,
+  moleculeValue as valueOf,
+  packMolecule as pack,
+} from '../../isa/molecule.js';
 import { OPCODES, instructionLength, type OpcodeInfo } from '../../isa/opcodes.js';
 import type { OrganismLimits, QuirkMode } from '../config.js';
 import { LabelMatcher } from '../labels/label-matcher.js';
@@ -54,17 +59,8 @@ export interface VmHost {
   spawnChild(parent: Organism, childIp: Int32Array, energy: number, dv: Int32Array): Organism;
 }
 
-/** Packs a molecule from type and value (marker 0); CODE:0 is exactly 0. */
-export function pack(type: number, value: number): number {
-  if (type === TYPE_CODE && (value & 0xfffff) === 0) return 0;
-  return ((type & 0xff) << 20) | (value & 0xfffff);
-}
-export function valueOf(m: number): number {
-  return (m << 12) >> 12;
-}
-export function typeOf(m: number): number {
-  return (m >>> 20) & 0xff;
-}
+// The molecule codec is the ISA's (src/isa/molecule.ts); handlers take it from here under short names.
+export { pack, typeOf, valueOf };
 
 /**
  * The table-driven EvoASM virtual machine: plans one instruction per organism (operand fetch along the

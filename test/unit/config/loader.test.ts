@@ -82,7 +82,7 @@ describe('loadConfig precedence', () => {
     const { dir, file } = configIn(`pipeline {
       startupSequence = [c]
       resources { q { className = InMemoryQueue } }
-      services { c { className = DummyConsumer, resources { input = "queue-in:q" } } }
+      services { c { className = "TestSupport.DummyConsumer", resources { input = "queue-in:q" } } }
     }`);
     const { config } = loadConfig({ cwd: dir, configFile: file, env: {} });
     expect(Object.keys(config.pipeline.services)).toEqual(['c']);

@@ -60,7 +60,7 @@ const dummyProducerOptions = defineOptions({
 });
 
 export const dummyProducerType: ServiceType<typeof dummyProducerOptions> = {
-  className: 'DummyProducer',
+  className: 'TestSupport.DummyProducer',
   description: 'Emits numbered messages to its output queue at a fixed interval.',
   ports: { output: { usage: ['queue-out'] } },
   options: dummyProducerOptions,

@@ -55,7 +55,7 @@ const dummyConsumerOptions = defineOptions({
 });
 
 export const dummyConsumerType: ServiceType<typeof dummyConsumerOptions> = {
-  className: 'DummyConsumer',
+  className: 'TestSupport.DummyConsumer',
   description: 'Consumes messages from its input queue in batches and counts them.',
   ports: { input: { usage: ['queue-in'] } },
   options: dummyConsumerOptions,
