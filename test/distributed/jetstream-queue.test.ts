@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkMessage } from '../../src/pipeline/contracts/index.js';
 import type { QueueConsumer, QueueProducer } from '../../src/pipeline/api/queue.js';
 import { JetStreamQueue, type JetStreamQueueOptions } from '../../src/pipeline/resources/nats/jetstream-queue.js';
-import { redeliveryCount } from '../../src/pipeline/resources/nats/delivery-marks.js';
+import { redeliveryCount } from '../../src/pipeline/api/delivery-marks.js';
 import { startNatsCluster, type NatsCluster } from './harness/nats.js';
 import { stopAllStarted, waitFor } from './harness/proc.js';
 

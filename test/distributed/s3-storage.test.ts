@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkMessageOf, type ChunkMessage } from '../../src/pipeline/contracts/index.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { S3Storage, type S3StorageOptions } from '../../src/pipeline/resources/s3/s3-storage.js';
-import { markRedelivered } from '../../src/pipeline/resources/nats/delivery-marks.js';
+import { markRedelivered } from '../../src/pipeline/api/delivery-marks.js';
 import { DEFAULT_FOLDER_LEVELS } from '../../src/pipeline/resources/storage-keys.js';
 import { startSwift, type SwiftServer } from './harness/swift.js';
 import { freePort, stopAllStarted } from './harness/proc.js';

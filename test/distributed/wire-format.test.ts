@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageCodec } from '../../src/pipeline/resources/nats/message-codec.js';
 import { parseAckSubject } from '../../src/pipeline/resources/nats/jetstream-pull.js';
-import { markRedelivered, redeliveryCount } from '../../src/pipeline/resources/nats/delivery-marks.js';
+import { markRedelivered, redeliveryCount } from '../../src/pipeline/api/delivery-marks.js';
 
 describe('NATS wire format', () => {
   it('round-trips chunk messages, compressing large payloads', () => {

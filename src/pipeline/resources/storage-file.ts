@@ -4,6 +4,7 @@
  * Readers stream the file chunk by chunk and refuse unknown format versions.
  */
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { DecompressStream, Compressor } from 'zstd-napi';
 import { EvochoraError } from '../../errors.js';
 import { STORAGE_FORMAT_VERSION, SUPPORTED_FORMAT_VERSIONS, StorageFileHeader } from '../contracts/index.js';
@@ -164,17 +165,36 @@ export interface StorageFileReader {
 }
 
 /**
- * Streams a storage file: decompresses as it reads and yields one payload message at a time, so memory stays
- * at about one message. Any problem raises StorageFileCorruptError naming the file and offset, or
- * UnsupportedFormatVersionError.
+ * Streams a storage file from disk: decompresses as it reads and yields one payload message at a time, so
+ * memory stays at about one message. Any problem raises StorageFileCorruptError naming the file and offset,
+ * or UnsupportedFormatVersionError.
  */
-export async function* readStorageFile(
+export function readStorageFile(
   path: string,
   displayName: string,
   expectedContentType?: string,
   onHeader?: (h: StorageFileHeader) => void,
 ): AsyncGenerator<StoredMessage> {
-  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  return readStorageStream(
+    createReadStream(path, { highWaterMark: 256 * 1024 }),
+    displayName,
+    expectedContentType,
+    onHeader,
+  );
+}
+
+/**
+ * The one reader of the storage file format, for any byte stream: a local file (readStorageFile) or an
+ * object body streamed from S3. An error that carries a system code (ENOENT, EACCES, ECONNRESET, a premature
+ * close) is a read problem and passes through as it is; anything zstd or the framing rejects is
+ * StorageFileCorruptError with the offset in the decompressed stream.
+ */
+export async function* readStorageStream(
+  input: Readable,
+  displayName: string,
+  expectedContentType?: string,
+  onHeader?: (h: StorageFileHeader) => void,
+): AsyncGenerator<StoredMessage> {
   const inflate = new DecompressStream();
   let compressedRead = 0;
   input.on('data', (b: Buffer | string) => (compressedRead += b.length));
@@ -202,8 +222,8 @@ export async function* readStorageFile(
     try {
       next = await iterator.next();
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw err;
+      // zstd's own errors carry no code; read and network errors do.
+      if (typeof (err as { code?: unknown }).code === 'string') throw err;
       throw corrupt(
         streamPos + available,
         `zstd: ${(err as Error).message} (after ${compressedRead} compressed bytes)`,

@@ -15,18 +15,13 @@
  *   arrived (a redelivery followed by new messages) waits in the binding for the next call.
  */
 import type { Logger } from 'pino';
-import { nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { nanos, type Msg } from '@nats-io/transport-node';
 import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
-  jetstream,
-  jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type JetStreamClient,
-  type JetStreamManager,
-  type StreamInfo,
   type ConsumerInfo,
 } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
@@ -37,11 +32,12 @@ import { abortedPutError, type QueueConsumer, type QueueProducer } from '../../a
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { sleep } from '../../api/sleep.js';
-import { markRedelivered } from './delivery-marks.js';
+import { markRedelivered } from '../../api/delivery-marks.js';
 import { MessageCodec, type WireCompression } from './message-codec.js';
-import { connectNats, withRetry } from './nats-connection.js';
+import { withRetry } from './nats-connection.js';
+import { JetStreamResource, openJetStream, type JetStreamConnection } from './jetstream-resource.js';
 import { CONSUMER_NOT_FOUND, ensureStream, STREAM_NOT_FOUND } from './ensure-stream.js';
-import { parseAckSubject, pullOnce, type PullResult } from './jetstream-pull.js';
+import { ackConfirmed, parseAckSubject, pullOnce, type PullResult } from './jetstream-pull.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
 export { parseAckSubject };
@@ -131,15 +127,12 @@ function isTooLarge(err: unknown): boolean {
   return m.includes('maximum payload') || m.includes('max_payload') || m.includes('message size exceeds');
 }
 
-export class JetStreamQueue<T = unknown> implements Resource {
+export class JetStreamQueue<T = unknown> extends JetStreamResource implements Resource {
   readonly type = 'JetStreamQueue';
   readonly usageTypes = ['queue-in', 'queue-out'] as const;
   private readonly codec: MessageCodec;
-  private readonly errorLog = new ErrorLog();
   private readonly publishRate = new SlidingWindowRate();
-  private streamInfo: StreamInfo | undefined;
   private consumerInfo: ConsumerInfo | undefined;
-  private infoTimer: NodeJS.Timeout | undefined;
   private readonly consumers = new Set<ConsumerBinding<T>>();
   private published = 0;
   private publishedBytes = 0;
@@ -150,38 +143,29 @@ export class JetStreamQueue<T = unknown> implements Resource {
   private full = false;
   private offerChain: Promise<void> = Promise.resolve();
   private offersInFlight = 0;
-  private closed = false;
   private lastMsgId: string | undefined;
   private chainResets = 0;
 
   private constructor(
-    readonly name: string,
+    name: string,
     readonly options: JetStreamQueueOptions,
-    readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-    private readonly logger: Logger,
+    connection: JetStreamConnection,
+    logger: Logger,
   ) {
+    super(name, options.stream, connection, logger);
     this.codec = new MessageCodec(options.compression, options.compressionLevel);
   }
 
   /** Connects and makes sure the stream and the durable consumer exist (idempotent across processes). */
-  static async create<T>(name: string, options: JetStreamQueueOptions, logger: Logger): Promise<JetStreamQueue<T>> {
-    const nc = await connectNats(options.servers, `evochora:${name}:${process.pid}`, options.connectTimeoutMs);
-    try {
-      const jsm = await jetstreamManager(nc, { timeout: 5000 });
-      const js = jetstream(nc, { timeout: options.publishTimeoutMs });
-      const q = new JetStreamQueue<T>(name, options, nc, js, jsm, logger);
+  static create<T>(name: string, options: JetStreamQueueOptions, logger: Logger): Promise<JetStreamQueue<T>> {
+    return openJetStream(name, options, async (connection) => {
+      const q = new JetStreamQueue<T>(name, options, connection, logger);
       await withRetry(`creating stream ${options.stream}`, () => q.ensureStream(), options.connectTimeoutMs);
       await withRetry(`creating consumer ${options.consumer}`, () => q.ensureConsumer(), options.connectTimeoutMs);
-      q.infoTimer = setInterval(() => void q.refreshInfo(), 2000);
-      q.infoTimer.unref();
+      q.startInfoRefresh();
       await q.refreshInfo();
       return q;
-    } catch (err) {
-      await nc.close().catch(() => undefined);
-      throw err;
-    }
+    });
   }
 
   private async ensureStream(): Promise<void> {
@@ -230,14 +214,14 @@ export class JetStreamQueue<T = unknown> implements Resource {
     }
   }
 
-  private async refreshInfo(): Promise<void> {
+  /** Also the consumer's info, and whether the stream is full (offers are refused while it is). */
+  protected override async refreshInfo(): Promise<void> {
+    await super.refreshInfo();
     if (this.closed) return;
     try {
-      this.streamInfo = await this.jsm.streams.info(this.options.stream);
       this.consumerInfo = await this.jsm.consumers.info(this.options.stream, this.options.consumer);
-      this.full =
-        this.streamInfo.state.messages >= this.options.maxMessages ||
-        this.streamInfo.state.bytes >= this.options.maxBytes;
+      const state = this.streamInfo?.state;
+      if (state) this.full = state.messages >= this.options.maxMessages || state.bytes >= this.options.maxBytes;
     } catch {
       // informative only (fails briefly during leader elections)
     }
@@ -339,24 +323,9 @@ export class JetStreamQueue<T = unknown> implements Resource {
 
   /** Acknowledges and waits for the server to confirm; retried through leader elections. */
   async ackConfirmed(d: Delivery): Promise<boolean> {
-    const deadline = Date.now() + this.options.ackTimeoutMs;
-    let delay = 50;
-    for (;;) {
-      try {
-        await this.nc.request(d.ackSubject, '+ACK', { timeout: 2000 });
-        return true;
-      } catch (err) {
-        if (Date.now() + delay > deadline || this.nc.isClosed()) {
-          this.errorLog.record(
-            'ACK_FAILED',
-            `ack of stream message ${d.streamSeq} failed (${(err as Error).message}); it will be redelivered`,
-          );
-          return false;
-        }
-      }
-      await sleep(delay);
-      delay = Math.min(delay * 2, 1000);
-    }
+    if (await ackConfirmed(this.nc, d.ackSubject, this.options.ackTimeoutMs)) return true;
+    this.errorLog.record('ACK_FAILED', `ack of stream message ${d.streamSeq} failed; it will be redelivered`);
+    return false;
   }
 
   decode(m: Msg): Delivery | undefined {
@@ -434,7 +403,6 @@ export class JetStreamQueue<T = unknown> implements Resource {
   metrics(): Metrics {
     const s = this.streamInfo?.state;
     const c = this.consumerInfo;
-    const stats = this.nc.stats();
     const size = s?.messages ?? 0;
     const bytes = s?.bytes ?? 0;
     return {
@@ -454,33 +422,16 @@ export class JetStreamQueue<T = unknown> implements Resource {
       publish_duplicates_rejected: this.duplicatesRejected,
       publish_chain_resets: this.chainResets,
       backpressure_waits: this.fullWaits,
-      wire_bytes_out: stats.outBytes,
-      wire_bytes_in: stats.inBytes,
+      ...this.wireMetrics(),
       throughput_per_sec: this.publishRate.perSecond(),
       error_count: this.errorLog.count,
     };
   }
 
-  errors(): readonly OperationalError[] {
-    return this.errorLog.list();
-  }
-
-  healthy(): boolean {
-    return !this.nc.isClosed();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.infoTimer);
+  /** Pending offers are published first; consumer bindings stop their keep-alives. */
+  protected async beforeClose(): Promise<void> {
     await this.offerChain.catch(() => undefined);
     for (const b of this.consumers) b.close();
-    try {
-      await this.nc.flush();
-    } catch {
-      // closing anyway
-    }
-    await this.nc.close().catch(() => undefined);
   }
 }
 

@@ -10,19 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  DiscardPolicy,
-  jetstream,
-  jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamClient,
-  type JetStreamManager,
-  type StreamInfo,
-} from '@nats-io/jetstream';
+import { headers as natsHeaders, nanos } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { EvochoraError } from '../../../errors.js';
 import { BatchInfo, MetadataInfo } from '../../contracts/index.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
@@ -30,7 +19,8 @@ import { ErrorLog, type OperationalError } from '../../api/operational-error.js'
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import { TOPIC_READ, TOPIC_WRITE, type TopicMessage, type TopicReader, type TopicWriter } from '../../api/topic.js';
-import { connectNats, withRetry } from './nats-connection.js';
+import { withRetry } from './nats-connection.js';
+import { JetStreamResource, openJetStream, type JetStreamConnection } from './jetstream-resource.js';
 import { CONSUMER_NOT_FOUND, ensureStream, STREAM_NOT_FOUND } from './ensure-stream.js';
 import { ackConfirmed, parseAckSubject, pullOnce } from './jetstream-pull.js';
 import { PipelineErrorCode } from '../../error-codes.js';
@@ -92,56 +82,33 @@ export function durableNameOf(group: string): string {
   return group.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-export class JetStreamTopic<T = unknown> implements Resource {
+export class JetStreamTopic<T = unknown> extends JetStreamResource implements Resource {
   readonly type = 'JetStreamTopic';
   readonly usageTypes = [TOPIC_WRITE, TOPIC_READ] as const;
   private readonly codec: Codec;
-  private readonly errorLog = new ErrorLog();
   private readonly rate = new SlidingWindowRate();
   private readonly groupsReady = new Map<string, Promise<void>>();
   private readonly readers = new Set<GroupMember<T>>();
-  private streamInfo: StreamInfo | undefined;
-  private infoTimer: NodeJS.Timeout | undefined;
   private published = 0;
   private publishRetries = 0;
-  private closed = false;
 
   private constructor(
-    readonly name: string,
+    name: string,
     readonly options: JetStreamTopicOptions,
-    readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-    private readonly logger: Logger,
+    connection: JetStreamConnection,
+    logger: Logger,
   ) {
+    super(name, options.stream, connection, logger);
     this.codec = codecFor(options.messageType);
   }
 
-  static async create<T>(name: string, options: JetStreamTopicOptions, logger: Logger): Promise<JetStreamTopic<T>> {
-    const nc = await connectNats(options.servers, `evochora:${name}:${process.pid}`, options.connectTimeoutMs);
-    try {
-      const jsm = await jetstreamManager(nc, { timeout: 5000 });
-      const t = new JetStreamTopic<T>(
-        name,
-        options,
-        nc,
-        jetstream(nc, { timeout: options.publishTimeoutMs }),
-        jsm,
-        logger,
-      );
+  static create<T>(name: string, options: JetStreamTopicOptions, logger: Logger): Promise<JetStreamTopic<T>> {
+    return openJetStream(name, options, async (connection) => {
+      const t = new JetStreamTopic<T>(name, options, connection, logger);
       await withRetry(`creating stream ${options.stream}`, () => t.ensureStream(), options.connectTimeoutMs);
-      t.infoTimer = setInterval(() => {
-        void t.jsm.streams
-          .info(options.stream)
-          .then((i) => (t.streamInfo = i))
-          .catch(() => undefined);
-      }, 2000);
-      t.infoTimer.unref();
+      t.startInfoRefresh();
       return t;
-    } catch (err) {
-      await nc.close().catch(() => undefined);
-      throw err;
-    }
+    });
   }
 
   private async ensureStream(): Promise<void> {
@@ -262,34 +229,20 @@ export class JetStreamTopic<T = unknown> implements Resource {
   }
 
   metrics(): Metrics {
-    const stats = this.nc.stats();
     return {
       messages_published: this.published,
       publish_retries: this.publishRetries,
       retained_messages: this.streamInfo?.state.messages ?? 0,
       replicas: this.options.replicas,
-      wire_bytes_out: stats.outBytes,
-      wire_bytes_in: stats.inBytes,
+      ...this.wireMetrics(),
       throughput_per_sec: this.rate.perSecond(),
       error_count: this.errorLog.count,
     };
   }
 
-  errors(): readonly OperationalError[] {
-    return this.errorLog.list();
-  }
-
-  healthy(): boolean {
-    return !this.nc.isClosed();
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.infoTimer);
+  /** Group members stop their keep-alives. */
+  protected async beforeClose(): Promise<void> {
     for (const r of this.readers) r.close();
-    await this.nc.flush().catch(() => undefined);
-    await this.nc.close().catch(() => undefined);
   }
 }
 

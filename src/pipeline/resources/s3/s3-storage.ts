@@ -47,11 +47,10 @@ import type {
   StoredChunk,
 } from '../file-system-storage.js';
 import { RunNotFoundError } from '../../api/batch-storage.js';
-import { encodeStorageFile, peekChunk, StorageFileCorruptError } from '../storage-file.js';
+import { encodeStorageFile, peekChunk, readStorageStream, StorageFileCorruptError } from '../storage-file.js';
 import { batchKey, DEFAULT_FOLDER_LEVELS, metadataKey, parseBatchFileName, validateKey } from '../storage-keys.js';
 import { validateRunId } from '../../contracts/run-id.js';
-import { redeliveryCount } from '../nats/delivery-marks.js';
-import { readStorageStream } from './storage-stream.js';
+import { redeliveryCount } from '../../api/delivery-marks.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
 export interface S3StorageOptions {

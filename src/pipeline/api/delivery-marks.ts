@@ -1,7 +1,8 @@
 /**
- * Delivery facts a queue attaches to the messages it hands out, without changing their shape: a message
- * that JetStream delivers again (its consumer crashed, or an ack was lost in a failover) carries the
- * REDELIVERED mark, so storage can check whether its ticks were already stored before writing them twice.
+ * Delivery facts a queue attaches to the messages it hands out, without changing their shape (part of the
+ * queue contract, so storage reads them without knowing the broker): a message delivered again (its consumer
+ * crashed, or an ack was lost in a failover) carries the REDELIVERED mark, so storage can check whether its
+ * ticks were already stored before writing them twice.
  */
 export const REDELIVERED: unique symbol = Symbol.for('evochora.queue.redelivered');
 

@@ -1,0 +1,116 @@
+/**
+ * What the JetStream queue and topic share: one connection per resource (client, manager), the stream's info
+ * refreshed in the background for metrics, the error log, health, wire counters and an orderly close. Each
+ * subclass adds its stream's configuration, its consumers and its own metrics.
+ */
+import type { Logger } from 'pino';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import type { Metrics } from '../../api/monitorable.js';
+import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
+import { connectNats } from './nats-connection.js';
+
+/** The options every JetStream resource takes. */
+export interface JetStreamConnectOptions {
+  readonly servers: string;
+  readonly stream: string;
+  readonly connectTimeoutMs: number;
+  readonly publishTimeoutMs: number;
+}
+
+/** A resource's connection: the NATS client, its JetStream client and manager. */
+export interface JetStreamConnection {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+}
+
+/**
+ * Connects for resource `name`, then builds the resource on the connection (creating its stream and
+ * consumers); when building fails, the connection is closed before the error propagates.
+ */
+export async function openJetStream<R>(
+  name: string,
+  options: JetStreamConnectOptions,
+  build: (connection: JetStreamConnection) => Promise<R>,
+): Promise<R> {
+  const nc = await connectNats(options.servers, `evochora:${name}:${process.pid}`, options.connectTimeoutMs);
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    return await build({ nc, js: jetstream(nc, { timeout: options.publishTimeoutMs }), jsm });
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+const INFO_REFRESH_MS = 2000;
+
+export abstract class JetStreamResource {
+  protected readonly errorLog = new ErrorLog();
+  protected streamInfo: StreamInfo | undefined;
+  protected closed = false;
+  private infoTimer: NodeJS.Timeout | undefined;
+  readonly nc: NatsConnection;
+  protected readonly js: JetStreamClient;
+  protected readonly jsm: JetStreamManager;
+
+  protected constructor(
+    readonly name: string,
+    private readonly streamName: string,
+    connection: JetStreamConnection,
+    protected readonly logger: Logger,
+  ) {
+    this.nc = connection.nc;
+    this.js = connection.js;
+    this.jsm = connection.jsm;
+  }
+
+  /** Refreshes the stream's info (and whatever `refreshInfo` adds) every 2 s; informative only. */
+  protected startInfoRefresh(): void {
+    this.infoTimer = setInterval(() => void this.refreshInfo(), INFO_REFRESH_MS);
+    this.infoTimer.unref();
+  }
+
+  /** The stream's info; subclasses add their consumers'. Fails quietly (e.g. during a leader election). */
+  protected async refreshInfo(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.streamInfo = await this.jsm.streams.info(this.streamName);
+    } catch {
+      // informative only
+    }
+  }
+
+  /** Bytes this resource's connection sent and received. */
+  protected wireMetrics(): Metrics {
+    const stats = this.nc.stats();
+    return { wire_bytes_out: stats.outBytes, wire_bytes_in: stats.inBytes };
+  }
+
+  errors(): readonly OperationalError[] {
+    return this.errorLog.list();
+  }
+
+  healthy(): boolean {
+    return !this.nc.isClosed();
+  }
+
+  /** Work to finish before the connection closes (pending publishes, consumer bindings). */
+  protected abstract beforeClose(): Promise<void>;
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.infoTimer);
+    await this.beforeClose();
+    await this.nc.flush().catch(() => undefined);
+    await this.nc.close().catch(() => undefined);
+  }
+}
