@@ -6,6 +6,11 @@ import { NotFoundError } from '../http/http-router.js';
 import type { ApiResponse, Route } from '../http/http-types.js';
 
 export const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+/**
+ * The ISA's molecule codec as the browser loads it (`/isa/molecule.js`): the compiled src/isa/molecule.ts,
+ * a module without imports, so the UI decodes cells with the same code as the runtime instead of a copy.
+ */
+export const ISA_MOLECULE_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', 'isa', 'molecule.js');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -20,9 +25,12 @@ const NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 function serve(dir: string, name: string): ApiResponse {
   if (!NAME.test(name)) throw new NotFoundError(`No file ${name}.`);
-  const path = join(dir, name);
+  return serveFile(join(dir, name), name);
+}
+
+function serveFile(path: string, name: string): ApiResponse {
   if (!existsSync(path)) throw new NotFoundError(`No file ${name}.`);
-  const ext = name.slice(name.lastIndexOf('.'));
+  const ext = path.slice(path.lastIndexOf('.'));
   return {
     status: 200,
     raw: readFileSync(path),
@@ -35,6 +43,11 @@ export function staticRoutes(dir = STATIC_DIR): Route[] {
   return [
     { method: 'GET', pattern: '/', handler: () => serve(dir, 'index.html') },
     { method: 'GET', pattern: '/favicon.ico', handler: () => ({ status: 204, raw: '' }) },
+    {
+      method: 'GET',
+      pattern: '/isa/molecule.js',
+      handler: () => serveFile(ISA_MOLECULE_MODULE, 'isa/molecule.js (run `npm run build`)'),
+    },
     { method: 'GET', pattern: '/:file', handler: (req) => serve(dir, req.params.file!) },
   ];
 }

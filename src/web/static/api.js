@@ -82,7 +82,5 @@ export function decodeEnvironment(buf) {
   return { tick, region: { min, max }, flat, molecules, owners, minimap };
 }
 
-// Molecule word: value bits 0-19 (signed), type bits 20-27, marker bits 28-31.
-export const moleculeType = (m) => (m >>> 20) & 0xff;
-export const moleculeValue = (m) => (m << 12) >> 12;
-export const moleculeMarker = (m) => (m >>> 28) & 0xf;
+// Molecule words are decoded by the ISA's own codec (src/isa/molecule.ts, served compiled).
+export { moleculeType, moleculeValue, moleculeMarker, MOLECULE_TYPE_NAMES } from './isa/molecule.js';

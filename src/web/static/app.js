@@ -1,8 +1,8 @@
 // The Evochora web visualizer: world grid, minimap, timeline, organism list and organism panel.
-import { api, ApiError, moleculeType, moleculeValue, moleculeMarker } from './api.js';
+import { api, ApiError, moleculeType, moleculeValue, moleculeMarker, MOLECULE_TYPE_NAMES } from './api.js';
 
 const $ = (id) => document.getElementById(id);
-const TYPE_NAMES = ['CODE', 'DATA', 'ENERGY', 'STRUCTURE', 'LABEL', 'LABELREF', 'REGISTER'];
+const TYPE_NAMES = MOLECULE_TYPE_NAMES;
 const TYPE_COLORS = ['#3d7bd9', '#e0c341', '#3fbf5f', '#8a8f98', '#a66be0', '#e06bb2', '#e08a3d'];
 const MINIMAP_COLORS = [...TYPE_COLORS, '#06080a'];
 const EMPTY_CODE_COLOR = '#1a2a44';

@@ -170,6 +170,12 @@ describe('web visualizer in Chromium on a live run', () => {
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     await page.goto(`${base}/`);
     await page.waitForSelector('.org-row', { timeout: 20_000 });
+    // The UI decodes cells with the ISA's own codec, served compiled (no copy in the web code).
+    expect(
+      await page.evaluate(
+        'import("/isa/molecule.js").then((m) => [m.moleculeType(0x100005), m.moleculeValue(0x1fffff), m.MOLECULE_TYPE_NAMES[4]])',
+      ),
+    ).toEqual([1, -1, 'LABEL']);
     const tickOf = async (): Promise<number> => Number(await page.inputValue('#t-input'));
     // Follows the live run: the tick advances on its own.
     const first = await tickOf();
