@@ -298,9 +298,14 @@ export interface OrganismSampleRow {
 export const ORGANISM_CHUNK_VERSION = 2;
 const ORGANISM_CHUNK_VERSION_FULL_STATES = 1;
 
-/** The organism chunk blob of a stored chunk (organisms only; see organismsOnlyChunk). */
-export function organismChunkBlob(organismsOnly: Uint8Array): Uint8Array {
-  const z = compress(organismsOnly);
+/**
+ * The organism chunk blob of a stored chunk (organisms only; see organismsOnlyChunk), compressed at zstd
+ * `level`. Level 1 is the default: on the mature default world level 6 makes these blobs a third smaller
+ * (97 → 65 KB per 500-sample chunk; the whole index 309 → 232 B/tick, below storage's 266) for about three
+ * times the compression CPU (1.0 → 3.3 ms per chunk), which cost the default node 7 % of its recorded ticks/s.
+ */
+export function organismChunkBlob(organismsOnly: Uint8Array, level = 1): Uint8Array {
+  const z = compress(organismsOnly, level);
   const blob = new Uint8Array(z.length + 1);
   blob[0] = ORGANISM_CHUNK_VERSION;
   blob.set(z, 1);

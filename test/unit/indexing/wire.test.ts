@@ -7,9 +7,13 @@ import {
 } from '../../../src/pipeline/contracts/chunk-fields.js';
 import {
   decodeEnvironmentBlob,
+  decodeOrganismChunk,
   environmentBlobOfEncoded,
   environmentBlobOfEncodedByDecoding,
+  organismChunkBlob,
 } from '../../../src/pipeline/api/index-blobs.js';
+import { resolveOptions } from '../../../src/config/resolve-options.js';
+import { organismIndexerType } from '../../../src/pipeline/services/indexers/batch-indexers.js';
 
 const cells = (n: number) => ({
   flatIndices: new Uint8Array(4 * n).fill(1),
@@ -100,6 +104,24 @@ describe('wire-level chunk views', () => {
       [1, 10, false],
       [1, 11, false],
     ]);
+  });
+
+  it('compresses organism chunk blobs at the configured level; every level reads back the same', () => {
+    const slim = organismsOnlyChunk(encoded).slice();
+    const samples = (blob: Uint8Array) => {
+      const view = decodeOrganismChunk(blob);
+      return [1_000_000_000_123, 1_000_000_000_124, 1_000_000_000_125].map((t) => {
+        const s = view.get(t)!;
+        return [s.tick, s.organismCount, [...s.data]];
+      });
+    };
+    const reference = samples(organismChunkBlob(slim));
+    expect(reference[0]![1]).toBe(2);
+    for (const level of [3, 6, 19]) expect(samples(organismChunkBlob(slim, level))).toEqual(reference);
+    expect(resolveOptions(organismIndexerType.options).blobCompressionLevel).toBe(1);
+    expect(() => resolveOptions(organismIndexerType.options, { blobCompressionLevel: 20 })).toThrow(
+      /blobCompressionLevel = 20: expected an integer from 1 to 19/,
+    );
   });
 
   it('rejects truncated input', () => {

@@ -55,12 +55,12 @@ export const indexerOptions = defineOptions({
 /** Options of every indexer (validated, defaults filled). */
 export type IndexerOptions = OptionsOf<typeof indexerOptions>;
 
-export abstract class AbstractIndexer<T> extends AbstractService<IndexerOptions> {
+export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptions> extends AbstractService<O> {
   protected readonly topic: TopicReader<T>;
   protected readonly storage: BatchStorageReader;
   protected readonly database: IndexDatabase;
   protected readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
-  protected readonly opts: IndexerOptions;
+  protected readonly opts: O;
   private processed = 0;
   private failedAttempts = 0;
   private deadLettered = 0;
@@ -69,7 +69,7 @@ export abstract class AbstractIndexer<T> extends AbstractService<IndexerOptions>
   private scanDone = false;
   private readonly rate = new SlidingWindowRate();
 
-  protected constructor(context: ServiceContext<IndexerOptions>) {
+  protected constructor(context: ServiceContext<O>) {
     super(context);
     this.topic = this.port<TopicReader<T>>('topic');
     this.storage = this.port<BatchStorageReader>('storage');

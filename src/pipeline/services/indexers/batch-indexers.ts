@@ -20,8 +20,14 @@ import type { BatchFileInfo } from '../../api/batch-storage.js';
 import type { ServiceContext } from '../../api/service.js';
 import type { ServiceType } from '../../api/component-type.js';
 import { AbstractIndexer, indexerOptions, type IndexerOptions } from './abstract-indexer.js';
-import { indexBatchOfKind, isBatchIndexed, unindexedBatches, type BatchKind } from './index-operations.js';
-import { defineOptions } from '../../../config/field-spec.js';
+import {
+  indexBatchOfKind,
+  isBatchIndexed,
+  unindexedBatches,
+  type BatchIndexOptions,
+  type BatchKind,
+} from './index-operations.js';
+import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 
 /** Backlog batches being indexed by some member in this process, per database (`kind:key`). */
 const catchUpClaims = new WeakMap<IndexDatabase, Set<string>>();
@@ -32,7 +38,7 @@ function claimsOf(db: IndexDatabase): Set<string> {
   return s;
 }
 
-abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
+abstract class BatchIndexer<O extends IndexerOptions = IndexerOptions> extends AbstractIndexer<BatchInfoMsg, O> {
   private newestTick = -1;
   private ticks = 0;
   private chunks = 0;
@@ -47,13 +53,25 @@ abstract class BatchIndexer extends AbstractIndexer<BatchInfoMsg> {
 
   protected abstract readonly kind: BatchKind;
 
-  protected constructor(context: ServiceContext<IndexerOptions>) {
+  protected constructor(context: ServiceContext<O>) {
     super(context);
     this.catchUpEnabled = context.options.catchUp;
   }
 
+  /** How this kind of indexer writes a batch (the organism indexer's blob compression). */
+  protected indexOptions(): BatchIndexOptions {
+    return {};
+  }
+
   protected async index(b: BatchInfoMsg): Promise<void> {
-    const r = await indexBatchOfKind(this.kind, this.storage, this.database, b.simulationRunId, b.storageKey);
+    const r = await indexBatchOfKind(
+      this.kind,
+      this.storage,
+      this.database,
+      b.simulationRunId,
+      b.storageKey,
+      this.indexOptions(),
+    );
     this.chunks += r.chunks;
     this.ticks += r.ticks;
     this.newestTick = Math.max(this.newestTick, Number(b.tickEnd));
@@ -162,10 +180,17 @@ export class EnvironmentIndexer extends BatchIndexer {
   }
 }
 
-export class OrganismIndexer extends BatchIndexer {
+/** OrganismIndexer's options: every indexer's, and the compression of its organism blobs. */
+export type OrganismIndexerOptions = OptionsOf<typeof organismIndexerOptions>;
+
+export class OrganismIndexer extends BatchIndexer<OrganismIndexerOptions> {
   protected readonly kind = 'organism';
-  constructor(context: ServiceContext<IndexerOptions>) {
+  constructor(context: ServiceContext<OrganismIndexerOptions>) {
     super(context);
+  }
+
+  protected override indexOptions(): BatchIndexOptions {
+    return { organismBlobLevel: this.opts.blobCompressionLevel };
   }
 }
 
@@ -177,7 +202,20 @@ const batchPorts = (dbUsage: string): ServiceType['ports'] => ({
 });
 
 const environmentIndexerOptions = defineOptions({ ...indexerOptions, doc: 'EnvironmentIndexer options' });
-const organismIndexerOptions = defineOptions({ ...indexerOptions, doc: 'OrganismIndexer options' });
+const organismIndexerOptions = defineOptions({
+  kind: 'object',
+  doc: 'OrganismIndexer options',
+  fields: {
+    ...indexerOptions.fields,
+    blobCompressionLevel: {
+      kind: 'int',
+      default: 1,
+      min: 1,
+      max: 19,
+      doc: "zstd level of the organism blobs. 6 makes a mature world's index about a quarter smaller for about three times the compression CPU on the main thread (docs/pipeline.md).",
+    },
+  },
+});
 
 export const environmentIndexerType: ServiceType<typeof environmentIndexerOptions> = {
   className: 'EnvironmentIndexer',

@@ -120,6 +120,7 @@ export async function indexOrganismBatch(
   db: IndexDatabase,
   runId: string,
   key: string,
+  options: BatchIndexOptions = {},
 ): Promise<IndexedRange> {
   const writer = await db.writer(runId);
   const chunked =
@@ -149,7 +150,11 @@ export async function indexOrganismBatch(
     sampleCount += stored.tickCount;
     // SQLite keeps the chunk's organisms as stored (snapshot + deltas) and rebuilds a sample when it is read.
     if (chunked)
-      chunkRows.push({ firstTick: stored.firstTick, lastTick: stored.lastTick, data: organismChunkBlob(slim) });
+      chunkRows.push({
+        firstTick: stored.firstTick,
+        lastTick: stored.lastTick,
+        data: organismChunkBlob(slim, options.organismBlobLevel),
+      });
     else {
       // Other engines keep one row of full states per sampled tick.
       for (const sample of organismSamplesOf(TickDataChunk.decode(slim))) {
@@ -174,16 +179,23 @@ export async function indexOrganismBatch(
 /** What a batch indexer takes from a batch: its cells (environment) or its organisms. */
 export type BatchKind = 'environment' | 'organism';
 
+/** How a batch is indexed (the indexers' options). */
+export interface BatchIndexOptions {
+  /** zstd level of the organism chunk blobs (default 1; see organismChunkBlob). */
+  readonly organismBlobLevel?: number;
+}
+
 export function indexBatchOfKind(
   kind: BatchKind,
   storage: BatchStorageReader,
   db: IndexDatabase,
   runId: string,
   key: string,
+  options: BatchIndexOptions = {},
 ): Promise<IndexedRange> {
   return kind === 'environment'
     ? indexEnvironmentBatch(storage, db, runId, key)
-    : indexOrganismBatch(storage, db, runId, key);
+    : indexOrganismBatch(storage, db, runId, key, options);
 }
 
 /** Point look-ups an index reader may offer (SqliteRunIndex does) so a check does not load blobs. */
