@@ -28,6 +28,7 @@ import {
 import { SimulationMetadata, type ChunkMessage } from '../src/pipeline/contracts/index.js';
 import { ChunkEncoder } from '../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../src/pipeline/engine/organism-delta-writer.js';
+import { snapshotExtras } from '../src/pipeline/engine/snapshot-extras.js';
 import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
 import { SqliteIndexDatabase } from '../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { batchKey } from '../src/pipeline/resources/storage-keys.js';
@@ -36,7 +37,6 @@ import { VisualizerService } from '../src/visualizer/visualizer-service.js';
 
 const SHAPE = [512, 512];
 const RUN_ID = '20261204-00000000-00000000-0000-4000-8000-000000000000';
-const EMPTY_WORLD = { cells: new Int32Array(0), owners: new Int32Array(0) };
 
 const bigintJson = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
@@ -134,22 +134,8 @@ export async function measureWorld(
   const chunks: ChunkMessage[] = [];
   let organismSamples = 0;
   let raw = 0;
-  const extras = (): object => {
-    if (!encoder.nextIsSnapshot) return {};
-    const cp = saveCheckpoint(
-      Object.create(sim, { world: { value: EMPTY_WORLD } }) as Simulation,
-    ) as Partial<Checkpoint>;
-    delete cp.cells;
-    delete cp.owners;
-    return {
-      runtimeCheckpoint: Buffer.from(JSON.stringify(cp, bigintJson)),
-      rngState: Buffer.from(JSON.stringify(sim.pluginRandom.getState(), bigintJson)),
-      pluginStates: sim.plugins.tick.map((p, i) => ({
-        pluginName: `${i}:${p.kind}`,
-        state: Buffer.from(JSON.stringify(p.saveState ? p.saveState() : null, bigintJson) ?? 'null'),
-      })),
-    };
-  };
+  // The engine worker's own snapshot extras (the checkpoint without world arrays, RNG, plugin states).
+  const extras = () => (encoder.nextIsSnapshot ? snapshotExtras(sim) : {});
   t0 = performance.now();
   for (let i = 0; i < ticks; i++) {
     sim.step();

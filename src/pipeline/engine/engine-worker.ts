@@ -6,14 +6,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import { restoreCheckpoint, saveCheckpoint, type Checkpoint } from '../../runtime/index.js';
+import { restoreCheckpoint, type Checkpoint } from '../../runtime/index.js';
+import { snapshotExtras } from './snapshot-extras.js';
 import { Simulation } from '../../runtime/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
 import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
 import { OrganismDeltaWriter } from './organism-delta-writer.js';
 
 const port = parentPort!;
-const EMPTY_WORLD = { cells: new Int32Array(0), owners: new Int32Array(0) };
 const data = workerData as EngineWorkerData;
 const post = (m: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
 
@@ -37,10 +37,6 @@ port.on('message', (m: ToWorker) => {
 
 const waitForMessage = (): Promise<void> => new Promise((resolve) => (wake = resolve));
 const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function encodeUtf8(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, 'utf8'));
-}
 
 function base64OfDense(size: number, idx: Int32Array, values: Int32Array): string {
   const dense = new Int32Array(size);
@@ -126,24 +122,7 @@ async function main(): Promise<void> {
 
   const sample = (): void => {
     const tick = sim.tick;
-    let extras = {};
-    if (encoder.nextIsSnapshot) {
-      // The snapshot already holds the cells: checkpoint a view of the simulation whose world arrays are
-      // empty, so a snapshot costs O(occupied cells), not a base64 copy of the whole world.
-      const cp = saveCheckpoint(
-        Object.create(sim, { world: { value: EMPTY_WORLD } }) as Simulation,
-      ) as Partial<Checkpoint>;
-      delete cp.cells;
-      delete cp.owners;
-      extras = {
-        runtimeCheckpoint: encodeUtf8(JSON.stringify(cp)),
-        rngState: encodeUtf8(JSON.stringify(sim.pluginRandom.getState())),
-        pluginStates: sim.plugins.tick.map((p, i) => ({
-          pluginName: `${i}:${p.kind}`,
-          state: encodeUtf8(JSON.stringify(p.saveState ? p.saveState() : null) ?? 'null'),
-        })),
-      };
-    }
+    const extras = encoder.nextIsSnapshot ? snapshotExtras(sim) : {};
     const chunk = encoder.sample(tick, writeOrganisms, sim.nextOrganismId - 1, extras);
     sampledTicks++;
     if (chunk) emit(chunk);
