@@ -104,24 +104,24 @@ export function importCycles(graph) {
   return cycles;
 }
 
+/** Why an import from `file` (area `from`) to area `to` breaks the floors, or undefined when it is fine. */
+export function floorProblem(from, to) {
+  if (from === undefined || to === undefined || from === to) return undefined;
+  const a = FLOORS[from];
+  const b = FLOORS[to];
+  if (a === undefined || b === undefined)
+    return `area '${a === undefined ? from : to}' has no floor in scripts/check-architecture.mjs`;
+  return b <= a ? `${from} (floor ${a}) may not import ${to} (floor ${b})` : undefined;
+}
+
 /** Imports that run up the floors (or into an area the floors do not know). */
 export function floorViolations(graph) {
   const out = [];
-  for (const [file, deps] of graph) {
-    const from = areaOf(file);
+  for (const [file, deps] of graph)
     for (const d of deps) {
-      const to = areaOf(d.target);
-      if (to === undefined || from === to) continue;
-      const a = FLOORS[from];
-      const b = FLOORS[to];
-      if (a === undefined || b === undefined)
-        out.push(
-          `${file}:${d.line} imports ${d.target}: area '${a === undefined ? from : to}' has no floor in scripts/check-architecture.mjs`,
-        );
-      else if (b <= a)
-        out.push(`${file}:${d.line} imports ${d.target}: ${from} (floor ${a}) may not import ${to} (floor ${b})`);
+      const problem = floorProblem(areaOf(file), areaOf(d.target));
+      if (problem) out.push(`${file}:${d.line} imports ${d.target}: ${problem}`);
     }
-  }
   return out;
 }
 

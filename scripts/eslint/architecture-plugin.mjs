@@ -7,7 +7,7 @@
  */
 import { relative, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FLOORS, areaOf, importCycles, importGraph } from '../check-architecture.mjs';
+import { areaOf, floorProblem, importCycles, importGraph } from '../check-architecture.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let cached;
@@ -21,16 +21,19 @@ function analysis() {
   return cached;
 }
 
-function importNodes(program) {
-  return program.body.filter(
-    (n) =>
-      (n.type === 'ImportDeclaration' || n.type === 'ExportNamedDeclaration' || n.type === 'ExportAllDeclaration') &&
-      n.source,
-  );
-}
-
-function targetOf(file, spec) {
-  return relative(ROOT, resolve(dirname(resolve(ROOT, file)), spec)).replace(/\.js$/, '.ts');
+/** The relative imports and re-exports of a file: each node with the repository path it names. */
+function relativeImports(program, file) {
+  const out = [];
+  for (const node of program.body) {
+    const isImport =
+      node.type === 'ImportDeclaration' ||
+      node.type === 'ExportNamedDeclaration' ||
+      node.type === 'ExportAllDeclaration';
+    const spec = isImport ? node.source?.value : undefined;
+    if (typeof spec === 'string' && spec.startsWith('.'))
+      out.push({ node, target: relative(ROOT, resolve(dirname(resolve(ROOT, file)), spec)).replace(/\.js$/, '.ts') });
+  }
+  return out;
 }
 
 const noImportCycle = {
@@ -41,9 +44,8 @@ const noImportCycle = {
         const file = relative(ROOT, context.filename);
         const cycle = analysis().cycleOf.get(file);
         if (!cycle) return;
-        for (const node of importNodes(program)) {
-          const spec = node.source.value;
-          if (typeof spec === 'string' && spec.startsWith('.') && cycle.includes(targetOf(file, spec)))
+        for (const { node, target } of relativeImports(program, file)) {
+          if (cycle.includes(target))
             context.report({
               node,
               message: `Import circle of ${cycle.length} files: ${cycle.join(' → ')}. Move what both sides need to a module below them.`,
@@ -60,17 +62,12 @@ const importsRunDown = {
     return {
       Program(program) {
         const file = relative(ROOT, context.filename);
-        const from = areaOf(file);
-        if (from === undefined) return;
-        for (const node of importNodes(program)) {
-          const spec = node.source.value;
-          if (typeof spec !== 'string' || !spec.startsWith('.')) continue;
-          const to = areaOf(targetOf(file, spec));
-          if (to === undefined || to === from) continue;
-          if (FLOORS[from] === undefined || FLOORS[to] === undefined || FLOORS[to] <= FLOORS[from])
+        for (const { node, target } of relativeImports(program, file)) {
+          const problem = floorProblem(areaOf(file), areaOf(target));
+          if (problem)
             context.report({
               node,
-              message: `${from} may not import ${to}: imports run down the floors (scripts/check-architecture.mjs).`,
+              message: `${problem}: imports run down the floors (scripts/check-architecture.mjs).`,
             });
         }
       },

@@ -23,6 +23,8 @@ import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 import { realFsOps, writeFileAtomic, type FsOps } from './atomic-file.js';
 import { FileSystemCompressor } from './file-system-storage-compressor.js';
 import {
+  batchHeaderOf,
+  batchWriteResult,
   compressFramed,
   frameStorageFile,
   framedOffsets,
@@ -51,16 +53,6 @@ import {
   type StoredChunk,
 } from '../api/batch-storage.js';
 import { PipelineErrorCode } from '../error-codes.js';
-
-export type {
-  BatchFileInfo,
-  BatchStorageReader,
-  BatchStorageWriter,
-  BatchWriteResult,
-  MetadataWriteResult,
-  StoredChunk,
-};
-export { RunNotFoundError };
 
 /** Batches whose chunks stay in memory after their write, for this process's readers (see readBatchFile). */
 const RECENTLY_WRITTEN_BATCHES = 2;
@@ -145,47 +137,20 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
   }
 
   async writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
-    if (chunks.length === 0) throw new RangeError('a batch needs at least one chunk');
-    const first = chunks[0]!;
-    const last = chunks[chunks.length - 1]!;
-    let tickCount = 0;
-    for (const c of chunks) {
-      if (c.simulationRunId !== first.simulationRunId)
-        throw new EvochoraError(
-          PipelineErrorCode.MIXED_RUN_IDS,
-          `Batch ${key} mixes runs '${first.simulationRunId}' and '${c.simulationRunId}'.`,
-        );
-      tickCount += c.tickCount;
-    }
-    let file: { bytes: Uint8Array; rawBytes: number };
-    const header = {
-      contentType: CONTENT_TICK_DATA_CHUNK,
-      simulationRunId: first.simulationRunId,
-      firstTick: first.firstTick,
-      lastTick: last.lastTick,
-      tickCount,
-    };
+    const header = batchHeaderOf(key, chunks);
     const payloads = chunks.map((c) => c.data);
+    let file: { bytes: Uint8Array; rawBytes: number };
     try {
       file = await this.encode(header, payloads);
     } catch (err) {
       this.counters.writeErrors++;
       const e = err as NodeJS.ErrnoException;
-      this.errorLog.record(e.code ?? 'COMPRESSION_FAILED', `compressing ${key} failed: ${e.message}`);
+      this.errorLog.record(e.code ?? PipelineErrorCode.COMPRESSION_FAILED, `compressing ${key} failed: ${e.message}`);
       throw err;
     }
     await this.writeFile(key, file.bytes, file.rawBytes);
     this.rememberWritten(key, chunks, framedOffsets(header, payloads));
-    return {
-      key,
-      simulationRunId: first.simulationRunId,
-      firstTick: first.firstTick,
-      lastTick: last.lastTick,
-      chunkCount: chunks.length,
-      tickCount,
-      bytesWritten: file.bytes.length,
-      rawBytes: file.rawBytes,
-    };
+    return batchWriteResult(key, header, chunks.length, file);
   }
 
   async writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult> {

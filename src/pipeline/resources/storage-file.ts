@@ -7,7 +7,14 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DecompressStream, Compressor } from 'zstd-napi';
 import { EvochoraError } from '../../errors.js';
-import { STORAGE_FORMAT_VERSION, SUPPORTED_FORMAT_VERSIONS, StorageFileHeader } from '../contracts/index.js';
+import {
+  CONTENT_TICK_DATA_CHUNK,
+  STORAGE_FORMAT_VERSION,
+  SUPPORTED_FORMAT_VERSIONS,
+  StorageFileHeader,
+  type ChunkMessage,
+} from '../contracts/index.js';
+import type { BatchWriteResult } from '../api/batch-storage.js';
 import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
 import { holdsPlanedColumns, planeChunkColumns, unplaneChunkColumns } from './chunk-column-planes.js';
 import { PipelineErrorCode } from '../error-codes.js';
@@ -51,6 +58,50 @@ export interface FileHeaderFields {
   readonly firstTick?: number;
   readonly lastTick?: number;
   readonly tickCount?: number;
+}
+
+/**
+ * The header of the batch file that holds `chunks` (one run, ascending ticks), for every storage backend.
+ * A batch that mixes runs is refused (MIXED_RUN_IDS), an empty one is a RangeError.
+ */
+export function batchHeaderOf(key: string, chunks: readonly ChunkMessage[]): Required<FileHeaderFields> {
+  if (chunks.length === 0) throw new RangeError('a batch needs at least one chunk');
+  const first = chunks[0]!;
+  let tickCount = 0;
+  for (const c of chunks) {
+    if (c.simulationRunId !== first.simulationRunId)
+      throw new EvochoraError(
+        PipelineErrorCode.MIXED_RUN_IDS,
+        `Batch ${key} mixes runs '${first.simulationRunId}' and '${c.simulationRunId}'.`,
+      );
+    tickCount += c.tickCount;
+  }
+  return {
+    contentType: CONTENT_TICK_DATA_CHUNK,
+    simulationRunId: first.simulationRunId,
+    firstTick: first.firstTick,
+    lastTick: chunks[chunks.length - 1]!.lastTick,
+    tickCount,
+  };
+}
+
+/** What writing a batch file reports, for every storage backend. */
+export function batchWriteResult(
+  key: string,
+  header: Required<FileHeaderFields>,
+  chunkCount: number,
+  file: { readonly bytes: Uint8Array; readonly rawBytes: number },
+): BatchWriteResult {
+  return {
+    key,
+    simulationRunId: header.simulationRunId,
+    firstTick: header.firstTick,
+    lastTick: header.lastTick,
+    chunkCount,
+    tickCount: header.tickCount,
+    bytesWritten: file.bytes.length,
+    rawBytes: file.rawBytes,
+  };
 }
 
 export interface EncodedFile {

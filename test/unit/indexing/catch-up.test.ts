@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunIndexReader } from '../../../src/pipeline/api/index-database.js';
 import { OrganismState } from '../../../src/pipeline/contracts/index.js';
-import type { BatchFileInfo, BatchStorageReader } from '../../../src/pipeline/resources/file-system-storage.js';
+import type { BatchFileInfo, BatchStorageReader } from '../../../src/pipeline/api/batch-storage.js';
 import { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { organismIdOf, scanOrganismFacts } from '../../../src/pipeline/contracts/chunk-fields.js';
 import { isBatchIndexed, unindexedBatches } from '../../../src/pipeline/services/indexers/index-operations.js';

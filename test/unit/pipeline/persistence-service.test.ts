@@ -8,7 +8,7 @@ import {
   type ChunkMessage,
   type DeadLetterMessageProps,
 } from '../../../src/pipeline/contracts/index.js';
-import type { BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/resources/file-system-storage.js';
+import type { BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/api/batch-storage.js';
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { batchKey } from '../../../src/pipeline/resources/storage-keys.js';
 import { PersistenceService, persistenceServiceType } from '../../../src/pipeline/services/persistence-service.js';

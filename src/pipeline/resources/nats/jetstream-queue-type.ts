@@ -1,17 +1,13 @@
 import type { ResourceType } from '../../api/component-type.js';
 import { defaultStreamName, JetStreamQueue } from './jetstream-queue.js';
+import { JETSTREAM_CONNECTION_FIELDS } from './jetstream-resource.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
 const jetStreamQueueOptions = defineOptions({
   kind: 'object',
   doc: 'JetStreamQueue options',
   fields: {
-    servers: {
-      kind: 'string',
-      default: 'nats://127.0.0.1:4222',
-      nonEmpty: true,
-      doc: 'NATS server URLs, comma-separated (any node of the cluster will do; list several).',
-    },
+    ...JETSTREAM_CONNECTION_FIELDS,
     stream: { kind: 'string', default: '', doc: 'Stream name; empty means EVOCHORA_<RESOURCE NAME>.' },
     subject: {
       kind: 'string',
@@ -23,14 +19,6 @@ const jetStreamQueueOptions = defineOptions({
       default: '',
       doc: 'Durable consumer shared by all queue-in bindings; empty means <stream>_workers.',
     },
-    replicas: {
-      kind: 'int',
-      default: 1,
-      min: 1,
-      max: 5,
-      doc: 'Stream replicas (3 on a 3-node cluster survives the loss of one node).',
-    },
-    storage: { kind: 'string', default: 'file', enum: ['file', 'memory'], doc: 'Where the servers keep the stream.' },
     maxMessages: {
       kind: 'int',
       default: 10_000,
@@ -70,20 +58,6 @@ const jetStreamQueueOptions = defineOptions({
       doc: 'Compression of message payloads on the wire.',
     },
     compressionLevel: { kind: 'int', default: 1, min: 1, max: 19, doc: 'zstd level on the wire (1 is fastest).' },
-    connectTimeoutMs: {
-      kind: 'int',
-      default: 30_000,
-      min: 100,
-      max: 3_600_000,
-      doc: 'How long startup keeps trying to reach NATS and set up the stream.',
-    },
-    publishTimeoutMs: {
-      kind: 'int',
-      default: 5000,
-      min: 100,
-      max: 600_000,
-      doc: 'Wait for one publish acknowledgement before retrying it.',
-    },
     ackTimeoutMs: {
       kind: 'int',
       default: 30_000,

@@ -1,21 +1,15 @@
 import type { ResourceType } from '../../api/component-type.js';
 import { JetStreamTopic } from './jetstream-topic.js';
+import { JETSTREAM_CONNECTION_FIELDS } from './jetstream-resource.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
 const jetStreamTopicOptions = defineOptions({
   kind: 'object',
   doc: 'JetStreamTopic options',
   fields: {
-    servers: {
-      kind: 'string',
-      default: 'nats://127.0.0.1:4222',
-      nonEmpty: true,
-      doc: 'NATS server URLs, comma-separated.',
-    },
+    ...JETSTREAM_CONNECTION_FIELDS,
     stream: { kind: 'string', default: '', doc: 'Stream name; empty means EVOCHORA_TOPIC_<RESOURCE NAME>.' },
     subject: { kind: 'string', default: '', doc: 'Subject; empty means evochora.topic.<resource name>.' },
-    replicas: { kind: 'int', default: 1, min: 1, max: 5, doc: 'Stream replicas.' },
-    storage: { kind: 'string', default: 'file', enum: ['file', 'memory'], doc: 'Where the servers keep the stream.' },
     messageType: {
       kind: 'string',
       default: 'BatchInfo',
@@ -42,20 +36,6 @@ const jetStreamTopicOptions = defineOptions({
       min: 500,
       max: 86_400_000,
       doc: 'A delivery not acked within this time is redelivered.',
-    },
-    connectTimeoutMs: {
-      kind: 'int',
-      default: 30_000,
-      min: 100,
-      max: 3_600_000,
-      doc: 'How long startup keeps trying to reach NATS.',
-    },
-    publishTimeoutMs: {
-      kind: 'int',
-      default: 5000,
-      min: 100,
-      max: 600_000,
-      doc: 'Wait for one publish acknowledgement before retrying it.',
     },
   },
 });

@@ -38,16 +38,23 @@ import { ErrorLog, type OperationalError } from '../../api/operational-error.js'
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { bindBatchStorage, chunksInRange } from '../batch-storage-binding.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
-import type {
-  BatchFileInfo,
-  BatchStorageReader,
-  BatchStorageWriter,
-  BatchWriteResult,
-  MetadataWriteResult,
-  StoredChunk,
-} from '../file-system-storage.js';
-import { RunNotFoundError } from '../../api/batch-storage.js';
-import { encodeStorageFile, peekChunk, readStorageStream, StorageFileCorruptError } from '../storage-file.js';
+import {
+  RunNotFoundError,
+  type BatchFileInfo,
+  type BatchStorageReader,
+  type BatchStorageWriter,
+  type BatchWriteResult,
+  type MetadataWriteResult,
+  type StoredChunk,
+} from '../../api/batch-storage.js';
+import {
+  batchHeaderOf,
+  batchWriteResult,
+  encodeStorageFile,
+  peekChunk,
+  readStorageStream,
+  StorageFileCorruptError,
+} from '../storage-file.js';
 import { batchKey, DEFAULT_FOLDER_LEVELS, metadataKey, parseBatchFileName, validateKey } from '../storage-keys.js';
 import { validateRunId } from '../../contracts/run-id.js';
 import { redeliveryCount } from '../../api/delivery-marks.js';
@@ -186,45 +193,20 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
   }
 
   async writeBatch(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
-    if (chunks.length === 0) throw new RangeError('a batch needs at least one chunk');
-    const first = chunks[0]!;
-    for (const ch of chunks)
-      if (ch.simulationRunId !== first.simulationRunId)
-        throw new EvochoraError(
-          PipelineErrorCode.MIXED_RUN_IDS,
-          `Batch ${key} mixes runs '${first.simulationRunId}' and '${ch.simulationRunId}'.`,
-        );
+    batchHeaderOf(key, chunks); // refuses an empty batch or one that mixes runs before anything is read
     if (chunks.some((ch) => redeliveryCount(ch) > 0)) return this.writeRedelivered(key, chunks);
     return this.writeRun(key, chunks);
   }
 
   private async writeRun(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
-    const first = chunks[0]!;
-    const last = chunks[chunks.length - 1]!;
-    let tickCount = 0;
-    for (const ch of chunks) tickCount += ch.tickCount;
+    const header = batchHeaderOf(key, chunks);
     const file = encodeStorageFile(
-      {
-        contentType: CONTENT_TICK_DATA_CHUNK,
-        simulationRunId: first.simulationRunId,
-        firstTick: first.firstTick,
-        lastTick: last.lastTick,
-        tickCount,
-      },
+      header,
       chunks.map((ch) => ch.data),
       this.options.compressionLevel,
     );
     await this.putObject(key, file.bytes, file.rawBytes);
-    return {
-      key,
-      simulationRunId: first.simulationRunId,
-      firstTick: first.firstTick,
-      lastTick: last.lastTick,
-      chunkCount: chunks.length,
-      tickCount,
-      bytesWritten: file.bytes.length,
-      rawBytes: file.rawBytes,
-    };
+    return batchWriteResult(key, header, chunks.length, file);
   }
 
   /**
