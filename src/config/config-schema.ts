@@ -145,11 +145,22 @@ export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
     },
     options: {},
   },
+  'analytics-indexer-1': {
+    className: 'AnalyticsIndexer',
+    resources: {
+      topic: 'topic-read:batch-topic?consumerGroup=analytics',
+      storage: 'storage-read:tick-storage',
+      analytics: 'analytics-write:tick-storage',
+      dlq: 'queue-out:indexer-dlq',
+    },
+    options: {},
+  },
 };
 export const DEFAULT_STARTUP_SEQUENCE: string[] = [
   'metadata-indexer',
   'environment-indexer-1',
   'organism-indexer-1',
+  'analytics-indexer-1',
   'metadata-persistence-service',
   'persistence-service-1',
   'simulation-engine',

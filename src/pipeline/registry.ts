@@ -20,6 +20,7 @@ import { inMemoryTopicType } from './resources/topics/in-memory-topic-type.js';
 import { sqliteIndexDatabaseType } from './resources/index-db/sqlite-index-database-type.js';
 import { environmentIndexerType, organismIndexerType } from './services/indexers/batch-indexers.js';
 import { metadataIndexerType } from './services/indexers/metadata-indexer.js';
+import { analyticsIndexerType } from './services/indexers/analytics-indexer.js';
 
 export type { PreflightIssue, ResourceType, ServiceType };
 
@@ -74,6 +75,7 @@ export function defaultRegistry(): TypeRegistry {
       .registerService(metadataIndexerType)
       .registerService(environmentIndexerType)
       .registerService(organismIndexerType)
+      .registerService(analyticsIndexerType)
       // Test support (test-support/): a producer and a consumer that give the pipeline commands something to
       // act on without the simulation. Named `TestSupport.*`, so no production config names them by accident.
       .registerService(dummyProducerType)

@@ -113,6 +113,18 @@ export class OrganismTimeline {
     return this.working.map((s) => new OrganismState(s));
   }
 
+  /**
+   * Visits every sample in order with its organisms. The states are the timeline's own working copies, changed
+   * by the next step: read them during the call, never keep them (analytics walks every sample this way).
+   */
+  forEachSample(f: (index: number, tick: number, organisms: readonly OrganismState[]) => void): void {
+    this.index = -1;
+    for (let i = 0; i < this.ticks.length; i++) {
+      this.step();
+      f(i, this.ticks[i]!, this.working);
+    }
+  }
+
   /** The snapshot's organisms (decoded once; copies for the caller to change). */
   private snapshotCopies(): OrganismState[] {
     if (!this.snapshotStates) {

@@ -10,6 +10,7 @@ import type { ResourceBinding, ResourceContext } from '../api/resource.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 import type { BatchStorageReader, BatchStorageWriter, StoredChunk } from '../api/batch-storage.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import { isAnalyticsStore } from '../api/analytics-store.js';
 
 export type BatchStorage = BatchStorageReader & BatchStorageWriter & { readonly name: string; readonly type: string };
 
@@ -55,10 +56,19 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
     };
     return { context, port };
   }
+  if (
+    (context.usageType === 'analytics-write' || context.usageType === 'analytics-read') &&
+    isAnalyticsStore(storage)
+  )
+    return { context, port: storage };
   throw new EvochoraError(
     PipelineErrorCode.UNSUPPORTED_USAGE,
     `Resource '${storage.name}' (${storage.type}) cannot be bound as '${context.usageType ?? '(none)'}' by service '${context.serviceName}'.`,
-    { actions: ['Use `storage-write:` for writers or `storage-read:` for readers.'] },
+    {
+      actions: [
+        'Use `storage-write:` for writers, `storage-read:` for readers, `analytics-write:`/`analytics-read:` for analytics.',
+      ],
+    },
   );
 }
 

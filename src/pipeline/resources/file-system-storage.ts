@@ -53,6 +53,8 @@ import {
   type StoredChunk,
 } from '../api/batch-storage.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import type { AnalyticsFileInfo, AnalyticsStore } from '../api/analytics-store.js';
+import { ANALYTICS_DIR } from './storage-keys.js';
 
 /** Batches whose chunks stay in memory after their write, for this process's readers (see readBatchFile). */
 const RECENTLY_WRITTEN_BATCHES = 2;
@@ -73,9 +75,9 @@ export interface FileSystemStorageOptions {
   readonly fsOps?: FsOps;
 }
 
-export class FileSystemStorage implements Resource, BatchStorageWriter, BatchStorageReader {
+export class FileSystemStorage implements Resource, BatchStorageWriter, BatchStorageReader, AnalyticsStore {
   readonly type = 'FileSystemStorage';
-  readonly usageTypes = ['storage-write', 'storage-read'] as const;
+  readonly usageTypes = ['storage-write', 'storage-read', 'analytics-write', 'analytics-read'] as const;
   readonly root: string;
   private readonly levels: readonly number[];
   private readonly level: number;
@@ -96,6 +98,8 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     readErrors: 0,
     writeLatencyMsTotal: 0,
     lastWriteLatencyMs: 0,
+    analyticsFilesWritten: 0,
+    analyticsBytesWritten: 0,
   };
 
   constructor(
@@ -327,6 +331,66 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     }
   }
 
+  // ---- analytics (see api/analytics-store.ts) ----
+
+  private analyticsPath(runId: string, path: string): string {
+    return this.pathOf(`${validateRunId(runId)}/${ANALYTICS_DIR}/${path}`);
+  }
+
+  localAnalyticsDirectory(runId: string): string {
+    return join(this.root, validateRunId(runId), ANALYTICS_DIR);
+  }
+
+  async writeAnalyticsFile(runId: string, path: string, bytes: Uint8Array): Promise<void> {
+    await writeFileAtomic(this.analyticsPath(runId, path), bytes, this.ops);
+    this.counters.analyticsFilesWritten++;
+    this.counters.analyticsBytesWritten += bytes.length;
+  }
+
+  async deleteAnalyticsFile(runId: string, path: string): Promise<void> {
+    await fsp.rm(this.analyticsPath(runId, path), { force: true });
+  }
+
+  async readAnalyticsFile(runId: string, path: string): Promise<Uint8Array | undefined> {
+    try {
+      return await fsp.readFile(this.analyticsPath(runId, path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async listAnalyticsRuns(): Promise<string[]> {
+    return (await this.listRunIds()).filter((id) => existsSync(join(this.root, id, ANALYTICS_DIR)));
+  }
+
+  async listAnalyticsFiles(runId: string, prefix = ''): Promise<AnalyticsFileInfo[]> {
+    const root = this.localAnalyticsDirectory(runId);
+    const out: AnalyticsFileInfo[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fsp.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        if (isTempFileName(e.name)) continue;
+        const path = rel ? `${rel}/${e.name}` : e.name;
+        // Only descend where the prefix can still match.
+        if (!path.startsWith(prefix) && !prefix.startsWith(`${path}/`)) continue;
+        if (e.isDirectory()) await walk(join(dir, e.name), path);
+        else {
+          const st = await fsp.stat(join(dir, e.name)).catch(() => undefined);
+          if (st) out.push({ path, sizeBytes: st.size });
+        }
+      }
+    };
+    await walk(root, '');
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
   // ---- resource ----
 
   bind(context: ResourceContext): ResourceBinding {
@@ -352,6 +416,8 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
       writes_per_sec: this.writeRate.perSecond(),
       write_bytes_per_sec: this.writeBytesRate.perSecond(),
       write_latency_ms: c.writes === 0 ? 0 : Math.round((c.writeLatencyMsTotal / c.writes) * 1000) / 1000,
+      analytics_files_written: c.analyticsFilesWritten,
+      analytics_bytes_written: c.analyticsBytesWritten,
       error_count: this.errorLog.count,
     };
     try {

@@ -8,6 +8,8 @@ import { PipelineErrorCode } from '../error-codes.js';
 
 export const BATCH_FILE_PATTERN = /^batch_(\d{19})_(\d{19})\.pb\.zst$/;
 export const METADATA_FILE = 'metadata.pb.zst';
+/** A run's analytics live under `<runId>/analytics/` beside its `raw/` batches. */
+export const ANALYTICS_DIR = 'analytics';
 /** Default folder levels: tick 123,456,789 lands in `001/234/`. */
 export const DEFAULT_FOLDER_LEVELS: readonly number[] = [100_000_000, 100_000];
 

@@ -17,6 +17,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
@@ -55,7 +56,15 @@ import {
   readStorageStream,
   StorageFileCorruptError,
 } from '../storage-file.js';
-import { batchKey, DEFAULT_FOLDER_LEVELS, metadataKey, parseBatchFileName, validateKey } from '../storage-keys.js';
+import {
+  ANALYTICS_DIR,
+  batchKey,
+  DEFAULT_FOLDER_LEVELS,
+  metadataKey,
+  parseBatchFileName,
+  validateKey,
+} from '../storage-keys.js';
+import type { AnalyticsFileInfo, AnalyticsStore } from '../../api/analytics-store.js';
 import { validateRunId } from '../../contracts/run-id.js';
 import { redeliveryCount } from '../../api/delivery-marks.js';
 import { PipelineErrorCode } from '../../error-codes.js';
@@ -87,9 +96,9 @@ export class S3StorageError extends EvochoraError {
   }
 }
 
-export class S3Storage implements Resource, BatchStorageWriter, BatchStorageReader {
+export class S3Storage implements Resource, BatchStorageWriter, BatchStorageReader, AnalyticsStore {
   readonly type = 'S3Storage';
-  readonly usageTypes = ['storage-write', 'storage-read'] as const;
+  readonly usageTypes = ['storage-write', 'storage-read', 'analytics-write', 'analytics-read'] as const;
   readonly client: S3Client;
   private readonly errorLog = new ErrorLog();
   private readonly writeRate = new SlidingWindowRate();
@@ -512,6 +521,44 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     const parts: Buffer[] = [];
     for await (const b of body) parts.push(b as Buffer);
     return Buffer.concat(parts);
+  }
+
+  // ---- analytics (see api/analytics-store.ts): objects under `<runId>/analytics/` ----
+
+  private analyticsKey(runId: string, path: string): string {
+    return `${validateRunId(runId)}/${ANALYTICS_DIR}/${path}`;
+  }
+
+  async writeAnalyticsFile(runId: string, path: string, bytes: Uint8Array): Promise<void> {
+    await this.putObject(this.analyticsKey(runId, path), bytes);
+  }
+
+  async deleteAnalyticsFile(runId: string, path: string): Promise<void> {
+    await this.client.send(
+      new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(this.analyticsKey(runId, path)) }),
+    );
+  }
+
+  async readAnalyticsFile(runId: string, path: string): Promise<Uint8Array | undefined> {
+    return this.readObject(this.analyticsKey(runId, path));
+  }
+
+  async listAnalyticsRuns(): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of await this.listRunIds()) {
+      for await (const _ of this.listKeys(`${id}/${ANALYTICS_DIR}/`)) {
+        out.push(id);
+        break;
+      }
+    }
+    return out;
+  }
+
+  async listAnalyticsFiles(runId: string, prefix = ''): Promise<AnalyticsFileInfo[]> {
+    const root = `${validateRunId(runId)}/${ANALYTICS_DIR}/`;
+    const out: AnalyticsFileInfo[] = [];
+    for await (const o of this.listKeys(root + prefix)) out.push({ path: o.key.slice(root.length), sizeBytes: o.size });
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   decodeChunk(chunk: StoredChunk): TickDataChunk {

@@ -6,7 +6,6 @@
  * Pause is honoured between notifications.
  */
 import type { DeadLetterMessageProps } from '../../contracts/index.js';
-import type { IndexDatabase } from '../../api/index-database.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { QueueProducer } from '../../api/queue.js';
 import { AbstractService, type ServiceContext } from '../../api/service.js';
@@ -58,7 +57,6 @@ export type IndexerOptions = OptionsOf<typeof indexerOptions>;
 export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptions> extends AbstractService<O> {
   protected readonly topic: TopicReader<T>;
   protected readonly storage: BatchStorageReader;
-  protected readonly database: IndexDatabase;
   protected readonly dlq: QueueProducer<DeadLetterMessageProps> | undefined;
   protected readonly opts: O;
   private processed = 0;
@@ -73,7 +71,6 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
     super(context);
     this.topic = this.port<TopicReader<T>>('topic');
     this.storage = this.port<BatchStorageReader>('storage');
-    this.database = this.port<IndexDatabase>('database');
     this.dlq = context.ports.dlq as QueueProducer<DeadLetterMessageProps> | undefined;
     this.opts = context.options;
   }
@@ -100,6 +97,10 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
   }
   /** Does one unit of catch-up work (one batch). */
   protected async catchUpStep(): Promise<void> {}
+  /** Called after every receive (with or without messages): time-driven work such as flushing buffers. */
+  protected async afterReceive(): Promise<void> {}
+  /** Called once when the loop ends on stop, before the service stops (flush what is buffered). */
+  protected async beforeStop(): Promise<void> {}
 
   protected async run(): Promise<void> {
     try {
@@ -129,7 +130,9 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
         await this.handle(m);
       }
       if (catchingUp && !this.stopRequested && this.state !== 'PAUSED') await this.catchUpStep();
+      await this.afterReceive();
     }
+    await this.beforeStop();
   }
 
   /**

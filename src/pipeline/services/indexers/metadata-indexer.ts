@@ -5,6 +5,7 @@
  * metadata is not in the index gets it (notifications lost with a stopped node's in-memory topic).
  */
 import { MetadataInfo, type MetadataInfo as MetadataInfoMsg } from '../../contracts/index.js';
+import type { IndexDatabase } from '../../api/index-database.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
 import type { ServiceType } from '../../api/component-type.js';
@@ -13,6 +14,7 @@ import { indexMetadata, isMetadataIndexed } from './index-operations.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
 export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
+  private readonly database: IndexDatabase;
   private runs = 0;
   private readonly catchUpEnabled: boolean;
   private backlog: string[] = [];
@@ -20,6 +22,7 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
   private catchUpFailed = 0;
   constructor(context: ServiceContext<IndexerOptions>) {
     super(context);
+    this.database = this.port<IndexDatabase>('database');
     this.catchUpEnabled = context.options.catchUp;
   }
 

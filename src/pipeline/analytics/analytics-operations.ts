@@ -1,0 +1,89 @@
+/**
+ * The analytics steps free of topics and lifecycle, shared by the AnalyticsIndexer and `evochora index`:
+ * which stored batches a run's analytics lack, and building and writing parts.
+ */
+import type { AnalyticsReader, AnalyticsStore, AnalyticsWriter } from '../api/analytics-store.js';
+import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../api/batch-storage.js';
+import type { RunFacts } from './analytics-samples.js';
+import { AnalyticsPart } from './analytics-part.js';
+import type { MetricPlugin } from './metric-plugin.js';
+import { readPartManifests } from './part-manifest.js';
+
+/** What a run's analytics need to know of the run (from its stored metadata). */
+export async function runFactsOf(storage: BatchStorageReader, runId: string): Promise<RunFacts> {
+  const meta = await storage.readMetadata(runId);
+  return { runId, samplingInterval: meta.samplingInterval || 1, worldShape: [...meta.worldShape] };
+}
+
+/** Keys of the stored batches that a written part of the run's analytics covers. */
+export async function analyzedBatchKeys(store: AnalyticsReader, runId: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const m of await readPartManifests(store, runId)) for (const b of m.batches) keys.add(b.key);
+  return keys;
+}
+
+/** The run's stored batches (ascending) that no analytics part covers. */
+export async function unanalyzedBatches(
+  storage: BatchStorageReader,
+  store: AnalyticsReader,
+  runId: string,
+): Promise<BatchFileInfo[]> {
+  const done = await analyzedBatchKeys(store, runId);
+  return (await storage.listBatches(runId)).filter((b) => !done.has(b.key));
+}
+
+export async function readStoredBatch(storage: BatchStorageReader, key: string): Promise<StoredChunk[]> {
+  const out: StoredChunk[] = [];
+  for await (const c of storage.readBatchFile(key)) out.push(c);
+  return out;
+}
+
+/** Writes a part: its table files first, its manifest last (only then does the part exist for readers). */
+export async function writePart(store: AnalyticsWriter, part: AnalyticsPart): Promise<{ files: number; bytes: number }> {
+  const files = part.files();
+  let bytes = 0;
+  for (const f of files) {
+    await store.writeAnalyticsFile(part.run.runId, f.path, f.bytes);
+    bytes += f.bytes.length;
+  }
+  return { files: files.length, bytes };
+}
+
+export interface AnalyzeOptions {
+  readonly plugins: readonly MetricPlugin[];
+  readonly lodFactors: readonly number[];
+  /** A part is written once it holds this many samples. */
+  readonly maxPartSamples: number;
+  readonly signal?: AbortSignal;
+  readonly onBatch?: (done: number, total: number) => void;
+}
+
+/** Builds and writes the analytics of the given stored batches of a run (ascending), part by part. */
+export async function analyzeStoredBatches(
+  storage: BatchStorageReader,
+  store: AnalyticsStore,
+  runId: string,
+  batches: readonly BatchFileInfo[],
+  options: AnalyzeOptions,
+): Promise<{ batches: number; parts: number; bytes: number }> {
+  const facts = await runFactsOf(storage, runId);
+  let part = new AnalyticsPart(facts, options.plugins, options.lodFactors);
+  let parts = 0;
+  let bytes = 0;
+  let done = 0;
+  for (const b of batches) {
+    if (options.signal?.aborted) break;
+    part.addBatch(b.key, await readStoredBatch(storage, b.key));
+    options.onBatch?.(++done, batches.length);
+    if (part.samples >= options.maxPartSamples) {
+      bytes += (await writePart(store, part)).bytes;
+      parts++;
+      part = new AnalyticsPart(facts, options.plugins, options.lodFactors);
+    }
+  }
+  if (part.batchCount > 0) {
+    bytes += (await writePart(store, part)).bytes;
+    parts++;
+  }
+  return { batches: done, parts, bytes };
+}

@@ -1,0 +1,24 @@
+/** Deaths: one row per organism that died, with its lifespan and the cause. */
+import type { MetricPlugin } from '../metric-plugin.js';
+
+export const deathsPlugin: MetricPlugin = {
+  id: 'deaths',
+  version: 1,
+  kind: 'events',
+  doc: 'One row per organism that died: when, at what age, why, and its genome. `tick` is the sample that recorded the death.',
+  columns: [
+    { name: 'organism_id', type: 'int', doc: 'The organism’s id.' },
+    { name: 'death_tick', type: 'int', doc: 'Tick of death.' },
+    { name: 'birth_tick', type: 'int', doc: 'Tick of birth.' },
+    { name: 'lifespan', type: 'int', doc: 'death_tick − birth_tick.' },
+    { name: 'cause', type: 'string', doc: 'Why it died (e.g. energy exhausted), as the runtime records it.' },
+    { name: 'genome_hash', type: 'string', doc: 'Hash of its genome.' },
+  ],
+  measure(s, emit) {
+    for (const o of s.organisms) {
+      if (!o.isDead) continue;
+      const at = o.deathTick || s.tick;
+      emit([o.organismId, at, o.birthTick, at - o.birthTick, o.deathCause, o.genomeHash]);
+    }
+  },
+};

@@ -1,0 +1,193 @@
+/**
+ * AnalyticsIndexer: member of the `analytics` consumer group of the batch topic. It runs the configured metric
+ * plugins over every sample of each stored batch and writes the run's analytics (Parquet tables with levels of
+ * detail, see src/pipeline/analytics/) through the storage's analytics port, beside the run.
+ *
+ * Batches gather into a part per run, written when it holds `maxPartSamples` samples or is `flushIntervalMs`
+ * old, and on stop. A notification is acknowledged once its batch is in the part: a crash loses the unwritten
+ * part, and the next start's catch-up (batches no part manifest covers) analyses those batches again.
+ */
+import type { BatchInfo as BatchInfoMsg } from '../../contracts/index.js';
+import type { AnalyticsStore } from '../../api/analytics-store.js';
+import type { BatchFileInfo } from '../../api/batch-storage.js';
+import type { Metrics } from '../../api/monitorable.js';
+import type { ServiceContext } from '../../api/service.js';
+import type { ServiceType } from '../../api/component-type.js';
+import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
+import type { PreflightIssue } from '../../api/component-type.js';
+import { indexerOptions } from './abstract-indexer.js';
+import { BatchIndexer } from './batch-indexer.js';
+import { AnalyticsPart } from '../../analytics/analytics-part.js';
+import {
+  analyzedBatchKeys,
+  readStoredBatch,
+  runFactsOf,
+  unanalyzedBatches,
+  writePart,
+} from '../../analytics/analytics-operations.js';
+import { DEFAULT_LOD_FACTORS } from '../../analytics/levels.js';
+import { DEFAULT_PLUGIN_IDS, METRIC_PLUGINS, selectPlugins } from '../../analytics/plugin-catalogue.js';
+import type { MetricPlugin } from '../../analytics/metric-plugin.js';
+
+const analyticsIndexerOptions = defineOptions({
+  kind: 'object',
+  doc: 'AnalyticsIndexer options',
+  fields: {
+    ...indexerOptions.fields,
+    plugins: {
+      kind: 'list',
+      of: 'string',
+      default: DEFAULT_PLUGIN_IDS,
+      doc: `Metric plugins to run (docs/analytics.md): ${DEFAULT_PLUGIN_IDS.join(', ')}.`,
+    },
+    lodFactors: {
+      kind: 'list',
+      of: 'int',
+      default: DEFAULT_LOD_FACTORS,
+      doc: 'Coarser levels of detail of the per-tick tables: one row per bucket of this many ticks (mean, min, max); each 2 or more.',
+    },
+    maxPartSamples: {
+      kind: 'int',
+      default: 100_000,
+      min: 1,
+      max: 10_000_000,
+      doc: 'A part (one Parquet file per table and level) is written once it holds this many samples.',
+    },
+    flushIntervalMs: {
+      kind: 'int',
+      default: 10_000,
+      min: 100,
+      max: 3_600_000,
+      doc: 'A part is also written when it is this old, so a live run’s analytics stay current.',
+    },
+  },
+});
+
+export type AnalyticsIndexerOptions = OptionsOf<typeof analyticsIndexerOptions>;
+
+interface OpenPart {
+  readonly part: AnalyticsPart;
+  readonly openedAt: number;
+}
+
+export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
+  protected readonly kind = 'analytics';
+  protected readonly output: object;
+  private readonly analytics: AnalyticsStore;
+  private readonly plugins: readonly MetricPlugin[];
+  private readonly open = new Map<string, OpenPart>();
+  /** Per run: batch keys some written part covers (read from the manifests once, then kept up to date). */
+  private readonly covered = new Map<string, Set<string>>();
+  private partsWritten = 0;
+  private bytesWritten = 0;
+  private samplesAnalyzed = 0;
+  private batchesSkipped = 0;
+
+  constructor(context: ServiceContext<AnalyticsIndexerOptions>) {
+    super(context);
+    this.analytics = this.port<AnalyticsStore>('analytics');
+    this.output = this.analytics;
+    this.plugins = selectPlugins(context.options.plugins);
+  }
+
+  private async coveredKeys(runId: string): Promise<Set<string>> {
+    let s = this.covered.get(runId);
+    if (!s) {
+      s = await analyzedBatchKeys(this.analytics, runId);
+      this.covered.set(runId, s);
+    }
+    return s;
+  }
+
+  protected async handleBatch(b: BatchInfoMsg): Promise<{ chunks: number; ticks: number }> {
+    const runId = b.simulationRunId;
+    const covered = await this.coveredKeys(runId);
+    const open = this.open.get(runId);
+    if (covered.has(b.storageKey) || open?.part.hasBatch(b.storageKey)) {
+      this.batchesSkipped++;
+      return { chunks: 0, ticks: 0 };
+    }
+    const chunks = await readStoredBatch(this.storage, b.storageKey);
+    const entry = open ?? {
+      part: new AnalyticsPart(await runFactsOf(this.storage, runId), this.plugins, this.opts.lodFactors),
+      openedAt: Date.now(),
+    };
+    this.open.set(runId, entry);
+    const before = entry.part.samples;
+    entry.part.addBatch(b.storageKey, chunks);
+    this.samplesAnalyzed += entry.part.samples - before;
+    if (entry.part.samples >= this.opts.maxPartSamples) await this.flush(runId);
+    return { chunks: chunks.length, ticks: entry.part.samples - before };
+  }
+
+  private async flush(runId: string): Promise<void> {
+    const entry = this.open.get(runId);
+    if (!entry) return;
+    this.open.delete(runId);
+    try {
+      const r = await writePart(this.analytics, entry.part);
+      this.partsWritten++;
+      this.bytesWritten += r.bytes;
+      const covered = await this.coveredKeys(runId);
+      for (const key of entry.part.batchKeys()) covered.add(key);
+    } catch (err) {
+      // The batches of this part were acknowledged: they are lost for now, and the next start's catch-up
+      // (batches no manifest covers) analyses them again.
+      this.recordError('ANALYTICS_WRITE_FAILED', `part of run ${runId} not written: ${(err as Error).message}`);
+      this.logger.error({ service: this.name, runId }, `Analytics part not written: ${(err as Error).message}`);
+    }
+  }
+
+  protected override async afterReceive(): Promise<void> {
+    const now = Date.now();
+    for (const [runId, entry] of [...this.open])
+      if (now - entry.openedAt >= this.opts.flushIntervalMs) await this.flush(runId);
+  }
+
+  protected override async beforeStop(): Promise<void> {
+    for (const runId of [...this.open.keys()]) await this.flush(runId);
+  }
+
+  protected missingBatches(runId: string): Promise<BatchFileInfo[]> {
+    return unanalyzedBatches(this.storage, this.analytics, runId);
+  }
+
+  protected async hasBatch(runId: string, batch: BatchFileInfo): Promise<boolean> {
+    return (await this.coveredKeys(runId)).has(batch.key) || this.open.get(runId)?.part.hasBatch(batch.key) === true;
+  }
+
+  protected override indexerMetrics(): Metrics {
+    return {
+      ...super.indexerMetrics(),
+      analytics_parts_written: this.partsWritten,
+      analytics_bytes_written: this.bytesWritten,
+      analytics_samples: this.samplesAnalyzed,
+      analytics_batches_skipped: this.batchesSkipped,
+      analytics_open_parts: this.open.size,
+    };
+  }
+}
+
+export const analyticsIndexerType: ServiceType<typeof analyticsIndexerOptions> = {
+  className: 'AnalyticsIndexer',
+  description:
+    'Runs metric plugins over every stored batch and writes per-run analytics (Parquet with levels of detail) beside the run.',
+  ports: {
+    topic: { usage: ['topic-read'] },
+    storage: { usage: ['storage-read'] },
+    analytics: { usage: ['analytics-write'] },
+    dlq: { usage: ['queue-out'], optional: true },
+  },
+  options: analyticsIndexerOptions,
+  preflight: (options) => {
+    const issues: PreflightIssue[] = [];
+    const known = new Set(METRIC_PLUGINS.map((p) => p.id));
+    for (const id of options.plugins)
+      if (!known.has(id))
+        issues.push({ path: 'plugins', value: id, expected: `a metric plugin: ${[...known].join(', ')}` });
+    for (const f of options.lodFactors)
+      if (!Number.isInteger(f) || f < 2) issues.push({ path: 'lodFactors', value: f, expected: 'whole numbers of ticks, 2 or more' });
+    return issues;
+  },
+  create: (context) => new AnalyticsIndexer(context),
+};
