@@ -4,7 +4,7 @@
  * product's areas runs down the floors below, and no file imports itself back through others (type-only
  * and dynamic imports count too: a circle of types is still a circle to read).
  *
- *   commands → cli → node → (visualizer, web) → http → (pipeline, logging) → config → runtime → compiler → isa
+ *   commands → cli → node → (visualizer, analyzer, web) → http → (pipeline, logging) → config → runtime → compiler → isa
  *   → (errors, version) → exit-codes
  *
  * Within one area anything goes except a circle.
@@ -19,6 +19,7 @@ export const FLOORS = {
   cli: 1,
   node: 2,
   visualizer: 3,
+  analyzer: 3,
   web: 3,
   http: 4,
   pipeline: 5,

@@ -1,10 +1,15 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
+import { CliErrorCode } from '../../src/cli/error-codes.js';
+import { EvochoraError } from '../../src/errors.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
 import { SqliteIndexDatabase } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { indexMetadata, indexStoredBatches } from '../../src/pipeline/services/indexers/index-operations.js';
+import { analyzeStoredBatches, unanalyzedBatches } from '../../src/pipeline/analytics/analytics-operations.js';
+import { DEFAULT_PLUGIN_IDS, selectPlugins } from '../../src/pipeline/analytics/plugin-catalogue.js';
+import { DEFAULT_LOD_FACTORS } from '../../src/pipeline/analytics/levels.js';
 
 export interface IndexResult {
   runId: string;
@@ -14,21 +19,30 @@ export interface IndexResult {
   firstTick: number | null;
   lastTick: number | null;
   durationMs: number;
+  /** Analytics parts written for batches no part covered yet (0 with --only without analytics). */
+  analyticsParts: number;
+  analyticsBatches: number;
 }
 
+const KINDS = ['environment', 'organism', 'analytics'] as const;
+
 export default class Index extends EvochoraCommand<IndexResult> {
-  static override summary = 'Re-index a recorded run from storage into the index database.';
+  static override summary = "Re-index a recorded run from storage into the index database and build its analytics.";
   static override description =
-    "Reads the metadata and every batch file of the run and upserts them into the run's SQLite index (<data-dir>/index/<run>.sqlite). Upserts are idempotent, so running it twice, or while the node indexes the same run, leaves the same database.";
+    "Reads the metadata and every batch file of the run and upserts them into the run's SQLite index (<data-dir>/index/<run>.sqlite). Upserts are idempotent, so running it twice, or while the node indexes the same run, leaves the same database. Then runs the analytics plugins over the batches the run's analytics do not cover yet (Parquet under <storage>/<run>/analytics/, see docs/analytics.md), so a run recorded without the AnalyticsIndexer gets them too.";
   static override examples = [
     '<%= config.bin %> index --run 20261125-03074100-…',
     '<%= config.bin %> index --run RUN --data-dir ./data --json',
+    '<%= config.bin %> index --run RUN --only analytics',
   ];
   static override flags = {
     run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
     'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
     'storage-dir': Flags.string({ description: 'Storage root to read instead of <data-dir>/storage.' }),
     'index-dir': Flags.string({ description: 'Index directory to write instead of <data-dir>/index.' }),
+    only: Flags.string({
+      description: `Comma-separated subset of ${KINDS.join(', ')} (default: all).`,
+    }),
   };
 
   async run(): Promise<IndexResult> {
@@ -42,19 +56,48 @@ export default class Index extends EvochoraCommand<IndexResult> {
       directory: flags['index-dir'] ? resolve(flags['index-dir']) : resolve(config.node.dataDir, 'index'),
     });
     const runId = flags.run;
+    const only = flags.only ? flags.only.split(',').map((k) => k.trim()) : [...KINDS];
+    for (const k of only)
+      if (!(KINDS as readonly string[]).includes(k))
+        throw new EvochoraError(CliErrorCode.USAGE, `--only: unknown kind '${k}'.`, {
+          actions: [`Known kinds: ${KINDS.join(', ')}.`],
+        });
+    const indexKinds = only.filter((k): k is 'environment' | 'organism' => k !== 'analytics');
     try {
       const batches = await storage.listBatches(runId);
-      try {
-        await indexMetadata(storage, db, runId);
-      } catch (err) {
-        this.warnUser(`metadata not indexed: ${(err as Error).message}`);
+      let chunks = 0;
+      if (indexKinds.length > 0) {
+        try {
+          await indexMetadata(storage, db, runId);
+        } catch (err) {
+          this.warnUser(`metadata not indexed: ${(err as Error).message}`);
+        }
+        // The same steps the indexer services run for live notifications and for their catch-up at start.
+        chunks = (
+          await indexStoredBatches(storage, db, runId, batches, {
+            kinds: indexKinds,
+            onBatch: (done, total) => {
+              if (!this.jsonEnabled() && done % 100 === 0) this.logToStderr(`indexed ${done}/${total} batches`);
+            },
+          })
+        ).chunks;
       }
-      // The same steps the indexer services run for live notifications and for their catch-up at start.
-      const { chunks } = await indexStoredBatches(storage, db, runId, batches, {
-        onBatch: (done, total) => {
-          if (!this.jsonEnabled() && done % 100 === 0) this.logToStderr(`indexed ${done}/${total} batches`);
-        },
-      });
+      let analyticsParts = 0;
+      let analyticsBatches = 0;
+      if (only.includes('analytics')) {
+        // The AnalyticsIndexer's steps with its default plugins and levels.
+        const missing = await unanalyzedBatches(storage, storage, runId);
+        const r = await analyzeStoredBatches(storage, storage, runId, missing, {
+          plugins: selectPlugins(DEFAULT_PLUGIN_IDS),
+          lodFactors: DEFAULT_LOD_FACTORS,
+          maxPartSamples: 100_000,
+          onBatch: (done, total) => {
+            if (!this.jsonEnabled() && done % 50 === 0) this.logToStderr(`analysed ${done}/${total} batches`);
+          },
+        });
+        analyticsParts = r.parts;
+        analyticsBatches = r.batches;
+      }
       const result: IndexResult = {
         runId,
         database: db.pathOf(runId),
@@ -63,11 +106,21 @@ export default class Index extends EvochoraCommand<IndexResult> {
         firstTick: batches[0]?.firstTick ?? null,
         lastTick: batches[batches.length - 1]?.lastTick ?? null,
         durationMs: Date.now() - started,
+        analyticsParts,
+        analyticsBatches,
       };
-      if (!this.jsonEnabled())
-        this.log(
-          `indexed run ${runId}: ${batches.length} batches, ${chunks} chunks, ticks ${result.firstTick ?? '-'}..${result.lastTick ?? '-'} → ${result.database} (${result.durationMs} ms)`,
-        );
+      if (!this.jsonEnabled()) {
+        if (indexKinds.length > 0)
+          this.log(
+            `indexed run ${runId}: ${batches.length} batches, ${chunks} chunks, ticks ${result.firstTick ?? '-'}..${result.lastTick ?? '-'} → ${result.database} (${result.durationMs} ms)`,
+          );
+        if (only.includes('analytics'))
+          this.log(
+            analyticsBatches === 0
+              ? `analytics of run ${runId}: up to date`
+              : `analytics of run ${runId}: ${analyticsBatches} batches analysed into ${analyticsParts} parts`,
+          );
+      }
       return result;
     } finally {
       await db.close();

@@ -1,6 +1,6 @@
 /**
  * The HTTP route groups features add to the node beyond /node, /pipeline/api and /metrics (the visualizer
- * API, the web UI). The daemon mounts whatever this returns; each group keeps its own error mapping.
+ * and analyzer APIs, the web UI). The daemon mounts whatever this returns; each group keeps its own error mapping.
  */
 import type { RouteMount } from './route-mount.js';
 import { isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/index-database.js';
@@ -8,6 +8,10 @@ import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../visualizer/routes.js';
 import { VisualizerService } from '../visualizer/visualizer-service.js';
 import { staticRoutes } from '../web/static-routes.js';
+import { isAnalyticsStore, type AnalyticsReader } from '../pipeline/api/analytics-store.js';
+import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
+import { ANALYZER_ERROR_STATUS, ANALYZER_PREFIX, analyzerRoutes } from '../analyzer/routes.js';
+import { AnalyzerService } from '../analyzer/analyzer-service.js';
 
 export function defaultRouteMounts(): RouteMount[] {
   return [
@@ -26,6 +30,23 @@ export function defaultRouteMounts(): RouteMount[] {
         }
         db ??= new SqliteIndexDatabase('visualizer-index', { directory: 'index' }, config.node.dataDir);
         return visualizerRoutes(new VisualizerService(db));
+      },
+    },
+    {
+      prefix: ANALYZER_PREFIX,
+      errorStatus: ANALYZER_ERROR_STATUS,
+      routes: ({ manager, config }) => {
+        // The analytics of the pipeline's storage when it offers them, else the default storage directory.
+        let store: AnalyticsReader | undefined;
+        for (const name of Object.keys(config.pipeline.resources)) {
+          const r = manager.resource(name);
+          if (isAnalyticsStore(r)) {
+            store = r;
+            break;
+          }
+        }
+        store ??= new FileSystemStorage('analyzer-storage', { rootDirectory: 'storage', compressInWorker: false }, config.node.dataDir);
+        return analyzerRoutes(new AnalyzerService(store));
       },
     },
     { prefix: '', routes: () => staticRoutes() },

@@ -6,6 +6,7 @@
 import { EvochoraError } from '../errors.js';
 import { isRunId } from '../pipeline/contracts/run-id.js';
 import { BadRequestError } from '../http/http-router.js';
+import { flag, IMMUTABLE, nonNegativeInt, notModified } from '../http/http-params.js';
 import type { ApiRequest, ApiResponse, Route } from '../http/http-types.js';
 import { encodeEnvironment, type Region } from './region.js';
 import { openApiDocument } from './openapi.js';
@@ -23,7 +24,6 @@ export const VISUALIZER_ERROR_STATUS: Record<string, number> = {
   ORGANISM_NOT_FOUND: 404,
 };
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function runIdOf(req: ApiRequest): string | undefined {
   const v = req.query.get('runId');
@@ -31,14 +31,6 @@ function runIdOf(req: ApiRequest): string | undefined {
   if (!isRunId(v))
     throw new BadRequestError(`runId '${v.slice(0, 80)}' is not a run id (letters, digits, '_', '.', '-').`);
   return v;
-}
-
-function nonNegativeInt(value: string | undefined, name: string): number {
-  if (value === undefined || !/^\d{1,16}$/.test(value))
-    throw new BadRequestError(`${name} must be a non-negative integer, got '${String(value).slice(0, 40)}'.`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new BadRequestError(`${name} ${value} is too large.`);
-  return n;
 }
 
 export function parseRegion(value: string | null): Region | undefined {
@@ -65,21 +57,6 @@ export function parseRegion(value: string | null): Region | undefined {
   if (cells > 16 * 1024 * 1024)
     throw new BadRequestError(`region covers ${cells} cells; the limit is ${16 * 1024 * 1024}.`);
   return { min, max };
-}
-
-function flag(req: ApiRequest, name: string): boolean {
-  const v = req.query.get(name);
-  if (v === null) return false;
-  if (v === '' || v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new BadRequestError(`${name} must be true or false, got '${v.slice(0, 20)}'.`);
-}
-
-function notModified(req: ApiRequest, etag: string): ApiResponse | undefined {
-  const inm = req.headers['if-none-match'];
-  if (inm && inm.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`))
-    return { status: 304, raw: '', headers: { etag, 'cache-control': IMMUTABLE } };
-  return undefined;
 }
 
 function json(body: unknown, etag?: string): ApiResponse {

@@ -1,0 +1,35 @@
+/**
+ * Where `evochora analytics …` reads a run's analytics: the storage directory of the configured data dir
+ * (or --storage-dir), as `inspect storage` and `index` read runs. No node needs to run.
+ */
+import { Flags } from '@oclif/core';
+import { AnalyzerService } from '../analyzer/analyzer-service.js';
+import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
+import { storageRootOf } from '../pipeline/resources/storage-locations.js';
+
+export const analyticsSourceFlags = {
+  run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
+  'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
+  'storage-dir': Flags.string({ description: 'Storage root to read instead of <data-dir>/storage.' }),
+};
+
+export function analyzerFor(dataDir: string, storageDir: string | undefined): AnalyzerService {
+  return new AnalyzerService(
+    new FileSystemStorage('analytics-command', {
+      rootDirectory: storageRootOf(dataDir, storageDir),
+      compressInWorker: false,
+    }),
+  );
+}
+
+/** Rows as an aligned text table (long values cut), for people; scripts use --json. */
+export function formatTable(columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
+  const text = (v: unknown): string => {
+    const s = v === null || v === undefined ? '' : typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(6) : String(v);
+    return s.length > 40 ? `${s.slice(0, 39)}…` : s;
+  };
+  const cells = rows.map((r) => r.map(text));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (vals: readonly string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
