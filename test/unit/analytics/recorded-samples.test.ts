@@ -1,0 +1,183 @@
+/**
+ * The samples analytics measure, rebuilt from recorded chunks, against the runtime itself: per sampled tick the
+ * living organisms, the births and deaths of the step and the world's cell census must be what the simulation
+ * had at that tick. Then a part built from those chunks round-trips through Parquet and DuckDB.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileSourceOrThrow } from '../../../src/compiler/index.js';
+import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../../src/runtime/index.js';
+import { MoleculeType, moleculeType, moleculeValue } from '../../../src/isa/molecule.js';
+import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
+import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
+import { forEachAnalyticsSample } from '../../../src/pipeline/analytics/analytics-samples.js';
+import { AnalyticsPart } from '../../../src/pipeline/analytics/analytics-part.js';
+import { writePart, analyzedBatchKeys } from '../../../src/pipeline/analytics/analytics-operations.js';
+import { METRIC_PLUGINS } from '../../../src/pipeline/analytics/plugin-catalogue.js';
+import { populationPlugin } from '../../../src/pipeline/analytics/plugins/population.js';
+import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
+import { AnalyzerService } from '../../../src/analyzer/analyzer-service.js';
+import type { StoredChunk } from '../../../src/pipeline/api/batch-storage.js';
+
+/** The node's default world: our replicator in 512×512, a population of ~50 with births and deaths after ~150,000 ticks. */
+const shape = [512, 512];
+const source = readFileSync(new URL('../../../assembly/replicator.evo', import.meta.url), 'utf8');
+const program = programFromArtifact(compileSourceOrThrow(source, { world: { shape, toroidal: true } }, 'replicator.evo'));
+/** The census is checked at every CENSUS_EVERY-th sample (a full scan of 262,144 cells each). */
+const CENSUS_EVERY = 25;
+
+interface Truth {
+  alive: number;
+  born: number;
+  died: number;
+  total: number;
+  census?: { byType: number[]; energy: number; occupied: number; owned: number };
+}
+
+function census(sim: Simulation): NonNullable<Truth['census']> {
+  const byType = new Array<number>(8).fill(0);
+  let energy = 0;
+  let occupied = 0;
+  let owned = 0;
+  const { cells, owners } = sim.world;
+  for (let i = 0; i < cells.length; i++) {
+    const m = cells[i]!;
+    const o = owners[i]!;
+    if (m === 0 && o === 0) continue;
+    occupied++;
+    if (o !== 0) owned++;
+    if (m === 0) continue;
+    byType[moleculeType(m)]!++;
+    if (moleculeType(m) === MoleculeType.ENERGY) energy += moleculeValue(m);
+  }
+  return { byType, energy, occupied, owned };
+}
+
+/** Records `ticks` ticks after `warm`, every `interval`-th sampled; returns the chunks and the truth per tick. */
+function record(warm: number, ticks: number, interval: number): { chunks: Uint8Array[]; truth: Map<number, Truth> } {
+  const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 42n }));
+  sim.placeProgram(program, [100, 100], 100_000);
+  for (let i = 0; i < warm; i++) {
+    sim.step();
+    sim.pruneDead();
+  }
+  const encoder = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 40, accumulatedDeltaInterval: 5, samplingInterval: interval });
+  encoder.resetChanges();
+  const writer = new OrganismDeltaWriter(() => sim.organisms);
+  const chunks: Uint8Array[] = [];
+  const truth = new Map<number, Truth>();
+  let birthsBefore = sim.totalBirths;
+  for (let i = 0; i < ticks; i++) {
+    sim.step();
+    if (sim.tick % interval === 0) {
+      truth.set(sim.tick, {
+        alive: sim.organisms.filter((o) => !o.dead).length,
+        born: sim.totalBirths - birthsBefore,
+        died: sim.organisms.filter((o) => o.dead).length,
+        total: sim.nextOrganismId - 1,
+        census: truth.size % CENSUS_EVERY === 0 ? census(sim) : undefined,
+      });
+      birthsBefore = sim.totalBirths;
+      const c = encoder.sample(sim.tick, writer, sim.nextOrganismId - 1);
+      if (c) chunks.push(c.bytes);
+    }
+    sim.pruneDead();
+  }
+  const last = encoder.finishPartial();
+  if (last) chunks.push(last.bytes);
+  return { chunks, truth };
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('analytics samples from recorded chunks', () => {
+  const { chunks, truth } = record(150_000, 3_000, 1);
+
+  it('match the runtime at every sampled tick: population, births, deaths, cell census', () => {
+    let samples = 0;
+    let births = 0;
+    let deaths = 0;
+    for (const bytes of chunks)
+      forEachAnalyticsSample(bytes, { runId: 'r', samplingInterval: 1, worldShape: shape }, true, (s) => {
+        const t = truth.get(s.tick)!;
+        let row: readonly unknown[] = [];
+        populationPlugin.measure(s, (r) => (row = r));
+        expect(row, `tick ${s.tick}`).toEqual([t.alive, t.born, t.died, t.total]);
+        const c = s.cells!;
+        if (t.census)
+          expect([...c.cellsByType.slice(0, 7), c.energyInWorld, c.occupiedCells, c.ownedCells], `tick ${s.tick}`).toEqual(
+            [...t.census.byType.slice(0, 7), t.census.energy, t.census.occupied, t.census.owned],
+          );
+        samples++;
+        births += t.born;
+        deaths += t.died;
+      });
+    expect(samples).toBe(truth.size);
+    // The stretch must hold the events this test is about.
+    expect(births).toBeGreaterThan(0);
+    expect(deaths).toBeGreaterThan(0);
+  });
+
+  it('a part round-trips through Parquet into DuckDB views with the same numbers', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'evochora-analytics-'));
+    dirs.push(root);
+    const storage = new FileSystemStorage('t', { rootDirectory: root, compressInWorker: false });
+    const part = new AnalyticsPart({ runId: 'run-a', samplingInterval: 1, worldShape: shape }, METRIC_PLUGINS, [10, 100]);
+    const stored: StoredChunk[] = chunks.map((data, i) => ({
+      key: 'run-a/raw/b1',
+      offset: i,
+      simulationRunId: 'run-a',
+      firstTick: 150_001 + i * 40,
+      lastTick: Math.min(150_000 + (i + 1) * 40, 153_000),
+      tickCount: 40,
+      data,
+    }));
+    part.addBatch('run-a/raw/b1', stored);
+    await writePart(storage, part);
+    expect([...(await analyzedBatchKeys(storage, 'run-a'))]).toEqual(['run-a/raw/b1']);
+    const analyzer = new AnalyzerService(storage);
+    try {
+      const sum = await analyzer.query('run-a', 'SELECT count(*), sum(born), sum(died), max(alive) FROM population');
+      const t = [...truth.values()];
+      expect(sum.rows[0]).toEqual([
+        t.length,
+        t.reduce((n, x) => n + x.born, 0),
+        t.reduce((n, x) => n + x.died, 0),
+        Math.max(...t.map((x) => x.alive)),
+      ]);
+      const births = await analyzer.query('run-a', 'SELECT count(*) FROM births');
+      expect(births.rows[0]![0]).toBe(t.reduce((n, x) => n + x.born, 0));
+      // The coarse level agrees with the fine one.
+      const lod = await analyzer.query(
+        'run-a',
+        'SELECT sum(samples), sum(alive * samples) FROM population_lod100',
+      );
+      const fine = await analyzer.query('run-a', 'SELECT count(*), sum(alive) FROM population');
+      expect(lod.rows[0]![0]).toBe(fine.rows[0]![0]);
+      expect(lod.rows[0]![1] as number).toBeCloseTo(fine.rows[0]![1] as number, 6);
+      // The metric endpoint's level choice: 3,000 samples into 50 points needs buckets of 100.
+      const m = await analyzer.metric('run-a', 'population', { points: 50 });
+      expect(m.level).toBe(100);
+      expect(m.columns[0]).toBe('tick');
+      // Read-only: writes and foreign files are refused with codes.
+      await expect(analyzer.query('run-a', "COPY population TO '/tmp/evochora-x.csv'")).rejects.toMatchObject({
+        code: expect.stringMatching(/^ANALYTICS_QUERY_/),
+      });
+      await expect(analyzer.query('run-a', 'DROP VIEW population')).rejects.toMatchObject({ code: 'ANALYTICS_QUERY_NOT_READ_ONLY' });
+      await expect(analyzer.query('run-a', "SELECT * FROM read_csv('/etc/hostname')")).rejects.toMatchObject({
+        code: 'ANALYTICS_QUERY_FAILED',
+      });
+      await expect(analyzer.query('run-a', 'SELEC 1')).rejects.toMatchObject({ code: 'ANALYTICS_QUERY_FAILED' });
+      await expect(analyzer.manifest('no-such-run')).rejects.toMatchObject({ code: 'ANALYTICS_NOT_FOUND' });
+      await expect(analyzer.metric('run-a', 'nope', {})).rejects.toMatchObject({ code: 'ANALYTICS_TABLE_NOT_FOUND' });
+    } finally {
+      analyzer.close();
+    }
+  }, 60_000);
+});
