@@ -68,12 +68,13 @@ export interface MetricPlugin {
 /**
  * Whether an organism was born since the previous sample. Sample T shows the world after the step that
  * advanced the clock to T, so an organism born during that step has birthTick T − 1: the window of sample T
- * is birthTick ∈ [T − samplingInterval, T − 1]. Organisms placed by the configuration (no parent) appear in
- * the sample of their own birthTick.
+ * is birthTick ∈ [T − samplingInterval, T − 1]. Organisms placed by the configuration (no parent) are there
+ * before any step: they appear in the sample of their own birthTick, so their window is (T − interval, T].
  */
 export function bornSincePreviousSample(o: OrganismState, sample: AnalyticsSample): boolean {
   const b = o.birthTick;
-  return (b >= sample.tick - sample.samplingInterval && b < sample.tick) || (b === sample.tick && o.parentId < 0);
+  const t = sample.tick;
+  return o.parentId < 0 ? b > t - sample.samplingInterval && b <= t : b >= t - sample.samplingInterval && b < t;
 }
 
 /** Organisms of a sample that are alive at its tick. */

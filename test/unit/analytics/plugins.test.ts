@@ -75,6 +75,8 @@ describe('metric plugins', () => {
     expect(one(populationPlugin, sample(100, population, { samplingInterval: 5 })).born).toBe(3);
     // Organisms placed by the configuration count in the sample of their own tick.
     expect(one(populationPlugin, sample(0, [org(1)])).born).toBe(1);
+    // … and only there, not again in the next sample.
+    expect(one(populationPlugin, sample(1, [org(1)])).born).toBe(0);
   });
 
   it('vital statistics: per-capita rates and lifespan at death (null when none died)', () => {
