@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ANALYZER_ERROR_MEANINGS } from '../../src/analyzer/error-codes.js';
 import { CLI_ERROR_MEANINGS } from '../../src/cli/error-codes.js';
 import { COMPILE_ERROR_MEANINGS } from '../../src/compiler/error-codes.js';
 import { CONFIG_ERROR_MEANINGS } from '../../src/config/error-codes.js';
@@ -17,6 +18,7 @@ const CATALOGUES: Record<string, Record<string, string>> = {
   node: NODE_ERROR_MEANINGS,
   http: HTTP_ERROR_MEANINGS,
   visualizer: VISUALIZER_ERROR_MEANINGS,
+  analyzer: ANALYZER_ERROR_MEANINGS,
   pipeline: PIPELINE_ERROR_MEANINGS,
   runtime: RUNTIME_ERROR_MEANINGS,
   compiler: COMPILE_ERROR_MEANINGS,

@@ -9,7 +9,11 @@ export const populationPlugin: MetricPlugin = {
   columns: [
     { name: 'alive', type: 'int', doc: 'Organisms alive at the tick.' },
     { name: 'born', type: 'int', doc: 'Organisms born since the previous sample (at samplingInterval 1: in the step that led to this tick).' },
-    { name: 'died', type: 'int', doc: 'Organisms that died in the step that led to this tick.' },
+    {
+      name: 'died',
+      type: 'int',
+      doc: 'Organisms that died in the step that led to this tick (with samplingInterval > 1 deaths between samples are not seen).',
+    },
     { name: 'total_created', type: 'int', doc: 'Organisms created since the run began (including the initial ones).' },
   ],
   measure(s, emit) {

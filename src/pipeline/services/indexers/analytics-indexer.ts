@@ -28,6 +28,7 @@ import {
 import { DEFAULT_LOD_FACTORS } from '../../analytics/levels.js';
 import { DEFAULT_PLUGIN_IDS, METRIC_PLUGINS, selectPlugins } from '../../analytics/plugin-catalogue.js';
 import type { MetricPlugin } from '../../analytics/metric-plugin.js';
+import { PipelineErrorCode } from '../../error-codes.js';
 
 const analyticsIndexerOptions = defineOptions({
   kind: 'object',
@@ -133,7 +134,7 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
     } catch (err) {
       // The batches of this part were acknowledged: they are lost for now, and the next start's catch-up
       // (batches no manifest covers) analyses them again.
-      this.recordError('ANALYTICS_WRITE_FAILED', `part of run ${runId} not written: ${(err as Error).message}`);
+      this.recordError(PipelineErrorCode.ANALYTICS_WRITE_FAILED, `part of run ${runId} not written: ${(err as Error).message}`);
       this.logger.error({ service: this.name, runId }, `Analytics part not written: ${(err as Error).message}`);
     }
   }
