@@ -1,5 +1,9 @@
-/** Serves the web visualizer (plain static files in ./static, no build step) at `/`. */
+/**
+ * Serves the web UI (plain static files in ./static, no build step): the visualizer at `/`, the analyzer at
+ * `/analyzer`, and the chart library the analyzer uses (uPlot, from its npm package) at `/vendor/`.
+ */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { NotFoundError } from '../http/http-router.js';
@@ -11,6 +15,18 @@ export const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static'
  * a module without imports, so the UI decodes cells with the same code as the runtime instead of a copy.
  */
 export const ISA_MOLECULE_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', 'isa', 'molecule.js');
+
+/** uPlot's dist/ folder, found through module resolution so it works from src/ and from dist/ alike. */
+function uplotDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+  } catch {
+    throw new NotFoundError('The uplot package is not installed (npm install).');
+  }
+}
+
+/** The vendored browser files: the ES module build and the stylesheet. */
+const VENDOR: Record<string, string> = { 'uplot.js': 'uPlot.esm.js', 'uplot.css': 'uPlot.min.css' };
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -42,6 +58,12 @@ function serveFile(path: string, name: string): ApiResponse {
 export function staticRoutes(dir = STATIC_DIR): Route[] {
   return [
     { method: 'GET', pattern: '/', handler: () => serve(dir, 'index.html') },
+    { method: 'GET', pattern: '/analyzer', handler: () => serve(dir, 'analyzer.html') },
+    ...Object.entries(VENDOR).map(([name, file]): Route => ({
+      method: 'GET',
+      pattern: `/vendor/${name}`,
+      handler: () => serveFile(join(uplotDir(), file), `vendor/${name} (npm install uplot)`),
+    })),
     { method: 'GET', pattern: '/favicon.ico', handler: () => ({ status: 204, raw: '' }) },
     {
       method: 'GET',

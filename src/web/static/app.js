@@ -79,6 +79,7 @@ async function loadRuns() {
 async function selectRun(runId, tick) {
   state.runId = runId;
   $('run-select').value = runId;
+  $('analyzer-link').href = `/analyzer?run=${encodeURIComponent(runId)}`;
   state.meta = null;
   state.range = null;
   state.env = null;
@@ -768,7 +769,8 @@ async function main() {
   if (q.has('tick')) state.follow = false;
   $('t-follow').checked = state.follow;
   const runs = await loadRuns();
-  const wanted = q.get('runId');
+  // The analyzer links here with ?run=RUN&tick=T; the page itself writes ?runId=.
+  const wanted = q.get('run') ?? q.get('runId');
   const run = runs.find((r) => r.runId === wanted) ?? runs[0];
   if (run) await selectRun(run.runId, q.has('tick') ? Number(q.get('tick')) : undefined);
   else $('overlay').hidden = false;
