@@ -5,7 +5,7 @@
  */
 import { VERSION } from '../../version.js';
 import type { StoredChunk } from '../api/batch-storage.js';
-import { forEachAnalyticsSample, type RunFacts } from './analytics-samples.js';
+import { AnalyticsSampler, type RunFacts } from './analytics-samples.js';
 import { manifestPath, partName, tableFilePath } from './analytics-keys.js';
 import { aggregateLevel } from './levels.js';
 import type { MetricPlugin } from './metric-plugin.js';
@@ -20,7 +20,7 @@ export interface PartFile {
 
 export class AnalyticsPart {
   private readonly tables: MetricTable[];
-  private readonly withCells: boolean;
+  private readonly sampler: AnalyticsSampler;
   private readonly batches: Array<{ key: string; firstTick: number; lastTick: number }> = [];
   private firstTick = Number.MAX_SAFE_INTEGER;
   private lastTick = -1;
@@ -32,7 +32,7 @@ export class AnalyticsPart {
     private readonly lodFactors: readonly number[],
   ) {
     this.tables = plugins.map((p) => MetricTable.forPlugin(p.columns));
-    this.withCells = plugins.some((p) => p.needsCells === true);
+    this.sampler = new AnalyticsSampler(run, plugins.some((p) => p.needsCells === true));
   }
 
   get batchCount(): number {
@@ -51,7 +51,7 @@ export class AnalyticsPart {
   addBatch(key: string, chunks: readonly StoredChunk[]): void {
     if (chunks.length === 0) return;
     for (const chunk of chunks) {
-      forEachAnalyticsSample(chunk.data, this.run, this.withCells, (sample) => {
+      this.sampler.forEachSample(chunk.data, (sample) => {
         this.samples++;
         this.plugins.forEach((p, i) => {
           const table = this.tables[i]!;

@@ -10,7 +10,7 @@
  *
  * Adding a plugin: one file under plugins/ exporting a MetricPlugin, listed in plugin-catalogue.ts, and a test.
  */
-import type { OrganismState } from '../contracts/index.js';
+import type { OrganismVitals } from './organism-vitals.js';
 
 /** Parquet column types a plugin may use: `int` (INT64), `double` (DOUBLE) or `string` (UTF-8). */
 export type MetricColumnType = 'int' | 'double' | 'string';
@@ -42,7 +42,7 @@ export interface AnalyticsSample {
   readonly samplingInterval: number;
   readonly worldShape: readonly number[];
   /** Every organism of the sample: the living and those that died at this tick (`isDead`). */
-  readonly organisms: readonly OrganismState[];
+  readonly organisms: readonly OrganismVitals[];
   /** Organisms created since the run began, up to this tick. */
   readonly totalOrganismsCreated: number;
   /** Present when some configured plugin declares `needsCells`. */
@@ -71,15 +71,15 @@ export interface MetricPlugin {
  * is birthTick ∈ [T − samplingInterval, T − 1]. Organisms placed by the configuration (no parent) are there
  * before any step: they appear in the sample of their own birthTick, so their window is (T − interval, T].
  */
-export function bornSincePreviousSample(o: OrganismState, sample: AnalyticsSample): boolean {
+export function bornSincePreviousSample(o: OrganismVitals, sample: AnalyticsSample): boolean {
   const b = o.birthTick;
   const t = sample.tick;
   return o.parentId < 0 ? b > t - sample.samplingInterval && b <= t : b >= t - sample.samplingInterval && b < t;
 }
 
 /** Organisms of a sample that are alive at its tick. */
-export function livingOrganisms(sample: AnalyticsSample): OrganismState[] {
-  const out: OrganismState[] = [];
+export function livingOrganisms(sample: AnalyticsSample): OrganismVitals[] {
+  const out: OrganismVitals[] = [];
   for (const o of sample.organisms) if (!o.isDead) out.push(o);
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OrganismState } from '../../../src/pipeline/contracts/index.js';
+import { newVitals, type OrganismVitals } from '../../../src/pipeline/analytics/organism-vitals.js';
 import { packMolecule } from '../../../src/isa/molecule.js';
 import { opcodeByName } from '../../../src/isa/opcodes.js';
 import type { AnalyticsSample, CellCensus, MetricPlugin, MetricRow } from '../../../src/pipeline/analytics/metric-plugin.js';
@@ -16,9 +16,9 @@ import { birthsPlugin } from '../../../src/pipeline/analytics/plugins/births.js'
 import { deathsPlugin } from '../../../src/pipeline/analytics/plugins/deaths.js';
 
 /** A hand-made organism: alive unless `dead`; born at `birthTick` to `parentId` (-1: placed by the config). */
-function org(id: number, o: Partial<ConstructorParameters<typeof OrganismState>[0] & object> = {}): OrganismState {
-  return OrganismState.create({
-    organismId: id,
+function org(id: number, o: Partial<OrganismVitals> = {}): OrganismVitals {
+  return {
+    ...newVitals(id),
     parentId: -1,
     birthTick: 0,
     programId: 'prog',
@@ -28,12 +28,12 @@ function org(id: number, o: Partial<ConstructorParameters<typeof OrganismState>[
     lastOpcodeId: -1,
     ip: { components: [0, 0] },
     ...o,
-  });
+  };
 }
 
 const census: CellCensus = { cellsByType: [5, 3, 2, 0, 0, 0, 0], energyInWorld: 700, occupiedCells: 12, ownedCells: 6 };
 
-function sample(tick: number, organisms: OrganismState[], extra: Partial<AnalyticsSample> = {}): AnalyticsSample {
+function sample(tick: number, organisms: OrganismVitals[], extra: Partial<AnalyticsSample> = {}): AnalyticsSample {
   return {
     runId: 'r',
     tick,

@@ -13,7 +13,7 @@ import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../..
 import { MoleculeType, moleculeType, moleculeValue } from '../../../src/isa/molecule.js';
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
-import { forEachAnalyticsSample } from '../../../src/pipeline/analytics/analytics-samples.js';
+import { AnalyticsSampler } from '../../../src/pipeline/analytics/analytics-samples.js';
 import { AnalyticsPart } from '../../../src/pipeline/analytics/analytics-part.js';
 import { writePart, analyzedBatchKeys } from '../../../src/pipeline/analytics/analytics-operations.js';
 import { METRIC_PLUGINS } from '../../../src/pipeline/analytics/plugin-catalogue.js';
@@ -103,8 +103,9 @@ describe('analytics samples from recorded chunks', () => {
     let samples = 0;
     let births = 0;
     let deaths = 0;
+    const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 1, worldShape: shape }, true);
     for (const bytes of chunks)
-      forEachAnalyticsSample(bytes, { runId: 'r', samplingInterval: 1, worldShape: shape }, true, (s) => {
+      sampler.forEachSample(bytes, (s) => {
         const t = truth.get(s.tick)!;
         let row: readonly unknown[] = [];
         populationPlugin.measure(s, (r) => (row = r));

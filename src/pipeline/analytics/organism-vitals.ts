@@ -1,0 +1,246 @@
+/**
+ * The organism fields analytics read, tracked straight from the wire. Rebuilding full OrganismStates per
+ * sample (registers, stacks, pointers: what the visualizer needs) cost ~0.5 µs per organism and sample, half
+ * of all analytics work; the metric plugins need a dozen scalars, which this tracker reads and skips the rest
+ * (same rules as organism-timeline-apply.ts: a field in a delta's mask takes the state's value or its default,
+ * then energy and entropy changes are added).
+ */
+
+/** What a metric plugin may read of an organism (names as in OrganismState). */
+export interface OrganismVitals {
+  organismId: number;
+  parentId: number;
+  birthTick: number;
+  programId: string;
+  energy: number;
+  ip: { components: number[] } | null;
+  isDead: boolean;
+  deathTick: number;
+  instructionFailed: boolean;
+  entropyRegister: number;
+  genomeHash: string;
+  initialPosition: { components: number[] } | null;
+  lastOpcodeId: number;
+  deathCause: string;
+}
+
+export function newVitals(id: number): OrganismVitals {
+  return {
+    organismId: id,
+    parentId: 0,
+    birthTick: 0,
+    programId: '',
+    energy: 0,
+    ip: null,
+    isDead: false,
+    deathTick: 0,
+    instructionFailed: false,
+    entropyRegister: 0,
+    genomeHash: '',
+    initialPosition: null,
+    lastOpcodeId: 0,
+    deathCause: '',
+  };
+}
+
+export function copyVitals(v: OrganismVitals): OrganismVitals {
+  return { ...v };
+}
+
+/** Field number → reset to its default (for fields in a delta's mask). Untracked fields are absent. */
+const RESET: Record<number, (v: OrganismVitals) => void> = {
+  2: (v) => (v.parentId = 0),
+  3: (v) => (v.birthTick = 0),
+  4: (v) => (v.programId = ''),
+  5: (v) => (v.energy = 0),
+  6: (v) => (v.ip = null),
+  14: (v) => (v.isDead = false),
+  15: (v) => (v.deathTick = 0),
+  16: (v) => (v.instructionFailed = false),
+  18: (v) => (v.entropyRegister = 0),
+  20: (v) => (v.genomeHash = ''),
+  21: (v) => (v.initialPosition = null),
+  22: (v) => (v.lastOpcodeId = 0),
+  27: (v) => (v.deathCause = ''),
+};
+const TRACKED_BITS = Object.keys(RESET).reduce((m, f) => m | (1 << (Number(f) - 1)), 0);
+
+const utf8 = new TextDecoder();
+
+/** Read position of the parser below (one walk at a time: analytics runs on one thread, synchronously). */
+let pos = 0;
+
+/** The low 32 bits of the varint at b[pos] as a signed int32 (negative values take 10 bytes). */
+function int32(b: Uint8Array, end: number): number {
+  let lo = 0;
+  let shift = 0;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new RangeError('truncated varint in an organism');
+    const x = b[pos++]!;
+    if (shift < 32) lo |= (x & 0x7f) << shift;
+    shift += 7;
+    if ((x & 0x80) === 0) return lo | 0;
+  }
+  throw new RangeError('varint longer than 10 bytes in an organism');
+}
+
+/** An unsigned varint at b[pos] (up to 10 bytes; exact below 2^53). */
+function uvarint(b: Uint8Array, end: number): number {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new RangeError('truncated varint in an organism');
+    const x = b[pos++]!;
+    value += (x & 0x7f) * mul;
+    if ((x & 0x80) === 0) return value;
+    mul *= 0x80;
+  }
+  throw new RangeError('varint longer than 10 bytes in an organism');
+}
+
+function skip(b: Uint8Array, wt: number, end: number): void {
+  if (wt === 0) uvarint(b, end);
+  else if (wt === 2) {
+    const len = uvarint(b, end); // read before `pos +=`, which would take pos from before the length
+    pos += len;
+  }
+  else if (wt === 1) pos += 8;
+  else if (wt === 5) pos += 4;
+  else throw new RangeError(`unsupported protobuf wire type ${wt} in an organism`);
+  if (pos > end) throw new RangeError('organism field runs past its end');
+}
+
+/** A Vector message b[pos, end). */
+function vector(b: Uint8Array, end: number): { components: number[] } {
+  const components: number[] = [];
+  while (pos < end) {
+    const key = uvarint(b, end);
+    if (key === 0x0a) {
+      const len = uvarint(b, end);
+      const stop = pos + len;
+      while (pos < stop) components.push(int32(b, stop));
+    } else if (key === 0x08) components.push(int32(b, end));
+    else skip(b, key & 7, end);
+  }
+  return { components };
+}
+
+/** Reads the tracked fields of an OrganismState message b[from, end) into `v` (others skipped). */
+export function readVitals(b: Uint8Array, from: number, end: number, v: OrganismVitals): void {
+  pos = from;
+  readVitalsHere(b, end, v);
+}
+
+function readVitalsHere(b: Uint8Array, end: number, v: OrganismVitals): void {
+  while (pos < end) {
+    const key = uvarint(b, end);
+    const field = key >>> 3;
+    const wt = key & 7;
+    if (wt === 0) {
+      switch (field) {
+        case 1:
+          v.organismId = int32(b, end);
+          break;
+        case 2:
+          v.parentId = int32(b, end);
+          break;
+        case 3:
+          v.birthTick = uvarint(b, end);
+          break;
+        case 5:
+          v.energy = int32(b, end);
+          break;
+        case 14:
+          v.isDead = uvarint(b, end) !== 0;
+          break;
+        case 15:
+          v.deathTick = uvarint(b, end);
+          break;
+        case 16:
+          v.instructionFailed = uvarint(b, end) !== 0;
+          break;
+        case 18:
+          v.entropyRegister = int32(b, end);
+          break;
+        case 22:
+          v.lastOpcodeId = int32(b, end);
+          break;
+        default:
+          uvarint(b, end);
+      }
+      continue;
+    }
+    if (wt === 2) {
+      const len = uvarint(b, end);
+      const s = pos;
+      const stop = s + len;
+      if (stop > end) throw new RangeError('organism field runs past its end');
+      switch (field) {
+        case 4:
+          v.programId = utf8.decode(b.subarray(s, stop));
+          break;
+        case 6:
+          v.ip = vector(b, stop);
+          break;
+        case 20:
+          v.genomeHash = utf8.decode(b.subarray(s, stop));
+          break;
+        case 21:
+          v.initialPosition = vector(b, stop);
+          break;
+        case 27:
+          v.deathCause = utf8.decode(b.subarray(s, stop));
+          break;
+        default:
+          break;
+      }
+      pos = stop;
+      continue;
+    }
+    skip(b, wt, end);
+  }
+}
+
+/** The organism id of an OrganismDelta b[from, end) (its first field as the engine writes it). */
+export function deltaOrganismId(b: Uint8Array, from: number, end: number): number {
+  pos = from;
+  while (pos < end) {
+    const key = uvarint(b, end);
+    if (key === 0x08) return int32(b, end);
+    skip(b, key & 7, end);
+  }
+  return 0;
+}
+
+/** Applies the OrganismDelta b[from, end) to `v`, for the tracked fields. */
+export function applyVitalsDelta(b: Uint8Array, from: number, end: number, v: OrganismVitals): void {
+  pos = from;
+  let mask = 0;
+  let stateStart = -1;
+  let stateEnd = -1;
+  let energyChange = 0;
+  let entropyChange = 0;
+  while (pos < end) {
+    const key = uvarint(b, end);
+    if (key === 0x10) mask = uvarint(b, end);
+    else if (key === 0x1a) {
+      const len = uvarint(b, end);
+      stateStart = pos;
+      stateEnd = pos += len;
+    } else if (key === 0x28 || key === 0x30) {
+      const z = uvarint(b, end);
+      const change = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      if (key === 0x28) energyChange = change;
+      else entropyChange = change;
+    } else skip(b, key & 7, end);
+  }
+  let m = mask & TRACKED_BITS;
+  while (m !== 0) {
+    const low = m & -m;
+    RESET[32 - Math.clz32(low)]!(v);
+    m ^= low;
+  }
+  if (stateStart >= 0) readVitals(b, stateStart, stateEnd, v);
+  if (energyChange !== 0) v.energy = (v.energy + energyChange) | 0;
+  if (entropyChange !== 0) v.entropyRegister = (v.entropyRegister + entropyChange) | 0;
+}
