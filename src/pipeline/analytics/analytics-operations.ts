@@ -4,7 +4,7 @@
  */
 import type { AnalyticsReader, AnalyticsStore, AnalyticsWriter } from '../api/analytics-store.js';
 import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../api/batch-storage.js';
-import type { RunFacts } from './analytics-samples.js';
+import type { AnalyticsResolution, RunFacts } from './analytics-samples.js';
 import { AnalyticsPart } from './analytics-part.js';
 import type { MetricPlugin } from './metric-plugin.js';
 import { readPartManifests } from './part-manifest.js';
@@ -52,6 +52,7 @@ export async function writePart(store: AnalyticsWriter, part: AnalyticsPart): Pr
 export interface AnalyzeOptions {
   readonly plugins: readonly MetricPlugin[];
   readonly lodFactors: readonly number[];
+  readonly resolution?: AnalyticsResolution;
   /** A part is written once it holds this many samples. */
   readonly maxPartSamples: number;
   readonly signal?: AbortSignal;
@@ -67,7 +68,7 @@ export async function analyzeStoredBatches(
   options: AnalyzeOptions,
 ): Promise<{ batches: number; parts: number; bytes: number }> {
   const facts = await runFactsOf(storage, runId);
-  let part = new AnalyticsPart(facts, options.plugins, options.lodFactors);
+  let part = new AnalyticsPart(facts, options.plugins, options.lodFactors, options.resolution);
   let parts = 0;
   let bytes = 0;
   let done = 0;
@@ -78,7 +79,7 @@ export async function analyzeStoredBatches(
     if (part.samples >= options.maxPartSamples) {
       bytes += (await writePart(store, part)).bytes;
       parts++;
-      part = new AnalyticsPart(facts, options.plugins, options.lodFactors);
+      part = new AnalyticsPart(facts, options.plugins, options.lodFactors, options.resolution);
     }
   }
   if (part.batchCount > 0) {

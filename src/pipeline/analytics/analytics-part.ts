@@ -5,10 +5,10 @@
  */
 import { VERSION } from '../../version.js';
 import type { StoredChunk } from '../api/batch-storage.js';
-import { AnalyticsSampler, type RunFacts } from './analytics-samples.js';
+import { AnalyticsSampler, type AnalyticsResolution, type RunFacts } from './analytics-samples.js';
 import { manifestPath, partName, tableFilePath } from './analytics-keys.js';
 import { aggregateLevel } from './levels.js';
-import type { MetricPlugin } from './metric-plugin.js';
+import type { AnalyticsSample, MetricPlugin } from './metric-plugin.js';
 import { MetricTable } from './metric-table.js';
 import { MANIFEST_FORMAT, type PartManifest, type PartTableFile } from './part-manifest.js';
 import { tableToParquet } from './parquet-table.js';
@@ -30,9 +30,10 @@ export class AnalyticsPart {
     readonly run: RunFacts,
     private readonly plugins: readonly MetricPlugin[],
     private readonly lodFactors: readonly number[],
+    resolution: AnalyticsResolution = 'snapshots',
   ) {
     this.tables = plugins.map((p) => MetricTable.forPlugin(p.columns));
-    this.sampler = new AnalyticsSampler(run, plugins.some((p) => p.needsCells === true));
+    this.sampler = new AnalyticsSampler(run, plugins.some((p) => p.needsCells === true), resolution);
   }
 
   get batchCount(): number {
@@ -50,21 +51,27 @@ export class AnalyticsPart {
   /** Measures every sample of a stored batch's chunks (ascending ticks). */
   addBatch(key: string, chunks: readonly StoredChunk[]): void {
     if (chunks.length === 0) return;
-    for (const chunk of chunks) {
-      this.sampler.forEachSample(chunk.data, (sample) => {
-        this.samples++;
-        this.plugins.forEach((p, i) => {
-          const table = this.tables[i]!;
-          let rows = 0;
-          p.measure(sample, (row) => {
-            table.push(sample.tick, row);
-            rows++;
-          });
-          if (p.kind === 'per-tick' && rows !== 1)
-            throw new RangeError(`per-tick plugin ${p.id} gave ${rows} rows for tick ${sample.tick}`);
+    const run = (kind: MetricPlugin['kind'], sample: AnalyticsSample): void => {
+      this.plugins.forEach((p, i) => {
+        if (p.kind !== kind) return;
+        const table = this.tables[i]!;
+        let rows = 0;
+        p.measure(sample, (row) => {
+          table.push(sample.tick, row);
+          rows++;
         });
+        if (kind === 'per-tick' && rows !== 1)
+          throw new RangeError(`per-tick plugin ${p.id} gave ${rows} rows for tick ${sample.tick}`);
       });
-    }
+    };
+    for (const chunk of chunks)
+      this.sampler.walk(chunk.data, {
+        measured: (sample) => {
+          this.samples++;
+          run('per-tick', sample);
+        },
+        events: (sample) => run('events', sample),
+      });
     const first = chunks[0]!.firstTick;
     const last = chunks[chunks.length - 1]!.lastTick;
     this.firstTick = Math.min(this.firstTick, first);
@@ -102,6 +109,7 @@ export class AnalyticsPart {
       firstTick: this.firstTick,
       lastTick: this.lastTick,
       samples: this.samples,
+      resolution: this.sampler.resolution,
       batches: [...this.batches].sort((a, b) => a.firstTick - b.firstTick),
       files: listed,
       writtenAtMs: Date.now(),

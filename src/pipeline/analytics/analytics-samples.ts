@@ -11,6 +11,8 @@ import type { AnalyticsSample, CellCensus } from './metric-plugin.js';
 import {
   applyVitalsDelta,
   copyVitals,
+  DEAD_BIT,
+  deltaMask,
   deltaOrganismId,
   newVitals,
   readVitals,
@@ -110,16 +112,17 @@ class CellTracker implements CellCensus {
   }
 }
 
-/** Where one sample's parts lie in the chunk's bytes. */
+/** Where one sample's parts lie in the chunk's bytes (offsets as flat start, end pairs: no tuple per organism). */
 interface SampleWire {
   tick: number;
   total: number;
   accumulated: boolean;
-  cells: [number, number] | undefined;
+  cellsStart: number;
+  cellsEnd: number;
   /** Full states (snapshot, or format 1 deltas). */
-  states: Array<[number, number]>;
+  states: number[];
   /** OrganismDeltas (format 2). */
-  deltas: Array<[number, number]>;
+  deltas: number[];
 }
 
 function samplesOnWire(bytes: Uint8Array): SampleWire[] {
@@ -129,23 +132,24 @@ function samplesOnWire(bytes: Uint8Array): SampleWire[] {
   eachField(bytes, 0, bytes.length, (n, wt, start, end, varint) => {
     if (n === 2 && wt === 0) firstTick = varint;
     if (wt !== 2 || (n !== 5 && n !== 6)) return;
-    const s: SampleWire = { tick: -1, total: 0, accumulated: false, cells: undefined, states: [], deltas: [] };
+    const s: SampleWire = { tick: -1, total: 0, accumulated: false, cellsStart: -1, cellsEnd: -1, states: [], deltas: [] };
     // TickData (snapshot): 2 tick, 3 organisms, 4 cells, 7 total. TickDelta: 1 tick, 2 type, 3 cells,
     // 4 full organisms (format 1), 5 total, 6 organism deltas.
+    const snap = n === 5;
     eachField(bytes, start, end, (m, mwt, ms, me, v) => {
-      if (n === 5) {
-        if (m === 2 && mwt === 0) s.tick = v;
-        else if (m === 3 && mwt === 2) s.states.push([ms, me]);
-        else if (m === 4 && mwt === 2) s.cells = [ms, me];
-        else if (m === 7 && mwt === 0) s.total = v;
-      } else if (m === 1 && mwt === 0) s.tick = v;
-      else if (m === 2 && mwt === 0) s.accumulated = v === 2;
-      else if (m === 3 && mwt === 2) s.cells = [ms, me];
-      else if (m === 4 && mwt === 2) s.states.push([ms, me]);
-      else if (m === 5 && mwt === 0) s.total = v;
-      else if (m === 6 && mwt === 2) s.deltas.push([ms, me]);
+      if (mwt === 0) {
+        if (m === (snap ? 2 : 1)) s.tick = v;
+        else if (m === (snap ? 7 : 5)) s.total = v;
+        else if (!snap && m === 2) s.accumulated = v === 2;
+      } else if (mwt === 2) {
+        if (m === (snap ? 3 : 4)) s.states.push(ms, me);
+        else if (m === (snap ? 4 : 3)) {
+          s.cellsStart = ms;
+          s.cellsEnd = me;
+        } else if (!snap && m === 6) s.deltas.push(ms, me);
+      }
     });
-    if (n === 5) snapshot = s;
+    if (snap) snapshot = s;
     else out.push(s);
   });
   if (snapshot) {
@@ -155,62 +159,142 @@ function samplesOnWire(bytes: Uint8Array): SampleWire[] {
   return out;
 }
 
-/** Walks chunks of one run in order, reusing its buffers (a cell mirror of the world) across chunks. */
+/** How often per-tick plugins measure (see AnalyticsSample). */
+export type AnalyticsResolution = 'snapshots' | 'every-sample';
+
+export interface SampleHandlers {
+  /** A measured sample, for the per-tick plugins. */
+  readonly measured?: (sample: AnalyticsSample) => void;
+  /** A sample with births or deaths, for the events plugins. */
+  readonly events?: (sample: AnalyticsSample) => void;
+}
+
+const NO_ORGANISMS: readonly OrganismVitals[] = [];
+
+/**
+ * Walks the chunks of one run in tick order. At resolution `snapshots` only the samples storage holds whole
+ * (snapshot, ACCUMULATED) are rebuilt; in between, each organism delta's id and mask are read to find births
+ * (an id not seen in the chunk) and deaths (the is_dead bit), and only those deltas are parsed. Births and
+ * deaths waiting for the next measured sample carry over from one chunk to the next.
+ */
 export class AnalyticsSampler {
   private readonly cells: CellTracker | undefined;
+  private pendingBorn: OrganismVitals[] = [];
+  private pendingDied: OrganismVitals[] = [];
+  private lastMeasuredTick = -1;
 
   constructor(
     readonly run: RunFacts,
     withCells: boolean,
+    readonly resolution: AnalyticsResolution = 'every-sample',
   ) {
     let n = 1;
     for (const d of run.worldShape) n *= d;
     this.cells = withCells ? new CellTracker(n) : undefined;
   }
 
-  /**
-   * Calls `f` for every sample of the encoded TickDataChunk `bytes`, in tick order. The sample object and its
-   * organisms are reused: read them during the call only.
-   */
-  forEachSample(bytes: Uint8Array, f: (sample: AnalyticsSample) => void): void {
+  /** Walks the encoded TickDataChunk `bytes`. Sample objects and their organisms are valid during a call only. */
+  walk(bytes: Uint8Array, on: SampleHandlers): void {
     const wire = samplesOnWire(bytes);
     const cells = this.cells;
-    cells?.reset();
+    const every = this.resolution === 'every-sample';
+    const interval = this.run.samplingInterval;
     const sample: { -readonly [K in keyof AnalyticsSample]: AnalyticsSample[K] } = {
       runId: this.run.runId,
       tick: 0,
-      samplingInterval: this.run.samplingInterval,
+      samplingInterval: interval,
       worldShape: this.run.worldShape,
-      organisms: [],
+      span: interval,
+      events: { born: [], died: [] },
+      organisms: NO_ORGANISMS,
       totalOrganismsCreated: 0,
       cells,
     };
     let snapshotStates: OrganismVitals[] = [];
-    let working = new Map<number, OrganismVitals>();
+    // By id, the organisms' latest states. Organisms that left (died and pruned) stay in the map until the chunk
+    // ends: ids are never reused, and only ids a sample lists are looked up.
+    let byId = new Map<number, OrganismVitals>();
+    const list: OrganismVitals[] = [];
     wire.forEach((w, i) => {
-      if (cells && w.cells) cells.apply(bytes, w.cells[0], w.cells[1]);
-      let list: OrganismVitals[];
-      if (w.states.length > 0 || w.deltas.length === 0) {
-        list = w.states.map(([s, e]) => {
-          const v = newVitals(0);
-          readVitals(bytes, s, e, v);
-          return v;
-        });
-        if (i === 0) snapshotStates = list.map(copyVitals);
-      } else {
-        const base = w.accumulated ? new Map(snapshotStates.map((v) => [v.organismId, copyVitals(v)])) : working;
-        list = w.deltas.map(([s, e]) => {
-          const id = deltaOrganismId(bytes, s, e);
-          const v = base.get(id) ?? newVitals(id);
-          applyVitalsDelta(bytes, s, e, v);
-          return v;
-        });
-      }
-      working = new Map(list.map((v) => [v.organismId, v]));
       sample.tick = w.tick;
-      sample.organisms = list;
       sample.totalOrganismsCreated = w.total;
-      f(sample);
+      const full = w.states.length > 0 || w.deltas.length === 0;
+      const measured = every || full || w.accumulated;
+      const born: OrganismVitals[] = [];
+      const died: OrganismVitals[] = [];
+      if (measured) {
+        if (cells && i === 0) cells.reset();
+        if (cells && w.cellsStart >= 0) cells.apply(bytes, w.cellsStart, w.cellsEnd);
+        list.length = 0;
+        if (full) {
+          byId = new Map();
+          for (let k = 0; k < w.states.length; k += 2) {
+            const v = newVitals(0);
+            readVitals(bytes, w.states[k]!, w.states[k + 1]!, v);
+            list.push(v);
+            byId.set(v.organismId, v);
+          }
+          if (i === 0) snapshotStates = list.map(copyVitals);
+        } else {
+          // An ACCUMULATED sample's deltas are against the snapshot.
+          if (w.accumulated) byId = new Map(snapshotStates.map((v) => [v.organismId, copyVitals(v)]));
+          const d = w.deltas;
+          for (let k = 0; k < d.length; k += 2) {
+            const id = deltaOrganismId(bytes, d[k]!, d[k + 1]!);
+            let v = byId.get(id);
+            if (!v) byId.set(id, (v = newVitals(id)));
+            applyVitalsDelta(bytes, d[k]!, d[k + 1]!, v);
+            list.push(v);
+          }
+        }
+        for (const v of list) {
+          if (bornSince(v, w.tick, interval)) born.push(copyVitals(v));
+          if (v.isDead) died.push(copyVitals(v));
+        }
+      } else {
+        // Between measured samples: only births and deaths.
+        const d = w.deltas;
+        for (let k = 0; k < d.length; k += 2) {
+          const id = deltaOrganismId(bytes, d[k]!, d[k + 1]!);
+          const known = byId.get(id);
+          if (!known) {
+            const v = newVitals(id);
+            applyVitalsDelta(bytes, d[k]!, d[k + 1]!, v);
+            byId.set(id, v);
+            if (bornSince(v, w.tick, interval)) born.push(copyVitals(v));
+            if (v.isDead) died.push(copyVitals(v));
+          } else if (deltaMask(bytes, d[k]!, d[k + 1]!) & DEAD_BIT) {
+            const v = copyVitals(known);
+            applyVitalsDelta(bytes, d[k]!, d[k + 1]!, v);
+            if (v.isDead) died.push(v);
+          }
+        }
+      }
+      if (born.length > 0 || died.length > 0) {
+        if (on.events) {
+          sample.span = interval;
+          sample.events = { born, died };
+          sample.organisms = NO_ORGANISMS;
+          on.events(sample);
+        }
+        for (const v of born) this.pendingBorn.push(v);
+        for (const v of died) this.pendingDied.push(v);
+      }
+      if (measured) {
+        sample.span = this.lastMeasuredTick >= 0 ? w.tick - this.lastMeasuredTick : interval;
+        sample.events = { born: this.pendingBorn, died: this.pendingDied };
+        sample.organisms = list;
+        on.measured?.(sample);
+        this.pendingBorn = [];
+        this.pendingDied = [];
+        this.lastMeasuredTick = w.tick;
+      }
     });
   }
+}
+
+/** Born since the previous sample (see bornSincePreviousSample). */
+function bornSince(v: OrganismVitals, tick: number, interval: number): boolean {
+  const b = v.birthTick;
+  return v.parentId < 0 ? b > tick - interval && b <= tick : b >= tick - interval && b < tick;
 }

@@ -10,8 +10,8 @@
 import type { MetricColumn } from './metric-plugin.js';
 import { MetricTable, type TableColumn } from './metric-table.js';
 
-/** The default coarser levels: buckets of 10, 100, 1,000 and 10,000 ticks. */
-export const DEFAULT_LOD_FACTORS: readonly number[] = [10, 100, 1000, 10000];
+/** The default coarser levels: buckets of 1,000, 10,000 and 100,000 ticks (level 1 has a row every 50 by default). */
+export const DEFAULT_LOD_FACTORS: readonly number[] = [1000, 10000, 100000];
 
 /** The columns of a coarser level of a per-tick table. */
 export function levelColumns(columns: readonly MetricColumn[]): TableColumn[] {

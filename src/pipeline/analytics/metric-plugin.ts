@@ -34,14 +34,32 @@ export interface CellCensus {
   readonly ownedCells: number;
 }
 
-/** One recorded sample, as the plugins see it. Valid only during the call: do not keep references. */
+/** Births and deaths (the organisms as they were then). */
+export interface LifeEvents {
+  readonly born: readonly OrganismVitals[];
+  readonly died: readonly OrganismVitals[];
+}
+
+/**
+ * One recorded sample, as the plugins see it. Valid only during the call: do not keep references.
+ *
+ * Per-tick plugins are called at every *measured* sample: every sampled tick at resolution `every-sample`, or
+ * at resolution `snapshots` (the default) the samples whose full state storage holds directly (each chunk's
+ * snapshot and ACCUMULATED samples: every 50 sampled ticks by default). `events` then holds every birth and
+ * death since the previous measured sample, `span` the ticks since it. Events plugins are called at every
+ * sample with a birth or death, with that sample's events: their tables are complete at any resolution.
+ */
 export interface AnalyticsSample {
   readonly runId: string;
   readonly tick: number;
   /** Ticks between samples of this run (1 = every tick recorded). */
   readonly samplingInterval: number;
   readonly worldShape: readonly number[];
-  /** Every organism of the sample: the living and those that died at this tick (`isDead`). */
+  /** Ticks since the previous measured sample (per-tick plugins) or since the previous sample (events plugins). */
+  readonly span: number;
+  /** Births and deaths since the previous measured sample (per-tick plugins) or at this sample (events plugins). */
+  readonly events: LifeEvents;
+  /** Every organism of a measured sample: the living and those that died at this tick (`isDead`); empty for events plugins. */
   readonly organisms: readonly OrganismVitals[];
   /** Organisms created since the run began, up to this tick. */
   readonly totalOrganismsCreated: number;
@@ -63,18 +81,6 @@ export interface MetricPlugin {
   readonly needsCells?: boolean;
   /** Gives the sample's rows to `emit` (exactly one for a per-tick table). */
   measure(sample: AnalyticsSample, emit: (row: MetricRow) => void): void;
-}
-
-/**
- * Whether an organism was born since the previous sample. Sample T shows the world after the step that
- * advanced the clock to T, so an organism born during that step has birthTick T − 1: the window of sample T
- * is birthTick ∈ [T − samplingInterval, T − 1]. Organisms placed by the configuration (no parent) are there
- * before any step: they appear in the sample of their own birthTick, so their window is (T − interval, T].
- */
-export function bornSincePreviousSample(o: OrganismVitals, sample: AnalyticsSample): boolean {
-  const b = o.birthTick;
-  const t = sample.tick;
-  return o.parentId < 0 ? b > t - sample.samplingInterval && b <= t : b >= t - sample.samplingInterval && b < t;
 }
 
 /** Organisms of a sample that are alive at its tick. */

@@ -43,8 +43,13 @@ export function newVitals(id: number): OrganismVitals {
   };
 }
 
+/** A copy that shares nothing with `v` (positions are updated in place by later deltas). */
 export function copyVitals(v: OrganismVitals): OrganismVitals {
-  return { ...v };
+  return {
+    ...v,
+    ip: v.ip ? { components: v.ip.components.slice() } : null,
+    initialPosition: v.initialPosition ? { components: v.initialPosition.components.slice() } : null,
+  };
 }
 
 /** Field number → reset to its default (for fields in a delta's mask). Untracked fields are absent. */
@@ -110,9 +115,11 @@ function skip(b: Uint8Array, wt: number, end: number): void {
   if (pos > end) throw new RangeError('organism field runs past its end');
 }
 
-/** A Vector message b[pos, end). */
-function vector(b: Uint8Array, end: number): { components: number[] } {
-  const components: number[] = [];
+/** A Vector message b[pos, end), written into `into` when given (no allocation for the IP's every move). */
+function vector(b: Uint8Array, end: number, into?: { components: number[] } | null): { components: number[] } {
+  const out = into ?? { components: [] };
+  const components = out.components;
+  components.length = 0;
   while (pos < end) {
     const key = uvarint(b, end);
     if (key === 0x0a) {
@@ -122,7 +129,7 @@ function vector(b: Uint8Array, end: number): { components: number[] } {
     } else if (key === 0x08) components.push(int32(b, end));
     else skip(b, key & 7, end);
   }
-  return { components };
+  return out;
 }
 
 /** Reads the tracked fields of an OrganismState message b[from, end) into `v` (others skipped). */
@@ -180,7 +187,7 @@ function readVitalsHere(b: Uint8Array, end: number, v: OrganismVitals): void {
           v.programId = utf8.decode(b.subarray(s, stop));
           break;
         case 6:
-          v.ip = vector(b, stop);
+          v.ip = vector(b, stop, v.ip);
           break;
         case 20:
           v.genomeHash = utf8.decode(b.subarray(s, stop));
@@ -207,6 +214,20 @@ export function deltaOrganismId(b: Uint8Array, from: number, end: number): numbe
   while (pos < end) {
     const key = uvarint(b, end);
     if (key === 0x08) return int32(b, end);
+    skip(b, key & 7, end);
+  }
+  return 0;
+}
+
+/** Field mask bit of `is_dead` (field 14) in an OrganismDelta. */
+export const DEAD_BIT = 1 << 13;
+
+/** The changed-field mask of an OrganismDelta b[from, end) (0 when it has none). */
+export function deltaMask(b: Uint8Array, from: number, end: number): number {
+  pos = from;
+  while (pos < end) {
+    const key = uvarint(b, end);
+    if (key === 0x10) return uvarint(b, end);
     skip(b, key & 7, end);
   }
   return 0;

@@ -26,7 +26,10 @@ export interface PartManifest {
   readonly runId: string;
   readonly firstTick: number;
   readonly lastTick: number;
+  /** Measured samples (rows of each per-tick table at level 1). */
   readonly samples: number;
+  /** When the per-tick tables measured: 'snapshots' or 'every-sample'. */
+  readonly resolution: string;
   readonly batches: ReadonlyArray<{ readonly key: string; readonly firstTick: number; readonly lastTick: number }>;
   readonly files: readonly PartTableFile[];
   readonly writtenAtMs: number;

@@ -12,6 +12,7 @@ import { compileSourceOrThrow } from '../../../src/compiler/index.js';
 import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../../src/runtime/index.js';
 import { MoleculeType, moleculeType, moleculeValue } from '../../../src/isa/molecule.js';
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
+import { TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
 import { AnalyticsSampler } from '../../../src/pipeline/analytics/analytics-samples.js';
 import { AnalyticsPart } from '../../../src/pipeline/analytics/analytics-part.js';
@@ -99,37 +100,77 @@ afterAll(() => {
 describe('analytics samples from recorded chunks', () => {
   const { chunks, truth } = record(150_000, 3_000, 1);
 
-  it('match the runtime at every sampled tick: population, births, deaths, cell census', () => {
-    let samples = 0;
-    let births = 0;
-    let deaths = 0;
-    const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 1, worldShape: shape }, true);
+  /** Walks the chunks at a resolution; checks every measured sample against the runtime; returns the events. */
+  function walkAndCompare(resolution: 'every-sample' | 'snapshots'): { measured: number; born: number[]; died: number[] } {
+    const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 1, worldShape: shape }, true, resolution);
+    let measured = 0;
+    const born: number[] = [];
+    const died: number[] = [];
+    let pendingBorn = 0;
+    let pendingDied = 0;
     for (const bytes of chunks)
-      sampler.forEachSample(bytes, (s) => {
-        const t = truth.get(s.tick)!;
-        let row: readonly unknown[] = [];
-        populationPlugin.measure(s, (r) => (row = r));
-        expect(row, `tick ${s.tick}`).toEqual([t.alive, t.born, t.died, t.total]);
-        const c = s.cells!;
-        if (t.census)
-          expect([...c.cellsByType.slice(0, 7), c.energyInWorld, c.occupiedCells, c.ownedCells], `tick ${s.tick}`).toEqual(
-            [...t.census.byType.slice(0, 7), t.census.energy, t.census.occupied, t.census.owned],
-          );
-        samples++;
-        births += t.born;
-        deaths += t.died;
+      sampler.walk(bytes, {
+        events: (s) => {
+          born.push(...s.events.born.map((o) => o.organismId));
+          died.push(...s.events.died.map((o) => o.organismId));
+          pendingBorn += s.events.born.length;
+          pendingDied += s.events.died.length;
+          // Events are reported at the sample of the step they happened in.
+          const t = truth.get(s.tick)!;
+          expect([s.events.born.length, s.events.died.length], `events at tick ${s.tick}`).toEqual([t.born, t.died]);
+        },
+        measured: (s) => {
+          const t = truth.get(s.tick)!;
+          let row: readonly unknown[] = [];
+          populationPlugin.measure(s, (r) => (row = r));
+          // Births and deaths since the previous measured sample: the runtime's of every step since.
+          expect(row, `tick ${s.tick}`).toEqual([t.alive, pendingBorn, pendingDied, t.total]);
+          pendingBorn = 0;
+          pendingDied = 0;
+          const c = s.cells!;
+          if (t.census)
+            expect([...c.cellsByType.slice(0, 7), c.energyInWorld, c.occupiedCells, c.ownedCells], `tick ${s.tick}`).toEqual(
+              [...t.census.byType.slice(0, 7), t.census.energy, t.census.occupied, t.census.owned],
+            );
+          measured++;
+        },
       });
-    expect(samples).toBe(truth.size);
+    return { measured, born, died };
+  }
+
+  it('match the runtime at every sampled tick: population, births, deaths, cell census', () => {
+    // In this test the truth's census is taken every CENSUS_EVERY-th sample; every-sample checks those.
+    const r = walkAndCompare('every-sample');
+    expect(r.measured).toBe(truth.size);
     // The stretch must hold the events this test is about.
-    expect(births).toBeGreaterThan(0);
-    expect(deaths).toBeGreaterThan(0);
+    const t = [...truth.values()];
+    expect(r.born).toHaveLength(t.reduce((n, x) => n + x.born, 0));
+    expect(r.died).toHaveLength(t.reduce((n, x) => n + x.died, 0));
+    expect(r.born.length).toBeGreaterThan(0);
+    expect(r.died.length).toBeGreaterThan(0);
+  });
+
+  it('at resolution snapshots: measured samples are exact, and every birth and death is still found', () => {
+    const every = walkAndCompare('every-sample');
+    const sparse = walkAndCompare('snapshots');
+    // Each chunk's snapshot and ACCUMULATED samples (every 5th of 40).
+    const whole = chunks.reduce((n, b) => n + 1 + TickDataChunk.decode(b).deltas.filter((d) => d.deltaType === 2).length, 0);
+    expect(sparse.measured).toBe(whole);
+    expect(whole).toBeLessThan(truth.size / 4);
+    expect(sparse.born).toEqual(every.born);
+    expect(sparse.died).toEqual(every.died);
   });
 
   it('a part round-trips through Parquet into DuckDB views with the same numbers', async () => {
     const root = mkdtempSync(join(tmpdir(), 'evochora-analytics-'));
     dirs.push(root);
     const storage = new FileSystemStorage('t', { rootDirectory: root, compressInWorker: false });
-    const part = new AnalyticsPart({ runId: 'run-a', samplingInterval: 1, worldShape: shape }, METRIC_PLUGINS, [10, 100]);
+    const part = new AnalyticsPart(
+      { runId: 'run-a', samplingInterval: 1, worldShape: shape },
+      METRIC_PLUGINS,
+      [10, 100],
+      'every-sample',
+    );
     const stored: StoredChunk[] = chunks.map((data, i) => ({
       key: 'run-a/raw/b1',
       offset: i,

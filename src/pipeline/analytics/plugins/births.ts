@@ -1,5 +1,5 @@
 /** Births: one row per organism when it first appears in the recording (the phylogeny's nodes). */
-import { bornSincePreviousSample, type MetricPlugin } from '../metric-plugin.js';
+import type { MetricPlugin } from '../metric-plugin.js';
 
 export const birthsPlugin: MetricPlugin = {
   id: 'births',
@@ -16,8 +16,7 @@ export const birthsPlugin: MetricPlugin = {
     { name: 'energy', type: 'int', doc: 'Energy at its first sample.' },
   ],
   measure(s, emit) {
-    for (const o of s.organisms) {
-      if (!bornSincePreviousSample(o, s)) continue;
+    for (const o of s.events.born)
       emit([
         o.organismId,
         o.parentId >= 0 ? o.parentId : null,
@@ -27,6 +26,5 @@ export const birthsPlugin: MetricPlugin = {
         (o.initialPosition?.components ?? []).join(','),
         o.energy,
       ]);
-    }
   },
 };

@@ -15,10 +15,7 @@ export const deathsPlugin: MetricPlugin = {
     { name: 'genome_hash', type: 'string', doc: 'Hash of its genome.' },
   ],
   measure(s, emit) {
-    for (const o of s.organisms) {
-      if (!o.isDead) continue;
-      const at = o.deathTick || s.tick;
-      emit([o.organismId, at, o.birthTick, at - o.birthTick, o.deathCause, o.genomeHash]);
-    }
+    for (const o of s.events.died)
+      emit([o.organismId, o.deathTick, o.birthTick, o.deathTick - o.birthTick, o.deathCause, o.genomeHash]);
   },
 };

@@ -41,6 +41,12 @@ const analyticsIndexerOptions = defineOptions({
       default: DEFAULT_PLUGIN_IDS,
       doc: `Metric plugins to run (docs/analytics.md): ${DEFAULT_PLUGIN_IDS.join(', ')}.`,
     },
+    resolution: {
+      kind: 'string',
+      enum: ['snapshots', 'every-sample'] as const,
+      default: 'snapshots',
+      doc: 'When the per-tick tables measure: at every snapshot and ACCUMULATED sample (every accumulatedDeltaInterval samples, 50 by default; cheap) or at every-sample (several times the CPU: docs/analytics.md). Births and deaths are complete either way.',
+    },
     lodFactors: {
       kind: 'list',
       of: 'int',
@@ -110,7 +116,12 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
     }
     const chunks = await readStoredBatch(this.storage, b.storageKey);
     const entry = open ?? {
-      part: new AnalyticsPart(await runFactsOf(this.storage, runId), this.plugins, this.opts.lodFactors),
+      part: new AnalyticsPart(
+        await runFactsOf(this.storage, runId),
+        this.plugins,
+        this.opts.lodFactors,
+        this.opts.resolution,
+      ),
       openedAt: Date.now(),
     };
     this.open.set(runId, entry);
