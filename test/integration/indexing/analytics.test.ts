@@ -43,7 +43,14 @@ function withAnalytics(config: EvochoraConfig, options: Record<string, unknown> 
       analytics: 'analytics-write:tick-storage',
       dlq: 'queue-out:indexer-dlq',
     },
-    options: { pollTimeoutMs: 50, flushIntervalMs: 200, maxPartSamples: 1000, ...options },
+    options: {
+      pollTimeoutMs: 50,
+      flushIntervalMs: 200,
+      maxPartSamples: 1000,
+      resolution: 'every-sample',
+      lodFactors: [10, 100, 1000, 10000],
+      ...options,
+    },
   };
   p.startupSequence = ['analytics-indexer-1', ...p.startupSequence];
   return config;
@@ -118,6 +125,7 @@ describe('AnalyticsIndexer', () => {
       plugins: METRIC_PLUGINS,
       lodFactors: [10, 100, 1000, 10000],
       maxPartSamples: 100_000,
+      resolution: 'every-sample',
     });
     const b = new AnalyzerService(target);
     analyzers.push(b);

@@ -59,6 +59,11 @@ describe('analyzer page in Chromium on a recorded run', () => {
       'pipeline.services.persistence-service-1.options.batchTimeoutSeconds=0.5',
       '--set',
       'pipeline.services.analytics-indexer-1.options.flushIntervalMs=1000',
+      // Every sampled tick, with fine levels: the run is short, and the test zooms from a coarse level to a finer one.
+      '--set',
+      'pipeline.services.analytics-indexer-1.options.resolution=every-sample',
+      '--set',
+      'pipeline.services.analytics-indexer-1.options.lodFactors=[10,100,1000,10000]',
       '--json',
     ]);
     expect(start.exitCode, start.stderr).toBe(0);
