@@ -22,7 +22,10 @@ export default class AnalyticsExport extends EvochoraCommand<AnalyticsExportResu
     ...analyticsSourceFlags,
     out: Flags.string({ description: 'Directory to write (created when missing).', required: true }),
     format: Flags.string({ description: 'File format.', options: ['parquet', 'csv'], default: 'parquet' }),
-    level: Flags.integer({ description: 'Level of detail: buckets of this many ticks (default: every sampled tick).', min: 1 }),
+    level: Flags.integer({
+      description: 'Level of detail: buckets of this many ticks (default: every sampled tick).',
+      min: 1,
+    }),
     tables: Flags.string({ description: 'Comma-separated tables (default: all).' }),
   };
 
@@ -35,7 +38,12 @@ export default class AnalyticsExport extends EvochoraCommand<AnalyticsExportResu
       const files = await analyzer.export(flags.run, out, {
         format: flags.format as 'parquet' | 'csv',
         level: flags.level === 1 ? undefined : flags.level,
-        tables: flags.tables ? flags.tables.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+        tables: flags.tables
+          ? flags.tables
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : undefined,
         onFile: (name) => {
           if (!this.jsonEnabled()) this.logToStderr(`writing ${name} …`);
         },

@@ -12,7 +12,9 @@ export default class AnalyticsQuery extends EvochoraCommand<QueryResult & { runI
     '<%= config.bin %> analytics query --run RUN "SELECT tick, alive FROM population_lod1000"',
     '<%= config.bin %> analytics query --run RUN "SELECT genome_hash, count(*) n FROM births GROUP BY 1 ORDER BY n DESC LIMIT 5" --json',
   ];
-  static override args = { sql: Args.string({ description: 'The SQL (one or more reading statements).', required: true }) };
+  static override args = {
+    sql: Args.string({ description: 'The SQL (one or more reading statements).', required: true }),
+  };
   static override flags = {
     ...analyticsSourceFlags,
     'max-rows': Flags.integer({ description: 'Most rows returned.', default: 10_000, min: 1, max: 10_000_000 }),
@@ -25,8 +27,15 @@ export default class AnalyticsQuery extends EvochoraCommand<QueryResult & { runI
     try {
       const r = await analyzer.query(flags.run, args.sql, flags['max-rows']);
       if (!this.jsonEnabled()) {
-        this.log(formatTable(r.columns.map((c) => c.name), r.rows));
-        this.log(`(${r.rows.length} row${r.rows.length === 1 ? '' : 's'}${r.truncated ? `, cut at --max-rows ${flags['max-rows']}` : ''})`);
+        this.log(
+          formatTable(
+            r.columns.map((c) => c.name),
+            r.rows,
+          ),
+        );
+        this.log(
+          `(${r.rows.length} row${r.rows.length === 1 ? '' : 's'}${r.truncated ? `, cut at --max-rows ${flags['max-rows']}` : ''})`,
+        );
       }
       return { runId: flags.run, ...r };
     } finally {

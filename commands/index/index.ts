@@ -27,7 +27,7 @@ export interface IndexResult {
 const KINDS = ['environment', 'organism', 'analytics'] as const;
 
 export default class Index extends EvochoraCommand<IndexResult> {
-  static override summary = "Re-index a recorded run from storage into the index database and build its analytics.";
+  static override summary = 'Re-index a recorded run from storage into the index database and build its analytics.';
   static override description =
     "Reads the metadata and every batch file of the run and upserts them into the run's SQLite index (<data-dir>/index/<run>.sqlite). Upserts are idempotent, so running it twice, or while the node indexes the same run, leaves the same database. Then runs the analytics plugins over the batches the run's analytics do not cover yet (Parquet under <storage>/<run>/analytics/, see docs/analytics.md), so a run recorded without the AnalyticsIndexer gets them too.";
   static override examples = [

@@ -19,7 +19,9 @@ import type { RunCatalog } from './run-catalog.js';
 export class AnalyticsQueryError extends EvochoraError {
   constructor(message: string, code: string = AnalyzerErrorCode.ANALYTICS_QUERY_FAILED) {
     super(code, message, {
-      actions: ['`evochora analytics query --run RUN "SHOW TABLES"` lists the tables; docs/analytics.md has their columns.'],
+      actions: [
+        '`evochora analytics query --run RUN "SHOW TABLES"` lists the tables; docs/analytics.md has their columns.',
+      ],
     });
   }
 }
@@ -44,7 +46,8 @@ function ident(s: string): string {
 
 /** JSON-safe values: BIGINTs as numbers when exact, other DuckDB values as text. */
 function jsValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
   if (Array.isArray(v)) return v.map(jsValue);
   if (v instanceof Date) return v.toISOString();
@@ -137,7 +140,9 @@ export class AnalyticsSql {
       const deaths = catalog.tables.has('deaths');
       await c.run(
         `CREATE VIEW organisms AS SELECT b.organism_id, b.parent_id, b.birth_tick, ${
-          deaths ? 'd.death_tick, d.lifespan, d.cause AS death_cause,' : 'NULL AS death_tick, NULL AS lifespan, NULL AS death_cause,'
+          deaths
+            ? 'd.death_tick, d.lifespan, d.cause AS death_cause,'
+            : 'NULL AS death_tick, NULL AS lifespan, NULL AS death_cause,'
         } b.genome_hash, b.program_id, b.position, b.energy AS birth_energy FROM births b ${
           deaths ? 'LEFT JOIN deaths d USING (organism_id)' : ''
         } ORDER BY b.organism_id`,

@@ -105,7 +105,10 @@ export class AnalyzerService {
     this.open.set(runId, r);
     while (this.open.size > OPEN_RUNS) {
       const oldest = this.open.keys().next().value as string;
-      void this.open.get(oldest)?.sql?.then((s) => s.close()).catch(() => undefined);
+      void this.open
+        .get(oldest)
+        ?.sql?.then((s) => s.close())
+        .catch(() => undefined);
       this.open.delete(oldest);
     }
     return r.catalog;
@@ -298,15 +301,23 @@ export class AnalyzerService {
         const table = m[1]!;
         const level = m[2] ? Number(m[2]) : 1;
         if (options.tables && options.tables.length > 0 && !options.tables.includes(table)) return false;
-        return wantedLevel === undefined ? level === 1 : level === wantedLevel || (level === 1 && !c.tables.get(table)?.levels.has(wantedLevel));
+        return wantedLevel === undefined
+          ? level === 1
+          : level === wantedLevel || (level === 1 && !c.tables.get(table)?.levels.has(wantedLevel));
       },
     });
     const out = files.map((f) => ({ file: f.path, rows: f.rows }));
-    if (c.tables.has('births') && (!options.tables || options.tables.length === 0 || options.tables.includes('births'))) {
+    if (
+      c.tables.has('births') &&
+      (!options.tables || options.tables.length === 0 || options.tables.includes('births'))
+    ) {
       const p = await this.phylogeny(runId);
       writeFileSync(join(outDir, 'phylogeny.alife.csv'), alifeCsv(p));
       writeFileSync(join(outDir, 'phylogeny.nwk'), newick(p));
-      out.push({ file: join(outDir, 'phylogeny.alife.csv'), rows: p.nodes.length }, { file: join(outDir, 'phylogeny.nwk'), rows: p.nodes.length });
+      out.push(
+        { file: join(outDir, 'phylogeny.alife.csv'), rows: p.nodes.length },
+        { file: join(outDir, 'phylogeny.nwk'), rows: p.nodes.length },
+      );
     }
     return out;
   }

@@ -95,7 +95,11 @@ export function analyzerOpenApi(): Record<string, unknown> {
       '/runs/{run}/muller': {
         get: {
           summary: 'Living organisms of the dominant genotypes over time (Muller plot data)',
-          parameters: [run, int('points', 'Ticks sampled (2..5000, default 200).'), int('top', 'Genotypes (1..50, default 8).')],
+          parameters: [
+            run,
+            int('points', 'Ticks sampled (2..5000, default 200).'),
+            int('top', 'Genotypes (1..50, default 8).'),
+          ],
           responses: { '200': ok('{ ticks, genotypes: [{ genomeHash, counts }] }'), ...errors },
         },
       },
@@ -104,7 +108,13 @@ export function analyzerOpenApi(): Record<string, unknown> {
           summary: "Read-only SQL over the run's analytics views (DuckDB)",
           parameters: [
             run,
-            { name: 'sql', in: 'query', required: true, schema: { type: 'string' }, description: 'e.g. SELECT max(alive) FROM population' },
+            {
+              name: 'sql',
+              in: 'query',
+              required: true,
+              schema: { type: 'string' },
+              description: 'e.g. SELECT max(alive) FROM population',
+            },
             int('maxRows', 'Most rows returned (1..100000, default 10000).'),
           ],
           responses: { '200': ok('{ columns: [{name, type}], rows, truncated, views }'), ...errors },

@@ -57,7 +57,8 @@ function columnsOf(req: ApiRequest): string[] | undefined {
   if (v === null || v === '') return undefined;
   const cols = v.split(',').map((s) => s.trim());
   for (const c of cols)
-    if (!/^[a-z][a-z0-9_]{0,63}$/.test(c)) throw new BadRequestError(`column '${c.slice(0, 40)}' is not a column name.`);
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(c))
+      throw new BadRequestError(`column '${c.slice(0, 40)}' is not a column name.`);
   return cols;
 }
 
@@ -67,7 +68,11 @@ export function analyzerRoutes(service: AnalyzerService): Route[] {
     {
       method: 'GET',
       pattern: '/runs',
-      handler: async () => ({ status: 200, body: { runs: await service.listRuns() }, headers: { 'cache-control': 'no-store' } }),
+      handler: async () => ({
+        status: 200,
+        body: { runs: await service.listRuns() },
+        headers: { 'cache-control': 'no-store' },
+      }),
     },
     {
       method: 'GET',
@@ -92,7 +97,10 @@ export function analyzerRoutes(service: AnalyzerService): Route[] {
           level: optionalNonNegativeInt(req, 'level'),
           columns: columnsOf(req),
         };
-        return cached(service, req, runId, async () => ({ status: 200, body: await service.metric(runId, table, options) }));
+        return cached(service, req, runId, async () => ({
+          status: 200,
+          body: await service.metric(runId, table, options),
+        }));
       },
     },
     {
@@ -133,7 +141,10 @@ export function analyzerRoutes(service: AnalyzerService): Route[] {
         const runId = runOf(req);
         const points = optionalNonNegativeInt(req, 'points') ?? 200;
         const top = optionalNonNegativeInt(req, 'top') ?? 8;
-        return cached(service, req, runId, async () => ({ status: 200, body: await service.muller(runId, points, top) }));
+        return cached(service, req, runId, async () => ({
+          status: 200,
+          body: await service.muller(runId, points, top),
+        }));
       },
     },
     {
@@ -146,7 +157,10 @@ export function analyzerRoutes(service: AnalyzerService): Route[] {
         if (sql.length > 20_000) throw new BadRequestError(`sql is ${sql.length} characters; the limit is 20000.`);
         const maxRows = optionalNonNegativeInt(req, 'maxRows') ?? 10_000;
         if (maxRows < 1 || maxRows > 100_000) throw new BadRequestError(`maxRows must be 1..100000, got ${maxRows}.`);
-        return cached(service, req, runId, async () => ({ status: 200, body: await service.query(runId, sql, maxRows) }));
+        return cached(service, req, runId, async () => ({
+          status: 200,
+          body: await service.query(runId, sql, maxRows),
+        }));
       },
     },
   ];

@@ -81,7 +81,14 @@ export class RunCatalog {
     const root = local ?? join(mirrorRoot, runId);
     const tables = new Map<
       string,
-      { id: string; kind: 'per-tick' | 'events'; schemaVersion: number; levels: Map<number, string[]>; rows: Map<number, number>; bytes: number }
+      {
+        id: string;
+        kind: 'per-tick' | 'events';
+        schemaVersion: number;
+        levels: Map<number, string[]>;
+        rows: Map<number, number>;
+        bytes: number;
+      }
     >();
     for (const part of parts)
       for (const f of part.files) {
@@ -96,7 +103,14 @@ export class RunCatalog {
         if (!t)
           tables.set(
             f.table,
-            (t = { id: f.table, kind: f.kind, schemaVersion: f.schemaVersion, levels: new Map(), rows: new Map(), bytes: 0 }),
+            (t = {
+              id: f.table,
+              kind: f.kind,
+              schemaVersion: f.schemaVersion,
+              levels: new Map(),
+              rows: new Map(),
+              bytes: 0,
+            }),
           );
         let files = t.levels.get(f.level);
         if (!files) t.levels.set(f.level, (files = []));

@@ -25,11 +25,16 @@ export function analyzerFor(dataDir: string, storageDir: string | undefined): An
 /** Rows as an aligned text table (long values cut), for people; scripts use --json. */
 export function formatTable(columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
   const text = (v: unknown): string => {
-    const s = v === null || v === undefined ? '' : typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(6) : String(v);
+    const s =
+      v === null || v === undefined ? '' : typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(6) : String(v);
     return s.length > 40 ? `${s.slice(0, 39)}…` : s;
   };
   const cells = rows.map((r) => r.map(text));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (vals: readonly string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (vals: readonly string[]): string =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }

@@ -45,7 +45,11 @@ export function defaultRouteMounts(): RouteMount[] {
             break;
           }
         }
-        store ??= new FileSystemStorage('analyzer-storage', { rootDirectory: 'storage', compressInWorker: false }, config.node.dataDir);
+        store ??= new FileSystemStorage(
+          'analyzer-storage',
+          { rootDirectory: 'storage', compressInWorker: false },
+          config.node.dataDir,
+        );
         return analyzerRoutes(new AnalyzerService(store));
       },
     },

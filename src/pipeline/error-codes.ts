@@ -39,10 +39,12 @@ export const PIPELINE_ERROR_MEANINGS = {
   UNSUPPORTED_USAGE: 'A resource cannot be bound with this usage (e.g. `queue-in` on a storage).',
   ORGANISM_DELTA_INVALID: 'A stored organism delta does not apply to its organism (a corrupt or foreign chunk).',
   STORAGE_CLOSED: 'A write reached storage after it was closed (the node is stopping).',
-  ANALYTICS_PLUGIN_UNKNOWN: 'An analytics plugin named in the configuration does not exist; the message lists those that do.',
+  ANALYTICS_PLUGIN_UNKNOWN:
+    'An analytics plugin named in the configuration does not exist; the message lists those that do.',
   ANALYTICS_WRITE_FAILED:
     "An analytics part could not be written (full disk, S3 down); its batches are analysed again at the indexer's next start.",
-  ANALYTICS_FILE_INVALID: "A run's analytics file or part manifest cannot be read; the message names it (rebuild with `evochora index --run`).",
+  ANALYTICS_FILE_INVALID:
+    "A run's analytics file or part manifest cannot be read; the message names it (rebuild with `evochora index --run`).",
   WIRE_MESSAGE_INVALID: 'A message on a NATS stream cannot be decoded.',
 } as const;
 

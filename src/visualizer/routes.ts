@@ -24,7 +24,6 @@ export const VISUALIZER_ERROR_STATUS: Record<string, number> = {
   ORGANISM_NOT_FOUND: 404,
 };
 
-
 function runIdOf(req: ApiRequest): string | undefined {
   const v = req.query.get('runId');
   if (v === null || v === '') return undefined;

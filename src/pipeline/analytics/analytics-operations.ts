@@ -39,7 +39,10 @@ export async function readStoredBatch(storage: BatchStorageReader, key: string):
 }
 
 /** Writes a part: its table files first, its manifest last (only then does the part exist for readers). */
-export async function writePart(store: AnalyticsWriter, part: AnalyticsPart): Promise<{ files: number; bytes: number }> {
+export async function writePart(
+  store: AnalyticsWriter,
+  part: AnalyticsPart,
+): Promise<{ files: number; bytes: number }> {
   const files = part.files();
   let bytes = 0;
   for (const f of files) {

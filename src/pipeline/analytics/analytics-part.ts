@@ -33,7 +33,11 @@ export class AnalyticsPart {
     resolution: AnalyticsResolution = 'snapshots',
   ) {
     this.tables = plugins.map((p) => MetricTable.forPlugin(p.columns));
-    this.sampler = new AnalyticsSampler(run, plugins.some((p) => p.needsCells === true), resolution);
+    this.sampler = new AnalyticsSampler(
+      run,
+      plugins.some((p) => p.needsCells === true),
+      resolution,
+    );
   }
 
   get batchCount(): number {

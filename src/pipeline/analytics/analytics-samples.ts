@@ -75,7 +75,9 @@ class CellTracker implements CellCensus {
     const n = idx?.length ?? 0;
     if (n === 0) return;
     if (mol?.length !== n || own?.length !== n)
-      throw new RangeError(`cell columns differ in length (${n} indices, ${mol?.length ?? 0} molecules, ${own?.length ?? 0} owners)`);
+      throw new RangeError(
+        `cell columns differ in length (${n} indices, ${mol?.length ?? 0} molecules, ${own?.length ?? 0} owners)`,
+      );
     const dm = this.denseMolecules;
     const dow = this.denseOwners;
     for (let i = 0; i < n; i++) {
@@ -132,7 +134,15 @@ function samplesOnWire(bytes: Uint8Array): SampleWire[] {
   eachField(bytes, 0, bytes.length, (n, wt, start, end, varint) => {
     if (n === 2 && wt === 0) firstTick = varint;
     if (wt !== 2 || (n !== 5 && n !== 6)) return;
-    const s: SampleWire = { tick: -1, total: 0, accumulated: false, cellsStart: -1, cellsEnd: -1, states: [], deltas: [] };
+    const s: SampleWire = {
+      tick: -1,
+      total: 0,
+      accumulated: false,
+      cellsStart: -1,
+      cellsEnd: -1,
+      states: [],
+      deltas: [],
+    };
     // TickData (snapshot): 2 tick, 3 organisms, 4 cells, 7 total. TickDelta: 1 tick, 2 type, 3 cells,
     // 4 full organisms (format 1), 5 total, 6 organism deltas.
     const snap = n === 5;

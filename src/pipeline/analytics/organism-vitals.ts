@@ -108,8 +108,7 @@ function skip(b: Uint8Array, wt: number, end: number): void {
   else if (wt === 2) {
     const len = uvarint(b, end); // read before `pos +=`, which would take pos from before the length
     pos += len;
-  }
-  else if (wt === 1) pos += 8;
+  } else if (wt === 1) pos += 8;
   else if (wt === 5) pos += 4;
   else throw new RangeError(`unsupported protobuf wire type ${wt} in an organism`);
   if (pos > end) throw new RangeError('organism field runs past its end');

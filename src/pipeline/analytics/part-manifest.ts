@@ -38,10 +38,14 @@ export interface PartManifest {
 
 export class AnalyticsFileInvalidError extends EvochoraError {
   constructor(runId: string, path: string, problem: string) {
-    super(PipelineErrorCode.ANALYTICS_FILE_INVALID, `Analytics file ${runId}/analytics/${path} is invalid: ${problem}.`, {
-      actions: [`Rebuild the run's analytics: \`evochora index --run ${runId} --only analytics\`.`],
-      data: { runId, path },
-    });
+    super(
+      PipelineErrorCode.ANALYTICS_FILE_INVALID,
+      `Analytics file ${runId}/analytics/${path} is invalid: ${problem}.`,
+      {
+        actions: [`Rebuild the run's analytics: \`evochora index --run ${runId} --only analytics\`.`],
+        data: { runId, path },
+      },
+    );
   }
 }
 
@@ -53,7 +57,11 @@ function parseManifest(runId: string, path: string, bytes: Uint8Array): PartMani
     throw new AnalyticsFileInvalidError(runId, path, `not JSON (${(err as Error).message})`);
   }
   if (m.format !== MANIFEST_FORMAT)
-    throw new AnalyticsFileInvalidError(runId, path, `format ${String(m.format)}, this version reads ${MANIFEST_FORMAT}`);
+    throw new AnalyticsFileInvalidError(
+      runId,
+      path,
+      `format ${String(m.format)}, this version reads ${MANIFEST_FORMAT}`,
+    );
   if (!Array.isArray(m.files) || !Array.isArray(m.batches) || typeof m.firstTick !== 'number')
     throw new AnalyticsFileInvalidError(runId, path, 'files, batches or firstTick missing');
   return m as PartManifest;

@@ -56,10 +56,7 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
     };
     return { context, port };
   }
-  if (
-    (context.usageType === 'analytics-write' || context.usageType === 'analytics-read') &&
-    isAnalyticsStore(storage)
-  )
+  if ((context.usageType === 'analytics-write' || context.usageType === 'analytics-read') && isAnalyticsStore(storage))
     return { context, port: storage };
   throw new EvochoraError(
     PipelineErrorCode.UNSUPPORTED_USAGE,

@@ -70,7 +70,9 @@ async function recorded(s: ServiceManager): Promise<string> {
 }
 
 function analyzer(): AnalyzerService {
-  const a = new AnalyzerService(new FileSystemStorage('read', { rootDirectory: join(dir, 'storage'), compressInWorker: false }));
+  const a = new AnalyzerService(
+    new FileSystemStorage('read', { rootDirectory: join(dir, 'storage'), compressInWorker: false }),
+  );
   analyzers.push(a);
   return a;
 }
@@ -173,8 +175,8 @@ describe('AnalyticsIndexer', () => {
   }, 120_000);
 
   it('refuses an unknown plugin before anything starts', async () => {
-    await expect(manager(withAnalytics(configOf(false), { plugins: ['population', 'no-such-plugin'] }))).rejects.toThrow(
-      /no-such-plugin/,
-    );
+    await expect(
+      manager(withAnalytics(configOf(false), { plugins: ['population', 'no-such-plugin'] })),
+    ).rejects.toThrow(/no-such-plugin/);
   });
 });

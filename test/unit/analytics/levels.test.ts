@@ -17,8 +17,28 @@ describe('levels of detail', () => {
     const l = aggregateLevel(t, columns, 10);
     expect(l.columns.map((c) => c.name)).toEqual(levelColumns(columns).map((c) => c.name));
     expect(l.rows()).toEqual([
-      { tick: 90, samples: 5, x: 97, x_min: 95, x_max: 99, y: (47.5 + 48.5 + 49.5) / 3, y_min: 47.5, y_max: 49.5, s: 's95' },
-      { tick: 100, samples: 5, x: 102, x_min: 100, x_max: 104, y: (50.5 + 51.5) / 2, y_min: 50.5, y_max: 51.5, s: 's100' },
+      {
+        tick: 90,
+        samples: 5,
+        x: 97,
+        x_min: 95,
+        x_max: 99,
+        y: (47.5 + 48.5 + 49.5) / 3,
+        y_min: 47.5,
+        y_max: 49.5,
+        s: 's95',
+      },
+      {
+        tick: 100,
+        samples: 5,
+        x: 102,
+        x_min: 100,
+        x_max: 104,
+        y: (50.5 + 51.5) / 2,
+        y_min: 50.5,
+        y_max: 51.5,
+        s: 's100',
+      },
     ]);
   });
 

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { alifeCsv, buildPhylogeny, newick, type PhyloOrganism } from '../../../src/analyzer/phylogeny.js';
 
 function o(id: number, parentId: number | null, birthTick: number, deathTick: number | null = null): PhyloOrganism {
-  return { id, parentId, birthTick, deathTick, genomeHash: `g${id % 3}`, programId: 'p', deathCause: deathTick === null ? null : 'energy' };
+  return {
+    id,
+    parentId,
+    birthTick,
+    deathTick,
+    genomeHash: `g${id % 3}`,
+    programId: 'p',
+    deathCause: deathTick === null ? null : 'energy',
+  };
 }
 
 describe('phylogeny', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { newVitals, type OrganismVitals } from '../../../src/pipeline/analytics/organism-vitals.js';
 import { packMolecule } from '../../../src/isa/molecule.js';
 import { opcodeByName } from '../../../src/isa/opcodes.js';
-import type { AnalyticsSample, CellCensus, MetricPlugin, MetricRow } from '../../../src/pipeline/analytics/metric-plugin.js';
+import type {
+  AnalyticsSample,
+  CellCensus,
+  MetricPlugin,
+  MetricRow,
+} from '../../../src/pipeline/analytics/metric-plugin.js';
 import { METRIC_PLUGINS, metricPlugin, selectPlugins } from '../../../src/pipeline/analytics/plugin-catalogue.js';
 import { populationPlugin } from '../../../src/pipeline/analytics/plugins/population.js';
 import { vitalStatisticsPlugin } from '../../../src/pipeline/analytics/plugins/vital-statistics.js';
@@ -106,14 +111,23 @@ describe('metric plugins', () => {
   });
 
   it('energy and entropy distributions', () => {
-    const s = sample(10, [org(1, { energy: 10, entropyRegister: 1 }), org(2, { energy: 30, entropyRegister: 3 }), org(3, { energy: 500, isDead: true })]);
+    const s = sample(10, [
+      org(1, { energy: 10, entropyRegister: 1 }),
+      org(2, { energy: 30, entropyRegister: 3 }),
+      org(3, { energy: 500, isDead: true }),
+    ]);
     const e = one(energyPlugin, s);
     expect([e.energy_mean, e.energy_min, e.energy_max, e.energy_total]).toEqual([20, 10, 30, 40]);
     expect([e.entropy_mean, e.entropy_p50]).toEqual([2, 2]);
   });
 
   it('genome diversity: distinct genomes, Shannon and Simpson, the dominant genome', () => {
-    const s = sample(10, [org(1, { genomeHash: 'a' }), org(2, { genomeHash: 'a' }), org(3, { genomeHash: 'b' }), org(4, { genomeHash: 'c' })]);
+    const s = sample(10, [
+      org(1, { genomeHash: 'a' }),
+      org(2, { genomeHash: 'a' }),
+      org(3, { genomeHash: 'b' }),
+      org(4, { genomeHash: 'c' }),
+    ]);
     const g = one(genomeDiversityPlugin, s);
     expect(g.genomes).toBe(3);
     expect(g.shannon).toBeCloseTo(-(0.5 * Math.log(0.5) + 2 * 0.25 * Math.log(0.25)));
@@ -137,7 +151,9 @@ describe('metric plugins', () => {
 
   it('environment: the census as columns', () => {
     const e = one(environmentPlugin, sample(10, []));
-    expect([e.occupied_cells, e.owned_cells, e.energy_in_world, e.code_cells, e.data_cells, e.energy_cells]).toEqual([12, 6, 700, 5, 3, 2]);
+    expect([e.occupied_cells, e.owned_cells, e.energy_in_world, e.code_cells, e.data_cells, e.energy_cells]).toEqual([
+      12, 6, 700, 5, 3, 2,
+    ]);
   });
 
   it('spatial density: world fractions and organisms per region of a 16 × 16 grid', () => {

@@ -26,7 +26,9 @@ import type { StoredChunk } from '../../../src/pipeline/api/batch-storage.js';
 /** The node's default world: our replicator in 512×512, a population of ~50 with births and deaths after ~150,000 ticks. */
 const shape = [512, 512];
 const source = readFileSync(new URL('../../../assembly/replicator.evo', import.meta.url), 'utf8');
-const program = programFromArtifact(compileSourceOrThrow(source, { world: { shape, toroidal: true } }, 'replicator.evo'));
+const program = programFromArtifact(
+  compileSourceOrThrow(source, { world: { shape, toroidal: true } }, 'replicator.evo'),
+);
 /** The census is checked at every CENSUS_EVERY-th sample (a full scan of 262,144 cells each). */
 const CENSUS_EVERY = 25;
 
@@ -65,7 +67,12 @@ function record(warm: number, ticks: number, interval: number): { chunks: Uint8A
     sim.step();
     sim.pruneDead();
   }
-  const encoder = new ChunkEncoder(sim.world, { simulationRunId: 'r', samplesPerChunk: 40, accumulatedDeltaInterval: 5, samplingInterval: interval });
+  const encoder = new ChunkEncoder(sim.world, {
+    simulationRunId: 'r',
+    samplesPerChunk: 40,
+    accumulatedDeltaInterval: 5,
+    samplingInterval: interval,
+  });
   encoder.resetChanges();
   const writer = new OrganismDeltaWriter(() => sim.organisms);
   const chunks: Uint8Array[] = [];
@@ -101,7 +108,11 @@ describe('analytics samples from recorded chunks', () => {
   const { chunks, truth } = record(150_000, 3_000, 1);
 
   /** Walks the chunks at a resolution; checks every measured sample against the runtime; returns the events. */
-  function walkAndCompare(resolution: 'every-sample' | 'snapshots'): { measured: number; born: number[]; died: number[] } {
+  function walkAndCompare(resolution: 'every-sample' | 'snapshots'): {
+    measured: number;
+    born: number[];
+    died: number[];
+  } {
     const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 1, worldShape: shape }, true, resolution);
     let measured = 0;
     const born: number[] = [];
@@ -129,9 +140,10 @@ describe('analytics samples from recorded chunks', () => {
           pendingDied = 0;
           const c = s.cells!;
           if (t.census)
-            expect([...c.cellsByType.slice(0, 7), c.energyInWorld, c.occupiedCells, c.ownedCells], `tick ${s.tick}`).toEqual(
-              [...t.census.byType.slice(0, 7), t.census.energy, t.census.occupied, t.census.owned],
-            );
+            expect(
+              [...c.cellsByType.slice(0, 7), c.energyInWorld, c.occupiedCells, c.ownedCells],
+              `tick ${s.tick}`,
+            ).toEqual([...t.census.byType.slice(0, 7), t.census.energy, t.census.occupied, t.census.owned]);
           measured++;
         },
       });
@@ -154,7 +166,10 @@ describe('analytics samples from recorded chunks', () => {
     const every = walkAndCompare('every-sample');
     const sparse = walkAndCompare('snapshots');
     // Each chunk's snapshot and ACCUMULATED samples (every 5th of 40).
-    const whole = chunks.reduce((n, b) => n + 1 + TickDataChunk.decode(b).deltas.filter((d) => d.deltaType === 2).length, 0);
+    const whole = chunks.reduce(
+      (n, b) => n + 1 + TickDataChunk.decode(b).deltas.filter((d) => d.deltaType === 2).length,
+      0,
+    );
     expect(sparse.measured).toBe(whole);
     expect(whole).toBeLessThan(truth.size / 4);
     expect(sparse.born).toEqual(every.born);
@@ -196,10 +211,7 @@ describe('analytics samples from recorded chunks', () => {
       const births = await analyzer.query('run-a', 'SELECT count(*) FROM births');
       expect(births.rows[0]![0]).toBe(t.reduce((n, x) => n + x.born, 0));
       // The coarse level agrees with the fine one.
-      const lod = await analyzer.query(
-        'run-a',
-        'SELECT sum(samples), sum(alive * samples) FROM population_lod100',
-      );
+      const lod = await analyzer.query('run-a', 'SELECT sum(samples), sum(alive * samples) FROM population_lod100');
       const fine = await analyzer.query('run-a', 'SELECT count(*), sum(alive) FROM population');
       expect(lod.rows[0]![0]).toBe(fine.rows[0]![0]);
       expect(lod.rows[0]![1] as number).toBeCloseTo(fine.rows[0]![1] as number, 6);
@@ -211,7 +223,9 @@ describe('analytics samples from recorded chunks', () => {
       await expect(analyzer.query('run-a', "COPY population TO '/tmp/evochora-x.csv'")).rejects.toMatchObject({
         code: expect.stringMatching(/^ANALYTICS_QUERY_/),
       });
-      await expect(analyzer.query('run-a', 'DROP VIEW population')).rejects.toMatchObject({ code: 'ANALYTICS_QUERY_NOT_READ_ONLY' });
+      await expect(analyzer.query('run-a', 'DROP VIEW population')).rejects.toMatchObject({
+        code: 'ANALYTICS_QUERY_NOT_READ_ONLY',
+      });
       await expect(analyzer.query('run-a', "SELECT * FROM read_csv('/etc/hostname')")).rejects.toMatchObject({
         code: 'ANALYTICS_QUERY_FAILED',
       });

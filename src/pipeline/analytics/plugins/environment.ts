@@ -22,11 +22,6 @@ export const environmentPlugin: MetricPlugin = {
   ],
   measure(s, emit) {
     const c = s.cells!;
-    emit([
-      c.occupiedCells,
-      c.ownedCells,
-      c.energyInWorld,
-      ...MOLECULE_TYPE_NAMES.map((_, i) => c.cellsByType[i] ?? 0),
-    ]);
+    emit([c.occupiedCells, c.ownedCells, c.energyInWorld, ...MOLECULE_TYPE_NAMES.map((_, i) => c.cellsByType[i] ?? 0)]);
   },
 };

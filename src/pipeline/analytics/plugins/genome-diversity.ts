@@ -8,8 +8,16 @@ export const genomeDiversityPlugin: MetricPlugin = {
   doc: 'Distinct genomes (by genome hash) among the living organisms, diversity indices and the most abundant genome.',
   columns: [
     { name: 'genomes', type: 'int', doc: 'Distinct genome hashes among the living organisms.' },
-    { name: 'shannon', type: 'double', doc: 'Shannon index H = −Σ pᵢ ln pᵢ over genome frequencies (0 for one genome).' },
-    { name: 'simpson', type: 'double', doc: 'Simpson diversity 1 − Σ pᵢ² (the chance two random organisms differ in genome).' },
+    {
+      name: 'shannon',
+      type: 'double',
+      doc: 'Shannon index H = −Σ pᵢ ln pᵢ over genome frequencies (0 for one genome).',
+    },
+    {
+      name: 'simpson',
+      type: 'double',
+      doc: 'Simpson diversity 1 − Σ pᵢ² (the chance two random organisms differ in genome).',
+    },
     { name: 'dominant_genome', type: 'string', doc: 'Hash of the most abundant genome (ties: the smallest hash).' },
     { name: 'dominant_count', type: 'int', doc: 'Living organisms with the dominant genome.' },
     { name: 'dominant_share', type: 'double', doc: 'dominant_count ÷ living organisms.' },

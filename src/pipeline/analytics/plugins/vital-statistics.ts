@@ -9,7 +9,11 @@ export const vitalStatisticsPlugin: MetricPlugin = {
   columns: [
     { name: 'birth_rate', type: 'double', doc: 'Births ÷ living organisms ÷ ticks since the previous row.' },
     { name: 'death_rate', type: 'double', doc: 'Deaths ÷ (living + dead) ÷ ticks since the previous row.' },
-    { name: 'lifespan_mean', type: 'double', doc: 'Mean age in ticks at death of the organisms that died (null when none died).' },
+    {
+      name: 'lifespan_mean',
+      type: 'double',
+      doc: 'Mean age in ticks at death of the organisms that died (null when none died).',
+    },
     { name: 'lifespan_max', type: 'double', doc: 'Largest age at death (null when none died).' },
   ],
   measure(s, emit) {

@@ -145,7 +145,10 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
     } catch (err) {
       // The batches of this part were acknowledged: they are lost for now, and the next start's catch-up
       // (batches no manifest covers) analyses them again.
-      this.recordError(PipelineErrorCode.ANALYTICS_WRITE_FAILED, `part of run ${runId} not written: ${(err as Error).message}`);
+      this.recordError(
+        PipelineErrorCode.ANALYTICS_WRITE_FAILED,
+        `part of run ${runId} not written: ${(err as Error).message}`,
+      );
       this.logger.error({ service: this.name, runId }, `Analytics part not written: ${(err as Error).message}`);
     }
   }
@@ -198,7 +201,8 @@ export const analyticsIndexerType: ServiceType<typeof analyticsIndexerOptions> =
       if (!known.has(id))
         issues.push({ path: 'plugins', value: id, expected: `a metric plugin: ${[...known].join(', ')}` });
     for (const f of options.lodFactors)
-      if (!Number.isInteger(f) || f < 2) issues.push({ path: 'lodFactors', value: f, expected: 'whole numbers of ticks, 2 or more' });
+      if (!Number.isInteger(f) || f < 2)
+        issues.push({ path: 'lodFactors', value: f, expected: 'whole numbers of ticks, 2 or more' });
     return issues;
   },
   create: (context) => new AnalyticsIndexer(context),

@@ -37,7 +37,14 @@ abstract class IndexDatabaseBatchIndexer<O extends IndexerOptions = IndexerOptio
   }
 
   protected handleBatch(b: BatchInfoMsg): Promise<{ chunks: number; ticks: number }> {
-    return indexBatchOfKind(this.kind, this.storage, this.database, b.simulationRunId, b.storageKey, this.indexOptions());
+    return indexBatchOfKind(
+      this.kind,
+      this.storage,
+      this.database,
+      b.simulationRunId,
+      b.storageKey,
+      this.indexOptions(),
+    );
   }
 
   protected missingBatches(runId: string): Promise<BatchFileInfo[]> {
