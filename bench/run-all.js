@@ -15,6 +15,7 @@ const benches = [
   ['runtime.ts', tsx],
   ['pipeline.ts', [...daemonFlags, ...tsx]],
   ['api.ts', [...daemonFlags, ...tsx]],
+  ['analytics.ts', tsx],
   ['distributed.ts', tsx],
 ];
 let failed = 0;

@@ -37,7 +37,8 @@ function cli(args: string[], timeout = 600_000): unknown {
   return (JSON.parse(out) as { result: unknown }).result;
 }
 
-function bytesUnder(dir: string): number {
+/** Bytes of the files under `dir`; folders named in `skip` are left out (a run's analytics, counted apart). */
+function bytesUnder(dir: string, skip: readonly string[] = []): number {
   let total = 0;
   let entries: string[];
   try {
@@ -49,7 +50,8 @@ function bytesUnder(dir: string): number {
     const p = join(dir, e);
     const s = statSync(p, { throwIfNoEntry: false });
     if (!s) continue;
-    total += s.isDirectory() ? bytesUnder(p) : s.size;
+    if (s.isDirectory() && skip.includes(e)) continue;
+    total += s.isDirectory() ? bytesUnder(p, skip) : s.size;
   }
   return total;
 }
@@ -77,7 +79,9 @@ function slope(xs: number[], ys: number[]): number {
 interface Sample {
   seconds: number;
   rssMb: number;
+  /** Batch files and metadata (the run's analytics are counted apart). */
   storageBytes: number;
+  analyticsBytes: number;
   indexBytes: number;
   engineTick: number;
   ticksRecorded: number;
@@ -105,7 +109,8 @@ async function main(): Promise<void> {
       const s: Sample = {
         seconds: (Date.now() - t0) / 1000,
         rssMb: rssMb(pid),
-        storageBytes: bytesUnder(join(dataDir, 'storage')),
+        storageBytes: bytesUnder(join(dataDir, 'storage'), ['analytics']),
+        analyticsBytes: bytesUnder(join(dataDir, 'storage')) - bytesUnder(join(dataDir, 'storage'), ['analytics']),
         indexBytes: bytesUnder(join(dataDir, 'index')),
         engineTick: metric('SimulationEngine', 'current_tick'),
         ticksRecorded: metric('PersistenceService', 'ticks_written'),
@@ -139,6 +144,7 @@ async function main(): Promise<void> {
     recorded_over_runtime_only: Math.round((recordedTicksPerSec / sim.ticksPerSecond) * 1000) / 1000,
     storage_bytes_per_tick: Math.round(last.storageBytes / last.ticksRecorded),
     index_bytes_per_tick: Math.round(last.indexBytes / last.ticksRecorded),
+    analytics_bytes_per_tick: Math.round((last.analyticsBytes / last.ticksRecorded) * 10) / 10,
     index_lag_ticks: last.ticksRecorded - 1 - last.newestIndexedTick,
     rss_mb_last: Math.round(last.rssMb),
     rss_mb_max: Math.round(Math.max(...samples.map((s) => s.rssMb))),

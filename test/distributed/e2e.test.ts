@@ -18,6 +18,8 @@ import { ServiceManager } from '../../src/pipeline/service-manager.js';
 import type { EvochoraConfig } from '../../src/config/config-schema.js';
 import type { SimulationEngine } from '../../src/pipeline/services/simulation-engine.js';
 import { DEFAULT_FOLDER_LEVELS } from '../../src/pipeline/resources/storage-keys.js';
+import { unanalyzedBatches } from '../../src/pipeline/analytics/analytics-operations.js';
+import { AnalyzerService } from '../../src/analyzer/analyzer-service.js';
 import { startNatsCluster, type NatsCluster } from './harness/nats.js';
 import { startSwift, type SwiftServer } from './harness/swift.js';
 import { startPostgres, type PostgresServer } from './harness/postgres.js';
@@ -228,7 +230,10 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     const M = 600;
     const p1 = await node('persistence-host', 'persistence-1', d, persistenceSets(30_000));
     const p2 = await node('persistence-host', 'persistence-2', d, persistenceSets(30_000));
-    const ix = await node('indexer-host', 'indexer', d);
+    const ix = await node('indexer-host', 'indexer', d, {
+      'pipeline.services.analytics-indexer.options.flushIntervalMs': 500,
+      'pipeline.services.analytics-indexer.options.resolution': 'every-sample',
+    });
     const sim = await node('simulation-host', 'simulation', d, engineSets(M));
     await engineDone(sim);
     const s3 = await s3For(d);
@@ -243,6 +248,17 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     expect(w2).toBeGreaterThan(0);
     expect((await p1.serviceMetrics('persistence')).duplicate_ticks_detected ?? 0).toBe(0);
     await expectIndexComplete(d, s.runId, M);
+    // The indexer host's analytics, on S3 beside the run: every batch covered, one row per sampled tick.
+    await waitFor(
+      'the analytics to cover every batch',
+      async () => (await unanalyzedBatches(s3, s3, s.runId)).length === 0,
+      60_000,
+    );
+    const analyzer = new AnalyzerService(s3, join(dir, 'analytics-mirror'));
+    closers.push(async () => analyzer.close());
+    const pop = await analyzer.query(s.runId, 'SELECT count(*), min(tick), max(tick) FROM population');
+    expect(pop.rows[0]).toEqual([M, 0, M - 1]);
+    expect((await analyzer.query(s.runId, 'SELECT count(*) FROM births')).rows[0]![0]).toBe(1);
     const ixStatus = await ix.status();
     expect(ixStatus.services.every((x) => x.state === 'RUNNING')).toBe(true);
   });
