@@ -15,6 +15,8 @@ import { METRIC_PLUGINS } from '../pipeline/analytics/plugin-catalogue.js';
 import { levelColumns } from '../pipeline/analytics/levels.js';
 import { AnalyticsSql, type QueryResult } from './analytics-sql.js';
 import { alifeCsv, buildPhylogeny, newick, type Phylogeny } from './phylogeny.js';
+import { genomeListing, type GenomeListing } from './genome-listing.js';
+import type { BatchStorageReader } from '../pipeline/api/batch-storage.js';
 import { AnalyticsTableNotFoundError, RunCatalog, type CatalogTable } from './run-catalog.js';
 
 export interface ManifestTable {
@@ -76,6 +78,8 @@ export class AnalyzerService {
     private readonly store: AnalyticsReader,
     /** Where analytics of non-local storage (S3) are mirrored for DuckDB. */
     private readonly mirrorRoot: string = join(tmpdir(), 'evochora-analytics'),
+    /** The run's batches, for what analytics do not hold (a genome's cells); usually the same storage. */
+    private readonly storage?: BatchStorageReader,
   ) {}
 
   async listRuns(): Promise<Array<{ runId: string; firstTick: number; lastTick: number; samples: number }>> {
@@ -243,6 +247,24 @@ export class AnalyzerService {
          FROM organisms GROUP BY genome_hash ORDER BY organisms DESC, first_tick LIMIT ${Math.max(1, Math.min(limit, 100_000))}`,
       100_000,
     );
+  }
+
+  /** The genome of a genotype, disassembled from the cells its first organism owned when it first appeared. */
+  async genome(runId: string, genomeHash: string): Promise<GenomeListing> {
+    (await this.catalog(runId)).table('births');
+    const r = await (
+      await this.sql(runId)
+    ).query(
+      `SELECT organism_id, tick FROM births WHERE genome_hash = '${genomeHash.replaceAll("'", "''")}' ORDER BY tick, organism_id LIMIT 1`,
+      1,
+    );
+    const first = r.rows[0];
+    if (!first) throw new AnalyticsTableNotFoundError(runId, `genotype '${genomeHash}'`, ['a genome_hash of births']);
+    if (!this.storage) throw new AnalyticsTableNotFoundError(runId, 'batch storage to read genomes from', []);
+    const listing = await genomeListing(this.storage, runId, genomeHash, first[0] as number, first[1] as number);
+    if (!listing)
+      throw new AnalyticsTableNotFoundError(runId, `stored tick ${String(first[1])} for genotype '${genomeHash}'`, []);
+    return listing;
   }
 
   /** Living organisms per genotype at `points` ticks across the run: the top `top` genotypes and `other`. */

@@ -92,6 +92,20 @@ export function analyzerOpenApi(): Record<string, unknown> {
           responses: { '200': ok('Genotypes'), ...errors },
         },
       },
+      '/runs/{run}/genotypes/{hash}': {
+        get: {
+          summary: "A genotype's genome: its first organism's cells when it appeared, disassembled (JSON or text)",
+          parameters: [
+            run,
+            { name: 'hash', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]+$' } },
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'text'] } },
+          ],
+          responses: {
+            '200': ok('{ genomeHash, organismId, tick, cells: [{ position, molecule, text }], text }'),
+            ...errors,
+          },
+        },
+      },
       '/runs/{run}/muller': {
         get: {
           summary: 'Living organisms of the dominant genotypes over time (Muller plot data)',

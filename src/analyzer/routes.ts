@@ -136,6 +136,28 @@ export function analyzerRoutes(service: AnalyzerService): Route[] {
     },
     {
       method: 'GET',
+      pattern: '/runs/:run/genotypes/:hash',
+      handler: async (req) => {
+        const runId = runOf(req);
+        const hash = req.params.hash ?? '';
+        if (!/^[0-9a-f]{1,64}$/.test(hash)) throw new BadRequestError(`'${hash.slice(0, 70)}' is not a genome hash.`);
+        const format = req.query.get('format') ?? 'json';
+        if (format !== 'json' && format !== 'text')
+          throw new BadRequestError(`format must be json or text, got '${format.slice(0, 20)}'.`);
+        return cached(service, req, runId, async () => {
+          const g = await service.genome(runId, hash);
+          return format === 'text'
+            ? {
+                status: 200,
+                raw: `# genome ${hash} of organism ${g.organismId} at tick ${g.tick} (${g.cells.length} cells; position relative to its birth)\n${g.text}\n`,
+                contentType: 'text/plain; charset=utf-8',
+              }
+            : { status: 200, body: g };
+        });
+      },
+    },
+    {
+      method: 'GET',
       pattern: '/runs/:run/muller',
       handler: async (req) => {
         const runId = runOf(req);

@@ -14,12 +14,11 @@ export const analyticsSourceFlags = {
 };
 
 export function analyzerFor(dataDir: string, storageDir: string | undefined): AnalyzerService {
-  return new AnalyzerService(
-    new FileSystemStorage('analytics-command', {
-      rootDirectory: storageRootOf(dataDir, storageDir),
-      compressInWorker: false,
-    }),
-  );
+  const storage = new FileSystemStorage('analytics-command', {
+    rootDirectory: storageRootOf(dataDir, storageDir),
+    compressInWorker: false,
+  });
+  return new AnalyzerService(storage, undefined, storage);
 }
 
 /** Rows as an aligned text table (long values cut), for people; scripts use --json. */

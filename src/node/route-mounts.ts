@@ -9,6 +9,7 @@ import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '..
 import { VisualizerService } from '../visualizer/visualizer-service.js';
 import { staticRoutes } from '../web/static-routes.js';
 import { isAnalyticsStore, type AnalyticsReader } from '../pipeline/api/analytics-store.js';
+import { isBatchStorageReader, type BatchStorageReader } from '../pipeline/api/batch-storage.js';
 import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
 import { ANALYZER_ERROR_STATUS, ANALYZER_PREFIX, analyzerRoutes } from '../analyzer/routes.js';
 import { AnalyzerService } from '../analyzer/analyzer-service.js';

@@ -63,6 +63,12 @@ export interface BatchStorageReader {
   decodeChunk(chunk: StoredChunk): TickDataChunk;
 }
 
+/** Whether a resource offers the reading operations (the file system and S3 storages do). */
+export function isBatchStorageReader(x: unknown): x is BatchStorageReader {
+  const s = x as Partial<BatchStorageReader> | undefined;
+  return typeof s?.readChunks === 'function' && typeof s.readMetadata === 'function';
+}
+
 /** A run id that names no stored run. */
 export class RunNotFoundError extends EvochoraError {
   constructor(runId: string, root: string) {

@@ -685,7 +685,8 @@ function renderGenotypes() {
       const org = r[col.first_organism];
       const href = visualizerUrl(first === null ? undefined : Number(first) + 1, org);
       return `<tr>
-        <td class="mono"><span class="swatch" style="background:${genomeColor(hash)}"></span>${escapeHtml(hash)}</td>
+        <td class="mono"><span class="swatch" style="background:${genomeColor(hash)}"></span>${escapeHtml(hash)}
+          <a class="source" href="${apiUrl(runPath(`/genotypes/${encodeURIComponent(hash)}`), { format: 'text' })}" target="_blank" title="The genome, disassembled from the cells of its first organism">source</a></td>
         <td class="num"><a href="${href}" title="Open the visualizer at the first organism with this genome (#${escapeHtml(org)})">${fmtNum(first)}</a></td>
         <td class="num">${fmtNum(r[col.organisms])}</td>
         <td class="num">${fmtNum(r[col.alive])}</td>

@@ -70,9 +70,8 @@ async function recorded(s: ServiceManager): Promise<string> {
 }
 
 function analyzer(): AnalyzerService {
-  const a = new AnalyzerService(
-    new FileSystemStorage('read', { rootDirectory: join(dir, 'storage'), compressInWorker: false }),
-  );
+  const storage = new FileSystemStorage('read', { rootDirectory: join(dir, 'storage'), compressInWorker: false });
+  const a = new AnalyzerService(storage, undefined, storage);
   analyzers.push(a);
   return a;
 }
@@ -109,6 +108,14 @@ describe('AnalyticsIndexer', () => {
     expect(manifest.tables.map((x) => x.id).sort()).toEqual(METRIC_PLUGINS.map((p) => p.id).sort());
     for (const table of manifest.tables)
       if (table.kind === 'per-tick') expect(table.levels.map((l) => l.level)).toEqual([1, 10, 100, 1000, 10000]);
+
+    // A genotype's genome, disassembled from the stored tick where its first organism appears.
+    const hash = (await a.query(runId, 'SELECT genome_hash FROM births LIMIT 1')).rows[0]![0] as string;
+    const genome = await a.genome(runId, hash);
+    expect(genome.tick).toBe(0);
+    expect(genome.cells.length).toBeGreaterThan(3);
+    expect(genome.text.split('\n')).toHaveLength(genome.cells.length);
+    await expect(a.genome(runId, 'ffffffffffffffff')).rejects.toMatchObject({ code: 'ANALYTICS_TABLE_NOT_FOUND' });
 
     // The API's series is SQL's.
     const m = await a.metric(runId, 'population', { level: 1, columns: ['alive'] });
