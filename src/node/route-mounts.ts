@@ -37,11 +37,12 @@ export function defaultRouteMounts(): RouteMount[] {
       prefix: ANALYZER_PREFIX,
       errorStatus: ANALYZER_ERROR_STATUS,
       routes: ({ manager, config }) => {
-        // The analytics of the pipeline's storage when it offers them, else the default storage directory.
-        let store: AnalyticsReader | undefined;
+        // The analytics of the pipeline's storage when it offers them, else the default storage directory; the
+        // same storage's batches give genotypes' genomes.
+        let store: (AnalyticsReader & BatchStorageReader) | undefined;
         for (const name of Object.keys(config.pipeline.resources)) {
           const r = manager.resource(name);
-          if (isAnalyticsStore(r)) {
+          if (isAnalyticsStore(r) && isBatchStorageReader(r)) {
             store = r;
             break;
           }
@@ -51,7 +52,7 @@ export function defaultRouteMounts(): RouteMount[] {
           { rootDirectory: 'storage', compressInWorker: false },
           config.node.dataDir,
         );
-        return analyzerRoutes(new AnalyzerService(store));
+        return analyzerRoutes(new AnalyzerService(store, undefined, store));
       },
     },
     { prefix: '', routes: () => staticRoutes() },
