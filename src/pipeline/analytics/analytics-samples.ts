@@ -7,13 +7,15 @@
 import { MoleculeType, moleculeType, moleculeValue } from '../../isa/molecule.js';
 import { bytesToInt32 } from '../contracts/columns.js';
 import { eachField } from '../contracts/wire-walk.js';
+import { cur, skip, uvarint } from './wire-cursor.js';
 import type { AnalyticsSample, CellCensus } from './metric-plugin.js';
 import {
   applyVitalsDelta,
   copyVitals,
   DEAD_BIT,
-  deltaMask,
+  deltaHeader,
   deltaOrganismId,
+  readDeltaHeader,
   newVitals,
   readVitals,
   type OrganismVitals,
@@ -131,42 +133,72 @@ function samplesOnWire(bytes: Uint8Array): SampleWire[] {
   const out: SampleWire[] = [];
   let snapshot: SampleWire | undefined;
   let firstTick = 0;
-  eachField(bytes, 0, bytes.length, (n, wt, start, end, varint) => {
-    if (n === 2 && wt === 0) firstTick = varint;
-    if (wt !== 2 || (n !== 5 && n !== 6)) return;
-    const s: SampleWire = {
-      tick: -1,
-      total: 0,
-      accumulated: false,
-      cellsStart: -1,
-      cellsEnd: -1,
-      states: [],
-      deltas: [],
-    };
-    // TickData (snapshot): 2 tick, 3 organisms, 4 cells, 7 total. TickDelta: 1 tick, 2 type, 3 cells,
-    // 4 full organisms (format 1), 5 total, 6 organism deltas.
-    const snap = n === 5;
-    eachField(bytes, start, end, (m, mwt, ms, me, v) => {
-      if (mwt === 0) {
-        if (m === (snap ? 2 : 1)) s.tick = v;
-        else if (m === (snap ? 7 : 5)) s.total = v;
-        else if (!snap && m === 2) s.accumulated = v === 2;
-      } else if (mwt === 2) {
-        if (m === (snap ? 3 : 4)) s.states.push(ms, me);
-        else if (m === (snap ? 4 : 3)) {
-          s.cellsStart = ms;
-          s.cellsEnd = me;
-        } else if (!snap && m === 6) s.deltas.push(ms, me);
-      }
-    });
-    if (snap) snapshot = s;
-    else out.push(s);
-  });
+  const end = bytes.length;
+  cur.pos = 0;
+  while (cur.pos < end) {
+    const key = uvarint(bytes, end);
+    const n = key >>> 3;
+    const wt = key & 7;
+    if (wt === 0) {
+      const v = uvarint(bytes, end);
+      if (n === 2) firstTick = v;
+      continue;
+    }
+    if (wt !== 2) {
+      skip(bytes, wt, end);
+      continue;
+    }
+    const len = uvarint(bytes, end);
+    const stop = cur.pos + len;
+    if (stop > end) throw new RangeError('chunk field runs past its end');
+    if (n === 5) snapshot = sampleAt(bytes, stop, true);
+    else if (n === 6) out.push(sampleAt(bytes, stop, false));
+    cur.pos = stop;
+  }
   if (snapshot) {
     if (snapshot.tick < 0) snapshot.tick = firstTick;
     out.unshift(snapshot);
   }
   return out;
+}
+
+/**
+ * The parts of a TickData (snapshot: 2 tick, 3 organisms, 4 cells, 7 total) or TickDelta (1 tick, 2 type,
+ * 3 cells, 4 full organisms of format 1, 5 total, 6 organism deltas) from cur.pos to `stop`.
+ */
+function sampleAt(bytes: Uint8Array, stop: number, snap: boolean): SampleWire {
+  const s: SampleWire = {
+    tick: -1,
+    total: 0,
+    accumulated: false,
+    cellsStart: -1,
+    cellsEnd: -1,
+    states: [],
+    deltas: [],
+  };
+  while (cur.pos < stop) {
+    const key = uvarint(bytes, stop);
+    const m = key >>> 3;
+    const wt = key & 7;
+    if (wt === 0) {
+      const v = uvarint(bytes, stop);
+      if (m === (snap ? 2 : 1)) s.tick = v;
+      else if (m === (snap ? 7 : 5)) s.total = v;
+      else if (!snap && m === 2) s.accumulated = v === 2;
+    } else if (wt === 2) {
+      const len = uvarint(bytes, stop);
+      const from = cur.pos;
+      const to = from + len;
+      if (to > stop) throw new RangeError('sample field runs past its end');
+      if (m === (snap ? 3 : 4)) s.states.push(from, to);
+      else if (m === (snap ? 4 : 3)) {
+        s.cellsStart = from;
+        s.cellsEnd = to;
+      } else if (!snap && m === 6) s.deltas.push(from, to);
+      cur.pos = to;
+    } else skip(bytes, wt, stop);
+  }
+  return s;
 }
 
 /** How often per-tick plugins measure (see AnalyticsSample). */
@@ -265,7 +297,8 @@ export class AnalyticsSampler {
         // Between measured samples: only births and deaths.
         const d = w.deltas;
         for (let k = 0; k < d.length; k += 2) {
-          const id = deltaOrganismId(bytes, d[k]!, d[k + 1]!);
+          readDeltaHeader(bytes, d[k]!, d[k + 1]!);
+          const id = deltaHeader.id;
           const known = byId.get(id);
           if (!known) {
             const v = newVitals(id);
@@ -273,7 +306,7 @@ export class AnalyticsSampler {
             byId.set(id, v);
             if (bornSince(v, w.tick, interval)) born.push(copyVitals(v));
             if (v.isDead) died.push(copyVitals(v));
-          } else if (deltaMask(bytes, d[k]!, d[k + 1]!) & DEAD_BIT) {
+          } else if (deltaHeader.mask & DEAD_BIT) {
             const v = copyVitals(known);
             applyVitalsDelta(bytes, d[k]!, d[k + 1]!, v);
             if (v.isDead) died.push(v);

@@ -5,6 +5,7 @@
  * (same rules as organism-timeline-apply.ts: a field in a delta's mask takes the state's value or its default,
  * then energy and entropy changes are added).
  */
+import { cur, int32, skip, uvarint } from './wire-cursor.js';
 
 /** What a metric plugin may read of an organism (names as in OrganismState). */
 export interface OrganismVitals {
@@ -72,59 +73,17 @@ const TRACKED_BITS = Object.keys(RESET).reduce((m, f) => m | (1 << (Number(f) - 
 
 const utf8 = new TextDecoder();
 
-/** Read position of the parser below (one walk at a time: analytics runs on one thread, synchronously). */
-let pos = 0;
-
-/** The low 32 bits of the varint at b[pos] as a signed int32 (negative values take 10 bytes). */
-function int32(b: Uint8Array, end: number): number {
-  let lo = 0;
-  let shift = 0;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= end) throw new RangeError('truncated varint in an organism');
-    const x = b[pos++]!;
-    if (shift < 32) lo |= (x & 0x7f) << shift;
-    shift += 7;
-    if ((x & 0x80) === 0) return lo | 0;
-  }
-  throw new RangeError('varint longer than 10 bytes in an organism');
-}
-
-/** An unsigned varint at b[pos] (up to 10 bytes; exact below 2^53). */
-function uvarint(b: Uint8Array, end: number): number {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (pos >= end) throw new RangeError('truncated varint in an organism');
-    const x = b[pos++]!;
-    value += (x & 0x7f) * mul;
-    if ((x & 0x80) === 0) return value;
-    mul *= 0x80;
-  }
-  throw new RangeError('varint longer than 10 bytes in an organism');
-}
-
-function skip(b: Uint8Array, wt: number, end: number): void {
-  if (wt === 0) uvarint(b, end);
-  else if (wt === 2) {
-    const len = uvarint(b, end); // read before `pos +=`, which would take pos from before the length
-    pos += len;
-  } else if (wt === 1) pos += 8;
-  else if (wt === 5) pos += 4;
-  else throw new RangeError(`unsupported protobuf wire type ${wt} in an organism`);
-  if (pos > end) throw new RangeError('organism field runs past its end');
-}
-
-/** A Vector message b[pos, end), written into `into` when given (no allocation for the IP's every move). */
+/** A Vector message b[cur.pos, end), written into `into` when given (no allocation for the IP's every move). */
 function vector(b: Uint8Array, end: number, into?: { components: number[] } | null): { components: number[] } {
   const out = into ?? { components: [] };
   const components = out.components;
   components.length = 0;
-  while (pos < end) {
+  while (cur.pos < end) {
     const key = uvarint(b, end);
     if (key === 0x0a) {
       const len = uvarint(b, end);
-      const stop = pos + len;
-      while (pos < stop) components.push(int32(b, stop));
+      const stop = cur.pos + len;
+      while (cur.pos < stop) components.push(int32(b, stop));
     } else if (key === 0x08) components.push(int32(b, end));
     else skip(b, key & 7, end);
   }
@@ -133,12 +92,12 @@ function vector(b: Uint8Array, end: number, into?: { components: number[] } | nu
 
 /** Reads the tracked fields of an OrganismState message b[from, end) into `v` (others skipped). */
 export function readVitals(b: Uint8Array, from: number, end: number, v: OrganismVitals): void {
-  pos = from;
+  cur.pos = from;
   readVitalsHere(b, end, v);
 }
 
 function readVitalsHere(b: Uint8Array, end: number, v: OrganismVitals): void {
-  while (pos < end) {
+  while (cur.pos < end) {
     const key = uvarint(b, end);
     const field = key >>> 3;
     const wt = key & 7;
@@ -178,7 +137,7 @@ function readVitalsHere(b: Uint8Array, end: number, v: OrganismVitals): void {
     }
     if (wt === 2) {
       const len = uvarint(b, end);
-      const s = pos;
+      const s = cur.pos;
       const stop = s + len;
       if (stop > end) throw new RangeError('organism field runs past its end');
       switch (field) {
@@ -200,7 +159,7 @@ function readVitalsHere(b: Uint8Array, end: number, v: OrganismVitals): void {
         default:
           break;
       }
-      pos = stop;
+      cur.pos = stop;
       continue;
     }
     skip(b, wt, end);
@@ -209,8 +168,8 @@ function readVitalsHere(b: Uint8Array, end: number, v: OrganismVitals): void {
 
 /** The organism id of an OrganismDelta b[from, end) (its first field as the engine writes it). */
 export function deltaOrganismId(b: Uint8Array, from: number, end: number): number {
-  pos = from;
-  while (pos < end) {
+  cur.pos = from;
+  while (cur.pos < end) {
     const key = uvarint(b, end);
     if (key === 0x08) return int32(b, end);
     skip(b, key & 7, end);
@@ -221,10 +180,31 @@ export function deltaOrganismId(b: Uint8Array, from: number, end: number): numbe
 /** Field mask bit of `is_dead` (field 14) in an OrganismDelta. */
 export const DEAD_BIT = 1 << 13;
 
+/** The id and changed-field mask of the OrganismDelta last read by readDeltaHeader. */
+export const deltaHeader = { id: 0, mask: 0 };
+
+/** Reads an OrganismDelta's id and mask (its first two fields as the engine writes them) into deltaHeader. */
+export function readDeltaHeader(b: Uint8Array, from: number, end: number): void {
+  cur.pos = from;
+  deltaHeader.id = 0;
+  deltaHeader.mask = 0;
+  let seen = 0;
+  while (cur.pos < end && seen < 2) {
+    const key = uvarint(b, end);
+    if (key === 0x08) {
+      deltaHeader.id = int32(b, end);
+      seen++;
+    } else if (key === 0x10) {
+      deltaHeader.mask = uvarint(b, end);
+      seen++;
+    } else skip(b, key & 7, end);
+  }
+}
+
 /** The changed-field mask of an OrganismDelta b[from, end) (0 when it has none). */
 export function deltaMask(b: Uint8Array, from: number, end: number): number {
-  pos = from;
-  while (pos < end) {
+  cur.pos = from;
+  while (cur.pos < end) {
     const key = uvarint(b, end);
     if (key === 0x10) return uvarint(b, end);
     skip(b, key & 7, end);
@@ -234,19 +214,19 @@ export function deltaMask(b: Uint8Array, from: number, end: number): number {
 
 /** Applies the OrganismDelta b[from, end) to `v`, for the tracked fields. */
 export function applyVitalsDelta(b: Uint8Array, from: number, end: number, v: OrganismVitals): void {
-  pos = from;
+  cur.pos = from;
   let mask = 0;
   let stateStart = -1;
   let stateEnd = -1;
   let energyChange = 0;
   let entropyChange = 0;
-  while (pos < end) {
+  while (cur.pos < end) {
     const key = uvarint(b, end);
     if (key === 0x10) mask = uvarint(b, end);
     else if (key === 0x1a) {
       const len = uvarint(b, end);
-      stateStart = pos;
-      stateEnd = pos += len;
+      stateStart = cur.pos;
+      stateEnd = cur.pos += len;
     } else if (key === 0x28 || key === 0x30) {
       const z = uvarint(b, end);
       const change = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
