@@ -70,7 +70,7 @@ export const DEFAULT_PIPELINE_RESOURCES: Record<string, ResourceDefinition> = {
   'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4, maxBytes: 64 * 1024 * 1024 } },
   'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage', compressionLevel: 3 } },
   'persistence-dlq': { className: 'FileSystemDeadLetterQueue', options: { capacity: 10000 } },
-  'batch-topic': { className: 'InMemoryTopic', options: { ackTimeoutMs: 60000 } },
+  'batch-topic': { className: 'InMemoryTopic', options: { ackTimeoutMs: 60000, maxGroupBacklog: 2 } },
   'metadata-topic': { className: 'InMemoryTopic', options: { ackTimeoutMs: 60000 } },
   'index-database': { className: 'SqliteIndexDatabase', options: { directory: 'index' } },
   'indexer-dlq': { className: 'FileSystemDeadLetterQueue', options: { capacity: 10000 } },

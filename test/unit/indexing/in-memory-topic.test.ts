@@ -146,4 +146,47 @@ describe('InMemoryTopic', () => {
     expect(topic.errors()[0]?.code).toBe('TOPIC_MESSAGES_DROPPED');
     expect((await slow.receive(100, 0)).map((m) => m.payload)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
   });
+
+  it('backpressure: a publish waits while a consuming group is more than maxGroupBacklog behind', async () => {
+    const topic = new InMemoryTopic<number>('t', {
+      ackTimeoutMs: 60_000,
+      maxRetained: 10_000,
+      maxGroupBacklog: 2,
+      maxPublishWaitMs: 5_000,
+    });
+    const writer = topic.bind(ctx('topic-write')).port as TopicWriter<number>;
+    const slow = topic.bind(ctx('topic-read', { consumerGroup: 'slow' })).port as TopicReader<number>;
+    await slow.receive(1, 0); // the group is consuming
+    for (let i = 0; i < 2; i++) await writer.publish(i);
+    let done = false;
+    const third = writer.publish(2).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false); // 3 unacknowledged > 2: the publisher waits
+    for (const m of await slow.receive(1, 0)) await slow.ack(m);
+    await third;
+    expect(done).toBe(true);
+    expect(topic.metrics().publish_waits).toBe(1);
+  });
+
+  it('backpressure: a group that stopped consuming holds nobody back, and a wait gives up after maxPublishWaitMs', async () => {
+    const topic = new InMemoryTopic<number>('t', {
+      ackTimeoutMs: 60_000,
+      maxRetained: 10_000,
+      maxGroupBacklog: 1,
+      maxPublishWaitMs: 100,
+    });
+    const writer = topic.bind(ctx('topic-write')).port as TopicWriter<number>;
+    // A group that never asked for messages (a paused indexer) is not waited for.
+    topic.bind(ctx('topic-read', { consumerGroup: 'paused' }));
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) await writer.publish(i);
+    expect(Date.now() - started).toBeLessThan(100);
+    // An active group that does not ack: each publish over the bound waits up to 100 ms, then goes on.
+    const stuck = topic.bind(ctx('topic-read', { consumerGroup: 'stuck' })).port as TopicReader<number>;
+    await stuck.receive(1, 0);
+    const t = Date.now();
+    await writer.publish(5);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(90);
+    expect(topic.metrics().publish_waits_timed_out).toBe(1);
+  });
 });

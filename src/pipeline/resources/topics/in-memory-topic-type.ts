@@ -20,6 +20,20 @@ const inMemoryTopicOptions = defineOptions({
       max: 100_000_000,
       doc: 'At most this many messages are kept: before any consumer group has joined, and for a group that falls this far behind (the oldest are dropped and counted). Otherwise a message is kept only until every group has taken it.',
     },
+    maxGroupBacklog: {
+      kind: 'int',
+      default: 0,
+      min: 0,
+      max: 100_000_000,
+      doc: 'Backpressure: a publish waits while a consumer group that is consuming has more than this many messages unacknowledged, so publishers (and the engine behind them) run no faster than the slowest consumer. 0 = never wait.',
+    },
+    maxPublishWaitMs: {
+      kind: 'int',
+      default: 30_000,
+      min: 0,
+      max: 3_600_000,
+      doc: 'The longest a publish waits for room (maxGroupBacklog); then it goes on and counts publish_waits_timed_out.',
+    },
   },
 });
 
@@ -31,5 +45,7 @@ export const inMemoryTopicType: ResourceType<typeof inMemoryTopicOptions> = {
     new InMemoryTopic(name, {
       ackTimeoutMs: options.ackTimeoutMs,
       maxRetained: options.maxRetained,
+      maxGroupBacklog: options.maxGroupBacklog,
+      maxPublishWaitMs: options.maxPublishWaitMs,
     }),
 };

@@ -24,7 +24,18 @@ export interface InMemoryTopicOptions {
   readonly ackTimeoutMs: number;
   /** The oldest messages are dropped beyond this many (before any group exists, or when a group falls this far behind). */
   readonly maxRetained: number;
+  /**
+   * Backpressure: a publish waits while an active group (one whose members asked for messages within the last
+   * few seconds: a paused or stopped consumer does not hold publishers) has more than this many messages
+   * unacknowledged. 0 = never wait.
+   */
+  readonly maxGroupBacklog?: number;
+  /** The longest a publish waits for room; then it goes on (counted in `publish_waits_timed_out`). */
+  readonly maxPublishWaitMs?: number;
 }
+
+/** A group whose members have not asked for messages for this long no longer holds publishers back. */
+const ACTIVE_GROUP_MS = 5_000;
 
 interface Published<T> {
   readonly messageId: string;
@@ -46,6 +57,8 @@ class Group<T> {
   readonly deliveries = new Map<string, number>();
   acked = 0;
   redelivered = 0;
+  /** When a member last asked for messages (backpressure counts only active groups). */
+  lastReceiveAt = 0;
   /** Messages dropped by the retention bound before this group took them. */
   dropped = 0;
   constructor(cursor: number) {
@@ -64,6 +77,10 @@ export class InMemoryTopic<T = unknown> implements Resource {
   private readonly errorLog = new ErrorLog();
   private readonly rate = new SlidingWindowRate();
   private published = 0;
+  private readonly roomWaiters: Array<() => void> = [];
+  private publishWaits = 0;
+  private publishWaitsTimedOut = 0;
+  private publishWaitMs = 0;
   /** Messages at the start of `log` that every group has taken (dropped at the next compaction). */
   private taken = 0;
 
@@ -178,6 +195,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
   async receive(groupName: string, max: number, timeoutMs: number, signal?: AbortSignal): Promise<TopicMessage<T>[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      this.group(groupName).lastReceiveAt = Date.now();
       const got = this.take(groupName, Math.max(1, max));
       if (got.length > 0) return got;
       const left = deadline - Date.now();
@@ -196,6 +214,46 @@ export class InMemoryTopic<T = unknown> implements Resource {
       g.acked++;
       g.deliveries.delete(messageId);
     }
+    if (this.roomWaiters.length > 0) for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  /** The largest backlog of a group with active members (0 when none is active). */
+  private activeBacklog(now: number): number {
+    let max = 0;
+    for (const name of this.groups.keys()) {
+      const g = this.groups.get(name)!;
+      if (now - g.lastReceiveAt <= ACTIVE_GROUP_MS) max = Math.max(max, this.backlog(name));
+    }
+    return max;
+  }
+
+  /**
+   * Waits while an active group is more than maxGroupBacklog messages behind, so a recording runs no faster
+   * than its slowest consumer (the index and analytics stay current, memory stays bounded) instead of leaving
+   * it ever further behind. Gives up after maxPublishWaitMs.
+   */
+  private async waitForRoom(): Promise<void> {
+    const limit = this.options.maxGroupBacklog ?? 0;
+    if (limit <= 0) return;
+    const started = Date.now();
+    const until = started + (this.options.maxPublishWaitMs ?? 30_000);
+    if (this.activeBacklog(started) <= limit) return;
+    this.publishWaits++;
+    while (this.activeBacklog(Date.now()) > limit) {
+      const left = until - Date.now();
+      if (left <= 0) {
+        this.publishWaitsTimedOut++;
+        break;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 250));
+        this.roomWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.publishWaitMs += Date.now() - started;
   }
 
   nack(groupName: string, messageId: string): void {
@@ -220,6 +278,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
         publish: async (payload) => {
           this.publish(payload);
           monitor.count();
+          await this.waitForRoom();
         },
       };
       return { context, port, monitor };
@@ -273,6 +332,9 @@ export class InMemoryTopic<T = unknown> implements Resource {
       messages_retained: this.retained,
       consumer_groups: this.groups.size,
       publish_rate_per_sec: this.rate.perSecond(),
+      publish_waits: this.publishWaits,
+      publish_waits_timed_out: this.publishWaitsTimedOut,
+      publish_wait_ms: this.publishWaitMs,
       error_count: this.errorLog.count,
     };
     for (const [name, g] of this.groups) {
