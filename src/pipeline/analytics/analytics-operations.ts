@@ -8,11 +8,45 @@ import type { AnalyticsResolution, RunFacts } from './analytics-samples.js';
 import { AnalyticsPart } from './analytics-part.js';
 import type { MetricPlugin } from './metric-plugin.js';
 import { readPartManifests } from './part-manifest.js';
+import { Lineage } from './lineage.js';
+import { readParquetRows } from './parquet-table.js';
 
 /** What a run's analytics need to know of the run (from its stored metadata). */
 export async function runFactsOf(storage: BatchStorageReader, runId: string): Promise<RunFacts> {
   const meta = await storage.readMetadata(runId);
   return { runId, samplingInterval: meta.samplingInterval || 1, worldShape: [...meta.worldShape] };
+}
+
+/**
+ * The lineage of a run as far as its written parts go: births in order, then the deaths removed, so that
+ * analysing the batches after them continues the generations (a node restarted mid-run, `index` of the rest).
+ */
+export async function lineageOf(store: AnalyticsReader, runId: string): Promise<Lineage> {
+  const lineage = new Lineage();
+  const births: Array<{ id: number; parent: number | null; tick: number }> = [];
+  const deaths: number[] = [];
+  for (const m of await readPartManifests(store, runId))
+    for (const f of m.files) {
+      if (f.level !== 1 || (f.table !== 'births' && f.table !== 'deaths') || f.rows === 0) continue;
+      const bytes = await store.readAnalyticsFile(runId, f.path);
+      if (!bytes) continue;
+      const rows = await readParquetRows(
+        bytes,
+        f.table === 'births' ? ['organism_id', 'parent_id', 'tick'] : ['organism_id'],
+      );
+      if (f.table === 'births')
+        for (const r of rows)
+          births.push({
+            id: Number(r.organism_id),
+            parent: r.parent_id === null ? null : Number(r.parent_id),
+            tick: Number(r.tick),
+          });
+      else for (const r of rows) deaths.push(Number(r.organism_id));
+    }
+  births.sort((a, b) => a.tick - b.tick || a.id - b.id);
+  for (const b of births) lineage.born(b.id, b.parent);
+  for (const id of deaths) lineage.died(id);
+  return lineage;
 }
 
 /** Keys of the stored batches that a written part of the run's analytics covers. */
@@ -71,7 +105,8 @@ export async function analyzeStoredBatches(
   options: AnalyzeOptions,
 ): Promise<{ batches: number; parts: number; bytes: number }> {
   const facts = await runFactsOf(storage, runId);
-  let part = new AnalyticsPart(facts, options.plugins, options.lodFactors, options.resolution);
+  const lineage = await lineageOf(store, runId);
+  let part = new AnalyticsPart(facts, options.plugins, options.lodFactors, options.resolution, lineage);
   let parts = 0;
   let bytes = 0;
   let done = 0;
@@ -82,7 +117,7 @@ export async function analyzeStoredBatches(
     if (part.samples >= options.maxPartSamples) {
       bytes += (await writePart(store, part)).bytes;
       parts++;
-      part = new AnalyticsPart(facts, options.plugins, options.lodFactors, options.resolution);
+      part = new AnalyticsPart(facts, options.plugins, options.lodFactors, options.resolution, lineage);
     }
   }
   if (part.batchCount > 0) {

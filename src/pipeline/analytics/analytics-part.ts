@@ -9,6 +9,7 @@ import { AnalyticsSampler, type AnalyticsResolution, type RunFacts } from './ana
 import { manifestPath, partName, tableFilePath } from './analytics-keys.js';
 import { aggregateLevel } from './levels.js';
 import type { AnalyticsSample, MetricPlugin } from './metric-plugin.js';
+import type { Lineage } from './lineage.js';
 import { MetricTable } from './metric-table.js';
 import { MANIFEST_FORMAT, type PartManifest, type PartTableFile } from './part-manifest.js';
 import { tableToParquet } from './parquet-table.js';
@@ -31,12 +32,15 @@ export class AnalyticsPart {
     private readonly plugins: readonly MetricPlugin[],
     private readonly lodFactors: readonly number[],
     resolution: AnalyticsResolution = 'snapshots',
+    /** The run's lineage so far (shared by its consecutive parts); a fresh one knows only what this part sees. */
+    lineage?: Lineage,
   ) {
     this.tables = plugins.map((p) => MetricTable.forPlugin(p.columns));
     this.sampler = new AnalyticsSampler(
       run,
       plugins.some((p) => p.needsCells === true),
       resolution,
+      lineage,
     );
   }
 

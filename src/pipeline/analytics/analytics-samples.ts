@@ -8,6 +8,7 @@ import { MoleculeType, moleculeType, moleculeValue } from '../../isa/molecule.js
 import { bytesToInt32 } from '../contracts/columns.js';
 import { eachField } from '../contracts/wire-walk.js';
 import { cur, skip, uvarint } from './wire-cursor.js';
+import { Lineage } from './lineage.js';
 import type { AnalyticsSample, CellCensus } from './metric-plugin.js';
 import {
   applyVitalsDelta,
@@ -229,6 +230,7 @@ export class AnalyticsSampler {
     readonly run: RunFacts,
     withCells: boolean,
     readonly resolution: AnalyticsResolution = 'every-sample',
+    private readonly lineage: Lineage = new Lineage(),
   ) {
     let n = 1;
     for (const d of run.worldShape) n *= d;
@@ -313,6 +315,9 @@ export class AnalyticsSampler {
           }
         }
       }
+      // Births before deaths: an organism may give birth in the step it dies in.
+      for (const v of born) v.generation = this.lineage.born(v.organismId, v.parentId >= 0 ? v.parentId : null);
+      for (const v of died) v.generation = this.lineage.of(v.organismId);
       if (born.length > 0 || died.length > 0) {
         if (on.events) {
           sample.span = interval;
@@ -324,10 +329,12 @@ export class AnalyticsSampler {
         for (const v of died) this.pendingDied.push(v);
       }
       if (measured) {
+        for (const v of list) v.generation = this.lineage.of(v.organismId);
         sample.span = this.lastMeasuredTick >= 0 ? w.tick - this.lastMeasuredTick : interval;
         sample.events = { born: this.pendingBorn, died: this.pendingDied };
         sample.organisms = list;
         on.measured?.(sample);
+        for (const v of this.pendingDied) this.lineage.died(v.organismId);
         this.pendingBorn = [];
         this.pendingDied = [];
         this.lastMeasuredTick = w.tick;

@@ -23,6 +23,8 @@ export interface OrganismVitals {
   initialPosition: { components: number[] } | null;
   lastOpcodeId: number;
   deathCause: string;
+  /** Births from the initial organisms (-1 unknown); set by the analytics walk, not stored in chunks. */
+  generation: number;
 }
 
 export function newVitals(id: number): OrganismVitals {
@@ -41,6 +43,7 @@ export function newVitals(id: number): OrganismVitals {
     initialPosition: null,
     lastOpcodeId: 0,
     deathCause: '',
+    generation: -1,
   };
 }
 

@@ -3,8 +3,9 @@
  * by our zstd-napi), with key-value metadata saying what the file is: `evochora.run`, `evochora.table`,
  * `evochora.level` (1 = every sampled tick), `evochora.schema_version`, `evochora.writer`.
  */
+import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { Compressor } from 'zstd-napi';
+import { Compressor, decompress } from 'zstd-napi';
 import { VERSION } from '../../version.js';
 import type { MetricTable } from './metric-table.js';
 
@@ -51,4 +52,14 @@ export function tableToParquet(table: MetricTable, facts: ParquetFileFacts): Uin
     ],
   });
   return new Uint8Array(buf);
+}
+
+/** Rows of a Parquet file we wrote (BIGINT columns as bigint), for the few places the node reads its own. */
+export async function readParquetRows(bytes: Uint8Array, columns: string[]): Promise<Array<Record<string, unknown>>> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return (await parquetReadObjects({
+    file,
+    columns,
+    compressors: { ZSTD: (input: Uint8Array) => decompress(input) },
+  })) as Array<Record<string, unknown>>;
 }

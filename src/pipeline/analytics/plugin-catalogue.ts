@@ -11,6 +11,7 @@ import { deathsPlugin } from './plugins/deaths.js';
 import { energyPlugin } from './plugins/energy.js';
 import { environmentPlugin } from './plugins/environment.js';
 import { genomeDiversityPlugin } from './plugins/genome-diversity.js';
+import { generationPlugin } from './plugins/generation.js';
 import { instructionUsagePlugin } from './plugins/instruction-usage.js';
 import { populationPlugin } from './plugins/population.js';
 import { spatialDensityPlugin } from './plugins/spatial-density.js';
@@ -20,6 +21,7 @@ export const METRIC_PLUGINS: readonly MetricPlugin[] = [
   populationPlugin,
   vitalStatisticsPlugin,
   agePlugin,
+  generationPlugin,
   energyPlugin,
   genomeDiversityPlugin,
   instructionUsagePlugin,

@@ -109,6 +109,11 @@ describe('AnalyticsIndexer', () => {
     for (const table of manifest.tables)
       if (table.kind === 'per-tick') expect(table.levels.map((l) => l.level)).toEqual([1, 10, 100, 1000, 10000]);
 
+    // Generations: the two placed organisms are generation 0 and nobody's lineage is unknown.
+    const gen = await a.query(runId, 'SELECT max(generation_max), sum(generation_unknown) FROM generation');
+    expect(gen.rows[0]).toEqual([0, 0]);
+    expect((await a.query(runId, 'SELECT count(*) FROM births WHERE generation = 0')).rows[0]![0]).toBe(2);
+
     // A genotype's genome, disassembled from the stored tick where its first organism appears.
     const hash = (await a.query(runId, 'SELECT genome_hash FROM births LIMIT 1')).rows[0]![0] as string;
     const genome = await a.genome(runId, hash);
@@ -130,15 +135,20 @@ describe('AnalyticsIndexer', () => {
     const copy = new FileSystemStorage('copy', { rootDirectory: join(dir, 'storage'), compressInWorker: false });
     const other = join(dir, 'rebuilt');
     const target = new FileSystemStorage('rebuilt', { rootDirectory: other, compressInWorker: false });
-    await analyzeStoredBatches(copy, target, runId, await copy.listBatches(runId), {
-      plugins: METRIC_PLUGINS,
-      lodFactors: [10, 100, 1000, 10000],
-      maxPartSamples: 100_000,
-      resolution: 'every-sample',
-    });
+    // In two calls, as a node restarted mid-run would: the second continues the lineage from the first's parts.
+    const all = await copy.listBatches(runId);
+    const half = Math.floor(all.length / 2);
+    for (const some of [all.slice(0, half), all.slice(half)])
+      await analyzeStoredBatches(copy, target, runId, some, {
+        plugins: METRIC_PLUGINS,
+        lodFactors: [10, 100, 1000, 10000],
+        maxPartSamples: 100_000,
+        resolution: 'every-sample',
+      });
     const b = new AnalyzerService(target);
     analyzers.push(b);
     expect(await totals(b, runId)).toEqual(t);
+    expect((await b.query(runId, 'SELECT sum(generation_unknown) FROM generation')).rows[0]![0]).toBe(0);
   }, 120_000);
 
   it('catches up a run recorded without it, and a redelivered notification adds nothing', async () => {

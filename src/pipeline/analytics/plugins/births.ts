@@ -14,6 +14,7 @@ export const birthsPlugin: MetricPlugin = {
     { name: 'program_id', type: 'string', doc: 'Program it descends from.' },
     { name: 'position', type: 'string', doc: 'Initial position, coordinates joined by commas.' },
     { name: 'energy', type: 'int', doc: 'Energy at its first sample.' },
+    { name: 'generation', type: 'int', doc: 'Births from the initial organisms (null when its lineage is unknown).' },
   ],
   measure(s, emit) {
     for (const o of s.events.born)
@@ -25,6 +26,7 @@ export const birthsPlugin: MetricPlugin = {
         o.programId,
         (o.initialPosition?.components ?? []).join(','),
         o.energy,
+        o.generation >= 0 ? o.generation : null,
       ]);
   },
 };

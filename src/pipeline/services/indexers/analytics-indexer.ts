@@ -20,6 +20,7 @@ import { BatchIndexer } from './batch-indexer.js';
 import { AnalyticsPart } from '../../analytics/analytics-part.js';
 import {
   analyzedBatchKeys,
+  lineageOf,
   readStoredBatch,
   runFactsOf,
   unanalyzedBatches,
@@ -28,6 +29,7 @@ import {
 import { DEFAULT_LOD_FACTORS } from '../../analytics/levels.js';
 import { DEFAULT_PLUGIN_IDS, METRIC_PLUGINS, selectPlugins } from '../../analytics/plugin-catalogue.js';
 import type { MetricPlugin } from '../../analytics/metric-plugin.js';
+import type { Lineage } from '../../analytics/lineage.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
 const analyticsIndexerOptions = defineOptions({
@@ -83,6 +85,8 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
   private readonly analytics: AnalyticsStore;
   private readonly plugins: readonly MetricPlugin[];
   private readonly open = new Map<string, OpenPart>();
+  /** Per run: the lineage so far (seeded from the written parts when the run is first seen), shared by its parts. */
+  private readonly lineages = new Map<string, Lineage>();
   /** Per run: batch keys some written part covers (read from the manifests once, then kept up to date). */
   private readonly covered = new Map<string, Set<string>>();
   private partsWritten = 0;
@@ -121,6 +125,7 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
         this.plugins,
         this.opts.lodFactors,
         this.opts.resolution,
+        await this.lineageOf(runId),
       ),
       openedAt: Date.now(),
     };
@@ -130,6 +135,17 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
     this.samplesAnalyzed += entry.part.samples - before;
     if (entry.part.samples >= this.opts.maxPartSamples) await this.flush(runId);
     return { chunks: chunks.length, ticks: entry.part.samples - before };
+  }
+
+  private async lineageOf(runId: string): Promise<Lineage> {
+    let l = this.lineages.get(runId);
+    if (!l) {
+      l = await lineageOf(this.analytics, runId);
+      this.lineages.set(runId, l);
+      // Runs this indexer no longer hears of: keep the lineages of the few most recent.
+      while (this.lineages.size > 4) this.lineages.delete(this.lineages.keys().next().value as string);
+    }
+    return l;
   }
 
   private async flush(runId: string): Promise<void> {
