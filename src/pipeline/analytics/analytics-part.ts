@@ -59,26 +59,28 @@ export class AnalyticsPart {
   /** Measures every sample of a stored batch's chunks (ascending ticks). */
   addBatch(key: string, chunks: readonly StoredChunk[]): void {
     if (chunks.length === 0) return;
-    const run = (kind: MetricPlugin['kind'], sample: AnalyticsSample): void => {
+    /** Runs the plugins `which` selects on a sample (a per-tick plugin must give exactly one row). */
+    const run = (which: (p: MetricPlugin) => boolean, sample: AnalyticsSample): void => {
       this.plugins.forEach((p, i) => {
-        if (p.kind !== kind) return;
+        if (!which(p)) return;
         const table = this.tables[i]!;
         let rows = 0;
         p.measure(sample, (row) => {
           table.push(sample.tick, row);
           rows++;
         });
-        if (kind === 'per-tick' && rows !== 1)
+        if (p.kind === 'per-tick' && rows !== 1)
           throw new RangeError(`per-tick plugin ${p.id} gave ${rows} rows for tick ${sample.tick}`);
       });
     };
     for (const chunk of chunks)
       this.sampler.walk(chunk.data, {
-        measured: (sample) => {
+        sample: (sample) => {
           this.samples++;
-          run('per-tick', sample);
+          run((p) => p.kind === 'per-tick' && p.everySample === true, sample);
         },
-        events: (sample) => run('events', sample),
+        measured: (sample) => run((p) => p.kind === 'per-tick' && p.everySample !== true, sample),
+        events: (sample) => run((p) => p.kind === 'events', sample),
       });
     const first = chunks[0]!.firstTick;
     const last = chunks[chunks.length - 1]!.lastTick;

@@ -206,6 +206,8 @@ function sampleAt(bytes: Uint8Array, stop: number, snap: boolean): SampleWire {
 export type AnalyticsResolution = 'snapshots' | 'every-sample';
 
 export interface SampleHandlers {
+  /** Every sample (organisms only when it is also measured), for the everySample plugins. */
+  readonly sample?: (sample: AnalyticsSample) => void;
   /** A measured sample, for the per-tick plugins. */
   readonly measured?: (sample: AnalyticsSample) => void;
   /** A sample with births or deaths, for the events plugins. */
@@ -251,6 +253,7 @@ export class AnalyticsSampler {
       span: interval,
       events: { born: [], died: [] },
       organisms: NO_ORGANISMS,
+      alive: 0,
       totalOrganismsCreated: 0,
       cells,
     };
@@ -266,6 +269,8 @@ export class AnalyticsSampler {
       const measured = every || full || w.accumulated;
       const born: OrganismVitals[] = [];
       const died: OrganismVitals[] = [];
+      // Organisms present at the sample: the snapshot's states, or one delta each.
+      const present = full ? w.states.length / 2 : w.deltas.length / 2;
       if (measured) {
         if (cells && i === 0) cells.reset();
         if (cells && w.cellsStart >= 0) cells.apply(bytes, w.cellsStart, w.cellsEnd);
@@ -318,6 +323,13 @@ export class AnalyticsSampler {
       // Births before deaths: an organism may give birth in the step it dies in.
       for (const v of born) v.generation = this.lineage.born(v.organismId, v.parentId >= 0 ? v.parentId : null);
       for (const v of died) v.generation = this.lineage.of(v.organismId);
+      sample.alive = present - died.length;
+      if (on.sample) {
+        sample.span = interval;
+        sample.events = { born, died };
+        sample.organisms = measured ? list : NO_ORGANISMS;
+        on.sample(sample);
+      }
       if (born.length > 0 || died.length > 0) {
         if (on.events) {
           sample.span = interval;

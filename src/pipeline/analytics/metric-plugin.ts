@@ -59,8 +59,10 @@ export interface AnalyticsSample {
   readonly span: number;
   /** Births and deaths since the previous measured sample (per-tick plugins) or at this sample (events plugins). */
   readonly events: LifeEvents;
-  /** Every organism of a measured sample: the living and those that died at this tick (`isDead`); empty for events plugins. */
+  /** Every organism of a measured sample: the living and those that died at this tick (`isDead`); empty otherwise. */
   readonly organisms: readonly OrganismVitals[];
+  /** Organisms alive at this tick (known at every sample, measured or not). */
+  readonly alive: number;
   /** Organisms created since the run began, up to this tick. */
   readonly totalOrganismsCreated: number;
   /** Present when some configured plugin declares `needsCells`. */
@@ -79,6 +81,12 @@ export interface MetricPlugin {
   readonly kind: 'per-tick' | 'events';
   readonly columns: readonly MetricColumn[];
   readonly needsCells?: boolean;
+  /**
+   * A per-tick plugin that reads only `alive`, `events`, `span` and `totalOrganismsCreated`: it is called at every
+   * sample whatever the resolution (those are known without rebuilding organisms), `events` and `span` then
+   * covering the step since the previous sample.
+   */
+  readonly everySample?: boolean;
   /** Gives the sample's rows to `emit` (exactly one for a per-tick table). */
   measure(sample: AnalyticsSample, emit: (row: MetricRow) => void): void;
 }

@@ -26,7 +26,7 @@ export interface PartManifest {
   readonly runId: string;
   readonly firstTick: number;
   readonly lastTick: number;
-  /** Measured samples (rows of each per-tick table at level 1). */
+  /** Samples walked (rows of `population` at level 1; other per-tick tables have one per measured sample). */
   readonly samples: number;
   /** When the per-tick tables measured: 'snapshots' or 'every-sample'. */
   readonly resolution: string;

@@ -28,6 +28,7 @@ describe('lineage and generation depth', () => {
       span: 1,
       events: { born: [], died: [] },
       organisms: [org(1, 0), org(2, 3), org(3, 5), org(4, -1), org(5, 9, true)],
+      alive: 4,
       totalOrganismsCreated: 5,
       cells: undefined,
     };

@@ -52,6 +52,7 @@ function sample(tick: number, organisms: OrganismVitals[], extra: Partial<Analyt
     span: 1,
     events: { born: organisms.filter((o) => bornAt(o, tick)), died: organisms.filter((o) => o.isDead) },
     organisms,
+    alive: organisms.filter((o) => !o.isDead).length,
     totalOrganismsCreated: 42,
     cells: census,
     ...extra,

@@ -119,8 +119,17 @@ describe('analytics samples from recorded chunks', () => {
     const died: number[] = [];
     let pendingBorn = 0;
     let pendingDied = 0;
+    let samples = 0;
     for (const bytes of chunks)
       sampler.walk(bytes, {
+        sample: (s) => {
+          // At every sample, measured or not: the population of the step, exactly.
+          const t = truth.get(s.tick)!;
+          let row: readonly unknown[] = [];
+          populationPlugin.measure(s, (r) => (row = r));
+          expect(row, `population at tick ${s.tick}`).toEqual([t.alive, t.born, t.died, t.total]);
+          samples++;
+        },
         events: (s) => {
           born.push(...s.events.born.map((o) => o.organismId));
           died.push(...s.events.died.map((o) => o.organismId));
@@ -132,10 +141,12 @@ describe('analytics samples from recorded chunks', () => {
         },
         measured: (s) => {
           const t = truth.get(s.tick)!;
-          let row: readonly unknown[] = [];
-          populationPlugin.measure(s, (r) => (row = r));
           // Births and deaths since the previous measured sample: the runtime's of every step since.
-          expect(row, `tick ${s.tick}`).toEqual([t.alive, pendingBorn, pendingDied, t.total]);
+          expect([s.alive, s.events.born.length, s.events.died.length], `tick ${s.tick}`).toEqual([
+            t.alive,
+            pendingBorn,
+            pendingDied,
+          ]);
           pendingBorn = 0;
           pendingDied = 0;
           const c = s.cells!;
@@ -147,6 +158,7 @@ describe('analytics samples from recorded chunks', () => {
           measured++;
         },
       });
+    expect(samples).toBe(truth.size);
     return { measured, born, died };
   }
 

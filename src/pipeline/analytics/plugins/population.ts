@@ -5,7 +5,8 @@ export const populationPlugin: MetricPlugin = {
   id: 'population',
   version: 1,
   kind: 'per-tick',
-  doc: 'Living organisms, births and deaths since the previous row, and organisms created since the run began.',
+  everySample: true,
+  doc: 'Living organisms, births and deaths per sampled tick (at any resolution), and organisms created since the run began.',
   columns: [
     { name: 'alive', type: 'int', doc: 'Organisms alive at the tick.' },
     { name: 'born', type: 'int', doc: 'Organisms born since the previous row (every birth counted once).' },
@@ -13,8 +14,6 @@ export const populationPlugin: MetricPlugin = {
     { name: 'total_created', type: 'int', doc: 'Organisms created since the run began (including the initial ones).' },
   ],
   measure(s, emit) {
-    let alive = 0;
-    for (const o of s.organisms) if (!o.isDead) alive++;
-    emit([alive, s.events.born.length, s.events.died.length, s.totalOrganismsCreated]);
+    emit([s.alive, s.events.born.length, s.events.died.length, s.totalOrganismsCreated]);
   },
 };

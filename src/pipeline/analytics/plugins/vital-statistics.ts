@@ -17,8 +17,7 @@ export const vitalStatisticsPlugin: MetricPlugin = {
     { name: 'lifespan_max', type: 'double', doc: 'Largest age at death (null when none died).' },
   ],
   measure(s, emit) {
-    let alive = 0;
-    for (const o of s.organisms) if (!o.isDead) alive++;
+    const alive = s.alive;
     const born = s.events.born.length;
     const died = s.events.died.length;
     let lifeSum = 0;
