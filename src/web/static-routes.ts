@@ -15,6 +15,8 @@ export const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static'
  * a module without imports, so the UI decodes cells with the same code as the runtime instead of a copy.
  */
 export const ISA_MOLECULE_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', 'isa', 'molecule.js');
+/** The cell colour rules the page and `evochora video` share (`/visualizer/cell-colors.js`, imports /isa/molecule.js). */
+export const CELL_COLORS_MODULE = join(dirname(fileURLToPath(import.meta.url)), '..', 'visualizer', 'cell-colors.js');
 
 /** uPlot's dist/ folder, found through module resolution so it works from src/ and from dist/ alike. */
 function uplotDir(): string {
@@ -69,6 +71,11 @@ export function staticRoutes(dir = STATIC_DIR): Route[] {
       method: 'GET',
       pattern: '/isa/molecule.js',
       handler: () => serveFile(ISA_MOLECULE_MODULE, 'isa/molecule.js (run `npm run build`)'),
+    },
+    {
+      method: 'GET',
+      pattern: '/visualizer/cell-colors.js',
+      handler: () => serveFile(CELL_COLORS_MODULE, 'visualizer/cell-colors.js (run `npm run build`)'),
     },
     { method: 'GET', pattern: '/:file', handler: (req) => serve(dir, req.params.file!) },
   ];

@@ -1,11 +1,11 @@
 // The Evochora web visualizer: world grid, minimap, timeline, organism list and organism panel.
 import { api, ApiError, moleculeType, moleculeValue, moleculeMarker, MOLECULE_TYPE_NAMES } from './api.js';
+// The colour rules `evochora video` uses too (src/visualizer/cell-colors.ts).
+import { TYPE_COLORS, EMPTY_CODE_COLOR, BACKGROUND_COLOR, ownerColor } from '/visualizer/cell-colors.js';
 
 const $ = (id) => document.getElementById(id);
 const TYPE_NAMES = MOLECULE_TYPE_NAMES;
-const TYPE_COLORS = ['#3d7bd9', '#e0c341', '#3fbf5f', '#8a8f98', '#a66be0', '#e06bb2', '#e08a3d'];
-const MINIMAP_COLORS = [...TYPE_COLORS, '#06080a'];
-const EMPTY_CODE_COLOR = '#1a2a44';
+const MINIMAP_COLORS = [...TYPE_COLORS, BACKGROUND_COLOR];
 
 const state = {
   runs: [],
@@ -28,11 +28,6 @@ const state = {
 };
 
 // ---------------------------------------------------------------- helpers
-
-function ownerColor(id, alpha = 1) {
-  const hue = (id * 137.508) % 360;
-  return `hsla(${hue.toFixed(1)}, 75%, 58%, ${alpha})`;
-}
 
 function setStatus(text) {
   $('status').textContent = text;

@@ -1,0 +1,79 @@
+/**
+ * The world's cells at stored ticks, straight from storage: each chunk's snapshot, then every delta's changed
+ * cells applied to a dense mirror of the world, yielding the ticks on the frame grid (every `every`-th tick
+ * from `from`). No node and no index needed.
+ */
+import type { BatchStorageReader } from '../../pipeline/api/batch-storage.js';
+import { bytesToInt32 } from '../../pipeline/contracts/columns.js';
+import { eachField } from '../../pipeline/contracts/wire-walk.js';
+
+export interface WorldFrame {
+  readonly tick: number;
+  /** Row-major (last dimension fastest), world-sized; valid until the next frame is taken. */
+  readonly molecules: Int32Array;
+  readonly owners: Int32Array;
+}
+
+export interface FrameRange {
+  readonly from: number;
+  readonly to: number;
+  /** A frame every this many ticks (from `from`). */
+  readonly every: number;
+}
+
+function applyColumns(bytes: Uint8Array, start: number, end: number, molecules: Int32Array, owners: Int32Array): void {
+  let idx: Int32Array | undefined;
+  let mol: Int32Array | undefined;
+  let own: Int32Array | undefined;
+  eachField(bytes, start, end, (n, wt, s, e) => {
+    if (wt !== 2) return;
+    if (n === 1) idx = bytesToInt32(bytes.subarray(s, e));
+    else if (n === 2) mol = bytesToInt32(bytes.subarray(s, e));
+    else if (n === 3) own = bytesToInt32(bytes.subarray(s, e));
+  });
+  if (!idx) return;
+  if (mol?.length !== idx.length || own?.length !== idx.length) throw new RangeError('cell columns differ in length');
+  for (let i = 0; i < idx.length; i++) {
+    const at = idx[i]!;
+    if (at < 0 || at >= molecules.length) throw new RangeError(`cell index ${at} outside the world`);
+    molecules[at] = mol[i]!;
+    owners[at] = own[i]!;
+  }
+}
+
+/** Frames of a run's stored ticks in `range`; `cells` is the world's size. */
+export async function* storedFrames(
+  storage: BatchStorageReader,
+  runId: string,
+  cells: number,
+  range: FrameRange,
+): AsyncGenerator<WorldFrame> {
+  const molecules = new Int32Array(cells);
+  const owners = new Int32Array(cells);
+  const frame = { tick: 0, molecules, owners };
+  for await (const stored of storage.readChunks(runId, range.from, range.to)) {
+    const bytes = stored.data;
+    const samples: Array<{ tick: number; cells: [number, number] | undefined }> = [];
+    eachField(bytes, 0, bytes.length, (n, wt, start, end) => {
+      if (wt !== 2 || (n !== 5 && n !== 6)) return;
+      // TickData (snapshot): 2 tick, 4 cells. TickDelta: 1 tick, 3 changed cells.
+      const s: { tick: number; cells: [number, number] | undefined } = { tick: -1, cells: undefined };
+      eachField(bytes, start, end, (m, mwt, ms, me, v) => {
+        if (mwt === 0 && m === (n === 5 ? 2 : 1)) s.tick = v;
+        else if (mwt === 2 && m === (n === 5 ? 4 : 3)) s.cells = [ms, me];
+      });
+      if (n === 5) {
+        molecules.fill(0);
+        owners.fill(0);
+        if (s.tick < 0) s.tick = stored.firstTick;
+        samples.unshift(s);
+      } else samples.push(s);
+    });
+    for (const s of samples) {
+      if (s.cells) applyColumns(bytes, s.cells[0], s.cells[1], molecules, owners);
+      if (s.tick < range.from || s.tick > range.to || (s.tick - range.from) % range.every !== 0) continue;
+      frame.tick = s.tick;
+      yield frame;
+    }
+  }
+}
