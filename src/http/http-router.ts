@@ -5,6 +5,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import { EvochoraError } from '../errors.js';
 import type { ApiRequest, ApiResponse, ErrorMapper, Route } from './http-types.js';
 import { HttpErrorCode } from './error-codes.js';
@@ -104,12 +106,12 @@ export class HttpRouter {
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      send(res, errorResponse(400, HttpErrorCode.BAD_REQUEST, 'Malformed request URL.'), req.method === 'HEAD');
+      void send(res, errorResponse(400, HttpErrorCode.BAD_REQUEST, 'Malformed request URL.'), req.method === 'HEAD');
       return;
     }
     const path = safeDecode(url.pathname);
     if (path === undefined) {
-      send(
+      void send(
         res,
         errorResponse(400, HttpErrorCode.BAD_REQUEST, 'Malformed percent-encoding in the request path.'),
         false,
@@ -118,7 +120,7 @@ export class HttpRouter {
     }
     const group = this.groups.find((g) => path === g.prefix || path.startsWith(`${g.prefix}/`) || g.prefix === '');
     if (!group) {
-      send(res, errorResponse(404, HttpErrorCode.NOT_FOUND, `No endpoint at ${url.pathname}.`), false);
+      void send(res, errorResponse(404, HttpErrorCode.NOT_FOUND, `No endpoint at ${url.pathname}.`), false);
       return;
     }
     const rest = split(path.slice(group.prefix.length));
@@ -138,11 +140,11 @@ export class HttpRouter {
       response = pathMatched
         ? errorResponse(405, HttpErrorCode.METHOD_NOT_ALLOWED, `${method} is not allowed on ${url.pathname}.`)
         : errorResponse(404, HttpErrorCode.NOT_FOUND, `No endpoint at ${url.pathname}.`);
-      send(res, response, method === 'HEAD');
+      void send(res, response, method === 'HEAD');
       return;
     }
     if (matched.route.protected && !this.authorized(req)) {
-      send(
+      void send(
         res,
         errorResponse(
           401,
@@ -166,7 +168,7 @@ export class HttpRouter {
     } catch (err) {
       response = group.mapError(err);
     }
-    send(res, response, method === 'HEAD');
+    await send(res, response, method === 'HEAD', req);
   }
 
   private authorized(req: IncomingMessage): boolean {
@@ -219,16 +221,60 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, response: ApiResponse, headOnly: boolean): void {
-  const body = response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body));
+/** Answers smaller than this go out as they are (compressing them saves less than it costs). */
+const COMPRESS_MIN_BYTES = 1024;
+const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/** The encoding to answer with: br when the client takes it, else gzip, else none. */
+export function chooseEncoding(acceptEncoding: string | string[] | undefined): 'br' | 'gzip' | undefined {
+  const accepted = new Map<string, number>();
+  for (const part of (Array.isArray(acceptEncoding) ? acceptEncoding.join(',') : (acceptEncoding ?? '')).split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
+    accepted.set(name, q === undefined ? 1 : Number(q));
+  }
+  const ok = (n: string): boolean => (accepted.get(n) ?? accepted.get('*') ?? 0) > 0;
+  if (ok('br')) return 'br';
+  if (ok('gzip')) return 'gzip';
+  return undefined;
+}
+
+async function send(
+  res: ServerResponse,
+  response: ApiResponse,
+  headOnly: boolean,
+  req?: IncomingMessage,
+): Promise<void> {
+  if (response.stream) {
+    res.writeHead(response.status, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...response.headers,
+    });
+    if (headOnly) res.end();
+    else response.stream(res);
+    return;
+  }
+  let body: Buffer | string = response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body));
   const contentType =
     response.contentType ??
     (response.raw !== undefined ? 'application/octet-stream' : 'application/json; charset=utf-8');
-  res.writeHead(response.status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...response.headers,
-  });
+  const headers: Record<string, string | number> = { 'content-type': contentType, 'cache-control': 'no-store' };
+  const encoding = req && response.status === 200 ? chooseEncoding(req.headers['accept-encoding']) : undefined;
+  if (encoding && Buffer.byteLength(body) >= COMPRESS_MIN_BYTES) {
+    // Off the event loop (zlib's thread pool); fast settings: answers are made per request.
+    body =
+      encoding === 'br'
+        ? await brotliAsync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } })
+        : await gzipAsync(body, { level: 4 });
+    headers['content-encoding'] = encoding;
+  }
+  if (req && response.status === 200) headers.vary = 'accept-encoding';
+  headers['content-length'] = Buffer.byteLength(body);
+  res.writeHead(response.status, { ...headers, ...response.headers });
   res.end(headOnly ? undefined : body);
 }

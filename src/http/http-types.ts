@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ApiRequest {
   readonly method: string;
@@ -17,6 +17,11 @@ export interface ApiResponse {
   readonly raw?: Buffer | string;
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A long-lived answer (server-sent events): the router writes the status and the event-stream headers and
+   * hands the response over; the stream owns it from then on (writes, heartbeats, end on close).
+   */
+  readonly stream?: (res: ServerResponse) => void;
 }
 
 export type RouteHandler = (request: ApiRequest) => ApiResponse | Promise<ApiResponse>;

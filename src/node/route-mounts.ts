@@ -7,6 +7,7 @@ import { isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/ind
 import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index-database.js';
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../visualizer/routes.js';
 import { VisualizerService } from '../visualizer/visualizer-service.js';
+import { LiveFeed } from '../visualizer/live-feed.js';
 import { staticRoutes } from '../web/static-routes.js';
 import { isAnalyticsStore, type AnalyticsReader } from '../pipeline/api/analytics-store.js';
 import { isBatchStorageReader, type BatchStorageReader } from '../pipeline/api/batch-storage.js';
@@ -30,7 +31,24 @@ export function defaultRouteMounts(): RouteMount[] {
           }
         }
         db ??= new SqliteIndexDatabase('visualizer-index', { directory: 'index' }, config.node.dataDir);
-        return visualizerRoutes(new VisualizerService(db));
+        const service = new VisualizerService(db);
+        // The engine's tick, for the live feed's index lag: the first configured SimulationEngine that runs.
+        const engineName = Object.entries(config.pipeline.services).find(
+          ([, s]) => s.className === 'SimulationEngine',
+        )?.[0];
+        const feed = new LiveFeed(service, () => {
+          if (!engineName) return undefined;
+          try {
+            const engine = manager.instanceOf(engineName) as { simulationRunId?: string } | undefined;
+            const tick = Number(manager.serviceStatus(engineName).metrics.current_tick ?? NaN);
+            return engine?.simulationRunId && Number.isFinite(tick)
+              ? { runId: engine.simulationRunId, tick }
+              : undefined;
+          } catch {
+            return undefined; // not started yet
+          }
+        });
+        return visualizerRoutes(service, feed);
       },
     },
     {

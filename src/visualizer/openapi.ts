@@ -40,6 +40,14 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/visualizer/api' }],
     paths: {
+      '/events': {
+        get: {
+          summary: 'Server-sent events: an `update` whenever the indexed runs change (and with the engine tick)',
+          description:
+            'text/event-stream. Each `update` event carries JSON `{ runs, engine: { runId, tick } | null, indexLagTicks }` (runs as /runs answers). One shared feed for every client; a slow client skips updates and gets the newest when it reads again. `curl -N` follows it.',
+          responses: { '200': { description: 'An event stream', content: { 'text/event-stream': {} } } },
+        },
+      },
       '/runs': {
         get: {
           summary: 'Indexed runs, newest first',

@@ -11,6 +11,7 @@ import type { ApiRequest, ApiResponse, Route } from '../http/http-types.js';
 import { encodeEnvironment, type Region } from './region.js';
 import { openApiDocument } from './openapi.js';
 import type { VisualizerService } from './visualizer-service.js';
+import type { LiveFeed } from './live-feed.js';
 
 export const VISUALIZER_PREFIX = '/visualizer/api';
 
@@ -62,8 +63,17 @@ function json(body: unknown, etag?: string): ApiResponse {
   return { status: 200, body, headers: etag ? { etag, 'cache-control': IMMUTABLE } : { 'cache-control': 'no-store' } };
 }
 
-export function visualizerRoutes(service: VisualizerService): Route[] {
+export function visualizerRoutes(service: VisualizerService, feed?: LiveFeed): Route[] {
   return [
+    ...(feed
+      ? [
+          {
+            method: 'GET' as const,
+            pattern: '/events',
+            handler: (): ApiResponse => ({ status: 200, stream: (res) => feed.subscribe(res) }),
+          },
+        ]
+      : []),
     { method: 'GET', pattern: '/runs', handler: async () => json({ runs: await service.listRuns() }) },
     {
       method: 'GET',

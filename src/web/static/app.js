@@ -54,8 +54,8 @@ function clampTick(t) {
 
 // ---------------------------------------------------------------- runs
 
-async function loadRuns() {
-  const { runs } = await api.runs();
+async function loadRuns(pushed) {
+  const { runs } = pushed ?? (await api.runs());
   state.runs = runs;
   const sel = $('run-select');
   const current = sel.value;
@@ -99,10 +99,10 @@ async function selectRun(runId, tick) {
   await goToTick(tick ?? (state.follow ? state.range.maxTick : state.range.minTick));
 }
 
-// Polls /runs (always 200) so a live run's growth and new runs appear without errors in the console.
-async function poll() {
+// Applies the runs /runs answers (polled) or the live feed pushes: a live run's growth and new runs appear.
+async function poll(pushed) {
   try {
-    const runs = await loadRuns();
+    const runs = await loadRuns(pushed);
     const run = runs.find((r) => r.runId === state.runId);
     if (!state.runId && runs.length > 0) {
       await selectRun(runs[0].runId);
@@ -769,7 +769,28 @@ async function main() {
   const run = runs.find((r) => r.runId === wanted) ?? runs[0];
   if (run) await selectRun(run.runId, q.has('tick') ? Number(q.get('tick')) : undefined);
   else $('overlay').hidden = false;
-  setInterval(poll, 2000);
+  follow();
+}
+
+// Server push (/visualizer/api/events): an update as soon as the index grows, and the engine's tick with how far
+// the index is behind it. EventSource reconnects by itself (a node restart); while it is down, poll every 2 s.
+let feedOpen = false;
+function follow() {
+  setInterval(() => {
+    if (!feedOpen) poll();
+  }, 2000);
+  if (typeof EventSource === 'undefined') return;
+  const es = new EventSource('/visualizer/api/events');
+  es.onopen = () => (feedOpen = true);
+  es.onerror = () => (feedOpen = false);
+  es.addEventListener('update', (ev) => {
+    const u = JSON.parse(ev.data);
+    poll({ runs: u.runs });
+    $('engine-lag').textContent =
+      u.engine && u.engine.runId === state.runId
+        ? `engine ${u.engine.tick.toLocaleString()} · index ${u.indexLagTicks ? `${u.indexLagTicks.toLocaleString()} ticks behind` : 'current'}`
+        : '';
+  });
 }
 
 main().catch((err) => setStatus(`failed to start: ${err.message}`));

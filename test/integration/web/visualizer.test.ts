@@ -168,6 +168,9 @@ describe('web visualizer in Chromium on a live run', () => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    // The page follows the run by server push, not by polling /runs.
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
     await page.goto(`${base}/`);
     await page.waitForSelector('.org-row', { timeout: 20_000 });
     // The UI decodes cells with the ISA's own codec, served compiled (no copy in the web code).
@@ -177,9 +180,13 @@ describe('web visualizer in Chromium on a live run', () => {
       ),
     ).toEqual([1, -1, 'LABEL']);
     const tickOf = async (): Promise<number> => Number(await page.inputValue('#t-input'));
-    // Follows the live run: the tick advances on its own.
+    // Follows the live run: the tick advances on its own, pushed by /visualizer/api/events, which also says
+    // where the engine is and how far the index is behind it.
     const first = await tickOf();
     await expect.poll(tickOf, { timeout: 20_000 }).toBeGreaterThan(first);
+    expect(requests).toContain('/visualizer/api/events');
+    expect(requests.filter((r) => r === '/visualizer/api/runs').length).toBeLessThanOrEqual(1);
+    await expect.poll(async () => (await page.textContent('#engine-lag')) ?? '', { timeout: 10_000 }).toMatch(/^engine \d/);
     // Keyboard and buttons: Home (first tick, stops following), steps forward and back.
     await page.locator('#grid').focus();
     const tickIs = (t: number): Promise<unknown> => expect.poll(tickOf, { timeout: 5000 }).toBe(t);

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { EvochoraError } from '../../../src/errors.js';
-import { BadRequestError, defaultErrorMapper, HttpRouter } from '../../../src/http/http-router.js';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { BadRequestError, chooseEncoding, defaultErrorMapper, HttpRouter } from '../../../src/http/http-router.js';
 
 let server: Server;
 let base: string;
@@ -15,6 +16,14 @@ beforeAll(async () => {
     '/a',
     [
       { method: 'GET', pattern: '/item/:id', handler: ({ params }) => ({ status: 200, body: { id: params.id } }) },
+      {
+        method: 'GET',
+        pattern: '/big',
+        handler: () => ({
+          status: 200,
+          body: { rows: Array.from({ length: 2000 }, (_, i) => ({ i, name: `row ${i}` })) },
+        }),
+      },
       {
         method: 'POST',
         pattern: '/item/:id',
@@ -111,5 +120,31 @@ describe('HttpRouter', () => {
 
   it('rejects malformed percent-encoding', async () => {
     expect(await call('GET', '/a/item/%E0%A4%A')).toMatchObject({ status: 400 });
+  });
+
+  it('compresses answers when the client accepts it (br over gzip), leaves small ones and other clients alone', async () => {
+    const plain = await request(`${base}/a/big`);
+    const text = await plain.body.text();
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('accept-encoding');
+    const br = await request(`${base}/a/big`, { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(br.headers['content-encoding']).toBe('br');
+    const brBytes = Buffer.from(await br.body.arrayBuffer());
+    expect(brBytes.length).toBeLessThan(text.length / 4);
+    expect(brotliDecompressSync(brBytes).toString()).toBe(text);
+    const gz = await request(`${base}/a/big`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(Buffer.from(await gz.body.arrayBuffer())).toString()).toBe(text);
+    const small = await request(`${base}/a/item/7`, { headers: { 'accept-encoding': 'br' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(await small.body.json()).toEqual({ id: '7' });
+  });
+
+  it('reads Accept-Encoding with q-values', () => {
+    expect(chooseEncoding('gzip, deflate, br')).toBe('br');
+    expect(chooseEncoding('br;q=0, gzip;q=0.5')).toBe('gzip');
+    expect(chooseEncoding('identity')).toBeUndefined();
+    expect(chooseEncoding('*')).toBe('br');
+    expect(chooseEncoding(undefined)).toBeUndefined();
   });
 });
