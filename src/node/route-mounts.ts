@@ -9,6 +9,7 @@ import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '..
 import { VisualizerService } from '../visualizer/visualizer-service.js';
 import { LiveFeed } from '../visualizer/live-feed.js';
 import { staticRoutes } from '../web/static-routes.js';
+import { nodeOpenApi } from './http/openapi.js';
 import { isAnalyticsStore, type AnalyticsReader } from '../pipeline/api/analytics-store.js';
 import { isBatchStorageReader, type BatchStorageReader } from '../pipeline/api/batch-storage.js';
 import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
@@ -73,6 +74,6 @@ export function defaultRouteMounts(): RouteMount[] {
         return analyzerRoutes(new AnalyzerService(store, undefined, store));
       },
     },
-    { prefix: '', routes: () => staticRoutes() },
+    { prefix: '', routes: () => staticRoutes(undefined, { openApi: nodeOpenApi }) },
   ];
 }

@@ -57,9 +57,20 @@ function serveFile(path: string, name: string): ApiResponse {
   };
 }
 
-export function staticRoutes(dir = STATIC_DIR): Route[] {
+export interface StaticRouteOptions {
+  /** The node's OpenAPI document of every route, served at /openapi.json (the API docs page reads it). */
+  readonly openApi?: () => unknown;
+}
+
+export function staticRoutes(dir = STATIC_DIR, options: StaticRouteOptions = {}): Route[] {
+  const openApi = options.openApi;
   return [
-    { method: 'GET', pattern: '/', handler: () => serve(dir, 'index.html') },
+    ...(openApi
+      ? [{ method: 'GET' as const, pattern: '/openapi.json', handler: () => ({ status: 200, body: openApi() }) }]
+      : []),
+    { method: 'GET', pattern: '/', handler: () => serve(dir, 'home.html') },
+    { method: 'GET', pattern: '/visualizer', handler: () => serve(dir, 'visualizer.html') },
+    { method: 'GET', pattern: '/api', handler: () => serve(dir, 'api-docs.html') },
     { method: 'GET', pattern: '/analyzer', handler: () => serve(dir, 'analyzer.html') },
     ...Object.entries(VENDOR).map(([name, file]): Route => ({
       method: 'GET',

@@ -138,7 +138,7 @@ function visualizerUrl(tick, organism) {
   if (state.runId) q.set('run', state.runId);
   if (tick !== undefined && tick !== null) q.set('tick', String(Math.max(0, Math.round(tick))));
   if (organism !== undefined && organism !== null) q.set('organism', String(organism));
-  return `/?${q}`;
+  return `/visualizer?${q}`;
 }
 
 /** Opens the visualizer at a tick: in this tab, or a new one with Ctrl/⌘/middle click. */

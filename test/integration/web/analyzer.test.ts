@@ -168,7 +168,9 @@ describe('analyzer page in Chromium on a recorded run', () => {
 
     // A click on a point opens the visualizer at that tick of the run.
     const box = (await page.locator(`${population} .u-over`).boundingBox())!;
-    const navigation = page.waitForRequest((r) => r.isNavigationRequest() && new URL(r.url()).pathname === '/');
+    const navigation = page.waitForRequest(
+      (r) => r.isNavigationRequest() && new URL(r.url()).pathname === '/visualizer',
+    );
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     const target = new URL((await navigation).url());
     expect(target.searchParams.get('run')).toBe(runId);

@@ -171,7 +171,7 @@ describe('web visualizer in Chromium on a live run', () => {
     // The page follows the run by server push, not by polling /runs.
     const requests: string[] = [];
     page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-    await page.goto(`${base}/`);
+    await page.goto(`${base}/visualizer`);
     await page.waitForSelector('.org-row', { timeout: 20_000 });
     // The UI decodes cells with the ISA's own codec, served compiled (no copy in the web code).
     expect(
@@ -186,7 +186,9 @@ describe('web visualizer in Chromium on a live run', () => {
     await expect.poll(tickOf, { timeout: 20_000 }).toBeGreaterThan(first);
     expect(requests).toContain('/visualizer/api/events');
     expect(requests.filter((r) => r === '/visualizer/api/runs').length).toBeLessThanOrEqual(1);
-    await expect.poll(async () => (await page.textContent('#engine-lag')) ?? '', { timeout: 10_000 }).toMatch(/^engine \d/);
+    await expect
+      .poll(async () => (await page.textContent('#engine-lag')) ?? '', { timeout: 10_000 })
+      .toMatch(/^engine \d/);
     // Keyboard and buttons: Home (first tick, stops following), steps forward and back.
     await page.locator('#grid').focus();
     const tickIs = (t: number): Promise<unknown> => expect.poll(tickOf, { timeout: 5000 }).toBe(t);
@@ -225,6 +227,27 @@ describe('web visualizer in Chromium on a live run', () => {
     await page.click('#zoom-in');
     mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
     await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer.png') });
+
+    // The front page: the run with links to the visualizer and the analyzer, and every service with its state.
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#runs tbody tr td.mono', { timeout: 10_000 });
+    expect(await page.locator('#runs a[href^="/visualizer?run="]').count()).toBeGreaterThan(0);
+    expect(await page.locator('#runs a[href^="/analyzer?run="]').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#services tbody tr').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    expect(await page.textContent('#services')).toContain('simulation-engine');
+    await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'home.png') });
+    // The API docs page lists every route of the node from one OpenAPI document.
+    await page.goto(`${base}/api`);
+    await page.waitForSelector('table.routes', { timeout: 10_000 });
+    const docs = (await page.textContent('#docs')) ?? '';
+    for (const path of [
+      '/node/health',
+      '/pipeline/api/status',
+      '/metrics',
+      '/visualizer/api/events',
+      '/analyzer/api/runs/{run}/query',
+    ])
+      expect(docs, path).toContain(path);
     expect(problems).toEqual([]);
   }, 90_000);
 });
