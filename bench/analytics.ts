@@ -12,11 +12,10 @@
  *
  * Usage: npm run bench:analytics -- [--ticks 1000000] [--requests 200] [--resolution snapshots|every-sample] [--json]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { bytesUnder, cli } from './node-cli.js';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { decompress } from 'zstd-napi';
 import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
@@ -34,29 +33,9 @@ const TICKS = Number(arg('--ticks', '1000000'));
 const REQUESTS = Number(arg('--requests', '200'));
 const RESOLUTION = arg('--resolution', 'snapshots') as 'snapshots' | 'every-sample';
 const json = process.argv.includes('--json');
-const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'bin', 'run.js');
 const say = (s: string): void => {
   if (!json) console.log(s);
 };
-
-function cli(args: string[], timeout = 600_000): unknown {
-  const out = execFileSync(process.execPath, [CLI, ...args, '--json'], {
-    encoding: 'utf8',
-    timeout,
-    maxBuffer: 1 << 26,
-  });
-  return (JSON.parse(out) as { result: unknown }).result;
-}
-
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    total += e.isDirectory() ? bytesUnder(p) : statSync(p).size;
-  }
-  return total;
-}
 
 type Status = { services: Array<{ name: string; state: string; metrics: Record<string, number> }> };
 

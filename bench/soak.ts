@@ -7,11 +7,10 @@
  *
  * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--data-dir DIR] [--keep] [--json]
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { bytesUnder, cli } from './node-cli.js';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -22,39 +21,9 @@ const EVERY_S = Number(arg('--every', '10'));
 const json = process.argv.includes('--json');
 const keep = process.argv.includes('--keep');
 const dataDir = arg('--data-dir', mkdtempSync(join(tmpdir(), 'evo-soak-')));
-const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'bin', 'run.js');
 const say = (s: string): void => {
   if (!json) console.log(s);
 };
-
-function cli(args: string[], timeout = 600_000): unknown {
-  const out = execFileSync(process.execPath, [CLI, ...args, '--json'], {
-    encoding: 'utf8',
-    timeout,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return (JSON.parse(out) as { result: unknown }).result;
-}
-
-/** Bytes of the files under `dir`; folders named in `skip` are left out (a run's analytics, counted apart). */
-function bytesUnder(dir: string, skip: readonly string[] = []): number {
-  let total = 0;
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    const s = statSync(p, { throwIfNoEntry: false });
-    if (!s) continue;
-    if (s.isDirectory() && skip.includes(e)) continue;
-    total += s.isDirectory() ? bytesUnder(p, skip) : s.size;
-  }
-  return total;
-}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EvochoraCommand } from '../src/cli/base-command.js';
+import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
 import { EvochoraError } from '../src/errors.js';
 import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
 import { storageRootOf } from '../src/pipeline/resources/storage-locations.js';
@@ -64,8 +64,7 @@ export default class Video extends EvochoraCommand<VideoResult> {
     }),
     output: Flags.string({ char: 'o', description: 'Output file (a directory for png). Default: <run>.mp4.' }),
     ffmpeg: Flags.string({ description: 'The ffmpeg to run.', default: process.env.EVOCHORA_FFMPEG ?? 'ffmpeg' }),
-    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
-    'storage-dir': Flags.string({ description: 'Storage root to read instead of <data-dir>/storage.' }),
+    ...storageDirFlags,
   };
 
   async run(): Promise<VideoResult> {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
-import { EvochoraCommand } from '../../src/cli/base-command.js';
+import { EvochoraCommand, storageDirFlags } from '../../src/cli/base-command.js';
 import { CliErrorCode } from '../../src/cli/error-codes.js';
 import { EvochoraError } from '../../src/errors.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
@@ -37,8 +37,7 @@ export default class Index extends EvochoraCommand<IndexResult> {
   ];
   static override flags = {
     run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
-    'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
-    'storage-dir': Flags.string({ description: 'Storage root to read instead of <data-dir>/storage.' }),
+    ...storageDirFlags,
     'index-dir': Flags.string({ description: 'Index directory to write instead of <data-dir>/index.' }),
     only: Flags.string({
       description: `Comma-separated subset of ${KINDS.join(', ')} (default: all).`,

@@ -4,13 +4,13 @@
  */
 import { Flags } from '@oclif/core';
 import { AnalyzerService } from '../analyzer/analyzer-service.js';
+import { storageDirFlags } from './base-command.js';
 import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
 import { storageRootOf } from '../pipeline/resources/storage-locations.js';
 
 export const analyticsSourceFlags = {
   run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
-  'data-dir': Flags.string({ description: 'Data directory of the node (default from config: node.dataDir).' }),
-  'storage-dir': Flags.string({ description: 'Storage root to read instead of <data-dir>/storage.' }),
+  ...storageDirFlags,
 };
 
 export function analyzerFor(dataDir: string, storageDir: string | undefined): AnalyzerService {

@@ -15,6 +15,12 @@ export const dataDirFlag = {
   }),
 };
 
+/** The flags of commands that read stored runs without a node: the data dir, or a storage root of its own. */
+export const storageDirFlags = {
+  ...dataDirFlag,
+  'storage-dir': Flags.string({ description: 'Storage root to read instead of <data-dir>/storage.' }),
+};
+
 export abstract class EvochoraCommand<T = unknown> extends Command {
   static override enableJsonFlag = true;
 

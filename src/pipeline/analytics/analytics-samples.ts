@@ -5,8 +5,7 @@
  * deltas. Sample T shows the world after the step that advanced the clock to T (see bornSincePreviousSample).
  */
 import { MoleculeType, moleculeType, moleculeValue } from '../../isa/molecule.js';
-import { bytesToInt32 } from '../contracts/columns.js';
-import { eachField } from '../contracts/wire-walk.js';
+import { columnsAt } from '../contracts/columns.js';
 import { cur, skip, uvarint } from './wire-cursor.js';
 import { Lineage } from './lineage.js';
 import type { AnalyticsSample, CellCensus } from './metric-plugin.js';
@@ -66,25 +65,12 @@ class CellTracker implements CellCensus {
 
   /** Applies a CellDataColumns message bytes[start, end): each listed cell takes its new molecule and owner. */
   apply(bytes: Uint8Array, start: number, end: number): void {
-    let idx: Int32Array | undefined;
-    let mol: Int32Array | undefined;
-    let own: Int32Array | undefined;
-    eachField(bytes, start, end, (n, wt, s, e) => {
-      if (wt !== 2) return;
-      if (n === 1) idx = bytesToInt32(bytes.subarray(s, e));
-      else if (n === 2) mol = bytesToInt32(bytes.subarray(s, e));
-      else if (n === 3) own = bytesToInt32(bytes.subarray(s, e));
-    });
-    const n = idx?.length ?? 0;
-    if (n === 0) return;
-    if (mol?.length !== n || own?.length !== n)
-      throw new RangeError(
-        `cell columns differ in length (${n} indices, ${mol?.length ?? 0} molecules, ${own?.length ?? 0} owners)`,
-      );
+    const { flatIndices: idx, molecules: mol, owners: own } = columnsAt(bytes, start, end);
+    const n = idx.length;
     const dm = this.denseMolecules;
     const dow = this.denseOwners;
     for (let i = 0; i < n; i++) {
-      const at = idx![i]!;
+      const at = idx[i]!;
       const m = mol[i]!;
       const o = own[i]!;
       let oldM = 0;

@@ -4,6 +4,7 @@
  */
 import { endianness } from 'node:os';
 import type { evochora } from './generated/contracts.js';
+import { eachField } from './wire-walk.js';
 
 const LITTLE = endianness() === 'LE';
 
@@ -60,4 +61,21 @@ export function columnsToArrays(
       `cell columns differ in length (${flatIndices.length} indices, ${molecules.length} molecules, ${owners.length} owners)`,
     );
   return { flatIndices, molecules, owners };
+}
+
+/**
+ * The columns of an encoded CellDataColumns message bytes[start, end), read from the wire (views where the
+ * bytes are aligned): what walkers over stored chunks apply without decoding the chunk.
+ */
+export function columnsAt(bytes: Uint8Array, start: number, end: number): CellArrays {
+  let flatIndices: Uint8Array | undefined;
+  let molecules: Uint8Array | undefined;
+  let owners: Uint8Array | undefined;
+  eachField(bytes, start, end, (n, wt, s, e) => {
+    if (wt !== 2) return;
+    if (n === 1) flatIndices = bytes.subarray(s, e);
+    else if (n === 2) molecules = bytes.subarray(s, e);
+    else if (n === 3) owners = bytes.subarray(s, e);
+  });
+  return columnsToArrays({ flatIndices, molecules, owners });
 }

@@ -4,7 +4,7 @@
  * from `from`). No node and no index needed.
  */
 import type { BatchStorageReader } from '../../pipeline/api/batch-storage.js';
-import { bytesToInt32 } from '../../pipeline/contracts/columns.js';
+import { columnsAt } from '../../pipeline/contracts/columns.js';
 import { eachField } from '../../pipeline/contracts/wire-walk.js';
 
 export interface WorldFrame {
@@ -22,17 +22,7 @@ export interface FrameRange {
 }
 
 function applyColumns(bytes: Uint8Array, start: number, end: number, molecules: Int32Array, owners: Int32Array): void {
-  let idx: Int32Array | undefined;
-  let mol: Int32Array | undefined;
-  let own: Int32Array | undefined;
-  eachField(bytes, start, end, (n, wt, s, e) => {
-    if (wt !== 2) return;
-    if (n === 1) idx = bytesToInt32(bytes.subarray(s, e));
-    else if (n === 2) mol = bytesToInt32(bytes.subarray(s, e));
-    else if (n === 3) own = bytesToInt32(bytes.subarray(s, e));
-  });
-  if (!idx) return;
-  if (mol?.length !== idx.length || own?.length !== idx.length) throw new RangeError('cell columns differ in length');
+  const { flatIndices: idx, molecules: mol, owners: own } = columnsAt(bytes, start, end);
   for (let i = 0; i < idx.length; i++) {
     const at = idx[i]!;
     if (at < 0 || at >= molecules.length) throw new RangeError(`cell index ${at} outside the world`);
