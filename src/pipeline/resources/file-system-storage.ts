@@ -75,6 +75,33 @@ export interface FileSystemStorageOptions {
   readonly fsOps?: FsOps;
 }
 
+/**
+ * Visits the files below `dir` (depth first; temp files of writes in progress skipped) with their path, their
+ * path relative to the walk (`rel` joined with "/") and their name. A missing folder is empty. `descend` may skip
+ * folders by their relative path.
+ */
+async function walkFiles(
+  dir: string,
+  rel: string,
+  visit: (path: string, relPath: string, name: string) => Promise<void>,
+  descend: (relPath: string) => boolean = () => true,
+): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const e of entries) {
+    if (isTempFileName(e.name)) continue;
+    const relPath = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (descend(relPath)) await walkFiles(join(dir, e.name), relPath, visit, descend);
+    } else await visit(join(dir, e.name), relPath, e.name);
+  }
+}
+
 export class FileSystemStorage implements Resource, BatchStorageWriter, BatchStorageReader, AnalyticsStore {
   readonly type = 'FileSystemStorage';
   readonly usageTypes = ['storage-write', 'storage-read', 'analytics-write', 'analytics-read'] as const;
@@ -205,33 +232,12 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     const rawDir = join(this.root, simulationRunId, 'raw');
     if (!existsSync(join(this.root, simulationRunId))) throw new RunNotFoundError(simulationRunId, this.root);
     const out: BatchFileInfo[] = [];
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = await fsp.readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      for (const e of entries) {
-        if (isTempFileName(e.name)) continue;
-        if (e.isDirectory()) {
-          await walk(join(dir, e.name), `${rel}/${e.name}`);
-          continue;
-        }
-        const parsed = parseBatchFileName(e.name);
-        if (!parsed || parsed.lastTick < fromTick || parsed.firstTick > toTick) continue;
-        const st = await fsp.stat(join(dir, e.name)).catch(() => undefined);
-        if (!st) continue;
-        out.push({
-          key: `${rel}/${e.name}`,
-          firstTick: parsed.firstTick,
-          lastTick: parsed.lastTick,
-          sizeBytes: st.size,
-        });
-      }
-    };
-    await walk(rawDir, `${simulationRunId}/raw`);
+    await walkFiles(rawDir, `${simulationRunId}/raw`, async (path, key, name) => {
+      const parsed = parseBatchFileName(name);
+      if (!parsed || parsed.lastTick < fromTick || parsed.firstTick > toTick) return;
+      const st = await fsp.stat(path).catch(() => undefined);
+      if (st) out.push({ key, firstTick: parsed.firstTick, lastTick: parsed.lastTick, sizeBytes: st.size });
+    });
     out.sort((a, b) => a.firstTick - b.firstTick || a.lastTick - b.lastTick);
     return out;
   }
@@ -367,27 +373,17 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
   async listAnalyticsFiles(runId: string, prefix = ''): Promise<AnalyticsFileInfo[]> {
     const root = this.localAnalyticsDirectory(runId);
     const out: AnalyticsFileInfo[] = [];
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = await fsp.readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw err;
-      }
-      for (const e of entries) {
-        if (isTempFileName(e.name)) continue;
-        const path = rel ? `${rel}/${e.name}` : e.name;
-        // Only descend where the prefix can still match.
-        if (!path.startsWith(prefix) && !prefix.startsWith(`${path}/`)) continue;
-        if (e.isDirectory()) await walk(join(dir, e.name), path);
-        else {
-          const st = await fsp.stat(join(dir, e.name)).catch(() => undefined);
-          if (st) out.push({ path, sizeBytes: st.size });
-        }
-      }
-    };
-    await walk(root, '');
+    await walkFiles(
+      root,
+      '',
+      async (path, rel) => {
+        if (!rel.startsWith(prefix)) return;
+        const st = await fsp.stat(path).catch(() => undefined);
+        if (st) out.push({ path: rel, sizeBytes: st.size });
+      },
+      // Only descend where the prefix can still match.
+      (rel) => rel.startsWith(prefix) || prefix.startsWith(`${rel}/`),
+    );
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 

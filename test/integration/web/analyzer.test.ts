@@ -5,22 +5,19 @@
  * on a chart opens the visualizer at that tick, and nothing is logged to the console. A screenshot goes to
  * test-output/analyzer.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { evochora, REPO_ROOT, tempDataDir, until } from '../../helpers/cli.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { REPO_ROOT, until } from '../../helpers/cli.js';
+import { startWebNode, type WebNode } from './web-node.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 /** Long enough that the whole run does not fit a chart's width at level 1 (the page asks for ~chart-width points). */
 const MAX_TICKS = 20_000;
 
-let dataDir: string;
+let web: WebNode | undefined;
 let base: string;
 let browser: BrowserContext | undefined;
-let profile: string;
 
 async function getJson<T>(path: string): Promise<T> {
   const res = await fetch(`${base}${path}`);
@@ -39,17 +36,7 @@ async function dragSelect(page: Page, chart: string, fromFraction: number, toFra
 
 describe('analyzer page in Chromium on a recorded run', () => {
   beforeAll(async () => {
-    // No silent skip: CI installs Debian's chromium; without it this suite fails and says so.
-    if (!hasChromium) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium`);
-    dataDir = tempDataDir('evo-analyzer-');
-    const start = await evochora([
-      'node',
-      'run',
-      '--detached',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
+    web = await startWebNode('evo-analyzer-', () => [
       '-c',
       join(REPO_ROOT, 'config', 'evochora.conf'),
       // A short run, written to storage and analysed within a second or two of being simulated.
@@ -64,32 +51,13 @@ describe('analyzer page in Chromium on a recorded run', () => {
       'pipeline.services.analytics-indexer-1.options.resolution=every-sample',
       '--set',
       'pipeline.services.analytics-indexer-1.options.lodFactors=[10,100,1000,10000]',
-      '--json',
     ]);
-    expect(start.exitCode, start.stderr).toBe(0);
-    base = `http://127.0.0.1:${start.json!.result.port}`;
-    profile = mkdtempSync(join(tmpdir(), 'evo-chrome-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1366, height: 768 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    base = web.base;
+    browser = web.browser;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await evochora(['node', 'stop', '--data-dir', dataDir, '--json']);
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
+    await web?.close();
   }, 60_000);
 
   it('charts the run, zooms into a finer level and opens the visualizer at a clicked tick', async () => {

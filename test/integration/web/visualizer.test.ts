@@ -3,15 +3,12 @@
  * the built CLI: the page loads the growing run, steps ticks with the keyboard and buttons, selects an
  * organism and shows its registers, with no console errors. A screenshot goes to test-output/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { evochora, REPO_ROOT, tempDataDir, until } from '../../helpers/cli.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+import type { BrowserContext } from 'playwright-core';
+import { REPO_ROOT, until } from '../../helpers/cli.js';
+import { startWebNode, type WebNode } from './web-node.js';
 
 function pipeline(): unknown {
   const topicRead = (group: string, topic = 'batch-topic'): string => `topic-read:${topic}?consumerGroup=${group}`;
@@ -100,54 +97,23 @@ function pipeline(): unknown {
   };
 }
 
-let dataDir: string;
+let web: WebNode | undefined;
 let base: string;
 let browser: BrowserContext | undefined;
-let profile: string;
 
 describe('web visualizer in Chromium on a live run', () => {
   beforeAll(async () => {
-    // No silent skip: CI installs Debian's chromium; without it this suite fails and says so.
-    if (!hasChromium) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium`);
-    dataDir = tempDataDir('evo-web-');
-    const conf = join(dataDir, 'node.json');
-    writeFileSync(conf, JSON.stringify(pipeline()));
-    const start = await evochora([
-      'node',
-      'run',
-      '--detached',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '-c',
-      conf,
-      '--json',
-    ]);
-    expect(start.exitCode, start.stderr).toBe(0);
-    base = `http://127.0.0.1:${start.json!.result.port}`;
-    profile = mkdtempSync(join(tmpdir(), 'evo-chrome-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1366, height: 768 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    web = await startWebNode('evo-web-', (dataDir) => {
+      const conf = join(dataDir, 'node.json');
+      writeFileSync(conf, JSON.stringify(pipeline()));
+      return ['-c', conf];
     });
+    base = web.base;
+    browser = web.browser;
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await evochora(['node', 'stop', '--data-dir', dataDir, '--json']);
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
+    await web?.close();
   }, 60_000);
 
   it('loads the live run, steps ticks, selects an organism and shows its registers', async () => {
