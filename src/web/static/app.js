@@ -523,7 +523,17 @@ function renderOrganismList() {
   const filter = $('org-filter').value.trim();
   list.innerHTML = '';
   const frag = document.createDocumentFragment();
-  for (const o of state.organisms) {
+  const by = $('org-sort').value;
+  // Largest first for quantities (energy, entropy, age); ascending ids otherwise.
+  const key =
+    {
+      energy: (o) => -o.energy,
+      entropy: (o) => -o.entropy,
+      age: (o) => o.birthTick ?? 0,
+      id: (o) => o.organismId,
+    }[by] ?? ((o) => o.organismId);
+  const sorted = [...state.organisms].sort((a, b) => key(a) - key(b) || a.organismId - b.organismId);
+  for (const o of sorted) {
     if (filter && !String(o.organismId).startsWith(filter)) continue;
     const row = document.createElement('div');
     row.className = `org-row${o.organismId === state.selected ? ' selected' : ''}${o.isDead ? ' dead' : ''}`;
@@ -534,6 +544,16 @@ function renderOrganismList() {
     frag.append(row);
   }
   list.append(frag);
+}
+
+/** What the colours mean: one swatch per molecule type, and how ownership shows. */
+function renderLegend() {
+  $('legend').innerHTML =
+    TYPE_NAMES.map(
+      (name, t) => `<span><span class="swatch" style="background:${TYPE_COLORS[t]}"></span>${name}</span>`,
+    ).join('') +
+    `<span><span class="swatch" style="background:${EMPTY_CODE_COLOR}"></span>owned, empty</span>` +
+    `<span><span class="swatch" style="background:${ownerColor(7)}"></span>owner (outline or tint)</span>`;
 }
 
 async function selectOrganism(id) {
@@ -722,6 +742,8 @@ function installControls() {
     if (state.follow && state.range) goToTick(state.range.maxTick);
   };
   $('org-filter').oninput = renderOrganismList;
+  $('org-sort').onchange = renderOrganismList;
+  renderLegend();
   $('org-filter').onkeydown = (ev) => ev.stopPropagation();
   $('op-close').onclick = () => {
     state.selected = null;

@@ -139,6 +139,14 @@ describe('web visualizer in Chromium on a live run', () => {
     page.on('request', (r) => requests.push(new URL(r.url()).pathname));
     await page.goto(`${base}/visualizer`);
     await page.waitForSelector('.org-row', { timeout: 20_000 });
+    // A colour legend, and an organism list that sorts (largest energy first).
+    expect(await page.locator('#legend .swatch').count()).toBeGreaterThanOrEqual(8);
+    await page.selectOption('#org-sort', 'energy');
+    const energies = await page.$$eval('.org-row', (rows) =>
+      rows.map((r) => Number((r.children[2]?.textContent ?? '').replace('E ', ''))),
+    );
+    expect(energies).toEqual([...energies].sort((a, b) => b - a));
+    await page.selectOption('#org-sort', 'id');
     // The UI decodes cells with the ISA's own codec, served compiled (no copy in the web code).
     expect(
       await page.evaluate(
