@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { EvochoraCommand, storageDirFlags } from '../../src/cli/base-command.js';
 import { CliErrorCode } from '../../src/cli/error-codes.js';
 import { EvochoraError } from '../../src/errors.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
 import { SqliteIndexDatabase } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
@@ -59,6 +60,7 @@ export default class Index extends EvochoraCommand<IndexResult> {
     for (const k of only)
       if (!(KINDS as readonly string[]).includes(k))
         throw new EvochoraError(CliErrorCode.USAGE, `--only: unknown kind '${k}'.`, {
+          exitCode: ExitCode.Usage,
           actions: [`Known kinds: ${KINDS.join(', ')}.`],
         });
     const indexKinds = only.filter((k): k is 'environment' | 'organism' => k !== 'analytics');
