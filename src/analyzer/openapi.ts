@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 description of /analyzer/api, served at /analyzer/api/openapi.json. */
 import { VERSION } from '../version.js';
+import { ERROR_BODY_SCHEMA } from '../http/http-router.js';
 
 const run = {
   name: 'run',
@@ -137,16 +138,7 @@ export function analyzerOpenApi(): Record<string, unknown> {
     },
     components: {
       schemas: {
-        Error: {
-          type: 'object',
-          properties: {
-            status: { type: 'integer' },
-            error: { type: 'string' },
-            code: { type: 'string' },
-            message: { type: 'string' },
-            timestamp: { type: 'string' },
-          },
-        },
+        Error: ERROR_BODY_SCHEMA,
       },
     },
   };

@@ -53,6 +53,20 @@ export function errorResponse(
   };
 }
 
+/** The body of every error answer (errorResponse), as OpenAPI documents describe it. */
+export const ERROR_BODY_SCHEMA = {
+  type: 'object',
+  required: ['status', 'code', 'message'],
+  properties: {
+    status: { type: 'integer' },
+    error: { type: 'string' },
+    code: { type: 'string', description: 'Stable error code (docs/errors.md)' },
+    message: { type: 'string' },
+    timestamp: { type: 'string' },
+    actions: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
 /** The default mapping: our coded errors by code, anything else is a 500 that does not leak internals. */
 export function defaultErrorMapper(
   statusByCode: Record<string, number>,

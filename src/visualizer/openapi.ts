@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 description of /visualizer/api, served at /visualizer/api/openapi.json. */
 import { VERSION } from '../version.js';
+import { ERROR_BODY_SCHEMA } from '../http/http-router.js';
 
 const runId = {
   name: 'runId',
@@ -131,17 +132,7 @@ export function openApiDocument(): Record<string, unknown> {
     },
     components: {
       schemas: {
-        Error: {
-          type: 'object',
-          required: ['status', 'code', 'message'],
-          properties: {
-            status: { type: 'integer' },
-            error: { type: 'string' },
-            code: { type: 'string' },
-            message: { type: 'string' },
-            timestamp: { type: 'string' },
-          },
-        },
+        Error: ERROR_BODY_SCHEMA,
         Ticks: {
           type: 'object',
           properties: {
