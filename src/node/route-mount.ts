@@ -7,8 +7,15 @@ import type { LoadedConfig } from '../config/loader.js';
 import type { ServiceManager } from '../pipeline/service-manager.js';
 import type { Route } from '../http/http-types.js';
 
+/** What a route group is built with. */
+export interface RouteMountContext {
+  readonly manager: ServiceManager;
+  readonly config: LoadedConfig['config'];
+  readonly logger: Logger;
+}
+
 export interface RouteMount {
   readonly prefix: string;
-  readonly routes: (context: { manager: ServiceManager; config: LoadedConfig['config']; logger: Logger }) => Route[];
+  readonly routes: (context: RouteMountContext) => Route[];
   readonly errorStatus?: Record<string, number>;
 }

@@ -2,7 +2,8 @@
  * The HTTP route groups features add to the node beyond /node, /pipeline/api and /metrics (the visualizer
  * and analyzer APIs, the web UI). The daemon mounts whatever this returns; each group keeps its own error mapping.
  */
-import type { RouteMount } from './route-mount.js';
+import type { RouteMount, RouteMountContext } from './route-mount.js';
+import { chunkSourceOf } from '../pipeline/api/chunk-refs.js';
 import { isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/index-database.js';
 import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index-database.js';
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../visualizer/routes.js';
@@ -15,6 +16,22 @@ import { isBatchStorageReader, type BatchStorageReader } from '../pipeline/api/b
 import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
 import { ANALYZER_ERROR_STATUS, ANALYZER_PREFIX, analyzerRoutes } from '../analyzer/routes.js';
 import { AnalyzerService } from '../analyzer/analyzer-service.js';
+
+/** The pipeline's first storage that reads batches and analytics, else the default storage directory. */
+function pipelineStorage(
+  manager: RouteMountContext['manager'],
+  config: RouteMountContext['config'],
+): AnalyticsReader & BatchStorageReader {
+  for (const name of Object.keys(config.pipeline.resources)) {
+    const r = manager.resource(name);
+    if (isAnalyticsStore(r) && isBatchStorageReader(r)) return r;
+  }
+  return new FileSystemStorage(
+    'node-storage',
+    { rootDirectory: 'storage', compressInWorker: false },
+    config.node.dataDir,
+  );
+}
 
 export function defaultRouteMounts(): RouteMount[] {
   return [
@@ -32,6 +49,9 @@ export function defaultRouteMounts(): RouteMount[] {
           }
         }
         db ??= new SqliteIndexDatabase('visualizer-index', { directory: 'index' }, config.node.dataDir);
+        // An index that points into storage reads chunks from the pipeline's storage (else the default directory),
+        // also for runs no indexer of this node has touched yet.
+        if (db.attachChunkSource) db.attachChunkSource(chunkSourceOf(pipelineStorage(manager, config)));
         const service = new VisualizerService(db);
         // The engine's tick, for the live feed's index lag: the first configured SimulationEngine that runs.
         const engineName = Object.entries(config.pipeline.services).find(
@@ -58,19 +78,7 @@ export function defaultRouteMounts(): RouteMount[] {
       routes: ({ manager, config }) => {
         // The analytics of the pipeline's storage when it offers them, else the default storage directory; the
         // same storage's batches give genotypes' genomes.
-        let store: (AnalyticsReader & BatchStorageReader) | undefined;
-        for (const name of Object.keys(config.pipeline.resources)) {
-          const r = manager.resource(name);
-          if (isAnalyticsStore(r) && isBatchStorageReader(r)) {
-            store = r;
-            break;
-          }
-        }
-        store ??= new FileSystemStorage(
-          'analyzer-storage',
-          { rootDirectory: 'storage', compressInWorker: false },
-          config.node.dataDir,
-        );
+        const store = pipelineStorage(manager, config);
         return analyzerRoutes(new AnalyzerService(store, undefined, store));
       },
     },

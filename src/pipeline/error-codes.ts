@@ -7,6 +7,8 @@ import { defineErrorCodes } from '../errors.js';
 export const PIPELINE_ERROR_MEANINGS = {
   BATCH_NOT_FOUND: 'A batch file named by a notification or a read is not in S3 storage.',
   CHUNK_NOT_DELIVERED: 'The engine could not put a chunk on its queue before stopping; the message names its ticks.',
+  CHUNK_SOURCE_MISSING:
+    'An index points at chunks in storage (format 3) and is read without a storage that reads single chunks.',
   COMPRESSION_FAILED: 'Compressing a batch file failed; the write is retried, then dead-lettered.',
   COMPRESSION_WORKER_FAILED: 'The compression worker thread died; its pending writes fail and are retried.',
   DEAD_LETTER_NOT_FOUND: '`dlq replay`: no dead letter with that id.',

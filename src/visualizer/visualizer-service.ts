@@ -6,7 +6,8 @@
 import { EvochoraError } from '../errors.js';
 import { MOLECULE_TYPE_NAMES } from '../isa/molecule.js';
 import { OPCODES } from '../isa/opcodes.js';
-import { SimulationMetadata, type OrganismState } from '../pipeline/contracts/index.js';
+import { SimulationMetadata, TickDataChunk, type OrganismState } from '../pipeline/contracts/index.js';
+import { cellsOnlyChunk } from '../pipeline/contracts/chunk-fields.js';
 import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '../pipeline/api/index-database.js';
 import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
 import { Lru } from './lru.js';
@@ -241,7 +242,8 @@ export class VisualizerService {
           VisualizerErrorCode.TICK_NOT_FOUND,
           `Tick ${tick} of run '${r.runId}' is not indexed.`,
         );
-      chunk = prepareChunk(decodeEnvironmentBlob(row.data), (await this.run(r)).meta.worldShape);
+      const cells = row.chunk ? TickDataChunk.decode(cellsOnlyChunk(row.chunk)) : decodeEnvironmentBlob(row.data);
+      chunk = prepareChunk(cells, (await this.run(r)).meta.worldShape);
       this.chunkCache.set(key, chunk);
     }
     const sample = chunk.ticks.indexOf(tick);

@@ -40,10 +40,18 @@ export interface BatchFileInfo {
   readonly sizeBytes: number;
 }
 
+/** Where one chunk's own zstd frame lies in its batch file (storage format 3 on): compressed bytes. */
+export interface StoredFrame {
+  readonly offset: number;
+  readonly length: number;
+}
+
 export interface StoredChunk {
   readonly key: string;
   /** Offset of the chunk in the decompressed stream of its file. */
   readonly offset: number;
+  /** The chunk's frame in the file, when the file has a frame table (format 3 on) and the backend reads frames. */
+  readonly frame?: StoredFrame;
   readonly simulationRunId: string;
   readonly firstTick: number;
   readonly lastTick: number;
@@ -61,6 +69,11 @@ export interface BatchStorageReader {
   readBatchFile(key: string): AsyncGenerator<StoredChunk>;
   /** Decodes a stored chunk; a protobuf error becomes StorageFileCorruptError naming file and offset. */
   decodeChunk(chunk: StoredChunk): TickDataChunk;
+  /**
+   * One chunk's bytes (as readBatchFile yields them) read from its frame alone, without the rest of the batch:
+   * how the index finds a chunk it points to. Backends without it are read batch by batch.
+   */
+  readChunkFrame?(key: string, frame: StoredFrame): Promise<Uint8Array>;
 }
 
 /** Whether a resource offers the reading operations (the file system and S3 storages do). */

@@ -365,25 +365,32 @@ export interface OrganismChunkView {
 }
 
 export function decodeOrganismChunk(blob: Uint8Array): OrganismChunkView {
-  if (blob.length > 0 && blob[0] === ORGANISM_CHUNK_VERSION) {
-    const timeline = OrganismTimeline.ofEncoded(decompress(blob.subarray(1)));
-    return {
-      get(tick) {
-        const states = timeline.at(tick);
-        if (!states) return undefined;
-        let data: Uint8Array | undefined;
-        return {
-          tick,
-          organismCount: states.length,
-          states,
-          // Encoded only for a caller that wants the bytes (the visualizer takes the states).
-          get data() {
-            return (data ??= withRawVersion(concatDelimited(states.map((s) => OrganismState.encode(s).finish()))));
-          },
-        };
-      },
-    };
-  }
+  if (blob.length > 0 && blob[0] === ORGANISM_CHUNK_VERSION) return organismChunkViewOf(decompress(blob.subarray(1)));
+  return decodeFullStatesChunk(blob);
+}
+
+/** The samples of a stored chunk (any TickDataChunk bytes of format 2 on: all fields, or organisms only). */
+export function organismChunkViewOf(chunk: Uint8Array): OrganismChunkView {
+  const timeline = OrganismTimeline.ofEncoded(chunk);
+  return {
+    get(tick) {
+      const states = timeline.at(tick);
+      if (!states) return undefined;
+      let data: Uint8Array | undefined;
+      return {
+        tick,
+        organismCount: states.length,
+        states,
+        // Encoded only for a caller that wants the bytes (the visualizer takes the states).
+        get data() {
+          return (data ??= withRawVersion(concatDelimited(states.map((s) => OrganismState.encode(s).finish()))));
+        },
+      };
+    },
+  };
+}
+
+function decodeFullStatesChunk(blob: Uint8Array): OrganismChunkView {
   if (blob.length === 0 || blob[0] !== ORGANISM_CHUNK_VERSION_FULL_STATES)
     throw versionError('organism chunk', blob[0], ORGANISM_CHUNK_VERSION);
   const buf = decompress(blob.subarray(1));

@@ -18,6 +18,7 @@
  * - Everything is async so networked engines fit; an embedded engine may resolve at once.
  */
 import type { OrganismState } from '../contracts/index.js';
+import type { ChunkSource } from './chunk-refs.js';
 
 /** Summary of a run, from its `metadata` rows. */
 export interface RunMetadataRow {
@@ -30,12 +31,17 @@ export interface RunMetadataRow {
   readonly simulationMetadata: Uint8Array;
 }
 
-/** The cells of one stored chunk (snapshot + deltas, organisms removed), compressed; see blobs.ts. */
+/**
+ * The cells of one stored chunk: a compressed copy (snapshot + deltas, organisms removed; index-blobs.ts) or a
+ * reference to the chunk in storage (chunk-refs.ts), which readers resolve into `chunk`.
+ */
 export interface EnvironmentChunkRow {
   readonly firstTick: number;
   readonly lastTick: number;
   readonly tickCount: number;
   readonly data: Uint8Array;
+  /** The stored chunk itself (all its fields), when `data` is a reference and the reader resolved it. */
+  readonly chunk?: Uint8Array;
 }
 
 /** What never changes about an organism. */
@@ -106,6 +112,11 @@ export interface IndexDatabase {
    * per-run resources leave it out; `withTransientReader` below falls back to `reader`.
    */
   withTransientReader?<T>(runId: string, fn: (reader: RunIndexReader | undefined) => Promise<T>): Promise<T>;
+  /**
+   * Engines that keep references to stored chunks (chunk-refs.ts) instead of copies have this: the indexers
+   * write references when the storage read gives each chunk's frame, and tell the engine where to read them.
+   */
+  attachChunkSource?(source: ChunkSource): void;
 }
 
 /** `db.withTransientReader` where the engine has it, else `fn` with the (cached) reader. */

@@ -49,12 +49,16 @@ export type SimulationMetadataProps = evochora.contracts.SimulationMetadata.$Pro
 export type DeadLetterMessageProps = evochora.contracts.DeadLetterMessage.$Properties;
 
 /**
- * Version of the on-disk format (header + length-delimited payload in one zstd frame). Bump it whenever a
- * reader of the previous version would misread a new file; readers refuse versions they do not know.
+ * Version of the on-disk format (header + length-delimited payloads, zstd). Bump it whenever a reader of the
+ * previous version would misread a new file; readers refuse versions they do not know.
  */
-export const STORAGE_FORMAT_VERSION = 2;
-/** 1: every delta carries every organism's full state; 2: deltas carry organism deltas (OrganismDelta). */
-export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [1, 2];
+export const STORAGE_FORMAT_VERSION = 3;
+/**
+ * 1: every delta carries every organism's full state; 2: deltas carry organism deltas (OrganismDelta), chunk
+ * cell columns as byte planes; 3: the same stream, each message in its own zstd frame, with a frame table at the
+ * end of the file, so one chunk can be read without decompressing its batch (storage-file.ts).
+ */
+export const SUPPORTED_FORMAT_VERSIONS: readonly number[] = [1, 2, 3];
 
 export const CONTENT_TICK_DATA_CHUNK = 'TickDataChunk';
 export const CONTENT_SIMULATION_METADATA = 'SimulationMetadata';

@@ -8,7 +8,7 @@ import type { Metrics, Monitorable } from '../api/monitorable.js';
 import type { OperationalError } from '../api/operational-error.js';
 import type { ResourceBinding, ResourceContext } from '../api/resource.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
-import type { BatchStorageReader, BatchStorageWriter, StoredChunk } from '../api/batch-storage.js';
+import type { BatchStorageReader, BatchStorageWriter, StoredChunk, StoredFrame } from '../api/batch-storage.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import { isAnalyticsStore } from '../api/analytics-store.js';
 
@@ -53,6 +53,9 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
       readChunks: (runId, from, to) => storage.readChunks(runId, from, to),
       readBatchFile: (key) => storage.readBatchFile(key),
       decodeChunk: (chunk) => storage.decodeChunk(chunk),
+      ...(storage.readChunkFrame
+        ? { readChunkFrame: (key: string, frame: StoredFrame) => storage.readChunkFrame!(key, frame) }
+        : {}),
     };
     return { context, port };
   }

@@ -26,7 +26,11 @@ import {
   batchHeaderOf,
   batchWriteResult,
   compressFramed,
+  decodeMessageFrame,
   frameStorageFile,
+  messageFramesOf,
+  readFrameBytes,
+  readMessageFrames,
   framedOffsets,
   peekChunk,
   readStorageFile,
@@ -51,6 +55,7 @@ import {
   type BatchWriteResult,
   type MetadataWriteResult,
   type StoredChunk,
+  type StoredFrame,
 } from '../api/batch-storage.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import type { AnalyticsFileInfo, AnalyticsStore } from '../api/analytics-store.js';
@@ -180,7 +185,12 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
       throw err;
     }
     await this.writeFile(key, file.bytes, file.rawBytes);
-    this.rememberWritten(key, chunks, framedOffsets(header, payloads));
+    this.rememberWritten(
+      key,
+      chunks,
+      framedOffsets(header, payloads),
+      messageFramesOf(file.bytes, file.bytes.length)?.slice(1),
+    );
     return batchWriteResult(key, header, chunks.length, file);
   }
 
@@ -280,12 +290,18 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
    */
   private readonly recentlyWritten = new Map<string, readonly StoredChunk[]>();
 
-  private rememberWritten(key: string, chunks: readonly ChunkMessage[], offsets: readonly number[]): void {
+  private rememberWritten(
+    key: string,
+    chunks: readonly ChunkMessage[],
+    offsets: readonly number[],
+    frames: readonly StoredFrame[] | undefined,
+  ): void {
     this.recentlyWritten.set(
       key,
       chunks.map((c, i) => ({
         key,
         offset: offsets[i]!,
+        ...(frames?.[i] ? { frame: frames[i] } : {}),
         simulationRunId: c.simulationRunId,
         firstTick: c.firstTick,
         lastTick: c.lastTick,
@@ -307,6 +323,7 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
     const path = this.pathOf(key);
     this.counters.reads++;
     try {
+      const frames = await readMessageFrames(path).catch(() => undefined);
       for await (const m of readStorageFile(path, key, CONTENT_TICK_DATA_CHUNK)) {
         this.counters.bytesRead += m.data.length;
         let peek: ReturnType<typeof peekChunk>;
@@ -315,8 +332,29 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
         } catch (err) {
           throw new StorageFileCorruptError(key, m.offset, `undecodable chunk header (${(err as Error).message})`);
         }
-        yield { key, offset: m.offset, ...peek, data: m.data };
+        const frame = frames?.[m.index + 1];
+        yield { key, offset: m.offset, ...(frame ? { frame } : {}), ...peek, data: m.data };
       }
+    } catch (err) {
+      this.counters.readErrors++;
+      const e = err as EvochoraError;
+      this.errorLog.record(e.code ?? 'READ_FAILED', e.message);
+      throw err;
+    }
+  }
+
+  async readChunkFrame(key: string, frame: StoredFrame): Promise<Uint8Array> {
+    const recent = this.recentlyWritten.get(key)?.find((c) => c.frame?.offset === frame.offset);
+    if (recent) {
+      this.counters.cachedReads++;
+      return recent.data;
+    }
+    this.counters.reads++;
+    try {
+      const bytes = await readFrameBytes(this.pathOf(key), key, frame);
+      const data = decodeMessageFrame(bytes, key, frame.offset, true);
+      this.counters.bytesRead += data.length;
+      return data;
     } catch (err) {
       this.counters.readErrors++;
       const e = err as EvochoraError;

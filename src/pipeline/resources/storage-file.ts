@@ -1,11 +1,13 @@
 /**
- * The persisted file format shared by batches, metadata and dead letters: one zstd frame (with checksum)
- * holding a length-delimited StorageFileHeader followed by `message_count` length-delimited payload messages.
- * Readers stream the file chunk by chunk and refuse unknown format versions.
+ * The persisted file format shared by batches, metadata and dead letters: zstd (with checksums) of a
+ * length-delimited StorageFileHeader followed by `message_count` length-delimited payload messages; from format 3
+ * each message is its own zstd frame and a frame table ends the file (compressFramed). Readers stream the file
+ * chunk by chunk and refuse unknown format versions; one chunk can also be read alone (decodeMessageFrame).
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DecompressStream, Compressor } from 'zstd-napi';
+import { DecompressStream, Compressor, Decompressor } from 'zstd-napi';
 import { EvochoraError } from '../../errors.js';
 import {
   CONTENT_TICK_DATA_CHUNK,
@@ -14,7 +16,7 @@ import {
   StorageFileHeader,
   type ChunkMessage,
 } from '../contracts/index.js';
-import type { BatchWriteResult } from '../api/batch-storage.js';
+import type { BatchWriteResult, StoredFrame } from '../api/batch-storage.js';
 import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
 import { holdsPlanedColumns, planeChunkColumns, unplaneChunkColumns } from './chunk-column-planes.js';
 import { PipelineErrorCode } from '../error-codes.js';
@@ -165,12 +167,163 @@ function encodeHeader(header: FileHeaderFields, messageCount: number): Uint8Arra
 }
 
 /**
- * Compresses a framed stream into one zstd frame (with content checksum) at `level`. The stream is consumed:
+ * Compresses a framed stream (format 3): each length-delimited message (the header, then each payload) in its
+ * own zstd frame with content checksum, followed by the frame table (see FrameTable). The stream is consumed:
  * in a chunk file the cell columns are rewritten in place as byte planes first (chunk-column-planes.ts).
+ * Decompressing the whole file (any zstd reader, the CLI included) gives the framed stream back; the table lets
+ * a reader decompress one chunk alone. A stream that is not length-delimited messages becomes one frame.
  */
 export function compressFramed(raw: Uint8Array, level = 3): Uint8Array {
   planeColumnsOfFramed(raw);
-  return compressorFor(level).compress(raw);
+  const c = compressorFor(level);
+  const bounds = messageBounds(raw);
+  if (!bounds) return c.compress(raw);
+  const frames: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const f = c.compress(raw.subarray(bounds[i]!, bounds[i + 1]!));
+    frames.push(f);
+    total += f.length;
+  }
+  const tableBytes = 8 + 4 * frames.length + 8;
+  const out: Uint8Array = Buffer.allocUnsafeSlow(total + tableBytes);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let off = 0;
+  for (const f of frames) {
+    out.set(f, off);
+    off += f.length;
+  }
+  view.setUint32(off, FRAME_TABLE_MAGIC, true);
+  view.setUint32(off + 4, tableBytes - 8, true);
+  off += 8;
+  for (const f of frames) {
+    view.setUint32(off, f.length, true);
+    off += 4;
+  }
+  view.setUint32(off, frames.length, true);
+  view.setUint32(off + 4, FRAME_TABLE_FOOTER, true);
+  return out;
+}
+
+/** Start of each length-delimited message of `raw`, and its end; undefined when `raw` is not such a stream. */
+function messageBounds(raw: Uint8Array): number[] | undefined {
+  const out: number[] = [0];
+  let off = 0;
+  while (off < raw.length) {
+    let v: [number, number] | undefined;
+    try {
+      v = readVarint(raw, off);
+    } catch {
+      return undefined;
+    }
+    if (!v || v[1] + v[0] > raw.length) return undefined;
+    off = v[1] + v[0];
+    out.push(off);
+  }
+  return out.length > 1 ? out : undefined;
+}
+
+/**
+ * Format 3's frame table: a skippable zstd frame (magic 0x184D2A5E, which every zstd reader skips) at the end of
+ * the file, holding each message frame's compressed size (u32 LE; the header's frame first), the frame count and
+ * a footer mark, so a reader finds it from the file's last 8 bytes.
+ */
+const FRAME_TABLE_MAGIC = 0x184d2a5e;
+const FRAME_TABLE_FOOTER = 0x33544645; // "EFT3"
+
+/** Where one message's zstd frame lies in its file (compressed bytes). */
+export type MessageFrame = StoredFrame;
+
+/** Bytes at the end of a file that say how long the frame table is (frame count, footer). */
+export const FRAME_TABLE_TAIL_BYTES = 8;
+
+/** The frame table's size in bytes, from the file's last 8 bytes; undefined when the file has none (formats 1–2). */
+export function frameTableSize(tail: Uint8Array): number | undefined {
+  if (tail.length < FRAME_TABLE_TAIL_BYTES) return undefined;
+  const view = new DataView(tail.buffer, tail.byteOffset + tail.length - 8, 8);
+  if (view.getUint32(4, true) !== FRAME_TABLE_FOOTER) return undefined;
+  return 8 + 4 * view.getUint32(0, true) + 8;
+}
+
+/**
+ * The message frames of a file from its frame table (`table`: the file's last frameTableSize bytes, `fileSize`:
+ * the whole file's): index 0 is the header's, index i + 1 the i-th payload's. Undefined when the table is not
+ * one (a damaged file is then read as a stream, which names the damage).
+ */
+export function messageFramesOf(table: Uint8Array, fileSize: number): MessageFrame[] | undefined {
+  const size = frameTableSize(table);
+  if (size === undefined || table.length < size) return undefined;
+  const view = new DataView(table.buffer, table.byteOffset + table.length - size, size);
+  if (view.getUint32(0, true) !== FRAME_TABLE_MAGIC || view.getUint32(4, true) !== size - 8) return undefined;
+  const count = view.getUint32(size - 8, true);
+  const out: MessageFrame[] = [];
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const length = view.getUint32(8 + 4 * i, true);
+    out.push({ offset, length });
+    offset += length;
+  }
+  return offset + size === fileSize ? out : undefined;
+}
+
+/** The message frames of a file on disk (reads only its table), or undefined when it has no table. */
+export async function readMessageFrames(path: string): Promise<MessageFrame[] | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    if (size < FRAME_TABLE_TAIL_BYTES) return undefined;
+    const tail = Buffer.alloc(FRAME_TABLE_TAIL_BYTES);
+    await fh.read(tail, 0, tail.length, size - tail.length);
+    const tableSize = frameTableSize(tail);
+    if (tableSize === undefined || tableSize > size) return undefined;
+    const table = Buffer.alloc(tableSize);
+    await fh.read(table, 0, tableSize, size - tableSize);
+    return messageFramesOf(table, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads one message frame's bytes from a file on disk (for decodeMessageFrame). */
+export async function readFrameBytes(path: string, displayName: string, frame: MessageFrame): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(frame.length);
+    const { bytesRead } = await fh.read(buf, 0, frame.length, frame.offset);
+    if (bytesRead !== frame.length)
+      throw new StorageFileCorruptError(displayName, frame.offset, 'the file ends inside a chunk frame');
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
+const frameDecompressor = new Decompressor();
+
+/**
+ * The payload of one message frame (read with messageFramesOf): decompressed, length prefix removed, cell
+ * columns unplaned when `planed`. Anything zstd or the framing rejects is StorageFileCorruptError naming the
+ * file and the frame's offset.
+ */
+export function decodeMessageFrame(frame: Uint8Array, displayName: string, at: number, planed: boolean): Uint8Array {
+  let raw: Uint8Array;
+  try {
+    raw = frameDecompressor.decompress(frame);
+  } catch (err) {
+    throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
+  }
+  const v = readVarint(raw, 0);
+  if (!v || v[1] + v[0] !== raw.length)
+    throw new StorageFileCorruptError(displayName, at, `the frame at byte ${at} does not hold one message`);
+  const data = raw.subarray(v[1]);
+  if (planed) {
+    try {
+      unplaneChunkColumns(data);
+    } catch (err) {
+      throw new StorageFileCorruptError(displayName, at, `undecodable chunk (${(err as Error).message})`);
+    }
+  }
+  return data;
 }
 
 /** Planes the cell columns of every chunk in a framed chunk-file stream (other contents are left alone). */
@@ -195,7 +348,7 @@ function planeColumnsOfFramed(raw: Uint8Array): void {
   }
 }
 
-/** Frames header + payloads and compresses them into one zstd frame. */
+/** Frames header + payloads and compresses them (compressFramed). */
 export function encodeStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[], level = 3): EncodedFile {
   const raw = frameStorageFile(header, payloads);
   return { bytes: compressFramed(raw, level), rawBytes: raw.length };
@@ -248,7 +401,13 @@ export async function* readStorageStream(
 ): AsyncGenerator<StoredMessage> {
   const inflate = new DecompressStream();
   let compressedRead = 0;
-  input.on('data', (b: Buffer | string) => (compressedRead += b.length));
+  // The file's last bytes, where format 3 keeps its frame table (checked at the end: zstd skips that frame).
+  let tail: Uint8Array = new Uint8Array(0);
+  input.on('data', (b: Buffer | string) => {
+    const bytes = typeof b === 'string' ? Buffer.from(b) : b;
+    compressedRead += bytes.length;
+    tail = keepLast(tail, bytes, TAIL_KEPT);
+  });
   input.on('error', (err) => inflate.destroy(err));
   input.pipe(inflate);
 
@@ -395,10 +554,31 @@ export async function* readStorageStream(
     if (!header) throw corrupt(0, 'the file is empty (no header)');
     if (index !== header.messageCount)
       throw corrupt(streamPos, `the header announces ${header.messageCount} messages but the file holds ${index}`);
+    const tableSize = frameTableSize(tail);
+    if (header.formatVersion >= 3 && !(tableSize !== undefined && tableSize > tail.length)) {
+      const frames = messageFramesOf(tail, compressedRead);
+      if (frames?.length !== header.messageCount + 1)
+        throw corrupt(
+          streamPos,
+          `the frame table at the end of the file (compressed byte ${compressedRead}) is missing or damaged`,
+        );
+    }
   } finally {
     input.destroy();
     inflate.destroy();
   }
+}
+
+/** How much of a file's end the stream reader keeps to check the frame table (tables of up to ~1,000 frames). */
+const TAIL_KEPT = 4096;
+
+function keepLast(kept: Uint8Array, more: Uint8Array, n: number): Uint8Array {
+  if (more.length >= n) return more.slice(more.length - n);
+  const keep = Math.min(kept.length, n - more.length);
+  const out = new Uint8Array(keep + more.length);
+  out.set(kept.subarray(kept.length - keep), 0);
+  out.set(more, keep);
+  return out;
 }
 
 /** Reads a whole (small) storage file: header and every payload. */

@@ -84,7 +84,8 @@ describe('crash safety', () => {
     const [first] = await storage.listBatches(engine.simulationRunId);
     const path = join(dir, 'storage', first!.key);
     const bytes = readFileSync(path);
-    writeFileSync(path, bytes.subarray(0, bytes.length - 7));
+    // Cut inside the chunks' frames (the last bytes are the frame table, which a read of one tick may not reach).
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const c = spawn(
         process.execPath,

@@ -14,6 +14,9 @@ import { manager, recordingConfig, waitUntil } from './helpers.js';
 
 const FIXTURE = new URL('../../fixtures/storage-format-v1/', import.meta.url).pathname;
 const V1_RUN = readdirSync(FIXTURE).find((f) => /^\d{8}-/.test(f))!;
+/** The same world written by format 2 (one zstd frame per batch file). */
+const FIXTURE_V2 = new URL('../../fixtures/storage-format-v2/', import.meta.url).pathname;
+const V2_RUN = readdirSync(FIXTURE_V2).find((f) => /^\d{8}-/.test(f))!;
 
 /** Every stored tick's state (cells, organisms, total created) as one comparable string each, in tick order. */
 async function statesOf(storage: FileSystemStorage, runId: string): Promise<Map<number, string>> {
@@ -43,11 +46,14 @@ describe('storage format 1 (a run written before organism deltas)', () => {
   let v1: FileSystemStorage;
   let v2: FileSystemStorage;
   let v2Run: string;
+  let f2: FileSystemStorage;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'evo-format-'));
     cpSync(FIXTURE, join(dir, 'v1'), { recursive: true });
     v1 = new FileSystemStorage('v1', { rootDirectory: join(dir, 'v1') });
+    cpSync(FIXTURE_V2, join(dir, 'f2'), { recursive: true });
+    f2 = new FileSystemStorage('f2', { rootDirectory: join(dir, 'f2') });
     // The same world recorded by this version: the fixture's configuration (the shipped defaults), 2600 ticks.
     const sm = await manager(
       recordingConfig(join(dir, 'node'), {
@@ -91,6 +97,16 @@ describe('storage format 1 (a run written before organism deltas)', () => {
     expect(old.size).toBe(2601);
     expect([...now.keys()]).toEqual([...old.keys()]);
     for (const [tick, state] of old) expect(now.get(tick), `tick ${tick}`).toBe(state);
+    // Format 2 (one zstd frame per file, no frame table): the same states.
+    const [f2Batch] = await f2.listBatches(V2_RUN);
+    const { header: h3 } = await readWholeStorageFile(
+      join(dir, 'f2', V2_RUN, 'raw', ...f2Batch!.key.split('/').slice(2)),
+      f2Batch!.key,
+    );
+    expect(h3.formatVersion).toBe(2);
+    const format2 = await statesOf(f2, V2_RUN);
+    expect([...format2.keys()]).toEqual([...old.keys()]);
+    for (const [tick, state] of old) expect(format2.get(tick), `format 2, tick ${tick}`).toBe(state);
     // The fixture covers a birth: two organisms at the end.
     expect(JSON.parse(old.get(2600)!)[4]).toHaveLength(2);
   });
@@ -100,19 +116,38 @@ describe('storage format 1 (a run written before organism deltas)', () => {
     try {
       for (const [storage, run] of [
         [v1, V1_RUN],
+        [f2, V2_RUN],
         [v2, v2Run],
       ] as const) {
         await indexStoredBatches(storage, index, run, await storage.listBatches(run));
       }
       const a = (await index.reader(V1_RUN))!;
       const b = (await index.reader(v2Run))!;
+      const c = (await index.reader(V2_RUN))!;
       for (const tick of [0, 1, 49, 50, 777, 2307, 2308, 2309, 2599, 2600]) {
         const ra = (await a.organismTick(tick))!;
         const rb = (await b.organismTick(tick))!;
+        const rc = (await c.organismTick(tick))!;
         const encode = (data: Uint8Array) =>
           decodeOrganismBlob(data).map((s) => Buffer.from(OrganismState.encode(s).finish()).toString('base64'));
         expect(encode(rb.data), `tick ${tick}`).toEqual(encode(ra.data));
+        expect(encode(rc.data), `format 2, tick ${tick}`).toEqual(encode(ra.data));
         expect(rb.aliveCount).toBe(ra.aliveCount);
+      }
+      // Format 3 is indexed by reference (a few bytes per chunk), the older files by copy.
+      const refRows = index.openWriter(v2Run).dump().environment_chunks as Array<{ d: string }>;
+      expect(refRows.every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
+      const copyRows = index.openWriter(V2_RUN).dump().environment_chunks as Array<{ d: string }>;
+      expect(copyRows.every((r) => !r.d.startsWith('52'))).toBe(true);
+      // Read without a storage attached, a reference is a clear error, not garbage.
+      const bare = new SqliteIndexDatabase('bare', { directory: join(dir, 'index') });
+      try {
+        await expect((await bare.reader(v2Run))!.environmentChunkContaining(0)).rejects.toMatchObject({
+          code: 'CHUNK_SOURCE_MISSING',
+        });
+        expect((await (await bare.reader(V2_RUN))!.environmentChunkContaining(0))?.chunk).toBeUndefined();
+      } finally {
+        await bare.close();
       }
     } finally {
       await index.close();

@@ -19,7 +19,13 @@ import type {
   TickRange,
 } from '../../api/index-database.js';
 import { DB_USAGES } from '../../api/index-database.js';
-import { aliveCountOfRawBlob, decodeOrganismChunk, type OrganismChunkView } from '../../api/index-blobs.js';
+import {
+  aliveCountOfRawBlob,
+  decodeOrganismChunk,
+  organismChunkViewOf,
+  type OrganismChunkView,
+} from '../../api/index-blobs.js';
+import { chunkRefOf, ChunkSourceMissingError, type ChunkRef, type ChunkSource } from '../../api/chunk-refs.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
@@ -89,6 +95,8 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     readonly runId: string,
     readonly path: string,
     readonly: boolean,
+    /** Where references to stored chunks are read (the database's attached source, looked up when needed). */
+    private readonly chunkSource: () => ChunkSource | undefined = () => undefined,
   ) {
     this.db = new Database(path, { readonly, fileMustExist: readonly });
     this.db.pragma('busy_timeout = 5000');
@@ -254,7 +262,18 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   async environmentChunkContaining(tick: number): Promise<EnvironmentChunkRow | undefined> {
     const r = this.st.chunkAt.get(tick, tick) as
       { first_tick: number; last_tick: number; tick_count: number; data: Buffer } | undefined;
-    return r && { firstTick: r.first_tick, lastTick: r.last_tick, tickCount: r.tick_count, data: u8(r.data) };
+    if (!r) return undefined;
+    const data = u8(r.data);
+    const ref = chunkRefOf(data);
+    const row = { firstTick: r.first_tick, lastTick: r.last_tick, tickCount: r.tick_count, data };
+    return ref ? { ...row, chunk: await this.resolve(ref) } : row;
+  }
+
+  /** The stored chunk a reference names, through the attached source. */
+  private resolve(ref: ChunkRef): Promise<Uint8Array> {
+    const source = this.chunkSource();
+    if (!source) throw new ChunkSourceMissingError(ref.key);
+    return source(ref);
   }
 
   async environmentChunkRanges(): Promise<TickRange[]> {
@@ -262,7 +281,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async organismTick(tick: number): Promise<OrganismTickRow | undefined> {
-    const chunk = this.organismChunkAt(tick);
+    const chunk = await this.organismChunkAt(tick);
     if (chunk) {
       const s = chunk.get(tick);
       if (s) {
@@ -294,7 +313,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   /** The decoded samples of the organism chunk holding `tick` (cached), or undefined. */
-  private organismChunkAt(tick: number): OrganismChunkView | undefined {
+  private async organismChunkAt(tick: number): Promise<OrganismChunkView | undefined> {
     for (const [first, c] of this.orgChunks) {
       if (first <= tick && tick <= c.lastTick) {
         // Most recently used last.
@@ -305,7 +324,9 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     }
     const r = this.st.orgChunkAt.get(tick, tick) as { first_tick: number; last_tick: number; data: Buffer } | undefined;
     if (!r) return undefined;
-    const samples = decodeOrganismChunk(u8(r.data));
+    const data = u8(r.data);
+    const ref = chunkRefOf(data);
+    const samples = ref ? organismChunkViewOf(await this.resolve(ref)) : decodeOrganismChunk(data);
     this.orgChunks.set(r.first_tick, { lastTick: r.last_tick, samples });
     while (this.orgChunks.size > ORGANISM_CHUNK_CACHE)
       this.orgChunks.delete(this.orgChunks.keys().next().value as number);
@@ -380,6 +401,9 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
   private readonly readers = new Map<string, SqliteRunIndex>();
   private readonly errorLog = new ErrorLog();
   private writes = 0;
+  /** Where the runs' references to stored chunks are read (attached by the indexers, or by the node for readers). */
+  private chunkSource: ChunkSource | undefined;
+  private readonly source = (): ChunkSource | undefined => this.chunkSource;
 
   constructor(
     readonly name: string,
@@ -391,6 +415,10 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
 
   get indexDatabase(): IndexDatabase {
     return this;
+  }
+
+  attachChunkSource(source: ChunkSource): void {
+    this.chunkSource = source;
   }
 
   pathOf(runId: string): string {
@@ -412,7 +440,7 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
     let w = this.writers.get(runId);
     if (!w) {
       mkdirSync(this.directory, { recursive: true });
-      w = new SqliteRunIndex(runId, this.pathOf(runId), false);
+      w = new SqliteRunIndex(runId, this.pathOf(runId), false, this.source);
       this.writers.set(runId, w);
     }
     return w;
@@ -432,7 +460,7 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
     const path = this.pathOf(runId);
     if (!existsSync(path)) return undefined;
     // A read-write handle: the file may be in WAL mode and still being written by another process.
-    r = new SqliteRunIndex(runId, path, false);
+    r = new SqliteRunIndex(runId, path, false, this.source);
     this.readers.set(runId, r);
     return r;
   }
@@ -444,7 +472,7 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
     if (!existsSync(path)) return fn(undefined);
     // Three file descriptors per open run (database, WAL, shared memory): a scan over hundreds of runs must not
     // keep them all (macOS allows 256 per process by default).
-    const r = new SqliteRunIndex(runId, path, false);
+    const r = new SqliteRunIndex(runId, path, false, this.source);
     try {
       return await fn(r);
     } finally {

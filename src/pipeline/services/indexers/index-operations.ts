@@ -16,6 +16,7 @@ import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../api/b
 import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../api/index-blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
 import { forEachNewOrganism, organismsOnlyChunk } from '../../contracts/chunk-fields.js';
+import { chunkRefBlob, chunkSourceOf } from '../../api/chunk-refs.js';
 
 /**
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
@@ -40,6 +41,22 @@ async function readBatch(storage: BatchStorageReader, key: string): Promise<Stor
   // One environment and one organism indexer read each batch: after the second read it is not needed again.
   if (++entry.uses >= 2) recentBatches.delete(key);
   return entry.chunks;
+}
+
+/** The storage whose chunks each database's references point into (attached once per pair). */
+const attachedSources = new WeakMap<IndexDatabase, BatchStorageReader>();
+
+/**
+ * Whether the index keeps references to stored chunks rather than copies: when the engine can (SQLite) and the
+ * storage reads single chunks (file system, format 3 on). The database is then told where to read them.
+ */
+function keepsReferences(storage: BatchStorageReader, db: IndexDatabase): boolean {
+  if (typeof storage.readChunkFrame !== 'function' || typeof db.attachChunkSource !== 'function') return false;
+  if (attachedSources.get(db) !== storage) {
+    db.attachChunkSource(chunkSourceOf(storage));
+    attachedSources.set(db, storage);
+  }
+  return true;
 }
 
 export async function indexMetadata(storage: BatchStorageReader, db: IndexDatabase, runId: string): Promise<void> {
@@ -78,14 +95,16 @@ export async function indexEnvironmentBatch(
   key: string,
 ): Promise<IndexedRange> {
   const rows: EnvironmentChunkRow[] = [];
+  const references = keepsReferences(storage, db);
   for (const stored of await readBatch(storage, key)) {
-    await yieldToEventLoop();
-    // Wire-level: the cells are copied once into the blob, never decoded here.
+    // A reference costs nothing to make; a copy is cut and compressed on this thread.
+    if (!(references && stored.frame)) await yieldToEventLoop();
     rows.push({
       firstTick: stored.firstTick,
       lastTick: stored.lastTick,
       tickCount: stored.tickCount,
-      data: environmentBlobOfEncoded(stored.data),
+      // Wire-level: the cells are copied once into the blob, never decoded here.
+      data: references && stored.frame ? chunkRefBlob(stored.key, stored.frame) : environmentBlobOfEncoded(stored.data),
     });
   }
   if (rows.length > 0) await (await db.writer(runId)).upsertEnvironmentChunks(rows);
@@ -130,6 +149,7 @@ export async function indexOrganismBatch(
   const ticks: OrganismTickRow[] = [];
   const chunkRows: OrganismChunkRow[] = [];
   const organisms = new Map<number, OrganismRow>();
+  const references = chunked !== undefined && keepsReferences(storage, db);
   let chunks = 0;
   let sampleCount = 0;
   let firstTick = -1;
@@ -139,8 +159,10 @@ export async function indexOrganismBatch(
     chunks++;
     // Wire-level: cells, RNG, plugin states and the checkpoint are cut away; a state is decoded only the first
     // time the batch mentions its organism, for the static row.
-    // A view into a shared buffer, used up synchronously below (scanned, then compressed or decoded).
-    const slim = organismsOnlyChunk(stored.data, true);
+    const frame = references ? stored.frame : undefined;
+    // A view into a shared buffer, used up synchronously below (scanned, then compressed or decoded); with a
+    // reference the whole chunk is scanned (the scan skips cells) and nothing is cut.
+    const slim = frame ? stored.data : organismsOnlyChunk(stored.data, true);
     forEachNewOrganism(slim, organisms, (id, raw, isDelta) => {
       const state = isDelta ? OrganismDelta.decode(raw).state : OrganismState.decode(raw);
       if (state) organisms.set(id, organismRowOf(OrganismState.create({ ...state, organismId: id })));
@@ -153,7 +175,7 @@ export async function indexOrganismBatch(
       chunkRows.push({
         firstTick: stored.firstTick,
         lastTick: stored.lastTick,
-        data: organismChunkBlob(slim, options.organismBlobLevel),
+        data: frame ? chunkRefBlob(stored.key, frame) : organismChunkBlob(slim, options.organismBlobLevel),
       });
     else {
       // Other engines keep one row of full states per sampled tick.
