@@ -3,7 +3,7 @@
  * per delta either every full state again (storage format 1) or one OrganismDelta per organism present
  * (format 2), applied to that organism's previous state in the chunk.
  */
-import { OrganismDelta, OrganismState, TickData, type TickDataChunk, type TickDelta } from './index.js';
+import { OrganismDelta, OrganismState, type TickDataChunk, type TickDelta } from './index.js';
 import { applyEncodedOrganismDelta } from './organism-delta-wire.js';
 import { applyOrganismDelta } from './organism-timeline-apply.js';
 import { readVarint } from './framing.js';
@@ -129,11 +129,15 @@ export class OrganismTimeline {
   private snapshotCopies(): OrganismState[] {
     if (!this.snapshotStates) {
       const e = this.encoded;
-      if (e)
-        this.snapshotStates = e.snapshot
-          ? TickData.decode(e.bytes.subarray(e.snapshot[0], e.snapshot[1])).organisms.map((s) => new OrganismState(s))
-          : [];
-      else this.snapshotStates = (this.chunk!.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
+      if (e) {
+        // Only the organisms: the snapshot's cells and runtime checkpoint are most of its bytes.
+        const states: OrganismState[] = [];
+        if (e.snapshot)
+          walk(e.bytes, e.snapshot[0], e.snapshot[1], (n, wt, start, end) => {
+            if (n === 3 && wt === 2) states.push(OrganismState.decode(e.bytes.subarray(start, end)));
+          });
+        this.snapshotStates = states;
+      } else this.snapshotStates = (this.chunk!.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
     }
     return this.snapshotStates.map((s) => new OrganismState(s));
   }
