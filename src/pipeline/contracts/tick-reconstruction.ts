@@ -6,6 +6,8 @@
 import { columnsToArrays, type CellArrays } from './columns.js';
 import { DeltaType, type OrganismState, type TickDataChunk } from './index.js';
 import { OrganismTimeline } from './organism-timeline.js';
+import { eachField } from './wire-walk.js';
+import { readVarint } from './framing.js';
 
 export interface ReconstructedTick {
   readonly simulationRunId: string;
@@ -90,4 +92,36 @@ export function reconstructTick(chunk: TickDataChunk, tick: number): Reconstruct
     totalOrganismsCreated: total,
     sampleKind: kind,
   };
+}
+
+/**
+ * The sampled ticks of an encoded chunk (what ticksOf gives for the decoded one) without decoding it: the
+ * snapshot's tick and each delta's, read from their first fields where the engine writes them. For checks over
+ * whole runs (`evochora verify`): a chunk is walked once at its top level.
+ */
+export function sampledTicksOfEncoded(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let firstTick = 0;
+  let snapshotTick: number | undefined;
+  let hasSnapshot = false;
+  eachField(bytes, 0, bytes.length, (n, wt, start, end, varint) => {
+    if (n === 2 && wt === 0) firstTick = varint;
+    else if (n === 5 && wt === 2) {
+      hasSnapshot = true;
+      snapshotTick = fieldVarint(bytes, start, end, 2);
+    } else if (n === 6 && wt === 2) out.push(fieldVarint(bytes, start, end, 1) ?? 0);
+  });
+  if (hasSnapshot) out.unshift(snapshotTick ?? firstTick);
+  return out;
+}
+
+/** The varint field `number` of the message in bytes[from, to): one tag read when it comes first. */
+function fieldVarint(bytes: Uint8Array, from: number, to: number, number: number): number | undefined {
+  const tag = readVarint(bytes, from, to);
+  if (tag && tag[0] === number * 8) return readVarint(bytes, tag[1], to)?.[0];
+  let found: number | undefined;
+  eachField(bytes, from, to, (n, wt, _s, _e, v) => {
+    if (found === undefined && n === number && wt === 0) found = v;
+  });
+  return found;
 }

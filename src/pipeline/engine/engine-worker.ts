@@ -6,8 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import { restoreCheckpoint, type Checkpoint } from '../../runtime/index.js';
-import { snapshotExtras } from './snapshot-extras.js';
+import { simulationFromSnapshot, snapshotExtras } from './snapshot-extras.js';
 import { Simulation } from '../../runtime/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
 import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
@@ -38,19 +37,9 @@ port.on('message', (m: ToWorker) => {
 const waitForMessage = (): Promise<void> => new Promise((resolve) => (wake = resolve));
 const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function base64OfDense(size: number, idx: Int32Array, values: Int32Array): string {
-  const dense = new Int32Array(size);
-  for (let i = 0; i < idx.length; i++) dense[idx[i]!] = values[i]!;
-  return Buffer.from(dense.buffer, dense.byteOffset, dense.byteLength).toString('base64');
-}
-
 function buildSimulation(): Simulation {
   if (data.resume) {
-    const cp = JSON.parse(data.resume.checkpointJson) as Checkpoint;
-    const size = cp.options.shape.reduce((a, b) => a * b, 1);
-    cp.cells = base64OfDense(size, data.resume.flatIndices, data.resume.molecules);
-    cp.owners = base64OfDense(size, data.resume.flatIndices, data.resume.owners);
-    return restoreCheckpoint(cp);
+    return simulationFromSnapshot(data.resume.checkpointJson, data.resume);
   }
   const sim = new Simulation(data.runtime);
   for (const o of data.organisms) for (const pos of o.positions) sim.placeProgram(o.program, pos, o.energy);

@@ -4,7 +4,7 @@
  * and each tick plugin's state, all as JSON. The engine worker and the recording benchmark build them here,
  * so the benchmark measures what the engine does.
  */
-import { saveCheckpoint, type Checkpoint, type Simulation } from '../../runtime/index.js';
+import { restoreCheckpoint, saveCheckpoint, type Checkpoint, type Simulation } from '../../runtime/index.js';
 import type { SnapshotExtras } from './chunk-encoder.js';
 
 const EMPTY_WORLD = { cells: new Int32Array(0), owners: new Int32Array(0) };
@@ -27,4 +27,25 @@ export function snapshotExtras(sim: Simulation): SnapshotExtras {
       state: utf8(JSON.stringify(p.saveState ? p.saveState() : null) ?? 'null'),
     })),
   };
+}
+
+function base64OfDense(size: number, idx: Int32Array, values: Int32Array): string {
+  const dense = new Int32Array(size);
+  for (let i = 0; i < idx.length; i++) dense[idx[i]!] = values[i]!;
+  return Buffer.from(dense.buffer, dense.byteOffset, dense.byteLength).toString('base64');
+}
+
+/**
+ * The simulation a snapshot was taken of: its runtime checkpoint (snapshotExtras) with the world arrays filled
+ * from the snapshot's cell columns. Stepping it continues the recorded run exactly (resume, `verify --replay`).
+ */
+export function simulationFromSnapshot(
+  checkpointJson: string,
+  cells: { readonly flatIndices: Int32Array; readonly molecules: Int32Array; readonly owners: Int32Array },
+): Simulation {
+  const cp = JSON.parse(checkpointJson) as Checkpoint;
+  const size = cp.options.shape.reduce((a, b) => a * b, 1);
+  cp.cells = base64OfDense(size, cells.flatIndices, cells.molecules);
+  cp.owners = base64OfDense(size, cells.flatIndices, cells.owners);
+  return restoreCheckpoint(cp);
 }

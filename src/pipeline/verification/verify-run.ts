@@ -1,0 +1,306 @@
+/**
+ * Proves a stored run whole (what `evochora verify` runs): every batch file decompresses with its checksums
+ * (zstd checks each frame's content checksum as it reads), every chunk's samples are the ticks its header and
+ * file name announce at the run's sampling interval, the chunks follow each other without gap or overlap, the
+ * index and the analytics (where the run has them) cover every stored batch, and, with `replay`, the runtime
+ * re-simulates from each snapshot to the next one and reaches the same state (state hash) as stored there.
+ * Problems are collected, not thrown: one damaged file does not hide the next.
+ */
+import type { BatchStorageReader, StoredChunk } from '../api/batch-storage.js';
+import { withTransientReader, type IndexDatabase } from '../api/index-database.js';
+import type { AnalyticsReader } from '../api/analytics-store.js';
+import { sampledTicksOfEncoded } from '../contracts/tick-reconstruction.js';
+import { TickDataChunk } from '../contracts/index.js';
+import { columnsToArrays } from '../contracts/columns.js';
+import { isBatchIndexed } from '../services/indexers/index-operations.js';
+import { analyzedBatchKeys } from '../analytics/analytics-operations.js';
+import { simulationFromSnapshot } from '../engine/snapshot-extras.js';
+import { stateHash, type Simulation } from '../../runtime/index.js';
+
+/** What a problem concerns. */
+export type VerificationProblemKind =
+  'metadata' | 'file' | 'chunk' | 'gap' | 'overlap' | 'index' | 'analytics' | 'replay';
+
+export interface VerificationProblem {
+  readonly kind: VerificationProblemKind;
+  readonly message: string;
+  /** The batch file, when the problem is in or about one. */
+  readonly file?: string;
+  /** Offset in the file's decompressed stream (a corrupt file). */
+  readonly offset?: number;
+  /** The first tick concerned. */
+  readonly tick?: number;
+}
+
+export interface VerificationReport {
+  readonly runId: string;
+  readonly ok: boolean;
+  readonly batches: number;
+  readonly chunks: number;
+  /** Sampled ticks found in storage. */
+  readonly ticks: number;
+  readonly firstTick: number | null;
+  readonly lastTick: number | null;
+  readonly samplingInterval: number;
+  /** Compressed bytes of the batch files read. */
+  readonly bytes: number;
+  /** Whether an index / analytics of the run were found and checked. */
+  readonly indexChecked: boolean;
+  readonly analyticsChecked: boolean;
+  /** Snapshots re-simulated to the next one (with replay). */
+  readonly replayedSnapshots: number;
+  readonly replayedTicks: number;
+  readonly problems: readonly VerificationProblem[];
+}
+
+export interface VerifyOptions {
+  /** The index to check, when the run should have one. */
+  readonly index?: IndexDatabase;
+  /** The analytics to check (checked only when the run has any). */
+  readonly analytics?: AnalyticsReader;
+  /** Re-simulate from every snapshot to the next. */
+  readonly replay?: boolean;
+  /** After each batch: batches done of total, ticks verified so far. */
+  readonly onProgress?: (done: number, total: number, ticks: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** At most this many problems are listed; the count goes on. */
+const MAX_LISTED = 1000;
+
+export async function verifyRun(
+  storage: BatchStorageReader,
+  runId: string,
+  options: VerifyOptions = {},
+): Promise<VerificationReport> {
+  const problems: VerificationProblem[] = [];
+  let problemCount = 0;
+  const problem = (p: VerificationProblem): void => {
+    problemCount++;
+    if (problems.length < MAX_LISTED) problems.push(p);
+  };
+  const batches = await storage.listBatches(runId);
+  let interval = 1;
+  try {
+    interval = (await storage.readMetadata(runId)).samplingInterval || 1;
+  } catch (err) {
+    problem({ kind: 'metadata', message: `the run's metadata cannot be read: ${(err as Error).message}` });
+  }
+
+  let chunks = 0;
+  let ticks = 0;
+  let bytes = 0;
+  let expected: number | undefined;
+  let replayed = 0;
+  let replayedTicks = 0;
+  /** The previous chunk's snapshot, for replay: a simulation restored from it. */
+  let previousSnapshot: { tick: number; file: string } | undefined;
+  let previousSim: Simulation | undefined;
+  let done = 0;
+  for (const b of batches) {
+    if (options.signal?.aborted) break;
+    bytes += b.sizeBytes;
+    const read: StoredChunk[] = [];
+    try {
+      for await (const c of storage.readBatchFile(b.key)) read.push(c);
+    } catch (err) {
+      const e = err as Error & { data?: { offset?: number } };
+      problem({ kind: 'file', file: b.key, offset: e.data?.offset, tick: b.firstTick, message: e.message });
+      // What follows this file is checked against where it should have ended.
+      expected = b.lastTick + interval;
+      previousSim = undefined;
+      options.onProgress?.(++done, batches.length, ticks);
+      continue;
+    }
+    if (read.length === 0)
+      problem({ kind: 'file', file: b.key, tick: b.firstTick, message: 'the file holds no chunk' });
+    if (read[0] && read[0].firstTick !== b.firstTick)
+      problem({
+        kind: 'chunk',
+        file: b.key,
+        tick: read[0].firstTick,
+        message: `the file name says it starts at tick ${b.firstTick}, its first chunk starts at ${read[0].firstTick}`,
+      });
+    const lastRead = read.at(-1);
+    if (lastRead && lastRead.lastTick !== b.lastTick)
+      problem({
+        kind: 'chunk',
+        file: b.key,
+        tick: lastRead.lastTick,
+        message: `the file name says it ends at tick ${b.lastTick}, its last chunk ends at ${lastRead.lastTick}`,
+      });
+    for (const c of read) {
+      chunks++;
+      let sampled: readonly number[];
+      try {
+        sampled = sampledTicksOfEncoded(c.data);
+      } catch (err) {
+        problem({ kind: 'chunk', file: b.key, offset: c.offset, tick: c.firstTick, message: (err as Error).message });
+        continue;
+      }
+      ticks += sampled.length;
+      checkSamples(c, sampled, interval, b.key, problem);
+      const first = sampled[0] ?? c.firstTick;
+      if (expected !== undefined && first > expected)
+        problem({
+          kind: 'gap',
+          file: b.key,
+          tick: expected,
+          message: `ticks ${expected}..${first - interval} are not stored (the previous chunk ends at ${expected - interval})`,
+        });
+      else if (expected !== undefined && first < expected)
+        problem({
+          kind: 'overlap',
+          file: b.key,
+          tick: first,
+          message: `the chunk starting at tick ${first} overlaps the previous one, which ends at ${expected - interval}`,
+        });
+      const contiguous = expected === undefined || first === expected;
+      expected = (sampled.at(-1) ?? c.lastTick) + interval;
+      if (options.replay) {
+        const r = replayTo(c, b.key, contiguous ? previousSim : undefined, previousSnapshot, problem);
+        if (r.replayedTicks > 0) {
+          replayed++;
+          replayedTicks += r.replayedTicks;
+        }
+        previousSim = r.sim;
+        previousSnapshot = r.sim ? { tick: r.sim.tick, file: b.key } : undefined;
+      }
+    }
+    options.onProgress?.(++done, batches.length, ticks);
+  }
+
+  let indexChecked = false;
+  if (options.index) {
+    indexChecked = await withTransientReader(options.index, runId, async (reader) => {
+      if (!reader) {
+        problem({ kind: 'index', message: `the run has no index (build it with \`evochora index --run ${runId}\`)` });
+        return false;
+      }
+      for (const b of batches)
+        for (const kind of ['environment', 'organism'] as const)
+          if (!(await isBatchIndexed(reader, kind, b)))
+            problem({
+              kind: 'index',
+              file: b.key,
+              tick: b.firstTick,
+              message: `ticks ${b.firstTick}..${b.lastTick} are stored but their ${kind === 'environment' ? 'cells' : 'organisms'} are not indexed`,
+            });
+      return true;
+    });
+  }
+
+  let analyticsChecked = false;
+  if (options.analytics && (await options.analytics.listAnalyticsFiles(runId)).length > 0) {
+    analyticsChecked = true;
+    const analysed = await analyzedBatchKeys(options.analytics, runId);
+    for (const b of batches)
+      if (!analysed.has(b.key))
+        problem({
+          kind: 'analytics',
+          file: b.key,
+          tick: b.firstTick,
+          message: `ticks ${b.firstTick}..${b.lastTick} are stored but not in the run's analytics`,
+        });
+  }
+
+  const firstTick = batches[0]?.firstTick ?? null;
+  const lastTick = batches.at(-1)?.lastTick ?? null;
+  if (problemCount > problems.length)
+    problems.push({ kind: 'file', message: `… and ${problemCount - problems.length} more problems` });
+  return {
+    runId,
+    ok: problemCount === 0,
+    batches: batches.length,
+    chunks,
+    ticks,
+    firstTick,
+    lastTick,
+    samplingInterval: interval,
+    bytes,
+    indexChecked,
+    analyticsChecked,
+    replayedSnapshots: replayed,
+    replayedTicks,
+    problems,
+  };
+}
+
+/** The chunk's samples against its header: count, first and last tick, the sampling interval. */
+function checkSamples(
+  c: StoredChunk,
+  sampled: readonly number[],
+  interval: number,
+  file: string,
+  problem: (p: VerificationProblem) => void,
+): void {
+  const at = { file, offset: c.offset, tick: c.firstTick };
+  if (sampled.length !== c.tickCount)
+    problem({
+      kind: 'chunk',
+      ...at,
+      message: `the chunk announces ${c.tickCount} samples and holds ${sampled.length}`,
+    });
+  if (sampled[0] !== c.firstTick || sampled.at(-1) !== c.lastTick)
+    problem({
+      kind: 'chunk',
+      ...at,
+      message: `the chunk announces ticks ${c.firstTick}..${c.lastTick} and holds ${sampled[0]}..${sampled.at(-1)}`,
+    });
+  for (let i = 1; i < sampled.length; i++)
+    if (sampled[i]! - sampled[i - 1]! !== interval) {
+      problem({
+        kind: 'gap',
+        ...at,
+        tick: sampled[i - 1]! + interval,
+        message: `sample ${i} of the chunk is tick ${sampled[i]}, expected ${sampled[i - 1]! + interval} (sampling every ${interval})`,
+      });
+      return;
+    }
+}
+
+/**
+ * With the simulation restored from the previous snapshot, steps it to this chunk's snapshot and compares the
+ * state hashes; returns the simulation restored from this snapshot for the next chunk.
+ */
+function replayTo(
+  c: StoredChunk,
+  file: string,
+  previous: Simulation | undefined,
+  previousSnapshot: { tick: number; file: string } | undefined,
+  problem: (p: VerificationProblem) => void,
+): { sim: Simulation | undefined; replayedTicks: number } {
+  let current: Simulation | undefined;
+  let tick = c.firstTick;
+  try {
+    const snap = TickDataChunk.decode(c.data).snapshot;
+    const checkpoint = snap?.runtimeCheckpoint;
+    if (!snap || !checkpoint || checkpoint.length === 0) {
+      problem({ kind: 'replay', file, tick, message: 'the chunk has no runtime checkpoint to replay from' });
+      return { sim: undefined, replayedTicks: 0 };
+    }
+    tick = Number(snap.tickNumber);
+    current = simulationFromSnapshot(Buffer.from(checkpoint).toString('utf8'), columnsToArrays(snap.cells));
+  } catch (err) {
+    problem({ kind: 'replay', file, tick, message: `the snapshot cannot be restored: ${(err as Error).message}` });
+    return { sim: undefined, replayedTicks: 0 };
+  }
+  if (!previous || !previousSnapshot) return { sim: current, replayedTicks: 0 };
+  const from = previous.tick;
+  // As the engine runs: step, sample (the snapshot is taken here), then prune the dead.
+  for (;;) {
+    previous.step();
+    if (previous.tick >= tick) break;
+    previous.pruneDead();
+  }
+  const replayedHash = stateHash(previous);
+  const storedHash = stateHash(current);
+  if (replayedHash !== storedHash)
+    problem({
+      kind: 'replay',
+      file,
+      tick,
+      message: `re-simulating from the snapshot at tick ${from} (${previousSnapshot.file}) reaches state ${replayedHash} at tick ${tick}; the stored snapshot holds ${storedHash}`,
+    });
+  return { sim: current, replayedTicks: tick - from };
+}
