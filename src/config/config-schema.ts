@@ -66,7 +66,7 @@ const serviceSpec: FieldSpec = {
  * indexers fill the per-run SQLite index the visualizer reads. Consumers start before producers.
  */
 export const DEFAULT_PIPELINE_RESOURCES: Record<string, ResourceDefinition> = {
-  'tick-queue': { className: 'InMemoryQueue', options: { capacity: 16, maxBytes: 48 * 1024 * 1024 } },
+  'tick-queue': { className: 'InMemoryQueue', options: { capacity: 8, maxBytes: 16 * 1024 * 1024 } },
   'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4, maxBytes: 64 * 1024 * 1024 } },
   'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage', compressionLevel: 3 } },
   'persistence-dlq': { className: 'FileSystemDeadLetterQueue', options: { capacity: 10000 } },

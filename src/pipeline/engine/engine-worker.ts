@@ -5,7 +5,8 @@
  * `maxChunksInFlight` unacknowledged chunks the worker waits (that wait is the only backpressure).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { simulationFromSnapshot, snapshotExtras } from './snapshot-extras.js';
 import { Simulation } from '../../runtime/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
@@ -33,6 +34,16 @@ port.on('message', (m: ToWorker) => {
   else if (m.type === 'stop') stopping = true;
   wakeUp();
 });
+
+/**
+ * A full collection of this worker's heap every few seconds. Each snapshot's checkpoint and the chunk work leave
+ * a steady trickle of old-generation garbage (~2.5 MB/s on the mature default world) that V8 otherwise lets grow
+ * to ~100 MB before collecting, and the pages stay with the process. A collection of the ~15 MB that live costs
+ * a few ms.
+ */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as (() => void) | undefined;
+const GC_EVERY_MS = 3000;
 
 const waitForMessage = (): Promise<void> => new Promise((resolve) => (wake = resolve));
 const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -140,6 +151,7 @@ async function main(): Promise<void> {
   post({ type: 'ready', tick: sim.tick });
 
   let lastStats = performance.now();
+  let lastGc = lastStats;
   for (;;) {
     if (stopping) break;
     if (paused) {
@@ -183,6 +195,10 @@ async function main(): Promise<void> {
     }
     if (now - lastStats >= 250) {
       lastStats = now;
+      if (now - lastGc >= GC_EVERY_MS) {
+        lastGc = now;
+        collectGarbage?.();
+      }
       post({ type: 'stats', stats: stats() });
     }
     if (finished) {
