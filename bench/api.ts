@@ -25,6 +25,8 @@ import { defaultErrorMapper, HttpRouter } from '../src/http/http-router.js';
 import type { IndexDatabase } from '../src/pipeline/api/index-database.js';
 import { defaultRegistry } from '../src/pipeline/registry.js';
 import { SqliteIndexDatabase } from '../src/pipeline/resources/index-db/sqlite-index-database.js';
+import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
+import { chunkSourceOf } from '../src/pipeline/api/chunk-refs.js';
 import { ServiceManager } from '../src/pipeline/service-manager.js';
 import type { SimulationEngine } from '../src/pipeline/services/simulation-engine.js';
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../src/visualizer/routes.js';
@@ -277,6 +279,12 @@ async function main(): Promise<void> {
     await sm.shutdown();
     shutDown = true;
     const db: IndexDatabase = new SqliteIndexDatabase('bench-read', { directory: join(dir, 'index') });
+    // The index points into storage (chunk references): it reads chunks through the run's storage, as a node does.
+    db.attachChunkSource?.(
+      chunkSourceOf(
+        new FileSystemStorage('bench-read', { rootDirectory: join(dir, 'storage'), compressInWorker: false }),
+      ),
+    );
     if (global.gc) global.gc();
     const router = new HttpRouter(() => undefined);
     router.mount(

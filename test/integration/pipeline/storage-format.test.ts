@@ -139,6 +139,25 @@ describe('storage format 1 (a run written before organism deltas)', () => {
       expect(refRows.every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
       const copyRows = index.openWriter(V2_RUN).dump().environment_chunks as Array<{ d: string }>;
       expect(copyRows.every((r) => !r.d.startsWith('52'))).toBe(true);
+      // Organisms by reference too (OrganismIndexer.options.references): the same states, a few bytes per chunk.
+      const refs = new SqliteIndexDatabase('refs', { directory: join(dir, 'index-refs') });
+      try {
+        await indexStoredBatches(v2, refs, v2Run, await v2.listBatches(v2Run), { batch: { organismReferences: true } });
+        const rr = (await refs.reader(v2Run))!;
+        for (const tick of [0, 1, 49, 777, 2600]) {
+          const encode = (data: Uint8Array) =>
+            decodeOrganismBlob(data).map((s) => Buffer.from(OrganismState.encode(s).finish()).toString('base64'));
+          expect(encode((await rr.organismTick(tick))!.data), `tick ${tick}`).toEqual(
+            encode((await b.organismTick(tick))!.data),
+          );
+        }
+        const orgRows = refs.openWriter(v2Run).dump().organism_chunks as Array<{ d: string }>;
+        expect(orgRows.every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
+        const copies = index.openWriter(v2Run).dump().organism_chunks as Array<{ d: string }>;
+        expect(copies.every((r) => !r.d.startsWith('52'))).toBe(true);
+      } finally {
+        await refs.close();
+      }
       // Read without a storage attached, a reference is a clear error, not garbage.
       const bare = new SqliteIndexDatabase('bare', { directory: join(dir, 'index') });
       try {

@@ -149,7 +149,7 @@ export async function indexOrganismBatch(
   const ticks: OrganismTickRow[] = [];
   const chunkRows: OrganismChunkRow[] = [];
   const organisms = new Map<number, OrganismRow>();
-  const references = chunked !== undefined && keepsReferences(storage, db);
+  const references = chunked !== undefined && options.organismReferences === true && keepsReferences(storage, db);
   let chunks = 0;
   let sampleCount = 0;
   let firstTick = -1;
@@ -205,6 +205,11 @@ export type BatchKind = 'environment' | 'organism';
 export interface BatchIndexOptions {
   /** zstd level of the organism chunk blobs (default 1; see organismChunkBlob). */
   readonly organismBlobLevel?: number;
+  /**
+   * Organisms as references to the stored chunks instead of compressed copies (default false): the index shrinks
+   * to a few bytes per tick, and reading a tick's organisms decompresses its whole chunk, cells included.
+   */
+  readonly organismReferences?: boolean;
 }
 
 export function indexBatchOfKind(
@@ -322,6 +327,8 @@ export async function indexStoredBatches(
     onlyMissing?: boolean;
     signal?: AbortSignal;
     onBatch?: (done: number, total: number) => void;
+    /** How batches are written (the indexers' options; default: theirs). */
+    batch?: BatchIndexOptions;
   } = {},
 ): Promise<StoredRunIndexResult> {
   const kinds = options.kinds ?? (['environment', 'organism'] as const);
@@ -337,7 +344,7 @@ export async function indexStoredBatches(
         skipped++;
         continue;
       }
-      const r = await indexBatchOfKind(kind, storage, db, runId, b.key);
+      const r = await indexBatchOfKind(kind, storage, db, runId, b.key, options.batch);
       batchChunks = Math.max(batchChunks, r.chunks);
     }
     chunks += batchChunks;
