@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
 import { ExitCode } from '../src/exit-codes.js';
@@ -7,6 +6,17 @@ import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage
 import { storageRootOf } from '../src/pipeline/resources/storage-locations.js';
 import { SqliteIndexDatabase } from '../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { verifyRun, type VerificationReport } from '../src/pipeline/verification/verify-run.js';
+import { createConfiguredResource, resourceBoundAs } from '../src/pipeline/configured-resources.js';
+import { defaultRegistry } from '../src/pipeline/registry.js';
+import { isBatchStorageReader, type BatchStorageReader } from '../src/pipeline/api/batch-storage.js';
+import { isIndexDatabaseResource, type IndexDatabase } from '../src/pipeline/api/index-database.js';
+import { isAnalyticsStore } from '../src/pipeline/api/analytics-store.js';
+import type { Resource } from '../src/pipeline/api/resource.js';
+import type { EvochoraConfig } from '../src/config/config-schema.js';
+
+async function closeAll(resources: readonly Resource[]): Promise<void> {
+  for (const r of resources) await r.close?.().catch(() => undefined);
+}
 
 export interface VerifyResult extends VerificationReport {
   readonly durationMs: number;
@@ -17,16 +27,19 @@ export interface VerifyResult extends VerificationReport {
 export default class Verify extends EvochoraCommand<VerifyResult> {
   static override summary = 'Prove a recorded run whole: checksums, every tick, no gaps, index and analytics complete.';
   static override description =
-    "Reads every batch file of the run straight from storage (no node needed): each chunk's zstd checksum, each sample's tick against the chunk's header, the file name and the run's sampling interval, gaps and overlaps between chunks; then whether the run's index (<data-dir>/index) and analytics cover every stored batch, when the run has them. With --replay the runtime also re-simulates from every snapshot to the next one and compares the state hashes: determinism proven on the stored data. Each problem names its file, offset and tick. Exit 0 only when the run is whole, 1 when a problem was found. File-system storage and the SQLite index.";
+    "Reads every batch file of the run straight from storage (no node needed): each chunk's zstd checksum, each sample's tick against the chunk's header, the file name and the run's sampling interval, gaps and overlaps between chunks; then whether the run's index and analytics cover every stored batch (analytics when the run has them). With --replay the runtime also re-simulates from every snapshot to the next one and compares the state hashes: determinism proven on the stored data. Each problem names its file, offset and tick. Exit 0 only when the run is whole, 1 when a problem was found. Storage and index are those of the configuration (-c): the file system and SQLite by default, S3 and PostgreSQL with a distributed config.";
   static override examples = [
     '<%= config.bin %> verify --run 20261125-03074100-…',
     '<%= config.bin %> verify --run RUN --replay --json',
     '<%= config.bin %> verify --run RUN --data-dir ./data --no-index',
+    '<%= config.bin %> verify --run RUN -c config/distributed/indexer-host.conf',
   ];
   static override flags = {
     run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
     ...storageDirFlags,
-    'index-dir': Flags.string({ description: 'Index directory to check instead of <data-dir>/index.' }),
+    'index-dir': Flags.string({
+      description: "A SQLite index directory to check instead of the configuration's index.",
+    }),
     index: Flags.boolean({
       description: 'Check that the index covers every stored batch (--no-index: storage only).',
       default: true,
@@ -38,23 +51,14 @@ export default class Verify extends EvochoraCommand<VerifyResult> {
   async run(): Promise<VerifyResult> {
     const { flags } = await this.parse(Verify);
     const { config } = this.resolveConfig(flags);
-    const storage = new FileSystemStorage('verify', {
-      rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
-      compressInWorker: false,
-    });
-    const indexDir = flags['index-dir'] ? resolve(flags['index-dir']) : resolve(config.node.dataDir, 'index');
-    const index =
-      flags.index && existsSync(indexDir) ? new SqliteIndexDatabase('verify', { directory: indexDir }) : undefined;
-    if (flags.index && !index)
-      this.warnUser(`no index directory at ${indexDir}: the index is not checked (--index-dir, or --no-index).`);
+    const { storage, index, close } = await this.backends(config, flags);
     const started = Date.now();
-    const progress = this.progressLine(started);
     try {
       const report = await verifyRun(storage, flags.run, {
         ...(index ? { index } : {}),
-        analytics: storage,
+        ...(isAnalyticsStore(storage) ? { analytics: storage } : {}),
         replay: flags.replay,
-        onProgress: progress,
+        onProgress: this.progressLine(started),
       });
       const durationMs = Date.now() - started;
       const result: VerifyResult = {
@@ -66,9 +70,60 @@ export default class Verify extends EvochoraCommand<VerifyResult> {
       if (!this.jsonEnabled()) this.printReport(result);
       return result;
     } finally {
-      await index?.close();
-      await storage.close();
+      await close();
     }
+  }
+
+  /**
+   * The storage and index the configuration's pipeline uses (file system and SQLite by default, S3 and
+   * PostgreSQL in a distributed config); --storage-dir and --index-dir read directories instead.
+   */
+  private async backends(
+    config: EvochoraConfig,
+    flags: { 'storage-dir'?: string; 'index-dir'?: string; index: boolean },
+  ): Promise<{ storage: BatchStorageReader; index?: IndexDatabase; close: () => Promise<void> }> {
+    const created: Resource[] = [];
+    const configured = async (usages: readonly string[]): Promise<Resource | undefined> => {
+      const name = resourceBoundAs(config, usages);
+      if (!name) return undefined;
+      const r = await createConfiguredResource(config, defaultRegistry(), name);
+      created.push(r);
+      return r;
+    };
+    let storage: BatchStorageReader;
+    if (flags['storage-dir'] !== undefined) {
+      const fs = new FileSystemStorage('verify', {
+        rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
+        compressInWorker: false,
+      });
+      created.push(fs);
+      storage = fs;
+    } else {
+      const r = await configured(['storage-read', 'storage-write']);
+      if (r && isBatchStorageReader(r)) storage = r;
+      else {
+        const fs = new FileSystemStorage(
+          'verify',
+          { rootDirectory: storageRootOf(config.node.dataDir), compressInWorker: false },
+          config.node.dataDir,
+        );
+        created.push(fs);
+        storage = fs;
+      }
+    }
+    let index: IndexDatabase | undefined;
+    if (flags.index) {
+      if (flags['index-dir'] !== undefined) {
+        const db = new SqliteIndexDatabase('verify', { directory: resolve(flags['index-dir']) });
+        created.push(db);
+        index = db;
+      } else {
+        const r = await configured(['db-env-write', 'db-organism-write', 'db-meta-write', 'db-read']);
+        if (r && isIndexDatabaseResource(r)) index = r.indexDatabase;
+        else this.warnUser('the configuration has no index database: the index is not checked.');
+      }
+    }
+    return { storage, ...(index ? { index } : {}), close: async () => void (await closeAll(created)) };
   }
 
   /** A progress line on stderr with the rate and an ETA (a terminal only; never with --json). */

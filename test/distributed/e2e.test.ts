@@ -25,9 +25,12 @@ import { startSwift, type SwiftServer } from './harness/swift.js';
 import { startPostgres, type PostgresServer } from './harness/postgres.js';
 import { GiveUp, stopAllStarted, waitFor } from './harness/proc.js';
 import { startFaultProxy } from './harness/fault-proxy.js';
+import { spawnSync } from 'node:child_process';
 import {
   bucketOf,
+  CLI,
   deploymentOverrides,
+  REPO_ROOT,
   registrySchemaOf,
   startNode,
   streamOf,
@@ -261,6 +264,29 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     expect((await analyzer.query(s.runId, 'SELECT count(*) FROM births')).rows[0]![0]).toBe(1);
     const ixStatus = await ix.status();
     expect(ixStatus.services.every((x) => x.state === 'RUNNING')).toBe(true);
+    // `evochora verify` with the indexer host's config reads S3 and PostgreSQL: every tick, index and analytics.
+    const verify = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'verify',
+        '--run',
+        s.runId,
+        '-c',
+        join(REPO_ROOT, 'config', 'distributed', 'indexer-host.conf'),
+        '--data-dir',
+        join(dir, 'verify'),
+        ...deploymentOverrides('indexer-host', d),
+        '--replay',
+        '--json',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({
+      status: 0,
+      result: { ok: true, ticks: M, indexChecked: true, analyticsChecked: true, problems: [] },
+    });
   });
 
   it('stores the same chunk bytes as the embedded filesystem run of the same seed and config', async () => {

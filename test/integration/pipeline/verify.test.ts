@@ -139,11 +139,17 @@ describe('evochora verify', () => {
         ['--import', 'tsx', join(root, 'bin/dev.js'), 'verify', '--run', runId, '--data-dir', dir, '--json', ...args],
         { cwd: root, encoding: 'utf8' },
       );
-    // Storage only: a copy without index and analytics.
+    // A copy without index and analytics: a problem for a default configuration (its node indexes every run),
+    // whole when only storage is checked.
     const { dir: plain } = copyOf(recorded, 'plain');
     rmSync(join(plain, 'index'), { recursive: true, force: true });
     rmSync(join(plain, 'storage', runId, 'analytics'), { recursive: true, force: true });
-    const ok = cli(plain);
+    const noIndex = cli(plain);
+    expect(noIndex.status).toBe(1);
+    expect(
+      (JSON.parse(noIndex.stdout) as { result: { problems: Array<{ message: string }> } }).result.problems,
+    ).toEqual([expect.objectContaining({ kind: 'index', message: expect.stringContaining('evochora index --run') })]);
+    const ok = cli(plain, '--no-index');
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     const whole = JSON.parse(ok.stdout) as { status: number; result: { ok: boolean; ticks: number } };
     expect(whole).toMatchObject({ status: 0, result: { ok: true, ticks: 2000 } });
