@@ -1,22 +1,9 @@
 import { Flags } from '@oclif/core';
-import { resolve } from 'node:path';
 import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
+import { storedRunBackends } from '../src/cli/stored-run-backends.js';
 import { ExitCode } from '../src/exit-codes.js';
-import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../src/pipeline/resources/storage-locations.js';
-import { SqliteIndexDatabase } from '../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { verifyRun, type VerificationReport } from '../src/pipeline/verification/verify-run.js';
-import { createConfiguredResource, resourceBoundAs } from '../src/pipeline/configured-resources.js';
-import { defaultRegistry } from '../src/pipeline/registry.js';
-import { isBatchStorageReader, type BatchStorageReader } from '../src/pipeline/api/batch-storage.js';
-import { isIndexDatabaseResource, type IndexDatabase } from '../src/pipeline/api/index-database.js';
 import { isAnalyticsStore } from '../src/pipeline/api/analytics-store.js';
-import type { Resource } from '../src/pipeline/api/resource.js';
-import type { EvochoraConfig } from '../src/config/config-schema.js';
-
-async function closeAll(resources: readonly Resource[]): Promise<void> {
-  for (const r of resources) await r.close?.().catch(() => undefined);
-}
 
 export interface VerifyResult extends VerificationReport {
   readonly durationMs: number;
@@ -51,7 +38,12 @@ export default class Verify extends EvochoraCommand<VerifyResult> {
   async run(): Promise<VerifyResult> {
     const { flags } = await this.parse(Verify);
     const { config } = this.resolveConfig(flags);
-    const { storage, index, close } = await this.backends(config, flags);
+    const { storage, index, close } = await storedRunBackends(config, {
+      ...(flags['storage-dir'] !== undefined ? { storageDir: flags['storage-dir'] } : {}),
+      ...(flags['index-dir'] !== undefined ? { indexDir: flags['index-dir'] } : {}),
+      withIndex: flags.index,
+    });
+    if (flags.index && !index) this.warnUser('the configuration has no index database: the index is not checked.');
     const started = Date.now();
     try {
       const report = await verifyRun(storage, flags.run, {
@@ -72,58 +64,6 @@ export default class Verify extends EvochoraCommand<VerifyResult> {
     } finally {
       await close();
     }
-  }
-
-  /**
-   * The storage and index the configuration's pipeline uses (file system and SQLite by default, S3 and
-   * PostgreSQL in a distributed config); --storage-dir and --index-dir read directories instead.
-   */
-  private async backends(
-    config: EvochoraConfig,
-    flags: { 'storage-dir'?: string; 'index-dir'?: string; index: boolean },
-  ): Promise<{ storage: BatchStorageReader; index?: IndexDatabase; close: () => Promise<void> }> {
-    const created: Resource[] = [];
-    const configured = async (usages: readonly string[]): Promise<Resource | undefined> => {
-      const name = resourceBoundAs(config, usages);
-      if (!name) return undefined;
-      const r = await createConfiguredResource(config, defaultRegistry(), name);
-      created.push(r);
-      return r;
-    };
-    let storage: BatchStorageReader;
-    if (flags['storage-dir'] !== undefined) {
-      const fs = new FileSystemStorage('verify', {
-        rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
-        compressInWorker: false,
-      });
-      created.push(fs);
-      storage = fs;
-    } else {
-      const r = await configured(['storage-read', 'storage-write']);
-      if (r && isBatchStorageReader(r)) storage = r;
-      else {
-        const fs = new FileSystemStorage(
-          'verify',
-          { rootDirectory: storageRootOf(config.node.dataDir), compressInWorker: false },
-          config.node.dataDir,
-        );
-        created.push(fs);
-        storage = fs;
-      }
-    }
-    let index: IndexDatabase | undefined;
-    if (flags.index) {
-      if (flags['index-dir'] !== undefined) {
-        const db = new SqliteIndexDatabase('verify', { directory: resolve(flags['index-dir']) });
-        created.push(db);
-        index = db;
-      } else {
-        const r = await configured(['db-env-write', 'db-organism-write', 'db-meta-write', 'db-read']);
-        if (r && isIndexDatabaseResource(r)) index = r.indexDatabase;
-        else this.warnUser('the configuration has no index database: the index is not checked.');
-      }
-    }
-    return { storage, ...(index ? { index } : {}), close: async () => void (await closeAll(created)) };
   }
 
   /** A progress line on stderr with the rate and an ETA (a terminal only; never with --json). */

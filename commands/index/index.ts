@@ -4,8 +4,9 @@ import { EvochoraCommand, storageDirFlags } from '../../src/cli/base-command.js'
 import { CliErrorCode } from '../../src/cli/error-codes.js';
 import { EvochoraError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
+import { storedRunBackends } from '../../src/cli/stored-run-backends.js';
+import type { IndexDatabase } from '../../src/pipeline/api/index-database.js';
+import { isAnalyticsStore } from '../../src/pipeline/api/analytics-store.js';
 import { SqliteIndexDatabase } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import { indexMetadata, indexStoredBatches } from '../../src/pipeline/services/indexers/index-operations.js';
 import { analyzeStoredBatches, unanalyzedBatches } from '../../src/pipeline/analytics/analytics-operations.js';
@@ -30,7 +31,7 @@ const KINDS = ['environment', 'organism', 'analytics'] as const;
 export default class Index extends EvochoraCommand<IndexResult> {
   static override summary = 'Re-index a recorded run from storage into the index database and build its analytics.';
   static override description =
-    "Reads the metadata and every batch file of the run and upserts them into the run's SQLite index (<data-dir>/index/<run>.sqlite). Upserts are idempotent, so running it twice, or while the node indexes the same run, leaves the same database. Then runs the analytics plugins over the batches the run's analytics do not cover yet (Parquet under <storage>/<run>/analytics/, see docs/analytics.md), so a run recorded without the AnalyticsIndexer gets them too.";
+    "Reads the metadata and every batch file of the run and upserts them into the run's index: the index database and storage of the configuration's pipeline (SQLite under <data-dir>/index and the file system by default; PostgreSQL and S3 with a distributed config). Upserts are idempotent, so running it twice, or while the node indexes the same run, leaves the same database. Then runs the analytics plugins over the batches the run's analytics do not cover yet (Parquet under <storage>/<run>/analytics/, see docs/analytics.md), so a run recorded without the AnalyticsIndexer gets them too.";
   static override examples = [
     '<%= config.bin %> index --run 20261125-03074100-…',
     '<%= config.bin %> index --run RUN --data-dir ./data --json',
@@ -49,12 +50,18 @@ export default class Index extends EvochoraCommand<IndexResult> {
     const { flags } = await this.parse(Index);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
     const started = Date.now();
-    const storage = new FileSystemStorage('index-command', {
-      rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
+    // The storage and index of the configuration's pipeline (S3 and PostgreSQL with a distributed config).
+    const backends = await storedRunBackends(config, {
+      ...(flags['storage-dir'] !== undefined ? { storageDir: flags['storage-dir'] } : {}),
+      ...(flags['index-dir'] !== undefined ? { indexDir: flags['index-dir'] } : {}),
+      withIndex: true,
     });
-    const db = new SqliteIndexDatabase('index-command', {
-      directory: flags['index-dir'] ? resolve(flags['index-dir']) : resolve(config.node.dataDir, 'index'),
-    });
+    const { storage } = backends;
+    // A configuration without an index database still indexes into the default SQLite directory.
+    const fallback = backends.index
+      ? undefined
+      : new SqliteIndexDatabase('index-command', { directory: resolve(config.node.dataDir, 'index') });
+    const db: IndexDatabase = backends.index ?? fallback!;
     const runId = flags.run;
     const only = flags.only ? flags.only.split(',').map((k) => k.trim()) : [...KINDS];
     for (const k of only)
@@ -86,6 +93,11 @@ export default class Index extends EvochoraCommand<IndexResult> {
       let analyticsParts = 0;
       let analyticsBatches = 0;
       if (only.includes('analytics')) {
+        if (!isAnalyticsStore(storage))
+          throw new EvochoraError(CliErrorCode.USAGE, 'The configured storage keeps no analytics.', {
+            exitCode: ExitCode.Usage,
+            actions: ['Index without them: --only environment,organism.'],
+          });
         // The AnalyticsIndexer's steps with its default plugins and levels.
         const missing = await unanalyzedBatches(storage, storage, runId);
         const r = await analyzeStoredBatches(storage, storage, runId, missing, {
@@ -101,7 +113,7 @@ export default class Index extends EvochoraCommand<IndexResult> {
       }
       const result: IndexResult = {
         runId,
-        database: db.pathOf(runId),
+        database: db instanceof SqliteIndexDatabase ? db.pathOf(runId) : (backends.indexLabel ?? 'index'),
         batches: batches.length,
         chunks,
         firstTick: batches[0]?.firstTick ?? null,
@@ -124,7 +136,8 @@ export default class Index extends EvochoraCommand<IndexResult> {
       }
       return result;
     } finally {
-      await db.close();
+      await fallback?.close();
+      await backends.close();
     }
   }
 }

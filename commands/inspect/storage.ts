@@ -3,8 +3,8 @@ import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { EvochoraError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { reconstructTick, ticksOf } from '../../src/pipeline/contracts/tick-reconstruction.js';
-import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
+import type { BatchStorageReader } from '../../src/pipeline/api/batch-storage.js';
+import { storedRunBackends } from '../../src/cli/stored-run-backends.js';
 import { CliErrorCode } from '../../src/cli/error-codes.js';
 
 export interface StoredTickResult {
@@ -31,9 +31,9 @@ export interface RunSummaryResult {
 }
 
 export default class InspectStorage extends EvochoraCommand<StoredTickResult | RunSummaryResult | { runs: string[] }> {
-  static override summary = 'Decode a stored tick (or summarise a run) straight from the storage directory.';
+  static override summary = 'Decode a stored tick (or summarise a run) straight from storage (no node needed).';
   static override description =
-    'Reads the recorded batch files of a run, finds the chunk holding --tick and rebuilds that tick (snapshot + deltas). Without --tick it summarises the run; without --run it lists the runs. Corrupt or truncated files are reported with file name and offset.';
+    "Reads the recorded batch files of a run, finds the chunk holding --tick and rebuilds that tick (snapshot + deltas). Without --tick it summarises the run; without --run it lists the runs. Corrupt or truncated files are reported with file name and offset. Reads the storage of the configuration's pipeline (the file system by default, S3 with a distributed config), or --storage-dir.";
   static override examples = [
     '<%= config.bin %> inspect storage',
     '<%= config.bin %> inspect storage --run 20261125-02594100-… --tick 120',
@@ -52,13 +52,26 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
   async run(): Promise<StoredTickResult | RunSummaryResult | { runs: string[] }> {
     const { flags } = await this.parse(InspectStorage);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const storage = new FileSystemStorage('inspect', {
-      rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
+    // The storage of the configuration's pipeline (S3 with a distributed config), or --storage-dir.
+    const backends = await storedRunBackends(config, {
+      ...(flags['storage-dir'] !== undefined ? { storageDir: flags['storage-dir'] } : {}),
     });
+    try {
+      return await this.inspect(backends.storage, backends.storageLabel, flags);
+    } finally {
+      await backends.close();
+    }
+  }
+
+  private async inspect(
+    storage: BatchStorageReader,
+    where: string,
+    flags: { run?: string; tick?: number; cells: number },
+  ): Promise<StoredTickResult | RunSummaryResult | { runs: string[] }> {
     if (!flags.run) {
       const runs = await storage.listRunIds();
       if (!this.jsonEnabled()) {
-        if (runs.length === 0) this.log(`no runs under ${storage.root}`);
+        if (runs.length === 0) this.log(`no runs under ${where}`);
         for (const r of runs) this.log(r);
       }
       return { runs };
@@ -110,7 +123,7 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
     });
   }
 
-  private async summary(storage: FileSystemStorage, runId: string): Promise<RunSummaryResult> {
+  private async summary(storage: BatchStorageReader, runId: string): Promise<RunSummaryResult> {
     const batches = await storage.listBatches(runId);
     let meta;
     try {

@@ -283,6 +283,28 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
       { cwd: REPO_ROOT, encoding: 'utf8' },
     );
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+    // `inspect storage` with the same config rebuilds a tick from S3.
+    const inspect = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'inspect',
+        'storage',
+        '--run',
+        s.runId,
+        '--tick',
+        '100',
+        '-c',
+        join(REPO_ROOT, 'config', 'distributed', 'indexer-host.conf'),
+        '--data-dir',
+        join(dir, 'verify'),
+        ...deploymentOverrides('indexer-host', d),
+        '--json',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
+    expect(inspect.status, inspect.stdout + inspect.stderr).toBe(0);
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ status: 0, result: { tick: 100 } });
     expect(JSON.parse(verify.stdout)).toMatchObject({
       status: 0,
       result: { ok: true, ticks: M, indexChecked: true, analyticsChecked: true, problems: [] },
