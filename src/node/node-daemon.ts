@@ -3,6 +3,7 @@
  * serves the HTTP API. Startup order matters: lock → validate pipeline config → bind the port → write the
  * state file → start services → signal ready. Stop order is the reverse, and files are removed last.
  */
+import { collectHeap } from '../pipeline/api/heap-collection.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -38,12 +39,17 @@ export interface NodeDaemonOptions {
   readonly mounts?: readonly RouteMount[];
 }
 
+/** How often the main thread's heap is collected in full (a few ms each; the recording's buffers are freed sooner). */
+const MAIN_HEAP_COLLECTION_MS = 5000;
+
 export class NodeDaemon {
   private server: Server | undefined;
   private stopping: Promise<void> | undefined;
   private readonly stoppedCallbacks: Array<() => void> = [];
   private boundPort = 0;
   private readonly eventLoop = new EventLoopMonitor();
+  /** Full collections of the main thread's heap (see heap-collection.ts): chunk buffers go back sooner. */
+  private readonly heapTimer = setInterval(collectHeap, MAIN_HEAP_COLLECTION_MS).unref();
 
   private constructor(
     private readonly options: NodeDaemonOptions,
@@ -127,6 +133,7 @@ export class NodeDaemon {
     });
     this.server = undefined;
     this.eventLoop.stop();
+    clearInterval(this.heapTimer);
     removeQuietly(this.paths.stateFile, this.paths.tokenFile);
     await this.releaseLock().catch((err) => logger.warn({ err }, 'releasing the start lock failed'));
     logger.info('node stopped');

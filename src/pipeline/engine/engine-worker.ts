@@ -5,8 +5,8 @@
  * `maxChunksInFlight` unacknowledged chunks the worker waits (that wait is the only backpressure).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapStatistics } from 'node:v8';
+import { collectHeap } from '../api/heap-collection.js';
 import { simulationFromSnapshot, snapshotExtras } from './snapshot-extras.js';
 import { Simulation } from '../../runtime/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
@@ -36,13 +36,9 @@ port.on('message', (m: ToWorker) => {
 });
 
 /**
- * A full collection of this worker's heap every few seconds. Each snapshot's checkpoint and the chunk work leave
- * a steady trickle of old-generation garbage (~2.5 MB/s on the mature default world) that V8 otherwise lets grow
- * to ~100 MB before collecting, and the pages stay with the process. A collection of the ~15 MB that live costs
- * a few ms.
+ * A full collection of this worker's heap every few seconds: each snapshot's checkpoint and the chunk work leave
+ * ~2.5 MB/s of old-generation garbage on the mature default world, which V8 otherwise lets grow to ~100 MB.
  */
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as (() => void) | undefined;
 const GC_EVERY_MS = 3000;
 
 const waitForMessage = (): Promise<void> => new Promise((resolve) => (wake = resolve));
@@ -197,7 +193,7 @@ async function main(): Promise<void> {
       lastStats = now;
       if (now - lastGc >= GC_EVERY_MS) {
         lastGc = now;
-        collectGarbage?.();
+        collectHeap();
       }
       post({ type: 'stats', stats: stats() });
     }
