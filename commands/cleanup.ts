@@ -1,13 +1,11 @@
 import { Flags } from '@oclif/core';
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
 import { CliErrorCode } from '../src/cli/error-codes.js';
 import { EvochoraError } from '../src/errors.js';
 import { ExitCode } from '../src/exit-codes.js';
-import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../src/pipeline/resources/storage-locations.js';
+import { storedRunBackends, type StoredRunBackends } from '../src/cli/stored-run-backends.js';
+import { isRunRemovalIndex, isRunRemovalStorage } from '../src/pipeline/api/run-removal.js';
 import { RunNotFoundError } from '../src/pipeline/api/batch-storage.js';
 
 interface Candidate {
@@ -25,23 +23,6 @@ export interface CleanupResult {
   dryRun: boolean;
   runs: Candidate[];
   freedBytes: number;
-}
-
-/** Folders and files being removed carry this prefix: every listing skips names starting with '.'. */
-const DELETING = '.deleting-';
-
-function sizeAndNewest(path: string): { bytes: number; newest: number } {
-  let bytes = 0;
-  let newest = 0;
-  if (!existsSync(path)) return { bytes, newest };
-  const st = statSync(path);
-  if (!st.isDirectory()) return { bytes: st.size, newest: st.mtimeMs };
-  for (const e of readdirSync(path)) {
-    const r = sizeAndNewest(join(path, e));
-    bytes += r.bytes;
-    newest = Math.max(newest, r.newest);
-  }
-  return { bytes, newest: Math.max(newest, st.mtimeMs) };
 }
 
 /** `30d`, `12h`, `90m`, `45s` → milliseconds. */
@@ -69,7 +50,7 @@ function human(bytes: number): string {
 export default class Cleanup extends EvochoraCommand<CleanupResult> {
   static override summary = 'Delete recorded runs: storage, analytics and index, with sizes, after asking.';
   static override description =
-    "Selects runs by id, age or count, lists what would go (storage with its analytics, the run's SQLite index) with sizes, and deletes after a confirmation (or --yes). A run written to within --active-within seconds may be recording and is left alone. Each run is first renamed out of every listing, then removed, so a crash midway never leaves a half-deleted run visible; leftovers of an interrupted cleanup are removed by the next.";
+    "Selects runs by id, age or count, lists what would go (storage with its analytics, the run's index) with sizes, and deletes after a confirmation (or --yes). A run written to within --active-within seconds may be recording and is left alone. Each run is first taken out of every listing (a rename, or a marker object in S3), then its index and its data are removed, so a crash midway never leaves a half-deleted run visible; the next cleanup finishes what an interrupted one left. Works on the storage and index of the configuration: the file system and SQLite by default, S3 and PostgreSQL with a distributed config.";
   static override examples = [
     '<%= config.bin %> cleanup --keep-last 3 --dry-run',
     '<%= config.bin %> cleanup --older-than 30d --yes',
@@ -86,7 +67,7 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       default: 120,
       min: 0,
     }),
-    'index-dir': Flags.string({ description: 'Index directory instead of <data-dir>/index.' }),
+    'index-dir': Flags.string({ description: "A SQLite index directory instead of the configuration's index." }),
     ...storageDirFlags,
   };
 
@@ -98,38 +79,69 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
         actions: ['Use --run RUN, --older-than 30d or --keep-last N (and --dry-run to see the list first).'],
       });
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const root = storageRootOf(config.node.dataDir, flags['storage-dir']);
-    const indexDir = flags['index-dir'] ? resolve(flags['index-dir']) : resolve(config.node.dataDir, 'index');
-    // Leftovers of an interrupted cleanup.
-    for (const dir of [root, indexDir])
-      if (existsSync(dir))
-        for (const e of readdirSync(dir))
-          if (e.startsWith(DELETING)) rmSync(join(dir, e), { recursive: true, force: true });
-    const storage = new FileSystemStorage('cleanup', { rootDirectory: root, compressInWorker: false });
+    // The storage and index of the configuration's pipeline (S3 and PostgreSQL with a distributed config).
+    const backends = await storedRunBackends(config, {
+      ...(flags['storage-dir'] !== undefined ? { storageDir: flags['storage-dir'] } : {}),
+      ...(flags['index-dir'] !== undefined ? { indexDir: flags['index-dir'] } : {}),
+      withIndex: true,
+    });
+    try {
+      return await this.clean(backends, flags);
+    } finally {
+      await backends.close();
+    }
+  }
+
+  private async clean(
+    backends: StoredRunBackends,
+    flags: {
+      run?: string[];
+      'older-than'?: string;
+      'keep-last'?: number;
+      'dry-run': boolean;
+      yes: boolean;
+      'active-within': number;
+    },
+  ): Promise<CleanupResult> {
+    const { storage, storageLabel } = backends;
+    if (!isRunRemovalStorage(storage))
+      throw new EvochoraError(CliErrorCode.USAGE, `The storage ${storageLabel} cannot remove runs.`, {
+        exitCode: ExitCode.Usage,
+      });
+    const index = isRunRemovalIndex(backends.index) ? backends.index : undefined;
+    // Leftovers of an interrupted cleanup (runs hidden but not deleted, and their index) go first; a dry run only
+    // names them.
+    for (const runId of await storage.hiddenRuns()) {
+      if (flags['dry-run']) {
+        this.warnUser(`run ${runId} was hidden by an interrupted cleanup; the next cleanup removes it.`);
+        continue;
+      }
+      await index?.removeRunIndex(runId);
+      await storage.deleteHiddenRun(runId);
+    }
+    if (!flags['dry-run']) await index?.finishInterruptedRemovals?.();
     const all: Candidate[] = [];
     for (const runId of await storage.listRunIds()) {
-      const s = sizeAndNewest(join(root, runId));
-      let startTimeMs = s.newest;
+      const s = await storage.runFootprint(runId);
+      let startTimeMs = s.lastWriteMs;
       try {
-        startTimeMs = Number((await storage.readMetadata(runId)).startTimeMs) || s.newest;
+        startTimeMs = Number((await storage.readMetadata(runId)).startTimeMs) || s.lastWriteMs;
       } catch {
-        // no metadata: the folder's newest write stands in
+        // no metadata: the run's newest write stands in
       }
-      const indexBytes = ['', '-wal', '-shm'].reduce(
-        (n, x) => n + sizeAndNewest(join(indexDir, `${runId}.sqlite${x}`)).bytes,
-        0,
-      );
+      const indexBytes = (await index?.runIndexBytes(runId)) ?? 0;
       all.push({
         runId,
         startTimeMs,
-        lastWriteMs: s.newest,
+        lastWriteMs: s.lastWriteMs,
         storageBytes: s.bytes,
         indexBytes,
         deleted: false,
         skipped: null,
       });
     }
-    for (const id of flags.run ?? []) if (!all.some((c) => c.runId === id)) throw new RunNotFoundError(id, root);
+    for (const id of flags.run ?? [])
+      if (!all.some((c) => c.runId === id)) throw new RunNotFoundError(id, storageLabel);
     all.sort((a, b) => b.startTimeMs - a.startTimeMs);
     const now = Date.now();
     const chosen = all.filter((c, i) => {
@@ -171,21 +183,11 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
     }
     let freed = 0;
     for (const c of doomed) {
-      const stamp = `${DELETING}${c.runId}-${process.pid}`;
-      // Out of every listing first (one rename each), then removed.
-      const moved: string[] = [];
-      if (existsSync(join(root, c.runId))) {
-        renameSync(join(root, c.runId), join(root, stamp));
-        moved.push(join(root, stamp));
-      }
-      for (const x of ['', '-wal', '-shm']) {
-        const f = join(indexDir, `${c.runId}.sqlite${x}`);
-        if (existsSync(f)) {
-          renameSync(f, join(indexDir, `${stamp}.sqlite${x}`));
-          moved.push(join(indexDir, `${stamp}.sqlite${x}`));
-        }
-      }
-      for (const m of moved) rmSync(m, { recursive: true, force: true });
+      // Out of every listing first, then the index, then the data: a crash midway leaves a hidden run, which the
+      // next cleanup finishes.
+      await storage.hideRun(c.runId);
+      await index?.removeRunIndex(c.runId);
+      await storage.deleteHiddenRun(c.runId);
       c.deleted = true;
       freed += c.storageBytes + c.indexBytes;
     }

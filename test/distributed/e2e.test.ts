@@ -264,51 +264,54 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     expect((await analyzer.query(s.runId, 'SELECT count(*) FROM births')).rows[0]![0]).toBe(1);
     const ixStatus = await ix.status();
     expect(ixStatus.services.every((x) => x.state === 'RUNNING')).toBe(true);
-    // `evochora verify` with the indexer host's config reads S3 and PostgreSQL: every tick, index and analytics.
-    const verify = spawnSync(
-      process.execPath,
-      [
-        CLI,
-        'verify',
-        '--run',
-        s.runId,
-        '-c',
-        join(REPO_ROOT, 'config', 'distributed', 'indexer-host.conf'),
-        '--data-dir',
-        join(dir, 'verify'),
-        ...deploymentOverrides('indexer-host', d),
-        '--replay',
-        '--json',
-      ],
-      { cwd: REPO_ROOT, encoding: 'utf8' },
-    );
+    // The CLI with the indexer host's config reads S3 and PostgreSQL: `verify` checks every tick, the index and the
+    // analytics; `inspect storage` rebuilds a tick from S3.
+    const withIndexerConfig = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          CLI,
+          ...args,
+          '-c',
+          join(REPO_ROOT, 'config', 'distributed', 'indexer-host.conf'),
+          '--data-dir',
+          join(dir, 'verify'),
+          ...deploymentOverrides('indexer-host', d),
+          '--json',
+        ],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
+      );
+    const verify = withIndexerConfig('verify', '--run', s.runId, '--replay');
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
-    // `inspect storage` with the same config rebuilds a tick from S3.
-    const inspect = spawnSync(
-      process.execPath,
-      [
-        CLI,
-        'inspect',
-        'storage',
-        '--run',
-        s.runId,
-        '--tick',
-        '100',
-        '-c',
-        join(REPO_ROOT, 'config', 'distributed', 'indexer-host.conf'),
-        '--data-dir',
-        join(dir, 'verify'),
-        ...deploymentOverrides('indexer-host', d),
-        '--json',
-      ],
-      { cwd: REPO_ROOT, encoding: 'utf8' },
-    );
+    const inspect = withIndexerConfig('inspect', 'storage', '--run', s.runId, '--tick', '100');
     expect(inspect.status, inspect.stdout + inspect.stderr).toBe(0);
     expect(JSON.parse(inspect.stdout)).toMatchObject({ status: 0, result: { tick: 100 } });
     expect(JSON.parse(verify.stdout)).toMatchObject({
       status: 0,
       result: { ok: true, ticks: M, indexChecked: true, analyticsChecked: true, problems: [] },
     });
+    // `cleanup` with the same config removes the run from S3 (batches, metadata, analytics) and PostgreSQL.
+    const pg = await PostgresIndexDatabase.create('check', {
+      connectionString: d.pgUrl,
+      registrySchema: registrySchemaOf(d),
+      maxConnections: 2,
+      connectTimeoutMs: 10_000,
+      statementTimeoutMs: 30_000,
+    });
+    closers.push(async () => pg.close());
+    expect(await pg.listRuns()).toContain(s.runId);
+    const cleanup = withIndexerConfig('cleanup', '--run', s.runId, '--yes', '--active-within', '0');
+    expect(cleanup.status, cleanup.stdout + cleanup.stderr).toBe(0);
+    const removed = JSON.parse(cleanup.stdout) as {
+      result: { runs: Array<{ deleted: boolean; storageBytes: number; indexBytes: number }> };
+    };
+    expect(removed.result.runs).toEqual([expect.objectContaining({ deleted: true })]);
+    expect(removed.result.runs[0]!.storageBytes).toBeGreaterThan(0);
+    expect(removed.result.runs[0]!.indexBytes).toBeGreaterThan(0);
+    expect(await s3.listRunIds()).not.toContain(s.runId);
+    expect(await s3.hiddenRuns()).toEqual([]);
+    expect(await s3.runFootprint(s.runId)).toEqual({ bytes: 0, lastWriteMs: 0 });
+    expect(await pg.listRuns()).not.toContain(s.runId);
   });
 
   it('stores the same chunk bytes as the embedded filesystem run of the same seed and config', async () => {

@@ -59,7 +59,26 @@ import {
 } from '../api/batch-storage.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import type { AnalyticsFileInfo, AnalyticsStore } from '../api/analytics-store.js';
+import type { RunFootprint, RunRemovalStorage } from '../api/run-removal.js';
 import { ANALYTICS_DIR } from './storage-keys.js';
+
+/** Prefix of a run folder being removed: listings skip names starting with ".". */
+const REMOVING = '.deleting-';
+
+/** Bytes under `path` and its newest modification time (a missing path is empty). */
+async function sizeAndNewest(path: string): Promise<{ bytes: number; newest: number }> {
+  const st = await fsp.stat(path).catch(() => undefined);
+  if (!st) return { bytes: 0, newest: 0 };
+  if (!st.isDirectory()) return { bytes: st.size, newest: st.mtimeMs };
+  let bytes = 0;
+  let newest = st.mtimeMs;
+  for (const e of await fsp.readdir(path)) {
+    const r = await sizeAndNewest(join(path, e));
+    bytes += r.bytes;
+    newest = Math.max(newest, r.newest);
+  }
+  return { bytes, newest };
+}
 
 /** Batches whose chunks stay in memory after their write, for this process's readers (see readBatchFile). */
 const RECENTLY_WRITTEN_BATCHES = 2;
@@ -107,7 +126,9 @@ async function walkFiles(
   }
 }
 
-export class FileSystemStorage implements Resource, BatchStorageWriter, BatchStorageReader, AnalyticsStore {
+export class FileSystemStorage
+  implements Resource, BatchStorageWriter, BatchStorageReader, AnalyticsStore, RunRemovalStorage
+{
   readonly type = 'FileSystemStorage';
   readonly usageTypes = ['storage-write', 'storage-read', 'analytics-write', 'analytics-read'] as const;
   readonly root: string;
@@ -423,6 +444,27 @@ export class FileSystemStorage implements Resource, BatchStorageWriter, BatchSto
       (rel) => rel.startsWith(prefix) || prefix.startsWith(`${rel}/`),
     );
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  // ---- removal (see api/run-removal.ts) ----
+
+  async runFootprint(runId: string): Promise<RunFootprint> {
+    const r = await sizeAndNewest(join(this.root, validateRunId(runId)));
+    return { bytes: r.bytes, lastWriteMs: r.newest };
+  }
+
+  /** One rename out of every listing: names starting with "." are never listed. */
+  async hideRun(runId: string): Promise<void> {
+    await fsp.rename(join(this.root, validateRunId(runId)), join(this.root, `${REMOVING}${runId}`));
+  }
+
+  async deleteHiddenRun(runId: string): Promise<void> {
+    await fsp.rm(join(this.root, `${REMOVING}${validateRunId(runId)}`), { recursive: true, force: true });
+  }
+
+  async hiddenRuns(): Promise<string[]> {
+    const names = await fsp.readdir(this.root).catch(() => [] as string[]);
+    return names.filter((n) => n.startsWith(REMOVING)).map((n) => n.slice(REMOVING.length));
   }
 
   // ---- resource ----

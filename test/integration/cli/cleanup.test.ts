@@ -6,6 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evochora, tempDataDir } from '../../helpers/cli.js';
+import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import { manager, recordingConfig, waitUntil } from '../pipeline/helpers.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
 
@@ -91,4 +92,33 @@ describe('evochora cleanup', () => {
     expect(unconfirmed.exitCode).toBe(2);
     expect(existsSync(join(dir, 'storage', runs[1]!))).toBe(true);
   }, 60_000);
+
+  it('finishes a cleanup that was cut short after hiding a run: its data and index go with the next one', async () => {
+    const storage = new FileSystemStorage('t', { rootDirectory: join(dir, 'storage'), compressInWorker: false });
+    const [victim, other] = await storage.listRunIds();
+    expect(victim && other).toBeTruthy();
+    // A cleanup that crashed right after taking the run out of the listings.
+    await storage.hideRun(victim!);
+    expect(await storage.listRunIds()).not.toContain(victim);
+    expect(existsSync(join(dir, 'index', `${victim}.sqlite`))).toBe(true);
+    const dry = await evochora(['cleanup', '--run', other!, '--dry-run', '--data-dir', dir, '--json']);
+    expect(dry.exitCode).toBe(0);
+    expect(JSON.stringify(dry.json)).toContain(`run ${victim} was hidden by an interrupted cleanup`);
+    expect(await storage.hiddenRuns()).toEqual([victim]);
+    const r = await evochora([
+      'cleanup',
+      '--run',
+      other!,
+      '--yes',
+      '--active-within',
+      '0',
+      '--data-dir',
+      dir,
+      '--json',
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(await storage.hiddenRuns()).toEqual([]);
+    expect(existsSync(join(dir, 'index', `${victim}.sqlite`))).toBe(false);
+    expect(await storage.listRunIds()).not.toContain(other);
+  });
 });

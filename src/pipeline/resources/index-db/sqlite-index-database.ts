@@ -4,7 +4,7 @@
  * one transaction and resolves at once.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, statSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EvochoraError } from '../../../errors.js';
 import type {
@@ -27,12 +27,15 @@ import {
 } from '../../api/index-blobs.js';
 import { chunkRefOf, ChunkSourceMissingError, type ChunkRef, type ChunkSource } from '../../api/chunk-refs.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
+import type { RunRemovalIndex } from '../../api/run-removal.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { isRunId, validateRunId } from '../../contracts/run-id.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
 const SUFFIX = '.sqlite';
+/** Prefix of a run's files while they are removed: listings take names that are run ids only. */
+const REMOVING = '.deleting-';
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -393,7 +396,7 @@ export interface SqliteIndexDatabaseOptions {
 }
 
 /** The resource: hands out per-run databases, keeps them open, and serves every `db-*` usage. */
-export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDatabaseResource {
+export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDatabaseResource, RunRemovalIndex {
   readonly type = 'SqliteIndexDatabase';
   readonly usageTypes = DB_USAGES;
   readonly directory: string;
@@ -525,6 +528,38 @@ export class SqliteIndexDatabase implements Resource, IndexDatabase, IndexDataba
 
   healthy(): boolean {
     return true;
+  }
+
+  // ---- removal (see api/run-removal.ts) ----
+
+  async runIndexBytes(runId: string): Promise<number> {
+    const path = this.pathOf(runId);
+    return fileSize(path) + fileSize(`${path}-wal`) + fileSize(`${path}-shm`);
+  }
+
+  /** Closes the run's handles, renames its files out of every listing (not ending in .sqlite), then deletes them. */
+  async removeRunIndex(runId: string): Promise<void> {
+    for (const m of [this.writers, this.readers]) {
+      m.get(runId)?.close();
+      m.delete(runId);
+    }
+    const path = this.pathOf(runId);
+    for (const suffix of ['', '-wal', '-shm']) {
+      const hidden = join(this.directory, `${REMOVING}${runId}${SUFFIX}${suffix}`);
+      try {
+        renameSync(path + suffix, hidden);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        continue;
+      }
+      rmSync(hidden, { force: true });
+    }
+  }
+
+  async finishInterruptedRemovals(): Promise<void> {
+    if (!existsSync(this.directory)) return;
+    for (const f of readdirSync(this.directory))
+      if (f.startsWith(REMOVING)) rmSync(join(this.directory, f), { force: true });
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,7 @@ import type {
   TickRange,
 } from '../../api/index-database.js';
 import { DB_USAGES } from '../../api/index-database.js';
+import type { RunRemovalIndex } from '../../api/run-removal.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
@@ -292,7 +293,7 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
   }
 }
 
-export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexDatabaseResource {
+export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexDatabaseResource, RunRemovalIndex {
   readonly type = 'PostgresIndexDatabase';
   readonly usageTypes = DB_USAGES;
   readonly pool: pg.Pool;
@@ -442,6 +443,20 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
     );
     if (rows.length === 0) return undefined;
     return this.open(runId, false);
+  }
+
+  /** Bytes of the run's tables and their indexes (0 when it has none). */
+  async runIndexBytes(runId: string): Promise<number> {
+    const rows = await this.query<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+      [schemaNameOf(runId)],
+    );
+    return Number(rows[0]?.bytes ?? 0);
+  }
+
+  /** The run's schema and registry row go in one transaction: readers see all of the run or none. */
+  async removeRunIndex(runId: string): Promise<void> {
+    await this.dropRun(runId);
   }
 
   /** Drops a run's schema and its registry row (tools and tests). */

@@ -65,6 +65,7 @@ import {
   validateKey,
 } from '../storage-keys.js';
 import type { AnalyticsFileInfo, AnalyticsStore } from '../../api/analytics-store.js';
+import type { RunFootprint, RunRemovalStorage } from '../../api/run-removal.js';
 import { validateRunId } from '../../contracts/run-id.js';
 import { redeliveryCount } from '../../api/delivery-marks.js';
 import { PipelineErrorCode } from '../../error-codes.js';
@@ -96,7 +97,10 @@ export class S3StorageError extends EvochoraError {
   }
 }
 
-export class S3Storage implements Resource, BatchStorageWriter, BatchStorageReader, AnalyticsStore {
+/** Marker objects of runs being removed (`.deleting/<runId>`): not a run folder, since run ids start alphanumeric. */
+const REMOVING_PREFIX = '.deleting/';
+
+export class S3Storage implements Resource, BatchStorageWriter, BatchStorageReader, AnalyticsStore, RunRemovalStorage {
   readonly type = 'S3Storage';
   readonly usageTypes = ['storage-write', 'storage-read', 'analytics-write', 'analytics-read'] as const;
   readonly client: S3Client;
@@ -357,7 +361,10 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
 
   // ---- reading ----
 
-  private async *listKeys(prefix: string, startAfter?: string): AsyncGenerator<{ key: string; size: number }> {
+  private async *listKeys(
+    prefix: string,
+    startAfter?: string,
+  ): AsyncGenerator<{ key: string; size: number; lastModifiedMs: number }> {
     let token: string | undefined;
     do {
       this.c.lists++;
@@ -369,7 +376,12 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
           ...(token === undefined && startAfter ? { StartAfter: this.options.prefix + startAfter } : {}),
         }),
       );
-      for (const o of r.Contents ?? []) yield { key: o.Key!.slice(this.options.prefix.length), size: o.Size ?? 0 };
+      for (const o of r.Contents ?? [])
+        yield {
+          key: o.Key!.slice(this.options.prefix.length),
+          size: o.Size ?? 0,
+          lastModifiedMs: o.LastModified?.getTime() ?? 0,
+        };
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
   }
@@ -398,7 +410,53 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
       }
       token = r.IsTruncated ? r.NextContinuationToken : undefined;
     } while (token);
+    // Runs being removed are marked first and listed no more.
+    for await (const m of this.listKeys(REMOVING_PREFIX)) out.delete(m.key.slice(REMOVING_PREFIX.length));
     return [...out].sort();
+  }
+
+  // ---- removal (see api/run-removal.ts) ----
+
+  async runFootprint(runId: string): Promise<RunFootprint> {
+    let bytes = 0;
+    let lastWriteMs = 0;
+    for await (const o of this.listKeys(`${validateRunId(runId)}/`)) {
+      bytes += o.size;
+      lastWriteMs = Math.max(lastWriteMs, o.lastModifiedMs);
+    }
+    return { bytes, lastWriteMs };
+  }
+
+  /** A marker object takes the run out of every listing; its objects go in deleteHiddenRun, the marker last. */
+  async hideRun(runId: string): Promise<void> {
+    await this.putObject(`${REMOVING_PREFIX}${validateRunId(runId)}`, new Uint8Array(0));
+  }
+
+  async deleteHiddenRun(runId: string): Promise<void> {
+    await this.deleteRunObjects(runId);
+  }
+
+  async hiddenRuns(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const m of this.listKeys(REMOVING_PREFIX)) out.push(m.key.slice(REMOVING_PREFIX.length));
+    return out;
+  }
+
+  private async deleteRunObjects(runId: string): Promise<void> {
+    const keys: string[] = [];
+    for await (const o of this.listKeys(`${validateRunId(runId)}/`)) keys.push(o.key);
+    // A few deletes at a time: a run may hold thousands of objects.
+    for (let i = 0; i < keys.length; i += 16)
+      await Promise.all(
+        keys
+          .slice(i, i + 16)
+          .map((k) =>
+            this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(k) })),
+          ),
+      );
+    await this.client.send(
+      new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(`${REMOVING_PREFIX}${runId}`) }),
+    );
   }
 
   async listBatches(simulationRunId: string, fromTick = 0, toTick = Number.MAX_SAFE_INTEGER): Promise<BatchFileInfo[]> {
