@@ -29,6 +29,10 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `cleanup --run RUN --yes` for a run just written (--active-within 0). */
+const deleteRun = (runId: string) =>
+  evochora(['cleanup', '--run', runId, '--yes', '--active-within', '0', '--data-dir', dir, '--json']);
+
 describe('evochora cleanup', () => {
   it('lists without deleting on --dry-run, and leaves runs written to lately alone', async () => {
     const dry = await evochora([
@@ -63,17 +67,7 @@ describe('evochora cleanup', () => {
   }, 60_000);
 
   it('deletes storage and index of the chosen run with --yes; the others stay listed', async () => {
-    const del = await evochora([
-      'cleanup',
-      '--run',
-      runs[0]!,
-      '--yes',
-      '--active-within',
-      '0',
-      '--data-dir',
-      dir,
-      '--json',
-    ]);
+    const del = await deleteRun(runs[0]!);
     expect(del.exitCode, del.stderr).toBe(0);
     expect((del.json as { result: { freedBytes: number } }).result.freedBytes).toBeGreaterThan(0);
     expect(existsSync(join(dir, 'storage', runs[0]!))).toBe(false);
@@ -105,17 +99,7 @@ describe('evochora cleanup', () => {
     expect(dry.exitCode).toBe(0);
     expect(JSON.stringify(dry.json)).toContain(`run ${victim} was hidden by an interrupted cleanup`);
     expect(await storage.hiddenRuns()).toEqual([victim]);
-    const r = await evochora([
-      'cleanup',
-      '--run',
-      other!,
-      '--yes',
-      '--active-within',
-      '0',
-      '--data-dir',
-      dir,
-      '--json',
-    ]);
+    const r = await deleteRun(other!);
     expect(r.exitCode).toBe(0);
     expect(await storage.hiddenRuns()).toEqual([]);
     expect(existsSync(join(dir, 'index', `${victim}.sqlite`))).toBe(false);
