@@ -53,23 +53,13 @@ function probe(file: string): { frames: number; width: number; height: number } 
   return { frames: Number(s.nb_read_frames), width: s.width, height: s.height };
 }
 
+/** `evochora video --run RUN --data-dir DIR` with more arguments. */
+const video = (args: string[]) => evochora(['video', '--run', runId, '--data-dir', dir, ...args]);
+
 describe('evochora video', () => {
   it('renders an MP4 ffprobe reads with the expected frames and size', async () => {
     const out = join(dir, 'run.mp4');
-    const r = await evochora([
-      'video',
-      '--run',
-      runId,
-      '--data-dir',
-      dir,
-      '--every',
-      '10',
-      '--scale',
-      '2',
-      '-o',
-      out,
-      '--json',
-    ]);
+    const r = await video(['--every', '10', '--scale', '2', '-o', out, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     // Ticks 0, 10, …, 300.
     expect(r.json).toMatchObject({
@@ -81,12 +71,7 @@ describe('evochora video', () => {
 
   it('renders a density GIF and PNG frames of a tick range', async () => {
     const gif = join(dir, 'density.gif');
-    const g = await evochora([
-      'video',
-      '--run',
-      runId,
-      '--data-dir',
-      dir,
+    const g = await video([
       '--from',
       '100',
       '--to',
@@ -104,54 +89,19 @@ describe('evochora video', () => {
     expect(g.exitCode, g.stderr).toBe(0);
     expect(probe(gif)).toEqual({ frames: 5, width: 16, height: 16 });
     const frames = join(dir, 'frames');
-    const p = await evochora([
-      'video',
-      '--run',
-      runId,
-      '--data-dir',
-      dir,
-      '--every',
-      '100',
-      '--format',
-      'png',
-      '-o',
-      frames,
-      '--json',
-    ]);
+    const p = await video(['--every', '100', '--format', 'png', '-o', frames, '--json']);
     expect(p.exitCode, p.stderr).toBe(0);
     expect(readdirSync(frames).filter((f) => f.endsWith('.png'))).toHaveLength(4);
   }, 60_000);
 
   it('fails with a coded error for a missing ffmpeg, an unknown run and a range with no stored tick', async () => {
-    const noFfmpeg = await evochora([
-      'video',
-      '--run',
-      runId,
-      '--data-dir',
-      dir,
-      '--ffmpeg',
-      '/nonexistent/ffmpeg',
-      '-o',
-      join(dir, 'x.mp4'),
-      '--json',
-    ]);
+    const noFfmpeg = await video(['--ffmpeg', '/nonexistent/ffmpeg', '-o', join(dir, 'x.mp4'), '--json']);
     expect(noFfmpeg.exitCode).toBe(1);
     expect(noFfmpeg.json).toMatchObject({ code: 'VIDEO_FFMPEG_MISSING' });
     const unknown = await evochora(['video', '--run', 'no-such-run', '--data-dir', dir, '--json']);
     expect(unknown.exitCode).toBe(1);
     expect(unknown.json).toMatchObject({ code: 'RUN_NOT_FOUND' });
-    const empty = await evochora([
-      'video',
-      '--run',
-      runId,
-      '--data-dir',
-      dir,
-      '--from',
-      '5000',
-      '-o',
-      join(dir, 'y.mp4'),
-      '--json',
-    ]);
+    const empty = await video(['--from', '5000', '-o', join(dir, 'y.mp4'), '--json']);
     expect(empty.exitCode).toBe(1);
     expect(empty.json).toMatchObject({ code: 'VIDEO_NOTHING_TO_RENDER' });
   }, 60_000);
