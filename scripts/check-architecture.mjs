@@ -4,8 +4,8 @@
  * product's areas runs down the floors below, and no file imports itself back through others (type-only
  * and dynamic imports count too: a circle of types is still a circle to read).
  *
- *   commands → cli → node → (visualizer, analyzer, web) → http → (pipeline, logging) → config → runtime → compiler → isa
- *   → (errors, version) → exit-codes
+ *   commands → cli → (node, experiment) → (visualizer, analyzer, web) → http → (pipeline, logging) → config
+ *   → runtime → compiler → isa → (errors, version) → exit-codes
  *
  * Within one area anything goes except a circle.
  */
@@ -18,6 +18,7 @@ export const FLOORS = {
   commands: 0,
   cli: 1,
   node: 2,
+  experiment: 2,
   visualizer: 3,
   analyzer: 3,
   web: 3,

@@ -28,6 +28,17 @@ export interface RunSummaryResult {
   worldShape: number[];
   samplingInterval: number;
   seed: number;
+  /** The run and tick this run was forked from (null when it was not). */
+  forkedFrom: { runId: string; tick: number } | null;
+  /** Version, commit, host and config hash the run was made with (null for runs recorded before they were kept). */
+  provenance: {
+    productVersion: string;
+    gitCommit: string | null;
+    host: string;
+    configSha256: string;
+    experiment: string | null;
+    experimentCell: string | null;
+  } | null;
 }
 
 export default class InspectStorage extends EvochoraCommand<StoredTickResult | RunSummaryResult | { runs: string[] }> {
@@ -141,6 +152,17 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
       worldShape: meta?.worldShape ?? [],
       samplingInterval: meta?.samplingInterval ?? 0,
       seed: Number(meta?.initialSeed ?? 0),
+      forkedFrom: meta?.forkedFromRunId ? { runId: meta.forkedFromRunId, tick: Number(meta.forkedAtTick) } : null,
+      provenance: meta?.provenance
+        ? {
+            productVersion: meta.provenance.productVersion ?? '',
+            gitCommit: meta.provenance.gitCommit || null,
+            host: meta.provenance.host ?? '',
+            configSha256: meta.provenance.configSha256 ?? '',
+            experiment: meta.provenance.experiment || null,
+            experimentCell: meta.provenance.experimentCell || null,
+          }
+        : null,
     };
     if (!this.jsonEnabled()) {
       this.log(`run        ${runId}`);
@@ -149,6 +171,12 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
       );
       this.log(`ticks      ${result.firstTick ?? '-'} .. ${result.lastTick ?? '-'}`);
       this.log(`batches    ${result.batches} files, ${result.bytes} bytes`);
+      if (result.forkedFrom) this.log(`forked     from ${result.forkedFrom.runId} at tick ${result.forkedFrom.tick}`);
+      const p = result.provenance;
+      if (p)
+        this.log(
+          `made by    evochora ${p.productVersion}${p.gitCommit ? ` (${p.gitCommit.slice(0, 12)})` : ''} on ${p.host}, config sha256 ${p.configSha256.slice(0, 16)}…${p.experiment ? `, experiment ${p.experiment} cell ${p.experimentCell}` : ''}`,
+        );
     }
     return result;
   }

@@ -8,6 +8,12 @@ import { NodeDaemon } from '../../src/node/node-daemon.js';
 import { NodeAlreadyRunningError } from '../../src/node/node-errors.js';
 import { nodePaths } from '../../src/node/node-paths.js';
 import type { LoadedConfig } from '../../src/config/loader.js';
+import {
+  forkOverrides,
+  resumeOverride,
+  splitRuntimeSets,
+  withOptionalResumeValue,
+} from '../../src/cli/run-continuation.js';
 
 export interface NodeRunResult {
   pid: number;
@@ -18,6 +24,12 @@ export interface NodeRunResult {
   dataDir: string;
   detached: boolean;
   stopped?: boolean;
+  /** The run this start continues (`--resume`). */
+  resumedRun?: string;
+  /** The run and tick this start forks (`--fork`); the new run's id is in the node log and `pipeline status`. */
+  forkedFrom?: { runId: string; tick: number };
+  /** The newest run of the data dir that did not end cleanly, when this start does not resume it. */
+  interruptedRun?: { runId: string; lastTick: number };
 }
 
 export default class NodeRun extends EvochoraCommand<NodeRunResult> {
@@ -29,6 +41,8 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
     '<%= config.bin %> node run --detached',
     '<%= config.bin %> node run --detached --port 0 --data-dir /tmp/evo',
     '<%= config.bin %> node run -c config/distributed.conf --set logging.level=debug',
+    '<%= config.bin %> node run --resume',
+    '<%= config.bin %> node run --fork 20261205-06000000-â€¦@120000 --seed 7 --set runtime.organism.maxEnergy=20000',
   ];
 
   static override flags = {
@@ -38,17 +52,49 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
     }),
     port: Flags.integer({ char: 'p', description: 'HTTP port (shortcut for --set node.port=N; 0 picks a free port).' }),
     ...dataDirFlag,
+    resume: Flags.string({
+      description:
+        'Continue a run exactly where its storage ends: RUN, or with no value the newest run of this data dir that did not end cleanly (killed node, failed engine).',
+      exclusive: ['fork'],
+    }),
+    fork: Flags.string({
+      description:
+        'Start a new run from a stored tick of another run: RUN@TICK. `--set runtime.<option>=<value>` changes runtime options from there on.',
+    }),
+    seed: Flags.string({
+      description: "With --fork: a new seed from the fork on (default: the parent's random streams continue exactly).",
+      dependsOn: ['fork'],
+    }),
     'detached-child': Flags.boolean({ hidden: true, description: 'Internal: the process started by --detached.' }),
   };
 
   async run(): Promise<NodeRunResult> {
-    const { flags } = await this.parse(NodeRun);
+    const { flags } = await this.parse(NodeRun, withOptionalResumeValue(this.argv));
     const extra: string[] = [];
     if (flags.port !== undefined) extra.push(`node.port=${flags.port}`);
     if (flags['detached-child']) return this.runDetachedChild(flags, extra);
-    const loaded = this.resolveConfig(flags, extra);
-    if (flags.detached) return this.startDetached(loaded, flags, extra);
-    return this.runForeground(loaded);
+    // --resume and --fork become options of the simulation engine (a detached node gets them as --set).
+    const continuation: Pick<NodeRunResult, 'resumedRun' | 'forkedFrom'> = {};
+    let sets = flags.set ?? [];
+    if (flags.resume !== undefined) {
+      const r = resumeOverride(this.resolveConfig(flags, extra).config, flags.resume);
+      sets = [...sets, r.set];
+      continuation.resumedRun = r.runId;
+    } else if (flags.fork !== undefined) {
+      const { runtime, other } = splitRuntimeSets(sets);
+      const f = forkOverrides(
+        this.resolveConfig({ ...flags, set: other }, extra).config,
+        flags.fork,
+        flags.seed,
+        runtime,
+      );
+      sets = [...other, ...f.sets];
+      continuation.forkedFrom = { runId: f.runId, tick: f.tick };
+    }
+    const given = { ...flags, set: sets };
+    const loaded = this.resolveConfig(given, extra);
+    if (flags.detached) return { ...(await this.startDetached(loaded, given, extra)), ...continuation };
+    return { ...(await this.runForeground(loaded)), ...continuation };
   }
 
   private async startDetached(
@@ -73,6 +119,7 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
       logFile: ready.logFile,
       dataDir: ready.dataDir,
       detached: true,
+      ...(ready.interruptedRun ? { interruptedRun: ready.interruptedRun } : {}),
     };
     if (!this.jsonEnabled()) {
       this.log(`evochora node started in the background
@@ -81,6 +128,7 @@ The node binds 127.0.0.1:8081 by default; control it with \`evochora pipeline â€
   log file  ${result.logFile}
   data dir  ${result.dataDir}
 Stop it with \`evochora node stop\`; follow its log with \`evochora node logs -f\`.`);
+      if (ready.interruptedRun) this.log(interruptedHint(ready.interruptedRun));
     }
     return result;
   }
@@ -107,6 +155,9 @@ Stop it with \`evochora node stop\`; follow its log with \`evochora node logs -f
         dataDir: loaded.config.node.dataDir,
         logFile,
         nonce: daemon.nonce,
+        ...(daemon.interruptedRun
+          ? { interruptedRun: { runId: daemon.interruptedRun.runId, lastTick: daemon.interruptedRun.lastTick } }
+          : {}),
       });
       if (process.connected) process.disconnect();
       await daemon.waitUntilStopped();
@@ -140,7 +191,7 @@ Stop it with \`evochora node stop\`; follow its log with \`evochora node logs -f
     const host = loaded.config.node.host;
     if (!this.jsonEnabled() && process.stderr.isTTY) {
       process.stderr.write(
-        `\nEvochora node running: http://${host}:${daemon.port}  (data: ${loaded.config.node.dataDir}; config: ${loaded.file ?? 'built-in defaults'})\nPress Ctrl+C to drain and stop.\n\n`,
+        `\nEvochora node running: http://${host}:${daemon.port}  (data: ${loaded.config.node.dataDir}; config: ${loaded.file ?? 'built-in defaults'})\nPress Ctrl+C to drain and stop.\n${daemon.interruptedRun ? `${interruptedHint(daemon.interruptedRun)}\n` : ''}\n`,
       );
     }
     process.on('SIGHUP', () => logger.reopen());
@@ -174,4 +225,8 @@ Stop it with \`evochora node stop\`; follow its log with \`evochora node logs -f
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+}
+
+function interruptedHint(run: { runId: string; lastTick: number }): string {
+  return `Run ${run.runId} was interrupted at about tick ${run.lastTick}; continue it with \`evochora node run --resume\`.`;
 }

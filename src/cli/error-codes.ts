@@ -11,6 +11,8 @@ export const CLI_ERROR_MEANINGS = {
   NODE_UNREACHABLE: "The node's API refused or dropped the connection.",
   LOG_NOT_FOUND: '`node logs`: no log file (only a detached node writes one).',
   TICK_NOT_STORED: '`inspect storage --tick`: the run holds no such tick.',
+  NO_INTERRUPTED_RUN:
+    "`node run --resume` without a run: the data dir's run journal holds no run that was interrupted.",
 } as const;
 
 export const CliErrorCode = defineErrorCodes(CLI_ERROR_MEANINGS);

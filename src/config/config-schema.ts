@@ -93,6 +93,8 @@ export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
       pauseTicks: [],
       maxTicks: 0,
       resume: { runId: '' },
+      fork: { runId: '', tick: 0, seed: '', runtime: {} },
+      experiment: { name: '', cell: '' },
     },
   },
   'metadata-persistence-service': {

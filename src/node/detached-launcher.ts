@@ -21,6 +21,8 @@ export interface ReadyMessage {
   readonly dataDir: string;
   readonly logFile: string;
   readonly nonce: string;
+  /** The newest run of the data dir that did not end cleanly, when this start does not resume it. */
+  readonly interruptedRun?: { readonly runId: string; readonly lastTick: number };
 }
 
 export interface FailedMessage {

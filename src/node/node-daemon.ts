@@ -28,6 +28,8 @@ export type { RouteMount };
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
 import { HttpErrorCode } from '../http/error-codes.js';
+import { SimulationEngine } from '../pipeline/services/simulation-engine.js';
+import { RunJournal, type EngineObservation, type JournalRun } from './run-journal.js';
 
 export interface NodeDaemonOptions {
   readonly loaded: LoadedConfig;
@@ -42,6 +44,9 @@ export interface NodeDaemonOptions {
 /** How often the main thread's heap is collected in full (a few ms each; the recording's buffers are freed sooner). */
 const MAIN_HEAP_COLLECTION_MS = 5000;
 
+/** How often the run journal takes the engines' runs and ticks. */
+const RUN_JOURNAL_MS = 2000;
+
 export class NodeDaemon {
   private server: Server | undefined;
   private stopping: Promise<void> | undefined;
@@ -50,6 +55,10 @@ export class NodeDaemon {
   private readonly eventLoop = new EventLoopMonitor();
   /** Full collections of the main thread's heap (see heap-collection.ts): chunk buffers go back sooner. */
   private readonly heapTimer = setInterval(collectHeap, MAIN_HEAP_COLLECTION_MS).unref();
+  private readonly journal: RunJournal;
+  private journalTimer: NodeJS.Timeout | undefined;
+  /** The newest run of this data dir that did not end cleanly when the node started (and is not being resumed). */
+  interruptedRun: JournalRun | undefined;
 
   private constructor(
     private readonly options: NodeDaemonOptions,
@@ -58,7 +67,33 @@ export class NodeDaemon {
     private readonly releaseLock: ReleaseLock,
     readonly manager: ServiceManager,
     private readonly token: string,
-  ) {}
+  ) {
+    this.journal = new RunJournal(paths.runJournal);
+  }
+
+  /** Each SimulationEngine's run, tick and state, for the run journal. */
+  private engines(): EngineObservation[] {
+    const out: EngineObservation[] = [];
+    for (const name of this.manager.serviceNames()) {
+      const s = this.manager.instanceOf(name);
+      if (!(s instanceof SimulationEngine)) continue;
+      out.push({
+        service: name,
+        runId: s.simulationRunId,
+        tick: Number(s.metrics().current_tick ?? 0),
+        state: this.manager.stateOf(name),
+      });
+    }
+    return out;
+  }
+
+  private observeRuns(): void {
+    try {
+      this.journal.observe(this.engines());
+    } catch (err) {
+      this.options.logger.warn({ err, file: this.paths.runJournal }, 'could not write the run journal');
+    }
+  }
 
   get port(): number {
     return this.boundPort;
@@ -96,7 +131,10 @@ export class NodeDaemon {
         },
         `node ready on http://${config.node.host}:${daemon.port} (data: ${paths.dataDir})`,
       );
+      daemon.noteInterruptedRun();
       await manager.autoStart();
+      daemon.observeRuns();
+      daemon.journalTimer = setInterval(() => daemon.observeRuns(), RUN_JOURNAL_MS).unref();
       return daemon;
     } catch (err) {
       await manager?.shutdown().catch(() => {});
@@ -104,6 +142,20 @@ export class NodeDaemon {
       await release().catch(() => {});
       throw err;
     }
+  }
+
+  /** Names, in the log, the newest run that did not end cleanly, unless this start resumes it. */
+  private noteInterruptedRun(): void {
+    const resuming = Object.values(this.options.loaded.config.pipeline.services)
+      .map((d) => (d.options as { resume?: { runId?: unknown } } | undefined)?.resume?.runId)
+      .filter((r): r is string => typeof r === 'string' && r !== '');
+    const run = RunJournal.interrupted(this.journal.list(), resuming);
+    this.interruptedRun = run;
+    if (run)
+      this.options.logger.warn(
+        { runId: run.runId, lastTick: run.lastTick, service: run.service },
+        `Run ${run.runId} did not end cleanly (last seen at tick ${run.lastTick}); continue it with \`evochora node run --resume\``,
+      );
   }
 
   /** Resolves once the node has fully stopped (after `stop()` or a stop request over HTTP). */
@@ -121,11 +173,14 @@ export class NodeDaemon {
   private async doStop(reason: string): Promise<void> {
     const logger = this.options.logger;
     logger.info({ reason }, `node stopping (${reason}); draining services`);
+    clearInterval(this.journalTimer);
     try {
       await this.manager.shutdown();
     } catch (err) {
       logger.error({ err }, 'error while stopping services');
     }
+    // Engines that stopped cleanly end their runs in the journal; one in ERROR stays resumable.
+    this.observeRuns();
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());

@@ -11,6 +11,8 @@ export interface NodePaths {
   /** Bearer token for mutating HTTP endpoints (mode 0600). */
   readonly tokenFile: string;
   readonly logFile: string;
+  /** The runs this data dir's nodes simulated and whether each ended cleanly (run-journal.ts). */
+  readonly runJournal: string;
 }
 
 export function nodePaths(dataDir: string): NodePaths {
@@ -22,5 +24,6 @@ export function nodePaths(dataDir: string): NodePaths {
     lockTarget: join(stateDir, 'node'),
     tokenFile: join(stateDir, 'token'),
     logFile: join(dataDir, 'logs', 'node.log'),
+    runJournal: join(stateDir, 'runs.json'),
   };
 }

@@ -31,6 +31,8 @@ export const PIPELINE_ERROR_MEANINGS = {
   QUEUE_CLOSED: 'A queue stopped accepting messages because its producer is stopping.',
   QUEUE_MESSAGE_TOO_LARGE: "A message exceeds the NATS servers' max_payload.",
   RESUME_FAILED: 'A stored run cannot be resumed (no batch, or no runtime checkpoint in its last chunk).',
+  FORK_FAILED:
+    'A run cannot be forked there: the run or tick is not stored, its chunk has no runtime checkpoint, or the changed options are invalid.',
   RUN_NOT_FOUND: 'No stored (or indexed) run has this id.',
   S3_UNAVAILABLE: 'The S3 endpoint did not answer, or refused the credentials or the bucket.',
   STORAGE_FILE_CORRUPT: 'A stored file is truncated or corrupt; the message names the file and the offset.',

@@ -201,7 +201,9 @@ export function restoreCheckpoint(cp: Checkpoint): Simulation {
   sim.totalDeaths = cp.totals.deaths;
   sim.totalInstructions = cp.totals.instructions;
   sim.pluginRandom.setState(cp.pluginRandom);
-  sim.plugins.tick.forEach((p, i) => p.loadState?.(cp.pluginStates[i]));
+  sim.plugins.tick.forEach((p, i) => {
+    if (i < cp.pluginStates.length) p.loadState?.(cp.pluginStates[i]);
+  });
   sim.organisms = cp.organisms.map(loadOrganism);
   return sim;
 }

@@ -40,6 +40,7 @@ export {
   type OrganismState,
 } from './checkpoint.js';
 export { stateHash } from './state-hash.js';
+export { forkSimulation } from './fork.js';
 export { programFromArtifact } from './program.js';
 export { parseRunSpec, simulationFromSpec, specRuntimeOptions, programFromLayoutJson, type RunSpec } from './spec.js';
 export {

@@ -169,6 +169,15 @@ export class VisualizerService {
       accumulatedDeltaInterval: d.accumulatedDeltaInterval,
       snapshotInterval: d.snapshotInterval,
       resumedFromRunId: d.resumedFromRunId || null,
+      forkedFrom: d.forkedFromRunId ? { runId: d.forkedFromRunId, tick: Number(d.forkedAtTick) } : null,
+      provenance: d.provenance
+        ? {
+            productVersion: d.provenance.productVersion ?? '',
+            gitCommit: d.provenance.gitCommit || null,
+            host: d.provenance.host ?? '',
+            configSha256: d.provenance.configSha256 ?? '',
+          }
+        : null,
       writerVersion: d.writerVersion,
       moleculeTypes,
       opcodes,

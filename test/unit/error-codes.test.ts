@@ -5,6 +5,7 @@ import { ANALYZER_ERROR_MEANINGS } from '../../src/analyzer/error-codes.js';
 import { CLI_ERROR_MEANINGS } from '../../src/cli/error-codes.js';
 import { COMPILE_ERROR_MEANINGS } from '../../src/compiler/error-codes.js';
 import { CONFIG_ERROR_MEANINGS } from '../../src/config/error-codes.js';
+import { EXPERIMENT_ERROR_MEANINGS } from '../../src/experiment/error-codes.js';
 import { HTTP_ERROR_MEANINGS } from '../../src/http/error-codes.js';
 import { NODE_ERROR_MEANINGS } from '../../src/node/error-codes.js';
 import { PIPELINE_ERROR_MEANINGS } from '../../src/pipeline/error-codes.js';
@@ -16,6 +17,7 @@ const CATALOGUES: Record<string, Record<string, string>> = {
   config: CONFIG_ERROR_MEANINGS,
   cli: CLI_ERROR_MEANINGS,
   node: NODE_ERROR_MEANINGS,
+  experiment: EXPERIMENT_ERROR_MEANINGS,
   http: HTTP_ERROR_MEANINGS,
   visualizer: VISUALIZER_ERROR_MEANINGS,
   analyzer: ANALYZER_ERROR_MEANINGS,

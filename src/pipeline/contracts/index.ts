@@ -46,6 +46,7 @@ export type TickDataProps = evochora.contracts.TickData.$Properties;
 export type TickDeltaProps = evochora.contracts.TickDelta.$Properties;
 export type OrganismStateProps = evochora.contracts.OrganismState.$Properties;
 export type SimulationMetadataProps = evochora.contracts.SimulationMetadata.$Properties;
+export type RunProvenanceProps = evochora.contracts.RunProvenance.$Properties;
 export type DeadLetterMessageProps = evochora.contracts.DeadLetterMessage.$Properties;
 
 /**

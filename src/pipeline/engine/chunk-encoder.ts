@@ -124,7 +124,7 @@ export class ChunkEncoder {
   protoEncodeNs = 0;
 
   constructor(
-    private readonly world: EncodableWorld,
+    private world: EncodableWorld,
     private readonly options: ChunkEncoderOptions,
   ) {
     if (options.samplesPerChunk < 1) throw new RangeError('samplesPerChunk must be at least 1');
@@ -172,6 +172,17 @@ export class ChunkEncoder {
   /** True when the next sample starts a new chunk (and so needs snapshot extras). */
   get nextIsSnapshot(): boolean {
     return this.samplesInChunk === 0;
+  }
+
+  /**
+   * Reads another world from now on: the world of a simulation that continues this one (a fork with changed
+   * options), holding the same cells. Changes made in it before this call are not recorded.
+   */
+  followWorld(world: EncodableWorld): void {
+    if (world.size !== this.world.size)
+      throw new Error(`followWorld: world of ${world.size} cells, expected ${this.world.size}`);
+    this.world = world;
+    this.resetChanges();
   }
 
   /** Discards pending changes, e.g. before the first sample or after a silent replay. */

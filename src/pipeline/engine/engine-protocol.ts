@@ -1,5 +1,5 @@
 /** Messages between the SimulationEngine service (main thread) and its worker. */
-import type { PlaceableProgram, RuntimeOptionsInput } from '../../runtime/index.js';
+import type { PlaceableProgram, RuntimeOptions, RuntimeOptionsInput } from '../../runtime/index.js';
 
 export interface OrganismPlacement {
   readonly program: PlaceableProgram;
@@ -16,6 +16,11 @@ export interface ResumePoint {
   readonly owners: Int32Array;
   /** Replay silently until this tick (the last stored chunk's last tick); emit from the next sample on. */
   readonly replayUntilTick: number;
+  /**
+   * Set for a fork: a new run starts at `replayUntilTick` (its first sample, a snapshot, is that tick), with
+   * these runtime options from there on when given (`reseed`: the random streams start from their seed).
+   */
+  readonly fork?: { readonly options?: RuntimeOptions; readonly reseed: boolean };
 }
 
 export interface EngineWorkerData {
@@ -43,6 +48,14 @@ export interface WorkerStats {
   readonly bytes: number;
   readonly organismsAlive: number;
   readonly totalOrganismsCreated: number;
+  /** Most organisms alive after any tick of this worker's life, and the first tick with none (-1: never). */
+  readonly peakOrganismsAlive: number;
+  readonly extinctionTick: number;
+  readonly births: number;
+  readonly deaths: number;
+  /** Distinct genomes among the living, and the Shannon index (nats) of their shares. */
+  readonly genomesAlive: number;
+  readonly genomeShannon: number;
   readonly queueWaitMs: number;
   readonly encodeNs: number;
   readonly cellsEncoded: number;

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { collectHeap } from '../api/heap-collection.js';
 import { simulationFromSnapshot, snapshotExtras } from './snapshot-extras.js';
-import { Simulation } from '../../runtime/index.js';
+import { forkSimulation, Simulation } from '../../runtime/index.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
 import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
 import { OrganismDeltaWriter } from './organism-delta-writer.js';
@@ -45,8 +45,19 @@ const waitForMessage = (): Promise<void> => new Promise((resolve) => (wake = res
 const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function buildSimulation(): Simulation {
-  if (data.resume) {
-    return simulationFromSnapshot(data.resume.checkpointJson, data.resume);
+  const resume = data.resume;
+  if (resume) {
+    const sim = simulationFromSnapshot(resume.checkpointJson, resume);
+    // Replay silently to the end of the last stored chunk. A fork stops one tick short and takes its last step
+    // without removing the dead, so its first sample holds that tick as the parent stored it (dead included).
+    const until = resume.replayUntilTick;
+    const full = resume.fork ? until - 1 : until;
+    while (sim.tick < full) {
+      sim.step();
+      sim.pruneDead();
+    }
+    if (sim.tick < until) sim.step();
+    return sim;
   }
   const sim = new Simulation(data.runtime);
   for (const o of data.organisms) for (const pos of o.positions) sim.placeProgram(o.program, pos, o.energy);
@@ -54,7 +65,7 @@ function buildSimulation(): Simulation {
 }
 
 async function main(): Promise<void> {
-  const sim = buildSimulation();
+  let sim = buildSimulation();
   const encoder = new ChunkEncoder(sim.world, {
     simulationRunId: data.simulationRunId,
     samplesPerChunk: data.samplesPerChunk,
@@ -68,6 +79,8 @@ async function main(): Promise<void> {
   let bytes = 0;
   let queueWaitMs = 0;
   const rate = { since: performance.now(), ticks: 0, perSec: 0 };
+  let peakAlive = sim.aliveCount;
+  let extinctionTick = -1;
 
   const stats = (): WorkerStats => ({
     tick: sim.tick,
@@ -77,6 +90,11 @@ async function main(): Promise<void> {
     bytes,
     organismsAlive: sim.aliveCount,
     totalOrganismsCreated: sim.nextOrganismId - 1,
+    peakOrganismsAlive: peakAlive,
+    extinctionTick,
+    births: sim.totalBirths,
+    deaths: sim.totalDeaths,
+    ...genomeDiversity(sim),
     queueWaitMs,
     encodeNs: encoder.cellEncodeNs,
     cellsEncoded: encoder.cellsEncoded,
@@ -116,9 +134,10 @@ async function main(): Promise<void> {
 
   const writeOrganisms = new OrganismDeltaWriter(() => sim.organisms);
 
-  const sample = (): void => {
+  /** `resumesAs`: the simulation a resume from this sample's snapshot must rebuild (a fork's, see below). */
+  const sample = (resumesAs: Simulation = sim): void => {
     const tick = sim.tick;
-    const extras = encoder.nextIsSnapshot ? snapshotExtras(sim) : {};
+    const extras = encoder.nextIsSnapshot ? snapshotExtras(resumesAs) : {};
     const chunk = encoder.sample(tick, writeOrganisms, sim.nextOrganismId - 1, extras);
     sampledTicks++;
     if (chunk) emit(chunk);
@@ -133,18 +152,34 @@ async function main(): Promise<void> {
   };
 
   if (data.resume) {
-    // Replay silently to the end of the last stored chunk; the next sample starts a new chunk. After a complete
-    // chunk that is where the uninterrupted run started one; after a partial one (the run was stopped) the new
-    // chunk ends on the uninterrupted run's next chunk boundary, and from there the chunks are the same.
-    while (sim.tick < data.resume.replayUntilTick) {
-      sim.step();
-      sim.pruneDead();
-    }
+    // buildSimulation replayed to the end of the last stored chunk; the next sample starts a new chunk. After a
+    // complete chunk that is where the uninterrupted run started one; after a partial one (the run was stopped)
+    // the new chunk ends on the uninterrupted run's next chunk boundary, and from there the chunks are the same.
     encoder.resetChanges();
+    const fork = data.resume.fork;
+    if (fork) {
+      // A fork is a new run: its first chunk opens with the tick it was forked at, as the parent stored it. Changed
+      // options apply from the next tick on: that snapshot's checkpoint is the forked simulation's, so resuming the
+      // fork rebuilds it, and the encoder follows the forked simulation's world (the same cells).
+      const forked = fork.options ? forkSimulation(sim, fork.options, fork.reseed) : undefined;
+      sample(forked);
+      sim.pruneDead();
+      if (forked) {
+        sim = forked;
+        encoder.followWorld(sim.world);
+      }
+    }
   } else if (sim.tick % interval === 0) {
     sample();
   }
   post({ type: 'ready', tick: sim.tick });
+  if (data.maxTicks > 0 && sim.tick >= data.maxTicks) {
+    // A resumed run that had already reached its last tick: nothing more to simulate.
+    const partial = emitPartial();
+    while (inFlight > 0 && !stopping) await waitForMessage();
+    post({ type: 'finished', tick: sim.tick, partialSamples: partial, stats: stats() });
+    return;
+  }
 
   let lastStats = performance.now();
   let lastGc = lastStats;
@@ -171,6 +206,9 @@ async function main(): Promise<void> {
       rate.ticks++;
       if (t % interval === 0) sample();
       sim.pruneDead();
+      const alive = sim.aliveCount;
+      if (alive > peakAlive) peakAlive = alive;
+      else if (alive === 0 && extinctionTick < 0) extinctionTick = t;
       if (pauseTicks.has(t)) {
         paused = true;
         autopaused = true;
@@ -220,4 +258,21 @@ main().catch((err: unknown) => {
 function workerHeap(): { heapUsedBytes: number; heapTotalBytes: number } {
   const h = getHeapStatistics();
   return { heapUsedBytes: h.used_heap_size, heapTotalBytes: h.total_heap_size };
+}
+
+/** Distinct genomes among the living and the Shannon index of their shares (a few µs per hundred organisms). */
+function genomeDiversity(sim: Simulation): { genomesAlive: number; genomeShannon: number } {
+  const counts = new Map<string, number>();
+  let alive = 0;
+  for (const o of sim.organisms) {
+    if (o.dead) continue;
+    alive++;
+    counts.set(o.genomeHash, (counts.get(o.genomeHash) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / alive;
+    h -= p * Math.log(p);
+  }
+  return { genomesAlive: counts.size, genomeShannon: Math.round(h * 1e4) / 1e4 };
 }

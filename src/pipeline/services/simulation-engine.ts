@@ -19,11 +19,19 @@ import {
   defaultOrganismPath,
   programFromArtifact,
   resolveRuntimeOptions,
+  type RuntimeOptions,
   type RuntimeOptionsInput,
 } from '../../runtime/index.js';
 import { EvochoraError } from '../../errors.js';
 import { columnsToArrays } from '../contracts/columns.js';
-import { SimulationMetadata, type ChunkMessage, type MetadataMessage } from '../contracts/index.js';
+import {
+  SimulationMetadata,
+  type ChunkMessage,
+  type MetadataMessage,
+  type SimulationMetadataProps,
+} from '../contracts/index.js';
+import { ticksOf } from '../contracts/tick-reconstruction.js';
+import { runProvenance } from '../engine/run-provenance.js';
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
@@ -166,7 +174,7 @@ function preflightEngine(o: SimulationEngineOptions, service: string): Preflight
   const env = o.environment;
   const issues = worldIssues(env.shape);
   if (issues.length > 0) return issues;
-  if (o.resume.runId !== '') return []; // the stored run says what to place
+  if (o.resume.runId !== '' || o.fork.runId !== '') return []; // the stored run says what to place
   try {
     compileConfiguredOrganisms(service, o, env.shape, env.topology.toUpperCase() !== 'BOUND');
   } catch (err) {
@@ -210,6 +218,23 @@ export class ChunkNotDeliveredError extends EvochoraError {
       { cause },
     );
   }
+}
+
+/**
+ * `changes` merged over `base`: objects merge key by key, anything else (lists included) replaces. A text that
+ * replaces a number or a boolean is read as one (`--set runtime.organism.maxEnergy=20000` arrives as text).
+ */
+function mergeOptions(base: unknown, changes: unknown): unknown {
+  const isObject = (x: unknown): x is Record<string, unknown> =>
+    typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (typeof changes === 'string') {
+    if (typeof base === 'number' && changes.trim() !== '' && Number.isFinite(Number(changes))) return Number(changes);
+    if (typeof base === 'boolean' && (changes === 'true' || changes === 'false')) return changes === 'true';
+  }
+  if (!isObject(base) || !isObject(changes)) return changes === undefined ? base : changes;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(changes)) out[k] = mergeOptions(base[k], v);
+  return out;
 }
 
 /** SimulationEngine's options as its type declares them (validated, defaults filled). */
@@ -305,6 +330,11 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
     let data: EngineWorkerData;
     if (resumeRunId) {
       data = await this.prepareResume(resumeRunId);
+    } else if (o.fork.runId) {
+      const fork = await this.prepareFork(newRunId(), o.fork);
+      this.runId = fork.data.simulationRunId;
+      data = fork.data;
+      await this.putMetadata(fork.metadata);
     } else {
       const env = o.environment;
       const toroidal = env.topology.toUpperCase() !== 'BOUND';
@@ -329,7 +359,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         maxChunksInFlight: o.maxChunksInFlight,
       };
       const { seed, ...runtimeRest } = resolved;
-      const metadata = SimulationMetadata.encode({
+      await this.putMetadata({
         simulationRunId: this.runId,
         startTimeMs: Date.now(),
         initialSeed: Number(seed),
@@ -344,17 +374,160 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         samplingInterval,
         accumulatedDeltaInterval: acc,
         snapshotInterval: o.snapshotInterval,
-        writerVersion: 'evochora-ts',
-      }).finish();
-      if (this.metadataOutput)
-        await this.metadataOutput.put({ simulationRunId: this.runId, data: metadata }, metadata.length, this.signal);
+      });
     }
+    const how = resumeRunId
+      ? 'resumed'
+      : o.fork.runId
+        ? `forked from ${o.fork.runId} at tick ${o.fork.tick}`
+        : 'started';
     this.logger.info(
-      { service: this.name, runId: this.runId, resume: resumeRunId !== '' },
-      `Simulation run ${this.runId} ${resumeRunId ? 'resumed' : 'started'}`,
+      {
+        service: this.name,
+        runId: this.runId,
+        resume: resumeRunId !== '',
+        ...(o.fork.runId ? { forkedFrom: o.fork.runId, forkedAtTick: o.fork.tick } : {}),
+      },
+      `Simulation run ${this.runId} ${how}`,
     );
     if (this.state === 'PAUSED') data = { ...data, startPaused: true };
     await this.runWorker(data);
+  }
+
+  /** Puts the run's metadata (with its provenance) on the metadata queue, when one is bound. */
+  private async putMetadata(props: SimulationMetadataProps): Promise<void> {
+    if (!this.metadataOutput) return;
+    const config = props.resolvedConfigJson ?? new Uint8Array(0);
+    const metadata = SimulationMetadata.encode({
+      ...props,
+      writerVersion: 'evochora-ts',
+      provenance: runProvenance(config, this.context.options.experiment),
+    }).finish();
+    await this.metadataOutput.put({ simulationRunId: this.runId, data: metadata }, metadata.length, this.signal);
+  }
+
+  /**
+   * A new run (`runId`) that starts from tick `fork.tick` of a stored run: the snapshot of the chunk holding that
+   * tick is restored and replayed to it (the runtime is deterministic, so this is the stored state), then the
+   * changed options apply. Its metadata names the parent run and tick; programs and sampling are the parent's.
+   */
+  private async prepareFork(
+    runId: string,
+    fork: SimulationEngineOptions['fork'],
+  ): Promise<{ data: EngineWorkerData; metadata: SimulationMetadataProps }> {
+    const parent = fork.runId;
+    const tick = fork.tick;
+    const failed = (problem: string, actions: string[] = []): EvochoraError =>
+      new EvochoraError(PipelineErrorCode.FORK_FAILED, `Cannot fork run ${parent} at tick ${tick}: ${problem}`, {
+        actions,
+      });
+    const storage = this.resumeStorage;
+    if (!storage)
+      throw new EngineConfigError(this.name, `fork.runId is set but no storage is bound to port 'resumeStorage'.`, [
+        `Add \`resumeStorage = "storage-read:<storage>"\` to pipeline.services.${this.name}.resources.`,
+      ]);
+    if (!(await storage.listRunIds()).includes(parent))
+      throw failed('no such run in storage.', ['List the stored runs with `evochora inspect storage`.']);
+    const meta = await storage.readMetadata(parent);
+    const original = JSON.parse(Buffer.from(meta.resolvedConfigJson).toString('utf8')) as Record<string, unknown>;
+    // The chunk holding the tick, and the one holding the sample before it: the fork replays from that one's
+    // snapshot to the tick, so the tick is rebuilt with what a snapshot leaves out (this tick's dead organisms,
+    // each organism's last instruction and energy change).
+    const interval = meta.samplingInterval || 1;
+    type Found = { chunk: ReturnType<BatchStorageReader['decodeChunk']>; key: string };
+    let found: Found | undefined;
+    let before: Found | undefined;
+    for await (const c of storage.readChunks(parent, Math.max(0, tick - interval), tick)) {
+      const holds = (t: number): boolean => c.firstTick <= t && t <= c.lastTick;
+      if (holds(tick)) found = { chunk: storage.decodeChunk(c), key: c.key };
+      else if (tick > 0 && holds(tick - interval)) before = { chunk: storage.decodeChunk(c), key: c.key };
+    }
+    if (!found) {
+      const batches = await storage.listBatches(parent);
+      const last = batches.at(-1)?.lastTick ?? -1;
+      throw failed(
+        last < 0 ? 'the run has no stored ticks yet.' : `the run's stored ticks are 0..${last}.`,
+        last < 0 ? [] : [`Pick a tick in 0..${last}.`],
+      );
+    }
+    if (!ticksOf(found.chunk).includes(tick))
+      throw failed(`tick ${tick} was not sampled (every ${interval} ticks).`, [
+        `Pick a sampled tick, e.g. ${tick - (tick % interval)}.`,
+      ]);
+    const from = Number(found.chunk.snapshot?.tickNumber ?? -1) === tick && before ? before : found;
+    const { chunk, key } = from;
+    const snap = chunk.snapshot;
+    const checkpoint = snap?.runtimeCheckpoint;
+    if (!snap || !checkpoint || checkpoint.length === 0)
+      throw failed(`the chunk holding it (${key}) has no runtime checkpoint (written by an older version).`, [
+        'Runs recorded from now on store one in every chunk.',
+      ]);
+    // The parent's runtime options with the fork's changes merged over them (objects merge, lists are replaced).
+    const parentRuntime = original.runtime as Record<string, unknown>;
+    const changes = (fork.runtime ?? {}) as Record<string, unknown>;
+    if (typeof changes !== 'object' || Array.isArray(changes))
+      throw failed('fork.runtime must be an object of runtime options.');
+    if (fork.seed !== '' && !/^-?\d+$/.test(fork.seed)) throw failed(`fork.seed "${fork.seed}" is not an integer.`);
+    const reseed = fork.seed !== '';
+    let options: RuntimeOptions;
+    try {
+      options = resolveRuntimeOptions({
+        ...(mergeOptions(parentRuntime, changes) as RuntimeOptionsInput),
+        seed: BigInt(reseed ? fork.seed : (parentRuntime.seed as string)),
+      });
+    } catch (err) {
+      throw failed(`the changed runtime options are invalid: ${(err as Error).message}`);
+    }
+    const changed = reseed || Object.keys(changes).length > 0;
+    const cols = columnsToArrays(snap.cells);
+    const o = this.context.options;
+    const data: EngineWorkerData = {
+      simulationRunId: runId,
+      runtime: options,
+      organisms: [],
+      samplingInterval: meta.samplingInterval || 1,
+      accumulatedDeltaInterval: meta.accumulatedDeltaInterval,
+      samplesPerChunk: meta.accumulatedDeltaInterval * meta.snapshotInterval,
+      pauseTicks: o.pauseTicks,
+      maxTicks: o.maxTicks,
+      maxChunksInFlight: o.maxChunksInFlight,
+      resume: {
+        checkpointJson: Buffer.from(checkpoint).toString('utf8'),
+        flatIndices: cols.flatIndices.slice(),
+        molecules: cols.molecules.slice(),
+        owners: cols.owners.slice(),
+        replayUntilTick: tick,
+        fork: changed ? { options, reseed } : { reseed: false },
+      },
+    };
+    const { seed, ...runtimeRest } = options;
+    const config = {
+      ...original,
+      maxTicks: o.maxTicks,
+      pauseTicks: o.pauseTicks,
+      runtime: { ...runtimeRest, seed: seed.toString() },
+      resume: { runId: '' },
+      fork: { runId: parent, tick, seed: fork.seed, runtime: changes },
+    };
+    this.logger.info(
+      { service: this.name, parent, tick, snapshotTick: Number(snap.tickNumber), changed },
+      `Forking run ${parent} at tick ${tick} (replaying from its snapshot at tick ${snap.tickNumber})`,
+    );
+    const metadata: SimulationMetadataProps = {
+      simulationRunId: runId,
+      startTimeMs: Date.now(),
+      initialSeed: Number(seed),
+      programs: meta.programs,
+      resolvedConfigJson: Buffer.from(JSON.stringify(config)),
+      worldShape: meta.worldShape,
+      toroidal: meta.toroidal,
+      samplingInterval: meta.samplingInterval,
+      accumulatedDeltaInterval: meta.accumulatedDeltaInterval,
+      snapshotInterval: meta.snapshotInterval,
+      forkedFromRunId: parent,
+      forkedAtTick: tick,
+    };
+    return { data, metadata };
   }
 
   private compileOrganisms(
@@ -389,6 +562,11 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       maxChunksInFlight: this.context.options.maxChunksInFlight,
     };
     const last = batches.at(-1);
+    const forkedFrom = original.fork as SimulationEngineOptions['fork'] | undefined;
+    if (!last && forkedFrom?.runId) {
+      // A fork that stored nothing yet: fork again, under the same run id (its metadata is already stored).
+      return (await this.prepareFork(runId, forkedFrom)).data;
+    }
     if (!last) {
       // Nothing stored yet: start the same run again from its configuration (deterministic, same chunks).
       const env = environmentOf(original.environment);
@@ -570,6 +748,12 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       worker_heap_used_bytes: s?.heapUsedBytes ?? 0,
       worker_heap_total_bytes: s?.heapTotalBytes ?? 0,
       organisms_created: s?.totalOrganismsCreated ?? 0,
+      peak_organisms_alive: s?.peakOrganismsAlive ?? 0,
+      extinction_tick: s?.extinctionTick ?? -1,
+      births_total: s?.births ?? 0,
+      deaths_total: s?.deaths ?? 0,
+      genomes_alive: s?.genomesAlive ?? 0,
+      genome_shannon: s?.genomeShannon ?? 0,
       queue_wait_ms: Math.round(s?.queueWaitMs ?? 0),
       queue_put_ms: Math.round(this.queuePutMs),
       queue_blocked_ms: Math.round(this.blockedMs()),
@@ -648,6 +832,32 @@ const simulationEngineOptions = defineOptions({
       kind: 'any',
       default: {},
       doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.',
+    },
+    fork: {
+      kind: 'object',
+      doc: 'Start a new run from a stored tick of another run (`evochora node run --fork RUN@TICK`).',
+      fields: {
+        runId: { kind: 'string', default: '', doc: 'Run to fork; empty = no fork.' },
+        tick: { kind: 'int', default: 0, min: 0, doc: 'Stored tick the new run starts from.' },
+        seed: {
+          kind: 'string',
+          default: '',
+          doc: "A new seed from the fork on (an integer); empty = the parent's random streams continue exactly.",
+        },
+        runtime: {
+          kind: 'any',
+          default: {},
+          doc: "Runtime options changed from the fork on, merged over the parent run's (objects merge, lists are replaced).",
+        },
+      },
+    },
+    experiment: {
+      kind: 'object',
+      doc: 'The experiment and cell this run belongs to (set by `evochora experiment run`; kept in its provenance).',
+      fields: {
+        name: { kind: 'string', default: '', doc: 'Experiment name; empty = not part of an experiment.' },
+        cell: { kind: 'string', default: '', doc: 'The cell of the experiment grid this run is.' },
+      },
     },
     resume: {
       kind: 'object',

@@ -93,6 +93,20 @@ async function selectRun(runId, tick) {
   state.range = run.ticks;
   $('run-info').textContent =
     `${state.shape.join('×')} ${state.meta.environment.topology} · sampling ${state.sampling} · ${state.meta.programs.length} program(s)`;
+  // A forked run names its branch point; the link opens the parent run at that tick.
+  const fork = state.meta.forkedFrom;
+  if (fork) {
+    const a = document.createElement('a');
+    a.id = 'fork-parent';
+    a.href = '#';
+    a.textContent = `forked from ${fork.runId.slice(0, 17)}… at tick ${fork.tick}`;
+    a.title = fork.runId;
+    a.onclick = (ev) => {
+      ev.preventDefault();
+      if (state.runs.some((r) => r.runId === fork.runId)) void selectRun(fork.runId, fork.tick);
+    };
+    $('run-info').append(' · ', a);
+  }
   $('overlay').hidden = true;
   fitView();
   updateTimeline();

@@ -199,6 +199,71 @@ describe('engine → tick queue → persistence → storage', () => {
     });
   }
 
+  it('a fork at a stored tick equals the original run from that tick; with a new seed it diverges', async () => {
+    const engine = {
+      organisms: [{ program: 'assembly/replicator.evo', energy: 60000, positions: [[10, 10]] }],
+      environment: { shape: [96, 96], topology: 'TORUS' },
+    };
+    const full = await record({ engine: { maxTicks: 2400, ...engine } });
+    const fullStates = statesOf(await chunksOf(full.storage, full.runId));
+    await sm!.shutdown();
+    sm = undefined;
+    // Tick 1501 is inside a chunk (6 samples per chunk), so the fork replays from that chunk's snapshot.
+    const at = 1501;
+    const fork = await record({ engine: { maxTicks: 2400, ...engine, fork: { runId: full.runId, tick: at } } });
+    expect(fork.runId).not.toBe(full.runId);
+    expect(fork.ticks).toEqual(Array.from({ length: 2400 - at + 1 }, (_, i) => at + i));
+    const forkStates = statesOf(await chunksOf(fork.storage, fork.runId));
+    expect(forkStates).toEqual(fullStates.slice(at));
+    const meta = await fork.storage.readMetadata(fork.runId);
+    expect(meta.forkedFromRunId).toBe(full.runId);
+    expect(Number(meta.forkedAtTick)).toBe(at);
+    expect(meta.programs.length).toBe(1);
+    expect(meta.provenance?.configSha256).toMatch(/^[0-9a-f]{64}$/);
+    await sm!.shutdown();
+    sm = undefined;
+
+    // At a chunk's first tick (a snapshot), too.
+    const atBoundary = await record({ engine: { maxTicks: 1600, ...engine, fork: { runId: full.runId, tick: 1500 } } });
+    expect(statesOf(await chunksOf(atBoundary.storage, atBoundary.runId))).toEqual(fullStates.slice(1500, 1601));
+    await sm!.shutdown();
+    sm = undefined;
+
+    // A new seed and a changed option: the same state at the fork tick, then another history.
+    const changes = { runId: full.runId, tick: at, seed: '12345', runtime: { organism: { maxEnergy: '50000' } } };
+    const changed = await record({ engine: { maxTicks: 2400, ...engine, fork: changes } });
+    const changedStates = statesOf(await chunksOf(changed.storage, changed.runId));
+    expect(changedStates[0]).toBe(fullStates[at]);
+    expect(changedStates.at(-1)).not.toBe(fullStates.at(-1));
+    const config = JSON.parse(
+      Buffer.from((await changed.storage.readMetadata(changed.runId)).resolvedConfigJson).toString(),
+    );
+    expect(config.runtime.organism.maxEnergy).toBe(50000);
+    expect(config.runtime.seed).toBe('12345');
+    await sm!.shutdown();
+    sm = undefined;
+
+    // The changed fork stopped early and resumed continues as the changed fork did (its snapshots hold its options).
+    const early = await record({ engine: { maxTicks: 2000, ...engine, fork: changes } });
+    await sm!.shutdown();
+    sm = undefined;
+    const resumed = await record({ engine: { maxTicks: 2400, ...engine, resume: { runId: early.runId } } });
+    expect(statesOf(await chunksOf(resumed.storage, resumed.runId))).toEqual(changedStates);
+  });
+
+  it('a fork at a tick the run does not hold fails with FORK_FAILED and names the stored range', async () => {
+    const full = await record({ engine: { maxTicks: 50 } });
+    await sm!.shutdown();
+    sm = undefined;
+    sm = await manager(recordingConfig(dir, { engine: { fork: { runId: full.runId, tick: 500 } } }));
+    await sm.startAll();
+    await waitUntil(() => sm!.stateOf('simulation-engine') === 'ERROR', 30_000, 'engine to fail');
+    const status = sm.serviceStatus('simulation-engine');
+    const text = JSON.stringify(status);
+    expect(text).toContain('FORK_FAILED');
+    expect(text).toContain('0..50');
+  });
+
   it('graceful shutdown writes every tick still in the queue', async () => {
     sm = await manager(recordingConfig(dir, { queueCapacity: 1000, maxBatchSize: 3 }));
     await sm.startAll();
