@@ -33,9 +33,6 @@ export interface CellSummary {
 export interface CellProgress {
   readonly runId: string;
   readonly tick: number;
-  /** Most organisms alive so far in this process's part of the run, and the first tick with none (-1). */
-  readonly peakPopulation: number;
-  readonly extinctionTick: number;
   /** True once the run's metadata is stored: from then on the run can be resumed. */
   readonly resumable: boolean;
 }
@@ -108,8 +105,6 @@ export async function runExperimentCell(
       options.onProgress?.({
         runId: instance.simulationRunId,
         tick: Number(now.current_tick ?? 0),
-        peakPopulation: Number(now.peak_organisms_alive ?? 0),
-        extinctionTick: Number(now.extinction_tick ?? -1),
         resumable: instance.simulationRunId !== '' && (options.resumeRunId !== undefined || resumable()),
       });
       if (state === 'STOPPED') break;

@@ -16,8 +16,6 @@ export type CellMessage =
       type: 'progress';
       runId: string;
       tick: number;
-      peakPopulation: number;
-      extinctionTick: number;
       resumable: boolean;
     }
   | { type: 'done'; summary: CellSummary }
@@ -56,17 +54,6 @@ export interface RunExperimentOptions {
 
 /** How long a new invocation waits for a cell's orphaned process (draining after a kill) before giving up on it. */
 const ORPHAN_WAIT_MS = 60_000;
-
-function merged(before: CellRecord | undefined, summary: CellSummary): CellSummary {
-  if (!before?.runId || before.runId !== summary.runId) return summary;
-  const earlierExtinction =
-    before.extinctionTick !== undefined && before.extinctionTick >= 0 ? before.extinctionTick : null;
-  return {
-    ...summary,
-    peakPopulation: Math.max(summary.peakPopulation, before.peakPopulation ?? 0),
-    extinctionTick: earlierExtinction ?? summary.extinctionTick,
-  };
-}
 
 export async function runExperiment(plan: ExperimentPlan, options: RunExperimentOptions): Promise<CellOutcome[]> {
   const state = new ExperimentState(options.dataDir, plan);
@@ -129,7 +116,6 @@ export async function runExperiment(plan: ExperimentPlan, options: RunExperiment
       ];
       if (resumeRunId) args.push('--resume', resumeRunId);
       const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      // A resumed cell keeps what was seen of its run before the interruption (peak, extinction).
       let record: CellRecord = resumeRunId ? before! : { id: cell.id, label: cell.label, status: 'running' };
       if (!resumeRunId) state.write(record);
       let finalMessage: CellMessage | undefined;
@@ -144,16 +130,9 @@ export async function runExperiment(plan: ExperimentPlan, options: RunExperiment
         }
         if (m.type === 'progress') {
           ticksOf.set(cell.id, m.tick);
-          if (m.resumable && m.runId) {
-            const peak = Math.max(m.peakPopulation, record.peakPopulation ?? 0);
-            const extinct =
-              record.extinctionTick !== undefined && record.extinctionTick >= 0
-                ? record.extinctionTick
-                : m.extinctionTick;
-            if (record.runId !== m.runId || peak !== record.peakPopulation || extinct !== record.extinctionTick) {
-              record = { ...record, runId: m.runId, peakPopulation: peak, extinctionTick: extinct };
-              state.write(record);
-            }
+          if (m.resumable && m.runId && record.runId !== m.runId) {
+            record = { ...record, runId: m.runId };
+            state.write(record);
           }
           report();
         } else finalMessage = m;
@@ -167,7 +146,7 @@ export async function runExperiment(plan: ExperimentPlan, options: RunExperiment
         running--;
         const resumed = resumeRunId !== undefined;
         if (finalMessage?.type === 'done') {
-          const summary = merged(record, finalMessage.summary);
+          const summary = finalMessage.summary;
           state.write({ id: cell.id, label: cell.label, status: 'done', runId: summary.runId, summary });
           outcomes.set(cell.id, { cell, status: 'done', reused: false, resumed, summary });
           ticksOf.set(cell.id, plan.ticks);

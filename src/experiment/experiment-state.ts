@@ -15,9 +15,6 @@ export interface CellRecord {
   readonly status: 'running' | 'done' | 'failed';
   /** The cell's run, once its metadata is stored (it can be resumed from then on). */
   readonly runId?: string;
-  /** Seen before an interruption: merged into the summary of a resumed run. */
-  readonly peakPopulation?: number;
-  readonly extinctionTick?: number;
   readonly summary?: CellSummary;
   readonly error?: string;
 }

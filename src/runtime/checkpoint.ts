@@ -47,7 +47,8 @@ export interface Checkpoint {
   options: Omit<RuntimeOptions, 'seed'> & { seed: string };
   tick: number;
   nextOrganismId: number;
-  totals: { births: number; deaths: number; instructions: number };
+  /** `peakAlive` and `extinctionTick` are absent in checkpoints written before they were kept. */
+  totals: { births: number; deaths: number; instructions: number; peakAlive?: number; extinctionTick?: number };
   /** Base64 of the little-endian int32 cell and owner arrays. */
   cells: string;
   owners: string;
@@ -177,7 +178,13 @@ export function saveCheckpoint(sim: Simulation): Checkpoint {
     options: { ...structuredClone(rest), seed: seed.toString() },
     tick: sim.tick,
     nextOrganismId: sim.nextOrganismId,
-    totals: { births: sim.totalBirths, deaths: sim.totalDeaths, instructions: sim.totalInstructions },
+    totals: {
+      births: sim.totalBirths,
+      deaths: sim.totalDeaths,
+      instructions: sim.totalInstructions,
+      peakAlive: sim.peakAlive,
+      extinctionTick: sim.extinctionTick,
+    },
     cells: toBase64(sim.world.cells),
     owners: toBase64(sim.world.owners),
     pluginRandom: sim.pluginRandom.getState(),
@@ -205,6 +212,8 @@ export function restoreCheckpoint(cp: Checkpoint): Simulation {
     if (i < cp.pluginStates.length) p.loadState?.(cp.pluginStates[i]);
   });
   sim.organisms = cp.organisms.map(loadOrganism);
+  sim.peakAlive = cp.totals.peakAlive ?? sim.organisms.length;
+  sim.extinctionTick = cp.totals.extinctionTick ?? -1;
   return sim;
 }
 

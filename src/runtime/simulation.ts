@@ -52,6 +52,9 @@ export class Simulation implements VmHost {
   nextOrganismId = 1;
   totalBirths = 0;
   totalDeaths = 0;
+  /** Most organisms alive after any tick (or placement), and the first tick after which none was (-1: none yet). */
+  peakAlive = 0;
+  extinctionTick = -1;
   totalInstructions = 0;
   readonly lastTick: TickStats = { births: 0, deaths: 0, instructions: 0 };
   private newborns: Organism[] = [];
@@ -121,6 +124,7 @@ export class Simulation implements VmHost {
       this.world.setCell(idx, mol, mol === 0 ? 0 : org.id);
     }
     org.genomeHash = computeGenomeHash(this.world, org);
+    this.peakAlive = Math.max(this.peakAlive, this.aliveCount);
     return org;
   }
 
@@ -204,6 +208,12 @@ export class Simulation implements VmHost {
     this.totalInstructions += executed;
     if (this.newborns.length !== 0) this.newborns.length = 0;
     this.tick++;
+    // The population only changes with a birth or a death (counting is O(organisms), so only then).
+    if (stats.births !== 0 || stats.deaths !== 0) {
+      const alive = this.aliveCount;
+      if (alive > this.peakAlive) this.peakAlive = alive;
+      else if (alive === 0 && this.extinctionTick < 0) this.extinctionTick = this.tick;
+    }
   }
 
   /** Runs `n` ticks, pruning dead organisms after each (no per-tick observers). */

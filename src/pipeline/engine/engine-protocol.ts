@@ -48,7 +48,7 @@ export interface WorkerStats {
   readonly bytes: number;
   readonly organismsAlive: number;
   readonly totalOrganismsCreated: number;
-  /** Most organisms alive after any tick of this worker's life, and the first tick with none (-1: never). */
+  /** Most organisms alive after any tick of the run, and the first tick with none (-1: never); resume keeps them. */
   readonly peakOrganismsAlive: number;
   readonly extinctionTick: number;
   readonly births: number;

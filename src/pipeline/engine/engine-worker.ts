@@ -79,8 +79,6 @@ async function main(): Promise<void> {
   let bytes = 0;
   let queueWaitMs = 0;
   const rate = { since: performance.now(), ticks: 0, perSec: 0 };
-  let peakAlive = sim.aliveCount;
-  let extinctionTick = -1;
 
   const stats = (): WorkerStats => ({
     tick: sim.tick,
@@ -90,8 +88,8 @@ async function main(): Promise<void> {
     bytes,
     organismsAlive: sim.aliveCount,
     totalOrganismsCreated: sim.nextOrganismId - 1,
-    peakOrganismsAlive: peakAlive,
-    extinctionTick,
+    peakOrganismsAlive: sim.peakAlive,
+    extinctionTick: sim.extinctionTick,
     births: sim.totalBirths,
     deaths: sim.totalDeaths,
     ...genomeDiversity(sim),
@@ -206,9 +204,6 @@ async function main(): Promise<void> {
       rate.ticks++;
       if (t % interval === 0) sample();
       sim.pruneDead();
-      const alive = sim.aliveCount;
-      if (alive > peakAlive) peakAlive = alive;
-      else if (alive === 0 && extinctionTick < 0) extinctionTick = t;
       if (pauseTicks.has(t)) {
         paused = true;
         autopaused = true;

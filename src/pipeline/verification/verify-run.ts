@@ -314,7 +314,7 @@ function replayTo(
     if (previous.tick >= tick) break;
     previous.pruneDead();
   }
-  const sameCheckpoint = Buffer.from(snapshotExtras(previous).runtimeCheckpoint!).equals(Buffer.from(checkpoint));
+  const sameCheckpoint = sameRuntimeCheckpoint(snapshotExtras(previous).runtimeCheckpoint!, checkpoint);
   const cellDifference = sameCheckpoint ? firstCellDifference(previous, cells) : undefined;
   if (sameCheckpoint && cellDifference === undefined) {
     previous.pruneDead();
@@ -330,6 +330,20 @@ function replayTo(
     } (state ${stateHash(previous)} replayed, ${stored ? stateHash(stored) : '?'} stored)`,
   });
   return { sim: stored, replayedTicks: tick - from };
+}
+
+/**
+ * Whether the replayed checkpoint is the stored one: byte for byte, or, for a checkpoint written before the
+ * population counters (`totals.peakAlive`, `totals.extinctionTick`) were kept, equal without them.
+ */
+function sameRuntimeCheckpoint(replayed: Uint8Array, stored: Uint8Array): boolean {
+  if (Buffer.from(replayed).equals(Buffer.from(stored))) return true;
+  const older = JSON.parse(Buffer.from(stored).toString('utf8')) as { totals?: Record<string, unknown> };
+  if (!older.totals || 'peakAlive' in older.totals) return false;
+  const now = JSON.parse(Buffer.from(replayed).toString('utf8')) as { totals: Record<string, unknown> };
+  delete now.totals.peakAlive;
+  delete now.totals.extinctionTick;
+  return JSON.stringify(now) === Buffer.from(stored).toString('utf8');
 }
 
 /** The first flat index where the world differs from the stored snapshot's cells, or undefined when none. */
