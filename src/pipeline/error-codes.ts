@@ -31,6 +31,10 @@ export const PIPELINE_ERROR_MEANINGS = {
   QUEUE_CLOSED: 'A queue stopped accepting messages because its producer is stopping.',
   QUEUE_MESSAGE_TOO_LARGE: "A message exceeds the NATS servers' max_payload.",
   RESUME_FAILED: 'A stored run cannot be resumed (no batch, or no runtime checkpoint in its last chunk).',
+  USER_PLUGIN_INVALID:
+    'A user plugin module (runtime.plugins[].module) cannot be loaded, is not a plugin, or its options do not fit its spec; the message names the file.',
+  USER_PLUGIN_FAILED:
+    'A user plugin threw while the simulation ran; the message names the plugin, its file and the tick.',
   FORK_FAILED:
     'A run cannot be forked there: the run or tick is not stored, its chunk has no runtime checkpoint, or the changed options are invalid.',
   RUN_NOT_FOUND: 'No stored (or indexed) run has this id.',

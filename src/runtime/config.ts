@@ -52,8 +52,13 @@ export interface LabelMatchingOptions {
 export type QuirkMode = 'reference' | 'fixed';
 
 export interface PluginConfig {
-  /** Plugin kind: seedEnergy, solarRadiation, geyser, decayOnDeath, geneSubstitution, geneInsertion, geneDeletion, geneDuplication, labelRewrite. */
+  /**
+   * Plugin kind: seedEnergy, solarRadiation, geyser, decayOnDeath, geneSubstitution, geneInsertion, geneDeletion,
+   * geneDuplication, labelRewrite; for a user plugin its own kind (optional: the module says it).
+   */
   kind: string;
+  /** A user plugin: the path of its ES module (docs/runtime.md, "User plugins"); loaded before the run starts. */
+  module?: string;
   options?: Record<string, unknown>;
 }
 

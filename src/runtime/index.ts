@@ -41,6 +41,16 @@ export {
 } from './checkpoint.js';
 export { stateHash } from './state-hash.js';
 export { forkSimulation } from './fork.js';
+export {
+  registerUserPlugin,
+  USER_PLUGIN_API,
+  type UserPluginDefinition,
+  type UserPluginApi,
+  type UserPluginOptionSpec,
+  type UserTickPlugin,
+  type UserBirthHandler,
+  type UserDeathHandler,
+} from './plugins/user-plugin.js';
 export { programFromArtifact } from './program.js';
 export { parseRunSpec, simulationFromSpec, specRuntimeOptions, programFromLayoutJson, type RunSpec } from './spec.js';
 export {

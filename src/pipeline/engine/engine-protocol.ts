@@ -79,6 +79,7 @@ export type FromWorker =
   /** `partialSamples`: samples of the last, shorter chunk emitted on the way out (0 when none was pending). */
   | { type: 'finished'; tick: number; partialSamples: number; stats: WorkerStats }
   | { type: 'stopped'; tick: number; partialSamples: number; stats: WorkerStats }
-  | { type: 'error'; message: string; stack?: string };
+  /** `code`: the error's stable code when it has one (a user plugin's failure, a restore that does not fit). */
+  | { type: 'error'; message: string; code?: string; stack?: string };
 
 export type ToWorker = { type: 'ack' } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };

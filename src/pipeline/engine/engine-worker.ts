@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { collectHeap } from '../api/heap-collection.js';
 import { simulationFromSnapshot, snapshotExtras } from './snapshot-extras.js';
-import { forkSimulation, Simulation } from '../../runtime/index.js';
+import { forkSimulation, Simulation, type Checkpoint, type PluginConfig } from '../../runtime/index.js';
+import { loadUserPlugins } from './user-plugins.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
 import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
 import { OrganismDeltaWriter } from './organism-delta-writer.js';
@@ -64,7 +65,16 @@ function buildSimulation(): Simulation {
   return sim;
 }
 
+/** The plugins the simulation this worker builds (and a fork's changed options) name. */
+function configuredPlugins(): PluginConfig[] {
+  const resume = data.resume;
+  if (!resume) return data.runtime.plugins ?? [];
+  const stored = (JSON.parse(resume.checkpointJson) as Partial<Checkpoint>).options?.plugins ?? [];
+  return [...stored, ...(resume.fork?.options?.plugins ?? [])];
+}
+
 async function main(): Promise<void> {
+  await loadUserPlugins(configuredPlugins());
   let sim = buildSimulation();
   const encoder = new ChunkEncoder(sim.world, {
     simulationRunId: data.simulationRunId,
@@ -246,7 +256,13 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));
-  post({ type: 'error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
+  const code = (e as { code?: unknown }).code;
+  post({
+    type: 'error',
+    message: e.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(e.stack ? { stack: e.stack } : {}),
+  });
 });
 
 /** This worker's V8 heap, for the engine's metrics. */

@@ -32,6 +32,7 @@ import {
 } from '../contracts/index.js';
 import { ticksOf } from '../contracts/tick-reconstruction.js';
 import { runProvenance } from '../engine/run-provenance.js';
+import { loadUserPlugins, withAbsoluteModules } from '../engine/user-plugins.js';
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
@@ -344,7 +345,10 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         toroidal,
         seed: BigInt(o.seed),
       };
-      const resolved = resolveRuntimeOptions(runtimeInput);
+      const given = resolveRuntimeOptions(runtimeInput);
+      // User plugins: stored with absolute paths (a resume from elsewhere finds them), checked before the run starts.
+      const resolved = { ...given, plugins: withAbsoluteModules(given.plugins) };
+      await loadUserPlugins(resolved.plugins);
       const { placements, artifacts } = this.compileOrganisms(env.shape, toroidal);
       this.runId = newRunId();
       data = {
@@ -471,13 +475,15 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
     const reseed = fork.seed !== '';
     let options: RuntimeOptions;
     try {
-      options = resolveRuntimeOptions({
+      const merged = resolveRuntimeOptions({
         ...(mergeOptions(parentRuntime, changes) as RuntimeOptionsInput),
         seed: BigInt(reseed ? fork.seed : (parentRuntime.seed as string)),
       });
+      options = { ...merged, plugins: withAbsoluteModules(merged.plugins) };
     } catch (err) {
       throw failed(`the changed runtime options are invalid: ${(err as Error).message}`);
     }
+    await loadUserPlugins(options.plugins);
     const changed = reseed || Object.keys(changes).length > 0;
     const cols = columnsToArrays(snap.cells);
     const o = this.context.options;
@@ -545,6 +551,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       ]);
     const meta = await storage.readMetadata(runId);
     const original = JSON.parse(Buffer.from(meta.resolvedConfigJson).toString('utf8')) as Record<string, unknown>;
+    await loadUserPlugins((original.runtime as RuntimeOptionsInput | undefined)?.plugins ?? []);
     const batches = await storage.listBatches(runId);
     this.runId = runId;
     const base: EngineWorkerData = {
@@ -723,7 +730,12 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
             finish();
             break;
           case 'error':
-            finish(Object.assign(new Error(`simulation worker failed: ${m.message}`), { stack: m.stack }));
+            finish(
+              Object.assign(new Error(`simulation worker failed: ${m.message}`), {
+                stack: m.stack,
+                ...(m.code ? { code: m.code } : {}),
+              }),
+            );
             break;
         }
       });

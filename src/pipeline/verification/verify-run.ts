@@ -16,7 +16,8 @@ import { columnsToArrays } from '../contracts/columns.js';
 import { isBatchIndexed } from '../services/indexers/index-operations.js';
 import { analyzedBatchKeys } from '../analytics/analytics-operations.js';
 import { simulationFromSnapshot, snapshotExtras } from '../engine/snapshot-extras.js';
-import { stateHash, type Simulation } from '../../runtime/index.js';
+import { stateHash, type PluginConfig, type Simulation } from '../../runtime/index.js';
+import { loadUserPlugins } from '../engine/user-plugins.js';
 
 /** What a problem concerns. */
 export type VerificationProblemKind =
@@ -83,7 +84,17 @@ export async function verifyRun(
   const batches = await storage.listBatches(runId);
   let interval = 1;
   try {
-    interval = (await storage.readMetadata(runId)).samplingInterval || 1;
+    const meta = await storage.readMetadata(runId);
+    interval = meta.samplingInterval || 1;
+    if (options.replay) {
+      // The run's user plugins, so its snapshots restore (a fork's changed plugins are in its own config).
+      const config = JSON.parse(Buffer.from(meta.resolvedConfigJson).toString('utf8')) as {
+        runtime?: { plugins?: PluginConfig[] };
+      };
+      await loadUserPlugins(config.runtime?.plugins ?? []).catch((err: unknown) =>
+        problem({ kind: 'replay', message: (err as Error).message }),
+      );
+    }
   } catch (err) {
     problem({ kind: 'metadata', message: `the run's metadata cannot be read: ${(err as Error).message}` });
   }

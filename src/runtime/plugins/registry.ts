@@ -2,6 +2,7 @@ import type { PluginConfig } from '../config.js';
 import { RuntimeConfigError } from '../errors.js';
 import type { BirthHandler, DeathHandler, TickPlugin } from './types.js';
 import type { PluginOptions } from './plugin-options.js';
+import { userPluginFactory } from './user-plugin.js';
 
 import { SeedEnergyPlugin } from './seed-energy.js';
 import { SolarRadiationPlugin } from './solar-radiation.js';
@@ -41,7 +42,11 @@ export const PLUGIN_KINDS = Object.keys(FACTORIES);
 export function createPlugins(configs: readonly PluginConfig[]): PluginSet {
   const set: PluginSet = { tick: [], death: [], birth: [] };
   for (const c of configs) {
-    const f = FACTORIES[c.kind];
+    const f = c.module !== undefined ? userPluginFactory(c.module) : FACTORIES[c.kind];
+    if (!f && c.module !== undefined)
+      throw new RuntimeConfigError(
+        `plugin module ${c.module} is not loaded (the simulation's user plugins are loaded before it is built)`,
+      );
     if (!f) throw new RuntimeConfigError(`unknown plugin "${c.kind}" (known: ${PLUGIN_KINDS.join(', ')})`);
     const p = f(c.options ?? {});
     if ('onTick' in p) set.tick.push(p);
