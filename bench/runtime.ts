@@ -6,7 +6,10 @@
  * Every rate is reported three ways, because the machines are shared: wall clock, per CPU-second of this
  * process, and the best 100-tick window. Each is compared with the goal (10 M organism-instructions/s)
  * and with the reference runtime (2–3 M/s on this machine class, measured on shape (a)).
- * Usage: npx tsx bench/runtime.ts [--json] [--seconds N]
+ *   (c) population scaling: the busy loop at 100, 1,000 and 10,000 copies (`--population 100,1000,10000`),
+ *       each copy with its own labels (as births give them) and as identical copies (what several `-p` place):
+ *       nanoseconds per organism-instruction, and its growth from the smallest population.
+ * Usage: npx tsx bench/runtime.ts [--json] [--seconds N] [--population N,N,…] [--only scaling]
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -19,6 +22,10 @@ const json = process.argv.includes('--json');
 const secIdx = process.argv.indexOf('--seconds');
 const seconds = secIdx > 0 ? Number(process.argv[secIdx + 1]) : 5;
 const here = dirname(fileURLToPath(import.meta.url));
+const popIdx = process.argv.indexOf('--population');
+const populations = (popIdx > 0 ? process.argv[popIdx + 1]! : '100,1000,10000').split(',').map(Number);
+const onlyIdx = process.argv.indexOf('--only');
+const only = onlyIdx > 0 ? process.argv[onlyIdx + 1] : undefined;
 
 /** Issue 4: the goal, and the reference runtime's rate on scenario (a) on this machine class. */
 const GOAL = 10_000_000;
@@ -109,7 +116,7 @@ function measure(name: string, sim: Simulation, budgetSeconds: number): Result {
   };
 }
 
-function busyLoop(): Result {
+function busyLoopWorld(copies: number, ownLabels: boolean): Simulation {
   const world = { shape: [1024, 1024], toroidal: true };
   const program = programFromArtifact(compileSourceOrThrow(BUSY_LOOP, { world }));
   const sim = new Simulation({
@@ -123,11 +130,44 @@ function busyLoop(): Result {
   });
   // Each copy gets its own label namespace, as births would give it (the reference benchmark does the same).
   const rewrite = new LabelRewritePlugin();
-  for (let i = 0; i < 100; i++) {
-    const org = sim.placeProgram(program, [(i % 10) * 100 + 10, Math.floor(i / 10) * 100 + 10], 30000);
-    rewrite.onBirth(sim, org);
+  // Up to 100 copies on the reference's 10×10 grid; more on a denser one (32 per row, rows 3 apart).
+  for (let i = 0; i < copies; i++) {
+    const at =
+      copies <= 100 ? [(i % 10) * 100 + 10, Math.floor(i / 10) * 100 + 10] : [(i % 32) * 32, Math.floor(i / 32) * 3];
+    const org = sim.placeProgram(program, at, 30000);
+    if (ownLabels) rewrite.onBirth(sim, org);
   }
-  return measure('busy-loop-100x-1024x1024-zero-cost', sim, seconds);
+  return sim;
+}
+
+function busyLoop(): Result {
+  return measure('busy-loop-100x-1024x1024-zero-cost', busyLoopWorld(100, true), seconds);
+}
+
+interface ScalingRow {
+  readonly copies: number;
+  readonly labels: 'own' | 'identical';
+  readonly nsPerInstruction: number;
+  /** ns per instruction ÷ that at the smallest population with the same labels. */
+  readonly growth: number;
+}
+
+function scaling(): ScalingRow[] {
+  const rows: ScalingRow[] = [];
+  for (const labels of ['own', 'identical'] as const) {
+    let base = 0;
+    for (const copies of populations) {
+      const r = measure(
+        `scaling-${copies}-${labels}`,
+        busyLoopWorld(copies, labels === 'own'),
+        Math.max(1, seconds / 2),
+      );
+      const ns = (1e9 * r.seconds) / r.organismInstructions;
+      if (base === 0) base = ns;
+      rows.push({ copies, labels, nsPerInstruction: Number(ns.toFixed(1)), growth: Number((ns / base).toFixed(2)) });
+    }
+  }
+  return rows;
 }
 
 function defaultWorld(): Result | null {
@@ -145,9 +185,11 @@ function defaultWorld(): Result | null {
   return measure('replicator-512x512-default-plugins', sim, seconds);
 }
 
-const results: Result[] = [busyLoop()];
-const d = defaultWorld();
+const results: Result[] = [];
+if (only === undefined || only === 'busy') results.push(busyLoop());
+const d = only === undefined || only === 'default' ? defaultWorld() : null;
 if (d) results.push(d);
+const scalingRows = only === undefined || only === 'scaling' ? scaling() : [];
 
 const uptime = await import('node:os').then((os) => os.loadavg()[0]!);
 if (json) {
@@ -159,6 +201,7 @@ if (json) {
       goal: GOAL,
       reference: [REFERENCE_LOW, REFERENCE_HIGH],
       results,
+      scaling: scalingRows,
     }) + '\n',
   );
 } else {
@@ -167,6 +210,13 @@ if (json) {
   console.log(
     `runtime benchmark (node ${process.version}, load average ${uptime.toFixed(2)}; goal 10 M/s, reference 2–3 M/s on (a))`,
   );
+  if (scalingRows.length > 0) {
+    console.log('population scaling (busy loop): ns per organism-instruction, growth from the smallest population');
+    for (const r of scalingRows)
+      console.log(
+        `  ${String(r.copies).padStart(6)} copies, ${r.labels.padEnd(9)} labels: ${r.nsPerInstruction} ns  (${r.growth}×)`,
+      );
+  }
   for (const r of results) {
     console.log(
       `${r.scenario}: population ${r.population}, ${r.ticks.toLocaleString()} ticks in ${r.seconds}s, ${r.ticksPerSecond.toLocaleString()} ticks/s\n` +

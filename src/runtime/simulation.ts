@@ -124,7 +124,8 @@ export class Simulation implements VmHost {
       this.world.setCell(idx, mol, mol === 0 ? 0 : org.id);
     }
     org.genomeHash = computeGenomeHash(this.world, org);
-    this.peakAlive = Math.max(this.peakAlive, this.aliveCount);
+    // Placement happens between ticks, after the dead were pruned: every listed organism is alive.
+    this.peakAlive = Math.max(this.peakAlive, this.organisms.length);
     return org;
   }
 

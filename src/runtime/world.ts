@@ -138,8 +138,8 @@ export class World {
         this.codeWatch[idx] = 0;
         this.invalidateCode();
       }
-      if (((oldMol >>> 20) & 0xff) === TYPE_LABEL) this.labels.remove(oldMol & 0xfffff, idx);
-      if (((molecule >>> 20) & 0xff) === TYPE_LABEL) this.labels.add(molecule & 0xfffff, idx);
+      if (((oldMol >>> 20) & 0xff) === TYPE_LABEL) this.labels.remove(oldMol & 0xfffff, idx, oldOwner);
+      if (((molecule >>> 20) & 0xff) === TYPE_LABEL) this.labels.add(molecule & 0xfffff, idx, owner);
       if (this.labels.version >= 0x7fff0000) {
         // keep the version an int32 (decode caches store it): restart it and drop every cache
         this.labels.version = 0;
@@ -148,6 +148,9 @@ export class World {
       this.cells[idx] = molecule;
     }
     if (oldOwner !== owner) {
+      // A label that keeps its value but changes hands moves in the per-owner label index.
+      if (oldMol === molecule && ((molecule >>> 20) & 0xff) === TYPE_LABEL)
+        this.labels.changeOwner(molecule & 0xfffff, idx, oldOwner, owner);
       if (oldOwner !== 0) this.ownerIndex.get(oldOwner)?.delete(idx);
       if (owner !== 0) {
         let set = this.ownerIndex.get(owner);
@@ -263,7 +266,7 @@ export class World {
     this.ownerIndex.clear();
     for (let i = 0; i < this.size; i++) {
       const mol = this.cells[i]!;
-      if (((mol >>> 20) & 0xff) === TYPE_LABEL) this.labels.add(mol & 0xfffff, i);
+      if (((mol >>> 20) & 0xff) === TYPE_LABEL) this.labels.add(mol & 0xfffff, i, this.owners[i]!);
       const o = this.owners[i]!;
       if (o !== 0) {
         let set = this.ownerIndex.get(o);

@@ -41,44 +41,49 @@ export class LabelMatcher {
     let bestIdx = -1;
     let bestOwner = Number.MAX_SAFE_INTEGER;
 
-    const exact = world.labels.get(value);
-    // Fast path: a single own exact match wins whatever the distance (with a spread it would be drawn with
-    // probability 1, and no other draw of this instruction depends on it).
-    if (exact !== undefined && exact.length === 1) {
-      const idx = exact[0]!;
-      if (owners[idx] === callerId && cells[idx]! >>> 28 === 0) return idx;
-    }
-    if (exact !== undefined) {
+    // Own exact matches (the caller's LABEL cells of this value, marker 0) win outright, and only they draw
+    // randomness: the per-owner index finds them without scanning other organisms' copies of the label.
+    const own = world.labels.getOwned(value, callerId);
+    if (own !== undefined) {
+      // Fast path: a single own exact match wins whatever the distance (with a spread it would be drawn with
+      // probability 1, and no other draw of this instruction depends on it).
+      if (own.length === 1 && cells[own[0]!]! >>> 28 === 0) return own[0]!;
       let ownIdx = -1;
       let ownDist = Number.MAX_SAFE_INTEGER;
-      let ownOwner = Number.MAX_SAFE_INTEGER;
       let totalWeight = 0n;
+      for (let i = 0; i < own.length; i++) {
+        const idx = own[i]!;
+        if (cells[idx]! >>> 28 !== 0) continue; // a marked cell counts as foreign
+        const dist = world.distanceTo(caller, callerOff, idx);
+        if (selectionSpread > 0) {
+          const spread = BigInt(selectionSpread);
+          let w = (WEIGHT_PRECISION * spread) / (BigInt(dist) + spread);
+          if (w < 1n) w = 1n;
+          totalWeight += w;
+          if (random.nextLongBounded(totalWeight) < w) ownIdx = idx;
+        } else if (dist < ownDist) {
+          // Same owner throughout, so the first of equal distances (lowest flat index) stays.
+          ownDist = dist;
+          ownIdx = idx;
+        }
+      }
+      if (ownIdx !== -1) return ownIdx;
+    }
+
+    // No own match: the nearest exact match of anyone (foreign ones pay the penalty), then near values.
+    const exact = world.labels.get(value);
+    if (exact !== undefined) {
       for (let i = 0; i < exact.length; i++) {
         const idx = exact[i]!;
         const owner = owners[idx]!;
         const foreign = owner !== callerId || cells[idx]! >>> 28 !== 0;
-        const dist = world.distanceTo(caller, callerOff, idx);
-        if (!foreign) {
-          if (selectionSpread > 0) {
-            const spread = BigInt(selectionSpread);
-            let w = (WEIGHT_PRECISION * spread) / (BigInt(dist) + spread);
-            if (w < 1n) w = 1n;
-            totalWeight += w;
-            if (random.nextLongBounded(totalWeight) < w) ownIdx = idx;
-          } else if (dist < ownDist || (dist === ownDist && owner < ownOwner)) {
-            ownDist = dist;
-            ownIdx = idx;
-            ownOwner = owner;
-          }
-        }
-        const score = dist + (foreign ? foreignPenalty : 0);
+        const score = world.distanceTo(caller, callerOff, idx) + (foreign ? foreignPenalty : 0);
         if (score < bestScore || (score === bestScore && owner < bestOwner)) {
           bestScore = score;
           bestIdx = idx;
           bestOwner = owner;
         }
       }
-      if (ownIdx !== -1) return ownIdx;
     }
 
     const occupied = world.labels.occupied;
