@@ -16,6 +16,7 @@ const benches = [
   ['pipeline.ts', [...daemonFlags, ...tsx]],
   ['api.ts', [...daemonFlags, ...tsx]],
   ['analytics.ts', tsx],
+  ['fork.ts', tsx],
   ['distributed.ts', tsx],
 ];
 let failed = 0;

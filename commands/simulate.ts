@@ -1,11 +1,14 @@
 /**
  * `evochora simulate` — runs the simulation runtime alone (no pipeline, no daemon): places programs,
  * runs N ticks, prints a summary; `--trace` writes the conformance trace format, `--spec` runs a whole
- * conformance-style run description. Self-contained (only @oclif/core and src/runtime).
+ * conformance-style run description. Self-contained (only @oclif/core and src/runtime; user plugins named in
+ * --config load through the pipeline's loader, imported only then).
  */
 import { Command, Flags } from '@oclif/core';
 import { RuntimeError } from '../src/runtime/errors.js';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EvochoraError } from '../src/errors.js';
 import { parseHocon } from '../src/config/hocon.js';
 import {
   ProgramCompileError,
@@ -71,12 +74,20 @@ export default class Simulate extends Command {
       } catch {
         throw new RuntimeError(RuntimeErrorCode.RUNTIME_SPEC, `--seed must be an integer, got "${flags.seed}"`);
       }
+      let config = flags.config ? readConfig(flags.config) : undefined;
+      if (config?.plugins?.some((p) => p.module !== undefined)) {
+        // User plugins: paths relative to the config file's directory; loaded (and their options checked) first.
+        // Imported only then: simulate stays a runtime-only command otherwise (fast to start).
+        const { loadUserPlugins, withAbsoluteModules } = await import('../src/pipeline/engine/user-plugins.js');
+        config = { ...config, plugins: withAbsoluteModules(config.plugins, dirname(resolve(flags.config!))) };
+        await loadUserPlugins(config.plugins ?? []);
+      }
       const summary = await runHeadless({
         programs: (flags.program ?? []).map(parseProgramArg),
         world: flags.world,
         seed,
         ...(flags.ticks !== undefined ? { ticks: flags.ticks } : {}),
-        ...(flags.config ? { config: readConfig(flags.config) } : {}),
+        ...(config ? { config } : {}),
         ...(flags.plugins ? { plugins: flags.plugins } : {}),
         ...(flags.quirks ? { quirks: flags.quirks as QuirkMode } : {}),
         ...(flags.spec ? { specFile: flags.spec } : {}),
@@ -94,16 +105,19 @@ export default class Simulate extends Command {
       else process.stdout.write(`${format(summary)}\n`);
       process.exitCode = 0;
     } catch (e) {
-      const err = e instanceof RuntimeError ? e : null;
+      const err = e instanceof RuntimeError || e instanceof EvochoraError ? e : null;
       const code = err?.code ?? 'RUNTIME_FAILED';
       const name = err?.name ?? (e instanceof Error ? e.name : 'Error');
       const message = e instanceof Error ? e.message : String(e);
+      const own = e instanceof EvochoraError && !(e instanceof RuntimeError) ? e.actions : [];
       const actions =
-        e instanceof ProgramCompileError
-          ? ['Fix the program (evochora compile FILE --env WxH shows every diagnostic) and run again.']
-          : code === 'RUNTIME_SPEC' || code === 'RUNTIME_CONFIG' || code === 'RUNTIME_WORLD_SHAPE'
-            ? ['Check the flags: --program FILE[@x,y[:energy]], --world WxH[:torus|:bounded], --config FILE (JSON).']
-            : ['Re-run with --trace to inspect the run, or report the error.'];
+        own.length > 0
+          ? own
+          : e instanceof ProgramCompileError
+            ? ['Fix the program (evochora compile FILE --env WxH shows every diagnostic) and run again.']
+            : code === 'RUNTIME_SPEC' || code === 'RUNTIME_CONFIG' || code === 'RUNTIME_WORLD_SHAPE'
+              ? ['Check the flags: --program FILE[@x,y[:energy]], --world WxH[:torus|:bounded], --config FILE (JSON).']
+              : ['Re-run with --trace to inspect the run, or report the error.'];
       process.exitCode = 1;
       if (flags.json) process.stdout.write(`${JSON.stringify({ status: 1, name, code, message, actions })}\n`);
       else {
@@ -139,8 +153,9 @@ function format(s: HeadlessSummary): string {
     `Simulated ${s.ticks} ticks in ${s.world.shape.join('x')} ${s.world.toroidal ? 'torus' : 'bounded'} (seed ${s.seed})`,
     `  births          ${s.births}${s.firstBirthTick !== null ? ` (first at tick ${s.firstBirthTick})` : ''}`,
     `  deaths          ${s.deaths}`,
-    `  population      ${s.population}${s.extinctAtTick !== null ? ` (extinct at tick ${s.extinctAtTick})` : ''}`,
+    `  population      ${s.population} (peak ${s.peakPopulation})${s.extinctAtTick !== null ? ` (extinct at tick ${s.extinctAtTick})` : ''}`,
     `  speed           ${s.ticksPerSecond.toLocaleString('en-US')} ticks/s, ${s.organismInstructionsPerSecond.toLocaleString('en-US')} organism-instructions/s (${s.seconds}s)`,
+    `  state hash      ${s.stateHash}`,
     ...(s.trace ? [`  trace           ${s.trace}`] : []),
   ].join('\n');
 }

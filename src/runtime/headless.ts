@@ -8,6 +8,7 @@ import { programFromArtifact } from './program.js';
 import { Simulation, type PlaceableProgram } from './simulation.js';
 import { parseRunSpec, programFromLayoutJson, simulationFromSpec } from './spec.js';
 import { TraceWriter } from './trace/trace-writer.js';
+import { stateHash } from './state-hash.js';
 
 /** The default organism we ship (a compact self-replicator, see assembly/README.md). */
 export function defaultOrganismPath(): string {
@@ -88,6 +89,10 @@ export interface HeadlessSummary {
   organismsCreated: number;
   firstBirthTick: number | null;
   extinctAtTick: number | null;
+  /** Most organisms alive after any tick. */
+  peakPopulation: number;
+  /** The final state's hash: equal for equal runs, whatever the machine or thread count. */
+  stateHash: string;
   seconds: number;
   ticksPerSecond: number;
   organismInstructions: number;
@@ -228,6 +233,8 @@ export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSum
     organismsCreated: sim.nextOrganismId - 1,
     firstBirthTick: firstBirth,
     extinctAtTick: extinct,
+    peakPopulation: sim.peakAlive,
+    stateHash: stateHash(sim),
     seconds: Number(seconds.toFixed(3)),
     ticksPerSecond: seconds > 0 ? Math.round(ticks / seconds) : 0,
     organismInstructions: instr,

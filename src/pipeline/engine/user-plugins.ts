@@ -101,7 +101,7 @@ export async function loadUserPlugins(plugins: readonly PluginConfig[]): Promise
         e.code === 'ERR_MODULE_NOT_FOUND' ? 'no such module.' : `it does not load: ${e.message}`,
         e.code === 'ERR_MODULE_NOT_FOUND'
           ? [
-              'Give `module` as a path to a .mjs or .js ES module, relative to the directory the node was started in, or absolute.',
+              'Give `module` as the path of an ES module (.mjs or .js), absolute or relative (docs/runtime.md, "User plugins").',
             ]
           : [],
       );

@@ -38,6 +38,29 @@ describe('evochora simulate', () => {
     expect(env.result.ticks).toBe(3000);
     expect(env.result.population).toBeGreaterThan(0);
     expect(env.result.organismInstructionsPerSecond).toBeGreaterThan(0);
+    expect(env.result.stateHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(env.result.peakPopulation).toBeGreaterThanOrEqual(env.result.population);
+  });
+
+  it('loads user plugins named in --config (relative to the file) and changes the run by them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evo-simplug-'));
+    writeFileSync(
+      join(dir, 'mark.mjs'),
+      `export default { kind: 'mark', type: 'tick', create: () => ({ onTick(h) { if (h.tick === 3) h.world.setCell(5, (1 << 20) | 9, 0); } }) };`,
+    );
+    const file = join(dir, 'rt.json');
+    writeFileSync(file, JSON.stringify({ plugins: [{ module: './mark.mjs' }] }));
+    const none = JSON.stringify({ plugins: [] });
+    writeFileSync(join(dir, 'none.json'), none);
+    const args = ['--ticks', '50', '--world', '64x64', '--json', '--quiet', '--config'];
+    const a = JSON.parse((await capture([...args, file])).out.trim());
+    const b = JSON.parse((await capture([...args, join(dir, 'none.json')])).out.trim());
+    expect(a.status).toBe(0);
+    expect(a.result.stateHash).not.toBe(b.result.stateHash);
+    writeFileSync(file, JSON.stringify({ plugins: [{ module: './missing.mjs' }] }));
+    const bad = JSON.parse((await capture([...args, file])).out.trim());
+    expect(bad.code).toBe('USER_PLUGIN_INVALID');
+    expect(bad.message).toContain(join(dir, 'missing.mjs'));
   });
 
   it('reports errors as a status-1 envelope with a stable code', async () => {
