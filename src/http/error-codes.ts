@@ -6,6 +6,8 @@ import { defineErrorCodes } from '../errors.js';
 
 export const HTTP_ERROR_MEANINGS = {
   BAD_REQUEST: 'The request is malformed: a query parameter, the JSON body or its size (HTTP 400).',
+  HEADERS_TOO_LARGE: 'The request headers exceed the 16 KiB the server accepts (HTTP 431).',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than any route accepts (1 MiB; HTTP 413).',
   METHOD_NOT_ALLOWED: 'The path exists but not for this method (HTTP 405).',
   NOT_FOUND: 'No route answers this method and path (HTTP 404).',
   UNAUTHORIZED: 'A mutating request without the node token (HTTP 401); the CLI sends it from <data-dir>/node/token.',

@@ -96,6 +96,7 @@ interface Mounted {
   readonly mapError: ErrorMapper;
 }
 
+/** The largest request body any route accepts (bodies are small JSON documents at most). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export class HttpRouter {
@@ -117,6 +118,18 @@ export class HttpRouter {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let response: ApiResponse;
     let url: URL;
+    // No route reads a body larger than a small JSON document: refuse big ones before reading them.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) {
+      res.setHeader('connection', 'close');
+      void send(
+        res,
+        errorResponse(413, HttpErrorCode.PAYLOAD_TOO_LARGE, `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+        req.method === 'HEAD',
+      );
+      req.resume();
+      return;
+    }
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {

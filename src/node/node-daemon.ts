@@ -28,6 +28,7 @@ export type { RouteMount };
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
 import { HttpErrorCode } from '../http/error-codes.js';
+import { answerClientError } from '../http/client-error.js';
 import { SimulationEngine } from '../pipeline/services/simulation-engine.js';
 import { RunJournal, type EngineObservation, type JournalRun } from './run-journal.js';
 
@@ -261,6 +262,10 @@ export class NodeDaemon {
       });
     });
     server.keepAliveTimeout = 5000;
+    // Slow clients (slowloris): the headers must arrive within 10 s and the whole request within 30 s.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    server.on('clientError', answerClientError);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') reject(new PortInUseError(config.node.host, config.node.port));
