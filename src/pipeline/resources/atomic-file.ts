@@ -64,10 +64,55 @@ export function tempPathFor(finalPath: string): string {
   return `${dirname(finalPath)}/.${basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Directories this process has swept (each once: a killed writer's temp files are left where it wrote). */
+const swept = new Set<string>();
+
+/**
+ * Removes the temp files of writers that are gone (a node killed mid-write leaves its temp file; the pid in the
+ * name tells whose it was). Best effort: a file that cannot be read or removed stays.
+ */
+export async function sweepDeadTempFiles(dir: string): Promise<number> {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    try {
+      await fsp.unlink(`${dir}/${name}`);
+      removed++;
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
 /** Writes `data` to `finalPath` atomically and durably; cleans up its temp file on failure. */
 export async function writeFileAtomic(finalPath: string, data: Uint8Array, ops: FsOps = realFsOps): Promise<void> {
   const dir = dirname(finalPath);
   const created = await ops.mkdir(dir);
+  if (created === undefined && !swept.has(dir)) {
+    swept.add(dir);
+    await sweepDeadTempFiles(dir);
+  }
   if (created !== undefined) {
     // A new directory is durable only once its parent's entry is: fsync every parent of a created directory.
     const parents = [dirname(created)];
