@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { breakerMetrics, CircuitBreaker, CircuitOpenError } from '../../api/circuit-breaker.js';
 import { EvochoraError } from '../../../errors.js';
 import type {
   EnvironmentChunkRow,
@@ -293,10 +294,23 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
   }
 }
 
+const OUTAGE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE']);
+
+/** Connection-level failures (the server is unreachable or going away), not a query the server refused. */
+function isPostgresOutage(err: unknown): boolean {
+  if (err instanceof CircuitOpenError) return false;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (OUTAGE_ERRNO.has(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03')
+    return true;
+  return /Connection terminated|timeout exceeded when trying to connect/i.test((err as Error).message ?? '');
+}
+
 export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexDatabaseResource, RunRemovalIndex {
   readonly type = 'PostgresIndexDatabase';
   readonly usageTypes = DB_USAGES;
   readonly pool: pg.Pool;
+  /** Opens after repeated connection failures (refused, reset, timed out, server shutting down); SQL errors do not count. */
+  readonly breaker: CircuitBreaker;
   private readonly runs = new Map<string, Promise<PostgresRunIndex>>();
   private readonly errorLog = new ErrorLog();
   private readonly registry: string;
@@ -318,6 +332,7 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
       application_name: `evochora:${name}`,
     });
     this.pool.on('error', (err) => this.errorLog.record('PG_POOL_ERROR', err.message));
+    this.breaker = new CircuitBreaker(`PostgreSQL index '${this.name}'`, isPostgresOutage);
     this.registry = quoteIdent(options.registrySchema);
   }
 
@@ -364,7 +379,7 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
 
   async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {
     this.queries++;
-    const r = await this.pool.query(sql, params);
+    const r = await this.breaker.call(() => this.pool.query(sql, params));
     return r.rows as R[];
   }
 
@@ -372,7 +387,7 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
   async transaction<R>(fn: (c: pg.PoolClient) => Promise<R>, retries = 5): Promise<R> {
     let attempt = 0;
     for (;;) {
-      const client = await this.pool.connect();
+      const client = await this.breaker.call(() => this.pool.connect());
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -490,6 +505,7 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
   metrics(): Metrics {
     return {
       open_runs: this.runs.size,
+      ...breakerMetrics(this.breaker),
       pool_total: this.pool.totalCount,
       pool_idle: this.pool.idleCount,
       pool_waiting: this.pool.waitingCount,
@@ -504,8 +520,9 @@ export class PostgresIndexDatabase implements Resource, IndexDatabase, IndexData
     return this.errorLog.list();
   }
 
+  /** Unhealthy while its breaker is not closed: `pipeline status` shows DEGRADED with the breaker's state. */
   healthy(): boolean {
-    return true;
+    return this.breaker.state === 'closed';
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,7 @@ import {
   UploadPartCommand,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
+import { breakerMetrics, CircuitBreaker, CircuitOpenError } from '../../api/circuit-breaker.js';
 import { EvochoraError } from '../../../errors.js';
 import {
   CONTENT_SIMULATION_METADATA,
@@ -104,6 +105,7 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
   readonly type = 'S3Storage';
   readonly usageTypes = ['storage-write', 'storage-read', 'analytics-write', 'analytics-read'] as const;
   readonly client: S3Client;
+  readonly breaker: CircuitBreaker;
   private readonly errorLog = new ErrorLog();
   private readonly writeRate = new SlidingWindowRate();
   private readonly writeBytesRate = new SlidingWindowRate();
@@ -142,6 +144,15 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
         connectionTimeout: Math.min(options.requestTimeoutMs, 10_000),
       },
     });
+    // Every request goes through the breaker: an S3 that is down is not hammered (its callers retry with backoff).
+    // It opens after repeated outages (network errors, timeouts, 5xx); a 4xx answer means S3 is up.
+    this.breaker = new CircuitBreaker(`S3 storage '${name}'`, (err) => {
+      if (err instanceof CircuitOpenError) return false;
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      return status === undefined || status >= 500;
+    });
+    const send = this.client.send.bind(this.client) as (...args: unknown[]) => Promise<unknown>;
+    this.client.send = ((...args: unknown[]) => this.breaker.call(() => send(...args))) as S3Client['send'];
   }
 
   /** Checks the bucket is reachable (creating it when allowed), retrying until `connectTimeoutMs`. */
@@ -659,6 +670,7 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
       write_bytes_per_sec: this.writeBytesRate.perSecond(),
       write_latency_ms: c.writes === 0 ? 0 : Math.round((c.writeLatencyMsTotal / c.writes) * 1000) / 1000,
       error_count: this.errorLog.count,
+      ...breakerMetrics(this.breaker),
     };
   }
 
@@ -666,8 +678,9 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     return this.errorLog.list();
   }
 
+  /** Unhealthy while its breaker is not closed: `pipeline status` shows DEGRADED with the breaker's state. */
   healthy(): boolean {
-    return true;
+    return this.breaker.state === 'closed';
   }
 
   async close(): Promise<void> {
