@@ -2,6 +2,8 @@ import { Flags } from '@oclif/core';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
+import { analyzerFor } from '../src/cli/analytics-source.js';
+import { lineageHues } from '../src/visualizer/cell-colors.js';
 import { EvochoraError } from '../src/errors.js';
 import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
 import { storageRootOf } from '../src/pipeline/resources/storage-locations.js';
@@ -33,7 +35,7 @@ const DEFAULT_MAX_FRAMES = 1800;
 export default class Video extends EvochoraCommand<VideoResult> {
   static override summary = 'Render stored ticks of a run as a video (MP4, GIF) or PNG frames, through ffmpeg.';
   static override description =
-    "Reads the run's batch files straight from storage (no node needed), rebuilds the world at every --every-th tick between --from and --to and draws it with the web visualizer's colours: `exact` (each cell --scale pixels), `minimap` (the world shrunk to --size pixels) or `density` (how full each block of cells is). Needs ffmpeg (`apt-get install ffmpeg`). Without --every the frames are spaced to make at most a minute of video.";
+    "Reads the run's batch files straight from storage (no node needed), rebuilds the world at every --every-th tick between --from and --to and draws it with the web visualizer's colours: `exact` (each cell --scale pixels), `minimap` (the world shrunk to --size pixels), `density` (how full each block of cells is) or `lineage` (as exact, each owned cell in its owner's lineage colour, related genotypes in related colours; needs the run's analytics). Needs ffmpeg (`apt-get install ffmpeg`). Without --every the frames are spaced to make at most a minute of video.";
   static override examples = [
     '<%= config.bin %> video --run RUN -o run.mp4',
     '<%= config.bin %> video --run RUN --from 100000 --to 200000 --every 100 --mode density -o density.mp4',
@@ -47,7 +49,7 @@ export default class Video extends EvochoraCommand<VideoResult> {
     every: Flags.integer({ description: 'A frame every N ticks (default: at most a minute of video).', min: 1 }),
     mode: Flags.string({
       description: 'What a frame shows.',
-      options: ['exact', 'minimap', 'density'],
+      options: ['exact', 'minimap', 'density', 'lineage'],
       default: 'exact',
     }),
     scale: Flags.integer({ description: 'exact: pixels per cell.', default: 1, min: 1, max: 16 }),
@@ -105,7 +107,14 @@ export default class Video extends EvochoraCommand<VideoResult> {
     const output = format === 'png' ? join(outputPath, 'frame_%06d.png') : outputPath;
     mkdirSync(format === 'png' ? outputPath : dirname(outputPath), { recursive: true });
     const mode = flags.mode as RenderMode;
-    const renderer = new FrameRenderer([shape[0]!, shape[1]!], { mode, scale: flags.scale, size: flags.size });
+    const renderer = new FrameRenderer([shape[0]!, shape[1]!], {
+      mode,
+      scale: flags.scale,
+      size: flags.size,
+      ...(mode === 'lineage'
+        ? { ownerHues: await ownerLineageHues(config.node.dataDir, flags['storage-dir'], runId) }
+        : {}),
+    });
     const sink = new FfmpegSink({
       ffmpeg: flags.ffmpeg,
       width: renderer.width,
@@ -175,5 +184,39 @@ export default class Video extends EvochoraCommand<VideoResult> {
         `${outputPath}: ${frames} frames ${result.width}×${result.height} (ticks ${from}..${to} every ${every}, ${mode}) in ${result.seconds} s, ${result.realtimeFactor}× real time at ${flags.fps} fps`,
       );
     return result;
+  }
+}
+
+/**
+ * Each owner's lineage hue, from the run's analytics (its genotypes and where each arose from), coloured by the
+ * rule the web visualizer's "by lineage" uses.
+ */
+async function ownerLineageHues(
+  dataDir: string,
+  storageDir: string | undefined,
+  runId: string,
+): Promise<Map<number, number>> {
+  const analyzer = analyzerFor(dataDir, storageDir);
+  try {
+    const tree = await analyzer.genomeTree(runId).catch((err: unknown) => {
+      throw new EvochoraError(
+        VisualizerErrorCode.VIDEO_NEEDS_ANALYTICS,
+        `Run ${runId} has no analytics to colour its lineages by (${(err as Error).message})`,
+        {
+          actions: [
+            `Build them with \`evochora index --run ${runId} --only analytics\` (a node with the analytics indexer builds them as it records).`,
+          ],
+        },
+      );
+    });
+    const hues = lineageHues(tree);
+    const out = new Map<number, number>();
+    for (const [id, genome] of await analyzer.organismGenomes(runId)) {
+      const hue = hues.get(genome);
+      if (hue !== undefined) out.set(id, hue);
+    }
+    return out;
+  } finally {
+    await analyzer.close?.();
   }
 }

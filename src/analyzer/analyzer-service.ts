@@ -19,6 +19,12 @@ import { genomeListing, type GenomeListing } from './genome-listing.js';
 import type { BatchStorageReader } from '../pipeline/api/batch-storage.js';
 import { AnalyticsTableNotFoundError, RunCatalog, type CatalogTable } from './run-catalog.js';
 
+/** A genotype and the genotype it arose from (null for a founder). */
+export interface GenomeOrigin {
+  readonly genomeHash: string;
+  readonly parentGenome: string | null;
+}
+
 export interface ManifestTable {
   readonly id: string;
   readonly kind: 'per-tick' | 'events';
@@ -247,6 +253,34 @@ export class AnalyzerService {
          FROM organisms GROUP BY genome_hash ORDER BY organisms DESC, first_tick LIMIT ${Math.max(1, Math.min(limit, 100_000))}`,
       100_000,
     );
+  }
+
+  /**
+   * Every genotype with the genotype it arose from (its first organism's parent's genome; null for a founder), in
+   * order of first appearance: what lineage colouring (web visualizer, `video --mode lineage`) is computed from.
+   */
+  async genomeTree(runId: string): Promise<GenomeOrigin[]> {
+    (await this.catalog(runId)).table('births');
+    const r = await (
+      await this.sql(runId)
+    ).query(
+      `WITH o AS (SELECT organism_id, parent_id, birth_tick, genome_hash FROM organisms)
+       SELECT c.genome_hash, arg_min(p.genome_hash, c.birth_tick) AS parent_genome, min(c.birth_tick) AS first_tick
+         FROM o c LEFT JOIN o p ON c.parent_id = p.organism_id
+        GROUP BY c.genome_hash ORDER BY first_tick, c.genome_hash`,
+      1_000_000,
+    );
+    return (r.rows as Array<[string, string | null, number]>).map(([genomeHash, parent]) => ({
+      genomeHash,
+      parentGenome: parent === null || parent === genomeHash ? null : parent,
+    }));
+  }
+
+  /** Every organism's genotype (organism id → genome hash): with `genomeTree`, what colours an owner by lineage. */
+  async organismGenomes(runId: string): Promise<Map<number, string>> {
+    (await this.catalog(runId)).table('births');
+    const r = await (await this.sql(runId)).query('SELECT organism_id, genome_hash FROM organisms', 100_000_000);
+    return new Map((r.rows as Array<[number, string]>).map(([id, g]) => [Number(id), g]));
   }
 
   /** The genome of a genotype, disassembled from the cells its first organism owned when it first appeared. */

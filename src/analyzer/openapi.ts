@@ -93,6 +93,14 @@ export function analyzerOpenApi(): Record<string, unknown> {
           responses: { '200': ok('Genotypes'), ...errors },
         },
       },
+      '/runs/{run}/genome-tree': {
+        get: {
+          summary:
+            'Every genotype with the genotype it arose from, in order of first appearance (what lineage colours are computed from)',
+          parameters: [run],
+          responses: { '200': ok('{ runId, genomes: [{ genomeHash, parentGenome }] }'), ...errors },
+        },
+      },
       '/runs/{run}/genotypes/{hash}': {
         get: {
           summary: "A genotype's genome: its first organism's cells when it appeared, disassembled (JSON or text)",

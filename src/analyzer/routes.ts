@@ -136,6 +136,17 @@ export function analyzerRoutes(service: AnalyzerService): Route[] {
     },
     {
       method: 'GET',
+      pattern: '/runs/:run/genome-tree',
+      handler: async (req) => {
+        const runId = runOf(req);
+        return cached(service, req, runId, async () => ({
+          status: 200,
+          body: { runId, genomes: await service.genomeTree(runId) },
+        }));
+      },
+    },
+    {
+      method: 'GET',
       pattern: '/runs/:run/genotypes/:hash',
       handler: async (req) => {
         const runId = runOf(req);

@@ -17,10 +17,13 @@ import {
 } from '../cell-colors.js';
 import type { WorldFrame } from './stored-frames.js';
 
-export type RenderMode = 'exact' | 'minimap' | 'density';
+/** `lineage`: the exact picture with every owned cell in its owner's lineage hue (`ownerHues`), the rest dimmed. */
+export type RenderMode = 'exact' | 'minimap' | 'density' | 'lineage';
 
 export interface RenderOptions {
   readonly mode: RenderMode;
+  /** Owner id → hue, for `lineage` (cell-colors.ts `lineageHues` of each owner's genotype). */
+  readonly ownerHues?: ReadonlyMap<number, number>;
   /** exact: pixels per cell. */
   readonly scale: number;
   /** minimap and density: the longest side in pixels. */
@@ -43,7 +46,7 @@ export class FrameRenderer {
     private readonly options: RenderOptions,
   ) {
     const [w, h] = shape;
-    if (options.mode === 'exact') {
+    if (options.mode === 'exact' || options.mode === 'lineage') {
       this.block = 1;
       this.width = w * options.scale;
       this.height = h * options.scale;
@@ -81,18 +84,37 @@ export class FrameRenderer {
     out[2] = Math.round(base[2]! * (1 - OWNER_TINT) + c[2] * OWNER_TINT);
   }
 
+  /** Lineage mode: an owned cell in its owner's lineage hue (grey when unknown), any other cell dimmed. */
+  private lineageRgb(m: number, o: number, out: number[]): void {
+    if (o !== 0) {
+      const hue = this.options.ownerHues?.get(o);
+      let c = this.ownerRgb.get(o);
+      if (!c) this.ownerRgb.set(o, (c = hue === undefined ? [150, 150, 150] : hslToRgb(hue, 0.8, 0.55)));
+      out[0] = c[0];
+      out[1] = c[1];
+      out[2] = c[2];
+      return;
+    }
+    const base = m === 0 ? this.backgroundRgb : (this.typeRgb[moleculeType(m)] ?? [255, 255, 255]);
+    out[0] = Math.round(base[0]! * 0.3);
+    out[1] = Math.round(base[1]! * 0.3);
+    out[2] = Math.round(base[2]! * 0.3);
+  }
+
   render(frame: WorldFrame): Buffer {
     const [w, h] = this.shape;
     const px = this.pixels;
     px.fill(0);
     const rgb = [0, 0, 0];
     const { molecules, owners } = frame;
-    if (this.options.mode === 'exact') {
+    if (this.options.mode === 'exact' || this.options.mode === 'lineage') {
       const s = this.options.scale;
+      const lineage = this.options.mode === 'lineage';
       for (let x = 0; x < w; x++)
         for (let y = 0; y < h; y++) {
           const idx = x * h + y;
-          this.cellRgb(molecules[idx]!, owners[idx]!, rgb);
+          if (lineage) this.lineageRgb(molecules[idx]!, owners[idx]!, rgb);
+          else this.cellRgb(molecules[idx]!, owners[idx]!, rgb);
           for (let dy = 0; dy < s; dy++) {
             let p = ((y * s + dy) * this.width + x * s) * 3;
             for (let dx = 0; dx < s; dx++) {

@@ -1,7 +1,14 @@
 // The Evochora web visualizer: world grid, minimap, timeline, organism list and organism panel.
 import { api, ApiError, moleculeType, moleculeValue, moleculeMarker, MOLECULE_TYPE_NAMES } from './api.js';
 // The colour rules `evochora video` uses too (src/visualizer/cell-colors.ts).
-import { TYPE_COLORS, EMPTY_CODE_COLOR, BACKGROUND_COLOR, ownerColor } from '/visualizer/cell-colors.js';
+import {
+  TYPE_COLORS,
+  EMPTY_CODE_COLOR,
+  BACKGROUND_COLOR,
+  ownerColor,
+  hueColor,
+  lineageHues,
+} from '/visualizer/cell-colors.js';
 
 const $ = (id) => document.getElementById(id);
 const TYPE_NAMES = MOLECULE_TYPE_NAMES;
@@ -25,6 +32,12 @@ const state = {
   follow: true,
   opcodes: {},
   loadSeq: 0,
+  /** 'organism': each owner its own hue; 'lineage': each owner its genotype's hue (related genotypes, related hues). */
+  colorBy: 'organism',
+  /** Lineage hues of the selected run: genome hash → hue, from the analyzer's genome tree. */
+  lineage: { runId: null, hues: new Map(), fetchedAt: 0, missing: false },
+  /** Organism id → genome hash at the shown tick. */
+  genomeOf: new Map(),
 };
 
 // ---------------------------------------------------------------- helpers
@@ -38,7 +51,46 @@ function url() {
   if (state.runId) q.set('runId', state.runId);
   q.set('tick', String(state.tick));
   if (state.selected !== null) q.set('organism', String(state.selected));
+  if (state.colorBy !== 'organism') q.set('color', state.colorBy);
   history.replaceState(null, '', `?${q}`);
+}
+
+/** The colour an owner's cells and markers get: its own hue, or (coloured by lineage) its genotype's. */
+function ownerPaint(owner, alpha = 1) {
+  if (state.colorBy === 'lineage') {
+    const hue = state.lineage.hues.get(state.genomeOf.get(owner));
+    if (hue !== undefined) return hueColor(hue, alpha);
+    return `rgba(200, 200, 200, ${alpha})`; // a genotype the analytics have not seen yet
+  }
+  return ownerColor(owner, alpha);
+}
+
+/** Loads the run's genome tree (again when a genotype at this tick is not in it, at most every 5 s). */
+async function refreshLineage() {
+  if (state.colorBy !== 'lineage' || !state.runId) return;
+  const l = state.lineage;
+  const known = l.runId === state.runId;
+  const missing = [...state.genomeOf.values()].some((g) => !l.hues.has(g));
+  if (known && (!missing || Date.now() - l.fetchedAt < 5000)) return;
+  l.fetchedAt = Date.now();
+  try {
+    const res = await fetch(`/analyzer/api/runs/${encodeURIComponent(state.runId)}/genome-tree`);
+    if (!res.ok) {
+      Object.assign(l, { runId: state.runId, hues: new Map(), missing: true });
+      setStatus(
+        "lineage colours need the run's analytics (the node's analytics indexer, or `evochora index --run RUN`)",
+      );
+      return;
+    }
+    const tree = await res.json();
+    Object.assign(l, { runId: state.runId, hues: lineageHues(tree.genomes), missing: false });
+    draw();
+    drawMinimap();
+    renderOrganismList();
+    renderLegend();
+  } catch (err) {
+    setStatus(`lineage: ${err.message}`);
+  }
 }
 
 function isAbort(err) {
@@ -210,6 +262,8 @@ async function loadTick() {
     const orgs = await api.organisms(state.runId, state.tick, orgAbort.signal);
     if (seq !== state.loadSeq) return;
     state.organisms = orgs.organisms;
+    state.genomeOf = new Map(orgs.organisms.map((o) => [o.organismId, o.genomeHash]));
+    void refreshLineage();
     $('org-count').textContent = `${orgs.aliveCount} alive / ${orgs.totalOrganismsCreated} created`;
     renderOrganismList();
     if (state.selected !== null) await loadDetails(orgAbort.signal);
@@ -284,7 +338,7 @@ function draw() {
       ctx.fillStyle = m === 0 ? EMPTY_CODE_COLOR : (TYPE_COLORS[t] ?? '#fff');
       ctx.fillRect(px, py, cell - gap, cell - gap);
       if (owner !== 0 && cell >= 3) {
-        ctx.strokeStyle = ownerColor(owner, 0.9);
+        ctx.strokeStyle = ownerPaint(owner, 0.9);
         ctx.lineWidth = Math.max(1, cell / 10);
         ctx.strokeRect(
           px + ctx.lineWidth / 2,
@@ -293,7 +347,7 @@ function draw() {
           cell - gap - ctx.lineWidth,
         );
       } else if (owner !== 0) {
-        ctx.fillStyle = ownerColor(owner, 0.35);
+        ctx.fillStyle = ownerPaint(owner, 0.35);
         ctx.fillRect(px, py, cell, cell);
       }
       if (showText) {
@@ -308,7 +362,7 @@ function draw() {
   for (const o of state.organisms) {
     if (o.isDead) continue;
     const sel = o.organismId === state.selected;
-    const color = ownerColor(o.organismId);
+    const color = ownerPaint(o.organismId);
     for (const dp of o.dataPointers) {
       const px = (dp[0] - vx) * cell;
       const py = (dp[1] - vy) * cell;
@@ -381,7 +435,7 @@ function drawMinimapViewport() {
   );
   for (const o of state.organisms) {
     if (o.isDead) continue;
-    ctx.fillStyle = o.organismId === state.selected ? '#fff' : ownerColor(o.organismId);
+    ctx.fillStyle = o.organismId === state.selected ? '#fff' : ownerPaint(o.organismId);
     ctx.fillRect(Math.floor(o.ip[0] * sx) - 1, Math.floor(o.ip[1] * sy) - 1, 3, 3);
   }
 }
@@ -553,7 +607,7 @@ function renderOrganismList() {
     row.className = `org-row${o.organismId === state.selected ? ' selected' : ''}${o.isDead ? ' dead' : ''}`;
     row.setAttribute('role', 'option');
     row.dataset.id = String(o.organismId);
-    row.innerHTML = `<span class="swatch" style="background:${ownerColor(o.organismId)}"></span><span>#${o.organismId}</span><span>E ${o.energy}</span><span>S ${o.entropy}</span><span>${o.isDead ? 'dead' : `ip ${o.ip.join('|')}`}</span>`;
+    row.innerHTML = `<span class="swatch" style="background:${ownerPaint(o.organismId)}"></span><span>#${o.organismId}</span><span>E ${o.energy}</span><span>S ${o.entropy}</span><span>${o.isDead ? 'dead' : `ip ${o.ip.join('|')}`}</span>`;
     row.onclick = () => selectOrganism(o.organismId);
     frag.append(row);
   }
@@ -567,7 +621,9 @@ function renderLegend() {
       (name, t) => `<span><span class="swatch" style="background:${TYPE_COLORS[t]}"></span>${name}</span>`,
     ).join('') +
     `<span><span class="swatch" style="background:${EMPTY_CODE_COLOR}"></span>owned, empty</span>` +
-    `<span><span class="swatch" style="background:${ownerColor(7)}"></span>owner (outline or tint)</span>`;
+    (state.colorBy === 'lineage'
+      ? `<span><span class="swatch" style="background:${hueColor(30)}"></span><span class="swatch" style="background:${hueColor(44)}"></span>owner by genotype: related genotypes, related hues</span>`
+      : `<span><span class="swatch" style="background:${ownerColor(7)}"></span>owner (outline or tint)</span>`);
 }
 
 async function selectOrganism(id) {
@@ -757,6 +813,15 @@ function installControls() {
   };
   $('org-filter').oninput = renderOrganismList;
   $('org-sort').onchange = renderOrganismList;
+  $('color-by').onchange = (ev) => {
+    state.colorBy = ev.target.value;
+    url();
+    renderLegend();
+    renderOrganismList();
+    draw();
+    drawMinimap();
+    void refreshLineage();
+  };
   renderLegend();
   $('org-filter').onkeydown = (ev) => ev.stopPropagation();
   $('op-close').onclick = () => {
@@ -797,6 +862,8 @@ async function main() {
   installGridInput();
   const q = new URLSearchParams(location.search);
   if (q.has('organism')) state.selected = Number(q.get('organism'));
+  if (q.get('color') === 'lineage') state.colorBy = 'lineage';
+  $('color-by').value = state.colorBy;
   if (q.has('tick')) state.follow = false;
   $('t-follow').checked = state.follow;
   const runs = await loadRuns();

@@ -94,6 +94,19 @@ describe('evochora video', () => {
     expect(readdirSync(frames).filter((f) => f.endsWith('.png'))).toHaveLength(4);
   }, 60_000);
 
+  it("renders the lineage mode from the run's analytics (and says how to build them when they are missing)", async () => {
+    const out = join(dir, 'lineage.mp4');
+    const missing = await video(['--mode', 'lineage', '--every', '50', '-o', out, '--json']);
+    expect(missing.exitCode).not.toBe(0);
+    expect(JSON.stringify(missing.json)).toContain('analytics');
+    const index = await evochora(['index', '--run', runId, '--only', 'analytics', '--data-dir', dir, '--json']);
+    expect(index.exitCode, index.stdout + index.stderr).toBe(0);
+    const r = await video(['--mode', 'lineage', '--every', '50', '-o', out, '--json']);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ status: 0, result: { frames: 7, width: 64, height: 64 } });
+    expect(probe(out)).toEqual({ frames: 7, width: 64, height: 64 });
+  }, 90_000);
+
   it('fails with a coded error for a missing ffmpeg, an unknown run and a range with no stored tick', async () => {
     const noFfmpeg = await video(['--ffmpeg', '/nonexistent/ffmpeg', '-o', join(dir, 'x.mp4'), '--json']);
     expect(noFfmpeg.exitCode).toBe(1);

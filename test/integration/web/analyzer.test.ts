@@ -147,6 +147,18 @@ describe('analyzer page in Chromium on a recorded run', () => {
     expect(tick).toBeLessThanOrEqual(to);
     await expect.poll(() => page.inputValue('#t-input'), { timeout: 20_000 }).toBe(String(tick));
     expect(await page.inputValue('#run-select')).toBe(runId);
+
+    // Colour by lineage: the page fetches the run's genome tree, keeps the choice in the URL and says so in the legend.
+    const tree = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith(`/runs/${runId}/genome-tree`));
+    await page.selectOption('#color-by', 'lineage');
+    const answer = await tree;
+    expect(answer.status()).toBe(200);
+    const genomes = ((await answer.json()) as { genomes: Array<{ genomeHash: string; parentGenome: string | null }> })
+      .genomes;
+    expect(genomes.length).toBeGreaterThan(0);
+    expect(genomes[0]!.parentGenome).toBeNull();
+    expect(new URL(page.url()).searchParams.get('color')).toBe('lineage');
+    expect(await page.textContent('#legend')).toContain('genotype');
     expect(problems).toEqual([]);
   }, 90_000);
 });
