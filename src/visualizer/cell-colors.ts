@@ -44,7 +44,7 @@ export interface GenomeOrigin {
 
 /**
  * Hues by lineage: founders step around the colour wheel as owners do; a genotype that arose from another takes
- * its parent's hue turned by 6–20° (direction and size from its own hash), so a lineage keeps to one region of
+ * its parent's hue turned by 10–30° (direction and size from its own hash), so a lineage keeps to one region of
  * the wheel and its branches drift apart step by step. `origins` in order of first appearance (parents first).
  */
 export function lineageHues(origins: readonly GenomeOrigin[]): Map<string, number> {
@@ -58,7 +58,7 @@ export function lineageHues(origins: readonly GenomeOrigin[]): Map<string, numbe
       continue;
     }
     const n = Number.parseInt(g.genomeHash.slice(0, 6), 16) || 0;
-    const turn = 6 + (n % 15);
+    const turn = 10 + (n % 21);
     hues.set(g.genomeHash, (parent + ((n >> 4) & 1 ? turn : -turn) + 360) % 360);
   }
   return hues;

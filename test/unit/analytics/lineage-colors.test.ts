@@ -5,7 +5,7 @@ import { FrameRenderer } from '../../../src/visualizer/video/frame-renderer.js';
 const angle = (a: number, b: number): number => Math.min(Math.abs(a - b), 360 - Math.abs(a - b));
 
 describe('lineage colours', () => {
-  it('founders step around the wheel; each descendant stays within 20° of its parent, and branches drift apart', () => {
+  it('founders step around the wheel; each descendant stays within 30° of its parent, and branches drift apart', () => {
     const hues = lineageHues([
       { genomeHash: 'aaaa01', parentGenome: null },
       { genomeHash: 'bbbb02', parentGenome: null },
@@ -23,8 +23,8 @@ describe('lineage colours', () => {
       ['e1e1e1', 'aaaa01'],
     ] as const) {
       const d = angle(hues.get(child)!, hues.get(parent)!);
-      expect(d).toBeGreaterThan(5.99);
-      expect(d).toBeLessThan(20.01);
+      expect(d).toBeGreaterThan(9.99);
+      expect(d).toBeLessThan(30.01);
     }
     // A genotype whose parent genotype is unknown is a founder of its own.
     expect(hues.get('f00000')).toBe(ownerHue(3));
