@@ -105,9 +105,10 @@ describe('node daemon lifecycle (real processes)', () => {
     const metrics = await request(`http://127.0.0.1:${port}/metrics`);
     const text = await metrics.body.text();
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
-    expect(text).toMatch(/evochora_service_messages_sent\{service="dummy-producer"\} \d+/);
+    expect(text).toMatch(/evochora_service_messages_sent_total\{service="dummy-producer"\} \d+/);
+    expect(text).toContain('# TYPE evochora_service_messages_sent_total counter');
     expect(text).toMatch(/evochora_service_state\{service="dummy-consumer",state="RUNNING"\} 1/);
-    expect(text).toMatch(/evochora_process_event_loop_delay_p99_ms\{\} [\d.]+/);
+    expect(text).toMatch(/evochora_process_event_loop_delay_p99_seconds\{\} [\d.e-]+/);
 
     const logs = await evochora(['node', 'logs', '--data-dir', dataDir, '-n', '3', '--json']);
     expect(logs.json!.result.lines).toHaveLength(3);
