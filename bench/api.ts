@@ -55,7 +55,7 @@ function config(dataDir: string): EvochoraConfig {
   for (let i = 0; i < 24; i++) positions.push([64 + (i % 6) * 320, 96 + Math.floor(i / 6) * 260]);
   const read = (group: string, topic = 'batch-topic'): string => `topic-read:${topic}?consumerGroup=${group}`;
   return {
-    node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000 },
+    node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000, readAccess: 'open' },
     logging: { level: 'warn', format: 'json', levels: {} },
     pipeline: {
       autoStart: false,

@@ -56,14 +56,14 @@ export class NodeClient {
 
   private async call<T>(method: 'GET' | 'POST', path: string, auth: boolean, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
-    if (auth) {
-      const token = readToken(this.tokenFile);
-      if (!token)
-        throw new EvochoraError(CliErrorCode.TOKEN_MISSING, `Cannot read the node token at ${this.tokenFile}.`, {
-          actions: ['Run the command as the user who started the node.'],
-        });
-      headers.authorization = `Bearer ${token}`;
-    }
+    // The token goes with every call it can (a node with node.readAccess = token wants it for reads too);
+    // mutating calls cannot do without it.
+    const token = readToken(this.tokenFile);
+    if (auth && !token)
+      throw new EvochoraError(CliErrorCode.TOKEN_MISSING, `Cannot read the node token at ${this.tokenFile}.`, {
+        actions: ['Run the command as the user who started the node.'],
+      });
+    if (token) headers.authorization = `Bearer ${token}`;
     let reply;
     try {
       reply = await httpJson(method, this.host, this.port, path, { timeoutMs: this.timeoutMs, headers, body });

@@ -21,6 +21,7 @@ export interface EvochoraConfig {
     dataDir: string;
     stopTimeoutMs: number;
     readyTimeoutMs: number;
+    readAccess: 'open' | 'token' | 'open-on-network';
   };
   logging: {
     level: LogLevel;
@@ -202,6 +203,12 @@ export const CONFIG_SCHEMA: ObjectSpec = {
           min: 100,
           max: 600_000,
           doc: 'How long `node run --detached` waits for the node to become ready.',
+        },
+        readAccess: {
+          kind: 'string',
+          enum: ['open', 'token', 'open-on-network'],
+          default: 'open',
+          doc: 'Who may read the API and pages: open (anyone who reaches node.host; refused unless it is loopback), token (reads need the node token too: a header, or once ?token= in a browser), open-on-network (open on any host, on purpose).',
         },
       },
     },

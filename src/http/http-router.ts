@@ -96,13 +96,20 @@ interface Mounted {
   readonly mapError: ErrorMapper;
 }
 
+/** The cookie that carries the node token for a browser when reads need it. */
+const TOKEN_COOKIE = 'evochora_token';
+
 /** The largest request body any route accepts (bodies are small JSON documents at most). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export class HttpRouter {
   private readonly groups: Mounted[] = [];
 
-  constructor(private readonly token: () => string | undefined) {}
+  constructor(
+    private readonly token: () => string | undefined,
+    /** Reads need the token too (node.readAccess = token); `/node/health` stays open for liveness probes. */
+    private readonly readsNeedToken = false,
+  ) {}
 
   mount(prefix: string, routes: readonly Route[], mapError: ErrorMapper): this {
     this.groups.push({
@@ -170,7 +177,13 @@ export class HttpRouter {
       void send(res, response, method === 'HEAD');
       return;
     }
-    if (matched.route.protected && !this.authorized(req)) {
+    const fromQuery = this.readsNeedToken && this.matches(url.searchParams.get('token') ?? undefined);
+    if (fromQuery) {
+      // A browser's first visit with ?token=…: the cookie carries the token on every later request of the page.
+      res.setHeader('set-cookie', `${TOKEN_COOKIE}=${this.token()}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+    const needsToken = matched.route.protected || (this.readsNeedToken && path !== '/node/health');
+    if (needsToken && !fromQuery && !this.authorized(req)) {
       void send(
         res,
         errorResponse(
@@ -198,12 +211,20 @@ export class HttpRouter {
     await send(res, response, method === 'HEAD', req);
   }
 
+  /** The token from the Authorization header, or (when reads need it) from the page's cookie. */
   private authorized(req: IncomingMessage): boolean {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (m && this.matches(m[1])) return true;
+    if (!this.readsNeedToken) return false;
+    const cookie = (req.headers.cookie ?? '').split(';').find((c) => c.trim().startsWith(`${TOKEN_COOKIE}=`));
+    return this.matches(cookie?.trim().slice(TOKEN_COOKIE.length + 1));
+  }
+
+  /** Compared in constant time. */
+  private matches(given: string | undefined): boolean {
     const expected = this.token();
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!expected || !m) return false;
-    const a = Buffer.from(m[1]!);
+    if (!expected || given === undefined) return false;
+    const a = Buffer.from(given);
     const b = Buffer.from(expected);
     return a.length === b.length && timingSafeEqual(a, b);
   }

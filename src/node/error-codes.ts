@@ -10,6 +10,8 @@ export const NODE_ERROR_MEANINGS = {
   NODE_NOT_RUNNING: 'No node runs for this data directory (exit 3).',
   NODE_START_FAILED: 'The detached node did not report ready; the message has the end of its log.',
   NODE_STATUS_UNKNOWN: 'The node process is alive but its API did not answer in time (exit 4).',
+  NODE_OPEN_ON_NETWORK:
+    'node.host is not a loopback address while node.readAccess is open: anyone on the network could read the runs (exit 2).',
   PORT_IN_USE: 'The HTTP port is taken by another program; choose another with --port (0 picks a free one).',
 } as const;
 

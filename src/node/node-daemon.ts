@@ -28,6 +28,9 @@ export type { RouteMount };
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { newNonce, removeQuietly, writeNodeState, writeToken, type NodeState } from './node-state.js';
 import { HttpErrorCode } from '../http/error-codes.js';
+import { EvochoraError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { NodeErrorCode } from './error-codes.js';
 import { answerClientError } from '../http/client-error.js';
 import { SimulationEngine } from '../pipeline/services/simulation-engine.js';
 import { RunJournal, type EngineObservation, type JournalRun } from './run-journal.js';
@@ -44,6 +47,28 @@ export interface NodeDaemonOptions {
 
 /** How often the main thread's heap is collected in full (a few ms each; the recording's buffers are freed sooner). */
 const MAIN_HEAP_COLLECTION_MS = 5000;
+
+/** Whether a bind address is reachable only from this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** A node on a network address must guard reads with the token, or be told on purpose that it need not. */
+function refuseOpenOnNetwork(host: string, readAccess: string): void {
+  if (readAccess !== 'open' || isLoopback(host)) return;
+  throw new EvochoraError(
+    NodeErrorCode.NODE_OPEN_ON_NETWORK,
+    `node.host = ${host} makes the API reachable from other machines, and node.readAccess = open would let anyone there read every run.`,
+    {
+      exitCode: ExitCode.Usage,
+      actions: [
+        'Set node.readAccess = token: reads need the node token too (the CLI sends it; a browser opens the page once with ?token=<token>).',
+        'Or set node.readAccess = open-on-network to serve reads to anyone on purpose.',
+        'Or keep node.host = 127.0.0.1.',
+      ],
+    },
+  );
+}
 
 /** How often the run journal takes the engines' runs and ticks. */
 const RUN_JOURNAL_MS = 2000;
@@ -103,6 +128,7 @@ export class NodeDaemon {
   static async start(options: NodeDaemonOptions): Promise<NodeDaemon> {
     const { config } = options.loaded;
     const logger = options.logger;
+    refuseOpenOnNetwork(config.node.host, config.node.readAccess);
     const paths = nodePaths(config.node.dataDir);
     ensureNodeDir(paths.stateDir, paths.dataDir);
     const release = await acquireNodeLock(paths, logger, (err) =>
@@ -199,7 +225,7 @@ export class NodeDaemon {
   private async listen(): Promise<void> {
     const { config } = this.options.loaded;
     const logger = this.options.logger;
-    const router = new HttpRouter(() => this.token);
+    const router = new HttpRouter(() => this.token, config.node.readAccess === 'token');
     const unexpected = (err: unknown): void => logger.error({ err }, 'unexpected error in an HTTP handler');
     const startedAt = new Date().toISOString();
     router.mount(

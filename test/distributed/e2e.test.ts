@@ -323,7 +323,7 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     const M = 600;
     const dataDir = join(dir, 'embedded');
     const config: EvochoraConfig = {
-      node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000 },
+      node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000, readAccess: 'open' },
       logging: { level: 'silent', format: 'json', levels: {} },
       pipeline: {
         autoStart: false,

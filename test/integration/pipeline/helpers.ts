@@ -12,7 +12,7 @@ export function pipelineConfig(
   startupSequence: string[],
 ): EvochoraConfig {
   return {
-    node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000 },
+    node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000, readAccess: 'open' },
     logging: { level: 'info', format: 'json', levels: {} },
     pipeline: { autoStart: false, startupSequence, serviceStopTimeoutMs: 60_000, resources, services },
   };
