@@ -34,6 +34,8 @@ const state = {
   loadSeq: 0,
   /** 'organism': each owner its own hue; 'lineage': each owner its genotype's hue (related genotypes, related hues). */
   colorBy: 'organism',
+  /** Drawn over the cells: none, energy, ownership, age or density. */
+  overlay: 'none',
   /** Lineage hues of the selected run: genome hash → hue, from the analyzer's genome tree. */
   lineage: { runId: null, hues: new Map(), fetchedAt: 0, missing: false },
   /** Organism id → genome hash at the shown tick. */
@@ -52,6 +54,7 @@ function url() {
   q.set('tick', String(state.tick));
   if (state.selected !== null) q.set('organism', String(state.selected));
   if (state.colorBy !== 'organism') q.set('color', state.colorBy);
+  if (state.overlay !== 'none') q.set('overlay', state.overlay);
   history.replaceState(null, '', `?${q}`);
 }
 
@@ -292,6 +295,70 @@ function resizeCanvas() {
   canvas.height = Math.round(canvas.clientHeight * dpr);
 }
 
+/** Heat colour for 0..1: dark blue → cyan → yellow → red. */
+function heat(f, alpha) {
+  const v = Math.max(0, Math.min(1, f));
+  const h = 240 - 240 * v;
+  return `hsla(${h.toFixed(0)}, 90%, ${35 + 25 * v}%, ${alpha})`;
+}
+
+/**
+ * An overlay over the cells in view: `energy` (ENERGY cells by value, owned cells by their owner's energy),
+ * `ownership` (owned cells in their owner's colour, the rest dimmed), `age` (owned cells by their owner's age,
+ * young blue → old red) or `density` (8×8 blocks by how full they are).
+ */
+function drawOverlay(ctx, env, H, vx, vy, cell, canvas) {
+  const byId = new Map(state.organisms.map((o) => [o.organismId, o]));
+  let maxEnergy = 1;
+  let maxAge = 1;
+  for (const o of state.organisms) {
+    maxEnergy = Math.max(maxEnergy, o.energy);
+    maxAge = Math.max(maxAge, state.tick - o.birthTick);
+  }
+  const visible = (px, py) => !(px + cell < 0 || py + cell < 0 || px > canvas.clientWidth || py > canvas.clientHeight);
+  if (state.overlay === 'ownership') {
+    ctx.fillStyle = 'rgba(0, 0, 0, 0.65)';
+    ctx.fillRect(-vx * cell, -vy * cell, state.shape[0] * cell, state.shape[1] * cell);
+  }
+  const blocks = new Map();
+  for (let i = 0; i < env.flat.length; i++) {
+    const idx = env.flat[i];
+    const x = Math.floor(idx / H);
+    const y = idx - x * H;
+    const px = (x - vx) * cell;
+    const py = (y - vy) * cell;
+    if (state.overlay === 'density') {
+      const key = `${x >> 3},${y >> 3}`;
+      blocks.set(key, (blocks.get(key) ?? 0) + 1);
+      continue;
+    }
+    if (!visible(px, py)) continue;
+    const m = env.molecules[i];
+    const owner = env.owners[i];
+    const o = owner !== 0 ? byId.get(owner) : undefined;
+    let fill = null;
+    if (state.overlay === 'energy') {
+      if (moleculeType(m) === 2) fill = heat(moleculeValue(m) / 20000, 0.85);
+      else if (o) fill = heat(o.energy / maxEnergy, 0.7);
+    } else if (state.overlay === 'ownership') {
+      if (owner !== 0) fill = ownerPaint(owner, 0.9);
+    } else if (state.overlay === 'age') {
+      if (o) fill = heat((state.tick - o.birthTick) / maxAge, 0.75);
+    }
+    if (fill) {
+      ctx.fillStyle = fill;
+      ctx.fillRect(px, py, cell, cell);
+    }
+  }
+  for (const [key, n] of blocks) {
+    const [bx, by] = key.split(',').map(Number);
+    const px = (bx * 8 - vx) * cell;
+    const py = (by * 8 - vy) * cell;
+    ctx.fillStyle = heat(n / 64, 0.55);
+    ctx.fillRect(px, py, 8 * cell, 8 * cell);
+  }
+}
+
 function draw() {
   const canvas = $('grid');
   const ctx = canvas.getContext('2d');
@@ -357,6 +424,7 @@ function draw() {
         ctx.fillText(label, px + cell / 2, py + cell / 2);
       }
     }
+    if (state.overlay !== 'none') drawOverlay(ctx, env, H, vx, vy, cell, canvas);
   }
   // organism markers: IP as a ring, DPs as small squares
   for (const o of state.organisms) {
@@ -614,6 +682,13 @@ function renderOrganismList() {
   list.append(frag);
 }
 
+const OVERLAY_LEGEND = {
+  energy: "energy overlay: ENERGY cells by value, owned cells by their owner's energy (low → high)",
+  ownership: "ownership overlay: owned cells in their owner's colour, the rest dimmed",
+  age: "age overlay: owned cells by their owner's age (young → old)",
+  density: 'density overlay: 8×8 blocks by how full they are (empty → full)',
+};
+
 /** What the colours mean: one swatch per molecule type, and how ownership shows. */
 function renderLegend() {
   $('legend').innerHTML =
@@ -623,7 +698,10 @@ function renderLegend() {
     `<span><span class="swatch" style="background:${EMPTY_CODE_COLOR}"></span>owned, empty</span>` +
     (state.colorBy === 'lineage'
       ? `<span><span class="swatch" style="background:${hueColor(30)}"></span><span class="swatch" style="background:${hueColor(44)}"></span>owner by genotype: related genotypes, related hues</span>`
-      : `<span><span class="swatch" style="background:${ownerColor(7)}"></span>owner (outline or tint)</span>`);
+      : `<span><span class="swatch" style="background:${ownerColor(7)}"></span>owner (outline or tint)</span>`) +
+    (state.overlay === 'none'
+      ? ''
+      : `<span><span class="swatch" style="background:${heat(0, 1)}"></span><span class="swatch" style="background:${heat(1, 1)}"></span>${OVERLAY_LEGEND[state.overlay]}</span>`);
 }
 
 async function selectOrganism(id) {
@@ -813,6 +891,12 @@ function installControls() {
   };
   $('org-filter').oninput = renderOrganismList;
   $('org-sort').onchange = renderOrganismList;
+  $('overlay-select').onchange = (ev) => {
+    state.overlay = ev.target.value;
+    url();
+    renderLegend();
+    draw();
+  };
   $('color-by').onchange = (ev) => {
     state.colorBy = ev.target.value;
     url();
@@ -863,6 +947,8 @@ async function main() {
   const q = new URLSearchParams(location.search);
   if (q.has('organism')) state.selected = Number(q.get('organism'));
   if (q.get('color') === 'lineage') state.colorBy = 'lineage';
+  if (['energy', 'ownership', 'age', 'density'].includes(q.get('overlay'))) state.overlay = q.get('overlay');
+  $('overlay-select').value = state.overlay;
   $('color-by').value = state.colorBy;
   if (q.has('tick')) state.follow = false;
   $('t-follow').checked = state.follow;

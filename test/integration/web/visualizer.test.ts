@@ -201,6 +201,14 @@ describe('web visualizer in Chromium on a live run', () => {
     await page.click('#zoom-in');
     mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
     await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer.png') });
+    // Overlays: each draws over the cells, says what it shows in the legend and goes into the URL.
+    for (const overlay of ['energy', 'ownership', 'age', 'density']) {
+      await page.selectOption('#overlay-select', overlay);
+      expect(await page.textContent('#legend')).toContain(`${overlay} overlay`);
+      expect(new URL(page.url()).searchParams.get('overlay')).toBe(overlay);
+    }
+    await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer-density.png') });
+    await page.selectOption('#overlay-select', 'none');
 
     // The front page: the run with links to the visualizer and the analyzer, and every service with its state.
     await page.goto(`${base}/`);
