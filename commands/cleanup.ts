@@ -7,6 +7,8 @@ import { ExitCode } from '../src/exit-codes.js';
 import { storedRunBackends, type StoredRunBackends } from '../src/cli/stored-run-backends.js';
 import { isRunRemovalIndex, isRunRemovalStorage } from '../src/pipeline/api/run-removal.js';
 import { RunNotFoundError } from '../src/pipeline/api/batch-storage.js';
+import { DeadLetterStore } from '../src/pipeline/resources/dead-letter-store.js';
+import { deadLetterDirsOf } from '../src/pipeline/resources/storage-locations.js';
 
 interface Candidate {
   runId: string;
@@ -15,6 +17,9 @@ interface Candidate {
   lastWriteMs: number;
   storageBytes: number;
   indexBytes: number;
+  /** The run's dead letters in this node's DLQs (batches that could not be stored): they go with it. */
+  deadLetters: number;
+  deadLetterBytes: number;
   deleted: boolean;
   skipped: string | null;
 }
@@ -23,6 +28,33 @@ export interface CleanupResult {
   dryRun: boolean;
   runs: Candidate[];
   freedBytes: number;
+}
+
+interface RunDeadLetter {
+  readonly store: DeadLetterStore;
+  readonly id: string;
+  readonly sizeBytes: number;
+}
+
+/** The dead letters of the data dir's DLQs, by run (a letter that cannot be read stays out of it). */
+async function deadLettersByRun(dataDir: string): Promise<Map<string, RunDeadLetter[]>> {
+  const byRun = new Map<string, RunDeadLetter[]>();
+  for (const { directory } of deadLetterDirsOf(dataDir)) {
+    const store = new DeadLetterStore(directory);
+    for (const e of store.list()) {
+      let runId: string | undefined;
+      try {
+        runId = (await store.read(e.id)).metadata.simulationRunId;
+      } catch {
+        continue;
+      }
+      if (!runId) continue;
+      const list = byRun.get(runId) ?? [];
+      list.push({ store, id: e.id, sizeBytes: e.sizeBytes });
+      byRun.set(runId, list);
+    }
+  }
+  return byRun;
 }
 
 /** `30d`, `12h`, `90m`, `45s` → milliseconds. */
@@ -48,9 +80,10 @@ function human(bytes: number): string {
 }
 
 export default class Cleanup extends EvochoraCommand<CleanupResult> {
-  static override summary = 'Delete recorded runs: storage, analytics and index, with sizes, after asking.';
+  static override summary =
+    'Delete recorded runs: storage, analytics, index and dead letters, with sizes, after asking.';
   static override description =
-    "Selects runs by id, age or count, lists what would go (storage with its analytics, the run's index) with sizes, and deletes after a confirmation (or --yes). A run written to within --active-within seconds may be recording and is left alone. Each run is first taken out of every listing (a rename, or a marker object in S3), then its index and its data are removed, so a crash midway never leaves a half-deleted run visible; the next cleanup finishes what an interrupted one left. Works on the storage and index of the configuration: the file system and SQLite by default, S3 and PostgreSQL with a distributed config.";
+    "Selects runs by id, age or count, lists what would go (storage with its analytics, the run's index, its dead letters in this data dir's DLQs) with sizes, and deletes after a confirmation (or --yes). A run written to within --active-within seconds may be recording and is left alone. Each run is first taken out of every listing (a rename, or a marker object in S3), then its index and its data are removed, so a crash midway never leaves a half-deleted run visible; the next cleanup finishes what an interrupted one left. Works on the storage and index of the configuration: the file system and SQLite by default, S3 and PostgreSQL with a distributed config.";
   static override examples = [
     '<%= config.bin %> cleanup --keep-last 3 --dry-run',
     '<%= config.bin %> cleanup --older-than 30d --yes',
@@ -86,7 +119,7 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       withIndex: true,
     });
     try {
-      return await this.clean(backends, flags);
+      return await this.clean(backends, flags, await deadLettersByRun(config.node.dataDir));
     } finally {
       await backends.close();
     }
@@ -102,6 +135,7 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       yes: boolean;
       'active-within': number;
     },
+    deadLetters: Map<string, RunDeadLetter[]>,
   ): Promise<CleanupResult> {
     const { storage, storageLabel } = backends;
     if (!isRunRemovalStorage(storage))
@@ -130,12 +164,15 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
         // no metadata: the run's newest write stands in
       }
       const indexBytes = (await index?.runIndexBytes(runId)) ?? 0;
+      const letters = deadLetters.get(runId) ?? [];
       all.push({
         runId,
         startTimeMs,
         lastWriteMs: s.lastWriteMs,
         storageBytes: s.bytes,
         indexBytes,
+        deadLetters: letters.length,
+        deadLetterBytes: letters.reduce((n, l) => n + l.sizeBytes, 0),
         deleted: false,
         skipped: null,
       });
@@ -153,11 +190,11 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       if (now - c.lastWriteMs < flags['active-within'] * 1000)
         c.skipped = `written ${Math.round((now - c.lastWriteMs) / 1000)} s ago: it may be recording (see --active-within)`;
     const doomed = chosen.filter((c) => !c.skipped);
-    const total = doomed.reduce((n, c) => n + c.storageBytes + c.indexBytes, 0);
+    const total = doomed.reduce((n, c) => n + c.storageBytes + c.indexBytes + c.deadLetterBytes, 0);
     if (!this.jsonEnabled()) {
       for (const c of chosen)
         this.log(
-          `${c.skipped ? 'keep  ' : 'delete'}  ${c.runId}  storage ${human(c.storageBytes)}  index ${human(c.indexBytes)}${c.skipped ? `  (${c.skipped})` : ''}`,
+          `${c.skipped ? 'keep  ' : 'delete'}  ${c.runId}  storage ${human(c.storageBytes)}  index ${human(c.indexBytes)}${c.deadLetters ? `  dead letters ${c.deadLetters} (${human(c.deadLetterBytes)})` : ''}${c.skipped ? `  (${c.skipped})` : ''}`,
         );
       this.log(
         chosen.length === 0
@@ -188,8 +225,10 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       await storage.hideRun(c.runId);
       await index?.removeRunIndex(c.runId);
       await storage.deleteHiddenRun(c.runId);
+      // Its dead letters last: batches of a run that no longer exists cannot be replayed anywhere.
+      for (const l of deadLetters.get(c.runId) ?? []) l.store.remove(l.id);
       c.deleted = true;
-      freed += c.storageBytes + c.indexBytes;
+      freed += c.storageBytes + c.indexBytes + c.deadLetterBytes;
     }
     if (!this.jsonEnabled()) this.log(`Deleted ${doomed.length} run(s), ${human(freed)} freed.`);
     return { dryRun: false, runs: chosen, freedBytes: freed };

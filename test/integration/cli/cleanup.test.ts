@@ -1,6 +1,6 @@
 /**
- * `evochora cleanup`: picks runs by id, age or count, lists them with sizes, deletes storage (analytics included)
- * and the index only with --yes, leaves runs written to lately alone, and refuses to guess.
+ * `evochora cleanup`: picks runs by id, age or count, lists them with sizes, deletes storage (analytics included),
+ * the index and the run's dead letters only with --yes, leaves runs written to lately alone, and refuses to guess.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { evochora, tempDataDir } from '../../helpers/cli.js';
 import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import { manager, recordingConfig, waitUntil } from '../pipeline/helpers.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
+import { DeadLetterStore } from '../../../src/pipeline/resources/dead-letter-store.js';
 
 let dir: string;
 const runs: string[] = [];
@@ -67,7 +68,31 @@ describe('evochora cleanup', () => {
   }, 60_000);
 
   it('deletes storage and index of the chosen run with --yes; the others stay listed', async () => {
+    // A dead letter of the run goes with it; one of another run stays.
+    const dlq = new DeadLetterStore(join(dir, 'dlq', 'persistence-dlq'));
+    const letter = (runId: string) => ({
+      originalMessage: new Uint8Array([1, 2, 3]),
+      messageType: 'TickDataChunk[]',
+      failureReason: 'EIO',
+      metadata: { simulationRunId: runId },
+    });
+    const mine = await dlq.add(letter(runs[0]!));
+    const other = await dlq.add(letter(runs[1]!));
+    const dry = await evochora([
+      'cleanup',
+      '--run',
+      runs[0]!,
+      '--dry-run',
+      '--active-within',
+      '0',
+      '--data-dir',
+      dir,
+      '--json',
+    ]);
+    expect((dry.json as { result: { runs: Array<{ deadLetters: number }> } }).result.runs[0]!.deadLetters).toBe(1);
     const del = await deleteRun(runs[0]!);
+    expect(dlq.list().map((e) => e.id)).toEqual([other]);
+    expect(mine).not.toBe(other);
     expect(del.exitCode, del.stderr).toBe(0);
     expect((del.json as { result: { freedBytes: number } }).result.freedBytes).toBeGreaterThan(0);
     expect(existsSync(join(dir, 'storage', runs[0]!))).toBe(false);
