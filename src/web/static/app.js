@@ -267,6 +267,11 @@ async function loadTick() {
     state.organisms = orgs.organisms;
     state.genomeOf = new Map(orgs.organisms.map((o) => [o.organismId, o.genomeHash]));
     void refreshLineage();
+    // "follow": the view stays on the selected organism as the ticks go by.
+    if ($('op-follow')?.checked && state.selected !== null) {
+      const o = orgs.organisms.find((x) => x.organismId === state.selected);
+      if (o && !o.isDead) centerOn(o.ip[0], o.ip[1]);
+    }
     $('org-count').textContent = `${orgs.aliveCount} alive / ${orgs.totalOrganismsCreated} created`;
     renderOrganismList();
     if (state.selected !== null) await loadDetails(orgAbort.signal);
@@ -773,11 +778,17 @@ function renderDetails(d) {
   const s = d.state;
   const prev = state.prevDetails?.state;
   const info = d.staticInfo;
-  const lineage = info.lineage.length ? info.lineage.map((a) => `#${a.organismId}`).join(' ← ') : '–';
+  // Parent, ancestors and the children alive at this tick are links: a click selects that organism.
+  const link = (id) => `<a href="#" class="org-link" data-id="${id}">#${id}</a>`;
+  const lineage = info.lineage.length ? info.lineage.map((a) => link(a.organismId)).join(' ← ') : '–';
+  const children = state.organisms
+    .filter((o) => o.parentId === d.organismId && !o.isDead)
+    .map((o) => link(o.organismId));
   let html = kv([
     ['tick', String(d.tick)],
-    ['parent', info.parentId === null ? '–' : `#${info.parentId}`],
-    ['lineage', escapeHtml(lineage)],
+    ['parent', info.parentId === null ? '–' : link(info.parentId)],
+    ['lineage', lineage],
+    ['children', children.length ? children.join(' ') : '<span class="muted">none alive</span>'],
     ['born', String(info.birthTick)],
     ['program', escapeHtml(info.programId)],
     ['genome', escapeHtml(info.genomeHash)],
@@ -824,6 +835,11 @@ function renderDetails(d) {
   }</div>`;
   html += sourceHtml(info.programId, s.sourceLocation);
   $('op-body').innerHTML = html;
+  for (const a of $('op-body').querySelectorAll('.org-link'))
+    a.onclick = (ev) => {
+      ev.preventDefault();
+      void selectOrganism(Number(a.dataset.id));
+    };
   const src = $('op-body').querySelector('.source');
   const cur = src?.querySelector('.current');
   if (src && cur) src.scrollTop = Math.max(0, cur.offsetTop - src.clientHeight / 2);
@@ -891,6 +907,8 @@ function installControls() {
   };
   $('org-filter').oninput = renderOrganismList;
   $('org-sort').onchange = renderOrganismList;
+  // A checkbox keeps the keyboard's focus otherwise, and the arrow keys would stop stepping ticks.
+  $('op-follow').onchange = (ev) => ev.target.blur();
   $('overlay-select').onchange = (ev) => {
     state.overlay = ev.target.value;
     url();

@@ -193,6 +193,9 @@ describe('web visualizer in Chromium on a live run', () => {
     expect(await page.locator('#op-registers td').count()).toBeGreaterThanOrEqual(48);
     expect(Number(await page.textContent('#op-energy'))).toBeGreaterThan(0);
     expect(await page.locator('.source .current').count()).toBe(1);
+    // The panel names the children alive at this tick (founders here: none), and can follow the organism.
+    expect(await page.textContent('#op-body')).toContain('children');
+    await page.check('#op-follow');
     // The selection survives a step.
     await page.keyboard.press('ArrowRight');
     await statusShows(stepped + 1);
