@@ -22,7 +22,7 @@ import { PersistenceService, persistenceServiceType } from '../../src/pipeline/s
 import { indexBatchOfKind, indexMetadata } from '../../src/pipeline/services/indexers/index-operations.js';
 import type { FileSystemStorage as Storage } from '../../src/pipeline/resources/file-system-storage.js';
 import { manager, recordingConfig, waitUntil } from '../integration/pipeline/helpers.js';
-import { recordFigures, seededRandom, sized } from './figures.js';
+import { recordFigures, chaosRandom, sized } from './figures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'evo-chaos-faults-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -61,7 +61,7 @@ describe('faults while recording and indexing', () => {
   it("5 % EIO on the storage's writes: every tick stored, nothing lost; a redelivered batch leaves the index as it was", async () => {
     const t0 = performance.now();
     const { messages, runId, storage: source } = await recordedChunks(sized(3000, 30_000));
-    const r = seededRandom(6);
+    const r = chaosRandom(6);
     let faults = 0;
     let operations = 0;
     const maybeFail = (step: string): void => {

@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 export const SIZE: 'ci' | 'nightly' = process.env.CHAOS_SIZE === 'nightly' ? 'nightly' : 'ci';
 
@@ -35,14 +36,7 @@ export function recordFigures(f: ScenarioFigures): void {
   );
 }
 
-/** mulberry32: small, seeded, reproducible (CHAOS_SEED picks another sequence). */
-export function seededRandom(seed = Number(process.env.CHAOS_SEED ?? 1)): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The suite's random inputs: reproducible, CHAOS_SEED picks another sequence. */
+export function chaosRandom(seed = Number(process.env.CHAOS_SEED ?? 1)): () => number {
+  return seededRandom(seed);
 }

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evochora, isAlive, tempDataDir } from '../helpers/cli.js';
-import { recordFigures, seededRandom, sized } from './figures.js';
+import { evochora, isAlive, tempDataDir, startDetachedNode, SMALL_WORLD } from '../helpers/cli.js';
+import { recordFigures, chaosRandom, sized } from './figures.js';
 
 const dataDir = tempDataDir('evo-chaos-http-');
 afterAll(async () => {
@@ -66,18 +66,7 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 
 describe('HTTP fuzzing of a running node', () => {
   it('answers every request with a status below 500 and a coded JSON error, and stays healthy', async () => {
-    const start = await evochora([
-      'node',
-      'run',
-      '--detached',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--json',
-      '--set',
-      'pipeline.services.simulation-engine.options.environment.shape=[128,128]',
-    ]);
+    const start = await startDetachedNode(dataDir, SMALL_WORLD);
     expect(start.exitCode, start.stderr).toBe(0);
     const { port, pid } = start.json!.result as { port: number; pid: number };
     const spec = JSON.parse((await send(port, 'GET', '/openapi.json', {})).body) as { paths: Record<string, object> };
@@ -92,7 +81,7 @@ describe('HTTP fuzzing of a running node', () => {
     const runId = runs.runs[0]?.runId ?? 'none';
 
     const rssBefore = rss();
-    const r = seededRandom(4);
+    const r = chaosRandom(4);
     const values = [
       runId,
       runId,

@@ -24,7 +24,7 @@ import { defaultRegistry } from '../../src/pipeline/registry.js';
 import { ServiceManager } from '../../src/pipeline/service-manager.js';
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { manager, recordingConfig, waitUntil } from '../integration/pipeline/helpers.js';
-import { recordFigures, seededRandom, sized } from './figures.js';
+import { recordFigures, chaosRandom, sized } from './figures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'evo-chaos-fuzz-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -118,7 +118,7 @@ function mutateText(r: () => number, text: string, tokens: readonly string[]): s
 
 describe('fuzzing what users hand us', () => {
   it('mutated EvoASM programs: diagnostics or an artifact, never an exception or a hang', async () => {
-    const r = seededRandom();
+    const r = chaosRandom();
     const source = readFileSync('assembly/replicator.evo', 'utf8');
     const atoms = [
       'NOP',
@@ -180,7 +180,7 @@ describe('fuzzing what users hand us', () => {
   });
 
   it('mutated configurations: a coded error naming the key, or a pipeline that builds; never an exception', async () => {
-    const r = seededRandom(2);
+    const r = chaosRandom(2);
     const source = readFileSync('config/evochora.conf', 'utf8');
     const values = [
       '-1',
@@ -269,7 +269,7 @@ describe('fuzzing what users hand us', () => {
     walk(storageRoot);
     expect(files.length).toBeGreaterThan(0);
 
-    const r = seededRandom(3);
+    const r = chaosRandom(3);
     const count = sized(1000, 10_000);
     const t0 = performance.now();
     let crashes = 0;

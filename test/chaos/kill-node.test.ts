@@ -6,10 +6,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evochora, isAlive, tempDataDir, until } from '../helpers/cli.js';
-import { recordFigures, seededRandom, sized } from './figures.js';
-
-const SMALL = ['--set', 'pipeline.services.simulation-engine.options.environment.shape=[128,128]'];
+import { evochora, isAlive, tempDataDir, until, startDetachedNode, SMALL_WORLD } from '../helpers/cli.js';
+import { recordFigures, chaosRandom, sized } from './figures.js';
 
 function journalRun(dataDir: string): string | undefined {
   try {
@@ -36,23 +34,12 @@ function strayFiles(dataDir: string, runId: string): string[] {
 
 describe('kill -9 while recording', () => {
   it('at random points, resumed each time: the run is whole, exact and fully indexed', async () => {
-    const r = seededRandom(5);
+    const r = chaosRandom(5);
     const kills = sized(50, 200);
     const dataDir = tempDataDir('evo-chaos-kill-');
     const t0 = performance.now();
     const start = async (extra: string[]): Promise<number> => {
-      const res = await evochora([
-        'node',
-        'run',
-        '--detached',
-        '--port',
-        '0',
-        '--data-dir',
-        dataDir,
-        '--json',
-        ...SMALL,
-        ...extra,
-      ]);
+      const res = await startDetachedNode(dataDir, [...SMALL_WORLD, ...extra]);
       expect(res.exitCode, res.stdout + res.stderr).toBe(0);
       return res.json!.result.pid as number;
     };

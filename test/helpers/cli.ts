@@ -66,3 +66,11 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** A small default world for tests that run the default node: quick to record, the same pipeline. */
+export const SMALL_WORLD = ['--set', 'pipeline.services.simulation-engine.options.environment.shape=[128,128]'];
+
+/** `evochora node run --detached --port 0 --data-dir DIR --json` with more arguments. */
+export function startDetachedNode(dataDir: string, args: readonly string[] = []): Promise<CliResult> {
+  return evochora(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, '--json', ...args]);
+}

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DUMMY_PIPELINE, evochora, tempDataDir } from '../../helpers/cli.js';
+import { DUMMY_PIPELINE, evochora, tempDataDir, startDetachedNode } from '../../helpers/cli.js';
 
 const dataDir = tempDataDir();
 afterAll(async () => {
@@ -25,18 +25,7 @@ function get(port: number, headers: Record<string, string>, body?: Buffer): Prom
 
 describe('the HTTP floor refuses what it cannot take, with an answer', () => {
   it('a 200 KB header gets a 431 (not a reset), a 2 MB body a 413, garbage a 400, each with a coded JSON body', async () => {
-    const start = await evochora([
-      'node',
-      'run',
-      '-c',
-      DUMMY_PIPELINE,
-      '--detached',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--json',
-    ]);
+    const start = await startDetachedNode(dataDir, ['-c', DUMMY_PIPELINE]);
     expect(start.exitCode, start.stderr).toBe(0);
     const port = start.json!.result.port as number;
     for (let i = 0; i < 10; i++) {

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evochora, tempDataDir } from '../../helpers/cli.js';
+import { evochora, tempDataDir, startDetachedNode, SMALL_WORLD } from '../../helpers/cli.js';
 
 const dataDir = tempDataDir();
 afterAll(async () => {
@@ -15,18 +15,7 @@ describe('/metrics', () => {
   it('passes promtool check metrics with no problem', async () => {
     const which = spawnSync('promtool', ['--version']);
     expect(which.error, 'promtool is missing: apt-get install prometheus (Debian), as .ci/run does').toBeUndefined();
-    const start = await evochora([
-      'node',
-      'run',
-      '--detached',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--json',
-      '--set',
-      'pipeline.services.simulation-engine.options.environment.shape=[128,128]',
-    ]);
+    const start = await startDetachedNode(dataDir, SMALL_WORLD);
     expect(start.exitCode, start.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 3000));
     const text = await (await fetch(`http://127.0.0.1:${start.json!.result.port}/metrics`)).text();

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DUMMY_PIPELINE, evochora, tempDataDir } from '../../helpers/cli.js';
+import { DUMMY_PIPELINE, evochora, tempDataDir, startDetachedNode } from '../../helpers/cli.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -15,19 +15,7 @@ afterAll(async () => {
 
 const start = async (dataDir: string, sets: string[]) => {
   dirs.push(dataDir);
-  return evochora([
-    'node',
-    'run',
-    '-c',
-    DUMMY_PIPELINE,
-    '--detached',
-    '--port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--json',
-    ...sets.flatMap((s) => ['--set', s]),
-  ]);
+  return startDetachedNode(dataDir, ['-c', DUMMY_PIPELINE, ...sets.flatMap((s) => ['--set', s])]);
 };
 
 describe('node.readAccess', () => {

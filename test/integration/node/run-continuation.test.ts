@@ -1,25 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evochora, isAlive, tempDataDir, until } from '../../helpers/cli.js';
+import { evochora, isAlive, tempDataDir, until, startDetachedNode, SMALL_WORLD } from '../../helpers/cli.js';
 
 // A small world so the test records quickly; everything else is the default node.
-const SMALL = ['--set', 'pipeline.services.simulation-engine.options.environment.shape=[128,128]'];
 const running: string[] = [];
 
 async function start(dataDir: string, extra: string[] = []) {
-  const res = await evochora([
-    'node',
-    'run',
-    '--detached',
-    '--port',
-    '0',
-    '--data-dir',
-    dataDir,
-    '--json',
-    ...SMALL,
-    ...extra,
-  ]);
+  const res = await startDetachedNode(dataDir, [...SMALL_WORLD, ...extra]);
   if (res.exitCode === 0) running.push(dataDir);
   return res;
 }
@@ -86,7 +74,7 @@ describe('node run --resume after a kill -9', () => {
     expect(verify.json!.result.ok).toBe(true);
 
     // Nothing left to resume: a coded usage error that says how to name a run.
-    const none = await evochora(['node', 'run', '--resume', '--data-dir', dataDir, '--json', ...SMALL]);
+    const none = await evochora(['node', 'run', '--resume', '--data-dir', dataDir, '--json', ...SMALL_WORLD]);
     expect(none.exitCode).toBe(2);
     expect(none.json!.code).toBe('NO_INTERRUPTED_RUN');
   }, 180_000);

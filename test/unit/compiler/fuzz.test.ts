@@ -4,22 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileSource, type CompileResult } from '../../../src/compiler/index.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 // EVOASM_FUZZ_MS / EVOASM_FUZZ_SEED allow a longer or different local run; the defaults keep CI fast and fixed.
 const TIME_BUDGET_MS = Number(process.env.EVOASM_FUZZ_MS ?? 2_500);
 const SEED_BASE = Number(process.env.EVOASM_FUZZ_SEED ?? 0);
 
-/** mulberry32: tiny, seeded, good enough for test input. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const CORPUS = [
   'START:\n  SETI %DR0 DATA:10 ; SETI %DR1 0x10\nloop: DECR %DR0\n  GTI %DR0 DATA:0\n    JMPI LOOP\n.ORG 5|3\nFAR: ADDI %DR1 DATA:0b101\n  PSLI START\n  LRLI %LR2 FAR',
