@@ -10,6 +10,7 @@ import { collectHeap } from '../api/heap-collection.js';
 import { simulationFromSnapshot, snapshotExtras } from './snapshot-extras.js';
 import { forkSimulation, Simulation, type Checkpoint, type PluginConfig } from '../../runtime/index.js';
 import { loadUserPlugins } from './user-plugins.js';
+import { shannonIndex } from '../analytics/diversity.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
 import type { EngineWorkerData, FromWorker, ToWorker, WorkerStats } from './engine-protocol.js';
 import { OrganismDeltaWriter } from './organism-delta-writer.js';
@@ -280,10 +281,6 @@ function genomeDiversity(sim: Simulation): { genomesAlive: number; genomeShannon
     alive++;
     counts.set(o.genomeHash, (counts.get(o.genomeHash) ?? 0) + 1);
   }
-  let h = 0;
-  for (const n of counts.values()) {
-    const p = n / alive;
-    h -= p * Math.log(p);
-  }
+  const h = shannonIndex(counts.values(), alive);
   return { genomesAlive: counts.size, genomeShannon: Math.round(h * 1e4) / 1e4 };
 }

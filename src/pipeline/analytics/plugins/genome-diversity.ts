@@ -1,5 +1,6 @@
 /** Genome diversity: distinct genomes among the living, Shannon and Simpson indices, the dominant genome. */
 import type { MetricPlugin } from '../metric-plugin.js';
+import { shannonIndex } from '../diversity.js';
 
 export const genomeDiversityPlugin: MetricPlugin = {
   id: 'genome_diversity',
@@ -30,13 +31,12 @@ export const genomeDiversityPlugin: MetricPlugin = {
       alive++;
       counts.set(o.genomeHash, (counts.get(o.genomeHash) ?? 0) + 1);
     }
-    let shannon = 0;
+    const shannon = shannonIndex(counts.values(), alive);
     let sumSq = 0;
     let dominant = '';
     let dominantCount = 0;
     for (const [hash, n] of counts) {
       const p = n / alive;
-      shannon -= p * Math.log(p);
       sumSq += p * p;
       if (n > dominantCount || (n === dominantCount && hash < dominant)) {
         dominant = hash;
