@@ -275,14 +275,15 @@ describe('JetStreamQueue on a 3-node cluster', () => {
       await new Promise((r) => setTimeout(r, o.ackWaitMs + 1000));
       done = true;
       await Promise.all(loops);
-      // The stream holds each message once (publishes are chained and id-deduplicated): every first delivery
-      // is unmarked, exactly once per message. At-least-once delivery may hand a message out again after an
-      // ack lost in the election, but then marked, which is what storage checks before writing twice.
-      const firstDeliveries = seen
-        .filter(([, r]) => r === 0)
-        .map(([i]) => i)
-        .sort((a, b) => a - b);
-      expect(firstDeliveries).toEqual(Array.from({ length: N }, (_, i) => i));
+      // The stream holds each message once (publishes are chained and id-deduplicated): every message is
+      // delivered, and never twice unmarked. At-least-once delivery may hand a message out again after an ack
+      // lost in the election, but then marked, which is what storage checks before writing twice. A delivery
+      // lost on its way during the election (no consumer saw it) comes back marked too, so a message may have no
+      // unmarked delivery at all; what must never happen is two unmarked ones.
+      expect([...new Set(seen.map(([i]) => i))].sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+      const unmarked = seen.filter(([, r]) => r === 0).map(([i]) => i);
+      expect(unmarked.length).toBe(new Set(unmarked).size);
+      expect(unmarked.length).toBeGreaterThan(N * 0.9);
       expect(prodQ.metrics().messages_in).toBe(N);
     } finally {
       done = true;
