@@ -67,6 +67,9 @@ describe('node run --resume after a kill -9', () => {
     await stop(dataDir);
     expect(journal(dataDir).every((r) => r.endedAt !== null)).toBe(true);
 
+    // A stop does not wait for the indexers to catch up (the next start or `index` does): complete them first.
+    const index = await evochora(['index', '--run', run.runId, '--data-dir', dataDir, '--json'], { timeout: 120_000 });
+    expect(index.exitCode, index.stdout + index.stderr).toBe(0);
     const verify = await evochora(['verify', '--run', run.runId, '--replay', '--data-dir', dataDir, '--json'], {
       timeout: 120_000,
     });
