@@ -5,6 +5,7 @@
  */
 import pino, { type Logger, type DestinationStream } from 'pino';
 import type { EvochoraConfig, LogLevel } from '../config/config-schema.js';
+import { LogFile } from './log-file.js';
 
 export type LogTarget =
   { kind: 'terminal' } | { kind: 'stdout-json' } | { kind: 'stderr-json' } | { kind: 'file'; path: string };
@@ -28,16 +29,10 @@ export async function createProcessLogger(
   let reopen = (): void => {};
   let flush = (): void => {};
   if (target.kind === 'file') {
-    const file = pino.destination({ dest: target.path, mkdir: true, sync: false });
+    const file = new LogFile(target.path);
     destination = file;
     reopen = () => file.reopen();
-    flush = () => {
-      try {
-        file.flushSync();
-      } catch {
-        // flushSync throws when nothing is open yet; nothing to flush then.
-      }
-    };
+    flush = () => file.flushSync();
   } else if (target.kind === 'terminal' && logging.format !== 'json') {
     const { default: pretty } = await import('pino-pretty');
     destination = pretty({ ...PRETTY_OPTIONS, colorize: !process.env.NO_COLOR, destination: 2 });

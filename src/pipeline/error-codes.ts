@@ -37,6 +37,8 @@ export const PIPELINE_ERROR_MEANINGS = {
     'A user plugin threw while the simulation ran; the message names the plugin, its file and the tick.',
   CIRCUIT_OPEN:
     'A backend (S3, PostgreSQL) failed several times in a row and is not being called for a while; calls resume by themselves once it answers again.',
+  DISK_FULL:
+    'A disk that storage, the index or analytics writes to is full: writing waits and the recording with it (nothing is dropped); free space or move node.dataDir, and writing resumes by itself.',
   FORK_FAILED:
     'A run cannot be forked there: the run or tick is not stored, its chunk has no runtime checkpoint, or the changed options are invalid.',
   RUN_NOT_FOUND: 'No stored (or indexed) run has this id.',

@@ -22,10 +22,14 @@ export interface RecordingCost {
   readonly diskAvailableBytes?: number;
   /** At the current rate; absent while nothing is being written. */
   readonly hoursUntilFull?: number;
+  /** Set when the disk has less than FULL_BELOW_BYTES free: writes wait for space (DISK_FULL). */
+  readonly diskFull?: boolean;
   /** Set when the disk is full within WARN_HOURS at the current rate. */
   readonly warning?: string;
 }
 
+/** A disk with less free space than this counts as full (a batch file of a mature world is a few MB). */
+const FULL_BELOW_BYTES = 1_000_000;
 /** Below this many hours until the disk is full, status and log warn. */
 export const WARN_HOURS = 24;
 /** Rates cover about this much recent time. */
@@ -103,6 +107,13 @@ export class RecordingCostTracker {
       ...(reading.diskAvailableBytes !== undefined ? { diskAvailableBytes: reading.diskAvailableBytes } : {}),
       ...(hoursUntilFull !== undefined ? { hoursUntilFull } : {}),
     };
+    if (reading.diskAvailableBytes !== undefined && reading.diskAvailableBytes < FULL_BELOW_BYTES) {
+      return {
+        ...cost,
+        diskFull: true,
+        warning: `The data disk is full (${formatBytes(reading.diskAvailableBytes)} free): writing and the recording wait until there is space again. Free space or move node.dataDir to a larger disk; nothing recorded so far is lost.`,
+      };
+    }
     if (hoursUntilFull !== undefined && hoursUntilFull < WARN_HOURS) {
       return {
         ...cost,
@@ -133,8 +144,9 @@ export function formatHours(h: number): string {
 /** One line for `pipeline status`. */
 export function costLine(c: RecordingCost): string {
   const index = c.indexBytesPerTick !== undefined ? ` + ${Math.round(c.indexBytesPerTick)} B/tick index` : '';
-  const full =
-    c.hoursUntilFull !== undefined
+  const full = c.diskFull
+    ? `; DISK FULL (${formatBytes(c.diskAvailableBytes!)} free): waiting for space`
+    : c.hoursUntilFull !== undefined
       ? `; ${formatBytes(c.diskAvailableBytes!)} free: full in ${formatHours(c.hoursUntilFull)}`
       : c.diskAvailableBytes !== undefined
         ? `; ${formatBytes(c.diskAvailableBytes)} free`

@@ -27,6 +27,13 @@ export class ErrorLog {
     return this.total;
   }
 
+  /** Removes the errors of `code` (a condition that has passed, such as a full disk with space again). */
+  resolve(code: string): void {
+    const before = this.entries.length;
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.code === code) this.entries.splice(i, 1);
+    this.total -= before - this.entries.length;
+  }
+
   clear(): void {
     this.entries.length = 0;
     this.total = 0;

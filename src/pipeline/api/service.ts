@@ -130,6 +130,11 @@ export abstract class AbstractService<O = Record<string, unknown>> implements Mo
     this.errorLog.record(code, message, details);
   }
 
+  /** Removes the recorded errors of `code`: the condition they reported has passed. */
+  protected resolveErrors(code: string): void {
+    this.errorLog.resolve(code);
+  }
+
   protected customMetrics(): Metrics {
     return {};
   }

@@ -14,6 +14,7 @@ import type { Metrics } from '../api/monitorable.js';
 import type { QueueConsumer, QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
 import { sleep } from '../api/sleep.js';
+import { DiskFullWait } from '../api/disk-full-wait.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 import type { ServiceType } from '../api/component-type.js';
 import type { BatchStorageWriter } from '../api/batch-storage.js';
@@ -51,6 +52,10 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
   private latencyTotalMs = 0;
   private readonly tickRate = new SlidingWindowRate();
   private readonly byteRate = new SlidingWindowRate();
+  private readonly diskFull = new DiskFullWait(this.name, this.logger, {
+    record: (code, message) => this.recordError(code, message),
+    resolve: (code) => this.resolveErrors(code),
+  });
 
   constructor(context: ServiceContext<PersistenceServiceOptions>) {
     super(context);
@@ -188,6 +193,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
             bytes: r.bytesWritten,
           }),
         );
+        this.diskFull.onSuccess();
         const ms = performance.now() - started;
         this.lastLatencyMs = ms;
         this.latencyTotalMs += ms;
@@ -205,6 +211,15 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         return;
       } catch (err) {
         lastError = err;
+        if (this.diskFull.onError(err, `batch ${key}`)) {
+          // Not an attempt: the batch waits for space (and the queue, then the engine, wait behind it).
+          if (await sleep(Math.min(backoff, this.opts.maxRetryBackoffMs), this.signal)) {
+            this.logger.info({ service: this.name, key }, 'Stop requested while waiting for disk space');
+            break;
+          }
+          backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
+          continue;
+        }
         attempt++;
         const message = (err as Error).message;
         if (attempt <= this.opts.maxRetries) {
@@ -303,6 +318,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       last_write_latency_ms: round3(this.lastLatencyMs),
       ticks_per_sec: this.tickRate.perSecond(),
       bytes_per_sec: this.byteRate.perSecond(),
+      ...this.diskFull.metrics(),
     };
   }
 }

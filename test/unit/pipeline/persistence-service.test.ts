@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { QueueConsumer, QueueProducer } from '../../../src/pipeline/api/queue.js';
 import { MissingPortError } from '../../../src/pipeline/api/service.js';
 import { splitDelimited } from '../../../src/pipeline/contracts/framing.js';
@@ -195,7 +195,7 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
 
   it('retries with exponential backoff and succeeds', async () => {
     const storage = new MockStorage();
-    storage.failures.push(errno('EIO'), errno('ENOSPC'));
+    storage.failures.push(errno('EIO'), errno('EACCES'));
     const dlq = new MockDlq();
     const { service, log } = make({ input: new MockQueue(), storage, dlq }, { retryBackoffMs: 5 });
     await service.processBatch(syntheticMessages('run-a', 2));
@@ -204,10 +204,41 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
     expect(dlq.messages).toHaveLength(0);
     expect(log.at('warn')).toEqual([
       expect.stringMatching(/attempt 1\/3\): EIO.*retrying in 5ms$/),
-      expect.stringMatching(/attempt 2\/3\): ENOSPC.*retrying in 10ms$/),
+      expect.stringMatching(/attempt 2\/3\): EACCES.*retrying in 10ms$/),
     ]);
     expect(service.metrics()).toMatchObject({ batches_written: 1, batches_failed: 0, write_retries: 2 });
     expect(service.healthy()).toBe(true);
+  });
+
+  it('waits out a full disk without counting attempts or dead-lettering, then reports healthy again', async () => {
+    const storage = new MockStorage();
+    // Twice as many ENOSPC failures as the retry limit allows for other errors, then SQLite's and a quota's.
+    for (let i = 0; i < 6; i++) storage.failures.push(errno('ENOSPC'));
+    storage.failures.push(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+    storage.failures.push(errno('EDQUOT'));
+    const dlq = new MockDlq();
+    const { service, log } = make(
+      { input: new MockQueue(), storage, dlq },
+      { retryBackoffMs: 20, maxRetryBackoffMs: 40, maxRetries: 3 },
+    );
+    const waiting = service.processBatch(syntheticMessages('run-a', 2));
+    await vi.waitFor(() => expect(service.metrics().disk_full).toBe(1), { interval: 2 });
+    expect(service.healthy()).toBe(false);
+    expect(service.errors().map((e) => e.code)).toEqual(['DISK_FULL']);
+    expect(service.errors()[0]!.message).toMatch(/disk is full.*Free space or move node\.dataDir/);
+    await waiting;
+    expect(storage.attempts).toBe(9);
+    expect(storage.writes).toHaveLength(1);
+    expect(dlq.messages).toHaveLength(0);
+    expect(service.metrics()).toMatchObject({
+      batches_written: 1,
+      batches_failed: 0,
+      write_retries: 0,
+      disk_full: 0,
+      disk_full_episodes_total: 1,
+    });
+    expect(service.healthy()).toBe(true);
+    expect(log.at('info')).toContainEqual(expect.stringMatching(/disk has space again: writing resumed after/));
   });
 
   it('after the last retry sends a DeadLetterMessage with the full batch and its metadata', async () => {

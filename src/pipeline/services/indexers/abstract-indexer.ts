@@ -14,6 +14,7 @@ import type { TopicMessage, TopicReader } from '../../api/topic.js';
 import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 import type { BatchStorageReader } from '../../api/batch-storage.js';
 import { sleep } from '../../api/sleep.js';
+import { DiskFullWait } from '../../api/disk-full-wait.js';
 
 /** The options every indexer takes (each indexer type declares them under its own doc). */
 export const indexerOptions = defineOptions({
@@ -66,6 +67,10 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
   /** The start-up catch-up scan is over (or was skipped): from then on the pending counts are final. */
   private scanDone = false;
   private readonly rate = new SlidingWindowRate();
+  private readonly diskFull = new DiskFullWait(this.name, this.logger, {
+    record: (code, message) => this.recordError(code, message),
+    resolve: (code) => this.resolveErrors(code),
+  });
 
   protected constructor(context: ServiceContext<O>) {
     super(context);
@@ -157,12 +162,19 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
       const started = performance.now();
       try {
         await this.index(payload);
+        this.diskFull.onSuccess();
         this.lastLatencyMs = performance.now() - started;
         this.processed++;
         this.rate.record();
         return 'done';
       } catch (err) {
         lastError = err;
+        if (this.diskFull.onError(err, `indexing ${this.describe(payload).key}`)) {
+          // Not an attempt: the index waits for space; the topic's backpressure holds the recording meanwhile.
+          if (await sleep(backoff, this.signal)) return 'aborted';
+          backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
+          continue;
+        }
         attempt++;
         this.failedAttempts++;
         const d = this.describe(payload);
@@ -236,6 +248,7 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
       last_index_latency_ms: Math.round(this.lastLatencyMs * 1000) / 1000,
       notifications_per_sec: this.rate.perSecond(),
       catch_up_scan_done: this.scanDone ? 1 : 0,
+      ...this.diskFull.metrics(),
       ...this.indexerMetrics(),
     };
   }

@@ -31,6 +31,7 @@ import { DEFAULT_PLUGIN_IDS, METRIC_PLUGINS, selectPlugins } from '../../analyti
 import type { MetricPlugin } from '../../analytics/metric-plugin.js';
 import type { Lineage } from '../../analytics/lineage.js';
 import { PipelineErrorCode } from '../../error-codes.js';
+import { DiskFullWait } from '../../api/disk-full-wait.js';
 
 const analyticsIndexerOptions = defineOptions({
   kind: 'object',
@@ -76,7 +77,8 @@ export type AnalyticsIndexerOptions = OptionsOf<typeof analyticsIndexerOptions>;
 
 interface OpenPart {
   readonly part: AnalyticsPart;
-  readonly openedAt: number;
+  /** When the part was opened, or when its last write found the disk full. */
+  openedAt: number;
 }
 
 export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
@@ -85,6 +87,10 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
   private readonly analytics: AnalyticsStore;
   private readonly plugins: readonly MetricPlugin[];
   private readonly open = new Map<string, OpenPart>();
+  private readonly partsDiskFull = new DiskFullWait(this.name, this.logger, {
+    record: (code, message) => this.recordError(code, message),
+    resolve: (code) => this.resolveErrors(code),
+  });
   /** Per run: the lineage so far (seeded from the written parts when the run is first seen), shared by its parts. */
   private readonly lineages = new Map<string, Lineage>();
   /** Per run: batch keys some written part covers (read from the manifests once, then kept up to date). */
@@ -154,11 +160,18 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
     this.open.delete(runId);
     try {
       const r = await writePart(this.analytics, entry.part);
+      this.partsDiskFull.onSuccess();
       this.partsWritten++;
       this.bytesWritten += r.bytes;
       const covered = await this.coveredKeys(runId);
       for (const key of entry.part.batchKeys()) covered.add(key);
     } catch (err) {
+      if (!this.stopRequested && this.partsDiskFull.onError(err, `analytics part of run ${runId}`)) {
+        // Kept and tried again after the next flush interval; the recording waits on the full disk meanwhile.
+        entry.openedAt = Date.now();
+        this.open.set(runId, entry);
+        return;
+      }
       // The batches of this part were acknowledged: they are lost for now, and the next start's catch-up
       // (batches no manifest covers) analyses them again.
       this.recordError(
@@ -195,6 +208,7 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
       analytics_samples: this.samplesAnalyzed,
       analytics_batches_skipped: this.batchesSkipped,
       analytics_open_parts: this.open.size,
+      ...(this.partsDiskFull.waiting ? this.partsDiskFull.metrics() : {}),
     };
   }
 }
