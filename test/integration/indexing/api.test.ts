@@ -186,7 +186,8 @@ describe('visualizer API contract', () => {
     const r = await get('/');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/html/);
-    expect((await get('/app.js')).headers.get('content-type')).toMatch(/javascript/);
+    for (const file of ['/main.js', '/state.js', '/renderer.js', '/timeline.js', '/inspector.js', '/push.js'])
+      expect((await get(file)).headers.get('content-type'), file).toMatch(/javascript/);
     expect((await get('/nope.js')).status).toBe(404);
     expect((await get('/..%2Fpackage.json')).status).toBe(404);
   });
