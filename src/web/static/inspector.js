@@ -4,7 +4,10 @@ import { api, ApiError } from './api.js';
 import { state, actions, syncUrl } from './state.js';
 import { renderOrganismList } from './organism-list.js';
 import { draw } from './renderer.js';
+import { drawHistory, historyHtml } from './history-chart.js';
 import { $, escapeHtml, isAbort, setStatus } from './util.js';
+
+let lastHistory = null;
 
 export async function loadDetails(signal) {
   if (state.selected === null) return;
@@ -12,11 +15,23 @@ export async function loadDetails(signal) {
   panel.hidden = false;
   $('op-id').textContent = `#${state.selected}`;
   try {
+    const history = api.organismHistory(state.runId, state.tick, state.selected, signal);
+    history.catch(() => {}); // awaited below; a failure there only costs the chart
     const d = await api.organism(state.runId, state.tick, state.selected, signal);
     state.prevDetails =
       state.details && state.details.organismId === d.organismId && state.details.tick < d.tick ? state.details : null;
     state.details = d;
     renderDetails(d);
+    // The previous chart of this organism stands until the new one arrives (no flicker while stepping).
+    if (lastHistory?.organismId === d.organismId) drawHistory(lastHistory);
+    try {
+      const h = await history;
+      if (state.details !== d) return; // a newer selection or tick rendered meanwhile
+      lastHistory = h;
+      drawHistory(h);
+    } catch (err) {
+      if (!isAbort(err) && state.details === d) $('op-history-legend').textContent = `history: ${err.message}`;
+    }
   } catch (err) {
     if (isAbort(err)) return;
     if (err instanceof ApiError && err.status === 404) {
@@ -80,6 +95,7 @@ function renderDetails(d) {
     ['status', s.isDead ? `dead at ${s.deathTick} (${escapeHtml(s.deathCause ?? '')})` : 'alive'],
     ['procedure', escapeHtml(s.currentProc ?? '–')],
   ]);
+  html += historyHtml();
   html += `<h3>Instructions</h3>${kv([
     ['last', instructionHtml(s.instructions.last)],
     ['next', instructionHtml(s.instructions.next)],

@@ -159,6 +159,18 @@ describe('web visualizer in Chromium on a live run', () => {
     const first = await tickOf();
     await expect.poll(tickOf, { timeout: 20_000 }).toBeGreaterThan(first);
     expect(requests).toContain('/visualizer/api/events');
+    // The page is a set of small modules, all loaded (and without console errors, checked at the end).
+    expect(requests).toEqual(
+      expect.arrayContaining([
+        '/main.js',
+        '/state.js',
+        '/api.js',
+        '/renderer.js',
+        '/timeline.js',
+        '/inspector.js',
+        '/push.js',
+      ]),
+    );
     expect(requests.filter((r) => r === '/visualizer/api/runs').length).toBeLessThanOrEqual(1);
     await expect
       .poll(async () => (await page.textContent('#engine-lag')) ?? '', { timeout: 10_000 })
@@ -200,6 +212,12 @@ describe('web visualizer in Chromium on a live run', () => {
     await page.keyboard.press('ArrowRight');
     await statusShows(stepped + 1);
     await page.waitForSelector('#op-registers');
+    // The panel charts the organism's energy and entropy from its birth up to the shown tick.
+    const historyPoints = async (): Promise<number> =>
+      Number((await page.getAttribute('#op-history', 'data-points')) ?? 0);
+    await expect.poll(historyPoints, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(await historyPoints()).toBe(stepped + 2); // born at 0, every tick sampled
+    expect(await page.textContent('#op-history-legend')).toMatch(/^energy -?\d+ .*entropy -?\d+/);
     await page.click('#zoom-in');
     await page.click('#zoom-in');
     mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
