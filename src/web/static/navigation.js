@@ -2,11 +2,16 @@
 // click an IP to select its organism. Every change redraws at once and reloads the cells in view shortly after.
 import { moleculeType, moleculeValue, moleculeMarker, MOLECULE_TYPE_NAMES } from './api.js';
 import { state, actions } from './state.js';
-import { draw, fitView } from './renderer.js';
+import { cellAtScreen, draw, fitView, screenOf, wraps } from './renderer.js';
 import { $ } from './util.js';
 
 let reloadTimer = null;
 export function viewChanged() {
+  // On a torus the view's corner stays inside the world (the drawing is the same a whole world further on).
+  if (wraps()) {
+    state.view.x = ((state.view.x % state.shape[0]) + state.shape[0]) % state.shape[0];
+    state.view.y = ((state.view.y % state.shape[1]) + state.shape[1]) % state.shape[1];
+  }
   draw();
   clearTimeout(reloadTimer);
   reloadTimer = setTimeout(() => actions.loadEnvironment(false), 80);
@@ -16,8 +21,9 @@ export function zoom(factor, cx, cy) {
   const canvas = $('grid');
   const sel = cx === undefined ? state.organisms.find((o) => o.organismId === state.selected && !o.isDead) : undefined;
   if (sel) {
-    const px = (sel.ip[0] + 0.5 - state.view.x) * state.view.cell;
-    const py = (sel.ip[1] + 0.5 - state.view.y) * state.view.cell;
+    const [sx, sy] = screenOf(sel.ip[0], sel.ip[1]);
+    const px = sx + state.view.cell / 2;
+    const py = sy + state.view.cell / 2;
     if (px >= 0 && py >= 0 && px <= canvas.clientWidth && py <= canvas.clientHeight) {
       cx = px;
       cy = py;
@@ -43,9 +49,7 @@ export function centerOn(x, y) {
 
 function cellAt(ev) {
   const rect = $('grid').getBoundingClientRect();
-  const x = Math.floor(state.view.x + (ev.clientX - rect.left) / state.view.cell);
-  const y = Math.floor(state.view.y + (ev.clientY - rect.top) / state.view.cell);
-  return [x, y];
+  return cellAtScreen(ev.clientX - rect.left, ev.clientY - rect.top);
 }
 
 function describeCell(x, y) {

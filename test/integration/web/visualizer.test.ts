@@ -231,6 +231,49 @@ describe('web visualizer in Chromium on a live run', () => {
     await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer-density.png') });
     await page.selectOption('#overlay-select', 'none');
 
+    // The world is a torus (96×64 here): dragged right across the world's left edge, the view shows the cells of
+    // its right side beyond that edge (wrapped), not the void. An organism's IP cell is found at its wrapped place.
+    await page.uncheck('#op-follow');
+    await page.click('#zoom-fit');
+    const box = (await page.locator('#grid').boundingBox())!;
+    const cell = Math.min(box.width / 96, box.height / 64);
+    const ips = await page.$$eval('.org-row', (rows) =>
+      rows.map((r) => (r.children[4]?.textContent ?? '').replace('ip ', '').split('|').map(Number)),
+    );
+    const [ipx, ipy] = ips.reduce((a, b) => (b[0]! > a[0]! ? b : a));
+    // Shift the world right so that the copy of column ipx beyond the left edge lands at column 3 of the view.
+    const drag = Math.round((96 + 3 - ipx!) * cell);
+    expect(drag).toBeLessThan(box.width - 30);
+    // (Below the zoom buttons, which sit over the canvas's top left corner.)
+    await page.mouse.move(box.x + 20, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 20 + drag, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    const pixel = (x: number, y: number): Promise<number[]> =>
+      page.evaluate(
+        ([px, py]) => {
+          // Read through a copy made for reading, so Chromium does not warn about readbacks of the page's canvas.
+          const copy = document.createElement('canvas');
+          copy.width = 1;
+          copy.height = 1;
+          const ctx = copy.getContext('2d', { willReadFrequently: true })!;
+          ctx.drawImage(document.getElementById('grid') as HTMLCanvasElement, px!, py!, 1, 1, 0, 0, 1, 1);
+          return Array.from(ctx.getImageData(0, 0, 1, 1).data);
+        },
+        [Math.round(x), Math.round(y)],
+      );
+    const at = { x: 3.5 * cell, y: (ipy! + 0.5) * cell };
+    const hex = (rgba: number[]): string =>
+      `#${rgba
+        .slice(0, 3)
+        .map((v) => v.toString(16).padStart(2, '0'))
+        .join('')}`;
+    // Neither the void outside a world (#07090b) nor an empty world cell (#0e1217): the organism's cell.
+    await expect.poll(async () => hex(await pixel(at.x, at.y)), { timeout: 5000 }).not.toMatch(/^#(07090b|0e1217)$/);
+    // Left of the seam (the world's left edge, now at `drag` px) every pixel is world, none is void.
+    expect(hex(await pixel(drag / 2, box.height - 3))).not.toBe('#07090b');
+    await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer-wrap.png') });
+
     // The front page: the run with links to the visualizer and the analyzer, and every service with its state.
     await page.goto(`${base}/`);
     await page.waitForSelector('#runs tbody tr td.mono', { timeout: 10_000 });
