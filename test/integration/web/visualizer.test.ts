@@ -38,15 +38,10 @@ function pipeline(): unknown {
           // follows always has organisms to list; the node runs until the test stops it.
           options: {
             environment: { shape: [96, 64], topology: 'TORUS' },
+            // Two energies, so sorting the list by energy orders it other than by id.
             organisms: [
-              {
-                program: 'builtin:counter',
-                energy: 20000,
-                positions: [
-                  [10, 10],
-                  [50, 30],
-                ],
-              },
+              { program: 'builtin:counter', energy: 15000, positions: [[10, 10]] },
+              { program: 'builtin:counter', energy: 20000, positions: [[50, 30]] },
             ],
             runtime: { thermodynamics: { default: { baseEnergy: 0, baseEntropy: 0 }, families: {}, instructions: {} } },
           },
@@ -147,6 +142,19 @@ describe('web visualizer in Chromium on a live run', () => {
     );
     expect(energies).toEqual([...energies].sort((a, b) => b - a));
     await page.selectOption('#org-sort', 'id');
+    // The column headers sort as well: a click on "energy" sorts largest first, a second click smallest first.
+    const rowEnergies = (): Promise<number[]> =>
+      page.$$eval('.org-row .energy', (cells) => cells.map((c) => Number((c.textContent ?? '').replace('E ', ''))));
+    await page.click('#org-head [data-sort="energy"]');
+    const down = await rowEnergies();
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    expect(down[0]).toBeGreaterThan(down.at(-1)!);
+    expect(await page.inputValue('#org-sort')).toBe('energy');
+    expect(await page.getAttribute('#org-head [data-sort="energy"]', 'aria-sort')).toBe('descending');
+    await page.click('#org-head [data-sort="energy"]');
+    expect(await rowEnergies()).toEqual([...down].reverse());
+    expect(await page.getAttribute('#org-head [data-sort="energy"]', 'aria-sort')).toBe('ascending');
+    await page.click('#org-head [data-sort="id"]');
     // The UI decodes cells with the ISA's own codec, served compiled (no copy in the web code).
     expect(
       await page.evaluate(
@@ -238,7 +246,7 @@ describe('web visualizer in Chromium on a live run', () => {
     const box = (await page.locator('#grid').boundingBox())!;
     const cell = Math.min(box.width / 96, box.height / 64);
     const ips = await page.$$eval('.org-row', (rows) =>
-      rows.map((r) => (r.children[4]?.textContent ?? '').replace('ip ', '').split('|').map(Number)),
+      rows.map((r) => (r.querySelector('.ip')?.textContent ?? '').replace('ip ', '').split('|').map(Number)),
     );
     const [ipx, ipy] = ips.reduce((a, b) => (b[0]! > a[0]! ? b : a));
     // Shift the world right so that the copy of column ipx beyond the left edge lands at column 3 of the view.
