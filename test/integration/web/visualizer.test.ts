@@ -257,19 +257,16 @@ describe('web visualizer in Chromium on a live run', () => {
     await page.mouse.down();
     await page.mouse.move(box.x + 20 + drag, box.y + box.height / 2, { steps: 8 });
     await page.mouse.up();
+    // Read through a copy made for reading, so Chromium does not warn about readbacks of the page's canvas.
     const pixel = (x: number, y: number): Promise<number[]> =>
-      page.evaluate(
-        ([px, py]) => {
-          // Read through a copy made for reading, so Chromium does not warn about readbacks of the page's canvas.
-          const copy = document.createElement('canvas');
-          copy.width = 1;
-          copy.height = 1;
-          const ctx = copy.getContext('2d', { willReadFrequently: true })!;
-          ctx.drawImage(document.getElementById('grid') as HTMLCanvasElement, px!, py!, 1, 1, 0, 0, 1, 1);
-          return Array.from(ctx.getImageData(0, 0, 1, 1).data);
-        },
-        [Math.round(x), Math.round(y)],
-      );
+      page.evaluate(`(() => {
+        const copy = document.createElement('canvas');
+        copy.width = 1;
+        copy.height = 1;
+        const ctx = copy.getContext('2d', { willReadFrequently: true });
+        ctx.drawImage(document.getElementById('grid'), ${Math.round(x)}, ${Math.round(y)}, 1, 1, 0, 0, 1, 1);
+        return Array.from(ctx.getImageData(0, 0, 1, 1).data);
+      })()`);
     const at = { x: 3.5 * cell, y: (ipy! + 0.5) * cell };
     const hex = (rgba: number[]): string =>
       `#${rgba
