@@ -128,6 +128,33 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': ok('Details (ETag)'), ...etag, ...errors },
         },
       },
+      '/organisms/{tick}/{organismId}/history': {
+        get: {
+          summary: "One organism's energy and entropy over the ticks up to this one",
+          description:
+            "From `from` (default: the organism's birth) up to `tick`: at most `points` samples, every `step` ticks (the sampling interval times a power of two) and at `tick`; ticks where the organism had no state are left out. Body `{ runId, organismId, from, to, step, ticks[], energy[], entropy[] }`.",
+          parameters: [
+            tick,
+            { name: 'organismId', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
+            runId,
+            {
+              name: 'from',
+              in: 'query',
+              required: false,
+              description: "First tick (default: the organism's birth tick).",
+              schema: { type: 'integer', minimum: 0 },
+            },
+            {
+              name: 'points',
+              in: 'query',
+              required: false,
+              description: 'Most samples to return (2..2000, default 200).',
+              schema: { type: 'integer', minimum: 2, maximum: 2000 },
+            },
+          ],
+          responses: { '200': ok('History (ETag)'), ...etag, ...errors },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI document') } } },
     },
     components: {

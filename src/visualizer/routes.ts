@@ -6,7 +6,7 @@
 import { EvochoraError } from '../errors.js';
 import { isRunId } from '../pipeline/contracts/run-id.js';
 import { BadRequestError } from '../http/http-router.js';
-import { flag, IMMUTABLE, nonNegativeInt, notModified } from '../http/http-params.js';
+import { flag, IMMUTABLE, nonNegativeInt, notModified, optionalNonNegativeInt } from '../http/http-params.js';
 import type { ApiRequest, ApiResponse, Route } from '../http/http-types.js';
 import { encodeEnvironment, type Region } from './region.js';
 import { openApiDocument } from './openapi.js';
@@ -137,6 +137,22 @@ export function visualizerRoutes(service: VisualizerService, feed?: LiveFeed): R
         const hit = notModified(req, etag);
         if (hit) return hit;
         return json(await service.organismDetails(runId, tick, id), etag);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/organisms/:tick/:organismId/history',
+      handler: async (req) => {
+        const tick = nonNegativeInt(req.params.tick, 'tick');
+        const id = nonNegativeInt(req.params.organismId, 'organismId');
+        const from = optionalNonNegativeInt(req, 'from');
+        const points = optionalNonNegativeInt(req, 'points') ?? 200;
+        if (points < 2 || points > 2000) throw new BadRequestError(`points must be 2..2000, got ${points}.`);
+        const runId = (await service.resolveRun(runIdOf(req))).runId;
+        const etag = `"${runId}-hist-${tick}-${id}-${from ?? 'birth'}-${points}"`;
+        const hit = notModified(req, etag);
+        if (hit) return hit;
+        return json(await service.organismHistory(runId, tick, id, from, points), etag);
       },
     },
     { method: 'GET', pattern: '/openapi.json', handler: () => json(openApiDocument()) },

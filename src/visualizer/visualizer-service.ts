@@ -66,6 +66,8 @@ export class VisualizerService {
   private readonly orgCache = new Lru<string, OrganismState[]>(256);
   private readonly minimapCache = new Lru<string, Minimap>(64);
   private readonly rangeCache = new Lru<string, TickRange[]>(32);
+  /** One organism's energy and entropy at one tick (history points; null: not alive then). */
+  private readonly pointCache = new Lru<string, readonly [number, number] | null>(20_000);
 
   constructor(private readonly db: IndexDatabase) {}
 
@@ -318,6 +320,71 @@ export class VisualizerService {
       totalOrganismsCreated: total,
       organisms: states.map(summaryOf),
     };
+  }
+
+  /**
+   * An organism's energy and entropy from `from` (default: its birth) up to `tick`, at most `points` samples:
+   * every `step` ticks (the sampling interval times a power of two, on a grid from the run's first tick, so the
+   * history of the next tick shares all but its newest points with this one) and at `tick` itself. Ticks where
+   * the organism has no state (before its birth, after its death) are left out.
+   */
+  async organismHistory(
+    runId: string | undefined,
+    tick: number,
+    organismId: number,
+    from: number | undefined,
+    points: number,
+  ): Promise<Record<string, unknown>> {
+    const r = await this.resolveRun(runId);
+    const c = await this.run(r);
+    const known = await r.organism(organismId);
+    if (!known)
+      throw new VisualizerNotFoundError(
+        VisualizerErrorCode.ORGANISM_NOT_FOUND,
+        `No organism ${organismId} in run '${r.runId}'.`,
+      );
+    const range = await this.tickRangeOf(r);
+    if (!range || tick < range.minTick || tick > range.maxTick)
+      throw new VisualizerNotFoundError(
+        VisualizerErrorCode.TICK_NOT_FOUND,
+        `Tick ${tick} of run '${r.runId}' is not indexed.`,
+      );
+    const start = Math.min(tick, Math.max(from ?? known.birthTick, range.minTick));
+    const sampling = c.meta.samplingInterval || 1;
+    let step = sampling;
+    while ((tick - start) / step > points - 1) step *= 2;
+    const ticks: number[] = [];
+    for (let t = range.minTick + Math.ceil((start - range.minTick) / step) * step; t < tick; t += step) ticks.push(t);
+    ticks.push(tick);
+    const out = { ticks: [] as number[], energy: [] as number[], entropy: [] as number[] };
+    for (const t of ticks) {
+      const p = await this.historyPoint(r, t, organismId);
+      if (!p) continue;
+      out.ticks.push(t);
+      out.energy.push(p[0]);
+      out.entropy.push(p[1]);
+    }
+    return { runId: r.runId, organismId, from: start, to: tick, step, ...out };
+  }
+
+  private async historyPoint(
+    r: RunIndexReader,
+    tick: number,
+    organismId: number,
+  ): Promise<readonly [number, number] | null> {
+    const key = `${r.runId}:${organismId}:${tick}`;
+    const cached = this.pointCache.get(key);
+    if (cached !== undefined) return cached;
+    // The organisms of a tick the page shows are cached already; other ticks are read without filling that cache.
+    let states: readonly OrganismState[] | undefined = this.orgCache.get(`${r.runId}:${tick}`);
+    if (!states) {
+      const row = await r.organismTick(tick);
+      states = row ? (row.states ?? decodeOrganismBlob(row.data)) : [];
+    }
+    const s = states.find((o) => o.organismId === organismId);
+    const point = s ? ([s.energy, s.entropyRegister] as const) : null;
+    this.pointCache.set(key, point);
+    return point;
   }
 
   async organismDetails(runId: string | undefined, tick: number, organismId: number): Promise<Record<string, unknown>> {

@@ -30,6 +30,7 @@ export const api = {
   ticks: (runId, signal) => getJson('/ticks', { runId }, signal),
   organisms: (runId, tick, signal) => getJson(`/organisms/${tick}`, { runId }, signal),
   organism: (runId, tick, id, signal) => getJson(`/organisms/${tick}/${id}`, { runId }, signal),
+  organismHistory: (runId, tick, id, signal) => getJson(`/organisms/${tick}/${id}/history`, { runId }, signal),
   async environment(runId, tick, region, minimap, signal) {
     const res = await fetch(`${BASE}/environment/${tick}${query({ runId, region: region.join(','), minimap })}`, {
       signal,

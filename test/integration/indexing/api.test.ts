@@ -166,6 +166,27 @@ describe('visualizer API contract', () => {
     expect(r.body.staticInfo).toMatchObject({ parentId: null, lineage: [], programId: expect.any(String) });
   });
 
+  it("GET /organisms/{tick}/{id}/history gives the organism's energy and entropy up to the tick", async () => {
+    const full = await get(api(`/organisms/40/1/history?runId=${runId}`));
+    expect(full.status).toBe(200);
+    expect(full.headers.get('etag')).toBeTruthy();
+    // Born at 0, every tick sampled: 41 points, each the energy /organisms/{tick} reports.
+    expect(full.body).toMatchObject({ organismId: 1, from: 0, to: 40, step: 1 });
+    expect(full.body.ticks).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    for (const t of [0, 17, 40]) {
+      const at = await get(api(`/organisms/${t}?runId=${runId}`));
+      const o = at.body.organisms.find((x: { organismId: number }) => x.organismId === 1);
+      expect([full.body.energy[t], full.body.entropy[t]], `tick ${t}`).toEqual([o.energy, o.entropy]);
+    }
+    // At most 5 points: every 16 ticks (sampling × a power of two) and the tick itself.
+    const few = await get(api(`/organisms/40/1/history?runId=${runId}&points=5&from=3`));
+    expect(few.body).toMatchObject({ from: 3, step: 16, ticks: [16, 32, 40] });
+    expect(few.body.energy).toEqual([full.body.energy[16], full.body.energy[32], full.body.energy[40]]);
+    expect((await get(api(`/organisms/40/4242/history?runId=${runId}`))).status).toBe(404);
+    expect((await get(api(`/organisms/999999/1/history?runId=${runId}`))).status).toBe(404);
+    expect((await get(api(`/organisms/40/1/history?runId=${runId}&points=1`))).status).toBe(400);
+  });
+
   it('serves the OpenAPI document describing every endpoint', async () => {
     const r = await get(api('/openapi.json'));
     expect(r.status).toBe(200);
@@ -178,6 +199,7 @@ describe('visualizer API contract', () => {
         '/environment/{tick}',
         '/organisms/{tick}',
         '/organisms/{tick}/{organismId}',
+        '/organisms/{tick}/{organismId}/history',
       ]),
     );
   });
@@ -186,7 +208,8 @@ describe('visualizer API contract', () => {
     const r = await get('/');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/html/);
-    expect((await get('/app.js')).headers.get('content-type')).toMatch(/javascript/);
+    for (const file of ['/main.js', '/state.js', '/renderer.js', '/timeline.js', '/inspector.js', '/push.js'])
+      expect((await get(file)).headers.get('content-type'), file).toMatch(/javascript/);
     expect((await get('/nope.js')).status).toBe(404);
     expect((await get('/..%2Fpackage.json')).status).toBe(404);
   });

@@ -38,15 +38,10 @@ function pipeline(): unknown {
           // follows always has organisms to list; the node runs until the test stops it.
           options: {
             environment: { shape: [96, 64], topology: 'TORUS' },
+            // Two energies, so sorting the list by energy orders it other than by id.
             organisms: [
-              {
-                program: 'builtin:counter',
-                energy: 20000,
-                positions: [
-                  [10, 10],
-                  [50, 30],
-                ],
-              },
+              { program: 'builtin:counter', energy: 15000, positions: [[10, 10]] },
+              { program: 'builtin:counter', energy: 20000, positions: [[50, 30]] },
             ],
             runtime: { thermodynamics: { default: { baseEnergy: 0, baseEntropy: 0 }, families: {}, instructions: {} } },
           },
@@ -147,6 +142,19 @@ describe('web visualizer in Chromium on a live run', () => {
     );
     expect(energies).toEqual([...energies].sort((a, b) => b - a));
     await page.selectOption('#org-sort', 'id');
+    // The column headers sort as well: a click on "energy" sorts largest first, a second click smallest first.
+    const rowEnergies = (): Promise<number[]> =>
+      page.$$eval('.org-row .energy', (cells) => cells.map((c) => Number((c.textContent ?? '').replace('E ', ''))));
+    await page.click('#org-head [data-sort="energy"]');
+    const down = await rowEnergies();
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    expect(down[0]).toBeGreaterThan(down.at(-1)!);
+    expect(await page.inputValue('#org-sort')).toBe('energy');
+    expect(await page.getAttribute('#org-head [data-sort="energy"]', 'aria-sort')).toBe('descending');
+    await page.click('#org-head [data-sort="energy"]');
+    expect(await rowEnergies()).toEqual([...down].reverse());
+    expect(await page.getAttribute('#org-head [data-sort="energy"]', 'aria-sort')).toBe('ascending');
+    await page.click('#org-head [data-sort="id"]');
     // The UI decodes cells with the ISA's own codec, served compiled (no copy in the web code).
     expect(
       await page.evaluate(
@@ -159,6 +167,18 @@ describe('web visualizer in Chromium on a live run', () => {
     const first = await tickOf();
     await expect.poll(tickOf, { timeout: 20_000 }).toBeGreaterThan(first);
     expect(requests).toContain('/visualizer/api/events');
+    // The page is a set of small modules, all loaded (and without console errors, checked at the end).
+    expect(requests).toEqual(
+      expect.arrayContaining([
+        '/main.js',
+        '/state.js',
+        '/api.js',
+        '/renderer.js',
+        '/timeline.js',
+        '/inspector.js',
+        '/push.js',
+      ]),
+    );
     expect(requests.filter((r) => r === '/visualizer/api/runs').length).toBeLessThanOrEqual(1);
     await expect
       .poll(async () => (await page.textContent('#engine-lag')) ?? '', { timeout: 10_000 })
@@ -200,6 +220,12 @@ describe('web visualizer in Chromium on a live run', () => {
     await page.keyboard.press('ArrowRight');
     await statusShows(stepped + 1);
     await page.waitForSelector('#op-registers');
+    // The panel charts the organism's energy and entropy from its birth up to the shown tick.
+    const historyPoints = async (): Promise<number> =>
+      Number((await page.getAttribute('#op-history', 'data-points')) ?? 0);
+    await expect.poll(historyPoints, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(await historyPoints()).toBe(stepped + 2); // born at 0, every tick sampled
+    expect(await page.textContent('#op-history-legend')).toMatch(/^energy -?\d+ .*entropy -?\d+/);
     await page.click('#zoom-in');
     await page.click('#zoom-in');
     mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true });
@@ -212,6 +238,46 @@ describe('web visualizer in Chromium on a live run', () => {
     }
     await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer-density.png') });
     await page.selectOption('#overlay-select', 'none');
+
+    // The world is a torus (96×64 here): dragged right across the world's left edge, the view shows the cells of
+    // its right side beyond that edge (wrapped), not the void. An organism's IP cell is found at its wrapped place.
+    await page.uncheck('#op-follow');
+    await page.click('#zoom-fit');
+    const box = (await page.locator('#grid').boundingBox())!;
+    const cell = Math.min(box.width / 96, box.height / 64);
+    const ips = await page.$$eval('.org-row', (rows) =>
+      rows.map((r) => (r.querySelector('.ip')?.textContent ?? '').replace('ip ', '').split('|').map(Number)),
+    );
+    const [ipx, ipy] = ips.reduce((a, b) => (b[0]! > a[0]! ? b : a));
+    // Shift the world right so that the copy of column ipx beyond the left edge lands at column 3 of the view.
+    const drag = Math.round((96 + 3 - ipx!) * cell);
+    expect(drag).toBeLessThan(box.width - 30);
+    // (Below the zoom buttons, which sit over the canvas's top left corner.)
+    await page.mouse.move(box.x + 20, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 20 + drag, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    // Read through a copy made for reading, so Chromium does not warn about readbacks of the page's canvas.
+    const pixel = (x: number, y: number): Promise<number[]> =>
+      page.evaluate(`(() => {
+        const copy = document.createElement('canvas');
+        copy.width = 1;
+        copy.height = 1;
+        const ctx = copy.getContext('2d', { willReadFrequently: true });
+        ctx.drawImage(document.getElementById('grid'), ${Math.round(x)}, ${Math.round(y)}, 1, 1, 0, 0, 1, 1);
+        return Array.from(ctx.getImageData(0, 0, 1, 1).data);
+      })()`);
+    const at = { x: 3.5 * cell, y: (ipy! + 0.5) * cell };
+    const hex = (rgba: number[]): string =>
+      `#${rgba
+        .slice(0, 3)
+        .map((v) => v.toString(16).padStart(2, '0'))
+        .join('')}`;
+    // Neither the void outside a world (#07090b) nor an empty world cell (#0e1217): the organism's cell.
+    await expect.poll(async () => hex(await pixel(at.x, at.y)), { timeout: 5000 }).not.toMatch(/^#(07090b|0e1217)$/);
+    // Left of the seam (the world's left edge, now at `drag` px) every pixel is world, none is void.
+    expect(hex(await pixel(drag / 2, box.height - 3))).not.toBe('#07090b');
+    await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer-wrap.png') });
 
     // The front page: the run with links to the visualizer and the analyzer, and every service with its state.
     await page.goto(`${base}/`);
