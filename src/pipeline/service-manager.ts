@@ -19,7 +19,8 @@ import type { TypeRegistry } from './registry.js';
 import type { OperationalError } from './api/operational-error.js';
 import { costReadingOf, RecordingCostTracker, type RecordingCost } from './recording-cost.js';
 import { PipelineErrorCode } from './error-codes.js';
-import { startTracing, type PipelineTracing } from './tracing/pipeline-tracing.js';
+import type { PipelineTracing } from './tracing/pipeline-tracing.js';
+import { startTracing } from './tracing/start-tracing.js';
 import { VERSION } from '../version.js';
 
 /** How often the recording cost is sampled. */

@@ -1,11 +1,11 @@
 /**
  * The tracer the pipeline's services record spans with, and its lifetime. Tracing off (the default) is the
  * no-op tracer of @opentelemetry/api: starting a span costs an object, and the SDK and exporter modules are
- * never imported (they are loaded with `import()` only when tracing is on, so CLI start-up does not pay).
+ * never imported (start-tracing.ts loads them with `import()` only when tracing is on, so CLI start-up does
+ * not pay).
  */
 import { ProxyTracerProvider, type Tracer } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { TracingConfig } from '../../config/config-schema.js';
 
 export interface PipelineTracing {
   readonly enabled: boolean;
@@ -31,11 +31,4 @@ export interface StartTracingOptions {
   readonly exporter?: SpanExporter;
   /** Product version, recorded as service.version. */
   readonly version?: string;
-}
-
-/** Tracing as configured: TRACING_OFF when disabled, else an SDK provider with a batch span processor. */
-export async function startTracing(config: TracingConfig, options: StartTracingOptions = {}): Promise<PipelineTracing> {
-  if (!config.enabled) return TRACING_OFF;
-  const { startSdkTracing } = await import('./sdk-tracing.js');
-  return startSdkTracing(config, options);
 }

@@ -16,6 +16,18 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { TracingConfig } from '../../config/config-schema.js';
 import type { PipelineTracing, StartTracingOptions } from './pipeline-tracing.js';
 
+/** The longest the last export may hold a stopping node. */
+const SHUTDOWN_WAIT_MS = 5000;
+
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 function exporterFor(config: TracingConfig): SpanExporter {
   if (config.exporter === 'console') return new ConsoleSpanExporter();
   return new OTLPTraceExporter({ url: config.endpoint, headers: { ...config.headers } });
@@ -36,6 +48,7 @@ export function startSdkTracing(config: TracingConfig, options: StartTracingOpti
     enabled: true,
     tracer: provider.getTracer('evochora', options.version),
     flush: () => provider.forceFlush(),
-    shutdown: () => (stopped ??= provider.shutdown()),
+    // A collector that does not answer must not hold the node's stop: the last export gets a bounded wait.
+    shutdown: () => (stopped ??= withDeadline(provider.shutdown(), SHUTDOWN_WAIT_MS)),
   };
 }

@@ -17,7 +17,8 @@ import { DEFAULT_TRACING, type EvochoraConfig } from '../../../src/config/config
 import { defaultRegistry } from '../../../src/pipeline/registry.js';
 import { ServiceManager } from '../../../src/pipeline/service-manager.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
-import { startTracing, type PipelineTracing } from '../../../src/pipeline/tracing/pipeline-tracing.js';
+import type { PipelineTracing } from '../../../src/pipeline/tracing/pipeline-tracing.js';
+import { startTracing } from '../../../src/pipeline/tracing/start-tracing.js';
 import { SPAN } from '../../../src/pipeline/tracing/span-names.js';
 import { indexingConfig, recordAndIndex, waitUntil } from '../indexing/helpers.js';
 import { quietLogger } from './helpers.js';

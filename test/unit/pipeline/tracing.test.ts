@@ -16,7 +16,8 @@ import type { ResourceContext } from '../../../src/pipeline/api/resource.js';
 import type { TopicReader, TopicWriter } from '../../../src/pipeline/api/topic.js';
 import { MessageCodec } from '../../../src/pipeline/resources/nats/message-codec.js';
 import { InMemoryTopic } from '../../../src/pipeline/resources/topics/in-memory-topic.js';
-import { NOOP_TRACER, startTracing, TRACING_OFF } from '../../../src/pipeline/tracing/pipeline-tracing.js';
+import { NOOP_TRACER, TRACING_OFF } from '../../../src/pipeline/tracing/pipeline-tracing.js';
+import { startTracing } from '../../../src/pipeline/tracing/start-tracing.js';
 import {
   contextFrom,
   contextOf,
