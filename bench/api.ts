@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { EvochoraConfig } from '../src/config/config-schema.js';
+import { DEFAULT_TRACING, type EvochoraConfig } from '../src/config/config-schema.js';
 import { defaultErrorMapper, HttpRouter } from '../src/http/http-router.js';
 import type { IndexDatabase } from '../src/pipeline/api/index-database.js';
 import { defaultRegistry } from '../src/pipeline/registry.js';
@@ -57,6 +57,7 @@ function config(dataDir: string): EvochoraConfig {
   return {
     node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000, readAccess: 'open' },
     logging: { level: 'warn', format: 'json', levels: {} },
+    tracing: { ...DEFAULT_TRACING },
     pipeline: {
       autoStart: false,
       serviceStopTimeoutMs: 60_000,

@@ -35,7 +35,30 @@ export interface EvochoraConfig {
     resources: Record<string, ResourceDefinition>;
     services: Record<string, ServiceDefinition>;
   };
+  tracing: TracingConfig;
 }
+
+export const TRACING_EXPORTERS = ['otlp', 'console'] as const;
+
+/** OpenTelemetry tracing of the recording pipeline (docs/tracing.md). */
+export interface TracingConfig {
+  enabled: boolean;
+  exporter: (typeof TRACING_EXPORTERS)[number];
+  endpoint: string;
+  headers: Record<string, string>;
+  serviceName: string;
+  sampleRatio: number;
+}
+
+/** Tracing as the built-in defaults have it: off. */
+export const DEFAULT_TRACING: TracingConfig = {
+  enabled: false,
+  exporter: 'otlp',
+  endpoint: 'http://localhost:4318/v1/traces',
+  headers: {},
+  serviceName: 'evochora',
+  sampleRatio: 1,
+};
 
 const resourceSpec: FieldSpec = {
   kind: 'object',
@@ -256,6 +279,48 @@ export const CONFIG_SCHEMA: ObjectSpec = {
           doc: 'Resources by name.',
         },
         services: { kind: 'map', values: serviceSpec, default: DEFAULT_PIPELINE_SERVICES, doc: 'Services by name.' },
+      },
+    },
+    tracing: {
+      kind: 'object',
+      doc: 'OpenTelemetry spans for the life of each recorded batch (docs/tracing.md).',
+      fields: {
+        enabled: {
+          kind: 'bool',
+          default: DEFAULT_TRACING.enabled,
+          doc: 'Record spans; off, the pipeline uses the no-op tracer and the SDK is never loaded.',
+        },
+        exporter: {
+          kind: 'string',
+          enum: TRACING_EXPORTERS,
+          default: DEFAULT_TRACING.exporter,
+          doc: 'otlp: OTLP/HTTP (JSON) to `endpoint`; console: one object per span on stdout.',
+        },
+        endpoint: {
+          kind: 'string',
+          default: DEFAULT_TRACING.endpoint,
+          nonEmpty: true,
+          doc: 'OTLP/HTTP traces URL of a collector (Jaeger, Tempo, the OpenTelemetry Collector), path included.',
+        },
+        headers: {
+          kind: 'map',
+          values: { kind: 'string', doc: 'header value' },
+          default: DEFAULT_TRACING.headers,
+          doc: 'HTTP headers sent with every export (e.g. an authorization token of a hosted collector).',
+        },
+        serviceName: {
+          kind: 'string',
+          default: DEFAULT_TRACING.serviceName,
+          nonEmpty: true,
+          doc: 'service.name of the spans: name each process of a distributed deployment apart.',
+        },
+        sampleRatio: {
+          kind: 'number',
+          default: DEFAULT_TRACING.sampleRatio,
+          min: 0,
+          max: 1,
+          doc: 'Share of chunks whose trace is recorded; the rest of a trace follows its first span.',
+        },
       },
     },
   },

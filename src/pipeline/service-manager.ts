@@ -19,6 +19,9 @@ import type { TypeRegistry } from './registry.js';
 import type { OperationalError } from './api/operational-error.js';
 import { costReadingOf, RecordingCostTracker, type RecordingCost } from './recording-cost.js';
 import { PipelineErrorCode } from './error-codes.js';
+import type { PipelineTracing } from './tracing/pipeline-tracing.js';
+import { startTracing } from './tracing/start-tracing.js';
+import { VERSION } from '../version.js';
 
 /** How often the recording cost is sampled. */
 const COST_SAMPLE_MS = 5000;
@@ -94,6 +97,11 @@ export interface ServiceManagerOptions {
   readonly logger: Logger;
   /** Named loggers (per-logger levels); defaults to children of `logger`. */
   readonly loggerFor?: (name: string) => Logger;
+  /**
+   * The services' tracer. Absent: the manager starts it from `config.tracing` and shuts it down (exporting
+   * the last spans) in `shutdown()`; given: the caller owns it and shuts it down.
+   */
+  readonly tracing?: PipelineTracing;
 }
 
 export class ServiceManager {
@@ -106,8 +114,11 @@ export class ServiceManager {
   private cost: RecordingCost | undefined;
   private costTimer: NodeJS.Timeout | undefined;
   private lastCostWarningMs = 0;
+  private tracing: PipelineTracing | undefined;
+  private ownsTracing = false;
 
   private constructor(options: ServiceManagerOptions) {
+    this.tracing = options.tracing;
     this.config = options.config;
     this.logger = options.logger;
     this.loggerFor = options.loggerFor ?? ((name) => options.logger.child({ name }));
@@ -222,6 +233,14 @@ export class ServiceManager {
       pendingServices.push({ name, type, options: opts, uris: def.resources });
     }
     if (issues.length > 0) throw new ConfigError(issues, 'Invalid pipeline configuration');
+    if (!manager.tracing && config.tracing.enabled) {
+      manager.tracing = await startTracing(config.tracing, { version: VERSION });
+      manager.ownsTracing = true;
+      options.logger.info(
+        { tracing: { exporter: config.tracing.exporter, endpoint: config.tracing.endpoint } },
+        `Tracing on: spans go to ${config.tracing.exporter === 'otlp' ? config.tracing.endpoint : 'stdout'}`,
+      );
+    }
 
     for (const [name, { type, options: opts }] of resourceOptions) {
       const resource = await type.create({
@@ -362,6 +381,7 @@ export class ServiceManager {
       logger: this.loggerFor(name),
       dataDir: this.config.node.dataDir,
       ports,
+      ...(this.tracing ? { tracer: this.tracing.tracer } : {}),
     });
     slot.instance = instance;
     slot.live = live;
@@ -477,6 +497,13 @@ export class ServiceManager {
     this.costTimer = undefined;
     await this.stopAll();
     await this.closeResources();
+    if (this.ownsTracing) {
+      // The last batches' spans are still in the batch processor: export them before the process ends.
+      await this.tracing
+        ?.shutdown()
+        .catch((err: unknown) => this.logger.warn({ err }, 'exporting the last spans failed'));
+      this.ownsTracing = false;
+    }
   }
 
   private async closeResources(): Promise<void> {

@@ -15,7 +15,7 @@ import { FileSystemStorage } from '../../src/pipeline/resources/file-system-stor
 import { PostgresIndexDatabase } from '../../src/pipeline/resources/postgres/postgres-index-database.js';
 import { defaultRegistry } from '../../src/pipeline/registry.js';
 import { ServiceManager } from '../../src/pipeline/service-manager.js';
-import type { EvochoraConfig } from '../../src/config/config-schema.js';
+import { DEFAULT_TRACING, type EvochoraConfig } from '../../src/config/config-schema.js';
 import type { SimulationEngine } from '../../src/pipeline/services/simulation-engine.js';
 import { DEFAULT_FOLDER_LEVELS } from '../../src/pipeline/resources/storage-keys.js';
 import { unanalyzedBatches } from '../../src/pipeline/analytics/analytics-operations.js';
@@ -325,6 +325,7 @@ describe('distributed deployment: separate processes on NATS JetStream, Swift (S
     const config: EvochoraConfig = {
       node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000, readAccess: 'open' },
       logging: { level: 'silent', format: 'json', levels: {} },
+      tracing: { ...DEFAULT_TRACING },
       pipeline: {
         autoStart: false,
         startupSequence: ['persistence', 'simulation-engine'],

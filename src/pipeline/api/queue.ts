@@ -1,3 +1,15 @@
+import type { TraceContext } from '../tracing/trace-context.js';
+
+/**
+ * A message that may carry the trace context of the span that queued it (tracing on, docs/tracing.md). Every
+ * queue hands it to the consumer unchanged: the in-memory queue as the object's own field, the JetStream queue
+ * as the NATS message headers `traceparent` and `tracestate`, so a consumer in another process continues the
+ * producer's trace. Without it (tracing off) a message keeps its shape.
+ */
+export interface TracedMessage {
+  readonly traceContext?: TraceContext;
+}
+
 /** The producer side of a queue binding (`queue-out`). */
 export interface QueueProducer<T> {
   /**

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import type { Tracer } from '@opentelemetry/api';
 import { EvochoraError } from '../../errors.js';
 import { assertTransition, type ServiceState } from './lifecycle.js';
 import type { Metrics, Monitorable } from './monitorable.js';
 import { ErrorLog, type OperationalError } from './operational-error.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import { NOOP_TRACER } from '../tracing/pipeline-tracing.js';
 
 /** What the service manager gives a service when it builds it. */
 export interface ServiceContext<O = Record<string, unknown>> {
@@ -14,6 +16,8 @@ export interface ServiceContext<O = Record<string, unknown>> {
   readonly dataDir: string;
   /** Port name → the per-binding object of the resource bound to it. */
   readonly ports: Readonly<Record<string, unknown>>;
+  /** Spans of a batch's life (docs/tracing.md); absent: the no-op tracer. */
+  readonly tracer?: Tracer;
 }
 
 export class MissingPortError extends EvochoraError {
@@ -47,6 +51,11 @@ export abstract class AbstractService<O = Record<string, unknown>> implements Mo
 
   protected get logger(): Logger {
     return this.context.logger;
+  }
+
+  /** The pipeline's tracer: the no-op tracer unless `tracing.enabled`. */
+  protected get tracer(): Tracer {
+    return this.context.tracer ?? NOOP_TRACER;
   }
 
   protected get stopRequested(): boolean {

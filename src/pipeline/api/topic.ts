@@ -12,9 +12,15 @@
  * - Payloads are the protobuf contract messages (BatchInfo, MetadataInfo) as plain objects; a networked
  *   implementation encodes them with the contract's `encode`/`decode` and must hand back the same fields.
  *
+ * - A publish may carry the trace context of the span that published it (`PublishOptions.traceContext`); every
+ *   delivery of that message hands it back (`TopicMessage.traceContext`), in memory as a field, over NATS as the
+ *   `traceparent`/`tracestate` message headers, so a consumer's span joins the publisher's trace.
+ *
  * Binding URIs: `topic-write:<topic>` gives a TopicWriter, `topic-read:<topic>?consumerGroup=<group>` a
  * TopicReader (a missing consumerGroup is a configuration error).
  */
+
+import type { TraceContext } from '../tracing/trace-context.js';
 
 /** One delivery of a message to one member of a consumer group. */
 export interface TopicMessage<T> {
@@ -26,12 +32,19 @@ export interface TopicMessage<T> {
   /** 1 on first delivery, 2 on the first redelivery, … */
   readonly deliveryCount: number;
   readonly consumerGroup: string;
+  /** The publisher's trace context, when it published with one. */
+  readonly traceContext?: TraceContext;
+}
+
+export interface PublishOptions {
+  /** Travels with the message to every consumer group (see the contract above). */
+  readonly traceContext?: TraceContext;
 }
 
 /** The `topic-write` side. */
 export interface TopicWriter<T> {
   /** Publishes durably (as the implementation defines it) and resolves once the message is accepted. */
-  publish(payload: T): Promise<void>;
+  publish(payload: T, options?: PublishOptions): Promise<void>;
 }
 
 /** The `topic-read` side: one member of a consumer group. */

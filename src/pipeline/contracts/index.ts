@@ -3,6 +3,7 @@
  * scripts/build-proto.js), the storage format version, and the in-process message shapes queues carry.
  */
 import { evochora } from './generated/contracts.js';
+import type { TracedMessage } from '../api/queue.js';
 
 const c = evochora.contracts;
 
@@ -70,7 +71,7 @@ export const CONTENT_DEAD_LETTER = 'DeadLetterMessage';
  * consumers need without decoding (run id, tick range, tick count). The bytes cross the worker boundary as a
  * transferred ArrayBuffer and go to disk unchanged.
  */
-export interface ChunkMessage {
+export interface ChunkMessage extends TracedMessage {
   readonly simulationRunId: string;
   readonly firstTick: number;
   readonly lastTick: number;

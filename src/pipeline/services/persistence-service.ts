@@ -23,6 +23,9 @@ import type { TopicWriter } from '../api/topic.js';
 import { BatchInfo } from '../contracts/index.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import { SpanKind, SpanStatusCode, type Link, type Span } from '@opentelemetry/api';
+import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
+import { contextFrom, contextOf, injectTraceContext, parseTraceContext } from '../tracing/trace-context.js';
 
 export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
 
@@ -119,6 +122,45 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
   /** Validates, deduplicates and writes one batch. Never throws: failures end in the DLQ. */
   async processBatch(batch: readonly ChunkMessage[], after: Promise<void> = Promise.resolve()): Promise<void> {
     if (batch.length === 0) return;
+    const span = this.startBatchSpan(batch);
+    try {
+      await this.persist(batch, after, span);
+    } finally {
+      span.end();
+    }
+  }
+
+  /**
+   * The batch's span continues the trace of its first chunk (the one the batch file is named after); the other
+   * chunks' traces are linked, so each chunk's trace leads to the batch that stored it.
+   */
+  private startBatchSpan(batch: readonly ChunkMessage[]): Span {
+    const first = batch[0]!;
+    const last = batch[batch.length - 1]!;
+    const links: Link[] = [];
+    for (let i = 1; i < batch.length; i++) {
+      const sc = parseTraceContext(batch[i]!.traceContext);
+      if (sc) links.push({ context: sc });
+    }
+    return this.tracer.startSpan(
+      SPAN.batchPersisted,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          [ATTR.service]: this.name,
+          [ATTR.runId]: first.simulationRunId,
+          [ATTR.firstTick]: first.firstTick,
+          [ATTR.lastTick]: last.lastTick,
+          [ATTR.chunkCount]: batch.length,
+          [ATTR.tickCount]: batch.reduce((n, c) => n + c.tickCount, 0),
+        },
+      },
+      contextFrom(first.traceContext),
+    );
+  }
+
+  private async persist(batch: readonly ChunkMessage[], after: Promise<void>, span: Span): Promise<void> {
     this.currentBatchSize = batch.length;
     const first = batch[0]!;
     const last = batch[batch.length - 1]!;
@@ -131,7 +173,8 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       );
       this.recordError('BATCH_CONSISTENCY', `batch mixes runs '${first.simulationRunId}' and '${other}'`);
       const err = new EvochoraError(PipelineErrorCode.MIXED_RUN_IDS, 'Batch contains mixed simulationRunIds');
-      await this.sendToDlq(batch, 'Batch contains mixed simulationRunIds', 0, err, '');
+      failSpan(span, err);
+      await this.sendToDlq(batch, 'Batch contains mixed simulationRunIds', 0, err, '', Date.now(), span);
       this.batchesFailed++;
       return;
     }
@@ -149,6 +192,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         }
         kept.push(c);
       }
+      if (kept.length < batch.length) span.addEvent('duplicates-skipped', { count: batch.length - kept.length });
       if (kept.length === 0) {
         this.logger.warn({ service: this.name }, 'Entire batch was duplicates, skipping');
         return;
@@ -163,17 +207,53 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
     } catch (err) {
       this.batchesFailed++;
       this.recordError('BATCH_WRITE_FAILED', `cannot name a batch of run '${runId}': ${(err as Error).message}`);
-      await this.sendToDlq(chunks, (err as Error).message, 0, err, '');
+      failSpan(span, err);
+      await this.sendToDlq(chunks, (err as Error).message, 0, err, '', Date.now(), span);
       return;
     }
-    await this.writeWithRetry(key, chunks, after);
+    span.setAttribute(ATTR.storageKey, key);
+    await this.writeWithRetry(key, chunks, after, span);
+  }
+
+  /** Announces a written batch; the notification carries this span's context to every indexer. */
+  private async notify(info: BatchInfo, parent: Span): Promise<void> {
+    if (!this.topic) return;
+    const span = this.tracer.startSpan(
+      SPAN.batchNotified,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [ATTR.service]: this.name,
+          [ATTR.runId]: info.simulationRunId,
+          [ATTR.firstTick]: Number(info.tickStart),
+          [ATTR.lastTick]: Number(info.tickEnd),
+          [ATTR.storageKey]: info.storageKey,
+        },
+      },
+      contextOf(parent),
+    );
+    try {
+      const traceContext = injectTraceContext(span);
+      await this.topic.publish(info, traceContext ? { traceContext } : undefined);
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
   }
 
   /** Writes, retries, dead-letters; announces a written batch only once `after` (the previous batch) is done. */
-  private async writeWithRetry(key: string, chunks: readonly ChunkMessage[], after: Promise<void>): Promise<void> {
+  private async writeWithRetry(
+    key: string,
+    chunks: readonly ChunkMessage[],
+    after: Promise<void>,
+    span: Span,
+  ): Promise<void> {
     let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
     let lastError: unknown;
+    let waitedForSpace = false;
     const firstFailure = Date.now();
     while (attempt <= this.opts.maxRetries) {
       const started = performance.now();
@@ -181,7 +261,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         const r = await this.storage.writeBatch(key, chunks);
         await after;
         // Announce after the file is visible; a failed publish retries the (idempotent) write and publish.
-        await this.topic?.publish(
+        await this.notify(
           BatchInfo.create({
             simulationRunId: r.simulationRunId,
             storageKey: r.key,
@@ -192,8 +272,10 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
             tickCount: r.tickCount,
             bytes: r.bytesWritten,
           }),
+          span,
         );
         this.diskFull.onSuccess();
+        span.setAttributes({ [ATTR.bytes]: r.bytesWritten, [ATTR.rawBytes]: r.rawBytes, [ATTR.attempts]: attempt + 1 });
         const ms = performance.now() - started;
         this.lastLatencyMs = ms;
         this.latencyTotalMs += ms;
@@ -213,6 +295,9 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         lastError = err;
         if (this.diskFull.onError(err, `batch ${key}`)) {
           // Not an attempt: the batch waits for space (and the queue, then the engine, wait behind it).
+          if (!waitedForSpace)
+            span.addEvent(EVENT.diskFull, { [ATTR.errorCode]: (err as NodeJS.ErrnoException).code ?? '' });
+          waitedForSpace = true;
           if (await sleep(Math.min(backoff, this.opts.maxRetryBackoffMs), this.signal)) {
             this.logger.info({ service: this.name, key }, 'Stop requested while waiting for disk space');
             break;
@@ -224,6 +309,12 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         const message = (err as Error).message;
         if (attempt <= this.opts.maxRetries) {
           this.retries++;
+          span.addEvent(EVENT.retry, {
+            attempt,
+            'exception.message': message,
+            'exception.type': (err as Error).name ?? 'Error',
+            backoff_ms: backoff,
+          });
           this.logger.warn(
             { service: this.name, key, attempt, code: (err as NodeJS.ErrnoException).code },
             `Failed to write batch ${key} (attempt ${attempt}/${this.opts.maxRetries}): ${message}, retrying in ${backoff}ms`,
@@ -245,7 +336,9 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
     this.batchesFailed++;
     const reason = (lastError as Error).message;
     this.recordError('BATCH_WRITE_FAILED', `batch ${key} failed after ${attempt} attempts: ${reason}`);
-    await this.sendToDlq(chunks, reason, Math.max(0, attempt - 1), lastError, key, firstFailure);
+    span.setAttribute(ATTR.attempts, attempt);
+    failSpan(span, lastError);
+    await this.sendToDlq(chunks, reason, Math.max(0, attempt - 1), lastError, key, firstFailure, span);
   }
 
   private async sendToDlq(
@@ -255,6 +348,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
     error: unknown,
     storageKey: string,
     firstFailure = Date.now(),
+    span?: Span,
   ): Promise<void> {
     const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
     if (!this.dlq) {
@@ -292,6 +386,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
     try {
       await this.dlq.put(message, message.originalMessage!.length, AbortSignal.timeout(5000));
       this.deadLettered++;
+      span?.addEvent(EVENT.deadLettered, { dlq_retry_count: retryCount });
       this.logger.info({ service: this.name, ticks, storageKey }, `Sent failed batch to DLQ: ${ticks} ticks`);
     } catch (dlqErr) {
       this.logger.error(
@@ -321,6 +416,13 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       ...this.diskFull.metrics(),
     };
   }
+}
+
+/** A batch that ends in the DLQ (or a publish that failed) is an error in its trace. */
+function failSpan(span: Span, err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  span.recordException(e);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
 }
 
 function round3(v: number): number {

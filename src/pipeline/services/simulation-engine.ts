@@ -52,6 +52,9 @@ import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE, environmentOf } from '../engine/
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { ATTR, SPAN } from '../tracing/span-names.js';
+import { contextOf, injectTraceContext } from '../tracing/trace-context.js';
 
 export interface OrganismConfig {
   program: string;
@@ -674,7 +677,21 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       worker.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'chunk': {
-            const msg: ChunkMessage = {
+            const chunkAttributes = {
+              [ATTR.service]: this.name,
+              [ATTR.runId]: m.simulationRunId,
+              [ATTR.firstTick]: m.firstTick,
+              [ATTR.lastTick]: m.lastTick,
+              [ATTR.tickCount]: m.tickCount,
+              [ATTR.bytes]: m.buffer.byteLength,
+            };
+            // One trace per chunk, begun where the chunk reaches the main thread (never in the worker).
+            const produced = this.tracer.startSpan(
+              SPAN.chunkProduced,
+              { kind: SpanKind.INTERNAL, attributes: chunkAttributes },
+              ROOT_CONTEXT,
+            );
+            let msg: ChunkMessage = {
               simulationRunId: m.simulationRunId,
               firstTick: m.firstTick,
               lastTick: m.lastTick,
@@ -685,14 +702,25 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
               .then(async () => {
                 if (deliveryFailure) return;
                 const t0 = performance.now();
+                const queued = this.tracer.startSpan(
+                  SPAN.chunkQueued,
+                  { kind: SpanKind.PRODUCER, attributes: { ...chunkAttributes, [ATTR.port]: 'tickData' } },
+                  contextOf(produced),
+                );
+                const traceContext = injectTraceContext(queued);
+                if (traceContext) msg = { ...msg, traceContext };
                 // No deadline while running: a full queue or a broker failover is backpressure, and the
                 // simulation waits for it however long it takes (status shows the wait, the log warns).
                 // Only a stop bounds the wait, so a node whose consumers are gone can still shut down.
                 this.blockedSince = t0;
                 try {
                   await this.tickData.put(msg, msg.data.byteLength, this.delivery.signal);
+                } catch (e) {
+                  queued.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+                  throw e;
                 } finally {
                   this.blockedSince = undefined;
+                  queued.end();
                 }
                 this.queuePutMs += performance.now() - t0;
                 this.chunksSent++;
@@ -702,11 +730,13 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
                 this.send({ type: 'ack' });
               })
               .catch((e: unknown) => {
+                produced.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
                 if (deliveryFailure) return;
                 deliveryFailure = new ChunkNotDeliveredError(msg.firstTick, msg.lastTick, e);
                 this.send({ type: 'stop' });
                 finish(deliveryFailure);
-              });
+              })
+              .finally(() => produced.end());
             break;
           }
           case 'stats':

@@ -1,5 +1,10 @@
 import pino from 'pino';
-import type { EvochoraConfig, ResourceDefinition, ServiceDefinition } from '../../../src/config/config-schema.js';
+import {
+  DEFAULT_TRACING,
+  type EvochoraConfig,
+  type ResourceDefinition,
+  type ServiceDefinition,
+} from '../../../src/config/config-schema.js';
 import { defaultRegistry } from '../../../src/pipeline/registry.js';
 import { ServiceManager } from '../../../src/pipeline/service-manager.js';
 
@@ -15,6 +20,7 @@ export function pipelineConfig(
     node: { host: '127.0.0.1', port: 0, dataDir, stopTimeoutMs: 30_000, readyTimeoutMs: 30_000, readAccess: 'open' },
     logging: { level: 'info', format: 'json', levels: {} },
     pipeline: { autoStart: false, startupSequence, serviceStopTimeoutMs: 60_000, resources, services },
+    tracing: { ...DEFAULT_TRACING },
   };
 }
 

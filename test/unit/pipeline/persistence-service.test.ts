@@ -14,6 +14,14 @@ import { batchKey } from '../../../src/pipeline/resources/storage-keys.js';
 import { PersistenceService, persistenceServiceType } from '../../../src/pipeline/services/persistence-service.js';
 import { capturingLogger, syntheticChunk, syntheticMessages, waitUntil } from './fixtures.js';
 import { resolveOptions } from '../../../src/config/resolve-options.js';
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { DEFAULT_TRACING } from '../../../src/config/config-schema.js';
+import type { TopicWriter, PublishOptions } from '../../../src/pipeline/api/topic.js';
+import type { BatchInfo } from '../../../src/pipeline/contracts/index.js';
+import { startTracing } from '../../../src/pipeline/tracing/start-tracing.js';
+import { SPAN } from '../../../src/pipeline/tracing/span-names.js';
+import { injectTraceContext, parseTraceContext } from '../../../src/pipeline/tracing/trace-context.js';
 
 /** A scripted queue: hands out the queued batches in order, then waits (abortably) for more. */
 class MockQueue implements QueueConsumer<ChunkMessage> {
@@ -98,13 +106,14 @@ function errno(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: simulated failure, write`), { code });
 }
 
-function make(ports: Record<string, unknown>, options: Record<string, unknown> = {}) {
+function make(ports: Record<string, unknown>, options: Record<string, unknown> = {}, tracer?: Tracer) {
   const log = capturingLogger();
   const service = new PersistenceService({
     name: 'persistence-1',
     logger: log.logger,
     dataDir: '.',
     ports,
+    ...(tracer ? { tracer } : {}),
     options: resolveOptions(persistenceServiceType.options, {
       maxBatchSize: 10,
       batchTimeoutSeconds: 0.02,
@@ -417,5 +426,73 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
     expect(() => make({ input: new MockQueue(), storage: new MockStorage() }, { maxWritesInFlight: 0 })).toThrow(
       /maxWritesInFlight/,
     );
+  });
+});
+
+describe('PersistenceService spans', () => {
+  it('one span per batch: the first chunk as parent, the others linked, retries as events, the notification as child', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = await startTracing({ ...DEFAULT_TRACING, enabled: true }, { exporter });
+    const storage = new MockStorage();
+    storage.failures.push(errno('EIO'), errno('EACCES'));
+    const published: Array<{ info: BatchInfo; options?: PublishOptions }> = [];
+    const topic: TopicWriter<BatchInfo> = {
+      publish: async (info, options) => {
+        published.push({ info, ...(options ? { options } : {}) });
+      },
+    };
+    const { service } = make({ input: new MockQueue(), storage, topic }, { retryBackoffMs: 1 }, tracing.tracer);
+    const senders = [0, 1, 2].map((i) => tracing.tracer.startSpan(`queue ${i}`));
+    const batch = syntheticMessages('run-t', 3).map((m, i) => ({
+      ...m,
+      traceContext: injectTraceContext(senders[i]!)!,
+    }));
+    await service.processBatch(batch);
+    for (const s of senders) s.end();
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans();
+    const persist = spans.find((s) => s.name === SPAN.batchPersisted)!;
+    expect(persist.parentSpanContext?.spanId).toBe(senders[0]!.spanContext().spanId);
+    expect(persist.spanContext().traceId).toBe(senders[0]!.spanContext().traceId);
+    expect(persist.links.map((l) => l.context.spanId)).toEqual([1, 2].map((i) => senders[i]!.spanContext().spanId));
+    expect(persist.events.map((e) => [e.name, e.attributes?.attempt, e.attributes?.['exception.message']])).toEqual([
+      ['retry', 1, 'EIO: simulated failure, write'],
+      ['retry', 2, 'EACCES: simulated failure, write'],
+    ]);
+    expect(persist.status.code).toBe(SpanStatusCode.UNSET);
+    expect(persist.attributes).toMatchObject({
+      'evochora.run_id': 'run-t',
+      'evochora.tick.first': 0,
+      'evochora.tick.last': 14,
+      'evochora.chunk.count': 3,
+      'evochora.tick.count': 15,
+      'evochora.bytes': 100,
+      'evochora.attempts': 3,
+      'evochora.service': 'persistence-1',
+    });
+    const notify = spans.find((s) => s.name === SPAN.batchNotified)!;
+    expect(notify.parentSpanContext?.spanId).toBe(persist.spanContext().spanId);
+    // The notification carries the notify span's context to the indexers.
+    expect(published).toHaveLength(1);
+    expect(parseTraceContext(published[0]!.options?.traceContext)?.spanId).toBe(notify.spanContext().spanId);
+    await tracing.shutdown();
+  });
+
+  it('a batch that ends in the DLQ is an error with its exception and a dead-lettered event', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = await startTracing({ ...DEFAULT_TRACING, enabled: true }, { exporter });
+    const storage = new MockStorage();
+    storage.failures.push(errno('EIO'), errno('EIO'));
+    const dlq = new MockDlq();
+    const { service } = make({ input: new MockQueue(), storage, dlq }, { maxRetries: 1 }, tracing.tracer);
+    await service.processBatch(syntheticMessages('run-f', 2));
+    await tracing.flush();
+    const persist = exporter.getFinishedSpans().find((s) => s.name === SPAN.batchPersisted)!;
+    expect(dlq.messages).toHaveLength(1);
+    expect(persist.parentSpanContext).toBeUndefined(); // chunks without a context: the batch begins a trace
+    expect(persist.status).toEqual({ code: SpanStatusCode.ERROR, message: 'EIO: simulated failure, write' });
+    expect(persist.events.map((e) => e.name)).toEqual(['retry', 'exception', 'dead-lettered']);
+    expect(persist.attributes['evochora.attempts']).toBe(2);
+    await tracing.shutdown();
   });
 });

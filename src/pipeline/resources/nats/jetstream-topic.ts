@@ -18,7 +18,15 @@ import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
-import { TOPIC_READ, TOPIC_WRITE, type TopicMessage, type TopicReader, type TopicWriter } from '../../api/topic.js';
+import {
+  TOPIC_READ,
+  TOPIC_WRITE,
+  type PublishOptions,
+  type TopicMessage,
+  type TopicReader,
+  type TopicWriter,
+} from '../../api/topic.js';
+import { setTraceHeaders, traceContextOfHeaders } from './trace-headers.js';
 import { withRetry } from './nats-connection.js';
 import { JetStreamResource, openJetStream, type JetStreamConnection } from './jetstream-resource.js';
 import { CONSUMER_NOT_FOUND, ensureStream, STREAM_NOT_FOUND } from './ensure-stream.js';
@@ -169,11 +177,12 @@ export class JetStreamTopic<T = unknown> extends JetStreamResource implements Re
     return p;
   }
 
-  async publish(payload: T): Promise<void> {
+  async publish(payload: T, options?: PublishOptions): Promise<void> {
     const body = this.codec.encode(payload);
     const msgID = randomUUID();
     const h = natsHeaders();
     h.set(HDR_PUBLISHED_AT, String(Date.now()));
+    setTraceHeaders(h, options?.traceContext);
     let delay = 20;
     const deadline = Date.now() + Math.max(this.options.connectTimeoutMs, 30_000);
     for (;;) {
@@ -205,7 +214,7 @@ export class JetStreamTopic<T = unknown> extends JetStreamResource implements Re
 
   bind(context: ResourceContext): ResourceBinding {
     if (context.usageType === TOPIC_WRITE) {
-      const port: TopicWriter<T> = { publish: (p) => this.publish(p) };
+      const port: TopicWriter<T> = { publish: (p, options) => this.publish(p, options) };
       return { context, port };
     }
     if (context.usageType === TOPIC_READ) {
@@ -308,6 +317,7 @@ class GroupMember<T> implements TopicReader<T>, Monitorable {
         }
         const messageId = m.headers?.get('Nats-Msg-Id') || `${this.topic.options.stream}:${info.streamSeq}`;
         const publishedAtMs = Number(m.headers?.get(HDR_PUBLISHED_AT) || info.timestampMs);
+        const traceContext = traceContextOfHeaders(m.headers);
         this.inFlight.set(messageId, m.reply!);
         this.received++;
         if (info.deliveryCount > 1) this.redelivered++;
@@ -317,6 +327,7 @@ class GroupMember<T> implements TopicReader<T>, Monitorable {
           publishedAtMs,
           deliveryCount: info.deliveryCount,
           consumerGroup: this.consumerGroup,
+          ...(traceContext ? { traceContext } : {}),
         });
       }
       if (out.length > 0) return out;

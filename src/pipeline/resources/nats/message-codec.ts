@@ -3,12 +3,15 @@
  * payload (`data` of a ChunkMessage, `originalMessage` of a dead letter) plus a few scalar fields. The payload
  * becomes the NATS message body, optionally zstd-compressed, and the scalar fields travel as JSON in a header,
  * so a consumer gets back an object equal to what the producer put. Objects without exactly one byte field
- * are sent as JSON (byte arrays inside are base64-tagged).
+ * are sent as JSON (byte arrays inside are base64-tagged). A message's `traceContext` (queue.ts) travels as the
+ * `traceparent`/`tracestate` headers and is put back on the decoded object.
  */
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { Compressor, Decompressor } from 'zstd-napi';
 import { EvochoraError } from '../../../errors.js';
 import { PipelineErrorCode } from '../../error-codes.js';
+import type { TracedMessage } from '../../api/queue.js';
+import { setTraceHeaders, traceContextOfHeaders } from './trace-headers.js';
 
 export const HDR_FIELDS = 'Evochora-Fields';
 export const HDR_BODY_FIELD = 'Evochora-Body-Field';
@@ -51,6 +54,12 @@ export class MessageCodec {
 
   encode(message: unknown): EncodedWireMessage {
     const h = natsHeaders();
+    const traced = message !== null && typeof message === 'object' && 'traceContext' in message;
+    if (traced) {
+      const { traceContext, ...rest } = message as TracedMessage & Record<string, unknown>;
+      setTraceHeaders(h, traceContext);
+      message = rest;
+    }
     let body: Uint8Array;
     const byteField =
       message !== null && typeof message === 'object' ? singleByteField(message as Record<string, unknown>) : undefined;
@@ -75,6 +84,14 @@ export class MessageCodec {
   }
 
   decode<T>(body: Uint8Array, headers: MsgHdrs | undefined): T {
+    const message = this.decodeBody<T>(body, headers);
+    const traceContext = traceContextOfHeaders(headers);
+    if (traceContext !== undefined && message !== null && typeof message === 'object')
+      (message as { traceContext?: unknown }).traceContext = traceContext;
+    return message;
+  }
+
+  private decodeBody<T>(body: Uint8Array, headers: MsgHdrs | undefined): T {
     let payload = body;
     const encoding = headers?.get(HDR_ENCODING) ?? '';
     if (encoding === 'zstd') {

@@ -13,7 +13,15 @@ import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
-import { TOPIC_READ, TOPIC_WRITE, type TopicMessage, type TopicReader, type TopicWriter } from '../../api/topic.js';
+import {
+  TOPIC_READ,
+  TOPIC_WRITE,
+  type PublishOptions,
+  type TopicMessage,
+  type TopicReader,
+  type TopicWriter,
+} from '../../api/topic.js';
+import type { TraceContext } from '../../tracing/trace-context.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
 /** The log is compacted in steps of this many messages (slicing on every publish would be quadratic). */
@@ -41,6 +49,7 @@ interface Published<T> {
   readonly messageId: string;
   readonly payload: T;
   readonly publishedAtMs: number;
+  readonly traceContext?: TraceContext;
 }
 
 interface InFlight<T> {
@@ -89,8 +98,14 @@ export class InMemoryTopic<T = unknown> implements Resource {
     private readonly options: InMemoryTopicOptions = { ackTimeoutMs: 60_000, maxRetained: 100_000 },
   ) {}
 
-  publish(payload: T): void {
-    this.log.push({ messageId: randomUUID(), payload, publishedAtMs: Date.now() });
+  publish(payload: T, options?: PublishOptions): void {
+    const traceContext = options?.traceContext;
+    this.log.push({
+      messageId: randomUUID(),
+      payload,
+      publishedAtMs: Date.now(),
+      ...(traceContext ? { traceContext } : {}),
+    });
     this.published++;
     this.rate.record();
     this.trim();
@@ -189,6 +204,7 @@ export class InMemoryTopic<T = unknown> implements Resource {
       publishedAtMs: entry.publishedAtMs,
       deliveryCount,
       consumerGroup: groupName,
+      ...(entry.traceContext ? { traceContext: entry.traceContext } : {}),
     };
   }
 
@@ -275,8 +291,8 @@ export class InMemoryTopic<T = unknown> implements Resource {
     if (context.usageType === TOPIC_WRITE) {
       const monitor = new TopicBindingMonitor('messages_published');
       const port: TopicWriter<T> = {
-        publish: async (payload) => {
-          this.publish(payload);
+        publish: async (payload, options) => {
+          this.publish(payload, options);
           monitor.count();
           await this.waitForRoom();
         },

@@ -15,6 +15,9 @@ import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 import type { BatchStorageReader } from '../../api/batch-storage.js';
 import { sleep } from '../../api/sleep.js';
 import { DiskFullWait } from '../../api/disk-full-wait.js';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { ATTR, EVENT, SPAN } from '../../tracing/span-names.js';
+import { contextFrom } from '../../tracing/trace-context.js';
 
 /** The options every indexer takes (each indexer type declares them under its own doc). */
 export const indexerOptions = defineOptions({
@@ -147,6 +150,7 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
   protected async attempt(
     payload: T,
     deliveryCount: number,
+    span?: Span,
   ): Promise<'done' | 'aborted' | { error: unknown; attempts: number; firstFailure: number }> {
     let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
@@ -183,6 +187,12 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
           `Indexing ${d.key} failed (attempt ${attempt}/${this.opts.maxRetries + 1}): ${(err as Error).message}`,
         );
         if (attempt > this.opts.maxRetries) break;
+        span?.addEvent(EVENT.retry, {
+          attempt,
+          'exception.message': (err as Error).message,
+          'exception.type': (err as Error).name ?? 'Error',
+          backoff_ms: backoff,
+        });
         if (await sleep(backoff, this.signal)) return 'aborted';
         backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
       }
@@ -191,13 +201,44 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
   }
 
   private async handle(m: TopicMessage<T>): Promise<void> {
-    const r = await this.attempt(m.payload, m.deliveryCount);
-    if (r === 'aborted') {
-      await this.topic.nack(m);
-      return;
+    // The span joins the trace of whoever published the notification (the batch's persistence span).
+    const span = this.tracer.startSpan(
+      SPAN.indexCommit,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [ATTR.service]: this.name,
+          [ATTR.consumerGroup]: m.consumerGroup,
+          [ATTR.deliveryCount]: m.deliveryCount,
+        },
+      },
+      contextFrom(m.traceContext),
+    );
+    if (span.isRecording()) {
+      const d = this.describe(m.payload);
+      span.setAttributes({ [ATTR.runId]: d.runId, [ATTR.storageKey]: d.key });
+      if (d.metadata.startTick !== undefined) span.setAttribute(ATTR.firstTick, Number(d.metadata.startTick));
+      if (d.metadata.endTick !== undefined) span.setAttribute(ATTR.lastTick, Number(d.metadata.endTick));
     }
-    if (r !== 'done') await this.deadLetter(m.payload, r.error, r.attempts, r.firstFailure);
-    await this.topic.ack(m);
+    try {
+      const r = await this.attempt(m.payload, m.deliveryCount, span);
+      if (r === 'aborted') {
+        span.addEvent('handed-back');
+        await this.topic.nack(m);
+        return;
+      }
+      if (r !== 'done') {
+        const e = r.error instanceof Error ? r.error : new Error(String(r.error));
+        span.recordException(e);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+        span.setAttribute(ATTR.attempts, r.attempts);
+        await this.deadLetter(m.payload, r.error, r.attempts, r.firstFailure);
+        span.addEvent(EVENT.deadLettered);
+      }
+      await this.topic.ack(m);
+    } finally {
+      span.end();
+    }
   }
 
   protected async deadLetter(payload: T, error: unknown, attempts: number, firstFailure: number): Promise<void> {

@@ -1,0 +1,41 @@
+/**
+ * The spans of a batch's life and their attributes (docs/tracing.md lists them). Names and keys are part of
+ * what users build dashboards and queries on: change them only with the docs.
+ */
+export const SPAN = {
+  /** A chunk arrived from the engine's worker thread on the main thread, until the queue accepted it. */
+  chunkProduced: 'evochora.chunk.produce',
+  /** The put of one chunk on the tick queue (its context travels with the chunk). */
+  chunkQueued: 'evochora.chunk.queue',
+  /** One batch written to storage by a persistence service: retries are events, a dead letter an error. */
+  batchPersisted: 'evochora.batch.persist',
+  /** The announcement of a written batch on the batch topic (its context travels with the notification). */
+  batchNotified: 'evochora.batch.notify',
+  /** One indexer's handling of one notification, until it is committed and acknowledged. */
+  indexCommit: 'evochora.index.commit',
+} as const;
+
+export const ATTR = {
+  service: 'evochora.service',
+  runId: 'evochora.run_id',
+  firstTick: 'evochora.tick.first',
+  lastTick: 'evochora.tick.last',
+  tickCount: 'evochora.tick.count',
+  chunkCount: 'evochora.chunk.count',
+  bytes: 'evochora.bytes',
+  rawBytes: 'evochora.bytes.raw',
+  storageKey: 'evochora.storage.key',
+  attempts: 'evochora.attempts',
+  consumerGroup: 'messaging.consumer.group.name',
+  deliveryCount: 'evochora.delivery_count',
+  port: 'evochora.port',
+  errorCode: 'evochora.error.code',
+} as const;
+
+/** Span events. */
+export const EVENT = {
+  retry: 'retry',
+  deadLettered: 'dead-lettered',
+  /** A write found its disk full and waits for space (once per wait). */
+  diskFull: 'disk-full-wait',
+} as const;
