@@ -1,13 +1,13 @@
 /**
  * Soak of the default node: starts `evochora node run --detached` on the shipped defaults in an empty data
  * directory, samples every `--every` seconds (default 10) the daemon's RSS, storage and index bytes on disk,
- * the engine's tick and the ticks recorded, and prints each sample and the slopes (least squares) at the
+ * its open file descriptors, the engine's tick and the ticks recorded, and prints each sample and the slopes (least squares) at the
  * end: RSS per minute (flat memory ≈ 0 after the first minutes), storage and index bytes per recorded tick.
  * Then it runs `evochora simulate` for the tick the node reached and prints recorded ticks/s ÷ runtime-only.
  *
  * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--data-dir DIR] [--keep] [--json]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { bytesUnder, cli } from './node-cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,11 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Open file descriptors of a process (sockets, files, pipes). */
+function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
 /** Least-squares slope of y over x. */
 function slope(xs: number[], ys: number[]): number {
   const n = xs.length;
@@ -48,6 +53,7 @@ function slope(xs: number[], ys: number[]): number {
 interface Sample {
   seconds: number;
   rssMb: number;
+  openFds: number;
   /** Batch files and metadata (the run's analytics are counted apart). */
   storageBytes: number;
   analyticsBytes: number;
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
   const started = cli(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir]) as { pid: number };
   const pid = started.pid;
   say(`node pid ${pid}, data dir ${dataDir}; ${MINUTES} min, a sample every ${EVERY_S} s`);
-  say('   s   RSS MB   storage MB   index MB   engine tick   recorded   indexed   storage B/tick   index B/tick');
+  say('   s   RSS MB   fds   storage MB   index MB   engine tick   recorded   indexed   storage B/tick   index B/tick');
   const samples: Sample[] = [];
   const t0 = Date.now();
   try {
@@ -78,6 +84,7 @@ async function main(): Promise<void> {
       const s: Sample = {
         seconds: (Date.now() - t0) / 1000,
         rssMb: rssMb(pid),
+        openFds: openFds(pid),
         storageBytes: bytesUnder(join(dataDir, 'storage'), ['analytics']),
         analyticsBytes: bytesUnder(join(dataDir, 'storage')) - bytesUnder(join(dataDir, 'storage'), ['analytics']),
         indexBytes: bytesUnder(join(dataDir, 'index')),
@@ -91,7 +98,7 @@ async function main(): Promise<void> {
       samples.push(s);
       const per = (b: number): string => (s.ticksRecorded > 0 ? (b / s.ticksRecorded).toFixed(0) : '-');
       say(
-        `${s.seconds.toFixed(0).padStart(4)} ${s.rssMb.toFixed(0).padStart(8)} ${(s.storageBytes / 1e6).toFixed(0).padStart(12)} ${(s.indexBytes / 1e6).toFixed(0).padStart(10)} ${String(s.engineTick).padStart(13)} ${String(s.ticksRecorded).padStart(10)} ${String(s.newestIndexedTick).padStart(9)} ${per(s.storageBytes).padStart(16)} ${per(s.indexBytes).padStart(14)}`,
+        `${s.seconds.toFixed(0).padStart(4)} ${s.rssMb.toFixed(0).padStart(8)} ${String(s.openFds).padStart(5)} ${(s.storageBytes / 1e6).toFixed(0).padStart(12)} ${(s.indexBytes / 1e6).toFixed(0).padStart(10)} ${String(s.engineTick).padStart(13)} ${String(s.ticksRecorded).padStart(10)} ${String(s.newestIndexedTick).padStart(9)} ${per(s.storageBytes).padStart(16)} ${per(s.indexBytes).padStart(14)}`,
       );
     }
   } finally {
@@ -122,6 +129,15 @@ async function main(): Promise<void> {
         slope(
           minutes,
           steady.map((s) => s.rssMb),
+        ) * 100,
+      ) / 100,
+    open_fds_min: Math.min(...steady.map((s) => s.openFds)),
+    open_fds_max: Math.max(...steady.map((s) => s.openFds)),
+    open_fds_slope_per_min:
+      Math.round(
+        slope(
+          minutes,
+          steady.map((s) => s.openFds),
         ) * 100,
       ) / 100,
     storage_bytes_per_tick_slope: Math.round(
