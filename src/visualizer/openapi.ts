@@ -177,6 +177,16 @@ export function openApiDocument(): Record<string, unknown> {
             worldShape: { type: 'array', items: { type: 'integer' } },
             samplingInterval: { type: 'integer' },
             ticks: { oneOf: [{ $ref: '#/components/schemas/Ticks' }, { type: 'null' }] },
+            forkedFrom: {
+              description: 'The run and tick this run was forked from (`node run --fork RUN@TICK`), or null.',
+              oneOf: [
+                {
+                  type: 'object',
+                  properties: { runId: { type: 'string' }, tick: { type: 'integer' } },
+                },
+                { type: 'null' },
+              ],
+            },
           },
         },
       },

@@ -52,6 +52,8 @@ export interface RunInfo {
   readonly samplingInterval: number;
   readonly ticks: TickRange | null;
   readonly hasMetadata: boolean;
+  /** The run and tick this run was forked from, or null. */
+  readonly forkedFrom: { readonly runId: string; readonly tick: number } | null;
 }
 
 interface RunCache {
@@ -86,9 +88,19 @@ export class VisualizerService {
         // An unreadable index file (foreign or damaged) is left out of the list rather than failing it.
         continue;
       }
+      let forkedFrom: RunInfo['forkedFrom'] = null;
+      if (meta) {
+        try {
+          const d = (await this.run(r)).decoded;
+          if (d.forkedFromRunId) forkedFrom = { runId: d.forkedFromRunId, tick: Number(d.forkedAtTick) };
+        } catch {
+          // Metadata we cannot decode only costs the fork link.
+        }
+      }
       out.push({
         runId,
         hasMetadata: meta !== undefined,
+        forkedFrom,
         startTimeMs: meta?.startTimeMs ?? null,
         worldShape: meta?.worldShape ?? [],
         samplingInterval: meta?.samplingInterval ?? 1,

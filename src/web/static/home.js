@@ -1,5 +1,7 @@
 // The front page: the node, its runs (with a population sparkline from the analytics) and its services.
 // Follows the node by server push (/visualizer/api/events) and re-reads the pipeline status every 3 s.
+import { forkTree } from './run-tree.js';
+
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const fmt = (n) => (typeof n === 'number' ? n.toLocaleString() : '–');
@@ -55,15 +57,24 @@ async function analyzedRuns() {
   return analyzed.ids;
 }
 
+/** The run id cell: indented under its parent, with a link to the tick it was forked at. */
+function runCell(r, depth) {
+  if (!r.forkedFrom) return `<td class="mono">${esc(r.runId)}</td>`;
+  const at = `/visualizer?run=${encodeURIComponent(r.forkedFrom.runId)}&tick=${r.forkedFrom.tick}`;
+  return `<td class="mono fork" style="padding-left:${0.4 + 1.4 * depth}em" data-depth="${depth}">
+    <span class="muted" title="forked">⑂</span> ${esc(r.runId)}
+    <div class="muted small">fork of <a href="${at}">${esc(r.forkedFrom.runId.slice(0, 26))}…</a> at tick ${fmt(r.forkedFrom.tick)}</div></td>`;
+}
+
 async function renderRuns(runs, engine) {
   const withAnalytics = await analyzedRuns();
   $('engine').textContent = engine ? `engine at tick ${fmt(engine.tick)} (${engine.runId.slice(0, 26)}…)` : '';
   const rows = await Promise.all(
-    runs.map(async (r) => {
+    forkTree(runs).map(async ({ run: r, depth }) => {
       const q = `?run=${encodeURIComponent(r.runId)}`;
       const pop = r.ticks && withAnalytics.has(r.runId) ? await populationOf(r.runId, r.ticks.maxTick) : undefined;
       return `<tr>
-        <td class="mono">${esc(r.runId)}</td>
+        ${runCell(r, depth)}
         <td>${r.worldShape ? esc(r.worldShape.join('×')) : '–'}</td>
         <td class="num">${r.ticks ? `${fmt(r.ticks.minTick)} – ${fmt(r.ticks.maxTick)}` : 'none yet'}</td>
         <td>${sparkline(pop)}</td>

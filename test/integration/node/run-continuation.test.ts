@@ -82,6 +82,33 @@ describe('node run --resume after a kill -9', () => {
     expect(none.json!.code).toBe('NO_INTERRUPTED_RUN');
   }, 180_000);
 
+  it('a fork started from the CLI is listed with the run and tick it was forked from', async () => {
+    const dataDir = tempDataDir();
+    const first = await start(dataDir);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+    const run = await until(() => journal(dataDir)[0], 'the run journal to name the run', 20_000);
+    await until(async () => (await storedTicks(dataDir, run.runId)) >= 2000 || undefined, 'ticks to be stored', 30_000);
+    await stop(dataDir);
+    const fork = await start(dataDir, ['--fork', `${run.runId}@1000`]);
+    expect(fork.exitCode, fork.stdout + fork.stderr).toBe(0);
+    const port = fork.json!.result.port as number;
+    // The front page draws its fork tree from this list (src/web/static/run-tree.js).
+    const listed = await until(
+      async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${port}/visualizer/api/runs`)).json()) as {
+          runs: Array<{ runId: string; forkedFrom: { runId: string; tick: number } | null }>;
+        };
+        return body.runs.length === 2 ? body.runs : undefined;
+      },
+      'the fork to be indexed',
+      30_000,
+    );
+    const child = listed.find((r) => r.runId !== run.runId)!;
+    expect(child.forkedFrom).toEqual({ runId: run.runId, tick: 1000 });
+    expect(listed.find((r) => r.runId === run.runId)!.forkedFrom).toBeNull();
+    await stop(dataDir);
+  }, 120_000);
+
   it('--fork wants RUN@TICK', async () => {
     const res = await evochora(['node', 'run', '--fork', 'nonsense', '--data-dir', tempDataDir(), '--json']);
     expect(res.exitCode).toBe(2);

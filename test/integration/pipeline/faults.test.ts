@@ -113,7 +113,26 @@ async function runPersistence(ops: FsOps, messages: ChunkMessage[], options: Rec
 }
 
 describe('storage faults with real files', () => {
-  for (const code of ['EIO', 'ENOSPC', 'EACCES']) {
+  it('ENOSPC is a full disk: the batch waits for space (no attempt counted, nothing dead-lettered), then is written', async () => {
+    const log: string[] = [];
+    // More ENOSPC failures in a row than the retries other errors get, at both steps of a write.
+    const plan = [0, 1, 2, 3, 4].map((i) => ({ step: (i % 2 ? 'rename' : 'writeAndSync') as Step, code: 'ENOSPC' }));
+    const ops = faultyOps(plan, log);
+    const { storage, service, dlq } = await runPersistence(ops, syntheticMessages('run-f', 6), {});
+    expect(log).toHaveLength(5);
+    expect(await storedTicks(storage, 'run-f')).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(service.metrics()).toMatchObject({
+      write_retries: 0,
+      batches_failed: 0,
+      disk_full: 0,
+      disk_full_episodes_total: 1,
+    });
+    expect(service.healthy()).toBe(true);
+    expect(dlq.store.count()).toBe(0);
+    expect(listFilesRecursive(join(dir, 'storage')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  for (const code of ['EIO', 'EACCES']) {
     it(`${code} on write is retried and the batch then succeeds`, async () => {
       const log: string[] = [];
       const ops = faultyOps(
