@@ -11,6 +11,12 @@ import { storedFrames } from '../src/visualizer/video/stored-frames.js';
 import { FrameRenderer, type RenderMode } from '../src/visualizer/video/frame-renderer.js';
 import { FfmpegSink, type VideoFormat } from '../src/visualizer/video/ffmpeg-sink.js';
 import { VisualizerErrorCode } from '../src/visualizer/error-codes.js';
+import {
+  FrameOverlays,
+  OVERLAY_NAMES,
+  parseOverlays,
+  type OverlayName,
+} from '../src/visualizer/video/frame-overlays.js';
 
 export interface VideoResult {
   runId: string;
@@ -24,6 +30,7 @@ export interface VideoResult {
   fromTick: number;
   toTick: number;
   every: number;
+  overlays: OverlayName[];
   seconds: number;
   /** Frames rendered and encoded per second of wall time ÷ the video's fps. */
   realtimeFactor: number;
@@ -35,12 +42,13 @@ const DEFAULT_MAX_FRAMES = 1800;
 export default class Video extends EvochoraCommand<VideoResult> {
   static override summary = 'Render stored ticks of a run as a video (MP4, GIF) or PNG frames, through ffmpeg.';
   static override description =
-    "Reads the run's batch files straight from storage (no node needed), rebuilds the world at every --every-th tick between --from and --to and draws it with the web visualizer's colours: `exact` (each cell --scale pixels), `minimap` (the world shrunk to --size pixels), `density` (how full each block of cells is) or `lineage` (as exact, each owned cell in its owner's lineage colour, related genotypes in related colours; needs the run's analytics). Needs ffmpeg (`apt-get install ffmpeg`). Without --every the frames are spaced to make at most a minute of video.";
+    "Reads the run's batch files straight from storage (no node needed), rebuilds the world at every --every-th tick between --from and --to and draws it with the web visualizer's colours: `exact` (each cell --scale pixels), `minimap` (the world shrunk to --size pixels), `density` (how full each block of cells is) or `lineage` (as exact, each owned cell in its owner's lineage colour, related genotypes in related colours; needs the run's analytics). Needs ffmpeg (`apt-get install ffmpeg`). Without --every the frames are spaced to make at most a minute of video. --overlay draws text and a chart into every frame: `info` (run id, tick, organisms alive, mode along the top) and `graph` (organisms alive so far, along the bottom).";
   static override examples = [
     '<%= config.bin %> video --run RUN -o run.mp4',
     '<%= config.bin %> video --run RUN --from 100000 --to 200000 --every 100 --mode density -o density.mp4',
     '<%= config.bin %> video --run RUN --every 1000 --format gif -o run.gif',
     '<%= config.bin %> video --run RUN --every 5000 --format png -o frames/',
+    '<%= config.bin %> video --run RUN --mode minimap --size 720 --overlay info,graph -o run.mp4',
   ];
   static override flags = {
     run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
@@ -59,6 +67,9 @@ export default class Video extends EvochoraCommand<VideoResult> {
       min: 16,
       max: 8192,
     }),
+    overlay: Flags.string({
+      description: `Overlays drawn into every frame, comma-separated: ${OVERLAY_NAMES.join(', ')}.`,
+    }),
     fps: Flags.integer({ description: 'Frames per second of the video.', default: 30, min: 1, max: 240 }),
     format: Flags.string({
       description: 'Output format (default: from the file name, else mp4).',
@@ -71,6 +82,8 @@ export default class Video extends EvochoraCommand<VideoResult> {
 
   async run(): Promise<VideoResult> {
     const { flags } = await this.parse(Video);
+    // A bad overlay name is a usage error, found before storage is read.
+    const overlayNames = parseOverlays(flags.overlay);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
     const storage = new FileSystemStorage('video', {
       rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
@@ -123,6 +136,15 @@ export default class Video extends EvochoraCommand<VideoResult> {
       format,
       output,
     });
+    const overlays = new FrameOverlays(overlayNames, {
+      width: renderer.width,
+      height: renderer.height,
+      runId,
+      mode,
+      fromTick: from,
+      toTick: to,
+      cells: shape[0]! * shape[1]!,
+    });
     const expected = Math.floor((to - from) / every) + 1;
     const started = Date.now();
     let frames = 0;
@@ -140,7 +162,10 @@ export default class Video extends EvochoraCommand<VideoResult> {
     process.once('SIGINT', onSignal);
     try {
       for await (const frame of storedFrames(storage, runId, shape[0]! * shape[1]!, { from, to, every })) {
-        await sink.write(renderer.render(frame));
+        const pixels = renderer.render(frame);
+        if (overlays.any)
+          overlays.draw({ pixels, width: renderer.width, height: renderer.height }, frame.tick, frame.alive);
+        await sink.write(pixels);
         frames++;
         if (Date.now() - lastReport > 500) {
           lastReport = Date.now();
@@ -176,6 +201,7 @@ export default class Video extends EvochoraCommand<VideoResult> {
       fromTick: from,
       toTick: to,
       every,
+      overlays: overlayNames,
       seconds: Math.round(seconds * 100) / 100,
       realtimeFactor: Math.round((frames / Math.max(seconds, 1e-3) / flags.fps) * 100) / 100,
     };

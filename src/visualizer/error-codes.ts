@@ -13,6 +13,7 @@ export const VISUALIZER_ERROR_MEANINGS = {
   VIDEO_FFMPEG_FAILED: 'ffmpeg stopped with an error; the message ends with its last lines.',
   VIDEO_NEEDS_ANALYTICS: '`video --mode lineage`: the run has no analytics to take its genotypes from.',
   VIDEO_NOTHING_TO_RENDER: 'No stored tick of the run lies in --from..--to (the message gives the stored range).',
+  VIDEO_UNKNOWN_OVERLAY: '`video --overlay`: a name that is not an overlay (known: info, graph) (exit 2).',
   VIDEO_WORLD_NOT_2D: 'Videos render 2-dimensional worlds; this run’s world has another number of dimensions.',
 } as const;
 

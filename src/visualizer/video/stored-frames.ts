@@ -6,12 +6,15 @@
 import type { BatchStorageReader } from '../../pipeline/api/batch-storage.js';
 import { columnsAt } from '../../pipeline/contracts/columns.js';
 import { eachField } from '../../pipeline/contracts/wire-walk.js';
+import { aliveAt } from './alive-count.js';
 
 export interface WorldFrame {
   readonly tick: number;
   /** Row-major (last dimension fastest), world-sized; valid until the next frame is taken. */
   readonly molecules: Int32Array;
   readonly owners: Int32Array;
+  /** Organisms alive at the tick (read from the same sample's bytes, only for the ticks handed out). */
+  readonly alive: number;
 }
 
 export interface FrameRange {
@@ -40,14 +43,15 @@ export async function* storedFrames(
 ): AsyncGenerator<WorldFrame> {
   const molecules = new Int32Array(cells);
   const owners = new Int32Array(cells);
-  const frame = { tick: 0, molecules, owners };
+  const frame = { tick: 0, molecules, owners, alive: 0 };
+  type Sample = { tick: number; cells: [number, number] | undefined; at: [number, number]; snapshot: boolean };
   for await (const stored of storage.readChunks(runId, range.from, range.to)) {
     const bytes = stored.data;
-    const samples: Array<{ tick: number; cells: [number, number] | undefined }> = [];
+    const samples: Sample[] = [];
     eachField(bytes, 0, bytes.length, (n, wt, start, end) => {
       if (wt !== 2 || (n !== 5 && n !== 6)) return;
       // TickData (snapshot): 2 tick, 4 cells. TickDelta: 1 tick, 3 changed cells.
-      const s: { tick: number; cells: [number, number] | undefined } = { tick: -1, cells: undefined };
+      const s: Sample = { tick: -1, cells: undefined, at: [start, end], snapshot: n === 5 };
       eachField(bytes, start, end, (m, mwt, ms, me, v) => {
         if (mwt === 0 && m === (n === 5 ? 2 : 1)) s.tick = v;
         else if (mwt === 2 && m === (n === 5 ? 4 : 3)) s.cells = [ms, me];
@@ -63,6 +67,7 @@ export async function* storedFrames(
       if (s.cells) applyColumns(bytes, s.cells[0], s.cells[1], molecules, owners);
       if (s.tick < range.from || s.tick > range.to || (s.tick - range.from) % range.every !== 0) continue;
       frame.tick = s.tick;
+      frame.alive = aliveAt(bytes, s.at[0], s.at[1], s.snapshot);
       yield frame;
     }
   }

@@ -1,7 +1,8 @@
 /**
  * `evochora video`: a recorded run rendered straight from storage through ffmpeg (Debian's, which CI installs):
  * ffprobe reads the expected frame count and size; GIF and PNG frames too; a missing ffmpeg, an unknown run and
- * a range without stored ticks are coded errors.
+ * a range without stored ticks are coded errors. Overlays: PNG frames with `--overlay info,graph` are the frames
+ * without, with the info band and the population strip drawn from an independent count of the organisms alive.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -10,6 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceManager } from '../../../src/pipeline/service-manager.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
 import { evochora, tempDataDir } from '../../helpers/cli.js';
+import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
+import { storageRootOf } from '../../../src/pipeline/resources/storage-locations.js';
+import { OrganismTimeline } from '../../../src/pipeline/contracts/organism-timeline.js';
+import { FrameOverlays } from '../../../src/visualizer/video/frame-overlays.js';
+import { GRAPH_LINE_RGB, GraphOverlay } from '../../../src/visualizer/video/overlay-graph.js';
+import { INFO_BAND_ALPHA, INFO_TEXT_RGB, InfoOverlay } from '../../../src/visualizer/video/overlay-info.js';
 import { manager, recordingConfig, waitUntil } from '../pipeline/helpers.js';
 
 let dir: string;
@@ -51,6 +58,21 @@ function probe(file: string): { frames: number; width: number; height: number } 
   const s = (JSON.parse(out) as { streams: Array<{ width: number; height: number; nb_read_frames: string }> })
     .streams[0]!;
   return { frames: Number(s.nb_read_frames), width: s.width, height: s.height };
+}
+
+/** A PNG's RGB24 pixels, decoded by ffmpeg. */
+function pngPixels(file: string): Buffer {
+  return execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    maxBuffer: 1 << 26,
+  });
+}
+
+/** The PNG frames a `--format png` run wrote into `dir`, in order, as pixels. */
+function framesIn(dir: string): Buffer[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.png'))
+    .sort()
+    .map((f) => pngPixels(join(dir, f)));
 }
 
 /** `evochora video --run RUN --data-dir DIR` with more arguments. */
@@ -106,6 +128,77 @@ describe('evochora video', () => {
     expect(r.json).toMatchObject({ status: 0, result: { frames: 7, width: 64, height: 64 } });
     expect(probe(out)).toEqual({ frames: 7, width: 64, height: 64 });
   }, 90_000);
+
+  it('draws --overlay info,graph into PNG frames: the info band and the population strip, the rest unchanged', async () => {
+    const plain = join(dir, 'plain');
+    const over = join(dir, 'overlay');
+    const common = ['--every', '100', '--scale', '4', '--format', 'png', '--json'];
+    const a = await video([...common, '-o', plain]);
+    expect(a.exitCode, a.stderr).toBe(0);
+    const b = await video([...common, '--overlay', 'info,graph', '-o', over]);
+    expect(b.exitCode, b.stderr).toBe(0);
+    expect(b.json).toMatchObject({ result: { frames: 4, width: 256, height: 256, overlays: ['info', 'graph'] } });
+    const without = framesIn(plain);
+    const withOverlays = framesIn(over);
+    expect(withOverlays).toHaveLength(4);
+    const [w, h] = [256, 256];
+    const band = new InfoOverlay({ width: w, height: h, runId, mode: 'exact', maxTick: 300, maxAlive: 64 * 64 });
+    const strip = new GraphOverlay({ width: w, height: h, fromTick: 0, toTick: 300 });
+    expect(band.bandHeight).toBeLessThan(strip.top);
+    const at = (px: Buffer, x: number, y: number) => [...px.subarray((y * w + x) * 3, (y * w + x) * 3 + 3)];
+    const has = (px: Buffer, rgb: readonly number[], y0: number, y1: number): boolean => {
+      for (let y = y0; y < y1; y++)
+        for (let x = 0; x < w; x++) if (at(px, x, y).every((v, k) => v === rgb[k])) return true;
+      return false;
+    };
+    for (let i = 0; i < 4; i++) {
+      const plainPx = without[i]!;
+      const px = withOverlays[i]!;
+      // Between the band and the strip nothing changed.
+      expect(
+        px
+          .subarray(band.bandHeight * w * 3, strip.top * w * 3)
+          .equals(plainPx.subarray(band.bandHeight * w * 3, strip.top * w * 3)),
+      ).toBe(true);
+      // The band: the frame darkened (its right end holds no text) and text in the text colour.
+      const keep = 1 - INFO_BAND_ALPHA;
+      expect(at(px, w - 1, 0)).toEqual(at(plainPx, w - 1, 0).map((v) => Math.round(v * keep)));
+      expect(has(px, INFO_TEXT_RGB, 0, band.bandHeight)).toBe(true);
+      expect(has(plainPx, INFO_TEXT_RGB, 0, band.bandHeight)).toBe(false);
+      // The strip: the line from the second frame on.
+      if (i > 0) expect(has(px, GRAPH_LINE_RGB, strip.top, h)).toBe(true);
+      expect(has(plainPx, GRAPH_LINE_RGB, strip.top, h)).toBe(false);
+    }
+    // Exactly the plain frames with the overlays drawn from an independent count of the living (each sample's
+    // organisms rebuilt by OrganismTimeline): the text says the right tick and count, the line has the right shape.
+    const storage = new FileSystemStorage('test', { rootDirectory: storageRootOf(dir), compressInWorker: false });
+    const alive = new Map<number, number>();
+    for await (const chunk of storage.readChunks(runId, 0, 300))
+      OrganismTimeline.ofEncoded(chunk.data).forEachSample((_i, tick, organisms) =>
+        alive.set(tick, organisms.filter((o) => !o.isDead).length),
+      );
+    expect(alive.get(300)).toBeGreaterThan(0);
+    const overlays = new FrameOverlays(['info', 'graph'], {
+      width: w,
+      height: h,
+      runId,
+      mode: 'exact',
+      fromTick: 0,
+      toTick: 300,
+      cells: 64 * 64,
+    });
+    for (let i = 0; i < 4; i++) {
+      const expected = Buffer.from(without[i]!);
+      overlays.draw({ pixels: expected, width: w, height: h }, i * 100, alive.get(i * 100)!);
+      expect(withOverlays[i]!.equals(expected), `frame ${i}`).toBe(true);
+    }
+  }, 90_000);
+
+  it('rejects an unknown overlay name with VIDEO_UNKNOWN_OVERLAY (exit 2)', async () => {
+    const r = await video(['--overlay', 'info,clock', '-o', join(dir, 'z.mp4'), '--json']);
+    expect(r.exitCode).toBe(2);
+    expect(r.json).toMatchObject({ status: 2, code: 'VIDEO_UNKNOWN_OVERLAY', data: { overlay: 'clock' } });
+  }, 30_000);
 
   it('fails with a coded error for a missing ffmpeg, an unknown run and a range with no stored tick', async () => {
     const noFfmpeg = await video(['--ffmpeg', '/nonexistent/ffmpeg', '-o', join(dir, 'x.mp4'), '--json']);

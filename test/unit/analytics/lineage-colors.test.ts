@@ -36,7 +36,7 @@ describe('lineage colours', () => {
     const r = new FrameRenderer([2, 2], { mode: 'lineage', scale: 1, size: 0, ownerHues: new Map([[7, 120]]) });
     const molecules = Int32Array.from([(1 << 20) | 5, (2 << 20) | 9, 0, 0]);
     const owners = Int32Array.from([7, 0, 0, 0]);
-    const px = r.render({ tick: 0, molecules, owners });
+    const px = r.render({ tick: 0, molecules, owners, alive: 1 });
     expect([px[0], px[1], px[2]]).toEqual(hslToRgb(120, 0.8, 0.55));
     // The unowned ENERGY cell at (0, 1): its type colour at 30 %.
     const at = (1 * r.width + 0) * 3;
