@@ -7,8 +7,8 @@ import { ExitCode } from '../src/exit-codes.js';
 import { storedRunBackends, type StoredRunBackends } from '../src/cli/stored-run-backends.js';
 import { isRunRemovalIndex, isRunRemovalStorage } from '../src/pipeline/api/run-removal.js';
 import { RunNotFoundError } from '../src/pipeline/api/batch-storage.js';
-import { DeadLetterStore } from '../src/pipeline/resources/dead-letter-store.js';
-import { deadLetterDirsOf } from '../src/pipeline/resources/storage-locations.js';
+import type { DeadLetterArchive } from '../src/pipeline/resources/dead-letter-archive.js';
+import { deadLetterQueuesOf, type DeadLetterQueues } from '../src/cli/dead-letter-queues.js';
 
 interface Candidate {
   runId: string;
@@ -17,7 +17,7 @@ interface Candidate {
   lastWriteMs: number;
   storageBytes: number;
   indexBytes: number;
-  /** The run's dead letters in this node's DLQs (batches that could not be stored): they go with it. */
+  /** The run's dead letters in this node's DLQs and the deployment's shared ones (batches that could not be stored): they go with it. */
   deadLetters: number;
   deadLetterBytes: number;
   deleted: boolean;
@@ -31,17 +31,16 @@ export interface CleanupResult {
 }
 
 interface RunDeadLetter {
-  readonly store: DeadLetterStore;
+  readonly store: DeadLetterArchive;
   readonly id: string;
   readonly sizeBytes: number;
 }
 
-/** The dead letters of the data dir's DLQs, by run (a letter that cannot be read stays out of it). */
-async function deadLettersByRun(dataDir: string): Promise<Map<string, RunDeadLetter[]>> {
+/** The dead letters of the configuration's DLQs, by run (a letter that cannot be read stays out of it). */
+async function deadLettersByRun(dlqs: DeadLetterQueues): Promise<Map<string, RunDeadLetter[]>> {
   const byRun = new Map<string, RunDeadLetter[]>();
-  for (const { directory } of deadLetterDirsOf(dataDir)) {
-    const store = new DeadLetterStore(directory);
-    for (const e of store.list()) {
+  for (const { archive: store } of dlqs.queues) {
+    for (const e of await store.list()) {
       let runId: string | undefined;
       try {
         runId = (await store.read(e.id)).metadata.simulationRunId;
@@ -83,7 +82,7 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
   static override summary =
     'Delete recorded runs: storage, analytics, index and dead letters, with sizes, after asking.';
   static override description =
-    "Selects runs by id, age or count, lists what would go (storage with its analytics, the run's index, its dead letters in this data dir's DLQs) with sizes, and deletes after a confirmation (or --yes). A run written to within --active-within seconds may be recording and is left alone. Each run is first taken out of every listing (a rename, or a marker object in S3), then its index and its data are removed, so a crash midway never leaves a half-deleted run visible; the next cleanup finishes what an interrupted one left. Works on the storage and index of the configuration: the file system and SQLite by default, S3 and PostgreSQL with a distributed config.";
+    "Selects runs by id, age or count, lists what would go (storage with its analytics, the run's index, its dead letters in this data dir's DLQs and in the shared DLQs of a distributed config) with sizes, and deletes after a confirmation (or --yes). A run written to within --active-within seconds may be recording and is left alone. Each run is first taken out of every listing (a rename, or a marker object in S3), then its index and its data are removed, so a crash midway never leaves a half-deleted run visible; the next cleanup finishes what an interrupted one left. Works on the storage and index of the configuration: the file system and SQLite by default, S3 and PostgreSQL with a distributed config.";
   static override examples = [
     '<%= config.bin %> cleanup --keep-last 3 --dry-run',
     '<%= config.bin %> cleanup --older-than 30d --yes',
@@ -119,7 +118,12 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       withIndex: true,
     });
     try {
-      return await this.clean(backends, flags, await deadLettersByRun(config.node.dataDir));
+      const dlqs = await deadLetterQueuesOf(config);
+      try {
+        return await this.clean(backends, flags, await deadLettersByRun(dlqs));
+      } finally {
+        await dlqs.close();
+      }
     } finally {
       await backends.close();
     }
@@ -226,7 +230,7 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       await index?.removeRunIndex(c.runId);
       await storage.deleteHiddenRun(c.runId);
       // Its dead letters last: batches of a run that no longer exists cannot be replayed anywhere.
-      for (const l of deadLetters.get(c.runId) ?? []) l.store.remove(l.id);
+      for (const l of deadLetters.get(c.runId) ?? []) await l.store.remove(l.id);
       c.deleted = true;
       freed += c.storageBytes + c.indexBytes + c.deadLetterBytes;
     }

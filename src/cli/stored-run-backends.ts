@@ -11,7 +11,12 @@ import { storageRootOf } from '../pipeline/resources/storage-locations.js';
 import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index-database.js';
 import { createConfiguredResource, resourceBoundAs } from '../pipeline/configured-resources.js';
 import { defaultRegistry } from '../pipeline/registry.js';
-import { isBatchStorageReader, type BatchStorageReader } from '../pipeline/api/batch-storage.js';
+import {
+  isBatchStorageReader,
+  isBatchStorageWriter,
+  type BatchStorageReader,
+  type BatchStorageWriter,
+} from '../pipeline/api/batch-storage.js';
 import { DB_USAGES, isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/index-database.js';
 import type { Resource } from '../pipeline/api/resource.js';
 
@@ -84,4 +89,23 @@ export async function storedRunBackends(
     await close();
     throw err;
   }
+}
+
+/**
+ * The storage the configuration's services write runs to, when it is not the file system (S3 in a distributed
+ * config), for commands that write runs offline (`dlq replay`); undefined means the file system under the data
+ * dir, which the caller opens as it always did. `close` ends it.
+ */
+export async function configuredStorageWriter(
+  config: EvochoraConfig,
+): Promise<{ storage: BatchStorageWriter; label: string; close(): Promise<void> } | undefined> {
+  // A host that only reads runs (the indexer host) still names the deployment's storage.
+  const name = resourceBoundAs(config, ['storage-write']) ?? resourceBoundAs(config, ['storage-read']);
+  if (!name || config.pipeline.resources[name]?.className === 'FileSystemStorage') return undefined;
+  const r = await createConfiguredResource(config, defaultRegistry(), name);
+  if (!isBatchStorageWriter(r)) {
+    await r.close?.().catch(() => undefined);
+    return undefined;
+  }
+  return { storage: r, label: `${r.type} '${r.name}'`, close: async () => void (await r.close?.()) };
 }

@@ -14,6 +14,7 @@ import { metadataPersistenceServiceType } from './services/metadata-persistence-
 import { simulationEngineType } from './services/simulation-engine.js';
 import { jetStreamQueueType } from './resources/nats/jetstream-queue-type.js';
 import { s3StorageType } from './resources/s3/s3-storage-type.js';
+import { s3DeadLetterQueueType } from './resources/s3/s3-dead-letter-queue-type.js';
 import { jetStreamTopicType } from './resources/nats/jetstream-topic-type.js';
 import { postgresIndexDatabaseType } from './resources/postgres/postgres-index-database-type.js';
 import { inMemoryTopicType } from './resources/topics/in-memory-topic-type.js';
@@ -68,6 +69,7 @@ export function defaultRegistry(): TypeRegistry {
       .registerService(simulationEngineType)
       .registerResource(jetStreamQueueType)
       .registerResource(s3StorageType)
+      .registerResource(s3DeadLetterQueueType)
       .registerResource(jetStreamTopicType)
       .registerResource(postgresIndexDatabaseType)
       .registerResource(inMemoryTopicType)

@@ -82,6 +82,14 @@ export function isBatchStorageReader(x: unknown): x is BatchStorageReader {
   return typeof s?.readChunks === 'function' && typeof s.readMetadata === 'function';
 }
 
+/** Whether a resource offers the writing operations (the file system and S3 storages do). */
+export function isBatchStorageWriter(x: unknown): x is BatchStorageWriter {
+  const s = x as Partial<BatchStorageWriter> | undefined;
+  return (
+    typeof s?.writeBatch === 'function' && typeof s.writeMetadata === 'function' && typeof s.batchKey === 'function'
+  );
+}
+
 /** A run id that names no stored run. */
 export class RunNotFoundError extends EvochoraError {
   constructor(runId: string, root: string) {

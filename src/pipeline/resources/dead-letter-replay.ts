@@ -1,12 +1,13 @@
 /**
  * Recovery of dead letters: a failed batch (`TickDataChunk[]`) is written again as its batch file, failed
- * metadata as the run's metadata file. Successfully replayed letters are removed from the DLQ directory.
+ * metadata as the run's metadata file, into whichever storage the caller gives (the file system, or S3 in the
+ * distributed shape). Successfully replayed letters are removed from their DLQ (a directory or the shared bucket).
  */
 import { splitDelimited } from '../contracts/framing.js';
 import type { ChunkMessage, DeadLetterMessage } from '../contracts/index.js';
 import { EvochoraError } from '../../errors.js';
-import type { DeadLetterStore } from './dead-letter-store.js';
-import type { FileSystemStorage } from './file-system-storage.js';
+import type { DeadLetterArchive } from './dead-letter-archive.js';
+import type { BatchStorageWriter } from '../api/batch-storage.js';
 import { peekChunk } from './storage-file.js';
 import { PipelineErrorCode } from '../error-codes.js';
 
@@ -25,9 +26,9 @@ export function chunksOfDeadLetter(letter: DeadLetterMessage): ChunkMessage[] {
 }
 
 export async function replayDeadLetter(
-  store: DeadLetterStore,
+  store: DeadLetterArchive,
   id: string,
-  storage: FileSystemStorage,
+  storage: BatchStorageWriter,
   keep = false,
 ): Promise<ReplayOutcome> {
   let letter: DeadLetterMessage;
@@ -55,7 +56,7 @@ export async function replayDeadLetter(
         `dead letter ${id} holds '${letter.messageType}', which replay does not know`,
       );
     }
-    if (!keep) store.remove(id);
+    if (!keep) await store.remove(id);
     return {
       id,
       messageType: letter.messageType,

@@ -15,24 +15,27 @@ import {
   writeSync,
   mkdirSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { EvochoraError } from '../../errors.js';
-import { CONTENT_DEAD_LETTER, DeadLetterMessage, type DeadLetterMessageProps } from '../contracts/index.js';
+import { CONTENT_DEAD_LETTER, type DeadLetterMessage, type DeadLetterMessageProps } from '../contracts/index.js';
 import { realFsOps, tempPathFor, writeFileAtomic, type FsOps } from './atomic-file.js';
-import { encodeStorageFile, readWholeStorageFile, StorageFileCorruptError } from './storage-file.js';
+import { readWholeStorageFile } from './storage-file.js';
+import {
+  DEAD_LETTER_ID as NAME,
+  decodeDeadLetter,
+  encodeDeadLetter,
+  newDeadLetterId,
+  type DeadLetterArchive,
+  type DeadLetterInfo,
+} from './dead-letter-archive.js';
 import { PipelineErrorCode } from '../error-codes.js';
 
-const NAME = /^dl_(\d{13})_(\d{6})_[0-9a-f]{8}\.pb\.zst$/;
-
-export interface DeadLetterEntry {
-  readonly id: string;
+export interface DeadLetterEntry extends DeadLetterInfo {
   readonly path: string;
-  readonly sizeBytes: number;
-  readonly failedAtMs: number;
 }
 
 export class DeadLetterNotFoundError extends EvochoraError {
+  /** `dir`: where the letter was looked for (a directory, or `s3://bucket/prefix`). */
   constructor(id: string, dir: string) {
     super(PipelineErrorCode.DEAD_LETTER_NOT_FOUND, `No dead letter '${id}' in ${dir}.`, {
       actions: ['List them with `evochora dlq list`.'],
@@ -41,7 +44,7 @@ export class DeadLetterNotFoundError extends EvochoraError {
   }
 }
 
-export class DeadLetterStore {
+export class DeadLetterStore implements DeadLetterArchive {
   private seq = 0;
 
   constructor(
@@ -51,28 +54,20 @@ export class DeadLetterStore {
 
   private nextName(): string {
     this.seq = (this.seq + 1) % 1_000_000;
-    return `dl_${String(Date.now()).padStart(13, '0')}_${String(this.seq).padStart(6, '0')}_${randomBytes(4).toString('hex')}.pb.zst`;
-  }
-
-  private encode(message: DeadLetterMessageProps): Uint8Array {
-    const data = DeadLetterMessage.encode(message).finish();
-    return encodeStorageFile(
-      { contentType: CONTENT_DEAD_LETTER, simulationRunId: message.metadata?.simulationRunId ?? '' },
-      [data],
-    ).bytes;
+    return newDeadLetterId(this.seq);
   }
 
   /** Writes one dead letter durably; returns its id. */
   async add(message: DeadLetterMessageProps): Promise<string> {
     const name = this.nextName();
-    await writeFileAtomic(join(this.directory, name), this.encode(message), this.ops);
+    await writeFileAtomic(join(this.directory, name), encodeDeadLetter(message), this.ops);
     return name;
   }
 
   /** Synchronous variant (used by `offer`). */
   addSync(message: DeadLetterMessageProps): string {
     const name = this.nextName();
-    const bytes = this.encode(message);
+    const bytes = encodeDeadLetter(message);
     mkdirSync(this.directory, { recursive: true });
     const finalPath = join(this.directory, name);
     const tmp = tempPathFor(finalPath);
@@ -123,13 +118,7 @@ export class DeadLetterStore {
     const path = join(this.directory, id);
     if (!existsSync(path)) throw new DeadLetterNotFoundError(id, this.directory);
     const { messages } = await readWholeStorageFile(path, path, CONTENT_DEAD_LETTER);
-    const m = messages[0];
-    if (!m) throw new StorageFileCorruptError(path, 0, 'no DeadLetterMessage');
-    try {
-      return DeadLetterMessage.decode(m.data);
-    } catch (err) {
-      throw new StorageFileCorruptError(path, m.offset, `undecodable DeadLetterMessage (${(err as Error).message})`);
-    }
+    return decodeDeadLetter(messages[0], path);
   }
 
   remove(id: string): void {

@@ -27,8 +27,15 @@ export interface Deployment {
 
 const ROLE_RESOURCES: Record<Role, string[]> = {
   'simulation-host': ['tick-queue', 'metadata-queue', 'tick-storage'],
-  'persistence-host': ['tick-queue', 'metadata-queue', 'tick-storage', 'batch-topic', 'metadata-topic'],
-  'indexer-host': ['batch-topic', 'metadata-topic', 'tick-storage', 'index-database'],
+  'persistence-host': [
+    'tick-queue',
+    'metadata-queue',
+    'tick-storage',
+    'batch-topic',
+    'metadata-topic',
+    'persistence-dlq',
+  ],
+  'indexer-host': ['batch-topic', 'metadata-topic', 'tick-storage', 'index-database', 'indexer-dlq'],
 };
 
 export function bucketOf(d: Deployment): string {
@@ -50,7 +57,8 @@ export function deploymentOverrides(role: Role, d: Deployment, extra: Record<str
     sets[`pipeline.resources.${name}.options.${key}`] = value;
   };
   for (const name of ROLE_RESOURCES[role]) {
-    if (name === 'tick-storage') {
+    // The shared DLQs (S3DeadLetterQueue) live in the run storage's bucket.
+    if (name === 'tick-storage' || name.endsWith('-dlq')) {
       r(name, 'endpoint', d.s3Endpoint);
       r(name, 'bucket', bucketOf(d));
       r(name, 'accessKeyId', d.s3AccessKeyId);

@@ -15,18 +15,17 @@ import type { Logger } from 'pino';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
   UploadPartCommand,
   type ListObjectsV2CommandOutput,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import { breakerMetrics, CircuitBreaker, CircuitOpenError } from '../../api/circuit-breaker.js';
+import { breakerMetrics, type CircuitBreaker } from '../../api/circuit-breaker.js';
+import { connectS3, ensureBucket, isNoSuchKey, S3StorageError, type S3ConnectionOptions } from './s3-connection.js';
 import { EvochoraError } from '../../../errors.js';
 import {
   CONTENT_SIMULATION_METADATA,
@@ -71,32 +70,15 @@ import { validateRunId } from '../../contracts/run-id.js';
 import { redeliveryCount } from '../../api/delivery-marks.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
-export interface S3StorageOptions {
-  readonly endpoint: string;
-  readonly region: string;
-  readonly bucket: string;
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly forcePathStyle: boolean;
-  /** Prepended to every key ("" or ending in "/"), so several deployments can share a bucket. */
-  readonly prefix: string;
+export interface S3StorageOptions extends S3ConnectionOptions {
   readonly folderLevels: readonly number[];
   readonly compressionLevel: number;
   readonly multipartThresholdBytes: number;
   readonly partSizeBytes: number;
   readonly partConcurrency: number;
-  readonly maxAttempts: number;
-  readonly requestTimeoutMs: number;
-  readonly createBucket: boolean;
-  /** How long `init` keeps trying to reach the store (processes may start before it). */
-  readonly connectTimeoutMs?: number;
 }
 
-export class S3StorageError extends EvochoraError {
-  constructor(code: string, message: string, actions: string[] = [], data: Record<string, unknown> = {}) {
-    super(code, message, { actions, data });
-  }
-}
+export { S3StorageError };
 
 /** Marker objects of runs being removed (`.deleting/<runId>`): not a run folder, since run ids start alphanumeric. */
 const REMOVING_PREFIX = '.deleting/';
@@ -129,81 +111,14 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     readonly options: S3StorageOptions,
     private readonly logger?: Logger,
   ) {
-    this.client = new S3Client({
-      endpoint: options.endpoint || undefined,
-      region: options.region,
-      forcePathStyle: options.forcePathStyle,
-      maxAttempts: options.maxAttempts,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      ...(options.accessKeyId
-        ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }
-        : {}),
-      requestHandler: {
-        requestTimeout: options.requestTimeoutMs,
-        connectionTimeout: Math.min(options.requestTimeoutMs, 10_000),
-      },
-    });
-    // Every request goes through the breaker: an S3 that is down is not hammered (its callers retry with backoff).
-    // It opens after repeated outages (network errors, timeouts, 5xx); a 4xx answer means S3 is up.
-    this.breaker = new CircuitBreaker(`S3 storage '${name}'`, (err) => {
-      if (err instanceof CircuitOpenError) return false;
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      return status === undefined || status >= 500;
-    });
-    const send = this.client.send.bind(this.client) as (...args: unknown[]) => Promise<unknown>;
-    this.client.send = ((...args: unknown[]) => this.breaker.call(() => send(...args))) as S3Client['send'];
+    const c = connectS3(`S3 storage '${name}'`, options);
+    this.client = c.client;
+    this.breaker = c.breaker;
   }
 
   /** Checks the bucket is reachable (creating it when allowed), retrying until `connectTimeoutMs`. */
   async init(): Promise<void> {
-    const deadline = Date.now() + (this.options.connectTimeoutMs ?? 0);
-    let delay = 200;
-    for (;;) {
-      try {
-        await this.initOnce();
-        return;
-      } catch (err) {
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        // Client errors (bad credentials, missing bucket) will not heal; unreachable or 5xx may.
-        const fatal = status !== undefined && status >= 400 && status < 500;
-        if (fatal || Date.now() + delay > deadline) throw this.wrapInit(err);
-        this.logger?.warn(
-          { storage: this.name, err: (err as Error).message },
-          `S3 storage not reachable yet, retrying in ${delay} ms`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 2000);
-    }
-  }
-
-  private async initOnce(): Promise<void> {
-    try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
-      return;
-    } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status !== 404 || !this.options.createBucket) throw err;
-    }
-    try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.options.bucket }));
-      this.logger?.info({ bucket: this.options.bucket }, `Created bucket ${this.options.bucket}`);
-    } catch (err) {
-      const n = (err as Error).name;
-      if (n !== 'BucketAlreadyOwnedByYou' && n !== 'BucketAlreadyExists') throw err;
-    }
-  }
-
-  private wrapInit(err: unknown): S3StorageError {
-    return new S3StorageError(
-      'S3_UNAVAILABLE',
-      `S3 storage '${this.name}' cannot use bucket '${this.options.bucket}' at ${this.options.endpoint || 'AWS'}: ${(err as Error).name}: ${(err as Error).message}`,
-      [
-        'Check the endpoint, credentials and bucket options of the S3Storage resource.',
-        'See docs/distributed.md for starting a local Swift with s3api.',
-      ],
-    );
+    await ensureBucket(`S3 storage '${this.name}'`, this.client, this.options, this.logger);
   }
 
   private objectKey(key: string): string {
@@ -514,11 +429,7 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
       return r.Body as Readable;
     } catch (err) {
-      if (
-        (err as Error).name === 'NoSuchKey' ||
-        (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
-      )
-        return undefined;
+      if (isNoSuchKey(err)) return undefined;
       throw err;
     }
   }
