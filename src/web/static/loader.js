@@ -65,6 +65,11 @@ export async function selectRun(runId, tick) {
   }
   $('overlay').hidden = true;
   fitView();
+  if (state.pendingView) {
+    // A shared link's view (its first run only): the same corner and zoom as whoever copied it.
+    Object.assign(state.view, state.pendingView);
+    state.pendingView = null;
+  }
   updateTimeline();
   await goToTick(tick ?? (state.follow ? state.range.maxTick : state.range.minTick));
 }

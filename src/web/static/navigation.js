@@ -1,7 +1,7 @@
 // Moving the view: drag to pan, wheel and buttons to zoom, the minimap to jump, hover for a cell's tooltip,
 // click an IP to select its organism. Every change redraws at once and reloads the cells in view shortly after.
 import { moleculeType, moleculeValue, moleculeMarker, MOLECULE_TYPE_NAMES } from './api.js';
-import { state, actions } from './state.js';
+import { state, actions, syncUrl } from './state.js';
 import { cellAtScreen, draw, fitView, screenOf, wraps } from './renderer.js';
 import { $ } from './util.js';
 
@@ -14,7 +14,10 @@ export function viewChanged() {
   }
   draw();
   clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(() => actions.loadEnvironment(false), 80);
+  reloadTimer = setTimeout(() => {
+    syncUrl(); // once the view rests: browsers throttle history updates made at every frame
+    void actions.loadEnvironment(false);
+  }, 80);
 }
 
 export function zoom(factor, cx, cy) {

@@ -22,6 +22,8 @@ export const state = {
   minimapImage: null,
   minimapCanvas: null,
   view: { x: 0, y: 0, cell: 8 },
+  /** A view from the URL (`view=x,y,cell`), applied instead of fitting the world when its run loads. */
+  pendingView: null,
   follow: true,
   opcodes: {},
   loadSeq: 0,
@@ -48,6 +50,10 @@ export function syncUrl() {
   if (state.selected !== null) q.set('organism', String(state.selected));
   if (state.colorBy !== 'organism') q.set('color', state.colorBy);
   if (state.overlay !== 'none') q.set('overlay', state.overlay);
+  if (state.meta) {
+    const { x, y, cell } = state.view;
+    q.set('view', `${x.toFixed(1)},${y.toFixed(1)},${Number(cell.toFixed(3))}`);
+  }
   history.replaceState(null, '', `?${q}`);
 }
 
@@ -60,6 +66,9 @@ export function readUrl() {
   $('overlay-select').value = state.overlay;
   $('color-by').value = state.colorBy;
   if (q.has('tick')) state.follow = false;
+  const view = (q.get('view') ?? '').split(',').map(Number);
+  if (view.length === 3 && view.every(Number.isFinite) && view[2] > 0)
+    state.pendingView = { x: view[0], y: view[1], cell: view[2] };
   $('t-follow').checked = state.follow;
   return { runId: q.get('run') ?? q.get('runId'), tick: q.has('tick') ? Number(q.get('tick')) : undefined };
 }

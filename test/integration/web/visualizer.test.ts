@@ -279,6 +279,22 @@ describe('web visualizer in Chromium on a live run', () => {
     expect(hex(await pixel(drag / 2, box.height - 3))).not.toBe('#07090b');
     await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'visualizer-wrap.png') });
 
+    // A shared link reproduces the view: the URL holds run, tick, selection and the view (corner and zoom), and a
+    // fresh page opened on it shows the same.
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('view'), { timeout: 5000 })
+      .toMatch(/^[\d.-]+,[\d.-]+,[\d.]+$/);
+    const shared = page.url();
+    const twin = await browser!.newPage();
+    await twin.goto(shared);
+    await twin.waitForSelector('#grid');
+    await expect
+      .poll(() => new URL(twin.url()).searchParams.get('view'), { timeout: 10_000 })
+      .toBe(new URL(shared).searchParams.get('view'));
+    expect(new URL(twin.url()).searchParams.get('tick')).toBe(new URL(shared).searchParams.get('tick'));
+    expect(new URL(twin.url()).searchParams.get('runId')).toBe(new URL(shared).searchParams.get('runId'));
+    await twin.close();
+
     // The front page: the run with links to the visualizer and the analyzer, and every service with its state.
     await page.goto(`${base}/`);
     await page.waitForSelector('#runs tbody tr td.mono', { timeout: 10_000 });
