@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Frames per second of the web visualizer on a 2048×1152 world in Chromium (Debian's, headless, software
  * rendering: a desktop browser with a GPU draws faster). A default node records the world; the page pans
