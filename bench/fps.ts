@@ -71,17 +71,21 @@ async function playFps(page: Page, ms: number): Promise<number> {
   return fps;
 }
 
-/** Zooms with the wheel until a cell is about `px` pixels wide (the view's cell size is in the URL). */
+/** Pixels per cell of the view, from the URL's `view=x,y,cell`. */
+const cellOf = (page: Page): number =>
+  Number((new URL(page.url()).searchParams.get('view') ?? '').split(',')[2] ?? NaN);
+
+/** Zooms with the wheel until a cell is about `px` pixels wide. */
 async function zoomTo(page: Page, px: number): Promise<number> {
   const box = (await page.locator('#grid').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   for (let i = 0; i < 60; i++) {
-    const cell = Number(new URL(page.url()).searchParams.get('cell') ?? NaN);
+    const cell = cellOf(page);
     if (Number.isFinite(cell) && cell >= px) return cell;
     await page.mouse.wheel(0, -100);
-    await page.waitForTimeout(60);
+    await page.waitForTimeout(150);
   }
-  return Number(new URL(page.url()).searchParams.get('cell') ?? NaN);
+  return cellOf(page);
 }
 
 async function main(): Promise<void> {
@@ -107,12 +111,14 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 6000)); // the first batches indexed
     const page = await browser.newPage();
+    // tsx compiles named functions with an `__name` helper that the page does not have.
+    await page.addInitScript({ content: 'window.__name = (f) => f;' });
     await page.goto(`http://127.0.0.1:${started.port}/visualizer`);
     await page.waitForSelector('#grid');
     await page.waitForTimeout(2000);
     const ms = SECONDS * 1000;
     const rows: Array<{ view: string; cellPx: number; fps: number }> = [];
-    rows.push({ view: 'whole world fitted, panning', cellPx: NaN, fps: await panFps(page, ms) });
+    rows.push({ view: 'whole world fitted, panning', cellPx: cellOf(page), fps: await panFps(page, ms) });
     const c4 = await zoomTo(page, 4);
     rows.push({ view: 'zoomed in, panning', cellPx: c4, fps: await panFps(page, ms) });
     const c16 = await zoomTo(page, 16);
@@ -122,9 +128,7 @@ async function main(): Promise<void> {
     else {
       console.log(`web visualizer, 2048×1152 world, Chromium headless (software rendering), ${SECONDS} s each`);
       for (const r of rows)
-        console.log(
-          `${r.view.padEnd(28)} ${Number.isFinite(r.cellPx) ? `${r.cellPx.toFixed(1)} px/cell` : 'fit        '}  ${r.fps.toFixed(1)} fps`,
-        );
+        console.log(`${r.view.padEnd(28)} ${r.cellPx.toFixed(2).padStart(6)} px/cell  ${r.fps.toFixed(1)} fps`);
     }
   } finally {
     await browser.close();
