@@ -8,11 +8,11 @@
  * Usage: npm run bench:push -- [--seconds 20] [--clients 50] [--json]
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { request, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './node-cli.js';
+import { followEvents, stalledEventsClient } from '../test/helpers/sse-client.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -45,48 +45,6 @@ function getJson(port: number, path: string): Promise<unknown> {
   });
 }
 
-/** An EventSource-like client: records (time received, newest tick) for every update. */
-function follow(port: number, updates: Array<[number, number]>): () => void {
-  let res: IncomingMessage | undefined;
-  const req = request(
-    { host: '127.0.0.1', port, path: '/visualizer/api/events', headers: { accept: 'text/event-stream' } },
-    (r) => {
-      res = r;
-      let buf = '';
-      r.setEncoding('utf8');
-      r.on('data', (d: string) => {
-        buf += d;
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const data = frame
-            .split('\n')
-            .find((l) => l.startsWith('data: '))
-            ?.slice(6);
-          if (frame.includes('event: update') && data) updates.push([performance.now(), newestTick(JSON.parse(data))]);
-        }
-      });
-    },
-  );
-  req.on('error', () => undefined);
-  req.end();
-  return () => {
-    res?.destroy();
-    req.destroy();
-  };
-}
-
-/** A client that sends the request and never reads: the node must skip updates for it, not buffer them. */
-function stalled(port: number): () => void {
-  const socket = connect(port, '127.0.0.1', () => {
-    socket.write(`GET /visualizer/api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
-    socket.pause();
-  });
-  socket.on('error', () => undefined);
-  return () => socket.destroy();
-}
-
 const pct = (xs: number[], p: number): number => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -105,8 +63,8 @@ async function phase(port: number, pid: number, clients: number, withStalled: bo
   })();
   const rssBefore = rssMb(pid);
   const perClient: Array<Array<[number, number]>> = Array.from({ length: clients }, () => []);
-  const closers = perClient.map((u) => follow(port, u));
-  if (withStalled) closers.push(stalled(port));
+  const closers = perClient.map((u) => followEvents(port, (at, data) => u.push([at, newestTick(data as RunsAnswer)])));
+  if (withStalled) closers.push(stalledEventsClient(port));
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const rssAfter = rssMb(pid);
   for (const c of closers) c();
