@@ -155,6 +155,26 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': ok('History (ETag)'), ...etag, ...errors },
         },
       },
+      '/organisms/{tick}/{organismId}/genome': {
+        get: {
+          summary: "One organism's genome as laid out in the world at a tick, diffed against its parent's",
+          description:
+            "The cells the organism owns at `tick` (the world's owner column equals its id), at coordinates relative to its initial position (on a torus the nearest copy, -n/2 ≤ r < n/2), sorted by those coordinates, each with its molecule (raw, type, value, marker; CODE: the opcode name). With a parent: the parent's owned cells at the child's first stored tick from its birth on (`parent.tick`; the birth tick itself is stored before the fork ran, when the parent still owned the copy), aligned on the parent's initial position, and every cell of both marked `same`, `changed` (both own a cell there, the molecules differ), `childOnly` or `parentOnly`, with the counts in `diff`. Molecules are compared without markers, and LABEL/LABELREF values up to the one XOR mask the label rewrite gives a child's labels at birth (`diff.labelMask`). At most `limit` cells of each (first in coordinate order); `truncated` says when more are owned (`ownedCells`). Body `{ runId, tick, organismId, shape, toroidal, limit, initialPosition, ownedCells, truncated, cells[{ at, molecule, diff? }], parent: null | { organismId, childBirthTick, tick, alive, initialPosition, ownedCells, truncated, cells[] }, diff: null | { same, changed, childOnly, parentOnly, labelMask } }`.",
+          parameters: [
+            tick,
+            { name: 'organismId', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
+            runId,
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              description: 'Most cells of each genome to return (1..20000, default 20000).',
+              schema: { type: 'integer', minimum: 1, maximum: 20000 },
+            },
+          ],
+          responses: { '200': ok('Genome and diff (ETag)'), ...etag, ...errors },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI document') } } },
     },
     components: {

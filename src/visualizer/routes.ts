@@ -10,6 +10,7 @@ import { flag, IMMUTABLE, nonNegativeInt, notModified, optionalNonNegativeInt } 
 import type { ApiRequest, ApiResponse, Route } from '../http/http-types.js';
 import { encodeEnvironment, type Region } from './region.js';
 import { openApiDocument } from './openapi.js';
+import { GENOME_CELL_LIMIT } from './genome.js';
 import type { VisualizerService } from './visualizer-service.js';
 import type { LiveFeed } from './live-feed.js';
 
@@ -153,6 +154,22 @@ export function visualizerRoutes(service: VisualizerService, feed?: LiveFeed): R
         const hit = notModified(req, etag);
         if (hit) return hit;
         return json(await service.organismHistory(runId, tick, id, from, points), etag);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/organisms/:tick/:organismId/genome',
+      handler: async (req) => {
+        const tick = nonNegativeInt(req.params.tick, 'tick');
+        const id = nonNegativeInt(req.params.organismId, 'organismId');
+        const limit = optionalNonNegativeInt(req, 'limit') ?? GENOME_CELL_LIMIT;
+        if (limit < 1 || limit > GENOME_CELL_LIMIT)
+          throw new BadRequestError(`limit must be 1..${GENOME_CELL_LIMIT}, got ${limit}.`);
+        const runId = (await service.resolveRun(runIdOf(req))).runId;
+        const etag = `"${runId}-genome-${tick}-${id}-${limit}"`;
+        const hit = notModified(req, etag);
+        if (hit) return hit;
+        return json(await service.organismGenome(runId, tick, id, limit), etag);
       },
     },
     { method: 'GET', pattern: '/openapi.json', handler: () => json(openApiDocument()) },

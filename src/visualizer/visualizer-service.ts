@@ -11,11 +11,13 @@ import { cellsOnlyChunk } from '../pipeline/contracts/chunk-fields.js';
 import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '../pipeline/api/index-database.js';
 import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
 import { Lru } from './lru.js';
+import { alignAndDiff, genomeOf, type Genome } from './genome.js';
 import {
   cellsAt,
   minimapAt,
   prepareChunk,
   regionAt,
+  type CellColumns,
   type Minimap,
   type PreparedChunk,
   type Region,
@@ -68,6 +70,9 @@ export class VisualizerService {
   private readonly orgCache = new Lru<string, OrganismState[]>(256);
   private readonly minimapCache = new Lru<string, Minimap>(64);
   private readonly rangeCache = new Lru<string, TickRange[]>(32);
+  /** The whole world's occupied cells at a tick (genome answers scan it; a few ticks are kept). */
+  private readonly worldCache = new Lru<string, CellColumns>(4);
+  private readonly genomeCache = new Lru<string, Record<string, unknown>>(64);
   /** One organism's energy and entropy at one tick (history points; null: not alive then). */
   private readonly pointCache = new Lru<string, readonly [number, number] | null>(20_000);
 
@@ -249,6 +254,20 @@ export class VisualizerService {
     return hit;
   }
 
+  /** The cells-only chunk of an indexed chunk range, decoded once (undefined when the index lost it). */
+  private async preparedChunk(r: RunIndexReader, range: TickRange): Promise<PreparedChunk | undefined> {
+    const key = `${r.runId}:${range.minTick}:${range.maxTick}`;
+    let chunk = this.chunkCache.get(key);
+    if (!chunk) {
+      const row = await r.environmentChunkContaining(range.minTick);
+      if (!row) return undefined;
+      const cells = row.chunk ? TickDataChunk.decode(cellsOnlyChunk(row.chunk)) : decodeEnvironmentBlob(row.data);
+      chunk = prepareChunk(cells, (await this.run(r)).meta.worldShape);
+      this.chunkCache.set(key, chunk);
+    }
+    return chunk;
+  }
+
   private async chunkFor(r: RunIndexReader, tick: number): Promise<{ chunk: PreparedChunk; sample: number }> {
     const range = await this.rangeOf(r, tick);
     if (!range)
@@ -256,19 +275,12 @@ export class VisualizerService {
         VisualizerErrorCode.TICK_NOT_FOUND,
         `Tick ${tick} of run '${r.runId}' is not indexed.`,
       );
-    const key = `${r.runId}:${range.minTick}:${range.maxTick}`;
-    let chunk = this.chunkCache.get(key);
-    if (!chunk) {
-      const row = await r.environmentChunkContaining(tick);
-      if (!row)
-        throw new VisualizerNotFoundError(
-          VisualizerErrorCode.TICK_NOT_FOUND,
-          `Tick ${tick} of run '${r.runId}' is not indexed.`,
-        );
-      const cells = row.chunk ? TickDataChunk.decode(cellsOnlyChunk(row.chunk)) : decodeEnvironmentBlob(row.data);
-      chunk = prepareChunk(cells, (await this.run(r)).meta.worldShape);
-      this.chunkCache.set(key, chunk);
-    }
+    const chunk = await this.preparedChunk(r, range);
+    if (!chunk)
+      throw new VisualizerNotFoundError(
+        VisualizerErrorCode.TICK_NOT_FOUND,
+        `Tick ${tick} of run '${r.runId}' is not indexed.`,
+      );
     const sample = chunk.ticks.indexOf(tick);
     if (sample < 0)
       throw new VisualizerNotFoundError(
@@ -397,6 +409,107 @@ export class VisualizerService {
     const point = s ? ([s.energy, s.entropyRegister] as const) : null;
     this.pointCache.set(key, point);
     return point;
+  }
+
+  /** Occupied cells of the whole world at `tick`, rebuilt as the region route rebuilds them. */
+  private async worldCells(r: RunIndexReader, tick: number): Promise<CellColumns> {
+    const key = `${r.runId}:${tick}`;
+    let cells = this.worldCache.get(key);
+    if (!cells) {
+      const shape = [...(await this.run(r)).meta.worldShape];
+      const { chunk, sample } = await this.chunkFor(r, tick);
+      cells = regionAt(chunk, sample, shape, clampRegion(undefined, shape)).cells;
+      this.worldCache.set(key, cells);
+    }
+    return cells;
+  }
+
+  /**
+   * The first stored tick from `birthTick` up to `upTo` at which the child has a state. The birth tick itself
+   * does not do: it is stored as it was before the tick ran, when the parent still owned the copy it forks off.
+   */
+  private async firstTickOf(r: RunIndexReader, childId: number, birthTick: number, upTo: number): Promise<number> {
+    await this.rangeOf(r, upTo); // refreshes the cached chunk list when it lacks the newest ticks
+    const ranges = this.rangeCache.get(r.runId) ?? [];
+    for (const range of ranges) {
+      if (range.maxTick < birthTick || range.minTick > upTo) continue;
+      const chunk = await this.preparedChunk(r, range);
+      for (const t of chunk?.ticks ?? []) {
+        if (t < birthTick || t > upTo) continue;
+        if ((await this.statesAt(r, t)).some((o) => o.organismId === childId)) return t;
+      }
+    }
+    return upTo;
+  }
+
+  /**
+   * An organism's genome as laid out in the world at `tick` (its owned cells relative to its initial position)
+   * and, when it has a parent, the parent's genome at the child's first stored tick (relative to the parent's
+   * initial position, aligned on the child's genome: see alignAndDiff) with the diff of the two. At most `limit`
+   * cells of each.
+   */
+  async organismGenome(
+    runId: string | undefined,
+    tick: number,
+    organismId: number,
+    limit: number,
+  ): Promise<Record<string, unknown>> {
+    const r = await this.resolveRun(runId);
+    const key = `${r.runId}:${tick}:${organismId}:${limit}`;
+    const cached = this.genomeCache.get(key);
+    if (cached) return cached;
+    const c = await this.run(r);
+    const shape = [...c.meta.worldShape];
+    const toroidal = c.meta.toroidal;
+    const s = (await this.statesAt(r, tick)).find((o) => o.organismId === organismId);
+    if (!s) {
+      const known = await r.organism(organismId);
+      throw new VisualizerNotFoundError(
+        VisualizerErrorCode.ORGANISM_NOT_FOUND,
+        known
+          ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).`
+          : `No organism ${organismId} in run '${r.runId}'.`,
+      );
+    }
+    const info = staticInfo(await r.organism(organismId), s);
+    const genome = genomeOf(await this.worldCells(r, tick), organismId, info.initialPosition, shape, toroidal, limit);
+    let parent: Record<string, unknown> | null = null;
+    let diff: Record<string, unknown> | null = null;
+    if (info.parentId !== null) {
+      const at = await this.firstTickOf(r, organismId, info.birthTick, tick);
+      const ps = (await this.statesAt(r, at)).find((o) => o.organismId === info.parentId);
+      const prow = await r.organism(info.parentId);
+      const origin = prow ? [...prow.initialPosition] : ps ? vec(ps.initialPosition) : null;
+      // A parent the index does not know (cut off by a fork or resume) has no origin to align on.
+      const pg: Genome = origin
+        ? genomeOf(await this.worldCells(r, at), info.parentId, origin, shape, toroidal, limit)
+        : { ownedCells: 0, truncated: false, cells: [] };
+      const { shift, ...counts } = alignAndDiff(genome, pg);
+      diff = counts;
+      parent = {
+        organismId: info.parentId,
+        childBirthTick: info.birthTick,
+        tick: at,
+        alive: ps !== undefined && !ps.isDead,
+        initialPosition: origin,
+        shift,
+        ...pg,
+      };
+    }
+    const out = {
+      runId: r.runId,
+      tick,
+      organismId,
+      shape,
+      toroidal,
+      limit,
+      initialPosition: info.initialPosition,
+      ...genome,
+      parent,
+      diff,
+    };
+    this.genomeCache.set(key, out);
+    return out;
   }
 
   async organismDetails(runId: string | undefined, tick: number, organismId: number): Promise<Record<string, unknown>> {

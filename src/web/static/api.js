@@ -31,6 +31,7 @@ export const api = {
   organisms: (runId, tick, signal) => getJson(`/organisms/${tick}`, { runId }, signal),
   organism: (runId, tick, id, signal) => getJson(`/organisms/${tick}/${id}`, { runId }, signal),
   organismHistory: (runId, tick, id, signal) => getJson(`/organisms/${tick}/${id}/history`, { runId }, signal),
+  organismGenome: (runId, tick, id, signal) => getJson(`/organisms/${tick}/${id}/genome`, { runId }, signal),
   async environment(runId, tick, region, minimap, signal) {
     const res = await fetch(`${BASE}/environment/${tick}${query({ runId, region: region.join(','), minimap })}`, {
       signal,

@@ -1,10 +1,12 @@
-// The organism panel (inspector): state, lineage links, last and next instruction, registers with changes
-// highlighted when stepping forward, stacks, call stack and the program source with the current line.
+// The organism panel (inspector): state, lineage links, energy/entropy chart, genome vs parent, last and next
+// instruction, registers with changes highlighted when stepping forward, stacks, call stack and the program source
+// with the current line.
 import { api, ApiError } from './api.js';
 import { state, actions, syncUrl } from './state.js';
 import { renderOrganismList } from './organism-list.js';
 import { draw } from './renderer.js';
 import { drawHistory, historyHtml } from './history-chart.js';
+import { genomeHtml, loadGenome } from './genome-view.js';
 import { $, escapeHtml, isAbort, setStatus } from './util.js';
 
 let lastHistory = null;
@@ -22,6 +24,8 @@ export async function loadDetails(signal) {
       state.details && state.details.organismId === d.organismId && state.details.tick < d.tick ? state.details : null;
     state.details = d;
     renderDetails(d);
+    // The genome is fetched only now, while the panel shows this organism (and once per run, tick and organism).
+    void loadGenome(d, signal, () => state.details === d && !panel.hidden);
     // The previous chart of this organism stands until the new one arrives (no flicker while stepping).
     if (lastHistory?.organismId === d.organismId) drawHistory(lastHistory);
     try {
@@ -96,6 +100,7 @@ function renderDetails(d) {
     ['procedure', escapeHtml(s.currentProc ?? '–')],
   ]);
   html += historyHtml();
+  html += genomeHtml();
   html += `<h3>Instructions</h3>${kv([
     ['last', instructionHtml(s.instructions.last)],
     ['next', instructionHtml(s.instructions.next)],

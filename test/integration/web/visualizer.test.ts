@@ -8,89 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { REPO_ROOT, until } from '../../helpers/cli.js';
-import { startWebNode, type WebNode } from './web-node.js';
-
-function pipeline(): unknown {
-  const topicRead = (group: string, topic = 'batch-topic'): string => `topic-read:${topic}?consumerGroup=${group}`;
-  return {
-    pipeline: {
-      startupSequence: [
-        'metadata-indexer',
-        'environment-indexer-1',
-        'organism-indexer-1',
-        'metadata-persistence-service',
-        'persistence-service-1',
-        'simulation-engine',
-      ],
-      resources: {
-        'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64 } },
-        'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4 } },
-        'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
-        'batch-topic': { className: 'InMemoryTopic', options: {} },
-        'metadata-topic': { className: 'InMemoryTopic', options: {} },
-        'index-database': { className: 'SqliteIndexDatabase', options: {} },
-      },
-      services: {
-        'simulation-engine': {
-          className: 'SimulationEngine',
-          resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue' },
-          // Free instructions keep the organisms alive however fast the run goes, so the live tick the page
-          // follows always has organisms to list; the node runs until the test stops it.
-          options: {
-            environment: { shape: [96, 64], topology: 'TORUS' },
-            // Two energies, so sorting the list by energy orders it other than by id.
-            organisms: [
-              { program: 'builtin:counter', energy: 15000, positions: [[10, 10]] },
-              { program: 'builtin:counter', energy: 20000, positions: [[50, 30]] },
-            ],
-            runtime: { thermodynamics: { default: { baseEnergy: 0, baseEntropy: 0 }, families: {}, instructions: {} } },
-          },
-        },
-        'metadata-persistence-service': {
-          className: 'MetadataPersistenceService',
-          resources: {
-            input: 'queue-in:metadata-queue',
-            storage: 'storage-write:tick-storage',
-            topic: 'topic-write:metadata-topic',
-          },
-        },
-        'persistence-service-1': {
-          className: 'PersistenceService',
-          resources: {
-            input: 'queue-in:tick-queue',
-            storage: 'storage-write:tick-storage',
-            topic: 'topic-write:batch-topic',
-          },
-          options: { maxBatchSize: 4, batchTimeoutSeconds: 0.2 },
-        },
-        'metadata-indexer': {
-          className: 'MetadataIndexer',
-          resources: {
-            topic: topicRead('metadata', 'metadata-topic'),
-            storage: 'storage-read:tick-storage',
-            database: 'db-meta-write:index-database',
-          },
-        },
-        'environment-indexer-1': {
-          className: 'EnvironmentIndexer',
-          resources: {
-            topic: topicRead('environment'),
-            storage: 'storage-read:tick-storage',
-            database: 'db-env-write:index-database',
-          },
-        },
-        'organism-indexer-1': {
-          className: 'OrganismIndexer',
-          resources: {
-            topic: topicRead('organism'),
-            storage: 'storage-read:tick-storage',
-            database: 'db-organism-write:index-database',
-          },
-        },
-      },
-    },
-  };
-}
+import { startWebNode, webPipeline, type WebNode } from './web-node.js';
 
 let web: WebNode | undefined;
 let base: string;
@@ -100,7 +18,18 @@ describe('web visualizer in Chromium on a live run', () => {
   beforeAll(async () => {
     web = await startWebNode('evo-web-', (dataDir) => {
       const conf = join(dataDir, 'node.json');
-      writeFileSync(conf, JSON.stringify(pipeline()));
+      // Free instructions keep the organisms alive however fast the run goes, so the live tick the page
+      // follows always has organisms to list; the node runs until the test stops it.
+      const engine = {
+        environment: { shape: [96, 64], topology: 'TORUS' },
+        // Two energies, so sorting the list by energy orders it other than by id.
+        organisms: [
+          { program: 'builtin:counter', energy: 15000, positions: [[10, 10]] },
+          { program: 'builtin:counter', energy: 20000, positions: [[50, 30]] },
+        ],
+        runtime: { thermodynamics: { default: { baseEnergy: 0, baseEntropy: 0 }, families: {}, instructions: {} } },
+      };
+      writeFileSync(conf, JSON.stringify(webPipeline(engine)));
       return ['-c', conf];
     });
     base = web.base;

@@ -63,3 +63,76 @@ export async function startWebNode(prefix: string, args: (dataDir: string) => st
     },
   };
 }
+
+/** A node config: the engine with `engine` options, persistence and the three indexers. */
+export function webPipeline(engine: Record<string, unknown>): unknown {
+  const topicRead = (group: string, topic = 'batch-topic'): string => `topic-read:${topic}?consumerGroup=${group}`;
+  return {
+    pipeline: {
+      startupSequence: [
+        'metadata-indexer',
+        'environment-indexer-1',
+        'organism-indexer-1',
+        'metadata-persistence-service',
+        'persistence-service-1',
+        'simulation-engine',
+      ],
+      resources: {
+        'tick-queue': { className: 'InMemoryQueue', options: { capacity: 64 } },
+        'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4 } },
+        'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage' } },
+        'batch-topic': { className: 'InMemoryTopic', options: {} },
+        'metadata-topic': { className: 'InMemoryTopic', options: {} },
+        'index-database': { className: 'SqliteIndexDatabase', options: {} },
+      },
+      services: {
+        'simulation-engine': {
+          className: 'SimulationEngine',
+          resources: { tickData: 'queue-out:tick-queue', metadataOutput: 'queue-out:metadata-queue' },
+          options: engine,
+        },
+        'metadata-persistence-service': {
+          className: 'MetadataPersistenceService',
+          resources: {
+            input: 'queue-in:metadata-queue',
+            storage: 'storage-write:tick-storage',
+            topic: 'topic-write:metadata-topic',
+          },
+        },
+        'persistence-service-1': {
+          className: 'PersistenceService',
+          resources: {
+            input: 'queue-in:tick-queue',
+            storage: 'storage-write:tick-storage',
+            topic: 'topic-write:batch-topic',
+          },
+          options: { maxBatchSize: 4, batchTimeoutSeconds: 0.2 },
+        },
+        'metadata-indexer': {
+          className: 'MetadataIndexer',
+          resources: {
+            topic: topicRead('metadata', 'metadata-topic'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-meta-write:index-database',
+          },
+        },
+        'environment-indexer-1': {
+          className: 'EnvironmentIndexer',
+          resources: {
+            topic: topicRead('environment'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-env-write:index-database',
+          },
+        },
+        'organism-indexer-1': {
+          className: 'OrganismIndexer',
+          resources: {
+            topic: topicRead('organism'),
+            storage: 'storage-read:tick-storage',
+            database: 'db-organism-write:index-database',
+          },
+        },
+      },
+    },
+  };
+}
