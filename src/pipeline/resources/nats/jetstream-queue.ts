@@ -240,13 +240,15 @@ export class JetStreamQueue<T = unknown> extends JetStreamResource implements Re
       if (this.closed) throw new QueueStoppedError(this.name);
       const previous = this.options.singleProducer ? this.lastMsgId : undefined;
       try {
-        const ack = await this.js.publish(this.options.subject, enc.body, {
-          msgID,
-          headers: enc.headers,
-          timeout: this.options.publishTimeoutMs,
-          retries: 1,
-          ...(previous !== undefined ? { expect: { lastMsgID: previous } } : {}),
-        });
+        const ack = await this.guarded(() =>
+          this.js.publish(this.options.subject, enc.body, {
+            msgID,
+            headers: enc.headers,
+            timeout: this.options.publishTimeoutMs,
+            retries: 1,
+            ...(previous !== undefined ? { expect: { lastMsgID: previous } } : {}),
+          }),
+        );
         this.lastMsgId = msgID;
         if (ack.duplicate) this.duplicatesRejected++;
         this.full = false;

@@ -14,6 +14,7 @@ import {
 } from '@nats-io/jetstream';
 import type { Metrics } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
+import { breakerMetrics, CircuitBreaker } from '../../api/circuit-breaker.js';
 import { defineOptions } from '../../../config/field-spec.js';
 import { connectNats } from './nats-connection.js';
 
@@ -89,6 +90,22 @@ export async function openJetStream<R>(
 
 const INFO_REFRESH_MS = 2000;
 
+/**
+ * The breaker of a resource's JetStream publishes. Short cool-downs (250 ms, doubling to 4 s): a cluster fails over
+ * within seconds, and a publish that waits longer than that only delays the recording.
+ */
+const NATS_BREAKER = { threshold: 5, openMs: 250, maxOpenMs: 4000 } as const;
+
+/**
+ * Whether a publish failure says NATS is unwell (no connection, no JetStream leader answering in time), rather than
+ * a refusal the stream gave (full, a duplicate, too large), which proves it is up.
+ */
+export function isNatsOutage(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
+  const text = `${String(e?.name ?? '')} ${String(e?.code ?? '')} ${String(e?.message ?? '')}`.toLowerCase();
+  return /timeout|timed out|no responders|connection closed|closed connection|disconnect|reconnect/.test(text);
+}
+
 export abstract class JetStreamResource {
   protected readonly errorLog = new ErrorLog();
   protected streamInfo: StreamInfo | undefined;
@@ -97,6 +114,14 @@ export abstract class JetStreamResource {
   readonly nc: NatsConnection;
   protected readonly js: JetStreamClient;
   protected readonly jsm: JetStreamManager;
+  /**
+   * Publishes go through it: after repeated outages NATS is not called for a cool-down (CIRCUIT_OPEN at once), and
+   * the resource reports DEGRADED with the breaker's state, as S3 and PostgreSQL do. The nats.js client reconnects
+   * by itself; the breaker keeps our retry loops from piling publishes onto a cluster that cannot take them.
+   */
+  protected readonly breaker: CircuitBreaker;
+  private connected = true;
+  private reconnects = 0;
 
   protected constructor(
     readonly name: string,
@@ -107,6 +132,28 @@ export abstract class JetStreamResource {
     this.nc = connection.nc;
     this.js = connection.js;
     this.jsm = connection.jsm;
+    this.breaker = new CircuitBreaker(`NATS JetStream '${name}'`, isNatsOutage, NATS_BREAKER);
+    void this.watchConnection();
+  }
+
+  /** Follows the client's connection: disconnected (reconnecting) until it says it reconnected. */
+  private async watchConnection(): Promise<void> {
+    try {
+      for await (const s of this.nc.status()) {
+        if (s.type === 'disconnect') this.connected = false;
+        else if (s.type === 'reconnect') {
+          this.connected = true;
+          this.reconnects++;
+        }
+      }
+    } catch {
+      // the connection closed
+    }
+  }
+
+  /** A publish (or another call) through the breaker. */
+  protected guarded<R>(call: () => Promise<R>): Promise<R> {
+    return this.breaker.call(call);
   }
 
   /** Refreshes the stream's info (and whatever `refreshInfo` adds) every 2 s; informative only. */
@@ -125,18 +172,25 @@ export abstract class JetStreamResource {
     }
   }
 
-  /** Bytes this resource's connection sent and received. */
+  /** Bytes this resource's connection sent and received, its connection state and its breaker's. */
   protected wireMetrics(): Metrics {
     const stats = this.nc.stats();
-    return { wire_bytes_out: stats.outBytes, wire_bytes_in: stats.inBytes };
+    return {
+      wire_bytes_out: stats.outBytes,
+      wire_bytes_in: stats.inBytes,
+      nats_connected: this.connected ? 1 : 0,
+      nats_reconnects_total: this.reconnects,
+      ...breakerMetrics(this.breaker),
+    };
   }
 
   errors(): readonly OperationalError[] {
     return this.errorLog.list();
   }
 
+  /** Unhealthy while closed, disconnected or with its breaker not closed: `pipeline status` shows DEGRADED. */
   healthy(): boolean {
-    return !this.nc.isClosed();
+    return !this.nc.isClosed() && this.connected && this.breaker.state === 'closed';
   }
 
   /** Work to finish before the connection closes (pending publishes, consumer bindings). */

@@ -188,11 +188,13 @@ export class JetStreamTopic<T = unknown> extends JetStreamResource implements Re
     for (;;) {
       if (this.closed) throw new EvochoraError(PipelineErrorCode.TOPIC_CLOSED, `Topic '${this.name}' is closed.`);
       try {
-        await this.js.publish(this.options.subject, body, {
-          msgID,
-          headers: h,
-          timeout: this.options.publishTimeoutMs,
-        });
+        await this.guarded(() =>
+          this.js.publish(this.options.subject, body, {
+            msgID,
+            headers: h,
+            timeout: this.options.publishTimeoutMs,
+          }),
+        );
         this.published++;
         this.rate.record();
         return;
