@@ -36,7 +36,7 @@ export const PIPELINE_ERROR_MEANINGS = {
   USER_PLUGIN_FAILED:
     'A user plugin threw while the simulation ran; the message names the plugin, its file and the tick.',
   CIRCUIT_OPEN:
-    'A backend (S3, PostgreSQL) failed several times in a row and is not being called for a while; calls resume by themselves once it answers again.',
+    'A backend (S3, PostgreSQL, NATS) failed several times in a row and is not being called for a while; calls resume by themselves once it answers again.',
   DISK_FULL:
     'A disk that storage, the index or analytics writes to is full: writing waits and the recording with it (nothing is dropped); free space or move node.dataDir, and writing resumes by itself.',
   FORK_FAILED:

@@ -1,5 +1,5 @@
 /**
- * A circuit breaker around a backend (S3, PostgreSQL): after `threshold` failures in a row the backend is not
+ * A circuit breaker around a backend (S3, PostgreSQL, NATS JetStream publishes): after `threshold` failures in a row the backend is not
  * called for a cool-down (calls fail at once with CIRCUIT_OPEN), then one trial call is let through; its success
  * closes the breaker, its failure opens it again for twice as long (up to `maxOpenMs`). Only failures that say
  * the backend is unwell count (the caller's `isOutage`): a missing key or a rejected query does not. The owning
