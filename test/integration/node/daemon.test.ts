@@ -221,6 +221,29 @@ describe('node daemon lifecycle (real processes)', () => {
     expect(second.json!.result.pid).not.toBe(pid);
   });
 
+  it('fails at once with DATA_DIR_UNUSABLE for a data dir under /proc (it used to hang, deaf to SIGTERM)', async () => {
+    for (const detached of [false, true]) {
+      const started = performance.now();
+      const res = await evochora(
+        [
+          'node',
+          'run',
+          '--port',
+          '0',
+          '--data-dir',
+          '/proc/evochora-nope',
+          '--json',
+          ...(detached ? ['--detached'] : []),
+        ],
+        { timeout: 20_000 },
+      );
+      expect(performance.now() - started).toBeLessThan(15_000);
+      expect(res.exitCode).not.toBe(0);
+      expect(res.json?.code, res.stdout + res.stderr).toBe('DATA_DIR_UNUSABLE');
+      expect(res.json?.message).toContain('/proc/evochora-nope');
+    }
+  });
+
   it('fails clearly when the port is in use and leaves no files behind', async () => {
     const dataDir = tempDataDir();
     const blocker = createServer();
