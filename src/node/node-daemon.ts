@@ -77,6 +77,8 @@ export class NodeDaemon {
   private server: Server | undefined;
   private stopping: Promise<void> | undefined;
   private readonly stoppedCallbacks: Array<() => void> = [];
+  /** What route groups asked to run when the node stops, before its connections close. */
+  private readonly stopHooks: Array<() => void> = [];
   private boundPort = 0;
   private readonly eventLoop = new EventLoopMonitor();
   /** Full collections of the main thread's heap (see heap-collection.ts): chunk buffers go back sooner. */
@@ -208,6 +210,14 @@ export class NodeDaemon {
     }
     // Engines that stopped cleanly end their runs in the journal; one in ERROR stays resumable.
     this.observeRuns();
+    // Route groups end what they hold open (event streams end cleanly, so clients see a finished response).
+    for (const fn of this.stopHooks.splice(0)) {
+      try {
+        fn();
+      } catch (err) {
+        logger.warn({ err }, 'a route group failed to stop cleanly');
+      }
+    }
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());
@@ -270,7 +280,12 @@ export class NodeDaemon {
       const mapper: ErrorMapper = defaultErrorMapper(mount.errorStatus ?? {}, unexpected);
       router.mount(
         mount.prefix,
-        mount.routes({ manager: this.manager, config, logger: this.options.loggerFor('http') }),
+        mount.routes({
+          manager: this.manager,
+          config,
+          logger: this.options.loggerFor('http'),
+          onStop: (fn) => this.stopHooks.push(fn),
+        }),
         mapper,
       );
     }

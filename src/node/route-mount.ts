@@ -12,6 +12,8 @@ export interface RouteMountContext {
   readonly manager: ServiceManager;
   readonly config: LoadedConfig['config'];
   readonly logger: Logger;
+  /** Registers what to do when the node stops, before its connections close (e.g. end event streams cleanly). */
+  readonly onStop: (fn: () => void) => void;
 }
 
 export interface RouteMount {

@@ -38,7 +38,7 @@ export function defaultRouteMounts(): RouteMount[] {
     {
       prefix: VISUALIZER_PREFIX,
       errorStatus: VISUALIZER_ERROR_STATUS,
-      routes: ({ manager, config }) => {
+      routes: ({ manager, config, onStop }) => {
         // The pipeline's index database when one is configured, else the default SQLite directory (past runs).
         let db: IndexDatabase | undefined;
         for (const name of Object.keys(config.pipeline.resources)) {
@@ -69,6 +69,7 @@ export function defaultRouteMounts(): RouteMount[] {
             return undefined; // not started yet
           }
         });
+        onStop(() => feed.close());
         return visualizerRoutes(service, feed);
       },
     },

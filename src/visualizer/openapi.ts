@@ -111,7 +111,8 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/organisms/{tick}': {
         get: {
-          summary: 'Organisms at a tick (summaries), alive count and organisms created so far',
+          summary:
+            'Organisms at a tick (summaries with generation: founders 0, a child its parent’s + 1), alive count and organisms created so far',
           parameters: [tick, runId],
           responses: { '200': ok('Organisms (ETag)'), ...etag, ...errors },
         },

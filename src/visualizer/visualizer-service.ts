@@ -12,6 +12,7 @@ import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '.
 import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
 import { Lru } from './lru.js';
 import { alignAndDiff, genomeOf, type Genome } from './genome.js';
+import { Generations } from './generations.js';
 import {
   cellsAt,
   minimapAt,
@@ -75,6 +76,8 @@ export class VisualizerService {
   private readonly genomeCache = new Lru<string, Record<string, unknown>>(64);
   /** One organism's energy and entropy at one tick (history points; null: not alive then). */
   private readonly pointCache = new Lru<string, readonly [number, number] | null>(20_000);
+  /** Per run, the organisms' generations found so far (the organism list sorts by generation). */
+  private readonly generations = new Lru<string, Generations>(8);
 
   constructor(private readonly db: IndexDatabase) {}
 
@@ -337,12 +340,16 @@ export class VisualizerService {
     const r = await this.resolveRun(runId);
     const states = await this.statesAt(r, tick);
     const total = await r.organismsCreatedUpTo(tick);
+    const summaries = states.map(summaryOf);
+    let gens = this.generations.get(r.runId);
+    if (!gens) this.generations.set(r.runId, (gens = new Generations()));
+    const generation = await gens.of(summaries, (ids) => r.organisms(ids));
     return {
       runId: r.runId,
       tick,
       aliveCount: states.filter((s) => !s.isDead).length,
       totalOrganismsCreated: total,
-      organisms: states.map(summaryOf),
+      organisms: summaries.map((s) => ({ ...s, generation: generation.get(s.organismId) })),
     };
   }
 

@@ -9,6 +9,18 @@ export class ApiError extends Error {
   }
 }
 
+/** No answer at all (the node is down or the network gone): fetch rejected. */
+export class Unreachable extends Error {}
+
+async function send(url, signal) {
+  try {
+    return await fetch(url, { signal });
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new Unreachable(`node unreachable (${err.message})`);
+  }
+}
+
 function query(params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params))
@@ -18,7 +30,7 @@ function query(params) {
 }
 
 async function getJson(path, params = {}, signal) {
-  const res = await fetch(`${BASE}${path}${query(params)}`, { signal });
+  const res = await send(`${BASE}${path}${query(params)}`, signal);
   const body = await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, body);
   return body;
@@ -33,9 +45,7 @@ export const api = {
   organismHistory: (runId, tick, id, signal) => getJson(`/organisms/${tick}/${id}/history`, { runId }, signal),
   organismGenome: (runId, tick, id, signal) => getJson(`/organisms/${tick}/${id}/genome`, { runId }, signal),
   async environment(runId, tick, region, minimap, signal) {
-    const res = await fetch(`${BASE}/environment/${tick}${query({ runId, region: region.join(','), minimap })}`, {
-      signal,
-    });
+    const res = await send(`${BASE}/environment/${tick}${query({ runId, region: region.join(','), minimap })}`, signal);
     if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
     return decodeEnvironment(await res.arrayBuffer());
   },

@@ -56,6 +56,11 @@ function short(v) {
   return `${TYPE_ABBR[v.type] ?? v.type}:${v.value}${v.marker ? `@${v.marker}` : ''}`;
 }
 
+// A register value too wide for its column wraps after its type or a vector's separator, never cut off.
+function breakable(text) {
+  return escapeHtml(text).replace(/([:|])/g, '$1<wbr>');
+}
+
 function kv(rows) {
   return `<div class="kv">${rows.map(([k, v]) => `<div>${escapeHtml(k)}</div><div>${v}</div>`).join('')}</div>`;
 }
@@ -110,7 +115,7 @@ function renderDetails(d) {
     const cells = bank.registers.map((r, i) => {
       const before = prev?.registers[b]?.registers[i]?.value;
       const changed = before !== undefined && fmt(before) !== fmt(r.value);
-      return `<td title="${escapeHtml(r.name)} = ${escapeHtml(fmt(r.value))}" class="${changed ? 'changed' : ''}">${escapeHtml(short(r.value))}</td>`;
+      return `<td title="${escapeHtml(r.name)} = ${escapeHtml(fmt(r.value))}" class="${changed ? 'changed' : ''}">${breakable(short(r.value))}</td>`;
     });
     html += `<tr><th>${bank.bank}</th>${cells.join('')}</tr>`;
   });

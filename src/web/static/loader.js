@@ -1,13 +1,14 @@
 // Loading: the run list, a run's metadata, the cells in view and the organisms at the shown tick, and the
 // selection. Every load of a tick bumps state.loadSeq, so answers for a tick no longer shown are dropped.
-import { api } from './api.js';
-import { state, syncUrl } from './state.js';
+import { api, Unreachable } from './api.js';
+import { state, clampTick, syncUrl } from './state.js';
 import { draw, drawMinimap, fitView, visibleRegion } from './renderer.js';
 import { renderOrganismList } from './organism-list.js';
 import { loadDetails } from './inspector.js';
 import { refreshLineage } from './lineage.js';
 import { centerOn } from './navigation.js';
 import { goToTick, updateTimeline } from './timeline.js';
+import { showNotice } from './notice.js';
 import { $, isAbort, setStatus } from './util.js';
 
 export async function loadRuns(pushed) {
@@ -71,15 +72,45 @@ export async function selectRun(runId, tick) {
     state.pendingView = null;
   }
   updateTimeline();
-  await goToTick(tick ?? (state.follow ? state.range.maxTick : state.range.minTick));
+  const { minTick, maxTick } = state.range;
+  if (tick !== undefined && (tick < minTick || tick > maxTick))
+    showNotice(
+      'tick',
+      `Tick ${tick} is outside this run's indexed ticks (${minTick}–${maxTick}): showing ${clampTick(tick)}.`,
+    );
+  await goToTick(tick ?? (state.follow ? maxTick : minTick));
 }
 
-// Applies the runs /runs answers (polled) or the live feed pushes: a live run's growth and new runs appear.
+/** The run shown is gone (deleted while the page was open): show the newest run, or wait for one. */
+async function runGone(runs) {
+  showNotice(
+    'run',
+    `Run ${state.runId} is no longer on this node (deleted): ${runs.length ? 'showing the newest run' : 'waiting for a run'}.`,
+  );
+  state.selected = null;
+  $('organism-panel').hidden = true;
+  if (runs.length > 0) return selectRun(runs[0].runId);
+  state.runId = null;
+  state.meta = null;
+  state.range = null;
+  state.env = null;
+  state.minimap = null;
+  state.organisms = [];
+  $('run-info').textContent = '';
+  $('overlay').hidden = false;
+  renderOrganismList();
+  draw();
+}
+
+// Applies the runs /runs answers (polled) or the live feed pushes: a live run's growth and new runs appear, a
+// deleted run gives way to the newest. Returns false when the node could not be reached (a network failure).
 export async function poll(pushed) {
   try {
     const runs = await loadRuns(pushed);
     const run = runs.find((r) => r.runId === state.runId);
-    if (!state.runId && runs.length > 0) {
+    if (state.runId && !run) {
+      await runGone(runs);
+    } else if (!state.runId && runs.length > 0) {
       await selectRun(runs[0].runId);
     } else if (run && (!state.meta || !state.range) && run.hasMetadata && run.ticks) {
       await selectRun(run.runId);
@@ -90,7 +121,9 @@ export async function poll(pushed) {
     }
   } catch (err) {
     if (!isAbort(err)) setStatus(`poll failed: ${err.message}`);
+    if (err instanceof Unreachable) return false;
   }
+  return true;
 }
 
 let envAbort = null;

@@ -10,6 +10,7 @@ import { installGridInput, viewChanged, zoom } from './navigation.js';
 import { installTimeline, step } from './timeline.js';
 import { loadEnvironment, loadRuns, loadTick, selectOrganism, selectRun } from './loader.js';
 import { follow } from './push.js';
+import { showNotice } from './notice.js';
 import { $, setStatus } from './util.js';
 
 Object.assign(actions, { loadTick, loadEnvironment, selectOrganism, selectRun });
@@ -69,9 +70,18 @@ async function main() {
   installInspector();
   installGridInput();
   const wanted = readUrl();
+  if (wanted.badTick !== undefined)
+    showNotice('tick', `Tick '${wanted.badTick}' is not a number: showing the newest tick.`);
   const runs = await loadRuns();
-  const run = runs.find((r) => r.runId === wanted.runId) ?? runs[0];
+  const run = runs.find((r) => r.runId === wanted.runId);
+  if (wanted.runId && !run) {
+    // A link to a run this node does not have (deleted, or from another node): say so and show the newest run.
+    showNotice('run', `No run '${wanted.runId}' on this node (deleted, or not indexed): showing the newest run.`);
+    state.follow = true;
+    $('t-follow').checked = true;
+  }
   if (run) await selectRun(run.runId, wanted.tick);
+  else if (runs[0]) await selectRun(runs[0].runId, wanted.runId ? undefined : wanted.tick);
   else $('overlay').hidden = false;
   follow();
 }

@@ -3,13 +3,14 @@ import { state, actions } from './state.js';
 import { ownerPaint } from './paint.js';
 import { $ } from './util.js';
 
-// The sort keys, largest first for quantities (energy, entropy, age), ascending ids otherwise; a second click on
-// the sorted column's header reverses the order.
+// The sort keys, largest first for quantities (energy, entropy, age, generation), ascending ids otherwise; a second
+// click on the sorted column's header reverses the order.
 const KEYS = {
   id: (o) => o.organismId,
   energy: (o) => -o.energy,
   entropy: (o) => -o.entropy,
   age: (o) => o.birthTick ?? 0,
+  generation: (o) => -(o.generation ?? 0),
 };
 let reversed = false;
 
@@ -42,7 +43,7 @@ export function renderOrganismList() {
     row.className = `org-row${o.organismId === state.selected ? ' selected' : ''}${o.isDead ? ' dead' : ''}`;
     row.setAttribute('role', 'option');
     row.dataset.id = String(o.organismId);
-    row.innerHTML = `<span class="swatch" style="background:${ownerPaint(o.organismId)}"></span><span>#${o.organismId}</span><span class="energy">E ${o.energy}</span><span class="entropy">S ${o.entropy}</span><span class="ip">${o.isDead ? 'dead' : `ip ${o.ip.join('|')}`}</span><span class="age">${state.tick - o.birthTick}</span>`;
+    row.innerHTML = `<span class="swatch" style="background:${ownerPaint(o.organismId)}"></span><span>#${o.organismId}</span><span class="energy">E ${o.energy}</span><span class="entropy">S ${o.entropy}</span><span class="ip">${o.isDead ? 'dead' : `ip ${o.ip.join('|')}`}</span><span class="age">${state.tick - o.birthTick}</span><span class="generation">${o.generation ?? '–'}</span>`;
     row.onclick = () => actions.selectOrganism(o.organismId);
     frag.append(row);
   }

@@ -245,7 +245,7 @@ export function drawMinimap() {
   if (canvas.width !== mm.width || canvas.height !== mm.height) {
     canvas.width = mm.width;
     canvas.height = mm.height;
-    const scale = Math.min(1, 220 / mm.width, 160 / mm.height);
+    const scale = Math.min(1, 150 / mm.width, 120 / mm.height);
     canvas.style.width = `${Math.round(mm.width * scale)}px`;
     canvas.style.height = `${Math.round(mm.height * scale)}px`;
   }

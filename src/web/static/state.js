@@ -70,7 +70,12 @@ export function readUrl() {
   if (view.length === 3 && view.every(Number.isFinite) && view[2] > 0)
     state.pendingView = { x: view[0], y: view[1], cell: view[2] };
   $('t-follow').checked = state.follow;
-  return { runId: q.get('run') ?? q.get('runId'), tick: q.has('tick') ? Number(q.get('tick')) : undefined };
+  // A tick that is no number is reported (`badTick`) and the page starts at the newest tick instead.
+  const tick = q.has('tick') ? Number(q.get('tick')) : undefined;
+  const badTick = tick !== undefined && !Number.isFinite(tick) ? q.get('tick') : undefined;
+  if (badTick !== undefined) state.follow = true;
+  $('t-follow').checked = state.follow;
+  return { runId: q.get('run') ?? q.get('runId'), tick: badTick === undefined ? tick : undefined, badTick };
 }
 
 /** The sampled tick nearest `t`, inside the indexed range. */

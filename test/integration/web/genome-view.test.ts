@@ -50,11 +50,29 @@ describe('genome vs parent in the organism panel', () => {
     );
     const organisms = (
       (await fetch(`${base}/visualizer/api/organisms/${LAST}?runId=${runId}`).then((x) => x.json())) as {
-        organisms: Array<{ organismId: number; parentId: number | null; isDead: boolean }>;
+        organisms: Array<{ organismId: number; parentId: number | null; isDead: boolean; generation: number }>;
       }
     ).organisms;
     const child = organisms.find((o) => o.parentId !== null && !o.isDead);
     expect(child, 'a child by tick 6000').toBeDefined();
+    // Every organism's generation: 0 for the founder, else its parent's + 1 (the parent's from its own lineage
+    // when it is no longer listed at this tick).
+    for (const o of organisms) {
+      if (o.parentId === null) {
+        expect(o.generation, `founder #${o.organismId}`).toBe(0);
+        continue;
+      }
+      const listed = organisms.find((p) => p.organismId === o.parentId);
+      const parentGeneration =
+        listed?.generation ??
+        (
+          (await fetch(`${base}/visualizer/api/organisms/${LAST}/${o.organismId}?runId=${runId}`).then((x) =>
+            x.json(),
+          )) as { staticInfo: { lineage: unknown[] } }
+        ).staticInfo.lineage.length - 1;
+      expect(o.generation, `#${o.organismId}`).toBe(parentGeneration + 1);
+    }
+    expect(Math.max(...organisms.map((o) => o.generation))).toBeGreaterThan(0);
 
     const page = await web!.browser.newPage();
     const problems: string[] = [];
@@ -71,6 +89,12 @@ describe('genome vs parent in the organism panel', () => {
     await page.waitForSelector(`.org-row[data-id="${child!.organismId}"]`, { timeout: 20_000 });
     // Nothing is fetched before an organism's panel is open.
     expect(genomeRequests).toEqual([]);
+    // The list sorts by generation (a click on its header: highest first).
+    await page.click('#org-head [data-sort="generation"]');
+    const gens = await page.$$eval('.org-row .generation', (cells) => cells.map((c) => Number(c.textContent)));
+    expect(gens).toEqual([...gens].sort((a, b) => b - a));
+    expect(gens[0]).toBeGreaterThan(gens.at(-1)!);
+    await page.click('#org-head [data-sort="id"]');
     await page.click(`.org-row[data-id="${child!.organismId}"]`);
     const summary = async (): Promise<string> => (await page.textContent('#op-genome-summary')) ?? '';
     await expect.poll(summary, { timeout: 10_000 }).toMatch(/cells/);

@@ -140,6 +140,23 @@ describe('web visualizer in Chromium on a live run', () => {
     const banks = await page.locator('#op-registers th').allTextContents();
     expect(banks).toEqual(['DR', 'LR', 'PDR', 'PLR', 'FDR', 'FLR', 'SDR', 'SLR']);
     expect(await page.locator('#op-registers td').count()).toBeGreaterThanOrEqual(48);
+    // No register value is cut off: a value wider than its column (the widest a molecule gives) wraps in its cell.
+    const overflowing = (): Promise<string[]> =>
+      page.$$eval('#op-registers td', (tds) =>
+        tds.filter((td) => td.scrollWidth > td.clientWidth).map((td) => td.textContent ?? ''),
+      );
+    expect(await overflowing()).toEqual([]);
+    await page.$eval('#op-registers td', (td) => (td.textContent = 'D:-1048576'));
+    expect(await overflowing()).toEqual([]);
+    // The minimap sits beside the grid, not over it.
+    const gridBox = (await page.locator('#grid').boundingBox())!;
+    const mmBox = (await page.locator('#minimap').boundingBox())!;
+    expect(mmBox.width).toBeGreaterThan(50);
+    expect(mmBox.x >= gridBox.x + gridBox.width || mmBox.y >= gridBox.y + gridBox.height).toBe(true);
+    // A generation column (founders here: 0).
+    expect(await page.$$eval('.org-row .generation', (cells) => cells.map((c) => c.textContent))).toEqual(
+      expect.arrayContaining(['0']),
+    );
     expect(Number(await page.textContent('#op-energy'))).toBeGreaterThan(0);
     expect(await page.locator('.source .current').count()).toBe(1);
     // The panel names the children alive at this tick (founders here: none), and can follow the organism.

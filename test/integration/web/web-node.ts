@@ -19,8 +19,8 @@ export interface WebNode {
   close(): Promise<void>;
 }
 
-/** Starts a node (`node run --detached --port 0` with `args`) and a headless Chromium. */
-export async function startWebNode(prefix: string, args: (dataDir: string) => string[]): Promise<WebNode> {
+/** Starts a node (`node run --detached --port PORT` with `args`; 0: any free port) and a headless Chromium. */
+export async function startWebNode(prefix: string, args: (dataDir: string) => string[], port = 0): Promise<WebNode> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium`);
   const dataDir = tempDataDir(prefix);
   const start = await evochora([
@@ -28,7 +28,7 @@ export async function startWebNode(prefix: string, args: (dataDir: string) => st
     'run',
     '--detached',
     '--port',
-    '0',
+    String(port),
     '--data-dir',
     dataDir,
     ...args(dataDir),
