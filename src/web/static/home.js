@@ -66,7 +66,22 @@ function runCell(r, depth) {
     <div class="muted small">fork of <a href="${at}">${esc(r.forkedFrom.runId.slice(0, 26))}…</a> at tick ${fmt(r.forkedFrom.tick)}</div></td>`;
 }
 
+/** The engine's run and tick from the last push (the first render has none yet). */
+let lastEngine = null;
+
+/** A run's status: the one the engine records now (with how far the index is behind it), or stored. */
+function statusCell(r, engine) {
+  if (engine && engine.runId === r.runId) {
+    const behind = r.ticks ? Math.max(0, engine.tick - r.ticks.maxTick) : null;
+    const lag = behind ? ` <span class="muted small">index ${fmt(behind)} behind</span>` : '';
+    return `<td class="state-RUNNING" data-status="recording">recording${lag}</td>`;
+  }
+  return `<td class="muted" data-status="stored">stored</td>`;
+}
+
 async function renderRuns(runs, engine) {
+  if (engine !== undefined) lastEngine = engine;
+  engine = lastEngine;
   const withAnalytics = await analyzedRuns();
   $('engine').textContent = engine ? `engine at tick ${fmt(engine.tick)} (${engine.runId.slice(0, 26)}…)` : '';
   const rows = await Promise.all(
@@ -75,6 +90,7 @@ async function renderRuns(runs, engine) {
       const pop = r.ticks && withAnalytics.has(r.runId) ? await populationOf(r.runId, r.ticks.maxTick) : undefined;
       return `<tr>
         ${runCell(r, depth)}
+        ${statusCell(r, engine)}
         <td>${r.worldShape ? esc(r.worldShape.join('×')) : '–'}</td>
         <td class="num">${r.ticks ? `${fmt(r.ticks.minTick)} – ${fmt(r.ticks.maxTick)}` : 'none yet'}</td>
         <td>${sparkline(pop)}</td>
@@ -84,7 +100,7 @@ async function renderRuns(runs, engine) {
   );
   $('runs').querySelector('tbody').innerHTML =
     rows.join('') ||
-    '<tr><td colspan="5" class="muted">No recorded run yet: the engine’s first batch appears within seconds.</td></tr>';
+    '<tr><td colspan="6" class="muted">No recorded run yet: the engine’s first batch appears within seconds.</td></tr>';
 }
 
 /** One line of what a service is doing now, from its metrics. */

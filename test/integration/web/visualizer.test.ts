@@ -246,6 +246,8 @@ describe('web visualizer in Chromium on a live run', () => {
     await page.waitForSelector('#runs tbody tr td.mono', { timeout: 10_000 });
     expect(await page.locator('#runs a[href^="/visualizer?run="]').count()).toBeGreaterThan(0);
     expect(await page.locator('#runs a[href^="/analyzer?run="]').count()).toBeGreaterThan(0);
+    // The run the engine records is marked as such (from the live feed's engine tick).
+    await expect.poll(() => page.locator('#runs td[data-status="recording"]').count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => page.locator('#services tbody tr').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
     expect(await page.textContent('#services')).toContain('simulation-engine');
     await page.screenshot({ path: join(REPO_ROOT, 'test-output', 'home.png') });
