@@ -191,7 +191,7 @@ export default class Cleanup extends EvochoraCommand<CleanupResult> {
       return flags['keep-last'] !== undefined && i >= flags['keep-last'];
     });
     for (const c of chosen)
-      if (now - c.lastWriteMs < flags['active-within'] * 1000)
+      if (flags['active-within'] > 0 && now - c.lastWriteMs < flags['active-within'] * 1000)
         c.skipped = `written ${Math.round((now - c.lastWriteMs) / 1000)} s ago: it may be recording (see --active-within)`;
     const doomed = chosen.filter((c) => !c.skipped);
     const total = doomed.reduce((n, c) => n + c.storageBytes + c.indexBytes + c.deadLetterBytes, 0);

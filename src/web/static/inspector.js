@@ -19,7 +19,10 @@ export async function loadDetails(signal) {
   try {
     const history = api.organismHistory(state.runId, state.tick, state.selected, signal);
     history.catch(() => {}); // awaited below; a failure there only costs the chart
-    const d = await api.organism(state.runId, state.tick, state.selected, signal);
+    const wanted = state.selected;
+    const d = await api.organism(state.runId, state.tick, wanted, signal);
+    // A quicker click elsewhere meanwhile: this answer is stale and must not cover the newer selection.
+    if (state.selected !== wanted) return;
     state.prevDetails =
       state.details && state.details.organismId === d.organismId && state.details.tick < d.tick ? state.details : null;
     state.details = d;
