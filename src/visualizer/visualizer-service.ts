@@ -468,16 +468,7 @@ export class VisualizerService {
     const c = await this.run(r);
     const shape = [...c.meta.worldShape];
     const toroidal = c.meta.toroidal;
-    const s = (await this.statesAt(r, tick)).find((o) => o.organismId === organismId);
-    if (!s) {
-      const known = await r.organism(organismId);
-      throw new VisualizerNotFoundError(
-        VisualizerErrorCode.ORGANISM_NOT_FOUND,
-        known
-          ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).`
-          : `No organism ${organismId} in run '${r.runId}'.`,
-      );
-    }
+    const s = await this.stateAt(r, tick, organismId);
     const info = staticInfo(await r.organism(organismId), s);
     const genome = genomeOf(await this.worldCells(r, tick), organismId, info.initialPosition, shape, toroidal, limit);
     let parent: Record<string, unknown> | null = null;
@@ -519,20 +510,23 @@ export class VisualizerService {
     return out;
   }
 
+  /** One organism's state at a tick, or ORGANISM_NOT_FOUND saying whether it exists in the run at all. */
+  private async stateAt(r: RunIndexReader, tick: number, organismId: number): Promise<OrganismState> {
+    const s = (await this.statesAt(r, tick)).find((o) => o.organismId === organismId);
+    if (s) return s;
+    const known = await r.organism(organismId);
+    throw new VisualizerNotFoundError(
+      VisualizerErrorCode.ORGANISM_NOT_FOUND,
+      known
+        ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).`
+        : `No organism ${organismId} in run '${r.runId}'.`,
+    );
+  }
+
   async organismDetails(runId: string | undefined, tick: number, organismId: number): Promise<Record<string, unknown>> {
     const r = await this.resolveRun(runId);
     const c = await this.run(r);
-    const states = await this.statesAt(r, tick);
-    const s = states.find((o) => o.organismId === organismId);
-    if (!s) {
-      const known = await r.organism(organismId);
-      throw new VisualizerNotFoundError(
-        VisualizerErrorCode.ORGANISM_NOT_FOUND,
-        known
-          ? `Organism ${organismId} has no state at tick ${tick} (born at ${known.birthTick}).`
-          : `No organism ${organismId} in run '${r.runId}'.`,
-      );
-    }
+    const s = await this.stateAt(r, tick, organismId);
     const row = await r.organism(organismId);
     const lineage = await r.lineage(organismId, 64);
     const shape = [...c.meta.worldShape];

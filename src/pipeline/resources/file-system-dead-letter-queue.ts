@@ -7,7 +7,7 @@ import { EvochoraError } from '../../errors.js';
 import type { DeadLetterMessageProps } from '../contracts/index.js';
 import type { Metrics } from '../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../api/operational-error.js';
-import type { QueueProducer } from '../api/queue.js';
+import { bindDeadLetterQueue } from './dead-letter-queue-port.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
 import type { ResourceType } from '../api/component-type.js';
 import type { FsOps } from './atomic-file.js';
@@ -76,19 +76,7 @@ export class FileSystemDeadLetterQueue implements Resource {
   }
 
   bind(context: ResourceContext): ResourceBinding {
-    if (context.usageType !== 'queue-out' && context.usageType !== null)
-      throw new EvochoraError(
-        PipelineErrorCode.UNSUPPORTED_USAGE,
-        `Resource '${this.name}' (FileSystemDeadLetterQueue) can only be bound as 'queue-out'.`,
-        {
-          actions: ['Bind it as `queue-out:<name>`; read it with `evochora dlq list`.'],
-        },
-      );
-    const port: QueueProducer<DeadLetterMessageProps> = {
-      put: (message) => this.put(message),
-      offer: (message) => this.offer(message),
-    };
-    return { context, port };
+    return bindDeadLetterQueue(this, 'FileSystemDeadLetterQueue', context, '`evochora dlq list`');
   }
 
   usageState(): UsageState {

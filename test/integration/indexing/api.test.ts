@@ -1,16 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultErrorMapper, HttpRouter } from '../../../src/http/http-router.js';
 import type { ServiceManager } from '../../../src/pipeline/service-manager.js';
 import { decodeEnvironmentResponse } from './decode.js';
-import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../../../src/visualizer/routes.js';
-import { VisualizerService } from '../../../src/visualizer/visualizer-service.js';
-import { staticRoutes } from '../../../src/web/static-routes.js';
-import { indexingConfig, manager, recordAndIndex } from './helpers.js';
+import { VISUALIZER_PREFIX } from '../../../src/visualizer/routes.js';
+import { indexingConfig, manager, recordAndIndex, serveVisualizer } from './helpers.js';
 
 let dir: string;
 let sm: ServiceManager;
@@ -26,20 +22,7 @@ beforeAll(async () => {
   );
   const r = await recordAndIndex(sm);
   runId = r.runId;
-  const router = new HttpRouter(() => 'token');
-  router.mount(
-    VISUALIZER_PREFIX,
-    visualizerRoutes(new VisualizerService(r.db)),
-    defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => unexpected.push(e)),
-  );
-  router.mount(
-    '',
-    staticRoutes(),
-    defaultErrorMapper({}, (e) => unexpected.push(e)),
-  );
-  server = createServer((req, res) => void router.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await serveVisualizer(r.db, unexpected, true));
 }, 90_000);
 
 afterAll(async () => {

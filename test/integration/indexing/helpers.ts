@@ -3,6 +3,12 @@ import type { IndexDatabase } from '../../../src/pipeline/api/index-database.js'
 import type { SqliteIndexDatabase } from '../../../src/pipeline/resources/index-db/sqlite-index-database.js';
 import type { ServiceManager } from '../../../src/pipeline/service-manager.js';
 import type { SimulationEngine } from '../../../src/pipeline/services/simulation-engine.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { defaultErrorMapper, HttpRouter } from '../../../src/http/http-router.js';
+import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../../../src/visualizer/routes.js';
+import { VisualizerService } from '../../../src/visualizer/visualizer-service.js';
+import { staticRoutes } from '../../../src/web/static-routes.js';
 import { manager, recordingConfig, waitUntil } from '../pipeline/helpers.js';
 
 export { manager, waitUntil };
@@ -81,4 +87,30 @@ export async function recordAndIndex(
     'indexers to catch up',
   );
   return { runId, db: sm.resource('index-database') as SqliteIndexDatabase & IndexDatabase };
+}
+
+/**
+ * The visualizer API (and, with `withStatic`, the web UI's files) over an index, on a loopback port, as the node
+ * mounts them; errors the mapper did not expect land in `unexpected`.
+ */
+export async function serveVisualizer(
+  db: IndexDatabase,
+  unexpected: unknown[],
+  withStatic = false,
+): Promise<{ server: Server; base: string }> {
+  const router = new HttpRouter(() => 'token');
+  router.mount(
+    VISUALIZER_PREFIX,
+    visualizerRoutes(new VisualizerService(db)),
+    defaultErrorMapper(VISUALIZER_ERROR_STATUS, (e) => unexpected.push(e)),
+  );
+  if (withStatic)
+    router.mount(
+      '',
+      staticRoutes(),
+      defaultErrorMapper({}, (e) => unexpected.push(e)),
+    );
+  const server = createServer((req, res) => void router.handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -38,21 +38,8 @@ export const s3DeadLetterQueueType: ResourceType<typeof s3DeadLetterQueueOptions
   create: async ({ name, options, logger }) => {
     const q = new S3DeadLetterQueue(
       name,
-      {
-        endpoint: options.endpoint,
-        region: options.region,
-        bucket: options.bucket,
-        accessKeyId: options.accessKeyId,
-        secretAccessKey: options.secretAccessKey,
-        forcePathStyle: options.forcePathStyle,
-        prefix: normalizedPrefix(options.prefix),
-        maxAttempts: options.maxAttempts,
-        requestTimeoutMs: options.requestTimeoutMs,
-        createBucket: options.createBucket,
-        connectTimeoutMs: options.connectTimeoutMs,
-        capacity: options.capacity,
-        refreshIntervalMs: options.refreshIntervalMs,
-      },
+      // The options as declared; the prefix as keys use it ("" or ending in "/").
+      { ...options, prefix: normalizedPrefix(options.prefix) },
       logger,
     );
     await q.init();

@@ -18,14 +18,12 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { EvochoraError } from '../../../errors.js';
 import { CONTENT_DEAD_LETTER, type DeadLetterMessage, type DeadLetterMessageProps } from '../../contracts/index.js';
 import type { Metrics } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
-import type { QueueProducer } from '../../api/queue.js';
+import { bindDeadLetterQueue } from '../dead-letter-queue-port.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { breakerMetrics, type CircuitBreaker } from '../../api/circuit-breaker.js';
-import { PipelineErrorCode } from '../../error-codes.js';
 import { readStorageStream } from '../storage-file.js';
 import {
   decodeDeadLetter,
@@ -239,17 +237,7 @@ export class S3DeadLetterQueue implements Resource, DeadLetterArchive {
   // ---- resource ----
 
   bind(context: ResourceContext): ResourceBinding {
-    if (context.usageType !== 'queue-out' && context.usageType !== null)
-      throw new EvochoraError(
-        PipelineErrorCode.UNSUPPORTED_USAGE,
-        `Resource '${this.name}' (S3DeadLetterQueue) can only be bound as 'queue-out'.`,
-        { actions: ['Bind it as `queue-out:<name>`; read it with `evochora dlq list -c <config>`.'] },
-      );
-    const port: QueueProducer<DeadLetterMessageProps> = {
-      put: (message) => this.put(message),
-      offer: (message) => this.offer(message),
-    };
-    return { context, port };
+    return bindDeadLetterQueue(this, 'S3DeadLetterQueue', context, '`evochora dlq list -c <config>`');
   }
 
   usageState(): UsageState {

@@ -40,24 +40,8 @@ export const s3StorageType: ResourceType<typeof s3StorageOptions> = {
   create: async ({ name, options, logger }) => {
     const s = new S3Storage(
       name,
-      {
-        endpoint: options.endpoint,
-        region: options.region,
-        bucket: options.bucket,
-        accessKeyId: options.accessKeyId,
-        secretAccessKey: options.secretAccessKey,
-        forcePathStyle: options.forcePathStyle,
-        prefix: normalizedPrefix(options.prefix),
-        folderLevels: options.folderLevels,
-        compressionLevel: options.compressionLevel,
-        multipartThresholdBytes: options.multipartThresholdBytes,
-        partSizeBytes: options.partSizeBytes,
-        partConcurrency: options.partConcurrency,
-        maxAttempts: options.maxAttempts,
-        requestTimeoutMs: options.requestTimeoutMs,
-        createBucket: options.createBucket,
-        connectTimeoutMs: options.connectTimeoutMs,
-      },
+      // The options as declared; the prefix as keys use it ("" or ending in "/").
+      { ...options, prefix: normalizedPrefix(options.prefix) },
       logger,
     );
     await s.init();
