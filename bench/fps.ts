@@ -6,7 +6,7 @@
  * world fitted, 4 px per cell and 16 px per cell (opcode names drawn); and plays the run. The figure is the
  * count of requestAnimationFrame callbacks per second: a frame that takes longer than 16.7 ms to draw lowers it.
  *
- * Usage: npx tsx bench/fps.ts [--seconds 10] [--json]
+ * Usage: npx tsx bench/fps.ts [--seconds 10] [--warmup 6] [--json]
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ const arg = (name: string, fallback: string): string => {
   return i > 0 ? process.argv[i + 1]! : fallback;
 };
 const SECONDS = Number(arg('--seconds', '10'));
+/** Seconds the node records before the page opens (longer: a fuller world to draw). */
+const WARMUP = Number(arg('--warmup', '6'));
 const json = process.argv.includes('--json');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
   });
   try {
-    await new Promise((r) => setTimeout(r, 6000)); // the first batches indexed
+    await new Promise((r) => setTimeout(r, WARMUP * 1000)); // the first batches indexed, or a fuller world
     const page = await browser.newPage();
     // tsx compiles named functions with an `__name` helper that the page does not have.
     await page.addInitScript({ content: 'window.__name = (f) => f;' });

@@ -5,7 +5,7 @@
  * first appears there; a client's lag for an update is the time it received the update minus that moment (the
  * poller's 20 ms granularity is the figure's resolution).
  *
- * Usage: npm run bench:push -- [--seconds 20] [--clients 50] [--json]
+ * Usage: npm run bench:push -- [--seconds 20] [--clients 50] [--warmup 8] [--json]
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -20,6 +20,8 @@ const arg = (name: string, fallback: string): string => {
 };
 const SECONDS = Number(arg('--seconds', '20'));
 const CLIENTS = Number(arg('--clients', '50'));
+/** Seconds the node records before measuring: 90 and more give a mature world (a default node fills within a minute). */
+const WARMUP = Number(arg('--warmup', '8'));
 const json = process.argv.includes('--json');
 
 interface RunsAnswer {
@@ -95,14 +97,16 @@ async function main(): Promise<void> {
     port: number;
   };
   try {
-    // Let the run get going (the first batches indexed) before measuring.
-    await new Promise((r) => setTimeout(r, 8000));
+    // Let the run get going (the first batches indexed, or a mature world with a long warm-up) before measuring.
+    await new Promise((r) => setTimeout(r, WARMUP * 1000));
     const one = await phase(started.port, started.pid, 1, false);
     const many = await phase(started.port, started.pid, CLIENTS, true);
     const rows = [one, many];
     if (json) console.log(JSON.stringify({ seconds: SECONDS, rows }));
     else {
-      console.log(`push lag, default node, ${SECONDS} s per phase (indexed tick visible → client has it)`);
+      console.log(
+        `push lag, default node after ${WARMUP} s of recording, ${SECONDS} s per phase (indexed tick visible → client has it)`,
+      );
       for (const r of rows)
         console.log(
           `${String(r.clients).padStart(3)} clients${r.stalledClient ? ' + 1 stalled' : '          '}: ` +

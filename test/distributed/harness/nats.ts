@@ -147,14 +147,14 @@ export async function startNatsCluster(
     return n;
   };
   /** What every live node reports about a stream (a node that does not host it reports nothing). */
-  const details = async (stream: string): Promise<StreamDetail[]> => {
-    const out: StreamDetail[] = [];
+  const details = async (stream: string): Promise<Array<StreamDetail & { server: string }>> => {
+    const out: Array<StreamDetail & { server: string }> = [];
     for (const n of nodes) {
       if (!n.process.isRunning()) continue;
       try {
         const j = await jsz(n.monitorPort, DETAIL_QUERY);
         for (const acc of j.account_details ?? [])
-          for (const s of acc.stream_detail ?? []) if (s.name === stream) out.push(s);
+          for (const s of acc.stream_detail ?? []) if (s.name === stream) out.push({ ...s, server: n.name });
       } catch {
         // a node that does not answer says nothing
       }
@@ -191,6 +191,18 @@ export async function startNatsCluster(
         leader.consumer_detail!.every((c) => (c.num_pending ?? 0) === 0 && (c.num_ack_pending ?? 0) === 0)
       )
         return false;
+      // A consumer leader whose own replica of the stream lags the stream leader's and sees nothing to deliver:
+      // it stays blind to what the stream holds (seen after a leader kill: "0 messages" there, 40 on the leader).
+      const newest = Math.max(0, ...seen.map((d) => d.state?.last_seq ?? 0));
+      for (const d of seen)
+        for (const c of d.consumer_detail ?? [])
+          if (
+            c.cluster?.leader === d.server &&
+            (d.state?.last_seq ?? 0) < newest &&
+            (c.num_pending ?? 0) === 0 &&
+            (c.num_ack_pending ?? 0) === 0
+          )
+            return false;
       return true;
     },
     describeStream: async (stream) => {
