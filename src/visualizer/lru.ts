@@ -1,7 +1,15 @@
-/** A small LRU map (Map keeps insertion order; a hit re-inserts the key). */
+/**
+ * A small LRU map (Map keeps insertion order; a hit re-inserts the key). With `weigh` and `maxWeight` it also
+ * evicts by size: a decoded chunk of a dense world is megabytes, so a count alone does not bound memory.
+ */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(private readonly capacity: number) {}
+  private readonly weights = new Map<K, number>();
+  private total = 0;
+  constructor(
+    private readonly capacity: number,
+    private readonly bySize?: { readonly weigh: (value: V) => number; readonly maxWeight: number },
+  ) {}
   get(key: K): V | undefined {
     const v = this.map.get(key);
     if (v !== undefined) {
@@ -11,14 +19,35 @@ export class Lru<K, V> {
     return v;
   }
   set(key: K, value: V): void {
-    this.map.delete(key);
+    this.delete(key);
     this.map.set(key, value);
-    while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
+    if (this.bySize) {
+      const w = this.bySize.weigh(value);
+      this.weights.set(key, w);
+      this.total += w;
+    }
+    // The newest entry always stays, even when it alone weighs more than the bound.
+    while (
+      this.map.size > 1 &&
+      (this.map.size > this.capacity || (this.bySize !== undefined && this.total > this.bySize.maxWeight))
+    )
+      this.delete(this.map.keys().next().value as K);
   }
   delete(key: K): void {
-    this.map.delete(key);
+    if (!this.map.delete(key)) return;
+    const w = this.weights.get(key);
+    if (w !== undefined) {
+      this.total -= w;
+      this.weights.delete(key);
+    }
   }
   clear(): void {
     this.map.clear();
+    this.weights.clear();
+    this.total = 0;
+  }
+  /** The summed weight of the entries (0 without `bySize`). */
+  get weight(): number {
+    return this.total;
   }
 }

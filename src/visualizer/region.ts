@@ -6,6 +6,7 @@
  */
 import { bytesToInt32 } from '../pipeline/contracts/columns.js';
 import { DeltaType, type TickDataChunk } from '../pipeline/contracts/index.js';
+import { FieldCursor } from '../pipeline/contracts/chunk-fields.js';
 import { moleculeType, moleculeValue } from '../isa/molecule.js';
 
 export interface CellColumns {
@@ -23,12 +24,13 @@ export interface CellColumns {
 
 /** Groups a layer's cells by x column (stable, O(n + W)); the order inside a column is kept. */
 function byColumn(c: CellColumns, W: number, H: number): CellColumns {
+  // A sorted layer (every snapshot) is searched by binary search instead: no O(n) pass on a cold read.
+  if (c.sorted) return c;
   const n = c.flatIndices.length;
   const colStart = new Int32Array(W + 1);
   const fi = c.flatIndices;
   for (let i = 0; i < n; i++) colStart[((fi[i]! / H) | 0) + 1]!++;
   for (let x = 0; x < W; x++) colStart[x + 1]! += colStart[x]!;
-  if (c.sorted) return { ...c, colStart };
   const next = colStart.slice(0, W);
   const f2 = new Int32Array(n);
   const m2 = new Int32Array(n);
@@ -61,20 +63,38 @@ function lowerBound(a: Int32Array, v: number): number {
   return lo;
 }
 
-/** A decoded chunk with its columns as Int32Arrays and the cell columns to apply for each sampled tick. */
+/** A chunk's cell layers (snapshot first, then one per delta) and, per sampled tick, the layers to apply. */
 export interface PreparedChunk {
   readonly firstTick: number;
   readonly lastTick: number;
   readonly ticks: readonly number[];
-  /** For ticks[i]: the column sets to apply in order (snapshot first). */
-  readonly layers: readonly CellColumns[];
+  /** For ticks[i]: the layers to apply in order (snapshot first). */
   readonly plan: ReadonlyArray<readonly number[]>;
   readonly totalOrganismsCreated: readonly number[];
+  /** About the memory the chunk holds once its layers are in use (encoded bytes and converted columns). */
+  readonly byteSize: number;
+  /**
+   * The cell columns of layer `i`, converted on first use: a tick needs the snapshot, one accumulated delta
+   * and the incremental ones after it, so a chunk read for one tick converts ~50 of its ~500 layers.
+   */
+  layer(i: number): CellColumns;
 }
 
-function cols(
-  c: { flatIndices?: Uint8Array | null; molecules?: Uint8Array | null; owners?: Uint8Array | null } | null | undefined,
-): CellColumns {
+/** A layer's columns as encoded (little-endian int32 bytes). */
+interface RawColumns {
+  flatIndices?: Uint8Array | null;
+  molecules?: Uint8Array | null;
+  owners?: Uint8Array | null;
+}
+
+interface RawLayer {
+  readonly tick: number;
+  readonly accumulated: boolean;
+  readonly totalOrganismsCreated: number;
+  readonly cells: RawColumns | null | undefined;
+}
+
+function cols(c: RawColumns | null | undefined): CellColumns {
   const flatIndices = bytesToInt32(c?.flatIndices);
   return {
     flatIndices,
@@ -84,35 +104,138 @@ function cols(
   };
 }
 
-export function prepareChunk(chunk: TickDataChunk, shape?: readonly number[]): PreparedChunk {
-  const layers: CellColumns[] = [cols(chunk.snapshot?.cells)];
-  const ticks: number[] = [Number(chunk.snapshot?.tickNumber ?? chunk.firstTick)];
-  const plan: number[][] = [[0]];
-  const totals: number[] = [Number(chunk.snapshot?.totalOrganismsCreated ?? 0)];
+function prepare(
+  firstTick: number,
+  lastTick: number,
+  raw: readonly RawLayer[],
+  encodedBytes: number,
+  shape?: readonly number[],
+): PreparedChunk {
+  const ticks: number[] = [];
+  const plan: number[][] = [];
+  const totals: number[] = [];
   let base: number[] = [0];
   let since: number[] = [];
-  chunk.deltas.forEach((d, i) => {
-    const layer = i + 1;
-    layers.push(cols(d.changedCells));
-    ticks.push(Number(d.tickNumber));
-    totals.push(Number(d.totalOrganismsCreated));
-    if (d.deltaType === DeltaType.ACCUMULATED) {
+  raw.forEach((l, layer) => {
+    ticks.push(l.tick);
+    totals.push(l.totalOrganismsCreated);
+    if (layer === 0) {
+      plan.push([0]);
+      return;
+    }
+    if (l.accumulated) {
       base = [0, layer];
       since = [];
-    } else {
-      since = [...since, layer];
-    }
+    } else since.push(layer);
     plan.push([...base, ...since]);
   });
-  const indexed = shape && shape.length === 2 ? layers.map((l) => byColumn(l, shape[0]!, shape[1]!)) : layers;
+  const converted: Array<CellColumns | undefined> = new Array(raw.length);
+  const is2d = shape !== undefined && shape.length === 2;
   return {
-    firstTick: Number(chunk.firstTick),
-    lastTick: Number(chunk.lastTick),
+    firstTick,
+    lastTick,
     ticks,
-    layers: indexed,
     plan,
     totalOrganismsCreated: totals,
+    // The encoded columns plus their converted copies (unaligned columns are copied on use).
+    byteSize: 2 * encodedBytes,
+    layer(i: number): CellColumns {
+      let c = converted[i];
+      if (c) return c;
+      c = cols(raw[i]!.cells);
+      if (is2d) c = byColumn(c, shape[0]!, shape[1]!);
+      converted[i] = c;
+      return c;
+    },
   };
+}
+
+/** Prepares a decoded (cells-only or whole) chunk. */
+export function prepareChunk(chunk: TickDataChunk, shape?: readonly number[]): PreparedChunk {
+  const raw: RawLayer[] = [
+    {
+      tick: Number(chunk.snapshot?.tickNumber ?? chunk.firstTick),
+      accumulated: false,
+      totalOrganismsCreated: Number(chunk.snapshot?.totalOrganismsCreated ?? 0),
+      cells: chunk.snapshot?.cells,
+    },
+  ];
+  for (const d of chunk.deltas)
+    raw.push({
+      tick: Number(d.tickNumber),
+      accumulated: d.deltaType === DeltaType.ACCUMULATED,
+      totalOrganismsCreated: Number(d.totalOrganismsCreated),
+      cells: d.changedCells,
+    });
+  let bytes = 0;
+  for (const l of raw)
+    bytes += (l.cells?.flatIndices?.length ?? 0) + (l.cells?.molecules?.length ?? 0) + (l.cells?.owners?.length ?? 0);
+  return prepare(Number(chunk.firstTick), Number(chunk.lastTick), raw, bytes, shape);
+}
+
+/** The columns of an encoded CellDataColumns message (views into `buf`). */
+function wireColumns(buf: Uint8Array, from: number, to: number, cursor: FieldCursor): RawColumns {
+  const out: RawColumns = {};
+  cursor.reset(buf, from, to);
+  while (cursor.next()) {
+    if (cursor.wireType !== 2) continue;
+    const v = buf.subarray(cursor.valueStart, cursor.end);
+    if (cursor.number === 1) out.flatIndices = v;
+    else if (cursor.number === 2) out.molecules = v;
+    else if (cursor.number === 3) out.owners = v;
+  }
+  return out;
+}
+
+/**
+ * Prepares an encoded TickDataChunk (proto/tickdata.proto) straight from its bytes: the cell columns stay views
+ * into `bytes` until a tick needs them, and nothing else of the chunk (organisms, checkpoints) is decoded. This
+ * is the visualizer's cold path for a tick whose chunk is not cached, so it does no work per unused layer.
+ */
+export function prepareEncodedChunk(bytes: Uint8Array, shape?: readonly number[]): PreparedChunk {
+  const outer = new FieldCursor().reset(bytes);
+  const inner = new FieldCursor();
+  const cellCursor = new FieldCursor();
+  let firstTick = 0;
+  let lastTick = 0;
+  let snapshot: RawLayer | undefined;
+  const deltas: RawLayer[] = [];
+  while (outer.next()) {
+    const n = outer.number;
+    if (outer.wireType === 0) {
+      if (n === 2) firstTick = outer.varint;
+      else if (n === 3) lastTick = outer.varint;
+      continue;
+    }
+    if (outer.wireType !== 2 || (n !== 5 && n !== 6)) continue;
+    let tick = 0;
+    let accumulated = false;
+    let total = 0;
+    let cells: RawColumns | undefined;
+    // TickData: 2 tick, 4 cells, 7 total created; TickDelta: 1 tick, 2 type, 3 cells, 5 total created.
+    const tickField = n === 5 ? 2 : 1;
+    const cellsField = n === 5 ? 4 : 3;
+    const totalField = n === 5 ? 7 : 5;
+    inner.reset(bytes, outer.valueStart, outer.end);
+    while (inner.next()) {
+      const f = inner.number;
+      if (inner.wireType === 0) {
+        if (f === tickField) tick = inner.varint;
+        else if (f === totalField) total = inner.varint;
+        else if (n === 6 && f === 2) accumulated = inner.varint === DeltaType.ACCUMULATED;
+      } else if (inner.wireType === 2 && f === cellsField) {
+        cells = wireColumns(bytes, inner.valueStart, inner.end, cellCursor);
+      }
+    }
+    const layer = { tick, accumulated, totalOrganismsCreated: total, cells };
+    if (n === 5) snapshot = layer;
+    else deltas.push(layer);
+  }
+  const raw = [
+    snapshot ?? { tick: firstTick, accumulated: false, totalOrganismsCreated: 0, cells: undefined },
+    ...deltas,
+  ];
+  return prepare(firstTick, lastTick, raw, bytes.byteLength, shape);
 }
 
 /** Inclusive bounds per dimension. */
@@ -149,7 +272,7 @@ export function regionAt(
     y1 = region.max[1] ?? 0;
   const ey = ext[1] ?? 1;
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o, sorted, colStart } = prepared.layers[li]!;
+    const { flatIndices: fi, molecules: m, owners: o, sorted, colStart } = prepared.layer(li);
     if (is2d && colStart && colStart.length === shape[0]! + 1) {
       // Only the region's columns; inside a column keep the layer's order (later entries win).
       for (let x = x0; x <= x1; x++) {
@@ -250,7 +373,17 @@ export function cellsAt(
   const lo = Math.min(...flat);
   const hi = Math.max(...flat);
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o, colStart } = prepared.layers[li]!;
+    const { flatIndices: fi, molecules: m, owners: o, colStart, sorted } = prepared.layer(li);
+    if (sorted) {
+      for (let p = 0; p < flat.length; p++) {
+        const i = lowerBound(fi, flat[p]!);
+        if (i < fi.length && fi[i] === flat[p]) {
+          molecules[p] = m[i]!;
+          owners[p] = o[i]!;
+        }
+      }
+      continue;
+    }
     if (colStart && height) {
       for (let p = 0; p < flat.length; p++) {
         const x = (flat[p]! / height) | 0;
@@ -316,7 +449,7 @@ export function minimapAt(
   const full = new Int32Array(W * H);
   const fullOwn = new Int32Array(W * H);
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o } = prepared.layers[li]!;
+    const { flatIndices: fi, molecules: m, owners: o } = prepared.layer(li);
     for (let i = 0; i < fi.length; i++) {
       full[fi[i]!] = m[i]!;
       fullOwn[fi[i]!] = o[i]!;

@@ -6,8 +6,7 @@
 import { EvochoraError } from '../errors.js';
 import { MOLECULE_TYPE_NAMES } from '../isa/molecule.js';
 import { OPCODES } from '../isa/opcodes.js';
-import { SimulationMetadata, TickDataChunk, type OrganismState } from '../pipeline/contracts/index.js';
-import { cellsOnlyChunk } from '../pipeline/contracts/chunk-fields.js';
+import { SimulationMetadata, type OrganismState } from '../pipeline/contracts/index.js';
 import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '../pipeline/api/index-database.js';
 import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
 import { Lru } from './lru.js';
@@ -17,6 +16,7 @@ import {
   cellsAt,
   minimapAt,
   prepareChunk,
+  prepareEncodedChunk,
   regionAt,
   type CellColumns,
   type Minimap,
@@ -65,9 +65,19 @@ interface RunCache {
   readonly programs: Map<string, { info: ProgramInfo; index: Map<string, number>; artifact: unknown }>;
 }
 
+/**
+ * Memory for decoded chunks (plus always the newest one): ~25 chunks of the default world at maturity, a few
+ * of a densely filled 2048×1152 world (~14 MB each).
+ */
+const CHUNK_CACHE_BYTES = 64 * 1024 * 1024;
+
 export class VisualizerService {
   private readonly runCache = new Lru<string, RunCache>(32);
-  private readonly chunkCache = new Lru<string, PreparedChunk>(48);
+  /** Bounded by bytes too: a dense world's chunk is megabytes (CHUNK_CACHE_BYTES). */
+  private readonly chunkCache = new Lru<string, PreparedChunk>(48, {
+    weigh: (c) => c.byteSize,
+    maxWeight: CHUNK_CACHE_BYTES,
+  });
   private readonly orgCache = new Lru<string, OrganismState[]>(256);
   private readonly minimapCache = new Lru<string, Minimap>(64);
   private readonly rangeCache = new Lru<string, TickRange[]>(32);
@@ -264,8 +274,8 @@ export class VisualizerService {
     if (!chunk) {
       const row = await r.environmentChunkContaining(range.minTick);
       if (!row) return undefined;
-      const cells = row.chunk ? TickDataChunk.decode(cellsOnlyChunk(row.chunk)) : decodeEnvironmentBlob(row.data);
-      chunk = prepareChunk(cells, (await this.run(r)).meta.worldShape);
+      const shape = (await this.run(r)).meta.worldShape;
+      chunk = row.chunk ? prepareEncodedChunk(row.chunk, shape) : prepareChunk(decodeEnvironmentBlob(row.data), shape);
       this.chunkCache.set(key, chunk);
     }
     return chunk;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeltaType, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { int32ToBytes } from '../../../src/pipeline/contracts/columns.js';
 import { reconstructTick } from '../../../src/pipeline/contracts/tick-reconstruction.js';
-import { cellsAt, minimapAt, prepareChunk, regionAt } from '../../../src/visualizer/region.js';
+import { cellsAt, minimapAt, prepareChunk, prepareEncodedChunk, regionAt } from '../../../src/visualizer/region.js';
 
 const W = 64;
 const H = 40;
@@ -51,13 +51,23 @@ function chunk(): TickDataChunk {
 }
 
 describe.each([
-  ['without column index', false],
-  ['with column index', true],
-])('region reconstruction %s', (_name, indexed) => {
+  ['without column index', false, false],
+  ['with column index', true, false],
+  ['from the encoded chunk, without column index', false, true],
+  ['from the encoded chunk, with column index', true, true],
+])('region reconstruction %s', (_name, indexed, encoded) => {
   const c = chunk();
-  const prepared = prepareChunk(c, indexed ? [W, H] : undefined);
+  const shape = indexed ? [W, H] : undefined;
+  const prepared = encoded ? prepareEncodedChunk(TickDataChunk.encode(c).finish(), shape) : prepareChunk(c, shape);
   it('marks the world-ordered snapshot as sorted', () => {
-    expect(prepared.layers[0]!.sorted).toBe(true);
+    expect(prepared.layer(0).sorted).toBe(true);
+  });
+  it('reads ticks, plan and organism totals as the decoded chunk has them', () => {
+    const reference = prepareChunk(c);
+    expect(prepared.ticks).toEqual(reference.ticks);
+    expect(prepared.plan).toEqual(reference.plan);
+    expect(prepared.totalOrganismsCreated).toEqual(reference.totalOrganismsCreated);
+    expect([prepared.firstTick, prepared.lastTick]).toEqual([0, 6]);
   });
   for (const tick of [0, 2, 3, 5, 6]) {
     it(`gives the same cells as a full reconstruction at tick ${tick}, for whole-world and partial regions`, () => {
