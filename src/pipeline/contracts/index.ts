@@ -80,7 +80,7 @@ export interface ChunkMessage extends TracedMessage {
 }
 
 /** The one SimulationMetadata of a run as it travels through the metadata queue. */
-export interface MetadataMessage {
+export interface MetadataMessage extends TracedMessage {
   readonly simulationRunId: string;
   readonly data: Uint8Array;
 }

@@ -13,6 +13,10 @@ import { metadataKey } from '../resources/storage-keys.js';
 import { sleep } from '../api/sleep.js';
 import type { TopicWriter } from '../api/topic.js';
 import { MetadataInfo } from '../contracts/index.js';
+import { SpanKind, type Span } from '@opentelemetry/api';
+import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
+import { contextFrom, injectTraceContext } from '../tracing/trace-context.js';
+import { failSpan } from '../tracing/fail-span.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 
 /** MetadataPersistenceService's options as its type declares them (validated, defaults filled). */
@@ -52,7 +56,28 @@ export class MetadataPersistenceService extends AbstractService<MetadataPersiste
     }
   }
 
+  /** Writes and announces one run's metadata, in a span that continues the engine's trace of it. */
   async persist(message: MetadataMessage): Promise<void> {
+    const span = this.tracer.startSpan(
+      SPAN.metadataPersisted,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [ATTR.service]: this.name,
+          [ATTR.runId]: message.simulationRunId,
+          [ATTR.bytes]: message.data.length,
+        },
+      },
+      contextFrom(message.traceContext),
+    );
+    try {
+      await this.persistIn(message, span);
+    } finally {
+      span.end();
+    }
+  }
+
+  private async persistIn(message: MetadataMessage, span: Span): Promise<void> {
     const maxRetries = this.context.options.maxRetries;
     const maxBackoff = this.context.options.maxRetryBackoffMs;
     let backoff = this.context.options.retryBackoffMs;
@@ -62,8 +87,12 @@ export class MetadataPersistenceService extends AbstractService<MetadataPersiste
     while (attempt <= maxRetries) {
       try {
         const r = await this.storage.writeMetadata(message.simulationRunId, message.data);
+        span.setAttribute(ATTR.storageKey, r.key);
+        // The notification carries this span's context: the metadata indexer's span joins the trace.
+        const traceContext = injectTraceContext(span);
         await this.topic?.publish(
           MetadataInfo.create({ simulationRunId: message.simulationRunId, storageKey: r.key, writtenAtMs: Date.now() }),
+          traceContext ? { traceContext } : undefined,
         );
         this.written++;
         this.bytes += r.bytesWritten;
@@ -74,6 +103,12 @@ export class MetadataPersistenceService extends AbstractService<MetadataPersiste
         lastError = err;
         attempt++;
         if (attempt > maxRetries) break;
+        span.addEvent(EVENT.retry, {
+          attempt,
+          'exception.message': (err as Error).message,
+          'exception.type': (err as Error).name ?? 'Error',
+          backoff_ms: backoff,
+        });
         this.logger.warn(
           { service: this.name, attempt },
           `Failed to write metadata of run ${message.simulationRunId} (attempt ${attempt}/${maxRetries}): ${(err as Error).message}, retrying in ${backoff}ms`,
@@ -83,6 +118,8 @@ export class MetadataPersistenceService extends AbstractService<MetadataPersiste
       }
     }
     const err = lastError as Error & { code?: string };
+    failSpan(span, err);
+    span.setAttribute(ATTR.attempts, attempt);
     this.recordError('METADATA_WRITE_FAILED', `metadata of run ${message.simulationRunId}: ${err.message}`);
     this.logger.error(
       { service: this.name },
@@ -115,6 +152,7 @@ export class MetadataPersistenceService extends AbstractService<MetadataPersiste
         message.data.length,
         AbortSignal.timeout(5000),
       );
+      span.addEvent(EVENT.deadLettered);
     } catch (dlqErr) {
       this.recordError(
         'DLQ_SEND_FAILED',

@@ -23,9 +23,10 @@ import type { TopicWriter } from '../api/topic.js';
 import { BatchInfo } from '../contracts/index.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 import { PipelineErrorCode } from '../error-codes.js';
-import { SpanKind, SpanStatusCode, type Link, type Span } from '@opentelemetry/api';
+import { SpanKind, type Link, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
 import { contextFrom, contextOf, injectTraceContext, parseTraceContext } from '../tracing/trace-context.js';
+import { failSpan } from '../tracing/fail-span.js';
 
 export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
 
@@ -416,13 +417,6 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       ...this.diskFull.metrics(),
     };
   }
-}
-
-/** A batch that ends in the DLQ (or a publish that failed) is an error in its trace. */
-function failSpan(span: Span, err: unknown): void {
-  const e = err instanceof Error ? err : new Error(String(err));
-  span.recordException(e);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
 }
 
 function round3(v: number): number {

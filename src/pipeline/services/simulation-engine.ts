@@ -410,7 +410,28 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       writerVersion: 'evochora-ts',
       provenance: runProvenance(config, this.context.options.experiment),
     }).finish();
-    await this.metadataOutput.put({ simulationRunId: this.runId, data: metadata }, metadata.length, this.signal);
+    // The first span of the metadata's trace: persistence and the metadata indexer continue it.
+    const span = this.tracer.startSpan(
+      SPAN.metadataQueued,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { [ATTR.service]: this.name, [ATTR.runId]: this.runId, [ATTR.bytes]: metadata.length },
+      },
+      ROOT_CONTEXT,
+    );
+    const traceContext = injectTraceContext(span);
+    try {
+      await this.metadataOutput.put(
+        { simulationRunId: this.runId, data: metadata, ...(traceContext ? { traceContext } : {}) },
+        metadata.length,
+        this.signal,
+      );
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   /**

@@ -13,6 +13,14 @@ export const SPAN = {
   batchNotified: 'evochora.batch.notify',
   /** One indexer's handling of one notification, until it is committed and acknowledged. */
   indexCommit: 'evochora.index.commit',
+  /** One stored batch that an indexer found unindexed at start-up and indexed (no notification: a trace of its own). */
+  indexCatchUp: 'evochora.index.catch-up',
+  /** An indexer's start-up scan of storage for batches the index lacks. */
+  indexCatchUpScan: 'evochora.index.catch-up-scan',
+  /** The put of a run's metadata on the metadata queue (its context travels with the message). */
+  metadataQueued: 'evochora.metadata.queue',
+  /** The metadata written to storage by the metadata persistence service, and announced on the metadata topic. */
+  metadataPersisted: 'evochora.metadata.persist',
 } as const;
 
 export const ATTR = {
@@ -30,6 +38,9 @@ export const ATTR = {
   deliveryCount: 'evochora.delivery_count',
   port: 'evochora.port',
   errorCode: 'evochora.error.code',
+  /** Catch-up scan: runs in storage, and stored batches the index lacked. */
+  runCount: 'evochora.run.count',
+  batchCount: 'evochora.batch.count',
 } as const;
 
 /** Span events. */

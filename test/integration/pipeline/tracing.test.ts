@@ -142,6 +142,98 @@ describe('tracing a batch through the pipeline', () => {
     }
   });
 
+  it("gives the run's metadata one trace: queued by the engine → persisted → the metadata indexer's commit", async () => {
+    const exporter = new InMemorySpanExporter();
+    tracing = await startTracing({ ...DEFAULT_TRACING, enabled: true }, { exporter });
+    const { runId } = await record(tracedConfig());
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans();
+    const queued = spans.filter((s) => s.name === SPAN.metadataQueued);
+    expect(queued).toHaveLength(1);
+    const q = queued[0]!;
+    expect(q.kind).toBe(SpanKind.PRODUCER);
+    expect(q.parentSpanContext).toBeUndefined();
+    expect([attr(q, 'evochora.run_id'), attr(q, 'evochora.service')]).toEqual([runId, 'simulation-engine']);
+    expect(attr(q, 'evochora.bytes')).toBeGreaterThan(0);
+    const persisted = spans.filter((s) => s.name === SPAN.metadataPersisted);
+    expect(persisted).toHaveLength(1);
+    const p = persisted[0]!;
+    expect(p.kind).toBe(SpanKind.CONSUMER);
+    expect(p.spanContext().traceId).toBe(q.spanContext().traceId);
+    expect(p.parentSpanContext?.spanId).toBe(q.spanContext().spanId);
+    expect(p.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(attr(p, 'evochora.storage.key')).toContain(runId);
+    const commits = spans.filter(
+      (s) => s.name === SPAN.indexCommit && attr(s, 'messaging.consumer.group.name') === 'metadata',
+    );
+    expect(commits).toHaveLength(1);
+    expect(commits[0]!.spanContext().traceId).toBe(q.spanContext().traceId);
+    expect(commits[0]!.parentSpanContext?.spanId).toBe(p.spanContext().spanId);
+    expect(commits[0]!.parentSpanContext?.isRemote).toBe(true);
+  });
+
+  it('traces catch-up: one scan span per indexer, and each stored batch it indexes is a trace of its own', async () => {
+    // Record without indexers: the batches are stored and their notifications go nowhere.
+    const recordOnly = tracedConfig();
+    for (const [name, s] of Object.entries(recordOnly.pipeline.services))
+      if (s.className.endsWith('Indexer')) delete recordOnly.pipeline.services[name];
+    recordOnly.pipeline.startupSequence = recordOnly.pipeline.startupSequence.filter(
+      (n) => recordOnly.pipeline.services[n] !== undefined,
+    );
+    sm = await ServiceManager.create({ config: recordOnly, registry: defaultRegistry(), logger: quietLogger });
+    await sm.startAll();
+    await waitUntil(() => sm!.stateOf('simulation-engine') === 'STOPPED', 30_000, 'engine');
+    await sm.stopAll();
+    const batches = Number(sm.serviceStatus('persistence-1').metrics.batches_written);
+    await sm.shutdown();
+    sm = undefined;
+    expect(batches).toBeGreaterThan(1);
+
+    // Indexers only, tracing on: everything they index comes from the start-up scan.
+    const exporter = new InMemorySpanExporter();
+    tracing = await startTracing({ ...DEFAULT_TRACING, enabled: true }, { exporter });
+    const indexOnly = tracedConfig();
+    for (const [name, s] of Object.entries(indexOnly.pipeline.services))
+      if (!s.className.endsWith('Indexer')) delete indexOnly.pipeline.services[name];
+    indexOnly.pipeline.startupSequence = indexOnly.pipeline.startupSequence.filter(
+      (n) => indexOnly.pipeline.services[n] !== undefined,
+    );
+    const batchIndexers = ['environment-indexer-1', 'organism-indexer-1', 'analytics-indexer-1'];
+    sm = await ServiceManager.create({ config: indexOnly, registry: defaultRegistry(), logger: quietLogger, tracing });
+    await sm.startAll();
+    await waitUntil(
+      () => batchIndexers.every((s) => Number(sm!.serviceStatus(s).metrics.catch_up_batches_indexed) === batches),
+      60_000,
+      'catch-up',
+    );
+    await sm.shutdown();
+    sm = undefined;
+    await tracing.flush();
+    const spans = exporter.getFinishedSpans();
+    const scans = spans.filter((s) => s.name === SPAN.indexCatchUpScan);
+    expect(scans.map((s) => attr(s, 'evochora.service')).sort()).toEqual([...batchIndexers, 'metadata-indexer'].sort());
+    for (const s of scans) {
+      const items = attr(s, 'evochora.service') === 'metadata-indexer' ? 1 : batches;
+      expect([attr(s, 'evochora.run.count'), attr(s, 'evochora.batch.count')]).toEqual([1, items]);
+    }
+    const caughtUp = spans.filter((s) => s.name === SPAN.indexCatchUp);
+    const metadataCatchUp = caughtUp.filter((s) => attr(s, 'evochora.service') === 'metadata-indexer');
+    expect(metadataCatchUp).toHaveLength(1);
+    expect(attr(metadataCatchUp[0]!, 'evochora.storage.key')).toContain('metadata');
+    const batchCatchUp = caughtUp.filter((s) => attr(s, 'evochora.service') !== 'metadata-indexer');
+    expect(batchCatchUp).toHaveLength(3 * batches);
+    for (const s of batchCatchUp) {
+      expect(s.parentSpanContext).toBeUndefined();
+      expect(s.status.code).not.toBe(SpanStatusCode.ERROR);
+      expect(attr(s, 'evochora.storage.key')).toMatch(/batch_\d{19}_\d{19}/);
+      expect(attr(s, 'evochora.tick.last')).toBeGreaterThanOrEqual(attr(s, 'evochora.tick.first') as number);
+    }
+    // No notifications were delivered, so nothing was committed through the topic.
+    expect(
+      spans.filter((s) => s.name === SPAN.indexCommit && attr(s, 'messaging.consumer.group.name') !== 'metadata'),
+    ).toEqual([]);
+  });
+
   it('records nothing with tracing off', async () => {
     const exporter = new InMemorySpanExporter();
     tracing = await startTracing({ ...DEFAULT_TRACING }, { exporter });

@@ -15,9 +15,10 @@ import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 import type { BatchStorageReader } from '../../api/batch-storage.js';
 import { sleep } from '../../api/sleep.js';
 import { DiskFullWait } from '../../api/disk-full-wait.js';
-import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../../tracing/span-names.js';
 import { contextFrom } from '../../tracing/trace-context.js';
+import { failSpan } from '../../tracing/fail-span.js';
 
 /** The options every indexer takes (each indexer type declares them under its own doc). */
 export const indexerOptions = defineOptions({
@@ -57,6 +58,12 @@ export const indexerOptions = defineOptions({
 
 /** Options of every indexer (validated, defaults filled). */
 export type IndexerOptions = OptionsOf<typeof indexerOptions>;
+
+/** What a catch-up scan found: runs with work, and units of work (batches, or runs' metadata). */
+export interface CatchUpScan {
+  readonly runs: number;
+  readonly items: number;
+}
 
 export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptions> extends AbstractService<O> {
   protected readonly topic: TopicReader<T>;
@@ -98,7 +105,7 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
    * Catch-up (see batch-indexers.ts): called once when the loop starts, before the first receive. Finds
    * work that storage holds but the index does not (notifications lost with a stopped node's in-memory topic).
    */
-  protected async scanCatchUp(): Promise<void> {}
+  protected async scanCatchUp(): Promise<CatchUpScan | void> {}
   /** Whether catch-up work is left; while it is, the loop does not wait for notifications. */
   protected catchUpPending(): boolean {
     return false;
@@ -111,11 +118,20 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
   protected async beforeStop(): Promise<void> {}
 
   protected async run(): Promise<void> {
+    const span = this.tracer.startSpan(
+      SPAN.indexCatchUpScan,
+      { kind: SpanKind.INTERNAL, attributes: { [ATTR.service]: this.name } },
+      ROOT_CONTEXT,
+    );
     try {
-      await this.scanCatchUp();
+      const found = await this.scanCatchUp();
+      if (found) span.setAttributes({ [ATTR.runCount]: found.runs, [ATTR.batchCount]: found.items });
     } catch (err) {
+      failSpan(span, err);
       this.recordError('CATCH_UP_SCAN_FAILED', (err as Error).message);
       this.logger.warn({ service: this.name }, `Catch-up scan failed: ${(err as Error).message}`);
+    } finally {
+      span.end();
     }
     this.scanDone = true;
     while (!this.stopRequested) {
@@ -200,6 +216,25 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
     return { error: lastError, attempts: attempt, firstFailure };
   }
 
+  /**
+   * The span of one unit of catch-up work (a stored batch, or a run's metadata): no notification led to it, so
+   * it begins a trace of its own. The caller ends it.
+   */
+  protected startCatchUpSpan(payload: T): Span {
+    const d = this.describe(payload);
+    const span = this.tracer.startSpan(
+      SPAN.indexCatchUp,
+      { kind: SpanKind.INTERNAL, attributes: { [ATTR.service]: this.name } },
+      ROOT_CONTEXT,
+    );
+    if (span.isRecording()) {
+      span.setAttributes({ [ATTR.runId]: d.runId, [ATTR.storageKey]: d.key });
+      if (d.metadata.startTick !== undefined) span.setAttribute(ATTR.firstTick, Number(d.metadata.startTick));
+      if (d.metadata.endTick !== undefined) span.setAttribute(ATTR.lastTick, Number(d.metadata.endTick));
+    }
+    return span;
+  }
+
   private async handle(m: TopicMessage<T>): Promise<void> {
     // The span joins the trace of whoever published the notification (the batch's persistence span).
     const span = this.tracer.startSpan(
@@ -228,9 +263,7 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
         return;
       }
       if (r !== 'done') {
-        const e = r.error instanceof Error ? r.error : new Error(String(r.error));
-        span.recordException(e);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+        failSpan(span, r.error);
         span.setAttribute(ATTR.attempts, r.attempts);
         await this.deadLetter(m.payload, r.error, r.attempts, r.firstFailure);
         span.addEvent(EVENT.deadLettered);

@@ -15,7 +15,9 @@ import { BatchInfo, type BatchInfo as BatchInfoMsg } from '../../contracts/index
 import type { Metrics } from '../../api/monitorable.js';
 import type { BatchFileInfo } from '../../api/batch-storage.js';
 import type { ServiceContext } from '../../api/service.js';
-import { AbstractIndexer, type IndexerOptions } from './abstract-indexer.js';
+import { AbstractIndexer, type CatchUpScan, type IndexerOptions } from './abstract-indexer.js';
+import { ATTR, EVENT } from '../../tracing/span-names.js';
+import { failSpan } from '../../tracing/fail-span.js';
 
 /** Backlog batches being handled by some member in this process, per output (`kind:key`). */
 const catchUpClaims = new WeakMap<object, Set<string>>();
@@ -62,25 +64,34 @@ export abstract class BatchIndexer<O extends IndexerOptions = IndexerOptions> ex
     this.newestTick = Math.max(this.newestTick, Number(b.tickEnd));
   }
 
-  protected override async scanCatchUp(): Promise<void> {
+  protected override async scanCatchUp(): Promise<CatchUpScan | void> {
     if (!this.catchUpEnabled) return;
+    let runs = 0;
+    let items = 0;
     for (const runId of await this.storage.listRunIds()) {
-      if (this.stopRequested) return;
-      try {
-        const missing = await this.missingBatches(runId);
-        if (missing.length === 0) continue;
-        this.catchUpRuns++;
-        for (const batch of missing) this.backlog.push({ runId, batch });
-        this.logger.info(
-          { service: this.name, runId, batches: missing.length },
-          `Catch-up: ${missing.length} stored batches of run ${runId} are not indexed (${this.kind}) yet`,
-        );
-      } catch (err) {
-        this.logger.warn(
-          { service: this.name, runId },
-          `Catch-up: run ${runId} not scanned: ${(err as Error).message}`,
-        );
-      }
+      if (this.stopRequested) break;
+      const n = await this.scanRun(runId);
+      if (n > 0) runs++;
+      items += n;
+    }
+    return { runs, items };
+  }
+
+  /** Queues the stored batches of one run that the index lacks; returns how many. */
+  private async scanRun(runId: string): Promise<number> {
+    try {
+      const missing = await this.missingBatches(runId);
+      if (missing.length === 0) return 0;
+      this.catchUpRuns++;
+      for (const batch of missing) this.backlog.push({ runId, batch });
+      this.logger.info(
+        { service: this.name, runId, batches: missing.length },
+        `Catch-up: ${missing.length} stored batches of run ${runId} are not indexed (${this.kind}) yet`,
+      );
+      return missing.length;
+    } catch (err) {
+      this.logger.warn({ service: this.name, runId }, `Catch-up: run ${runId} not scanned: ${(err as Error).message}`);
+      return 0;
     }
   }
 
@@ -109,16 +120,25 @@ export abstract class BatchIndexer<O extends IndexerOptions = IndexerOptions> ex
         tickEnd: batch.lastTick,
         bytes: batch.sizeBytes,
       });
-      const r = await this.attempt(payload, 1);
-      if (r === 'aborted') {
-        this.backlog.unshift(item);
-      } else if (r === 'done') {
-        this.catchUpIndexed++;
-        if (this.backlog.length === 0)
-          this.logger.info({ service: this.name }, `Catch-up done: ${this.catchUpIndexed} batches indexed`);
-      } else {
-        this.catchUpFailed++;
-        await this.deadLetter(payload, r.error, r.attempts, r.firstFailure);
+      const span = this.startCatchUpSpan(payload);
+      try {
+        const r = await this.attempt(payload, 1, span);
+        if (r === 'aborted') {
+          span.addEvent('handed-back');
+          this.backlog.unshift(item);
+        } else if (r === 'done') {
+          this.catchUpIndexed++;
+          if (this.backlog.length === 0)
+            this.logger.info({ service: this.name }, `Catch-up done: ${this.catchUpIndexed} batches indexed`);
+        } else {
+          this.catchUpFailed++;
+          failSpan(span, r.error);
+          span.setAttribute(ATTR.attempts, r.attempts);
+          await this.deadLetter(payload, r.error, r.attempts, r.firstFailure);
+          span.addEvent(EVENT.deadLettered);
+        }
+      } finally {
+        span.end();
       }
     } finally {
       claims.delete(claim);

@@ -9,7 +9,9 @@ import type { IndexDatabase } from '../../api/index-database.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
 import type { ServiceType } from '../../api/component-type.js';
-import { AbstractIndexer, indexerOptions, type IndexerOptions } from './abstract-indexer.js';
+import { AbstractIndexer, indexerOptions, type CatchUpScan, type IndexerOptions } from './abstract-indexer.js';
+import { failSpan } from '../../tracing/fail-span.js';
+import { metadataKey } from '../../resources/storage-keys.js';
 import { indexMetadata, isMetadataIndexed } from './index-operations.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
@@ -26,12 +28,13 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
     this.catchUpEnabled = context.options.catchUp;
   }
 
-  protected override async scanCatchUp(): Promise<void> {
+  protected override async scanCatchUp(): Promise<CatchUpScan | void> {
     if (!this.catchUpEnabled) return;
     for (const runId of await this.storage.listRunIds()) {
-      if (this.stopRequested) return;
+      if (this.stopRequested) break;
       if (!(await isMetadataIndexed(this.database, runId))) this.backlog.push(runId);
     }
+    return { runs: this.backlog.length, items: this.backlog.length };
   }
 
   protected override catchUpPending(): boolean {
@@ -41,6 +44,7 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
   protected override async catchUpStep(): Promise<void> {
     const runId = this.backlog[0];
     if (runId === undefined) return;
+    const span = this.startCatchUpSpan(MetadataInfo.create({ simulationRunId: runId, storageKey: keyOf(runId) }));
     try {
       if (await isMetadataIndexed(this.database, runId)) return;
       await indexMetadata(this.storage, this.database, runId);
@@ -48,12 +52,14 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
       this.catchUpIndexed++;
     } catch (err) {
       // A run directory without (readable) metadata: nothing to index; not worth a dead letter.
+      failSpan(span, err);
       this.catchUpFailed++;
       this.logger.warn(
         { service: this.name, runId },
         `Catch-up: metadata of run ${runId} not indexed: ${(err as Error).message}`,
       );
     } finally {
+      span.end();
       this.backlog.shift();
     }
   }
@@ -103,3 +109,12 @@ export const metadataIndexerType: ServiceType<typeof metadataIndexerOptions> = {
   options: metadataIndexerOptions,
   create: (context) => new MetadataIndexer(context),
 };
+
+/** The run's metadata key, or the directory name when it is no valid run id (indexing it then fails, as it should). */
+function keyOf(runId: string): string {
+  try {
+    return metadataKey(runId);
+  } catch {
+    return runId;
+  }
+}
