@@ -286,7 +286,7 @@ export class AnalyticsSampler {
           if (bornSince(v, w.tick, interval)) born.push(copyVitals(v));
           if (v.isDead) died.push(copyVitals(v));
         }
-      } else {
+      } else if (mayHoldBirthOrDeath(bytes, wire, i)) {
         // Between measured samples: only births and deaths.
         const d = w.deltas;
         for (let k = 0; k < d.length; k += 2) {
@@ -339,6 +339,27 @@ export class AnalyticsSampler {
       }
     });
   }
+}
+
+/**
+ * Whether sample `i` (an incremental one) may hold a birth or a death; false lets the walk skip its organisms.
+ * Ids are handed out in order, so a sample holds an organism born since the previous one only when the run's
+ * count of created organisms grew. An organism that dies is present one last time, marked dead, and gone at the
+ * next sample; so a sample holds a death only when the next one holds fewer organisms than this one plus those
+ * new there. Where a count is missing (older writers) or there is no next sample in the chunk, the answer is yes.
+ */
+function mayHoldBirthOrDeath(bytes: Uint8Array, wire: readonly SampleWire[], i: number): boolean {
+  const w = wire[i]!;
+  const prev = wire[i - 1];
+  const next = wire[i + 1];
+  if (!prev || !next || w.total === 0 || prev.total === 0 || next.total === 0) return true;
+  if (w.total !== prev.total || w.states.length > 0 || next.states.length > 0) return true;
+  let bornNext = 0;
+  if (next.total !== w.total) {
+    const d = next.deltas;
+    for (let k = 0; k < d.length; k += 2) if (deltaOrganismId(bytes, d[k]!, d[k + 1]!) > w.total) bornNext++;
+  }
+  return w.deltas.length / 2 + bornNext !== next.deltas.length / 2;
 }
 
 /** Born since the previous sample (see bornSincePreviousSample). */

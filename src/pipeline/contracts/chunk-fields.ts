@@ -226,9 +226,11 @@ function cutChunk(
 }
 
 /**
- * Calls `visit` for every organism a chunk mentions whose id `known` does not hold, with its encoded full
- * state (snapshot and format-1 samples) or its encoded OrganismDelta (format 2; `isDelta`). A tight scan:
- * the organism indexer runs it over every organism of every sample, and only organisms new to it matter.
+ * Calls `visit` for the organisms of a chunk whose id `known` does not hold, at their first sample in the chunk,
+ * with the encoded full state (snapshot and format-1 samples) or the encoded OrganismDelta (format 2; `isDelta`).
+ * The caller adds what it keeps to `known`: a sample whose count of created organisms equals the previous
+ * sample's holds no organism that was not in that sample too, and is skipped without reading its organisms
+ * (the organism indexer's scan of a mature chunk reads ~1 sample in 400 instead of all of them).
  */
 const outerCursor = new FieldCursor();
 const innerCursor = new FieldCursor();
@@ -241,11 +243,23 @@ export function forEachNewOrganism(
 ): void {
   const f = outerCursor.reset(chunk);
   const g = innerCursor;
+  // Ids are handed out in order: a sample can hold an organism not seen before only when the run's count of
+  // created organisms (TickData 7, TickDelta 5) grew since the previous sample, so the others are skipped once
+  // that count is read (the engine writes it before the organisms). A count of 0 (older writers) skips nothing.
+  let previousTotal = 0;
   while (f.next()) {
     if (f.wireType !== 2 || (f.number !== 5 && f.number !== 6)) continue;
     const stateField = f.number === 5 ? 3 : 4;
+    const totalField = f.number === 5 ? 7 : 5;
     g.reset(chunk, f.valueStart, f.end);
     while (g.next()) {
+      if (g.wireType === 0 && g.number === totalField) {
+        const total = g.varint;
+        const unchanged = f.number === 6 && total !== 0 && total === previousTotal;
+        previousTotal = total;
+        if (unchanged) break;
+        continue;
+      }
       if (g.wireType !== 2 || !(g.number === stateField || (f.number === 6 && g.number === 6))) continue;
       // organism_id is the first field of both OrganismState and OrganismDelta as the engine writes them.
       const raw = chunk.subarray(g.valueStart, g.end);

@@ -104,6 +104,33 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+describe('analytics samples of a run sampled every 3rd tick', () => {
+  const { chunks, truth } = record(150_000, 3_000, 3);
+  /** Births and deaths per sample at a resolution, each checked against the runtime's organisms at that tick. */
+  function events(resolution: 'every-sample' | 'snapshots'): { born: number[]; died: number[] } {
+    const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 3, worldShape: shape }, false, resolution);
+    const born: number[] = [];
+    const died: number[] = [];
+    for (const bytes of chunks)
+      sampler.walk(bytes, {
+        events: (s) => {
+          born.push(...s.events.born.map((o) => o.organismId));
+          died.push(...s.events.died.map((o) => o.organismId));
+          // Deaths at a sample are the organisms present there, dead (those that died between samples are gone).
+          expect(s.events.died.length, `deaths at tick ${s.tick}`).toBe(truth.get(s.tick)!.died);
+        },
+      });
+    return { born, died };
+  }
+  it('finds the same births and deaths at resolution snapshots as at every sample', () => {
+    const every = events('every-sample');
+    const sparse = events('snapshots');
+    expect(every.born.length).toBeGreaterThan(0);
+    expect(every.died.length).toBeGreaterThan(0);
+    expect(sparse).toEqual(every);
+  });
+});
+
 describe('analytics samples from recorded chunks', () => {
   const { chunks, truth } = record(150_000, 3_000, 1);
 
