@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js');
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js');
 
 /** Runs `evochora ARGS --json` and returns its result. */
 export function cli(args: string[], timeout = 600_000): unknown {

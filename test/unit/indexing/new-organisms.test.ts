@@ -49,10 +49,11 @@ function record(interval: number): Uint8Array[] {
 function firstAppearances(bytes: Uint8Array): Array<[number, number]> {
   const c = TickDataChunk.decode(bytes);
   const seen = new Map<number, number>();
-  for (const o of c.snapshot?.organisms ?? [])
-    if (!seen.has(o.organismId)) seen.set(o.organismId, Number(c.snapshot!.tickNumber));
-  for (const d of c.deltas)
-    for (const o of d.organismDeltas ?? []) if (!seen.has(o.organismId)) seen.set(o.organismId, Number(d.tickNumber));
+  const first = (id: number | null | undefined, tick: unknown): void => {
+    if (!seen.has(Number(id))) seen.set(Number(id), Number(tick));
+  };
+  for (const o of c.snapshot?.organisms ?? []) first(o.organismId, c.snapshot!.tickNumber);
+  for (const d of c.deltas) for (const o of d.organismDeltas ?? []) first(o.organismId, d.tickNumber);
   return [...seen].sort((a, b) => a[0] - b[0]);
 }
 
