@@ -77,7 +77,7 @@ export async function writePart(
   store: AnalyticsWriter,
   part: AnalyticsPart,
 ): Promise<{ files: number; bytes: number }> {
-  const files = part.files();
+  const files = await part.files();
   let bytes = 0;
   for (const f of files) {
     await store.writeAnalyticsFile(part.run.runId, f.path, f.bytes);

@@ -90,13 +90,18 @@ export class AnalyticsPart {
   }
 
   /** The part's Parquet files, then its manifest (last). */
-  files(): PartFile[] {
+  async files(): Promise<PartFile[]> {
     const part = partName(this.firstTick, this.lastTick);
     const out: PartFile[] = [];
     const listed: PartTableFile[] = [];
-    const add = (p: MetricPlugin, level: number, table: MetricTable): void => {
+    const add = async (p: MetricPlugin, level: number, table: MetricTable): Promise<void> => {
       const path = tableFilePath(p.id, level, part);
-      const bytes = tableToParquet(table, { runId: this.run.runId, table: p.id, level, schemaVersion: p.version });
+      const bytes = await tableToParquet(table, {
+        runId: this.run.runId,
+        table: p.id,
+        level,
+        schemaVersion: p.version,
+      });
       out.push({ path, bytes });
       listed.push({
         table: p.id,
@@ -108,11 +113,11 @@ export class AnalyticsPart {
         bytes: bytes.length,
       });
     };
-    this.plugins.forEach((p, i) => {
+    for (const [i, p] of this.plugins.entries()) {
       const table = this.tables[i]!;
-      add(p, 1, table);
-      if (p.kind === 'per-tick') for (const f of this.lodFactors) add(p, f, aggregateLevel(table, p.columns, f));
-    });
+      await add(p, 1, table);
+      if (p.kind === 'per-tick') for (const f of this.lodFactors) await add(p, f, aggregateLevel(table, p.columns, f));
+    }
     const manifest: PartManifest = {
       format: MANIFEST_FORMAT,
       runId: this.run.runId,

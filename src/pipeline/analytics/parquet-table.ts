@@ -3,8 +3,6 @@
  * by our zstd-napi), with key-value metadata saying what the file is: `evochora.run`, `evochora.table`,
  * `evochora.level` (1 = every sampled tick), `evochora.schema_version`, `evochora.writer`.
  */
-import { parquetReadObjects } from 'hyparquet';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { Compressor, decompress } from 'zstd-napi';
 import { VERSION } from '../../version.js';
 import type { MetricTable } from './metric-table.js';
@@ -25,7 +23,11 @@ export interface ParquetFileFacts {
   readonly schemaVersion: number;
 }
 
-export function tableToParquet(table: MetricTable, facts: ParquetFileFacts): Uint8Array {
+/** The Parquet writer, loaded on the first write (a process that never writes analytics does not load it). */
+const parquetWriter = (): Promise<typeof import('hyparquet-writer')> => import('hyparquet-writer');
+
+export async function tableToParquet(table: MetricTable, facts: ParquetFileFacts): Promise<Uint8Array> {
+  const { parquetWriteBuffer } = await parquetWriter();
   const columnData = table.columns.map((c, i) => {
     const vals = table.values[i]!;
     if (c.type === 'int')
@@ -56,6 +58,7 @@ export function tableToParquet(table: MetricTable, facts: ParquetFileFacts): Uin
 
 /** Rows of a Parquet file we wrote (BIGINT columns as bigint), for the few places the node reads its own. */
 export async function readParquetRows(bytes: Uint8Array, columns: string[]): Promise<Array<Record<string, unknown>>> {
+  const { parquetReadObjects } = await import('hyparquet');
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return (await parquetReadObjects({
     file,

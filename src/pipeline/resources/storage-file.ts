@@ -373,18 +373,89 @@ export interface StorageFileReader {
  * memory stays at about one message. Any problem raises StorageFileCorruptError naming the file and offset,
  * or UnsupportedFormatVersionError.
  */
-export function readStorageFile(
+export async function* readStorageFile(
   path: string,
   displayName: string,
   expectedContentType?: string,
   onHeader?: (h: StorageFileHeader) => void,
 ): AsyncGenerator<StoredMessage> {
-  return readStorageStream(
+  const frames = await readMessageFrames(path).catch(() => undefined);
+  if (frames && frames.length > 0) {
+    yield* readFramedStorageFile(path, frames, displayName, expectedContentType, onHeader);
+    return;
+  }
+  yield* readStorageStream(
     createReadStream(path, { highWaterMark: 256 * 1024 }),
     displayName,
     expectedContentType,
     onHeader,
   );
+}
+
+/**
+ * A file with a frame table (format 3 on), read frame by frame: each message's compressed frame is read and
+ * decompressed whole. The same messages and checks as the stream reader, with far fewer objects and buffers per
+ * message (no stream pieces to join): a bulk reader such as `verify` spent a quarter of its time in GC otherwise.
+ */
+async function* readFramedStorageFile(
+  path: string,
+  frames: readonly MessageFrame[],
+  displayName: string,
+  expectedContentType?: string,
+  onHeader?: (h: StorageFileHeader) => void,
+): AsyncGenerator<StoredMessage> {
+  const fh = await open(path, 'r');
+  const readFrame = async (f: MessageFrame): Promise<Uint8Array> => {
+    const bytes = Buffer.allocUnsafe(f.length);
+    const { bytesRead } = await fh.read(bytes, 0, f.length, f.offset);
+    if (bytesRead !== f.length)
+      throw new StorageFileCorruptError(displayName, f.offset, 'the file ends inside a message frame');
+    return bytes;
+  };
+  // The next frame is read while this one is decompressed and used.
+  let next: Promise<Uint8Array> | undefined = readFrame(frames[0]!);
+  try {
+    let planed = false;
+    let streamPos = 0;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      const bytes = await next!;
+      next = i + 1 < frames.length ? readFrame(frames[i + 1]!) : undefined;
+      next?.catch(() => undefined); // a failed read ahead is reported when its frame is reached
+      const data = decodeMessageFrame(bytes, displayName, f.offset, i > 0 && planed);
+      const offset = streamPos;
+      streamPos += varintSize(data.length) + data.length;
+      if (i === 0) {
+        let header: StorageFileHeader;
+        try {
+          header = StorageFileHeader.decode(data);
+        } catch (err) {
+          throw new StorageFileCorruptError(displayName, 0, `unreadable file header (${(err as Error).message})`);
+        }
+        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion))
+          throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
+        if (expectedContentType !== undefined && header.contentType !== expectedContentType)
+          throw new StorageFileCorruptError(
+            displayName,
+            0,
+            `holds '${header.contentType}' messages, expected '${expectedContentType}'`,
+          );
+        if (header.messageCount !== frames.length - 1)
+          throw new StorageFileCorruptError(
+            displayName,
+            0,
+            `the header announces ${header.messageCount} messages but the frame table lists ${frames.length - 1}`,
+          );
+        onHeader?.(header);
+        planed = holdsPlanedColumns(header);
+        continue;
+      }
+      yield { index: i - 1, offset, data };
+    }
+  } finally {
+    await next?.catch(() => undefined);
+    await fh.close();
+  }
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { ResourceType } from '../../api/component-type.js';
-import { SqliteIndexDatabase } from './sqlite-index-database.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
 const sqliteIndexDatabaseOptions = defineOptions({
@@ -19,5 +18,8 @@ export const sqliteIndexDatabaseType: ResourceType<typeof sqliteIndexDatabaseOpt
   className: 'SqliteIndexDatabase',
   description: 'Index database of the embedded node: one SQLite file per run (WAL), idempotent upserts.',
   options: sqliteIndexDatabaseOptions,
-  create: ({ name, options, dataDir }) => new SqliteIndexDatabase(name, { directory: options.directory }, dataDir),
+  create: async ({ name, options, dataDir }) => {
+    const { SqliteIndexDatabase } = await import('./sqlite-index-database.js'); // the native SQLite binding loads when used
+    return new SqliteIndexDatabase(name, { directory: options.directory }, dataDir);
+  },
 };

@@ -1,6 +1,5 @@
 import type { ResourceType } from '../../api/component-type.js';
-import { defaultStreamName, JetStreamQueue } from './jetstream-queue.js';
-import { JETSTREAM_CONNECTION_FIELDS } from './jetstream-resource.js';
+import { defaultStreamName, JETSTREAM_CONNECTION_FIELDS } from './jetstream-options.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
 const jetStreamQueueOptions = defineOptions({
@@ -87,6 +86,7 @@ export const jetStreamQueueType: ResourceType<typeof jetStreamQueueOptions> = {
   options: jetStreamQueueOptions,
   create: async ({ name, options, logger }) => {
     const stream = options.stream || defaultStreamName(name);
+    const { JetStreamQueue } = await import('./jetstream-queue.js'); // the NATS client loads only when NATS is used
     return JetStreamQueue.create(
       name,
       {

@@ -102,10 +102,6 @@ interface Delivery {
   readonly bytes: number;
 }
 
-export function defaultStreamName(resourceName: string): string {
-  return `EVOCHORA_${resourceName.toUpperCase().replace(/[^A-Z0-9_-]/g, '_')}`;
-}
-
 function isStreamFull(err: unknown): boolean {
   const m = String((err as Error)?.message ?? '').toLowerCase();
   return (

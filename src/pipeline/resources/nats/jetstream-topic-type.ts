@@ -1,6 +1,5 @@
 import type { ResourceType } from '../../api/component-type.js';
-import { JetStreamTopic } from './jetstream-topic.js';
-import { JETSTREAM_CONNECTION_FIELDS } from './jetstream-resource.js';
+import { JETSTREAM_CONNECTION_FIELDS } from './jetstream-options.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
 const jetStreamTopicOptions = defineOptions({
@@ -47,6 +46,7 @@ export const jetStreamTopicType: ResourceType<typeof jetStreamTopicOptions> = {
   options: jetStreamTopicOptions,
   create: async ({ name, options, logger }) => {
     const safe = name.toUpperCase().replace(/[^A-Z0-9_-]/g, '_');
+    const { JetStreamTopic } = await import('./jetstream-topic.js'); // the NATS client loads only when NATS is used
     return JetStreamTopic.create(
       name,
       {

@@ -1,5 +1,4 @@
 import type { ResourceType } from '../../api/component-type.js';
-import { PostgresIndexDatabase } from './postgres-index-database.js';
 import { defineOptions } from '../../../config/field-spec.js';
 
 const postgresIndexDatabaseOptions = defineOptions({
@@ -41,8 +40,9 @@ export const postgresIndexDatabaseType: ResourceType<typeof postgresIndexDatabas
   description:
     'Index database on PostgreSQL: one schema per run, idempotent upserts, pooled connections; shared by many indexer processes.',
   options: postgresIndexDatabaseOptions,
-  create: ({ name, options, logger }) =>
-    PostgresIndexDatabase.create(
+  create: async ({ name, options, logger }) => {
+    const { PostgresIndexDatabase } = await import('./postgres-index-database.js'); // pg loads only when used
+    return PostgresIndexDatabase.create(
       name,
       {
         connectionString: options.connectionString,
@@ -52,5 +52,6 @@ export const postgresIndexDatabaseType: ResourceType<typeof postgresIndexDatabas
         statementTimeoutMs: options.statementTimeoutMs,
       },
       logger,
-    ),
+    );
+  },
 };

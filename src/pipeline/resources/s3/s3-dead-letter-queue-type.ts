@@ -1,7 +1,6 @@
 import type { ResourceType } from '../../api/component-type.js';
 import { defineOptions } from '../../../config/field-spec.js';
-import { normalizedPrefix, s3ConnectionFields } from './s3-connection.js';
-import { S3DeadLetterQueue } from './s3-dead-letter-queue.js';
+import { normalizedPrefix, s3ConnectionFields } from './s3-connection-options.js';
 
 const s3DeadLetterQueueOptions = defineOptions({
   kind: 'object',
@@ -36,6 +35,7 @@ export const s3DeadLetterQueueType: ResourceType<typeof s3DeadLetterQueueOptions
     'Dead-letter queue shared by every host: one object per letter in the S3 bucket (under <prefix>.dlq/<name>/); inspect with `evochora dlq list -c <config>`, recover with `evochora dlq replay -c <config>`.',
   options: s3DeadLetterQueueOptions,
   create: async ({ name, options, logger }) => {
+    const { S3DeadLetterQueue } = await import('./s3-dead-letter-queue.js'); // the AWS SDK loads only when S3 is used
     const q = new S3DeadLetterQueue(
       name,
       // The options as declared; the prefix as keys use it ("" or ending in "/").

@@ -35,7 +35,8 @@ import {
 } from '../dead-letter-archive.js';
 import { DeadLetterNotFoundError } from '../dead-letter-store.js';
 import { DeadLetterQueueFullError } from '../file-system-dead-letter-queue.js';
-import { connectS3, ensureBucket, isNoSuchKey, type S3Connection, type S3ConnectionOptions } from './s3-connection.js';
+import { connectS3, ensureBucket, isNoSuchKey, type S3Connection } from './s3-connection.js';
+import type { S3ConnectionOptions } from './s3-connection-options.js';
 
 /** The folder (under the deployment prefix) holding one sub-folder per dead-letter queue. */
 export const DLQ_FOLDER = '.dlq/';

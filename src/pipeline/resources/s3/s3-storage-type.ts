@@ -1,8 +1,7 @@
 import type { ResourceType } from '../../api/component-type.js';
 import { DEFAULT_FOLDER_LEVELS } from '../storage-keys.js';
-import { S3Storage } from './s3-storage.js';
 import { defineOptions } from '../../../config/field-spec.js';
-import { normalizedPrefix, s3ConnectionFields } from './s3-connection.js';
+import { normalizedPrefix, s3ConnectionFields } from './s3-connection-options.js';
 
 const s3StorageOptions = defineOptions({
   kind: 'object',
@@ -38,6 +37,7 @@ export const s3StorageType: ResourceType<typeof s3StorageOptions> = {
     'Recorded runs in S3-compatible object storage: same keys and bytes as FileSystemStorage; atomic PUT or multipart; retries.',
   options: s3StorageOptions,
   create: async ({ name, options, logger }) => {
+    const { S3Storage } = await import('./s3-storage.js'); // the AWS SDK loads only when S3 is used
     const s = new S3Storage(
       name,
       // The options as declared; the prefix as keys use it ("" or ending in "/").

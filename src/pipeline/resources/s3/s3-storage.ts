@@ -25,7 +25,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { breakerMetrics, type CircuitBreaker } from '../../api/circuit-breaker.js';
-import { connectS3, ensureBucket, isNoSuchKey, S3StorageError, type S3ConnectionOptions } from './s3-connection.js';
+import { connectS3, ensureBucket, isNoSuchKey, S3StorageError } from './s3-connection.js';
+import type { S3ConnectionOptions } from './s3-connection-options.js';
 import { EvochoraError } from '../../../errors.js';
 import {
   CONTENT_SIMULATION_METADATA,
