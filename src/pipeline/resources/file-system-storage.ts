@@ -345,7 +345,7 @@ export class FileSystemStorage
     this.counters.reads++;
     try {
       const frames = await readMessageFrames(path).catch(() => undefined);
-      for await (const m of readStorageFile(path, key, CONTENT_TICK_DATA_CHUNK)) {
+      for await (const m of readStorageFile(path, key, CONTENT_TICK_DATA_CHUNK, undefined, frames ?? null)) {
         this.counters.bytesRead += m.data.length;
         let peek: ReturnType<typeof peekChunk>;
         try {

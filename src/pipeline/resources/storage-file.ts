@@ -378,8 +378,10 @@ export async function* readStorageFile(
   displayName: string,
   expectedContentType?: string,
   onHeader?: (h: StorageFileHeader) => void,
+  /** The file's frame table when the caller has read it already (undefined: read it here). */
+  knownFrames?: readonly MessageFrame[] | null,
 ): AsyncGenerator<StoredMessage> {
-  const frames = await readMessageFrames(path).catch(() => undefined);
+  const frames = knownFrames !== undefined ? knownFrames : await readMessageFrames(path).catch(() => undefined);
   if (frames && frames.length > 0) {
     yield* readFramedStorageFile(path, frames, displayName, expectedContentType, onHeader);
     return;
