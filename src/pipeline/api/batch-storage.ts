@@ -59,6 +59,15 @@ export interface StoredChunk {
   readonly data: Uint8Array;
 }
 
+/** How a batch file is read. */
+export interface ReadBatchOptions {
+  /**
+   * False: the caller never reads the chunks' cell columns (verify without replay), so the reader may leave them
+   * as stored (byte planes) instead of restoring them; their structure is still checked. Default true.
+   */
+  readonly readsCells?: boolean;
+}
+
 /** What a `storage-read` port offers. */
 export interface BatchStorageReader {
   listRunIds(): Promise<string[]>;
@@ -66,7 +75,7 @@ export interface BatchStorageReader {
   readMetadata(simulationRunId: string): Promise<SimulationMetadata>;
   /** Streams, chunk by chunk and in tick order, every chunk that overlaps `fromTick..toTick`. */
   readChunks(simulationRunId: string, fromTick?: number, toTick?: number): AsyncGenerator<StoredChunk>;
-  readBatchFile(key: string): AsyncGenerator<StoredChunk>;
+  readBatchFile(key: string, options?: ReadBatchOptions): AsyncGenerator<StoredChunk>;
   /** Decodes a stored chunk; a protobuf error becomes StorageFileCorruptError naming file and offset. */
   decodeChunk(chunk: StoredChunk): TickDataChunk;
   /**

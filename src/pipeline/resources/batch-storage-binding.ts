@@ -51,7 +51,7 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
       listBatches: (runId, from, to) => storage.listBatches(runId, from, to),
       readMetadata: (runId) => storage.readMetadata(runId),
       readChunks: (runId, from, to) => storage.readChunks(runId, from, to),
-      readBatchFile: (key) => storage.readBatchFile(key),
+      readBatchFile: (key, options) => storage.readBatchFile(key, options),
       decodeChunk: (chunk) => storage.decodeChunk(chunk),
       ...(storage.readChunkFrame
         ? { readChunkFrame: (key: string, frame: StoredFrame) => storage.readChunkFrame!(key, frame) }

@@ -95,3 +95,8 @@ export function planeChunkColumns(buf: Uint8Array, from = 0, to = buf.length): v
 export function unplaneChunkColumns(buf: Uint8Array, from = 0, to = buf.length): void {
   eachColumn(buf, from, to, (s, e, d) => fromPlanes(buf, s, e, d));
 }
+
+/** Walks the cell columns of the encoded chunk in buf[from, to) without changing them: throws where its structure is broken. */
+export function checkChunkColumns(buf: Uint8Array, from = 0, to = buf.length): void {
+  eachColumn(buf, from, to, () => undefined);
+}

@@ -56,6 +56,7 @@ import {
   type MetadataWriteResult,
   type StoredChunk,
   type StoredFrame,
+  type ReadBatchOptions,
 } from '../api/batch-storage.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import type { AnalyticsFileInfo, AnalyticsStore } from '../api/analytics-store.js';
@@ -334,7 +335,7 @@ export class FileSystemStorage
       this.recentlyWritten.delete(this.recentlyWritten.keys().next().value as string);
   }
 
-  async *readBatchFile(key: string): AsyncGenerator<StoredChunk> {
+  async *readBatchFile(key: string, options: ReadBatchOptions = {}): AsyncGenerator<StoredChunk> {
     const recent = this.recentlyWritten.get(key);
     if (recent) {
       this.counters.cachedReads++;
@@ -345,7 +346,8 @@ export class FileSystemStorage
     this.counters.reads++;
     try {
       const frames = await readMessageFrames(path).catch(() => undefined);
-      for await (const m of readStorageFile(path, key, CONTENT_TICK_DATA_CHUNK, undefined, frames ?? null)) {
+      const restore = options.readsCells !== false;
+      for await (const m of readStorageFile(path, key, CONTENT_TICK_DATA_CHUNK, undefined, frames ?? null, restore)) {
         this.counters.bytesRead += m.data.length;
         let peek: ReturnType<typeof peekChunk>;
         try {

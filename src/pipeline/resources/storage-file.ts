@@ -18,7 +18,12 @@ import {
 } from '../contracts/index.js';
 import type { BatchWriteResult, StoredFrame } from '../api/batch-storage.js';
 import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
-import { holdsPlanedColumns, planeChunkColumns, unplaneChunkColumns } from './chunk-column-planes.js';
+import {
+  checkChunkColumns,
+  holdsPlanedColumns,
+  planeChunkColumns,
+  unplaneChunkColumns,
+} from './chunk-column-planes.js';
 import { PipelineErrorCode } from '../error-codes.js';
 
 export class StorageFileCorruptError extends EvochoraError {
@@ -305,7 +310,13 @@ const frameDecompressor = new Decompressor();
  * columns unplaned when `planed`. Anything zstd or the framing rejects is StorageFileCorruptError naming the
  * file and the frame's offset.
  */
-export function decodeMessageFrame(frame: Uint8Array, displayName: string, at: number, planed: boolean): Uint8Array {
+export function decodeMessageFrame(
+  frame: Uint8Array,
+  displayName: string,
+  at: number,
+  planed: boolean,
+  restoreColumns = true,
+): Uint8Array {
   let raw: Uint8Array;
   try {
     raw = frameDecompressor.decompress(frame);
@@ -318,7 +329,8 @@ export function decodeMessageFrame(frame: Uint8Array, displayName: string, at: n
   const data = raw.subarray(v[1]);
   if (planed) {
     try {
-      unplaneChunkColumns(data);
+      if (restoreColumns) unplaneChunkColumns(data);
+      else checkChunkColumns(data);
     } catch (err) {
       throw new StorageFileCorruptError(displayName, at, `undecodable chunk (${(err as Error).message})`);
     }
@@ -380,10 +392,12 @@ export async function* readStorageFile(
   onHeader?: (h: StorageFileHeader) => void,
   /** The file's frame table when the caller has read it already (undefined: read it here). */
   knownFrames?: readonly MessageFrame[] | null,
+  /** False: cell columns may stay byte-planed (their structure is checked); see ReadBatchOptions. */
+  restoreColumns = true,
 ): AsyncGenerator<StoredMessage> {
   const frames = knownFrames !== undefined ? knownFrames : await readMessageFrames(path).catch(() => undefined);
   if (frames && frames.length > 0) {
-    yield* readFramedStorageFile(path, frames, displayName, expectedContentType, onHeader);
+    yield* readFramedStorageFile(path, frames, displayName, expectedContentType, onHeader, restoreColumns);
     return;
   }
   yield* readStorageStream(
@@ -391,6 +405,7 @@ export async function* readStorageFile(
     displayName,
     expectedContentType,
     onHeader,
+    restoreColumns,
   );
 }
 
@@ -405,6 +420,7 @@ async function* readFramedStorageFile(
   displayName: string,
   expectedContentType?: string,
   onHeader?: (h: StorageFileHeader) => void,
+  restoreColumns = true,
 ): AsyncGenerator<StoredMessage> {
   const fh = await open(path, 'r');
   const readFrame = async (f: MessageFrame): Promise<Uint8Array> => {
@@ -424,7 +440,7 @@ async function* readFramedStorageFile(
       const bytes = await next!;
       next = i + 1 < frames.length ? readFrame(frames[i + 1]!) : undefined;
       next?.catch(() => undefined); // a failed read ahead is reported when its frame is reached
-      const data = decodeMessageFrame(bytes, displayName, f.offset, i > 0 && planed);
+      const data = decodeMessageFrame(bytes, displayName, f.offset, i > 0 && planed, restoreColumns);
       const offset = streamPos;
       streamPos += varintSize(data.length) + data.length;
       if (i === 0) {
@@ -471,6 +487,7 @@ export async function* readStorageStream(
   displayName: string,
   expectedContentType?: string,
   onHeader?: (h: StorageFileHeader) => void,
+  restoreColumns = true,
 ): AsyncGenerator<StoredMessage> {
   const inflate = new DecompressStream();
   let compressedRead = 0;
@@ -616,7 +633,8 @@ export async function* readStorageStream(
         throw corrupt(offset, `more messages than the ${header.messageCount} the header announces`);
       if (planed) {
         try {
-          unplaneChunkColumns(data);
+          if (restoreColumns) unplaneChunkColumns(data);
+          else checkChunkColumns(data);
         } catch (err) {
           throw corrupt(offset, `undecodable chunk (${(err as Error).message})`);
         }

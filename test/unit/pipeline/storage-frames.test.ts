@@ -16,6 +16,7 @@ import {
 } from '../../../src/pipeline/resources/storage-file.js';
 import { chunkRefBlob, chunkRefOf, chunkSourceOf } from '../../../src/pipeline/api/chunk-refs.js';
 import type { StoredChunk } from '../../../src/pipeline/api/batch-storage.js';
+import { unplaneChunkColumns } from '../../../src/pipeline/resources/chunk-column-planes.js';
 import { syntheticMessages } from './fixtures.js';
 
 let dir: string;
@@ -98,6 +99,34 @@ describe('storage format 3: a frame per message and a frame table', () => {
       data: { file: key, offset: wrong.offset },
     });
     expect(readFileSync(join(dir, key)).length).toBe(end + 8 + 4 * (msgs.length + 1) + 8);
+  });
+
+  it('reads frame by frame and by stream alike; with readsCells false the columns stay planed, nothing else differs', async () => {
+    const s = new FileSystemStorage('st', { rootDirectory: dir });
+    const msgs = syntheticMessages('run-p', 4);
+    const key = s.batchKey('run-p', msgs[0]!.firstTick, msgs[3]!.lastTick);
+    await s.writeBatch(key, msgs);
+    const path = join(dir, key);
+    const framed = await collect(readStorageFile(path, key));
+    const streamed = await collect(readStorageFile(path, key, undefined, undefined, null)); // no table: the stream
+    expect(framed.map((m) => [m.index, m.offset, Buffer.from(m.data).toString('hex')])).toEqual(
+      streamed.map((m) => [m.index, m.offset, Buffer.from(m.data).toString('hex')]),
+    );
+    expect(framed.map((m) => Buffer.from(m.data).toString('hex'))).toEqual(
+      msgs.map((m) => Buffer.from(m.data).toString('hex')),
+    );
+    const fresh = new FileSystemStorage('other', { rootDirectory: dir });
+    const planed = await collect(fresh.readBatchFile(key, { readsCells: false }));
+    const restored = await collect(fresh.readBatchFile(key));
+    expect(planed.map((c) => [c.firstTick, c.lastTick, c.tickCount, c.offset, c.frame])).toEqual(
+      restored.map((c) => [c.firstTick, c.lastTick, c.tickCount, c.offset, c.frame]),
+    );
+    for (const [i, c] of planed.entries()) {
+      const again = Uint8Array.from(c.data);
+      expect(Buffer.from(again).toString('hex')).not.toBe(Buffer.from(restored[i]!.data).toString('hex'));
+      unplaneChunkColumns(again);
+      expect(Buffer.from(again).toString('hex')).toBe(Buffer.from(restored[i]!.data).toString('hex'));
+    }
   });
 
   it('chunk references round-trip and resolve through a storage, a few cached', async () => {

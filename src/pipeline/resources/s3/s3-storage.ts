@@ -48,6 +48,7 @@ import {
   type BatchWriteResult,
   type MetadataWriteResult,
   type StoredChunk,
+  type ReadBatchOptions,
 } from '../../api/batch-storage.js';
 import {
   batchHeaderOf,
@@ -466,7 +467,7 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
     return chunksInRange(this, simulationRunId, fromTick, toTick);
   }
 
-  async *readBatchFile(key: string): AsyncGenerator<StoredChunk> {
+  async *readBatchFile(key: string, options: ReadBatchOptions = {}): AsyncGenerator<StoredChunk> {
     this.c.reads++;
     try {
       const body = await this.getBody(key);
@@ -477,7 +478,8 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
           [],
           { key },
         );
-      for await (const m of readStorageStream(body, key, CONTENT_TICK_DATA_CHUNK)) {
+      const restore = options.readsCells !== false;
+      for await (const m of readStorageStream(body, key, CONTENT_TICK_DATA_CHUNK, undefined, restore)) {
         this.c.bytesRead += m.data.length;
         let peek: ReturnType<typeof peekChunk>;
         try {
