@@ -16,7 +16,7 @@ import { MetadataInfo } from '../contracts/index.js';
 import { SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
 import { contextFrom, injectTraceContext } from '../tracing/trace-context.js';
-import { failSpan } from '../tracing/fail-span.js';
+import { failSpan, recordRetry } from '../tracing/span-outcomes.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 
 /** MetadataPersistenceService's options as its type declares them (validated, defaults filled). */
@@ -103,12 +103,7 @@ export class MetadataPersistenceService extends AbstractService<MetadataPersiste
         lastError = err;
         attempt++;
         if (attempt > maxRetries) break;
-        span.addEvent(EVENT.retry, {
-          attempt,
-          'exception.message': (err as Error).message,
-          'exception.type': (err as Error).name ?? 'Error',
-          backoff_ms: backoff,
-        });
+        recordRetry(span, attempt, err, backoff);
         this.logger.warn(
           { service: this.name, attempt },
           `Failed to write metadata of run ${message.simulationRunId} (attempt ${attempt}/${maxRetries}): ${(err as Error).message}, retrying in ${backoff}ms`,

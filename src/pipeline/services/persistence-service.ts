@@ -26,7 +26,7 @@ import { PipelineErrorCode } from '../error-codes.js';
 import { SpanKind, type Link, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
 import { contextFrom, contextOf, injectTraceContext, parseTraceContext } from '../tracing/trace-context.js';
-import { failSpan } from '../tracing/fail-span.js';
+import { failSpan, recordRetry } from '../tracing/span-outcomes.js';
 
 export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
 
@@ -310,12 +310,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         const message = (err as Error).message;
         if (attempt <= this.opts.maxRetries) {
           this.retries++;
-          span.addEvent(EVENT.retry, {
-            attempt,
-            'exception.message': message,
-            'exception.type': (err as Error).name ?? 'Error',
-            backoff_ms: backoff,
-          });
+          recordRetry(span, attempt, err, backoff);
           this.logger.warn(
             { service: this.name, key, attempt, code: (err as NodeJS.ErrnoException).code },
             `Failed to write batch ${key} (attempt ${attempt}/${this.opts.maxRetries}): ${message}, retrying in ${backoff}ms`,

@@ -18,7 +18,7 @@ import { DiskFullWait } from '../../api/disk-full-wait.js';
 import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../../tracing/span-names.js';
 import { contextFrom } from '../../tracing/trace-context.js';
-import { failSpan } from '../../tracing/fail-span.js';
+import { failSpan, recordRetry } from '../../tracing/span-outcomes.js';
 
 /** The options every indexer takes (each indexer type declares them under its own doc). */
 export const indexerOptions = defineOptions({
@@ -203,12 +203,7 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
           `Indexing ${d.key} failed (attempt ${attempt}/${this.opts.maxRetries + 1}): ${(err as Error).message}`,
         );
         if (attempt > this.opts.maxRetries) break;
-        span?.addEvent(EVENT.retry, {
-          attempt,
-          'exception.message': (err as Error).message,
-          'exception.type': (err as Error).name ?? 'Error',
-          backoff_ms: backoff,
-        });
+        recordRetry(span, attempt, err, backoff);
         if (await sleep(backoff, this.signal)) return 'aborted';
         backoff = Math.min(backoff * 2, this.opts.maxRetryBackoffMs);
       }

@@ -17,7 +17,7 @@ import type { BatchFileInfo } from '../../api/batch-storage.js';
 import type { ServiceContext } from '../../api/service.js';
 import { AbstractIndexer, type CatchUpScan, type IndexerOptions } from './abstract-indexer.js';
 import { ATTR, EVENT } from '../../tracing/span-names.js';
-import { failSpan } from '../../tracing/fail-span.js';
+import { failSpan } from '../../tracing/span-outcomes.js';
 
 /** Backlog batches being handled by some member in this process, per output (`kind:key`). */
 const catchUpClaims = new WeakMap<object, Set<string>>();

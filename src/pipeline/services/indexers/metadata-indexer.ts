@@ -10,7 +10,7 @@ import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
 import type { ServiceType } from '../../api/component-type.js';
 import { AbstractIndexer, indexerOptions, type CatchUpScan, type IndexerOptions } from './abstract-indexer.js';
-import { failSpan } from '../../tracing/fail-span.js';
+import { failSpan } from '../../tracing/span-outcomes.js';
 import { metadataKey } from '../../resources/storage-keys.js';
 import { indexMetadata, isMetadataIndexed } from './index-operations.js';
 import { defineOptions } from '../../../config/field-spec.js';
