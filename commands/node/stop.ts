@@ -4,7 +4,8 @@ import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { NodeClient } from '../../src/cli/node-client.js';
 import { locateNode } from '../../src/cli/node-locator.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { isProcessAlive, removeQuietly } from '../../src/node/node-state.js';
+import { isProcessAlive } from '../../src/node/node-state.js';
+import { removeFilesOfExitedNode } from '../../src/node/node-lock.js';
 
 export interface NodeStopResult {
   stopped: boolean;
@@ -64,7 +65,9 @@ export default class NodeStop extends EvochoraCommand<NodeStopResult> {
       }
     }
     if (isProcessAlive(pid)) throw new Error(`node pid ${pid} is still alive after SIGKILL`);
-    removeQuietly(location.paths.stateFile, location.paths.tokenFile);
+    // The node removes its files itself when it stops; after a SIGKILL they remain (and a node started meanwhile
+    // may own new ones: they are removed only under the start lock).
+    await removeFilesOfExitedNode(location.paths);
     if (await portAnswers(location.state.host, location.state.port))
       this.warnUser(`port ${location.state.port} still accepts connections after the node exited (another program?)`);
     const result: NodeStopResult = {

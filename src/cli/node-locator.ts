@@ -27,7 +27,7 @@ export async function locateNode(dataDir: string, timeoutMs = 1500): Promise<Nod
     return { kind: 'not-running', paths, staleRemoved: null };
   }
   if (!isProcessAlive(state.pid)) {
-    removeQuietly(paths.stateFile, paths.tokenFile);
+    removeIfStill(paths, state);
     return { kind: 'not-running', paths, staleRemoved: `pid ${state.pid} is dead` };
   }
   const probe = await probeHealth(state.host ?? '127.0.0.1', state.port, timeoutMs);
@@ -35,9 +35,7 @@ export async function locateNode(dataDir: string, timeoutMs = 1500): Promise<Nod
     return { kind: 'running', paths, state, health: probe.health };
   }
   if (probe.kind === 'refused' || probe.kind === 'ok') {
-    // Only remove the files if they still describe that process (a node may have started meanwhile).
-    const again = readNodeState(paths.stateFile);
-    if (again?.nonce === state.nonce) removeQuietly(paths.stateFile, paths.tokenFile);
+    removeIfStill(paths, state);
     return {
       kind: 'not-running',
       paths,
@@ -45,4 +43,9 @@ export async function locateNode(dataDir: string, timeoutMs = 1500): Promise<Nod
     };
   }
   return { kind: 'unknown', paths, state, reason: probe.reason };
+}
+
+/** Removes the node files only while they still describe `state`'s process (a node may have started meanwhile). */
+function removeIfStill(paths: NodePaths, state: NodeState): void {
+  if (readNodeState(paths.stateFile)?.nonce === state.nonce) removeQuietly(paths.stateFile, paths.tokenFile);
 }

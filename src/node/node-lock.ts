@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { probeHealth } from './health-probe.js';
 import { NodeAlreadyRunningError } from './node-errors.js';
 import type { NodePaths } from './node-paths.js';
-import { isProcessAlive, readNodeState } from './node-state.js';
+import { isProcessAlive, readNodeState, removeQuietly } from './node-state.js';
 
 const STALE_MS = 4000;
 const UPDATE_MS = 1000;
@@ -46,5 +46,27 @@ export async function acquireNodeLock(
     if (Date.now() > deadline) throw new NodeAlreadyRunningError(state?.pid, state?.port, paths.dataDir);
     logger?.debug('start lock held by another process; waiting');
     await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/**
+ * Removes the state and token files a node left when it exited, unless another node owns the data dir by now. Only
+ * under the start lock, tried once: every node holds it from before it clears stale files until after it removed its
+ * own, so while someone else holds it the files may be that node's (a `node run` started during a `node stop` had its
+ * files deleted this way, and ran on unseen by `node status`). Not taken: the files stay for the lock holder or a
+ * later start to settle.
+ */
+export async function removeFilesOfExitedNode(paths: NodePaths): Promise<void> {
+  let release: ReleaseLock;
+  try {
+    mkdirSync(paths.stateDir, { recursive: true });
+    release = await lockfile.lock(paths.lockTarget, { realpath: false, stale: STALE_MS, retries: 0 });
+  } catch {
+    return;
+  }
+  try {
+    removeQuietly(paths.stateFile, paths.tokenFile);
+  } finally {
+    await release().catch(() => undefined);
   }
 }

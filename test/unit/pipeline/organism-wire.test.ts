@@ -75,6 +75,33 @@ describe('hand-written OrganismState wire encoding', () => {
     });
   }
 
+  it('writes position vectors like the generated encoder on both sides of the 1- and 2-byte component sizes', () => {
+    const shape = [40, 40];
+    const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 3n, plugins: [] }));
+    sim.placeProgram(
+      programFromArtifact(compileSourceOrThrow('NOP\n', { world: { shape, toroidal: true } }, 'nop.evo')),
+      [1, 1],
+      500,
+    );
+    const o = sim.organisms[0]!;
+    const values = [0, 1, 127, 128, 300, 16383, 16384, 70000, 2 ** 31 - 1, -1, -16384];
+    let compared = 0;
+    for (const x of values)
+      for (const y of values) {
+        o.ip[0] = x;
+        o.ip[1] = y;
+        o.dps[0] = y;
+        o.dps[1] = x;
+        const w = new ProtoWriter(4);
+        writeOrganism(w, 0x22, o);
+        const ours = Buffer.from(w.finish());
+        const theirs = Buffer.from(TickDelta.encode({ organisms: [organismState(o)] }).finish());
+        expect(ours.equals(theirs), `ip ${x},${y}`).toBe(true);
+        compared++;
+      }
+    expect(compared).toBe(values.length ** 2);
+  });
+
   it('writes varints like protobuf: negatives as 10 bytes, large values, long nested bodies', () => {
     const w = new ProtoWriter(1);
     w.varint(-1);
