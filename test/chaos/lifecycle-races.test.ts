@@ -56,7 +56,7 @@ const stop = (dataDir: string) =>
   });
 
 /** What a stop said: whether it stopped a running node (exit 0) or found none (exit 3). */
-function stopped(res: { exitCode?: number; stdout?: unknown }): boolean {
+function stopped(res: { exitCode?: number }): boolean {
   return res.exitCode === 0;
 }
 

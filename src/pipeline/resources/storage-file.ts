@@ -381,8 +381,8 @@ export interface StorageFileReader {
 }
 
 /**
- * Streams a storage file from disk: decompresses as it reads and yields one payload message at a time, so
- * memory stays at about one message. Any problem raises StorageFileCorruptError naming the file and offset,
+ * Reads a storage file from disk one payload message at a time (frame by frame when it has a frame table, else as
+ * a decompressing stream), so memory stays at about one message. Any problem raises StorageFileCorruptError naming the file and offset,
  * or UnsupportedFormatVersionError.
  */
 export async function* readStorageFile(
@@ -407,6 +407,30 @@ export async function* readStorageFile(
     onHeader,
     restoreColumns,
   );
+}
+
+/** A file's header message, decoded and checked (format version, content type) by both readers. */
+function checkedHeader(
+  data: Uint8Array,
+  displayName: string,
+  offset: number,
+  expectedContentType: string | undefined,
+): StorageFileHeader {
+  let header: StorageFileHeader;
+  try {
+    header = StorageFileHeader.decode(data);
+  } catch (err) {
+    throw new StorageFileCorruptError(displayName, offset, `unreadable file header (${(err as Error).message})`);
+  }
+  if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion))
+    throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
+  if (expectedContentType !== undefined && header.contentType !== expectedContentType)
+    throw new StorageFileCorruptError(
+      displayName,
+      offset,
+      `holds '${header.contentType}' messages, expected '${expectedContentType}'`,
+    );
+  return header;
 }
 
 /**
@@ -444,20 +468,7 @@ async function* readFramedStorageFile(
       const offset = streamPos;
       streamPos += varintSize(data.length) + data.length;
       if (i === 0) {
-        let header: StorageFileHeader;
-        try {
-          header = StorageFileHeader.decode(data);
-        } catch (err) {
-          throw new StorageFileCorruptError(displayName, 0, `unreadable file header (${(err as Error).message})`);
-        }
-        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion))
-          throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
-        if (expectedContentType !== undefined && header.contentType !== expectedContentType)
-          throw new StorageFileCorruptError(
-            displayName,
-            0,
-            `holds '${header.contentType}' messages, expected '${expectedContentType}'`,
-          );
+        const header = checkedHeader(data, displayName, 0, expectedContentType);
         if (header.messageCount !== frames.length - 1)
           throw new StorageFileCorruptError(
             displayName,
@@ -616,15 +627,7 @@ export async function* readStorageStream(
       take(prefixLen);
       const data = take(len);
       if (!header) {
-        try {
-          header = StorageFileHeader.decode(data);
-        } catch (err) {
-          throw corrupt(offset, `unreadable file header (${(err as Error).message})`);
-        }
-        if (!SUPPORTED_FORMAT_VERSIONS.includes(header.formatVersion))
-          throw new UnsupportedFormatVersionError(displayName, header.formatVersion);
-        if (expectedContentType !== undefined && header.contentType !== expectedContentType)
-          throw corrupt(offset, `holds '${header.contentType}' messages, expected '${expectedContentType}'`);
+        header = checkedHeader(data, displayName, offset, expectedContentType);
         onHeader?.(header);
         planed = holdsPlanedColumns(header);
         continue;
