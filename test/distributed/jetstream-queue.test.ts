@@ -15,7 +15,7 @@ import { redeliveryCount } from '../../src/pipeline/api/delivery-marks.js';
 import { startNatsCluster, type NatsCluster } from './harness/nats.js';
 import { stopAllStarted, waitFor } from './harness/proc.js';
 
-const logger = pino({ level: process.env.EVOCHORA_TEST_LOG ?? 'silent' });
+const logger = pino({ level: process.env.EVO_TEST_LOG ?? 'silent' });
 let dir: string;
 let cluster: NatsCluster;
 const opened: JetStreamQueue<ChunkMessage>[] = [];

@@ -14,7 +14,7 @@ import { JetStreamTopic, type JetStreamTopicOptions } from '../../src/pipeline/r
 import { startNatsCluster, type NatsCluster } from './harness/nats.js';
 import { stopAllStarted, waitFor } from './harness/proc.js';
 
-const logger = pino({ level: process.env.EVOCHORA_TEST_LOG ?? 'silent' });
+const logger = pino({ level: process.env.EVO_TEST_LOG ?? 'silent' });
 let dir: string;
 let cluster: NatsCluster;
 const opened: JetStreamTopic<BatchInfo>[] = [];

@@ -16,7 +16,7 @@ import { isNatsOutage } from '../../src/pipeline/resources/nats/jetstream-resour
 import { startNatsCluster, type NatsCluster } from './harness/nats.js';
 import { stopAllStarted, waitFor } from './harness/proc.js';
 
-const logger = pino({ level: process.env.EVOCHORA_TEST_LOG ?? 'silent' });
+const logger = pino({ level: process.env.EVO_TEST_LOG ?? 'silent' });
 let dir: string;
 let cluster: NatsCluster;
 let queue: JetStreamQueue<ChunkMessage> | undefined;

@@ -19,7 +19,7 @@ import { SPAN } from '../../src/pipeline/tracing/span-names.js';
 import { startNatsCluster, type NatsCluster } from './harness/nats.js';
 import { stopAllStarted, waitFor } from './harness/proc.js';
 
-const logger = pino({ level: process.env.EVOCHORA_TEST_LOG ?? 'silent' });
+const logger = pino({ level: process.env.EVO_TEST_LOG ?? 'silent' });
 let dir: string;
 let cluster: NatsCluster;
 

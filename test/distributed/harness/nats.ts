@@ -3,11 +3,17 @@
  * its own generated config, store directory and random ports. Ready means every node answers its monitor
  * endpoint and the JetStream meta group has a leader.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePorts, spawnServer, ServerStartError, waitFor, type ManagedProcess } from './proc.js';
 
-export const NATS_SERVER_BIN = process.env.EVOCHORA_TEST_NATS_SERVER ?? 'nats-server';
+/** The nats-server ≥ 2.12 that scripts/fetch-nats-server.sh puts in the repository (CI does), if any. */
+const FETCHED_NATS_SERVER = fileURLToPath(new URL('../../../.tools/bin/nats-server', import.meta.url));
+
+/** EVO_TEST_NATS_SERVER (not EVOCHORA_*: the CLI rejects unknown EVOCHORA_ variables), else the fetched binary, else `nats-server` from PATH (Debian bookworm: 2.9.10). */
+export const NATS_SERVER_BIN =
+  process.env.EVO_TEST_NATS_SERVER ?? (existsSync(FETCHED_NATS_SERVER) ? FETCHED_NATS_SERVER : 'nats-server');
 
 export interface NatsNode {
   readonly name: string;

@@ -18,7 +18,7 @@ export interface PostgresServer {
 }
 
 function binDir(): string {
-  if (process.env.EVOCHORA_TEST_PG_BIN) return process.env.EVOCHORA_TEST_PG_BIN;
+  if (process.env.EVO_TEST_PG_BIN) return process.env.EVO_TEST_PG_BIN;
   for (const v of ['17', '16', '15', '14', '13']) {
     const d = `/usr/lib/postgresql/${v}/bin`;
     if (existsSync(join(d, 'postgres'))) return d;
@@ -28,7 +28,7 @@ function binDir(): string {
   } catch {
     throw new ServerStartError(
       'postgres',
-      'no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and pg_config --bindir); install the postgresql package or set EVOCHORA_TEST_PG_BIN',
+      'no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin and pg_config --bindir); install the postgresql package or set EVO_TEST_PG_BIN',
     );
   }
 }

@@ -8,7 +8,7 @@ import {
 import { defaultRegistry } from '../../../src/pipeline/registry.js';
 import { ServiceManager } from '../../../src/pipeline/service-manager.js';
 
-export const quietLogger = pino({ level: process.env.EVOCHORA_TEST_LOG ?? 'silent' });
+export const quietLogger = pino({ level: process.env.EVO_TEST_LOG ?? 'silent' });
 
 export function pipelineConfig(
   dataDir: string,
