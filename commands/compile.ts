@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Command, Flags } from '../src/cli/oclif.js';
 import {
   compileFile,
   type Diagnostic,

@@ -1,4 +1,4 @@
-import { Args, Command, loadHelpClass } from '@oclif/core';
+import { Args, Command, loadHelpClass } from '../src/cli/oclif.js';
 
 /** `evochora help [command…]`: the same help as `--help`, so `help` works on the command line and in the shell. */
 export default class HelpCommand extends Command {

@@ -4,7 +4,7 @@
  * conformance-style run description. Self-contained (only @oclif/core and src/runtime; user plugins named in
  * --config load through the pipeline's loader, imported only then).
  */
-import { Command, Flags } from '@oclif/core';
+import { Command, Flags } from '../src/cli/oclif.js';
 import { RuntimeError } from '../src/runtime/errors.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../src/cli/oclif.js';
 import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
 import { storedRunBackends } from '../src/cli/stored-run-backends.js';
 import { ExitCode } from '../src/exit-codes.js';

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args } from '../../src/cli/oclif.js';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { analyticsSourceFlags, analyzerFor } from '../../src/cli/analytics-source.js';
 import type { GenomeListing } from '../../src/analyzer/genome-listing.js';

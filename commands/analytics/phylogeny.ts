@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EvochoraCommand } from '../../src/cli/base-command.js';

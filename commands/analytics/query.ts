@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../../src/cli/oclif.js';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { analyticsSourceFlags, analyzerFor, formatTable } from '../../src/cli/analytics-source.js';
 import type { QueryResult } from '../../src/analyzer/analytics-sql.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { deadLetterQueuesOf } from '../../src/cli/dead-letter-queues.js';
 import type { DeadLetterArchive } from '../../src/pipeline/resources/dead-letter-archive.js';

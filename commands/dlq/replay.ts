@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { EvochoraError } from '../../src/errors.js';
 import { replayDeadLetter, type ReplayOutcome } from '../../src/pipeline/resources/dead-letter-replay.js';

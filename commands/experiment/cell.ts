@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../../src/cli/oclif.js';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { errorEnvelope } from '../../src/cli/envelope.js';
 import { createProcessLogger } from '../../src/logging/logger.js';

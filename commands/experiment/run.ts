@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../../src/cli/oclif.js';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { readExperimentPlan } from '../../src/experiment/experiment-plan.js';

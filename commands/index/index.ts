@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { resolve } from 'node:path';
 import { EvochoraCommand, storageDirFlags } from '../../src/cli/base-command.js';
 import { CliErrorCode } from '../../src/cli/error-codes.js';

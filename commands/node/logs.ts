@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { EvochoraError } from '../../src/errors.js';

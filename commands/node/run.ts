@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { locateNode } from '../../src/cli/node-locator.js';
 import { errorEnvelope } from '../../src/cli/envelope.js';

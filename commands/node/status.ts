@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { queryNodeStatus, type NodeStatusResult } from '../../src/cli/status-queries.js';
 

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../src/cli/oclif.js';
 import { connect } from 'node:net';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { NodeClient } from '../../src/cli/node-client.js';

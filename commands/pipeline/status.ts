@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args } from '../../src/cli/oclif.js';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { queryPipelineStatus } from '../../src/cli/status-queries.js';
 import { ExitCode } from '../../src/exit-codes.js';

@@ -2,7 +2,7 @@
  * Where `evochora analytics …` reads a run's analytics: the storage directory of the configured data dir
  * (or --storage-dir), as `inspect storage` and `index` read runs. No node needs to run.
  */
-import { Flags } from '@oclif/core';
+import { Flags } from './oclif.js';
 import { AnalyzerService } from '../analyzer/analyzer-service.js';
 import { storageDirFlags } from './base-command.js';
 import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';

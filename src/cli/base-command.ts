@@ -3,7 +3,7 @@
  * warnings collected instead of printed, and error output that names the fix. Exit codes follow
  * src/exit-codes.ts.
  */
-import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Command, Flags, type Interfaces } from './oclif.js';
 import { loadConfig, type LoadedConfig } from '../config/loader.js';
 import { ExitCode } from '../exit-codes.js';
 import { errorEnvelope, exitCodeFor, formatErrorForHumans, type SuccessEnvelope } from './envelope.js';

@@ -2,7 +2,7 @@
  * What `pipeline start|stop|pause|resume|restart [SERVICE]` share: one POST to the node, answered with 202
  * once the action is validated (unknown service → 404, invalid transition → 409, both exit 1 with the code).
  */
-import { Args } from '@oclif/core';
+import { Args } from './oclif.js';
 import type { LifecycleAction } from '../pipeline/api/lifecycle.js';
 import { dataDirFlag, EvochoraCommand } from './base-command.js';
 import { NodeClient } from './node-client.js';
