@@ -5,9 +5,12 @@ import { CliErrorCode } from '../src/cli/error-codes.js';
 import { EvochoraError } from '../src/errors.js';
 import { ExitCode } from '../src/exit-codes.js';
 import { storedRunBackends, type StoredRunBackends } from '../src/cli/stored-run-backends.js';
-import { isRunRemovalIndex, isRunRemovalStorage } from '../src/pipeline/api/run-removal.js';
-import { RunNotFoundError } from '../src/pipeline/api/batch-storage.js';
-import type { DeadLetterArchive } from '../src/pipeline/resources/dead-letter-archive.js';
+import {
+  isRunRemovalIndex,
+  isRunRemovalStorage,
+  RunNotFoundError,
+  type DeadLetterArchive,
+} from '../src/pipeline/index.js';
 import { deadLetterQueuesOf, type DeadLetterQueues } from '../src/cli/dead-letter-queues.js';
 
 interface Candidate {

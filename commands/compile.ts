@@ -147,7 +147,7 @@ export default class Compile extends Command {
   ): Promise<{ shape: number[]; toroidal: boolean } | undefined> {
     const [{ loadConfig }, { configuredWorld }] = await Promise.all([
       import('../src/config/loader.js'),
-      import('../src/pipeline/engine/configured-world.js'),
+      import('../src/pipeline/index.js').then((pipeline) => pipeline.loadConfiguredWorld()),
     ]);
     try {
       const { shape, toroidal } = configuredWorld(loadConfig(configFile !== undefined ? { configFile } : {}).config);

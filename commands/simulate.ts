@@ -78,7 +78,8 @@ export default class Simulate extends Command {
       if (config?.plugins?.some((p) => p.module !== undefined)) {
         // User plugins: paths relative to the config file's directory; loaded (and their options checked) first.
         // Imported only then: simulate stays a runtime-only command otherwise (fast to start).
-        const { loadUserPlugins, withAbsoluteModules } = await import('../src/pipeline/engine/user-plugins.js');
+        const { loadUserPluginSupport } = await import('../src/pipeline/index.js');
+        const { loadUserPlugins, withAbsoluteModules } = await loadUserPluginSupport();
         config = { ...config, plugins: withAbsoluteModules(config.plugins, dirname(resolve(flags.config!))) };
         await loadUserPlugins(config.plugins ?? []);
       }

@@ -2,8 +2,7 @@ import { Flags } from '../src/cli/oclif.js';
 import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
 import { storedRunBackends } from '../src/cli/stored-run-backends.js';
 import { ExitCode } from '../src/exit-codes.js';
-import { verifyRun, type VerificationReport } from '../src/pipeline/verification/verify-run.js';
-import { isAnalyticsStore } from '../src/pipeline/api/analytics-store.js';
+import { isAnalyticsStore, loadVerification, type VerificationReport } from '../src/pipeline/index.js';
 
 export interface VerifyResult extends VerificationReport {
   readonly durationMs: number;
@@ -46,6 +45,7 @@ export default class Verify extends EvochoraCommand<VerifyResult> {
     if (flags.index && !index) this.warnUser('the configuration has no index database: the index is not checked.');
     const started = Date.now();
     try {
+      const { verifyRun } = await loadVerification();
       const report = await verifyRun(storage, flags.run, {
         ...(index ? { index } : {}),
         ...(isAnalyticsStore(storage) ? { analytics: storage } : {}),

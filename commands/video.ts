@@ -5,8 +5,7 @@ import { EvochoraCommand, storageDirFlags } from '../src/cli/base-command.js';
 import { analyzerFor } from '../src/cli/analytics-source.js';
 import { lineageHues } from '../src/visualizer/cell-colors.js';
 import { EvochoraError } from '../src/errors.js';
-import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../src/pipeline/resources/storage-locations.js';
+import { loadFileSystemStorage, storageRootOf } from '../src/pipeline/index.js';
 import { storedFrames } from '../src/visualizer/video/stored-frames.js';
 import { FrameRenderer, type RenderMode } from '../src/visualizer/video/frame-renderer.js';
 import { FfmpegSink, type VideoFormat } from '../src/visualizer/video/ffmpeg-sink.js';
@@ -85,6 +84,7 @@ export default class Video extends EvochoraCommand<VideoResult> {
     // A bad overlay name is a usage error, found before storage is read.
     const overlayNames = parseOverlays(flags.overlay);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
+    const { FileSystemStorage } = await loadFileSystemStorage();
     const storage = new FileSystemStorage('video', {
       rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']),
       compressInWorker: false,
@@ -222,7 +222,7 @@ async function ownerLineageHues(
   storageDir: string | undefined,
   runId: string,
 ): Promise<Map<number, number>> {
-  const analyzer = analyzerFor(dataDir, storageDir);
+  const analyzer = await analyzerFor(dataDir, storageDir);
   try {
     const tree = await analyzer.genomeTree(runId).catch((err: unknown) => {
       throw new EvochoraError(

@@ -32,7 +32,7 @@ export default class AnalyticsExport extends EvochoraCommand<AnalyticsExportResu
   async run(): Promise<AnalyticsExportResult> {
     const { flags } = await this.parse(AnalyticsExport);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const analyzer = analyzerFor(config.node.dataDir, flags['storage-dir']);
+    const analyzer = await analyzerFor(config.node.dataDir, flags['storage-dir']);
     const out = resolve(flags.out);
     try {
       const files = await analyzer.export(flags.run, out, {

@@ -14,7 +14,7 @@ export default class AnalyticsGenome extends EvochoraCommand<GenomeListing> {
   async run(): Promise<GenomeListing> {
     const { args, flags } = await this.parse(AnalyticsGenome);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const analyzer = analyzerFor(config.node.dataDir, flags['storage-dir']);
+    const analyzer = await analyzerFor(config.node.dataDir, flags['storage-dir']);
     try {
       const g = await analyzer.genome(flags.run, args.hash);
       if (!this.jsonEnabled()) {

@@ -32,7 +32,7 @@ export default class AnalyticsPhylogeny extends EvochoraCommand<PhylogenyResult>
   async run(): Promise<PhylogenyResult> {
     const { flags } = await this.parse(AnalyticsPhylogeny);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const analyzer = analyzerFor(config.node.dataDir, flags['storage-dir']);
+    const analyzer = await analyzerFor(config.node.dataDir, flags['storage-dir']);
     try {
       const p = await analyzer.phylogeny(flags.run);
       const text = flags.format === 'newick' ? newick(p) : alifeCsv(p);

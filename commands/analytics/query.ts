@@ -23,7 +23,7 @@ export default class AnalyticsQuery extends EvochoraCommand<QueryResult & { runI
   async run(): Promise<QueryResult & { runId: string; views: readonly string[] }> {
     const { args, flags } = await this.parse(AnalyticsQuery);
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
-    const analyzer = analyzerFor(config.node.dataDir, flags['storage-dir']);
+    const analyzer = await analyzerFor(config.node.dataDir, flags['storage-dir']);
     try {
       const r = await analyzer.query(flags.run, args.sql, flags['max-rows']);
       if (!this.jsonEnabled()) {

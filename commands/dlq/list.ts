@@ -1,7 +1,7 @@
 import { Flags } from '../../src/cli/oclif.js';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { deadLetterQueuesOf } from '../../src/cli/dead-letter-queues.js';
-import type { DeadLetterArchive } from '../../src/pipeline/resources/dead-letter-archive.js';
+import type { DeadLetterArchive } from '../../src/pipeline/index.js';
 
 export interface DeadLetterSummary {
   dlq: string;

@@ -1,13 +1,16 @@
 import { Flags } from '../../src/cli/oclif.js';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { EvochoraError } from '../../src/errors.js';
-import { replayDeadLetter, type ReplayOutcome } from '../../src/pipeline/resources/dead-letter-replay.js';
-import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../../src/pipeline/resources/storage-locations.js';
-import { PipelineErrorCode } from '../../src/pipeline/error-codes.js';
+import {
+  PipelineErrorCode,
+  loadDeadLetterReplay,
+  loadFileSystemStorage,
+  storageRootOf,
+  type BatchStorageWriter,
+  type ReplayOutcome,
+} from '../../src/pipeline/index.js';
 import { deadLetterQueuesOf } from '../../src/cli/dead-letter-queues.js';
 import { configuredStorageWriter } from '../../src/cli/stored-run-backends.js';
-import type { BatchStorageWriter } from '../../src/pipeline/api/batch-storage.js';
 
 export default class DlqReplay extends EvochoraCommand<{ replayed: ReplayOutcome[] }> {
   static override summary =
@@ -34,6 +37,10 @@ export default class DlqReplay extends EvochoraCommand<{ replayed: ReplayOutcome
     const { config } = this.resolveConfig(flags, flags['data-dir'] ? [`node.dataDir=${flags['data-dir']}`] : []);
     // The deployment's storage (S3) when the config has one; otherwise the node's directory, as always.
     const configured = flags['storage-dir'] === undefined ? await configuredStorageWriter(config) : undefined;
+    const [{ FileSystemStorage }, { replayDeadLetter }] = await Promise.all([
+      loadFileSystemStorage(),
+      loadDeadLetterReplay(),
+    ]);
     const storage: BatchStorageWriter =
       configured?.storage ??
       new FileSystemStorage('dlq-replay', { rootDirectory: storageRootOf(config.node.dataDir, flags['storage-dir']) });

@@ -5,13 +5,15 @@ import { CliErrorCode } from '../../src/cli/error-codes.js';
 import { EvochoraError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { storedRunBackends } from '../../src/cli/stored-run-backends.js';
-import type { IndexDatabase } from '../../src/pipeline/api/index-database.js';
-import { isAnalyticsStore } from '../../src/pipeline/api/analytics-store.js';
-import { SqliteIndexDatabase } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
-import { indexMetadata, indexStoredBatches } from '../../src/pipeline/services/indexers/index-operations.js';
-import { analyzeStoredBatches, unanalyzedBatches } from '../../src/pipeline/analytics/analytics-operations.js';
-import { DEFAULT_PLUGIN_IDS, selectPlugins } from '../../src/pipeline/analytics/plugin-catalogue.js';
-import { DEFAULT_LOD_FACTORS } from '../../src/pipeline/analytics/levels.js';
+import {
+  DEFAULT_LOD_FACTORS,
+  isAnalyticsStore,
+  loadAnalyticsOperations,
+  loadIndexOperations,
+  loadPluginCatalogue,
+  loadSqliteIndexDatabase,
+  type IndexDatabase,
+} from '../../src/pipeline/index.js';
 
 export interface IndexResult {
   runId: string;
@@ -57,6 +59,14 @@ export default class Index extends EvochoraCommand<IndexResult> {
       withIndex: true,
     });
     const { storage } = backends;
+    const [{ SqliteIndexDatabase }, { indexMetadata, indexStoredBatches }] = await Promise.all([
+      loadSqliteIndexDatabase(),
+      loadIndexOperations(),
+    ]);
+    const [{ analyzeStoredBatches, unanalyzedBatches }, { DEFAULT_PLUGIN_IDS, selectPlugins }] = await Promise.all([
+      loadAnalyticsOperations(),
+      loadPluginCatalogue(),
+    ]);
     // A configuration without an index database still indexes into the default SQLite directory.
     const fallback = backends.index
       ? undefined

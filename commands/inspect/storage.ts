@@ -2,8 +2,7 @@ import { Flags } from '../../src/cli/oclif.js';
 import { EvochoraCommand } from '../../src/cli/base-command.js';
 import { EvochoraError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { reconstructTick, ticksOf } from '../../src/pipeline/contracts/tick-reconstruction.js';
-import type { BatchStorageReader } from '../../src/pipeline/api/batch-storage.js';
+import { loadTickReconstruction, type BatchStorageReader } from '../../src/pipeline/index.js';
 import { storedRunBackends } from '../../src/cli/stored-run-backends.js';
 import { CliErrorCode } from '../../src/cli/error-codes.js';
 
@@ -97,6 +96,7 @@ export default class InspectStorage extends EvochoraCommand<StoredTickResult | R
       if ((err as EvochoraError).code !== 'METADATA_NOT_FOUND') throw err;
       this.warnUser(`run ${runId} has no metadata file; world shape unknown`);
     }
+    const { reconstructTick, ticksOf } = await loadTickReconstruction();
     for await (const stored of storage.readChunks(runId, tick, tick)) {
       const chunk = storage.decodeChunk(stored);
       if (!ticksOf(chunk).includes(tick)) continue;

@@ -2,7 +2,7 @@ import { Args } from '../../src/cli/oclif.js';
 import { dataDirFlag, EvochoraCommand } from '../../src/cli/base-command.js';
 import { queryPipelineStatus } from '../../src/cli/status-queries.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import type { PipelineStatus, ServiceStatus } from '../../src/pipeline/service-manager.js';
+import type { PipelineStatus, ServiceStatus } from '../../src/pipeline/index.js';
 
 export default class PipelineStatusCommand extends EvochoraCommand<PipelineStatus | ServiceStatus> {
   static override summary = 'Show services, states, metrics, bindings and resources of the running node.';

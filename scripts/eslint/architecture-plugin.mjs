@@ -2,12 +2,12 @@
  * ESLint rules from the architecture check (scripts/check-architecture.mjs), so an editor and `npm run lint`
  * show an import circle or an arrow up the floors on the import that makes it:
  *   evochora/no-import-cycle     a file that is part of an import circle (type-only imports count);
- *   evochora/imports-run-down    an import from a lower floor to a higher one.
+ *   evochora/imports-run-down    an import from a lower floor to a higher one, or around an area's public face.
  * The graph is built once per lint run from the files on disk.
  */
 import { relative, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { areaOf, floorProblem, importCycles, importGraph } from '../check-architecture.mjs';
+import { areaOf, faceProblem, floorProblem, importCycles, importGraph } from '../check-architecture.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let cached;
@@ -63,7 +63,7 @@ const importsRunDown = {
       Program(program) {
         const file = relative(ROOT, context.filename);
         for (const { node, target } of relativeImports(program, file)) {
-          const problem = floorProblem(areaOf(file), areaOf(target));
+          const problem = floorProblem(areaOf(file), areaOf(target)) ?? faceProblem(file, target);
           if (problem)
             context.report({
               node,

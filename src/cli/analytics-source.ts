@@ -5,15 +5,15 @@
 import { Flags } from './oclif.js';
 import { AnalyzerService } from '../analyzer/analyzer-service.js';
 import { storageDirFlags } from './base-command.js';
-import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../pipeline/resources/storage-locations.js';
+import { loadFileSystemStorage, storageRootOf } from '../pipeline/index.js';
 
 export const analyticsSourceFlags = {
   run: Flags.string({ description: 'Run id (a directory under the storage root).', required: true }),
   ...storageDirFlags,
 };
 
-export function analyzerFor(dataDir: string, storageDir: string | undefined): AnalyzerService {
+export async function analyzerFor(dataDir: string, storageDir: string | undefined): Promise<AnalyzerService> {
+  const { FileSystemStorage } = await loadFileSystemStorage();
   const storage = new FileSystemStorage('analytics-command', {
     rootDirectory: storageRootOf(dataDir, storageDir),
     compressInWorker: false,

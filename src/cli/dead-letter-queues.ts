@@ -5,12 +5,15 @@
  * other queues of the deployment under the same bucket and prefix), so the config of any role sees them all.
  */
 import type { EvochoraConfig } from '../config/config-schema.js';
-import type { DeadLetterArchive } from '../pipeline/resources/dead-letter-archive.js';
-import { DeadLetterStore } from '../pipeline/resources/dead-letter-store.js';
-import { deadLetterDirsOf } from '../pipeline/resources/storage-locations.js';
-import { S3DeadLetterQueue } from '../pipeline/resources/s3/s3-dead-letter-queue.js';
-import { createConfiguredResource } from '../pipeline/configured-resources.js';
-import { defaultRegistry } from '../pipeline/registry.js';
+import {
+  deadLetterDirsOf,
+  loadConfiguredResources,
+  loadDeadLetterStore,
+  loadRegistry,
+  loadS3DeadLetterQueue,
+  type DeadLetterArchive,
+  type S3DeadLetterQueue,
+} from '../pipeline/index.js';
 
 export interface NamedDeadLetterQueue {
   /** The DLQ's name (its directory, or its resource name in the bucket). */
@@ -42,6 +45,12 @@ export async function deadLetterQueuesOf(config: EvochoraConfig, name?: string):
     };
     for (const [resource, def] of Object.entries(config.pipeline.resources)) {
       if (def.className !== 'S3DeadLetterQueue') continue;
+      // Only a configuration with a shared queue loads the S3 client.
+      const [{ createConfiguredResource }, { defaultRegistry }, { S3DeadLetterQueue }] = await Promise.all([
+        loadConfiguredResources(),
+        loadRegistry(),
+        loadS3DeadLetterQueue(),
+      ]);
       const q = await createConfiguredResource(config, defaultRegistry(), resource);
       if (!(q instanceof S3DeadLetterQueue)) continue;
       opened.push(q);
@@ -54,6 +63,7 @@ export async function deadLetterQueuesOf(config: EvochoraConfig, name?: string):
     const wanted = shared
       .filter((q) => name === undefined || q.name === name)
       .sort((a, b) => a.name.localeCompare(b.name));
+    const { DeadLetterStore } = await loadDeadLetterStore();
     const local = deadLetterDirsOf(config.node.dataDir, name)
       // A name that is a shared queue means that one, not an (absent) directory of the same name.
       .filter((d) => name === undefined || wanted.length === 0 || d.name !== name)

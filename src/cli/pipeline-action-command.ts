@@ -3,7 +3,7 @@
  * once the action is validated (unknown service → 404, invalid transition → 409, both exit 1 with the code).
  */
 import { Args } from './oclif.js';
-import type { LifecycleAction } from '../pipeline/api/lifecycle.js';
+import type { LifecycleAction } from '../pipeline/index.js';
 import { dataDirFlag, EvochoraCommand } from './base-command.js';
 import { NodeClient } from './node-client.js';
 

@@ -3,9 +3,8 @@
  * oclif commands and the fast path in bin/run.js (which skips loading oclif) produce identical output.
  */
 import { ExitCode } from '../exit-codes.js';
-import type { PipelineStatus, ServiceStatus } from '../pipeline/service-manager.js';
+import { costLine, type PipelineStatus, type ServiceStatus } from '../pipeline/index.js';
 import { NodeClient } from './node-client.js';
-import { costLine } from '../pipeline/recording-cost.js';
 import { locateNode } from './node-locator.js';
 
 export interface QueryOutcome<T> {

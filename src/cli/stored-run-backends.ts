@@ -6,19 +6,21 @@
  */
 import { resolve } from 'node:path';
 import type { EvochoraConfig } from '../config/config-schema.js';
-import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
-import { storageRootOf } from '../pipeline/resources/storage-locations.js';
-import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index-database.js';
-import { createConfiguredResource, resourceBoundAs } from '../pipeline/configured-resources.js';
-import { defaultRegistry } from '../pipeline/registry.js';
 import {
+  DB_USAGES,
   isBatchStorageReader,
   isBatchStorageWriter,
+  isIndexDatabaseResource,
+  loadConfiguredResources,
+  loadFileSystemStorage,
+  loadRegistry,
+  loadSqliteIndexDatabase,
+  storageRootOf,
   type BatchStorageReader,
   type BatchStorageWriter,
-} from '../pipeline/api/batch-storage.js';
-import { DB_USAGES, isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/index-database.js';
-import type { Resource } from '../pipeline/api/resource.js';
+  type IndexDatabase,
+  type Resource,
+} from '../pipeline/index.js';
 
 export interface StoredRunBackends {
   readonly storage: BatchStorageReader;
@@ -35,6 +37,9 @@ export async function storedRunBackends(
   config: EvochoraConfig,
   options: { storageDir?: string; indexDir?: string; withIndex?: boolean },
 ): Promise<StoredRunBackends> {
+  const [{ createConfiguredResource, resourceBoundAs }, { defaultRegistry }, { FileSystemStorage }] = await Promise.all(
+    [loadConfiguredResources(), loadRegistry(), loadFileSystemStorage()],
+  );
   const created: Resource[] = [];
   const close = async (): Promise<void> => {
     for (const r of created.splice(0)) await r.close?.().catch(() => undefined);
@@ -72,6 +77,7 @@ export async function storedRunBackends(
     let indexLabel: string | undefined;
     if (options.withIndex) {
       if (options.indexDir !== undefined) {
+        const { SqliteIndexDatabase } = await loadSqliteIndexDatabase();
         const db = new SqliteIndexDatabase('stored-runs', { directory: resolve(options.indexDir) });
         created.push(db);
         index = db;
@@ -99,9 +105,11 @@ export async function storedRunBackends(
 export async function configuredStorageWriter(
   config: EvochoraConfig,
 ): Promise<{ storage: BatchStorageWriter; label: string; close(): Promise<void> } | undefined> {
+  const { createConfiguredResource, resourceBoundAs } = await loadConfiguredResources();
   // A host that only reads runs (the indexer host) still names the deployment's storage.
   const name = resourceBoundAs(config, ['storage-write']) ?? resourceBoundAs(config, ['storage-read']);
   if (!name || config.pipeline.resources[name]?.className === 'FileSystemStorage') return undefined;
+  const { defaultRegistry } = await loadRegistry();
   const r = await createConfiguredResource(config, defaultRegistry(), name);
   if (!isBatchStorageWriter(r)) {
     await r.close?.().catch(() => undefined);

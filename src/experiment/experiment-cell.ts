@@ -9,9 +9,7 @@ import { loadConfig } from '../config/loader.js';
 import type { EvochoraConfig } from '../config/config-schema.js';
 import type { HoconValue } from '../config/hocon.js';
 import { EvochoraError } from '../errors.js';
-import { defaultRegistry } from '../pipeline/registry.js';
-import { ServiceManager } from '../pipeline/service-manager.js';
-import { SimulationEngine } from '../pipeline/services/simulation-engine.js';
+import { loadRegistry, loadServiceManager, type SimulationEngine } from '../pipeline/index.js';
 import { ExperimentErrorCode } from './error-codes.js';
 import type { ExperimentCell, ExperimentPlan } from './experiment-plan.js';
 
@@ -92,6 +90,7 @@ export async function runExperimentCell(
 ): Promise<CellSummary> {
   const started = performance.now();
   const { config, engine } = cellConfig(plan, cell, options.dataDir, options.resumeRunId);
+  const [{ ServiceManager }, { defaultRegistry }] = await Promise.all([loadServiceManager(), loadRegistry()]);
   const sm = await ServiceManager.create({ config, registry: defaultRegistry(), logger: options.logger });
   let failure: Error | undefined;
   try {

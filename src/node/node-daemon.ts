@@ -3,14 +3,18 @@
  * serves the HTTP API. Startup order matters: lock → validate pipeline config → bind the port → write the
  * state file → start services → signal ready. Stop order is the reverse, and files are removed last.
  */
-import { collectHeap } from '../pipeline/api/heap-collection.js';
+import {
+  collectHeap,
+  loadRegistry,
+  loadServiceManager,
+  type ServiceManager,
+  type SimulationEngine,
+  type TypeRegistry,
+} from '../pipeline/index.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/loader.js';
-import type { ServiceManager } from '../pipeline/service-manager.js';
-import { ServiceManager as Manager } from '../pipeline/service-manager.js';
-import { defaultRegistry, type TypeRegistry } from '../pipeline/registry.js';
 import { VERSION } from '../version.js';
 import { defaultErrorMapper, HttpRouter } from '../http/http-router.js';
 import type { ErrorMapper } from '../http/http-types.js';
@@ -32,7 +36,6 @@ import { EvochoraError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { NodeErrorCode } from './error-codes.js';
 import { answerClientError } from '../http/client-error.js';
-import { SimulationEngine } from '../pipeline/services/simulation-engine.js';
 import { RunJournal, type EngineObservation, type JournalRun } from './run-journal.js';
 
 export interface NodeDaemonOptions {
@@ -102,9 +105,11 @@ export class NodeDaemon {
   /** Each SimulationEngine's run, tick and state, for the run journal. */
   private engines(): EngineObservation[] {
     const out: EngineObservation[] = [];
+    const services = this.options.loaded.config.pipeline.services;
     for (const name of this.manager.serviceNames()) {
-      const s = this.manager.instanceOf(name);
-      if (!(s instanceof SimulationEngine)) continue;
+      if (services[name]?.className !== 'SimulationEngine') continue;
+      const s = this.manager.instanceOf(name) as SimulationEngine | undefined;
+      if (!s) continue;
       out.push({
         service: name,
         runId: s.simulationRunId,
@@ -141,6 +146,10 @@ export class NodeDaemon {
       // We hold the lock, so any state or token left behind belongs to a dead node.
       removeQuietly(paths.stateFile, paths.tokenFile);
       const token = writeToken(paths.tokenFile);
+      const [{ ServiceManager: Manager }, { defaultRegistry }] = await Promise.all([
+        loadServiceManager(),
+        loadRegistry(),
+      ]);
       manager = await Manager.create({
         config,
         registry: options.registry ?? defaultRegistry(),
@@ -276,7 +285,7 @@ export class NodeDaemon {
       ],
       defaultErrorMapper({}, unexpected),
     );
-    for (const mount of this.options.mounts ?? defaultRouteMounts()) {
+    for (const mount of this.options.mounts ?? (await defaultRouteMounts())) {
       const mapper: ErrorMapper = defaultErrorMapper(mount.errorStatus ?? {}, unexpected);
       router.mount(
         mount.prefix,

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/loader.js';
-import type { ServiceManager } from '../pipeline/service-manager.js';
+import type { ServiceManager } from '../pipeline/index.js';
 import type { Route } from '../http/http-types.js';
 
 /** What a route group is built with. */

@@ -3,37 +3,45 @@
  * and analyzer APIs, the web UI). The daemon mounts whatever this returns; each group keeps its own error mapping.
  */
 import type { RouteMount, RouteMountContext } from './route-mount.js';
-import { chunkSourceOf } from '../pipeline/api/chunk-refs.js';
-import { isIndexDatabaseResource, type IndexDatabase } from '../pipeline/api/index-database.js';
-import { SqliteIndexDatabase } from '../pipeline/resources/index-db/sqlite-index-database.js';
+import {
+  chunkSourceOf,
+  isAnalyticsStore,
+  isBatchStorageReader,
+  isIndexDatabaseResource,
+  loadFileSystemStorage,
+  loadSqliteIndexDatabase,
+  type AnalyticsReader,
+  type BatchStorageReader,
+  type IndexDatabase,
+} from '../pipeline/index.js';
 import { VISUALIZER_ERROR_STATUS, VISUALIZER_PREFIX, visualizerRoutes } from '../visualizer/routes.js';
 import { VisualizerService } from '../visualizer/visualizer-service.js';
 import { LiveFeed } from '../visualizer/live-feed.js';
 import { staticRoutes } from '../web/static-routes.js';
 import { nodeOpenApi } from './http/openapi.js';
-import { isAnalyticsStore, type AnalyticsReader } from '../pipeline/api/analytics-store.js';
-import { isBatchStorageReader, type BatchStorageReader } from '../pipeline/api/batch-storage.js';
-import { FileSystemStorage } from '../pipeline/resources/file-system-storage.js';
 import { ANALYZER_ERROR_STATUS, ANALYZER_PREFIX, analyzerRoutes } from '../analyzer/routes.js';
 import { AnalyzerService } from '../analyzer/analyzer-service.js';
 
-/** The pipeline's first storage that reads batches and analytics, else the default storage directory. */
-function pipelineStorage(
-  manager: RouteMountContext['manager'],
-  config: RouteMountContext['config'],
-): AnalyticsReader & BatchStorageReader {
-  for (const name of Object.keys(config.pipeline.resources)) {
-    const r = manager.resource(name);
-    if (isAnalyticsStore(r) && isBatchStorageReader(r)) return r;
-  }
-  return new FileSystemStorage(
-    'node-storage',
-    { rootDirectory: 'storage', compressInWorker: false },
-    config.node.dataDir,
-  );
-}
-
-export function defaultRouteMounts(): RouteMount[] {
+export async function defaultRouteMounts(): Promise<RouteMount[]> {
+  const [{ FileSystemStorage }, { SqliteIndexDatabase }] = await Promise.all([
+    loadFileSystemStorage(),
+    loadSqliteIndexDatabase(),
+  ]);
+  /** The pipeline's first storage that reads batches and analytics, else the default storage directory. */
+  const pipelineStorage = (
+    manager: RouteMountContext['manager'],
+    config: RouteMountContext['config'],
+  ): AnalyticsReader & BatchStorageReader => {
+    for (const name of Object.keys(config.pipeline.resources)) {
+      const r = manager.resource(name);
+      if (isAnalyticsStore(r) && isBatchStorageReader(r)) return r;
+    }
+    return new FileSystemStorage(
+      'node-storage',
+      { rootDirectory: 'storage', compressInWorker: false },
+      config.node.dataDir,
+    );
+  };
   return [
     {
       prefix: VISUALIZER_PREFIX,

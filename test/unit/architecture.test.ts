@@ -14,6 +14,19 @@ describe('architecture (scripts/check-architecture.mjs)', () => {
     expect(violations, 'arrows up the floors (run `npm run check:architecture`)').toEqual([]);
   });
 
+  it('finds an import around the public face of pipeline, from the areas that must use it', () => {
+    const graph: Graph = new Map([
+      ['commands/verify.ts', [edge('src/pipeline/verification/verify-run.ts'), edge('src/pipeline/index.ts')]],
+      ['src/node/node-daemon.ts', [{ target: 'src/pipeline/service-manager.ts', typeOnly: true, line: 4 }]],
+      ['src/visualizer/routes.ts', [edge('src/pipeline/contracts/index.ts')]],
+      ['src/pipeline/index.ts', [edge('src/pipeline/service-manager.ts')]],
+    ]);
+    expect(floorViolations(graph)).toEqual([
+      'commands/verify.ts:1 imports src/pipeline/verification/verify-run.ts: commands imports pipeline only through its public face src/pipeline/index.ts',
+      'src/node/node-daemon.ts:4 imports src/pipeline/service-manager.ts: node imports pipeline only through its public face src/pipeline/index.ts',
+    ]);
+  });
+
   it('finds a circle and an arrow up', () => {
     const graph: Graph = new Map([
       ['src/pipeline/a.ts', [edge('src/pipeline/b.ts')]],

@@ -1,5 +1,5 @@
 /** `/metrics` in the Prometheus text format: every numeric metric of every service, binding and resource. */
-import type { PipelineStatus } from '../../pipeline/service-manager.js';
+import type { PipelineStatus } from '../../pipeline/index.js';
 import type { EventLoopDelay } from '../event-loop-monitor.js';
 import type { Route } from '../../http/http-types.js';
 

@@ -1,6 +1,5 @@
 /** `/pipeline/api`: status and lifecycle control, for the whole pipeline and per service. */
-import { isLifecycleAction, type LifecycleAction } from '../../pipeline/api/lifecycle.js';
-import type { ServiceManager } from '../../pipeline/service-manager.js';
+import { isLifecycleAction, type LifecycleAction, type ServiceManager } from '../../pipeline/index.js';
 import { errorResponse } from '../../http/http-router.js';
 import type { Route } from '../../http/http-types.js';
 import { HttpErrorCode } from '../../http/error-codes.js';
