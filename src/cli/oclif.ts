@@ -4,7 +4,9 @@
  *
  * The built CLI loads dist/vendor/oclif-core.mjs, @oclif/core bundled into one file by scripts/bundle-oclif.mjs:
  * that halves what oclif adds to each command's start. Without the bundle (running from source under tsx or
- * vitest, or a build that skipped it) the package itself is loaded; both are the same code.
+ * vitest, or a build that skipped it), and under bin/dev.js (which takes oclif from the package and sets
+ * EVO_OCLIF_PACKAGE, whether oclif then loads the commands from the sources or from dist/), the package itself
+ * is loaded; both are the same code.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +15,10 @@ import type * as OclifCore from '@oclif/core';
 const bundleUrl = new URL('../../vendor/oclif-core.mjs', import.meta.url);
 
 async function loadOclif(): Promise<typeof OclifCore> {
-  if (existsSync(fileURLToPath(bundleUrl))) {
-    const bundled = (await import(bundleUrl.href)) as { default: typeof OclifCore };
-    return bundled.default;
+  if (process.env.EVO_OCLIF_PACKAGE !== '1' && existsSync(fileURLToPath(bundleUrl))) {
+    // Node hands over the bundle's namespace ({ default }); a loader with CommonJS interop (tsx) the default.
+    const bundled = (await import(bundleUrl.href)) as { default?: typeof OclifCore } & Partial<typeof OclifCore>;
+    return bundled.default ?? (bundled as typeof OclifCore);
   }
   return import('@oclif/core');
 }
