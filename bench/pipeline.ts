@@ -39,11 +39,12 @@ import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage
 import { encodeStorageFile, frameStorageFile } from '../src/pipeline/resources/storage-file.js';
 import { realFsOps, type FsOps } from '../src/pipeline/resources/atomic-file.js';
 import { InMemoryQueue } from '../src/pipeline/resources/in-memory-queue.js';
-import { PersistenceService, persistenceServiceType } from '../src/pipeline/services/persistence-service.js';
+import { PersistenceService } from '../src/pipeline/services/persistence-service.js';
+import { persistenceServiceType } from '../src/pipeline/services/persistence-service-type.js';
 import { resolveOptions } from '../src/config/resolve-options.js';
 import { SimulationEngine, type SimulationEngineOptions } from '../src/pipeline/services/simulation-engine.js';
 import { defaultsOf } from '../src/config/validate.js';
-import { simulationEngineType } from '../src/pipeline/services/simulation-engine.js';
+import { simulationEngineType } from '../src/pipeline/services/simulation-engine-type.js';
 import { matureWorld, measureWorld, youngWorld } from './world-recording.js';
 
 const json = process.argv.includes('--json');

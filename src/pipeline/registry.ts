@@ -9,9 +9,9 @@ import { dummyProducerType } from './test-support/dummy-producer.js';
 import { fileSystemStorageType } from './resources/file-system-storage-type.js';
 import { fileSystemDeadLetterQueueType } from './resources/file-system-dead-letter-queue.js';
 import { inMemoryIdempotencyTrackerType } from './resources/idempotency-tracker.js';
-import { persistenceServiceType } from './services/persistence-service.js';
-import { metadataPersistenceServiceType } from './services/metadata-persistence-service.js';
-import { simulationEngineType } from './services/simulation-engine.js';
+import { persistenceServiceType } from './services/persistence-service-type.js';
+import { metadataPersistenceServiceType } from './services/metadata-persistence-service-type.js';
+import { simulationEngineType } from './services/simulation-engine-type.js';
 import { jetStreamQueueType } from './resources/nats/jetstream-queue-type.js';
 import { s3StorageType } from './resources/s3/s3-storage-type.js';
 import { s3DeadLetterQueueType } from './resources/s3/s3-dead-letter-queue-type.js';
@@ -19,9 +19,9 @@ import { jetStreamTopicType } from './resources/nats/jetstream-topic-type.js';
 import { postgresIndexDatabaseType } from './resources/postgres/postgres-index-database-type.js';
 import { inMemoryTopicType } from './resources/topics/in-memory-topic-type.js';
 import { sqliteIndexDatabaseType } from './resources/index-db/sqlite-index-database-type.js';
-import { environmentIndexerType, organismIndexerType } from './services/indexers/batch-indexers.js';
-import { metadataIndexerType } from './services/indexers/metadata-indexer.js';
-import { analyticsIndexerType } from './services/indexers/analytics-indexer.js';
+import { environmentIndexerType, organismIndexerType } from './services/indexers/batch-indexer-types.js';
+import { metadataIndexerType } from './services/indexers/metadata-indexer-type.js';
+import { analyticsIndexerType } from './services/indexers/analytics-indexer-type.js';
 
 export type { PreflightIssue, ResourceType, ServiceType };
 

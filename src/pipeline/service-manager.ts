@@ -195,6 +195,8 @@ export class ServiceManager {
         string,
         unknown
       >;
+      // The implementation of a configured service (its preflight and create need it).
+      await type.load?.();
       if (issues.length === before && type.preflight)
         for (const i of type.preflight(opts, name))
           issues.push({ ...i, path: `pipeline.services.${name}.options.${i.path}` });

@@ -18,7 +18,8 @@ import { FileSystemDeadLetterQueue } from '../../src/pipeline/resources/file-sys
 import { FileSystemStorage } from '../../src/pipeline/resources/file-system-storage.js';
 import { InMemoryQueue } from '../../src/pipeline/resources/in-memory-queue.js';
 import { SqliteIndexDatabase } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
-import { PersistenceService, persistenceServiceType } from '../../src/pipeline/services/persistence-service.js';
+import { PersistenceService } from '../../src/pipeline/services/persistence-service.js';
+import { persistenceServiceType } from '../../src/pipeline/services/persistence-service-type.js';
 import { indexBatchOfKind, indexMetadata } from '../../src/pipeline/services/indexers/index-operations.js';
 import type { FileSystemStorage as Storage } from '../../src/pipeline/resources/file-system-storage.js';
 import { manager, recordingConfig, waitUntil } from '../integration/pipeline/helpers.js';

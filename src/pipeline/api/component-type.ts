@@ -27,6 +27,11 @@ export interface ServiceType<S extends ObjectSpec = ObjectSpec> {
   /** Port name → usage types it accepts; every listed port must be bound unless marked optional. */
   readonly ports: Record<string, { usage: readonly string[]; optional?: boolean }>;
   /**
+   * Imports the implementation when the type keeps it apart (lazy-service-type.ts): the ServiceManager awaits it
+   * for each configured service before `preflight` and `create`.
+   */
+  load?(): Promise<void>;
+  /**
    * Checks that need more than the option specs (a world that fits in memory, program files that compile),
    * run before any resource or service starts: nothing starts with a bad configuration. Paths are relative
    * to the service's `options`.

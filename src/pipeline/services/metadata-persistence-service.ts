@@ -3,11 +3,12 @@
  * `<runId>/raw/metadata.pb.zst`, with the same retry → DLQ policy as the PersistenceService. It keeps
  * listening, so an engine restart (a new run) gets its metadata written too.
  */
+import type { MetadataPersistenceServiceOptions } from './metadata-persistence-service-options.js';
 import type { MetadataMessage, DeadLetterMessageProps } from '../contracts/index.js';
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueConsumer, QueueProducer } from '../api/queue.js';
 import { AbstractService, type ServiceContext } from '../api/service.js';
-import type { ServiceType } from '../api/component-type.js';
+
 import type { BatchStorageWriter } from '../api/batch-storage.js';
 import { metadataKey } from '../resources/storage-keys.js';
 import { sleep } from '../api/sleep.js';
@@ -17,10 +18,8 @@ import { SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
 import { contextFrom, injectTraceContext } from '../tracing/trace-context.js';
 import { failSpan, recordRetry } from '../tracing/span-outcomes.js';
-import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 
-/** MetadataPersistenceService's options as its type declares them (validated, defaults filled). */
-export type MetadataPersistenceServiceOptions = OptionsOf<typeof metadataPersistenceServiceOptions>;
+export type { MetadataPersistenceServiceOptions };
 
 export class MetadataPersistenceService extends AbstractService<MetadataPersistenceServiceOptions> {
   private readonly input: QueueConsumer<MetadataMessage>;
@@ -173,44 +172,3 @@ function safeKey(runId: string): string {
     return '';
   }
 }
-
-const metadataPersistenceServiceOptions = defineOptions({
-  kind: 'object',
-  doc: 'MetadataPersistenceService options',
-  fields: {
-    maxRetries: {
-      kind: 'int',
-      default: 3,
-      min: 0,
-      max: 100,
-      doc: 'Write attempts after the first before the metadata goes to the DLQ.',
-    },
-    retryBackoffMs: {
-      kind: 'int',
-      default: 1000,
-      min: 0,
-      max: 3_600_000,
-      doc: 'First retry delay; doubles each attempt.',
-    },
-    maxRetryBackoffMs: {
-      kind: 'int',
-      default: 60_000,
-      min: 0,
-      max: 3_600_000,
-      doc: 'Upper bound of the retry delay.',
-    },
-  },
-});
-
-export const metadataPersistenceServiceType: ServiceType<typeof metadataPersistenceServiceOptions> = {
-  className: 'MetadataPersistenceService',
-  description: 'Writes the SimulationMetadata of each run to storage; retries, then dead-letters.',
-  ports: {
-    input: { usage: ['queue-in'] },
-    storage: { usage: ['storage-write'] },
-    dlq: { usage: ['queue-out'], optional: true },
-    topic: { usage: ['topic-write'], optional: true },
-  },
-  options: metadataPersistenceServiceOptions,
-  create: (context) => new MetadataPersistenceService(context),
-};

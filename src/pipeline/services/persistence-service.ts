@@ -7,6 +7,7 @@
  *
  * All work happens in the service's own loop; nothing runs in the background.
  */
+import type { PersistenceServiceOptions } from './persistence-service-options.js';
 import { EvochoraError } from '../../errors.js';
 import { concatDelimited } from '../contracts/framing.js';
 import type { ChunkMessage, DeadLetterMessageProps } from '../contracts/index.js';
@@ -16,12 +17,11 @@ import { AbstractService, type ServiceContext } from '../api/service.js';
 import { sleep } from '../api/sleep.js';
 import { DiskFullWait } from '../api/disk-full-wait.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
-import type { ServiceType } from '../api/component-type.js';
+
 import type { BatchStorageWriter } from '../api/batch-storage.js';
 import type { IdempotencyTracker } from '../resources/idempotency-tracker.js';
 import type { TopicWriter } from '../api/topic.js';
 import { BatchInfo } from '../contracts/index.js';
-import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import { SpanKind, type Link, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
@@ -30,8 +30,7 @@ import { failSpan, recordRetry } from '../tracing/span-outcomes.js';
 
 export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
 
-/** PersistenceService's options as its type declares them (validated, defaults filled). */
-export type PersistenceServiceOptions = OptionsOf<typeof persistenceServiceOptions>;
+export type { PersistenceServiceOptions };
 
 export class PersistenceService extends AbstractService<PersistenceServiceOptions> {
   private readonly input: QueueConsumer<ChunkMessage>;
@@ -417,75 +416,3 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
-
-const persistenceServiceOptions = defineOptions({
-  kind: 'object',
-  doc: 'PersistenceService options',
-  fields: {
-    maxBatchSize: {
-      kind: 'int',
-      default: 10,
-      min: 1,
-      max: 1_000_000,
-      doc: 'Most chunks written into one batch file.',
-    },
-    batchTimeoutSeconds: {
-      kind: 'number',
-      default: 5,
-      min: 0.001,
-      max: 3600,
-      doc: 'Longest wait for the first chunk of a batch.',
-    },
-    maxRetries: {
-      kind: 'int',
-      default: 3,
-      min: 0,
-      max: 100,
-      doc: 'Write attempts after the first before the batch goes to the DLQ.',
-    },
-    retryBackoffMs: {
-      kind: 'int',
-      default: 1000,
-      min: 0,
-      max: 3_600_000,
-      doc: 'First retry delay; doubles each attempt.',
-    },
-    maxRetryBackoffMs: {
-      kind: 'int',
-      default: 60_000,
-      min: 0,
-      max: 3_600_000,
-      doc: 'Upper bound of the retry delay.',
-    },
-    drainOnStopMs: {
-      kind: 'int',
-      default: 10_000,
-      min: 0,
-      max: 3_600_000,
-      doc: 'On stop, keep writing what is still queued for at most this long.',
-    },
-    maxWritesInFlight: {
-      kind: 'int',
-      default: 2,
-      min: 1,
-      max: 64,
-      doc: 'Batches written at once (one compresses while another is fsynced); they complete, are announced and acknowledged in order.',
-    },
-    sourceQueue: { kind: 'string', default: 'tick-queue', doc: 'Name recorded as source_queue in dead letters.' },
-  },
-});
-
-export const persistenceServiceType: ServiceType<typeof persistenceServiceOptions> = {
-  className: 'PersistenceService',
-  description:
-    'Drains tick chunks from a queue in batches and writes each batch atomically to storage; retries, then dead-letters.',
-  ports: {
-    input: { usage: ['queue-in'] },
-    storage: { usage: ['storage-write'] },
-    dlq: { usage: ['queue-out'], optional: true },
-    idempotencyTracker: { usage: ['idempotency'], optional: true },
-    topic: { usage: ['topic-write'], optional: true },
-  },
-  options: persistenceServiceOptions,
-  create: (context) => new PersistenceService(context),
-};

@@ -15,7 +15,8 @@ import { replayDeadLetter } from '../../../src/pipeline/resources/dead-letter-re
 import { FileSystemDeadLetterQueue } from '../../../src/pipeline/resources/file-system-dead-letter-queue.js';
 import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import { InMemoryQueue } from '../../../src/pipeline/resources/in-memory-queue.js';
-import { PersistenceService, persistenceServiceType } from '../../../src/pipeline/services/persistence-service.js';
+import { PersistenceService } from '../../../src/pipeline/services/persistence-service.js';
+import { persistenceServiceType } from '../../../src/pipeline/services/persistence-service-type.js';
 import { syntheticMessages } from '../../unit/pipeline/fixtures.js';
 import { waitUntil } from './helpers.js';
 import { resolveOptions } from '../../../src/config/resolve-options.js';

@@ -4,8 +4,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { defineOptions, type OptionsOf } from '../../../src/config/field-spec.js';
 import { resolveOptions } from '../../../src/config/resolve-options.js';
-import { persistenceServiceType } from '../../../src/pipeline/services/persistence-service.js';
-import { simulationEngineType } from '../../../src/pipeline/services/simulation-engine.js';
+import { persistenceServiceType } from '../../../src/pipeline/services/persistence-service-type.js';
+import { simulationEngineType } from '../../../src/pipeline/services/simulation-engine-type.js';
 import { jetStreamQueueType } from '../../../src/pipeline/resources/nats/jetstream-queue-type.js';
 
 describe('typed option specs', () => {

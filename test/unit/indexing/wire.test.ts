@@ -13,7 +13,7 @@ import {
   organismChunkBlob,
 } from '../../../src/pipeline/api/index-blobs.js';
 import { resolveOptions } from '../../../src/config/resolve-options.js';
-import { organismIndexerType } from '../../../src/pipeline/services/indexers/batch-indexers.js';
+import { organismIndexerType } from '../../../src/pipeline/services/indexers/batch-indexer-types.js';
 
 const cells = (n: number) => ({
   flatIndices: new Uint8Array(4 * n).fill(1),

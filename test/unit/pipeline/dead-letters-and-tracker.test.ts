@@ -10,10 +10,8 @@ import { FileSystemDeadLetterQueue } from '../../../src/pipeline/resources/file-
 import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { realFsOps } from '../../../src/pipeline/resources/atomic-file.js';
-import {
-  MetadataPersistenceService,
-  metadataPersistenceServiceType,
-} from '../../../src/pipeline/services/metadata-persistence-service.js';
+import { MetadataPersistenceService } from '../../../src/pipeline/services/metadata-persistence-service.js';
+import { metadataPersistenceServiceType } from '../../../src/pipeline/services/metadata-persistence-service-type.js';
 import { newRunId } from '../../../src/pipeline/contracts/run-id.js';
 import { capturingLogger, syntheticMessages, waitUntil } from './fixtures.js';
 import { resolveOptions } from '../../../src/config/resolve-options.js';

@@ -11,7 +11,8 @@ import {
 import type { BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/api/batch-storage.js';
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { batchKey } from '../../../src/pipeline/resources/storage-keys.js';
-import { PersistenceService, persistenceServiceType } from '../../../src/pipeline/services/persistence-service.js';
+import { PersistenceService } from '../../../src/pipeline/services/persistence-service.js';
+import { persistenceServiceType } from '../../../src/pipeline/services/persistence-service-type.js';
 import { capturingLogger, syntheticChunk, syntheticMessages, waitUntil } from './fixtures.js';
 import { resolveOptions } from '../../../src/config/resolve-options.js';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';

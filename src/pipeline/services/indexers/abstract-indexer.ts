@@ -5,13 +5,13 @@
  * a DeadLetterMessage on the optional DLQ and is then acked, so one poisoned batch never blocks the rest.
  * Pause is honoured between notifications.
  */
+import type { IndexerOptions } from './indexer-options.js';
 import type { DeadLetterMessageProps } from '../../contracts/index.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { QueueProducer } from '../../api/queue.js';
 import { AbstractService, type ServiceContext } from '../../api/service.js';
 import { SlidingWindowRate } from '../../api/sliding-window-rate.js';
 import type { TopicMessage, TopicReader } from '../../api/topic.js';
-import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 import type { BatchStorageReader } from '../../api/batch-storage.js';
 import { sleep } from '../../api/sleep.js';
 import { DiskFullWait } from '../../api/disk-full-wait.js';
@@ -19,45 +19,6 @@ import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../../tracing/span-names.js';
 import { contextFrom } from '../../tracing/trace-context.js';
 import { failSpan, recordRetry } from '../../tracing/span-outcomes.js';
-
-/** The options every indexer takes (each indexer type declares them under its own doc). */
-export const indexerOptions = defineOptions({
-  kind: 'object',
-  doc: 'Indexer options',
-  fields: {
-    maxRetries: {
-      kind: 'int',
-      default: 3,
-      min: 0,
-      max: 100,
-      doc: 'Attempts after the first before a notification goes to the DLQ.',
-    },
-    retryBackoffMs: {
-      kind: 'int',
-      default: 200,
-      min: 0,
-      max: 3_600_000,
-      doc: 'First retry delay; doubles each attempt.',
-    },
-    maxRetryBackoffMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
-    pollTimeoutMs: {
-      kind: 'int',
-      default: 1000,
-      min: 1,
-      max: 600_000,
-      doc: 'Longest wait for a notification before checking for pause/stop.',
-    },
-    maxMessagesPerReceive: { kind: 'int', default: 8, min: 1, max: 10_000, doc: 'Notifications taken per receive.' },
-    catchUp: {
-      kind: 'bool',
-      default: true,
-      doc: 'At start, index what storage holds but the index does not (batches or metadata whose notifications were lost, e.g. with a stopped node).',
-    },
-  },
-});
-
-/** Options of every indexer (validated, defaults filled). */
-export type IndexerOptions = OptionsOf<typeof indexerOptions>;
 
 /** What a catch-up scan found: runs with work, and units of work (batches, or runs' metadata). */
 export interface CatchUpScan {
@@ -326,3 +287,5 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
     return {};
   }
 }
+
+export type { IndexerOptions };

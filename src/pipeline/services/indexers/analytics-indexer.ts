@@ -7,15 +7,15 @@
  * old, and on stop. A notification is acknowledged once its batch is in the part: a crash loses the unwritten
  * part, and the next start's catch-up (batches no part manifest covers) analyses those batches again.
  */
+import type { AnalyticsIndexerOptions } from './analytics-indexer-options.js';
 import type { BatchInfo as BatchInfoMsg } from '../../contracts/index.js';
 import type { AnalyticsStore } from '../../api/analytics-store.js';
 import type { BatchFileInfo } from '../../api/batch-storage.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
-import type { ServiceType } from '../../api/component-type.js';
-import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
+
 import type { PreflightIssue } from '../../api/component-type.js';
-import { indexerOptions } from './abstract-indexer.js';
+
 import { BatchIndexer } from './batch-indexer.js';
 import { AnalyticsPart } from '../../analytics/analytics-part.js';
 import {
@@ -26,54 +26,14 @@ import {
   unanalyzedBatches,
   writePart,
 } from '../../analytics/analytics-operations.js';
-import { DEFAULT_LOD_FACTORS } from '../../analytics/levels.js';
-import { DEFAULT_PLUGIN_IDS, METRIC_PLUGINS, selectPlugins } from '../../analytics/plugin-catalogue.js';
+
+import { METRIC_PLUGINS, selectPlugins } from '../../analytics/plugin-catalogue.js';
 import type { MetricPlugin } from '../../analytics/metric-plugin.js';
 import type { Lineage } from '../../analytics/lineage.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 import { DiskFullWait } from '../../api/disk-full-wait.js';
 
-const analyticsIndexerOptions = defineOptions({
-  kind: 'object',
-  doc: 'AnalyticsIndexer options',
-  fields: {
-    ...indexerOptions.fields,
-    plugins: {
-      kind: 'list',
-      of: 'string',
-      default: DEFAULT_PLUGIN_IDS,
-      doc: `Metric plugins to run (docs/analytics.md): ${DEFAULT_PLUGIN_IDS.join(', ')}.`,
-    },
-    resolution: {
-      kind: 'string',
-      enum: ['snapshots', 'every-sample'] as const,
-      default: 'snapshots',
-      doc: 'When the per-tick tables measure: at every snapshot and ACCUMULATED sample (every accumulatedDeltaInterval samples, 50 by default; cheap) or at every-sample (several times the CPU: docs/analytics.md). Births and deaths are complete either way.',
-    },
-    lodFactors: {
-      kind: 'list',
-      of: 'int',
-      default: DEFAULT_LOD_FACTORS,
-      doc: 'Coarser levels of detail of the per-tick tables: one row per bucket of this many ticks (mean, min, max); each 2 or more.',
-    },
-    maxPartSamples: {
-      kind: 'int',
-      default: 100_000,
-      min: 1,
-      max: 10_000_000,
-      doc: 'A part (one Parquet file per table and level) is written once it holds this many samples.',
-    },
-    flushIntervalMs: {
-      kind: 'int',
-      default: 10_000,
-      min: 100,
-      max: 3_600_000,
-      doc: 'A part is also written when it is this old, so a live run’s analytics stay current.',
-    },
-  },
-});
-
-export type AnalyticsIndexerOptions = OptionsOf<typeof analyticsIndexerOptions>;
+export type { AnalyticsIndexerOptions };
 
 interface OpenPart {
   readonly part: AnalyticsPart;
@@ -213,27 +173,15 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
   }
 }
 
-export const analyticsIndexerType: ServiceType<typeof analyticsIndexerOptions> = {
-  className: 'AnalyticsIndexer',
-  description:
-    'Runs metric plugins over every stored batch and writes per-run analytics (Parquet with levels of detail) beside the run.',
-  ports: {
-    topic: { usage: ['topic-read'] },
-    storage: { usage: ['storage-read'] },
-    analytics: { usage: ['analytics-write'] },
-    dlq: { usage: ['queue-out'], optional: true },
-  },
-  options: analyticsIndexerOptions,
-  preflight: (options) => {
-    const issues: PreflightIssue[] = [];
-    const known = new Set(METRIC_PLUGINS.map((p) => p.id));
-    for (const id of options.plugins)
-      if (!known.has(id))
-        issues.push({ path: 'plugins', value: id, expected: `a metric plugin: ${[...known].join(', ')}` });
-    for (const f of options.lodFactors)
-      if (!Number.isInteger(f) || f < 2)
-        issues.push({ path: 'lodFactors', value: f, expected: 'whole numbers of ticks, 2 or more' });
-    return issues;
-  },
-  create: (context) => new AnalyticsIndexer(context),
-};
+/** Before anything starts: every configured plugin exists and the levels of detail are whole multiples. */
+export function preflightAnalyticsIndexer(options: AnalyticsIndexerOptions): PreflightIssue[] {
+  const issues: PreflightIssue[] = [];
+  const known = new Set(METRIC_PLUGINS.map((p) => p.id));
+  for (const id of options.plugins)
+    if (!known.has(id))
+      issues.push({ path: 'plugins', value: id, expected: `a metric plugin: ${[...known].join(', ')}` });
+  for (const f of options.lodFactors)
+    if (!Number.isInteger(f) || f < 2)
+      issues.push({ path: 'lodFactors', value: f, expected: 'whole numbers of ticks, 2 or more' });
+  return issues;
+}

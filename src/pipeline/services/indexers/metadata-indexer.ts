@@ -8,12 +8,12 @@ import { MetadataInfo, type MetadataInfo as MetadataInfoMsg } from '../../contra
 import type { IndexDatabase } from '../../api/index-database.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
-import type { ServiceType } from '../../api/component-type.js';
-import { AbstractIndexer, indexerOptions, type CatchUpScan, type IndexerOptions } from './abstract-indexer.js';
+
+import { AbstractIndexer, type CatchUpScan } from './abstract-indexer.js';
+import { type IndexerOptions } from './indexer-options.js';
 import { failSpan } from '../../tracing/span-outcomes.js';
 import { metadataKey } from '../../resources/storage-keys.js';
 import { indexMetadata, isMetadataIndexed } from './index-operations.js';
-import { defineOptions } from '../../../config/field-spec.js';
 
 export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
   private readonly database: IndexDatabase;
@@ -94,21 +94,6 @@ export class MetadataIndexer extends AbstractIndexer<MetadataInfoMsg> {
     };
   }
 }
-
-const metadataIndexerOptions = defineOptions({ ...indexerOptions, doc: 'MetadataIndexer options' });
-
-export const metadataIndexerType: ServiceType<typeof metadataIndexerOptions> = {
-  className: 'MetadataIndexer',
-  description: 'Indexes the SimulationMetadata of each run from metadata-topic notifications.',
-  ports: {
-    topic: { usage: ['topic-read'] },
-    storage: { usage: ['storage-read'] },
-    database: { usage: ['db-meta-write'] },
-    dlq: { usage: ['queue-out'], optional: true },
-  },
-  options: metadataIndexerOptions,
-  create: (context) => new MetadataIndexer(context),
-};
 
 /** The run's metadata key, or the directory name when it is no valid run id (indexing it then fails, as it should). */
 function keyOf(runId: string): string {

@@ -1,0 +1,116 @@
+/** SimulationEngine's option spec, apart from the engine (the registry reads it without loading the engine). */
+import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
+import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE } from '../engine/configured-world.js';
+
+export const simulationEngineOptions = defineOptions({
+  kind: 'object',
+  doc: 'SimulationEngine options',
+  fields: {
+    environment: {
+      kind: 'object',
+      doc: 'The world.',
+      fields: {
+        shape: { kind: 'list', of: 'int', default: [...DEFAULT_WORLD_SHAPE], doc: 'Cells per dimension.' },
+        topology: {
+          kind: 'string',
+          enum: ['TORUS', 'BOUND'],
+          default: DEFAULT_TOPOLOGY,
+          doc: 'TORUS wraps around, BOUND has edges.',
+        },
+      },
+    },
+    seed: {
+      kind: 'int',
+      default: 42,
+      min: -Number.MAX_SAFE_INTEGER,
+      max: Number.MAX_SAFE_INTEGER,
+      doc: 'Seed of every random choice; the same seed and config give the same run.',
+    },
+    organisms: {
+      kind: 'any',
+      default: [{ program: 'builtin:replicator', energy: 100000, positions: [[100, 100]] }],
+      doc: 'Organisms placed at start: [{ program = path, builtin:replicator (our self-replicator) or builtin:counter, energy, positions = [[x, y], ...] }].',
+    },
+    sourceRoots: {
+      kind: 'list',
+      of: 'string',
+      default: [],
+      doc: 'Roots for .IMPORT/.SOURCE of program files (default: each file’s folder).',
+    },
+    samplingInterval: { kind: 'int', default: 1, min: 1, max: 1_000_000_000, doc: 'Record every n-th tick.' },
+    accumulatedDeltaInterval: {
+      kind: 'int',
+      default: 50,
+      min: 1,
+      max: 10_000,
+      doc: 'Every n-th delta of a chunk holds all changes since the snapshot (so any tick rebuilds from the snapshot, one accumulated delta and fewer than n incremental ones).',
+    },
+    snapshotInterval: {
+      kind: 'int',
+      default: 10,
+      min: 1,
+      max: 10_000,
+      doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples and starts with a full snapshot of every occupied cell.',
+    },
+    pauseTicks: {
+      kind: 'list',
+      of: 'int',
+      default: [],
+      doc: 'Pause the simulation after these ticks (resume with `evochora pipeline resume`).',
+    },
+    maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
+    maxChunksInFlight: {
+      kind: 'int',
+      default: 4,
+      min: 1,
+      max: 1024,
+      doc: 'Chunks the simulation may run ahead of the queue before it waits (each is up to a few MB in a mature world).',
+    },
+    runtime: {
+      kind: 'any',
+      default: {},
+      doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.',
+    },
+    fork: {
+      kind: 'object',
+      doc: 'Start a new run from a stored tick of another run (`evochora node run --fork RUN@TICK`).',
+      fields: {
+        runId: { kind: 'string', default: '', doc: 'Run to fork; empty = no fork.' },
+        tick: { kind: 'int', default: 0, min: 0, doc: 'Stored tick the new run starts from.' },
+        seed: {
+          kind: 'string',
+          default: '',
+          doc: "A new seed from the fork on (an integer); empty = the parent's random streams continue exactly.",
+        },
+        runtime: {
+          kind: 'any',
+          default: {},
+          doc: "Runtime options changed from the fork on, merged over the parent run's (objects merge, lists are replaced).",
+        },
+      },
+    },
+    experiment: {
+      kind: 'object',
+      doc: 'The experiment and cell this run belongs to (set by `evochora experiment run`; kept in its provenance).',
+      fields: {
+        name: { kind: 'string', default: '', doc: 'Experiment name; empty = not part of an experiment.' },
+        cell: { kind: 'string', default: '', doc: 'The cell of the experiment grid this run is.' },
+      },
+    },
+    resume: {
+      kind: 'object',
+      doc: 'Continue a stored run.',
+      fields: {
+        runId: {
+          kind: 'string',
+          default: '',
+          doc: 'Run to continue from its last stored snapshot; empty = start a new run.',
+        },
+      },
+    },
+    metadata: { kind: 'any', default: {}, doc: 'Free-form notes kept in the run metadata.' },
+  },
+});
+
+/** SimulationEngine's options as its type declares them (validated, defaults filled). */
+export type SimulationEngineOptions = OptionsOf<typeof simulationEngineOptions>;
