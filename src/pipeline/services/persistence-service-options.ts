@@ -1,4 +1,5 @@
 /** PersistenceService's option spec, apart from the service (the registry reads it without loading the service). */
+import { retryOptionFields } from '../api/retry-option-fields.js';
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 
 export const persistenceServiceOptions = defineOptions({
@@ -19,27 +20,11 @@ export const persistenceServiceOptions = defineOptions({
       max: 3600,
       doc: 'Longest wait for the first chunk of a batch.',
     },
-    maxRetries: {
-      kind: 'int',
-      default: 3,
-      min: 0,
-      max: 100,
-      doc: 'Write attempts after the first before the batch goes to the DLQ.',
-    },
-    retryBackoffMs: {
-      kind: 'int',
-      default: 1000,
-      min: 0,
-      max: 3_600_000,
-      doc: 'First retry delay; doubles each attempt.',
-    },
-    maxRetryBackoffMs: {
-      kind: 'int',
-      default: 60_000,
-      min: 0,
-      max: 3_600_000,
-      doc: 'Upper bound of the retry delay.',
-    },
+    ...retryOptionFields({
+      maxRetriesDoc: 'Write attempts after the first before the batch goes to the DLQ.',
+      backoffMs: 1000,
+      maxBackoffMs: 60_000,
+    }),
     drainOnStopMs: {
       kind: 'int',
       default: 10_000,

@@ -1,4 +1,5 @@
 /** The option spec every indexer type shares (a light module: the registry reads it without loading indexers). */
+import { retryOptionFields } from '../../api/retry-option-fields.js';
 import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 
 /** The options every indexer takes (each indexer type declares them under its own doc). */
@@ -6,21 +7,11 @@ export const indexerOptions = defineOptions({
   kind: 'object',
   doc: 'Indexer options',
   fields: {
-    maxRetries: {
-      kind: 'int',
-      default: 3,
-      min: 0,
-      max: 100,
-      doc: 'Attempts after the first before a notification goes to the DLQ.',
-    },
-    retryBackoffMs: {
-      kind: 'int',
-      default: 200,
-      min: 0,
-      max: 3_600_000,
-      doc: 'First retry delay; doubles each attempt.',
-    },
-    maxRetryBackoffMs: { kind: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Upper bound of the retry delay.' },
+    ...retryOptionFields({
+      maxRetriesDoc: 'Attempts after the first before a notification goes to the DLQ.',
+      backoffMs: 200,
+      maxBackoffMs: 10_000,
+    }),
     pollTimeoutMs: {
       kind: 'int',
       default: 1000,
