@@ -3,7 +3,6 @@
  * `<runId>/raw/metadata.pb.zst`, with the same retry → DLQ policy as the PersistenceService. It keeps
  * listening, so an engine restart (a new run) gets its metadata written too.
  */
-import type { MetadataPersistenceServiceOptions } from './metadata-persistence-service-options.js';
 import type { MetadataMessage, DeadLetterMessageProps } from '../contracts/index.js';
 import type { Metrics } from '../api/monitorable.js';
 import type { QueueConsumer, QueueProducer } from '../api/queue.js';
@@ -18,6 +17,7 @@ import { SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
 import { contextFrom, injectTraceContext } from '../tracing/trace-context.js';
 import { failSpan, recordRetry } from '../tracing/span-outcomes.js';
+import type { MetadataPersistenceServiceOptions } from './metadata-persistence-service-options.js';
 
 export type { MetadataPersistenceServiceOptions };
 

@@ -7,7 +7,6 @@
  *
  * All work happens in the service's own loop; nothing runs in the background.
  */
-import type { PersistenceServiceOptions } from './persistence-service-options.js';
 import { EvochoraError } from '../../errors.js';
 import { concatDelimited } from '../contracts/framing.js';
 import type { ChunkMessage, DeadLetterMessageProps } from '../contracts/index.js';
@@ -27,6 +26,7 @@ import { SpanKind, type Link, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../tracing/span-names.js';
 import { contextFrom, contextOf, injectTraceContext, parseTraceContext } from '../tracing/trace-context.js';
 import { failSpan, recordRetry } from '../tracing/span-outcomes.js';
+import type { PersistenceServiceOptions } from './persistence-service-options.js';
 
 export const DEAD_LETTER_TYPE_CHUNKS = 'TickDataChunk[]';
 

@@ -4,7 +4,6 @@
  * never cloned). It emits the run's SimulationMetadata once on `metadataOutput`, pauses the simulation when
  * the service is paused or a configured tick is reached, and can resume a stored run (`resume.runId`).
  */
-import type { SimulationEngineOptions } from './simulation-engine-options.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -55,6 +54,7 @@ import { PipelineErrorCode } from '../error-codes.js';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../tracing/span-names.js';
 import { contextOf, injectTraceContext } from '../tracing/trace-context.js';
+import type { SimulationEngineOptions } from './simulation-engine-options.js';
 
 export interface OrganismConfig {
   program: string;

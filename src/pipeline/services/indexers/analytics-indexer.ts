@@ -7,7 +7,6 @@
  * old, and on stop. A notification is acknowledged once its batch is in the part: a crash loses the unwritten
  * part, and the next start's catch-up (batches no part manifest covers) analyses those batches again.
  */
-import type { AnalyticsIndexerOptions } from './analytics-indexer-options.js';
 import type { BatchInfo as BatchInfoMsg } from '../../contracts/index.js';
 import type { AnalyticsStore } from '../../api/analytics-store.js';
 import type { BatchFileInfo } from '../../api/batch-storage.js';
@@ -32,6 +31,7 @@ import type { MetricPlugin } from '../../analytics/metric-plugin.js';
 import type { Lineage } from '../../analytics/lineage.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 import { DiskFullWait } from '../../api/disk-full-wait.js';
+import type { AnalyticsIndexerOptions } from './analytics-indexer-options.js';
 
 export type { AnalyticsIndexerOptions };
 

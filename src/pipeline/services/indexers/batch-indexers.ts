@@ -3,7 +3,6 @@
  * the batch topic. Each BatchInfo names one batch file; the indexer reads it and upserts its chunks (cells) or
  * its per-tick organism blobs plus static organism rows into the index database (catch-up: batch-indexer.ts).
  */
-import type { OrganismIndexerOptions } from './batch-indexer-options.js';
 import type { BatchInfo as BatchInfoMsg } from '../../contracts/index.js';
 import type { IndexDatabase } from '../../api/index-database.js';
 import type { BatchFileInfo } from '../../api/batch-storage.js';
@@ -18,6 +17,7 @@ import {
   type BatchIndexOptions,
   type BatchKind,
 } from './index-operations.js';
+import type { OrganismIndexerOptions } from './batch-indexer-options.js';
 
 /** A batch indexer whose output is the index database. */
 abstract class IndexDatabaseBatchIndexer<O extends IndexerOptions = IndexerOptions> extends BatchIndexer<O> {
