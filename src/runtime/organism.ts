@@ -95,6 +95,14 @@ export class Organism {
   lastName: string | null = null;
   lastEnergyDelta = 0;
   lastEntropyDelta = 0;
+  // The recorder reads these at every sample with the ones above: kept next to them (fewer cache lines).
+  deathTick = -1;
+  mr = 0;
+  lsLen = 0;
+  /** Call frames in use (storage below). */
+  csLen = 0;
+  currentProc = MAIN_LEVEL;
+  deathCause: DeathCause | null = null;
   readonly random: OrganismRandom;
   // ---- the planned instruction of this tick (kept here so wave-2 plans survive until execution) ----
   /** Opcode to dispatch: a registered opcode, or -1 for "runs as NOP" (non-code molecule / unknown opcode). */
@@ -142,28 +150,20 @@ export class Organism {
   // ---- colder state ----
   parentId: number | null = null;
   birthTick: number;
-  deathTick = -1;
   programId = '';
   genomeHash = '';
 
   readonly initialPosition: Int32Array;
 
-  mr = 0;
-
   readonly ls: Int32Array;
-  lsLen = 0;
 
   /** Call frames: label hash, return IP, CALL IP, saved PDR/PLR/FDR/FLR. Storage grows on demand. */
-  csLen = 0;
   csLabel = new Int32Array(0);
   csReturnIp = new Int32Array(0);
   csCallIp = new Int32Array(0);
   csSaved: RegisterSnapshot[] = [];
   /** Static (SDR/SLR) banks per procedure label hash; the active one lives in the register slots. */
-  currentProc = MAIN_LEVEL;
   staticBanks = new Map<number, RegisterSnapshot>();
-
-  deathCause: DeathCause | null = null;
 
   constructor(id: number, position: ArrayLike<number>, energy: number, birthTick: number) {
     const dims = position.length;

@@ -89,12 +89,22 @@ class Shadow {
     /** The writer this shadow belongs to (two writers over one simulation keep separate shadows). */
     readonly writer: object,
   ) {
-    this.ip = new Int32Array(o.ip.length);
-    this.dv = new Int32Array(o.dv.length);
-    this.dps = new Int32Array(o.dps.length);
-    this.regIsVec = new Uint8Array(o.regIsVec.length);
-    this.regScalar = new Int32Array(o.regScalar.length);
-    this.regVec = new Int32Array(o.regVec.length);
+    // One buffer for all of them (views): a shadow is read at every sample, right after the organism, and
+    // adjacent values cost fewer cache misses than six separate allocations.
+    const ints = o.ip.length + o.dv.length + o.dps.length + o.regScalar.length + o.regVec.length;
+    const buffer = new ArrayBuffer(ints * 4 + o.regIsVec.length);
+    let at = 0;
+    const view = (n: number): Int32Array => {
+      const v = new Int32Array(buffer, at * 4, n);
+      at += n;
+      return v;
+    };
+    this.ip = view(o.ip.length);
+    this.dv = view(o.dv.length);
+    this.dps = view(o.dps.length);
+    this.regScalar = view(o.regScalar.length);
+    this.regVec = view(o.regVec.length);
+    this.regIsVec = new Uint8Array(buffer, at * 4, o.regIsVec.length);
   }
 
   /** Takes every value of `o` (after a full write). `clearDirty`: the runtime's written-slot marks are consumed. */

@@ -333,35 +333,44 @@ export function writeCommonDelta(
   entropyChange: number,
 ): void {
   const dims = o.dims;
-  w.ensure(200 + 4 * (4 + 10 * dims) + regSlotCount * (1 + SLOT_BOUND(dims)));
+  const need = 200 + 4 * (4 + 10 * dims) + regSlotCount * (1 + SLOT_BOUND(dims));
+  if (w.pos + need > w.buf.length) w.ensure(need);
   const b = w.buf;
   let p = w.pos;
   b[p++] = fieldTag;
   const outerAt = p++;
   const outerStart = p;
-  p = putInt(b, p, 1, o.id);
-  p = putInt(b, p, 2, mask);
+  const id = o.id;
+  if (id !== 0) {
+    b[p++] = 0x08;
+    p = putIntValue(b, p, id);
+  }
+  if (mask !== 0) {
+    b[p++] = 0x10;
+    p = putUnsigned(b, p, mask);
+  }
   if (mask !== 0 || regSlotCount > 0) {
     b[p++] = 0x1a;
     const stateAt = p++;
     const stateStart = p;
     if (mask & fieldBit(5)) p = putInt(b, p, 5, o.er);
-    if (mask & fieldBit(6)) p = putVector(b, p, 0x32, o.ip, 0, dims);
-    if (mask & fieldBit(7)) p = putVector(b, p, 0x3a, o.dv, 0, dims);
+    if (mask & fieldBit(6)) p = putVectorFast(b, p, 0x32, o.ip, 0, dims);
+    if (mask & fieldBit(7)) p = putVectorFast(b, p, 0x3a, o.dv, 0, dims);
     if (mask & fieldBit(8))
-      for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
+      for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVectorFast(b, p, 0x42, o.dps, off, dims);
     if (mask & fieldBit(9)) p = putInt(b, p, 9, o.activeDp);
     for (let k = 0; k < regSlotCount; k++) {
       const i = regSlots[k]!;
       p = putRegister(b, p, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
     }
-    if (mask & fieldBit(18)) p = putInt(b, p, 18, o.sr);
-    if (mask & fieldBit(19)) p = putInt(b, p, 19, o.mr);
-    if (mask & fieldBit(22)) p = putInt(b, p, 22, o.lastOpcode);
-    if (mask & fieldBit(23)) p = putInt(b, p, 23, o.lastMolecule);
-    if (mask & fieldBit(24)) p = putInt(b, p, 24, o.lastEnergyDelta);
-    if (mask & fieldBit(25)) p = putInt(b, p, 25, o.lastEntropyDelta);
-    if (mask & fieldBit(26)) p = putInt(b, p, 26, o.currentProc);
+    // Fields 16 and up have two-byte tags: (field << 3) as a varint, second byte 0x01 below field 32.
+    if (mask & fieldBit(18)) p = putHighInt(b, p, 0x90, o.sr);
+    if (mask & fieldBit(19)) p = putHighInt(b, p, 0x98, o.mr);
+    if (mask & fieldBit(22)) p = putHighInt(b, p, 0xb0, o.lastOpcode);
+    if (mask & fieldBit(23)) p = putHighInt(b, p, 0xb8, o.lastMolecule);
+    if (mask & fieldBit(24)) p = putHighInt(b, p, 0xc0, o.lastEnergyDelta);
+    if (mask & fieldBit(25)) p = putHighInt(b, p, 0xc8, o.lastEntropyDelta);
+    if (mask & fieldBit(26)) p = putHighInt(b, p, 0xd0, o.currentProc);
     p = closeLength1(b, stateAt, stateStart, p);
     if (regSlotCount > 0) {
       b[p++] = 0x22;
@@ -372,6 +381,52 @@ export function writeCommonDelta(
   p = putSint(b, p, 0x28, energyChange);
   p = putSint(b, p, 0x30, entropyChange);
   w.pos = closeLength1(b, outerAt, outerStart, p);
+}
+
+/*
+ * The delta hot path's own small writers: the general ones above compute sizes first and go through a chain of
+ * calls per field, which costs more than the few bytes of a typical delta (positions and opcodes fit in two).
+ */
+
+/** A varint of 0 ≤ v < 2^32 with the one- and two-byte cases inline. */
+function putUnsigned(b: Uint8Array, p: number, v: number): number {
+  if (v < 0x80) {
+    b[p] = v;
+    return p + 1;
+  }
+  if (v < 0x4000) {
+    b[p] = (v & 127) | 128;
+    b[p + 1] = v >>> 7;
+    return p + 2;
+  }
+  return putVarint(b, p, v);
+}
+
+/** An int32 value's varint (negative ones sign-extended, as putVarint writes them). */
+function putIntValue(b: Uint8Array, p: number, v: number): number {
+  return v >= 0 ? putUnsigned(b, p, v) : putVarint(b, p, v);
+}
+
+/** An int32 field 16..31 (two-byte tag `tagLow`, 0x01), left out when zero, as putInt writes it. */
+function putHighInt(b: Uint8Array, p: number, tagLow: number, v: number): number {
+  if (v === 0) return p;
+  b[p] = tagLow;
+  b[p + 1] = 0x01;
+  return putIntValue(b, p + 2, v);
+}
+
+/** putVector for the common case: components written first, lengths filled in after (one byte each). */
+function putVectorFast(b: Uint8Array, p: number, tag: number, src: Int32Array, off: number, dims: number): number {
+  const first = p + 4;
+  let q = first;
+  for (let d = 0; d < dims; d++) q = putIntValue(b, q, src[off + d]!);
+  const packed = q - first;
+  if (packed > 125) return putVector(b, p, tag, src, off, dims); // longer length prefixes: the general way
+  b[p] = tag;
+  b[p + 1] = packed + 2;
+  b[p + 2] = 0x0a;
+  b[p + 3] = packed;
+  return q;
 }
 
 /** Writes the length of [start, end) into the one byte reserved at `lenAt` = start - 1, shifting the body when it needs more; returns the new end. */
