@@ -4,7 +4,7 @@
  * INCREMENTAL deltas after it, each filtered to the region. Flat indices are row-major with the last
  * dimension fastest (2-D: idx = x * height + y).
  */
-import { bytesToInt32 } from '../pipeline/contracts/columns.js';
+import { bytesToInt32, int32FromPlanes, planedValueAt } from '../pipeline/contracts/columns.js';
 import { DeltaType, type TickDataChunk } from '../pipeline/contracts/index.js';
 import { FieldCursor } from '../pipeline/contracts/chunk-fields.js';
 import { moleculeType, moleculeValue } from '../isa/molecule.js';
@@ -20,6 +20,11 @@ export interface CellColumns {
    * `colStart[x] .. colStart[x + 1] - 1`, so a region only visits its own columns.
    */
   readonly colStart?: Int32Array;
+  /**
+   * The molecules and owners as byte planes, for a layer read with its columns planed (contracts/columns.ts):
+   * regionAt reads only the cells it needs from them, while `molecules` and `owners` decode them whole on first use.
+   */
+  readonly planes?: { readonly molecules: Uint8Array; readonly owners: Uint8Array };
 }
 
 /** Groups a layer's cells by x column (stable, O(n + W)); the order inside a column is kept. */
@@ -85,7 +90,11 @@ interface RawColumns {
   flatIndices?: Uint8Array | null;
   molecules?: Uint8Array | null;
   owners?: Uint8Array | null;
+  /** The columns are still byte planes (a chunk read from storage without restoring them). */
+  planed?: boolean;
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 interface RawLayer {
   readonly tick: number;
@@ -95,12 +104,39 @@ interface RawLayer {
 }
 
 function cols(c: RawColumns | null | undefined): CellColumns {
+  if (c?.planed) return planedCols(c);
   const flatIndices = bytesToInt32(c?.flatIndices);
   return {
     flatIndices,
     molecules: bytesToInt32(c?.molecules),
     owners: bytesToInt32(c?.owners),
     sorted: isAscending(flatIndices),
+  };
+}
+
+/**
+ * A planed layer: the flat indices decoded whole (a region finds its cells by them), the molecules and owners
+ * left as planes until something needs them all. A dense world's snapshot is ~600,000 cells, and a 256×256
+ * region reads ~16,000 of them.
+ */
+function planedCols(c: RawColumns): CellColumns {
+  const { values: flatIndices, ascending } = int32FromPlanes(c.flatIndices ?? NO_BYTES, true);
+  const molPlanes = c.molecules ?? NO_BYTES;
+  const ownPlanes = c.owners ?? NO_BYTES;
+  let molecules: Int32Array | undefined;
+  let owners: Int32Array | undefined;
+  const whole = molPlanes.length === flatIndices.length * 4 && ownPlanes.length === flatIndices.length * 4;
+  return {
+    flatIndices,
+    sorted: ascending,
+    // Columns of unequal length (a damaged chunk) are only ever decoded whole, as unplaned ones are.
+    ...(whole ? { planes: { molecules: molPlanes, owners: ownPlanes } } : {}),
+    get molecules(): Int32Array {
+      return (molecules ??= int32FromPlanes(molPlanes, false).values);
+    },
+    get owners(): Int32Array {
+      return (owners ??= int32FromPlanes(ownPlanes, false).values);
+    },
   };
 }
 
@@ -174,8 +210,8 @@ export function prepareChunk(chunk: TickDataChunk, shape?: readonly number[]): P
 }
 
 /** The columns of an encoded CellDataColumns message (views into `buf`). */
-function wireColumns(buf: Uint8Array, from: number, to: number, cursor: FieldCursor): RawColumns {
-  const out: RawColumns = {};
+function wireColumns(buf: Uint8Array, from: number, to: number, cursor: FieldCursor, planed: boolean): RawColumns {
+  const out: RawColumns = planed ? { planed } : {};
   cursor.reset(buf, from, to);
   while (cursor.next()) {
     if (cursor.wireType !== 2) continue;
@@ -191,8 +227,10 @@ function wireColumns(buf: Uint8Array, from: number, to: number, cursor: FieldCur
  * Prepares an encoded TickDataChunk (proto/tickdata.proto) straight from its bytes: the cell columns stay views
  * into `bytes` until a tick needs them, and nothing else of the chunk (organisms, checkpoints) is decoded. This
  * is the visualizer's cold path for a tick whose chunk is not cached, so it does no work per unused layer.
+ * `planed`: the chunk's cell columns are still byte planes (read from storage as they are stored); a layer then
+ * decodes its flat indices when first used and its molecules and owners only as far as a region needs them.
  */
-export function prepareEncodedChunk(bytes: Uint8Array, shape?: readonly number[]): PreparedChunk {
+export function prepareEncodedChunk(bytes: Uint8Array, shape?: readonly number[], planed = false): PreparedChunk {
   const outer = new FieldCursor().reset(bytes);
   const inner = new FieldCursor();
   const cellCursor = new FieldCursor();
@@ -224,7 +262,7 @@ export function prepareEncodedChunk(bytes: Uint8Array, shape?: readonly number[]
         else if (f === totalField) total = inner.varint;
         else if (n === 6 && f === 2) accumulated = inner.varint === DeltaType.ACCUMULATED;
       } else if (inner.wireType === 2 && f === cellsField) {
-        cells = wireColumns(bytes, inner.valueStart, inner.end, cellCursor);
+        cells = wireColumns(bytes, inner.valueStart, inner.end, cellCursor, planed);
       }
     }
     const layer = { tick, accumulated, totalOrganismsCreated: total, cells };
@@ -272,7 +310,26 @@ export function regionAt(
     y1 = region.max[1] ?? 0;
   const ey = ext[1] ?? 1;
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o, sorted, colStart } = prepared.layer(li);
+    const layer = prepared.layer(li);
+    const { flatIndices: fi, sorted, colStart, planes } = layer;
+    if (is2d && sorted && planes && fi.length > 8 * (x1 - x0 + 1)) {
+      // As below, reading the molecule and owner of each cell found straight from the planes.
+      const count = fi.length;
+      const mp = planes.molecules;
+      const op = planes.owners;
+      for (let x = x0; x <= x1; x++) {
+        const end = x * H + y1;
+        const base = (x - x0) * ey - y0 - x * H;
+        for (let i = lowerBound(fi, x * H + y0); i < count && fi[i]! <= end; i++) {
+          const local = base + fi[i]!;
+          mol[local] = planedValueAt(mp, 0, count, i);
+          own[local] = planedValueAt(op, 0, count, i);
+          set[local] = 1;
+        }
+      }
+      continue;
+    }
+    const { molecules: m, owners: o } = layer;
     if (is2d && colStart && colStart.length === shape[0]! + 1) {
       // Only the region's columns; inside a column keep the layer's order (later entries win).
       for (let x = x0; x <= x1; x++) {
@@ -327,6 +384,20 @@ export function regionAt(
   const outMol = new Int32Array(count);
   const outOwn = new Int32Array(count);
   let k = 0;
+  if (is2d) {
+    // Local index (x - x0) * ey + (y - y0) → world flat index x * H + y, column by column.
+    for (let lx = 0, i = 0; lx < ext[0]!; lx++) {
+      const rowBase = (x0 + lx) * H + y0;
+      for (let ly = 0; ly < ey; ly++, i++) {
+        if (!set[i] || (mol[i] === 0 && own[i] === 0)) continue;
+        outIdx[k] = rowBase + ly;
+        outMol[k] = mol[i]!;
+        outOwn[k] = own[i]!;
+        k++;
+      }
+    }
+    return { region, cells: { flatIndices: outIdx, molecules: outMol, owners: outOwn } };
+  }
   const coord = new Array<number>(dims).fill(0);
   for (let i = 0; i < n; i++) {
     if (!set[i] || (mol[i] === 0 && own[i] === 0)) continue;
@@ -373,7 +444,19 @@ export function cellsAt(
   const lo = Math.min(...flat);
   const hi = Math.max(...flat);
   for (const li of prepared.plan[sampleIndex]!) {
-    const { flatIndices: fi, molecules: m, owners: o, colStart, sorted } = prepared.layer(li);
+    const layer = prepared.layer(li);
+    const { flatIndices: fi, colStart, sorted, planes } = layer;
+    if (sorted && planes) {
+      for (let p = 0; p < flat.length; p++) {
+        const i = lowerBound(fi, flat[p]!);
+        if (i < fi.length && fi[i] === flat[p]) {
+          molecules[p] = planedValueAt(planes.molecules, 0, fi.length, i);
+          owners[p] = planedValueAt(planes.owners, 0, fi.length, i);
+        }
+      }
+      continue;
+    }
+    const { molecules: m, owners: o } = layer;
     if (sorted) {
       for (let p = 0; p < flat.length; p++) {
         const i = lowerBound(fi, flat[p]!);

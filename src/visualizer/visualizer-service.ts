@@ -275,7 +275,9 @@ export class VisualizerService {
       const row = await r.environmentChunkContaining(range.minTick);
       if (!row) return undefined;
       const shape = (await this.run(r)).meta.worldShape;
-      chunk = row.chunk ? prepareEncodedChunk(row.chunk, shape) : prepareChunk(decodeEnvironmentBlob(row.data), shape);
+      chunk = row.chunk
+        ? prepareEncodedChunk(row.chunk, shape, row.chunkPlanedColumns === true)
+        : prepareChunk(decodeEnvironmentBlob(row.data), shape);
       this.chunkCache.set(key, chunk);
     }
     return chunk;

@@ -83,6 +83,17 @@ export interface BatchStorageReader {
    * how the index finds a chunk it points to. Backends without it are read batch by batch.
    */
   readChunkFrame?(key: string, frame: StoredFrame): Promise<Uint8Array>;
+  /**
+   * readChunkFrame without restoring the cell columns where the file keeps them as byte planes
+   * (contracts/columns.ts): for a reader that decodes only the cells it reads. The structure is still checked.
+   */
+  readChunkFramePlaned?(key: string, frame: StoredFrame): Promise<ChunkFrameRead>;
+}
+
+/** One chunk read alone, and whether its cell columns are still byte planes. */
+export interface ChunkFrameRead {
+  readonly data: Uint8Array;
+  readonly planedColumns: boolean;
 }
 
 /** Whether a resource offers the reading operations (the file system and S3 storages do). */

@@ -8,7 +8,7 @@
 import { EvochoraError } from '../../errors.js';
 import { readVarint, varintSize, writeVarint } from '../contracts/framing.js';
 import { PipelineErrorCode } from '../error-codes.js';
-import type { BatchStorageReader, StoredFrame } from './batch-storage.js';
+import type { BatchStorageReader, ChunkFrameRead, StoredFrame } from './batch-storage.js';
 
 /** First byte of a reference blob ("R"); copies start with their own small version numbers. */
 export const CHUNK_REF_VERSION = 0x52;
@@ -40,15 +40,22 @@ export function chunkRefOf(blob: Uint8Array): ChunkRef | undefined {
   return { key, frame: { offset: o[0], length: l[0] } };
 }
 
-/** Reads the chunk a reference names (the bytes readBatchFile would yield for it). */
-export type ChunkSource = (ref: ChunkRef) => Promise<Uint8Array>;
+/**
+ * Reads the chunk a reference names: the bytes readBatchFile would yield for it, except that the cell columns
+ * may still be byte planes (`planedColumns`; organisms and everything else are as stored). Readers of cells
+ * decode them (the visualizer reads a region without restoring a whole dense snapshot).
+ */
+export type ChunkSource = (ref: ChunkRef) => Promise<ChunkFrameRead>;
 
 /**
  * A ChunkSource over a storage reader that keeps the last few chunks it read: the cells and the organisms of
  * one tick come from the same chunk, and a viewer steps through neighbouring ticks.
  */
-export function chunkSourceOf(storage: Pick<BatchStorageReader, 'readChunkFrame'>, keep = 4): ChunkSource {
-  const recent = new Map<string, Promise<Uint8Array>>();
+export function chunkSourceOf(
+  storage: Pick<BatchStorageReader, 'readChunkFrame' | 'readChunkFramePlaned'>,
+  keep = 4,
+): ChunkSource {
+  const recent = new Map<string, Promise<ChunkFrameRead>>();
   return (ref) => {
     const id = `${ref.key}@${ref.frame.offset}`;
     let hit = recent.get(id);
@@ -57,8 +64,10 @@ export function chunkSourceOf(storage: Pick<BatchStorageReader, 'readChunkFrame'
       recent.set(id, hit);
       return hit;
     }
-    if (!storage.readChunkFrame) return Promise.reject(new ChunkSourceMissingError(ref.key));
-    hit = storage.readChunkFrame(ref.key, ref.frame);
+    if (storage.readChunkFramePlaned) hit = storage.readChunkFramePlaned(ref.key, ref.frame);
+    else if (storage.readChunkFrame)
+      hit = storage.readChunkFrame(ref.key, ref.frame).then((data) => ({ data, planedColumns: false }));
+    else return Promise.reject(new ChunkSourceMissingError(ref.key));
     recent.set(id, hit);
     hit.catch(() => recent.delete(id));
     while (recent.size > keep) recent.delete(recent.keys().next().value as string);

@@ -42,6 +42,8 @@ export interface EnvironmentChunkRow {
   readonly data: Uint8Array;
   /** The stored chunk itself (all its fields), when `data` is a reference and the reader resolved it. */
   readonly chunk?: Uint8Array;
+  /** The resolved chunk's cell columns are still byte planes (see ChunkSource). */
+  readonly chunkPlanedColumns?: boolean;
 }
 
 /** What never changes about an organism. */

@@ -79,3 +79,41 @@ export function columnsAt(bytes: Uint8Array, start: number, end: number): CellAr
   });
   return columnsToArrays({ flatIndices, molecules, owners });
 }
+
+/*
+ * Byte planes: how storage format 2+ keeps a cell column inside a batch file (the storage's
+ * chunk-column-planes.ts writes them). A column of n int32 values is 4n bytes: the lowest byte of every value,
+ * then every second byte, and so on; the flat-index column holds differences of consecutive values. A reader
+ * that gets a chunk with its columns still planed decodes only what it reads: a region of a dense snapshot
+ * needs every flat index (to find its cells) but the molecules and owners of its own cells alone.
+ */
+
+/** Value `i` of the n-value planed column in bytes[start, start + 4n) (not differenced). */
+export function planedValueAt(bytes: Uint8Array, start: number, n: number, i: number): number {
+  const p = start + i;
+  return bytes[p]! | (bytes[p + n]! << 8) | (bytes[p + 2 * n]! << 16) | (bytes[p + 3 * n]! << 24);
+}
+
+/** A planed column decoded whole; `differences`: it holds differences of consecutive values (flat indices). */
+export function int32FromPlanes(column: Uint8Array, differences: boolean): { values: Int32Array; ascending: boolean } {
+  if (column.length % 4 !== 0)
+    throw new RangeError(`cell column of ${column.length} bytes is not a whole number of int32 values`);
+  const n = column.length >>> 2;
+  const values = new Int32Array(n);
+  const p0 = column.subarray(0, n);
+  const p1 = column.subarray(n, 2 * n);
+  const p2 = column.subarray(2 * n, 3 * n);
+  const p3 = column.subarray(3 * n, 4 * n);
+  let ascending = true;
+  if (differences) {
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const d = p0[i]! | (p1[i]! << 8) | (p2[i]! << 16) | (p3[i]! << 24);
+      // Every difference after the first positive: the values ascend (no wrap-around past int32).
+      if (i > 0 && (d <= 0 || acc + d > 0x7fffffff)) ascending = false;
+      acc = (acc + d) | 0;
+      values[i] = acc;
+    }
+  } else for (let i = 0; i < n; i++) values[i] = p0[i]! | (p1[i]! << 8) | (p2[i]! << 16) | (p3[i]! << 24);
+  return { values, ascending };
+}

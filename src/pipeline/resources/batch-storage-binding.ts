@@ -56,6 +56,9 @@ export function bindBatchStorage(storage: BatchStorage, context: ResourceContext
       ...(storage.readChunkFrame
         ? { readChunkFrame: (key: string, frame: StoredFrame) => storage.readChunkFrame!(key, frame) }
         : {}),
+      ...(storage.readChunkFramePlaned
+        ? { readChunkFramePlaned: (key: string, frame: StoredFrame) => storage.readChunkFramePlaned!(key, frame) }
+        : {}),
     };
     return { context, port };
   }

@@ -53,6 +53,7 @@ import {
   type BatchStorageReader,
   type BatchStorageWriter,
   type BatchWriteResult,
+  type ChunkFrameRead,
   type MetadataWriteResult,
   type StoredChunk,
   type StoredFrame,
@@ -367,17 +368,25 @@ export class FileSystemStorage
   }
 
   async readChunkFrame(key: string, frame: StoredFrame): Promise<Uint8Array> {
+    return (await this.readFrame(key, frame, true)).data;
+  }
+
+  readChunkFramePlaned(key: string, frame: StoredFrame): Promise<ChunkFrameRead> {
+    return this.readFrame(key, frame, false);
+  }
+
+  private async readFrame(key: string, frame: StoredFrame, restoreColumns: boolean): Promise<ChunkFrameRead> {
     const recent = this.recentlyWritten.get(key)?.find((c) => c.frame?.offset === frame.offset);
     if (recent) {
       this.counters.cachedReads++;
-      return recent.data;
+      return { data: recent.data, planedColumns: false };
     }
     this.counters.reads++;
     try {
       const bytes = await readFrameBytes(this.pathOf(key), key, frame);
-      const data = decodeMessageFrame(bytes, key, frame.offset, true);
+      const data = decodeMessageFrame(bytes, key, frame.offset, true, restoreColumns);
       this.counters.bytesRead += data.length;
-      return data;
+      return { data, planedColumns: !restoreColumns };
     } catch (err) {
       this.counters.readErrors++;
       const e = err as EvochoraError;

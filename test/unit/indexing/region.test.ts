@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeltaType, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { int32ToBytes } from '../../../src/pipeline/contracts/columns.js';
 import { reconstructTick } from '../../../src/pipeline/contracts/tick-reconstruction.js';
+import { planeChunkColumns } from '../../../src/pipeline/resources/chunk-column-planes.js';
 import { cellsAt, minimapAt, prepareChunk, prepareEncodedChunk, regionAt } from '../../../src/visualizer/region.js';
 
 const W = 64;
@@ -50,15 +51,28 @@ function chunk(): TickDataChunk {
   );
 }
 
+/** The encoded chunk with its cell columns as byte planes, as storage keeps them in a batch file. */
+function planed(c: TickDataChunk): Uint8Array {
+  const bytes = Uint8Array.from(TickDataChunk.encode(c).finish());
+  planeChunkColumns(bytes);
+  return bytes;
+}
+
 describe.each([
-  ['without column index', false, false],
-  ['with column index', true, false],
-  ['from the encoded chunk, without column index', false, true],
-  ['from the encoded chunk, with column index', true, true],
-])('region reconstruction %s', (_name, indexed, encoded) => {
+  ['without column index', false, false, false],
+  ['with column index', true, false, false],
+  ['from the encoded chunk, without column index', false, true, false],
+  ['from the encoded chunk, with column index', true, true, false],
+  ['from the encoded chunk with planed columns, without column index', false, true, true],
+  ['from the encoded chunk with planed columns, with column index', true, true, true],
+])('region reconstruction %s', (_name, indexed, encoded, planes) => {
   const c = chunk();
   const shape = indexed ? [W, H] : undefined;
-  const prepared = encoded ? prepareEncodedChunk(TickDataChunk.encode(c).finish(), shape) : prepareChunk(c, shape);
+  const prepared = planes
+    ? prepareEncodedChunk(planed(c), shape, true)
+    : encoded
+      ? prepareEncodedChunk(TickDataChunk.encode(c).finish(), shape)
+      : prepareChunk(c, shape);
   it('marks the world-ordered snapshot as sorted', () => {
     expect(prepared.layer(0).sorted).toBe(true);
   });
@@ -75,6 +89,7 @@ describe.each([
       const whole = regionAt(prepared, prepared.ticks.indexOf(tick), [W, H], { min: [0, 0], max: [W - 1, H - 1] });
       expect(Array.from(whole.cells.flatIndices)).toEqual(Array.from(full.cells.flatIndices));
       expect(Array.from(whole.cells.molecules)).toEqual(Array.from(full.cells.molecules));
+      expect(Array.from(whole.cells.owners)).toEqual(Array.from(full.cells.owners));
       const region = { min: [5, 7], max: [30, 21] };
       const part = regionAt(prepared, prepared.ticks.indexOf(tick), [W, H], region);
       const expected = Array.from(full.cells.flatIndices).filter((idx) => {
@@ -83,6 +98,11 @@ describe.each([
         return x >= 5 && x <= 30 && y >= 7 && y <= 21;
       });
       expect(Array.from(part.cells.flatIndices)).toEqual(expected);
+      const fullIdx = Array.from(full.cells.flatIndices);
+      expect(Array.from(part.cells.owners)).toEqual(expected.map((idx) => full.cells.owners[fullIdx.indexOf(idx)]));
+      expect(Array.from(part.cells.molecules)).toEqual(
+        expected.map((idx) => full.cells.molecules[fullIdx.indexOf(idx)]),
+      );
       const probe = [expected[0]!, expected[3]!, 0];
       const at = cellsAt(prepared, prepared.ticks.indexOf(tick), probe, indexed ? H : undefined);
       expect(at.molecules).toEqual(
@@ -95,6 +115,8 @@ describe.each([
   }
   it('builds a minimap with one class per pixel', () => {
     const mm = minimapAt(prepared, 0, [W, H], 32);
+    const reference = minimapAt(prepareChunk(c), 0, [W, H], 32);
+    expect(Array.from(mm.classes)).toEqual(Array.from(reference.classes));
     expect([mm.width, mm.height]).toEqual([32, 20]);
     expect(mm.classes.every((v) => v <= 7)).toBe(true);
   });

@@ -26,6 +26,7 @@ import {
   type OrganismChunkView,
 } from '../../api/index-blobs.js';
 import { chunkRefOf, ChunkSourceMissingError, type ChunkRef, type ChunkSource } from '../../api/chunk-refs.js';
+import type { ChunkFrameRead } from '../../api/batch-storage.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import type { RunRemovalIndex } from '../../api/run-removal.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
@@ -269,11 +270,13 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const data = u8(r.data);
     const ref = chunkRefOf(data);
     const row = { firstTick: r.first_tick, lastTick: r.last_tick, tickCount: r.tick_count, data };
-    return ref ? { ...row, chunk: await this.resolve(ref) } : row;
+    if (!ref) return row;
+    const read = await this.resolve(ref);
+    return { ...row, chunk: read.data, chunkPlanedColumns: read.planedColumns };
   }
 
   /** The stored chunk a reference names, through the attached source. */
-  private resolve(ref: ChunkRef): Promise<Uint8Array> {
+  private resolve(ref: ChunkRef): Promise<ChunkFrameRead> {
     const source = this.chunkSource();
     if (!source) throw new ChunkSourceMissingError(ref.key);
     return source(ref);
@@ -329,7 +332,8 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     if (!r) return undefined;
     const data = u8(r.data);
     const ref = chunkRefOf(data);
-    const samples = ref ? organismChunkViewOf(await this.resolve(ref)) : decodeOrganismChunk(data);
+    // Organisms only: planed cell columns do not matter here.
+    const samples = ref ? organismChunkViewOf((await this.resolve(ref)).data) : decodeOrganismChunk(data);
     this.orgChunks.set(r.first_tick, { lastTick: r.last_tick, samples });
     while (this.orgChunks.size > ORGANISM_CHUNK_CACHE)
       this.orgChunks.delete(this.orgChunks.keys().next().value as number);
