@@ -27,3 +27,12 @@ await build({
     ].join('\n'),
   },
 });
+
+// oclif checks at load that Node satisfies its own `engines` (semver, parsed on every start: ~5 % of `--help`).
+// The CLI's package.json already pins the Node it runs on, so the bundle leaves that check out.
+const { readFileSync, writeFileSync } = await import('node:fs');
+const out = 'dist/vendor/oclif-core.mjs';
+const code = readFileSync(out, 'utf8');
+const call = 'checkCWD();checkNodeVersion();';
+if (!code.includes(call)) throw new Error(`bundle-oclif: "${call}" not found in ${out}; check @oclif/core's index`);
+writeFileSync(out, code.replace(call, 'checkCWD();'));
