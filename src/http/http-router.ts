@@ -312,7 +312,10 @@ async function send(
     response.contentType ??
     (response.raw !== undefined ? 'application/octet-stream' : 'application/json; charset=utf-8');
   const headers: Record<string, string | number> = { 'content-type': contentType, 'cache-control': 'no-store' };
-  const encoding = req && response.status === 200 ? chooseEncoding(req.headers['accept-encoding']) : undefined;
+  const encoding =
+    req && response.status === 200 && response.compress !== false
+      ? chooseEncoding(req.headers['accept-encoding'])
+      : undefined;
   if (encoding && Buffer.byteLength(body) >= COMPRESS_MIN_BYTES) {
     // Off the event loop (zlib's thread pool); fast settings: answers are made per request.
     body =

@@ -18,6 +18,11 @@ export interface ApiResponse {
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
   /**
+   * false: send as it is even to clients that accept compression. For packed binary answers (cell columns),
+   * where compressing costs milliseconds per answer and saves almost nothing.
+   */
+  readonly compress?: boolean;
+  /**
    * A long-lived answer (server-sent events): the router writes the status and the event-stream headers and
    * hands the response over; the stream owns it from then on (writes, heartbeats, end on close).
    */

@@ -25,6 +25,16 @@ beforeAll(async () => {
         }),
       },
       {
+        method: 'GET',
+        pattern: '/packed',
+        handler: () => ({
+          status: 200,
+          raw: Buffer.alloc(64 * 1024, 7),
+          contentType: 'application/x-test',
+          compress: false,
+        }),
+      },
+      {
         method: 'POST',
         pattern: '/item/:id',
         protected: true,
@@ -138,6 +148,10 @@ describe('HttpRouter', () => {
     const small = await request(`${base}/a/item/7`, { headers: { 'accept-encoding': 'br' } });
     expect(small.headers['content-encoding']).toBeUndefined();
     expect(await small.body.json()).toEqual({ id: '7' });
+    // An answer that says it does not compress goes out as it is.
+    const packed = await request(`${base}/a/packed`, { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(packed.headers['content-encoding']).toBeUndefined();
+    expect(Buffer.from(await packed.body.arrayBuffer()).length).toBe(64 * 1024);
   });
 
   it('reads Accept-Encoding with q-values', () => {
