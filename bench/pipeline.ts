@@ -6,9 +6,10 @@
  *      the figure is the median of the pairs' ratios (range printed), since a shared machine's load drifts.
  *                                                                                       target ≥ 0.85
  *   2. snapshot encode ns per occupied cell (world arrays → columns, and → protobuf bytes).  target ≤ 20 ns
- *   3. persistence throughput of one instance (queue → frame → zstd -3 → atomic durable write) in ticks/s and
- *      MB/s of framed bytes, and the ratio to the Debian `zstd -3` CLI on the very same bytes: the framed
- *      batch streams written as one file per batch, compressed by one `zstd -3 -q` process into one .zst
+ *   3. persistence throughput of one instance (queue → frame → zstd at the storage's default level → atomic
+ *      durable write) in ticks/s and MB/s of framed bytes, and the ratio to the Debian `zstd` CLI at the same level
+ *      on the very same bytes: the framed batch streams written as one file per batch, compressed by one `zstd -q`
+ *      process into one .zst
  *      per batch (default checksum, no fsync). Ours is reported three ways: durable (write + fsync + rename
  *      + directory fsync per file, the product), without fsyncs (the CLI's work: compress + write files),
  *      and the codec alone (framing + compression in memory).      targets ≥ 10,000 ticks/s, ≥ 0.8
@@ -37,6 +38,7 @@ import { TickData, TickDataChunk, type ChunkMessage } from '../src/pipeline/cont
 import { ChunkEncoder } from '../src/pipeline/engine/chunk-encoder.js';
 import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
 import { encodeStorageFile, frameStorageFile } from '../src/pipeline/resources/storage-file.js';
+import { DEFAULT_BATCH_COMPRESSION_LEVEL } from '../src/pipeline/resources/batch-compression-level.js';
 import { realFsOps, type FsOps } from '../src/pipeline/resources/atomic-file.js';
 import { InMemoryQueue } from '../src/pipeline/resources/in-memory-queue.js';
 import { PersistenceService } from '../src/pipeline/services/persistence-service.js';
@@ -73,6 +75,8 @@ const median = (xs: number[]): number => {
 };
 const here = dirname(fileURLToPath(import.meta.url));
 const REPLICATOR = join(here, '..', 'assembly', 'replicator.evo');
+/** The level FileSystemStorage compresses with by default, for the zstd CLI run it is compared with. */
+const STORAGE_LEVEL = DEFAULT_BATCH_COMPRESSION_LEVEL;
 const logger = pino({ level: 'silent' });
 const figures: Record<string, unknown> = {};
 const say = (line: string): void => {
@@ -307,7 +311,7 @@ async function persistenceBench(
     };
   };
   const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
-  // The very same framed bytes the service compresses: one file per batch, one zstd -3 process for all.
+  // The very same framed bytes the service compresses: one file per batch, one zstd process (same level) for all.
   const batches: ChunkMessage[][] = [];
   for (let i = 0; i < chunks.length; i += maxBatchSize) batches.push(chunks.slice(i, i + maxBatchSize));
   const headerOf = (b: ChunkMessage[]) => ({
@@ -341,17 +345,17 @@ async function persistenceBench(
     });
     if (existsSync('/usr/bin/zstd')) {
       const z0 = performance.now();
-      execFileSync('/usr/bin/zstd', ['-3', '-q', '-f', ...files]);
+      execFileSync('/usr/bin/zstd', [`-${STORAGE_LEVEL}`, '-q', '-f', ...files]);
       runs.cli.push((performance.now() - z0) / 1000);
       zstdBytes = files.reduce((s, f) => s + statSync(`${f}.zst`).size, 0);
     } else runs.cli.push(NaN);
-    // The codec alone (framing + zstd -3 of the same batches in memory, on this thread).
+    // The codec alone (framing + zstd of the same batches in memory, on this thread).
     const c0 = performance.now();
     for (const b of batches)
       encodeStorageFile(
         headerOf(b),
         b.map((c) => c.data),
-        3,
+        STORAGE_LEVEL,
       );
     runs.codec.push((performance.now() - c0) / 1000);
   }
@@ -506,7 +510,7 @@ try {
   figures.persistence_batch_100 = p100;
   for (const x of [p, p100])
     say(
-      `3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -3 CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (${x.ratio_vs_zstd_cli_min} – ${x.ratio_vs_zstd_cli_max}; targets ≥ 10000 ticks/s, ≥ 0.8); medians of ${x.reps} interleaved runs; without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`,
+      `3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -${STORAGE_LEVEL} CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (${x.ratio_vs_zstd_cli_min} – ${x.ratio_vs_zstd_cli_max}; targets ≥ 10000 ticks/s, ≥ 0.8); medians of ${x.reps} interleaved runs; without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`,
     );
 
   const snap = rawSnapshotBytes(chunks);

@@ -5,7 +5,7 @@
  *   - engine with output discarded: the same N ticks sampled every tick into chunks exactly as the engine
  *     worker does (ChunkEncoder + OrganismDeltaWriter + snapshot checkpoint), ticks/s and the ratio;
  *   - sampling cost per organism-sample (engine − runtime time, over organisms × samples);
- *   - storage: the chunks written as batch files by FileSystemStorage (zstd -3), bytes per tick, CPU per tick;
+ *   - storage: the chunks written as batch files by FileSystemStorage (zstd -1, its default), bytes per tick, CPU per tick;
  *   - index: the batches indexed into SQLite by the indexers' code, bytes per tick (database + WAL), CPU per tick;
  *   - random access: a 256×256 region and the organisms at random recorded ticks through the VisualizerService,
  *     p50/p95 (targets p95 ≤ 25 ms and ≤ 10 ms).

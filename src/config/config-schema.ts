@@ -92,7 +92,7 @@ const serviceSpec: FieldSpec = {
 export const DEFAULT_PIPELINE_RESOURCES: Record<string, ResourceDefinition> = {
   'tick-queue': { className: 'InMemoryQueue', options: { capacity: 8, maxBytes: 16 * 1024 * 1024 } },
   'metadata-queue': { className: 'InMemoryQueue', options: { capacity: 4, maxBytes: 64 * 1024 * 1024 } },
-  'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage', compressionLevel: 3 } },
+  'tick-storage': { className: 'FileSystemStorage', options: { rootDirectory: 'storage', compressionLevel: 1 } },
   'persistence-dlq': { className: 'FileSystemDeadLetterQueue', options: { capacity: 10000 } },
   'batch-topic': { className: 'InMemoryTopic', options: { ackTimeoutMs: 60000, maxGroupBacklog: 2 } },
   'metadata-topic': { className: 'InMemoryTopic', options: { ackTimeoutMs: 60000 } },

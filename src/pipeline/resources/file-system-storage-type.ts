@@ -1,5 +1,6 @@
 import type { ResourceType } from '../api/component-type.js';
 import { FileSystemStorage } from './file-system-storage.js';
+import { DEFAULT_BATCH_COMPRESSION_LEVEL } from './batch-compression-level.js';
 import { defineOptions } from '../../config/field-spec.js';
 
 const fileSystemStorageOptions = defineOptions({
@@ -18,7 +19,13 @@ const fileSystemStorageOptions = defineOptions({
       default: [100_000_000, 100_000],
       doc: 'Tick divisors of the two bucket folder levels.',
     },
-    compressionLevel: { kind: 'int', default: 3, min: 1, max: 22, doc: 'zstd level of batch files.' },
+    compressionLevel: {
+      kind: 'int',
+      default: DEFAULT_BATCH_COMPRESSION_LEVEL,
+      min: 1,
+      max: 22,
+      doc: 'zstd level of batch files.',
+    },
   },
 });
 

@@ -37,6 +37,7 @@ import {
   StorageFileCorruptError,
   type FileHeaderFields,
 } from './storage-file.js';
+import { DEFAULT_BATCH_COMPRESSION_LEVEL } from './batch-compression-level.js';
 
 import {
   batchKey,
@@ -164,7 +165,7 @@ export class FileSystemStorage
   ) {
     this.root = isAbsolute(options.rootDirectory) ? options.rootDirectory : resolve(dataDir, options.rootDirectory);
     this.levels = options.folderLevels ?? DEFAULT_FOLDER_LEVELS;
-    this.level = options.compressionLevel ?? 3;
+    this.level = options.compressionLevel ?? DEFAULT_BATCH_COMPRESSION_LEVEL;
     this.ops = options.fsOps ?? realFsOps;
     this.compressor =
       options.compressInWorker === false ? undefined : (options.compressor ?? new FileSystemCompressor());

@@ -25,6 +25,7 @@ import {
   unplaneChunkColumns,
 } from './chunk-column-planes.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import { DEFAULT_BATCH_COMPRESSION_LEVEL } from './batch-compression-level.js';
 
 export class StorageFileCorruptError extends EvochoraError {
   constructor(
@@ -178,7 +179,7 @@ function encodeHeader(header: FileHeaderFields, messageCount: number): Uint8Arra
  * Decompressing the whole file (any zstd reader, the CLI included) gives the framed stream back; the table lets
  * a reader decompress one chunk alone. A stream that is not length-delimited messages becomes one frame.
  */
-export function compressFramed(raw: Uint8Array, level = 3): Uint8Array {
+export function compressFramed(raw: Uint8Array, level = DEFAULT_BATCH_COMPRESSION_LEVEL): Uint8Array {
   planeColumnsOfFramed(raw);
   const c = compressorFor(level);
   const bounds = messageBounds(raw);
@@ -361,7 +362,11 @@ function planeColumnsOfFramed(raw: Uint8Array): void {
 }
 
 /** Frames header + payloads and compresses them (compressFramed). */
-export function encodeStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[], level = 3): EncodedFile {
+export function encodeStorageFile(
+  header: FileHeaderFields,
+  payloads: readonly Uint8Array[],
+  level = DEFAULT_BATCH_COMPRESSION_LEVEL,
+): EncodedFile {
   const raw = frameStorageFile(header, payloads);
   return { bytes: compressFramed(raw, level), rawBytes: raw.length };
 }
