@@ -4,3 +4,18 @@
  * level 3's CPU, and on a 2-core node that CPU is taken from the simulation.
  */
 export const DEFAULT_BATCH_COMPRESSION_LEVEL = 1;
+
+/** The `compressionLevel` option of the storages that write batch files (file system, S3): one spec. */
+export const batchCompressionLevelField: {
+  readonly kind: 'int';
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly doc: string;
+} = {
+  kind: 'int',
+  default: DEFAULT_BATCH_COMPRESSION_LEVEL,
+  min: 1,
+  max: 22,
+  doc: 'zstd level of batch files.',
+};

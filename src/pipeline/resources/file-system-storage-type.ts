@@ -1,6 +1,6 @@
 import type { ResourceType } from '../api/component-type.js';
 import { FileSystemStorage } from './file-system-storage.js';
-import { DEFAULT_BATCH_COMPRESSION_LEVEL } from './batch-compression-level.js';
+import { batchCompressionLevelField } from './batch-compression-level.js';
 import { defineOptions } from '../../config/field-spec.js';
 
 const fileSystemStorageOptions = defineOptions({
@@ -19,13 +19,7 @@ const fileSystemStorageOptions = defineOptions({
       default: [100_000_000, 100_000],
       doc: 'Tick divisors of the two bucket folder levels.',
     },
-    compressionLevel: {
-      kind: 'int',
-      default: DEFAULT_BATCH_COMPRESSION_LEVEL,
-      min: 1,
-      max: 22,
-      doc: 'zstd level of batch files.',
-    },
+    compressionLevel: batchCompressionLevelField,
   },
 });
 

@@ -1,6 +1,6 @@
 import type { ResourceType } from '../../api/component-type.js';
 import { DEFAULT_FOLDER_LEVELS } from '../storage-keys.js';
-import { DEFAULT_BATCH_COMPRESSION_LEVEL } from '../batch-compression-level.js';
+import { batchCompressionLevelField } from '../batch-compression-level.js';
 import { defineOptions } from '../../../config/field-spec.js';
 import { normalizedPrefix, s3ConnectionFields } from './s3-connection-options.js';
 
@@ -15,13 +15,7 @@ const s3StorageOptions = defineOptions({
       default: [...DEFAULT_FOLDER_LEVELS],
       doc: 'Tick divisors of the two bucket folder levels (as FileSystemStorage).',
     },
-    compressionLevel: {
-      kind: 'int',
-      default: DEFAULT_BATCH_COMPRESSION_LEVEL,
-      min: 1,
-      max: 22,
-      doc: 'zstd level of batch files.',
-    },
+    compressionLevel: batchCompressionLevelField,
     multipartThresholdBytes: {
       kind: 'bytes',
       default: 16 * 1024 * 1024,
