@@ -58,8 +58,18 @@ export interface Checkpoint {
   organisms: OrganismState[];
 }
 
+/**
+ * A typed array's values (from..to) as a plain array, for JSON: a loop, as Array.from walks the iterator
+ * protocol (a checkpoint per snapshot copies ~15 arrays per organism; Array.from took most of its time).
+ */
+function numbers(a: Uint8Array | Int32Array, from = 0, to = a.length): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(a[i]!); // packed (new Array(n) is holey: JSON.stringify reads it slower)
+  return out;
+}
+
 function snap(s: { isVec: Uint8Array; scalar: Int32Array; vec: Int32Array }): SnapshotState {
-  return { isVec: Array.from(s.isVec), scalar: Array.from(s.scalar), vec: Array.from(s.vec) };
+  return { isVec: numbers(s.isVec), scalar: numbers(s.scalar), vec: numbers(s.vec) };
 }
 
 function saveOrganism(o: Organism): OrganismState {
@@ -68,8 +78,8 @@ function saveOrganism(o: Organism): OrganismState {
   for (let f = 0; f < o.csLen; f++) {
     callStack.push({
       label: o.csLabel[f]!,
-      returnIp: Array.from(o.csReturnIp.subarray(f * dims, f * dims + dims)),
-      callIp: Array.from(o.csCallIp.subarray(f * dims, f * dims + dims)),
+      returnIp: numbers(o.csReturnIp, f * dims, f * dims + dims),
+      callIp: numbers(o.csCallIp, f * dims, f * dims + dims),
       saved: snap(o.csSaved[f]!),
     });
   }
@@ -79,23 +89,23 @@ function saveOrganism(o: Organism): OrganismState {
     birthTick: o.birthTick,
     programId: o.programId,
     genomeHash: o.genomeHash,
-    ip: Array.from(o.ip),
-    dv: Array.from(o.dv),
-    dps: Array.from(o.dps),
+    ip: numbers(o.ip),
+    dv: numbers(o.dv),
+    dps: numbers(o.dps),
     activeDp: o.activeDp,
-    initialPosition: Array.from(o.initialPosition),
+    initialPosition: numbers(o.initialPosition),
     er: o.er,
     sr: o.sr,
     mr: o.mr,
-    regIsVec: Array.from(o.regIsVec),
-    regScalar: Array.from(o.regScalar),
-    regVec: Array.from(o.regVec),
+    regIsVec: numbers(o.regIsVec),
+    regScalar: numbers(o.regScalar),
+    regVec: numbers(o.regVec),
     ds: {
-      isVec: Array.from(o.dsIsVec.subarray(0, o.dsLen)),
-      scalar: Array.from(o.dsScalar.subarray(0, o.dsLen)),
-      vec: Array.from(o.dsVec.subarray(0, o.dsLen * dims)),
+      isVec: numbers(o.dsIsVec, 0, o.dsLen),
+      scalar: numbers(o.dsScalar, 0, o.dsLen),
+      vec: numbers(o.dsVec, 0, o.dsLen * dims),
     },
-    ls: Array.from(o.ls.subarray(0, o.lsLen * dims)),
+    ls: numbers(o.ls, 0, o.lsLen * dims),
     callStack,
     currentProc: o.currentProc,
     staticBanks: [...o.staticBanks.entries()].map(([k, v]) => [k, snap(v)]),
