@@ -76,6 +76,12 @@ class Shadow {
   readonly regIsVec: Uint8Array;
   readonly regScalar: Int32Array;
   readonly regVec: Int32Array;
+  /** The register scalars and vectors as one view (adjacent in the buffer, as in the organism's). */
+  private readonly regInts: Int32Array;
+  /** The whole buffer: IP, DV, pointers and registers (one copy between two shadows of an organism). */
+  private readonly all: Uint8Array;
+  /** The organism's register scalars and vectors as one view, when its buffer keeps them adjacent. */
+  private readonly liveRegs: Int32Array | undefined;
   dsIsVec = new Uint8Array(0);
   dsScalar = new Int32Array(0);
   dsVec = new Int32Array(0);
@@ -102,9 +108,17 @@ class Shadow {
     this.ip = view(o.ip.length);
     this.dv = view(o.dv.length);
     this.dps = view(o.dps.length);
+    const regStart = at;
     this.regScalar = view(o.regScalar.length);
     this.regVec = view(o.regVec.length);
+    this.regInts = new Int32Array(buffer, regStart * 4, at - regStart);
     this.regIsVec = new Uint8Array(buffer, at * 4, o.regIsVec.length);
+    this.all = new Uint8Array(buffer);
+    const live = o.regScalar;
+    this.liveRegs =
+      live.buffer === o.regVec.buffer && live.byteOffset + live.byteLength === o.regVec.byteOffset
+        ? new Int32Array(live.buffer, live.byteOffset, live.length + o.regVec.length)
+        : undefined;
   }
 
   /** Takes every value of `o` (after a full write). `clearDirty`: the runtime's written-slot marks are consumed. */
@@ -130,12 +144,19 @@ class Shadow {
     }
     this.frameWrites = o.frameWrites;
     this.csLen = o.csLen;
-    this.ip.set(o.ip);
-    this.dv.set(o.dv);
-    this.dps.set(o.dps);
+    // Loops for the few position values, one copy per register part: TypedArray#set is a call into the
+    // runtime that costs more than copying a handful of numbers.
+    copyInts(this.ip, o.ip, o.ip.length);
+    copyInts(this.dv, o.dv, o.dv.length);
+    copyInts(this.dps, o.dps, o.dps.length);
+    const live = this.liveRegs;
+    if (live !== undefined && live.buffer === o.regScalar.buffer && live.byteOffset === o.regScalar.byteOffset)
+      this.regInts.set(live);
+    else {
+      this.regScalar.set(o.regScalar);
+      this.regVec.set(o.regVec);
+    }
     this.regIsVec.set(o.regIsVec);
-    this.regScalar.set(o.regScalar);
-    this.regVec.set(o.regVec);
     this.takeDataStack(o);
     this.takeLocationStack(o);
   }
@@ -159,30 +180,22 @@ class Shadow {
     this.currentProc = x.currentProc;
     this.frameWrites = x.frameWrites;
     this.csLen = x.csLen;
-    this.ip.set(x.ip);
-    this.dv.set(x.dv);
-    this.dps.set(x.dps);
-    this.regIsVec.set(x.regIsVec);
-    this.regScalar.set(x.regScalar);
-    this.regVec.set(x.regVec);
+    this.all.set(x.all); // same organism, same layout
     const dims = this.ip.length;
-    if (this.dsScalar.length < x.dsLen) {
-      this.dsIsVec = new Uint8Array(x.dsLen);
-      this.dsScalar = new Int32Array(x.dsLen);
-      this.dsVec = new Int32Array(x.dsLen * dims);
-    }
-    this.dsLen = x.dsLen;
-    this.dsIsVec.set(x.dsIsVec.subarray(0, x.dsLen));
-    this.dsScalar.set(x.dsScalar.subarray(0, x.dsLen));
-    this.dsVec.set(x.dsVec.subarray(0, x.dsLen * dims));
-    if (this.ls.length < x.lsLen * dims) this.ls = new Int32Array(x.lsLen * dims);
-    this.lsLen = x.lsLen;
-    this.ls.set(x.ls.subarray(0, x.lsLen * dims));
+    this.setDataStack(x.dsIsVec, x.dsScalar, x.dsVec, x.dsLen, dims);
+    this.setLocationStack(x.ls, x.lsLen, dims);
   }
 
   takeDataStack(o: Organism): void {
-    const n = o.dsLen;
-    const dims = o.dims;
+    this.setDataStack(o.dsIsVec, o.dsScalar, o.dsVec, o.dsLen, o.dims);
+  }
+
+  takeLocationStack(o: Organism): void {
+    this.setLocationStack(o.ls, o.lsLen, o.dims);
+  }
+
+  /* Stacks are short (often empty): loops, no subarray views allocated per copy. */
+  private setDataStack(isVec: Uint8Array, scalar: Int32Array, vec: Int32Array, n: number, dims: number): void {
     if (this.dsScalar.length < n) {
       const cap = Math.max(n, this.dsScalar.length * 2, 8);
       this.dsIsVec = new Uint8Array(cap);
@@ -190,17 +203,23 @@ class Shadow {
       this.dsVec = new Int32Array(cap * dims);
     }
     this.dsLen = n;
-    this.dsIsVec.set(o.dsIsVec.subarray(0, n));
-    this.dsScalar.set(o.dsScalar.subarray(0, n));
-    this.dsVec.set(o.dsVec.subarray(0, n * dims));
+    for (let i = 0; i < n; i++) {
+      this.dsIsVec[i] = isVec[i]!;
+      this.dsScalar[i] = scalar[i]!;
+    }
+    copyInts(this.dsVec, vec, n * dims);
   }
 
-  takeLocationStack(o: Organism): void {
-    const n = o.lsLen * o.dims;
+  private setLocationStack(ls: Int32Array, len: number, dims: number): void {
+    const n = len * dims;
     if (this.ls.length < n) this.ls = new Int32Array(Math.max(n, this.ls.length * 2, 8));
-    this.lsLen = o.lsLen;
-    this.ls.set(o.ls.subarray(0, n));
+    this.lsLen = len;
+    copyInts(this.ls, ls, n);
   }
+}
+
+function copyInts(to: Int32Array, from: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) to[i] = from[i]!;
 }
 
 function sameInts(a: Int32Array, b: Int32Array, n: number): boolean {
