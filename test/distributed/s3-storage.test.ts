@@ -19,6 +19,7 @@ import { FileSystemStorage } from '../../src/pipeline/resources/file-system-stor
 import { S3Storage, type S3StorageOptions } from '../../src/pipeline/resources/s3/s3-storage.js';
 import { markRedelivered } from '../../src/pipeline/api/delivery-marks.js';
 import { DEFAULT_FOLDER_LEVELS } from '../../src/pipeline/resources/storage-keys.js';
+import { DEFAULT_BATCH_COMPRESSION_LEVEL } from '../../src/pipeline/resources/batch-compression-level.js';
 import { startSwift, type SwiftServer } from './harness/swift.js';
 import { freePort, stopAllStarted } from './harness/proc.js';
 import { startFaultProxy } from './harness/fault-proxy.js';
@@ -50,7 +51,8 @@ async function storage(over: Partial<S3StorageOptions> = {}): Promise<S3Storage>
     forcePathStyle: true,
     prefix: '',
     folderLevels: DEFAULT_FOLDER_LEVELS,
-    compressionLevel: 3,
+    // The file-system storage's default too: the tests compare the two storages' files byte for byte.
+    compressionLevel: DEFAULT_BATCH_COMPRESSION_LEVEL,
     multipartThresholdBytes: 16 * 1024 * 1024,
     partSizeBytes: 5 * 1024 * 1024,
     partConcurrency: 4,
