@@ -35,4 +35,13 @@ const out = 'dist/vendor/oclif-core.mjs';
 const code = readFileSync(out, 'utf8');
 const call = 'checkCWD();checkNodeVersion();';
 if (!code.includes(call)) throw new Error(`bundle-oclif: "${call}" not found in ${out}; check @oclif/core's index`);
-writeFileSync(out, code.replace(call, 'checkCWD();'));
+// Help renders every summary, description and example through EJS, which compiles each string into a function
+// (~6 % of `--help`). Every EJS tag contains "%", so a string without one comes out as it went in: skip EJS there.
+const render = 'function render(t){return ejs_1.default.render(t,context)}';
+if (!code.includes(render)) throw new Error(`bundle-oclif: "${render}" not found in ${out}; check @oclif/core's help`);
+writeFileSync(
+  out,
+  code
+    .replace(call, 'checkCWD();')
+    .replace(render, 'function render(t){return t.includes("%")?ejs_1.default.render(t,context):t}'),
+);

@@ -36,4 +36,16 @@ describe('the built CLI loads oclif from one bundled file', () => {
     }
     expect(status).toBe(2);
   });
+
+  it('renders help as the package does: templates in examples filled in, the bundle and the package alike', () => {
+    const run = (env: NodeJS.ProcessEnv): string =>
+      execFileSync(process.execPath, [join(REPO_ROOT, 'bin', 'run.js'), 'compile', '--help'], {
+        env: { ...process.env, ...env },
+      }).toString();
+    const bundled = run({});
+    expect(bundled).toContain('$ evochora compile assembly/primordial/main.evo');
+    expect(bundled).not.toContain('<%');
+    // The same help from @oclif/core itself (src/cli/oclif.ts loads the package when asked to).
+    expect(run({ EVO_OCLIF_PACKAGE: '1' })).toBe(bundled);
+  });
 });
