@@ -75,8 +75,6 @@ const median = (xs: number[]): number => {
 };
 const here = dirname(fileURLToPath(import.meta.url));
 const REPLICATOR = join(here, '..', 'assembly', 'replicator.evo');
-/** The level FileSystemStorage compresses with by default, for the zstd CLI run it is compared with. */
-const STORAGE_LEVEL = DEFAULT_BATCH_COMPRESSION_LEVEL;
 const logger = pino({ level: 'silent' });
 const figures: Record<string, unknown> = {};
 const say = (line: string): void => {
@@ -345,7 +343,7 @@ async function persistenceBench(
     });
     if (existsSync('/usr/bin/zstd')) {
       const z0 = performance.now();
-      execFileSync('/usr/bin/zstd', [`-${STORAGE_LEVEL}`, '-q', '-f', ...files]);
+      execFileSync('/usr/bin/zstd', [`-${DEFAULT_BATCH_COMPRESSION_LEVEL}`, '-q', '-f', ...files]);
       runs.cli.push((performance.now() - z0) / 1000);
       zstdBytes = files.reduce((s, f) => s + statSync(`${f}.zst`).size, 0);
     } else runs.cli.push(NaN);
@@ -355,7 +353,7 @@ async function persistenceBench(
       encodeStorageFile(
         headerOf(b),
         b.map((c) => c.data),
-        STORAGE_LEVEL,
+        DEFAULT_BATCH_COMPRESSION_LEVEL,
       );
     runs.codec.push((performance.now() - c0) / 1000);
   }
@@ -510,7 +508,7 @@ try {
   figures.persistence_batch_100 = p100;
   for (const x of [p, p100])
     say(
-      `3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -${STORAGE_LEVEL} CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (${x.ratio_vs_zstd_cli_min} – ${x.ratio_vs_zstd_cli_max}; targets ≥ 10000 ticks/s, ≥ 0.8); medians of ${x.reps} interleaved runs; without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`,
+      `3. persistence (1 instance, ${x.batches} batches of ${x.max_batch_size} chunks, ${x.framed_mb} MB framed): durable ${x.ticks_per_sec} ticks/s, ${x.mb_per_sec} MB/s; zstd -${DEFAULT_BATCH_COMPRESSION_LEVEL} CLI on the same files ${x.zstd_cli_mb_per_sec} MB/s → ratio ${x.ratio_vs_zstd_cli} (${x.ratio_vs_zstd_cli_min} – ${x.ratio_vs_zstd_cli_max}; targets ≥ 10000 ticks/s, ≥ 0.8); medians of ${x.reps} interleaved runs; without fsyncs ${x.no_fsync_mb_per_sec} MB/s → ${x.no_fsync_ratio_vs_zstd_cli}; codec alone ${x.codec_only_mb_per_sec} MB/s → ${x.codec_only_ratio_vs_zstd_cli}`,
     );
 
   const snap = rawSnapshotBytes(chunks);

@@ -66,6 +66,8 @@ export class Organism {
   readonly regIsVec: Uint8Array;
   readonly regScalar: Int32Array;
   readonly regVec: Int32Array;
+  /** `regScalar` and `regVec` as one view (adjacent in the buffer): the recorder compares and copies them whole. */
+  readonly regWords: Int32Array;
   /**
    * Register slots written since the recorder last looked (bit s of lo for slots 0-31, bit s-32 of hi for
    * 32-47), and a count of call-frame changes. The recorder reads and clears the bits at every sample, so it
@@ -198,6 +200,7 @@ export class Organism {
     this.opVec = view(3 * dims);
     this.regScalar = view(REGISTER_SLOTS);
     this.regVec = view(REGISTER_SLOTS * dims);
+    this.regWords = new Int32Array(buffer, this.regScalar.byteOffset, REGISTER_SLOTS * (1 + dims));
     this.opIsVec = new Uint8Array(buffer, at * 4, 3);
     this.regIsVec = new Uint8Array(buffer, at * 4 + 3, REGISTER_SLOTS);
     for (let s = 0; s < REGISTER_SLOTS; s++) if (isLocationSlot(s)) this.regIsVec[s] = 1;

@@ -80,8 +80,6 @@ class Shadow {
   private readonly regInts: Int32Array;
   /** The whole buffer: IP, DV, pointers and registers (one copy between two shadows of an organism). */
   private readonly all: Uint8Array;
-  /** The organism's register scalars and vectors as one view, when its buffer keeps them adjacent. */
-  private readonly liveRegs: Int32Array | undefined;
   dsIsVec = new Uint8Array(0);
   dsScalar = new Int32Array(0);
   dsVec = new Int32Array(0);
@@ -114,11 +112,6 @@ class Shadow {
     this.regInts = new Int32Array(buffer, regStart * 4, at - regStart);
     this.regIsVec = new Uint8Array(buffer, at * 4, o.regIsVec.length);
     this.all = new Uint8Array(buffer);
-    const live = o.regScalar;
-    this.liveRegs =
-      live.buffer === o.regVec.buffer && live.byteOffset + live.byteLength === o.regVec.byteOffset
-        ? new Int32Array(live.buffer, live.byteOffset, live.length + o.regVec.length)
-        : undefined;
   }
 
   /** Takes every value of `o` (after a full write). `clearDirty`: the runtime's written-slot marks are consumed. */
@@ -149,13 +142,7 @@ class Shadow {
     copyInts(this.ip, o.ip, o.ip.length);
     copyInts(this.dv, o.dv, o.dv.length);
     copyInts(this.dps, o.dps, o.dps.length);
-    const live = this.liveRegs;
-    if (live !== undefined && live.buffer === o.regScalar.buffer && live.byteOffset === o.regScalar.byteOffset)
-      this.regInts.set(live);
-    else {
-      this.regScalar.set(o.regScalar);
-      this.regVec.set(o.regVec);
-    }
+    this.regInts.set(o.regWords);
     this.regIsVec.set(o.regIsVec);
     this.takeDataStack(o);
     this.takeLocationStack(o);

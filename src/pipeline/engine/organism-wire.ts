@@ -47,8 +47,25 @@ function vectorBodySize(packed: number): number {
   return packed < 128 ? 2 + packed : 1 + varintSize(packed) + packed;
 }
 
-/** `tag` + length + Vector body. */
-function putVector(b: Uint8Array, p: number, tag: number, src: ArrayLike<number>, off: number, dims: number): number {
+/**
+ * `tag` + length + Vector body. The components are written first and the two lengths after, one byte each (a
+ * vector's components take at most 125 bytes up to 12 dimensions); longer ones are measured first instead.
+ */
+function putVector(b: Uint8Array, p: number, tag: number, src: Int32Array, off: number, dims: number): number {
+  const first = p + 4;
+  let q = first;
+  for (let d = 0; d < dims; d++) q = putIntValue(b, q, src[off + d]!);
+  const packed = q - first;
+  if (packed > 125) return putMeasuredVector(b, p, tag, src, off, dims);
+  b[p] = tag;
+  b[p + 1] = packed + 2;
+  b[p + 2] = 0x0a;
+  b[p + 3] = packed;
+  return q;
+}
+
+/** putVector with lengths of more than one byte: sizes first. */
+function putMeasuredVector(b: Uint8Array, p: number, tag: number, src: Int32Array, off: number, dims: number): number {
   const packed = packedSize(src, off, dims);
   b[p++] = tag;
   p = putLen(b, p, vectorBodySize(packed));
@@ -98,14 +115,11 @@ interface RegisterCache {
 }
 const registerCaches = new WeakMap<Organism, RegisterCache>();
 
-function registerCacheOf(o: Organism): RegisterCache | undefined {
+function registerCacheOf(o: Organism): RegisterCache {
   let cache = registerCaches.get(o);
   if (cache) return cache;
-  const { regScalar, regVec, regIsVec } = o;
-  // Only when the banks are adjacent in one buffer (as the runtime lays them out); otherwise encode each time.
-  if (regScalar.buffer !== regVec.buffer || regScalar.byteOffset + regScalar.byteLength !== regVec.byteOffset)
-    return undefined;
-  const live = Buffer.from(regScalar.buffer, regScalar.byteOffset, regScalar.byteLength + regVec.byteLength);
+  const { regWords, regIsVec } = o;
+  const live = Buffer.from(regWords.buffer, regWords.byteOffset, regWords.byteLength);
   const liveIsVec = Buffer.from(regIsVec.buffer, regIsVec.byteOffset, regIsVec.byteLength);
   cache = {
     live,
@@ -124,21 +138,19 @@ function putRegisters(b: Uint8Array, p: number, o: Organism, dims: number): numb
   const { regIsVec, regScalar, regVec } = o;
   const cache = registerCacheOf(o);
   // Buffer#equals is one memcmp: cheaper than comparing ~150 slots in JS.
-  if (cache && cache.length >= 0 && cache.live.equals(cache.values) && cache.liveIsVec.equals(cache.isVec)) {
+  if (cache.length >= 0 && cache.live.equals(cache.values) && cache.liveIsVec.equals(cache.isVec)) {
     b.set(cache.bytes, p);
     return p + cache.length;
   }
   const start = p;
   for (let i = 0; i < regIsVec.length; i++)
     p = putRegister(b, p, 0x52, regIsVec[i]!, regScalar[i]!, regVec, i * dims, dims);
-  if (cache) {
-    const n = p - start;
-    if (cache.bytes.length !== n) cache.bytes = new Uint8Array(n); // exactly sized: copied back whole
-    cache.bytes.set(b.subarray(start, p));
-    cache.length = n;
-    cache.values.set(cache.live);
-    cache.isVec.set(cache.liveIsVec);
-  }
+  const n = p - start;
+  if (cache.bytes.length !== n) cache.bytes = new Uint8Array(n); // exactly sized: copied back whole
+  cache.bytes.set(b.subarray(start, p));
+  cache.length = n;
+  cache.values.set(cache.live);
+  cache.isVec.set(cache.liveIsVec);
   return p;
 }
 
@@ -157,12 +169,7 @@ function utf8(s: string): Buffer {
 /** Field with a varint value under a one- or two-byte tag; proto3 leaves zero out. */
 function putInt(b: Uint8Array, p: number, field: number, v: number): number {
   if (v === 0) return p;
-  p = putTag(b, p, field << 3);
-  if (v >= 0 && v < 128) {
-    b[p] = v;
-    return p + 1;
-  }
-  return putVarint(b, p, v);
+  return putIntValue(b, putTag(b, p, field << 3), v);
 }
 
 /** A field tag (field numbers below 2048: one or two bytes). */
@@ -354,23 +361,23 @@ export function writeCommonDelta(
     const stateAt = p++;
     const stateStart = p;
     if (mask & fieldBit(5)) p = putInt(b, p, 5, o.er);
-    if (mask & fieldBit(6)) p = putVectorFast(b, p, 0x32, o.ip, 0, dims);
-    if (mask & fieldBit(7)) p = putVectorFast(b, p, 0x3a, o.dv, 0, dims);
+    if (mask & fieldBit(6)) p = putVector(b, p, 0x32, o.ip, 0, dims);
+    if (mask & fieldBit(7)) p = putVector(b, p, 0x3a, o.dv, 0, dims);
     if (mask & fieldBit(8))
-      for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVectorFast(b, p, 0x42, o.dps, off, dims);
+      for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
     if (mask & fieldBit(9)) p = putInt(b, p, 9, o.activeDp);
     for (let k = 0; k < regSlotCount; k++) {
       const i = regSlots[k]!;
       p = putRegister(b, p, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
     }
     // Fields 16 and up have two-byte tags: (field << 3) as a varint, second byte 0x01 below field 32.
-    if (mask & fieldBit(18)) p = putHighInt(b, p, 0x90, o.sr);
-    if (mask & fieldBit(19)) p = putHighInt(b, p, 0x98, o.mr);
-    if (mask & fieldBit(22)) p = putHighInt(b, p, 0xb0, o.lastOpcode);
-    if (mask & fieldBit(23)) p = putHighInt(b, p, 0xb8, o.lastMolecule);
-    if (mask & fieldBit(24)) p = putHighInt(b, p, 0xc0, o.lastEnergyDelta);
-    if (mask & fieldBit(25)) p = putHighInt(b, p, 0xc8, o.lastEntropyDelta);
-    if (mask & fieldBit(26)) p = putHighInt(b, p, 0xd0, o.currentProc);
+    if (mask & fieldBit(18)) p = putInt(b, p, 18, o.sr);
+    if (mask & fieldBit(19)) p = putInt(b, p, 19, o.mr);
+    if (mask & fieldBit(22)) p = putInt(b, p, 22, o.lastOpcode);
+    if (mask & fieldBit(23)) p = putInt(b, p, 23, o.lastMolecule);
+    if (mask & fieldBit(24)) p = putInt(b, p, 24, o.lastEnergyDelta);
+    if (mask & fieldBit(25)) p = putInt(b, p, 25, o.lastEntropyDelta);
+    if (mask & fieldBit(26)) p = putInt(b, p, 26, o.currentProc);
     p = closeLength1(b, stateAt, stateStart, p);
     if (regSlotCount > 0) {
       b[p++] = 0x22;
@@ -383,12 +390,7 @@ export function writeCommonDelta(
   w.pos = closeLength1(b, outerAt, outerStart, p);
 }
 
-/*
- * The delta hot path's own small writers: the general ones above compute sizes first and go through a chain of
- * calls per field, which costs more than the few bytes of a typical delta (positions and opcodes fit in two).
- */
-
-/** A varint of 0 ≤ v < 2^32 with the one- and two-byte cases inline. */
+/** A varint of 0 ≤ v < 2^32 with the one- and two-byte cases inline (positions and opcodes fit in two). */
 function putUnsigned(b: Uint8Array, p: number, v: number): number {
   if (v < 0x80) {
     b[p] = v;
@@ -405,28 +407,6 @@ function putUnsigned(b: Uint8Array, p: number, v: number): number {
 /** An int32 value's varint (negative ones sign-extended, as putVarint writes them). */
 function putIntValue(b: Uint8Array, p: number, v: number): number {
   return v >= 0 ? putUnsigned(b, p, v) : putVarint(b, p, v);
-}
-
-/** An int32 field 16..31 (two-byte tag `tagLow`, 0x01), left out when zero, as putInt writes it. */
-function putHighInt(b: Uint8Array, p: number, tagLow: number, v: number): number {
-  if (v === 0) return p;
-  b[p] = tagLow;
-  b[p + 1] = 0x01;
-  return putIntValue(b, p + 2, v);
-}
-
-/** putVector for the common case: components written first, lengths filled in after (one byte each). */
-function putVectorFast(b: Uint8Array, p: number, tag: number, src: Int32Array, off: number, dims: number): number {
-  const first = p + 4;
-  let q = first;
-  for (let d = 0; d < dims; d++) q = putIntValue(b, q, src[off + d]!);
-  const packed = q - first;
-  if (packed > 125) return putVector(b, p, tag, src, off, dims); // longer length prefixes: the general way
-  b[p] = tag;
-  b[p + 1] = packed + 2;
-  b[p + 2] = 0x0a;
-  b[p + 3] = packed;
-  return q;
 }
 
 /** Writes the length of [start, end) into the one byte reserved at `lenAt` = start - 1, shifting the body when it needs more; returns the new end. */
