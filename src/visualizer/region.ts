@@ -74,7 +74,7 @@ export interface PreparedChunk {
   readonly lastTick: number;
   readonly ticks: readonly number[];
   /** For ticks[i]: the layers to apply in order (snapshot first). */
-  readonly plan: ReadonlyArray<readonly number[]>;
+  plan(sampleIndex: number): readonly number[];
   readonly totalOrganismsCreated: readonly number[];
   /** About the memory the chunk holds once its layers are in use (encoded bytes and converted columns). */
   readonly byteSize: number;
@@ -148,22 +148,16 @@ function prepare(
   shape?: readonly number[],
 ): PreparedChunk {
   const ticks: number[] = [];
-  const plan: number[][] = [];
   const totals: number[] = [];
-  let base: number[] = [0];
-  let since: number[] = [];
+  // Per layer, the accumulated layer its plan starts from (0: none yet). A plan is built when a tick is asked
+  // for, not for every layer up front (that was ~100 KB of arrays per chunk read, most never used).
+  const from = new Int32Array(raw.length);
+  let acc = 0;
   raw.forEach((l, layer) => {
     ticks.push(l.tick);
     totals.push(l.totalOrganismsCreated);
-    if (layer === 0) {
-      plan.push([0]);
-      return;
-    }
-    if (l.accumulated) {
-      base = [0, layer];
-      since = [];
-    } else since.push(layer);
-    plan.push([...base, ...since]);
+    if (layer > 0 && l.accumulated) acc = layer;
+    from[layer] = acc;
   });
   const converted: Array<CellColumns | undefined> = new Array(raw.length);
   const is2d = shape !== undefined && shape.length === 2;
@@ -171,7 +165,12 @@ function prepare(
     firstTick,
     lastTick,
     ticks,
-    plan,
+    plan(i: number): readonly number[] {
+      if (i === 0) return [0];
+      const layers = [0];
+      for (let k = from[i]! > 0 ? from[i]! : 1; k <= i; k++) layers.push(k);
+      return layers;
+    },
     totalOrganismsCreated: totals,
     // The encoded columns plus their converted copies (unaligned columns are copied on use).
     byteSize: 2 * encodedBytes,
@@ -309,7 +308,7 @@ export function regionAt(
     y0 = region.min[1] ?? 0,
     y1 = region.max[1] ?? 0;
   const ey = ext[1] ?? 1;
-  for (const li of prepared.plan[sampleIndex]!) {
+  for (const li of prepared.plan(sampleIndex)) {
     const layer = prepared.layer(li);
     const { flatIndices: fi, sorted, colStart, planes } = layer;
     if (is2d && sorted && planes && fi.length > 8 * (x1 - x0 + 1)) {
@@ -443,7 +442,7 @@ export function cellsAt(
   if (flat.length === 0) return { molecules, owners };
   const lo = Math.min(...flat);
   const hi = Math.max(...flat);
-  for (const li of prepared.plan[sampleIndex]!) {
+  for (const li of prepared.plan(sampleIndex)) {
     const layer = prepared.layer(li);
     const { flatIndices: fi, colStart, sorted, planes } = layer;
     if (sorted && planes) {
@@ -531,7 +530,7 @@ export function minimapAt(
   const h = Math.max(1, Math.round(H * scale));
   const full = new Int32Array(W * H);
   const fullOwn = new Int32Array(W * H);
-  for (const li of prepared.plan[sampleIndex]!) {
+  for (const li of prepared.plan(sampleIndex)) {
     const { flatIndices: fi, molecules: m, owners: o } = prepared.layer(li);
     for (let i = 0; i < fi.length; i++) {
       full[fi[i]!] = m[i]!;

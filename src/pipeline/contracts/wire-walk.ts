@@ -1,5 +1,4 @@
 /** A minimal protobuf field walk, shared by the readers that look into encoded chunks without decoding them. */
-import { readVarint } from './framing.js';
 
 /**
  * Walks the protobuf fields of buf[from, to) without decoding: calls `f(number, wireType, valueStart, end, varint)`
@@ -12,27 +11,50 @@ export function eachField(
   to: number,
   f: (n: number, wt: number, start: number, end: number, varint: number) => void,
 ): void {
+  // Varints are decoded inline into `at`/`value` (no [value, next] pair per field): readers walk every field of
+  // every organism delta in a chunk, and those pairs were most of a visualizer query's garbage.
   let off = from;
   while (off < to) {
-    const tag = readVarint(buf, off, to);
-    if (!tag) throw new RangeError('truncated protobuf tag');
-    const n = Math.floor(tag[0] / 8);
-    const wt = tag[0] % 8;
-    off = tag[1];
+    let tag = uvarintAt(buf, off, to);
+    if (tag < 0) throw new RangeError('truncated protobuf tag');
+    tag = value;
+    off = at;
+    const n = Math.floor(tag / 8);
+    const wt = tag % 8;
     if (wt === 0) {
-      const v = readVarint(buf, off, to);
-      if (!v) throw new RangeError('truncated varint');
-      f(n, wt, off, v[1], v[0]);
-      off = v[1];
+      if (uvarintAt(buf, off, to) < 0) throw new RangeError('truncated varint');
+      f(n, wt, off, at, value);
+      off = at;
     } else if (wt === 2) {
-      const len = readVarint(buf, off, to);
-      if (!len) throw new RangeError('truncated length');
-      const end = len[1] + len[0];
+      if (uvarintAt(buf, off, to) < 0) throw new RangeError('truncated length');
+      const end = at + value;
       if (end > to) throw new RangeError('protobuf field runs past the end of its message');
-      f(n, wt, len[1], end, 0);
+      f(n, wt, at, end, 0);
       off = end;
     } else if (wt === 1 || wt === 5) {
       off += wt === 1 ? 8 : 4;
     } else throw new RangeError(`unsupported protobuf wire type ${wt}`);
   }
+}
+
+/** The last varint read by uvarintAt: its value and the offset after it. */
+let value = 0;
+let at = 0;
+
+/** Reads the varint at buf[offset, end) into `value`/`at`; -1 when it is truncated (as readVarint, at most 8 bytes). */
+function uvarintAt(buf: Uint8Array, offset: number, end: number): number {
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 8; i++) {
+    if (offset + i >= end) return -1;
+    const b = buf[offset + i]!;
+    v += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) {
+      value = v;
+      at = offset + i + 1;
+      return 0;
+    }
+    mul *= 0x80;
+  }
+  throw new RangeError('varint longer than 8 bytes');
 }

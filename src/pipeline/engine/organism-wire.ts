@@ -9,7 +9,7 @@
  * (test/unit/pipeline/organism-wire.test.ts).
  */
 import type { Organism } from '../../runtime/index.js';
-import { putVarint, varintSize, type ProtoWriter } from './proto-writer.js';
+import { putNegativeInt32, putVarint, varintSize, type ProtoWriter } from './proto-writer.js';
 
 /** Size of the packed components of a vector (the varints only). */
 function packedSize(src: ArrayLike<number>, off: number, dims: number): number {
@@ -406,7 +406,8 @@ function putUnsigned(b: Uint8Array, p: number, v: number): number {
 
 /** An int32 value's varint (negative ones sign-extended, as putVarint writes them). */
 function putIntValue(b: Uint8Array, p: number, v: number): number {
-  return v >= 0 ? putUnsigned(b, p, v) : putVarint(b, p, v);
+  if (v >= 0) return putUnsigned(b, p, v);
+  return v >= -0x80000000 ? putNegativeInt32(b, p, v) : putVarint(b, p, v);
 }
 
 /** Writes the length of [start, end) into the one byte reserved at `lenAt` = start - 1, shifting the body when it needs more; returns the new end. */

@@ -159,6 +159,7 @@ export function putVarint(b: Uint8Array, p: number, v: number): number {
     b[p++] = v;
     return p;
   }
+  if (v < 0 && v >= -0x80000000) return putNegativeInt32(b, p, v);
   let lo: number;
   let hi: number;
   if (v < 0) {
@@ -180,4 +181,23 @@ export function putVarint(b: Uint8Array, p: number, v: number): number {
   }
   b[p++] = lo;
   return p;
+}
+
+/**
+ * The 10-byte varint of a negative int32 `v` (sign-extended to 64 bits) at `p`; returns the offset after it.
+ * Unrolled: the high 32 bits are all ones, so only the first five bytes depend on `v`. Organisms' last energy
+ * and entropy changes are negative int32 fields in most samples.
+ */
+export function putNegativeInt32(b: Uint8Array, p: number, v: number): number {
+  b[p] = (v & 127) | 128;
+  b[p + 1] = ((v >>> 7) & 127) | 128;
+  b[p + 2] = ((v >>> 14) & 127) | 128;
+  b[p + 3] = ((v >>> 21) & 127) | 128;
+  b[p + 4] = (v >>> 28) | 0xf0; // bits 28-31, then three of the sign-extension ones
+  b[p + 5] = 0xff;
+  b[p + 6] = 0xff;
+  b[p + 7] = 0xff;
+  b[p + 8] = 0xff;
+  b[p + 9] = 0x01;
+  return p + 10;
 }

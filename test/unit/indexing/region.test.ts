@@ -79,7 +79,10 @@ describe.each([
   it('reads ticks, plan and organism totals as the decoded chunk has them', () => {
     const reference = prepareChunk(c);
     expect(prepared.ticks).toEqual(reference.ticks);
-    expect(prepared.plan).toEqual(reference.plan);
+    const plans = (p: typeof prepared): Array<readonly number[]> => p.ticks.map((_, i) => p.plan(i));
+    expect(plans(prepared)).toEqual(plans(reference));
+    // Snapshot, then the accumulated layer (tick 3) and the incremental layers after it.
+    expect(plans(prepared)).toEqual([[0], [0, 1], [0, 1, 2], [0, 3], [0, 3, 4], [0, 3, 4, 5], [0, 3, 4, 5, 6]]);
     expect(prepared.totalOrganismsCreated).toEqual(reference.totalOrganismsCreated);
     expect([prepared.firstTick, prepared.lastTick]).toEqual([0, 6]);
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { compileSourceOrThrow } from '../../../src/compiler/index.js';
 import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../../src/runtime/index.js';
@@ -123,5 +124,27 @@ describe('hand-written OrganismState wire encoding', () => {
     const out = w.finish();
     expect(Array.from(out.subarray(0, 3))).toEqual([0x0a, 0xac, 0x02]);
     expect(out.length).toBe(303);
+  });
+
+  it('writes every negative int32 as protobuf does, at each 7-bit boundary and the extremes', () => {
+    const values = [
+      -1,
+      -2,
+      -127,
+      -128,
+      -129,
+      -(2 ** 14),
+      -(2 ** 21) - 1,
+      -(2 ** 28),
+      -(2 ** 28) - 1,
+      -(2 ** 31) + 1,
+      -(2 ** 31),
+    ];
+    for (let k = 0; k < 200; k++) values.push(-Math.floor(Math.random() * 2 ** 31) - 1);
+    for (const v of values) {
+      const w = new ProtoWriter(1);
+      w.varint(v);
+      expect(Array.from(w.finish()), String(v)).toEqual(Array.from(protobuf.Writer.create().int32(v).finish()));
+    }
   });
 });
