@@ -4,7 +4,8 @@
  *   - runtime only: ticks/s of the bare runtime over N ticks from the state;
  *   - engine with output discarded: the same N ticks sampled every tick into chunks exactly as the engine
  *     worker does (ChunkEncoder + OrganismDeltaWriter + snapshot checkpoint), ticks/s and the ratio;
- *   - sampling cost per organism-sample (engine − runtime time, over organisms × samples);
+ *   - sampling cost per organism-sample (engine − runtime time, over organisms × samples), and the main
+ *     thread's share: writing the organism deltas the engine defers into each chunk (assembly);
  *   - storage: the chunks written as batch files by FileSystemStorage (zstd -1, its default), bytes per tick, CPU per tick;
  *   - index: the batches indexed into SQLite by the indexers' code, bytes per tick (database + WAL), CPU per tick;
  *   - random access: a 256×256 region and the organisms at random recorded ticks through the VisualizerService,
@@ -26,7 +27,8 @@ import {
   type Checkpoint,
 } from '../src/runtime/index.js';
 import { SimulationMetadata, type ChunkMessage } from '../src/pipeline/contracts/index.js';
-import { ChunkEncoder } from '../src/pipeline/engine/chunk-encoder.js';
+import { assembleChunk } from '../src/pipeline/engine/chunk-assembly.js';
+import { ChunkEncoder, type EncodedChunk } from '../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../src/pipeline/engine/organism-delta-writer.js';
 import { snapshotExtras } from '../src/pipeline/engine/snapshot-extras.js';
 import { FileSystemStorage } from '../src/pipeline/resources/file-system-storage.js';
@@ -88,6 +90,8 @@ export interface WorldRecordingFigures {
   readonly engine_output_discarded_ticks_per_sec: number;
   readonly engine_over_runtime_only: number;
   readonly sampling_ns_per_organism_sample: number;
+  /** The main thread's part of encoding: writing the deferred organism deltas into the chunks. */
+  readonly assembly_ns_per_organism_sample: number;
   readonly raw_bytes_per_tick: number;
   readonly storage_bytes_per_tick: number;
   readonly storage_cpu_us_per_tick: number;
@@ -128,9 +132,20 @@ export async function measureWorld(
     simulationRunId: RUN_ID,
     samplesPerChunk: opts.chunkSamples,
     accumulatedDeltaInterval: opts.accumulated,
+    deferOrganismDeltas: true,
   });
   encoder.resetChanges();
   const organisms = new OrganismDeltaWriter(() => sim.organisms);
+  // The main thread's part: writing the deferred organism deltas into each chunk (timed apart from the engine).
+  let assemblyMs = 0;
+  const complete = (c: EncodedChunk): Uint8Array => {
+    if (!c.deferred) return c.bytes;
+    const a = performance.now();
+    const bytes = assembleChunk(c.bytes, c.deferred);
+    encoder.recycleJournal(c.deferred.ints.buffer as ArrayBuffer);
+    assemblyMs += performance.now() - a;
+    return bytes;
+  };
   const chunks: ChunkMessage[] = [];
   let organismSamples = 0;
   let raw = 0;
@@ -142,13 +157,14 @@ export async function measureWorld(
     organismSamples += sim.organisms.length;
     const c = encoder.sample(sim.tick, organisms, sim.nextOrganismId - 1, extras());
     if (c) {
-      raw += c.bytes.length;
+      const data = complete(c);
+      raw += data.length;
       chunks.push({
         simulationRunId: c.simulationRunId,
         firstTick: c.firstTick,
         lastTick: c.lastTick,
         tickCount: c.tickCount,
-        data: c.bytes,
+        data,
       });
     }
     sim.pruneDead();
@@ -160,9 +176,9 @@ export async function measureWorld(
       firstTick: last.firstTick,
       lastTick: last.lastTick,
       tickCount: last.tickCount,
-      data: last.bytes,
+      data: complete(last),
     });
-  const engineMs = performance.now() - t0;
+  const engineMs = performance.now() - t0 - assemblyMs;
 
   const dir = mkdtempSync(join(tmpdir(), 'evo-bench-world-'));
   try {
@@ -231,7 +247,7 @@ export async function measureWorld(
     const indexUsPerTick = cpuUs(indexCpu) / recorded;
     const runtimeTps = (ticks * 1000) / runtimeMs;
     const engineTps = (ticks * 1000) / engineMs;
-    const serialUsPerTick = (engineMs * 1000) / ticks + storageUsPerTick + indexUsPerTick;
+    const serialUsPerTick = ((engineMs + assemblyMs) * 1000) / ticks + storageUsPerTick + indexUsPerTick;
     const r2 = (n: number): number => Math.round(n * 100) / 100;
     return {
       start_tick: startTick,
@@ -241,6 +257,7 @@ export async function measureWorld(
       engine_output_discarded_ticks_per_sec: Math.round(engineTps),
       engine_over_runtime_only: r2(engineTps / runtimeTps),
       sampling_ns_per_organism_sample: Math.round(((engineMs - runtimeMs) * 1e6) / organismSamples),
+      assembly_ns_per_organism_sample: Math.round((assemblyMs * 1e6) / organismSamples),
       raw_bytes_per_tick: Math.round(raw / ticks),
       storage_bytes_per_tick: Math.round(storageBytes / recorded),
       storage_cpu_us_per_tick: r2(storageUsPerTick),

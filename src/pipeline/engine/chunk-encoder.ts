@@ -8,6 +8,7 @@
  */
 import { int32ToBytes } from '../contracts/columns.js';
 import { DeltaType, OrganismState, type OrganismStateProps } from '../contracts/index.js';
+import { OrganismDeltaJournal, type JournalContents } from './organism-delta-journal.js';
 import { ProtoWriter, varintSize } from './proto-writer.js';
 
 /** The part of the runtime world the encoder reads. */
@@ -33,6 +34,11 @@ export interface ChunkEncoderOptions {
    * step with the uninterrupted run at the next boundary.
    */
   readonly samplingInterval?: number;
+  /**
+   * Leave the organism deltas out of the chunk's bytes and hand them over as records (EncodedChunk.deferred),
+   * for assembleChunk to write on another thread: the engine worker's mode (chunk-assembly.ts).
+   */
+  readonly deferOrganismDeltas?: boolean;
 }
 
 export interface SnapshotExtras {
@@ -48,7 +54,7 @@ export interface SnapshotExtras {
 export interface OrganismWriter {
   full(w: ProtoWriter, fieldTag: number): void;
   /** Against each organism's previous sample (INCREMENTAL samples), or against the snapshot (ACCUMULATED). */
-  delta(w: ProtoWriter, fieldTag: number, sinceSnapshot: boolean): void;
+  delta(journal: OrganismDeltaJournal, sinceSnapshot: boolean): void;
 }
 
 /**
@@ -63,7 +69,15 @@ export interface EncodedChunk {
   readonly firstTick: number;
   readonly lastTick: number;
   readonly tickCount: number;
+  /** The chunk's TickDataChunk bytes; with `deferred`, its TickDeltas still lack their organism deltas. */
   readonly bytes: Uint8Array;
+  readonly deferred?: DeferredOrganismDeltas;
+}
+
+/** The organism deltas left out of a chunk's bytes (ChunkEncoderOptions.deferOrganismDeltas). */
+export interface DeferredOrganismDeltas extends JournalContents {
+  /** Per TickDelta, three ints: offset of its tag in the chunk's bytes, first and end index of its records. */
+  readonly index: Int32Array;
 }
 
 /** A growable int32 list (no per-cell allocation). */
@@ -116,6 +130,12 @@ export class ChunkEncoder {
   private firstTick = 0;
   private lastTick = 0;
   private samplesInChunk = 0;
+  /** The organism deltas of the chunk's samples, as records (encoded at once unless deferred). */
+  private readonly journal = new OrganismDeltaJournal(0x32);
+  /** With deferred organism deltas: per TickDelta, its tag's offset in `w` and its records' range. */
+  private readonly deferredIndex = new IntList(256);
+  /** Journal buffers given back by the thread that assembled earlier chunks (reused, not allocated). */
+  private readonly spareJournals: ArrayBuffer[] = [];
   /** Time spent encoding snapshot cells (ns) and their count, for the bench and metrics (deltas are not timed:
    * two clock reads per sample would cost more than their few cells). */
   cellEncodeNs = 0;
@@ -380,6 +400,7 @@ export class ChunkEncoder {
     }
     // TickDelta body, appended to the chunk as field 6.
     const w = this.w;
+    const tagAt = w.pos;
     w.tag(0x32);
     w.fork();
     w.intField(0x08, tick);
@@ -387,7 +408,19 @@ export class ChunkEncoder {
     this.writeCells(0x1a, n, idx, mol, own);
     if (isOrganismWriter(organisms)) {
       w.intField(0x28, total);
-      organisms.delta(w, 0x32, isAccumulated);
+      // Organism deltas are the TickDelta's last field, so a deferred chunk's assembler appends them to its body.
+      const journal = this.journal;
+      const from = journal.length;
+      organisms.delta(journal, isAccumulated);
+      if (this.options.deferOrganismDeltas) {
+        const index = this.deferredIndex;
+        index.push(tagAt);
+        index.push(from);
+        index.push(journal.length);
+      } else {
+        journal.encode(w, from, journal.length);
+        journal.clear();
+      }
     } else {
       this.writeOrganisms(organisms, 0x22);
       w.intField(0x28, total);
@@ -422,11 +455,26 @@ export class ChunkEncoder {
       lastTick: this.lastTick,
       tickCount,
       bytes,
+      ...(this.deferredIndex.length > 0 ? { deferred: this.takeDeferred(start) } : {}),
     };
     w.reset();
     this.deltaCount = 0;
     this.samplesInChunk = 0;
     return result;
+  }
+
+  /** The deferred organism deltas of the finished chunk (offsets relative to its first byte, `start` in `w`). */
+  private takeDeferred(start: number): DeferredOrganismDeltas {
+    const list = this.deferredIndex;
+    const index = list.data.slice(0, list.length);
+    for (let k = 0; k < index.length; k += 3) index[k]! -= start;
+    list.clear();
+    return { index, ...this.journal.detach(this.spareJournals.pop()) };
+  }
+
+  /** Takes back the int buffer of a chunk's deferred deltas once they are assembled (no allocation for the next). */
+  recycleJournal(buffer: ArrayBuffer): void {
+    if (this.spareJournals.length < 4) this.spareJournals.push(buffer);
   }
 }
 

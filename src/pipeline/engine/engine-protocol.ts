@@ -73,6 +73,8 @@ export type FromWorker =
       lastTick: number;
       tickCount: number;
       buffer: ArrayBuffer;
+      /** The organism deltas left out of `buffer`, for the main thread to write in (chunk-assembly.ts). */
+      deferred?: { index: Int32Array; ints: Int32Array; raw: Uint8Array };
     }
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'autopaused'; tick: number }
@@ -82,4 +84,10 @@ export type FromWorker =
   /** `code`: the error's stable code when it has one (a user plugin's failure, a restore that does not fit). */
   | { type: 'error'; message: string; code?: string; stack?: string };
 
-export type ToWorker = { type: 'ack' } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
+export type ToWorker =
+  | { type: 'ack' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** A chunk's deferred organism-delta records were written: their buffer, for the worker to reuse. */
+  | { type: 'recycle'; buffer: ArrayBuffer };

@@ -29,7 +29,14 @@ const wakeUp = (): void => {
   w?.();
 };
 
+/** Where buffers the main thread gives back go (the encoder, once there is one). */
+let recycle: ((buffer: ArrayBuffer) => void) | undefined;
+
 port.on('message', (m: ToWorker) => {
+  if (m.type === 'recycle') {
+    recycle?.(m.buffer);
+    return;
+  }
   if (m.type === 'ack') inFlight--;
   else if (m.type === 'pause') paused = true;
   else if (m.type === 'resume') paused = false;
@@ -82,7 +89,10 @@ async function main(): Promise<void> {
     samplesPerChunk: data.samplesPerChunk,
     accumulatedDeltaInterval: data.accumulatedDeltaInterval,
     samplingInterval: data.samplingInterval,
+    // The main thread writes the organism deltas' bytes: this thread's time is the simulation's.
+    deferOrganismDeltas: true,
   });
+  recycle = (buffer) => encoder.recycleJournal(buffer);
   const pauseTicks = new Set(data.pauseTicks);
   const interval = data.samplingInterval;
   let sampledTicks = 0;
@@ -128,6 +138,7 @@ async function main(): Promise<void> {
     inFlight++;
     chunks++;
     bytes += c.bytes.byteLength;
+    const deferred = c.deferred;
     post(
       {
         type: 'chunk',
@@ -136,8 +147,16 @@ async function main(): Promise<void> {
         lastTick: c.lastTick,
         tickCount: c.tickCount,
         buffer,
+        ...(deferred ? { deferred: { index: deferred.index, ints: deferred.ints, raw: deferred.raw } } : {}),
       },
-      [buffer],
+      deferred
+        ? [
+            buffer,
+            deferred.index.buffer as ArrayBuffer,
+            deferred.ints.buffer as ArrayBuffer,
+            deferred.raw.buffer as ArrayBuffer,
+          ]
+        : [buffer],
     );
   };
 

@@ -14,12 +14,12 @@
  * (test/unit/pipeline/organism-delta.test.ts).
  */
 import type { Organism } from '../../runtime/index.js';
+import type { OrganismDeltaJournal } from './organism-delta-journal.js';
 import {
   ALL_FIELDS,
   COMMON_DELTA_FIELDS,
   fieldBit,
   putSint,
-  writeCommonDelta,
   writeOrganism,
   writeOrganismFields,
 } from './organism-wire.js';
@@ -267,16 +267,18 @@ export class OrganismDeltaWriter {
   }
 
   /**
-   * One OrganismDelta per organism (under `fieldTag`): against its previous sample in this chunk, or with
-   * `sinceSnapshot` (ACCUMULATED samples) against the chunk's snapshot, so a reader rebuilds any sample from
-   * the snapshot, one accumulated sample and the incremental ones after it.
+   * One OrganismDelta per organism, recorded in `journal` (encoded there or later, elsewhere): against its
+   * previous sample in this chunk, or with `sinceSnapshot` (ACCUMULATED samples) against the chunk's snapshot, so
+   * a reader rebuilds any sample from the snapshot, one accumulated sample and the incremental ones after it.
    */
-  delta(w: ProtoWriter, fieldTag: number, sinceSnapshot = false): void {
+  delta(journal: OrganismDeltaJournal, sinceSnapshot = false): void {
     const epoch = this.epoch;
+    const fieldTag = journal.fieldTag;
     for (const o of this.organisms()) {
       const shadow = this.shadowOf(o);
       if (shadow.epoch !== epoch || (sinceSnapshot && shadow.atSnapshot?.epoch !== epoch)) {
         // Not in this chunk's previous samples (or, against the snapshot, not in the snapshot): the whole state.
+        const w = journal.beginRaw();
         w.tag(fieldTag);
         w.fork();
         w.intField(0x08, o.id);
@@ -284,6 +286,7 @@ export class OrganismDeltaWriter {
         w.uvarint(ALL_FIELDS);
         writeOrganism(w, 0x1a, o);
         w.ldelim();
+        journal.endRaw();
         shadow.capture(o, epoch);
         continue;
       }
@@ -299,9 +302,10 @@ export class OrganismDeltaWriter {
       const mask = this.changes(o, s);
       if (sinceSnapshot) shadow.capture(o, epoch);
       if ((mask & ~COMMON_DELTA_FIELDS) === 0) {
-        writeCommonDelta(w, fieldTag, o, mask, this.slots, this.slotCount, this.energyChange, this.entropyChange);
+        journal.recordCommon(o, mask, this.slots, this.slotCount, this.energyChange, this.entropyChange);
         continue;
       }
+      const w = journal.beginRaw();
       w.tag(fieldTag);
       w.fork();
       w.intField(0x08, o.id);
@@ -317,6 +321,7 @@ export class OrganismDeltaWriter {
       w.pos = putSint(w.buf, w.pos, 0x28, this.energyChange);
       w.pos = putSint(w.buf, w.pos, 0x30, this.entropyChange);
       w.ldelim();
+      journal.endRaw();
     }
   }
 

@@ -51,7 +51,7 @@ function vectorBodySize(packed: number): number {
  * `tag` + length + Vector body. The components are written first and the two lengths after, one byte each (a
  * vector's components take at most 125 bytes up to 12 dimensions); longer ones are measured first instead.
  */
-function putVector(b: Uint8Array, p: number, tag: number, src: Int32Array, off: number, dims: number): number {
+export function putVector(b: Uint8Array, p: number, tag: number, src: Int32Array, off: number, dims: number): number {
   const first = p + 4;
   let q = first;
   for (let d = 0; d < dims; d++) q = putIntValue(b, q, src[off + d]!);
@@ -73,7 +73,7 @@ function putMeasuredVector(b: Uint8Array, p: number, tag: number, src: Int32Arra
 }
 
 /** `tag` + length + RegisterValue body (oneof: scalar field 1, written even when 0, or vector field 2). */
-function putRegister(
+export function putRegister(
   b: Uint8Array,
   p: number,
   tag: number,
@@ -192,7 +192,7 @@ function putString(b: Uint8Array, p: number, field: number, bytes: Buffer): numb
 }
 
 /** Most bytes one register slot, vector or stack entry can take (3 tags, 3 lengths, 10-byte varints). */
-const SLOT_BOUND = (dims: number): number => 12 + 10 * dims;
+export const SLOT_BOUND = (dims: number): number => 12 + 10 * dims;
 
 /** Every OrganismState field (bit n-1 = field n): a full state. */
 export const ALL_FIELDS = (1 << 27) - 1;
@@ -323,75 +323,8 @@ export function putSint(b: Uint8Array, p: number, tag: number, v: number): numbe
   return putVarint(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
 }
 
-/**
- * A whole OrganismDelta (organism_id, changed_fields, state, register_slots) under `fieldTag`, for a mask
- * within COMMON_DELTA_FIELDS: the per-organism, per-sample hot path, written with one reservation and
- * one-byte length prefixes (shifted in the rare case a body reaches 128 bytes). The state's fields are
- * written exactly as writeOrganismFields writes them.
- */
-export function writeCommonDelta(
-  w: ProtoWriter,
-  fieldTag: number,
-  o: Organism,
-  mask: number,
-  regSlots: Uint8Array,
-  regSlotCount: number,
-  energyChange: number,
-  entropyChange: number,
-): void {
-  const dims = o.dims;
-  const need = 200 + 4 * (4 + 10 * dims) + regSlotCount * (1 + SLOT_BOUND(dims));
-  if (w.pos + need > w.buf.length) w.ensure(need);
-  const b = w.buf;
-  let p = w.pos;
-  b[p++] = fieldTag;
-  const outerAt = p++;
-  const outerStart = p;
-  const id = o.id;
-  if (id !== 0) {
-    b[p++] = 0x08;
-    p = putIntValue(b, p, id);
-  }
-  if (mask !== 0) {
-    b[p++] = 0x10;
-    p = putUnsigned(b, p, mask);
-  }
-  if (mask !== 0 || regSlotCount > 0) {
-    b[p++] = 0x1a;
-    const stateAt = p++;
-    const stateStart = p;
-    if (mask & fieldBit(5)) p = putInt(b, p, 5, o.er);
-    if (mask & fieldBit(6)) p = putVector(b, p, 0x32, o.ip, 0, dims);
-    if (mask & fieldBit(7)) p = putVector(b, p, 0x3a, o.dv, 0, dims);
-    if (mask & fieldBit(8))
-      for (let off = 0; off + dims <= o.dps.length; off += dims) p = putVector(b, p, 0x42, o.dps, off, dims);
-    if (mask & fieldBit(9)) p = putInt(b, p, 9, o.activeDp);
-    for (let k = 0; k < regSlotCount; k++) {
-      const i = regSlots[k]!;
-      p = putRegister(b, p, 0x52, o.regIsVec[i]!, o.regScalar[i]!, o.regVec, i * dims, dims);
-    }
-    // Fields 16 and up have two-byte tags: (field << 3) as a varint, second byte 0x01 below field 32.
-    if (mask & fieldBit(18)) p = putInt(b, p, 18, o.sr);
-    if (mask & fieldBit(19)) p = putInt(b, p, 19, o.mr);
-    if (mask & fieldBit(22)) p = putInt(b, p, 22, o.lastOpcode);
-    if (mask & fieldBit(23)) p = putInt(b, p, 23, o.lastMolecule);
-    if (mask & fieldBit(24)) p = putInt(b, p, 24, o.lastEnergyDelta);
-    if (mask & fieldBit(25)) p = putInt(b, p, 25, o.lastEntropyDelta);
-    if (mask & fieldBit(26)) p = putInt(b, p, 26, o.currentProc);
-    p = closeLength1(b, stateAt, stateStart, p);
-    if (regSlotCount > 0) {
-      b[p++] = 0x22;
-      b[p++] = regSlotCount; // < 128 slots, one byte each
-      for (let k = 0; k < regSlotCount; k++) b[p++] = regSlots[k]!;
-    }
-  }
-  p = putSint(b, p, 0x28, energyChange);
-  p = putSint(b, p, 0x30, entropyChange);
-  w.pos = closeLength1(b, outerAt, outerStart, p);
-}
-
 /** A varint of 0 ≤ v < 2^32 with the one- and two-byte cases inline (positions and opcodes fit in two). */
-function putUnsigned(b: Uint8Array, p: number, v: number): number {
+export function putUnsigned(b: Uint8Array, p: number, v: number): number {
   if (v < 0x80) {
     b[p] = v;
     return p + 1;
@@ -405,13 +338,13 @@ function putUnsigned(b: Uint8Array, p: number, v: number): number {
 }
 
 /** An int32 value's varint (negative ones sign-extended, as putVarint writes them). */
-function putIntValue(b: Uint8Array, p: number, v: number): number {
+export function putIntValue(b: Uint8Array, p: number, v: number): number {
   if (v >= 0) return putUnsigned(b, p, v);
   return v >= -0x80000000 ? putNegativeInt32(b, p, v) : putVarint(b, p, v);
 }
 
 /** Writes the length of [start, end) into the one byte reserved at `lenAt` = start - 1, shifting the body when it needs more; returns the new end. */
-function closeLength1(b: Uint8Array, lenAt: number, start: number, end: number): number {
+export function closeLength1(b: Uint8Array, lenAt: number, start: number, end: number): number {
   const len = end - start;
   if (len < 128) {
     b[lenAt] = len;

@@ -50,6 +50,7 @@ import type {
 import { newRunId } from '../contracts/run-id.js';
 import { environmentOf } from '../engine/configured-world.js';
 import { spawnModuleWorker } from '../engine/spawn-worker.js';
+import { assembleChunk } from '../engine/chunk-assembly.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../tracing/span-names.js';
@@ -224,6 +225,17 @@ export class ChunkNotDeliveredError extends EvochoraError {
   }
 }
 
+/** A chunk from the worker could not be completed with its deferred organism deltas (chunk-assembly.ts). */
+export class ChunkAssemblyError extends EvochoraError {
+  constructor(firstTick: number, lastTick: number, cause: unknown) {
+    super(
+      PipelineErrorCode.CHUNK_ASSEMBLY_FAILED,
+      `could not complete chunk ${firstTick}..${lastTick} with its organism deltas: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
 /**
  * `changes` merged over `base`: objects merge key by key, anything else (lists included) replaces. A text that
  * replaces a number or a boolean is read as one (`--set runtime.organism.maxEnergy=20000` arrives as text).
@@ -320,8 +332,8 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
     );
   }
 
-  private send(m: ToWorker): void {
-    this.worker?.postMessage(m);
+  private send(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.worker?.postMessage(m, transfer);
   }
 
   protected async run(): Promise<void> {
@@ -697,13 +709,28 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       worker.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'chunk': {
+            let data: Uint8Array = new Uint8Array(m.buffer);
+            if (m.deferred) {
+              try {
+                data = assembleChunk(data, m.deferred);
+              } catch (e) {
+                // A worker that hands over a chunk it cannot complete is broken: the run stops, nothing half-written is stored.
+                deliveryFailure = new ChunkAssemblyError(m.firstTick, m.lastTick, e);
+                this.send({ type: 'stop' });
+                finish(deliveryFailure);
+                break;
+              }
+              this.send({ type: 'recycle', buffer: m.deferred.ints.buffer as ArrayBuffer }, [
+                m.deferred.ints.buffer as ArrayBuffer,
+              ]);
+            }
             const chunkAttributes = {
               [ATTR.service]: this.name,
               [ATTR.runId]: m.simulationRunId,
               [ATTR.firstTick]: m.firstTick,
               [ATTR.lastTick]: m.lastTick,
               [ATTR.tickCount]: m.tickCount,
-              [ATTR.bytes]: m.buffer.byteLength,
+              [ATTR.bytes]: data.byteLength,
             };
             // One trace per chunk, begun where the chunk reaches the main thread (never in the worker).
             const produced = this.tracer.startSpan(
@@ -716,7 +743,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
               firstTick: m.firstTick,
               lastTick: m.lastTick,
               tickCount: m.tickCount,
-              data: new Uint8Array(m.buffer),
+              data,
             };
             chain = chain
               .then(async () => {

@@ -1,0 +1,271 @@
+/**
+ * The organism deltas of a chunk's samples as int32 records, encoded to protobuf later and possibly on another
+ * thread. Finding what changed needs the live organisms (the engine thread); writing the OrganismDelta bytes
+ * does not, and it was most of the recorder's cost on the simulation thread (~150 ns of branchy varint code per
+ * organism and sample against ~20 ns to store the values). So the engine records the values and the main
+ * thread writes the bytes (chunk-assembly.ts): the same bytes either way (test/unit/pipeline/organism-delta-journal.test.ts).
+ *
+ * A record is either
+ * - COMMON: a delta whose fields are all in COMMON_DELTA_FIELDS (nearly every one):
+ *   kind, organism id, field mask, register slot count, energy change, entropy change, dims, then per set bit
+ *   in field order the values (IP and DV: dims ints; data pointers: their count, then the ints; active pointer,
+ *   marker, last opcode, molecule, energy and entropy delta, procedure: one int each), then per written slot:
+ *   slot, isVec, scalar, dims vector ints;
+ * - RAW: kind, offset, length of finished OrganismDelta bytes (tag included) in the journal's byte side
+ *   (a full state for an organism new to the chunk, or a delta with rarer fields).
+ */
+import type { Organism } from '../../runtime/index.js';
+import {
+  fieldBit,
+  putIntValue,
+  putRegister,
+  putSint,
+  putUnsigned,
+  putVector,
+  closeLength1,
+  SLOT_BOUND,
+} from './organism-wire.js';
+import { ProtoWriter } from './proto-writer.js';
+
+const COMMON = 1;
+const RAW = 2;
+
+const IP = fieldBit(6);
+const DV = fieldBit(7);
+const DPS = fieldBit(8);
+const ACTIVE_DP = fieldBit(9);
+const MARKER = fieldBit(19);
+const LAST_OPCODE = fieldBit(22);
+const LAST_MOLECULE = fieldBit(23);
+const LAST_ENERGY_DELTA = fieldBit(24);
+const LAST_ENTROPY_DELTA = fieldBit(25);
+const CURRENT_PROC = fieldBit(26);
+
+/** A journal's contents as plain arrays (what crosses to the thread that encodes them). */
+export interface JournalContents {
+  readonly ints: Int32Array;
+  readonly raw: Uint8Array;
+}
+
+export class OrganismDeltaJournal {
+  private ints: Int32Array;
+  /** Ints in use. */
+  length = 0;
+  private readonly rawWriter = new ProtoWriter(4 * 1024);
+
+  constructor(
+    /** The OrganismDelta field's tag in the enclosing message (the TickDelta's organism_deltas). */
+    readonly fieldTag: number,
+    capacity = 16 * 1024,
+  ) {
+    this.ints = new Int32Array(capacity);
+  }
+
+  private room(n: number): Int32Array {
+    if (this.length + n > this.ints.length) {
+      const next = new Int32Array(Math.max(this.ints.length * 2, this.length + n));
+      next.set(this.ints.subarray(0, this.length));
+      this.ints = next;
+    }
+    return this.ints;
+  }
+
+  /** A COMMON record of `o`'s current values for the fields in `mask` (within COMMON_DELTA_FIELDS). */
+  recordCommon(
+    o: Organism,
+    mask: number,
+    slots: Uint8Array,
+    slotCount: number,
+    energyChange: number,
+    entropyChange: number,
+  ): void {
+    const dims = o.dims;
+    const r = this.room(7 + 2 * dims + 1 + o.dps.length + 7 + slotCount * (3 + dims));
+    let n = this.length;
+    r[n] = COMMON;
+    r[n + 1] = o.id;
+    r[n + 2] = mask;
+    r[n + 3] = slotCount;
+    r[n + 4] = energyChange;
+    r[n + 5] = entropyChange;
+    r[n + 6] = dims;
+    n += 7;
+    if (mask & IP) for (let d = 0; d < dims; d++) r[n++] = o.ip[d]!;
+    if (mask & DV) for (let d = 0; d < dims; d++) r[n++] = o.dv[d]!;
+    if (mask & DPS) {
+      const dps = o.dps;
+      r[n++] = dps.length;
+      for (let d = 0; d < dps.length; d++) r[n++] = dps[d]!;
+    }
+    if (mask & ACTIVE_DP) r[n++] = o.activeDp;
+    if (mask & MARKER) r[n++] = o.mr;
+    if (mask & LAST_OPCODE) r[n++] = o.lastOpcode;
+    if (mask & LAST_MOLECULE) r[n++] = o.lastMolecule;
+    if (mask & LAST_ENERGY_DELTA) r[n++] = o.lastEnergyDelta;
+    if (mask & LAST_ENTROPY_DELTA) r[n++] = o.lastEntropyDelta;
+    if (mask & CURRENT_PROC) r[n++] = o.currentProc;
+    for (let k = 0; k < slotCount; k++) {
+      const i = slots[k]!;
+      r[n++] = i;
+      r[n++] = o.regIsVec[i]!;
+      r[n++] = o.regScalar[i]!;
+      for (let d = i * dims, e = d + dims; d < e; d++) r[n++] = o.regVec[d]!;
+    }
+    this.length = n;
+  }
+
+  /** Where a RAW record's bytes go: write one whole OrganismDelta field (tag included), then call endRaw. */
+  beginRaw(): ProtoWriter {
+    this.rawStart = this.rawWriter.pos;
+    return this.rawWriter;
+  }
+  private rawStart = 0;
+
+  endRaw(): void {
+    const r = this.room(3);
+    const n = this.length;
+    r[n] = RAW;
+    r[n + 1] = this.rawStart;
+    r[n + 2] = this.rawWriter.pos - this.rawStart;
+    this.length = n + 3;
+  }
+
+  /** Writes the OrganismDelta fields of the records in ints [from, to). */
+  encode(w: ProtoWriter, from: number, to: number): void {
+    encodeOrganismDeltas(w, this.fieldTag, this.ints, from, to, this.rawWriter.buf);
+  }
+
+  /**
+   * Hands over the contents (the int buffer itself, no copy, and a copy of the raw bytes) and starts empty, in
+   * `next` when given (a buffer handed over before and given back: recycled rather than allocated).
+   */
+  detach(next?: ArrayBuffer): JournalContents {
+    const raw = new Uint8Array(this.rawWriter.pos);
+    raw.set(this.rawWriter.buf.subarray(0, this.rawWriter.pos));
+    const out = { ints: this.ints.subarray(0, this.length), raw };
+    this.ints =
+      next && next.byteLength >= this.ints.byteLength ? new Int32Array(next) : new Int32Array(this.ints.length);
+    this.clear();
+    return out;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.rawWriter.reset();
+  }
+}
+
+/** Writes the OrganismDelta fields (under `fieldTag`) of the journal records in ints [from, to). */
+export function encodeOrganismDeltas(
+  w: ProtoWriter,
+  fieldTag: number,
+  ints: Int32Array,
+  from: number,
+  to: number,
+  raw: Uint8Array,
+): void {
+  let at = from;
+  while (at < to) {
+    const kind = ints[at]!;
+    if (kind === COMMON) at = writeCommonDelta(w, fieldTag, ints, at);
+    else if (kind === RAW) {
+      const off = ints[at + 1]!;
+      const len = ints[at + 2]!;
+      w.ensure(len);
+      w.buf.set(raw.subarray(off, off + len), w.pos);
+      w.pos += len;
+      at += 3;
+    } else throw new RangeError(`organism delta journal: unknown record kind ${kind} at ${at}`);
+  }
+}
+
+/**
+ * One COMMON record as a whole OrganismDelta (organism_id, changed_fields, state, register_slots, energy and
+ * entropy changes) under `fieldTag`, with one reservation and one-byte length prefixes (shifted in the rare case
+ * a body reaches 128 bytes). The state's fields are written exactly as writeOrganismFields writes them.
+ * Returns the index after the record.
+ */
+function writeCommonDelta(w: ProtoWriter, fieldTag: number, r: Int32Array, at: number): number {
+  const id = r[at + 1]!;
+  const mask = r[at + 2]!;
+  const slotCount = r[at + 3]!;
+  const energyChange = r[at + 4]!;
+  const entropyChange = r[at + 5]!;
+  const dims = r[at + 6]!;
+  let n = at + 7;
+  const need = 200 + 4 * (4 + 10 * dims) + slotCount * (1 + SLOT_BOUND(dims));
+  if (w.pos + need > w.buf.length) w.ensure(need);
+  const b = w.buf;
+  let p = w.pos;
+  b[p++] = fieldTag;
+  const outerAt = p++;
+  const outerStart = p;
+  if (id !== 0) {
+    b[p++] = 0x08;
+    p = putIntValue(b, p, id);
+  }
+  if (mask !== 0) {
+    b[p++] = 0x10;
+    p = putUnsigned(b, p, mask);
+  }
+  if (mask !== 0 || slotCount > 0) {
+    b[p++] = 0x1a;
+    const stateAt = p++;
+    const stateStart = p;
+    if (mask & IP) {
+      p = putVector(b, p, 0x32, r, n, dims);
+      n += dims;
+    }
+    if (mask & DV) {
+      p = putVector(b, p, 0x3a, r, n, dims);
+      n += dims;
+    }
+    if (mask & DPS) {
+      const count = r[n++]!;
+      for (let off = 0; off + dims <= count; off += dims) p = putVector(b, p, 0x42, r, n + off, dims);
+      n += count;
+    }
+    if (mask & ACTIVE_DP) p = putIntField(b, p, 0x48, 0, r[n++]!);
+    // The register slots' values sit after the scalars in the record; the state's field 10 comes before them.
+    let scalars = n;
+    n += bitCount(mask & TAIL);
+    for (let k = 0; k < slotCount; k++) {
+      p = putRegister(b, p, 0x52, r[n + 1]!, r[n + 2]!, r, n + 3, dims);
+      n += 3 + dims;
+    }
+    // Fields 16 and up have two-byte tags: (field << 3) as a varint, second byte 0x01 below field 32.
+    if (mask & MARKER) p = putIntField(b, p, 0x98, 0x01, r[scalars++]!);
+    if (mask & LAST_OPCODE) p = putIntField(b, p, 0xb0, 0x01, r[scalars++]!);
+    if (mask & LAST_MOLECULE) p = putIntField(b, p, 0xb8, 0x01, r[scalars++]!);
+    if (mask & LAST_ENERGY_DELTA) p = putIntField(b, p, 0xc0, 0x01, r[scalars++]!);
+    if (mask & LAST_ENTROPY_DELTA) p = putIntField(b, p, 0xc8, 0x01, r[scalars++]!);
+    if (mask & CURRENT_PROC) p = putIntField(b, p, 0xd0, 0x01, r[scalars++]!);
+    p = closeLength1(b, stateAt, stateStart, p);
+    if (slotCount > 0) {
+      b[p++] = 0x22;
+      b[p++] = slotCount; // < 128 slots, one byte each
+      for (let k = 0, s = scalars; k < slotCount; k++, s += 3 + dims) b[p++] = r[s]!;
+    }
+  }
+  p = putSint(b, p, 0x28, energyChange);
+  p = putSint(b, p, 0x30, entropyChange);
+  w.pos = closeLength1(b, outerAt, outerStart, p);
+  return n;
+}
+
+/** The scalar fields after the register slots in a state (marker, last instruction, procedure). */
+const TAIL = MARKER | LAST_OPCODE | LAST_MOLECULE | LAST_ENERGY_DELTA | LAST_ENTROPY_DELTA | CURRENT_PROC;
+
+function bitCount(v: number): number {
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** An int32 field under a one-byte (`tag2` 0) or two-byte tag; proto3 leaves zero out. */
+function putIntField(b: Uint8Array, p: number, tag: number, tag2: number, v: number): number {
+  if (v === 0) return p;
+  b[p++] = tag;
+  if (tag2 !== 0) b[p++] = tag2;
+  return putIntValue(b, p, v);
+}
