@@ -38,5 +38,8 @@ export function assembleChunk(bytes: Uint8Array, deferred: DeferredOrganismDelta
     cursor = bodyEnd;
   }
   w.raw(bytes.subarray(cursor));
-  return w.finish();
+  // A buffer of its own (transferable and kept by the queue), not zero-filled first: every byte is copied into it.
+  const chunk = Buffer.allocUnsafeSlow(w.pos);
+  w.buf.copy(chunk, 0, 0, w.pos);
+  return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }

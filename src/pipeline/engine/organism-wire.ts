@@ -94,7 +94,7 @@ export function putRegister(
   }
   b[p++] = 1 + varintSize(scalar);
   b[p++] = 0x08;
-  return putVarint(b, p, scalar);
+  return putIntValue(b, p, scalar);
 }
 
 /**
@@ -320,10 +320,13 @@ export const COMMON_DELTA_FIELDS =
 export function putSint(b: Uint8Array, p: number, tag: number, v: number): number {
   if (v === 0) return p;
   b[p++] = tag;
-  return putVarint(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
+  return putUnsigned(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
 }
 
-/** A varint of 0 ≤ v < 2^32 with the one- and two-byte cases inline (positions and opcodes fit in two). */
+/**
+ * A varint of 0 ≤ v < 2^32 with the one- to three-byte cases inline (positions and opcodes fit in two,
+ * molecules in three).
+ */
 export function putUnsigned(b: Uint8Array, p: number, v: number): number {
   if (v < 0x80) {
     b[p] = v;
@@ -333,6 +336,12 @@ export function putUnsigned(b: Uint8Array, p: number, v: number): number {
     b[p] = (v & 127) | 128;
     b[p + 1] = v >>> 7;
     return p + 2;
+  }
+  if (v < 0x200000) {
+    b[p] = (v & 127) | 128;
+    b[p + 1] = ((v >>> 7) & 127) | 128;
+    b[p + 2] = v >>> 14;
+    return p + 3;
   }
   return putVarint(b, p, v);
 }
