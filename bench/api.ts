@@ -6,8 +6,10 @@
  *   - p50/p95/max latency over HTTP of a 256×256 environment region at random recorded ticks, of
  *     organisms-at-tick, and of organism details (target p95 ≤ 25 ms).
  *   - indexer throughput: ticks indexed by the slower batch indexer while the engine records, per second, as
- *     a ratio to the engine's recording rate in the same run (≥ 1 means the indexers keep up), and the rate
- *     at which they finish the rest after the engine stopped.
+ *     a ratio to the engine's recording rate in the same run, and the rate at which they finish the rest after
+ *     the engine stopped; and the steady-state ratio: how fast the newest indexed tick advances ÷ how fast the
+ *     newest stored one does while the engine records (least-squares slopes; ≥ 1 means the indexers keep up,
+ *     which the first ratio understates by the batches still on their way to storage at the stop).
  * Usage: npx tsx bench/api.ts [--json] [--ticks N] [--queries N] [--density F] [--default-world]
  * --density F seeds a fraction F of all cells with energy at tick 0 (default 0.0025, the runtime default), to
  * measure a world as full as a long-running one.
@@ -181,7 +183,7 @@ async function main(): Promise<void> {
     void topic;
     // Newest stored tick: from the persistence metrics is a count; read the newest announced batch instead.
     let newestStored = -1;
-    const lags: Array<{ t: number; lag: number }> = [];
+    const lags: Array<{ t: number; lag: number; stored: number; indexed: number }> = [];
     const newestIndexed = (): number =>
       Math.min(
         Number(sm.serviceStatus('environment-indexer-1').metrics.newest_indexed_tick),
@@ -196,8 +198,15 @@ async function main(): Promise<void> {
       void storage.listBatches(runId).then(
         (b) => {
           if (b.length) newestStored = Math.max(newestStored, b[b.length - 1]!.lastTick);
-          if (newestStored >= 0)
-            lags.push({ t: Date.now() - started, lag: Math.max(0, newestStored - Math.max(-1, newestIndexed())) });
+          if (newestStored >= 0) {
+            const indexed = Math.max(-1, newestIndexed());
+            lags.push({
+              t: Date.now() - started,
+              lag: Math.max(0, newestStored - indexed),
+              stored: newestStored,
+              indexed,
+            });
+          }
           if (process.env.BENCH_DEBUG)
             console.error(
               Date.now() - started,
@@ -227,10 +236,27 @@ async function main(): Promise<void> {
     // Ticks are sampled every tick, so tick numbers count ticks.
     const recordTicksPerSec = ((storedLast + 1) * 1000) / recordMs;
     const indexerTicksPerSec = ((indexedAtStop + 1) * 1000) / recordMs;
+    // Steady state: the rates at which the newest stored and the newest indexed tick advance while the engine
+    // records (least-squares slopes over the samples taken then). The figure above divides by the whole
+    // recording time, so it also counts the batches still on their way to storage when the engine stops.
+    const during = lags.filter((l) => l.t <= recordMs);
+    const slope = (y: (l: (typeof lags)[number]) => number): number => {
+      const n = during.length;
+      if (n < 3) return Number.NaN;
+      const mt = during.reduce((a, l) => a + l.t, 0) / n;
+      const my = during.reduce((a, l) => a + y(l), 0) / n;
+      const vt = during.reduce((a, l) => a + (l.t - mt) ** 2, 0);
+      return vt === 0 ? Number.NaN : (during.reduce((a, l) => a + (l.t - mt) * (y(l) - my), 0) / vt) * 1000;
+    };
+    const storedRate = slope((l) => l.stored);
+    const indexedRate = slope((l) => l.indexed);
     const throughput = {
       recordTicksPerSec: Math.round(recordTicksPerSec),
       indexerTicksPerSecWhileRecording: Math.round(indexerTicksPerSec),
       ratioToRecording: r2(indexerTicksPerSec / recordTicksPerSec),
+      storedTicksPerSecSteady: Math.round(storedRate),
+      indexedTicksPerSecSteady: Math.round(indexedRate),
+      steadyRatio: r2(indexedRate / storedRate),
       indexerTicksPerSecAfterStop: catchUpMs > 0 ? Math.round(((storedLast - indexedAtStop) * 1000) / catchUpMs) : null,
     };
     if (process.env.BENCH_DEBUG)
@@ -270,6 +296,9 @@ async function main(): Promise<void> {
     };
     log(
       `indexer throughput while recording: ${throughput.indexerTicksPerSecWhileRecording} ticks/s = ${throughput.ratioToRecording} × the recording rate (${throughput.recordTicksPerSec} ticks/s); after the engine stopped ${throughput.indexerTicksPerSecAfterStop ?? '-'} ticks/s`,
+    );
+    log(
+      `steady state while recording (slopes over ${during.length} samples): indexed ${throughput.indexedTicksPerSecSteady} ticks/s ÷ stored ${throughput.storedTicksPerSecSteady} ticks/s = ${throughput.steadyRatio}`,
     );
     log(
       `recorded ${storedLast + 1} ticks in ${(recordMs / 1000).toFixed(1)} s (${Math.round(((storedLast + 1) * 1000) / recordMs)} ticks/s); indexer lag p50 ${lag.p50} p95 ${lag.p95} max ${lag.max} ticks (p95 first third ${lag.firstThirdP95}, last third ${lag.lastThirdP95}; slope ${lag.slopeTicksPerSec} ticks/s); caught up ${catchUpMs} ms after the engine stopped`,
