@@ -266,6 +266,8 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
   private ticksSent = 0;
   private bytesSent = 0;
   private queuePutMs = 0;
+  /** Main-thread time spent writing the worker's deferred organism deltas into its chunks (chunk-assembly.ts). */
+  private assemblyMs = 0;
   /** Aborts a pending put; only fired a while after a stop request (see onAbort in runWorker). */
   private delivery = new AbortController();
   private deliveryGiveUp: NodeJS.Timeout | undefined;
@@ -712,7 +714,9 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
             let data: Uint8Array = new Uint8Array(m.buffer);
             if (m.deferred) {
               try {
+                const t0 = performance.now();
                 data = assembleChunk(data, m.deferred);
+                this.assemblyMs += performance.now() - t0;
               } catch (e) {
                 // A worker that hands over a chunk it cannot complete is broken: the run stops, nothing half-written is stored.
                 deliveryFailure = new ChunkAssemblyError(m.firstTick, m.lastTick, e);
@@ -845,6 +849,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       genome_shannon: s?.genomeShannon ?? 0,
       queue_wait_ms: Math.round(s?.queueWaitMs ?? 0),
       queue_put_ms: Math.round(this.queuePutMs),
+      chunk_assembly_ms: Math.round(this.assemblyMs),
       queue_blocked_ms: Math.round(this.blockedMs()),
       encode_ns_per_cell: s && s.cellsEncoded > 0 ? Math.round((s.encodeNs / s.cellsEncoded) * 10) / 10 : 0,
       auto_paused_at_tick: this.autoPausedAt,
