@@ -5,14 +5,9 @@
  * the bytes. The result is byte for byte the chunk an encoder without deferral writes (organism-delta-journal.test.ts).
  */
 import { readVarint } from '../contracts/framing.js';
-import type { DeferredOrganismDeltas } from './chunk-encoder.js';
+import { CHUNK_DELTA_TAG, ORGANISM_DELTA_TAG, type DeferredOrganismDeltas } from './chunk-encoder.js';
 import { encodeOrganismDeltas } from './organism-delta-journal.js';
 import { ProtoWriter } from './proto-writer.js';
-
-/** TickDataChunk field 6 (deltas), length-delimited. */
-const DELTA_TAG = 0x32;
-/** TickDelta field 6 (organism_deltas), length-delimited. */
-const ORGANISM_DELTA_TAG = 0x32;
 
 /** Reused between chunks: grows to the largest chunk once instead of per chunk. */
 const out = new ProtoWriter(256 * 1024);
@@ -25,12 +20,12 @@ export function assembleChunk(bytes: Uint8Array, deferred: DeferredOrganismDelta
   let cursor = 0;
   for (let k = 0; k < index.length; k += 3) {
     const tagAt = index[k]!;
-    const len = tagAt >= cursor && bytes[tagAt] === DELTA_TAG ? readVarint(bytes, tagAt + 1) : undefined;
+    const len = tagAt >= cursor && bytes[tagAt] === CHUNK_DELTA_TAG ? readVarint(bytes, tagAt + 1) : undefined;
     const bodyEnd = len ? len[1] + len[0] : -1;
     if (!len || bodyEnd > bytes.length)
       throw new RangeError(`deferred organism deltas: no TickDelta at byte ${tagAt} of a ${bytes.length}-byte chunk`);
     w.raw(bytes.subarray(cursor, tagAt));
-    w.tag(DELTA_TAG);
+    w.tag(CHUNK_DELTA_TAG);
     w.fork();
     w.raw(bytes.subarray(len[1], bodyEnd));
     encodeOrganismDeltas(w, ORGANISM_DELTA_TAG, ints, index[k + 1]!, index[k + 2]!, raw);

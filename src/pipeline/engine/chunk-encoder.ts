@@ -74,6 +74,11 @@ export interface EncodedChunk {
   readonly deferred?: DeferredOrganismDeltas;
 }
 
+/** TickDataChunk field 6, `deltas` (length-delimited): one per delta sample. */
+export const CHUNK_DELTA_TAG = 0x32;
+/** TickDelta field 6, `organism_deltas` (length-delimited): the delta sample's last field. */
+export const ORGANISM_DELTA_TAG = 0x32;
+
 /** The organism deltas left out of a chunk's bytes (ChunkEncoderOptions.deferOrganismDeltas). */
 export interface DeferredOrganismDeltas extends JournalContents {
   /** Per TickDelta, three ints: offset of its tag in the chunk's bytes, first and end index of its records. */
@@ -131,7 +136,7 @@ export class ChunkEncoder {
   private lastTick = 0;
   private samplesInChunk = 0;
   /** The organism deltas of the chunk's samples, as records (encoded at once unless deferred). */
-  private readonly journal = new OrganismDeltaJournal(0x32);
+  private readonly journal = new OrganismDeltaJournal(ORGANISM_DELTA_TAG);
   /** With deferred organism deltas: per TickDelta, its tag's offset in `w` and its records' range. */
   private readonly deferredIndex = new IntList(256);
   /** Journal buffers given back by the thread that assembled earlier chunks (reused, not allocated). */
@@ -401,7 +406,7 @@ export class ChunkEncoder {
     // TickDelta body, appended to the chunk as field 6.
     const w = this.w;
     const tagAt = w.pos;
-    w.tag(0x32);
+    w.tag(CHUNK_DELTA_TAG);
     w.fork();
     w.intField(0x08, tick);
     w.intField(0x10, isAccumulated ? DeltaType.ACCUMULATED : DeltaType.INCREMENTAL);

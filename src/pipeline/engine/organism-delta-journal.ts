@@ -52,6 +52,8 @@ export class OrganismDeltaJournal {
   /** Ints in use. */
   length = 0;
   private readonly rawWriter = new ProtoWriter(4 * 1024);
+  /** Where the RAW record being written starts in rawWriter. */
+  private rawStart = 0;
 
   constructor(
     /** The OrganismDelta field's tag in the enclosing message (the TickDelta's organism_deltas). */
@@ -119,7 +121,6 @@ export class OrganismDeltaJournal {
     this.rawStart = this.rawWriter.pos;
     return this.rawWriter;
   }
-  private rawStart = 0;
 
   endRaw(): void {
     const r = this.room(3);
