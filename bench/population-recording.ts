@@ -10,48 +10,11 @@
  *   - raw chunk bytes per organism and tick (before zstd).
  * Usage: npx tsx bench/population-recording.ts [--populations 50,500,2000] [--json]
  */
-import { compileSourceOrThrow } from '../src/compiler/index.js';
-import { Simulation, programFromArtifact, zeroThermodynamics } from '../src/runtime/index.js';
-import { LabelRewritePlugin } from '../src/runtime/plugins/label-rewrite.js';
+import { busyLoopWorld } from './busy-loop-world.js';
 import { assembleChunk } from '../src/pipeline/engine/chunk-assembly.js';
 import { ChunkEncoder } from '../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../src/pipeline/engine/organism-delta-writer.js';
 import { snapshotExtras } from '../src/pipeline/engine/snapshot-extras.js';
-const BUSY = `
-.REG %A %DR0
-START:
-  SETI %A DATA:0
-LOOP:
-  ADDI %A DATA:1
-  NRG %DR1
-  NTR %DR2
-  SCNI %DR3 0|1
-  GTI %A DATA:1000
-    JMPI START
-  IFI %DR3 DATA:0
-    NOP
-  PPKI %DR4 0|-1
-  JMPI LOOP
-`;
-function world(copies: number): Simulation {
-  const w = { shape: [1024, 1024], toroidal: true };
-  const program = programFromArtifact(compileSourceOrThrow(BUSY, { world: w }));
-  const sim = new Simulation({
-    shape: w.shape,
-    toroidal: true,
-    seed: 42n,
-    thermodynamics: zeroThermodynamics(),
-    organism: { maxEnergy: 32767, maxEntropy: 8191, errorPenaltyCost: 0 },
-    labelMatching: { selectionSpread: 0 },
-    plugins: [],
-  });
-  const rewrite = new LabelRewritePlugin();
-  for (let i = 0; i < copies; i++) {
-    const at = [(i % 32) * 32, Math.floor(i / 32) * 3 + (copies <= 100 ? 100 : 0)];
-    rewrite.onBirth(sim, sim.placeProgram(program, at, 30000));
-  }
-  return sim;
-}
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--populations');
 const populations = (at >= 0 ? argv[at + 1]! : '50,500,2000').split(',').map(Number);
@@ -59,14 +22,14 @@ const json = argv.includes('--json');
 const results: Array<Record<string, number>> = [];
 for (const copies of populations) {
   const ticks = Math.max(2000, Math.round(400000 / copies));
-  const bare = world(copies);
+  const bare = busyLoopWorld(copies, true);
   let t0 = performance.now();
   for (let i = 0; i < ticks; i++) {
     bare.step();
     bare.pruneDead();
   }
   const runtimeMs = performance.now() - t0;
-  const sim = world(copies);
+  const sim = busyLoopWorld(copies, true);
   const enc = new ChunkEncoder(sim.world, {
     simulationRunId: 'x'.repeat(50),
     samplesPerChunk: 500,

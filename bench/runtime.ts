@@ -14,9 +14,9 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { compileFileOrThrow, compileSourceOrThrow } from '../src/compiler/index.js';
-import { Simulation, programFromArtifact, zeroThermodynamics } from '../src/runtime/index.js';
-import { LabelRewritePlugin } from '../src/runtime/plugins/label-rewrite.js';
+import { compileFileOrThrow } from '../src/compiler/index.js';
+import { Simulation, programFromArtifact } from '../src/runtime/index.js';
+import { busyLoopWorld } from './busy-loop-world.js';
 
 const json = process.argv.includes('--json');
 const secIdx = process.argv.indexOf('--seconds');
@@ -31,23 +31,6 @@ const only = onlyIdx > 0 ? process.argv[onlyIdx + 1] : undefined;
 const GOAL = 10_000_000;
 const REFERENCE_LOW = 2_000_000;
 const REFERENCE_HIGH = 3_000_000;
-
-const BUSY_LOOP = `
-.REG %A %DR0
-START:
-  SETI %A DATA:0
-LOOP:
-  ADDI %A DATA:1
-  NRG %DR1
-  NTR %DR2
-  SCNI %DR3 0|1
-  GTI %A DATA:1000
-    JMPI START
-  IFI %DR3 DATA:0
-    NOP
-  PPKI %DR4 0|-1
-  JMPI LOOP
-`;
 
 interface Result {
   scenario: string;
@@ -114,30 +97,6 @@ function measure(name: string, sim: Simulation, budgetSeconds: number): Result {
     goalRatio: { wall: ratio(wall, GOAL), perCpuSecond: ratio(perCpu, GOAL), peakWindow: ratio(peakRate, GOAL) },
     referenceRatio: { wall: refRatio(wall), perCpuSecond: refRatio(perCpu), peakWindow: refRatio(peakRate) },
   };
-}
-
-function busyLoopWorld(copies: number, ownLabels: boolean): Simulation {
-  const world = { shape: [1024, 1024], toroidal: true };
-  const program = programFromArtifact(compileSourceOrThrow(BUSY_LOOP, { world }));
-  const sim = new Simulation({
-    shape: world.shape,
-    toroidal: true,
-    seed: 42n,
-    thermodynamics: zeroThermodynamics(),
-    organism: { maxEnergy: 32767, maxEntropy: 8191, errorPenaltyCost: 0 },
-    labelMatching: { selectionSpread: 0 },
-    plugins: [],
-  });
-  // Each copy gets its own label namespace, as births would give it (the reference benchmark does the same).
-  const rewrite = new LabelRewritePlugin();
-  // Up to 100 copies on the reference's 10×10 grid; more on a denser one (32 per row, rows 3 apart).
-  for (let i = 0; i < copies; i++) {
-    const at =
-      copies <= 100 ? [(i % 10) * 100 + 10, Math.floor(i / 10) * 100 + 10] : [(i % 32) * 32, Math.floor(i / 32) * 3];
-    const org = sim.placeProgram(program, at, 30000);
-    if (ownLabels) rewrite.onBirth(sim, org);
-  }
-  return sim;
 }
 
 function busyLoop(): Result {

@@ -16,7 +16,7 @@
  */
 import type { Organism } from '../../runtime/index.js';
 import {
-  fieldBit,
+  DeltaField,
   putIntValue,
   putRegister,
   putSint,
@@ -30,16 +30,8 @@ import { ProtoWriter } from './proto-writer.js';
 const COMMON = 1;
 const RAW = 2;
 
-const IP = fieldBit(6);
-const DV = fieldBit(7);
-const DPS = fieldBit(8);
-const ACTIVE_DP = fieldBit(9);
-const MARKER = fieldBit(19);
-const LAST_OPCODE = fieldBit(22);
-const LAST_MOLECULE = fieldBit(23);
-const LAST_ENERGY_DELTA = fieldBit(24);
-const LAST_ENTROPY_DELTA = fieldBit(25);
-const CURRENT_PROC = fieldBit(26);
+/** The field bits of a delta's mask (organism-wire.ts). */
+const F = DeltaField;
 
 /** A journal's contents as plain arrays (what crosses to the thread that encodes them). */
 export interface JournalContents {
@@ -92,20 +84,20 @@ export class OrganismDeltaJournal {
     r[n + 5] = entropyChange;
     r[n + 6] = dims;
     n += 7;
-    if (mask & IP) for (let d = 0; d < dims; d++) r[n++] = o.ip[d]!;
-    if (mask & DV) for (let d = 0; d < dims; d++) r[n++] = o.dv[d]!;
-    if (mask & DPS) {
+    if (mask & F.IP) for (let d = 0; d < dims; d++) r[n++] = o.ip[d]!;
+    if (mask & F.DV) for (let d = 0; d < dims; d++) r[n++] = o.dv[d]!;
+    if (mask & F.DPS) {
       const dps = o.dps;
       r[n++] = dps.length;
       for (let d = 0; d < dps.length; d++) r[n++] = dps[d]!;
     }
-    if (mask & ACTIVE_DP) r[n++] = o.activeDp;
-    if (mask & MARKER) r[n++] = o.mr;
-    if (mask & LAST_OPCODE) r[n++] = o.lastOpcode;
-    if (mask & LAST_MOLECULE) r[n++] = o.lastMolecule;
-    if (mask & LAST_ENERGY_DELTA) r[n++] = o.lastEnergyDelta;
-    if (mask & LAST_ENTROPY_DELTA) r[n++] = o.lastEntropyDelta;
-    if (mask & CURRENT_PROC) r[n++] = o.currentProc;
+    if (mask & F.ACTIVE_DP) r[n++] = o.activeDp;
+    if (mask & F.MARKER) r[n++] = o.mr;
+    if (mask & F.LAST_OPCODE) r[n++] = o.lastOpcode;
+    if (mask & F.LAST_MOLECULE) r[n++] = o.lastMolecule;
+    if (mask & F.LAST_ENERGY_DELTA) r[n++] = o.lastEnergyDelta;
+    if (mask & F.LAST_ENTROPY_DELTA) r[n++] = o.lastEntropyDelta;
+    if (mask & F.CURRENT_PROC) r[n++] = o.currentProc;
     for (let k = 0; k < slotCount; k++) {
       const i = slots[k]!;
       r[n++] = i;
@@ -213,20 +205,20 @@ function writeCommonDelta(w: ProtoWriter, fieldTag: number, r: Int32Array, at: n
     b[p++] = 0x1a;
     const stateAt = p++;
     const stateStart = p;
-    if (mask & IP) {
+    if (mask & F.IP) {
       p = putVector(b, p, 0x32, r, n, dims);
       n += dims;
     }
-    if (mask & DV) {
+    if (mask & F.DV) {
       p = putVector(b, p, 0x3a, r, n, dims);
       n += dims;
     }
-    if (mask & DPS) {
+    if (mask & F.DPS) {
       const count = r[n++]!;
       for (let off = 0; off + dims <= count; off += dims) p = putVector(b, p, 0x42, r, n + off, dims);
       n += count;
     }
-    if (mask & ACTIVE_DP) p = putIntField(b, p, 0x48, 0, r[n++]!);
+    if (mask & F.ACTIVE_DP) p = putIntField(b, p, 0x48, 0, r[n++]!);
     // The register slots' values sit after the scalars in the record; the state's field 10 comes before them.
     let scalars = n;
     n += bitCount(mask & TAIL);
@@ -235,12 +227,12 @@ function writeCommonDelta(w: ProtoWriter, fieldTag: number, r: Int32Array, at: n
       n += 3 + dims;
     }
     // Fields 16 and up have two-byte tags: (field << 3) as a varint, second byte 0x01 below field 32.
-    if (mask & MARKER) p = putIntField(b, p, 0x98, 0x01, r[scalars++]!);
-    if (mask & LAST_OPCODE) p = putIntField(b, p, 0xb0, 0x01, r[scalars++]!);
-    if (mask & LAST_MOLECULE) p = putIntField(b, p, 0xb8, 0x01, r[scalars++]!);
-    if (mask & LAST_ENERGY_DELTA) p = putIntField(b, p, 0xc0, 0x01, r[scalars++]!);
-    if (mask & LAST_ENTROPY_DELTA) p = putIntField(b, p, 0xc8, 0x01, r[scalars++]!);
-    if (mask & CURRENT_PROC) p = putIntField(b, p, 0xd0, 0x01, r[scalars++]!);
+    if (mask & F.MARKER) p = putIntField(b, p, 0x98, 0x01, r[scalars++]!);
+    if (mask & F.LAST_OPCODE) p = putIntField(b, p, 0xb0, 0x01, r[scalars++]!);
+    if (mask & F.LAST_MOLECULE) p = putIntField(b, p, 0xb8, 0x01, r[scalars++]!);
+    if (mask & F.LAST_ENERGY_DELTA) p = putIntField(b, p, 0xc0, 0x01, r[scalars++]!);
+    if (mask & F.LAST_ENTROPY_DELTA) p = putIntField(b, p, 0xc8, 0x01, r[scalars++]!);
+    if (mask & F.CURRENT_PROC) p = putIntField(b, p, 0xd0, 0x01, r[scalars++]!);
     p = closeLength1(b, stateAt, stateStart, p);
     if (slotCount > 0) {
       b[p++] = 0x22;
@@ -255,7 +247,7 @@ function writeCommonDelta(w: ProtoWriter, fieldTag: number, r: Int32Array, at: n
 }
 
 /** The scalar fields after the register slots in a state (marker, last instruction, procedure). */
-const TAIL = MARKER | LAST_OPCODE | LAST_MOLECULE | LAST_ENERGY_DELTA | LAST_ENTROPY_DELTA | CURRENT_PROC;
+const TAIL = F.MARKER | F.LAST_OPCODE | F.LAST_MOLECULE | F.LAST_ENERGY_DELTA | F.LAST_ENTROPY_DELTA | F.CURRENT_PROC;
 
 function bitCount(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);

@@ -18,33 +18,34 @@ import type { OrganismDeltaJournal } from './organism-delta-journal.js';
 import {
   ALL_FIELDS,
   COMMON_DELTA_FIELDS,
-  fieldBit,
+  DeltaField,
   putSint,
   writeOrganism,
   writeOrganismFields,
 } from './organism-wire.js';
 import type { ProtoWriter } from './proto-writer.js';
 
-/** The OrganismState fields a delta can carry (the others never change after birth); energy and entropy go as changes. */
-const IP = fieldBit(6);
-const DV = fieldBit(7);
-const DPS = fieldBit(8);
-const ACTIVE_DP = fieldBit(9);
-const REGISTERS = fieldBit(10);
-const DATA_STACK = fieldBit(11);
-const LOCATION_STACK = fieldBit(12);
-const CALL_STACK = fieldBit(13);
-const DEAD = fieldBit(14);
-const DEATH_TICK = fieldBit(15);
-const FAILED = fieldBit(16);
-const FAILURE_REASON = fieldBit(17);
-const MARKER = fieldBit(19);
-const LAST_OPCODE = fieldBit(22);
-const LAST_MOLECULE = fieldBit(23);
-const LAST_ENERGY_DELTA = fieldBit(24);
-const LAST_ENTROPY_DELTA = fieldBit(25);
-const CURRENT_PROC = fieldBit(26);
-const DEATH_CAUSE = fieldBit(27);
+const {
+  IP,
+  DV,
+  DPS,
+  ACTIVE_DP,
+  REGISTERS,
+  DATA_STACK,
+  LOCATION_STACK,
+  CALL_STACK,
+  DEAD,
+  DEATH_TICK,
+  FAILED,
+  FAILURE_REASON,
+  MARKER,
+  LAST_OPCODE,
+  LAST_MOLECULE,
+  LAST_ENERGY_DELTA,
+  LAST_ENTROPY_DELTA,
+  CURRENT_PROC,
+  DEATH_CAUSE,
+} = DeltaField;
 /** More changed registers than this are written as the whole bank (a slot list would cost more). */
 const MAX_REGISTER_SLOTS = 16;
 

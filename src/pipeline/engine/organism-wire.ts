@@ -303,18 +303,44 @@ export function writeOrganismFields(
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The OrganismState fields an OrganismDelta's mask names (bit n-1 = field n); the others never change after
+ * birth, and energy and entropy go as changes.
+ */
+export const DeltaField = {
+  IP: fieldBit(6),
+  DV: fieldBit(7),
+  DPS: fieldBit(8),
+  ACTIVE_DP: fieldBit(9),
+  REGISTERS: fieldBit(10),
+  DATA_STACK: fieldBit(11),
+  LOCATION_STACK: fieldBit(12),
+  CALL_STACK: fieldBit(13),
+  DEAD: fieldBit(14),
+  DEATH_TICK: fieldBit(15),
+  FAILED: fieldBit(16),
+  FAILURE_REASON: fieldBit(17),
+  MARKER: fieldBit(19),
+  LAST_OPCODE: fieldBit(22),
+  LAST_MOLECULE: fieldBit(23),
+  LAST_ENERGY_DELTA: fieldBit(24),
+  LAST_ENTROPY_DELTA: fieldBit(25),
+  CURRENT_PROC: fieldBit(26),
+  DEATH_CAUSE: fieldBit(27),
+} as const;
+
 /** Fields an OrganismDelta usually carries: scalars, IP, DV, data pointers (plus register slots, energy and entropy changes). */
 export const COMMON_DELTA_FIELDS =
-  fieldBit(6) |
-  fieldBit(7) |
-  fieldBit(8) |
-  fieldBit(9) |
-  fieldBit(19) |
-  fieldBit(22) |
-  fieldBit(23) |
-  fieldBit(24) |
-  fieldBit(25) |
-  fieldBit(26);
+  DeltaField.IP |
+  DeltaField.DV |
+  DeltaField.DPS |
+  DeltaField.ACTIVE_DP |
+  DeltaField.MARKER |
+  DeltaField.LAST_OPCODE |
+  DeltaField.LAST_MOLECULE |
+  DeltaField.LAST_ENERGY_DELTA |
+  DeltaField.LAST_ENTROPY_DELTA |
+  DeltaField.CURRENT_PROC;
 
 /** A sint32 field (zigzag varint) under a one-byte tag; zero is left out. */
 export function putSint(b: Uint8Array, p: number, tag: number, v: number): number {
