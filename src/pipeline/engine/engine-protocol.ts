@@ -1,5 +1,6 @@
 /** Messages between the SimulationEngine service (main thread) and its worker. */
 import type { PlaceableProgram, RuntimeOptions, RuntimeOptionsInput } from '../../runtime/index.js';
+import type { DeferredOrganismDeltas } from './chunk-encoder.js';
 
 export interface OrganismPlacement {
   readonly program: PlaceableProgram;
@@ -74,7 +75,7 @@ export type FromWorker =
       tickCount: number;
       buffer: ArrayBuffer;
       /** The organism deltas left out of `buffer`, for the main thread to write in (chunk-assembly.ts). */
-      deferred?: { index: Int32Array; ints: Int32Array; raw: Uint8Array };
+      deferred?: DeferredOrganismDeltas;
     }
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'autopaused'; tick: number }

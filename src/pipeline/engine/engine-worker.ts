@@ -147,7 +147,7 @@ async function main(): Promise<void> {
         lastTick: c.lastTick,
         tickCount: c.tickCount,
         buffer,
-        ...(deferred ? { deferred: { index: deferred.index, ints: deferred.ints, raw: deferred.raw } } : {}),
+        ...(deferred ? { deferred } : {}),
       },
       deferred
         ? [
