@@ -114,7 +114,17 @@ export async function startSwift(root: string): Promise<SwiftServer> {
         pipeline:
           'catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server',
       },
-      'app:proxy-server': { use: 'egg:swift#proxy', account_autocreate: true },
+      // One device per ring: after a few slow answers under load (2 busy cores in CI) the proxy's default error
+      // limiting would take that device out for 60 s and answer 503 "Please reduce your request rate" meanwhile.
+      // Generous timeouts and a device that is never error-limited keep a slow moment from becoming a dead store.
+      'app:proxy-server': {
+        use: 'egg:swift#proxy',
+        account_autocreate: true,
+        conn_timeout: 5,
+        node_timeout: 30,
+        error_suppression_limit: 1_000_000,
+        error_suppression_interval: 1,
+      },
       'filter:catch_errors': { use: 'egg:swift#catch_errors' },
       'filter:gatekeeper': { use: 'egg:swift#gatekeeper' },
       'filter:healthcheck': { use: 'egg:swift#healthcheck' },

@@ -26,6 +26,14 @@ beforeAll(async () => {
       },
       {
         method: 'GET',
+        pattern: '/huge',
+        handler: () => ({
+          status: 200,
+          body: { rows: Array.from({ length: 8000 }, (_, i) => ({ i, name: `row ${i}` })) },
+        }),
+      },
+      {
+        method: 'GET',
         pattern: '/packed',
         handler: () => ({
           status: 200,
@@ -145,6 +153,16 @@ describe('HttpRouter', () => {
     const gz = await request(`${base}/a/big`, { headers: { 'accept-encoding': 'gzip' } });
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(Buffer.from(await gz.body.arrayBuffer())).toString()).toBe(text);
+    // Past the size compressed on the event loop, the thread pool compresses: same bytes out.
+    const huge = await request(`${base}/a/huge`);
+    const hugeText = await huge.body.text();
+    expect(hugeText.length).toBeGreaterThan(64 * 1024);
+    for (const enc of ['br', 'gzip'] as const) {
+      const r = await request(`${base}/a/huge`, { headers: { 'accept-encoding': enc } });
+      expect(r.headers['content-encoding']).toBe(enc);
+      const z = Buffer.from(await r.body.arrayBuffer());
+      expect((enc === 'br' ? brotliDecompressSync(z) : gunzipSync(z)).toString()).toBe(hugeText);
+    }
     const small = await request(`${base}/a/item/7`, { headers: { 'accept-encoding': 'br' } });
     expect(small.headers['content-encoding']).toBeUndefined();
     expect(await small.body.json()).toEqual({ id: '7' });
