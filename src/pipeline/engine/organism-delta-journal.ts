@@ -14,7 +14,6 @@
  * - RAW: kind, offset, length of finished OrganismDelta bytes (tag included) in the journal's byte side
  *   (a full state for an organism new to the chunk, or a delta with rarer fields).
  */
-import type { Organism } from '../../runtime/index.js';
 import {
   DeltaField,
   putIntValue,
@@ -29,6 +28,8 @@ import { ProtoWriter } from './proto-writer.js';
 
 const COMMON = 1;
 const RAW = 2;
+/** Ints before a COMMON record's values: kind, id, mask, slot count, energy and entropy change, dims. */
+export const COMMON_HEADER_INTS = 7;
 
 /** The field bits of a delta's mask (organism-wire.ts). */
 const F = DeltaField;
@@ -64,48 +65,35 @@ export class OrganismDeltaJournal {
     return this.ints;
   }
 
-  /** A COMMON record of `o`'s current values for the fields in `mask` (within COMMON_DELTA_FIELDS). */
-  recordCommon(
-    o: Organism,
+  /**
+   * The buffer, with room for `n` more ints from `length` on: a COMMON record's values are written there from
+   * `length + COMMON_HEADER_INTS` on (OrganismDeltaWriter), then committed with commitCommon, or dropped by not
+   * committing them.
+   */
+  reserve(n: number): Int32Array {
+    return this.room(COMMON_HEADER_INTS + n);
+  }
+
+  /** Ends the COMMON record whose values were written in reserve's buffer up to `end`: its header goes first. */
+  commitCommon(
+    end: number,
+    id: number,
     mask: number,
-    slots: Uint8Array,
     slotCount: number,
     energyChange: number,
     entropyChange: number,
+    dims: number,
   ): void {
-    const dims = o.dims;
-    const r = this.room(7 + 2 * dims + 1 + o.dps.length + 7 + slotCount * (3 + dims));
-    let n = this.length;
+    const r = this.ints;
+    const n = this.length;
     r[n] = COMMON;
-    r[n + 1] = o.id;
+    r[n + 1] = id;
     r[n + 2] = mask;
     r[n + 3] = slotCount;
     r[n + 4] = energyChange;
     r[n + 5] = entropyChange;
     r[n + 6] = dims;
-    n += 7;
-    if (mask & F.IP) for (let d = 0; d < dims; d++) r[n++] = o.ip[d]!;
-    if (mask & F.DV) for (let d = 0; d < dims; d++) r[n++] = o.dv[d]!;
-    if (mask & F.DPS) {
-      const dps = o.dps;
-      r[n++] = dps.length;
-      for (let d = 0; d < dps.length; d++) r[n++] = dps[d]!;
-    }
-    if (mask & F.ACTIVE_DP) r[n++] = o.activeDp;
-    if (mask & F.MARKER) r[n++] = o.mr;
-    if (mask & F.LAST_OPCODE) r[n++] = o.lastOpcode;
-    if (mask & F.LAST_MOLECULE) r[n++] = o.lastMolecule;
-    if (mask & F.LAST_ENERGY_DELTA) r[n++] = o.lastEnergyDelta;
-    if (mask & F.LAST_ENTROPY_DELTA) r[n++] = o.lastEntropyDelta;
-    if (mask & F.CURRENT_PROC) r[n++] = o.currentProc;
-    for (let k = 0; k < slotCount; k++) {
-      const i = slots[k]!;
-      r[n++] = i;
-      r[n++] = o.regIsVec[i]!;
-      r[n++] = o.regScalar[i]!;
-      for (let d = i * dims, e = d + dims; d < e; d++) r[n++] = o.regVec[d]!;
-    }
-    this.length = n;
+    this.length = end;
   }
 
   /** Where a RAW record's bytes go: write one whole OrganismDelta field (tag included), then call endRaw. */

@@ -14,7 +14,7 @@
  * (test/unit/pipeline/organism-delta.test.ts).
  */
 import type { Organism } from '../../runtime/index.js';
-import type { OrganismDeltaJournal } from './organism-delta-journal.js';
+import { COMMON_HEADER_INTS, type OrganismDeltaJournal } from './organism-delta-journal.js';
 import {
   ALL_FIELDS,
   COMMON_DELTA_FIELDS,
@@ -300,12 +300,9 @@ export class OrganismDeltaWriter {
         o.regDirtyLo = -1;
         o.regDirtyHi = 0xffff;
       }
-      const mask = this.changes(o, s);
+      const mask = this.changes(o, s, journal);
       if (sinceSnapshot) shadow.capture(o, epoch);
-      if ((mask & ~COMMON_DELTA_FIELDS) === 0) {
-        journal.recordCommon(o, mask, this.slots, this.slotCount, this.energyChange, this.entropyChange);
-        continue;
-      }
+      if ((mask & ~COMMON_DELTA_FIELDS) === 0) continue; // recorded by changes()
       const w = journal.beginRaw();
       w.tag(fieldTag);
       w.fork();
@@ -352,45 +349,111 @@ export class OrganismDeltaWriter {
 
   /**
    * The fields of `o` that differ from its shadow (a mask), with the changed register slots in
-   * `slots[0, slotCount)`; the shadow takes the new values.
+   * `slots[0, slotCount)`; the shadow takes the new values. The same pass writes the values into a COMMON record of
+   * `journal` (its layout: organism-delta-journal.ts), committed when every changed field is a common one, so each
+   * value is read once, while the organism is in cache. Positions and scalars are stored whether they changed or
+   * not and the record's end moves past them only when they did: fewer branches than compare-then-copy.
    */
-  private changes(o: Organism, s: Shadow): number {
-    let mask = 0;
-    this.energyChange = (o.er - s.er) | 0;
-    s.er = o.er;
+  private changes(o: Organism, s: Shadow, journal: OrganismDeltaJournal): number {
     const dims = o.dims;
+    const dps = o.dps;
+    const dpsLen = dps.length;
+    const r = journal.reserve(2 * dims + 1 + dpsLen + 7 + MAX_REGISTER_SLOTS * (3 + dims));
+    let n = journal.length + COMMON_HEADER_INTS;
+    let mask = 0;
+    const energyChange = (o.er - s.er) | 0;
+    s.er = o.er;
+    const entropyChange = (o.sr - s.sr) | 0;
+    s.sr = o.sr;
     // Plain loops: TypedArray#set and helper calls cost more than these few numbers (this runs for every
     // organism at every sample).
     const ip = o.ip;
     const sip = s.ip;
+    let diff = 0;
     for (let d = 0; d < dims; d++) {
-      if (ip[d] !== sip[d]) {
-        mask |= IP;
-        for (let e = d; e < dims; e++) sip[e] = ip[e]!;
-        break;
-      }
+      const v = ip[d]!;
+      diff |= v ^ sip[d]!;
+      sip[d] = v;
+      r[n + d] = v;
+    }
+    if (diff !== 0) {
+      mask |= IP;
+      n += dims;
     }
     const dv = o.dv;
     const sdv = s.dv;
+    diff = 0;
     for (let d = 0; d < dims; d++) {
-      if (dv[d] !== sdv[d]) {
-        mask |= DV;
-        for (let e = d; e < dims; e++) sdv[e] = dv[e]!;
-        break;
-      }
+      const v = dv[d]!;
+      diff |= v ^ sdv[d]!;
+      sdv[d] = v;
+      r[n + d] = v;
     }
-    const dps = o.dps;
+    if (diff !== 0) {
+      mask |= DV;
+      n += dims;
+    }
     const sdps = s.dps;
-    for (let d = 0, n = dps.length; d < n; d++) {
-      if (dps[d] !== sdps[d]) {
-        mask |= DPS;
-        for (let e = d; e < n; e++) sdps[e] = dps[e]!;
-        break;
-      }
+    diff = 0;
+    r[n] = dpsLen;
+    for (let d = 0; d < dpsLen; d++) {
+      const v = dps[d]!;
+      diff |= v ^ sdps[d]!;
+      sdps[d] = v;
+      r[n + 1 + d] = v;
     }
-    if (o.activeDp !== s.activeDp) {
+    if (diff !== 0) {
+      mask |= DPS;
+      n += 1 + dpsLen;
+    }
+    let v = o.activeDp;
+    r[n] = v;
+    if (v !== s.activeDp) {
       mask |= ACTIVE_DP;
-      s.activeDp = o.activeDp;
+      s.activeDp = v;
+      n++;
+    }
+    v = o.mr;
+    r[n] = v;
+    if (v !== s.mr) {
+      mask |= MARKER;
+      s.mr = v;
+      n++;
+    }
+    v = o.lastOpcode;
+    r[n] = v;
+    if (v !== s.lastOpcode) {
+      mask |= LAST_OPCODE;
+      s.lastOpcode = v;
+      n++;
+    }
+    v = o.lastMolecule;
+    r[n] = v;
+    if (v !== s.lastMolecule) {
+      mask |= LAST_MOLECULE;
+      s.lastMolecule = v;
+      n++;
+    }
+    v = o.lastEnergyDelta;
+    r[n] = v;
+    if (v !== s.lastEnergyDelta) {
+      mask |= LAST_ENERGY_DELTA;
+      s.lastEnergyDelta = v;
+      n++;
+    }
+    v = o.lastEntropyDelta;
+    r[n] = v;
+    if (v !== s.lastEntropyDelta) {
+      mask |= LAST_ENTROPY_DELTA;
+      s.lastEntropyDelta = v;
+      n++;
+    }
+    v = o.currentProc;
+    r[n] = v;
+    if (v !== s.currentProc) {
+      mask |= CURRENT_PROC;
+      s.currentProc = v;
+      n++;
     }
     let slotCount = 0;
     if ((o.regDirtyLo | o.regDirtyHi) !== 0) {
@@ -401,8 +464,18 @@ export class OrganismDeltaWriter {
       if (slotCount > MAX_REGISTER_SLOTS) {
         mask |= REGISTERS;
         slotCount = 0;
+      } else {
+        const slots = this.slots;
+        for (let k = 0; k < slotCount; k++) {
+          const i = slots[k]!;
+          r[n++] = i;
+          r[n++] = o.regIsVec[i]!;
+          r[n++] = o.regScalar[i]!;
+          for (let d = i * dims, e = d + dims; d < e; d++) r[n++] = o.regVec[d]!;
+        }
       }
     }
+    // The rarer fields: any of them makes the delta a RAW one (written whole by the caller).
     if ((o.dsLen | s.dsLen) !== 0 && dataStackChanged(s, o)) {
       mask |= DATA_STACK;
       s.takeDataStack(o);
@@ -432,37 +505,15 @@ export class OrganismDeltaWriter {
       mask |= FAILURE_REASON;
       s.failureReason = o.failureReason;
     }
-    this.entropyChange = (o.sr - s.sr) | 0;
-    s.sr = o.sr;
-    if (o.mr !== s.mr) {
-      mask |= MARKER;
-      s.mr = o.mr;
-    }
-    if (o.lastOpcode !== s.lastOpcode) {
-      mask |= LAST_OPCODE;
-      s.lastOpcode = o.lastOpcode;
-    }
-    if (o.lastMolecule !== s.lastMolecule) {
-      mask |= LAST_MOLECULE;
-      s.lastMolecule = o.lastMolecule;
-    }
-    if (o.lastEnergyDelta !== s.lastEnergyDelta) {
-      mask |= LAST_ENERGY_DELTA;
-      s.lastEnergyDelta = o.lastEnergyDelta;
-    }
-    if (o.lastEntropyDelta !== s.lastEntropyDelta) {
-      mask |= LAST_ENTROPY_DELTA;
-      s.lastEntropyDelta = o.lastEntropyDelta;
-    }
-    if (o.currentProc !== s.currentProc) {
-      mask |= CURRENT_PROC;
-      s.currentProc = o.currentProc;
-    }
     if (o.deathCause !== s.deathCause) {
       mask |= DEATH_CAUSE;
       s.deathCause = o.deathCause;
     }
+    if ((mask & ~COMMON_DELTA_FIELDS) === 0)
+      journal.commitCommon(n, o.id, mask, slotCount, energyChange, entropyChange, dims);
     this.slotCount = slotCount;
+    this.energyChange = energyChange;
+    this.entropyChange = entropyChange;
     return mask;
   }
 }
