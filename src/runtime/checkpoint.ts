@@ -1,6 +1,7 @@
 import type { RuntimeOptions } from './config.js';
 import { CheckpointError } from './errors.js';
 import { Organism, type DeathCause } from './organism.js';
+import type { OrganismMemory } from './organism-memory.js';
 import { Simulation } from './simulation.js';
 
 export const CHECKPOINT_VERSION = 1;
@@ -116,8 +117,8 @@ function saveOrganism(o: Organism): OrganismState {
   };
 }
 
-function loadOrganism(s: OrganismState): Organism {
-  const o = new Organism(s.id, s.initialPosition, s.er, s.birthTick);
+function loadOrganism(s: OrganismState, memory: OrganismMemory): Organism {
+  const o = new Organism(s.id, s.initialPosition, s.er, s.birthTick, memory);
   const dims = o.dims;
   o.parentId = s.parentId;
   o.programId = s.programId;
@@ -221,7 +222,7 @@ export function restoreCheckpoint(cp: Checkpoint): Simulation {
   sim.plugins.tick.forEach((p, i) => {
     if (i < cp.pluginStates.length) p.loadState?.(cp.pluginStates[i]);
   });
-  sim.organisms = cp.organisms.map(loadOrganism);
+  sim.organisms = cp.organisms.map((s) => loadOrganism(s, sim.memory));
   sim.peakAlive = cp.totals.peakAlive ?? sim.organisms.length;
   sim.extinctionTick = cp.totals.extinctionTick ?? -1;
   return sim;

@@ -1,3 +1,4 @@
+import type { OrganismMemory } from './organism-memory.js';
 import { OrganismRandom } from './rng/organism-random.js';
 
 /** Centralised VM constants (the reference keeps them fixed too). */
@@ -35,6 +36,29 @@ export function isLocationSlot(slot: number): boolean {
 }
 
 const NO_DECODE = new Int32Array(0);
+
+/**
+ * Decoded-instruction cache geometry (the VM fills it): entries per organism (a power of two) and ints per entry.
+ * 64 entries hold a replicator's hot loop; 256 made each organism's cache 13 KB, which cost more in memory misses
+ * at thousands of organisms than the extra hits saved.
+ */
+export const DECODE_ENTRIES = 64;
+export function decodeEntryInts(dims: number): number {
+  return 7 + 3 * dims;
+}
+
+/** Ints and bytes of an organism's hot state (see the constructor's layout). */
+function hotStateInts(dims: number): number {
+  return 8 * dims + 6 + 3 * dims + REGISTER_SLOTS + REGISTER_SLOTS * dims;
+}
+function hotStateBytes(dims: number): number {
+  return hotStateInts(dims) * 4 + 3 + REGISTER_SLOTS;
+}
+
+/** Bytes of an OrganismMemory block for `dims`: the hot state, on whole cache lines, then the decode cache. */
+export function organismBlockBytes(dims: number): number {
+  return ((hotStateBytes(dims) + 63) & ~63) + DECODE_ENTRIES * decodeEntryInts(dims) * 4;
+}
 
 /** A saved copy of a register range (used for call frames and static banks). */
 export interface RegisterSnapshot {
@@ -124,6 +148,10 @@ export class Organism {
    * epoch, the fetch direction, the molecule, its dense opcode index and the raw operand cells.
    */
   decode: Int32Array = NO_DECODE;
+  /** The decode cache's place in this organism's memory block (empty: the VM allocates one). */
+  readonly decodeStore: Int32Array = NO_DECODE;
+  /** This organism's OrganismMemory block (-1: buffers of its own, or released when it was pruned). */
+  memoryBlock = -1;
   /** World code generation the cache belongs to (-1: not allocated yet). */
   decodeGeneration = -1;
   /** Offset of this tick's instruction in `decode` (-1: planned without the cache). */
@@ -167,7 +195,14 @@ export class Organism {
   /** Static (SDR/SLR) banks per procedure label hash; the active one lives in the register slots. */
   staticBanks = new Map<number, RegisterSnapshot>();
 
-  constructor(id: number, position: ArrayLike<number>, energy: number, birthTick: number) {
+  constructor(
+    id: number,
+    position: ArrayLike<number>,
+    energy: number,
+    birthTick: number,
+    /** Where the hot state and decode cache live (a simulation's shared pages); without it, buffers of its own. */
+    memory?: OrganismMemory,
+  ) {
     const dims = position.length;
     this.id = id;
     this.dims = dims;
@@ -175,9 +210,19 @@ export class Organism {
     this.er = energy;
     // The state touched by every instruction lives in one buffer (views), so an organism's hot data is
     // contiguous in memory: IP, DV, their pre-fetch copies, DPs, operands and registers.
-    const ints = 8 * dims + 6 + 3 * dims + REGISTER_SLOTS + REGISTER_SLOTS * dims;
-    const buffer = new ArrayBuffer(ints * 4 + 3 + REGISTER_SLOTS);
+    let buffer: ArrayBuffer;
     let at = 0;
+    if (memory) {
+      if (memory.blockBytes !== organismBlockBytes(dims))
+        throw new RangeError(`organism memory blocks of ${memory.blockBytes} bytes do not fit ${dims}-D organisms`);
+      const block = memory.allocate();
+      this.memoryBlock = block;
+      buffer = memory.bufferOf(block);
+      const offset = memory.offsetOf(block);
+      at = offset / 4;
+      const decodeInts = DECODE_ENTRIES * decodeEntryInts(dims);
+      this.decodeStore = new Int32Array(buffer, offset + memory.blockBytes - decodeInts * 4, decodeInts);
+    } else buffer = new ArrayBuffer(hotStateBytes(dims));
     const view = (n: number): Int32Array => {
       const v = new Int32Array(buffer, at * 4, n);
       at += n;

@@ -1,7 +1,8 @@
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from './config.js';
 import { WorldShapeError } from './errors.js';
 import { LabelMatcher } from './labels/label-matcher.js';
-import { Organism } from './organism.js';
+import { Organism, organismBlockBytes } from './organism.js';
+import { OrganismMemory } from './organism-memory.js';
 import { computeGenomeHash } from './genome-hash.js';
 import { PluginRandom } from './rng/plugin-random.js';
 import { tickSeedOf, toSigned64 } from './rng/splitmix64.js';
@@ -48,6 +49,8 @@ export class Simulation implements VmHost {
   readonly plugins: PluginSet;
   /** Living organisms (plus those that died this tick, until `pruneDead`). Creation order. */
   organisms: Organism[] = [];
+  /** Where the organisms' hot state lives (blocks of pruned organisms are reused: see pruneDead). */
+  readonly memory: OrganismMemory;
   tick = 0;
   nextOrganismId = 1;
   totalBirths = 0;
@@ -67,6 +70,7 @@ export class Simulation implements VmHost {
     this.options = resolveRuntimeOptions(input as RuntimeOptionsInput);
     const o = this.options;
     this.world = new World(o.shape, o.toroidal);
+    this.memory = new OrganismMemory(organismBlockBytes(this.world.dims));
     this.seedU = BigInt.asUintN(64, o.seed);
     const policy = new PolicyTable(o.thermodynamics);
     const matcher = new LabelMatcher(this.world, o.labelMatching);
@@ -95,7 +99,7 @@ export class Simulation implements VmHost {
     }
     const p = Int32Array.from(position);
     this.world.normalize(p);
-    const org = new Organism(this.nextOrganismId++, p, energy, this.tick);
+    const org = new Organism(this.nextOrganismId++, p, energy, this.tick, this.memory);
     this.organisms.push(org);
     return org;
   }
@@ -140,7 +144,7 @@ export class Simulation implements VmHost {
   // ------------------------------------------------------------------ VmHost
 
   spawnChild(parent: Organism, childIp: Int32Array, energy: number, dv: Int32Array): Organism {
-    const child = new Organism(this.nextOrganismId++, childIp, energy, this.tick);
+    const child = new Organism(this.nextOrganismId++, childIp, energy, this.tick, this.memory);
     child.parentId = parent.id;
     child.programId = parent.programId;
     child.dv.set(dv);
@@ -317,12 +321,20 @@ export class Simulation implements VmHost {
   }
 
   /** Drops organisms that died (call after observing the tick). */
+  /**
+   * Removes the dead from `organisms`. Their memory blocks go to the next births: a pruned Organism's typed arrays
+   * must not be read afterwards (nothing in the runtime keeps one; plugins get organisms only while they live).
+   */
   pruneDead(): void {
     let w = 0;
     const orgs = this.organisms;
     for (let i = 0; i < orgs.length; i++) {
       const o = orgs[i]!;
       if (!o.dead) orgs[w++] = o;
+      else if (o.memoryBlock >= 0) {
+        this.memory.release(o.memoryBlock);
+        o.memoryBlock = -1;
+      }
     }
     if (w !== orgs.length) orgs.length = w;
   }

@@ -23,7 +23,10 @@ export interface UserBirthHandler {
   onBirth(host: PluginHost, child: Organism): void;
 }
 
-/** A death handler: runs on a dead organism's cells before its ownership is cleared. */
+/**
+ * A death handler: runs on a dead organism's cells before its ownership is cleared. Keep what you need from the
+ * organism (its id, values), not the organism: once the dead are pruned its memory goes to the next births.
+ */
 export interface UserDeathHandler {
   onDeath(host: PluginHost, dead: Organism): void;
 }

@@ -7,7 +7,7 @@ import {
 import { OPCODES, instructionLength, type OpcodeInfo } from '../../isa/opcodes.js';
 import type { OrganismLimits, QuirkMode } from '../config.js';
 import { LabelMatcher } from '../labels/label-matcher.js';
-import { Organism, isLocationSlot, registerSlot } from '../organism.js';
+import { DECODE_ENTRIES, Organism, decodeEntryInts, isLocationSlot, registerSlot } from '../organism.js';
 import type { PolicyTable } from '../thermodynamics/policy-table.js';
 import type { World } from '../world.js';
 
@@ -24,9 +24,8 @@ function slotOf(id: number): number {
 const LOCATION_SLOT = new Uint8Array(64);
 for (let slot = 0; slot < 64; slot++) LOCATION_SLOT[slot] = isLocationSlot(slot) ? 1 : 0;
 const noop = (): void => {};
-/** Decoded-instruction cache: entries per organism (power of two) and the hash shift for it. */
-const DECODE_ENTRIES = 256;
-const DECODE_SHIFT = 24;
+/** Decoded-instruction cache: the hash shift for DECODE_ENTRIES (a power of two) entries per organism. */
+const DECODE_SHIFT = 32 - Math.log2(DECODE_ENTRIES);
 const TYPE_CODE = MoleculeType.CODE;
 
 /** Operand source codes stored per opcode (0 = end). */
@@ -163,7 +162,7 @@ export class VirtualMachine {
     this.cells = world.cells;
     this.toroidal = world.toroidal;
     this.canSkip = limits.maxSkipsPerTick >= 1;
-    this.decodeWidth = 7 + 3 * this.dims;
+    this.decodeWidth = decodeEntryInts(this.dims);
     this.rawScratch = new Int32Array(3 * this.dims);
     this.maxEnergy = limits.maxEnergy;
     this.maxEntropy = limits.maxEntropy;
@@ -380,9 +379,14 @@ export class VirtualMachine {
 
   /** Allocates (or clears, after an epoch wrap) the organism's decode cache. */
   private resetDecode(o: Organism): void {
-    if (o.decode.length !== DECODE_ENTRIES * this.decodeWidth)
-      o.decode = new Int32Array(DECODE_ENTRIES * this.decodeWidth);
-    else o.decode.fill(0);
+    const ints = DECODE_ENTRIES * this.decodeWidth;
+    if (o.decode.length !== ints) {
+      // In the organism's memory block when it has one (fresh blocks are zeroed), else a buffer of its own.
+      if (o.decodeStore.length === ints) {
+        o.decode = o.decodeStore;
+        o.decode.fill(0);
+      } else o.decode = new Int32Array(ints);
+    } else o.decode.fill(0);
     o.decodeGeneration = this.world.codeGeneration;
     // epoch 0 is never current, so zeroed entries never hit
   }
