@@ -297,7 +297,7 @@ export class ChunkEncoder {
     if (occ.length * 8 > size) {
       // Dense world: one linear pass over the flags is cheaper than sorting the list. The list holds every
       // occupied cell (plus stale entries), so its length bounds the count.
-      this.columnsFor(occ.length);
+      this.columnsFor(occ.length + 1); // + 1: gatherFlagged writes one slot past the last occupied cell
       n = gatherFlagged(occFlag, size, cells, owners, this.colIdx, this.colMol, this.colOwn);
       occ.data.set(this.colIdx.subarray(0, n));
       occ.length = n;
@@ -498,14 +498,15 @@ function gatherFlagged(
   mol: Int32Array,
   own: Int32Array,
 ): number {
+  // Branch-free: every cell is written at the next free slot and kept by advancing past it only when flagged (flags
+  // are 0 or 1). In a mature world about every other cell is occupied, in no pattern a branch predictor can
+  // learn: the branchy loop took ~0.75 ms of the engine thread per snapshot of a 512² world.
   let n = 0;
   for (let i = 0; i < size; i++) {
-    if (flag[i] === 1) {
-      idx[n] = i;
-      mol[n] = cells[i]!;
-      own[n] = owners[i]!;
-      n++;
-    }
+    idx[n] = i;
+    mol[n] = cells[i]!;
+    own[n] = owners[i]!;
+    n += flag[i]!;
   }
   return n;
 }
