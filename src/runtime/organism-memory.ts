@@ -1,10 +1,9 @@
 /**
  * The memory of one simulation's organisms: each organism's hot state (the typed arrays every instruction reads)
  * and its decoded-instruction cache in one fixed-size block, the blocks side by side in pages. With each organism
- * in buffers of its own, the runtime's cost per instruction grew with the population (memory and address
- * translation misses: 146 → 240 → 791 ns per organism-instruction at 100 / 1,000 / 10,000 organisms on the
- * busy-loop world); in shared pages it reads 151 → 201 → ~640 ns. The block of a pruned organism goes to the
- * next one born, cleared first, so a long run's memory stays that of its largest population.
+ * in buffers of its own, the cost per instruction grew with the population (memory and address-translation
+ * misses); in shared pages it is 12–30 % lower at 10,000 organisms (docs/runtime.md). The block of a pruned
+ * organism goes to the next one born, cleared first, so a long run's memory stays that of its largest population.
  */
 export class OrganismMemory {
   private readonly pages: ArrayBuffer[] = [];
