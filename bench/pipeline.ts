@@ -23,6 +23,7 @@
  *      `npm run bench:soak`.
  * Usage: npx tsx bench/pipeline.ts [--json] [--ticks N] [--reps N] [--writes N (PersistenceService maxWritesInFlight)]
  *        [--world-ticks N (section 6, 30000)] [--mature-tick N (500000)] [--worlds-only]
+ *        [--organism-copies (section 6: the organism index keeps copies of every chunk's organisms)]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync, existsSync } from 'node:fs';
@@ -434,6 +435,7 @@ async function worlds(): Promise<void> {
     chunkSamples: defaults.accumulatedDeltaInterval * defaults.snapshotInterval,
     accumulated: defaults.accumulatedDeltaInterval,
     batchChunks: 10,
+    organismCopies: process.argv.includes('--organism-copies'),
     queries: 200,
   };
   const mature = matureWorld(REPLICATOR, MATURE_TICK);

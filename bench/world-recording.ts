@@ -115,7 +115,14 @@ export interface WorldRecordingFigures {
 export async function measureWorld(
   make: () => Simulation,
   ticks: number,
-  opts: { chunkSamples: number; accumulated: number; batchChunks: number; queries: number },
+  opts: {
+    chunkSamples: number;
+    accumulated: number;
+    batchChunks: number;
+    queries: number;
+    /** Index every chunk's organisms as copies (the indexers' referenceChunkBytes = 0) instead of their default. */
+    organismCopies?: boolean;
+  },
 ): Promise<WorldRecordingFigures> {
   const bare = make();
   const startTick = bare.tick;
@@ -207,7 +214,9 @@ export async function measureWorld(
     const db = new SqliteIndexDatabase('index', { directory: join(dir, 'index') });
     const cpu1 = process.cpuUsage();
     await indexMetadata(storage, db, RUN_ID);
-    await indexStoredBatches(storage, db, RUN_ID, await storage.listBatches(RUN_ID));
+    await indexStoredBatches(storage, db, RUN_ID, await storage.listBatches(RUN_ID), {
+      ...(opts.organismCopies ? { batch: { organismReferenceChunkBytes: 0 } } : {}),
+    });
     const indexCpu = process.cpuUsage(cpu1);
     const blobBytes = db.openWriter(RUN_ID).dump() as Record<string, Array<{ d?: string }>>;
     const hexBytes = (rows: Array<{ d?: string }> | undefined): number =>

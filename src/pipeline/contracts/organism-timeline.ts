@@ -69,9 +69,11 @@ export class OrganismTimeline {
         deltas.push([start, end]);
         let tick = 0;
         let type = 0;
+        // Tick and type are the delta's first fields as every writer orders them: the walk ends at the cells.
         walk(bytes, start, end, (m, mwt, _s, _e, v) => {
           if (m === 1 && mwt === 0) tick = v;
           else if (m === 2 && mwt === 0) type = v;
+          else if (m > 2 && tick !== 0) return true;
         });
         ticks.push(tick);
         accumulated.push(type === ACCUMULATED);

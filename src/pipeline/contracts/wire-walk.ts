@@ -3,13 +3,14 @@
 /**
  * Walks the protobuf fields of buf[from, to) without decoding: calls `f(number, wireType, valueStart, end, varint)`
  * per field (valueStart..end is the value of a length-delimited field; `varint` the value of a varint field).
- * Fixed-width fields are skipped. Throws RangeError on truncated or malformed input.
+ * `f` returning true ends the walk there. Fixed-width fields are skipped. Throws RangeError on truncated or
+ * malformed input.
  */
 export function eachField(
   buf: Uint8Array,
   from: number,
   to: number,
-  f: (n: number, wt: number, start: number, end: number, varint: number) => void,
+  f: (n: number, wt: number, start: number, end: number, varint: number) => boolean | void,
 ): void {
   // Varints are decoded inline into `at`/`value` (no [value, next] pair per field): readers walk every field of
   // every organism delta in a chunk, and those pairs were most of a visualizer query's garbage.
@@ -23,13 +24,14 @@ export function eachField(
     const wt = tag % 8;
     if (wt === 0) {
       if (uvarintAt(buf, off, to) < 0) throw new RangeError('truncated varint');
-      f(n, wt, off, at, value);
-      off = at;
+      const next = at;
+      if (f(n, wt, off, at, value) === true) return;
+      off = next;
     } else if (wt === 2) {
       if (uvarintAt(buf, off, to) < 0) throw new RangeError('truncated length');
       const end = at + value;
       if (end > to) throw new RangeError('protobuf field runs past the end of its message');
-      f(n, wt, at, end, 0);
+      if (f(n, wt, at, end, 0) === true) return;
       off = end;
     } else if (wt === 1 || wt === 5) {
       off += wt === 1 ? 8 : 4;

@@ -139,24 +139,53 @@ describe('storage format 1 (a run written before organism deltas)', () => {
       expect(refRows.every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
       const copyRows = index.openWriter(V2_RUN).dump().environment_chunks as Array<{ d: string }>;
       expect(copyRows.every((r) => !r.d.startsWith('52'))).toBe(true);
-      // Organisms by reference too (OrganismIndexer.options.references): the same states, a few bytes per chunk.
-      const refs = new SqliteIndexDatabase('refs', { directory: join(dir, 'index-refs') });
+      // Organisms by reference too, for chunks up to OrganismIndexer.options.referenceChunkBytes (4 MiB by
+      // default: all of these); with 0 (or larger chunks) compressed copies of their organisms. The same states.
+      const copiesDb = new SqliteIndexDatabase('copies', { directory: join(dir, 'index-copies') });
+      const forced = new SqliteIndexDatabase('forced', { directory: join(dir, 'index-forced') });
+      const mixed = new SqliteIndexDatabase('mixed', { directory: join(dir, 'index-mixed') });
       try {
-        await indexStoredBatches(v2, refs, v2Run, await v2.listBatches(v2Run), { batch: { organismReferences: true } });
-        const rr = (await refs.reader(v2Run))!;
+        await indexStoredBatches(v2, copiesDb, v2Run, await v2.listBatches(v2Run), {
+          batch: { organismReferenceChunkBytes: 0 },
+        });
+        await indexStoredBatches(v2, forced, v2Run, await v2.listBatches(v2Run), {
+          batch: { organismReferences: true, organismReferenceChunkBytes: 0 },
+        });
+        const rc = (await copiesDb.reader(v2Run))!;
+        const rf = (await forced.reader(v2Run))!;
         for (const tick of [0, 1, 49, 777, 2600]) {
           const encode = (data: Uint8Array) =>
             decodeOrganismBlob(data).map((s) => Buffer.from(OrganismState.encode(s).finish()).toString('base64'));
-          expect(encode((await rr.organismTick(tick))!.data), `tick ${tick}`).toEqual(
-            encode((await b.organismTick(tick))!.data),
-          );
+          const expected = encode((await b.organismTick(tick))!.data);
+          expect(encode((await rc.organismTick(tick))!.data), `copies, tick ${tick}`).toEqual(expected);
+          expect(encode((await rf.organismTick(tick))!.data), `references, tick ${tick}`).toEqual(expected);
         }
-        const orgRows = refs.openWriter(v2Run).dump().organism_chunks as Array<{ d: string }>;
-        expect(orgRows.every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
-        const copies = index.openWriter(v2Run).dump().organism_chunks as Array<{ d: string }>;
-        expect(copies.every((r) => !r.d.startsWith('52'))).toBe(true);
+        const refRowsOf = (db: SqliteIndexDatabase) =>
+          db.openWriter(v2Run).dump().organism_chunks as Array<{ d: string }>;
+        const byDefault = refRowsOf(index);
+        expect(byDefault.length).toBeGreaterThan(0);
+        expect(byDefault.every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
+        expect(refRowsOf(forced).every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
+        expect(refRowsOf(copiesDb).every((r) => !r.d.startsWith('52'))).toBe(true);
+        // The size decides per chunk: with the limit between two chunk sizes, the larger chunks are copied.
+        const sizes = new Map<number, number>();
+        for (const batch of await v2.listBatches(v2Run))
+          for await (const c of v2.readBatchFile(batch.key)) sizes.set(c.firstTick, c.data.length);
+        const limit = [...sizes.values()].sort((x, y) => x - y)[Math.floor(sizes.size / 2)]!;
+        await indexStoredBatches(v2, mixed, v2Run, await v2.listBatches(v2Run), {
+          batch: { organismReferenceChunkBytes: limit },
+        });
+        const rows = mixed.openWriter(v2Run).dump().organism_chunks as Array<{ first_tick: number; d: string }>;
+        const kinds = rows.map((r) => [r.d.startsWith('52'), sizes.get(r.first_tick)! <= limit]);
+        expect(kinds.every(([isRef, small]) => isRef === small)).toBe(true);
+        expect(new Set(kinds.map(([isRef]) => isRef)).size).toBe(2);
+        const rm = (await mixed.reader(v2Run))!;
+        for (const tick of [0, 1, 777, 2600])
+          expect((await rm.organismTick(tick))!.aliveCount).toBe((await b.organismTick(tick))!.aliveCount);
       } finally {
-        await refs.close();
+        await copiesDb.close();
+        await forced.close();
+        await mixed.close();
       }
       // Read without a storage attached, a reference is a clear error, not garbage.
       const bare = new SqliteIndexDatabase('bare', { directory: join(dir, 'index') });

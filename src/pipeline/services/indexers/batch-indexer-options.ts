@@ -1,6 +1,7 @@
 /** EnvironmentIndexer's and OrganismIndexer's option specs, apart from the indexers (the registry reads them). */
 import { defineOptions, type OptionsOf } from '../../../config/field-spec.js';
 import { indexerOptions } from './indexer-options.js';
+import { DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES } from './index-operations.js';
 
 export const environmentIndexerOptions = defineOptions({ ...indexerOptions, doc: 'EnvironmentIndexer options' });
 export const organismIndexerOptions = defineOptions({
@@ -18,7 +19,13 @@ export const organismIndexerOptions = defineOptions({
     references: {
       kind: 'bool',
       default: false,
-      doc: 'Keep references to the stored chunks instead of compressed copies of their organisms (file-system storage): the index shrinks to a few bytes per tick, and reading the organisms of a tick decompresses its whole chunk, cells included (p95 ~10 ms on the mature default world, 60+ ms in a dense 2048×1152 world, against ~7 and ~13 with copies).',
+      doc: 'Keep references to every stored chunk instead of compressed copies of their organisms (file-system storage), however large the chunk (see referenceChunkBytes).',
+    },
+    referenceChunkBytes: {
+      kind: 'bytes',
+      default: DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES,
+      min: 0,
+      doc: 'Chunks of up to this size before compression (a mature default world: ~1.5 MB) are kept as references to storage, larger ones (dense worlds: ~15 MB) as compressed copies of their organisms. A reference costs a few bytes of index; reading a tick’s organisms through it decompresses the whole chunk, cells included, which only large chunks make slow. 0: copies only (file-system storage; other storages always get copies).',
     },
   },
 });

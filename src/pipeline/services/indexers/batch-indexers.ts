@@ -73,6 +73,10 @@ export class OrganismIndexer extends IndexDatabaseBatchIndexer<OrganismIndexerOp
   }
 
   protected override indexOptions(): BatchIndexOptions {
-    return { organismBlobLevel: this.opts.blobCompressionLevel, organismReferences: this.opts.references };
+    return {
+      organismBlobLevel: this.opts.blobCompressionLevel,
+      organismReferences: this.opts.references,
+      organismReferenceChunkBytes: this.opts.referenceChunkBytes,
+    };
   }
 }

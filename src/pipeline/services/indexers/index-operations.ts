@@ -149,7 +149,11 @@ export async function indexOrganismBatch(
   const ticks: OrganismTickRow[] = [];
   const chunkRows: OrganismChunkRow[] = [];
   const organisms = new Map<number, OrganismRow>();
-  const references = chunked !== undefined && options.organismReferences === true && keepsReferences(storage, db);
+  const referenceUpTo =
+    options.organismReferences === true
+      ? Infinity
+      : (options.organismReferenceChunkBytes ?? DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES);
+  const references = chunked !== undefined && referenceUpTo > 0 && keepsReferences(storage, db);
   let chunks = 0;
   let sampleCount = 0;
   let firstTick = -1;
@@ -159,7 +163,7 @@ export async function indexOrganismBatch(
     chunks++;
     // Wire-level: cells, RNG, plugin states and the checkpoint are cut away; a state is decoded only the first
     // time the batch mentions its organism, for the static row.
-    const frame = references ? stored.frame : undefined;
+    const frame = references && stored.data.length <= referenceUpTo ? stored.frame : undefined;
     // A view into a shared buffer, used up synchronously below (scanned, then compressed or decoded); with a
     // reference the whole chunk is scanned (the scan skips cells) and nothing is cut.
     const slim = frame ? stored.data : organismsOnlyChunk(stored.data, true);
@@ -206,11 +210,25 @@ export interface BatchIndexOptions {
   /** zstd level of the organism chunk blobs (default 1; see organismChunkBlob). */
   readonly organismBlobLevel?: number;
   /**
-   * Organisms as references to the stored chunks instead of compressed copies (default false): the index shrinks
-   * to a few bytes per tick, and reading a tick's organisms decompresses its whole chunk, cells included.
+   * Organisms of every chunk as references to the stored chunks instead of compressed copies (default false): the
+   * index shrinks to a few bytes per tick, and reading a tick's organisms decompresses its whole chunk, cells
+   * included.
    */
   readonly organismReferences?: boolean;
+  /**
+   * Otherwise, chunks of up to this many bytes (before compression) are referenced and larger ones copied
+   * (default DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES; 0: copies only).
+   */
+  readonly organismReferenceChunkBytes?: number;
 }
+
+/**
+ * Up to this size a chunk's organisms are referenced, not copied. Reading a tick's organisms through a
+ * reference decompresses the whole chunk: ~1.5 MB in a mature default world (a few ms), but ~15 MB in a dense
+ * 2048×1152 world, where a copy of the organisms alone reads several times faster. A copy costs the node's main
+ * thread a cut and a compression per chunk and the index as many bytes again as the organisms take in storage.
+ */
+export const DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export function indexBatchOfKind(
   kind: BatchKind,
