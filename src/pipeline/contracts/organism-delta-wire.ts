@@ -65,32 +65,44 @@ function vector(b: Uint8Array, end: number): Vector {
     } else if (key === 0x08) components.push(int32(b, end));
     else skip(b, key & 7, end);
   }
-  return new Vector({ components });
+  // The bare constructor and one assignment: protobufjs' constructor walks the keys of a properties object.
+  const v = new Vector();
+  v.components = components;
+  return v;
 }
 
 function registerValue(b: Uint8Array, end: number): RegisterValue {
   let out: RegisterValue | undefined;
   while (pos < end) {
     const key = uvarint(b, end);
-    if (key === 0x08) out = new RegisterValue({ scalar: int32(b, end) });
-    else if (key === 0x12) {
+    if (key === 0x08) {
+      out = new RegisterValue();
+      out.scalar = int32(b, end);
+    } else if (key === 0x12) {
       const len = uvarint(b, end);
       const stop = pos + len;
-      out = new RegisterValue({ vector: vector(b, stop) });
+      out = new RegisterValue();
+      out.vector = vector(b, stop);
       pos = stop;
     } else skip(b, key & 7, end);
   }
-  return out ?? new RegisterValue({ scalar: 0 });
+  if (out) return out;
+  out = new RegisterValue();
+  out.scalar = 0;
+  return out;
 }
 
+/** The register values of the delta being applied: [0, registerCount) (a count, not `length = 0`: a runtime call). */
 const registersScratch: RegisterValue[] = [];
+let registerCount = 0;
 
 /**
- * Applies the OrganismDelta `raw` to `into` (see applyOrganismDelta: properties are replaced, never mutated).
+ * Applies the OrganismDelta in `raw[from, to)` (the whole array by default) to `into` (see applyOrganismDelta:
+ * properties are replaced, never mutated).
  */
-export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array): void {
-  const end = raw.length;
-  pos = 0;
+export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array, from = 0, to = raw.length): void {
+  const end = to;
+  pos = from;
   let mask = 0;
   let stateStart = -1;
   let stateEnd = -1;
@@ -135,7 +147,7 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array):
     if (pos > end) throw new RangeError('OrganismDelta field runs past its end');
   }
   if ((mask & ~WIRE_FIELDS) !== 0) {
-    applyOrganismDelta(into, OrganismDelta.decode(raw));
+    applyOrganismDelta(into, OrganismDelta.decode(raw.subarray(from, to)));
     return;
   }
   // Fields of the mask start at their default; the state holds the non-default ones.
@@ -149,7 +161,7 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array):
   if (mask & (1 << 23)) into.lastEnergyDelta = 0;
   if (mask & (1 << 24)) into.lastEntropyDelta = 0;
   if (mask & (1 << 25)) into.currentProcLabelHash = 0;
-  registersScratch.length = 0;
+  registerCount = 0;
   if (stateStart >= 0) {
     pos = stateStart;
     let pointers: Vector[] | undefined;
@@ -171,7 +183,7 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array):
         case 0x52: {
           const len = uvarint(raw, stateEnd);
           const stop = pos + len;
-          registersScratch.push(registerValue(raw, stop));
+          registersScratch[registerCount++] = registerValue(raw, stop);
           pos = stop;
           break;
         }
@@ -198,7 +210,7 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array):
           break;
         default:
           // A field outside the mask's fast set: take the generic path for this delta.
-          applyOrganismDelta(into, OrganismDelta.decode(raw));
+          applyOrganismDelta(into, OrganismDelta.decode(raw.subarray(from, to)));
           return;
       }
     }
@@ -210,9 +222,9 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array):
     let k = 0;
     while (pos < slotsEnd) {
       const slot = uvarint(raw, slotsEnd);
-      const value = registersScratch[k++];
+      const value = k < registerCount ? registersScratch[k++] : undefined;
       if (value === undefined || slot >= regs.length) {
-        applyOrganismDelta(into, OrganismDelta.decode(raw));
+        applyOrganismDelta(into, OrganismDelta.decode(raw.subarray(from, to)));
         return;
       }
       regs[slot] = value;

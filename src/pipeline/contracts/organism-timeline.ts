@@ -6,7 +6,6 @@
 import { OrganismDelta, OrganismState, type TickDataChunk, type TickDelta } from './index.js';
 import { applyEncodedOrganismDelta } from './organism-delta-wire.js';
 import { applyOrganismDelta } from './organism-timeline-apply.js';
-import { readVarint } from './framing.js';
 import { eachField as walk } from './wire-walk.js';
 
 export { applyOrganismDelta, OrganismDeltaError } from './organism-timeline-apply.js';
@@ -187,22 +186,43 @@ export class OrganismTimeline {
     const [from, to] = e.deltas[next - 1]!;
     const full: OrganismState[] = [];
     const list: OrganismState[] = [];
-    let previous: Map<number, OrganismState> | undefined;
+    // The states the deltas apply to. A sample lists its organisms in about the previous one's order, so the
+    // state at the same position is tried first; the map by id is built only when that misses (births, deaths).
+    let base: OrganismState[] | undefined;
+    let byId: Map<number, OrganismState> | undefined;
     walk(bytes, from, to, (n, wt, start, end) => {
       if (wt !== 2) return;
       if (n === 4) full.push(OrganismState.decode(bytes.subarray(start, end)));
       else if (n === 6) {
-        previous ??= this.baseFor(next);
-        const raw = bytes.subarray(start, end);
+        base ??= this.accumulated[next] ? this.snapshotCopies() : this.working;
         // organism_id is the delta's first field as the engine writes it; otherwise read it the long way.
-        const id = raw[0] === 0x08 ? (readVarint(raw, 1)?.[0] ?? 0) | 0 : OrganismDelta.decode(raw).organismId;
-        const s = previous.get(id) ?? OrganismState.create({ organismId: id });
-        applyEncodedOrganismDelta(s, raw);
+        const id = bytes[start] === 0x08 ? idAfterTag(bytes, start + 1, end) : -1;
+        const organismId = id >= 0 ? id : OrganismDelta.decode(bytes.subarray(start, end)).organismId;
+        let s = base[list.length];
+        if (s === undefined || s.organismId !== organismId) {
+          if (!byId) {
+            byId = new Map();
+            for (const b of base) byId.set(b.organismId, b);
+          }
+          s = byId.get(organismId) ?? OrganismState.create({ organismId });
+        }
+        applyEncodedOrganismDelta(s, bytes, start, end);
         list.push(s);
       }
     });
     this.working = full.length > 0 || list.length === 0 ? full : list;
   }
+}
+
+/** The int32 varint at buf[at, end) (an organism id), or -1 when it is not a short, complete one. */
+function idAfterTag(buf: Uint8Array, at: number, end: number): number {
+  let v = 0;
+  for (let shift = 0; shift < 35 && at < end; shift += 7) {
+    const b = buf[at++]!;
+    v |= (b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return v >= 0 ? v : -1;
+  }
+  return -1;
 }
 
 /** Every sample of the chunk with its organisms (copies), in order. */
