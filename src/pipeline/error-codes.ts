@@ -5,7 +5,8 @@
 import { defineErrorCodes } from '../errors.js';
 
 export const PIPELINE_ERROR_MEANINGS = {
-  BATCH_NOT_FOUND: 'A batch file named by a notification or a read is not in S3 storage.',
+  BATCH_NOT_FOUND:
+    'A batch file named by a notification, a read or an index reference is not in storage (deleted or moved after it was written).',
   CHUNK_ASSEMBLY_FAILED:
     "The engine's worker handed over a chunk whose organism deltas do not fit it (a bug); the run stops, nothing of that chunk is stored.",
   CHUNK_NOT_DELIVERED: 'The engine could not put a chunk on its queue before stopping; the message names its ticks.',

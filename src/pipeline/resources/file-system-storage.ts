@@ -35,6 +35,7 @@ import {
   peekChunk,
   readStorageFile,
   StorageFileCorruptError,
+  batchReadError,
   type FileHeaderFields,
 } from './storage-file.js';
 import { DEFAULT_BATCH_COMPRESSION_LEVEL } from './batch-compression-level.js';
@@ -360,8 +361,9 @@ export class FileSystemStorage
         const frame = frames?.[m.index + 1];
         yield { key, offset: m.offset, ...(frame ? { frame } : {}), ...peek, data: m.data };
       }
-    } catch (err) {
+    } catch (cause) {
       this.counters.readErrors++;
+      const err = batchReadError(key, cause);
       const e = err as EvochoraError;
       this.errorLog.record(e.code ?? 'READ_FAILED', e.message);
       throw err;
@@ -388,8 +390,9 @@ export class FileSystemStorage
       const data = decodeMessageFrame(bytes, key, frame.offset, true, restoreColumns);
       this.counters.bytesRead += data.length;
       return { data, planedColumns: !restoreColumns };
-    } catch (err) {
+    } catch (cause) {
       this.counters.readErrors++;
+      const err = batchReadError(key, cause);
       const e = err as EvochoraError;
       this.errorLog.record(e.code ?? 'READ_FAILED', e.message);
       throw err;

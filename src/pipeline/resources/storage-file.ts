@@ -47,6 +47,30 @@ export class StorageFileCorruptError extends EvochoraError {
   }
 }
 
+/** A batch file that a read names (a notification, an index reference, a listing) is not in storage. */
+export class BatchFileMissingError extends EvochoraError {
+  constructor(readonly key: string) {
+    const runId = key.split('/')[0] ?? '';
+    super(
+      PipelineErrorCode.BATCH_NOT_FOUND,
+      `Batch file '${key}' is not in storage: it was deleted or moved after it was written, so its ticks cannot be read.`,
+      {
+        actions: [
+          'Restore the file from a copy if there is one; `evochora verify --run ' +
+            runId +
+            '` lists every batch of the run that is missing or damaged.',
+        ],
+        data: { key },
+      },
+    );
+  }
+}
+
+/** The error a read of batch `key` failed with, as BatchFileMissingError when the file does not exist. */
+export function batchReadError(key: string, err: unknown): unknown {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT' ? new BatchFileMissingError(key) : err;
+}
+
 export class UnsupportedFormatVersionError extends EvochoraError {
   constructor(
     readonly file: string,

@@ -160,6 +160,23 @@ describe('storage format 3: a frame per message and a frame table', () => {
     await expect(chunkSourceOf({})(chunkRefOf(blob)!)).rejects.toMatchObject({ code: 'CHUNK_SOURCE_MISSING' });
   });
 
+  it('a batch file deleted after it was written is BATCH_NOT_FOUND naming the file, by reference and whole', async () => {
+    const s = new FileSystemStorage('st', { rootDirectory: dir });
+    const msgs = syntheticMessages('run-m', 2);
+    const key = s.batchKey('run-m', msgs[0]!.firstTick, msgs[1]!.lastTick);
+    await s.writeBatch(key, msgs);
+    const fresh = new FileSystemStorage('other', { rootDirectory: dir });
+    const [first] = await collect(fresh.readBatchFile(key));
+    rmSync(join(dir, key));
+    const missing = { code: 'BATCH_NOT_FOUND', data: { key } };
+    await expect(chunkSourceOf(fresh)(chunkRefOf(chunkRefBlob(key, first!.frame!))!)).rejects.toMatchObject(missing);
+    await expect(fresh.readChunkFrame(key, first!.frame!)).rejects.toMatchObject({
+      message: expect.stringMatching(/not in storage/),
+      actions: [expect.stringContaining('evochora verify --run run-m')],
+    });
+    await expect(collect(fresh.readBatchFile(key))).rejects.toMatchObject(missing);
+  });
+
   it('a stream that is not length-delimited messages is one frame without a table', () => {
     const raw = new Uint8Array([200, 200, 200]);
     const z = compressFramed(raw.slice());
