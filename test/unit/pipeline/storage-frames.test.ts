@@ -129,14 +129,20 @@ describe('storage format 3: a frame per message and a frame table', () => {
     }
   });
 
-  it('chunk references round-trip and resolve through a storage, a few cached', async () => {
+  /** A batch of two chunks written by one storage, and its first chunk as a second storage reads it from disk. */
+  async function writtenBatch(runId: string) {
     const s = new FileSystemStorage('st', { rootDirectory: dir });
-    const msgs = syntheticMessages('run-r', 2);
-    const key = s.batchKey('run-r', msgs[0]!.firstTick, msgs[1]!.lastTick);
+    const msgs = syntheticMessages(runId, 2);
+    const key = s.batchKey(runId, msgs[0]!.firstTick, msgs[1]!.lastTick);
     await s.writeBatch(key, msgs);
     const fresh = new FileSystemStorage('other', { rootDirectory: dir });
     const [first] = await collect(fresh.readBatchFile(key));
-    const blob = chunkRefBlob(key, first!.frame!);
+    return { s, msgs, key, fresh, first: first! };
+  }
+
+  it('chunk references round-trip and resolve through a storage, a few cached', async () => {
+    const { s, msgs, key, fresh, first } = await writtenBatch('run-r');
+    const blob = chunkRefBlob(key, first.frame!);
     expect(blob.length).toBeLessThan(key.length + 10);
     expect(chunkRefOf(blob)).toEqual({ key, frame: first!.frame });
     expect(chunkRefOf(new Uint8Array([2, 0, 1]))).toBeUndefined();
@@ -161,16 +167,11 @@ describe('storage format 3: a frame per message and a frame table', () => {
   });
 
   it('a batch file deleted after it was written is BATCH_NOT_FOUND naming the file, by reference and whole', async () => {
-    const s = new FileSystemStorage('st', { rootDirectory: dir });
-    const msgs = syntheticMessages('run-m', 2);
-    const key = s.batchKey('run-m', msgs[0]!.firstTick, msgs[1]!.lastTick);
-    await s.writeBatch(key, msgs);
-    const fresh = new FileSystemStorage('other', { rootDirectory: dir });
-    const [first] = await collect(fresh.readBatchFile(key));
+    const { key, fresh, first } = await writtenBatch('run-m');
     rmSync(join(dir, key));
     const missing = { code: 'BATCH_NOT_FOUND', data: { key } };
-    await expect(chunkSourceOf(fresh)(chunkRefOf(chunkRefBlob(key, first!.frame!))!)).rejects.toMatchObject(missing);
-    await expect(fresh.readChunkFrame(key, first!.frame!)).rejects.toMatchObject({
+    await expect(chunkSourceOf(fresh)(chunkRefOf(chunkRefBlob(key, first.frame!))!)).rejects.toMatchObject(missing);
+    await expect(fresh.readChunkFrame(key, first.frame!)).rejects.toMatchObject({
       message: expect.stringMatching(/not in storage/),
       actions: [expect.stringContaining('evochora verify --run run-m')],
     });
