@@ -25,6 +25,7 @@ import {
   unplaneChunkColumns,
 } from './chunk-column-planes.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import { runIdOfKey } from './storage-keys.js';
 import { DEFAULT_BATCH_COMPRESSION_LEVEL } from './batch-compression-level.js';
 
 export class StorageFileCorruptError extends EvochoraError {
@@ -50,7 +51,7 @@ export class StorageFileCorruptError extends EvochoraError {
 /** A batch file that a read names (a notification, an index reference, a listing) is not in storage. */
 export class BatchFileMissingError extends EvochoraError {
   constructor(readonly key: string) {
-    const runId = key.split('/')[0] ?? '';
+    const runId = runIdOfKey(key);
     super(
       PipelineErrorCode.BATCH_NOT_FOUND,
       `Batch file '${key}' is not in storage: it was deleted or moved after it was written, so its ticks cannot be read.`,

@@ -70,6 +70,12 @@ export function batchKey(
   return [runId, 'raw', ...bucketsOf(firstTick, levels), batchFileName(firstTick, lastTick)].join('/');
 }
 
+/** The run a storage key belongs to (its first path segment, as batchKey and metadataKey write it). */
+export function runIdOfKey(key: string): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? key : key.slice(0, slash);
+}
+
 export function metadataKey(runId: string): string {
   return `${validateRunId(runId)}/raw/${METADATA_FILE}`;
 }
