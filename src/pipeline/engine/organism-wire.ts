@@ -349,10 +349,7 @@ export function putSint(b: Uint8Array, p: number, tag: number, v: number): numbe
   return putUnsigned(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
 }
 
-/**
- * A varint of 0 ≤ v < 2^32 with the one- to three-byte cases inline (positions and opcodes fit in two,
- * molecules in three).
- */
+/** A varint of 0 ≤ v < 2^32, every case inline (positions and opcodes fit in two bytes, molecules in three). */
 export function putUnsigned(b: Uint8Array, p: number, v: number): number {
   if (v < 0x80) {
     b[p] = v;
@@ -369,7 +366,17 @@ export function putUnsigned(b: Uint8Array, p: number, v: number): number {
     b[p + 2] = v >>> 14;
     return p + 3;
   }
-  return putVarint(b, p, v);
+  // Four and five bytes inline too: delta field masks (bits up to 26) and molecules with a type take four.
+  b[p] = (v & 127) | 128;
+  b[p + 1] = ((v >>> 7) & 127) | 128;
+  b[p + 2] = ((v >>> 14) & 127) | 128;
+  if (v < 0x10000000) {
+    b[p + 3] = v >>> 21;
+    return p + 4;
+  }
+  b[p + 3] = ((v >>> 21) & 127) | 128;
+  b[p + 4] = v >>> 28;
+  return p + 5;
 }
 
 /** An int32 value's varint (negative ones sign-extended, as putVarint writes them). */
