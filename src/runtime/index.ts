@@ -34,7 +34,6 @@ export {
 } from './config.js';
 export {
   saveCheckpoint,
-  checkpointJson,
   restoreCheckpoint,
   CHECKPOINT_VERSION,
   type Checkpoint,
