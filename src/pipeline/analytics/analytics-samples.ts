@@ -5,7 +5,7 @@
  * deltas. Sample T shows the world after the step that advanced the clock to T (see bornSincePreviousSample).
  */
 import { MoleculeType, moleculeType, moleculeValue } from '../../isa/molecule.js';
-import { columnsAt } from '../contracts/columns.js';
+import { columnsAtInto, type ColumnScratch } from '../contracts/columns.js';
 import { cur, skip, uvarint } from './wire-cursor.js';
 import { Lineage } from './lineage.js';
 import type { AnalyticsSample, CellCensus } from './metric-plugin.js';
@@ -37,6 +37,8 @@ class CellTracker implements CellCensus {
   private readonly denseMolecules: Int32Array | undefined;
   private readonly denseOwners: Int32Array | undefined;
   private readonly sparse = new Map<number, [number, number]>();
+  /** The columns being applied (copied off the wire into memory reused from sample to sample). */
+  private readonly scratch: ColumnScratch = { buffer: new ArrayBuffer(0) };
   readonly cellsByType: number[] = new Array<number>(8).fill(0);
   energyInWorld = 0;
   ownedCells = 0;
@@ -59,7 +61,9 @@ class CellTracker implements CellCensus {
       flatIndices: idx,
       molecules: mol,
       owners: own,
-    } = start >= 0 ? columnsAt(bytes, start, end) : { flatIndices: NONE, molecules: NONE, owners: NONE };
+    } = start >= 0
+      ? columnsAtInto(bytes, start, end, this.scratch)
+      : { flatIndices: NONE, molecules: NONE, owners: NONE };
     const n = idx.length;
     const dm = this.denseMolecules;
     const dow = this.denseOwners;
@@ -96,7 +100,7 @@ class CellTracker implements CellCensus {
 
   /** Applies a CellDataColumns message bytes[start, end): each listed cell takes its new molecule and owner. */
   apply(bytes: Uint8Array, start: number, end: number): void {
-    const { flatIndices: idx, molecules: mol, owners: own } = columnsAt(bytes, start, end);
+    const { flatIndices: idx, molecules: mol, owners: own } = columnsAtInto(bytes, start, end, this.scratch);
     const n = idx.length;
     const dm = this.denseMolecules;
     const dow = this.denseOwners;
@@ -142,8 +146,14 @@ interface SampleWire {
   cellsEnd: number;
   /** Full states (snapshot, or format 1 deltas). */
   states: number[];
-  /** OrganismDeltas (format 2). */
-  deltas: number[];
+  /**
+   * OrganismDeltas (format 2): how many, and the bytes from the first one's tag to the last one's end. Their
+   * offsets are read when a sample is rebuilt (deltaOffsets): most samples only need the count, and a list per
+   * sample was most of what the walk allocated (~1 MB per mature chunk).
+   */
+  deltaCount: number;
+  deltasStart: number;
+  deltasEnd: number;
 }
 
 function samplesOnWire(bytes: Uint8Array): SampleWire[] {
@@ -191,9 +201,12 @@ function sampleAt(bytes: Uint8Array, stop: number, snap: boolean): SampleWire {
     cellsStart: -1,
     cellsEnd: -1,
     states: [],
-    deltas: [],
+    deltaCount: 0,
+    deltasStart: -1,
+    deltasEnd: -1,
   };
   while (cur.pos < stop) {
+    const keyAt = cur.pos;
     const key = uvarint(bytes, stop);
     const m = key >>> 3;
     const wt = key & 7;
@@ -211,7 +224,10 @@ function sampleAt(bytes: Uint8Array, stop: number, snap: boolean): SampleWire {
       else if (m === (snap ? 4 : 3)) {
         s.cellsStart = from;
         s.cellsEnd = to;
-      } else if (!snap && m === 6) s.deltas.push(from, to);
+      } else if (!snap && m === 6) {
+        if (s.deltaCount++ === 0) s.deltasStart = keyAt;
+        s.deltasEnd = to;
+      }
       cur.pos = to;
     } else skip(bytes, wt, stop);
   }
@@ -233,6 +249,28 @@ export interface SampleHandlers {
 const NO_ORGANISMS: readonly OrganismVitals[] = [];
 
 /**
+ * The OrganismDeltas of sample `w` as flat start, end pairs of their values, in `into` (reused: valid until its
+ * next use). Other fields between them, which our writers never put there, are skipped.
+ */
+function deltaOffsets(bytes: Uint8Array, w: SampleWire, into: number[]): number[] {
+  into.length = 0;
+  const stop = w.deltasEnd;
+  cur.pos = w.deltasStart;
+  while (cur.pos < stop) {
+    const key = uvarint(bytes, stop);
+    if ((key & 7) !== 2) {
+      skip(bytes, key & 7, stop);
+      continue;
+    }
+    const len = uvarint(bytes, stop);
+    const from = cur.pos;
+    if (key >>> 3 === 6) into.push(from, from + len);
+    cur.pos = from + len;
+  }
+  return into;
+}
+
+/**
  * Walks the chunks of one run in tick order. At resolution `snapshots` only the samples storage holds whole
  * (snapshot, ACCUMULATED) are rebuilt; in between, each organism delta's id and mask are read to find births
  * (an id not seen in the chunk) and deaths (the is_dead bit), and only those deltas are parsed. Births and
@@ -243,6 +281,8 @@ export class AnalyticsSampler {
   private pendingBorn: OrganismVitals[] = [];
   private pendingDied: OrganismVitals[] = [];
   private lastMeasuredTick = -1;
+  /** Offsets of the organism deltas of the sample being rebuilt (see deltaOffsets). */
+  private readonly offsets: number[] = [];
 
   constructor(
     readonly run: RunFacts,
@@ -278,15 +318,20 @@ export class AnalyticsSampler {
     // ends: ids are never reused, and only ids a sample lists are looked up.
     let byId = new Map<number, OrganismVitals>();
     const list: OrganismVitals[] = [];
+    // The sample's births and deaths: one pair of lists for the whole walk, emptied per sample (a sample is valid
+    // during its call only), so the samples without either, nearly all of them, allocate nothing.
+    const born: OrganismVitals[] = [];
+    const died: OrganismVitals[] = [];
+    const events = { born, died };
     wire.forEach((w, i) => {
       sample.tick = w.tick;
       sample.totalOrganismsCreated = w.total;
-      const full = w.states.length > 0 || w.deltas.length === 0;
+      const full = w.states.length > 0 || w.deltaCount === 0;
       const measured = every || full || w.accumulated;
-      const born: OrganismVitals[] = [];
-      const died: OrganismVitals[] = [];
+      born.length = 0;
+      died.length = 0;
       // Organisms present at the sample: the snapshot's states, or one delta each.
-      const present = full ? w.states.length / 2 : w.deltas.length / 2;
+      const present = full ? w.states.length / 2 : w.deltaCount;
       if (measured) {
         if (cells && i === 0) cells.load(bytes, w.cellsStart, w.cellsEnd);
         else if (cells && w.cellsStart >= 0) cells.apply(bytes, w.cellsStart, w.cellsEnd);
@@ -303,7 +348,7 @@ export class AnalyticsSampler {
         } else {
           // An ACCUMULATED sample's deltas are against the snapshot.
           if (w.accumulated) byId = new Map(snapshotStates.map((v) => [v.organismId, copyVitals(v)]));
-          const d = w.deltas;
+          const d = deltaOffsets(bytes, w, this.offsets);
           for (let k = 0; k < d.length; k += 2) {
             const id = deltaOrganismId(bytes, d[k]!, d[k + 1]!);
             let v = byId.get(id);
@@ -316,9 +361,9 @@ export class AnalyticsSampler {
           if (bornSince(v, w.tick, interval)) born.push(copyVitals(v));
           if (v.isDead) died.push(copyVitals(v));
         }
-      } else if (mayHoldBirthOrDeath(bytes, wire, i)) {
+      } else if (mayHoldBirthOrDeath(bytes, wire, i, this.offsets)) {
         // Between measured samples: only births and deaths.
-        const d = w.deltas;
+        const d = deltaOffsets(bytes, w, this.offsets);
         for (let k = 0; k < d.length; k += 2) {
           readDeltaHeader(bytes, d[k]!, d[k + 1]!);
           const id = deltaHeader.id;
@@ -342,14 +387,14 @@ export class AnalyticsSampler {
       sample.alive = present - died.length;
       if (on.sample) {
         sample.span = interval;
-        sample.events = { born, died };
+        sample.events = events;
         sample.organisms = measured ? list : NO_ORGANISMS;
         on.sample(sample);
       }
       if (born.length > 0 || died.length > 0) {
         if (on.events) {
           sample.span = interval;
-          sample.events = { born, died };
+          sample.events = events;
           sample.organisms = NO_ORGANISMS;
           on.events(sample);
         }
@@ -378,7 +423,7 @@ export class AnalyticsSampler {
  * next sample; so a sample holds a death only when the next one holds fewer organisms than this one plus those
  * new there. Where a count is missing (older writers) or there is no next sample in the chunk, the answer is yes.
  */
-function mayHoldBirthOrDeath(bytes: Uint8Array, wire: readonly SampleWire[], i: number): boolean {
+function mayHoldBirthOrDeath(bytes: Uint8Array, wire: readonly SampleWire[], i: number, scratch: number[]): boolean {
   const w = wire[i]!;
   const prev = wire[i - 1];
   const next = wire[i + 1];
@@ -386,10 +431,10 @@ function mayHoldBirthOrDeath(bytes: Uint8Array, wire: readonly SampleWire[], i: 
   if (w.total !== prev.total || w.states.length > 0 || next.states.length > 0) return true;
   let bornNext = 0;
   if (next.total !== w.total) {
-    const d = next.deltas;
+    const d = deltaOffsets(bytes, next, scratch);
     for (let k = 0; k < d.length; k += 2) if (deltaOrganismId(bytes, d[k]!, d[k + 1]!) > w.total) bornNext++;
   }
-  return w.deltas.length / 2 + bornNext !== next.deltas.length / 2;
+  return w.deltaCount + bornNext !== next.deltaCount;
 }
 
 /** Born since the previous sample (see bornSincePreviousSample). */

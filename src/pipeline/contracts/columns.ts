@@ -80,6 +80,51 @@ export function columnsAt(bytes: Uint8Array, start: number, end: number): CellAr
   return columnsToArrays({ flatIndices, molecules, owners });
 }
 
+/** Memory columnsAtInto reuses from call to call. */
+export interface ColumnScratch {
+  buffer: ArrayBuffer;
+}
+
+/**
+ * columnsAt, with the columns copied into `scratch` (grown when too small) instead of fresh memory: the columns
+ * of a chunk's bytes are rarely 4-byte aligned, and a walk over a mature run's chunks copied ~1 MB of them per
+ * chunk into new arrays. The arrays are views of `scratch`, valid until its next use.
+ */
+export function columnsAtInto(bytes: Uint8Array, start: number, end: number, scratch: ColumnScratch): CellArrays {
+  if (!LITTLE) return columnsAt(bytes, start, end);
+  let i0 = 0;
+  let i1 = 0;
+  let m0 = 0;
+  let m1 = 0;
+  let o0 = 0;
+  let o1 = 0;
+  eachField(bytes, start, end, (n, wt, s, e) => {
+    if (wt !== 2) return;
+    if (n === 1) [i0, i1] = [s, e];
+    else if (n === 2) [m0, m1] = [s, e];
+    else if (n === 3) [o0, o1] = [s, e];
+  });
+  const bytesEach = i1 - i0;
+  if (bytesEach % 4 !== 0)
+    throw new RangeError(`cell column of ${bytesEach} bytes is not a whole number of int32 values`);
+  const n = bytesEach / 4;
+  if (m1 - m0 !== bytesEach || o1 - o0 !== bytesEach)
+    throw new RangeError(
+      `cell columns differ in length (${n} indices, ${(m1 - m0) / 4} molecules, ${(o1 - o0) / 4} owners)`,
+    );
+  if (scratch.buffer.byteLength < 3 * bytesEach)
+    scratch.buffer = new ArrayBuffer(Math.max(3 * bytesEach, 2 * scratch.buffer.byteLength));
+  const to = new Uint8Array(scratch.buffer);
+  to.set(bytes.subarray(i0, i1), 0);
+  to.set(bytes.subarray(m0, m1), bytesEach);
+  to.set(bytes.subarray(o0, o1), 2 * bytesEach);
+  return {
+    flatIndices: new Int32Array(scratch.buffer, 0, n),
+    molecules: new Int32Array(scratch.buffer, bytesEach, n),
+    owners: new Int32Array(scratch.buffer, 2 * bytesEach, n),
+  };
+}
+
 /*
  * Byte planes: how storage format 2+ keeps a cell column inside a batch file (the storage's
  * chunk-column-planes.ts writes them). A column of n int32 values is 4n bytes: the lowest byte of every value,
