@@ -91,6 +91,25 @@ export class ProtoWriter {
     this.raw(bytes);
   }
 
+  /** A bytes field of values[0, n) as little-endian int32s, stored value by value (for a few values: no views). */
+  int32Field(tag: number, values: Int32Array, n: number): void {
+    if (n === 0) return;
+    this.tag(tag);
+    this.uvarint(n * 4);
+    this.ensure(n * 4);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      b[p] = v;
+      b[p + 1] = v >>> 8;
+      b[p + 2] = v >>> 16;
+      b[p + 3] = v >>> 24;
+      p += 4;
+    }
+    this.pos = p;
+  }
+
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);

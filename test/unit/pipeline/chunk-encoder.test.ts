@@ -3,6 +3,7 @@ import { compileSourceOrThrow } from '../../../src/compiler/index.js';
 import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../../src/runtime/index.js';
 import { TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { reconstructTick, ticksOf } from '../../../src/pipeline/contracts/tick-reconstruction.js';
+import { columnsToArrays } from '../../../src/pipeline/contracts/columns.js';
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
 import { organismState } from '../../../src/pipeline/engine/organism-encoder.js';
 import { writeOrganism } from '../../../src/pipeline/engine/organism-wire.js';
@@ -77,6 +78,16 @@ describe('ChunkEncoder', () => {
         }
       }
       expect(checked).toBe(chunks.length * 7);
+      // Every delta lists its cells in ascending flat index order, whatever order they were written in (the
+      // stored bytes must not depend on it), and at least one delta had several cells to order.
+      let ordered = 0;
+      for (const chunk of chunks)
+        for (const d of chunk.deltas) {
+          const idx = columnsToArrays(d.changedCells).flatIndices;
+          for (let k = 1; k < idx.length; k++) expect(idx[k]!).toBeGreaterThan(idx[k - 1]!);
+          if (idx.length > 2) ordered++;
+        }
+      expect(ordered).toBeGreaterThan(0);
       // The run did change cells between samples (energy seeding, decay), so deltas were exercised.
       expect(chunks.some((c) => c.deltas.some((d) => (d.changedCells?.flatIndices?.length ?? 0) > 0))).toBe(true);
       // The samples after the last boundary come out as a shorter chunk that rebuilds like any other.
