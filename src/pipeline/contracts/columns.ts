@@ -17,12 +17,25 @@ export function int32ToBytes(values: Int32Array): Uint8Array {
   return out;
 }
 
+/** How many int32 values a cell column's bytes hold; throws when the length is not a multiple of 4. */
+function int32Count(bytes: Uint8Array | null | undefined): number {
+  const length = bytes?.length ?? 0;
+  if (length % 4 !== 0) throw new RangeError(`cell column of ${length} bytes is not a whole number of int32 values`);
+  return length / 4;
+}
+
+/** Throws unless the three columns hold the same number of cells. */
+function checkSameLength(indices: number, molecules: number, owners: number): void {
+  if (molecules !== indices || owners !== indices)
+    throw new RangeError(
+      `cell columns differ in length (${indices} indices, ${molecules} molecules, ${owners} owners)`,
+    );
+}
+
 /** The Int32Array in `bytes` (little-endian). Throws when the length is not a multiple of 4. */
 export function bytesToInt32(bytes: Uint8Array | null | undefined): Int32Array {
-  if (!bytes || bytes.length === 0) return new Int32Array(0);
-  if (bytes.length % 4 !== 0)
-    throw new RangeError(`cell column of ${bytes.length} bytes is not a whole number of int32 values`);
-  const n = bytes.length / 4;
+  const n = int32Count(bytes);
+  if (!bytes || n === 0) return new Int32Array(0);
   if (LITTLE) {
     if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, n);
     const copy = new Uint8Array(bytes.length);
@@ -56,10 +69,7 @@ export function columnsToArrays(
   const flatIndices = bytesToInt32(columns?.flatIndices);
   const molecules = bytesToInt32(columns?.molecules);
   const owners = bytesToInt32(columns?.owners);
-  if (molecules.length !== flatIndices.length || owners.length !== flatIndices.length)
-    throw new RangeError(
-      `cell columns differ in length (${flatIndices.length} indices, ${molecules.length} molecules, ${owners.length} owners)`,
-    );
+  checkSameLength(flatIndices.length, molecules.length, owners.length);
   return { flatIndices, molecules, owners };
 }
 
@@ -68,6 +78,11 @@ export function columnsToArrays(
  * bytes are aligned): what walkers over stored chunks apply without decoding the chunk.
  */
 export function columnsAt(bytes: Uint8Array, start: number, end: number): CellArrays {
+  return columnsToArrays(columnBytesAt(bytes, start, end));
+}
+
+/** The three columns' bytes of an encoded CellDataColumns message bytes[start, end) (views, absent when empty). */
+function columnBytesAt(bytes: Uint8Array, start: number, end: number): evochora.contracts.CellDataColumns.$Properties {
   let flatIndices: Uint8Array | undefined;
   let molecules: Uint8Array | undefined;
   let owners: Uint8Array | undefined;
@@ -77,7 +92,7 @@ export function columnsAt(bytes: Uint8Array, start: number, end: number): CellAr
     else if (n === 2) molecules = bytes.subarray(s, e);
     else if (n === 3) owners = bytes.subarray(s, e);
   });
-  return columnsToArrays({ flatIndices, molecules, owners });
+  return { flatIndices, molecules, owners };
 }
 
 /** Memory columnsAtInto reuses from call to call. */
@@ -91,37 +106,24 @@ export interface ColumnScratch {
  * chunk into new arrays. The arrays are views of `scratch`, valid until its next use.
  */
 export function columnsAtInto(bytes: Uint8Array, start: number, end: number, scratch: ColumnScratch): CellArrays {
-  if (!LITTLE) return columnsAt(bytes, start, end);
-  let i0 = 0;
-  let i1 = 0;
-  let m0 = 0;
-  let m1 = 0;
-  let o0 = 0;
-  let o1 = 0;
-  eachField(bytes, start, end, (n, wt, s, e) => {
-    if (wt !== 2) return;
-    if (n === 1) [i0, i1] = [s, e];
-    else if (n === 2) [m0, m1] = [s, e];
-    else if (n === 3) [o0, o1] = [s, e];
-  });
-  const bytesEach = i1 - i0;
-  if (bytesEach % 4 !== 0)
-    throw new RangeError(`cell column of ${bytesEach} bytes is not a whole number of int32 values`);
-  const n = bytesEach / 4;
-  if (m1 - m0 !== bytesEach || o1 - o0 !== bytesEach)
-    throw new RangeError(
-      `cell columns differ in length (${n} indices, ${(m1 - m0) / 4} molecules, ${(o1 - o0) / 4} owners)`,
-    );
-  if (scratch.buffer.byteLength < 3 * bytesEach)
-    scratch.buffer = new ArrayBuffer(Math.max(3 * bytesEach, 2 * scratch.buffer.byteLength));
+  const columns = columnBytesAt(bytes, start, end);
+  if (!LITTLE) return columnsToArrays(columns);
+  const { flatIndices, molecules, owners } = columns;
+  const n = int32Count(flatIndices);
+  checkSameLength(n, int32Count(molecules), int32Count(owners));
+  const each = n * 4;
+  if (scratch.buffer.byteLength < 3 * each)
+    scratch.buffer = new ArrayBuffer(Math.max(3 * each, 2 * scratch.buffer.byteLength));
   const to = new Uint8Array(scratch.buffer);
-  to.set(bytes.subarray(i0, i1), 0);
-  to.set(bytes.subarray(m0, m1), bytesEach);
-  to.set(bytes.subarray(o0, o1), 2 * bytesEach);
+  if (n > 0) {
+    to.set(flatIndices!, 0);
+    to.set(molecules!, each);
+    to.set(owners!, 2 * each);
+  }
   return {
     flatIndices: new Int32Array(scratch.buffer, 0, n),
-    molecules: new Int32Array(scratch.buffer, bytesEach, n),
-    owners: new Int32Array(scratch.buffer, 2 * bytesEach, n),
+    molecules: new Int32Array(scratch.buffer, each, n),
+    owners: new Int32Array(scratch.buffer, 2 * each, n),
   };
 }
 
