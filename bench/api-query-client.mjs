@@ -1,7 +1,8 @@
 // The query loop of bench/api.ts, run in its own process as a browser would be: its fetches, JSON parsing and
 // decompression do not share the server's event loop, heap or thread pool, so the latencies are the server's
 // answers as a separate client sees them. Input: one JSON argument; output: one JSON line.
-const { base, runId, storedLast, width, height, queries, warmup } = JSON.parse(process.argv[2]);
+// storedFirst: the run's first recorded tick (0 unless it was resumed from a checkpoint).
+const { base, runId, storedFirst = 0, storedLast, width, height, queries, warmup } = JSON.parse(process.argv[2]);
 
 const time = async (url, warm) => {
   const t0 = performance.now();
@@ -16,7 +17,7 @@ const warm = { env: 0, orgs: 0 };
 let warmSeed = 777;
 for (let q = 0; q < warmup; q++) {
   warmSeed = (warmSeed * 1103515245 + 12345) & 0x7fffffff;
-  const tick = warmSeed % (storedLast + 1);
+  const tick = storedFirst + (warmSeed % (storedLast - storedFirst + 1));
   warm.env = Math.max(warm.env, (await time(`${base}/environment/${tick}?runId=${runId}&region=0,255,0,255`, true)).ms);
   warm.orgs = Math.max(warm.orgs, (await time(`${base}/organisms/${tick}?runId=${runId}`, true)).ms);
 }
@@ -28,7 +29,7 @@ const rnd = (n) => {
 };
 const out = { warm, env: [], orgs: [], details: [], cells: 0, organismsSeen: 0 };
 for (let q = 0; q < queries; q++) {
-  const tick = rnd(storedLast + 1);
+  const tick = storedFirst + rnd(storedLast - storedFirst + 1);
   const x = rnd(width - 256);
   const y = rnd(height - 256);
   const e = await time(`${base}/environment/${tick}?runId=${runId}&region=${x},${x + 255},${y},${y + 255}`);

@@ -15,6 +15,9 @@ const WIRE_FIELDS =
 
 let pos = 0;
 
+/** A Vector as an OrganismState's field types it. */
+type VectorFields = { components?: number[] | null };
+
 function uvarint(b: Uint8Array, end: number): number {
   let value = 0;
   let mul = 1;
@@ -53,17 +56,23 @@ function skip(b: Uint8Array, wireType: number, end: number): void {
   if (pos > end) throw new RangeError('OrganismDelta field runs past its end');
 }
 
-/** A Vector message in b[pos, end). */
-function vector(b: Uint8Array, end: number): Vector {
-  const components: number[] = [];
+/** A Vector message in b[pos, end), written into `reuse` (its components array too) when given. */
+function vector(b: Uint8Array, end: number, reuse?: VectorFields | null): Vector {
+  const components: number[] = reuse?.components ?? [];
+  let n = 0;
   while (pos < end) {
     const key = uvarint(b, end);
     if (key === 0x0a) {
       const len = uvarint(b, end);
       const stop = pos + len;
-      while (pos < stop) components.push(int32(b, stop));
-    } else if (key === 0x08) components.push(int32(b, end));
+      while (pos < stop) components[n++] = int32(b, stop);
+    } else if (key === 0x08) components[n++] = int32(b, end);
     else skip(b, key & 7, end);
+  }
+  if (components.length !== n) components.length = n;
+  if (reuse) {
+    reuse.components = components;
+    return reuse as Vector; // a state's vectors are Vector instances (decoded or built here)
   }
   // The bare constructor and one assignment: protobufjs' constructor walks the keys of a properties object.
   const v = new Vector();
@@ -97,10 +106,18 @@ const registersScratch: RegisterValue[] = [];
 let registerCount = 0;
 
 /**
- * Applies the OrganismDelta in `raw[from, to)` (the whole array by default) to `into` (see applyOrganismDelta:
- * properties are replaced, never mutated).
+ * Applies the OrganismDelta in `raw[from, to)` (the whole array by default) to `into`. Properties are replaced,
+ * never mutated (as applyOrganismDelta does), unless `inPlace`: then the IP, DV and data pointer vectors and the
+ * registers array of `into` are overwritten where they exist. Only a caller that owns those objects (shares them
+ * with no other state) may ask for it: stepping through a chunk's samples then allocates nearly nothing.
  */
-export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array, from = 0, to = raw.length): void {
+export function applyEncodedOrganismDelta(
+  into: OrganismState,
+  raw: Uint8Array,
+  from = 0,
+  to = raw.length,
+  inPlace = false,
+): void {
   const end = to;
   pos = from;
   let mask = 0;
@@ -150,6 +167,10 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array, 
     applyOrganismDelta(into, OrganismDelta.decode(raw.subarray(from, to)));
     return;
   }
+  // What an in-place apply overwrites (the generic path above replaced them instead).
+  const oldIp = inPlace ? into.ip : null;
+  const oldDv = inPlace ? into.dv : null;
+  const oldPointers = inPlace && mask & (1 << 7) ? into.dataPointers : undefined;
   // Fields of the mask start at their default; the state holds the non-default ones.
   if (mask & (1 << 5)) into.ip = null;
   if (mask & (1 << 6)) into.dv = null;
@@ -173,11 +194,13 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array, 
         case 0x42: {
           const len = uvarint(raw, stateEnd);
           const stop = pos + len;
-          const v = vector(raw, stop);
+          if (key === 0x32) into.ip = vector(raw, stop, oldIp);
+          else if (key === 0x3a) into.dv = vector(raw, stop, oldDv);
+          else {
+            pointers ??= [];
+            pointers.push(vector(raw, stop, oldPointers?.[pointers.length]));
+          }
           pos = stop;
-          if (key === 0x32) into.ip = v;
-          else if (key === 0x3a) into.dv = v;
-          else (pointers ??= []).push(v);
           break;
         }
         case 0x52: {
@@ -218,7 +241,7 @@ export function applyEncodedOrganismDelta(into: OrganismState, raw: Uint8Array, 
   }
   if (slotsStart >= 0) {
     pos = slotsStart;
-    const regs = into.registers.slice();
+    const regs = inPlace ? into.registers : into.registers.slice();
     let k = 0;
     while (pos < slotsEnd) {
       const slot = uvarint(raw, slotsEnd);

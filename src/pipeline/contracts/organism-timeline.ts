@@ -3,7 +3,7 @@
  * per delta either every full state again (storage format 1) or one OrganismDelta per organism present
  * (format 2), applied to that organism's previous state in the chunk.
  */
-import { OrganismDelta, OrganismState, type TickDataChunk, type TickDelta } from './index.js';
+import { OrganismDelta, OrganismState, Vector, type TickDataChunk, type TickDelta } from './index.js';
 import { applyEncodedOrganismDelta } from './organism-delta-wire.js';
 import { applyOrganismDelta } from './organism-timeline-apply.js';
 import { eachField as walk } from './wire-walk.js';
@@ -19,7 +19,8 @@ function isFull(delta: { organisms: readonly unknown[]; organismDeltas?: readonl
 interface EncodedSamples {
   readonly bytes: Uint8Array;
   readonly snapshot: readonly [number, number] | undefined;
-  readonly deltas: ReadonlyArray<readonly [number, number]>;
+  /** Delta k lies at bytes[deltas[2k], deltas[2k + 1]) (one flat array: a chunk has hundreds). */
+  readonly deltas: readonly number[];
 }
 
 const ACCUMULATED = 2;
@@ -53,10 +54,18 @@ export class OrganismTimeline {
   static ofEncoded(bytes: Uint8Array): OrganismTimeline {
     let snapshot: [number, number] | undefined;
     let firstTick = 0;
-    const deltas: Array<[number, number]> = [];
+    const deltas: number[] = [];
     const ticks: number[] = [];
     const accumulated: boolean[] = [false];
     let snapTick = -1;
+    let tick = 0;
+    let type = 0;
+    // Tick and type are the delta's first fields as every writer orders them: the walk ends at the cells.
+    const deltaHead = (m: number, mwt: number, _s: number, _e: number, v: number): boolean | void => {
+      if (m === 1 && mwt === 0) tick = v;
+      else if (m === 2 && mwt === 0) type = v;
+      else if (m > 2 && tick !== 0) return true;
+    };
     walk(bytes, 0, bytes.length, (n, wt, start, end, varint) => {
       if (n === 2 && wt === 0) firstTick = varint;
       else if (n === 5 && wt === 2) {
@@ -65,15 +74,10 @@ export class OrganismTimeline {
           if (m === 2 && mwt === 0) snapTick = v;
         });
       } else if (n === 6 && wt === 2) {
-        deltas.push([start, end]);
-        let tick = 0;
-        let type = 0;
-        // Tick and type are the delta's first fields as every writer orders them: the walk ends at the cells.
-        walk(bytes, start, end, (m, mwt, _s, _e, v) => {
-          if (m === 1 && mwt === 0) tick = v;
-          else if (m === 2 && mwt === 0) type = v;
-          else if (m > 2 && tick !== 0) return true;
-        });
+        deltas.push(start, end);
+        tick = 0;
+        type = 0;
+        walk(bytes, start, end, deltaHead);
         ticks.push(tick);
         accumulated.push(type === ACCUMULATED);
       }
@@ -111,7 +115,7 @@ export class OrganismTimeline {
     while (a > 0 && !this.accumulated[a]) a--;
     if (a > this.index + 1) this.index = a - 1;
     while (this.index < target) this.step();
-    return this.working.map((s) => new OrganismState(s));
+    return this.working.map(ownedCopy);
   }
 
   /**
@@ -140,7 +144,7 @@ export class OrganismTimeline {
         this.snapshotStates = states;
       } else this.snapshotStates = (this.chunk!.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
     }
-    return this.snapshotStates.map((s) => new OrganismState(s));
+    return this.snapshotStates.map(ownedCopy);
   }
 
   /** The states deltas of sample `next` apply to, by organism id. */
@@ -183,7 +187,8 @@ export class OrganismTimeline {
       this.working = this.snapshotCopies();
       return;
     }
-    const [from, to] = e.deltas[next - 1]!;
+    const from = e.deltas[2 * next - 2]!;
+    const to = e.deltas[2 * next - 1]!;
     const full: OrganismState[] = [];
     const list: OrganismState[] = [];
     // The states the deltas apply to. A sample lists its organisms in about the previous one's order, so the
@@ -206,12 +211,33 @@ export class OrganismTimeline {
           }
           s = byId.get(organismId) ?? OrganismState.create({ organismId });
         }
-        applyEncodedOrganismDelta(s, bytes, start, end);
+        // In place: the working states own their vectors and register arrays (ownedCopy), so a step allocates
+        // only what changed, not a new IP per organism per sample (a rebuild walks up to 50 samples).
+        applyEncodedOrganismDelta(s, bytes, start, end, true);
         list.push(s);
       }
     });
     this.working = full.length > 0 || list.length === 0 ? full : list;
   }
+}
+
+/**
+ * A copy of `s` that shares nothing an in-place delta overwrites (its IP, DV and data pointer vectors and its
+ * registers array) with `s`; the rest (register values, stacks) is replaced, never mutated, by every apply.
+ */
+function ownedCopy(s: OrganismState): OrganismState {
+  const c = new OrganismState(s);
+  if (s.ip) c.ip = vectorCopy(s.ip);
+  if (s.dv) c.dv = vectorCopy(s.dv);
+  c.dataPointers = s.dataPointers.map(vectorCopy);
+  c.registers = s.registers.slice();
+  return c;
+}
+
+function vectorCopy(v: { components?: number[] | null }): Vector {
+  const c = new Vector();
+  c.components = v.components ? v.components.slice() : [];
+  return c;
 }
 
 /** The int32 varint at buf[at, end) (an organism id), or -1 when it is not a short, complete one. */

@@ -58,8 +58,8 @@ const columnCursor = new FieldCursor();
 
 /**
  * Applies `columnOp` to every cell column of the TickDataChunk in buf[from, to). An allocation-free walk: it
- * visits every field of every sample (tens of thousands per mature chunk), and a walk that allocated per field
- * left `verify` spending a third of its time in GC.
+ * visits the fields of every sample up to its cells (thousands per mature chunk), and a walk that allocated per
+ * field left `verify` spending a third of its time in GC.
  */
 function eachColumn(
   buf: Uint8Array,
@@ -82,6 +82,9 @@ function eachColumn(
         if (column.wireType === 2 && c >= 1 && c <= 3 && (column.end - column.valueStart) % 4 === 0)
           columnOp(column.valueStart, column.end, c === 1);
       }
+      // A sample has one cells field, and every writer puts it before the organism deltas (most of a sample's
+      // fields): the walk stops there.
+      break;
     }
   }
 }

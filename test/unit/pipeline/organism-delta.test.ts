@@ -120,6 +120,14 @@ function recordAndCompare(
       samples++;
       organisms += want.length;
     }
+    // Forward, holding every sample's states: the wire path applies deltas in place, and what it handed out must not
+    // change with the samples stepped through after it.
+    const held = fromWire.sampledTicks.map((tick) => [tick, fromWire.at(tick)!] as const);
+    for (const [tick, states] of held) {
+      const got = Buffer.concat(states.map((s) => Buffer.from(OrganismState.encode(s).finish())));
+      if (!got.equals(Buffer.concat(expected.get(tick)!)))
+        expect.fail(`tick ${tick}: organisms handed out earlier changed as later samples were rebuilt`);
+    }
   }
   expect(samples).toBe(expected.size);
   return { samples, organisms, deltaBytes, fullBytes, bornBeforeAccumulated };
