@@ -8,7 +8,7 @@ import type { StoredChunk } from '../api/batch-storage.js';
 import { AnalyticsSampler, type AnalyticsResolution, type RunFacts } from './analytics-samples.js';
 import { manifestPath, partName, tableFilePath } from './analytics-keys.js';
 import { aggregateLevel } from './levels.js';
-import type { AnalyticsSample, MetricPlugin } from './metric-plugin.js';
+import type { AnalyticsSample, MetricPlugin, MetricRow } from './metric-plugin.js';
 import type { Lineage } from './lineage.js';
 import { MetricTable } from './metric-table.js';
 import { MANIFEST_FORMAT, type PartManifest, type PartTableFile } from './part-manifest.js';
@@ -23,6 +23,17 @@ export class AnalyticsPart {
   private readonly tables: MetricTable[];
   private readonly sampler: AnalyticsSampler;
   private readonly batches: Array<{ key: string; firstTick: number; lastTick: number }> = [];
+  /**
+   * The plugins (indices) each kind of sample runs, and per plugin one row sink into its table: made once, since the
+   * walk calls them for every sample (closures made per sample were most of what the analytics walk allocated).
+   */
+  private readonly everySamplePlugins: number[] = [];
+  private readonly measuredPlugins: number[] = [];
+  private readonly eventPlugins: number[] = [];
+  private readonly emitters: Array<(row: MetricRow) => void>;
+  /** The tick the plugin being run measures, and the rows it gave. */
+  private rowTick = 0;
+  private rows = 0;
   private firstTick = Number.MAX_SAFE_INTEGER;
   private lastTick = -1;
   samples = 0;
@@ -36,6 +47,15 @@ export class AnalyticsPart {
     lineage?: Lineage,
   ) {
     this.tables = plugins.map((p) => MetricTable.forPlugin(p.columns));
+    this.emitters = this.tables.map((table) => (row: MetricRow) => {
+      table.push(this.rowTick, row);
+      this.rows++;
+    });
+    plugins.forEach((p, i) => {
+      if (p.kind === 'events') this.eventPlugins.push(i);
+      else if (p.everySample === true) this.everySamplePlugins.push(i);
+      else this.measuredPlugins.push(i);
+    });
     this.sampler = new AnalyticsSampler(
       run,
       plugins.some((p) => p.needsCells === true),
@@ -59,34 +79,33 @@ export class AnalyticsPart {
   /** Measures every sample of a stored batch's chunks (ascending ticks). */
   addBatch(key: string, chunks: readonly StoredChunk[]): void {
     if (chunks.length === 0) return;
-    /** Runs the plugins `which` selects on a sample (a per-tick plugin must give exactly one row). */
-    const run = (which: (p: MetricPlugin) => boolean, sample: AnalyticsSample): void => {
-      this.plugins.forEach((p, i) => {
-        if (!which(p)) return;
-        const table = this.tables[i]!;
-        let rows = 0;
-        p.measure(sample, (row) => {
-          table.push(sample.tick, row);
-          rows++;
-        });
-        if (p.kind === 'per-tick' && rows !== 1)
-          throw new RangeError(`per-tick plugin ${p.id} gave ${rows} rows for tick ${sample.tick}`);
-      });
+    const handlers = {
+      sample: (sample: AnalyticsSample) => {
+        this.samples++;
+        if (this.everySamplePlugins.length > 0) this.runPlugins(this.everySamplePlugins, sample);
+      },
+      measured: (sample: AnalyticsSample) => this.runPlugins(this.measuredPlugins, sample),
+      events: (sample: AnalyticsSample) => this.runPlugins(this.eventPlugins, sample),
     };
-    for (const chunk of chunks)
-      this.sampler.walk(chunk.data, {
-        sample: (sample) => {
-          this.samples++;
-          run((p) => p.kind === 'per-tick' && p.everySample === true, sample);
-        },
-        measured: (sample) => run((p) => p.kind === 'per-tick' && p.everySample !== true, sample),
-        events: (sample) => run((p) => p.kind === 'events', sample),
-      });
+    for (const chunk of chunks) this.sampler.walk(chunk.data, handlers);
     const first = chunks[0]!.firstTick;
     const last = chunks[chunks.length - 1]!.lastTick;
     this.firstTick = Math.min(this.firstTick, first);
     this.lastTick = Math.max(this.lastTick, last);
     this.batches.push({ key, firstTick: first, lastTick: last });
+  }
+
+  /** Runs the plugins `which` lists on a sample (a per-tick plugin must give exactly one row). */
+  private runPlugins(which: readonly number[], sample: AnalyticsSample): void {
+    for (let k = 0; k < which.length; k++) {
+      const i = which[k]!;
+      const p = this.plugins[i]!;
+      this.rowTick = sample.tick;
+      this.rows = 0;
+      p.measure(sample, this.emitters[i]!);
+      if (p.kind === 'per-tick' && this.rows !== 1)
+        throw new RangeError(`per-tick plugin ${p.id} gave ${this.rows} rows for tick ${sample.tick}`);
+    }
   }
 
   /** The part's Parquet files, then its manifest (last). */

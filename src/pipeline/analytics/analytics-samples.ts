@@ -12,6 +12,7 @@ import type { AnalyticsSample, CellCensus } from './metric-plugin.js';
 import {
   applyVitalsDelta,
   copyVitals,
+  copyVitalsInto,
   DEAD_BIT,
   deltaHeader,
   deltaOrganismId,
@@ -144,7 +145,7 @@ interface SampleWire {
   accumulated: boolean;
   cellsStart: number;
   cellsEnd: number;
-  /** Full states (snapshot, or format 1 deltas). */
+  /** Full states (snapshot, or format 1 deltas); NO_STATES, shared and never written, when there are none. */
   states: number[];
   /**
    * OrganismDeltas (format 2): how many, and the bytes from the first one's tag to the last one's end. Their
@@ -155,6 +156,8 @@ interface SampleWire {
   deltasStart: number;
   deltasEnd: number;
 }
+
+const NO_STATES: number[] = [];
 
 function samplesOnWire(bytes: Uint8Array): SampleWire[] {
   const out: SampleWire[] = [];
@@ -200,7 +203,7 @@ function sampleAt(bytes: Uint8Array, stop: number, snap: boolean): SampleWire {
     accumulated: false,
     cellsStart: -1,
     cellsEnd: -1,
-    states: [],
+    states: NO_STATES,
     deltaCount: 0,
     deltasStart: -1,
     deltasEnd: -1,
@@ -220,8 +223,10 @@ function sampleAt(bytes: Uint8Array, stop: number, snap: boolean): SampleWire {
       const from = cur.pos;
       const to = from + len;
       if (to > stop) throw new RangeError('sample field runs past its end');
-      if (m === (snap ? 3 : 4)) s.states.push(from, to);
-      else if (m === (snap ? 4 : 3)) {
+      if (m === (snap ? 3 : 4)) {
+        if (s.states === NO_STATES) s.states = [];
+        s.states.push(from, to);
+      } else if (m === (snap ? 4 : 3)) {
         s.cellsStart = from;
         s.cellsEnd = to;
       } else if (!snap && m === 6) {
@@ -253,7 +258,8 @@ const NO_ORGANISMS: readonly OrganismVitals[] = [];
  * next use). Other fields between them, which our writers never put there, are skipped.
  */
 function deltaOffsets(bytes: Uint8Array, w: SampleWire, into: number[]): number[] {
-  into.length = 0;
+  // Written by index, the length set at the end: `length = 0` would drop the array's storage every sample.
+  let n = 0;
   const stop = w.deltasEnd;
   cur.pos = w.deltasStart;
   while (cur.pos < stop) {
@@ -264,9 +270,13 @@ function deltaOffsets(bytes: Uint8Array, w: SampleWire, into: number[]): number[
     }
     const len = uvarint(bytes, stop);
     const from = cur.pos;
-    if (key >>> 3 === 6) into.push(from, from + len);
+    if (key >>> 3 === 6) {
+      into[n++] = from;
+      into[n++] = from + len;
+    }
     cur.pos = from + len;
   }
+  if (into.length !== n) into.length = n;
   return into;
 }
 
@@ -323,6 +333,7 @@ export class AnalyticsSampler {
     const born: OrganismVitals[] = [];
     const died: OrganismVitals[] = [];
     const events = { born, died };
+    const accumulatedBase: OrganismVitals[] = [];
     wire.forEach((w, i) => {
       sample.tick = w.tick;
       sample.totalOrganismsCreated = w.total;
@@ -335,29 +346,40 @@ export class AnalyticsSampler {
       if (measured) {
         if (cells && i === 0) cells.load(bytes, w.cellsStart, w.cellsEnd);
         else if (cells && w.cellsStart >= 0) cells.apply(bytes, w.cellsStart, w.cellsEnd);
-        list.length = 0;
+        // Filled by index, its length set after (as deltaOffsets does).
+        let listed = 0;
         if (full) {
           byId = new Map();
           for (let k = 0; k < w.states.length; k += 2) {
             const v = newVitals(0);
             readVitals(bytes, w.states[k]!, w.states[k + 1]!, v);
-            list.push(v);
+            list[listed++] = v;
             byId.set(v.organismId, v);
           }
-          if (i === 0) snapshotStates = list.map(copyVitals);
+          if (i === 0) snapshotStates = list.slice(0, listed).map(copyVitals);
         } else {
-          // An ACCUMULATED sample's deltas are against the snapshot.
-          if (w.accumulated) byId = new Map(snapshotStates.map((v) => [v.organismId, copyVitals(v)]));
+          // An ACCUMULATED sample's deltas are against the snapshot: its organisms again, in objects reused from
+          // one ACCUMULATED sample to the next (what a sample hands out is valid during its call only).
+          if (w.accumulated) {
+            byId = new Map();
+            for (let k = 0; k < snapshotStates.length; k++) {
+              const v = (accumulatedBase[k] ??= newVitals(0));
+              copyVitalsInto(snapshotStates[k]!, v);
+              byId.set(v.organismId, v);
+            }
+          }
           const d = deltaOffsets(bytes, w, this.offsets);
           for (let k = 0; k < d.length; k += 2) {
             const id = deltaOrganismId(bytes, d[k]!, d[k + 1]!);
             let v = byId.get(id);
             if (!v) byId.set(id, (v = newVitals(id)));
             applyVitalsDelta(bytes, d[k]!, d[k + 1]!, v);
-            list.push(v);
+            list[listed++] = v;
           }
         }
-        for (const v of list) {
+        if (list.length !== listed) list.length = listed;
+        for (let k = 0; k < list.length; k++) {
+          const v = list[k]!;
           if (bornSince(v, w.tick, interval)) born.push(copyVitals(v));
           if (v.isDead) died.push(copyVitals(v));
         }
@@ -381,9 +403,13 @@ export class AnalyticsSampler {
           }
         }
       }
-      // Births before deaths: an organism may give birth in the step it dies in.
-      for (const v of born) v.generation = this.lineage.born(v.organismId, v.parentId >= 0 ? v.parentId : null);
-      for (const v of died) v.generation = this.lineage.of(v.organismId);
+      // Births before deaths: an organism may give birth in the step it dies in. (Indexed loops here and below:
+      // this runs for every sample, and for-of left an iterator object per loop and sample.)
+      for (let k = 0; k < born.length; k++) {
+        const v = born[k]!;
+        v.generation = this.lineage.born(v.organismId, v.parentId >= 0 ? v.parentId : null);
+      }
+      for (let k = 0; k < died.length; k++) died[k]!.generation = this.lineage.of(died[k]!.organismId);
       sample.alive = present - died.length;
       if (on.sample) {
         sample.span = interval;
@@ -398,11 +424,11 @@ export class AnalyticsSampler {
           sample.organisms = NO_ORGANISMS;
           on.events(sample);
         }
-        for (const v of born) this.pendingBorn.push(v);
-        for (const v of died) this.pendingDied.push(v);
+        for (let k = 0; k < born.length; k++) this.pendingBorn.push(born[k]!);
+        for (let k = 0; k < died.length; k++) this.pendingDied.push(died[k]!);
       }
       if (measured) {
-        for (const v of list) v.generation = this.lineage.of(v.organismId);
+        for (let k = 0; k < list.length; k++) list[k]!.generation = this.lineage.of(list[k]!.organismId);
         sample.span = this.lastMeasuredTick >= 0 ? w.tick - this.lastMeasuredTick : interval;
         sample.events = { born: this.pendingBorn, died: this.pendingDied };
         sample.organisms = list;

@@ -87,7 +87,10 @@ export interface MetricPlugin {
    * covering the step since the previous sample.
    */
   readonly everySample?: boolean;
-  /** Gives the sample's rows to `emit` (exactly one for a per-tick table). */
+  /**
+   * Gives the sample's rows to `emit` (exactly one for a per-tick table). `emit` copies the row's values, so a
+   * plugin may fill and emit the same array every time (an everySample plugin runs for every recorded tick).
+   */
   measure(sample: AnalyticsSample, emit: (row: MetricRow) => void): void;
 }
 

@@ -56,6 +56,34 @@ export function copyVitals(v: OrganismVitals): OrganismVitals {
   };
 }
 
+/** Sets `to` to the values of `v`, reusing its position objects: `to` shares nothing with `v` afterwards. */
+export function copyVitalsInto(v: OrganismVitals, to: OrganismVitals): void {
+  to.organismId = v.organismId;
+  to.parentId = v.parentId;
+  to.birthTick = v.birthTick;
+  to.programId = v.programId;
+  to.energy = v.energy;
+  to.ip = v.ip ? positionInto(v.ip, to.ip) : null;
+  to.isDead = v.isDead;
+  to.deathTick = v.deathTick;
+  to.instructionFailed = v.instructionFailed;
+  to.entropyRegister = v.entropyRegister;
+  to.genomeHash = v.genomeHash;
+  to.initialPosition = v.initialPosition ? positionInto(v.initialPosition, to.initialPosition) : null;
+  to.lastOpcodeId = v.lastOpcodeId;
+  to.deathCause = v.deathCause;
+  to.generation = v.generation;
+}
+
+function positionInto(from: { components: number[] }, to: { components: number[] } | null): { components: number[] } {
+  if (!to) return { components: from.components.slice() };
+  const a = from.components;
+  const b = to.components;
+  for (let d = 0; d < a.length; d++) b[d] = a[d]!;
+  if (b.length !== a.length) b.length = a.length;
+  return to;
+}
+
 /** Field number → reset to its default (for fields in a delta's mask). Untracked fields are absent. */
 const RESET: Record<number, (v: OrganismVitals) => void> = {
   2: (v) => (v.parentId = 0),
@@ -80,18 +108,27 @@ const utf8 = new TextDecoder();
 function vector(b: Uint8Array, end: number, into?: { components: number[] } | null): { components: number[] } {
   const out = into ?? { components: [] };
   const components = out.components;
-  components.length = 0;
+  // Written by index, the length set once at the end: `length = 0` drops the array's storage, and the pushes
+  // after it allocated a new one (sixteen slots) for every IP move.
+  let n = 0;
   while (cur.pos < end) {
     const key = uvarint(b, end);
     if (key === 0x0a) {
       const len = uvarint(b, end);
       const stop = cur.pos + len;
-      while (cur.pos < stop) components.push(int32(b, stop));
-    } else if (key === 0x08) components.push(int32(b, end));
+      while (cur.pos < stop) components[n++] = int32(b, stop);
+    } else if (key === 0x08) components[n++] = int32(b, end);
     else skip(b, key & 7, end);
   }
+  if (components.length !== n) components.length = n;
   return out;
 }
+
+/**
+ * The IP object a delta's reset of field 6 took from the organism being updated: the IP the delta then reads is
+ * written into it (an IP moves in nearly every delta). Only applyVitalsDelta sets it, for the one `v` it updates.
+ */
+let spareIp: { components: number[] } | null = null;
 
 /** Reads the tracked fields of an OrganismState message b[from, end) into `v` (others skipped). */
 export function readVitals(b: Uint8Array, from: number, end: number, v: OrganismVitals): void {
@@ -148,7 +185,8 @@ function readVitalsHere(b: Uint8Array, end: number, v: OrganismVitals): void {
           v.programId = utf8.decode(b.subarray(s, stop));
           break;
         case 6:
-          v.ip = vector(b, stop, v.ip);
+          v.ip = vector(b, stop, v.ip ?? spareIp);
+          spareIp = null;
           break;
         case 20:
           v.genomeHash = utf8.decode(b.subarray(s, stop));
@@ -238,12 +276,14 @@ export function applyVitalsDelta(b: Uint8Array, from: number, end: number, v: Or
     } else skip(b, key & 7, end);
   }
   let m = mask & TRACKED_BITS;
+  if (m & (1 << 5)) spareIp = v.ip; // reused when the state holds the new IP, dropped when it holds none
   while (m !== 0) {
     const low = m & -m;
     RESET[32 - Math.clz32(low)]!(v);
     m ^= low;
   }
   if (stateStart >= 0) readVitals(b, stateStart, stateEnd, v);
+  spareIp = null;
   if (energyChange !== 0) v.energy = (v.energy + energyChange) | 0;
   if (entropyChange !== 0) v.entropyRegister = (v.entropyRegister + entropyChange) | 0;
 }

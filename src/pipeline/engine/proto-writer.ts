@@ -116,6 +116,18 @@ export class ProtoWriter {
     this.pos += bytes.length;
   }
 
+  /** bytes[from, to) as they are. Short ranges are copied byte by byte: a subarray view per range cost more. */
+  rawRange(bytes: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    this.ensure(n);
+    if (n > 256) this.buf.set(bytes.subarray(from, to), this.pos);
+    else {
+      const buf = this.buf;
+      for (let i = 0, at = this.pos; i < n; i++) buf[at + i] = bytes[from + i]!;
+    }
+    this.pos += n;
+  }
+
   /** Starts a length-delimited body (after its tag). */
   fork(): void {
     this.ensure(1);

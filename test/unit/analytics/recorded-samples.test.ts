@@ -38,6 +38,12 @@ interface Truth {
   died: number;
   total: number;
   census?: { byType: number[]; energy: number; occupied: number; owned: number };
+  /** Per organism present (dead ones too, until pruned), by id: energy, entropy, IP, dead. */
+  vitals: string[];
+}
+
+function vitalsOf(o: { id: number; energy: number; entropy: number; ip: ArrayLike<number>; dead: boolean }): string {
+  return `${o.id}: ${o.energy} ${o.entropy} ${Array.from(o.ip).join(',')} ${o.dead}`;
 }
 
 function census(sim: Simulation): NonNullable<Truth['census']> {
@@ -87,6 +93,7 @@ function record(warm: number, ticks: number, interval: number): { chunks: Uint8A
         died: sim.organisms.filter((o) => o.dead).length,
         total: sim.nextOrganismId - 1,
         census: truth.size % CENSUS_EVERY === 0 ? census(sim) : undefined,
+        vitals: sim.organisms.map((o) => vitalsOf({ id: o.id, energy: o.er, entropy: o.sr, ip: o.ip, dead: o.dead })),
       });
       birthsBefore = sim.totalBirths;
       const c = encoder.sample(sim.tick, writer, sim.nextOrganismId - 1);
@@ -176,6 +183,17 @@ describe('analytics samples from recorded chunks', () => {
           ]);
           pendingBorn = 0;
           pendingDied = 0;
+          // Each organism's vitals as the runtime had them (measured samples rebuilt from ACCUMULATED deltas too).
+          const got = s.organisms.map((o) =>
+            vitalsOf({
+              id: o.organismId,
+              energy: o.energy,
+              entropy: o.entropyRegister,
+              ip: o.ip?.components ?? [],
+              dead: o.isDead,
+            }),
+          );
+          if (got.join('|') !== t.vitals.join('|')) expect(got, `organisms at tick ${s.tick}`).toEqual(t.vitals);
           const c = s.cells!;
           if (t.census)
             expect(

@@ -1,6 +1,9 @@
 /** Population: how many organisms live, are born and die. */
 import type { MetricPlugin } from '../metric-plugin.js';
 
+/** The row, refilled at every sample (emit copies it). */
+const row = [0, 0, 0, 0];
+
 export const populationPlugin: MetricPlugin = {
   id: 'population',
   version: 1,
@@ -14,6 +17,10 @@ export const populationPlugin: MetricPlugin = {
     { name: 'total_created', type: 'int', doc: 'Organisms created since the run began (including the initial ones).' },
   ],
   measure(s, emit) {
-    emit([s.alive, s.events.born.length, s.events.died.length, s.totalOrganismsCreated]);
+    row[0] = s.alive;
+    row[1] = s.events.born.length;
+    row[2] = s.events.died.length;
+    row[3] = s.totalOrganismsCreated;
+    emit(row);
   },
 };
