@@ -42,10 +42,13 @@ export async function tableToParquet(table: MetricTable, facts: ParquetFileFacts
     // Columns without nulls are REQUIRED (no definition levels to write or read).
     const nullable = nulls;
     if (c.type === 'int') {
-      const data = new Array<bigint | null>(vals.length);
+      // Numbers, not BigInts: the writer packs INT64 columns whose values fit 32 bits with number arithmetic (the
+      // same bytes) and converts only the others; a BigInt per value was a sixth of what the node's main thread
+      // allocated.
+      const data = new Array<number | null>(vals.length);
       for (let r = 0; r < vals.length; r++) {
         const v = vals[r];
-        data[r] = v === null || v === undefined ? null : BigInt(Math.round(v as number));
+        data[r] = v === null || v === undefined ? null : Math.round(v as number);
       }
       // Ticks and counts move in small steps: delta encoding stores them in a few bits each.
       return { name: c.name, type: 'INT64' as const, nullable, encoding: 'DELTA_BINARY_PACKED' as const, data };
