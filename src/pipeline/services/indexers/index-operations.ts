@@ -2,7 +2,7 @@
  * The indexing steps themselves, free of topics and lifecycle, so the indexer services and
  * `evochora index --run` (re-index from storage) share one implementation.
  */
-import { OrganismDelta, OrganismState, SimulationMetadata, TickDataChunk } from '../../contracts/index.js';
+import { OrganismState, SimulationMetadata, TickDataChunk } from '../../contracts/index.js';
 import { organismSamplesOf } from '../../contracts/organism-timeline.js';
 import {
   withTransientReader,
@@ -16,6 +16,8 @@ import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../api/b
 import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../api/index-blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
 import { forEachNewOrganism, organismsOnlyChunk } from '../../contracts/chunk-fields.js';
+import { eachField } from '../../contracts/wire-walk.js';
+import { newVitals, readVitals } from '../../analytics/organism-vitals.js';
 import { chunkRefBlob, chunkSourceOf } from '../../api/chunk-refs.js';
 
 /**
@@ -129,6 +131,36 @@ export function organismRowOf(s: OrganismState): OrganismRow {
   };
 }
 
+/**
+ * The static row of organism `id` from its bytes: an OrganismState, or an OrganismDelta holding its state (field 3);
+ * undefined for a delta without one. Only the row's fields are read (organism-vitals.ts): a full decode of every
+ * organism a batch mentions was most of what the organism indexer allocated.
+ */
+export function staticRowOf(id: number, raw: Uint8Array, isDelta: boolean): OrganismRow | undefined {
+  let from = 0;
+  let end = raw.length;
+  if (isDelta) {
+    from = -1;
+    eachField(raw, 0, raw.length, (n, wt, start, stop) => {
+      if (n !== 3 || wt !== 2) return false;
+      from = start;
+      end = stop;
+      return true;
+    });
+    if (from < 0) return undefined;
+  }
+  const v = newVitals(id);
+  readVitals(raw, from, end, v);
+  return {
+    organismId: id,
+    parentId: v.parentId < 0 ? null : v.parentId,
+    birthTick: v.birthTick,
+    programId: v.programId,
+    initialPosition: v.initialPosition ? v.initialPosition.components.slice() : [],
+    genomeHash: v.genomeHash,
+  };
+}
+
 /** Writers that store organisms per chunk (SqliteRunIndex); others get one row per tick. */
 interface OrganismChunkWriter {
   upsertOrganismChunks(chunks: readonly OrganismChunkRow[], organisms: readonly OrganismRow[]): Promise<void>;
@@ -168,8 +200,8 @@ export async function indexOrganismBatch(
     // reference the whole chunk is scanned (the scan skips cells) and nothing is cut.
     const slim = frame ? stored.data : organismsOnlyChunk(stored.data, true);
     forEachNewOrganism(slim, organisms, (id, raw, isDelta) => {
-      const state = isDelta ? OrganismDelta.decode(raw).state : OrganismState.decode(raw);
-      if (state) organisms.set(id, organismRowOf(OrganismState.create({ ...state, organismId: id })));
+      const row = staticRowOf(id, raw, isDelta);
+      if (row) organisms.set(id, row);
     });
     if (firstTick < 0) firstTick = stored.firstTick;
     lastTick = stored.lastTick;
