@@ -58,21 +58,11 @@ export function copyVitals(v: OrganismVitals): OrganismVitals {
 
 /** Sets `to` to the values of `v`, reusing its position objects: `to` shares nothing with `v` afterwards. */
 export function copyVitalsInto(v: OrganismVitals, to: OrganismVitals): void {
-  to.organismId = v.organismId;
-  to.parentId = v.parentId;
-  to.birthTick = v.birthTick;
-  to.programId = v.programId;
-  to.energy = v.energy;
-  to.ip = v.ip ? positionInto(v.ip, to.ip) : null;
-  to.isDead = v.isDead;
-  to.deathTick = v.deathTick;
-  to.instructionFailed = v.instructionFailed;
-  to.entropyRegister = v.entropyRegister;
-  to.genomeHash = v.genomeHash;
-  to.initialPosition = v.initialPosition ? positionInto(v.initialPosition, to.initialPosition) : null;
-  to.lastOpcodeId = v.lastOpcodeId;
-  to.deathCause = v.deathCause;
-  to.generation = v.generation;
+  const ip = to.ip;
+  const initialPosition = to.initialPosition;
+  Object.assign(to, v);
+  to.ip = v.ip ? positionInto(v.ip, ip) : null;
+  to.initialPosition = v.initialPosition ? positionInto(v.initialPosition, initialPosition) : null;
 }
 
 function positionInto(from: { components: number[] }, to: { components: number[] } | null): { components: number[] } {

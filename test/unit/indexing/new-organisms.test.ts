@@ -10,7 +10,8 @@ import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../..
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
 import { forEachNewOrganism, organismsOnlyChunk } from '../../../src/pipeline/contracts/chunk-fields.js';
-import { TickDataChunk } from '../../../src/pipeline/contracts/index.js';
+import { OrganismDelta, OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
+import { organismRowOf, staticRowOf } from '../../../src/pipeline/services/indexers/index-operations.js';
 
 const shape = [512, 512];
 const source = readFileSync(new URL('../../../assembly/replicator.evo', import.meta.url), 'utf8');
@@ -77,5 +78,21 @@ describe.each([1, 3])('new organisms of recorded chunks (sampling interval %i)',
     }
     // The stretch holds births inside chunks (organisms that were not in their chunk's snapshot).
     expect(births).toBeGreaterThan(0);
+  });
+
+  it('gives each new organism the static row a full decode of it gives (snapshot organisms and newborns)', () => {
+    let newborns = 0;
+    for (const bytes of chunks) {
+      const known = new Set<number>();
+      forEachNewOrganism(bytes, known, (id, raw, isDelta) => {
+        known.add(id);
+        // The organism indexer reads the row from the wire (staticRowOf); the reference is the decoded state.
+        const state = isDelta ? OrganismDelta.decode(raw).state : OrganismState.decode(raw);
+        const want = state ? organismRowOf(OrganismState.create({ ...state, organismId: id })) : undefined;
+        expect(staticRowOf(id, raw, isDelta), `organism ${id}`).toEqual(want);
+        if (isDelta) newborns++;
+      });
+    }
+    expect(newborns).toBeGreaterThan(0);
   });
 });
