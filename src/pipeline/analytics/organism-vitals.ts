@@ -49,11 +49,9 @@ export function newVitals(id: number): OrganismVitals {
 
 /** A copy that shares nothing with `v` (positions are updated in place by later deltas). */
 export function copyVitals(v: OrganismVitals): OrganismVitals {
-  return {
-    ...v,
-    ip: v.ip ? { components: v.ip.components.slice() } : null,
-    initialPosition: v.initialPosition ? { components: v.initialPosition.components.slice() } : null,
-  };
+  const c = newVitals(v.organismId);
+  copyVitalsInto(v, c);
+  return c;
 }
 
 /** Sets `to` to the values of `v`, reusing its position objects: `to` shares nothing with `v` afterwards. */

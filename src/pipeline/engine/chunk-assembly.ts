@@ -4,30 +4,10 @@
  * worker finds what changed; the main thread, which has spare time while the simulation thread has none, writes
  * the bytes. The result is byte for byte the chunk an encoder without deferral writes (organism-delta-journal.test.ts).
  */
+import { readVarint } from '../contracts/framing.js';
 import { CHUNK_DELTA_TAG, ORGANISM_DELTA_TAG, type DeferredOrganismDeltas } from './chunk-encoder.js';
 import { encodeOrganismDeltas } from './organism-delta-journal.js';
 import { ProtoWriter } from './proto-writer.js';
-
-/** The length lengthAt read last. */
-let bodyLength = 0;
-
-/**
- * Reads the varint length at bytes[at] into bodyLength and returns where the body starts, or -1 when it is not a
- * complete varint of at most 5 bytes (no tuple per sample, as readVarint would return).
- */
-function lengthAt(bytes: Uint8Array, at: number): number {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 5 && at + i < bytes.length; i++, mul *= 0x80) {
-    const b = bytes[at + i]!;
-    value += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) {
-      bodyLength = value;
-      return at + i + 1;
-    }
-  }
-  return -1;
-}
 
 /** Reused between chunks: grows to the largest chunk once instead of per chunk. */
 const out = new ProtoWriter(256 * 1024);
@@ -40,14 +20,14 @@ export function assembleChunk(bytes: Uint8Array, deferred: DeferredOrganismDelta
   let cursor = 0;
   for (let k = 0; k < index.length; k += 3) {
     const tagAt = index[k]!;
-    const bodyStart = tagAt >= cursor && bytes[tagAt] === CHUNK_DELTA_TAG ? lengthAt(bytes, tagAt + 1) : -1;
-    const bodyEnd = bodyStart + bodyLength;
-    if (bodyStart < 0 || bodyEnd > bytes.length)
+    const len = tagAt >= cursor && bytes[tagAt] === CHUNK_DELTA_TAG ? readVarint(bytes, tagAt + 1) : undefined;
+    const bodyEnd = len ? len[1] + len[0] : -1;
+    if (!len || bodyEnd > bytes.length)
       throw new RangeError(`deferred organism deltas: no TickDelta at byte ${tagAt} of a ${bytes.length}-byte chunk`);
     w.rawRange(bytes, cursor, tagAt);
     w.tag(CHUNK_DELTA_TAG);
     w.fork();
-    w.rawRange(bytes, bodyStart, bodyEnd);
+    w.rawRange(bytes, len[1], bodyEnd);
     encodeOrganismDeltas(w, ORGANISM_DELTA_TAG, ints, index[k + 1]!, index[k + 2]!, raw);
     w.ldelim();
     cursor = bodyEnd;

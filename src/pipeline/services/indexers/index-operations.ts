@@ -120,7 +120,17 @@ export async function indexEnvironmentBatch(
   };
 }
 
-export function organismRowOf(s: OrganismState): OrganismRow {
+/** The fields of an organism its static row is made of (an OrganismState has them, and so do OrganismVitals). */
+interface StaticFields {
+  readonly organismId: number;
+  readonly parentId: number;
+  readonly birthTick: number | { toString(): string };
+  readonly programId: string;
+  readonly initialPosition?: { readonly components?: readonly number[] | null } | null;
+  readonly genomeHash: string;
+}
+
+export function organismRowOf(s: StaticFields): OrganismRow {
   return {
     organismId: s.organismId,
     parentId: s.parentId < 0 ? null : s.parentId,
@@ -151,14 +161,8 @@ export function staticRowOf(id: number, raw: Uint8Array, isDelta: boolean): Orga
   }
   const v = newVitals(id);
   readVitals(raw, from, end, v);
-  return {
-    organismId: id,
-    parentId: v.parentId < 0 ? null : v.parentId,
-    birthTick: v.birthTick,
-    programId: v.programId,
-    initialPosition: v.initialPosition ? v.initialPosition.components.slice() : [],
-    genomeHash: v.genomeHash,
-  };
+  v.organismId = id; // a delta's state need not repeat it
+  return organismRowOf(v);
 }
 
 /** Writers that store organisms per chunk (SqliteRunIndex); others get one row per tick. */
