@@ -89,6 +89,20 @@ describe('deferred organism deltas (journal records written into the chunk on an
     expect(rarer).toBeGreaterThan(0);
   });
 
+  it('write every organism delta as the generated protobuf encoder does (canonical bytes)', () => {
+    let checked = 0;
+    for (const c of deferred) {
+      if (!c.deferred) continue;
+      const assembled = assembleChunk(c.bytes, c.deferred);
+      const decoded = TickDataChunk.decode(assembled);
+      for (const delta of decoded.deltas) checked += delta.organismDeltas?.length ?? 0;
+      // The chunk re-encodes to itself: every varint minimal, every field in order, nothing extra.
+      const reencoded = TickDataChunk.encode(decoded).finish();
+      expect(Buffer.from(reencoded).equals(Buffer.from(assembled)), `chunk at tick ${c.firstTick}`).toBe(true);
+    }
+    expect(checked).toBeGreaterThan(50_000);
+  });
+
   it('reuses a record buffer the assembling thread gave back, with the same bytes', () => {
     const { chunks, recycled } = record(4000, true, true);
     expect(recycled).toBeGreaterThan(10);
