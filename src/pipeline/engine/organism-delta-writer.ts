@@ -249,8 +249,10 @@ export class OrganismDeltaWriter {
   }
 
   private shadowOf(o: Organism): Shadow {
-    const s = o.recorderState;
-    if (s instanceof Shadow && s.writer === this) return s;
+    // A property read instead of instanceof (a prototype walk per organism and sample): only a Shadow of this
+    // writer has `writer === this`.
+    const s = o.recorderState as Shadow | undefined;
+    if (s !== undefined && s.writer === this) return s;
     const fresh = new Shadow(o, this);
     o.recorderState = fresh;
     return fresh;
@@ -369,42 +371,86 @@ export class OrganismDeltaWriter {
     // organism at every sample).
     const ip = o.ip;
     const sip = s.ip;
-    let diff = 0;
-    for (let d = 0; d < dims; d++) {
-      const v = ip[d]!;
-      diff |= v ^ sip[d]!;
-      sip[d] = v;
-      r[n + d] = v;
-    }
-    if (diff !== 0) {
-      mask |= IP;
-      n += dims;
-    }
     const dv = o.dv;
     const sdv = s.dv;
-    diff = 0;
-    for (let d = 0; d < dims; d++) {
-      const v = dv[d]!;
-      diff |= v ^ sdv[d]!;
-      sdv[d] = v;
-      r[n + d] = v;
-    }
-    if (diff !== 0) {
-      mask |= DV;
-      n += dims;
-    }
     const sdps = s.dps;
-    diff = 0;
-    r[n] = dpsLen;
-    for (let d = 0; d < dpsLen; d++) {
-      const v = dps[d]!;
-      diff |= v ^ sdps[d]!;
-      sdps[d] = v;
-      r[n + 1 + d] = v;
-    }
-    if (diff !== 0) {
-      mask |= DPS;
-      n += 1 + dpsLen;
+    let diff = 0;
+    if (dims === 2 && dpsLen === 4) {
+      // The 2-D worlds nearly every run uses: straight-line code instead of three short loops.
+      const i0 = ip[0]!;
+      const i1 = ip[1]!;
+      diff = (i0 ^ sip[0]!) | (i1 ^ sip[1]!);
+      sip[0] = i0;
+      sip[1] = i1;
+      r[n] = i0;
+      r[n + 1] = i1;
+      if (diff !== 0) {
+        mask |= IP;
+        n += 2;
+      }
+      const v0 = dv[0]!;
+      const v1 = dv[1]!;
+      diff = (v0 ^ sdv[0]!) | (v1 ^ sdv[1]!);
+      sdv[0] = v0;
+      sdv[1] = v1;
+      r[n] = v0;
+      r[n + 1] = v1;
+      if (diff !== 0) {
+        mask |= DV;
+        n += 2;
+      }
+      const p0 = dps[0]!;
+      const p1 = dps[1]!;
+      const p2 = dps[2]!;
+      const p3 = dps[3]!;
+      diff = (p0 ^ sdps[0]!) | (p1 ^ sdps[1]!) | (p2 ^ sdps[2]!) | (p3 ^ sdps[3]!);
+      if (diff !== 0) {
+        sdps[0] = p0;
+        sdps[1] = p1;
+        sdps[2] = p2;
+        sdps[3] = p3;
+        r[n] = 4;
+        r[n + 1] = p0;
+        r[n + 2] = p1;
+        r[n + 3] = p2;
+        r[n + 4] = p3;
+        mask |= DPS;
+        n += 5;
+      }
+    } else {
+      for (let d = 0; d < dims; d++) {
+        const v = ip[d]!;
+        diff |= v ^ sip[d]!;
+        sip[d] = v;
+        r[n + d] = v;
+      }
+      if (diff !== 0) {
+        mask |= IP;
+        n += dims;
+      }
+      diff = 0;
+      for (let d = 0; d < dims; d++) {
+        const v = dv[d]!;
+        diff |= v ^ sdv[d]!;
+        sdv[d] = v;
+        r[n + d] = v;
+      }
+      if (diff !== 0) {
+        mask |= DV;
+        n += dims;
+      }
+      diff = 0;
+      r[n] = dpsLen;
+      for (let d = 0; d < dpsLen; d++) {
+        const v = dps[d]!;
+        diff |= v ^ sdps[d]!;
+        sdps[d] = v;
+        r[n + 1 + d] = v;
+      }
+      if (diff !== 0) {
+        mask |= DPS;
+        n += 1 + dpsLen;
+      }
     }
     let v = o.activeDp;
     r[n] = v;

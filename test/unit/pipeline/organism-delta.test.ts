@@ -25,6 +25,30 @@ const defaultProgram = programFromArtifact(
   compileSourceOrThrow(source, { world: { shape: [512, 512], toroidal: true } }, 'replicator.evo'),
 );
 
+/**
+ * A 3-D organism (the writer has a straight-line path for 2-D worlds; this one takes the general one): it walks
+ * both data pointers, switches between them, writes scalar and vector registers and pushes and pops the stack.
+ */
+const cubeShape = [12, 12, 12];
+const cubeProgram = programFromArtifact(
+  compileSourceOrThrow(
+    [
+      'START:',
+      '  ADDI %DR0 DATA:1',
+      '  SETV %DR1 0|1|0',
+      '  SEKI 1|0|0',
+      '  ADPI DATA:1',
+      '  SEKI 0|0|1',
+      '  ADPI DATA:0',
+      '  PUSI DATA:5',
+      '  POP %DR2',
+      '  JMPI START',
+    ].join('\n'),
+    { world: { shape: cubeShape, toroidal: true } },
+    'cube.evo',
+  ),
+);
+
 /** Every organism's full state, as the full writer encodes it (one buffer per organism). */
 function fullStates(sim: Simulation): Buffer[] {
   const w = new ProtoWriter(64);
@@ -45,15 +69,20 @@ function recordAndCompare(
   ticks: number,
   interval: number,
   samplesPerChunk: number,
-  world: 'small' | 'default' = 'small',
+  world: 'small' | 'default' | 'cube' = 'small',
 ): { samples: number; organisms: number; deltaBytes: number; fullBytes: number; bornBeforeAccumulated: number } {
   const sim =
     world === 'small'
       ? new Simulation(resolveRuntimeOptions({ shape, seed: 7n }))
-      : new Simulation(resolveRuntimeOptions({ shape: [512, 512], seed: 42n }));
+      : world === 'cube'
+        ? new Simulation(resolveRuntimeOptions({ shape: cubeShape, seed: 5n }))
+        : new Simulation(resolveRuntimeOptions({ shape: [512, 512], seed: 42n }));
   if (world === 'small') {
     sim.placeProgram(program, [10, 10], 80_000);
     sim.placeProgram(program, [60, 60], 80_000);
+  } else if (world === 'cube') {
+    sim.placeProgram(cubeProgram, [0, 2, 3], 50_000);
+    sim.placeProgram(cubeProgram, [0, 7, 8], 50_000);
   } else sim.placeProgram(defaultProgram, [100, 100], 100_000);
   for (let i = 0; i < warm; i++) {
     sim.step();
@@ -145,6 +174,12 @@ describe('organism deltas (storage format 2)', () => {
   it('stay exact when sampling every 7th tick, with long chunks', () => {
     const r = recordAndCompare(20_000, 7_000, 7, 200);
     expect(r.samples).toBe(1000);
+  });
+
+  it('rebuild a 3-D world byte for byte (pointers, registers and stack moving every few ticks)', () => {
+    const r = recordAndCompare(100, 400, 1, 50, 'cube');
+    expect(r.samples).toBe(400);
+    expect(r.organisms).toBe(800);
   });
 
   it('reconstructTick gives the same organisms as the timeline', () => {
