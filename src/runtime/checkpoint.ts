@@ -1,6 +1,7 @@
 import type { RuntimeOptions } from './config.js';
 import { CheckpointError } from './errors.js';
 import { Organism, type DeathCause } from './organism.js';
+import { JsonBytesWriter } from './json-bytes-writer.js';
 import type { OrganismMemory } from './organism-memory.js';
 import { Simulation } from './simulation.js';
 
@@ -178,11 +179,8 @@ function fromBase64(s: string, size: number): Int32Array {
   return out;
 }
 
-/**
- * Captures the state between two ticks (call after `pruneDead`). Dead organisms are not saved; the world's
- * changed-cell tracking is not part of a checkpoint (a restored run starts with no pending changes).
- */
-export function saveCheckpoint(sim: Simulation): Checkpoint {
+/** A checkpoint's fields before its organisms, in their order; the world arrays only with `world`. */
+function checkpointHead(sim: Simulation, world: boolean): Omit<Checkpoint, 'organisms' | 'cells' | 'owners'> {
   const { seed, ...rest } = sim.options;
   return {
     version: CHECKPOINT_VERSION,
@@ -196,12 +194,168 @@ export function saveCheckpoint(sim: Simulation): Checkpoint {
       peakAlive: sim.peakAlive,
       extinctionTick: sim.extinctionTick,
     },
-    cells: toBase64(sim.world.cells),
-    owners: toBase64(sim.world.owners),
+    ...(world ? { cells: toBase64(sim.world.cells), owners: toBase64(sim.world.owners) } : {}),
     pluginRandom: sim.pluginRandom.getState(),
     pluginStates: sim.plugins.tick.map((p) => (p.saveState ? p.saveState() : null)),
+  };
+}
+
+/**
+ * Captures the state between two ticks (call after `pruneDead`). Dead organisms are not saved; the world's
+ * changed-cell tracking is not part of a checkpoint (a restored run starts with no pending changes).
+ */
+export function saveCheckpoint(sim: Simulation): Checkpoint {
+  return {
+    ...(checkpointHead(sim, true) as Omit<Checkpoint, 'organisms'>),
     organisms: sim.organisms.filter((o) => !o.dead).map(saveOrganism),
   };
+}
+
+/**
+ * The UTF-8 bytes of `JSON.stringify(saveCheckpoint(sim))` without the world arrays (`cells`, `owners`), written
+ * directly: the engine stores one with every chunk, and building ~20 arrays per organism for JSON.stringify to
+ * walk, then formatting ~10,000 numbers as strings, was most of that cost. The text is the same
+ * (test/unit/runtime/fuzz.test.ts).
+ */
+export function checkpointJsonWithoutWorld(sim: Simulation): Uint8Array {
+  const w = jsonWriter;
+  w.reset();
+  // checkpointHead's fields in its order, with the options' JSON kept per options object (they stay the same for
+  // a simulation's life; cloning and writing them was a third of the cost).
+  w.ascii('{"version":');
+  w.number(CHECKPOINT_VERSION);
+  w.ascii(',"options":');
+  w.text(optionsJson(sim));
+  w.ascii(',"tick":');
+  w.number(sim.tick);
+  w.ascii(',"nextOrganismId":');
+  w.number(sim.nextOrganismId);
+  w.ascii(',"totals":{"births":');
+  w.number(sim.totalBirths);
+  w.ascii(',"deaths":');
+  w.number(sim.totalDeaths);
+  w.ascii(',"instructions":');
+  w.number(sim.totalInstructions);
+  w.ascii(',"peakAlive":');
+  w.number(sim.peakAlive);
+  w.ascii(',"extinctionTick":');
+  w.number(sim.extinctionTick);
+  w.ascii('},"pluginRandom":');
+  w.text(JSON.stringify(sim.pluginRandom.getState()));
+  w.ascii(',"pluginStates":');
+  w.text(JSON.stringify(sim.plugins.tick.map((p) => (p.saveState ? p.saveState() : null))));
+  w.ascii(',"organisms":[');
+  let first = true;
+  for (const o of sim.organisms) {
+    if (o.dead) continue;
+    if (!first) w.ascii(',');
+    first = false;
+    writeOrganismJson(w, o);
+  }
+  w.ascii(']}');
+  return w.bytes();
+}
+
+/** Reused: one checkpoint is written at a time, and its bytes are copied out. */
+const jsonWriter = new JsonBytesWriter();
+
+/** The JSON of a simulation's options in a checkpoint, per options object (never changed after a simulation starts). */
+const optionsJsonCache = new WeakMap<object, string>();
+function optionsJson(sim: Simulation): string {
+  let json = optionsJsonCache.get(sim.options);
+  if (json === undefined) {
+    json = JSON.stringify(checkpointHead(sim, false).options);
+    optionsJsonCache.set(sim.options, json);
+  }
+  return json;
+}
+
+function writeSnapshotJson(w: JsonBytesWriter, s: { isVec: Uint8Array; scalar: Int32Array; vec: Int32Array }): void {
+  w.ascii('{"isVec":');
+  w.ints(s.isVec);
+  w.ascii(',"scalar":');
+  w.ints(s.scalar);
+  w.ascii(',"vec":');
+  w.ints(s.vec);
+  w.ascii('}');
+}
+
+/** `JSON.stringify(saveOrganism(o))`, field for field in the same order. */
+function writeOrganismJson(w: JsonBytesWriter, o: Organism): void {
+  const dims = o.dims;
+  w.ascii('{"id":');
+  w.number(o.id);
+  w.ascii(',"parentId":');
+  w.number(o.parentId);
+  w.ascii(',"birthTick":');
+  w.number(o.birthTick);
+  w.ascii(',"programId":');
+  w.string(o.programId);
+  w.ascii(',"genomeHash":');
+  w.string(o.genomeHash);
+  w.ascii(',"ip":');
+  w.ints(o.ip);
+  w.ascii(',"dv":');
+  w.ints(o.dv);
+  w.ascii(',"dps":');
+  w.ints(o.dps);
+  w.ascii(',"activeDp":');
+  w.number(o.activeDp);
+  w.ascii(',"initialPosition":');
+  w.ints(o.initialPosition);
+  w.ascii(',"er":');
+  w.number(o.er);
+  w.ascii(',"sr":');
+  w.number(o.sr);
+  w.ascii(',"mr":');
+  w.number(o.mr);
+  w.ascii(',"regIsVec":');
+  w.ints(o.regIsVec);
+  w.ascii(',"regScalar":');
+  w.ints(o.regScalar);
+  w.ascii(',"regVec":');
+  w.ints(o.regVec);
+  w.ascii(',"ds":{"isVec":');
+  w.ints(o.dsIsVec, 0, o.dsLen);
+  w.ascii(',"scalar":');
+  w.ints(o.dsScalar, 0, o.dsLen);
+  w.ascii(',"vec":');
+  w.ints(o.dsVec, 0, o.dsLen * dims);
+  w.ascii('},"ls":');
+  w.ints(o.ls, 0, o.lsLen * dims);
+  w.ascii(',"callStack":[');
+  for (let f = 0; f < o.csLen; f++) {
+    w.ascii(f > 0 ? ',{"label":' : '{"label":');
+    w.number(o.csLabel[f]!);
+    w.ascii(',"returnIp":');
+    w.ints(o.csReturnIp, f * dims, f * dims + dims);
+    w.ascii(',"callIp":');
+    w.ints(o.csCallIp, f * dims, f * dims + dims);
+    w.ascii(',"saved":');
+    writeSnapshotJson(w, o.csSaved[f]!);
+    w.ascii('}');
+  }
+  w.ascii('],"currentProc":');
+  w.number(o.currentProc);
+  w.ascii(',"staticBanks":[');
+  let firstBank = true;
+  for (const [k, v] of o.staticBanks) {
+    w.ascii(firstBank ? '[' : ',[');
+    firstBank = false;
+    w.number(k);
+    w.ascii(',');
+    writeSnapshotJson(w, v);
+    w.ascii(']');
+  }
+  w.ascii('],"failed":');
+  w.ascii(o.failed ? 'true' : 'false');
+  w.ascii(',"failureReason":');
+  w.string(o.failureReason);
+  w.ascii(',"lastName":');
+  w.string(o.lastName);
+  w.ascii(',"lastMolecule":');
+  w.number(o.lastMolecule);
+  w.ascii('}');
 }
 
 /** Rebuilds a simulation from a checkpoint; stepping it continues the original run exactly. */

@@ -34,6 +34,7 @@ export {
 } from './config.js';
 export {
   saveCheckpoint,
+  checkpointJsonWithoutWorld,
   restoreCheckpoint,
   CHECKPOINT_VERSION,
   type Checkpoint,

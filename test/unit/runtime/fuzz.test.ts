@@ -72,6 +72,65 @@ describe('VM robustness on random genomes', () => {
 });
 
 describe('checkpoints of random worlds', () => {
+  it('written as JSON text directly equal JSON.stringify of the checkpoint (without the world arrays)', async () => {
+    const { saveCheckpoint, checkpointJsonWithoutWorld } = await import('../../../src/runtime/checkpoint.js');
+    let frames = 0;
+    let banks = 0;
+    let stacks = 0;
+    let failures = 0;
+    for (const [shape, toroidal, seed] of [
+      [[40, 40], true, 3],
+      [[12, 12, 5], false, 4],
+      [[30, 30], false, 11],
+    ] as [number[], boolean, number][]) {
+      const sim = randomWorld(shape, toroidal, 'fixed', seed);
+      for (let t = 0; t < 300; t++) {
+        sim.step();
+        if (t % 25 === 0) {
+          const { cells: _cells, owners: _owners, ...want } = saveCheckpoint(sim);
+          expect(Buffer.from(checkpointJsonWithoutWorld(sim)).toString('utf8')).toBe(JSON.stringify(want));
+          for (const o of sim.organisms) {
+            frames += o.csLen;
+            banks += o.staticBanks.size;
+            stacks += o.dsLen + o.lsLen;
+            if (o.failureReason !== null) failures++;
+          }
+        }
+        sim.pruneDead();
+      }
+    }
+    // Call frames, static banks and both stacks: a program that stays two procedures deep.
+    const { load } = await import('./helpers.js');
+    const deep = load(
+      `SETI %DR0 DATA:1
+       PUSI DATA:3
+       CALL SUB
+       SUB:
+       SETI %SDR0 DATA:7
+       SETI %PDR1 DATA:2
+       CALL SUB2
+       SUB2:
+       SETI %SDR1 DATA:8
+       PUSI DATA:4
+       LOOP:
+       ADDI %DR0 DATA:1
+       JMPI LOOP`,
+      { energy: 10_000 },
+    );
+    for (let t = 0; t < 30; t++) {
+      deep.step();
+      const { cells: _cells, owners: _owners, ...want } = saveCheckpoint(deep.sim);
+      expect(Buffer.from(checkpointJsonWithoutWorld(deep.sim)).toString('utf8')).toBe(JSON.stringify(want));
+      frames += deep.org.csLen;
+      banks += deep.org.staticBanks.size;
+    }
+    // The random genomes and that program reached what the text writer spells out by hand.
+    expect(frames).toBeGreaterThan(0);
+    expect(banks).toBeGreaterThan(0);
+    expect(stacks).toBeGreaterThan(0);
+    expect(failures).toBeGreaterThan(0);
+  });
+
   it('restore + continue equals an uninterrupted run', async () => {
     const { saveCheckpoint, restoreCheckpoint } = await import('../../../src/runtime/checkpoint.js');
     const { stateHash } = await import('../../../src/runtime/state-hash.js');
