@@ -211,9 +211,10 @@ function writeCommonDelta(w: ProtoWriter, fieldTag: number, r: Int32Array, at: n
       n += 3 + dims;
     }
     // Fields 16 and up have two-byte tags: (field << 3) as a varint, second byte 0x01 below field 32.
-    // One call site in a loop: each inlined call site counts against the budget.
-    for (let t = 0; t < TAIL_FIELDS.length; t += 2)
-      if (mask & TAIL_FIELDS[t]!) p = intField2(b, p, TAIL_FIELDS[t + 1]!, r[scalars++]!);
+    // One call site in a loop over the set bits only, lowest (= lowest field number) first: each inlined call
+    // site counts against the budget, and testing all six bits per record cost more than writing them.
+    for (let bits = mask & TAIL; bits !== 0; bits &= bits - 1)
+      p = intField2(b, p, TAIL_TAG_BY_BIT[31 - Math.clz32(bits & -bits)]!, r[scalars++]!);
     p = closeLength1(b, stateAt, stateStart, p);
     if (slotCount > 0) {
       b[p++] = 0x22;
@@ -230,6 +231,16 @@ function writeCommonDelta(w: ProtoWriter, fieldTag: number, r: Int32Array, at: n
 /** An int32 varint (a negative one sign-extended to ten bytes, as protobuf writes int32). */
 function varint32(b: Uint8Array, p: number, v: number): number {
   if (v < 0) return putNegativeInt32(b, p, v);
+  if (v < 0x4000) {
+    // Coordinates and most scalars: one or two bytes, without the loop.
+    if (v < 0x80) {
+      b[p] = v;
+      return p + 1;
+    }
+    b[p] = (v & 127) | 128;
+    b[p + 1] = v >>> 7;
+    return p + 2;
+  }
   while (v > 127) {
     b[p++] = (v & 127) | 128;
     v >>>= 7;
@@ -311,21 +322,17 @@ function sintField(b: Uint8Array, p: number, tag: number, v: number): number {
 
 /** The scalar fields after the register slots in a state (marker, last instruction, procedure). */
 const TAIL = F.MARKER | F.LAST_OPCODE | F.LAST_MOLECULE | F.LAST_ENERGY_DELTA | F.LAST_ENTROPY_DELTA | F.CURRENT_PROC;
-/** Those fields in state order: their mask bit, then the first byte of their two-byte tag. */
-const TAIL_FIELDS = Int32Array.of(
-  F.MARKER,
-  0x98,
-  F.LAST_OPCODE,
-  0xb0,
-  F.LAST_MOLECULE,
-  0xb8,
-  F.LAST_ENERGY_DELTA,
-  0xc0,
-  F.LAST_ENTROPY_DELTA,
-  0xc8,
-  F.CURRENT_PROC,
-  0xd0,
-);
+/** The first byte of the two-byte tag of each of those fields, by its bit in the mask (bit n-1 = field n). */
+const TAIL_TAG_BY_BIT = new Uint8Array(32);
+for (const [bit, tag] of [
+  [F.MARKER, 0x98],
+  [F.LAST_OPCODE, 0xb0],
+  [F.LAST_MOLECULE, 0xb8],
+  [F.LAST_ENERGY_DELTA, 0xc0],
+  [F.LAST_ENTROPY_DELTA, 0xc8],
+  [F.CURRENT_PROC, 0xd0],
+] as const)
+  TAIL_TAG_BY_BIT[31 - Math.clz32(bit)] = tag;
 
 function bitCount(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
