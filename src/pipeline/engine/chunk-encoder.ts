@@ -2,7 +2,8 @@
  * Builds TickDataChunks from a running world: the first sample of a chunk is a full snapshot (every occupied
  * cell), later samples are deltas (INCREMENTAL: cells changed since the previous sample; every
  * `accumulatedDeltaInterval`-th one ACCUMULATED: cells changed since the snapshot). Stored bytes follow what
- * changes, not the world size: only the snapshot scans the world.
+ * changes, not the world size: a snapshot is the previous one plus the cells changed since, and only the first
+ * after a start or reset scans the world.
  *
  * The encoder reads the world's change list (`drainChanged`) once per sample, so it must see every sample.
  */
