@@ -179,12 +179,20 @@ function fromBase64(s: string, size: number): Int32Array {
   return out;
 }
 
-/** A checkpoint's fields before its organisms, in their order; the world arrays only with `world`. */
-function checkpointHead(sim: Simulation, world: boolean): Omit<Checkpoint, 'organisms' | 'cells' | 'owners'> {
+/** The options as a checkpoint holds them (JSON-safe: the seed as a decimal string). */
+function checkpointOptions(sim: Simulation): Checkpoint['options'] {
   const { seed, ...rest } = sim.options;
+  return { ...structuredClone(rest), seed: seed.toString() };
+}
+
+/**
+ * Captures the state between two ticks (call after `pruneDead`). Dead organisms are not saved; the world's
+ * changed-cell tracking is not part of a checkpoint (a restored run starts with no pending changes).
+ */
+export function saveCheckpoint(sim: Simulation): Checkpoint {
   return {
     version: CHECKPOINT_VERSION,
-    options: { ...structuredClone(rest), seed: seed.toString() },
+    options: checkpointOptions(sim),
     tick: sim.tick,
     nextOrganismId: sim.nextOrganismId,
     totals: {
@@ -194,19 +202,10 @@ function checkpointHead(sim: Simulation, world: boolean): Omit<Checkpoint, 'orga
       peakAlive: sim.peakAlive,
       extinctionTick: sim.extinctionTick,
     },
-    ...(world ? { cells: toBase64(sim.world.cells), owners: toBase64(sim.world.owners) } : {}),
+    cells: toBase64(sim.world.cells),
+    owners: toBase64(sim.world.owners),
     pluginRandom: sim.pluginRandom.getState(),
     pluginStates: sim.plugins.tick.map((p) => (p.saveState ? p.saveState() : null)),
-  };
-}
-
-/**
- * Captures the state between two ticks (call after `pruneDead`). Dead organisms are not saved; the world's
- * changed-cell tracking is not part of a checkpoint (a restored run starts with no pending changes).
- */
-export function saveCheckpoint(sim: Simulation): Checkpoint {
-  return {
-    ...(checkpointHead(sim, true) as Omit<Checkpoint, 'organisms'>),
     organisms: sim.organisms.filter((o) => !o.dead).map(saveOrganism),
   };
 }
@@ -220,8 +219,8 @@ export function saveCheckpoint(sim: Simulation): Checkpoint {
 export function checkpointJsonWithoutWorld(sim: Simulation): Uint8Array {
   const w = jsonWriter;
   w.reset();
-  // checkpointHead's fields in its order, with the options' JSON kept per options object (they stay the same for
-  // a simulation's life; cloning and writing them was a third of the cost).
+  // saveCheckpoint's fields in its order (without cells and owners), with the options' JSON kept per options
+  // object (they stay the same for a simulation's life; cloning and writing them was a third of the cost).
   w.ascii('{"version":');
   w.number(CHECKPOINT_VERSION);
   w.ascii(',"options":');
@@ -264,7 +263,7 @@ const optionsJsonCache = new WeakMap<object, string>();
 function optionsJson(sim: Simulation): string {
   let json = optionsJsonCache.get(sim.options);
   if (json === undefined) {
-    json = JSON.stringify(checkpointHead(sim, false).options);
+    json = JSON.stringify(checkpointOptions(sim));
     optionsJsonCache.set(sim.options, json);
   }
   return json;

@@ -148,10 +148,8 @@ export class ChunkEncoder {
   /** Offset in `w` of the snapshot field (tag) of the current chunk. */
   private snapshotStart = 0;
   private deltaCount = 0;
-  /** Reused cell columns (world arrays → columns without intermediate arrays). */
-  private colIdx = new Int32Array(1024);
-  private colMol = new Int32Array(1024);
-  private colOwn = new Int32Array(1024);
+  /** A delta's cell columns (reused: world arrays → columns without intermediate arrays). */
+  private readonly deltaCells = new CellColumns();
   private firstTick = 0;
   private lastTick = 0;
   private samplesInChunk = 0;
@@ -176,15 +174,6 @@ export class ChunkEncoder {
     this.accumulatedFlag = new Uint8Array(world.size);
     // Room for fields 1-4 (run id, three varints) and the snapshot's tag + length prefix.
     this.headroom = 64 + Buffer.byteLength(options.simulationRunId, 'utf8');
-  }
-
-  /** Makes the reusable columns hold at least `n` cells (contents are not kept). */
-  private columnsFor(n: number): void {
-    if (this.colIdx.length >= n) return;
-    const cap = Math.max(n, this.colIdx.length * 2);
-    this.colIdx = new Int32Array(cap);
-    this.colMol = new Int32Array(cap);
-    this.colOwn = new Int32Array(cap);
   }
 
   /** True when the next sample starts a new chunk (and so needs snapshot extras). */
@@ -391,29 +380,23 @@ export class ChunkEncoder {
 
   private addDelta(tick: number, organisms: OrganismSource, total: number): void {
     const acc = this.accumulated;
-    const flag = this.accumulatedFlag;
     const { cells: wc, owners: wo } = this.world;
     const changed = this.world.changedIndicesView();
-    for (let k = 0; k < changed.length; k++) {
-      const i = changed[k]!;
-      if (flag[i] === 0) {
-        flag[i] = 1;
-        acc.push(i);
-      }
-    }
+    for (let k = 0; k < changed.length; k++) this.noteChanged(changed[k]!);
     const k = this.deltaCount + 1;
     const every = this.options.accumulatedDeltaInterval;
     const isAccumulated = every > 0 && k % every === 0;
     // Ascending flat index order makes the output independent of the order cells were written in.
     const n = isAccumulated ? acc.length : changed.length;
-    this.columnsFor(n);
-    const idx = this.colIdx;
+    const columns = this.deltaCells;
+    columns.reserve(n);
+    const idx = columns.idx;
     if (isAccumulated) idx.set(acc.data.subarray(0, n));
     else idx.set(changed);
     sortInts(idx, n);
     this.world.resetChanged();
-    const mol = this.colMol;
-    const own = this.colOwn;
+    const mol = columns.mol;
+    const own = columns.own;
     for (let i = 0; i < n; i++) {
       const c = idx[i]!;
       mol[i] = wc[c]!;
