@@ -101,6 +101,12 @@ export class Organism {
   regDirtyLo = 0;
   regDirtyHi = 0;
   frameWrites = 0;
+  /**
+   * Counts writes to the state that changes in about one sample in ten: DV, data pointers, active pointer, marker,
+   * call frames (and the procedure), failure and death. The recorder compares those only when the count moved, so
+   * every writer of them must count (test/unit/runtime/state-writes.test.ts checks it on random genomes).
+   */
+  stateWrites = 0;
   /** Opaque per-organism state of the recorder (its copy of the values at the previous sample); never read here. */
   recorderState: unknown = undefined;
   /** Data stack storage; starts small and grows (up to DATA_STACK_MAX) so idle organisms stay light. */
@@ -259,6 +265,7 @@ export class Organism {
     if (!this.failed) {
       this.failed = true;
       this.failureReason = reason;
+      this.stateWrites++;
     }
   }
 
@@ -266,6 +273,7 @@ export class Organism {
     this.dead = true;
     this.deathTick = tick;
     this.deathCause = cause;
+    this.stateWrites++;
     this.fail(reason);
   }
 

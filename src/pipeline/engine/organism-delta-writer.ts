@@ -6,7 +6,9 @@
  * organism and sample instead of ~400, and spends ~tens of ns finding them instead of a full encoding.
  *
  * How changes are found, per organism, against a shadow of its values at the previous sample:
- * - scalars, IP, DV and data pointers are compared (a few numbers);
+ * - IP, energy, entropy and the last instruction are compared (a few numbers);
+ * - DV, data pointers, active pointer, marker, procedure, call frames, failure and death only when the runtime
+ *   counted a write to them since the previous sample (`stateWrites`: about one sample in ten);
  * - registers: only the slots the runtime marked as written since the previous sample (`regDirtyLo/Hi`);
  * - the call stack when its depth or the runtime's `frameWrites` counter moved (frames change only on CALL/RET);
  * - data and location stacks by depth and content (they are short).
@@ -68,6 +70,7 @@ class Shadow {
   lastEntropyDelta = 0;
   currentProc = 0;
   frameWrites = 0;
+  stateWrites = 0;
   csLen = 0;
   dsLen = 0;
   lsLen = 0;
@@ -137,6 +140,7 @@ class Shadow {
       o.regDirtyHi = 0;
     }
     this.frameWrites = o.frameWrites;
+    this.stateWrites = o.stateWrites;
     this.csLen = o.csLen;
     // Loops for the few position values, one copy per register part: TypedArray#set is a call into the
     // runtime that costs more than copying a handful of numbers.
@@ -167,6 +171,7 @@ class Shadow {
     this.lastEntropyDelta = x.lastEntropyDelta;
     this.currentProc = x.currentProc;
     this.frameWrites = x.frameWrites;
+    this.stateWrites = x.stateWrites;
     this.csLen = x.csLen;
     this.all.set(x.all); // same organism, same layout
     const dims = this.ip.length;
@@ -363,6 +368,9 @@ export class OrganismDeltaWriter {
     const r = journal.reserve(2 * dims + 1 + dpsLen + 7 + MAX_REGISTER_SLOTS * (3 + dims));
     let n = journal.length + COMMON_HEADER_INTS;
     let mask = 0;
+    // DV, pointers, active pointer, marker, frames, procedure, failure and death change in about one sample in
+    // ten: compared only when the runtime counted a write to them (Organism.stateWrites).
+    const rare = o.stateWrites !== s.stateWrites;
     const energyChange = (o.er - s.er) | 0;
     s.er = o.er;
     const entropyChange = (o.sr - s.sr) | 0;
@@ -388,34 +396,36 @@ export class OrganismDeltaWriter {
         mask |= IP;
         n += 2;
       }
-      const v0 = dv[0]!;
-      const v1 = dv[1]!;
-      diff = (v0 ^ sdv[0]!) | (v1 ^ sdv[1]!);
-      sdv[0] = v0;
-      sdv[1] = v1;
-      r[n] = v0;
-      r[n + 1] = v1;
-      if (diff !== 0) {
-        mask |= DV;
-        n += 2;
-      }
-      const p0 = dps[0]!;
-      const p1 = dps[1]!;
-      const p2 = dps[2]!;
-      const p3 = dps[3]!;
-      diff = (p0 ^ sdps[0]!) | (p1 ^ sdps[1]!) | (p2 ^ sdps[2]!) | (p3 ^ sdps[3]!);
-      if (diff !== 0) {
-        sdps[0] = p0;
-        sdps[1] = p1;
-        sdps[2] = p2;
-        sdps[3] = p3;
-        r[n] = 4;
-        r[n + 1] = p0;
-        r[n + 2] = p1;
-        r[n + 3] = p2;
-        r[n + 4] = p3;
-        mask |= DPS;
-        n += 5;
+      if (rare) {
+        const v0 = dv[0]!;
+        const v1 = dv[1]!;
+        diff = (v0 ^ sdv[0]!) | (v1 ^ sdv[1]!);
+        sdv[0] = v0;
+        sdv[1] = v1;
+        r[n] = v0;
+        r[n + 1] = v1;
+        if (diff !== 0) {
+          mask |= DV;
+          n += 2;
+        }
+        const p0 = dps[0]!;
+        const p1 = dps[1]!;
+        const p2 = dps[2]!;
+        const p3 = dps[3]!;
+        diff = (p0 ^ sdps[0]!) | (p1 ^ sdps[1]!) | (p2 ^ sdps[2]!) | (p3 ^ sdps[3]!);
+        if (diff !== 0) {
+          sdps[0] = p0;
+          sdps[1] = p1;
+          sdps[2] = p2;
+          sdps[3] = p3;
+          r[n] = 4;
+          r[n + 1] = p0;
+          r[n + 2] = p1;
+          r[n + 3] = p2;
+          r[n + 4] = p3;
+          mask |= DPS;
+          n += 5;
+        }
       }
     } else {
       for (let d = 0; d < dims; d++) {
@@ -428,43 +438,48 @@ export class OrganismDeltaWriter {
         mask |= IP;
         n += dims;
       }
-      diff = 0;
-      for (let d = 0; d < dims; d++) {
-        const v = dv[d]!;
-        diff |= v ^ sdv[d]!;
-        sdv[d] = v;
-        r[n + d] = v;
-      }
-      if (diff !== 0) {
-        mask |= DV;
-        n += dims;
-      }
-      diff = 0;
-      r[n] = dpsLen;
-      for (let d = 0; d < dpsLen; d++) {
-        const v = dps[d]!;
-        diff |= v ^ sdps[d]!;
-        sdps[d] = v;
-        r[n + 1 + d] = v;
-      }
-      if (diff !== 0) {
-        mask |= DPS;
-        n += 1 + dpsLen;
+      if (rare) {
+        diff = 0;
+        for (let d = 0; d < dims; d++) {
+          const v = dv[d]!;
+          diff |= v ^ sdv[d]!;
+          sdv[d] = v;
+          r[n + d] = v;
+        }
+        if (diff !== 0) {
+          mask |= DV;
+          n += dims;
+        }
+        diff = 0;
+        r[n] = dpsLen;
+        for (let d = 0; d < dpsLen; d++) {
+          const v = dps[d]!;
+          diff |= v ^ sdps[d]!;
+          sdps[d] = v;
+          r[n + 1 + d] = v;
+        }
+        if (diff !== 0) {
+          mask |= DPS;
+          n += 1 + dpsLen;
+        }
       }
     }
-    let v = o.activeDp;
-    r[n] = v;
-    if (v !== s.activeDp) {
-      mask |= ACTIVE_DP;
-      s.activeDp = v;
-      n++;
-    }
-    v = o.mr;
-    r[n] = v;
-    if (v !== s.mr) {
-      mask |= MARKER;
-      s.mr = v;
-      n++;
+    let v: number;
+    if (rare) {
+      v = o.activeDp;
+      r[n] = v;
+      if (v !== s.activeDp) {
+        mask |= ACTIVE_DP;
+        s.activeDp = v;
+        n++;
+      }
+      v = o.mr;
+      r[n] = v;
+      if (v !== s.mr) {
+        mask |= MARKER;
+        s.mr = v;
+        n++;
+      }
     }
     v = o.lastOpcode;
     r[n] = v;
@@ -494,12 +509,14 @@ export class OrganismDeltaWriter {
       s.lastEntropyDelta = v;
       n++;
     }
-    v = o.currentProc;
-    r[n] = v;
-    if (v !== s.currentProc) {
-      mask |= CURRENT_PROC;
-      s.currentProc = v;
-      n++;
+    if (rare) {
+      v = o.currentProc;
+      r[n] = v;
+      if (v !== s.currentProc) {
+        mask |= CURRENT_PROC;
+        s.currentProc = v;
+        n++;
+      }
     }
     let slotCount = 0;
     if ((o.regDirtyLo | o.regDirtyHi) !== 0) {
@@ -530,30 +547,33 @@ export class OrganismDeltaWriter {
       mask |= LOCATION_STACK;
       s.takeLocationStack(o);
     }
-    if (o.csLen !== s.csLen || o.frameWrites !== s.frameWrites) {
-      mask |= CALL_STACK;
-      s.csLen = o.csLen;
-      s.frameWrites = o.frameWrites;
-    }
-    if (o.dead !== s.dead) {
-      mask |= DEAD;
-      s.dead = o.dead;
-    }
-    if (o.deathTick !== s.deathTick) {
-      mask |= DEATH_TICK;
-      s.deathTick = o.deathTick;
-    }
-    if (o.failed !== s.failed) {
-      mask |= FAILED;
-      s.failed = o.failed;
-    }
-    if (o.failureReason !== s.failureReason) {
-      mask |= FAILURE_REASON;
-      s.failureReason = o.failureReason;
-    }
-    if (o.deathCause !== s.deathCause) {
-      mask |= DEATH_CAUSE;
-      s.deathCause = o.deathCause;
+    if (rare) {
+      s.stateWrites = o.stateWrites;
+      if (o.csLen !== s.csLen || o.frameWrites !== s.frameWrites) {
+        mask |= CALL_STACK;
+        s.csLen = o.csLen;
+        s.frameWrites = o.frameWrites;
+      }
+      if (o.dead !== s.dead) {
+        mask |= DEAD;
+        s.dead = o.dead;
+      }
+      if (o.deathTick !== s.deathTick) {
+        mask |= DEATH_TICK;
+        s.deathTick = o.deathTick;
+      }
+      if (o.failed !== s.failed) {
+        mask |= FAILED;
+        s.failed = o.failed;
+      }
+      if (o.failureReason !== s.failureReason) {
+        mask |= FAILURE_REASON;
+        s.failureReason = o.failureReason;
+      }
+      if (o.deathCause !== s.deathCause) {
+        mask |= DEATH_CAUSE;
+        s.deathCause = o.deathCause;
+      }
     }
     if ((mask & ~COMMON_DELTA_FIELDS) === 0)
       journal.commitCommon(n, o.id, mask, slotCount, energyChange, entropyChange, dims);

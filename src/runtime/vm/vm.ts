@@ -210,9 +210,13 @@ export class VirtualMachine {
   /** Resets the per-tick state and resolves the instruction at the IP. */
   plan(o: Organism): void {
     if (!o.randomBound) this.bindRandom(o);
-    o.previousFailed = o.failed;
-    o.failed = false;
-    o.failureReason = null;
+    const failed = o.failed;
+    o.previousFailed = failed;
+    if (failed) {
+      o.failed = false;
+      o.failureReason = null;
+      o.stateWrites++;
+    }
     o.skipIpAdvance = false;
     o.ipOnLine = true;
     if (o.dvDirty) this.refreshDv(o);
@@ -890,6 +894,7 @@ export class VirtualMachine {
     const dims = this.dims;
     const f = --o.csLen;
     o.frameWrites++;
+    o.stateWrites++;
     this.saveStatics(o);
     o.loadSlots(12, 24, o.csSaved[f]!);
     const caller = o.csLen > 0 ? o.csLabel[o.csLen - 1]! : -1;

@@ -85,6 +85,7 @@ function call(vm: VirtualMachine, o: Organism): void {
   o.saveSlots(12, 24, o.csSaved[f]!);
   o.csLen++;
   o.frameWrites++;
+  o.stateWrites++;
   vm.saveStatics(o);
   vm.loadStatics(o, hash);
   jumpTo(vm, o, target);

@@ -24,12 +24,14 @@ const skls: Handler = (vm, o) => {
   }
   o.lsLen--;
   o.dps.set(o.ls.subarray(o.lsLen * vm.dims, o.lsLen * vm.dims + vm.dims), o.activeDpOffset);
+  o.stateWrites++;
 };
 
 const sklr: Handler = (vm, o) => {
   const slot = vm.locationSlot(o, o.opReg[0]!);
   if (slot < 0) return;
   o.dps.set(o.regVec.subarray(slot * vm.dims, slot * vm.dims + vm.dims), o.activeDpOffset);
+  o.stateWrites++;
 };
 
 const lrds: Handler = (vm, o) => {
@@ -161,8 +163,10 @@ function labelPosition(name: string, mode: 0 | 1 | 2): Handler {
     }
     const t = vm.tmpVec;
     vm.world.coordsOf(target, t);
-    if (mode === 0) o.dps.set(t, o.activeDpOffset);
-    else if (mode === 1) lsPush(o, t, 0);
+    if (mode === 0) {
+      o.dps.set(t, o.activeDpOffset);
+      o.stateWrites++;
+    } else if (mode === 1) lsPush(o, t, 0);
     else vm.writeLocation(o, o.opReg[0]!, t, 0);
   };
 }

@@ -45,6 +45,7 @@ function seek(vm: VirtualMachine, o: Organism): void {
   const off = o.activeDpOffset;
   for (let d = 0; d < vm.dims; d++) o.dps[off + d] = o.dps[off + d]! + o.opVec[d]!;
   vm.world.normalize(o.dps, off);
+  o.stateWrites++;
 }
 
 function turn(vm: VirtualMachine, o: Organism): void {
@@ -55,10 +56,12 @@ function turn(vm: VirtualMachine, o: Organism): void {
   if (!vm.isUnit(o, 0)) return;
   for (let d = 0; d < vm.dims; d++) o.dv[d] = o.opVec[d]!;
   o.dvDirty = true;
+  o.stateWrites++;
 }
 
 function sync(_vm: VirtualMachine, o: Organism): void {
   o.dps.set(o.ipBefore, o.activeDpOffset);
+  o.stateWrites++;
 }
 
 /** Stores a scalar result into the register operand, or pushes it for the stack form. */
@@ -174,6 +177,7 @@ function adp(_vm: VirtualMachine, o: Organism): void {
     return;
   }
   o.activeDp = i;
+  o.stateWrites++;
 }
 
 /**
@@ -272,6 +276,7 @@ function smr(name: string): Handler {
       return;
     }
     o.mr = valueOf(m) & 0xf;
+    o.stateWrites++;
   };
 }
 
