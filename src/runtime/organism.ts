@@ -273,7 +273,7 @@ export class Organism {
     this.dead = true;
     this.deathTick = tick;
     this.deathCause = cause;
-    this.stateWrites++;
+    // Counted by fail(), or already by the failure it follows in the same tick (plan resets failures, counting).
     this.fail(reason);
   }
 

@@ -69,8 +69,8 @@ describe('Organism.stateWrites', () => {
         'SEKI 0|1',
         'DPLR %LR1',
         'SKLS',
-        'SEKI 0|1',
         'SKLR %LR1',
+        'SEKI 0|1',
         'ADPI DATA:1',
         'SEKI 0|-1',
         'ADPI DATA:0',
@@ -88,7 +88,7 @@ describe('Organism.stateWrites', () => {
         'END:',
         'NOP',
       ].join('\n'),
-      { energy: 5000 },
+      { energy: 5000, shape: [128, 32] },
     );
     let changes = 0;
     for (let k = 0; k < 20; k++) {
