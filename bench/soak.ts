@@ -4,6 +4,10 @@
  * its open file descriptors, the engine's tick and the ticks recorded, and prints each sample and the slopes (least squares) at the
  * end: RSS per minute (flat memory ≈ 0 after the first minutes), storage and index bytes per recorded tick.
  * Then it runs `evochora simulate` for the tick the node reached and prints recorded ticks/s ÷ runtime-only.
+ * The two rates are taken one after the other, so a machine whose speed changes between them (shared hosts: the
+ * same node read 870 k and 950 k ticks after 48 s with the same engine CPU time) skews the ratio. A short probe
+ * (`simulate` of the first CALIBRATION_TICKS ticks) before the node, between the two and at the end shows how
+ * much the machine's speed moved: `machine_speed_spread` above a few percent means the ratio is that uncertain.
  *
  * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--data-dir DIR] [--keep] [--json]
  */
@@ -21,6 +25,8 @@ const EVERY_S = Number(arg('--every', '10'));
 const json = process.argv.includes('--json');
 const keep = process.argv.includes('--keep');
 const dataDir = arg('--data-dir', mkdtempSync(join(tmpdir(), 'evo-soak-')));
+/** Ticks of the machine-speed probe (a few seconds of the young default world). */
+const CALIBRATION_TICKS = 300_000;
 const say = (s: string): void => {
   if (!json) console.log(s);
 };
@@ -63,7 +69,14 @@ interface Sample {
   newestIndexedTick: number;
 }
 
+/** Runtime-only ticks/s of the default world's first CALIBRATION_TICKS ticks. */
+function probeSpeed(): number {
+  return (cli(['simulate', '--ticks', String(CALIBRATION_TICKS), '--quiet'], 300_000) as { ticksPerSecond: number })
+    .ticksPerSecond;
+}
+
 async function main(): Promise<void> {
+  const probes = [probeSpeed()];
   const started = cli(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir]) as { pid: number };
   const pid = started.pid;
   say(`node pid ${pid}, data dir ${dataDir}; ${MINUTES} min, a sample every ${EVERY_S} s`);
@@ -110,7 +123,9 @@ async function main(): Promise<void> {
   const minutes = steady.map((s) => s.seconds / 60);
   const recordedTicksPerSec = last.ticksRecorded / last.seconds;
   say(`simulate --ticks ${last.engineTick} (runtime only, same world) …`);
+  probes.push(probeSpeed());
   const sim = cli(['simulate', '--ticks', String(last.engineTick), '--quiet'], 1_800_000) as { ticksPerSecond: number };
+  probes.push(probeSpeed());
   const figures = {
     minutes: Math.round(last.seconds / 6) / 10,
     engine_tick: last.engineTick,
@@ -122,6 +137,8 @@ async function main(): Promise<void> {
     index_bytes_per_tick: Math.round(last.indexBytes / last.ticksRecorded),
     analytics_bytes_per_tick: Math.round((last.analyticsBytes / last.ticksRecorded) * 10) / 10,
     index_lag_ticks: last.ticksRecorded - 1 - last.newestIndexedTick,
+    machine_speed_probes: probes.map((p) => Math.round(p)).join(' / '),
+    machine_speed_spread: Math.round(((Math.max(...probes) - Math.min(...probes)) / Math.min(...probes)) * 1000) / 1000,
     rss_mb_last: Math.round(last.rssMb),
     rss_mb_max: Math.round(Math.max(...samples.map((s) => s.rssMb))),
     rss_slope_mb_per_min:
