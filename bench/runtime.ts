@@ -8,7 +8,8 @@
  * and with the reference runtime (2–3 M/s on this machine class, measured on shape (a)).
  *   (c) population scaling: the busy loop at 100, 1,000 and 10,000 copies (`--population 100,1000,10000`),
  *       each copy with its own labels (as births give them) and as identical copies (what several `-p` place):
- *       nanoseconds per organism-instruction, and its growth from the smallest population.
+ *       nanoseconds per organism-instruction (median of 5 rounds, the worlds measured in turns), and its growth
+ *       from the smallest population.
  * Usage: npx tsx bench/runtime.ts [--json] [--seconds N] [--population N,N,…] [--only scaling]
  */
 import { fileURLToPath } from 'node:url';
@@ -106,27 +107,54 @@ function busyLoop(): Result {
 interface ScalingRow {
   readonly copies: number;
   readonly labels: 'own' | 'identical';
+  /** Median over the rounds of CPU ns per organism-instruction, and the fastest and slowest round. */
   readonly nsPerInstruction: number;
-  /** ns per instruction ÷ that at the smallest population with the same labels. */
+  readonly nsMin: number;
+  readonly nsMax: number;
+  /** Median ns per instruction ÷ that at the smallest population with the same labels. */
   readonly growth: number;
 }
 
+/** Rounds of the scaling worlds (each world measured once per round). */
+const ROUNDS = 5;
+
+/**
+ * All worlds are built first and then measured in turns, a window each per round (the order reversed every other
+ * round), each window CPU time of this process: a shared machine's speed drifts by 10–40 % within minutes, and
+ * measuring the populations one after the other put that drift into their ratios.
+ */
 function scaling(): ScalingRow[] {
-  const rows: ScalingRow[] = [];
-  for (const labels of ['own', 'identical'] as const) {
-    let base = 0;
-    for (const copies of populations) {
-      const r = measure(
-        `scaling-${copies}-${labels}`,
-        busyLoopWorld(copies, labels === 'own'),
-        Math.max(1, seconds / 2),
-      );
-      // Per CPU-second of this process: steal and other load on a shared machine do not count (wall-clock figures
-      // of one build differed by ±20 % between runs).
-      const ns = 1e9 / r.organismInstructionsPerCpuSecond;
-      if (base === 0) base = ns;
-      rows.push({ copies, labels, nsPerInstruction: Number(ns.toFixed(1)), growth: Number((ns / base).toFixed(2)) });
+  const worlds = (['own', 'identical'] as const).flatMap((labels) =>
+    populations.map((copies) => ({ copies, labels, sim: busyLoopWorld(copies, labels === 'own'), ns: [] as number[] })),
+  );
+  // Each window runs about the same number of organism-instructions, so every population gets similar CPU time.
+  const windowInstructions = Math.max(200_000, Math.round((seconds / 2 / ROUNDS) * 4e6));
+  const run = (w: (typeof worlds)[number], instructions: number): number => {
+    const i0 = w.sim.totalInstructions;
+    const c0 = process.cpuUsage();
+    while (w.sim.totalInstructions - i0 < instructions) {
+      w.sim.step();
+      w.sim.pruneDead();
     }
+    const cpu = process.cpuUsage(c0);
+    return ((cpu.user + cpu.system) * 1000) / (w.sim.totalInstructions - i0);
+  };
+  for (const w of worlds) run(w, windowInstructions / 4); // warm-up (JIT, caches)
+  for (let round = 0; round < ROUNDS; round++)
+    for (const w of round % 2 === 0 ? worlds : [...worlds].reverse()) w.ns.push(run(w, windowInstructions));
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const rows: ScalingRow[] = [];
+  for (const w of worlds) {
+    const ns = median(w.ns);
+    const base = median(worlds.find((b) => b.labels === w.labels)!.ns);
+    rows.push({
+      copies: w.copies,
+      labels: w.labels,
+      nsPerInstruction: Number(ns.toFixed(1)),
+      nsMin: Number(Math.min(...w.ns).toFixed(1)),
+      nsMax: Number(Math.max(...w.ns).toFixed(1)),
+      growth: Number((ns / base).toFixed(2)),
+    });
   }
   return rows;
 }
@@ -173,11 +201,11 @@ if (json) {
   );
   if (scalingRows.length > 0) {
     console.log(
-      'population scaling (busy loop): ns per organism-instruction (CPU time), growth from the smallest population',
+      `population scaling (busy loop): ns per organism-instruction (CPU time; median, fastest–slowest of ${ROUNDS} rounds in turns), growth from the smallest population`,
     );
     for (const r of scalingRows)
       console.log(
-        `  ${String(r.copies).padStart(6)} copies, ${r.labels.padEnd(9)} labels: ${r.nsPerInstruction} ns  (${r.growth}×)`,
+        `  ${String(r.copies).padStart(6)} copies, ${r.labels.padEnd(9)} labels: ${r.nsPerInstruction} ns (${r.nsMin}–${r.nsMax})  (${r.growth}×)`,
       );
   }
   for (const r of results) {
