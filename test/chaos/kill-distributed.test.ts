@@ -10,7 +10,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, type NatsCluster } from '../distributed/harness/nats.js';
 import { startSwift, type SwiftServer } from '../distributed/harness/swift.js';
@@ -27,6 +28,9 @@ import {
   type Role,
 } from '../distributed/harness/node-process.js';
 import { BATCH_FILE_PATTERN, METADATA_FILE } from '../../src/pipeline/resources/storage-keys.js';
+import { decodeDeadLetter } from '../../src/pipeline/resources/dead-letter-archive.js';
+import { readStorageStream } from '../../src/pipeline/resources/storage-file.js';
+import { CONTENT_DEAD_LETTER } from '../../src/pipeline/contracts/index.js';
 import { chaosRandom, recordFigures, sized } from './figures.js';
 import { distributedCli, type VerifyReport } from './distributed-cli.js';
 
@@ -230,12 +234,28 @@ describe('kill -9 of each process role in the distributed shape', () => {
     });
     const openUploads =
       (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.map((u) => u.Key) ?? [];
+    // Letters of the shared S3 dead-letter queues (`.dlq/<queue>/<id>`): which queue, which service, and why, so a
+    // failure says what was dead-lettered.
+    const s3Letters: string[] = [];
+    for (const key of keys.filter((k) => k.startsWith('.dlq/'))) {
+      const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const bytes = await r.Body!.transformToByteArray();
+      for await (const m of readStorageStream(Readable.from([Buffer.from(bytes)]), key, CONTENT_DEAD_LETTER)) {
+        const letter = decodeDeadLetter(m, key);
+        s3Letters.push(
+          `${key}: ${letter.sourceService} (${letter.sourceQueue}), ${letter.retryCount} retries: ${letter.failureReason}; ` +
+            JSON.stringify(letter.metadata),
+        );
+        break;
+      }
+    }
     s3.destroy();
-    // Batches that failed for good would be on the persistence host's disk: none may be.
+    // Batches that failed for good would be on the persistence host's disk or in the bucket's queues: none may be.
     const dlqDir = join(dataDirOf('persistence-host'), 'dlq');
-    const deadLetters = existsSync(dlqDir)
-      ? readdirSync(dlqDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
-      : 0;
+    const deadLetters =
+      (existsSync(dlqDir)
+        ? readdirSync(dlqDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
+        : 0) + s3Letters.length;
 
     const verify = await cli.verify(runId, true);
     const report = verify.report;
@@ -265,6 +285,7 @@ describe('kill -9 of each process role in the distributed shape', () => {
     expect(report.firstTick).toBe(0);
     expect(report.ticks).toBe(report.lastTick + 1);
     expect(report.analyticsChecked).toBe(true);
+    expect(s3Letters, s3Letters.join('\n')).toEqual([]);
     expect(runsInBucket).toEqual([runId]);
     expect(strayRaw).toEqual([]);
     expect(openUploads).toEqual([]);
