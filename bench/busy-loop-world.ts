@@ -4,7 +4,7 @@
  * organism is born or dies and the population stays what was placed.
  */
 import { compileSourceOrThrow } from '../src/compiler/index.js';
-import { Simulation, programFromArtifact, zeroThermodynamics } from '../src/runtime/index.js';
+import { Simulation, programFromArtifact, zeroThermodynamics, type SimulationThreading } from '../src/runtime/index.js';
 import { LabelRewritePlugin } from '../src/runtime/plugins/label-rewrite.js';
 
 export const BUSY_LOOP = `
@@ -25,18 +25,21 @@ LOOP:
 `;
 
 /** `copies` of the loop; `ownLabels`: each with its own label namespace, as births would give it. */
-export function busyLoopWorld(copies: number, ownLabels: boolean): Simulation {
+export function busyLoopWorld(copies: number, ownLabels: boolean, threading: SimulationThreading = {}): Simulation {
   const world = { shape: [1024, 1024], toroidal: true };
   const program = programFromArtifact(compileSourceOrThrow(BUSY_LOOP, { world }));
-  const sim = new Simulation({
-    shape: world.shape,
-    toroidal: true,
-    seed: 42n,
-    thermodynamics: zeroThermodynamics(),
-    organism: { maxEnergy: 32767, maxEntropy: 8191, errorPenaltyCost: 0 },
-    labelMatching: { selectionSpread: 0 },
-    plugins: [],
-  });
+  const sim = new Simulation(
+    {
+      shape: world.shape,
+      toroidal: true,
+      seed: 42n,
+      thermodynamics: zeroThermodynamics(),
+      organism: { maxEnergy: 32767, maxEntropy: 8191, errorPenaltyCost: 0 },
+      labelMatching: { selectionSpread: 0 },
+      plugins: [],
+    },
+    threading,
+  );
   // Each copy gets its own label namespace, as births would give it (the reference benchmark does the same).
   const rewrite = new LabelRewritePlugin();
   // Up to 100 copies on the reference's 10×10 grid; more on a denser one (32 per row, rows 3 apart).

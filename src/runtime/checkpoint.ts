@@ -3,7 +3,7 @@ import { CheckpointError } from './errors.js';
 import { Organism, type DeathCause } from './organism.js';
 import { JsonBytesWriter } from './json-bytes-writer.js';
 import type { OrganismMemory } from './organism-memory.js';
-import { Simulation } from './simulation.js';
+import { Simulation, type SimulationThreading } from './simulation.js';
 
 export const CHECKPOINT_VERSION = 1;
 
@@ -358,9 +358,9 @@ function writeOrganismJson(w: JsonBytesWriter, o: Organism): void {
 }
 
 /** Rebuilds a simulation from a checkpoint; stepping it continues the original run exactly. */
-export function restoreCheckpoint(cp: Checkpoint): Simulation {
+export function restoreCheckpoint(cp: Checkpoint, threading: SimulationThreading = {}): Simulation {
   if (cp.version !== CHECKPOINT_VERSION) throw new CheckpointError(`unsupported checkpoint version ${cp.version}`);
-  const sim = new Simulation({ ...cp.options, seed: BigInt(cp.options.seed) });
+  const sim = new Simulation({ ...cp.options, seed: BigInt(cp.options.seed) }, threading);
   const world = sim.world;
   world.cells.set(fromBase64(cp.cells, world.size));
   world.owners.set(fromBase64(cp.owners, world.size));

@@ -8,6 +8,8 @@ export const RUNTIME_ERROR_MEANINGS = {
   RUNTIME_CHECKPOINT: 'A runtime checkpoint cannot be restored: corrupt, or written by an incompatible version.',
   RUNTIME_CONFIG: 'Runtime options are invalid (plugins, thermodynamics, organism limits, label matching).',
   RUNTIME_SPEC: 'A `simulate --spec` file is invalid.',
+  RUNTIME_THREADS:
+    'A plan worker of a multi-threaded simulation (`--threads`) failed, did not start or did not answer.',
   RUNTIME_WORLD_SHAPE: 'The world shape is invalid (no dimension, or one below 1).',
 } as const;
 

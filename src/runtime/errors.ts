@@ -44,3 +44,11 @@ export class RunSpecError extends RuntimeError {
     this.name = 'RunSpecError';
   }
 }
+
+/** A plan worker of a multi-threaded simulation failed, did not start or did not answer. */
+export class PlanWorkerError extends RuntimeError {
+  constructor(message: string) {
+    super(RuntimeErrorCode.RUNTIME_THREADS, message);
+    this.name = 'PlanWorkerError';
+  }
+}

@@ -12,7 +12,13 @@
  * The world arrays (`sim.world.cells`, `sim.world.owners`) are Int32Arrays in flat row-major order
  * (last dimension fastest); read them directly.
  */
-export { Simulation, type PlaceableProgram, type TickStats } from './simulation.js';
+export {
+  Simulation,
+  DEFAULT_MIN_ORGANISMS_PER_THREAD,
+  type PlaceableProgram,
+  type SimulationThreading,
+  type TickStats,
+} from './simulation.js';
 export { World } from './world.js';
 export { Organism, type DeathCause } from './organism.js';
 export { organismView, type OrganismView } from './organism-view.js';
@@ -76,3 +82,4 @@ export {
   type HeadlessSummary,
 } from './headless.js';
 export { computeGenomeHash } from './genome-hash.js';
+export { spawnModuleWorker } from './threads/spawn-module-worker.js';

@@ -6,7 +6,7 @@
  * organism goes to the next one born, cleared first, so a long run's memory stays that of its largest population.
  */
 export class OrganismMemory {
-  private readonly pages: ArrayBuffer[] = [];
+  private readonly pages: ArrayBufferLike[] = [];
   /** Blocks of pruned organisms, handed out again before new ones. */
   private readonly free: number[] = [];
   /** Blocks handed out so far from the pages (free or in use). */
@@ -16,6 +16,8 @@ export class OrganismMemory {
     /** Bytes per block (a multiple of 64: blocks start on cache lines). */
     readonly blockBytes: number,
     readonly blocksPerPage = 256,
+    /** Pages in SharedArrayBuffers, so plan workers can see the blocks (runtime/threads). */
+    readonly shared = false,
   ) {
     if (blockBytes <= 0 || blockBytes % 64 !== 0)
       throw new RangeError(`block size ${blockBytes} is not a positive multiple of 64`);
@@ -30,7 +32,11 @@ export class OrganismMemory {
     }
     const block = this.used++;
     if (block >= this.pages.length * this.blocksPerPage)
-      this.pages.push(new ArrayBuffer(this.blockBytes * this.blocksPerPage));
+      this.pages.push(
+        this.shared
+          ? new SharedArrayBuffer(this.blockBytes * this.blocksPerPage)
+          : new ArrayBuffer(this.blockBytes * this.blocksPerPage),
+      );
     return block;
   }
 
@@ -39,7 +45,16 @@ export class OrganismMemory {
     this.free.push(block);
   }
 
-  bufferOf(block: number): ArrayBuffer {
+  /** Pages so far (a page's blocks are `page * blocksPerPage` onwards). */
+  get pageCount(): number {
+    return this.pages.length;
+  }
+
+  page(index: number): ArrayBufferLike {
+    return this.pages[index]!;
+  }
+
+  bufferOf(block: number): ArrayBufferLike {
     return this.pages[Math.floor(block / this.blocksPerPage)]!;
   }
 

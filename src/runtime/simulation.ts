@@ -1,5 +1,5 @@
 import { resolveRuntimeOptions, type RuntimeOptions, type RuntimeOptionsInput } from './config.js';
-import { WorldShapeError } from './errors.js';
+import { RuntimeConfigError, WorldShapeError } from './errors.js';
 import { LabelMatcher } from './labels/label-matcher.js';
 import { Organism, organismBlockBytes } from './organism.js';
 import { OrganismMemory } from './organism-memory.js';
@@ -10,6 +10,7 @@ import { PolicyTable } from './thermodynamics/policy-table.js';
 import { buildHandlerTable } from './vm/handlers/index.js';
 import { VirtualMachine, type VmHost } from './vm/vm.js';
 import { World } from './world.js';
+import { PlanPool } from './threads/plan-pool.js';
 import {
   createPlugins,
   type BirthHandler,
@@ -26,6 +27,17 @@ export interface PlaceableProgram {
   objects?: ReadonlyArray<readonly number[]>;
   programId?: string;
 }
+
+/** How a simulation uses threads (never what it computes: any setting gives the same run). */
+export interface SimulationThreading {
+  /** Threads that plan each tick's instructions, this one included (1: no workers). Default 1. */
+  threads?: number;
+  /** Fewer living organisms than this per thread are planned on this thread alone (workers cost a hand-off). */
+  minOrganismsPerThread?: number;
+}
+
+/** Below this many organisms per thread a tick's planning is too short to gain from a hand-off (bench:runtime). */
+export const DEFAULT_MIN_ORGANISMS_PER_THREAD = 256;
 
 /** Per-tick counters (reset at the start of every tick). */
 export interface TickStats {
@@ -65,12 +77,27 @@ export class Simulation implements VmHost {
   private readonly seedU: bigint;
   private wave2: Organism[] = [];
   private diedWave1: Organism[] = [];
+  /** Threads planning each tick (see SimulationThreading). */
+  readonly threads: number;
+  private readonly minParallel: number;
+  /** The plan workers (started at the first tick that uses them). */
+  private planPool: PlanPool | null = null;
+  /** The organism array the pool's block list describes, and how many of its first organisms it lists. */
+  private listed: Organism[] | null = null;
+  private listedCount = 0;
+  private closed = false;
 
-  constructor(input: RuntimeOptionsInput | RuntimeOptions = {}) {
+  constructor(input: RuntimeOptionsInput | RuntimeOptions = {}, threading: SimulationThreading = {}) {
     this.options = resolveRuntimeOptions(input as RuntimeOptionsInput);
     const o = this.options;
-    this.world = new World(o.shape, o.toroidal);
-    this.memory = new OrganismMemory(organismBlockBytes(this.world.dims));
+    const threads = threading.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256)
+      throw new RuntimeConfigError(`threads must be a whole number from 1 to 256, got ${threads}`);
+    this.threads = threads;
+    this.minParallel = threads * (threading.minOrganismsPerThread ?? DEFAULT_MIN_ORGANISMS_PER_THREAD);
+    const shared = threads > 1;
+    this.world = new World(o.shape, o.toroidal, shared ? 'shared' : 'local');
+    this.memory = new OrganismMemory(organismBlockBytes(this.world.dims), undefined, shared);
     this.seedU = BigInt.asUintN(64, o.seed);
     const policy = new PolicyTable(o.thermodynamics);
     const matcher = new LabelMatcher(this.world, o.labelMatching);
@@ -173,17 +200,41 @@ export class Simulation implements VmHost {
     if (diedWave1.length !== 0) diedWave1.length = 0;
     const orgs = this.organisms;
     let executed = 0;
-    for (let i = 0; i < orgs.length; i++) {
-      const o = orgs[i]!;
-      if (o.dead) continue;
-      vm.plan(o);
-      if (o.plannedWave2) {
-        wave2.push(o);
-        continue;
+    if (this.threads > 1 && !this.closed && orgs.length >= this.minParallel) {
+      // Planned on all threads, chunk by chunk (planning reads nothing wave 1 writes), executed here in list order.
+      const pool = (this.planPool ??= new PlanPool(this.options, this.world, this.memory, this.threads));
+      this.listBlocks(pool);
+      const n = orgs.length;
+      pool.begin(n);
+      let planned = 0;
+      for (let i = 0; i < n; i++) {
+        if (i === planned) planned = pool.planned(vm, orgs, i);
+        const o = orgs[i]!;
+        if (o.dead) continue;
+        if (!o.randomBound) vm.bindRandom(o);
+        if (o.planDeferred) vm.resolveDeferred(o);
+        if (o.plannedWave2) {
+          wave2.push(o);
+          continue;
+        }
+        vm.run(o);
+        executed++;
+        if (o.dead) diedWave1.push(o);
       }
-      vm.run(o);
-      executed++;
-      if (o.dead) diedWave1.push(o);
+      pool.finish();
+    } else {
+      for (let i = 0; i < orgs.length; i++) {
+        const o = orgs[i]!;
+        if (o.dead) continue;
+        vm.plan(o);
+        if (o.plannedWave2) {
+          wave2.push(o);
+          continue;
+        }
+        vm.run(o);
+        executed++;
+        if (o.dead) diedWave1.push(o);
+      }
     }
 
     if (wave2.length > 0) {
@@ -328,15 +379,43 @@ export class Simulation implements VmHost {
   pruneDead(): void {
     let w = 0;
     const orgs = this.organisms;
+    // The plan pool's block list follows the compaction (its listed prefix: the organisms kept from it stay first).
+    const list = this.listed === orgs && this.planPool !== null ? this.planPool.blockList : null;
+    const listed = this.listedCount;
+    let keptListed = 0;
     for (let i = 0; i < orgs.length; i++) {
       const o = orgs[i]!;
-      if (!o.dead) orgs[w++] = o;
-      else if (o.memoryBlock >= 0) {
+      if (!o.dead) {
+        if (list !== null && i < listed) list[keptListed++] = list[i]!;
+        orgs[w++] = o;
+      } else if (o.memoryBlock >= 0) {
         this.memory.release(o.memoryBlock);
         o.memoryBlock = -1;
       }
     }
     if (w !== orgs.length) orgs.length = w;
+    if (list !== null) this.listedCount = keptListed;
+  }
+
+  /** Brings the plan pool's block list up to date with `organisms` (appends; the whole list for a new array). */
+  private listBlocks(pool: PlanPool): void {
+    const orgs = this.organisms;
+    const n = orgs.length;
+    const list = pool.ensureListCapacity(n);
+    if (this.listed !== orgs || this.listedCount > n) {
+      this.listed = orgs;
+      this.listedCount = 0;
+    }
+    for (let i = this.listedCount; i < n; i++) list[i] = orgs[i]!.memoryBlock;
+    this.listedCount = n;
+  }
+
+  /** Stops the plan workers: a simulation with threads > 1 should be closed when done (later steps use one thread). */
+  close(): void {
+    this.closed = true;
+    this.planPool?.close();
+    this.planPool = null;
+    this.listed = null;
   }
 
   get aliveCount(): number {

@@ -4,6 +4,13 @@ import { LabelIndex } from './labels/label-index.js';
 
 const TYPE_LABEL = MoleculeType.LABEL;
 
+/** The buffers of a world in shared memory (see World's `memory`). */
+export interface WorldBuffers {
+  readonly cells: SharedArrayBuffer;
+  readonly owners: SharedArrayBuffer;
+  readonly codeWatch: SharedArrayBuffer;
+}
+
 /**
  * The n-dimensional grid. One int32 molecule and one int32 owner per cell, in flat row-major order
  * (last dimension fastest, `idx = x*H + y` in 2-D). Every mutation goes through `setCell` so the owner
@@ -33,7 +40,15 @@ export class World {
   codeEpoch = 1;
   codeGeneration = 0;
 
-  constructor(shape: readonly number[], toroidal = true) {
+  constructor(
+    shape: readonly number[],
+    toroidal = true,
+    /**
+     * Where cells, owners and decode watch marks live: this thread's memory, new SharedArrayBuffers (a simulation
+     * with plan workers), or the shared buffers of such a world (a plan worker's view of it).
+     */
+    memory: 'local' | 'shared' | WorldBuffers = 'local',
+  ) {
     if (shape.length < 1 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw new WorldShapeError(`invalid world shape [${shape.join(',')}]`);
     }
@@ -49,10 +64,19 @@ export class World {
     }
     this.size = size;
     this.toroidal = toroidal;
-    this.cells = new Int32Array(size);
-    this.owners = new Int32Array(size);
+    if (typeof memory === 'object') {
+      if (memory.cells.byteLength !== size * 4 || memory.codeWatch.byteLength !== size)
+        throw new WorldShapeError(`shared world buffers do not fit a world of ${size} cells`);
+      this.cells = new Int32Array(memory.cells);
+      this.owners = new Int32Array(memory.owners);
+      this.codeWatch = new Uint8Array(memory.codeWatch);
+    } else {
+      const Buffer = memory === 'shared' ? SharedArrayBuffer : ArrayBuffer;
+      this.cells = new Int32Array(new Buffer(size * 4));
+      this.owners = new Int32Array(new Buffer(size * 4));
+      this.codeWatch = new Uint8Array(new Buffer(size));
+    }
     this.changedFlag = new Uint8Array(size);
-    this.codeWatch = new Uint8Array(size);
     this.changedList = new Int32Array(1024);
   }
 
@@ -113,6 +137,14 @@ export class World {
       }
     }
     return true;
+  }
+
+  /** The shared buffers of a world made with `memory: 'shared'` (throws for a local one). */
+  sharedBuffers(): WorldBuffers {
+    const { cells, owners, codeWatch } = this;
+    if (!(cells.buffer instanceof SharedArrayBuffer) || !(codeWatch.buffer instanceof SharedArrayBuffer))
+      throw new TypeError('this world is not in shared memory');
+    return { cells: cells.buffer, owners: owners.buffer as SharedArrayBuffer, codeWatch: codeWatch.buffer };
   }
 
   molecule(idx: number): number {

@@ -49,7 +49,7 @@ import type {
 } from '../engine/engine-protocol.js';
 import { newRunId } from '../contracts/run-id.js';
 import { environmentOf } from '../engine/configured-world.js';
-import { spawnModuleWorker } from '../engine/spawn-worker.js';
+import { spawnModuleWorker } from '../../runtime/index.js';
 import { assembleChunk } from '../engine/chunk-assembly.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';

@@ -7,7 +7,7 @@ import {
 import { OPCODES, instructionLength, type OpcodeInfo } from '../../isa/opcodes.js';
 import type { OrganismLimits, QuirkMode } from '../config.js';
 import { LabelMatcher } from '../labels/label-matcher.js';
-import { DECODE_ENTRIES, Organism, decodeEntryInts, isLocationSlot, registerSlot } from '../organism.js';
+import { DECODE_ENTRIES, Organism, PlanFailure, decodeEntryInts, isLocationSlot, registerSlot } from '../organism.js';
 import type { PolicyTable } from '../thermodynamics/policy-table.js';
 import type { World } from '../world.js';
 
@@ -107,6 +107,12 @@ export class VirtualMachine {
   readonly envVectorOperand = new Int8Array(OPCODE_SPACE).fill(-1);
   readonly envValueOperand = new Int8Array(OPCODE_SPACE).fill(-1);
   readonly labels: LabelMatcher;
+  /**
+   * True in a plan worker (a thread that plans organisms it does not own, see runtime/threads): planning stops at
+   * a stack operand (the data stack is the owner's) and marks the organism `planDeferred`; the owner finishes it
+   * with `resolveDeferred`. Random streams are bound by the owner.
+   */
+  planWorker = false;
   /** Scratch vector for target computations (never escapes a handler). */
   readonly tmpVec: Int32Array;
   readonly tmpVec2: Int32Array;
@@ -209,7 +215,7 @@ export class VirtualMachine {
 
   /** Resets the per-tick state and resolves the instruction at the IP. */
   plan(o: Organism): void {
-    if (!o.randomBound) this.bindRandom(o);
+    if (!o.randomBound && !this.planWorker) this.bindRandom(o);
     const failed = o.failed;
     o.previousFailed = failed;
     if (failed) {
@@ -309,7 +315,7 @@ export class VirtualMachine {
     o.plannedIndex = index;
     o.plannedLength = this.idxLength[index]!;
     o.plannedWave2 = this.idxWave2[index] === 1;
-    o.lastName = this.nameList[index]!;
+    o.planned(index);
     o.lastOpcode = opcode;
     switch (this.idxShape[index]) {
       case SHAPE_R:
@@ -368,7 +374,7 @@ export class VirtualMachine {
     o.opReg[n] = id;
     const slot = id >= 0 && id < 2048 ? REGISTER_SLOT[id]! : -1;
     if (slot < 0) {
-      o.fail(`Invalid register: ${id}`);
+      o.failPlan(PlanFailure.INVALID_REGISTER, id);
       o.opIsVec[n] = 0;
       o.opScalar[n] = 0;
     } else if (o.regIsVec[slot] === 1) {
@@ -431,7 +437,8 @@ export class VirtualMachine {
     }
   }
 
-  private bindRandom(o: Organism): void {
+  /** Binds the organism's random stream to the simulation clock (planning does it; plan workers leave it to the owner). */
+  bindRandom(o: Organism): void {
     o.random.bind(this.host, this.tickSeedThunk, this.tickThunk);
     o.randomBound = true;
   }
@@ -471,22 +478,39 @@ export class VirtualMachine {
       o.plannedOpcode = -1;
       o.plannedLength = 1;
       o.plannedWave2 = false;
-      o.lastName = 'NOP';
+      o.plannedSpecial(false);
       o.lastOpcode = 0;
       return;
     }
     const opcode = valueOf(mol);
-    o.fail(`Unknown opcode: ${opcode}`);
+    o.failPlan(PlanFailure.UNKNOWN_OPCODE, opcode);
     o.plannedOpcode = -1;
     o.plannedLength = 1;
     // The reference registers no wave for unknown opcodes and runs them with the world writers.
     o.plannedWave2 = true;
-    o.lastName = 'UNKNOWN';
+    o.plannedSpecial(true);
     o.lastOpcode = opcode;
   }
 
   private readonly tickSeedThunk = (): bigint => this.host.tickSeed();
   private readonly tickThunk = (): number => this.host.tick;
+
+  /**
+   * Finishes a plan a plan worker deferred at a stack operand: resolves the operands again, stack included. The
+   * world has not changed since the plan (workers plan between world writes), so the raw cells are the same.
+   */
+  resolveDeferred(o: Organism): void {
+    o.planDeferred = false;
+    o.peekCount = 0;
+    o.opN = 0;
+    const at = o.plannedIndex * 3;
+    const e = o.decodeEntry;
+    if (e >= 0) this.resolveOperands(o, at, o.decode, e + 7);
+    else {
+      this.fetchOperandCells(o, at, this.rawScratch, 0, null);
+      this.resolveOperands(o, at, this.rawScratch, 0);
+    }
+  }
 
   /** Decodes the operands from their raw cells (see `fetchOperandCells`) and peeks stack operands. */
   private resolveOperands(o: Organism, srcAt: number, raws: Int32Array, at: number): void {
@@ -498,6 +522,10 @@ export class VirtualMachine {
       const src = sources[srcAt + k]!;
       if (src === 0) break;
       if (src === SRC_S) {
+        if (this.planWorker) {
+          o.planDeferred = true;
+          return;
+        }
         if (stackPos < 0) {
           // Not enough stack entries: the reference resolves NO operands but still pops those peeked.
           o.opN = 0;
@@ -523,7 +551,7 @@ export class VirtualMachine {
           o.opReg[n] = id;
           const slot = id >= 0 && id < 2048 ? REGISTER_SLOT[id]! : -1;
           if (slot < 0) {
-            o.fail(`Invalid register: ${id}`);
+            o.failPlan(PlanFailure.INVALID_REGISTER, id);
             o.opIsVec[n] = 0;
             o.opScalar[n] = 0;
           } else if (o.regIsVec[slot] === 1) {

@@ -1,19 +1,24 @@
 import { OPCODES } from '../../../src/isa/opcodes.js';
-import { Simulation } from '../../../src/runtime/simulation.js';
+import { Simulation, type SimulationThreading } from '../../../src/runtime/simulation.js';
 import { defaultPlugins } from '../../../src/runtime/config.js';
 import { PluginRandom } from '../../../src/runtime/rng/plugin-random.js';
 
-/** A world of 12 organisms with random genomes: random opcodes with random operand molecules (every instruction runs). */
+/**
+ * A world of `count` (12) organisms with random genomes: random opcodes with random operand molecules (every
+ * instruction runs).
+ */
 export function randomWorld(
   shape: number[],
   toroidal: boolean,
   quirks: 'reference' | 'fixed',
   seed: number,
+  count = 12,
+  threading: SimulationThreading = {},
 ): Simulation {
-  const sim = new Simulation({ shape, toroidal, seed: BigInt(seed), quirks, plugins: defaultPlugins() });
+  const sim = new Simulation({ shape, toroidal, seed: BigInt(seed), quirks, plugins: defaultPlugins() }, threading);
   const rng = new PluginRandom(seed * 7 + 1);
   const dims = shape.length;
-  for (let k = 0; k < 12; k++) {
+  for (let k = 0; k < count; k++) {
     const pos = shape.map((n) => rng.nextInt(n));
     const org = sim.createOrganism(pos, 2000 + rng.nextInt(5000));
     const c = Int32Array.from(pos);
