@@ -1,5 +1,5 @@
-import { OrganismMemory } from './organism-memory.js';
 import { OPCODES } from '../isa/opcodes.js';
+import { OrganismMemory } from './organism-memory.js';
 import { OrganismRandom } from './rng/organism-random.js';
 
 /** Centralised VM constants (the reference keeps them fixed too). */
@@ -62,9 +62,12 @@ export function organismBlockBytes(dims: number): number {
 }
 
 /**
- * Slots of an organism's scalar state in its memory block (`Organism.scalars`): everything planning reads or
- * writes besides the typed arrays, so a plan worker sharing the block sees and sets what the owning thread does.
- * Booleans are 0/1.
+ * Slots of an organism's plan state in its memory block (`Organism.scalars`): what planning reads and writes
+ * besides the typed arrays. A plan worker (runtime/threads) plans an organism it does not own through a view of the
+ * block: the owner shares the inputs there (`sharePlanInputs`), the worker takes them into its view, plans, and
+ * shares the outputs, which the owner takes (`takePlanOutputs`). The owner's own fields stay plain properties:
+ * the per-instruction paths read them many times, and typed-array slots made a single-threaded tick ~12 % slower
+ * (bench:runtime). Booleans are 0/1.
  */
 const S_FAILED = 0;
 const S_PREVIOUS_FAILED = 1;
@@ -99,19 +102,19 @@ const S_FAILURE_ARG = 29;
 /** Ints of `Organism.scalars` (two cache lines). */
 const SCALAR_SLOTS = 32;
 
-/** Failures found while planning, kept as a code and a number (a plan worker cannot hand the owner a string). */
+/** Failures found while planning, as a code and a number (what a plan worker hands the owner). */
 export const PlanFailure = { INVALID_REGISTER: 1, UNKNOWN_OPCODE: 2 } as const;
 export type PlanFailure = (typeof PlanFailure)[keyof typeof PlanFailure];
 
-/** `S_FAILURE_CODE` besides the PlanFailure codes: no failure, or the reason is the owner's text. */
-const FAILURE_NONE = 0;
-const FAILURE_TEXT = -1;
-/** `lastName` codes besides dense opcode index + 1. */
+function planFailureText(code: number, arg: number): string {
+  return code === PlanFailure.INVALID_REGISTER ? `Invalid register: ${arg}` : `Unknown opcode: ${arg}`;
+}
+
+/** `S_LAST_NAME`: a dense opcode index + 1 (the VM's indices follow OPCODES), or one of these. */
+const LAST_NAME_NONE = 0;
 const LAST_NAME_NOP = -1;
 const LAST_NAME_UNKNOWN = -2;
-/** Dense opcode index (the VM's, in OPCODES order) → mnemonic, and back. */
 const OPCODE_NAMES = OPCODES.map((o) => o.name);
-const OPCODE_NAME_INDEX = new Map(OPCODE_NAMES.map((n, i) => [n, i]));
 
 /** An existing block of an organism memory's pages, as another thread sees it (see Organism's `memory`). */
 export interface OrganismBlock {
@@ -138,13 +141,13 @@ export type DeathCause = 'energy' | 'entropy' | 'other';
 export class Organism {
   readonly id: number;
   readonly dims: number;
-  /**
-   * The scalars planning reads and writes (slots S_*, behind the accessors below), in the organism's memory block:
-   * plan workers of a multi-threaded simulation see the same values through views of their own.
-   */
+  /** Plan state shared with plan workers (slots S_*; see there). */
   readonly scalars: Int32Array;
-  /** A plan-phase failure's message as text (see `failureReason`). */
-  private failureText: string | null = null;
+  /** A plan-phase failure's code and number (PlanFailure), for a plan worker to share. */
+  private planFailureCode = 0;
+  private planFailureArg = 0;
+  /** Set by a plan worker that stopped at a stack operand: the owner resolves the operands (VM.resolveDeferred). */
+  planDeferred = false;
   // ---- hot per-instruction state first: V8 lays fields out in declaration order ----
   readonly ip: Int32Array;
   readonly dv: Int32Array;
@@ -169,6 +172,12 @@ export class Organism {
   regDirtyLo = 0;
   regDirtyHi = 0;
   frameWrites = 0;
+  /**
+   * Counts writes to the state that changes in about one sample in ten: DV, data pointers, active pointer, marker,
+   * call frames (and the procedure), failure and death. The recorder compares those only when the count moved, so
+   * every writer of them must count (test/unit/runtime/state-writes.test.ts checks it on random genomes).
+   */
+  stateWrites = 0;
   /** Opaque per-organism state of the recorder (its copy of the values at the previous sample); never read here. */
   recorderState: unknown = undefined;
   /** Data stack storage; starts small and grows (up to DATA_STACK_MAX) so idle organisms stay light. */
@@ -176,6 +185,17 @@ export class Organism {
   dsScalar = new Int32Array(16);
   dsVec: Int32Array;
   dsLen = 0;
+  failed = false;
+  failureReason: string | null = null;
+  previousFailed = false;
+  dead = false;
+  skipIpAdvance = false;
+  /** True while the IP is known to be on the line planned this tick (only moved along the DV axis). */
+  ipOnLine = false;
+  /** The last planned instruction: opcode (-1 = none yet), the molecule at the IP, energy/entropy delta. */
+  lastOpcode = -1;
+  lastMolecule = 0;
+  lastName: string | null = null;
   lastEnergyDelta = 0;
   lastEntropyDelta = 0;
   // The recorder reads these at every sample with the ones above: kept next to them (fewer cache lines).
@@ -187,6 +207,19 @@ export class Organism {
   currentProc = MAIN_LEVEL;
   deathCause: DeathCause | null = null;
   readonly random: OrganismRandom;
+  // ---- the planned instruction of this tick (kept here so wave-2 plans survive until execution) ----
+  /** Opcode to dispatch: a registered opcode, or -1 for "runs as NOP" (non-code molecule / unknown opcode). */
+  plannedOpcode = 0;
+  /** Dense index of the planned opcode in the VM's tables (valid when plannedOpcode >= 0). */
+  plannedIndex = 0;
+  /** The single axis (and its step) the pre-fetch DV moves along: first non-zero component (default +axis 0). */
+  axis = 0;
+  axisSign = 1;
+  /** World extent and flat-index stride along `axis` (cached with it). */
+  axisSize = 0;
+  axisStride = 0;
+  /** Operand-fetch direction of the cached axis: axis*2 + (sign > 0), or -1 when the step is not ±1. */
+  dirCode = -1;
   /**
    * Decoded-instruction cache (direct-mapped, owned by the VM): per entry the IP cell, the world's code
    * epoch, the fetch direction, the molecule, its dense opcode index and the raw operand cells.
@@ -196,13 +229,31 @@ export class Organism {
   readonly decodeStore: Int32Array = NO_DECODE;
   /** This organism's OrganismMemory block (-1: buffers of its own, or released when it was pruned). */
   memoryBlock = -1;
+  /** World code generation the cache belongs to (-1: not allocated yet). */
+  decodeGeneration = -1;
+  /** Offset of this tick's instruction in `decode` (-1: planned without the cache). */
+  decodeEntry = -1;
+  /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
+  dvUnit = true;
   /** Whether the random stream has been bound to the simulation clock. */
   randomBound = false;
+  /** Set whenever `dv` is written; planning then refreshes `dvBefore` and the cached axis. */
+  dvDirty = true;
+  /** Flat index of the IP's line without the axis term, and whether that line lies inside the world. */
+  lineBase = 0;
+  lineInside = true;
+  plannedLength = 1;
+  plannedWave2 = false;
+  /** Target cell reported for conflict resolution (-1: none). */
+  plannedTarget = -1;
   /** Resolved operands: count, scalar/vector flag, packed scalar, vector components, register id (-1 if none). */
+  opN = 0;
   readonly opIsVec: Uint8Array;
   readonly opScalar: Int32Array;
   readonly opVec: Int32Array;
   readonly opReg: Int32Array;
+  /** Stack entries peeked at plan time; popped when the instruction executes. */
+  peekCount = 0;
   // ---- colder state ----
   parentId: number | null = null;
   birthTick: number;
@@ -284,6 +335,7 @@ export class Organism {
     this.dsVec = new Int32Array(16 * dims);
     this.ls = new Int32Array(LOCATION_STACK_MAX * dims);
     this.random = new OrganismRandom(id);
+    // The block's decode cache from the start: a plan worker may fill it before this thread plans the organism.
     if (this.decodeStore.length > 0) this.decode = this.decodeStore;
     if (attached) {
       this.randomBound = true; // the owner binds and draws; a plan worker never does
@@ -296,250 +348,123 @@ export class Organism {
     for (let p = 0; p < NUM_DATA_POINTERS; p++) this.dps.set(this.ip, p * dims);
     this.initialPosition.set(this.ip);
     for (let s = 0; s < REGISTER_SLOTS; s++) if (isLocationSlot(s)) this.regIsVec[s] = 1;
-    const sc = this.scalars;
-    sc[S_AXIS_SIGN] = 1;
-    sc[S_DIR_CODE] = -1;
-    sc[S_DECODE_GENERATION] = -1;
-    sc[S_DECODE_ENTRY] = -1;
-    sc[S_DV_UNIT] = 1;
-    sc[S_DV_DIRTY] = 1;
-    sc[S_LINE_INSIDE] = 1;
-    sc[S_PLANNED_LENGTH] = 1;
-    sc[S_PLANNED_TARGET] = -1;
-    sc[S_LAST_OPCODE] = -1;
   }
 
-  // ---- scalar state in the memory block (see S_*) ----
-  get failed(): boolean {
-    return this.scalars[S_FAILED] === 1;
-  }
-  set failed(v: boolean) {
-    this.scalars[S_FAILED] = v ? 1 : 0;
-  }
-  get previousFailed(): boolean {
-    return this.scalars[S_PREVIOUS_FAILED] === 1;
-  }
-  set previousFailed(v: boolean) {
-    this.scalars[S_PREVIOUS_FAILED] = v ? 1 : 0;
-  }
-  get dead(): boolean {
-    return this.scalars[S_DEAD] === 1;
-  }
-  set dead(v: boolean) {
-    this.scalars[S_DEAD] = v ? 1 : 0;
-  }
-  /**
-   * Counts writes to the state that changes in about one sample in ten: DV, data pointers, active pointer, marker,
-   * call frames (and the procedure), failure and death. The recorder compares those only when the count moved, so
-   * every writer of them must count (test/unit/runtime/state-writes.test.ts checks it on random genomes).
-   */
-  get stateWrites(): number {
-    return this.scalars[S_STATE_WRITES]!;
-  }
-  set stateWrites(v: number) {
-    this.scalars[S_STATE_WRITES] = v;
-  }
-  get skipIpAdvance(): boolean {
-    return this.scalars[S_SKIP_IP_ADVANCE] === 1;
-  }
-  set skipIpAdvance(v: boolean) {
-    this.scalars[S_SKIP_IP_ADVANCE] = v ? 1 : 0;
-  }
-  /** True while the IP is known to be on the line planned this tick (only moved along the DV axis). */
-  get ipOnLine(): boolean {
-    return this.scalars[S_IP_ON_LINE] === 1;
-  }
-  set ipOnLine(v: boolean) {
-    this.scalars[S_IP_ON_LINE] = v ? 1 : 0;
-  }
-  /** Set whenever `dv` is written; planning then refreshes `dvBefore` and the cached axis. */
-  get dvDirty(): boolean {
-    return this.scalars[S_DV_DIRTY] === 1;
-  }
-  set dvDirty(v: boolean) {
-    this.scalars[S_DV_DIRTY] = v ? 1 : 0;
-  }
-  /** The single axis (and its step) the pre-fetch DV moves along: first non-zero component (default +axis 0). */
-  get axis(): number {
-    return this.scalars[S_AXIS]!;
-  }
-  set axis(v: number) {
-    this.scalars[S_AXIS] = v;
-  }
-  get axisSign(): number {
-    return this.scalars[S_AXIS_SIGN]!;
-  }
-  set axisSign(v: number) {
-    this.scalars[S_AXIS_SIGN] = v;
-  }
-  /** World extent and flat-index stride along `axis` (cached with it). */
-  get axisSize(): number {
-    return this.scalars[S_AXIS_SIZE]!;
-  }
-  set axisSize(v: number) {
-    this.scalars[S_AXIS_SIZE] = v;
-  }
-  get axisStride(): number {
-    return this.scalars[S_AXIS_STRIDE]!;
-  }
-  set axisStride(v: number) {
-    this.scalars[S_AXIS_STRIDE] = v;
-  }
-  /** True when the pre-fetch DV is a unit axis vector (the common case; enables fast IP moves). */
-  get dvUnit(): boolean {
-    return this.scalars[S_DV_UNIT] === 1;
-  }
-  set dvUnit(v: boolean) {
-    this.scalars[S_DV_UNIT] = v ? 1 : 0;
-  }
-  /** Operand-fetch direction of the cached axis: axis*2 + (sign > 0), or -1 when the step is not ±1. */
-  get dirCode(): number {
-    return this.scalars[S_DIR_CODE]!;
-  }
-  set dirCode(v: number) {
-    this.scalars[S_DIR_CODE] = v;
-  }
-  /** Stack entries peeked at plan time; popped when the instruction executes. */
-  get peekCount(): number {
-    return this.scalars[S_PEEK_COUNT]!;
-  }
-  set peekCount(v: number) {
-    this.scalars[S_PEEK_COUNT] = v;
-  }
-  /** Resolved operand count (the operands themselves: `opIsVec`, `opScalar`, `opVec`, `opReg`). */
-  get opN(): number {
-    return this.scalars[S_OP_N]!;
-  }
-  set opN(v: number) {
-    this.scalars[S_OP_N] = v;
-  }
-  /** Target cell reported for conflict resolution (-1: none). */
-  get plannedTarget(): number {
-    return this.scalars[S_PLANNED_TARGET]!;
-  }
-  set plannedTarget(v: number) {
-    this.scalars[S_PLANNED_TARGET] = v;
-  }
-  /** Flat index of the IP's line without the axis term, and whether that line lies inside the world. */
-  get lineBase(): number {
-    return this.scalars[S_LINE_BASE]!;
-  }
-  set lineBase(v: number) {
-    this.scalars[S_LINE_BASE] = v;
-  }
-  get lineInside(): boolean {
-    return this.scalars[S_LINE_INSIDE] === 1;
-  }
-  set lineInside(v: boolean) {
-    this.scalars[S_LINE_INSIDE] = v ? 1 : 0;
-  }
-  /** World code generation the decode cache belongs to (-1: not allocated yet). */
-  get decodeGeneration(): number {
-    return this.scalars[S_DECODE_GENERATION]!;
-  }
-  set decodeGeneration(v: number) {
-    this.scalars[S_DECODE_GENERATION] = v;
-  }
-  /** Offset of this tick's instruction in `decode` (-1: planned without the cache). */
-  get decodeEntry(): number {
-    return this.scalars[S_DECODE_ENTRY]!;
-  }
-  set decodeEntry(v: number) {
-    this.scalars[S_DECODE_ENTRY] = v;
-  }
-  /** Opcode to dispatch: a registered opcode, or -1 for "runs as NOP" (non-code molecule / unknown opcode). */
-  get plannedOpcode(): number {
-    return this.scalars[S_PLANNED_OPCODE]!;
-  }
-  set plannedOpcode(v: number) {
-    this.scalars[S_PLANNED_OPCODE] = v;
-  }
-  /** Dense index of the planned opcode in the VM's tables (valid when plannedOpcode >= 0). */
-  get plannedIndex(): number {
-    return this.scalars[S_PLANNED_INDEX]!;
-  }
-  set plannedIndex(v: number) {
-    this.scalars[S_PLANNED_INDEX] = v;
-  }
-  get plannedLength(): number {
-    return this.scalars[S_PLANNED_LENGTH]!;
-  }
-  set plannedLength(v: number) {
-    this.scalars[S_PLANNED_LENGTH] = v;
-  }
-  get plannedWave2(): boolean {
-    return this.scalars[S_PLANNED_WAVE2] === 1;
-  }
-  set plannedWave2(v: boolean) {
-    this.scalars[S_PLANNED_WAVE2] = v ? 1 : 0;
-  }
-  /** Set by a plan worker that stopped at a stack operand: the owning thread resolves the operands. */
-  get planDeferred(): boolean {
-    return this.scalars[S_PLAN_DEFERRED] === 1;
-  }
-  set planDeferred(v: boolean) {
-    this.scalars[S_PLAN_DEFERRED] = v ? 1 : 0;
-  }
-  /** The last planned instruction: opcode (-1 = none yet) and the molecule at the IP. */
-  get lastOpcode(): number {
-    return this.scalars[S_LAST_OPCODE]!;
-  }
-  set lastOpcode(v: number) {
-    this.scalars[S_LAST_OPCODE] = v;
-  }
-  get lastMolecule(): number {
-    return this.scalars[S_LAST_MOLECULE]!;
-  }
-  set lastMolecule(v: number) {
-    this.scalars[S_LAST_MOLECULE] = v;
-  }
-  /** The last planned instruction's mnemonic (null before the first plan). */
-  get lastName(): string | null {
-    const k = this.scalars[S_LAST_NAME]!;
-    if (k > 0) return OPCODE_NAMES[k - 1]!;
-    return k === 0 ? null : k === LAST_NAME_NOP ? 'NOP' : 'UNKNOWN';
-  }
-  set lastName(v: string | null) {
-    if (v === null) this.scalars[S_LAST_NAME] = 0;
-    else if (v === 'UNKNOWN') this.scalars[S_LAST_NAME] = LAST_NAME_UNKNOWN;
-    else if (v === 'NOP' && !OPCODE_NAME_INDEX.has(v)) this.scalars[S_LAST_NAME] = LAST_NAME_NOP;
-    else {
-      const i = OPCODE_NAME_INDEX.get(v);
-      if (i === undefined) throw new RangeError(`"${v}" is not an instruction name`);
-      this.scalars[S_LAST_NAME] = i + 1;
-    }
-  }
-  /** Sets `lastName` to the VM's dense opcode index `index`. */
-  planned(index: number): void {
-    this.scalars[S_LAST_NAME] = index + 1;
-  }
-  /** Sets `lastName` to NOP (a non-code molecule at the IP) or UNKNOWN (an unregistered opcode). */
-  plannedSpecial(unknown: boolean): void {
-    this.scalars[S_LAST_NAME] = unknown ? LAST_NAME_UNKNOWN : LAST_NAME_NOP;
-  }
-  /** The tick's first failure, or null. */
-  get failureReason(): string | null {
-    const code = this.scalars[S_FAILURE_CODE]!;
-    if (code === FAILURE_NONE) return null;
-    if (code === FAILURE_TEXT) return this.failureText;
-    const arg = this.scalars[S_FAILURE_ARG]!;
-    return code === PlanFailure.INVALID_REGISTER ? `Invalid register: ${arg}` : `Unknown opcode: ${arg}`;
-  }
-  set failureReason(v: string | null) {
-    // The code is in the block, so a plan worker's reset (null) clears the owner's reason too.
-    this.failureText = v;
-    this.scalars[S_FAILURE_CODE] = v === null ? FAILURE_NONE : FAILURE_TEXT;
-  }
-
-  /** `fail` for the failures planning finds (kept as numbers: see PlanFailure). */
+  /** `fail` for the failures planning finds (kept as numbers too, for a plan worker to share). */
   failPlan(code: PlanFailure, arg: number): void {
     if (!this.failed) {
-      this.failed = true;
-      this.failureText = null;
-      this.scalars[S_FAILURE_CODE] = code;
-      this.scalars[S_FAILURE_ARG] = arg;
-      this.stateWrites++;
+      this.planFailureCode = code;
+      this.planFailureArg = arg;
+      this.fail(planFailureText(code, arg));
     }
+  }
+
+  // ---- plan state through the memory block (runtime/threads; see S_*) ----
+
+  /** The owner: writes what planning reads into the block, for a plan worker. */
+  sharePlanInputs(): void {
+    const sc = this.scalars;
+    sc[S_FAILED] = this.failed ? 1 : 0;
+    sc[S_DEAD] = this.dead ? 1 : 0;
+    sc[S_STATE_WRITES] = this.stateWrites;
+    sc[S_DV_DIRTY] = this.dvDirty ? 1 : 0;
+    sc[S_AXIS] = this.axis;
+    sc[S_AXIS_SIGN] = this.axisSign;
+    sc[S_AXIS_SIZE] = this.axisSize;
+    sc[S_AXIS_STRIDE] = this.axisStride;
+    sc[S_DV_UNIT] = this.dvUnit ? 1 : 0;
+    sc[S_DIR_CODE] = this.dirCode;
+    sc[S_DECODE_GENERATION] = this.decodeGeneration;
+  }
+
+  /** A plan worker's view: takes what the owner shared (and resets what planning sets). */
+  takePlanInputs(): void {
+    const sc = this.scalars;
+    this.failed = sc[S_FAILED] === 1;
+    this.failureReason = null;
+    this.dead = sc[S_DEAD] === 1;
+    this.stateWrites = sc[S_STATE_WRITES]!;
+    this.dvDirty = sc[S_DV_DIRTY] === 1;
+    this.axis = sc[S_AXIS]!;
+    this.axisSign = sc[S_AXIS_SIGN]!;
+    this.axisSize = sc[S_AXIS_SIZE]!;
+    this.axisStride = sc[S_AXIS_STRIDE]!;
+    this.dvUnit = sc[S_DV_UNIT] === 1;
+    this.dirCode = sc[S_DIR_CODE]!;
+    this.decodeGeneration = sc[S_DECODE_GENERATION]!;
+    this.planFailureCode = 0;
+    this.planDeferred = false;
+  }
+
+  /** A plan worker's view, after planning: writes what planning set into the block, for the owner. */
+  sharePlanOutputs(): void {
+    const sc = this.scalars;
+    sc[S_FAILED] = this.failed ? 1 : 0;
+    sc[S_PREVIOUS_FAILED] = this.previousFailed ? 1 : 0;
+    sc[S_FAILURE_CODE] = this.planFailureCode;
+    sc[S_FAILURE_ARG] = this.planFailureArg;
+    sc[S_STATE_WRITES] = this.stateWrites;
+    sc[S_SKIP_IP_ADVANCE] = this.skipIpAdvance ? 1 : 0;
+    sc[S_IP_ON_LINE] = this.ipOnLine ? 1 : 0;
+    sc[S_DV_DIRTY] = this.dvDirty ? 1 : 0;
+    sc[S_AXIS] = this.axis;
+    sc[S_AXIS_SIGN] = this.axisSign;
+    sc[S_AXIS_SIZE] = this.axisSize;
+    sc[S_AXIS_STRIDE] = this.axisStride;
+    sc[S_DV_UNIT] = this.dvUnit ? 1 : 0;
+    sc[S_DIR_CODE] = this.dirCode;
+    sc[S_PEEK_COUNT] = this.peekCount;
+    sc[S_OP_N] = this.opN;
+    sc[S_PLANNED_TARGET] = this.plannedTarget;
+    sc[S_LINE_BASE] = this.lineBase;
+    sc[S_LINE_INSIDE] = this.lineInside ? 1 : 0;
+    sc[S_DECODE_GENERATION] = this.decodeGeneration;
+    sc[S_DECODE_ENTRY] = this.decodeEntry;
+    sc[S_PLANNED_OPCODE] = this.plannedOpcode;
+    sc[S_PLANNED_INDEX] = this.plannedIndex;
+    sc[S_PLANNED_LENGTH] = this.plannedLength;
+    sc[S_PLANNED_WAVE2] = this.plannedWave2 ? 1 : 0;
+    sc[S_LAST_NAME] =
+      this.plannedOpcode >= 0 ? this.plannedIndex + 1 : this.lastName === 'NOP' ? LAST_NAME_NOP : LAST_NAME_UNKNOWN;
+    sc[S_LAST_OPCODE] = this.lastOpcode;
+    sc[S_LAST_MOLECULE] = this.lastMolecule;
+    sc[S_PLAN_DEFERRED] = this.planDeferred ? 1 : 0;
+  }
+
+  /** The owner: takes what a plan worker planned (after `sharePlanOutputs` there). */
+  takePlanOutputs(): void {
+    const sc = this.scalars;
+    const failed = sc[S_FAILED] === 1;
+    this.failed = failed;
+    this.failureReason = failed ? planFailureText(sc[S_FAILURE_CODE]!, sc[S_FAILURE_ARG]!) : null;
+    this.previousFailed = sc[S_PREVIOUS_FAILED] === 1;
+    this.stateWrites = sc[S_STATE_WRITES]!;
+    this.skipIpAdvance = sc[S_SKIP_IP_ADVANCE] === 1;
+    this.ipOnLine = sc[S_IP_ON_LINE] === 1;
+    this.dvDirty = sc[S_DV_DIRTY] === 1;
+    this.axis = sc[S_AXIS]!;
+    this.axisSign = sc[S_AXIS_SIGN]!;
+    this.axisSize = sc[S_AXIS_SIZE]!;
+    this.axisStride = sc[S_AXIS_STRIDE]!;
+    this.dvUnit = sc[S_DV_UNIT] === 1;
+    this.dirCode = sc[S_DIR_CODE]!;
+    this.peekCount = sc[S_PEEK_COUNT]!;
+    this.opN = sc[S_OP_N]!;
+    this.plannedTarget = sc[S_PLANNED_TARGET]!;
+    this.lineBase = sc[S_LINE_BASE]!;
+    this.lineInside = sc[S_LINE_INSIDE] === 1;
+    this.decodeGeneration = sc[S_DECODE_GENERATION]!;
+    this.decodeEntry = sc[S_DECODE_ENTRY]!;
+    this.plannedOpcode = sc[S_PLANNED_OPCODE]!;
+    this.plannedIndex = sc[S_PLANNED_INDEX]!;
+    this.plannedLength = sc[S_PLANNED_LENGTH]!;
+    this.plannedWave2 = sc[S_PLANNED_WAVE2] === 1;
+    const name = sc[S_LAST_NAME]!;
+    this.lastName =
+      name > 0 ? OPCODE_NAMES[name - 1]! : name === LAST_NAME_NONE ? null : name === LAST_NAME_NOP ? 'NOP' : 'UNKNOWN';
+    this.lastOpcode = sc[S_LAST_OPCODE]!;
+    this.lastMolecule = sc[S_LAST_MOLECULE]!;
+    this.planDeferred = sc[S_PLAN_DEFERRED] === 1;
   }
 
   /** Records the first failure of the tick (later ones are ignored, as in the reference). */

@@ -205,14 +205,22 @@ export class Simulation implements VmHost {
       const pool = (this.planPool ??= new PlanPool(this.options, this.world, this.memory, this.threads));
       this.listBlocks(pool);
       const n = orgs.length;
+      for (let i = 0; i < n; i++) orgs[i]!.sharePlanInputs();
       pool.begin(n);
       let planned = 0;
+      let here = false;
       for (let i = 0; i < n; i++) {
-        if (i === planned) planned = pool.planned(vm, orgs, i);
+        if (i === planned) {
+          planned = pool.planned(vm, orgs, i);
+          here = pool.chunkPlannedHere;
+        }
         const o = orgs[i]!;
         if (o.dead) continue;
-        if (!o.randomBound) vm.bindRandom(o);
-        if (o.planDeferred) vm.resolveDeferred(o);
+        if (!here) {
+          o.takePlanOutputs();
+          if (!o.randomBound) vm.bindRandom(o);
+          if (o.planDeferred) vm.resolveDeferred(o);
+        }
         if (o.plannedWave2) {
           wave2.push(o);
           continue;

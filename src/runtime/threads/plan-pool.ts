@@ -126,6 +126,8 @@ export class PlanPool {
     this.count = count;
     this.chunk = Math.max(CHUNK, Math.ceil(count / MAX_CHUNKS));
     this.chunks = Math.ceil(count / this.chunk);
+    if (this.here.length < this.chunks) this.here = new Uint8Array(this.flags.length);
+    this.here.fill(0, 0, this.chunks);
     c[CONTROL_CODE_EPOCH] = this.world.codeEpoch;
     c[CONTROL_CODE_GENERATION] = this.world.codeGeneration;
     c[CONTROL_COUNT] = count;
@@ -135,6 +137,12 @@ export class PlanPool {
     Atomics.store(c, CONTROL_JOB, this.job);
     Atomics.notify(c, CONTROL_JOB);
   }
+
+  /** Chunks of the current job planned on this thread (their organisms' plans are in their own fields already). */
+  private here = new Uint8Array(1024 / CHUNK);
+
+  /** Whether `planned` found its chunk planned on this thread (else the plans are in the blocks: takePlanOutputs). */
+  chunkPlannedHere = false;
 
   /**
    * Waits until organism `i`'s chunk is planned, planning unclaimed chunks here (with `vm`, on `organisms`) rather
@@ -156,6 +164,7 @@ export class PlanPool {
             const o = organisms[k]!;
             if (!o.dead) vm.plan(o);
           }
+          this.here[claimed] = 1;
           Atomics.store(flags, claimed, job);
         }
         continue;
@@ -164,6 +173,7 @@ export class PlanPool {
       this.sleepOn(flags, target, job);
       spins = 0;
     }
+    this.chunkPlannedHere = this.here[target] === 1;
     return Math.min(this.count, (target + 1) * chunk);
   }
 

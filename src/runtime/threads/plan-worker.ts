@@ -104,7 +104,10 @@ for (;;) {
       const end = Math.min(count, (c + 1) * chunk);
       for (let i = c * chunk; i < end; i++) {
         const o = viewOf(list[i]!);
-        if (!o.dead) vm.plan(o);
+        o.takePlanInputs();
+        if (o.dead) continue;
+        vm.plan(o);
+        o.sharePlanOutputs();
       }
       Atomics.store(flags, c, job);
       Atomics.notify(flags, c);

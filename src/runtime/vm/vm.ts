@@ -315,7 +315,7 @@ export class VirtualMachine {
     o.plannedIndex = index;
     o.plannedLength = this.idxLength[index]!;
     o.plannedWave2 = this.idxWave2[index] === 1;
-    o.planned(index);
+    o.lastName = this.nameList[index]!;
     o.lastOpcode = opcode;
     switch (this.idxShape[index]) {
       case SHAPE_R:
@@ -478,7 +478,7 @@ export class VirtualMachine {
       o.plannedOpcode = -1;
       o.plannedLength = 1;
       o.plannedWave2 = false;
-      o.plannedSpecial(false);
+      o.lastName = 'NOP';
       o.lastOpcode = 0;
       return;
     }
@@ -488,7 +488,7 @@ export class VirtualMachine {
     o.plannedLength = 1;
     // The reference registers no wave for unknown opcodes and runs them with the world writers.
     o.plannedWave2 = true;
-    o.plannedSpecial(true);
+    o.lastName = 'UNKNOWN';
     o.lastOpcode = opcode;
   }
 
