@@ -5,7 +5,7 @@ import { compileFile, type Diagnostic } from '../compiler/index.js';
 import { defaultPlugins, type PluginConfig, type QuirkMode, type RuntimeOptionsInput } from './config.js';
 import { RunSpecError } from './errors.js';
 import { programFromArtifact } from './program.js';
-import { Simulation, type PlaceableProgram } from './simulation.js';
+import { Simulation, type PlaceableProgram, type SimulationThreading } from './simulation.js';
 import { parseRunSpec, programFromLayoutJson, simulationFromSpec } from './spec.js';
 import { TraceWriter } from './trace/trace-writer.js';
 import { stateHash } from './state-hash.js';
@@ -74,6 +74,10 @@ export interface HeadlessRunOptions {
   quirks?: QuirkMode;
   specFile?: string;
   traceFile?: string;
+  /** Threads that plan each tick (1: this one only); the run is the same for any count. */
+  threads?: number;
+  /** See SimulationThreading. */
+  minOrganismsPerThread?: number;
   /** Called about every `progressEvery` ms with the current state. */
   onProgress?: (p: { tick: number; ticks: number; population: number; births: number; deaths: number }) => void;
   progressEvery?: number;
@@ -93,6 +97,8 @@ export interface HeadlessSummary {
   peakPopulation: number;
   /** The final state's hash: equal for equal runs, whatever the machine or thread count. */
   stateHash: string;
+  /** Threads that planned the ticks. */
+  threads: number;
   seconds: number;
   ticksPerSecond: number;
   organismInstructions: number;
@@ -151,21 +157,30 @@ export function loadRuntimeConfig(file: string): RuntimeOptionsInput {
 export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSummary> {
   let sim: Simulation;
   let ticks: number;
+  const threading: SimulationThreading = {
+    threads: opts.threads ?? 1,
+    ...(opts.minOrganismsPerThread !== undefined ? { minOrganismsPerThread: opts.minOrganismsPerThread } : {}),
+  };
   if (opts.specFile) {
     const specPath = resolve(opts.specFile);
     const spec = parseRunSpec(JSON.parse(readFileSync(specPath, 'utf8')));
     const base = dirname(specPath);
     const world = { shape: spec.shape, toroidal: String(spec.topology ?? 'TORUS').toUpperCase() === 'TORUS' };
-    sim = simulationFromSpec(spec, (file, root) => {
-      const p = resolve(base, root ?? '.', file);
-      try {
-        return compileProgram(p, world);
-      } catch (e) {
-        const layout = p.replace(/\.evo$/, '.expected.json');
-        if (existsSync(layout)) return programFromLayoutJson(JSON.parse(readFileSync(layout, 'utf8')));
-        throw e;
-      }
-    });
+    sim = simulationFromSpec(
+      spec,
+      (file, root) => {
+        const p = resolve(base, root ?? '.', file);
+        try {
+          return compileProgram(p, world);
+        } catch (e) {
+          const layout = p.replace(/\.evo$/, '.expected.json');
+          if (existsSync(layout)) return programFromLayoutJson(JSON.parse(readFileSync(layout, 'utf8')));
+          throw e;
+        }
+      },
+      {},
+      threading,
+    );
     ticks = opts.ticks ?? spec.ticks;
   } else {
     const world = parseWorldArg(opts.world ?? '512x512:torus');
@@ -177,7 +192,7 @@ export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSum
       ...(opts.plugins !== undefined ? { plugins: pluginPreset(opts.plugins) } : {}),
       ...(opts.quirks !== undefined ? { quirks: opts.quirks } : {}),
     };
-    sim = new Simulation(input);
+    sim = new Simulation(input, threading);
     const programs = opts.programs.length > 0 ? opts.programs : [{ file: defaultOrganismPath() }];
     for (const p of programs) {
       const program = compileProgram(resolve(p.file), world);
@@ -189,6 +204,14 @@ export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSum
     ticks = opts.ticks ?? 10000;
   }
 
+  try {
+    return await runTicks(sim, ticks, opts);
+  } finally {
+    sim.close();
+  }
+}
+
+async function runTicks(sim: Simulation, ticks: number, opts: HeadlessRunOptions): Promise<HeadlessSummary> {
   const trace = opts.traceFile ? new TraceWriter(sim, opts.traceFile) : null;
   if (trace) await trace.writeInit();
   let firstBirth: number | null = null;
@@ -235,6 +258,7 @@ export async function runHeadless(opts: HeadlessRunOptions): Promise<HeadlessSum
     extinctAtTick: extinct,
     peakPopulation: sim.peakAlive,
     stateHash: stateHash(sim),
+    threads: sim.threads,
     seconds: Number(seconds.toFixed(3)),
     ticksPerSecond: seconds > 0 ? Math.round(ticks / seconds) : 0,
     organismInstructions: instr,

@@ -1,6 +1,6 @@
 import { referenceThermodynamics, type RuntimeOptionsInput } from './config.js';
 import { RunSpecError } from './errors.js';
-import { Simulation, type PlaceableProgram } from './simulation.js';
+import { Simulation, type PlaceableProgram, type SimulationThreading } from './simulation.js';
 
 /** A whole run description in the format of the conformance `spec.json` files. */
 export interface RunSpec {
@@ -52,8 +52,9 @@ export function simulationFromSpec(
   spec: RunSpec,
   loadProgram: (file: string, root: string | undefined) => PlaceableProgram,
   overrides: RuntimeOptionsInput = {},
+  threading: SimulationThreading = {},
 ): Simulation {
-  const sim = new Simulation({ ...specRuntimeOptions(spec), ...overrides });
+  const sim = new Simulation({ ...specRuntimeOptions(spec), ...overrides }, threading);
   for (const o of spec.organisms) sim.placeProgram(loadProgram(o.file, o.root), o.position, o.energy);
   for (const extra of spec.extraCells ?? []) {
     const mol = extra.type === 0 && extra.value === 0 ? 0 : ((extra.type & 0xff) << 20) | (extra.value & 0xfffff);

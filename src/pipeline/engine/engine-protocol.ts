@@ -36,6 +36,8 @@ export interface EngineWorkerData {
   readonly maxTicks: number;
   /** Chunks the worker may have sent before the queue accepted them (backpressure window). */
   readonly maxChunksInFlight: number;
+  /** Threads that plan each tick (runtime/threads); the run and its stored bytes are the same for any count. */
+  readonly threads: number;
   readonly resume?: ResumePoint;
   /** Start paused (the service was paused before the worker came up). */
   readonly startPaused?: boolean;

@@ -56,7 +56,7 @@ const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmedia
 function buildSimulation(): Simulation {
   const resume = data.resume;
   if (resume) {
-    const sim = simulationFromSnapshot(resume.checkpointJson, resume);
+    const sim = simulationFromSnapshot(resume.checkpointJson, resume, { threads: data.threads });
     // Replay silently to the end of the last stored chunk. A fork stops one tick short and takes its last step
     // without removing the dead, so its first sample holds that tick as the parent stored it (dead included).
     const until = resume.replayUntilTick;
@@ -68,7 +68,7 @@ function buildSimulation(): Simulation {
     if (sim.tick < until) sim.step();
     return sim;
   }
-  const sim = new Simulation(data.runtime);
+  const sim = new Simulation(data.runtime, { threads: data.threads });
   for (const o of data.organisms) for (const pos of o.positions) sim.placeProgram(o.program, pos, o.energy);
   return sim;
 }
@@ -193,6 +193,7 @@ async function main(): Promise<void> {
       sample(forked);
       sim.pruneDead();
       if (forked) {
+        sim.close();
         sim = forked;
         encoder.followWorld(sim.world);
       }

@@ -9,6 +9,7 @@ import {
   restoreCheckpoint,
   type Checkpoint,
   type Simulation,
+  type SimulationThreading,
 } from '../../runtime/index.js';
 import type { SnapshotExtras } from './chunk-encoder.js';
 
@@ -42,10 +43,11 @@ function base64OfDense(size: number, idx: Int32Array, values: Int32Array): strin
 export function simulationFromSnapshot(
   checkpointJson: string,
   cells: { readonly flatIndices: Int32Array; readonly molecules: Int32Array; readonly owners: Int32Array },
+  threading: SimulationThreading = {},
 ): Simulation {
   const cp = JSON.parse(checkpointJson) as Checkpoint;
   const size = cp.options.shape.reduce((a, b) => a * b, 1);
   cp.cells = base64OfDense(size, cells.flatIndices, cells.molecules);
   cp.owners = base64OfDense(size, cells.flatIndices, cells.owners);
-  return restoreCheckpoint(cp);
+  return restoreCheckpoint(cp, threading);
 }

@@ -71,6 +71,13 @@ export const simulationEngineOptions = defineOptions({
       default: {},
       doc: 'Runtime options: plugins, thermodynamics, organism limits, labelMatching, quirks.',
     },
+    threads: {
+      kind: 'int',
+      default: 1,
+      min: 1,
+      max: 256,
+      doc: 'Threads that plan each tick; the run and its stored bytes are the same for any count. Beside `runtime`, not in it: runtime options define the simulation, this only how fast it runs. From about 2,000 organisms on, 2 are faster than 1 (docs/runtime.md).',
+    },
     fork: {
       kind: 'object',
       doc: 'Start a new run from a stored tick of another run (`evochora node run --fork RUN@TICK`).',

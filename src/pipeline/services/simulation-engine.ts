@@ -377,6 +377,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         pauseTicks: o.pauseTicks,
         maxTicks: o.maxTicks,
         maxChunksInFlight: o.maxChunksInFlight,
+        threads: o.threads,
       };
       const { seed, ...runtimeRest } = resolved;
       await this.putMetadata({
@@ -534,6 +535,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       pauseTicks: o.pauseTicks,
       maxTicks: o.maxTicks,
       maxChunksInFlight: o.maxChunksInFlight,
+      threads: o.threads,
       resume: {
         checkpointJson: Buffer.from(checkpoint).toString('utf8'),
         flatIndices: cols.flatIndices.slice(),
@@ -604,6 +606,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       pauseTicks: this.context.options.pauseTicks,
       maxTicks: this.context.options.maxTicks,
       maxChunksInFlight: this.context.options.maxChunksInFlight,
+      threads: this.context.options.threads,
     };
     const last = batches.at(-1);
     const forkedFrom = original.fork as SimulationEngineOptions['fork'] | undefined;

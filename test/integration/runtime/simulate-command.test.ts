@@ -42,6 +42,36 @@ describe('evochora simulate', () => {
     expect(env.result.peakPopulation).toBeGreaterThanOrEqual(env.result.population);
   });
 
+  it('--threads 2 prints the same state hash as one thread (several -p copies, so the plan workers take part)', async () => {
+    const place = Array.from({ length: 12 }, (_, k) => [
+      '-p',
+      `assembly/replicator.evo@${(k % 2) * 128 + 2},${Math.floor(k / 2) * 10 + 3}`,
+    ]).flat();
+    const run = async (threads: string) => {
+      const { out, code } = await capture([
+        ...place,
+        '--ticks',
+        '1500',
+        '--world',
+        '256x96',
+        '--threads',
+        threads,
+        '--min-organisms-per-thread',
+        '1',
+        '--json',
+        '--quiet',
+      ]);
+      expect(code).toBe(0);
+      return JSON.parse(out.trim()).result as { stateHash: string; threads: number; population: number };
+    };
+    const one = await run('1');
+    const two = await run('2');
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(two.stateHash).toBe(one.stateHash);
+    expect(one.population).toBe(12);
+  });
+
   it('loads user plugins named in --config (relative to the file) and changes the run by them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'evo-simplug-'));
     writeFileSync(
