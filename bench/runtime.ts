@@ -10,13 +10,17 @@
  *       each copy with its own labels (as births give them) and as identical copies (what several `-p` place):
  *       nanoseconds per organism-instruction (median of 5 rounds, the worlds measured in turns), and its growth
  *       from the smallest population.
- * Usage: npx tsx bench/runtime.ts [--json] [--seconds N] [--population N,N,…] [--only scaling]
+ *   (d) threads: ticks/s of the busy loop at 2,000 and 10,000 copies with 1 and 2 planning threads (`--threads 1,2,4`),
+ *       measured in turns, with the speed-up over one thread and a state-hash check.
+ * Usage: npx tsx bench/runtime.ts [--json] [--seconds N] [--population N,N,…] [--threads N,N,…]
+ *        [--only busy|default|scaling|threads]
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { compileFileOrThrow } from '../src/compiler/index.js';
-import { Simulation, programFromArtifact } from '../src/runtime/index.js';
+import { Simulation, programFromArtifact, stateHash } from '../src/runtime/index.js';
 import { busyLoopWorld } from './busy-loop-world.js';
 
 const json = process.argv.includes('--json');
@@ -159,6 +163,69 @@ function scaling(): ScalingRow[] {
   return rows;
 }
 
+interface ThreadsRow {
+  readonly copies: number;
+  readonly threads: number;
+  /** Median over the rounds of ticks/s (wall clock: the point of threads), and the slowest and fastest round. */
+  readonly ticksPerSecond: number;
+  readonly min: number;
+  readonly max: number;
+  /** Median of the per-round ratios to one thread (the same round's one-thread window). */
+  readonly speedup: number;
+  /** State hashes equal to one thread's after the same ticks (checked at the end of every round). */
+  readonly sameState: boolean;
+}
+
+const threadIdx = process.argv.indexOf('--threads');
+const threadCounts = (threadIdx > 0 ? process.argv[threadIdx + 1]! : `1,${Math.min(2, cpus().length)}`)
+  .split(',')
+  .map(Number);
+const threadPopulations = (popIdx > 0 ? populations : [2000, 10000]).filter((n) => n >= 100);
+
+/**
+ * The multi-threaded tick (`--threads`): the busy loop with own labels at each population, one world per thread
+ * count, measured in turns like the scaling worlds (wall-clock windows of equal ticks; every thread count runs
+ * the same ticks, so their state hashes must agree after each round).
+ */
+function threadScaling(): ThreadsRow[] {
+  const rows: ThreadsRow[] = [];
+  for (const copies of threadPopulations) {
+    const worlds = threadCounts.map((threads) => ({
+      threads,
+      sim: busyLoopWorld(copies, true, { threads, minOrganismsPerThread: 1 }),
+      rates: [] as number[],
+      same: true,
+    }));
+    const ticks = Math.max(20, Math.round(((seconds / ROUNDS) * 4e6) / copies / worlds.length));
+    const run = (w: (typeof worlds)[number], n: number): number => {
+      const t0 = performance.now();
+      w.sim.run(n);
+      return n / ((performance.now() - t0) / 1000);
+    };
+    for (const w of worlds) run(w, Math.max(5, ticks >> 2)); // warm-up (JIT, workers started)
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const w of round % 2 === 0 ? worlds : [...worlds].reverse()) w.rates.push(run(w, ticks));
+      const hash = stateHash(worlds[0]!.sim);
+      for (const w of worlds) if (stateHash(w.sim) !== hash) w.same = false;
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    const one = worlds[0]!;
+    for (const w of worlds) {
+      rows.push({
+        copies,
+        threads: w.threads,
+        ticksPerSecond: Math.round(median(w.rates)),
+        min: Math.round(Math.min(...w.rates)),
+        max: Math.round(Math.max(...w.rates)),
+        speedup: Number(median(w.rates.map((r, i) => r / one.rates[i]!)).toFixed(2)),
+        sameState: w.same,
+      });
+      w.sim.close();
+    }
+  }
+  return rows;
+}
+
 function defaultWorld(): Result | null {
   const file = join(here, '..', 'assembly', 'replicator.evo');
   if (!existsSync(file)) return null;
@@ -179,6 +246,7 @@ if (only === undefined || only === 'busy') results.push(busyLoop());
 const d = only === undefined || only === 'default' ? defaultWorld() : null;
 if (d) results.push(d);
 const scalingRows = only === undefined || only === 'scaling' ? scaling() : [];
+const threadRows = only === undefined || only === 'threads' ? threadScaling() : [];
 
 const uptime = await import('node:os').then((os) => os.loadavg()[0]!);
 if (json) {
@@ -191,6 +259,7 @@ if (json) {
       reference: [REFERENCE_LOW, REFERENCE_HIGH],
       results,
       scaling: scalingRows,
+      threads: threadRows,
     }) + '\n',
   );
 } else {
@@ -206,6 +275,15 @@ if (json) {
     for (const r of scalingRows)
       console.log(
         `  ${String(r.copies).padStart(6)} copies, ${r.labels.padEnd(9)} labels: ${r.nsPerInstruction} ns (${r.nsMin}–${r.nsMax})  (${r.growth}×)`,
+      );
+  }
+  if (threadRows.length > 0) {
+    console.log(
+      `threads (busy loop, own labels): ticks/s (wall clock; median, slowest–fastest of ${ROUNDS} rounds in turns), speed-up over 1 thread (median of the rounds' ratios), same state hash`,
+    );
+    for (const r of threadRows)
+      console.log(
+        `  ${String(r.copies).padStart(6)} copies, ${String(r.threads).padStart(2)} thread${r.threads === 1 ? ' ' : 's'}: ${r.ticksPerSecond} ticks/s (${r.min}–${r.max})  ${r.speedup}×  ${r.sameState ? 'same state' : 'STATE DIFFERS'}`,
       );
   }
   for (const r of results) {

@@ -64,7 +64,7 @@ export default class Simulate extends Command {
     trace: Flags.string({ description: 'Write a per-tick trace (conformance format; gzip if it ends in .gz).' }),
     threads: Flags.integer({
       description:
-        'Threads that plan each tick (the run and its state hash are the same for any count; from about 2,000 organisms on, 2 are faster than 1).',
+        'Threads that plan each tick (the run and its state hash are the same for any count). On 2 cores not faster yet (docs/runtime.md, "Multi-threaded planning").',
       default: 1,
       min: 1,
       max: 256,

@@ -434,20 +434,25 @@ export class Organism {
   /** The owner: takes what a plan worker planned (after `sharePlanOutputs` there). */
   takePlanOutputs(): void {
     const sc = this.scalars;
+    // What planning sets from this organism's own fields, and only then (an unchanged field is not copied).
+    this.previousFailed = this.failed;
     const failed = sc[S_FAILED] === 1;
-    this.failed = failed;
-    this.failureReason = failed ? planFailureText(sc[S_FAILURE_CODE]!, sc[S_FAILURE_ARG]!) : null;
-    this.previousFailed = sc[S_PREVIOUS_FAILED] === 1;
-    this.stateWrites = sc[S_STATE_WRITES]!;
-    this.skipIpAdvance = sc[S_SKIP_IP_ADVANCE] === 1;
-    this.ipOnLine = sc[S_IP_ON_LINE] === 1;
-    this.dvDirty = sc[S_DV_DIRTY] === 1;
-    this.axis = sc[S_AXIS]!;
-    this.axisSign = sc[S_AXIS_SIGN]!;
-    this.axisSize = sc[S_AXIS_SIZE]!;
-    this.axisStride = sc[S_AXIS_STRIDE]!;
-    this.dvUnit = sc[S_DV_UNIT] === 1;
-    this.dirCode = sc[S_DIR_CODE]!;
+    if (failed || this.failed) {
+      this.failed = failed;
+      this.failureReason = failed ? planFailureText(sc[S_FAILURE_CODE]!, sc[S_FAILURE_ARG]!) : null;
+      this.stateWrites = sc[S_STATE_WRITES]!;
+    }
+    this.skipIpAdvance = false;
+    this.ipOnLine = true;
+    if (this.dvDirty) {
+      this.dvDirty = false;
+      this.axis = sc[S_AXIS]!;
+      this.axisSign = sc[S_AXIS_SIGN]!;
+      this.axisSize = sc[S_AXIS_SIZE]!;
+      this.axisStride = sc[S_AXIS_STRIDE]!;
+      this.dvUnit = sc[S_DV_UNIT] === 1;
+      this.dirCode = sc[S_DIR_CODE]!;
+    }
     this.peekCount = sc[S_PEEK_COUNT]!;
     this.opN = sc[S_OP_N]!;
     this.plannedTarget = sc[S_PLANNED_TARGET]!;

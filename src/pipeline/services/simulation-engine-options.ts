@@ -76,7 +76,7 @@ export const simulationEngineOptions = defineOptions({
       default: 1,
       min: 1,
       max: 256,
-      doc: 'Threads that plan each tick; the run and its stored bytes are the same for any count. Beside `runtime`, not in it: runtime options define the simulation, this only how fast it runs. From about 2,000 organisms on, 2 are faster than 1 (docs/runtime.md).',
+      doc: 'Threads that plan each tick; the run and its stored bytes are the same for any count. Beside `runtime`, not in it: runtime options define the simulation, this only how fast it runs. On 2 cores not faster yet (docs/runtime.md, "Multi-threaded planning").',
     },
     fork: {
       kind: 'object',
