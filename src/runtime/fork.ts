@@ -22,7 +22,7 @@ export function forkSimulation(sim: Simulation, options: RuntimeOptions, reseed:
   // Plugin states are matched by kind below (the plugin list may have changed).
   cp.pluginStates = [];
   if (reseed) cp.pluginRandom = new PluginRandom(seed).getState();
-  const next = restoreCheckpoint(cp, { threads: sim.threads });
+  const next = restoreCheckpoint(cp, sim.threading);
   // Each tick plugin continues the parent's state of its kind (the n-th of a kind takes the n-th); a new one starts fresh.
   const taken = new Map<string, number>();
   for (const p of next.plugins.tick) {

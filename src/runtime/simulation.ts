@@ -11,6 +11,9 @@ import { buildHandlerTable } from './vm/handlers/index.js';
 import { VirtualMachine, type VmHost } from './vm/vm.js';
 import { World } from './world.js';
 import { PlanPool } from './threads/plan-pool.js';
+import { DEFAULT_MIN_ORGANISMS_PER_THREAD } from './threads/plan-protocol.js';
+
+export { DEFAULT_MIN_ORGANISMS_PER_THREAD };
 import {
   createPlugins,
   type BirthHandler,
@@ -35,9 +38,6 @@ export interface SimulationThreading {
   /** Fewer living organisms than this per thread are planned on this thread alone (workers cost a hand-off). */
   minOrganismsPerThread?: number;
 }
-
-/** Below this many organisms per thread a tick's planning is too short to gain from a hand-off (bench:runtime). */
-export const DEFAULT_MIN_ORGANISMS_PER_THREAD = 256;
 
 /** Per-tick counters (reset at the start of every tick). */
 export interface TickStats {
@@ -77,8 +77,9 @@ export class Simulation implements VmHost {
   private readonly seedU: bigint;
   private wave2: Organism[] = [];
   private diedWave1: Organism[] = [];
-  /** Threads planning each tick (see SimulationThreading). */
+  /** Threads planning each tick (see SimulationThreading), and the whole setting (a fork takes it over). */
   readonly threads: number;
+  readonly threading: Required<SimulationThreading>;
   private readonly minParallel: number;
   /** The plan workers (started at the first tick that uses them). */
   private planPool: PlanPool | null = null;
@@ -94,7 +95,9 @@ export class Simulation implements VmHost {
     if (!Number.isInteger(threads) || threads < 1 || threads > 256)
       throw new RuntimeConfigError(`threads must be a whole number from 1 to 256, got ${threads}`);
     this.threads = threads;
-    this.minParallel = threads * (threading.minOrganismsPerThread ?? DEFAULT_MIN_ORGANISMS_PER_THREAD);
+    const perThread = threading.minOrganismsPerThread ?? DEFAULT_MIN_ORGANISMS_PER_THREAD;
+    this.threading = { threads, minOrganismsPerThread: perThread };
+    this.minParallel = threads * perThread;
     const shared = threads > 1;
     this.world = new World(o.shape, o.toroidal, shared ? 'shared' : 'local');
     this.memory = new OrganismMemory(organismBlockBytes(this.world.dims), undefined, shared);

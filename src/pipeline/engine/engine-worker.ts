@@ -56,7 +56,10 @@ const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmedia
 function buildSimulation(): Simulation {
   const resume = data.resume;
   if (resume) {
-    const sim = simulationFromSnapshot(resume.checkpointJson, resume, { threads: data.threads });
+    const sim = simulationFromSnapshot(resume.checkpointJson, resume, {
+      threads: data.threads,
+      minOrganismsPerThread: data.minOrganismsPerThread,
+    });
     // Replay silently to the end of the last stored chunk. A fork stops one tick short and takes its last step
     // without removing the dead, so its first sample holds that tick as the parent stored it (dead included).
     const until = resume.replayUntilTick;
@@ -68,7 +71,10 @@ function buildSimulation(): Simulation {
     if (sim.tick < until) sim.step();
     return sim;
   }
-  const sim = new Simulation(data.runtime, { threads: data.threads });
+  const sim = new Simulation(data.runtime, {
+    threads: data.threads,
+    minOrganismsPerThread: data.minOrganismsPerThread,
+  });
   for (const o of data.organisms) for (const pos of o.positions) sim.placeProgram(o.program, pos, o.energy);
   return sim;
 }

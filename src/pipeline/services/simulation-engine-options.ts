@@ -1,5 +1,6 @@
 /** SimulationEngine's option spec, apart from the engine (the registry reads it without loading the engine). */
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
+import { DEFAULT_MIN_ORGANISMS_PER_THREAD } from '../../runtime/threads/plan-protocol.js';
 import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE } from '../engine/configured-world.js';
 
 export const simulationEngineOptions = defineOptions({
@@ -77,6 +78,13 @@ export const simulationEngineOptions = defineOptions({
       min: 1,
       max: 256,
       doc: 'Threads that plan each tick; the run and its stored bytes are the same for any count. Beside `runtime`, not in it: runtime options define the simulation, this only how fast it runs. On 2 cores not faster yet (docs/runtime.md, "Multi-threaded planning").',
+    },
+    minOrganismsPerThread: {
+      kind: 'int',
+      default: DEFAULT_MIN_ORGANISMS_PER_THREAD,
+      min: 1,
+      max: 1_000_000,
+      doc: 'With threads > 1: ticks with fewer living organisms per thread than this are planned on one thread (a hand-off costs more than small ticks save).',
     },
     fork: {
       kind: 'object',

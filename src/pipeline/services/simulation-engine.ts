@@ -378,6 +378,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         maxTicks: o.maxTicks,
         maxChunksInFlight: o.maxChunksInFlight,
         threads: o.threads,
+        minOrganismsPerThread: o.minOrganismsPerThread,
       };
       const { seed, ...runtimeRest } = resolved;
       await this.putMetadata({
@@ -536,6 +537,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       maxTicks: o.maxTicks,
       maxChunksInFlight: o.maxChunksInFlight,
       threads: o.threads,
+      minOrganismsPerThread: o.minOrganismsPerThread,
       resume: {
         checkpointJson: Buffer.from(checkpoint).toString('utf8'),
         flatIndices: cols.flatIndices.slice(),
@@ -607,6 +609,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       maxTicks: this.context.options.maxTicks,
       maxChunksInFlight: this.context.options.maxChunksInFlight,
       threads: this.context.options.threads,
+      minOrganismsPerThread: this.context.options.minOrganismsPerThread,
     };
     const last = batches.at(-1);
     const forkedFrom = original.fork as SimulationEngineOptions['fork'] | undefined;

@@ -10,6 +10,9 @@ import type { MessagePort } from 'node:worker_threads';
 import type { LabelMatchingOptions, OrganismLimits, QuirkMode, ThermodynamicsOptions } from '../config.js';
 import type { WorldBuffers } from '../world.js';
 
+/** Below this many organisms per thread a tick's planning is too short to gain from a hand-off (bench:runtime). */
+export const DEFAULT_MIN_ORGANISMS_PER_THREAD = 256;
+
 /** Control word: the job number (a worker takes part when it moves; STOP asks workers to end). */
 export const CONTROL_JOB = 0;
 /** Control words of the job: the world's decode-cache epoch and generation, the organisms listed, the chunk size. */
