@@ -19,6 +19,7 @@ import { ROOT_CONTEXT, SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR, EVENT, SPAN } from '../../tracing/span-names.js';
 import { contextFrom } from '../../tracing/trace-context.js';
 import { failSpan, recordRetry } from '../../tracing/span-outcomes.js';
+import { attemptsFor } from './redelivery-policy.js';
 
 /** What a catch-up scan found: runs with work, and units of work (batches, or runs' metadata). */
 export interface CatchUpScan {
@@ -129,16 +130,13 @@ export abstract class AbstractIndexer<T, O extends IndexerOptions = IndexerOptio
     deliveryCount: number,
     span?: Span,
   ): Promise<'done' | 'aborted' | { error: unknown; attempts: number; firstFailure: number }> {
-    let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
     const firstFailure = Date.now();
     let lastError: unknown;
-    // Handing a message back on pause or stop redelivers it without a failure; but a message redelivered far
-    // more often than retries allow (it keeps killing or stalling its consumers) is dead-lettered at once.
-    if (deliveryCount > 2 * (this.opts.maxRetries + 1) + 2) {
-      lastError = new Error(`delivered ${deliveryCount} times without being acknowledged`);
-      attempt = this.opts.maxRetries + 1;
-    }
+    // Fewer attempts for a notification delivered far more often than retries allow (redelivery-policy.ts).
+    const attempts = attemptsFor(deliveryCount, this.opts.maxRetries);
+    let attempt = this.opts.maxRetries + 1 - attempts;
+    if (attempts === 0) lastError = new Error(`delivered ${deliveryCount} times without being acknowledged`);
     while (attempt <= this.opts.maxRetries) {
       const started = performance.now();
       try {
