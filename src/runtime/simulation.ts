@@ -37,6 +37,11 @@ export interface SimulationThreading {
   threads?: number;
   /** Fewer living organisms than this per thread are planned on this thread alone (workers cost a hand-off). */
   minOrganismsPerThread?: number;
+  /**
+   * Whether this thread plans chunks too while it waits for the workers (default true). False routes every plan
+   * through a worker: the tests use it, as small worlds are otherwise planned here before a worker wakes.
+   */
+  ownerPlans?: boolean;
 }
 
 /** Per-tick counters (reset at the start of every tick). */
@@ -96,7 +101,7 @@ export class Simulation implements VmHost {
       throw new RuntimeConfigError(`threads must be a whole number from 1 to 256, got ${threads}`);
     this.threads = threads;
     const perThread = threading.minOrganismsPerThread ?? DEFAULT_MIN_ORGANISMS_PER_THREAD;
-    this.threading = { threads, minOrganismsPerThread: perThread };
+    this.threading = { threads, minOrganismsPerThread: perThread, ownerPlans: threading.ownerPlans ?? true };
     this.minParallel = threads * perThread;
     const shared = threads > 1;
     this.world = new World(o.shape, o.toroidal, shared ? 'shared' : 'local');
@@ -261,7 +266,13 @@ export class Simulation implements VmHost {
   private firstWaveThreaded(): number {
     const vm = this.vm;
     const orgs = this.organisms;
-    const pool = (this.planPool ??= new PlanPool(this.options, this.world, this.memory, this.threads));
+    const pool = (this.planPool ??= new PlanPool(
+      this.options,
+      this.world,
+      this.memory,
+      this.threads,
+      this.threading.ownerPlans,
+    ));
     this.listBlocks(pool);
     const n = orgs.length;
     for (let i = 0; i < n; i++) orgs[i]!.sharePlanInputs();

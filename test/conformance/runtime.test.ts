@@ -2,10 +2,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRunSpec, programFromLayoutJson, simulationFromSpec } from '../../src/runtime/spec.js';
+import { parseRunSpec, programFromLayoutJson, simulationFromSpec, type RunSpec } from '../../src/runtime/spec.js';
 import { programFromArtifact } from '../../src/runtime/program.js';
 import { compileFileOrThrow } from '../../src/compiler/index.js';
-import type { PlaceableProgram } from '../../src/runtime/simulation.js';
+import type { PlaceableProgram, Simulation, SimulationThreading } from '../../src/runtime/simulation.js';
 import { TraceRecorder, type TraceOrganism } from '../../src/runtime/trace/trace-recorder.js';
 
 const ROOT = resolve(__dirname, '../../../shared/conformance/runtime');
@@ -62,11 +62,19 @@ const fromExpectedLayout: Loader = (dir, file) =>
 const fromOurCompiler: Loader = (dir, file, shape, toroidal) =>
   programFromArtifact(compileFileOrThrow(join(dir, file), { world: { shape, toroidal } }));
 
-function runCase(name: string, loader: Loader): void {
+function runCase(name: string, loader: Loader, threading: SimulationThreading = {}): void {
   const dir = join(ROOT, name);
   const spec = parseRunSpec(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')));
   const toroidal = String(spec.topology).toUpperCase() === 'TORUS';
-  const sim = simulationFromSpec(spec, (file) => loader(dir, file, spec.shape, toroidal));
+  const sim = simulationFromSpec(spec, (file) => loader(dir, file, spec.shape, toroidal), {}, threading);
+  try {
+    compareWithTrace(name, sim, dir, spec);
+  } finally {
+    sim.close();
+  }
+}
+
+function compareWithTrace(name: string, sim: Simulation, dir: string, spec: RunSpec): void {
   const lines = gunzipSync(readFileSync(join(dir, spec.trace ?? 'trace.jsonl.gz')))
     .toString('utf8')
     .trim()
@@ -101,4 +109,11 @@ describe('runtime conformance (reference traces, reference layouts)', () => {
 
 describe('runtime conformance (reference traces, our compiler)', () => {
   for (const name of cases) it(name, () => runCase(name, fromOurCompiler));
+});
+
+describe('runtime conformance with 2 and 3 planning threads (every tick through the plan workers)', () => {
+  for (const threads of [2, 3])
+    for (const name of cases)
+      it(`${name}, ${threads} threads`, () =>
+        runCase(name, fromExpectedLayout, { threads, minOrganismsPerThread: 1, ownerPlans: false }));
 });

@@ -65,6 +65,8 @@ export class PlanPool {
     private readonly memory: OrganismMemory,
     /** Threads planning, the owning one included (≥ 2). */
     readonly threads: number,
+    /** Whether this thread claims chunks too (else only the workers plan). */
+    private readonly ownerPlans = true,
   ) {
     const workers = threads - 1;
     this.control = new Int32Array(new SharedArrayBuffer(4 * controlWords(workers)));
@@ -156,7 +158,7 @@ export class PlanPool {
     const c = this.control;
     let spins = 0;
     while (Atomics.load(flags, target) !== job) {
-      if (Atomics.load(c, CONTROL_NEXT) < this.chunks) {
+      if (this.ownerPlans && Atomics.load(c, CONTROL_NEXT) < this.chunks) {
         const claimed = Atomics.add(c, CONTROL_NEXT, 1);
         if (claimed < this.chunks) {
           const end = Math.min(this.count, (claimed + 1) * chunk);

@@ -12,6 +12,12 @@ import { randomWorld } from './random-world.js';
 const REPLICATOR = resolve(__dirname, '../../../assembly/replicator.evo');
 /** Every tick through the plan workers, however few organisms (the default waits for hundreds per thread). */
 const always = (threads: number): SimulationThreading => ({ threads, minOrganismsPerThread: 1 });
+/** Every plan on a worker (this thread only executes). */
+const workersOnly = (threads: number): SimulationThreading => ({
+  threads,
+  minOrganismsPerThread: 1,
+  ownerPlans: false,
+});
 
 const open: Simulation[] = [];
 afterEach(() => {
@@ -52,9 +58,11 @@ describe('multi-threaded planning (runtime/threads)', () => {
       [[30, 30], false],
       [[12, 10, 8], true],
     ] as const) {
-      const sims = [1, 2, 3].map((threads) =>
-        track(randomWorld([...shape], toroidal, 'fixed', 17, 160, always(threads))),
-      );
+      const sims = [
+        track(randomWorld([...shape], toroidal, 'fixed', 17, 160, always(1))),
+        track(randomWorld([...shape], toroidal, 'fixed', 17, 160, always(2))),
+        track(randomWorld([...shape], toroidal, 'fixed', 17, 160, workersOnly(3))),
+      ];
       expectSameEveryTick(sims, 150);
       expect(sims[0]!.totalInstructions).toBeGreaterThan(150 * 50);
       expect(sims[0]!.totalDeaths).toBeGreaterThan(0);
