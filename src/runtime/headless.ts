@@ -136,9 +136,14 @@ export function runtimeConfigFromObject(parsed: unknown, file: string): RuntimeO
   if (obj.runtime !== undefined && typeof obj.runtime === 'object' && obj.runtime !== null)
     obj = obj.runtime as Record<string, unknown>;
   const allowed = new Set(['organism', 'labelMatching', 'thermodynamics', 'quirks', 'plugins', 'seed']);
-  for (const k of Object.keys(obj))
+  for (const k of Object.keys(obj)) {
+    if (k === 'threads')
+      throw new RunSpecError(
+        `config ${file}: "threads" changes how fast a run goes, not the run: give \`simulate --threads N\` instead`,
+      );
     if (!allowed.has(k))
       throw new RunSpecError(`config ${file}: unknown option "${k}" (allowed: ${[...allowed].join(', ')})`);
+  }
   return obj as RuntimeOptionsInput;
 }
 

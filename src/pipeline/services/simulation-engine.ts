@@ -334,6 +334,29 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
     );
   }
 
+  /**
+   * Threads that plan each tick: `runtime.threads` when the runtime block has it (where the issue tracker and a
+   * reader of the runtime options look first), else `threads` beside it. Never part of the run's runtime options.
+   */
+  private planThreading(): { threads: number; minOrganismsPerThread: number } {
+    const o = this.context.options;
+    const inRuntime = (o.runtime as { threads?: unknown } | undefined)?.threads;
+    if (
+      inRuntime !== undefined &&
+      (!Number.isInteger(inRuntime) || (inRuntime as number) < 1 || (inRuntime as number) > 256)
+    )
+      throw new EngineConfigError(
+        this.name,
+        `runtime.threads must be a whole number from 1 to 256, got ${JSON.stringify(inRuntime)}.`,
+        [`Set \`pipeline.services.${this.name}.options.threads = 2\` (or runtime.threads), or leave it out for 1.`],
+      );
+    this.planThreads = (inRuntime as number | undefined) ?? o.threads;
+    return { threads: this.planThreads, minOrganismsPerThread: o.minOrganismsPerThread };
+  }
+
+  /** Threads the current run plans on (metric `plan_threads`; 0 before a run starts). */
+  private planThreads = 0;
+
   private send(m: ToWorker, transfer?: ArrayBuffer[]): void {
     this.worker?.postMessage(m, transfer);
   }
@@ -377,8 +400,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         pauseTicks: o.pauseTicks,
         maxTicks: o.maxTicks,
         maxChunksInFlight: o.maxChunksInFlight,
-        threads: o.threads,
-        minOrganismsPerThread: o.minOrganismsPerThread,
+        ...this.planThreading(),
       };
       const { seed, ...runtimeRest } = resolved;
       await this.putMetadata({
@@ -536,8 +558,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       pauseTicks: o.pauseTicks,
       maxTicks: o.maxTicks,
       maxChunksInFlight: o.maxChunksInFlight,
-      threads: o.threads,
-      minOrganismsPerThread: o.minOrganismsPerThread,
+      ...this.planThreading(),
       resume: {
         checkpointJson: Buffer.from(checkpoint).toString('utf8'),
         flatIndices: cols.flatIndices.slice(),
@@ -608,8 +629,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       pauseTicks: this.context.options.pauseTicks,
       maxTicks: this.context.options.maxTicks,
       maxChunksInFlight: this.context.options.maxChunksInFlight,
-      threads: this.context.options.threads,
-      minOrganismsPerThread: this.context.options.minOrganismsPerThread,
+      ...this.planThreading(),
     };
     const last = batches.at(-1);
     const forkedFrom = original.fork as SimulationEngineOptions['fork'] | undefined;
@@ -860,6 +880,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       encode_ns_per_cell: s && s.cellsEncoded > 0 ? Math.round((s.encodeNs / s.cellsEncoded) * 10) / 10 : 0,
       auto_paused_at_tick: this.autoPausedAt,
       last_partial_chunk_samples: this.partialSamples,
+      plan_threads: this.planThreads,
     };
   }
 }

@@ -51,6 +51,13 @@ describe('SimulationEngine configuration errors', () => {
     ).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not match the world shape/) });
   });
 
+  it('refuses a thread count that is not a whole number from 1 to 256, in either place', async () => {
+    expect(await engineError({ runtime: { threads: 0 } })).toMatchObject({
+      message: expect.stringMatching(/runtime\.threads must be a whole number from 1 to 256, got 0/),
+    });
+    expect(await engineError({ threads: 300 })).toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
   it('refuses to resume a run that is not stored', async () => {
     expect(await engineError({ resume: { runId: 'no-such-run' } })).toMatchObject({ code: 'RUN_NOT_FOUND' });
   });

@@ -142,9 +142,10 @@ describe('engine → tick queue → persistence → storage', () => {
 
   it('is deterministic across thread counts: 1 vs 2 planning threads store byte-identical chunk streams', async () => {
     // 24 replicators with every plugin in a 256×128 world; every tick through the plan workers.
+    // Two threads asked for as runtime.threads (the name a reader of the runtime block looks for).
     const engine = (threads: number) => ({
       maxTicks: 400,
-      threads,
+      runtime: { threads },
       minOrganismsPerThread: 1,
       environment: { shape: [256, 128], topology: 'TORUS' },
       organisms: [
@@ -156,11 +157,13 @@ describe('engine → tick queue → persistence → storage', () => {
       ],
     });
     const a = await record({ engine: engine(1) });
+    expect(sm!.serviceStatus('simulation-engine').metrics.plan_threads).toBe(1);
     await sm!.shutdown();
     sm = undefined;
     rmSync(dir, { recursive: true, force: true });
     dir = mkdtempSync(join(tmpdir(), 'evo-rec-'));
     const b = await record({ engine: engine(2) });
+    expect(sm!.serviceStatus('simulation-engine').metrics.plan_threads).toBe(2);
     expect(a.ticks).toEqual(b.ticks);
     expect(a.ticks.at(-1)).toBe(400);
     const strip = (buf: Buffer, id: string) => buf.toString('latin1').split(id).join('#');

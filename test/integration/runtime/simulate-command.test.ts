@@ -159,6 +159,10 @@ describe('evochora simulate', () => {
     const bad = await capture(['--config', file, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out.trim()).message).toMatch(/unknown option/);
+    writeFileSync(file, 'runtime { threads = 2 }\n');
+    const threads = await capture(['--config', file, '--json']);
+    expect(threads.code).toBe(1);
+    expect(JSON.parse(threads.out.trim()).message).toMatch(/give `simulate --threads N` instead/);
   });
 
   it('parses program placements and worlds', () => {
