@@ -5,7 +5,7 @@
  * and dynamic imports count too: a circle of types is still a circle to read).
  *
  *   commands → cli → (node, experiment) → (visualizer, analyzer, web) → http → (pipeline, logging) → config
- *   → runtime → compiler → isa → (errors, version) → exit-codes
+ *   → runtime → compiler → isa → (errors, version, spawn-module-worker) → exit-codes
  *
  * Within one area anything goes except a circle. An area with a public face (PUBLIC_FACES) is entered only
  * through it by the areas listed there.
@@ -32,6 +32,7 @@ export const FLOORS = {
   isa: 9,
   errors: 10,
   version: 10,
+  'spawn-module-worker': 10,
   'exit-codes': 11,
 };
 

@@ -82,4 +82,3 @@ export {
   type HeadlessSummary,
 } from './headless.js';
 export { computeGenomeHash } from './genome-hash.js';
-export { spawnModuleWorker } from './threads/spawn-module-worker.js';

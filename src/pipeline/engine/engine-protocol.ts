@@ -38,7 +38,8 @@ export interface EngineWorkerData {
   readonly maxChunksInFlight: number;
   /** Threads that plan each tick (runtime/threads); the run and its stored bytes are the same for any count. */
   readonly threads: number;
-  readonly minOrganismsPerThread: number;
+  /** Absent: the runtime's default. */
+  readonly minOrganismsPerThread?: number;
   readonly resume?: ResumePoint;
   /** Start paused (the service was paused before the worker came up). */
   readonly startPaused?: boolean;

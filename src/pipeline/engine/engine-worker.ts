@@ -8,7 +8,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { collectHeap } from '../api/heap-collection.js';
 import { simulationFromSnapshot, snapshotExtras } from './snapshot-extras.js';
-import { forkSimulation, Simulation, type Checkpoint, type PluginConfig } from '../../runtime/index.js';
+import {
+  forkSimulation,
+  Simulation,
+  type Checkpoint,
+  type PluginConfig,
+  type SimulationThreading,
+} from '../../runtime/index.js';
 import { loadUserPlugins } from './user-plugins.js';
 import { shannonIndex } from '../analytics/diversity.js';
 import { ChunkEncoder, type EncodedChunk } from './chunk-encoder.js';
@@ -53,13 +59,16 @@ const GC_EVERY_MS = 3000;
 const waitForMessage = (): Promise<void> => new Promise((resolve) => (wake = resolve));
 const yieldToMessages = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** How the simulation plans each tick (threads; the worker data leaves out what is the runtime's default). */
+function threading(): SimulationThreading {
+  const perThread = data.minOrganismsPerThread;
+  return { threads: data.threads, ...(perThread !== undefined ? { minOrganismsPerThread: perThread } : {}) };
+}
+
 function buildSimulation(): Simulation {
   const resume = data.resume;
   if (resume) {
-    const sim = simulationFromSnapshot(resume.checkpointJson, resume, {
-      threads: data.threads,
-      minOrganismsPerThread: data.minOrganismsPerThread,
-    });
+    const sim = simulationFromSnapshot(resume.checkpointJson, resume, threading());
     // Replay silently to the end of the last stored chunk. A fork stops one tick short and takes its last step
     // without removing the dead, so its first sample holds that tick as the parent stored it (dead included).
     const until = resume.replayUntilTick;
@@ -71,10 +80,7 @@ function buildSimulation(): Simulation {
     if (sim.tick < until) sim.step();
     return sim;
   }
-  const sim = new Simulation(data.runtime, {
-    threads: data.threads,
-    minOrganismsPerThread: data.minOrganismsPerThread,
-  });
+  const sim = new Simulation(data.runtime, threading());
   for (const o of data.organisms) for (const pos of o.positions) sim.placeProgram(o.program, pos, o.energy);
   return sim;
 }

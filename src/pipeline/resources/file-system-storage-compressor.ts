@@ -13,7 +13,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { EvochoraError } from '../../errors.js';
-import { spawnModuleWorker } from '../../runtime/index.js';
+import { spawnModuleWorker } from '../../spawn-module-worker.js';
 import { compressFramed } from './storage-file.js';
 import { PipelineErrorCode } from '../error-codes.js';
 

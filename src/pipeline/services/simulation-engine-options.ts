@@ -1,6 +1,5 @@
 /** SimulationEngine's option spec, apart from the engine (the registry reads it without loading the engine). */
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
-import { DEFAULT_MIN_ORGANISMS_PER_THREAD } from '../../runtime/threads/plan-protocol.js';
 import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE } from '../engine/configured-world.js';
 
 export const simulationEngineOptions = defineOptions({
@@ -81,10 +80,10 @@ export const simulationEngineOptions = defineOptions({
     },
     minOrganismsPerThread: {
       kind: 'int',
-      default: DEFAULT_MIN_ORGANISMS_PER_THREAD,
-      min: 1,
+      default: 0,
+      min: 0,
       max: 1_000_000,
-      doc: 'With threads > 1: ticks with fewer living organisms per thread than this are planned on one thread (a hand-off costs more than small ticks save).',
+      doc: "With threads > 1: ticks with fewer living organisms per thread than this are planned on one thread (a hand-off costs more than small ticks save); 0 = the runtime's default.",
     },
     fork: {
       kind: 'object',

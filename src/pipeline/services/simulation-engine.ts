@@ -49,7 +49,7 @@ import type {
 } from '../engine/engine-protocol.js';
 import { newRunId } from '../contracts/run-id.js';
 import { environmentOf } from '../engine/configured-world.js';
-import { spawnModuleWorker } from '../../runtime/index.js';
+import { spawnModuleWorker } from '../../spawn-module-worker.js';
 import { assembleChunk } from '../engine/chunk-assembly.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -338,7 +338,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
    * Threads that plan each tick: `runtime.threads` when the runtime block has it (where the issue tracker and a
    * reader of the runtime options look first), else `threads` beside it. Never part of the run's runtime options.
    */
-  private planThreading(): { threads: number; minOrganismsPerThread: number } {
+  private planThreading(): { threads: number; minOrganismsPerThread?: number } {
     const o = this.context.options;
     const inRuntime = (o.runtime as { threads?: unknown } | undefined)?.threads;
     if (
@@ -351,7 +351,10 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         [`Set \`pipeline.services.${this.name}.options.threads = 2\` (or runtime.threads), or leave it out for 1.`],
       );
     this.planThreads = (inRuntime as number | undefined) ?? o.threads;
-    return { threads: this.planThreads, minOrganismsPerThread: o.minOrganismsPerThread };
+    return {
+      threads: this.planThreads,
+      ...(o.minOrganismsPerThread > 0 ? { minOrganismsPerThread: o.minOrganismsPerThread } : {}),
+    };
   }
 
   /** Threads the current run plans on (metric `plan_threads`; 0 before a run starts). */

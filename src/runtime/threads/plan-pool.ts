@@ -22,7 +22,7 @@ import {
   type PlanWorkerData,
   type PlanWorkerFailure,
 } from './plan-protocol.js';
-import { spawnModuleWorker } from './spawn-module-worker.js';
+import { spawnModuleWorker } from '../../spawn-module-worker.js';
 
 /** How long a worker may take to start (tsx compiles it from source in tests) and to answer a job. */
 const START_TIMEOUT_MS = 60_000;
@@ -54,6 +54,10 @@ export class PlanPool {
   private count = 0;
   private chunk = CHUNK;
   private chunks = 0;
+  /** Chunks of the current job planned on this thread (their organisms' plans are in their own fields already). */
+  private here = new Uint8Array(1024 / CHUNK);
+  /** Whether `planned` found its chunk planned on this thread (else the plans are in the blocks: takePlanOutputs). */
+  chunkPlannedHere = false;
   private pagesSent = 0;
   private job = 0;
   private ready = false;
@@ -96,7 +100,7 @@ export class PlanPool {
     }
   }
 
-  /** The current block list (its first entries are those `plan` covers). */
+  /** The current block list (its first entries are the organisms `begin` covers). */
   get blockList(): Int32Array {
     return this.list;
   }
@@ -139,12 +143,6 @@ export class PlanPool {
     Atomics.store(c, CONTROL_JOB, this.job);
     Atomics.notify(c, CONTROL_JOB);
   }
-
-  /** Chunks of the current job planned on this thread (their organisms' plans are in their own fields already). */
-  private here = new Uint8Array(1024 / CHUNK);
-
-  /** Whether `planned` found its chunk planned on this thread (else the plans are in the blocks: takePlanOutputs). */
-  chunkPlannedHere = false;
 
   /**
    * Waits until organism `i`'s chunk is planned, planning unclaimed chunks here (with `vm`, on `organisms`) rather
