@@ -12,8 +12,6 @@ import { VirtualMachine, type VmHost } from './vm/vm.js';
 import { World } from './world.js';
 import { PlanPool } from './threads/plan-pool.js';
 import { DEFAULT_MIN_ORGANISMS_PER_THREAD } from './threads/plan-protocol.js';
-
-export { DEFAULT_MIN_ORGANISMS_PER_THREAD };
 import {
   createPlugins,
   type BirthHandler,
@@ -30,6 +28,8 @@ export interface PlaceableProgram {
   objects?: ReadonlyArray<readonly number[]>;
   programId?: string;
 }
+
+export { DEFAULT_MIN_ORGANISMS_PER_THREAD };
 
 /** How a simulation uses threads (never what it computes: any setting gives the same run). */
 export interface SimulationThreading {
@@ -82,8 +82,7 @@ export class Simulation implements VmHost {
   private readonly seedU: bigint;
   private wave2: Organism[] = [];
   private diedWave1: Organism[] = [];
-  /** Threads planning each tick (see SimulationThreading), and the whole setting (a fork takes it over). */
-  readonly threads: number;
+  /** How this simulation plans each tick (see SimulationThreading; a fork takes it over). */
   readonly threading: Required<SimulationThreading>;
   private readonly minParallel: number;
   /** The plan workers (started at the first tick that uses them). */
@@ -99,7 +98,6 @@ export class Simulation implements VmHost {
     const threads = threading.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 256)
       throw new RuntimeConfigError(`threads must be a whole number from 1 to 256, got ${threads}`);
-    this.threads = threads;
     const perThread = threading.minOrganismsPerThread ?? DEFAULT_MIN_ORGANISMS_PER_THREAD;
     this.threading = { threads, minOrganismsPerThread: perThread, ownerPlans: threading.ownerPlans ?? true };
     this.minParallel = threads * perThread;
@@ -440,6 +438,11 @@ export class Simulation implements VmHost {
     }
     for (let i = this.listedCount; i < n; i++) list[i] = orgs[i]!.memoryBlock;
     this.listedCount = n;
+  }
+
+  /** Threads planning each tick. */
+  get threads(): number {
+    return this.threading.threads;
   }
 
   /** Stops the plan workers: a simulation with threads > 1 should be closed when done (later steps use one thread). */
