@@ -3,6 +3,7 @@ import { formatMolecule, moleculeMarker, moleculeType, moleculeTypeName, molecul
 import { instructionLength, opcodeInfo } from '../isa/opcodes.js';
 import { REGISTER_BANKS, registerName } from '../isa/registers.js';
 import type { OrganismState, RegisterValue } from '../pipeline/contracts/index.js';
+import type { OrganismBrief } from '../pipeline/contracts/organism-brief.js';
 import type { OrganismRow } from '../pipeline/api/index-database.js';
 
 export type Vec = number[];
@@ -22,7 +23,7 @@ export interface VectorView {
 }
 export type ValueView = MoleculeView | VectorView;
 
-export function vec(v: { components?: number[] | null } | null | undefined): Vec {
+export function vec(v: { components?: readonly number[] | null } | null | undefined): Vec {
   return [...(v?.components ?? [])];
 }
 
@@ -61,7 +62,8 @@ export interface OrganismSummary {
   readonly deathTick: number;
 }
 
-export function summaryOf(s: OrganismState): OrganismSummary {
+/** The summary of an organism from its brief (or its full state, which has the brief's fields). */
+export function summaryOf(s: OrganismBrief | OrganismState): OrganismSummary {
   return {
     organismId: s.organismId,
     parentId: s.parentId < 0 ? null : s.parentId,

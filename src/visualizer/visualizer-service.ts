@@ -9,6 +9,7 @@ import { OPCODES } from '../isa/opcodes.js';
 import { SimulationMetadata, type OrganismState } from '../pipeline/contracts/index.js';
 import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '../pipeline/api/index-database.js';
 import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
+import { briefOf, type OrganismBrief } from '../pipeline/contracts/organism-brief.js';
 import { Lru } from './lru.js';
 import { alignAndDiff, genomeOf, type Genome } from './genome.js';
 import { Generations } from './generations.js';
@@ -89,6 +90,8 @@ export class VisualizerService {
     weigh: (states) => states.length,
     maxWeight: ORG_CACHE_ORGANISMS,
   });
+  /** The organisms of a tick as a list shows them (a few small objects each: a long list of ticks is cheap). */
+  private readonly briefCache = new Lru<string, OrganismBrief[]>(256);
   private readonly minimapCache = new Lru<string, Minimap>(64);
   private readonly rangeCache = new Lru<string, TickRange[]>(32);
   /** The whole world's occupied cells at a tick (genome answers scan it; a few ticks are kept). */
@@ -358,18 +361,32 @@ export class VisualizerService {
     return states;
   }
 
+  /** The briefs of the organisms at `tick` (what the organism list needs: no registers or stacks). */
+  private async briefsAt(r: RunIndexReader, tick: number): Promise<OrganismBrief[]> {
+    const key = `${r.runId}:${tick}`;
+    let briefs = this.briefCache.get(key);
+    if (!briefs) {
+      const states = this.orgCache.get(key);
+      briefs = states ? states.map(briefOf) : await r.organismBriefs(tick);
+      // As statesAt: a sampled tick without organisms has no row; chunkFor throws TICK_NOT_FOUND for any other.
+      if (!briefs) await this.chunkFor(r, tick);
+      this.briefCache.set(key, (briefs ??= []));
+    }
+    return briefs;
+  }
+
   async organismsAt(runId: string | undefined, tick: number): Promise<Record<string, unknown>> {
     const r = await this.resolveRun(runId);
-    const states = await this.statesAt(r, tick);
+    const briefs = await this.briefsAt(r, tick);
     const total = await r.organismsCreatedUpTo(tick);
-    const summaries = states.map(summaryOf);
+    const summaries = briefs.map(summaryOf);
     let gens = this.generations.get(r.runId);
     if (!gens) this.generations.set(r.runId, (gens = new Generations()));
     const generation = await gens.of(summaries, (ids) => r.organisms(ids));
     return {
       runId: r.runId,
       tick,
-      aliveCount: states.filter((s) => !s.isDead).length,
+      aliveCount: briefs.filter((s) => !s.isDead).length,
       totalOrganismsCreated: total,
       organisms: summaries.map((s) => ({ ...s, generation: generation.get(s.organismId) })),
     };
@@ -429,12 +446,10 @@ export class VisualizerService {
     const cached = this.pointCache.get(key);
     if (cached !== undefined) return cached;
     // The organisms of a tick the page shows are cached already; other ticks are read without filling that cache.
-    let states: readonly OrganismState[] | undefined = this.orgCache.get(`${r.runId}:${tick}`);
-    if (!states) {
-      const row = await r.organismTick(tick);
-      states = row ? (row.states ?? decodeOrganismBlob(row.data)) : [];
-    }
-    const s = states.find((o) => o.organismId === organismId);
+    const tickKey = `${r.runId}:${tick}`;
+    const briefs: readonly (OrganismBrief | OrganismState)[] =
+      this.briefCache.get(tickKey) ?? this.orgCache.get(tickKey) ?? (await r.organismBriefs(tick)) ?? [];
+    const s = briefs.find((o) => o.organismId === organismId);
     const point = s ? ([s.energy, s.entropyRegister] as const) : null;
     this.pointCache.set(key, point);
     return point;
@@ -465,7 +480,7 @@ export class VisualizerService {
       const chunk = await this.preparedChunk(r, range);
       for (const t of chunk?.ticks ?? []) {
         if (t < birthTick || t > upTo) continue;
-        if ((await this.statesAt(r, t)).some((o) => o.organismId === childId)) return t;
+        if ((await this.briefsAt(r, t)).some((o) => o.organismId === childId)) return t;
       }
     }
     return upTo;

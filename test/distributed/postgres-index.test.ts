@@ -23,6 +23,8 @@ import {
   SqliteIndexDatabase,
   type SqliteRunIndex,
 } from '../../src/pipeline/resources/index-db/sqlite-index-database.js';
+import { encodeOrganismBlob } from '../../src/pipeline/api/index-blobs.js';
+import { OrganismState } from '../../src/pipeline/contracts/index.js';
 import { startPostgres, type PostgresServer } from './harness/postgres.js';
 import { stopAllStarted } from './harness/proc.js';
 
@@ -75,7 +77,17 @@ function orgs(ids: number[]): OrganismRow[] {
 }
 
 function orgTicks(ticks: number[]): OrganismTickRow[] {
-  return ticks.map((t) => ({ tick: t, organismCount: t % 7, aliveCount: t % 5, data: bytes(20, t) }));
+  // Tick 4 holds real states (the organism briefs decode them); the others opaque bytes.
+  const states = [
+    OrganismState.create({ organismId: 3, parentId: -1, birthTick: 2, energy: 77, ip: { components: [1, 2] } }),
+    OrganismState.create({ organismId: 5, parentId: 3, isDead: true, deathTick: 4, genomeHash: 'ab12' }),
+  ];
+  return ticks.map((t) => ({
+    tick: t,
+    organismCount: t % 7,
+    aliveCount: t % 5,
+    data: t === 4 ? encodeOrganismBlob(states) : bytes(20, t),
+  }));
 }
 
 async function writeAll(w: RunIndexWriter, runId: string): Promise<void> {
@@ -100,6 +112,8 @@ async function answers(r: RunIndexReader): Promise<unknown> {
     ranges: await r.environmentChunkRanges(),
     tick3: await r.organismTick(3),
     none: await r.organismTick(99),
+    briefs4: await r.organismBriefs(4),
+    briefsNone: await r.organismBriefs(99),
     o5: await r.organism(5),
     some: (await r.organisms([1, 3, 99, 7])).sort((a, b) => a.organismId - b.organismId),
     lineage: await r.lineage(7, 10),
@@ -116,6 +130,11 @@ describe('PostgresIndexDatabase on PostgreSQL', () => {
     await writeAll(await pgIdx.writer(runId), runId);
     await writeAll(await lite.writer(runId), runId);
     expect(await answers((await pgIdx.reader(runId))!)).toEqual(await answers((await lite.reader(runId))!));
+    const briefs = await (await pgIdx.reader(runId))!.organismBriefs(4);
+    expect(briefs?.map((b) => [b.organismId, b.parentId, b.energy, b.ip?.components, b.isDead, b.genomeHash])).toEqual([
+      [3, -1, 77, [1, 2], false, ''],
+      [5, 3, 0, undefined, true, 'ab12'],
+    ]);
     expect(await (lite.openWriter(runId) as SqliteRunIndex).dump()).toEqual(
       await ((await pgIdx.reader(runId)) as PostgresRunIndex).dump(),
     );

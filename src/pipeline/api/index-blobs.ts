@@ -10,6 +10,7 @@ import { Compressor, decompress } from 'zstd-napi';
 import { concatDelimited, readVarint, varintSize, writeVarint } from '../contracts/framing.js';
 import { bytesToInt32, int32ToBytes } from '../contracts/columns.js';
 import { OrganismState, TickDataChunk, type TickDataChunkProps } from '../contracts/index.js';
+import { briefOf, type OrganismBrief } from '../contracts/organism-brief.js';
 import { OrganismTimeline } from '../contracts/organism-timeline.js';
 import { EvochoraError } from '../../errors.js';
 import { cellsOnlyChunk, FieldCursor, scanOrganismFacts, type OrganismFacts } from '../contracts/chunk-fields.js';
@@ -362,6 +363,8 @@ export interface OrganismChunkSample {
 /** The samples of an organism chunk blob, rebuilt on demand (a reader steps through neighbouring ticks). */
 export interface OrganismChunkView {
   get(tick: number): OrganismChunkSample | undefined;
+  /** The briefs of the organisms at `tick` (what a list shows), or undefined when the chunk did not sample it. */
+  briefs(tick: number): OrganismBrief[] | undefined;
 }
 
 export function decodeOrganismChunk(blob: Uint8Array): OrganismChunkView {
@@ -387,6 +390,7 @@ export function organismChunkViewOf(chunk: Uint8Array): OrganismChunkView {
         },
       };
     },
+    briefs: (tick) => timeline.briefsAt(tick),
   };
 }
 
@@ -410,7 +414,13 @@ function decodeFullStatesChunk(blob: Uint8Array): OrganismChunkView {
     out.set(tick, { tick, organismCount, data: buf.subarray(off, off + n) });
     off += n;
   }
-  return out;
+  return {
+    get: (tick) => out.get(tick),
+    briefs(tick) {
+      const s = out.get(tick);
+      return s && decodeOrganismBlob(s.data).map(briefOf);
+    },
+  };
 }
 
 function withRawVersion(payload: Uint8Array): Uint8Array {

@@ -18,6 +18,7 @@
  * - Everything is async so networked engines fit; an embedded engine may resolve at once.
  */
 import type { OrganismState } from '../contracts/index.js';
+import type { OrganismBrief } from '../contracts/organism-brief.js';
 import type { ChunkSource } from './chunk-refs.js';
 
 /** Summary of a run, from its `metadata` rows. */
@@ -92,6 +93,12 @@ export interface RunIndexReader {
   /** Tick ranges of all indexed chunks, ascending (small: one row per chunk). */
   environmentChunkRanges(): Promise<TickRange[]>;
   organismTick(tick: number): Promise<OrganismTickRow | undefined>;
+  /**
+   * The briefs of the organisms at `tick` (identity, energy, position, life: what a list shows, without registers
+   * and stacks), or undefined when the tick has no organism row. Cheaper than organismTick where the index reads
+   * organisms from chunks: the briefs are rebuilt without the states.
+   */
+  organismBriefs(tick: number): Promise<OrganismBrief[] | undefined>;
   organism(organismId: number): Promise<OrganismRow | undefined>;
   organisms(organismIds: readonly number[]): Promise<OrganismRow[]>;
   /** Ancestors of an organism, nearest first, at most `maxDepth`. */

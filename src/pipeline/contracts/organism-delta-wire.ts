@@ -4,9 +4,11 @@
  * slots, energy and entropy changes). Rebuilding a sample means applying one delta per organism for every sample
  * before it; decoding each into protobufjs objects first cost ~50 ms for a 500-sample chunk of a mature world.
  * Any other field falls back to the generic path (decode + applyOrganismDelta), so results are identical
- * (test/unit/pipeline/organism-delta.test.ts rebuilds through both).
+ * (test/unit/pipeline/organism-delta.test.ts rebuilds through both). The same readers rebuild organism briefs
+ * (organism-brief.ts), which skip the registers and stacks altogether.
  */
 import { OrganismDelta, OrganismState, RegisterValue, Vector } from './index.js';
+import { BRIEF_FIELD_BITS, copyBrief, emptyBrief, type MutableBrief, type OrganismBrief } from './organism-brief.js';
 import { applyOrganismDelta } from './organism-timeline-apply.js';
 
 /** Field bits the wire path handles: 6 ip, 7 dv, 8 data pointers, 9 active pointer, 19 marker, 22-26. */
@@ -256,4 +258,186 @@ export function applyEncodedOrganismDelta(
   }
   if (energyChange !== 0) into.energy = (into.energy + energyChange) | 0;
   if (entropyChange !== 0) into.entropyRegister = (into.entropyRegister + entropyChange) | 0;
+}
+
+/** An int64 varint (a tick) as a number; negative values are two's complement over 10 bytes. */
+function int64(b: Uint8Array, end: number): number {
+  let lo = 0;
+  let hi = 0;
+  for (let shift = 0; shift < 70; shift += 7) {
+    if (pos >= end) throw new RangeError('truncated varint in OrganismState');
+    const x = b[pos++]!;
+    if (shift < 28) lo |= (x & 0x7f) << shift;
+    else if (shift === 28) {
+      lo |= (x & 0x0f) << 28;
+      hi |= (x & 0x7f) >> 4;
+    } else hi |= (x & 0x7f) << (shift - 32);
+    if ((x & 0x80) === 0) return hi * 4294967296 + (lo >>> 0);
+  }
+  throw new RangeError('varint longer than 10 bytes in OrganismState');
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** The UTF-8 string of `len` bytes at pos (program ids and genome hashes: short and ASCII, decoded by hand). */
+function utf8(b: Uint8Array, len: number, end: number): string {
+  const stop = pos + len;
+  if (stop > end) throw new RangeError('string runs past the end of its OrganismState');
+  let text = '';
+  if (len <= 64) {
+    for (let i = pos; i < stop; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) {
+        text = utf8Decoder.decode(b.subarray(pos, stop));
+        break;
+      }
+      text += String.fromCharCode(c);
+    }
+  } else text = utf8Decoder.decode(b.subarray(pos, stop));
+  pos = stop;
+  return text;
+}
+
+/** Sets the brief fields named by `bits` (changed_fields bits) to their defaults. */
+function resetBriefFields(b: MutableBrief, bits: number): void {
+  if (bits & (1 << 0)) b.organismId = 0;
+  if (bits & (1 << 1)) b.parentId = 0;
+  if (bits & (1 << 2)) b.birthTick = 0;
+  if (bits & (1 << 3)) b.programId = '';
+  if (bits & (1 << 4)) b.energy = 0;
+  if (bits & (1 << 5)) b.ip = null;
+  if (bits & (1 << 6)) b.dv = null;
+  if (bits & (1 << 7)) b.dataPointers = [];
+  if (bits & (1 << 8)) b.activeDpIndex = 0;
+  if (bits & (1 << 13)) b.isDead = false;
+  if (bits & (1 << 14)) b.deathTick = 0;
+  if (bits & (1 << 17)) b.entropyRegister = 0;
+  if (bits & (1 << 19)) b.genomeHash = '';
+}
+
+/**
+ * Reads the fields of the OrganismState in raw[from, to) that a brief holds and `bits` names into `b`; every other
+ * field (registers, stacks, the last instruction …) is skipped unread. A field of an unexpected wire type is skipped
+ * too, as a decoder that knows the field's type cannot read it either.
+ */
+function readBriefFields(b: MutableBrief, raw: Uint8Array, from: number, to: number, bits: number): void {
+  pos = from;
+  let pointers: Vector[] | undefined;
+  while (pos < to) {
+    const key = uvarint(raw, to);
+    const n = Math.floor(key / 8);
+    const wt = key & 7;
+    const bit = n >= 1 && n <= 20 ? 1 << (n - 1) : 0;
+    if ((bit & bits & BRIEF_FIELD_BITS) === 0) {
+      skip(raw, wt, to);
+      continue;
+    }
+    if (n === 6 || n === 7 || n === 8 || n === 4 || n === 20) {
+      if (wt !== 2) {
+        skip(raw, wt, to);
+        continue;
+      }
+      const len = uvarint(raw, to);
+      const stop = pos + len;
+      if (stop > to) throw new RangeError('OrganismState field runs past its end');
+      if (n === 4) {
+        b.programId = utf8(raw, len, to);
+        continue;
+      }
+      if (n === 20) {
+        b.genomeHash = utf8(raw, len, to);
+        continue;
+      }
+      const v = vector(raw, stop);
+      pos = stop;
+      if (n === 6) b.ip = v;
+      else if (n === 7) b.dv = v;
+      else (pointers ??= []).push(v);
+      continue;
+    }
+    if (wt !== 0) {
+      skip(raw, wt, to);
+      continue;
+    }
+    switch (n) {
+      case 1:
+        b.organismId = int32(raw, to);
+        break;
+      case 2:
+        b.parentId = int32(raw, to);
+        break;
+      case 3:
+        b.birthTick = int64(raw, to);
+        break;
+      case 5:
+        b.energy = int32(raw, to);
+        break;
+      case 9:
+        b.activeDpIndex = int32(raw, to);
+        break;
+      case 14:
+        b.isDead = uvarint(raw, to) !== 0;
+        break;
+      case 15:
+        b.deathTick = int64(raw, to);
+        break;
+      default: // 18
+        b.entropyRegister = int32(raw, to);
+    }
+  }
+  if (pointers) b.dataPointers = pointers;
+}
+
+/** The brief of the full OrganismState encoded in raw[from, to) (a snapshot's or a format-1 sample's). */
+export function briefOfEncodedState(raw: Uint8Array, from = 0, to = raw.length): OrganismBrief {
+  const b = emptyBrief();
+  readBriefFields(b, raw, from, to, BRIEF_FIELD_BITS);
+  return b;
+}
+
+/**
+ * The brief after the encoded OrganismDelta in raw[from, to), from the organism's brief at its previous sample
+ * (`base`; undefined for an organism first seen here, which starts from the defaults with `organismId`). The same
+ * rule as applyOrganismDelta, for the brief's fields: each field the delta names takes the delta state's value (its
+ * default when absent), then the energy and entropy changes add. `base` is not changed: a new brief is returned.
+ */
+export function applyEncodedDeltaToBrief(
+  base: OrganismBrief | undefined,
+  organismId: number,
+  raw: Uint8Array,
+  from = 0,
+  to = raw.length,
+): OrganismBrief {
+  const end = to;
+  pos = from;
+  let mask = 0;
+  let stateStart = -1;
+  let stateEnd = -1;
+  let energyChange = 0;
+  let entropyChange = 0;
+  while (pos < end) {
+    const key = uvarint(raw, end);
+    if (key === 0x10) mask = uvarint(raw, end);
+    else if (key === 0x1a) {
+      const len = uvarint(raw, end);
+      stateStart = pos;
+      stateEnd = pos += len;
+    } else if (key === 0x28) {
+      const z = uvarint(raw, end);
+      energyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    } else if (key === 0x30) {
+      const z = uvarint(raw, end);
+      entropyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    } else skip(raw, key & 7, end);
+    if (pos > end) throw new RangeError('OrganismDelta field runs past its end');
+  }
+  const b = base ? copyBrief(base) : emptyBrief(organismId);
+  const bits = mask & BRIEF_FIELD_BITS;
+  if (bits !== 0) {
+    resetBriefFields(b, bits);
+    if (stateStart >= 0) readBriefFields(b, raw, stateStart, stateEnd, bits);
+  }
+  if (energyChange !== 0) b.energy = (b.energy + energyChange) | 0;
+  if (entropyChange !== 0) b.entropyRegister = (b.entropyRegister + entropyChange) | 0;
+  return b;
 }

@@ -4,7 +4,8 @@
  * (format 2), applied to that organism's previous state in the chunk.
  */
 import { OrganismDelta, OrganismState, Vector, type TickDataChunk, type TickDelta } from './index.js';
-import { applyEncodedOrganismDelta } from './organism-delta-wire.js';
+import { briefOf, type OrganismBrief } from './organism-brief.js';
+import { applyEncodedDeltaToBrief, applyEncodedOrganismDelta, briefOfEncodedState } from './organism-delta-wire.js';
 import { applyOrganismDelta } from './organism-timeline-apply.js';
 import { eachField as walk } from './wire-walk.js';
 
@@ -40,6 +41,10 @@ export class OrganismTimeline {
   /** Per sample: true for an ACCUMULATED delta (its organism deltas are against the snapshot). */
   private readonly accumulated: boolean[];
   private snapshotStates: OrganismState[] | undefined;
+  /** The briefs' own walk (briefsAt), apart from the states': a list and a detail view step independently. */
+  private briefIndex = -1;
+  private briefWorking: readonly OrganismBrief[] = [];
+  private snapshotBriefs: readonly OrganismBrief[] | undefined;
 
   constructor(chunk: TickDataChunk) {
     this.chunk = chunk;
@@ -91,6 +96,9 @@ export class OrganismTimeline {
       encoded: { bytes, snapshot, deltas },
       accumulated,
       snapshotStates: undefined,
+      briefIndex: -1,
+      briefWorking: [],
+      snapshotBriefs: undefined,
     });
     return t;
   }
@@ -116,6 +124,28 @@ export class OrganismTimeline {
     if (a > this.index + 1) this.index = a - 1;
     while (this.index < target) this.step();
     return this.working.map(ownedCopy);
+  }
+
+  /**
+   * The briefs of the organisms at `tick` (organism-brief.ts), or undefined when the chunk did not sample it. From
+   * an encoded chunk they are rebuilt from the wire without the registers and stacks; briefs are never changed
+   * once built, so the list handed out is the walk's own (no copies).
+   */
+  briefsAt(tick: number): OrganismBrief[] | undefined {
+    const target = this.ticks.indexOf(tick);
+    if (target < 0) return undefined;
+    const e = this.encoded;
+    if (!e) return this.atSample(target).map(briefOf);
+    if (target < this.briefIndex) this.briefIndex = -1;
+    let a = target;
+    while (a > 0 && !this.accumulated[a]) a--;
+    if (a > this.briefIndex + 1) this.briefIndex = a - 1;
+    while (this.briefIndex < target) {
+      const next = this.briefIndex + 1;
+      this.briefWorking = next === 0 ? this.snapshotBriefList(e) : this.stepBriefs(next, e);
+      this.briefIndex = next;
+    }
+    return this.briefWorking.slice();
   }
 
   /**
@@ -145,6 +175,45 @@ export class OrganismTimeline {
       } else this.snapshotStates = (this.chunk!.snapshot?.organisms ?? []).map((s) => new OrganismState(s));
     }
     return this.snapshotStates.map(ownedCopy);
+  }
+
+  private snapshotBriefList(e: EncodedSamples): readonly OrganismBrief[] {
+    if (!this.snapshotBriefs) {
+      const briefs: OrganismBrief[] = [];
+      if (e.snapshot)
+        walk(e.bytes, e.snapshot[0], e.snapshot[1], (n, wt, start, end) => {
+          if (n === 3 && wt === 2) briefs.push(briefOfEncodedState(e.bytes, start, end));
+        });
+      this.snapshotBriefs = briefs;
+    }
+    return this.snapshotBriefs;
+  }
+
+  /** The briefs of sample `next` (> 0), as stepEncoded rebuilds its states: the same lookups, on briefs. */
+  private stepBriefs(next: number, e: EncodedSamples): readonly OrganismBrief[] {
+    const bytes = e.bytes;
+    const full: OrganismBrief[] = [];
+    const list: OrganismBrief[] = [];
+    let base: readonly OrganismBrief[] | undefined;
+    let byId: Map<number, OrganismBrief> | undefined;
+    walk(bytes, e.deltas[2 * next - 2]!, e.deltas[2 * next - 1]!, (n, wt, start, end) => {
+      if (wt !== 2) return;
+      if (n === 4) full.push(briefOfEncodedState(bytes, start, end));
+      else if (n === 6) {
+        base ??= this.accumulated[next] ? this.snapshotBriefList(e) : this.briefWorking;
+        const organismId = deltaOrganismId(bytes, start, end);
+        let b = base[list.length];
+        if (b === undefined || b.organismId !== organismId) {
+          if (!byId) {
+            byId = new Map();
+            for (const x of base) byId.set(x.organismId, x);
+          }
+          b = byId.get(organismId);
+        }
+        list.push(applyEncodedDeltaToBrief(b, organismId, bytes, start, end));
+      }
+    });
+    return full.length > 0 || list.length === 0 ? full : list;
   }
 
   /** The states deltas of sample `next` apply to, by organism id. */
@@ -200,9 +269,7 @@ export class OrganismTimeline {
       if (n === 4) full.push(OrganismState.decode(bytes.subarray(start, end)));
       else if (n === 6) {
         base ??= this.accumulated[next] ? this.snapshotCopies() : this.working;
-        // organism_id is the delta's first field as the engine writes it; otherwise read it the long way.
-        const id = bytes[start] === 0x08 ? idAfterTag(bytes, start + 1, end) : -1;
-        const organismId = id >= 0 ? id : OrganismDelta.decode(bytes.subarray(start, end)).organismId;
+        const organismId = deltaOrganismId(bytes, start, end);
         let s = base[list.length];
         if (s === undefined || s.organismId !== organismId) {
           if (!byId) {
@@ -238,6 +305,13 @@ function vectorCopy(v: { components?: number[] | null }): Vector {
   const c = new Vector();
   c.components = v.components ? v.components.slice() : [];
   return c;
+}
+
+/** The organism_id of the OrganismDelta in bytes[start, end). */
+function deltaOrganismId(bytes: Uint8Array, start: number, end: number): number {
+  // organism_id is the delta's first field as the engine writes it; otherwise read it the long way.
+  const id = bytes[start] === 0x08 ? idAfterTag(bytes, start + 1, end) : -1;
+  return id >= 0 ? id : OrganismDelta.decode(bytes.subarray(start, end)).organismId;
 }
 
 /** The int32 varint at buf[at, end) (an organism id), or -1 when it is not a short, complete one. */

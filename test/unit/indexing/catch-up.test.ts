@@ -128,6 +128,7 @@ describe('which stored batches are indexed', () => {
       environmentChunkContaining: (t) => full.environmentChunkContaining(t),
       environmentChunkRanges: () => full.environmentChunkRanges(),
       organismTick: (t) => full.organismTick(t),
+      organismBriefs: (t) => full.organismBriefs(t),
       organism: (id) => full.organism(id),
       organisms: (ids) => full.organisms(ids),
       lineage: (id, d) => full.lineage(id, d),

@@ -8,6 +8,7 @@ import {
   applyOrganismDelta,
   OrganismDeltaError,
 } from '../../../src/pipeline/contracts/organism-timeline.js';
+import { briefOf } from '../../../src/pipeline/contracts/organism-brief.js';
 import { reconstructTick } from '../../../src/pipeline/contracts/tick-reconstruction.js';
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
@@ -133,6 +134,12 @@ function recordAndCompare(
     for (const tick of [...timeline.sampledTicks].reverse()) {
       const rebuilt = timeline.at(tick)!.map((s) => Buffer.from(OrganismState.encode(s).finish()));
       const rebuiltFromWire = fromWire.at(tick)!.map((s) => Buffer.from(OrganismState.encode(s).finish()));
+      // The briefs a list of organisms shows, rebuilt from the wire without registers and stacks, agree with the
+      // states' (the briefs walk apart from the states: backwards here, forwards below).
+      const briefs = JSON.stringify(fromWire.briefsAt(tick));
+      const statesBriefs = JSON.stringify(timeline.at(tick)!.map(briefOf));
+      if (briefs !== statesBriefs)
+        expect(JSON.parse(briefs), `briefs at tick ${tick}`).toEqual(JSON.parse(statesBriefs));
       const want = expected.get(tick)!;
       // One comparison per tick (deep equality of thousands of buffers would dominate the test); details on a mismatch.
       if (!Buffer.concat(rebuiltFromWire).equals(Buffer.concat(rebuilt)))
@@ -152,6 +159,11 @@ function recordAndCompare(
     // Forward, holding every sample's states: the wire path applies deltas in place, and what it handed out must not
     // change with the samples stepped through after it.
     const held = fromWire.sampledTicks.map((tick) => [tick, fromWire.at(tick)!] as const);
+    const heldBriefs = fromWire.sampledTicks.map((tick) => [tick, fromWire.briefsAt(tick)!] as const);
+    for (const [tick, briefs] of heldBriefs) {
+      const want = JSON.stringify(OrganismTimeline.ofEncoded(bytes).at(tick)!.map(briefOf));
+      if (JSON.stringify(briefs) !== want) expect.fail(`tick ${tick}: briefs handed out earlier changed (or differ)`);
+    }
     for (const [tick, states] of held) {
       const got = Buffer.concat(states.map((s) => Buffer.from(OrganismState.encode(s).finish())));
       if (!got.equals(Buffer.concat(expected.get(tick)!)))
@@ -203,6 +215,42 @@ describe('organism deltas (storage format 2)', () => {
     for (const tick of [Number(decoded.firstTick) + 7, Number(decoded.lastTick)]) {
       const got = reconstructTick(decoded, tick).organisms.map((s) => Buffer.from(OrganismState.encode(s).finish()));
       expect(got).toEqual(want.get(tick));
+    }
+  });
+
+  it('rebuild the briefs of full-state samples (format 1) and of placed organisms (parent -1) from the wire', () => {
+    const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 11n }));
+    sim.placeProgram(program, [10, 10], 80_000);
+    sim.placeProgram(program, [60, 60], 80_000);
+    const encoder = new ChunkEncoder(sim.world, {
+      simulationRunId: 'r',
+      samplesPerChunk: 20,
+      accumulatedDeltaInterval: 5,
+    });
+    const writer = new OrganismDeltaWriter(() => sim.organisms);
+    encoder.resetChanges();
+    let chunk: Uint8Array | undefined;
+    while (!chunk) {
+      sim.step();
+      chunk = encoder.sample(sim.tick, writer, sim.nextOrganismId - 1)?.bytes;
+    }
+    // The same samples as format 1 writes them: every delta sample with its organisms' full states.
+    const decoded = TickDataChunk.decode(chunk);
+    const states = new OrganismTimeline(decoded);
+    const full = TickDataChunk.fromObject(decoded.toJSON());
+    for (const d of full.deltas) {
+      d.organisms = states.at(Number(d.tickNumber))!;
+      d.organismDeltas = [];
+    }
+    const fullBytes = TickDataChunk.encode(full).finish();
+    for (const bytes of [chunk, fullBytes]) {
+      const wire = OrganismTimeline.ofEncoded(bytes);
+      for (const tick of wire.sampledTicks) {
+        const want = states.at(tick)!.map(briefOf);
+        expect(want.map((b) => b.parentId)).toEqual([-1, -1]);
+        expect(wire.briefsAt(tick), `tick ${tick}`).toEqual(want);
+      }
+      expect(wire.briefsAt(Number(decoded.lastTick) + 1)).toBeUndefined();
     }
   });
 

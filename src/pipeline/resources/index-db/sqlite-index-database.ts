@@ -21,6 +21,7 @@ import type {
 import { DB_USAGES } from '../../api/index-database.js';
 import {
   aliveCountOfRawBlob,
+  decodeOrganismBlob,
   decodeOrganismChunk,
   organismChunkViewOf,
   type OrganismChunkView,
@@ -31,6 +32,7 @@ import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import type { RunRemovalIndex } from '../../api/run-removal.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+import { briefOf, type OrganismBrief } from '../../contracts/organism-brief.js';
 import { isRunId, validateRunId } from '../../contracts/run-id.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
@@ -315,6 +317,14 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const r = this.st.orgTick.get(tick) as
       { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
     return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
+  }
+
+  async organismBriefs(tick: number): Promise<OrganismBrief[] | undefined> {
+    const briefs = (await this.organismChunkAt(tick))?.briefs(tick);
+    if (briefs) return briefs;
+    // A tick indexed row by row (or not at all).
+    const row = await this.organismTick(tick);
+    return row && (row.states ?? decodeOrganismBlob(row.data)).map(briefOf);
   }
 
   /** Whether a chunk starts at `firstTick` and one ends at `lastTick` (catch-up checks; loads no blob). */

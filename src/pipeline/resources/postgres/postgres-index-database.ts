@@ -30,6 +30,8 @@ import type { RunRemovalIndex } from '../../api/run-removal.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+import { decodeOrganismBlob } from '../../api/index-blobs.js';
+import { briefOf, type OrganismBrief } from '../../contracts/organism-brief.js';
 import { validateRunId } from '../../contracts/run-id.js';
 import { PipelineErrorCode } from '../../error-codes.js';
 
@@ -233,6 +235,11 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
       [tick],
     );
     return r && { tick: Number(r.tick), organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
+  }
+
+  async organismBriefs(tick: number): Promise<OrganismBrief[] | undefined> {
+    const row = await this.organismTick(tick);
+    return row && decodeOrganismBlob(row.data).map(briefOf);
   }
 
   async organism(organismId: number): Promise<OrganismRow | undefined> {
