@@ -106,6 +106,9 @@ export interface WorldRecordingFigures {
   readonly region256_p95_ms: number;
   readonly organisms_at_tick_p50_ms: number;
   readonly organisms_at_tick_p95_ms: number;
+  /** One organism's details (registers, stacks) at a random tick, as the visualizer shows a selected organism. */
+  readonly organism_detail_p50_ms: number;
+  readonly organism_detail_p95_ms: number;
 }
 
 /**
@@ -235,6 +238,7 @@ export async function measureWorld(
     };
     const region: number[] = [];
     const orgs: number[] = [];
+    const detail: number[] = [];
     for (let q = 0; q < opts.queries; q++) {
       const tick = first + rand(lastTick - first + 1);
       const ox = rand(SHAPE[0]! - 256);
@@ -243,8 +247,20 @@ export async function measureWorld(
       await service.environment(RUN_ID, tick, { min: [ox, oy], max: [ox + 255, oy + 255] }, false);
       region.push(performance.now() - s);
       s = performance.now();
-      await service.organismsAt(RUN_ID, first + rand(lastTick - first + 1));
+      const listedAt = first + rand(lastTick - first + 1);
+      const listed = (await service.organismsAt(RUN_ID, listedAt)) as {
+        organisms: Array<{ organismId: number }>;
+      };
       orgs.push(performance.now() - s);
+      // An organism of that list up to 100 ticks later, as a user follows a selected organism (not found once
+      // it has gone).
+      const one = listed.organisms[rand(listed.organisms.length)];
+      if (one) {
+        const t = Math.min(lastTick, listedAt + rand(100));
+        s = performance.now();
+        await service.organismDetails(RUN_ID, t, one.organismId).catch(() => undefined);
+        detail.push(performance.now() - s);
+      }
     }
     await db.close();
     await storage.close();
@@ -280,6 +296,8 @@ export async function measureWorld(
       region256_p95_ms: r2(pct(region, 95)),
       organisms_at_tick_p50_ms: r2(pct(orgs, 50)),
       organisms_at_tick_p95_ms: r2(pct(orgs, 95)),
+      organism_detail_p50_ms: r2(pct(detail, 50)),
+      organism_detail_p95_ms: r2(pct(detail, 95)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

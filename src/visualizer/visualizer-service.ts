@@ -90,6 +90,8 @@ export class VisualizerService {
     weigh: (states) => states.length,
     maxWeight: ORG_CACHE_ORGANISMS,
   });
+  /** Single organisms' states by tick (the organism detail). */
+  private readonly stateCache = new Lru<string, OrganismState>(64);
   /** The organisms of a tick as a list shows them (a few small objects each: a long list of ticks is cheap). */
   private readonly briefCache = new Lru<string, OrganismBrief[]>(256);
   private readonly minimapCache = new Lru<string, Minimap>(64);
@@ -549,7 +551,18 @@ export class VisualizerService {
 
   /** One organism's state at a tick, or ORGANISM_NOT_FOUND saying whether it exists in the run at all. */
   private async stateAt(r: RunIndexReader, tick: number, organismId: number): Promise<OrganismState> {
-    const s = (await this.statesAt(r, tick)).find((o) => o.organismId === organismId);
+    const key = `${r.runId}:${tick}:${organismId}`;
+    const cached = this.orgCache.get(`${r.runId}:${tick}`)?.find((o) => o.organismId === organismId);
+    let s = cached ?? this.stateCache.get(key);
+    if (s) return s;
+    // One organism alone (the detail of a selected organism follows it tick by tick; the list needs only briefs).
+    s = await r.organismState(tick, organismId);
+    if (s) {
+      this.stateCache.set(key, s);
+      return s;
+    }
+    // Whether the tick is not indexed at all (TICK_NOT_FOUND), or the organism has no state there.
+    s = (await this.statesAt(r, tick)).find((o) => o.organismId === organismId);
     if (s) return s;
     const known = await r.organism(organismId);
     throw new VisualizerNotFoundError(

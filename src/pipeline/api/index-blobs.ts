@@ -365,6 +365,8 @@ export interface OrganismChunkView {
   get(tick: number): OrganismChunkSample | undefined;
   /** The briefs of the organisms at `tick` (what a list shows), or undefined when the chunk did not sample it. */
   briefs(tick: number): OrganismBrief[] | undefined;
+  /** One organism's state at `tick` (null: it has none there), or undefined when the chunk did not sample it. */
+  state(tick: number, organismId: number): OrganismState | null | undefined;
 }
 
 export function decodeOrganismChunk(blob: Uint8Array): OrganismChunkView {
@@ -391,6 +393,7 @@ export function organismChunkViewOf(chunk: Uint8Array): OrganismChunkView {
       };
     },
     briefs: (tick) => timeline.briefsAt(tick),
+    state: (tick, organismId) => timeline.stateAt(tick, organismId),
   };
 }
 
@@ -419,6 +422,10 @@ function decodeFullStatesChunk(blob: Uint8Array): OrganismChunkView {
     briefs(tick) {
       const s = out.get(tick);
       return s && decodeOrganismBlob(s.data).map(briefOf);
+    },
+    state(tick, organismId) {
+      const s = out.get(tick);
+      return s && (decodeOrganismBlob(s.data).find((o) => o.organismId === organismId) ?? null);
     },
   };
 }

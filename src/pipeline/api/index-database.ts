@@ -99,6 +99,11 @@ export interface RunIndexReader {
    * organisms from chunks: the briefs are rebuilt without the states.
    */
   organismBriefs(tick: number): Promise<OrganismBrief[] | undefined>;
+  /**
+   * One organism's state at `tick`, or undefined when the tick has no organism row or the organism no state there.
+   * Where the index reads organisms from chunks only this organism's deltas are applied.
+   */
+  organismState(tick: number, organismId: number): Promise<OrganismState | undefined>;
   organism(organismId: number): Promise<OrganismRow | undefined>;
   organisms(organismIds: readonly number[]): Promise<OrganismRow[]>;
   /** Ancestors of an organism, nearest first, at most `maxDepth`. */

@@ -149,6 +149,61 @@ export class OrganismTimeline {
   }
 
   /**
+   * The state of one organism at `tick` (the caller's own copy); null when it has no state there, undefined when
+   * the chunk did not sample the tick. From an encoded chunk only this organism's snapshot state and deltas are
+   * decoded and applied (the others are skipped by their length), so an organism's detail costs a fraction of
+   * rebuilding the sample. Independent of the walks of `at` and `briefsAt`.
+   */
+  stateAt(tick: number, organismId: number): OrganismState | null | undefined {
+    const target = this.ticks.indexOf(tick);
+    if (target < 0) return undefined;
+    const e = this.encoded;
+    if (!e) return this.atSample(target).find((o) => o.organismId === organismId) ?? null;
+    let a = target;
+    while (a > 0 && !this.accumulated[a]) a--;
+    const bytes = e.bytes;
+    let s: OrganismState | null = a === 0 ? this.snapshotStateOf(e, organismId) : null;
+    for (let k = Math.max(a, 1); k <= target; k++) {
+      const base = this.accumulated[k] ? this.snapshotStateOf(e, organismId) : s;
+      let full = false;
+      let fullState: OrganismState | null = null;
+      let deltaAt = -1;
+      let deltaEnd = -1;
+      walk(bytes, e.deltas[2 * k - 2]!, e.deltas[2 * k - 1]!, (n, wt, start, end) => {
+        if (wt !== 2) return;
+        if (n === 4) {
+          full = true;
+          if (stateOrganismId(bytes, start, end) === organismId)
+            fullState = OrganismState.decode(bytes.subarray(start, end));
+        } else if (n === 6 && deltaAt < 0 && deltaOrganismId(bytes, start, end) === organismId) {
+          deltaAt = start;
+          deltaEnd = end;
+        }
+      });
+      if (full) s = fullState;
+      else if (deltaAt >= 0) {
+        // The base is this walk's own (decoded here, or the previous sample's result): applied in place.
+        const into = base ?? OrganismState.create({ organismId });
+        applyEncodedOrganismDelta(into, bytes, deltaAt, deltaEnd, base !== null);
+        s = into;
+      } else s = null;
+    }
+    return s;
+  }
+
+  /** The organism's state in the snapshot, freshly decoded (null when the snapshot does not hold it). */
+  private snapshotStateOf(e: EncodedSamples, organismId: number): OrganismState | null {
+    let found: OrganismState | null = null;
+    if (e.snapshot)
+      walk(e.bytes, e.snapshot[0], e.snapshot[1], (n, wt, start, end) => {
+        if (n !== 3 || wt !== 2 || stateOrganismId(e.bytes, start, end) !== organismId) return;
+        found = OrganismState.decode(e.bytes.subarray(start, end));
+        return true;
+      });
+    return found;
+  }
+
+  /**
    * Visits every sample in order with its organisms. The states are the timeline's own working copies, changed
    * by the next step: read them during the call, never keep them (analytics walks every sample this way).
    */
@@ -312,6 +367,12 @@ function deltaOrganismId(bytes: Uint8Array, start: number, end: number): number 
   // organism_id is the delta's first field as the engine writes it; otherwise read it the long way.
   const id = bytes[start] === 0x08 ? idAfterTag(bytes, start + 1, end) : -1;
   return id >= 0 ? id : OrganismDelta.decode(bytes.subarray(start, end)).organismId;
+}
+
+/** The organism_id of the OrganismState in bytes[start, end) (its first field as writers order them). */
+function stateOrganismId(bytes: Uint8Array, start: number, end: number): number {
+  const id = bytes[start] === 0x08 ? idAfterTag(bytes, start + 1, end) : -1;
+  return id >= 0 ? id : OrganismState.decode(bytes.subarray(start, end)).organismId;
 }
 
 /** The int32 varint at buf[at, end) (an organism id), or -1 when it is not a short, complete one. */

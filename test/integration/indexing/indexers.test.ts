@@ -141,9 +141,12 @@ describe('indexers on a real recorded run', () => {
       if (t % 3 === 0) {
         expect((await vis.environment(runId, t, undefined, false)).cells.cells.flatIndices.length).toBeGreaterThan(0);
         expect(((await vis.organismsAt(runId, t)) as { organisms: unknown[] }).organisms.length).toBeGreaterThan(0);
+        expect(await vis.organismDetails(runId, t, 1)).toMatchObject({ tick: t, organismId: 1 });
+        await expect(vis.organismDetails(runId, t, 999)).rejects.toMatchObject({ code: 'ORGANISM_NOT_FOUND' });
       } else {
         await expect(vis.environment(runId, t, undefined, false)).rejects.toMatchObject({ code: 'TICK_NOT_FOUND' });
         await expect(vis.organismsAt(runId, t)).rejects.toMatchObject({ code: 'TICK_NOT_FOUND' });
+        await expect(vis.organismDetails(runId, t, 1)).rejects.toMatchObject({ code: 'TICK_NOT_FOUND' });
       }
     }
   }, 60_000);

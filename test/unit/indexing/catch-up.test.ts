@@ -129,6 +129,7 @@ describe('which stored batches are indexed', () => {
       environmentChunkRanges: () => full.environmentChunkRanges(),
       organismTick: (t) => full.organismTick(t),
       organismBriefs: (t) => full.organismBriefs(t),
+      organismState: (t, id) => full.organismState(t, id),
       organism: (id) => full.organism(id),
       organisms: (ids) => full.organisms(ids),
       lineage: (id, d) => full.lineage(id, d),

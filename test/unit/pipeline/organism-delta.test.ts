@@ -141,6 +141,19 @@ function recordAndCompare(
       if (briefs !== statesBriefs)
         expect(JSON.parse(briefs), `briefs at tick ${tick}`).toEqual(JSON.parse(statesBriefs));
       const want = expected.get(tick)!;
+      // One organism's state alone (the organism detail), for a few organisms of every 5th sample.
+      if (samples % 5 === 0) {
+        for (const k of new Set([0, want.length >> 1, want.length - 1])) {
+          if (k < 0) continue;
+          const id = OrganismState.decode(want[k]!).organismId;
+          const one = fromWire.stateAt(tick, id);
+          if (!one || !Buffer.from(OrganismState.encode(one).finish()).equals(want[k]!))
+            expect(one && OrganismState.toObject(one), `organism ${id} alone at tick ${tick}`).toEqual(
+              OrganismState.toObject(OrganismState.decode(want[k]!)),
+            );
+        }
+        expect(fromWire.stateAt(tick, 999_999)).toBeNull();
+      }
       // One comparison per tick (deep equality of thousands of buffers would dominate the test); details on a mismatch.
       if (!Buffer.concat(rebuiltFromWire).equals(Buffer.concat(rebuilt)))
         expect(rebuiltFromWire, `tick ${tick} from the wire`).toEqual(rebuilt);
@@ -218,7 +231,7 @@ describe('organism deltas (storage format 2)', () => {
     }
   });
 
-  it('rebuild the briefs of full-state samples (format 1) and of placed organisms (parent -1) from the wire', () => {
+  it('rebuild the briefs and single states of full-state samples (format 1) and of placed organisms from the wire', () => {
     const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 11n }));
     sim.placeProgram(program, [10, 10], 80_000);
     sim.placeProgram(program, [60, 60], 80_000);
@@ -249,8 +262,13 @@ describe('organism deltas (storage format 2)', () => {
         const want = states.at(tick)!.map(briefOf);
         expect(want.map((b) => b.parentId)).toEqual([-1, -1]);
         expect(wire.briefsAt(tick), `tick ${tick}`).toEqual(want);
+        for (const o of states.at(tick)!)
+          expect(Buffer.from(OrganismState.encode(wire.stateAt(tick, o.organismId)!).finish())).toEqual(
+            Buffer.from(OrganismState.encode(o).finish()),
+          );
       }
       expect(wire.briefsAt(Number(decoded.lastTick) + 1)).toBeUndefined();
+      expect(wire.stateAt(Number(decoded.lastTick) + 1, 1)).toBeUndefined();
     }
   });
 

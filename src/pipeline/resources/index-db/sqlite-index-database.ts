@@ -32,6 +32,7 @@ import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import type { RunRemovalIndex } from '../../api/run-removal.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
+import type { OrganismState } from '../../contracts/index.js';
 import { briefOf, type OrganismBrief } from '../../contracts/organism-brief.js';
 import { isRunId, validateRunId } from '../../contracts/run-id.js';
 import { PipelineErrorCode } from '../../error-codes.js';
@@ -325,6 +326,13 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     // A tick indexed row by row (or not at all).
     const row = await this.organismTick(tick);
     return row && (row.states ?? decodeOrganismBlob(row.data)).map(briefOf);
+  }
+
+  async organismState(tick: number, organismId: number): Promise<OrganismState | undefined> {
+    const state = (await this.organismChunkAt(tick))?.state(tick, organismId);
+    if (state !== undefined) return state ?? undefined;
+    const row = await this.organismTick(tick);
+    return row && (row.states ?? decodeOrganismBlob(row.data)).find((o) => o.organismId === organismId);
   }
 
   /** Whether a chunk starts at `firstTick` and one ends at `lastTick` (catch-up checks; loads no blob). */

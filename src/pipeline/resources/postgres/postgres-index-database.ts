@@ -31,6 +31,7 @@ import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../../api/resource.js';
 import { decodeOrganismBlob } from '../../api/index-blobs.js';
+import type { OrganismState } from '../../contracts/index.js';
 import { briefOf, type OrganismBrief } from '../../contracts/organism-brief.js';
 import { validateRunId } from '../../contracts/run-id.js';
 import { PipelineErrorCode } from '../../error-codes.js';
@@ -240,6 +241,11 @@ export class PostgresRunIndex implements RunIndexWriter, RunIndexReader {
   async organismBriefs(tick: number): Promise<OrganismBrief[] | undefined> {
     const row = await this.organismTick(tick);
     return row && decodeOrganismBlob(row.data).map(briefOf);
+  }
+
+  async organismState(tick: number, organismId: number): Promise<OrganismState | undefined> {
+    const row = await this.organismTick(tick);
+    return row && decodeOrganismBlob(row.data).find((o) => o.organismId === organismId);
   }
 
   async organism(organismId: number): Promise<OrganismRow | undefined> {
