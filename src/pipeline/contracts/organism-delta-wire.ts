@@ -107,6 +107,50 @@ function registerValue(b: Uint8Array, end: number): RegisterValue {
 const registersScratch: RegisterValue[] = [];
 let registerCount = 0;
 
+/** The top-level fields of the OrganismDelta being read (readDeltaHead): one object, reused. */
+const head = { mask: 0, stateStart: -1, stateEnd: -1, slotsStart: -1, slotsEnd: -1, energyChange: 0, entropyChange: 0 };
+
+/** Reads the top-level fields of the OrganismDelta in raw[from, to) into `head` (the state and slots as ranges). */
+function readDeltaHead(raw: Uint8Array, from: number, to: number): void {
+  pos = from;
+  head.mask = 0;
+  head.stateStart = head.stateEnd = head.slotsStart = head.slotsEnd = -1;
+  head.energyChange = head.entropyChange = 0;
+  while (pos < to) {
+    const key = uvarint(raw, to);
+    switch (key) {
+      case 0x10:
+        head.mask = uvarint(raw, to);
+        break;
+      case 0x1a: {
+        const len = uvarint(raw, to);
+        head.stateStart = pos;
+        head.stateEnd = pos += len;
+        break;
+      }
+      case 0x22: {
+        const len = uvarint(raw, to);
+        head.slotsStart = pos;
+        head.slotsEnd = pos += len;
+        break;
+      }
+      case 0x28:
+        head.energyChange = zigzag(uvarint(raw, to));
+        break;
+      case 0x30:
+        head.entropyChange = zigzag(uvarint(raw, to));
+        break;
+      default: // organism_id (0x08) and anything unknown
+        skip(raw, key & 7, to);
+    }
+    if (pos > to) throw new RangeError('OrganismDelta field runs past its end');
+  }
+}
+
+function zigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
 /**
  * Applies the OrganismDelta in `raw[from, to)` (the whole array by default) to `into`. Properties are replaced,
  * never mutated (as applyOrganismDelta does), unless `inPlace`: then the IP, DV and data pointer vectors and the
@@ -120,51 +164,8 @@ export function applyEncodedOrganismDelta(
   to = raw.length,
   inPlace = false,
 ): void {
-  const end = to;
-  pos = from;
-  let mask = 0;
-  let stateStart = -1;
-  let stateEnd = -1;
-  let slotsStart = -1;
-  let slotsEnd = -1;
-  let energyChange = 0;
-  let entropyChange = 0;
-  while (pos < end) {
-    const key = uvarint(raw, end);
-    switch (key) {
-      case 0x08:
-        uvarint(raw, end);
-        break;
-      case 0x10:
-        mask = uvarint(raw, end);
-        break;
-      case 0x1a: {
-        const len = uvarint(raw, end);
-        stateStart = pos;
-        stateEnd = pos += len;
-        break;
-      }
-      case 0x22: {
-        const len = uvarint(raw, end);
-        slotsStart = pos;
-        slotsEnd = pos += len;
-        break;
-      }
-      case 0x28: {
-        const z = uvarint(raw, end);
-        energyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-        break;
-      }
-      case 0x30: {
-        const z = uvarint(raw, end);
-        entropyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-        break;
-      }
-      default:
-        skip(raw, key & 7, end);
-    }
-    if (pos > end) throw new RangeError('OrganismDelta field runs past its end');
-  }
+  readDeltaHead(raw, from, to);
+  const { mask, stateStart, stateEnd, slotsStart, slotsEnd, energyChange, entropyChange } = head;
   if ((mask & ~WIRE_FIELDS) !== 0) {
     applyOrganismDelta(into, OrganismDelta.decode(raw.subarray(from, to)));
     return;
@@ -408,29 +409,8 @@ export function applyEncodedDeltaToBrief(
   from = 0,
   to = raw.length,
 ): OrganismBrief {
-  const end = to;
-  pos = from;
-  let mask = 0;
-  let stateStart = -1;
-  let stateEnd = -1;
-  let energyChange = 0;
-  let entropyChange = 0;
-  while (pos < end) {
-    const key = uvarint(raw, end);
-    if (key === 0x10) mask = uvarint(raw, end);
-    else if (key === 0x1a) {
-      const len = uvarint(raw, end);
-      stateStart = pos;
-      stateEnd = pos += len;
-    } else if (key === 0x28) {
-      const z = uvarint(raw, end);
-      energyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    } else if (key === 0x30) {
-      const z = uvarint(raw, end);
-      entropyChange = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    } else skip(raw, key & 7, end);
-    if (pos > end) throw new RangeError('OrganismDelta field runs past its end');
-  }
+  readDeltaHead(raw, from, to);
+  const { mask, stateStart, stateEnd, energyChange, entropyChange } = head;
   const b = base ? copyBrief(base) : emptyBrief(organismId);
   const bits = mask & BRIEF_FIELD_BITS;
   if (bits !== 0) {

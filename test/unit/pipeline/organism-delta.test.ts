@@ -187,6 +187,25 @@ function recordAndCompare(
   return { samples, organisms, deltaBytes, fullBytes, bornBeforeAccumulated };
 }
 
+/** The first chunk (20 samples) of replicators placed at `positions`; `each` sees every sampled tick. */
+function firstChunk(seed: bigint, positions: number[][], each?: (sim: Simulation) => void): Uint8Array {
+  const sim = new Simulation(resolveRuntimeOptions({ shape, seed }));
+  for (const p of positions) sim.placeProgram(program, p, 80_000);
+  const encoder = new ChunkEncoder(sim.world, {
+    simulationRunId: 'r',
+    samplesPerChunk: 20,
+    accumulatedDeltaInterval: 5,
+  });
+  const writer = new OrganismDeltaWriter(() => sim.organisms);
+  encoder.resetChanges();
+  for (;;) {
+    sim.step();
+    each?.(sim);
+    const chunk = encoder.sample(sim.tick, writer, sim.nextOrganismId - 1)?.bytes;
+    if (chunk) return chunk;
+  }
+}
+
 describe('organism deltas (storage format 2)', () => {
   it('rebuild every organism of every sampled tick byte for byte, through births, deaths and stack traffic', () => {
     const r = recordAndCompare(150_000, 3_000, 1, 50, 'default');
@@ -208,22 +227,8 @@ describe('organism deltas (storage format 2)', () => {
   });
 
   it('reconstructTick gives the same organisms as the timeline', () => {
-    const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 3n }));
-    sim.placeProgram(program, [10, 10], 80_000);
-    const encoder = new ChunkEncoder(sim.world, {
-      simulationRunId: 'r',
-      samplesPerChunk: 20,
-      accumulatedDeltaInterval: 5,
-    });
-    const writer = new OrganismDeltaWriter(() => sim.organisms);
     const want = new Map<number, Buffer[]>();
-    let chunk: Uint8Array | undefined;
-    encoder.resetChanges();
-    while (!chunk) {
-      sim.step();
-      want.set(sim.tick, fullStates(sim));
-      chunk = encoder.sample(sim.tick, writer, sim.nextOrganismId - 1)?.bytes;
-    }
+    const chunk = firstChunk(3n, [[10, 10]], (sim) => want.set(sim.tick, fullStates(sim)));
     const decoded = TickDataChunk.decode(chunk);
     for (const tick of [Number(decoded.firstTick) + 7, Number(decoded.lastTick)]) {
       const got = reconstructTick(decoded, tick).organisms.map((s) => Buffer.from(OrganismState.encode(s).finish()));
@@ -232,21 +237,10 @@ describe('organism deltas (storage format 2)', () => {
   });
 
   it('rebuild the briefs and single states of full-state samples (format 1) and of placed organisms from the wire', () => {
-    const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 11n }));
-    sim.placeProgram(program, [10, 10], 80_000);
-    sim.placeProgram(program, [60, 60], 80_000);
-    const encoder = new ChunkEncoder(sim.world, {
-      simulationRunId: 'r',
-      samplesPerChunk: 20,
-      accumulatedDeltaInterval: 5,
-    });
-    const writer = new OrganismDeltaWriter(() => sim.organisms);
-    encoder.resetChanges();
-    let chunk: Uint8Array | undefined;
-    while (!chunk) {
-      sim.step();
-      chunk = encoder.sample(sim.tick, writer, sim.nextOrganismId - 1)?.bytes;
-    }
+    const chunk = firstChunk(11n, [
+      [10, 10],
+      [60, 60],
+    ]);
     // The same samples as format 1 writes them: every delta sample with its organisms' full states.
     const decoded = TickDataChunk.decode(chunk);
     const states = new OrganismTimeline(decoded);
