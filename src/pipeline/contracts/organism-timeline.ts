@@ -246,13 +246,20 @@ export class OrganismTimeline {
 
   /** The briefs of sample `next` (> 0), as stepEncoded rebuilds its states. */
   private stepBriefs(next: number, e: EncodedSamples): readonly OrganismBrief[] {
-    return rebuildSample(
-      e,
-      next,
-      () => (this.accumulated[next] ? this.snapshotBriefList(e) : this.briefWorking),
-      briefOfEncodedState,
-      (b, organismId, start, end) => applyEncodedDeltaToBrief(b, organismId, e.bytes, start, end),
-    );
+    const bytes = e.bytes;
+    const full: OrganismBrief[] = [];
+    const list: OrganismBrief[] = [];
+    let previous: PreviousEntries<OrganismBrief> | undefined;
+    walk(bytes, e.deltas[2 * next - 2]!, e.deltas[2 * next - 1]!, (n, wt, start, end) => {
+      if (wt !== 2) return;
+      if (n === 4) full.push(briefOfEncodedState(bytes, start, end));
+      else if (n === 6) {
+        previous ??= new PreviousEntries(this.accumulated[next] ? this.snapshotBriefList(e) : this.briefWorking);
+        const organismId = deltaOrganismId(bytes, start, end);
+        list.push(applyEncodedDeltaToBrief(previous.of(list.length, organismId), organismId, bytes, start, end));
+      }
+    });
+    return full.length > 0 || list.length === 0 ? full : list;
   }
 
   /** The states deltas of sample `next` apply to, by organism id. */
@@ -290,23 +297,40 @@ export class OrganismTimeline {
   }
 
   private stepEncoded(next: number, e: EncodedSamples): void {
+    const bytes = e.bytes;
     if (next === 0) {
       this.working = this.snapshotCopies();
       return;
     }
-    this.working = rebuildSample(
-      e,
-      next,
-      () => (this.accumulated[next] ? this.snapshotCopies() : this.working),
-      (bytes, start, end) => OrganismState.decode(bytes.subarray(start, end)),
-      (s, organismId, start, end) => {
-        const into = s ?? OrganismState.create({ organismId });
+    const from = e.deltas[2 * next - 2]!;
+    const to = e.deltas[2 * next - 1]!;
+    const full: OrganismState[] = [];
+    const list: OrganismState[] = [];
+    // The states the deltas apply to, found as PreviousEntries finds briefs, written out here: this walk runs for
+    // every sample the indexers read, and the shared lookup cost a few per cent of it.
+    let base: OrganismState[] | undefined;
+    let byId: Map<number, OrganismState> | undefined;
+    walk(bytes, from, to, (n, wt, start, end) => {
+      if (wt !== 2) return;
+      if (n === 4) full.push(OrganismState.decode(bytes.subarray(start, end)));
+      else if (n === 6) {
+        base ??= this.accumulated[next] ? this.snapshotCopies() : this.working;
+        const organismId = deltaOrganismId(bytes, start, end);
+        let s = base[list.length];
+        if (s === undefined || s.organismId !== organismId) {
+          if (!byId) {
+            byId = new Map();
+            for (const b of base) byId.set(b.organismId, b);
+          }
+          s = byId.get(organismId) ?? OrganismState.create({ organismId });
+        }
         // In place: the working states own their vectors and register arrays (ownedCopy), so a step allocates
         // only what changed, not a new IP per organism per sample (a rebuild walks up to 50 samples).
-        applyEncodedOrganismDelta(into, e.bytes, start, end, true);
-        return into;
-      },
-    );
+        applyEncodedOrganismDelta(s, bytes, start, end, true);
+        list.push(s);
+      }
+    });
+    this.working = full.length > 0 || list.length === 0 ? full : list;
   }
 }
 
@@ -330,41 +354,25 @@ function vectorCopy(v: { components?: number[] | null }): Vector {
 }
 
 /**
- * The organisms of delta sample `next` (> 0): its full states (format 1) when it has any (or no organism at all),
- * else each OrganismDelta applied to its organism's entry of `base()` (undefined for one not there). A sample lists
- * its organisms in about the previous one's order, so the entry at the same position is tried first; the map by id
- * is built only when that misses (births, deaths).
+ * The entries of the previous sample (or the snapshot) that a sample's deltas apply to. A sample lists its organisms
+ * in about the previous one's order, so the entry at the same position is tried first; the map by id is built only
+ * when that misses (births, deaths).
  */
-function rebuildSample<T extends { readonly organismId: number }>(
-  e: EncodedSamples,
-  next: number,
-  base: () => readonly T[],
-  full: (bytes: Uint8Array, start: number, end: number) => T,
-  apply: (previous: T | undefined, organismId: number, start: number, end: number) => T,
-): T[] {
-  const bytes = e.bytes;
-  const states: T[] = [];
-  const list: T[] = [];
-  let from: readonly T[] | undefined;
-  let byId: Map<number, T> | undefined;
-  walk(bytes, e.deltas[2 * next - 2]!, e.deltas[2 * next - 1]!, (n, wt, start, end) => {
-    if (wt !== 2) return;
-    if (n === 4) states.push(full(bytes, start, end));
-    else if (n === 6) {
-      from ??= base();
-      const organismId = deltaOrganismId(bytes, start, end);
-      let previous = from[list.length];
-      if (previous === undefined || previous.organismId !== organismId) {
-        if (!byId) {
-          byId = new Map();
-          for (const x of from) byId.set(x.organismId, x);
-        }
-        previous = byId.get(organismId);
-      }
-      list.push(apply(previous, organismId, start, end));
+class PreviousEntries<T extends { readonly organismId: number }> {
+  private byId: Map<number, T> | undefined;
+
+  constructor(private readonly entries: readonly T[]) {}
+
+  /** The entry of `organismId`, tried at position `at` first; undefined for an organism not there. */
+  of(at: number, organismId: number): T | undefined {
+    const e = this.entries[at];
+    if (e !== undefined && e.organismId === organismId) return e;
+    if (!this.byId) {
+      this.byId = new Map();
+      for (const x of this.entries) this.byId.set(x.organismId, x);
     }
-  });
-  return states.length > 0 || list.length === 0 ? states : list;
+    return this.byId.get(organismId);
+  }
 }
 
 /** The organism_id of the OrganismDelta in bytes[start, end). */
