@@ -561,9 +561,8 @@ export class VisualizerService {
       this.stateCache.set(key, s);
       return s;
     }
-    // Whether the tick is not indexed at all (TICK_NOT_FOUND), or the organism has no state there.
-    s = (await this.statesAt(r, tick)).find((o) => o.organismId === organismId);
-    if (s) return s;
+    // The organism has no state at an indexed tick, or the tick is not indexed at all (TICK_NOT_FOUND, as briefsAt).
+    await this.briefsAt(r, tick);
     const known = await r.organism(organismId);
     throw new VisualizerNotFoundError(
       VisualizerErrorCode.ORGANISM_NOT_FOUND,

@@ -107,46 +107,6 @@ function registerValue(b: Uint8Array, end: number): RegisterValue {
 const registersScratch: RegisterValue[] = [];
 let registerCount = 0;
 
-/** The top-level fields of the OrganismDelta being read (readDeltaHead): one object, reused. */
-const head = { mask: 0, stateStart: -1, stateEnd: -1, slotsStart: -1, slotsEnd: -1, energyChange: 0, entropyChange: 0 };
-
-/** Reads the top-level fields of the OrganismDelta in raw[from, to) into `head` (the state and slots as ranges). */
-function readDeltaHead(raw: Uint8Array, from: number, to: number): void {
-  pos = from;
-  head.mask = 0;
-  head.stateStart = head.stateEnd = head.slotsStart = head.slotsEnd = -1;
-  head.energyChange = head.entropyChange = 0;
-  while (pos < to) {
-    const key = uvarint(raw, to);
-    switch (key) {
-      case 0x10:
-        head.mask = uvarint(raw, to);
-        break;
-      case 0x1a: {
-        const len = uvarint(raw, to);
-        head.stateStart = pos;
-        head.stateEnd = pos += len;
-        break;
-      }
-      case 0x22: {
-        const len = uvarint(raw, to);
-        head.slotsStart = pos;
-        head.slotsEnd = pos += len;
-        break;
-      }
-      case 0x28:
-        head.energyChange = zigzag(uvarint(raw, to));
-        break;
-      case 0x30:
-        head.entropyChange = zigzag(uvarint(raw, to));
-        break;
-      default: // organism_id (0x08) and anything unknown
-        skip(raw, key & 7, to);
-    }
-    if (pos > to) throw new RangeError('OrganismDelta field runs past its end');
-  }
-}
-
 function zigzag(z: number): number {
   return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
@@ -164,7 +124,7 @@ export function applyEncodedOrganismDelta(
   to = raw.length,
   inPlace = false,
 ): void {
-  // The header in locals (a shared reader filling a module-level record cost ~3 % of walking every sample).
+  // The header in locals (a reader filling a module-level record cost ~3 % of walking every sample).
   const end = to;
   pos = from;
   let mask = 0;
@@ -446,8 +406,25 @@ export function applyEncodedDeltaToBrief(
   from = 0,
   to = raw.length,
 ): OrganismBrief {
-  readDeltaHead(raw, from, to);
-  const { mask, stateStart, stateEnd, energyChange, entropyChange } = head;
+  // The header in locals, as applyEncodedOrganismDelta reads it (the register slots are skipped here).
+  pos = from;
+  let mask = 0;
+  let stateStart = -1;
+  let stateEnd = -1;
+  let energyChange = 0;
+  let entropyChange = 0;
+  while (pos < to) {
+    const key = uvarint(raw, to);
+    if (key === 0x10) mask = uvarint(raw, to);
+    else if (key === 0x1a) {
+      const len = uvarint(raw, to);
+      stateStart = pos;
+      stateEnd = pos += len;
+    } else if (key === 0x28) energyChange = zigzag(uvarint(raw, to));
+    else if (key === 0x30) entropyChange = zigzag(uvarint(raw, to));
+    else skip(raw, key & 7, to);
+    if (pos > to) throw new RangeError('OrganismDelta field runs past its end');
+  }
   const b = base ? copyBrief(base) : emptyBrief(organismId);
   const bits = mask & BRIEF_FIELD_BITS;
   if (bits !== 0) {

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileSourceOrThrow } from '../../../src/compiler/index.js';
 import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../../src/runtime/index.js';
-import { OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
+import { OrganismDelta, OrganismState, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import {
   OrganismTimeline,
   applyOrganismDelta,
   OrganismDeltaError,
 } from '../../../src/pipeline/contracts/organism-timeline.js';
 import { briefOf } from '../../../src/pipeline/contracts/organism-brief.js';
+import { applyEncodedDeltaToBrief, briefOfEncodedState } from '../../../src/pipeline/contracts/organism-delta-wire.js';
 import { reconstructTick } from '../../../src/pipeline/contracts/tick-reconstruction.js';
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
@@ -264,6 +265,43 @@ describe('organism deltas (storage format 2)', () => {
       expect(wire.briefsAt(Number(decoded.lastTick) + 1)).toBeUndefined();
       expect(wire.stateAt(Number(decoded.lastTick) + 1, 1)).toBeUndefined();
     }
+  });
+
+  it('read briefs of edge values from the wire: ticks past 2^32, negative numbers, non-ASCII and long strings', () => {
+    const states = [
+      OrganismState.create({
+        organismId: 7,
+        parentId: -1,
+        birthTick: 5_000_000_123,
+        programId: 'réplicateur',
+        energy: -42,
+        ip: { components: [-3, 1_000_000] },
+        dataPointers: [{ components: [0, -1] }, { components: [] }],
+        activeDpIndex: 1,
+        isDead: true,
+        deathTick: 2 ** 40 + 5,
+        entropyRegister: -7,
+        genomeHash: 'f'.repeat(100),
+        registers: [{ scalar: 9 }],
+      }),
+      OrganismState.create({ organismId: 8 }),
+    ];
+    for (const s of states) {
+      const bytes = OrganismState.encode(s).finish();
+      expect(briefOfEncodedState(bytes)).toEqual(briefOf(s));
+    }
+    // A delta naming every brief field, some absent from its state (they take their defaults), then changes.
+    const delta = OrganismDelta.encode({
+      organismId: 7,
+      changedFields: 0xfffff,
+      state: { organismId: 7, birthTick: 2 ** 33, energy: 10, dv: { components: [0, 1] } },
+      energyChange: -15,
+      entropyChange: 4,
+    }).finish();
+    const full = OrganismState.create(states[0]!.toJSON());
+    applyOrganismDelta(full, OrganismDelta.decode(delta));
+    expect(applyEncodedDeltaToBrief(briefOf(states[0]!), 7, delta)).toEqual(briefOf(full));
+    expect(briefOf(full)).toMatchObject({ birthTick: 2 ** 33, energy: -5, entropyRegister: 4, ip: null });
   });
 
   it('refuses a delta whose register slots and values disagree', () => {
