@@ -35,7 +35,7 @@ function strayFiles(dataDir: string, runId: string): string[] {
 describe('kill -9 while recording', () => {
   it('at random points, resumed each time: the run is whole, exact and fully indexed', async () => {
     const r = chaosRandom(5);
-    const kills = sized(30, 200);
+    const kills = sized(20, 200);
     const dataDir = tempDataDir('evo-chaos-kill-');
     const t0 = performance.now();
     const start = async (extra: string[]): Promise<number> => {

@@ -65,7 +65,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('daemon lifecycle races', () => {
   it('stop under load, stop during start, start during stop: never a daemon the state file does not name', async () => {
     const r = chaosRandom(17);
-    const rounds = sized(4, 20);
+    const rounds = sized(3, 20);
     const t0 = performance.now();
     const dataDir = tempDataDir('evo-chaos-lifecycle-');
     const problems: string[] = [];

@@ -35,7 +35,7 @@ function slopePerMinute(samples: readonly Sample[], pick: (s: Sample) => number)
 
 describe('soak of a default node', () => {
   it('keeps open descriptors, index lag and memory bounded while it records', async () => {
-    const seconds = sized(75, 3600);
+    const seconds = sized(60, 3600);
     const everyMs = sized(5, 30) * 1000;
     const dataDir = tempDataDir('evo-chaos-soak-');
     const started = await startDetachedNode(dataDir);

@@ -244,6 +244,11 @@ describe('S3Storage on Swift (s3api)', () => {
     });
     const r = await s3.writeBatch(s3.batchKey(RUN, 12, 35), second);
     expect(r.chunkCount).toBe(2);
+    // Both the earlier object (its writer may have died before announcing it) and the new one are announced.
+    expect(r.objects.map((o) => [o.key, o.firstTick, o.lastTick, o.tickCount])).toEqual([
+      [s3.batchKey(RUN, 0, 23), 0, 23, undefined],
+      [s3.batchKey(RUN, 24, 35), 24, 35, 12],
+    ]);
     const third = all.slice(0, 2).map((c) => {
       const copy = { ...c };
       markRedelivered(copy, 2);
@@ -251,6 +256,9 @@ describe('S3Storage on Swift (s3api)', () => {
     });
     const r3 = await s3.writeBatch(s3.batchKey(RUN, 0, 11), third);
     expect(r3.chunkCount).toBe(0);
+    // Nothing was stored under the key asked for: only the object that holds the chunks is announced.
+    expect(r3.objects.map((o) => o.key)).toEqual([s3.batchKey(RUN, 0, 23)]);
+    expect((await s3.listBatches(RUN)).map((b) => b.key)).toEqual([s3.batchKey(RUN, 0, 23), s3.batchKey(RUN, 24, 35)]);
     const stored: number[] = [];
     for await (const c of s3.readChunks(RUN)) stored.push(c.firstTick / 6);
     expect(stored).toEqual([0, 1, 2, 3, 4, 5]);

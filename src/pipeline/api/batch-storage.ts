@@ -6,7 +6,20 @@ import { EvochoraError } from '../../errors.js';
 import type { ChunkMessage, SimulationMetadata, TickDataChunk } from '../contracts/index.js';
 import { PipelineErrorCode } from '../error-codes.js';
 
+/** A stored batch object the indexers are told about. */
+export interface BatchObject {
+  readonly key: string;
+  readonly firstTick: number;
+  readonly lastTick: number;
+  /** Compressed bytes of the object. */
+  readonly sizeBytes: number;
+  /** Chunks and sampled ticks it holds: absent for an object an earlier delivery stored (not read back). */
+  readonly chunkCount?: number;
+  readonly tickCount?: number;
+}
+
 export interface BatchWriteResult {
+  /** The key the batch was asked to be written under. */
   readonly key: string;
   readonly simulationRunId: string;
   readonly firstTick: number;
@@ -17,6 +30,13 @@ export interface BatchWriteResult {
   readonly bytesWritten: number;
   /** Bytes of the framed, uncompressed stream. */
   readonly rawBytes: number;
+  /**
+   * The objects that now hold the batch's chunks, in tick order; each is announced to the indexers. Usually
+   * the one object under `key`. A redelivered batch may be held partly or wholly by objects an earlier
+   * delivery stored (and may not have announced before it died): those are listed too, and `key` itself
+   * may not exist.
+   */
+  readonly objects: readonly BatchObject[];
 }
 
 export interface MetadataWriteResult {

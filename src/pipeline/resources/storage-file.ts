@@ -134,6 +134,16 @@ export function batchWriteResult(
     tickCount: header.tickCount,
     bytesWritten: file.bytes.length,
     rawBytes: file.rawBytes,
+    objects: [
+      {
+        key,
+        firstTick: header.firstTick,
+        lastTick: header.lastTick,
+        sizeBytes: file.bytes.length,
+        chunkCount,
+        tickCount: header.tickCount,
+      },
+    ],
   };
 }
 

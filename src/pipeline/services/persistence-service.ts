@@ -260,20 +260,21 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       try {
         const r = await this.storage.writeBatch(key, chunks);
         await after;
-        // Announce after the file is visible; a failed publish retries the (idempotent) write and publish.
-        await this.notify(
-          BatchInfo.create({
-            simulationRunId: r.simulationRunId,
-            storageKey: r.key,
-            tickStart: r.firstTick,
-            tickEnd: r.lastTick,
-            writtenAtMs: Date.now(),
-            chunkCount: r.chunkCount,
-            tickCount: r.tickCount,
-            bytes: r.bytesWritten,
-          }),
-          span,
-        );
+        // Announce after the files are visible; a failed publish retries the (idempotent) write and publish.
+        for (const o of r.objects)
+          await this.notify(
+            BatchInfo.create({
+              simulationRunId: r.simulationRunId,
+              storageKey: o.key,
+              tickStart: o.firstTick,
+              tickEnd: o.lastTick,
+              writtenAtMs: Date.now(),
+              chunkCount: o.chunkCount,
+              tickCount: o.tickCount,
+              bytes: o.sizeBytes,
+            }),
+            span,
+          );
         this.diskFull.onSuccess();
         span.setAttributes({ [ATTR.bytes]: r.bytesWritten, [ATTR.rawBytes]: r.rawBytes, [ATTR.attempts]: attempt + 1 });
         const ms = performance.now() - started;

@@ -8,7 +8,7 @@ import {
   type ChunkMessage,
   type DeadLetterMessageProps,
 } from '../../../src/pipeline/contracts/index.js';
-import type { BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/api/batch-storage.js';
+import type { BatchObject, BatchStorageWriter, BatchWriteResult } from '../../../src/pipeline/api/batch-storage.js';
 import { InMemoryIdempotencyTracker } from '../../../src/pipeline/resources/idempotency-tracker.js';
 import { batchKey } from '../../../src/pipeline/resources/storage-keys.js';
 import { PersistenceService } from '../../../src/pipeline/services/persistence-service.js';
@@ -62,6 +62,8 @@ class MockStorage implements BatchStorageWriter {
   writes: Array<{ key: string; chunks: readonly ChunkMessage[] }> = [];
   failures: Array<NodeJS.ErrnoException> = [];
   attempts = 0;
+  /** The objects a write reports (a redelivered batch's may differ from its key); default: the one written. */
+  objectsOf?: (key: string, chunks: readonly ChunkMessage[]) => BatchObject[];
 
   batchKey(runId: string, first: number, last: number): string {
     return batchKey(runId, first, last);
@@ -73,15 +75,21 @@ class MockStorage implements BatchStorageWriter {
     if (f) throw f;
     this.writes.push({ key, chunks });
     const ticks = chunks.reduce((s, c) => s + c.tickCount, 0);
+    const firstTick = chunks[0]!.firstTick;
+    const lastTick = chunks.at(-1)!.lastTick;
+    const objects = this.objectsOf?.(key, chunks) ?? [
+      { key, firstTick, lastTick, sizeBytes: 100, chunkCount: chunks.length, tickCount: ticks },
+    ];
     return {
       key,
       simulationRunId: chunks[0]!.simulationRunId,
-      firstTick: chunks[0]!.firstTick,
-      lastTick: chunks.at(-1)!.lastTick,
+      firstTick,
+      lastTick,
       chunkCount: chunks.length,
       tickCount: ticks,
       bytesWritten: 100,
       rawBytes: 1000,
+      objects,
     };
   }
 
@@ -399,6 +407,28 @@ describe('PersistenceService (seed 04 rules, mocked neighbours)', () => {
     expect(published).toEqual([0, 10, 20, 30, 40, 50]);
     expect(committed).toEqual([0, 10, 20, 30, 40, 50]);
     expect(service.metrics()).toMatchObject({ batches_written: 6, chunks_written: 12 });
+  });
+
+  it('announces every object the storage says holds the batch, not the key it asked for', async () => {
+    // A redelivered batch that earlier objects hold wholly: nothing new is stored under its own key.
+    const storage = new MockStorage();
+    storage.objectsOf = () => [
+      { key: 'run-r/raw/a', firstTick: 0, lastTick: 9, sizeBytes: 70 },
+      { key: 'run-r/raw/b', firstTick: 10, lastTick: 14, sizeBytes: 30, chunkCount: 1, tickCount: 5 },
+    ];
+    const published: BatchInfo[] = [];
+    const topic = { publish: async (info: BatchInfo) => void published.push(info) };
+    const queue = new MockQueue();
+    queue.push(syntheticMessages('run-r', 3));
+    const { service } = make({ input: queue, storage, topic });
+    service.start();
+    await waitUntil(() => published.length === 2);
+    await service.stop();
+    expect(published.map((b) => [b.storageKey, Number(b.tickStart), Number(b.tickEnd), b.bytes, b.tickCount])).toEqual([
+      ['run-r/raw/a', 0, 9, 70, 0],
+      ['run-r/raw/b', 10, 14, 30, 5],
+    ]);
+    expect(published.every((b) => b.simulationRunId === 'run-r')).toBe(true);
   });
 
   it('without a backlog (partial batches) it writes one batch at a time, so chunks gather into larger batches', async () => {

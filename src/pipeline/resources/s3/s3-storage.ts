@@ -45,6 +45,7 @@ import {
   type BatchFileInfo,
   type BatchStorageReader,
   type BatchStorageWriter,
+  type BatchObject,
   type BatchWriteResult,
   type MetadataWriteResult,
   type StoredChunk,
@@ -153,56 +154,66 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
   /**
    * Some chunks were delivered before: their first consumer may have stored them and died before its ack.
    * Chunks that lie inside an already stored batch object are skipped; the rest are written as consecutive
-   * runs under their own deterministic keys. Writing the very same key again is a harmless overwrite.
+   * runs under their own deterministic keys. Writing the very same key again is a harmless overwrite. The
+   * result lists the stored objects that hold skipped chunks too: the consumer that wrote them may have died
+   * before announcing them, and announcing an object twice is harmless.
    */
   private async writeRedelivered(key: string, chunks: readonly ChunkMessage[]): Promise<BatchWriteResult> {
     this.c.redeliveryChecks++;
     const runId = chunks[0]!.simulationRunId;
     const stored = await this.listBatchesOrEmpty(runId, chunks[0]!.firstTick, chunks[chunks.length - 1]!.lastTick);
     if (stored.some((b) => b.key === key)) return this.writeRun(key, chunks);
-    const covered = (ch: ChunkMessage): boolean =>
-      stored.some((b) => b.firstTick <= ch.firstTick && ch.lastTick <= b.lastTick);
+    const holderOf = (ch: ChunkMessage): BatchFileInfo | undefined =>
+      stored.find((b) => b.firstTick <= ch.firstTick && ch.lastTick <= b.lastTick);
     const runs: ChunkMessage[][] = [];
+    const holders: BatchFileInfo[] = [];
     let current: ChunkMessage[] = [];
     for (const ch of chunks) {
-      if (covered(ch)) {
+      const holder = holderOf(ch);
+      if (holder) {
         this.c.chunksAlreadyStored++;
+        if (!holders.includes(holder)) holders.push(holder);
         if (current.length > 0) runs.push(current);
         current = [];
       } else current.push(ch);
     }
     if (current.length > 0) runs.push(current);
+    if (holders.length === 0) return this.writeRun(key, chunks);
     const skipped = chunks.length - runs.reduce((s, r) => s + r.length, 0);
-    if (skipped > 0)
-      this.logger?.warn(
-        { storage: this.name, key, skipped },
-        `Redelivered batch ${key}: ${skipped} of ${chunks.length} chunks were already stored, not writing them again`,
-      );
-    if (runs.length === 1 && runs[0]!.length === chunks.length) return this.writeRun(key, chunks);
-    const first = chunks[0]!;
-    let result: BatchWriteResult = {
+    this.logger?.warn(
+      { storage: this.name, key, skipped },
+      `Redelivered batch ${key}: ${skipped} of ${chunks.length} chunks were already stored, not writing them again`,
+    );
+    const objects: BatchObject[] = holders.map((h) => ({
+      key: h.key,
+      firstTick: h.firstTick,
+      lastTick: h.lastTick,
+      sizeBytes: h.sizeBytes,
+    }));
+    let chunkCount = 0;
+    let tickCount = 0;
+    let bytesWritten = 0;
+    let rawBytes = 0;
+    for (const r of runs) {
+      const w = await this.writeRun(this.batchKey(runId, r[0]!.firstTick, r[r.length - 1]!.lastTick), r);
+      objects.push(...w.objects);
+      chunkCount += w.chunkCount;
+      tickCount += w.tickCount;
+      bytesWritten += w.bytesWritten;
+      rawBytes += w.rawBytes;
+    }
+    objects.sort((a, b) => a.firstTick - b.firstTick);
+    return {
       key,
       simulationRunId: runId,
-      firstTick: first.firstTick,
+      firstTick: chunks[0]!.firstTick,
       lastTick: chunks[chunks.length - 1]!.lastTick,
-      chunkCount: 0,
-      tickCount: 0,
-      bytesWritten: 0,
-      rawBytes: 0,
+      chunkCount,
+      tickCount,
+      bytesWritten,
+      rawBytes,
+      objects,
     };
-    for (const r of runs) {
-      const k = this.batchKey(runId, r[0]!.firstTick, r[r.length - 1]!.lastTick);
-      const w = await this.writeRun(k, r);
-      result = {
-        ...result,
-        key: result.chunkCount === 0 ? w.key : result.key,
-        chunkCount: result.chunkCount + w.chunkCount,
-        tickCount: result.tickCount + w.tickCount,
-        bytesWritten: result.bytesWritten + w.bytesWritten,
-        rawBytes: result.rawBytes + w.rawBytes,
-      };
-    }
-    return result;
   }
 
   async writeMetadata(simulationRunId: string, data: Uint8Array): Promise<MetadataWriteResult> {
