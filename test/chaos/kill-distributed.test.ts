@@ -110,7 +110,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('kill -9 of each process role in the distributed shape', () => {
   it('simulation, persistence and indexer hosts killed at random points and restarted: the run is whole, exact and fully indexed', async () => {
     const r = chaosRandom(11);
-    const kills = sized(12, 60);
+    const kills = sized(9, 60);
     const t0 = performance.now();
     const d: Deployment = {
       nats: nats.servers,
