@@ -7,9 +7,10 @@ const { base, runId, storedFirst = 0, storedLast, width, height, queries, warmup
 const time = async (url, warm) => {
   const t0 = performance.now();
   const res = await fetch(url, warm ? { headers: { 'x-bench-warmup': '1' } } : undefined);
+  const headersMs = performance.now() - t0;
   const body = await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`${url}: ${res.status} ${Buffer.from(body).toString()}`);
-  return { ms: performance.now() - t0, body };
+  return { ms: performance.now() - t0, headersMs, body };
 };
 
 // Warm-up at its own random ticks (other chunks than most measured ones, which stay cold reads).
@@ -27,7 +28,18 @@ const rnd = (n) => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
   return seed % n;
 };
-const out = { warm, env: [], orgs: [], details: [], cells: 0, organismsSeen: 0 };
+// orgsHeaders: until the answer's headers arrived (the rest is the body's transfer); bytes: answer sizes.
+const out = {
+  warm,
+  env: [],
+  orgs: [],
+  orgsHeaders: [],
+  details: [],
+  cells: 0,
+  organismsSeen: 0,
+  envBytes: 0,
+  orgsBytes: 0,
+};
 for (let q = 0; q < queries; q++) {
   const tick = storedFirst + rnd(storedLast - storedFirst + 1);
   const x = rnd(width - 256);
@@ -35,8 +47,11 @@ for (let q = 0; q < queries; q++) {
   const e = await time(`${base}/environment/${tick}?runId=${runId}&region=${x},${x + 255},${y},${y + 255}`);
   out.env.push(e.ms);
   out.cells += new DataView(e.body).getUint32(4 * 5 + 4 * 4, true);
+  out.envBytes += e.body.byteLength;
   const o = await time(`${base}/organisms/${tick}?runId=${runId}`);
   out.orgs.push(o.ms);
+  out.orgsHeaders.push(o.headersMs);
+  out.orgsBytes += o.body.byteLength;
   const list = JSON.parse(Buffer.from(o.body).toString());
   out.organismsSeen += list.organisms.length;
   if (list.organisms.length > 0) {

@@ -42,8 +42,12 @@ interface QueryClientResult {
   readonly env: number[];
   readonly orgs: number[];
   readonly details: number[];
+  /** Organisms at a tick: until the answer's headers arrived. */
+  readonly orgsHeaders: number[];
   readonly cells: number;
   readonly organismsSeen: number;
+  readonly envBytes: number;
+  readonly orgsBytes: number;
 }
 
 /** Runs bench/api-query-client.mjs in a child process and returns what it measured. */
@@ -383,7 +387,7 @@ async function main(): Promise<void> {
       queries: QUERIES,
       warmup: WARMUP_QUERIES,
     });
-    const { env, orgs, details, cells, organismsSeen, warm } = client;
+    const { env, orgs, orgsHeaders, details, cells, organismsSeen, warm, envBytes, orgsBytes } = client;
     server.close();
     const stats = (v: number[]): { p50: number; p95: number; max: number; n: number } => ({
       p50: r2(pct(v, 50)),
@@ -396,6 +400,11 @@ async function main(): Promise<void> {
       organismsAtTick: stats(orgs),
       organismDetails: stats(details),
       serverSide: { environmentRegion256: stats(envServer), organismsAtTick: stats(orgsServer) },
+      organismsAtTickHeaders: stats(orgsHeaders),
+    };
+    const answerBytes = {
+      environmentRegion256: Math.round(envBytes / QUERIES),
+      organismsAtTick: Math.round(orgsBytes / QUERIES),
     };
     log(
       `environment 256×256 at random ticks: p50 ${latency.environmentRegion256.p50} ms, p95 ${latency.environmentRegion256.p95} ms, max ${latency.environmentRegion256.max} ms (avg ${Math.round(cells / QUERIES)} cells)`,
@@ -405,6 +414,9 @@ async function main(): Promise<void> {
     );
     log(
       `server side (request in to answer written): region p50 ${latency.serverSide.environmentRegion256.p50} ms, p95 ${latency.serverSide.environmentRegion256.p95} ms; organisms at tick p50 ${latency.serverSide.organismsAtTick.p50} ms, p95 ${latency.serverSide.organismsAtTick.p95} ms`,
+    );
+    log(
+      `at the client: organisms at tick until headers p50 ${latency.organismsAtTickHeaders.p50} ms, p95 ${latency.organismsAtTickHeaders.p95} ms; answers avg ${answerBytes.environmentRegion256} B (region), ${answerBytes.organismsAtTick} B (organisms)`,
     );
     log(
       `warm-up (${WARMUP_QUERIES} queries, not in the percentiles): slowest region ${r2(warm.env)} ms, slowest organisms at tick ${r2(warm.orgs)} ms`,
@@ -431,6 +443,7 @@ async function main(): Promise<void> {
           warmupQueries: WARMUP_QUERIES,
           avgCellsPerRegion: Math.round(cells / QUERIES),
           avgOrganismsPerTick: Math.round(organismsSeen / QUERIES),
+          avgAnswerBytes: answerBytes,
           latencyMs: latency,
           targetP95Ms: 25,
           targetMet,
