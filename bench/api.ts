@@ -21,6 +21,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -378,6 +380,10 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${VISUALIZER_PREFIX}`;
     // The client runs in its own process, as a browser would (bench/api-query-client.mjs).
+    // The server's collections while the client queries: a pause delays whichever request is waiting.
+    const gcPauses: PerformanceEntry[] = [];
+    const gcObserver = new PerformanceObserver((list) => void gcPauses.push(...list.getEntries()));
+    gcObserver.observe({ entryTypes: ['gc'] });
     const client = await queryClient({
       base,
       runId,
@@ -389,6 +395,15 @@ async function main(): Promise<void> {
     });
     const { env, orgs, orgsHeaders, details, cells, organismsSeen, warm, envBytes, orgsBytes } = client;
     server.close();
+    gcObserver.disconnect();
+    const gcOf = (kind: number): { n: number; totalMs: number; maxMs: number } => {
+      const d = gcPauses
+        .filter((e) => ((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1) === kind)
+        .map((e) => e.duration);
+      return { n: d.length, totalMs: r2(d.reduce((a, b) => a + b, 0)), maxMs: r2(Math.max(0, ...d)) };
+    };
+    // perf_hooks' kinds (constants.NODE_PERFORMANCE_GC_*): 1 minor (scavenge), 4 major (mark-compact), 8 incremental marking.
+    const serverGc = { scavenge: gcOf(1), markCompact: gcOf(4), incremental: gcOf(8) };
     const stats = (v: number[]): { p50: number; p95: number; max: number; n: number } => ({
       p50: r2(pct(v, 50)),
       p95: r2(pct(v, 95)),
@@ -419,6 +434,9 @@ async function main(): Promise<void> {
       `at the client: organisms at tick until headers p50 ${latency.organismsAtTickHeaders.p50} ms, p95 ${latency.organismsAtTickHeaders.p95} ms; answers avg ${answerBytes.environmentRegion256} B (region), ${answerBytes.organismsAtTick} B (organisms)`,
     );
     log(
+      `server collections while queried: ${serverGc.scavenge.n} scavenges (${serverGc.scavenge.totalMs} ms, max ${serverGc.scavenge.maxMs}), ${serverGc.markCompact.n} mark-compacts (${serverGc.markCompact.totalMs} ms, max ${serverGc.markCompact.maxMs}), ${serverGc.incremental.n} incremental marking steps (${serverGc.incremental.totalMs} ms); heap used ${Math.round(getHeapStatistics().used_heap_size / 1048576)} MB`,
+    );
+    log(
       `warm-up (${WARMUP_QUERIES} queries, not in the percentiles): slowest region ${r2(warm.env)} ms, slowest organisms at tick ${r2(warm.orgs)} ms`,
     );
     log(
@@ -444,6 +462,7 @@ async function main(): Promise<void> {
           avgCellsPerRegion: Math.round(cells / QUERIES),
           avgOrganismsPerTick: Math.round(organismsSeen / QUERIES),
           avgAnswerBytes: answerBytes,
+          serverGc,
           latencyMs: latency,
           targetP95Ms: 25,
           targetMet,
