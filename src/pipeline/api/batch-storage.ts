@@ -6,13 +6,8 @@ import { EvochoraError } from '../../errors.js';
 import type { ChunkMessage, SimulationMetadata, TickDataChunk } from '../contracts/index.js';
 import { PipelineErrorCode } from '../error-codes.js';
 
-/** A stored batch object the indexers are told about. */
-export interface BatchObject {
-  readonly key: string;
-  readonly firstTick: number;
-  readonly lastTick: number;
-  /** Compressed bytes of the object. */
-  readonly sizeBytes: number;
+/** A stored batch object the indexers are told about (as listed, plus its counts when this write stored it). */
+export interface BatchObject extends BatchFileInfo {
   /** Chunks and sampled ticks it holds: absent for an object an earlier delivery stored (not read back). */
   readonly chunkCount?: number;
   readonly tickCount?: number;

@@ -184,12 +184,7 @@ export class S3Storage implements Resource, BatchStorageWriter, BatchStorageRead
       { storage: this.name, key, skipped },
       `Redelivered batch ${key}: ${skipped} of ${chunks.length} chunks were already stored, not writing them again`,
     );
-    const objects: BatchObject[] = holders.map((h) => ({
-      key: h.key,
-      firstTick: h.firstTick,
-      lastTick: h.lastTick,
-      sizeBytes: h.sizeBytes,
-    }));
+    const objects: BatchObject[] = [...holders];
     let chunkCount = 0;
     let tickCount = 0;
     let bytesWritten = 0;
