@@ -9,6 +9,8 @@ export const PIPELINE_ERROR_MEANINGS = {
     'A batch file named by a notification, a read or an index reference is not in storage (deleted or moved after it was written).',
   CHUNK_ASSEMBLY_FAILED:
     "The engine's worker handed over a chunk whose organism deltas do not fit it (a bug); the run stops, nothing of that chunk is stored.",
+  CHUNK_LEASE_RELEASED:
+    "A read chunk's bytes were taken again after their last holder gave them back to be reused (a bug; report it).",
   CHUNK_NOT_DELIVERED: 'The engine could not put a chunk on its queue before stopping; the message names its ticks.',
   CHUNK_SOURCE_MISSING:
     'An index points at chunks in storage (format 3) and is read without a storage that reads single chunks.',

@@ -6,9 +6,11 @@ export class Lru<K, V> {
   private readonly map = new Map<K, V>();
   private readonly weights = new Map<K, number>();
   private total = 0;
+  /** `onDrop`: called for each value that leaves the map (evicted, replaced, deleted or cleared). */
   constructor(
     private readonly capacity: number,
     private readonly bySize?: { readonly weigh: (value: V) => number; readonly maxWeight: number },
+    private readonly onDrop?: (value: V) => void,
   ) {}
   get(key: K): V | undefined {
     const v = this.map.get(key);
@@ -34,7 +36,9 @@ export class Lru<K, V> {
       this.delete(this.map.keys().next().value as K);
   }
   delete(key: K): void {
+    const v = this.map.get(key);
     if (!this.map.delete(key)) return;
+    this.onDrop?.(v as V);
     const w = this.weights.get(key);
     if (w !== undefined) {
       this.total -= w;
@@ -42,6 +46,7 @@ export class Lru<K, V> {
     }
   }
   clear(): void {
+    if (this.onDrop) for (const v of this.map.values()) this.onDrop(v);
     this.map.clear();
     this.weights.clear();
     this.total = 0;

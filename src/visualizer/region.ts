@@ -8,6 +8,8 @@ import { bytesToInt32, int32FromPlanes, planedValueAt } from '../pipeline/contra
 import { DeltaType, type TickDataChunk } from '../pipeline/contracts/index.js';
 import { FieldCursor } from '../pipeline/contracts/chunk-fields.js';
 import { moleculeType, moleculeValue } from '../isa/molecule.js';
+import type { BufferPool } from '../pipeline/api/buffer-pool.js';
+import { ChunkLeaseReleasedError } from '../pipeline/api/chunk-lease.js';
 
 export interface CellColumns {
   readonly flatIndices: Int32Array;
@@ -83,7 +85,12 @@ export interface PreparedChunk {
    * and the incremental ones after it, so a chunk read for one tick converts ~50 of its ~500 layers.
    */
   layer(i: number): CellColumns;
+  /** Gives back the reused buffers its layers were decoded into; the chunk must not be read afterwards. */
+  dispose(): void;
 }
+
+/** Where a layer's flat indices are decoded: a new array, or a reused buffer the chunk gives back. */
+type Int32Source = (values: number) => Int32Array;
 
 /** A layer's columns as encoded (little-endian int32 bytes). */
 interface RawColumns {
@@ -103,8 +110,8 @@ interface RawLayer {
   readonly cells: RawColumns | null | undefined;
 }
 
-function cols(c: RawColumns | null | undefined): CellColumns {
-  if (c?.planed) return planedCols(c);
+function cols(c: RawColumns | null | undefined, into: Int32Source | undefined): CellColumns {
+  if (c?.planed) return planedCols(c, into);
   const flatIndices = bytesToInt32(c?.flatIndices);
   return {
     flatIndices,
@@ -119,8 +126,8 @@ function cols(c: RawColumns | null | undefined): CellColumns {
  * left as planes until something needs them all. A dense world's snapshot is ~600,000 cells, and a 256×256
  * region reads ~16,000 of them.
  */
-function planedCols(c: RawColumns): CellColumns {
-  const { values: flatIndices, ascending } = int32FromPlanes(c.flatIndices ?? NO_BYTES, true);
+function planedCols(c: RawColumns, into: Int32Source | undefined): CellColumns {
+  const { values: flatIndices, ascending } = int32FromPlanes(c.flatIndices ?? NO_BYTES, true, into);
   const molPlanes = c.molecules ?? NO_BYTES;
   const ownPlanes = c.owners ?? NO_BYTES;
   let molecules: Int32Array | undefined;
@@ -146,7 +153,18 @@ function prepare(
   raw: readonly RawLayer[],
   encodedBytes: number,
   shape?: readonly number[],
+  pool?: BufferPool,
 ): PreparedChunk {
+  const taken: ArrayBuffer[] = [];
+  const into =
+    pool &&
+    ((n: number): Int32Array => {
+      if (n * 4 < pool.minBytes) return new Int32Array(n);
+      const buffer = pool.take(n * 4);
+      taken.push(buffer);
+      return new Int32Array(buffer, 0, n);
+    });
+  let disposed = false;
   const ticks: number[] = [];
   const totals: number[] = [];
   // Per layer, the accumulated layer its plan starts from (0: none yet). A plan is built when a tick is asked
@@ -175,12 +193,18 @@ function prepare(
     // The encoded columns plus their converted copies (unaligned columns are copied on use).
     byteSize: 2 * encodedBytes,
     layer(i: number): CellColumns {
+      if (disposed) throw new ChunkLeaseReleasedError();
       let c = converted[i];
       if (c) return c;
-      c = cols(raw[i]!.cells);
+      c = cols(raw[i]!.cells, into);
       if (is2d) c = byColumn(c, shape[0]!, shape[1]!);
       converted[i] = c;
       return c;
+    },
+    dispose(): void {
+      disposed = true;
+      converted.fill(undefined);
+      for (const buffer of taken.splice(0)) pool!.give(buffer);
     },
   };
 }
@@ -229,7 +253,12 @@ function wireColumns(buf: Uint8Array, from: number, to: number, cursor: FieldCur
  * `planed`: the chunk's cell columns are still byte planes (read from storage as they are stored); a layer then
  * decodes its flat indices when first used and its molecules and owners only as far as a region needs them.
  */
-export function prepareEncodedChunk(bytes: Uint8Array, shape?: readonly number[], planed = false): PreparedChunk {
+export function prepareEncodedChunk(
+  bytes: Uint8Array,
+  shape?: readonly number[],
+  planed = false,
+  pool?: BufferPool,
+): PreparedChunk {
   const outer = new FieldCursor().reset(bytes);
   const inner = new FieldCursor();
   const cellCursor = new FieldCursor();
@@ -272,7 +301,7 @@ export function prepareEncodedChunk(bytes: Uint8Array, shape?: readonly number[]
     snapshot ?? { tick: firstTick, accumulated: false, totalOrganismsCreated: 0, cells: undefined },
     ...deltas,
   ];
-  return prepare(firstTick, lastTick, raw, bytes.byteLength, shape);
+  return prepare(firstTick, lastTick, raw, bytes.byteLength, shape, pool);
 }
 
 /** Inclusive bounds per dimension. */

@@ -11,6 +11,8 @@ import type { IndexDatabase, RunIndexReader, RunMetadataRow, TickRange } from '.
 import { decodeEnvironmentBlob, decodeOrganismBlob } from '../pipeline/api/index-blobs.js';
 import { briefOf, type OrganismBrief } from '../pipeline/contracts/organism-brief.js';
 import { Lru } from './lru.js';
+import { BufferPool } from '../pipeline/api/buffer-pool.js';
+import { ChunkLease } from '../pipeline/api/chunk-lease.js';
 import { alignAndDiff, genomeOf, type Genome } from './genome.js';
 import { Generations } from './generations.js';
 import {
@@ -75,13 +77,22 @@ const CHUNK_CACHE_BYTES = 64 * 1024 * 1024;
 /** Organisms held by the organisms-at-tick cache, summed over its ticks. */
 const ORG_CACHE_ORGANISMS = 4096;
 
+/** A decoded chunk and the count of its holders (the cache and the requests reading it). */
+interface HeldChunk {
+  readonly chunk: PreparedChunk;
+  readonly lease: ChunkLease;
+}
+
 export class VisualizerService {
   private readonly runCache = new Lru<string, RunCache>(32);
   /** Bounded by bytes too: a dense world's chunk is megabytes (CHUNK_CACHE_BYTES). */
-  private readonly chunkCache = new Lru<string, PreparedChunk>(48, {
-    weigh: (c) => c.byteSize,
-    maxWeight: CHUNK_CACHE_BYTES,
-  });
+  private readonly chunkCache = new Lru<string, HeldChunk>(
+    48,
+    { weigh: (c) => c.chunk.byteSize, maxWeight: CHUNK_CACHE_BYTES },
+    (c) => c.lease.release(),
+  );
+  /** Buffers the flat indices of dense layers are decoded into, given back when their chunk is dropped. */
+  private readonly decodeBuffers = new BufferPool();
   /**
    * Bounded by organisms too: each is ~100 small decoded objects, and a large cache of them made every full GC
    * mark ~30 MB more (dense-world query p95 went from ~30 to ~20 ms when it shrank; docs/pipeline.md).
@@ -282,42 +293,70 @@ export class VisualizerService {
     return hit;
   }
 
-  /** The cells-only chunk of an indexed chunk range, decoded once (undefined when the index lost it). */
-  private async preparedChunk(r: RunIndexReader, range: TickRange): Promise<PreparedChunk | undefined> {
+  /**
+   * The cells-only chunk of an indexed chunk range, decoded once (undefined when the index lost it), with the
+   * caller's share of it: the chunk may read a reused buffer (ChunkLease), so the caller releases it when done.
+   */
+  private async heldChunk(r: RunIndexReader, range: TickRange): Promise<HeldChunk | undefined> {
     const key = `${r.runId}:${range.minTick}:${range.maxTick}`;
-    let chunk = this.chunkCache.get(key);
-    if (!chunk) {
-      const row = await r.environmentChunkContaining(range.minTick);
-      if (!row) return undefined;
+    const cached = this.chunkCache.get(key);
+    if (cached) {
+      cached.lease.retain();
+      return cached;
+    }
+    const row = await r.environmentChunkContaining(range.minTick);
+    if (!row) return undefined;
+    let chunk: PreparedChunk;
+    try {
       const shape = (await this.run(r)).meta.worldShape;
       chunk = row.chunk
-        ? prepareEncodedChunk(row.chunk, shape, row.chunkPlanedColumns === true)
+        ? prepareEncodedChunk(row.chunk, shape, row.chunkPlanedColumns === true, this.decodeBuffers)
         : prepareChunk(decodeEnvironmentBlob(row.data), shape);
-      this.chunkCache.set(key, chunk);
+    } catch (err) {
+      row.chunkLease?.release();
+      throw err;
     }
-    return chunk;
+    // The first share is the cache's (released when the entry is dropped), the second the caller's.
+    const held: HeldChunk = {
+      chunk,
+      lease: new ChunkLease(() => {
+        chunk.dispose();
+        row.chunkLease?.release();
+      }),
+    };
+    held.lease.retain();
+    this.chunkCache.set(key, held);
+    return held;
   }
 
-  private async chunkFor(r: RunIndexReader, tick: number): Promise<{ chunk: PreparedChunk; sample: number }> {
+  /**
+   * `use` run on the chunk holding `tick` and the tick's sample in it; TICK_NOT_FOUND when the tick is not an
+   * indexed, sampled tick. `use` is synchronous: the chunk is held only while it runs.
+   */
+  private async withChunk<T>(
+    r: RunIndexReader,
+    tick: number,
+    use: (chunk: PreparedChunk, sample: number) => T,
+  ): Promise<T> {
     const range = await this.rangeOf(r, tick);
-    if (!range)
+    const held = range && (await this.heldChunk(r, range));
+    if (!held)
       throw new VisualizerNotFoundError(
         VisualizerErrorCode.TICK_NOT_FOUND,
         `Tick ${tick} of run '${r.runId}' is not indexed.`,
       );
-    const chunk = await this.preparedChunk(r, range);
-    if (!chunk)
-      throw new VisualizerNotFoundError(
-        VisualizerErrorCode.TICK_NOT_FOUND,
-        `Tick ${tick} of run '${r.runId}' is not indexed.`,
-      );
-    const sample = chunk.ticks.indexOf(tick);
-    if (sample < 0)
-      throw new VisualizerNotFoundError(
-        VisualizerErrorCode.TICK_NOT_FOUND,
-        `Tick ${tick} was not sampled in run '${r.runId}' (sampled ticks near it: ${chunk.ticks.slice(0, 5).join(', ')}…).`,
-      );
-    return { chunk, sample };
+    try {
+      const { chunk } = held;
+      const sample = chunk.ticks.indexOf(tick);
+      if (sample < 0)
+        throw new VisualizerNotFoundError(
+          VisualizerErrorCode.TICK_NOT_FOUND,
+          `Tick ${tick} was not sampled in run '${r.runId}' (sampled ticks near it: ${chunk.ticks.slice(0, 5).join(', ')}…).`,
+        );
+      return use(chunk, sample);
+    } finally {
+      held.lease.release();
+    }
   }
 
   /** Occupied cells of `region` (whole world when undefined) at `tick`, with an optional minimap. */
@@ -331,17 +370,18 @@ export class VisualizerService {
     const c = await this.run(r);
     const shape = [...c.meta.worldShape];
     const reg = clampRegion(region, shape);
-    const { chunk, sample } = await this.chunkFor(r, tick);
-    const cells = regionAt(chunk, sample, shape, reg);
-    let minimap: Minimap | undefined;
-    if (withMinimap && shape.length === 2) {
-      const key = `${r.runId}:${tick}`;
-      minimap = this.minimapCache.get(key);
-      if (!minimap) {
-        minimap = minimapAt(chunk, sample, shape);
-        this.minimapCache.set(key, minimap);
+    const key = `${r.runId}:${tick}`;
+    const { cells, minimap } = await this.withChunk(r, tick, (chunk, sample) => {
+      let map: Minimap | undefined;
+      if (withMinimap && shape.length === 2) {
+        map = this.minimapCache.get(key);
+        if (!map) {
+          map = minimapAt(chunk, sample, shape);
+          this.minimapCache.set(key, map);
+        }
       }
-    }
+      return { cells: regionAt(chunk, sample, shape, reg), minimap: map };
+    });
     return { runId: r.runId, cells, shape, ...(minimap ? { minimap } : {}) };
   }
 
@@ -353,7 +393,7 @@ export class VisualizerService {
       if (!row) {
         // A sampled tick without organisms has no row; tell it apart from a tick that is not indexed.
         // Throws TICK_NOT_FOUND unless the tick is a sampled tick of an indexed chunk.
-        await this.chunkFor(r, tick);
+        await this.withChunk(r, tick, () => undefined);
         states = [];
       } else {
         states = row.states ? [...row.states] : decodeOrganismBlob(row.data);
@@ -370,8 +410,8 @@ export class VisualizerService {
     if (!briefs) {
       const states = this.orgCache.get(key);
       briefs = states ? states.map(briefOf) : await r.organismBriefs(tick);
-      // As statesAt: a sampled tick without organisms has no row; chunkFor throws TICK_NOT_FOUND for any other.
-      if (!briefs) await this.chunkFor(r, tick);
+      // As statesAt: a sampled tick without organisms has no row; withChunk throws TICK_NOT_FOUND for any other.
+      if (!briefs) await this.withChunk(r, tick, () => undefined);
       this.briefCache.set(key, (briefs ??= []));
     }
     return briefs;
@@ -463,8 +503,11 @@ export class VisualizerService {
     let cells = this.worldCache.get(key);
     if (!cells) {
       const shape = [...(await this.run(r)).meta.worldShape];
-      const { chunk, sample } = await this.chunkFor(r, tick);
-      cells = regionAt(chunk, sample, shape, clampRegion(undefined, shape)).cells;
+      cells = await this.withChunk(
+        r,
+        tick,
+        (chunk, sample) => regionAt(chunk, sample, shape, clampRegion(undefined, shape)).cells,
+      );
       this.worldCache.set(key, cells);
     }
     return cells;
@@ -479,8 +522,9 @@ export class VisualizerService {
     const ranges = this.rangeCache.get(r.runId) ?? [];
     for (const range of ranges) {
       if (range.maxTick < birthTick || range.minTick > upTo) continue;
-      const chunk = await this.preparedChunk(r, range);
-      for (const t of chunk?.ticks ?? []) {
+      const held = await this.heldChunk(r, range);
+      held?.lease.release(); // only its tick list is read (a plain array, never in a reused buffer)
+      for (const t of held?.chunk.ticks ?? []) {
         if (t < birthTick || t > upTo) continue;
         if ((await this.briefsAt(r, t)).some((o) => o.organismId === childId)) return t;
       }
@@ -585,10 +629,11 @@ export class VisualizerService {
     const dv = vec(s.dv);
     let next = null;
     try {
-      const { chunk, sample } = await this.chunkFor(r, tick);
       const maxLen = 1 + 3 * Math.max(dims, 1);
       const flat = instructionCells(ip, dv, shape, c.meta.toroidal, maxLen);
-      const { molecules } = cellsAt(chunk, sample, flat, shape.length === 2 ? shape[1] : undefined);
+      const { molecules } = await this.withChunk(r, tick, (chunk, sample) =>
+        cellsAt(chunk, sample, flat, shape.length === 2 ? shape[1] : undefined),
+      );
       const len = nextInstructionLength(molecules[0] ?? 0, dims);
       next = nextInstruction(molecules.slice(0, len), s, dims, program?.info);
     } catch (err) {

@@ -5,6 +5,7 @@
 import { EvochoraError } from '../../errors.js';
 import type { ChunkMessage, SimulationMetadata, TickDataChunk } from '../contracts/index.js';
 import { PipelineErrorCode } from '../error-codes.js';
+import type { ChunkLease } from './chunk-lease.js';
 
 /** A stored batch object the indexers are told about (as listed, plus its counts when this write stored it). */
 export interface BatchObject extends BatchFileInfo {
@@ -109,6 +110,12 @@ export interface BatchStorageReader {
 export interface ChunkFrameRead {
   readonly data: Uint8Array;
   readonly planedColumns: boolean;
+  /**
+   * Present when `data` lies in a reused buffer (BufferPool): the receiver's share of it. Whoever keeps the bytes
+   * beyond one synchronous use holds the lease and releases it when done; the last release lets the next read
+   * overwrite them.
+   */
+  readonly lease?: ChunkLease;
 }
 
 /** Whether a resource offers the reading operations (the file system and S3 storages do). */

@@ -43,13 +43,15 @@ export function chunkRefOf(blob: Uint8Array): ChunkRef | undefined {
 /**
  * Reads the chunk a reference names: the bytes readBatchFile would yield for it, except that the cell columns
  * may still be byte planes (`planedColumns`; organisms and everything else are as stored). Readers of cells
- * decode them (the visualizer reads a region without restoring a whole dense snapshot).
+ * decode them (the visualizer reads a region without restoring a whole dense snapshot). A read with a `lease`
+ * is the caller's own share of a reused buffer: it releases the lease when it no longer needs the bytes.
  */
 export type ChunkSource = (ref: ChunkRef) => Promise<ChunkFrameRead>;
 
 /**
  * A ChunkSource over a storage reader that keeps the last few chunks it read: the cells and the organisms of
- * one tick come from the same chunk, and a viewer steps through neighbouring ticks.
+ * one tick come from the same chunk, and a viewer steps through neighbouring ticks. The kept reads hold their
+ * leases until they are dropped.
  */
 export function chunkSourceOf(
   storage: Pick<BatchStorageReader, 'readChunkFrame' | 'readChunkFramePlaned'>,
@@ -58,20 +60,32 @@ export function chunkSourceOf(
   const recent = new Map<string, Promise<ChunkFrameRead>>();
   return (ref) => {
     const id = `${ref.key}@${ref.frame.offset}`;
-    let hit = recent.get(id);
-    if (hit) {
+    let read = recent.get(id);
+    if (read) {
       recent.delete(id);
-      recent.set(id, hit);
-      return hit;
+      recent.set(id, read);
+    } else {
+      if (storage.readChunkFramePlaned) read = storage.readChunkFramePlaned(ref.key, ref.frame);
+      else if (storage.readChunkFrame)
+        read = storage.readChunkFrame(ref.key, ref.frame).then((data) => ({ data, planedColumns: false }));
+      else return Promise.reject(new ChunkSourceMissingError(ref.key));
+      const failed = read;
+      recent.set(id, read);
+      read.catch(() => {
+        if (recent.get(id) === failed) recent.delete(id);
+      });
+      while (recent.size > keep) {
+        const [oldest, dropped] = recent.entries().next().value as [string, Promise<ChunkFrameRead>];
+        recent.delete(oldest);
+        void dropped.then(
+          (r) => r.lease?.release(),
+          () => undefined,
+        );
+      }
     }
-    if (storage.readChunkFramePlaned) hit = storage.readChunkFramePlaned(ref.key, ref.frame);
-    else if (storage.readChunkFrame)
-      hit = storage.readChunkFrame(ref.key, ref.frame).then((data) => ({ data, planedColumns: false }));
-    else return Promise.reject(new ChunkSourceMissingError(ref.key));
-    recent.set(id, hit);
-    hit.catch(() => recent.delete(id));
-    while (recent.size > keep) recent.delete(recent.keys().next().value as string);
-    return hit;
+    // The caller's share is taken in a reaction registered now, so it runs before the release of any later
+    // eviction (a promise runs its reactions in the order they were registered).
+    return read.then((r) => (r.lease ? { ...r, lease: r.lease.retain() } : r));
   };
 }
 

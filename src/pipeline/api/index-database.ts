@@ -20,6 +20,7 @@
 import type { OrganismState } from '../contracts/index.js';
 import type { OrganismBrief } from '../contracts/organism-brief.js';
 import type { ChunkSource } from './chunk-refs.js';
+import type { ChunkLease } from './chunk-lease.js';
 
 /** Summary of a run, from its `metadata` rows. */
 export interface RunMetadataRow {
@@ -45,6 +46,8 @@ export interface EnvironmentChunkRow {
   readonly chunk?: Uint8Array;
   /** The resolved chunk's cell columns are still byte planes (see ChunkSource). */
   readonly chunkPlanedColumns?: boolean;
+  /** The caller's share of `chunk` when it lies in a reused buffer: release it once the bytes are not needed. */
+  readonly chunkLease?: ChunkLease;
 }
 
 /** What never changes about an organism. */

@@ -141,12 +141,19 @@ export function planedValueAt(bytes: Uint8Array, start: number, n: number, i: nu
   return bytes[p]! | (bytes[p + n]! << 8) | (bytes[p + 2 * n]! << 16) | (bytes[p + 3 * n]! << 24);
 }
 
-/** A planed column decoded whole; `differences`: it holds differences of consecutive values (flat indices). */
-export function int32FromPlanes(column: Uint8Array, differences: boolean): { values: Int32Array; ascending: boolean } {
+/**
+ * A planed column decoded whole; `differences`: it holds differences of consecutive values (flat indices).
+ * `into`: where to decode (a reused buffer of at least the column's values), else a new array.
+ */
+export function int32FromPlanes(
+  column: Uint8Array,
+  differences: boolean,
+  into?: (values: number) => Int32Array,
+): { values: Int32Array; ascending: boolean } {
   if (column.length % 4 !== 0)
     throw new RangeError(`cell column of ${column.length} bytes is not a whole number of int32 values`);
   const n = column.length >>> 2;
-  const values = new Int32Array(n);
+  const values = into ? into(n) : new Int32Array(n);
   const p0 = column.subarray(0, n);
   const p1 = column.subarray(n, 2 * n);
   const p2 = column.subarray(2 * n, 3 * n);

@@ -20,6 +20,7 @@ import { ErrorLog, type OperationalError } from '../api/operational-error.js';
 import type { Resource, ResourceBinding, ResourceContext, UsageState } from '../api/resource.js';
 import { bindBatchStorage, chunksInRange } from './batch-storage-binding.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
+import { BufferPool } from '../api/buffer-pool.js';
 import { realFsOps, writeFileAtomic, type FsOps } from './atomic-file.js';
 import { FileSystemCompressor } from './file-system-storage-compressor.js';
 import {
@@ -27,6 +28,7 @@ import {
   batchWriteResult,
   compressFramed,
   decodeMessageFrame,
+  decodeMessageFrameLeased,
   frameStorageFile,
   messageFramesOf,
   readFrameBytes,
@@ -314,6 +316,8 @@ export class FileSystemStorage
    * file again: the same bytes, and the indexers' largest cost saved.
    */
   private readonly recentlyWritten = new Map<string, readonly StoredChunk[]>();
+  /** Buffers for single-chunk reads: a dense world's chunk is megabytes, read afresh by every cold query. */
+  private readonly readBuffers = new BufferPool();
 
   private rememberWritten(
     key: string,
@@ -371,31 +375,44 @@ export class FileSystemStorage
   }
 
   async readChunkFrame(key: string, frame: StoredFrame): Promise<Uint8Array> {
-    return (await this.readFrame(key, frame, true)).data;
+    return (await this.readFrame(key, frame, true, false)).data;
   }
 
+  /** The bytes of a large chunk come in a reused buffer with its lease (ChunkFrameRead). */
   readChunkFramePlaned(key: string, frame: StoredFrame): Promise<ChunkFrameRead> {
-    return this.readFrame(key, frame, false);
+    return this.readFrame(key, frame, false, true);
   }
 
-  private async readFrame(key: string, frame: StoredFrame, restoreColumns: boolean): Promise<ChunkFrameRead> {
+  private async readFrame(
+    key: string,
+    frame: StoredFrame,
+    restoreColumns: boolean,
+    leased: boolean,
+  ): Promise<ChunkFrameRead> {
     const recent = this.recentlyWritten.get(key)?.find((c) => c.frame?.offset === frame.offset);
     if (recent) {
       this.counters.cachedReads++;
       return { data: recent.data, planedColumns: false };
     }
     this.counters.reads++;
+    // The compressed bytes are needed only until they are decompressed: their buffer goes back at once.
+    const staging =
+      leased && frame.length >= this.readBuffers.minBytes ? this.readBuffers.lease(frame.length) : undefined;
     try {
-      const bytes = await readFrameBytes(this.pathOf(key), key, frame);
-      const data = decodeMessageFrame(bytes, key, frame.offset, true, restoreColumns);
-      this.counters.bytesRead += data.length;
-      return { data, planedColumns: !restoreColumns };
+      const bytes = await readFrameBytes(this.pathOf(key), key, frame, staging?.bytes);
+      const read = leased
+        ? decodeMessageFrameLeased(bytes, key, frame.offset, true, restoreColumns, this.readBuffers)
+        : { data: decodeMessageFrame(bytes, key, frame.offset, true, restoreColumns) };
+      this.counters.bytesRead += read.data.length;
+      return { ...read, planedColumns: !restoreColumns };
     } catch (cause) {
       this.counters.readErrors++;
       const err = batchReadError(key, cause);
       const e = err as EvochoraError;
       this.errorLog.record(e.code ?? 'READ_FAILED', e.message);
       throw err;
+    } finally {
+      staging?.lease.release();
     }
   }
 

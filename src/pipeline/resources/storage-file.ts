@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DecompressStream, Compressor, Decompressor } from 'zstd-napi';
+import zstdBinding from 'zstd-napi/binding.js';
 import { EvochoraError } from '../../errors.js';
 import {
   CONTENT_TICK_DATA_CHUNK,
@@ -17,6 +18,8 @@ import {
   type ChunkMessage,
 } from '../contracts/index.js';
 import type { BatchWriteResult, StoredFrame } from '../api/batch-storage.js';
+import type { BufferPool } from '../api/buffer-pool.js';
+import type { ChunkLease } from '../api/chunk-lease.js';
 import { readVarint, writeVarint, varintSize } from '../contracts/framing.js';
 import {
   checkChunkColumns,
@@ -325,11 +328,16 @@ export async function readMessageFrames(path: string): Promise<MessageFrame[] | 
   }
 }
 
-/** Reads one message frame's bytes from a file on disk (for decodeMessageFrame). */
-export async function readFrameBytes(path: string, displayName: string, frame: MessageFrame): Promise<Uint8Array> {
+/** Reads one message frame's bytes from a file on disk (for decodeMessageFrame), into `into` when given. */
+export async function readFrameBytes(
+  path: string,
+  displayName: string,
+  frame: MessageFrame,
+  into?: Uint8Array,
+): Promise<Uint8Array> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(frame.length);
+    const buf = into ? into.subarray(0, frame.length) : Buffer.allocUnsafe(frame.length);
     const { bytesRead } = await fh.read(buf, 0, frame.length, frame.offset);
     if (bytesRead !== frame.length)
       throw new StorageFileCorruptError(displayName, frame.offset, 'the file ends inside a chunk frame');
@@ -340,6 +348,7 @@ export async function readFrameBytes(path: string, displayName: string, frame: M
 }
 
 const frameDecompressor = new Decompressor();
+const frameDCtx = new zstdBinding.DCtx();
 
 /**
  * The payload of one message frame (read with messageFramesOf): decompressed, length prefix removed, cell
@@ -359,6 +368,58 @@ export function decodeMessageFrame(
   } catch (err) {
     throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
   }
+  return framePayload(raw, displayName, at, planed, restoreColumns);
+}
+
+/**
+ * decodeMessageFrame into a buffer of `pool` when the frame is large and says its size (every frame this
+ * project writes does); the lease comes with it. Smaller frames are decoded as decodeMessageFrame does.
+ */
+export function decodeMessageFrameLeased(
+  frame: Uint8Array,
+  displayName: string,
+  at: number,
+  planed: boolean,
+  restoreColumns: boolean,
+  pool: BufferPool,
+): { readonly data: Uint8Array; readonly lease?: ChunkLease } {
+  let size: number | null;
+  try {
+    size = zstdBinding.getFrameContentSize(frame);
+  } catch (err) {
+    throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
+  }
+  if (size === null || size < pool.minBytes)
+    return { data: decodeMessageFrame(frame, displayName, at, planed, restoreColumns) };
+  const { bytes, lease } = pool.lease(size);
+  try {
+    let written: number;
+    try {
+      written = frameDCtx.decompress(bytes, frame);
+    } catch (err) {
+      throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
+    }
+    if (written !== size)
+      throw new StorageFileCorruptError(
+        displayName,
+        at,
+        `zstd frame at byte ${at} holds ${written} bytes, its header says ${size}`,
+      );
+    return { data: framePayload(bytes, displayName, at, planed, restoreColumns), lease };
+  } catch (err) {
+    lease.release();
+    throw err;
+  }
+}
+
+/** A decompressed frame's one message, length prefix removed (its cell columns unplaned when asked). */
+function framePayload(
+  raw: Uint8Array,
+  displayName: string,
+  at: number,
+  planed: boolean,
+  restoreColumns: boolean,
+): Uint8Array {
   const v = readVarint(raw, 0);
   if (!v || v[1] + v[0] !== raw.length)
     throw new StorageFileCorruptError(displayName, at, `the frame at byte ${at} does not hold one message`);

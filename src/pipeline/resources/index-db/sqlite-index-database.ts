@@ -28,6 +28,7 @@ import {
 } from '../../api/index-blobs.js';
 import { chunkRefOf, ChunkSourceMissingError, type ChunkRef, type ChunkSource } from '../../api/chunk-refs.js';
 import type { ChunkFrameRead } from '../../api/batch-storage.js';
+import type { ChunkLease } from '../../api/chunk-lease.js';
 import type { Metrics, Monitorable } from '../../api/monitorable.js';
 import type { RunRemovalIndex } from '../../api/run-removal.js';
 import { ErrorLog, type OperationalError } from '../../api/operational-error.js';
@@ -61,6 +62,13 @@ export interface OrganismChunkRow {
 
 /** Decoded organism chunks kept per run handle (the visualizer steps through neighbouring ticks). */
 const ORGANISM_CHUNK_CACHE = 8;
+
+/** An organism chunk's decoded samples, and the share of its stored bytes the holder keeps (ChunkLease). */
+interface CachedOrganismChunk {
+  readonly lastTick: number;
+  readonly samples: OrganismChunkView;
+  readonly lease: ChunkLease | undefined;
+}
 
 interface OrganismDbRow {
   organism_id: number;
@@ -158,7 +166,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     };
   }
 
-  private readonly orgChunks = new Map<number, { lastTick: number; samples: OrganismChunkView }>();
+  private readonly orgChunks = new Map<number, CachedOrganismChunk>();
 
   close(): void {
     this.db.close();
@@ -275,7 +283,12 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const row = { firstTick: r.first_tick, lastTick: r.last_tick, tickCount: r.tick_count, data };
     if (!ref) return row;
     const read = await this.resolve(ref);
-    return { ...row, chunk: read.data, chunkPlanedColumns: read.planedColumns };
+    return {
+      ...row,
+      chunk: read.data,
+      chunkPlanedColumns: read.planedColumns,
+      ...(read.lease ? { chunkLease: read.lease } : {}),
+    };
   }
 
   /** The stored chunk a reference names, through the attached source. */
@@ -290,8 +303,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async organismTick(tick: number): Promise<OrganismTickRow | undefined> {
-    const chunk = await this.organismChunkAt(tick);
-    if (chunk) {
+    const fromChunk = await this.withOrganismChunk(tick, (chunk): OrganismTickRow | undefined => {
       const s = chunk.get(tick);
       if (s) {
         const states = s.states;
@@ -314,14 +326,16 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
           },
         };
       }
-    }
+      return undefined;
+    });
+    if (fromChunk) return fromChunk;
     const r = this.st.orgTick.get(tick) as
       { tick: number; organism_count: number; alive_count: number; data: Buffer } | undefined;
     return r && { tick: r.tick, organismCount: r.organism_count, aliveCount: r.alive_count, data: u8(r.data) };
   }
 
   async organismBriefs(tick: number): Promise<OrganismBrief[] | undefined> {
-    const briefs = (await this.organismChunkAt(tick))?.briefs(tick);
+    const briefs = await this.withOrganismChunk(tick, (chunk) => chunk.briefs(tick));
     if (briefs) return briefs;
     // A tick indexed row by row (or not at all).
     const row = await this.organismTick(tick);
@@ -329,7 +343,7 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
   }
 
   async organismState(tick: number, organismId: number): Promise<OrganismState | undefined> {
-    const state = (await this.organismChunkAt(tick))?.state(tick, organismId);
+    const state = await this.withOrganismChunk(tick, (chunk) => chunk.state(tick, organismId));
     if (state !== undefined) return state ?? undefined;
     const row = await this.organismTick(tick);
     return row && (row.states ?? decodeOrganismBlob(row.data)).find((o) => o.organismId === organismId);
@@ -345,14 +359,29 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     return this.st.hasOrgChunk.get(tick, tick) !== undefined || this.st.hasOrgTick.get(tick) !== undefined;
   }
 
-  /** The decoded samples of the organism chunk holding `tick` (cached), or undefined. */
-  private async organismChunkAt(tick: number): Promise<OrganismChunkView | undefined> {
+  /**
+   * `use` run on the decoded samples of the organism chunk holding `tick` (undefined when none is indexed). The
+   * samples read the stored chunk's bytes, which may lie in a reused buffer: `use` is synchronous, and the
+   * chunk is held while it runs.
+   */
+  private async withOrganismChunk<T>(tick: number, use: (chunk: OrganismChunkView) => T): Promise<T | undefined> {
+    const held = await this.organismChunkAt(tick);
+    if (!held) return undefined;
+    try {
+      return use(held.samples);
+    } finally {
+      held.lease?.release();
+    }
+  }
+
+  /** The organism chunk holding `tick` (cached) and the caller's share of its bytes, or undefined. */
+  private async organismChunkAt(tick: number): Promise<CachedOrganismChunk | undefined> {
     for (const [first, c] of this.orgChunks) {
       if (first <= tick && tick <= c.lastTick) {
         // Most recently used last.
         this.orgChunks.delete(first);
         this.orgChunks.set(first, c);
-        return c.samples;
+        return { ...c, lease: c.lease?.retain() };
       }
     }
     const r = this.st.orgChunkAt.get(tick, tick) as { first_tick: number; last_tick: number; data: Buffer } | undefined;
@@ -360,11 +389,17 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const data = u8(r.data);
     const ref = chunkRefOf(data);
     // Organisms only: planed cell columns do not matter here.
-    const samples = ref ? organismChunkViewOf((await this.resolve(ref)).data) : decodeOrganismChunk(data);
-    this.orgChunks.set(r.first_tick, { lastTick: r.last_tick, samples });
-    while (this.orgChunks.size > ORGANISM_CHUNK_CACHE)
-      this.orgChunks.delete(this.orgChunks.keys().next().value as number);
-    return samples;
+    const read = ref ? await this.resolve(ref) : undefined;
+    const samples = read ? organismChunkViewOf(read.data) : decodeOrganismChunk(data);
+    // The cache's share beside the caller's; an entry read twice at once keeps the newer.
+    this.orgChunks.get(r.first_tick)?.lease?.release();
+    this.orgChunks.set(r.first_tick, { lastTick: r.last_tick, samples, lease: read?.lease?.retain() });
+    while (this.orgChunks.size > ORGANISM_CHUNK_CACHE) {
+      const [first, dropped] = this.orgChunks.entries().next().value as [number, CachedOrganismChunk];
+      this.orgChunks.delete(first);
+      dropped.lease?.release();
+    }
+    return { lastTick: r.last_tick, samples, lease: read?.lease };
   }
 
   async organism(organismId: number): Promise<OrganismRow | undefined> {

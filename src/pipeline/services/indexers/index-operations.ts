@@ -306,7 +306,9 @@ export async function isBatchIndexed(
   if (kind === 'environment') {
     if (fast) return fast.hasEnvironmentChunk(batch.firstTick, batch.lastTick);
     const first = await reader.environmentChunkContaining(batch.firstTick);
+    first?.chunkLease?.release();
     const last = await reader.environmentChunkContaining(batch.lastTick);
+    last?.chunkLease?.release();
     return first?.firstTick === batch.firstTick && last?.lastTick === batch.lastTick;
   }
   if (fast) return fast.hasOrganismTick(batch.firstTick) && fast.hasOrganismTick(batch.lastTick);
