@@ -31,9 +31,10 @@ export interface CellColumns {
 
 /** Groups a layer's cells by x column (stable, O(n + W)); the order inside a column is kept. */
 function byColumn(c: CellColumns, W: number, H: number): CellColumns {
-  // A sorted layer (every snapshot) is searched by binary search instead: no O(n) pass on a cold read.
-  if (c.sorted) return c;
+  // A sorted layer (every snapshot) is searched by binary search instead: no O(n) pass on a cold read. A layer
+  // with fewer cells than the world has columns is scanned whole: cheaper than its index (two arrays of W + 1).
   const n = c.flatIndices.length;
+  if (c.sorted || n < W) return c;
   const colStart = new Int32Array(W + 1);
   const fi = c.flatIndices;
   for (let i = 0; i < n; i++) colStart[((fi[i]! / H) | 0) + 1]!++;
@@ -103,13 +104,6 @@ interface RawColumns {
 
 const NO_BYTES = new Uint8Array(0);
 
-interface RawLayer {
-  readonly tick: number;
-  readonly accumulated: boolean;
-  readonly totalOrganismsCreated: number;
-  readonly cells: RawColumns | null | undefined;
-}
-
 function cols(c: RawColumns | null | undefined, into: Int32Source | undefined): CellColumns {
   if (c?.planed) return planedCols(c, into);
   const flatIndices = bytesToInt32(c?.flatIndices);
@@ -147,10 +141,22 @@ function planedCols(c: RawColumns, into: Int32Source | undefined): CellColumns {
   };
 }
 
+/**
+ * A chunk's layers, snapshot first: per layer its tick, its organisms-created count, whether it is an accumulated
+ * delta, and its cell columns when asked for (an encoded chunk parses them only then: a cached chunk holds no
+ * object per layer, so the hundreds of layers a dense chunk has are not garbage for the old generation).
+ */
+interface Layers {
+  readonly ticks: number[];
+  readonly totals: number[];
+  readonly accumulated: readonly boolean[];
+  cells(i: number): RawColumns | null | undefined;
+}
+
 function prepare(
   firstTick: number,
   lastTick: number,
-  raw: readonly RawLayer[],
+  layers: Layers,
   encodedBytes: number,
   shape?: readonly number[],
   pool?: BufferPool,
@@ -165,19 +171,17 @@ function prepare(
       return new Int32Array(buffer, 0, n);
     });
   let disposed = false;
-  const ticks: number[] = [];
-  const totals: number[] = [];
+  const { ticks, totals } = layers;
+  const count = ticks.length;
   // Per layer, the accumulated layer its plan starts from (0: none yet). A plan is built when a tick is asked
   // for, not for every layer up front (that was ~100 KB of arrays per chunk read, most never used).
-  const from = new Int32Array(raw.length);
+  const from = new Int32Array(count);
   let acc = 0;
-  raw.forEach((l, layer) => {
-    ticks.push(l.tick);
-    totals.push(l.totalOrganismsCreated);
-    if (layer > 0 && l.accumulated) acc = layer;
+  for (let layer = 0; layer < count; layer++) {
+    if (layer > 0 && layers.accumulated[layer]) acc = layer;
     from[layer] = acc;
-  });
-  const converted: Array<CellColumns | undefined> = new Array(raw.length);
+  }
+  const converted: Array<CellColumns | undefined> = new Array(count);
   const is2d = shape !== undefined && shape.length === 2;
   return {
     firstTick,
@@ -196,7 +200,7 @@ function prepare(
       if (disposed) throw new ChunkLeaseReleasedError();
       let c = converted[i];
       if (c) return c;
-      c = cols(raw[i]!.cells, into);
+      c = cols(layers.cells(i), into);
       if (is2d) c = byColumn(c, shape[0]!, shape[1]!);
       converted[i] = c;
       return c;
@@ -211,25 +215,24 @@ function prepare(
 
 /** Prepares a decoded (cells-only or whole) chunk. */
 export function prepareChunk(chunk: TickDataChunk, shape?: readonly number[]): PreparedChunk {
-  const raw: RawLayer[] = [
-    {
-      tick: Number(chunk.snapshot?.tickNumber ?? chunk.firstTick),
-      accumulated: false,
-      totalOrganismsCreated: Number(chunk.snapshot?.totalOrganismsCreated ?? 0),
-      cells: chunk.snapshot?.cells,
-    },
-  ];
-  for (const d of chunk.deltas)
-    raw.push({
-      tick: Number(d.tickNumber),
-      accumulated: d.deltaType === DeltaType.ACCUMULATED,
-      totalOrganismsCreated: Number(d.totalOrganismsCreated),
-      cells: d.changedCells,
-    });
+  const cells: Array<RawColumns | null | undefined> = [chunk.snapshot?.cells];
+  const layers: Layers = {
+    ticks: [Number(chunk.snapshot?.tickNumber ?? chunk.firstTick)],
+    totals: [Number(chunk.snapshot?.totalOrganismsCreated ?? 0)],
+    accumulated: [false],
+    cells: (i) => cells[i],
+  };
+  const accumulated = layers.accumulated as boolean[];
+  for (const d of chunk.deltas) {
+    layers.ticks.push(Number(d.tickNumber));
+    layers.totals.push(Number(d.totalOrganismsCreated));
+    accumulated.push(d.deltaType === DeltaType.ACCUMULATED);
+    cells.push(d.changedCells);
+  }
   let bytes = 0;
-  for (const l of raw)
-    bytes += (l.cells?.flatIndices?.length ?? 0) + (l.cells?.molecules?.length ?? 0) + (l.cells?.owners?.length ?? 0);
-  return prepare(Number(chunk.firstTick), Number(chunk.lastTick), raw, bytes, shape);
+  for (const c of cells)
+    bytes += (c?.flatIndices?.length ?? 0) + (c?.molecules?.length ?? 0) + (c?.owners?.length ?? 0);
+  return prepare(Number(chunk.firstTick), Number(chunk.lastTick), layers, bytes, shape);
 }
 
 /** The columns of an encoded CellDataColumns message (views into `buf`). */
@@ -261,11 +264,14 @@ export function prepareEncodedChunk(
 ): PreparedChunk {
   const outer = new FieldCursor().reset(bytes);
   const inner = new FieldCursor();
-  const cellCursor = new FieldCursor();
   let firstTick = 0;
   let lastTick = 0;
-  let snapshot: RawLayer | undefined;
-  const deltas: RawLayer[] = [];
+  // Layer 0 is the snapshot (whichever place it has in the message); -1: a layer without cells.
+  const ticks = [0];
+  const totals = [0];
+  const accumulated = [false];
+  const cellRanges = [-1, -1];
+  let snapshotSeen = false;
   while (outer.next()) {
     const n = outer.number;
     if (outer.wireType === 0) {
@@ -275,9 +281,10 @@ export function prepareEncodedChunk(
     }
     if (outer.wireType !== 2 || (n !== 5 && n !== 6)) continue;
     let tick = 0;
-    let accumulated = false;
+    let acc = false;
     let total = 0;
-    let cells: RawColumns | undefined;
+    let from = -1;
+    let to = -1;
     // TickData: 2 tick, 4 cells, 7 total created; TickDelta: 1 tick, 2 type, 3 cells, 5 total created.
     const tickField = n === 5 ? 2 : 1;
     const cellsField = n === 5 ? 4 : 3;
@@ -288,20 +295,37 @@ export function prepareEncodedChunk(
       if (inner.wireType === 0) {
         if (f === tickField) tick = inner.varint;
         else if (f === totalField) total = inner.varint;
-        else if (n === 6 && f === 2) accumulated = inner.varint === DeltaType.ACCUMULATED;
+        else if (n === 6 && f === 2) acc = inner.varint === DeltaType.ACCUMULATED;
       } else if (inner.wireType === 2 && f === cellsField) {
-        cells = wireColumns(bytes, inner.valueStart, inner.end, cellCursor, planed);
+        from = inner.valueStart;
+        to = inner.end;
       }
     }
-    const layer = { tick, accumulated, totalOrganismsCreated: total, cells };
-    if (n === 5) snapshot = layer;
-    else deltas.push(layer);
+    if (n === 5) {
+      snapshotSeen = true;
+      ticks[0] = tick;
+      totals[0] = total;
+      cellRanges[0] = from;
+      cellRanges[1] = to;
+    } else {
+      ticks.push(tick);
+      totals.push(total);
+      accumulated.push(acc);
+      cellRanges.push(from, to);
+    }
   }
-  const raw = [
-    snapshot ?? { tick: firstTick, accumulated: false, totalOrganismsCreated: 0, cells: undefined },
-    ...deltas,
-  ];
-  return prepare(firstTick, lastTick, raw, bytes.byteLength, shape, pool);
+  if (!snapshotSeen) ticks[0] = firstTick;
+  const cursor = new FieldCursor();
+  const layers: Layers = {
+    ticks,
+    totals,
+    accumulated,
+    cells: (i) =>
+      cellRanges[2 * i]! < 0
+        ? undefined
+        : wireColumns(bytes, cellRanges[2 * i]!, cellRanges[2 * i + 1]!, cursor, planed),
+  };
+  return prepare(firstTick, lastTick, layers, bytes.byteLength, shape, pool);
 }
 
 /** Inclusive bounds per dimension. */
