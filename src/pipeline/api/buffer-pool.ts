@@ -17,7 +17,7 @@ export class BufferPool {
    * @param minBytes smaller requests are allocated as usual (the young generation handles them well)
    */
   constructor(
-    private readonly maxFreeBytes = 96 * MIB,
+    private readonly maxFreeBytes = 32 * MIB,
     readonly minBytes = 256 * 1024,
   ) {}
 
