@@ -340,6 +340,29 @@ export interface RegionCells {
   readonly cells: CellColumns;
 }
 
+/** Regions of up to this many cells rebuild in the shared scratch below (larger ones allocate their own). */
+const SCRATCH_CELLS = 1 << 20;
+let scratchMol = new Int32Array(0);
+let scratchOwn = new Int32Array(0);
+let scratchSet = new Uint8Array(0);
+
+/**
+ * regionAt's per-cell work space: molecule, owner and "written" per cell of the region. regionAt is synchronous,
+ * so one set serves every call; a 256² region would otherwise allocate ~590 KB outside V8's heap per query, and
+ * such bytes pace the server's full collections (docs/visualizer.md, reused read buffers). Only `set` needs
+ * clearing: the others are read only where it is set.
+ */
+function regionScratch(n: number): { mol: Int32Array; own: Int32Array; set: Uint8Array } {
+  if (n > SCRATCH_CELLS) return { mol: new Int32Array(n), own: new Int32Array(n), set: new Uint8Array(n) };
+  if (scratchSet.length < n) {
+    const size = Math.min(SCRATCH_CELLS, 2 ** Math.ceil(Math.log2(n)));
+    scratchMol = new Int32Array(size);
+    scratchOwn = new Int32Array(size);
+    scratchSet = new Uint8Array(size);
+  } else scratchSet.fill(0, 0, n);
+  return { mol: scratchMol, own: scratchOwn, set: scratchSet };
+}
+
 /** Cells of `region` at sample `sampleIndex` of the chunk. */
 export function regionAt(
   prepared: PreparedChunk,
@@ -351,9 +374,7 @@ export function regionAt(
   const ext = region.min.map((lo, d) => region.max[d]! - lo + 1);
   let n = 1;
   for (const e of ext) n *= e;
-  const mol = new Int32Array(n);
-  const own = new Int32Array(n);
-  const set = new Uint8Array(n);
+  const { mol, own, set } = regionScratch(n);
   const is2d = dims === 2;
   const H = shape[1] ?? 1;
   const x0 = region.min[0]!,

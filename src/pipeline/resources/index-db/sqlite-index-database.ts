@@ -390,7 +390,13 @@ export class SqliteRunIndex implements RunIndexWriter, RunIndexReader {
     const ref = chunkRefOf(data);
     // Organisms only: planed cell columns do not matter here.
     const read = ref ? await this.resolve(ref) : undefined;
-    const samples = read ? organismChunkViewOf(read.data) : decodeOrganismChunk(data);
+    let samples: OrganismChunkView;
+    try {
+      samples = read ? organismChunkViewOf(read.data) : decodeOrganismChunk(data);
+    } catch (err) {
+      read?.lease?.release();
+      throw err;
+    }
     // The cache's share beside the caller's; an entry read twice at once keeps the newer.
     this.orgChunks.get(r.first_tick)?.lease?.release();
     this.orgChunks.set(r.first_tick, { lastTick: r.last_tick, samples, lease: read?.lease?.retain() });
