@@ -43,6 +43,7 @@ export class BufferPool {
   }
 
   give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength > this.maxFreeBytes) return;
     this.free.push(buffer);
     this.freeBytes += buffer.byteLength;
     while (this.freeBytes > this.maxFreeBytes) this.freeBytes -= this.free.shift()!.byteLength;

@@ -349,6 +349,8 @@ export async function readFrameBytes(
 
 const frameDecompressor = new Decompressor();
 const frameDCtx = new zstdBinding.DCtx();
+/** Frames larger than this (a dense 2048×1152 chunk is ~10 MB) are decompressed into memory of their own. */
+const MAX_POOLED_FRAME_BYTES = 256 * 1024 * 1024;
 
 /**
  * The payload of one message frame (read with messageFramesOf): decompressed, length prefix removed, cell
@@ -389,7 +391,9 @@ export function decodeMessageFrameLeased(
   } catch (err) {
     throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
   }
-  if (size === null || size < pool.minBytes)
+  // Beyond any real chunk, a size is taken as the header says only by the plain path (which reports a frame that
+  // does not hold it as corrupt), never kept in the pool.
+  if (size === null || size < pool.minBytes || size > MAX_POOLED_FRAME_BYTES)
     return { data: decodeMessageFrame(frame, displayName, at, planed, restoreColumns) };
   const { bytes, lease } = pool.lease(size);
   try {

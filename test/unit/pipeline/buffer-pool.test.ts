@@ -3,6 +3,9 @@ import { BufferPool } from '../../../src/pipeline/api/buffer-pool.js';
 import { ChunkLease } from '../../../src/pipeline/api/chunk-lease.js';
 import type { ChunkFrameRead } from '../../../src/pipeline/api/batch-storage.js';
 import { chunkSourceOf, type ChunkRef } from '../../../src/pipeline/api/chunk-refs.js';
+import { compress } from 'zstd-napi';
+import { varintSize, writeVarint } from '../../../src/pipeline/contracts/framing.js';
+import { decodeMessageFrame, decodeMessageFrameLeased } from '../../../src/pipeline/resources/storage-file.js';
 
 const MIB = 1024 * 1024;
 
@@ -95,5 +98,54 @@ describe('chunkSourceOf with reused buffers', () => {
     expect(live.has('a')).toBe(false);
     (await other).lease?.release();
     expect(live.has('b')).toBe(true);
+  });
+});
+
+describe('decodeMessageFrameLeased', () => {
+  /** A length-delimited message of `n` bytes in one zstd frame, as storage writes each chunk. */
+  function frameOf(n: number): { frame: Uint8Array; payload: Uint8Array } {
+    const payload = new Uint8Array(n);
+    for (let i = 0; i < n; i++) payload[i] = (i * 7) & 0xff;
+    const head = Buffer.alloc(varintSize(n));
+    writeVarint(head, 0, n);
+    return { frame: compress(Buffer.concat([head, payload])), payload };
+  }
+  /** The frame with its header's content size rewritten (the field of a 4-byte size, as zstd writes ≥ 64 KiB). */
+  function withContentSize(frame: Uint8Array, size: number): Uint8Array {
+    const f = Buffer.from(frame);
+    const fhd = f[4]!;
+    expect(fhd >> 6).toBe(2);
+    const at = 5 + ((fhd >> 5) & 1 ? 0 : 1) + [0, 1, 2, 4][fhd & 3]!;
+    f.writeUInt32LE(size, at);
+    return f;
+  }
+
+  it('decodes a large frame into a pooled buffer, the same bytes as the plain decoder', () => {
+    const pool = new BufferPool();
+    const { frame, payload } = frameOf(MIB);
+    const read = decodeMessageFrameLeased(frame, 'f', 0, false, true, pool);
+    expect(read.lease).toBeDefined();
+    expect(Buffer.from(read.data).equals(Buffer.from(payload))).toBe(true);
+    expect(Buffer.from(decodeMessageFrame(frame, 'f', 0, false)).equals(Buffer.from(payload))).toBe(true);
+    read.lease!.release();
+    expect(pool.idleBytes).toBeGreaterThanOrEqual(MIB);
+    // A small frame is decoded as usual, without a lease.
+    expect(decodeMessageFrameLeased(frameOf(1000).frame, 'f', 0, false, true, pool).lease).toBeUndefined();
+  });
+
+  it('a frame whose header misstates its size is corrupt, named with file and offset, and its buffer goes back', () => {
+    const pool = new BufferPool();
+    const { frame } = frameOf(MIB);
+    for (const size of [MIB / 2, 2 * MIB, 0xfffffff0]) {
+      expect(() => decodeMessageFrameLeased(withContentSize(frame, size), 'batch-x', 77, false, true, pool)).toThrow(
+        expect.objectContaining({
+          code: 'STORAGE_FILE_CORRUPT',
+          data: expect.objectContaining({ file: 'batch-x', offset: 77 }),
+        }),
+      );
+    }
+    // The two misstated sizes the pool served came back (the absurd one was never pooled).
+    expect(pool.idleBytes).toBeGreaterThanOrEqual(2 * MIB);
+    expect(pool.idleBytes).toBeLessThan(8 * MIB);
   });
 });
