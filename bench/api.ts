@@ -287,15 +287,17 @@ async function main(): Promise<void> {
       const vt = during.reduce((a, l) => a + (l.t - mt) ** 2, 0);
       return vt === 0 ? Number.NaN : (during.reduce((a, l) => a + (l.t - mt) * (y(l) - my), 0) / vt) * 1000;
     };
-    const storedRate = slope((l) => l.stored);
-    const indexedRate = slope((l) => l.indexed);
+    // Fewer samples than this, or a stored tick that did not move between them, give no rate worth a ratio.
+    const MIN_STEADY_SAMPLES = 8;
+    const storedRate = during.length >= MIN_STEADY_SAMPLES ? slope((l) => l.stored) : Number.NaN;
+    const indexedRate = during.length >= MIN_STEADY_SAMPLES ? slope((l) => l.indexed) : Number.NaN;
     const throughput = {
       recordTicksPerSec: Math.round(recordTicksPerSec),
       indexerTicksPerSecWhileRecording: Math.round(indexerTicksPerSec),
       ratioToRecording: r2(indexerTicksPerSec / recordTicksPerSec),
       storedTicksPerSecSteady: Math.round(storedRate),
       indexedTicksPerSecSteady: Math.round(indexedRate),
-      steadyRatio: r2(indexedRate / storedRate),
+      steadyRatio: storedRate > 0 ? r2(indexedRate / storedRate) : null,
       indexerTicksPerSecAfterStop: catchUpMs > 0 ? Math.round(((storedLast - indexedAtStop) * 1000) / catchUpMs) : null,
     };
     if (process.env.BENCH_DEBUG)
@@ -337,7 +339,9 @@ async function main(): Promise<void> {
       `indexer throughput while recording: ${throughput.indexerTicksPerSecWhileRecording} ticks/s = ${throughput.ratioToRecording} × the recording rate (${throughput.recordTicksPerSec} ticks/s); after the engine stopped ${throughput.indexerTicksPerSecAfterStop ?? '-'} ticks/s`,
     );
     log(
-      `steady state while recording (slopes over ${during.length} samples): indexed ${throughput.indexedTicksPerSecSteady} ticks/s ÷ stored ${throughput.storedTicksPerSecSteady} ticks/s = ${throughput.steadyRatio}`,
+      throughput.steadyRatio === null
+        ? `steady state while recording: not measured (${during.length} samples while the engine recorded; record longer with --ticks)`
+        : `steady state while recording (slopes over ${during.length} samples): indexed ${throughput.indexedTicksPerSecSteady} ticks/s ÷ stored ${throughput.storedTicksPerSecSteady} ticks/s = ${throughput.steadyRatio}`,
     );
     log(
       `recorded ${storedLast + 1} ticks in ${(recordMs / 1000).toFixed(1)} s (${Math.round(((storedLast + 1) * 1000) / recordMs)} ticks/s); indexer lag p50 ${lag.p50} p95 ${lag.p95} max ${lag.max} ticks (p95 first third ${lag.firstThirdP95}, last third ${lag.lastThirdP95}; slope ${lag.slopeTicksPerSec} ticks/s); caught up ${catchUpMs} ms after the engine stopped`,
