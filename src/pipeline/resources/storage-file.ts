@@ -368,7 +368,7 @@ export function decodeMessageFrame(
   try {
     raw = frameDecompressor.decompress(frame);
   } catch (err) {
-    throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
+    throw zstdFrameError(displayName, at, err);
   }
   return framePayload(raw, displayName, at, planed, restoreColumns);
 }
@@ -389,7 +389,7 @@ export function decodeMessageFrameLeased(
   try {
     size = zstdBinding.getFrameContentSize(frame);
   } catch (err) {
-    throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
+    throw zstdFrameError(displayName, at, err);
   }
   // Beyond any real chunk, a size is taken as the header says only by the plain path (which reports a frame that
   // does not hold it as corrupt), never kept in the pool.
@@ -401,7 +401,7 @@ export function decodeMessageFrameLeased(
     try {
       written = frameDCtx.decompress(bytes, frame);
     } catch (err) {
-      throw new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
+      throw zstdFrameError(displayName, at, err);
     }
     if (written !== size)
       throw new StorageFileCorruptError(
@@ -414,6 +414,11 @@ export function decodeMessageFrameLeased(
     lease.release();
     throw err;
   }
+}
+
+/** What zstd rejected in the frame at `at` of a file, as the corrupt file it shows. */
+function zstdFrameError(displayName: string, at: number, err: unknown): StorageFileCorruptError {
+  return new StorageFileCorruptError(displayName, at, `zstd frame at byte ${at}: ${(err as Error).message}`);
 }
 
 /** A decompressed frame's one message, length prefix removed (its cell columns unplaned when asked). */
