@@ -9,9 +9,17 @@
  * (`simulate` of the first CALIBRATION_TICKS ticks) before the node, between the two and at the end shows how
  * much the machine's speed moved: `machine_speed_spread` above a few percent means the ratio is that uncertain.
  *
+ * The sampling must not slow the node it measures (two cores: every CPU-second the bench takes is one the node
+ * waits for). So a sample asks the node's HTTP API (no CLI process per sample) and takes the byte counts from the
+ * node's own counters (what persistence and the analytics indexer wrote, the index database's size); the files
+ * on disk are walked once, after the node stopped, for the final figures. Walking them every sample, as this
+ * bench first did, cost ~1 CPU-second per sample at the end of a 30-minute run (~58,000 batch files, three walks).
+ * Each sample also reads every thread's CPU time (/proc/PID/task), so the end shows which thread's cost per
+ * recorded tick grew as the world matured.
+ *
  * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--data-dir DIR] [--keep] [--json]
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { bytesUnder, cli } from './node-cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,10 +68,15 @@ interface Sample {
   seconds: number;
   rssMb: number;
   openFds: number;
-  /** Batch files and metadata (the run's analytics are counted apart). */
+  /** What the node's persistence services wrote (batch files; the run's analytics are counted apart). */
   storageBytes: number;
   analyticsBytes: number;
+  /** The index databases' size as the node reports it. */
   indexBytes: number;
+  /** Organisms alive at the engine's tick. */
+  organisms: number;
+  /** CPU seconds per thread id since the node started (the main thread's id is the pid). */
+  threadCpuS: Record<string, number>;
   engineTick: number;
   ticksRecorded: number;
   newestIndexedTick: number;
@@ -75,20 +88,90 @@ function probeSpeed(): number {
     .ticksPerSecond;
 }
 
+/** CPU seconds (user + system) of each of the process's threads. */
+function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const tick = 100; // USER_HZ on Linux
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them.
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
+      out[tid] = (Number(f[11]) + Number(f[12])) / tick;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+interface NodeStatus {
+  services: Array<{ className: string; metrics: Record<string, number> }>;
+  recording?: { storageBytes: number; indexBytes?: number };
+}
+
+/** `GET /pipeline/api/status` of the node, with its token when the node wants one for reads. */
+async function pipelineStatus(url: string): Promise<NodeStatus> {
+  const tokenFile = join(dataDir, 'state', 'token');
+  const headers: Record<string, string> = existsSync(tokenFile)
+    ? { authorization: `Bearer ${readFileSync(tokenFile, 'utf8').trim()}` }
+    : {};
+  const reply = await fetch(`${url}/pipeline/api/status`, { headers });
+  if (!reply.ok) throw new Error(`GET ${url}/pipeline/api/status: HTTP ${reply.status}`);
+  return (await reply.json()) as NodeStatus;
+}
+
+/**
+ * CPU µs per recorded tick of the main thread, the two busiest other threads (the simulation's, then the
+ * compressor's) and the rest together, over the run's first and last thirds: which work grew as the world aged.
+ */
+function threadCostFigures(samples: readonly Sample[], pid: number): Record<string, string> {
+  if (samples.length < 6) return {};
+  const third = Math.floor(samples.length / 3);
+  const windows = [
+    [samples[0]!, samples[third]!],
+    [samples[samples.length - 1 - third]!, samples[samples.length - 1]!],
+  ] as const;
+  const last = samples[samples.length - 1]!.threadCpuS;
+  const others = Object.keys(last)
+    .filter((t) => t !== String(pid))
+    .sort((a, b) => last[b]! - last[a]!);
+  const groups: Array<[string, (tid: string) => boolean]> = [
+    ['main', (t) => t === String(pid)],
+    ['simulation', (t) => t === others[0]],
+    ['compression', (t) => t === others[1]],
+    ['other_threads', (t) => t !== String(pid) && t !== others[0] && t !== others[1]],
+  ];
+  const out: Record<string, string> = {};
+  for (const [name, member] of groups) {
+    const perTick = windows.map(([a, b]) => {
+      let cpu = 0;
+      for (const [tid, s] of Object.entries(b.threadCpuS)) if (member(tid)) cpu += s - (a.threadCpuS[tid] ?? 0);
+      return (cpu / Math.max(1, b.ticksRecorded - a.ticksRecorded)) * 1e6;
+    });
+    out[`cpu_us_per_tick_${name}_first_last_third`] = perTick.map((x) => x.toFixed(2)).join(' / ');
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const probes = [probeSpeed()];
-  const started = cli(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir]) as { pid: number };
+  const started = cli(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir]) as {
+    pid: number;
+    url: string;
+  };
   const pid = started.pid;
   say(`node pid ${pid}, data dir ${dataDir}; ${MINUTES} min, a sample every ${EVERY_S} s`);
-  say('   s   RSS MB   fds   storage MB   index MB   engine tick   recorded   indexed   storage B/tick   index B/tick');
+  say(
+    '   s   RSS MB   fds   storage MB   index MB   engine tick   recorded   indexed   storage B/tick   index B/tick   organisms',
+  );
   const samples: Sample[] = [];
   const t0 = Date.now();
   try {
     while (Date.now() - t0 < MINUTES * 60_000) {
       await new Promise((r) => setTimeout(r, EVERY_S * 1000));
-      const status = cli(['pipeline', 'status', '--data-dir', dataDir]) as {
-        services: Array<{ className: string; metrics: Record<string, number> }>;
-      };
+      const status = await pipelineStatus(started.url);
       const metric = (
         cls: string,
         key: string,
@@ -98,9 +181,11 @@ async function main(): Promise<void> {
         seconds: (Date.now() - t0) / 1000,
         rssMb: rssMb(pid),
         openFds: openFds(pid),
-        storageBytes: bytesUnder(join(dataDir, 'storage'), ['analytics']),
-        analyticsBytes: bytesUnder(join(dataDir, 'storage')) - bytesUnder(join(dataDir, 'storage'), ['analytics']),
-        indexBytes: bytesUnder(join(dataDir, 'index')),
+        storageBytes: status.recording?.storageBytes ?? 0,
+        analyticsBytes: metric('AnalyticsIndexer', 'analytics_bytes_written'),
+        indexBytes: status.recording?.indexBytes ?? 0,
+        organisms: metric('SimulationEngine', 'organisms_alive'),
+        threadCpuS: threadCpu(pid),
         engineTick: metric('SimulationEngine', 'current_tick'),
         ticksRecorded: metric('PersistenceService', 'ticks_written'),
         newestIndexedTick: Math.min(
@@ -111,13 +196,19 @@ async function main(): Promise<void> {
       samples.push(s);
       const per = (b: number): string => (s.ticksRecorded > 0 ? (b / s.ticksRecorded).toFixed(0) : '-');
       say(
-        `${s.seconds.toFixed(0).padStart(4)} ${s.rssMb.toFixed(0).padStart(8)} ${String(s.openFds).padStart(5)} ${(s.storageBytes / 1e6).toFixed(0).padStart(12)} ${(s.indexBytes / 1e6).toFixed(0).padStart(10)} ${String(s.engineTick).padStart(13)} ${String(s.ticksRecorded).padStart(10)} ${String(s.newestIndexedTick).padStart(9)} ${per(s.storageBytes).padStart(16)} ${per(s.indexBytes).padStart(14)}`,
+        `${s.seconds.toFixed(0).padStart(4)} ${s.rssMb.toFixed(0).padStart(8)} ${String(s.openFds).padStart(5)} ${(s.storageBytes / 1e6).toFixed(0).padStart(12)} ${(s.indexBytes / 1e6).toFixed(0).padStart(10)} ${String(s.engineTick).padStart(13)} ${String(s.ticksRecorded).padStart(10)} ${String(s.newestIndexedTick).padStart(9)} ${per(s.storageBytes).padStart(16)} ${per(s.indexBytes).padStart(14)} ${String(s.organisms).padStart(11)}`,
       );
     }
   } finally {
     cli(['node', 'stop', '--data-dir', dataDir]);
   }
   const last = samples[samples.length - 1]!;
+  // The files on disk, once the node has stopped: the final byte figures are what the run left there.
+  const onDisk = {
+    storage: bytesUnder(join(dataDir, 'storage'), ['analytics']),
+    analytics: bytesUnder(join(dataDir, 'storage')) - bytesUnder(join(dataDir, 'storage'), ['analytics']),
+    index: bytesUnder(join(dataDir, 'index')),
+  };
   // Slopes after the first two minutes (start-up: JIT, caches and queues filling).
   const steady = samples.filter((s) => s.seconds >= Math.min(120, last.seconds / 2));
   const minutes = steady.map((s) => s.seconds / 60);
@@ -133,9 +224,11 @@ async function main(): Promise<void> {
     recorded_ticks_per_sec: Math.round(recordedTicksPerSec),
     runtime_only_ticks_per_sec: sim.ticksPerSecond,
     recorded_over_runtime_only: Math.round((recordedTicksPerSec / sim.ticksPerSecond) * 1000) / 1000,
-    storage_bytes_per_tick: Math.round(last.storageBytes / last.ticksRecorded),
-    index_bytes_per_tick: Math.round(last.indexBytes / last.ticksRecorded),
-    analytics_bytes_per_tick: Math.round((last.analyticsBytes / last.ticksRecorded) * 10) / 10,
+    storage_bytes_per_tick: Math.round(onDisk.storage / last.ticksRecorded),
+    index_bytes_per_tick: Math.round(onDisk.index / last.ticksRecorded),
+    analytics_bytes_per_tick: Math.round((onDisk.analytics / last.ticksRecorded) * 10) / 10,
+    organisms_first_last: `${samples[0]!.organisms} / ${last.organisms}`,
+    ...threadCostFigures(samples, pid),
     index_lag_ticks: last.ticksRecorded - 1 - last.newestIndexedTick,
     machine_speed_probes: probes.map((p) => Math.round(p)).join(' / '),
     machine_speed_spread: Math.round(((Math.max(...probes) - Math.min(...probes)) / Math.min(...probes)) * 1000) / 1000,
