@@ -22,7 +22,7 @@
  *      The end-to-end figure of a default node left running (recorded ÷ runtime only, RSS, disk) is
  *      `npm run bench:soak`.
  * Usage: npx tsx bench/pipeline.ts [--json] [--ticks N] [--reps N] [--writes N (PersistenceService maxWritesInFlight)]
- *        [--world-ticks N (section 6, 30000)] [--mature-tick N (500000)] [--worlds-only]
+ *        [--world-ticks N (section 6, 30000)] [--mature-tick N (500000)] [--worlds-only] [--snapshot-interval N (section 6: accumulated intervals per chunk)]
  *        [--organism-copies (section 6: the organism index keeps copies of every chunk's organisms)]
  */
 import { execFileSync } from 'node:child_process';
@@ -70,6 +70,11 @@ const MATURE_TICK = (() => {
   return i > 0 ? Number(process.argv[i + 1]) : 500_000;
 })();
 const WORLDS_ONLY = process.argv.includes('--worlds-only');
+/** Section 6's chunk length in accumulated intervals (the engine's `snapshotInterval`; default: its default). */
+const SNAPSHOT_INTERVAL = ((): number | undefined => {
+  const i = process.argv.indexOf('--snapshot-interval');
+  return i > 0 ? Number(process.argv[i + 1]) : undefined;
+})();
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -432,7 +437,7 @@ async function worlds(): Promise<void> {
     snapshotInterval: number;
   };
   const layout = {
-    chunkSamples: defaults.accumulatedDeltaInterval * defaults.snapshotInterval,
+    chunkSamples: defaults.accumulatedDeltaInterval * (SNAPSHOT_INTERVAL ?? defaults.snapshotInterval),
     accumulated: defaults.accumulatedDeltaInterval,
     batchChunks: 10,
     organismCopies: process.argv.includes('--organism-copies'),

@@ -17,9 +17,19 @@
  * Each sample also reads every thread's CPU time (/proc/PID/task), so the end shows which thread's cost per
  * recorded tick grew as the world matured.
  *
- * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--data-dir DIR] [--keep] [--json]
+ * `--mature-tick T` starts the node on a mature world instead of an empty one: a stored run of the default world
+ * at tick T (bench/mature-run.ts: the runtime's cached checkpoint, recorded for one chunk) that the node forks from,
+ * so the regime a default node reaches after tens of minutes is measured in a few. Its comparison is the runtime
+ * alone on the same world from tick T for the same number of ticks (in a process of its own).
+ *
+ * `--snapshot-interval N` records with chunks of N accumulated intervals (the engine option of that name).
+ *
+ * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--mature-tick T] [--snapshot-interval N] [--data-dir DIR]
+ *        [--keep] [--json]
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { writeMatureRun } from './mature-run.js';
 import { bytesUnder, cli } from './node-cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +45,11 @@ const keep = process.argv.includes('--keep');
 const dataDir = arg('--data-dir', mkdtempSync(join(tmpdir(), 'evo-soak-')));
 /** Ticks of the machine-speed probe (a few seconds of the young default world). */
 const CALIBRATION_TICKS = 300_000;
+const MATURE_TICK = Number(arg('--mature-tick', '0'));
+/** The engine's `snapshotInterval` (accumulated intervals per chunk) for this run; default: the node's. */
+const SNAPSHOT_INTERVAL = process.argv.includes('--snapshot-interval')
+  ? Number(arg('--snapshot-interval', ''))
+  : undefined;
 const say = (s: string): void => {
   if (!json) console.log(s);
 };
@@ -157,7 +172,15 @@ function threadCostFigures(samples: readonly Sample[], pid: number): Record<stri
 
 async function main(): Promise<void> {
   const probes = [probeSpeed()];
-  const started = cli(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir]) as {
+  const mature = MATURE_TICK > 0 ? await writeMatureRun(dataDir, MATURE_TICK, SNAPSHOT_INTERVAL) : undefined;
+  if (mature)
+    say(
+      `mature world: run ${mature.runId} at tick ${mature.forkTick}, ${mature.organismsAlive} organisms; forking there`,
+    );
+  const fork = mature ? ['--fork', `${mature.runId}@${mature.forkTick}`] : [];
+  if (SNAPSHOT_INTERVAL !== undefined && !mature)
+    fork.push('--set', `pipeline.services.simulation-engine.options.snapshotInterval=${SNAPSHOT_INTERVAL}`);
+  const started = cli(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, ...fork]) as {
     pid: number;
     url: string;
   };
@@ -213,23 +236,37 @@ async function main(): Promise<void> {
   const steady = samples.filter((s) => s.seconds >= Math.min(120, last.seconds / 2));
   const minutes = steady.map((s) => s.seconds / 60);
   const recordedTicksPerSec = last.ticksRecorded / last.seconds;
-  say(`simulate --ticks ${last.engineTick} (runtime only, same world) …`);
   probes.push(probeSpeed());
-  const sim = cli(['simulate', '--ticks', String(last.engineTick), '--quiet'], 1_800_000) as { ticksPerSecond: number };
+  let sim: { ticksPerSecond: number };
+  if (mature) {
+    const ticks = last.engineTick - mature.forkTick;
+    say(`runtime only from tick ${MATURE_TICK} for ${ticks} ticks (same world, its own process) …`);
+    sim = JSON.parse(
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'mature-run.ts'), 'speed', String(MATURE_TICK), String(ticks)],
+        { encoding: 'utf8', timeout: 1_800_000 },
+      ),
+    ) as { ticksPerSecond: number };
+  } else {
+    say(`simulate --ticks ${last.engineTick} (runtime only, same world) …`);
+    sim = cli(['simulate', '--ticks', String(last.engineTick), '--quiet'], 1_800_000) as { ticksPerSecond: number };
+  }
   probes.push(probeSpeed());
   const figures = {
     minutes: Math.round(last.seconds / 6) / 10,
     engine_tick: last.engineTick,
     ticks_recorded: last.ticksRecorded,
     recorded_ticks_per_sec: Math.round(recordedTicksPerSec),
-    runtime_only_ticks_per_sec: sim.ticksPerSecond,
+    runtime_only_ticks_per_sec: Math.round(sim.ticksPerSecond),
     recorded_over_runtime_only: Math.round((recordedTicksPerSec / sim.ticksPerSecond) * 1000) / 1000,
     storage_bytes_per_tick: Math.round(onDisk.storage / last.ticksRecorded),
     index_bytes_per_tick: Math.round(onDisk.index / last.ticksRecorded),
     analytics_bytes_per_tick: Math.round((onDisk.analytics / last.ticksRecorded) * 10) / 10,
     organisms_first_last: `${samples[0]!.organisms} / ${last.organisms}`,
     ...threadCostFigures(samples, pid),
-    index_lag_ticks: last.ticksRecorded - 1 - last.newestIndexedTick,
+    // A fork's first recorded tick is the fork tick.
+    index_lag_ticks: (mature?.forkTick ?? 0) + last.ticksRecorded - 1 - last.newestIndexedTick,
     machine_speed_probes: probes.map((p) => Math.round(p)).join(' / '),
     machine_speed_spread: Math.round(((Math.max(...probes) - Math.min(...probes)) / Math.min(...probes)) * 1000) / 1000,
     rss_mb_last: Math.round(last.rssMb),

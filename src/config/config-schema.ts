@@ -113,7 +113,7 @@ export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
       organisms: [{ program: 'builtin:replicator', energy: 100000, positions: [[100, 100]] }],
       samplingInterval: 1,
       accumulatedDeltaInterval: 50,
-      snapshotInterval: 10,
+      snapshotInterval: 20,
       pauseTicks: [],
       maxTicks: 0,
       resume: { runId: '' },

@@ -77,7 +77,9 @@ export type FromWorker =
       firstTick: number;
       lastTick: number;
       tickCount: number;
+      /** Holds the chunk's bytes from its start; it may be longer (a reused buffer): `byteLength` says how many. */
       buffer: ArrayBuffer;
+      byteLength: number;
       /** The organism deltas left out of `buffer`, for the main thread to write in (chunk-assembly.ts). */
       deferred?: DeferredOrganismDeltas;
     }
@@ -95,4 +97,6 @@ export type ToWorker =
   | { type: 'resume' }
   | { type: 'stop' }
   /** A chunk's deferred organism-delta records were written: their buffer, for the worker to reuse. */
-  | { type: 'recycle'; buffer: ArrayBuffer };
+  | { type: 'recycle'; buffer: ArrayBuffer }
+  /** A chunk's bytes were copied into the assembled chunk: its buffer, for the worker's next chunk. */
+  | { type: 'recycle-chunk'; buffer: ArrayBuffer };

@@ -37,10 +37,15 @@ const wakeUp = (): void => {
 
 /** Where buffers the main thread gives back go (the encoder, once there is one). */
 let recycle: ((buffer: ArrayBuffer) => void) | undefined;
+let recycleChunk: ((buffer: ArrayBuffer) => void) | undefined;
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'recycle') {
     recycle?.(m.buffer);
+    return;
+  }
+  if (m.type === 'recycle-chunk') {
+    recycleChunk?.(m.buffer);
     return;
   }
   if (m.type === 'ack') inFlight--;
@@ -105,6 +110,7 @@ async function main(): Promise<void> {
     deferOrganismDeltas: true,
   });
   recycle = (buffer) => encoder.recycleJournal(buffer);
+  recycleChunk = (buffer) => encoder.recycleChunkBuffer(buffer);
   const pauseTicks = new Set(data.pauseTicks);
   const interval = data.samplingInterval;
   let sampledTicks = 0;
@@ -133,13 +139,9 @@ async function main(): Promise<void> {
   });
 
   const emit = (c: EncodedChunk): void => {
-    // Transfer a buffer that holds exactly the chunk (encoder output may be a view of a larger pool).
+    // Transfer the buffer the chunk starts (a reused one may be longer than the chunk: byteLength says how much).
     let buffer: ArrayBuffer;
-    if (
-      c.bytes.byteOffset === 0 &&
-      c.bytes.byteLength === c.bytes.buffer.byteLength &&
-      c.bytes.buffer instanceof ArrayBuffer
-    )
+    if (c.bytes.byteOffset === 0 && c.bytes.buffer instanceof ArrayBuffer && !isNodePoolBuffer(c.bytes))
       buffer = c.bytes.buffer;
     else {
       // Never Buffer#slice here: it returns a view of the shared pool, and transferring that detaches the pool.
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
         lastTick: c.lastTick,
         tickCount: c.tickCount,
         buffer,
+        byteLength: c.bytes.byteLength,
         ...(deferred ? { deferred } : {}),
       },
       deferred
@@ -315,4 +318,9 @@ function genomeDiversity(sim: Simulation): { genomesAlive: number; genomeShannon
   }
   const h = shannonIndex(counts.values(), alive);
   return { genomesAlive: counts.size, genomeShannon: Math.round(h * 1e4) / 1e4 };
+}
+
+/** Node's shared pool of small Buffers: never transferred (that would detach every other Buffer in it). */
+function isNodePoolBuffer(bytes: Uint8Array): boolean {
+  return bytes.buffer.byteLength === Buffer.poolSize && bytes.byteLength < Buffer.poolSize >>> 1;
 }

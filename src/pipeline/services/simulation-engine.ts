@@ -740,7 +740,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       worker.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'chunk': {
-            let data: Uint8Array = new Uint8Array(m.buffer);
+            let data: Uint8Array = new Uint8Array(m.buffer, 0, m.byteLength);
             if (m.deferred) {
               try {
                 const t0 = performance.now();
@@ -756,6 +756,9 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
               this.send({ type: 'recycle', buffer: m.deferred.ints.buffer as ArrayBuffer }, [
                 m.deferred.ints.buffer as ArrayBuffer,
               ]);
+              // The assembled chunk is a copy: the worker's buffer goes back for its next chunk (no fresh memory
+              // per chunk on the simulation thread; a mature world's chunk is a few MB).
+              this.send({ type: 'recycle-chunk', buffer: m.buffer }, [m.buffer]);
             }
             const chunkAttributes = {
               [ATTR.service]: this.name,
