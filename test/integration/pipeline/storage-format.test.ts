@@ -139,7 +139,7 @@ describe('storage format 1 (a run written before organism deltas)', () => {
       expect(refRows.every((r) => r.d.startsWith('52') && r.d.length < 400)).toBe(true);
       const copyRows = index.openWriter(V2_RUN).dump().environment_chunks as Array<{ d: string }>;
       expect(copyRows.every((r) => !r.d.startsWith('52'))).toBe(true);
-      // Organisms by reference too, for chunks up to OrganismIndexer.options.referenceChunkBytes (4 MiB by
+      // Organisms by reference too, for chunks up to OrganismIndexer.options.referenceChunkBytes (8 MiB by
       // default: all of these); with 0 (or larger chunks) compressed copies of their organisms. The same states.
       const copiesDb = new SqliteIndexDatabase('copies', { directory: join(dir, 'index-copies') });
       const forced = new SqliteIndexDatabase('forced', { directory: join(dir, 'index-forced') });

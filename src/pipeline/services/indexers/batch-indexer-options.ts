@@ -25,7 +25,7 @@ export const organismIndexerOptions = defineOptions({
       kind: 'bytes',
       default: DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES,
       min: 0,
-      doc: 'Chunks of up to this size before compression (a mature default world: ~1.5 MB) are kept as references to storage, larger ones (dense worlds: ~15 MB) as compressed copies of their organisms. A reference costs a few bytes of index; reading a tick’s organisms through it decompresses the whole chunk, cells included, which only large chunks make slow. 0: copies only (file-system storage; other storages always get copies).',
+      doc: 'Chunks of up to this size before compression (a mature default world: ~4 MB) are kept as references to storage, larger ones (dense worlds: ~15 MB) as compressed copies of their organisms. A reference costs a few bytes of index; reading a tick’s organisms through it decompresses the whole chunk, cells included, which only large chunks make slow. 0: copies only (file-system storage; other storages always get copies).',
     },
   },
 });

@@ -260,11 +260,12 @@ export interface BatchIndexOptions {
 
 /**
  * Up to this size a chunk's organisms are referenced, not copied. Reading a tick's organisms through a
- * reference decompresses the whole chunk: ~1.5 MB in a mature default world (a few ms), but ~15 MB in a dense
- * 2048×1152 world, where a copy of the organisms alone reads several times faster. A copy costs the node's main
- * thread a cut and a compression per chunk and the index as many bytes again as the organisms take in storage.
+ * reference decompresses the whole chunk: ~4 MB in a mature default world of 1,000-sample chunks (a few ms), but
+ * ~15 MB in a dense 2048×1152 world, where a copy of the organisms alone reads several times faster. A copy costs
+ * the node's main thread a cut and a compression per chunk and the index as many bytes again as the organisms take
+ * in storage (a mature default world's index grew from 1 to 23-35 B/tick when its chunks crossed 4 MiB).
  */
-export const DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_ORGANISM_REFERENCE_CHUNK_BYTES = 8 * 1024 * 1024;
 
 export function indexBatchOfKind(
   kind: BatchKind,
