@@ -1,7 +1,7 @@
 /**
  * Worker thread of FileSystemCompressor (file-system-storage-compressor.ts): compresses framed storage-file
  * streams with zstd-napi (synchronous) off the main event loop. Requests are handled strictly in arrival
- * order; each answer carries the request id. Input and output buffers are transferred, never cloned.
+ * order; each answer carries the request id and gives the input back. Buffers are transferred, never cloned.
  */
 import { parentPort } from 'node:worker_threads';
 import { compressFramed } from './storage-file.js';
@@ -20,11 +20,18 @@ port.on('message', (m: CompressRequest) => {
       bytes = new Uint8Array(out.byteLength);
       bytes.set(out);
     }
-    answer = { id: m.id, bytes: bytes.buffer as ArrayBuffer };
-    transfer = [bytes.buffer as ArrayBuffer];
+    answer = { id: m.id, bytes: bytes.buffer as ArrayBuffer, raw: m.raw };
+    transfer = [bytes.buffer as ArrayBuffer, m.raw];
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
-    answer = { id: m.id, error: e.message, code: (e as NodeJS.ErrnoException).code ?? 'COMPRESSION_FAILED' };
+    answer = {
+      id: m.id,
+      error: e.message,
+      code: (e as NodeJS.ErrnoException).code ?? 'COMPRESSION_FAILED',
+      raw: m.raw,
+    };
+    transfer = [m.raw];
   }
+  // The input goes back either way, to frame the next file in (FileSystemCompressor.frameBuffer).
   port.postMessage(answer, transfer);
 });

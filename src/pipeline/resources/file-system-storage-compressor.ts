@@ -4,7 +4,10 @@
  * one worker thread (file-system-storage-compress-worker.ts) and resolves with the compressed bytes; the
  * bytes are identical to `compressFramed` on the main thread (same library, same parameters).
  *
- * - Buffers are transferred both ways (the caller's framed stream is detached once handed over).
+ * - Buffers are transferred both ways (the caller's framed stream is detached once handed over). The worker
+ *   gives each framed stream's memory back, and the next stream is framed in it (frameBuffer): a mature world's
+ *   batch is ~40 MB, and framing each into fresh memory cost the main thread a page fault every 4 KB (about a
+ *   quarter of its CPU time, in the kernel; docs/pipeline.md, 2026-12-07 fifth stop).
  * - The worker handles requests strictly in order; answers are matched by id.
  * - A failed compression rejects only its request. A worker that dies (error, exit) rejects every pending
  *   request; the next request starts a new worker.
@@ -24,9 +27,10 @@ export interface CompressRequest {
   readonly level: number;
 }
 
+/** `raw`: the request's memory, given back (a worker that does not give it back is answered all the same). */
 export type CompressResponse =
-  | { readonly id: number; readonly bytes: ArrayBuffer }
-  | { readonly id: number; readonly error: string; readonly code: string };
+  | { readonly id: number; readonly bytes: ArrayBuffer; readonly raw?: ArrayBuffer }
+  | { readonly id: number; readonly error: string; readonly code: string; readonly raw?: ArrayBuffer };
 
 export class CompressionFailedError extends EvochoraError {
   constructor(message: string, code: string = PipelineErrorCode.COMPRESSION_FAILED) {
@@ -59,6 +63,12 @@ export class FileSystemCompressor {
   /** Requests compressed by the worker / inline. */
   offloaded = 0;
   inline = 0;
+  /** Memory the worker gave back, for the next framed stream (one buffer, the largest: a bound on memory). */
+  private spare: ArrayBuffer | undefined;
+  /** Buffers handed out by frameBuffer: compress transfers them whole, whatever part of them a stream fills. */
+  private readonly framing = new WeakSet<ArrayBuffer>();
+  /** Framed streams put in memory given back by the worker. */
+  framesReused = 0;
 
   constructor(options: FileSystemCompressorOptions = {}) {
     this.inlineBelow = options.inlineBelowBytes ?? 64 * 1024;
@@ -69,9 +79,26 @@ export class FileSystemCompressor {
   }
 
   /**
+   * `bytes` bytes to frame a stream in (frameStorageFile's `alloc`): memory the worker gave back when it is large
+   * enough, else new memory with an eighth to spare. Pass the stream to compress, which hands the memory on.
+   */
+  frameBuffer(bytes: number): Uint8Array {
+    const spare = this.spare;
+    if (spare && spare.byteLength >= bytes) {
+      this.spare = undefined;
+      this.framesReused++;
+      return new Uint8Array(spare, 0, bytes);
+    }
+    if (bytes < this.inlineBelow) return Buffer.allocUnsafeSlow(bytes);
+    const buffer = Buffer.allocUnsafeSlow(bytes + (bytes >>> 3)).buffer as ArrayBuffer;
+    this.framing.add(buffer);
+    return new Uint8Array(buffer, 0, bytes);
+  }
+
+  /**
    * Compresses `raw` (a framed storage-file stream) at `level`. When the worker is used, `raw`'s memory is
    * transferred to it: the caller must not use `raw` afterwards. `raw` must own its whole ArrayBuffer
-   * (as `frameStorageFile` returns it); otherwise it is copied first.
+   * (as `frameStorageFile` returns it) or come from frameBuffer; otherwise it is copied first.
    */
   async compress(raw: Uint8Array, level: number): Promise<Uint8Array> {
     if (raw.length < this.inlineBelow) {
@@ -79,7 +106,11 @@ export class FileSystemCompressor {
       return compressFramed(raw, level);
     }
     let buffer: ArrayBuffer;
-    if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer)
+    if (
+      raw.byteOffset === 0 &&
+      raw.buffer instanceof ArrayBuffer &&
+      (raw.byteLength === raw.buffer.byteLength || this.framing.has(raw.buffer))
+    )
       buffer = raw.buffer;
     else {
       const copy = new Uint8Array(raw.length);
@@ -140,6 +171,10 @@ export class FileSystemCompressor {
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0 && this.worker === worker) worker.unref();
+      if (m.raw && m.raw.byteLength >= this.inlineBelow && m.raw.byteLength > (this.spare?.byteLength ?? 0)) {
+        this.framing.add(m.raw);
+        this.spare = m.raw;
+      }
       if ('bytes' in m) p.resolve(new Uint8Array(m.bytes));
       else
         p.reject(

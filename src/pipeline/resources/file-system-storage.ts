@@ -179,7 +179,8 @@ export class FileSystemStorage
     header: FileHeaderFields,
     payloads: readonly Uint8Array[],
   ): Promise<{ bytes: Uint8Array; rawBytes: number }> {
-    const raw = frameStorageFile(header, payloads);
+    const c = this.compressor;
+    const raw = frameStorageFile(header, payloads, c ? (bytes) => c.frameBuffer(bytes) : undefined);
     const rawBytes = raw.length;
     const bytes = this.compressor ? await this.compressor.compress(raw, this.level) : compressFramed(raw, this.level);
     return { bytes, rawBytes };

@@ -169,13 +169,20 @@ function compressorFor(level: number): Compressor {
   return c;
 }
 
-/** The uncompressed stream of a storage file: length-delimited header followed by the length-delimited payloads. */
-export function frameStorageFile(header: FileHeaderFields, payloads: readonly Uint8Array[]): Uint8Array {
+/**
+ * The uncompressed stream of a storage file: length-delimited header followed by the length-delimited payloads,
+ * in memory from `alloc` when given (FileSystemCompressor.frameBuffer: reused), else of its own.
+ */
+export function frameStorageFile(
+  header: FileHeaderFields,
+  payloads: readonly Uint8Array[],
+  alloc?: (bytes: number) => Uint8Array,
+): Uint8Array {
   const headerBytes = encodeHeader(header, payloads.length);
   let total = varintSize(headerBytes.length) + headerBytes.length;
   for (const p of payloads) total += varintSize(p.length) + p.length;
-  // Its own (unpooled, transferable) memory, not zero-filled: every byte is written below.
-  const raw: Uint8Array = Buffer.allocUnsafeSlow(total);
+  // Not zero-filled: every byte is written below. Unpooled (transferable) when it is memory of its own.
+  const raw: Uint8Array = alloc ? alloc(total) : Buffer.allocUnsafeSlow(total);
   let off = writeVarint(raw, 0, headerBytes.length);
   raw.set(headerBytes, off);
   off += headerBytes.length;

@@ -57,6 +57,36 @@ describe('FileSystemCompressor', () => {
     }
   });
 
+  it('frames the next stream in the memory the worker gave back, with the same bytes as inline', async () => {
+    const c = new FileSystemCompressor({ inlineBelowBytes: 1000 });
+    try {
+      const header = { contentType: 'test', simulationRunId: 'run' };
+      const payloads = (seed: number, n: number) =>
+        Array.from({ length: n }, (_, i) => stream(20_000 + i * 1_000, seed + i, (seed + i) & 0xff));
+      const first = frameStorageFile(header, payloads(1, 10), (n) => c.frameBuffer(n));
+      const firstMemory = first.buffer;
+      expect(firstMemory.byteLength).toBeGreaterThan(first.length); // room to spare for a larger next stream
+      await c.compress(first, 1);
+      expect(first.buffer.byteLength).toBe(0); // handed over
+      // A slightly larger stream fits the memory given back; its bytes are the inline ones.
+      const second = payloads(50, 11);
+      const framed = frameStorageFile(header, second, (n) => c.frameBuffer(n));
+      expect(c.framesReused).toBe(1);
+      const expected = Buffer.from(compressFramed(frameStorageFile(header, second), 1));
+      expect(Buffer.from(await c.compress(framed, 1)).equals(expected)).toBe(true);
+      // One far larger does not fit: new memory, and the larger one is kept for next time.
+      const big = payloads(90, 40);
+      const bigFramed = frameStorageFile(header, big, (n) => c.frameBuffer(n));
+      expect(c.framesReused).toBe(1);
+      const bigExpected = Buffer.from(compressFramed(frameStorageFile(header, big), 1));
+      expect(Buffer.from(await c.compress(bigFramed, 1)).equals(bigExpected)).toBe(true);
+      frameStorageFile(header, payloads(3, 10), (n) => c.frameBuffer(n));
+      expect(c.framesReused).toBe(2);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a failed compression rejects only its own request', async () => {
     const c = new FileSystemCompressor({ inlineBelowBytes: 0, worker: faulty });
     try {
