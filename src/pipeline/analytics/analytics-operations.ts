@@ -66,10 +66,16 @@ export async function unanalyzedBatches(
   return (await storage.listBatches(runId)).filter((b) => !done.has(b.key));
 }
 
+/** A stored batch's chunks; give them back with releaseStoredBatch once their bytes are used. */
 export async function readStoredBatch(storage: BatchStorageReader, key: string): Promise<StoredChunk[]> {
   const out: StoredChunk[] = [];
   for await (const c of storage.readBatchFile(key)) out.push(c);
   return out;
+}
+
+/** Lets go of the reader's shares of chunks in reused memory (StoredChunk.lease): their bytes may be reused. */
+export function releaseStoredBatch(chunks: readonly StoredChunk[]): void {
+  for (const c of chunks) c.lease?.release();
 }
 
 /** Writes a part: its table files first, its manifest last (only then does the part exist for readers). */
@@ -112,7 +118,9 @@ export async function analyzeStoredBatches(
   let done = 0;
   for (const b of batches) {
     if (options.signal?.aborted) break;
-    part.addBatch(b.key, await readStoredBatch(storage, b.key));
+    const chunks = await readStoredBatch(storage, b.key);
+    part.addBatch(b.key, chunks); // measured as it is walked: nothing of the bytes is kept
+    releaseStoredBatch(chunks);
     options.onBatch?.(++done, batches.length);
     if (part.samples >= options.maxPartSamples) {
       bytes += (await writePart(store, part)).bytes;

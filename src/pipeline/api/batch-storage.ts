@@ -73,6 +73,12 @@ export interface StoredChunk {
   readonly lastTick: number;
   readonly tickCount: number;
   readonly data: Uint8Array;
+  /**
+   * Present when `data` lies in reused memory (a chunk this process recorded, served from the storage's cache):
+   * the reader's share. A reader that is done with the bytes releases it, and the memory may then be reused; one
+   * that never releases keeps the bytes as they are.
+   */
+  readonly lease?: ChunkLease;
 }
 
 /** How a batch file is read. */

@@ -15,10 +15,16 @@ export class BufferPool {
   /**
    * @param maxFreeBytes what the pool keeps unused at most (the oldest free buffers go beyond it)
    * @param minBytes smaller requests are allocated as usual (the young generation handles them well)
+   * @param granuleBytes new buffers are a whole number of these
+   * @param poison when set, a buffer given back is filled with this byte first: a holder that let go too early
+   *   then reads garbage at once, not only when the memory happens to be reused (a debugging aid, as glibc's
+   *   MALLOC_PERTURB_)
    */
   constructor(
     private readonly maxFreeBytes = 32 * MIB,
     readonly minBytes = 256 * 1024,
+    private readonly granuleBytes = MIB,
+    private readonly poison?: number,
   ) {}
 
   /** Bytes held free for the next requests. */
@@ -38,11 +44,13 @@ export class BufferPool {
       this.freeBytes -= buffer!.byteLength;
       return buffer!;
     }
-    // An eighth more, in whole MiB: the next chunk of the same world is rarely exactly as large.
-    return new ArrayBuffer(Math.ceil((bytes * 1.125) / MIB) * MIB);
+    // An eighth more, in whole granules: the next chunk of the same world is rarely exactly as large.
+    const granule = this.granuleBytes;
+    return new ArrayBuffer(Math.ceil((bytes * 1.125) / granule) * granule);
   }
 
   give(buffer: ArrayBuffer): void {
+    if (this.poison !== undefined) new Uint8Array(buffer).fill(this.poison);
     if (buffer.byteLength > this.maxFreeBytes) return;
     this.free.push(buffer);
     this.freeBytes += buffer.byteLength;

@@ -4,6 +4,7 @@
  */
 import { evochora } from './generated/contracts.js';
 import type { TracedMessage } from '../api/queue.js';
+import type { ChunkLease } from '../api/chunk-lease.js';
 
 const c = evochora.contracts;
 
@@ -77,6 +78,13 @@ export interface ChunkMessage extends TracedMessage {
   readonly lastTick: number;
   readonly tickCount: number;
   readonly data: Uint8Array;
+  /**
+   * Present when `data` lies in reused memory (the engine's assembled chunks): the message's share of it. Only
+   * the consumer that is done with the message for good releases it (PersistenceService, once the chunk is stored
+   * and committed); whoever keeps the bytes beyond that holds a share of its own (the storage's recent-batch
+   * cache). A message that is dead-lettered or dropped is never released: its memory is then simply not reused.
+   */
+  readonly lease?: ChunkLease;
 }
 
 /** The one SimulationMetadata of a run as it travels through the metadata queue. */

@@ -12,8 +12,15 @@ import { ProtoWriter } from './proto-writer.js';
 /** Reused between chunks: grows to the largest chunk once instead of per chunk. */
 const out = new ProtoWriter(256 * 1024);
 
-/** The chunk's complete bytes, a fresh buffer of their own (the input stays as it was). */
-export function assembleChunk(bytes: Uint8Array, deferred: DeferredOrganismDeltas): Uint8Array {
+/**
+ * The chunk's complete bytes, in memory from `alloc` when given (the engine's reused chunk buffers), else a fresh
+ * buffer of their own. The input stays as it was.
+ */
+export function assembleChunk(
+  bytes: Uint8Array,
+  deferred: DeferredOrganismDeltas,
+  alloc?: (bytes: number) => Uint8Array,
+): Uint8Array {
   const { index, ints, raw } = deferred;
   const w = out;
   w.reset();
@@ -33,6 +40,11 @@ export function assembleChunk(bytes: Uint8Array, deferred: DeferredOrganismDelta
     cursor = bodyEnd;
   }
   w.rawRange(bytes, cursor, bytes.length);
+  if (alloc) {
+    const into = alloc(w.pos);
+    into.set(w.buf.subarray(0, w.pos));
+    return into;
+  }
   // A buffer of its own (transferable and kept by the queue), not zero-filled first: every byte is copied into it.
   const chunk = Buffer.allocUnsafeSlow(w.pos);
   w.buf.copy(chunk, 0, 0, w.pos);

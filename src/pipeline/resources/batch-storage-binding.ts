@@ -84,7 +84,10 @@ export async function* chunksInRange(
 ): AsyncGenerator<StoredChunk> {
   for (const b of await storage.listBatches(simulationRunId, fromTick, toTick)) {
     for await (const chunk of storage.readBatchFile(b.key)) {
-      if (chunk.lastTick < fromTick || chunk.firstTick > toTick) continue;
+      if (chunk.lastTick < fromTick || chunk.firstTick > toTick) {
+        chunk.lease?.release(); // not handed on: its memory may be reused
+        continue;
+      }
       yield chunk;
     }
   }

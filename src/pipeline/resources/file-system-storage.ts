@@ -105,6 +105,11 @@ export interface FileSystemStorageOptions {
   readonly fsOps?: FsOps;
 }
 
+/** Lets go of the cache's shares of a batch's chunks (ChunkMessage.lease). */
+function releaseShares(chunks: readonly StoredChunk[]): void {
+  for (const c of chunks) c.lease?.release();
+}
+
 /**
  * Visits the files below `dir` (depth first; temp files of writes in progress skipped) with their path, their
  * path relative to the walk (`rel` joined with "/") and their name. A missing folder is empty. `descend` may skip
@@ -314,7 +319,9 @@ export class FileSystemStorage
   /**
    * The chunks of the last few batches this storage wrote, served to readers in this process (the node's
    * indexers read each batch right after it was written) instead of reading, decompressing and parsing the
-   * file again: the same bytes, and the indexers' largest cost saved.
+   * file again: the same bytes, and the indexers' largest cost saved. A chunk in reused memory
+   * (ChunkMessage.lease) is held with a share of its own until it leaves the cache, and every reader it is
+   * served to gets a share of its own (StoredChunk.lease).
    */
   private readonly recentlyWritten = new Map<string, readonly StoredChunk[]>();
   /** Buffers for single-chunk reads: a dense world's chunk is megabytes, read afresh by every cold query. */
@@ -326,6 +333,8 @@ export class FileSystemStorage
     offsets: readonly number[],
     frames: readonly StoredFrame[] | undefined,
   ): void {
+    const replaced = this.recentlyWritten.get(key);
+    this.recentlyWritten.delete(key);
     this.recentlyWritten.set(
       key,
       chunks.map((c, i) => ({
@@ -337,17 +346,30 @@ export class FileSystemStorage
         lastTick: c.lastTick,
         tickCount: c.tickCount,
         data: c.data,
+        ...(c.lease ? { lease: c.lease.retain() } : {}),
       })),
     );
-    while (this.recentlyWritten.size > RECENTLY_WRITTEN_BATCHES)
-      this.recentlyWritten.delete(this.recentlyWritten.keys().next().value as string);
+    if (replaced) releaseShares(replaced);
+    while (this.recentlyWritten.size > RECENTLY_WRITTEN_BATCHES) {
+      const oldest = this.recentlyWritten.keys().next().value as string;
+      releaseShares(this.recentlyWritten.get(oldest)!);
+      this.recentlyWritten.delete(oldest);
+    }
   }
 
   async *readBatchFile(key: string, options: ReadBatchOptions = {}): AsyncGenerator<StoredChunk> {
     const recent = this.recentlyWritten.get(key);
     if (recent) {
       this.counters.cachedReads++;
-      yield* recent;
+      // The reader's shares are taken now, for the whole batch: the cache may let go of it while the reader
+      // is between chunks. Those not handed out (the reader stopped early) are given back.
+      const served = recent.map((c) => (c.lease ? { ...c, lease: c.lease.retain() } : c));
+      let next = 0;
+      try {
+        while (next < served.length) yield served[next++]!;
+      } finally {
+        for (let i = next; i < served.length; i++) served[i]!.lease?.release();
+      }
       return;
     }
     const path = this.pathOf(key);
@@ -393,7 +415,9 @@ export class FileSystemStorage
     const recent = this.recentlyWritten.get(key)?.find((c) => c.frame?.offset === frame.offset);
     if (recent) {
       this.counters.cachedReads++;
-      return { data: recent.data, planedColumns: false };
+      // A reader without a lease (readChunkFrame) cannot give its share back: its bytes are then never reused.
+      const share = recent.lease?.retain();
+      return { data: recent.data, planedColumns: false, ...(share && leased ? { lease: share } : {}) };
     }
     this.counters.reads++;
     // The compressed bytes are needed only until they are decompressed: their buffer goes back at once.

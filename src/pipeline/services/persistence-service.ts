@@ -86,9 +86,12 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       while (inFlight.length >= this.opts.maxWritesInFlight) await inFlight.shift();
       const before = previous;
       const done = (async () => {
-        await this.processBatch(batch, before);
+        const stored = await this.processBatch(batch, before);
         await before;
         await this.input.commit?.(batch); // acknowledge only after the batch is stored (or dead-lettered)
+        // Stored and committed: nothing redelivers these messages, and their bytes may be reused once the
+        // storage's own share is let go too. Dead-lettered ones keep theirs.
+        if (stored) for (const c of batch) c.lease?.release();
       })();
       previous = done.catch(() => undefined); // a failed commit fails the run (below), not the next batch
       inFlight.push(done);
@@ -119,12 +122,15 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       this.logger.info({ service: this.name, chunks: drained }, `Shutdown requested, wrote ${drained} queued chunks`);
   }
 
-  /** Validates, deduplicates and writes one batch. Never throws: failures end in the DLQ. */
-  async processBatch(batch: readonly ChunkMessage[], after: Promise<void> = Promise.resolve()): Promise<void> {
-    if (batch.length === 0) return;
+  /**
+   * Validates, deduplicates and writes one batch. Never throws: failures end in the DLQ. Resolves true when every
+   * chunk of it is in storage (written now, or before: duplicates), false when it was dead-lettered.
+   */
+  async processBatch(batch: readonly ChunkMessage[], after: Promise<void> = Promise.resolve()): Promise<boolean> {
+    if (batch.length === 0) return true;
     const span = this.startBatchSpan(batch);
     try {
-      await this.persist(batch, after, span);
+      return await this.persist(batch, after, span);
     } finally {
       span.end();
     }
@@ -160,7 +166,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
     );
   }
 
-  private async persist(batch: readonly ChunkMessage[], after: Promise<void>, span: Span): Promise<void> {
+  private async persist(batch: readonly ChunkMessage[], after: Promise<void>, span: Span): Promise<boolean> {
     this.currentBatchSize = batch.length;
     const first = batch[0]!;
     const last = batch[batch.length - 1]!;
@@ -176,7 +182,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       failSpan(span, err);
       await this.sendToDlq(batch, 'Batch contains mixed simulationRunIds', 0, err, '', Date.now(), span);
       this.batchesFailed++;
-      return;
+      return false;
     }
 
     let chunks = batch;
@@ -195,7 +201,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       if (kept.length < batch.length) span.addEvent('duplicates-skipped', { count: batch.length - kept.length });
       if (kept.length === 0) {
         this.logger.warn({ service: this.name }, 'Entire batch was duplicates, skipping');
-        return;
+        return true;
       }
       chunks = kept;
     }
@@ -209,10 +215,10 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
       this.recordError('BATCH_WRITE_FAILED', `cannot name a batch of run '${runId}': ${(err as Error).message}`);
       failSpan(span, err);
       await this.sendToDlq(chunks, (err as Error).message, 0, err, '', Date.now(), span);
-      return;
+      return false;
     }
     span.setAttribute(ATTR.storageKey, key);
-    await this.writeWithRetry(key, chunks, after, span);
+    return this.writeWithRetry(key, chunks, after, span);
   }
 
   /** Announces a written batch; the notification carries this span's context to every indexer. */
@@ -249,7 +255,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
     chunks: readonly ChunkMessage[],
     after: Promise<void>,
     span: Span,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let attempt = 0;
     let backoff = this.opts.retryBackoffMs;
     let lastError: unknown;
@@ -291,7 +297,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
           { service: this.name, key, ticks: r.tickCount, bytes: r.bytesWritten },
           `Successfully wrote batch ${key} with ${r.tickCount} ticks`,
         );
-        return;
+        return true;
       } catch (err) {
         lastError = err;
         if (this.diskFull.onError(err, `batch ${key}`)) {
@@ -335,6 +341,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
     span.setAttribute(ATTR.attempts, attempt);
     failSpan(span, lastError);
     await this.sendToDlq(chunks, reason, Math.max(0, attempt - 1), lastError, key, firstFailure, span);
+    return false;
   }
 
   private async sendToDlq(

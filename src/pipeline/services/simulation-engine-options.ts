@@ -2,6 +2,9 @@
 import { defineOptions, type OptionsOf } from '../../config/field-spec.js';
 import { DEFAULT_TOPOLOGY, DEFAULT_WORLD_SHAPE } from '../engine/configured-world.js';
 
+/** Chunks from this size up are assembled into reused memory (smaller ones are cheap to allocate afresh). */
+export const DEFAULT_REUSE_CHUNK_MEMORY_FROM_BYTES = 512 * 1024;
+
 export const simulationEngineOptions = defineOptions({
   kind: 'object',
   doc: 'SimulationEngine options',
@@ -54,6 +57,13 @@ export const simulationEngineOptions = defineOptions({
       min: 1,
       max: 10_000,
       doc: 'Accumulated intervals per chunk: a chunk holds accumulatedDeltaInterval × snapshotInterval samples and starts with a full snapshot of every occupied cell.',
+    },
+    reuseChunkMemoryFromBytes: {
+      kind: 'int',
+      default: DEFAULT_REUSE_CHUNK_MEMORY_FROM_BYTES,
+      min: 0,
+      max: 2 ** 31 - 1,
+      doc: 'Chunks of at least this many bytes are assembled into memory that is reused once storage and indexers are done with them (a mature world’s chunks are megabytes: fresh memory for each cost the main thread page faults and full garbage collections). 0: every chunk.',
     },
     pauseTicks: {
       kind: 'list',

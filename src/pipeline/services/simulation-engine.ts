@@ -51,11 +51,13 @@ import { newRunId } from '../contracts/run-id.js';
 import { environmentOf } from '../engine/configured-world.js';
 import { spawnModuleWorker } from '../../spawn-module-worker.js';
 import { assembleChunk } from '../engine/chunk-assembly.js';
+import { BufferPool } from '../api/buffer-pool.js';
+import type { ChunkLease } from '../api/chunk-lease.js';
 import { PipelineErrorCode } from '../error-codes.js';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR, SPAN } from '../tracing/span-names.js';
 import { contextOf, injectTraceContext } from '../tracing/trace-context.js';
-import type { SimulationEngineOptions } from './simulation-engine-options.js';
+import { DEFAULT_REUSE_CHUNK_MEMORY_FROM_BYTES, type SimulationEngineOptions } from './simulation-engine-options.js';
 
 export interface OrganismConfig {
   program: string;
@@ -225,6 +227,9 @@ export class ChunkNotDeliveredError extends EvochoraError {
   }
 }
 
+/** Idle chunk memory kept for reuse: a batch of ten mature default-world chunks (~4.5 MB each). */
+const CHUNK_BUFFERS_KEPT_BYTES = 48 * 1024 * 1024;
+
 /** A chunk from the worker could not be completed with its deferred organism deltas (chunk-assembly.ts). */
 export class ChunkAssemblyError extends EvochoraError {
   constructor(firstTick: number, lastTick: number, cause: unknown) {
@@ -268,6 +273,15 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
   private queuePutMs = 0;
   /** Main-thread time spent writing the worker's deferred organism deltas into its chunks (chunk-assembly.ts). */
   private assemblyMs = 0;
+  /**
+   * Memory of assembled chunks, reused once every holder let go (ChunkMessage.lease): a mature world's chunk is
+   * ~4 MB, and assembling each into fresh memory cost the main thread a page fault per 4 KB and V8 a full
+   * collection every few chunks (fresh ArrayBuffers count against its heap limit). Bounded: what a batch gives
+   * back at once.
+   */
+  private readonly chunkBuffers: BufferPool;
+  /** Chunks assembled into reused memory. */
+  private chunksInReusedMemory = 0;
   /** Aborts a pending put; only fired a while after a stop request (see onAbort in runWorker). */
   private delivery = new AbortController();
   private deliveryGiveUp: NodeJS.Timeout | undefined;
@@ -288,6 +302,12 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
     this.tickData = this.port<QueueProducer<ChunkMessage>>('tickData');
     this.metadataOutput = context.ports.metadataOutput as QueueProducer<MetadataMessage> | undefined;
     this.resumeStorage = context.ports.resumeStorage as BatchStorageReader | undefined;
+    this.chunkBuffers = new BufferPool(
+      CHUNK_BUFFERS_KEPT_BYTES,
+      context.options.reuseChunkMemoryFromBytes ?? DEFAULT_REUSE_CHUNK_MEMORY_FROM_BYTES,
+      64 * 1024,
+      process.env.EVOCHORA_POISON_REUSED_MEMORY ? 0xee : undefined,
+    );
   }
 
   /** Ticks simulated and milliseconds between the worker being ready and its end (benchmarks). */
@@ -741,10 +761,18 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
         switch (m.type) {
           case 'chunk': {
             let data: Uint8Array = new Uint8Array(m.buffer, 0, m.byteLength);
+            let lease: ChunkLease | undefined;
             if (m.deferred) {
               try {
                 const t0 = performance.now();
-                data = assembleChunk(data, m.deferred);
+                data = assembleChunk(data, m.deferred, (n) => {
+                  if (n < this.chunkBuffers.minBytes) return Buffer.allocUnsafeSlow(n);
+                  const idle = this.chunkBuffers.idleBytes;
+                  const leased = this.chunkBuffers.lease(n);
+                  if (this.chunkBuffers.idleBytes < idle) this.chunksInReusedMemory++;
+                  lease = leased.lease;
+                  return leased.bytes;
+                });
                 this.assemblyMs += performance.now() - t0;
               } catch (e) {
                 // A worker that hands over a chunk it cannot complete is broken: the run stops, nothing half-written is stored.
@@ -780,6 +808,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
               lastTick: m.lastTick,
               tickCount: m.tickCount,
               data,
+              ...(lease ? { lease } : {}),
             };
             chain = chain
               .then(async () => {
@@ -882,6 +911,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       queue_wait_ms: Math.round(s?.queueWaitMs ?? 0),
       queue_put_ms: Math.round(this.queuePutMs),
       chunk_assembly_ms: Math.round(this.assemblyMs),
+      chunks_in_reused_memory: this.chunksInReusedMemory,
       queue_blocked_ms: Math.round(this.blockedMs()),
       encode_ns_per_cell: s && s.cellsEncoded > 0 ? Math.round((s.encodeNs / s.cellsEncoded) * 10) / 10 : 0,
       auto_paused_at_tick: this.autoPausedAt,

@@ -105,3 +105,82 @@ describe('reads of a dense run through reused buffers', () => {
     db.close();
   }, 120_000);
 });
+
+/**
+ * The engine assembles chunks into reused memory (ChunkMessage.lease): a buffer goes back only after persistence
+ * stored and committed the chunk, the storage's recent-batch cache let go of it and every indexer that read it
+ * from there was done. Here every chunk goes through that memory, in small chunks and batches so that the cache
+ * evicts and buffers come back hundreds of times; the run must store and index exactly what a run without reuse
+ * does (a buffer reused too early would give the files or an indexer another chunk's bytes).
+ */
+describe('chunks recorded into reused memory', () => {
+  it('are stored and indexed exactly as without reuse', async () => {
+    const run = async (reuseChunkMemoryFromBytes: number) => {
+      rmSync(dir, { recursive: true, force: true });
+      dir = mkdtempSync(join(tmpdir(), 'evo-reuse-'));
+      const config = indexingConfig(dir, {
+        maxBatchSize: 2,
+        engine: {
+          maxTicks: 3_000,
+          seed: 5,
+          accumulatedDeltaInterval: 2,
+          snapshotInterval: 5,
+          reuseChunkMemoryFromBytes,
+          environment: { shape: [64, 64], topology: 'TORUS' },
+          organisms: [
+            {
+              program: 'builtin:replicator',
+              energy: 20_000,
+              positions: [
+                [10, 10],
+                [40, 40],
+              ],
+            },
+          ],
+        },
+      });
+      // Organisms copied out of each chunk into the index (not referenced): what the indexer read is what is served.
+      config.pipeline.services['organism-indexer-1']!.options = {
+        ...config.pipeline.services['organism-indexer-1']!.options,
+        referenceChunkBytes: 0,
+      };
+      sm = await manager(config);
+      const { runId, db } = await recordAndIndex(sm);
+      const engineMetrics = (
+        sm.instanceOf('simulation-engine') as unknown as {
+          metrics(): Record<string, number>;
+        }
+      ).metrics();
+      const reader = (await db.reader(runId))!;
+      const organisms: string[] = [];
+      const created = await reader.organismsCreatedUpTo(3_000);
+      for (const row of await reader.organisms(Array.from({ length: created }, (_, i) => i + 1)))
+        organisms.push(JSON.stringify(row));
+      const briefs: string[] = [];
+      for (let t = 0; t <= 3_000; t += 37) briefs.push(JSON.stringify(await reader.organismBriefs(t)));
+      await sm.shutdown();
+      sm = undefined;
+      const storage = new FileSystemStorage('read', { rootDirectory: join(dir, 'storage'), compressInWorker: false });
+      const stored: string[] = [];
+      for await (const c of storage.readChunks(runId))
+        stored.push(Buffer.from(c.data).toString('latin1').split(runId).join('#'));
+      return { engineMetrics, organisms, briefs, stored };
+    };
+    // Memory given back is written over at once: a holder that let go too early reads garbage.
+    process.env.EVOCHORA_POISON_REUSED_MEMORY = '1';
+    let reused: Awaited<ReturnType<typeof run>>;
+    try {
+      reused = await run(0);
+    } finally {
+      delete process.env.EVOCHORA_POISON_REUSED_MEMORY;
+    }
+    const fresh = await run(2 ** 31 - 1);
+    expect(reused.engineMetrics.chunks_in_reused_memory, 'chunks went into memory given back').toBeGreaterThan(10);
+    expect(fresh.engineMetrics.chunks_in_reused_memory).toBe(0);
+    expect(reused.stored.length).toBeGreaterThan(290);
+    expect(reused.stored).toEqual(fresh.stored);
+    expect(reused.organisms.length).toBe(2);
+    expect(reused.organisms).toEqual(fresh.organisms);
+    expect(reused.briefs).toEqual(fresh.briefs);
+  }, 120_000);
+});

@@ -10,6 +10,8 @@ import { columnsToArrays } from '../../../src/pipeline/contracts/columns.js';
 import { FileSystemStorage } from '../../../src/pipeline/resources/file-system-storage.js';
 import { realFsOps, type FsOps } from '../../../src/pipeline/resources/atomic-file.js';
 import { syntheticMessages } from './fixtures.js';
+import { BufferPool } from '../../../src/pipeline/api/buffer-pool.js';
+import type { ChunkMessage } from '../../../src/pipeline/contracts/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -63,6 +65,55 @@ describe('FileSystemStorage', () => {
     expect(s.metrics().cached_reads).toBe(2);
     expect(s.metrics().read_operations).toBe(2);
     expect(fresh.metrics().cached_reads).toBe(0);
+  });
+
+  it('holds chunks in reused memory while they are cached or read, and gives them back only after every holder', async () => {
+    const s = new FileSystemStorage('st', { rootDirectory: dir, compressInWorker: false });
+    const pool = new BufferPool(64 * 1024 * 1024, 0, 1024);
+    // What the engine does: each chunk in pooled memory, the message holding the first share.
+    const pooled = (msgs: ChunkMessage[]) =>
+      msgs.map((m) => {
+        const { bytes, lease } = pool.lease(m.data.length);
+        bytes.set(m.data);
+        return { ...m, data: bytes, lease };
+      });
+    const all = syntheticMessages('run-p', 12);
+    const original = all.map((m) => Buffer.from(m.data));
+    const batches = [0, 3, 6, 9].map((i) => pooled(all.slice(i, i + 3)));
+    const keys = batches.map((b) => s.batchKey('run-p', b[0]!.firstTick, b[2]!.lastTick));
+    const memoryOf = (ms: readonly ChunkMessage[]) => ms.reduce((n, m) => n + m.data.buffer.byteLength, 0);
+    const write = async (i: number) => {
+      await s.writeBatch(keys[i]!, batches[i]!);
+      for (const m of batches[i]!) m.lease!.release(); // stored and committed: the message lets go
+    };
+    await write(0);
+    expect(pool.idleBytes).toBe(0); // the cache still holds the batch
+    // A reader gets a share of each chunk, for the whole batch at once (the cache may let go between chunks).
+    const reader = await collect(s.readBatchFile(keys[0]!));
+    expect(reader.every((c) => c.lease !== undefined)).toBe(true);
+    // A reader that stops early gives back the shares it was not handed.
+    for await (const c of s.readBatchFile(keys[0]!)) {
+      c.lease!.release();
+      break;
+    }
+    // A reader that never gives its share back keeps its bytes for good (here: chunk 0 of batch 0); chunks a
+    // range read skips are given back.
+    const keeper = await collect(s.readChunks('run-p', 0, 4));
+    expect(keeper.map((c) => c.firstTick)).toEqual([0]);
+    await write(1);
+    await write(2);
+    await write(3); // batches 0 and 1 leave the cache
+    // Batch 1 was read by nobody: its memory came back as it left the cache; batch 0 is still read.
+    expect(pool.idleBytes).toBe(memoryOf(batches[1]!));
+    for (const c of reader) c.lease!.release();
+    expect(pool.idleBytes).toBe(memoryOf(batches[1]!) + memoryOf(batches[0]!.slice(1)));
+    // Reused memory is written over; what the keeper holds is not.
+    while (pool.idleBytes > 0) new Uint8Array(pool.take(1)).fill(0xee);
+    expect(Buffer.from(keeper[0]!.data).equals(original[0]!)).toBe(true);
+    // The files hold the original bytes, whatever happened to the memory since.
+    const fresh = new FileSystemStorage('st2', { rootDirectory: dir, compressInWorker: false });
+    const fromDisk = await collect(fresh.readChunks('run-p'));
+    expect(fromDisk.map((c) => Buffer.from(c.data).equals(original[c.firstTick / 5]!))).toEqual(Array(12).fill(true));
   });
 
   it('reconstructs every sampled tick of a chunk', async () => {

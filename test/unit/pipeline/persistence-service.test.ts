@@ -15,6 +15,7 @@ import { PersistenceService } from '../../../src/pipeline/services/persistence-s
 import { persistenceServiceType } from '../../../src/pipeline/services/persistence-service-type.js';
 import { capturingLogger, syntheticChunk, syntheticMessages, waitUntil } from './fixtures.js';
 import { resolveOptions } from '../../../src/config/resolve-options.js';
+import { ChunkLease } from '../../../src/pipeline/api/chunk-lease.js';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { DEFAULT_TRACING } from '../../../src/config/config-schema.js';
@@ -525,5 +526,38 @@ describe('PersistenceService spans', () => {
     expect(persist.events.map((e) => e.name)).toEqual(['retry', 'exception', 'dead-lettered']);
     expect(persist.attributes['evochora.attempts']).toBe(2);
     await tracing.shutdown();
+  });
+
+  it("lets go of a message's share of reused memory once its batch is stored and committed, never when dead-lettered", async () => {
+    const queue = new MockQueue() as MockQueue & { commit(b: readonly ChunkMessage[]): Promise<void> };
+    let commits = 0;
+    queue.commit = async () => {
+      commits++;
+    };
+    const storage = new MockStorage();
+    const dlq = new MockDlq();
+    const { service } = make({ input: queue, storage, dlq }, { maxBatchSize: 2, maxRetries: 0 });
+    const given: number[] = [];
+    const leased = (msgs: ChunkMessage[], from: number) =>
+      msgs.map((m, i) => ({ ...m, lease: new ChunkLease(() => given.push(from + i)) }));
+    const stored = leased(syntheticMessages('run-l', 2), 0);
+    // The storage holds a share of the first batch, as a cache does: its memory is not reused yet.
+    const cacheShares = stored.map((m) => m.lease.retain());
+    queue.push(stored);
+    service.start();
+    await waitUntil(() => commits === 1);
+    expect(stored.map((m) => m.lease.released)).toEqual([false, false]);
+    expect(given).toEqual([]);
+    for (const s of cacheShares) s.release();
+    expect(given).toEqual([0, 1]);
+    // A batch that fails for good goes to the DLQ (a copy of its bytes) and keeps its share.
+    const failed = leased(syntheticMessages('run-m', 2), 10);
+    storage.failures.push(errno('EIO'));
+    queue.push(failed);
+    await waitUntil(() => commits === 2);
+    await service.stop();
+    expect(dlq.messages).toHaveLength(1);
+    expect(failed.map((m) => m.lease.released)).toEqual([false, false]);
+    expect(given).toEqual([0, 1]);
   });
 });

@@ -21,6 +21,7 @@ import {
   analyzedBatchKeys,
   lineageOf,
   readStoredBatch,
+  releaseStoredBatch,
   runFactsOf,
   unanalyzedBatches,
   writePart,
@@ -97,7 +98,8 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
     };
     this.open.set(runId, entry);
     const before = entry.part.samples;
-    entry.part.addBatch(b.storageKey, chunks);
+    entry.part.addBatch(b.storageKey, chunks); // measured as it is walked: nothing of the bytes is kept
+    releaseStoredBatch(chunks);
     this.samplesAnalyzed += entry.part.samples - before;
     if (entry.part.samples >= this.opts.maxPartSamples) await this.flush(runId);
     return { chunks: chunks.length, ticks: entry.part.samples - before };

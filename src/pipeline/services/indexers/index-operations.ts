@@ -24,10 +24,21 @@ import { chunkRefBlob, chunkSourceOf } from '../../api/chunk-refs.js';
  * Batches just read, shared by the indexers of one process: the environment and organism indexers get the
  * same notification at about the same time, so the file is read and decompressed once, not twice.
  */
-const recentBatches = new Map<string, { chunks: Promise<StoredChunk[]>; uses: number }>();
+interface RecentBatch {
+  readonly chunks: Promise<StoredChunk[]>;
+  uses: number;
+}
+const recentBatches = new Map<string, RecentBatch>();
 const RECENT_BATCHES = 2;
 
-async function readBatch(storage: BatchStorageReader, key: string): Promise<StoredChunk[]> {
+/** A batch's chunks and the reader's shares of those in reused memory (StoredChunk.lease). */
+interface BatchRead {
+  readonly chunks: readonly StoredChunk[];
+  /** Call once the chunks' bytes (and views into them) are no longer needed. */
+  release(): void;
+}
+
+async function readBatch(storage: BatchStorageReader, key: string): Promise<BatchRead> {
   let entry = recentBatches.get(key);
   if (!entry) {
     const chunks = (async () => {
@@ -38,11 +49,33 @@ async function readBatch(storage: BatchStorageReader, key: string): Promise<Stor
     entry = { chunks, uses: 0 };
     recentBatches.set(key, entry);
     chunks.catch(() => recentBatches.delete(key));
-    while (recentBatches.size > RECENT_BATCHES) recentBatches.delete(recentBatches.keys().next().value as string);
+    while (recentBatches.size > RECENT_BATCHES) forget(recentBatches.keys().next().value as string);
   }
+  // The caller's shares are taken in a reaction registered now, before the entry's own shares can be let go
+  // (a promise runs its reactions in the order they were registered).
+  const mine = entry.chunks.then((chunks) => ({ chunks, shares: chunks.map((c) => c.lease?.retain()) }));
   // One environment and one organism indexer read each batch: after the second read it is not needed again.
-  if (++entry.uses >= 2) recentBatches.delete(key);
-  return entry.chunks;
+  if (++entry.uses >= 2) forget(key);
+  const { chunks, shares } = await mine;
+  return {
+    chunks,
+    release: () => {
+      for (const s of shares) s?.release();
+    },
+  };
+}
+
+/** Drops a batch from recentBatches and lets go of its shares once it is read. */
+function forget(key: string): void {
+  const entry = recentBatches.get(key);
+  if (!entry) return;
+  recentBatches.delete(key);
+  entry.chunks.then(
+    (chunks) => {
+      for (const c of chunks) c.lease?.release();
+    },
+    () => undefined,
+  );
 }
 
 /** The storage whose chunks each database's references point into (attached once per pair). */
@@ -98,16 +131,22 @@ export async function indexEnvironmentBatch(
 ): Promise<IndexedRange> {
   const rows: EnvironmentChunkRow[] = [];
   const references = keepsReferences(storage, db);
-  for (const stored of await readBatch(storage, key)) {
-    // A reference costs nothing to make; a copy is cut and compressed on this thread.
-    if (!(references && stored.frame)) await yieldToEventLoop();
-    rows.push({
-      firstTick: stored.firstTick,
-      lastTick: stored.lastTick,
-      tickCount: stored.tickCount,
-      // Wire-level: the cells are copied once into the blob, never decoded here.
-      data: references && stored.frame ? chunkRefBlob(stored.key, stored.frame) : environmentBlobOfEncoded(stored.data),
-    });
+  const batch = await readBatch(storage, key);
+  try {
+    for (const stored of batch.chunks) {
+      // A reference costs nothing to make; a copy is cut and compressed on this thread.
+      if (!(references && stored.frame)) await yieldToEventLoop();
+      rows.push({
+        firstTick: stored.firstTick,
+        lastTick: stored.lastTick,
+        tickCount: stored.tickCount,
+        // Wire-level: the cells are copied once into the blob, never decoded here.
+        data:
+          references && stored.frame ? chunkRefBlob(stored.key, stored.frame) : environmentBlobOfEncoded(stored.data),
+      });
+    }
+  } finally {
+    batch.release();
   }
   if (rows.length > 0) await (await db.writer(runId)).upsertEnvironmentChunks(rows);
   let ticks = 0;
@@ -194,47 +233,53 @@ export async function indexOrganismBatch(
   let sampleCount = 0;
   let firstTick = -1;
   let lastTick = -1;
-  for (const stored of await readBatch(storage, key)) {
-    await yieldToEventLoop();
-    chunks++;
-    // Wire-level: cells, RNG, plugin states and the checkpoint are cut away; a state is decoded only the first
-    // time the batch mentions its organism, for the static row.
-    const frame = references && stored.data.length <= referenceUpTo ? stored.frame : undefined;
-    // A view into a shared buffer, used up synchronously below (scanned, then compressed or decoded); with a
-    // reference the whole chunk is scanned (the scan skips cells) and nothing is cut.
-    const slim = frame ? stored.data : organismsOnlyChunk(stored.data, true);
-    forEachNewOrganism(slim, organisms, (id, raw, isDelta) => {
-      const row = staticRowOf(id, raw, isDelta);
-      if (row) organisms.set(id, row);
-    });
-    if (firstTick < 0) firstTick = stored.firstTick;
-    lastTick = stored.lastTick;
-    sampleCount += stored.tickCount;
-    // SQLite keeps the chunk's organisms as stored (snapshot + deltas) and rebuilds a sample when it is read.
-    if (chunked)
-      chunkRows.push({
-        firstTick: stored.firstTick,
-        lastTick: stored.lastTick,
-        data: frame ? chunkRefBlob(stored.key, frame) : organismChunkBlob(slim, options.organismBlobLevel),
+  const batch = await readBatch(storage, key);
+  try {
+    for (const stored of batch.chunks) {
+      await yieldToEventLoop();
+      chunks++;
+      // Wire-level: cells, RNG, plugin states and the checkpoint are cut away; a state is decoded only the first
+      // time the batch mentions its organism, for the static row.
+      const frame = references && stored.data.length <= referenceUpTo ? stored.frame : undefined;
+      // A view into a shared buffer, used up synchronously below (scanned, then compressed or decoded); with a
+      // reference the whole chunk is scanned (the scan skips cells) and nothing is cut.
+      const slim = frame ? stored.data : organismsOnlyChunk(stored.data, true);
+      forEachNewOrganism(slim, organisms, (id, raw, isDelta) => {
+        const row = staticRowOf(id, raw, isDelta);
+        if (row) organisms.set(id, row);
       });
-    else {
-      // Other engines keep one row of full states per sampled tick.
-      for (const sample of organismSamplesOf(TickDataChunk.decode(slim))) {
-        let alive = 0;
-        for (const o of sample.organisms) if (!o.isDead) alive++;
-        ticks.push({
-          tick: sample.tick,
-          organismCount: sample.organisms.length,
-          aliveCount: alive,
-          data: organismBlobOfEncoded(sample.organisms.map((o) => OrganismState.encode(o).finish())),
+      if (firstTick < 0) firstTick = stored.firstTick;
+      lastTick = stored.lastTick;
+      sampleCount += stored.tickCount;
+      // SQLite keeps the chunk's organisms as stored (snapshot + deltas) and rebuilds a sample when it is read.
+      if (chunked)
+        chunkRows.push({
+          firstTick: stored.firstTick,
+          lastTick: stored.lastTick,
+          data: frame ? chunkRefBlob(stored.key, frame) : organismChunkBlob(slim, options.organismBlobLevel),
         });
+      else {
+        // Other engines keep one row of full states per sampled tick.
+        for (const sample of organismSamplesOf(TickDataChunk.decode(slim))) {
+          let alive = 0;
+          for (const o of sample.organisms) if (!o.isDead) alive++;
+          ticks.push({
+            tick: sample.tick,
+            organismCount: sample.organisms.length,
+            aliveCount: alive,
+            data: organismBlobOfEncoded(sample.organisms.map((o) => OrganismState.encode(o).finish())),
+          });
+        }
       }
     }
+    const sorted = [...organisms.values()].sort((a, b) => a.organismId - b.organismId);
+    if (chunked) {
+      if (chunkRows.length > 0) await chunked.upsertOrganismChunks(chunkRows, sorted);
+    } else if (ticks.length > 0) await writer.upsertOrganismTicks(ticks, sorted);
+  } finally {
+    // After the rows are written: a kept copy may still be a view into the chunk until then.
+    batch.release();
   }
-  const sorted = [...organisms.values()].sort((a, b) => a.organismId - b.organismId);
-  if (chunked) {
-    if (chunkRows.length > 0) await chunked.upsertOrganismChunks(chunkRows, sorted);
-  } else if (ticks.length > 0) await writer.upsertOrganismTicks(ticks, sorted);
   return { firstTick, lastTick, chunks, ticks: sampleCount };
 }
 
