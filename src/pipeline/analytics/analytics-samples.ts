@@ -99,6 +99,81 @@ class CellTracker implements CellCensus {
     this.occupiedCells = occupied;
   }
 
+  /** The last snapshot taken by countSnapshot: its cells (ascending flat indices, in memory of its own) and census. */
+  private readonly snapshotScratch: ColumnScratch = { buffer: new ArrayBuffer(0) };
+  private snapshot: { flatIndices: Int32Array; molecules: Int32Array; owners: Int32Array } = {
+    flatIndices: NONE,
+    molecules: NONE,
+    owners: NONE,
+  };
+  private readonly snapshotByType: number[] = new Array<number>(8).fill(0);
+  private snapshotCounts = { energy: 0, owned: 0, occupied: 0 };
+
+  /**
+   * Takes a snapshot's cells bytes[start, end) for samples measured against it only (sinceSnapshot): counted, not
+   * mirrored into the world arrays. Loading them (load) wrote every occupied cell of a mature world (over half a
+   * million) into two world-sized arrays once per chunk, for the few thousand cells an ACCUMULATED sample changes.
+   */
+  countSnapshot(bytes: Uint8Array, start: number, end: number): void {
+    this.snapshot =
+      start >= 0
+        ? columnsAtInto(bytes, start, end, this.snapshotScratch)
+        : { flatIndices: NONE, molecules: NONE, owners: NONE };
+    const { molecules: mol, owners: own } = this.snapshot;
+    const byType = this.snapshotByType;
+    byType.fill(0);
+    let energy = 0;
+    let owned = 0;
+    let occupied = 0;
+    for (let i = 0; i < mol.length; i++) {
+      const m = mol[i]!;
+      const o = own[i]!;
+      if ((m | o) === 0) continue;
+      occupied++;
+      if (o !== 0) owned++;
+      if (m === 0) continue;
+      const t = moleculeType(m);
+      if (t < byType.length) byType[t]!++;
+      if (t === MoleculeType.ENERGY) energy += moleculeValue(m);
+    }
+    this.snapshotCounts = { energy, owned, occupied };
+    this.sinceSnapshot(bytes, -1, -1);
+  }
+
+  /**
+   * The census of an ACCUMULATED sample (every cell changed since the snapshot, bytes[start, end); none when
+   * start < 0): the snapshot's census with each such cell counted anew, its old value looked up in the snapshot.
+   */
+  sinceSnapshot(bytes: Uint8Array, start: number, end: number): void {
+    for (let t = 0; t < this.cellsByType.length; t++) this.cellsByType[t] = this.snapshotByType[t]!;
+    this.energyInWorld = this.snapshotCounts.energy;
+    this.ownedCells = this.snapshotCounts.owned;
+    this.occupiedCells = this.snapshotCounts.occupied;
+    if (start < 0) return;
+    const { flatIndices: idx, molecules: mol, owners: own } = columnsAtInto(bytes, start, end, this.scratch);
+    const { flatIndices: si, molecules: sm, owners: so } = this.snapshot;
+    for (let i = 0; i < idx.length; i++) {
+      const at = idx[i]!;
+      // Binary search: the snapshot lists its cells in ascending order (whatever order the delta lists its own).
+      let lo = 0;
+      let hi = si.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const v = si[mid]!;
+        if (v < at) lo = mid + 1;
+        else if (v > at) hi = mid - 1;
+        else {
+          lo = mid;
+          break;
+        }
+      }
+      if (lo < si.length && si[lo] === at && (sm[lo]! | so[lo]!) !== 0) this.count(sm[lo]!, so[lo]!, -1);
+      const m = mol[i]!;
+      const o = own[i]!;
+      if ((m | o) !== 0) this.count(m, o, 1);
+    }
+  }
+
   /** Applies a CellDataColumns message bytes[start, end): each listed cell takes its new molecule and owner. */
   apply(bytes: Uint8Array, start: number, end: number): void {
     const { flatIndices: idx, molecules: mol, owners: own } = columnsAtInto(bytes, start, end, this.scratch);
@@ -334,6 +409,13 @@ export class AnalyticsSampler {
     const died: OrganismVitals[] = [];
     const events = { born, died };
     const accumulatedBase: OrganismVitals[] = [];
+    // Whether every sample measured after the snapshot is ACCUMULATED (resolution `snapshots`, format 2, organisms
+    // alive): their censuses then come from the snapshot's and the cells changed since, and the world need not be
+    // mirrored. Otherwise (every sample, format 1, an empty world) each measured sample's cells are applied in turn.
+    const sinceSnapshot =
+      cells !== undefined &&
+      !every &&
+      wire.every((w, i) => i === 0 || w.accumulated || !(w.states.length > 0 || w.deltaCount === 0));
     wire.forEach((w, i) => {
       sample.tick = w.tick;
       sample.totalOrganismsCreated = w.total;
@@ -344,7 +426,10 @@ export class AnalyticsSampler {
       // Organisms present at the sample: the snapshot's states, or one delta each.
       const present = full ? w.states.length / 2 : w.deltaCount;
       if (measured) {
-        if (cells && i === 0) cells.load(bytes, w.cellsStart, w.cellsEnd);
+        if (cells && sinceSnapshot) {
+          if (i === 0) cells.countSnapshot(bytes, w.cellsStart, w.cellsEnd);
+          else cells.sinceSnapshot(bytes, w.cellsStart, w.cellsEnd);
+        } else if (cells && i === 0) cells.load(bytes, w.cellsStart, w.cellsEnd);
         else if (cells && w.cellsStart >= 0) cells.apply(bytes, w.cellsStart, w.cellsEnd);
         // Filled by index, its length set after (as deltaOffsets does).
         let listed = 0;
