@@ -210,6 +210,37 @@ export class ChunkEncoder {
     const flag = this.accumulatedFlag;
     for (let i = 0; i < acc.length; i++) flag[acc.data[i]!] = 0;
     acc.clear();
+    this.accumulatedSorted = 0;
+  }
+
+  /** `accumulated.data[0, accumulatedSorted)` is in ascending order (cells noted since are appended after it). */
+  private accumulatedSorted = 0;
+  private mergeScratch = new Int32Array(1024);
+
+  /**
+   * Puts the accumulated cells in ascending order, in place: the cells noted since the last time are sorted
+   * alone and merged in. Each ACCUMULATED delta and the snapshot need them in order; sorting all of them anew
+   * each time (thousands of cells late in a mature world's chunk, 20 times per chunk) cost more than the merge.
+   */
+  private sortAccumulated(): void {
+    const acc = this.accumulated;
+    const n = acc.length;
+    const k = this.accumulatedSorted;
+    if (k === n) return;
+    const a = acc.data;
+    sortInts(k === 0 ? a : a.subarray(k, n), n - k);
+    if (k > 0) {
+      if (this.mergeScratch.length < k) this.mergeScratch = new Int32Array(Math.max(k, this.mergeScratch.length * 2));
+      const head = this.mergeScratch;
+      head.set(a.subarray(0, k));
+      // Merge head[0, k) with a[k, n) into a[0, n); writing never overtakes the unread tail (it is k ahead).
+      let i = 0;
+      let j = k;
+      let o = 0;
+      while (i < k && j < n) a[o++] = head[i]! < a[j]! ? head[i++]! : a[j++]!;
+      while (i < k) a[o++] = head[i++]!;
+    }
+    this.accumulatedSorted = n;
   }
 
   private noteChanged(i: number): void {
@@ -233,9 +264,9 @@ export class ChunkEncoder {
       next.reserve(count + 1); // + 1: gatherOccupied writes one slot past the last occupied cell
       next.n = gatherOccupied(size, cells, owners, next.idx, next.mol, next.own);
     } else {
+      this.sortAccumulated();
       const m = acc.length;
       const changed = acc.data;
-      sortInts(changed, m);
       next.reserve(prev.n + m);
       const { idx: pi, mol: pm, own: po } = prev;
       const { idx: ni, mol: nm, own: no } = next;
@@ -397,9 +428,13 @@ export class ChunkEncoder {
     const columns = this.deltaCells;
     columns.reserve(n);
     const idx = columns.idx;
-    if (isAccumulated) idx.set(acc.data.subarray(0, n));
-    else idx.set(changed);
-    sortInts(idx, n);
+    if (isAccumulated) {
+      this.sortAccumulated();
+      idx.set(acc.data.subarray(0, n));
+    } else {
+      idx.set(changed);
+      sortInts(idx, n);
+    }
     this.world.resetChanged();
     const mol = columns.mol;
     const own = columns.own;
