@@ -33,6 +33,30 @@ const DENSE_LIMIT = 1 << 22;
 
 const NONE = new Int32Array(0);
 
+/** The census of the cells `mol`/`own` lists: non-empty cells per type in `byType` (zeroed first), and totals. */
+function censusOf(
+  mol: Int32Array,
+  own: Int32Array,
+  byType: number[],
+): { energy: number; owned: number; occupied: number } {
+  byType.fill(0);
+  let energy = 0;
+  let owned = 0;
+  let occupied = 0;
+  for (let i = 0; i < mol.length; i++) {
+    const m = mol[i]!;
+    const o = own[i]!;
+    if ((m | o) === 0) continue;
+    occupied++;
+    if (o !== 0) owned++;
+    if (m === 0) continue;
+    const t = moleculeType(m);
+    if (t < byType.length) byType[t]!++;
+    if (t === MoleculeType.ENERGY) energy += moleculeValue(m);
+  }
+  return { energy, owned, occupied };
+}
+
 /** The world's cells during a walk over one chunk, and their census. */
 class CellTracker implements CellCensus {
   private readonly denseMolecules: Int32Array | undefined;
@@ -68,11 +92,6 @@ class CellTracker implements CellCensus {
     const n = idx.length;
     const dm = this.denseMolecules;
     const dow = this.denseOwners;
-    const byType = this.cellsByType;
-    byType.fill(0);
-    let energy = 0;
-    let owned = 0;
-    let occupied = 0;
     if (dm && dow) {
       dm.fill(0);
       dow.fill(0);
@@ -86,17 +105,11 @@ class CellTracker implements CellCensus {
         dm[at] = m;
         dow[at] = o;
       } else if ((m | o) !== 0) this.sparse.set(at, [m, o]);
-      if ((m | o) === 0) continue;
-      occupied++;
-      if (o !== 0) owned++;
-      if (m === 0) continue;
-      const t = moleculeType(m);
-      if (t < byType.length) byType[t]!++;
-      if (t === MoleculeType.ENERGY) energy += moleculeValue(m);
     }
-    this.energyInWorld = energy;
-    this.ownedCells = owned;
-    this.occupiedCells = occupied;
+    const c = censusOf(mol, own, this.cellsByType);
+    this.energyInWorld = c.energy;
+    this.ownedCells = c.owned;
+    this.occupiedCells = c.occupied;
   }
 
   /** The last snapshot taken by countSnapshot: its cells (ascending flat indices, in memory of its own) and census. */
@@ -119,24 +132,7 @@ class CellTracker implements CellCensus {
       start >= 0
         ? columnsAtInto(bytes, start, end, this.snapshotScratch)
         : { flatIndices: NONE, molecules: NONE, owners: NONE };
-    const { molecules: mol, owners: own } = this.snapshot;
-    const byType = this.snapshotByType;
-    byType.fill(0);
-    let energy = 0;
-    let owned = 0;
-    let occupied = 0;
-    for (let i = 0; i < mol.length; i++) {
-      const m = mol[i]!;
-      const o = own[i]!;
-      if ((m | o) === 0) continue;
-      occupied++;
-      if (o !== 0) owned++;
-      if (m === 0) continue;
-      const t = moleculeType(m);
-      if (t < byType.length) byType[t]!++;
-      if (t === MoleculeType.ENERGY) energy += moleculeValue(m);
-    }
-    this.snapshotCounts = { energy, owned, occupied };
+    this.snapshotCounts = censusOf(this.snapshot.molecules, this.snapshot.owners, this.snapshotByType);
     this.sinceSnapshot(bytes, -1, -1);
   }
 
