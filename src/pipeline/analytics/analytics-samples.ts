@@ -77,9 +77,9 @@ class CellTracker implements CellCensus {
   }
 
   /**
-   * Takes a snapshot's cells bytes[start, end) as the whole world (cells it does not list are empty). One pass
-   * that only counts: a snapshot lists every occupied cell of a mature world (~a third of it), and comparing each
-   * with its old value, as a delta must, cost the analytics indexer more than the rest of its walk.
+   * Takes a snapshot's cells bytes[start, end) as the whole world (cells it does not list are empty), mirrored for
+   * the deltas applied after it, and counts them afresh: a snapshot lists every occupied cell of a mature world
+   * (over half of it), and comparing each with its old value, as a delta must, cost more than the rest of the walk.
    */
   load(bytes: Uint8Array, start: number, end: number): void {
     const {
