@@ -263,6 +263,9 @@ function samplesOnWire(bytes: Uint8Array): SampleWire[] {
   return out;
 }
 
+/** The key byte of a TickDelta's organism_deltas (field 6, length-delimited). */
+const ORGANISM_DELTA_KEY = (6 << 3) | 2;
+
 /**
  * The parts of a TickData (snapshot: 2 tick, 3 organisms, 4 cells, 7 total) or TickDelta (1 tick, 2 type,
  * 3 cells, 4 full organisms of format 1, 5 total, 6 organism deltas) from cur.pos to `stop`.
@@ -281,6 +284,28 @@ function sampleAt(bytes: Uint8Array, stop: number, snap: boolean): SampleWire {
   };
   while (cur.pos < stop) {
     const keyAt = cur.pos;
+    if (!snap && bytes[keyAt] === ORGANISM_DELTA_KEY) {
+      // A run of organism deltas (a sample's last and by far most numerous fields): counted and skipped in a loop
+      // of its own, lengths of one or two bytes read inline.
+      if (s.deltaCount === 0) s.deltasStart = keyAt;
+      let p = keyAt;
+      while (p < stop && bytes[p] === ORGANISM_DELTA_KEY) {
+        if (p + 1 >= stop) throw new RangeError('truncated varint');
+        let len = bytes[p + 1]!;
+        p += 2;
+        if (len >= 0x80) {
+          cur.pos = p - 1;
+          len = uvarint(bytes, stop);
+          p = cur.pos;
+        }
+        p += len;
+        s.deltaCount++;
+      }
+      if (p > stop) throw new RangeError('sample field runs past its end');
+      s.deltasEnd = p;
+      cur.pos = p;
+      continue;
+    }
     const key = uvarint(bytes, stop);
     const m = key >>> 3;
     const wt = key & 7;
