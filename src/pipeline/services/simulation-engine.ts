@@ -766,7 +766,11 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
               try {
                 const t0 = performance.now();
                 data = assembleChunk(data, m.deferred, (n) => {
-                  if (n < this.chunkBuffers.minBytes) return Buffer.allocUnsafeSlow(n);
+                  if (n < this.chunkBuffers.minBytes) {
+                    // Memory of its own, as a plain view (a Buffer's slice would not copy).
+                    const own = Buffer.allocUnsafeSlow(n);
+                    return new Uint8Array(own.buffer, own.byteOffset, n);
+                  }
                   const idle = this.chunkBuffers.idleBytes;
                   const leased = this.chunkBuffers.lease(n);
                   if (this.chunkBuffers.idleBytes < idle) this.chunksInReusedMemory++;
