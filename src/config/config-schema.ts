@@ -139,7 +139,7 @@ export const DEFAULT_PIPELINE_SERVICES: Record<string, ServiceDefinition> = {
       dlq: 'queue-out:persistence-dlq',
       topic: 'topic-write:batch-topic',
     },
-    options: { maxBatchSize: 10, batchTimeoutSeconds: 5, maxRetries: 3, retryBackoffMs: 1000 },
+    options: { maxBatchSize: 5, batchTimeoutSeconds: 5, maxRetries: 3, retryBackoffMs: 1000 },
   },
   'metadata-indexer': {
     className: 'MetadataIndexer',

@@ -227,8 +227,8 @@ export class ChunkNotDeliveredError extends EvochoraError {
   }
 }
 
-/** Idle chunk memory kept for reuse: a batch of ten mature default-world chunks (~4.5 MB each). */
-const CHUNK_BUFFERS_KEPT_BYTES = 48 * 1024 * 1024;
+/** Idle chunk memory kept for reuse: what a batch of five mature default-world chunks (4-7 MB each) gives back. */
+const CHUNK_BUFFERS_KEPT_BYTES = 32 * 1024 * 1024;
 
 /** A chunk from the worker could not be completed with its deferred organism deltas (chunk-assembly.ts). */
 export class ChunkAssemblyError extends EvochoraError {
