@@ -3,7 +3,7 @@
  * which stored batches a run's analytics lack, and building and writing parts.
  */
 import type { AnalyticsReader, AnalyticsStore, AnalyticsWriter } from '../api/analytics-store.js';
-import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../api/batch-storage.js';
+import { releaseChunks, type BatchFileInfo, type BatchStorageReader, type StoredChunk } from '../api/batch-storage.js';
 import type { AnalyticsResolution, RunFacts } from './analytics-samples.js';
 import { AnalyticsPart } from './analytics-part.js';
 import type { MetricPlugin } from './metric-plugin.js';
@@ -66,16 +66,11 @@ export async function unanalyzedBatches(
   return (await storage.listBatches(runId)).filter((b) => !done.has(b.key));
 }
 
-/** A stored batch's chunks; give them back with releaseStoredBatch once their bytes are used. */
+/** A stored batch's chunks; give them back with releaseChunks once their bytes are used. */
 export async function readStoredBatch(storage: BatchStorageReader, key: string): Promise<StoredChunk[]> {
   const out: StoredChunk[] = [];
   for await (const c of storage.readBatchFile(key)) out.push(c);
   return out;
-}
-
-/** Lets go of the reader's shares of chunks in reused memory (StoredChunk.lease): their bytes may be reused. */
-export function releaseStoredBatch(chunks: readonly StoredChunk[]): void {
-  for (const c of chunks) c.lease?.release();
 }
 
 /** Writes a part: its table files first, its manifest last (only then does the part exist for readers). */
@@ -120,7 +115,7 @@ export async function analyzeStoredBatches(
     if (options.signal?.aborted) break;
     const chunks = await readStoredBatch(storage, b.key);
     part.addBatch(b.key, chunks); // measured as it is walked: nothing of the bytes is kept
-    releaseStoredBatch(chunks);
+    releaseChunks(chunks);
     options.onBatch?.(++done, batches.length);
     if (part.samples >= options.maxPartSamples) {
       bytes += (await writePart(store, part)).bytes;

@@ -81,6 +81,14 @@ export interface StoredChunk {
   readonly lease?: ChunkLease;
 }
 
+/**
+ * Lets go of one share of each chunk in reused memory (ChunkMessage.lease, StoredChunk.lease): whoever holds the
+ * shares (a message's consumer, a cache, a reader) calls it once it no longer needs the bytes.
+ */
+export function releaseChunks(chunks: readonly { readonly lease?: ChunkLease }[]): void {
+  for (const c of chunks) c.lease?.release();
+}
+
 /** How a batch file is read. */
 export interface ReadBatchOptions {
   /**

@@ -27,6 +27,9 @@ export class BufferPool {
     private readonly poison?: number,
   ) {}
 
+  /** Requests served from a buffer given back (not new memory). */
+  reused = 0;
+
   /** Bytes held free for the next requests. */
   get idleBytes(): number {
     return this.freeBytes;
@@ -42,6 +45,7 @@ export class BufferPool {
     if (best >= 0) {
       const [buffer] = this.free.splice(best, 1);
       this.freeBytes -= buffer!.byteLength;
+      this.reused++;
       return buffer!;
     }
     // An eighth more, in whole granules: the next chunk of the same world is rarely exactly as large.

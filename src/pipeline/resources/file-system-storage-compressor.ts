@@ -83,13 +83,13 @@ export class FileSystemCompressor {
    * enough, else new memory with an eighth to spare. Pass the stream to compress, which hands the memory on.
    */
   frameBuffer(bytes: number): Uint8Array {
+    if (bytes < this.inlineBelow) return Buffer.allocUnsafeSlow(bytes); // compressed inline, not handed back
     const spare = this.spare;
     if (spare && spare.byteLength >= bytes) {
       this.spare = undefined;
       this.framesReused++;
       return new Uint8Array(spare, 0, bytes);
     }
-    if (bytes < this.inlineBelow) return Buffer.allocUnsafeSlow(bytes);
     const buffer = Buffer.allocUnsafeSlow(bytes + (bytes >>> 3)).buffer as ArrayBuffer;
     this.framing.add(buffer);
     return new Uint8Array(buffer, 0, bytes);

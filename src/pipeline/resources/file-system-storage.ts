@@ -52,6 +52,7 @@ import {
 } from './storage-keys.js';
 import { validateRunId } from '../contracts/run-id.js';
 import {
+  releaseChunks,
   RunNotFoundError,
   type BatchFileInfo,
   type BatchStorageReader,
@@ -103,11 +104,6 @@ export interface FileSystemStorageOptions {
   readonly compressor?: FileSystemCompressor;
   /** Filesystem operations (tests inject faults here). */
   readonly fsOps?: FsOps;
-}
-
-/** Lets go of the cache's shares of a batch's chunks (ChunkMessage.lease). */
-function releaseShares(chunks: readonly StoredChunk[]): void {
-  for (const c of chunks) c.lease?.release();
 }
 
 /**
@@ -349,10 +345,10 @@ export class FileSystemStorage
         ...(c.lease ? { lease: c.lease.retain() } : {}),
       })),
     );
-    if (replaced) releaseShares(replaced);
+    if (replaced) releaseChunks(replaced);
     while (this.recentlyWritten.size > RECENTLY_WRITTEN_BATCHES) {
       const oldest = this.recentlyWritten.keys().next().value as string;
-      releaseShares(this.recentlyWritten.get(oldest)!);
+      releaseChunks(this.recentlyWritten.get(oldest)!);
       this.recentlyWritten.delete(oldest);
     }
   }

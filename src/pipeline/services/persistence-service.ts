@@ -17,7 +17,7 @@ import { sleep } from '../api/sleep.js';
 import { DiskFullWait } from '../api/disk-full-wait.js';
 import { SlidingWindowRate } from '../api/sliding-window-rate.js';
 
-import type { BatchStorageWriter } from '../api/batch-storage.js';
+import { releaseChunks, type BatchStorageWriter } from '../api/batch-storage.js';
 import type { IdempotencyTracker } from '../resources/idempotency-tracker.js';
 import type { TopicWriter } from '../api/topic.js';
 import { BatchInfo } from '../contracts/index.js';
@@ -91,7 +91,7 @@ export class PersistenceService extends AbstractService<PersistenceServiceOption
         await this.input.commit?.(batch); // acknowledge only after the batch is stored (or dead-lettered)
         // Stored and committed: nothing redelivers these messages, and their bytes may be reused once the
         // storage's own share is let go too. Dead-lettered ones keep theirs.
-        if (stored) for (const c of batch) c.lease?.release();
+        if (stored) releaseChunks(batch);
       })();
       previous = done.catch(() => undefined); // a failed commit fails the run (below), not the next batch
       inFlight.push(done);

@@ -280,8 +280,6 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
    * back at once.
    */
   private readonly chunkBuffers: BufferPool;
-  /** Chunks assembled into reused memory. */
-  private chunksInReusedMemory = 0;
   /** Aborts a pending put; only fired a while after a stop request (see onAbort in runWorker). */
   private delivery = new AbortController();
   private deliveryGiveUp: NodeJS.Timeout | undefined;
@@ -771,9 +769,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
                     const own = Buffer.allocUnsafeSlow(n);
                     return new Uint8Array(own.buffer, own.byteOffset, n);
                   }
-                  const idle = this.chunkBuffers.idleBytes;
                   const leased = this.chunkBuffers.lease(n);
-                  if (this.chunkBuffers.idleBytes < idle) this.chunksInReusedMemory++;
                   lease = leased.lease;
                   return leased.bytes;
                 });
@@ -915,7 +911,7 @@ export class SimulationEngine extends AbstractService<SimulationEngineOptions> {
       queue_wait_ms: Math.round(s?.queueWaitMs ?? 0),
       queue_put_ms: Math.round(this.queuePutMs),
       chunk_assembly_ms: Math.round(this.assemblyMs),
-      chunks_in_reused_memory: this.chunksInReusedMemory,
+      chunks_in_reused_memory: this.chunkBuffers.reused,
       queue_blocked_ms: Math.round(this.blockedMs()),
       encode_ns_per_cell: s && s.cellsEncoded > 0 ? Math.round((s.encodeNs / s.cellsEncoded) * 10) / 10 : 0,
       auto_paused_at_tick: this.autoPausedAt,

@@ -9,7 +9,7 @@
  */
 import type { BatchInfo as BatchInfoMsg } from '../../contracts/index.js';
 import type { AnalyticsStore } from '../../api/analytics-store.js';
-import type { BatchFileInfo } from '../../api/batch-storage.js';
+import { releaseChunks, type BatchFileInfo } from '../../api/batch-storage.js';
 import type { Metrics } from '../../api/monitorable.js';
 import type { ServiceContext } from '../../api/service.js';
 
@@ -21,7 +21,6 @@ import {
   analyzedBatchKeys,
   lineageOf,
   readStoredBatch,
-  releaseStoredBatch,
   runFactsOf,
   unanalyzedBatches,
   writePart,
@@ -99,7 +98,7 @@ export class AnalyticsIndexer extends BatchIndexer<AnalyticsIndexerOptions> {
     this.open.set(runId, entry);
     const before = entry.part.samples;
     entry.part.addBatch(b.storageKey, chunks); // measured as it is walked: nothing of the bytes is kept
-    releaseStoredBatch(chunks);
+    releaseChunks(chunks);
     this.samplesAnalyzed += entry.part.samples - before;
     if (entry.part.samples >= this.opts.maxPartSamples) await this.flush(runId);
     return { chunks: chunks.length, ticks: entry.part.samples - before };

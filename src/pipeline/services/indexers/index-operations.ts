@@ -12,7 +12,12 @@ import {
   type OrganismTickRow,
   type RunIndexReader,
 } from '../../api/index-database.js';
-import type { BatchFileInfo, BatchStorageReader, StoredChunk } from '../../api/batch-storage.js';
+import {
+  releaseChunks,
+  type BatchFileInfo,
+  type BatchStorageReader,
+  type StoredChunk,
+} from '../../api/batch-storage.js';
 import { environmentBlobOfEncoded, organismBlobOfEncoded, organismChunkBlob } from '../../api/index-blobs.js';
 import type { OrganismChunkRow } from '../../resources/index-db/sqlite-index-database.js';
 import { forEachNewOrganism, organismsOnlyChunk } from '../../contracts/chunk-fields.js';
@@ -71,9 +76,7 @@ function forget(key: string): void {
   if (!entry) return;
   recentBatches.delete(key);
   entry.chunks.then(
-    (chunks) => {
-      for (const c of chunks) c.lease?.release();
-    },
+    (chunks) => releaseChunks(chunks),
     () => undefined,
   );
 }
