@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileSourceOrThrow } from '../../../src/compiler/index.js';
 import { Simulation, programFromArtifact, resolveRuntimeOptions } from '../../../src/runtime/index.js';
-import { TickDataChunk } from '../../../src/pipeline/contracts/index.js';
+import { OrganismDelta, TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { assembleChunk } from '../../../src/pipeline/engine/chunk-assembly.js';
 import { ChunkEncoder, type EncodedChunk } from '../../../src/pipeline/engine/chunk-encoder.js';
 import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
@@ -108,6 +108,42 @@ describe('deferred organism deltas (journal records written into the chunk on an
     expect(recycled).toBeGreaterThan(10);
     for (let k = 0; k < direct.length; k++)
       expect(Buffer.from(chunks[k]!.bytes).equals(Buffer.from(direct[k]!.bytes)), `chunk ${k}`).toBe(true);
+  });
+
+  it('writes TickDeltas whose length takes one, two or three bytes, after the chunk bytes before them', () => {
+    // Three TickDeltas after a header field, with 1, 20 and 2,000 organism deltas given as finished bytes (RAW
+    // records): bodies of < 128 B, < 16 KB and more, the lengths the assembler reserves two bytes for and shifts.
+    const counts = [1, 20, 2000];
+    const expected = TickDataChunk.encode({
+      simulationRunId: 'sizes',
+      deltas: counts.map((n, d) => ({
+        tickNumber: d + 1,
+        organismDeltas: Array.from({ length: n }, (_, i) => ({ organismId: 1000 + i, energyChange: -i })),
+      })),
+    }).finish();
+    const raw: number[] = [];
+    const ints: number[] = [];
+    const index: number[] = [];
+    const head = TickDataChunk.encode({ simulationRunId: 'sizes' }).finish();
+    const bytes: number[] = [...head];
+    counts.forEach((n, d) => {
+      index.push(bytes.length, ints.length);
+      bytes.push(...TickDataChunk.encode({ deltas: [{ tickNumber: d + 1 }] }).finish());
+      for (let i = 0; i < n; i++) {
+        const od = OrganismDelta.encode({ organismId: 1000 + i, energyChange: -i }).finish();
+        ints.push(2, raw.length, od.length + 2);
+        raw.push(0x32, od.length, ...od);
+      }
+      index.push(ints.length);
+    });
+    const assembled = assembleChunk(Uint8Array.from(bytes), {
+      index: Int32Array.from(index),
+      ints: Int32Array.from(ints),
+      raw: Uint8Array.from(raw),
+    });
+    expect(Buffer.from(assembled).equals(Buffer.from(expected))).toBe(true);
+    const lengths = TickDataChunk.decode(assembled).deltas.map((t) => t.organismDeltas.length);
+    expect(lengths).toEqual(counts);
   });
 
   it('refuses an index that does not point at the chunk TickDeltas, naming the byte', () => {
