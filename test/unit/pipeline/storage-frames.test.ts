@@ -57,6 +57,34 @@ describe('storage format 3: a frame per message and a frame table', () => {
     });
   });
 
+  it('files compressed one after another, each larger or smaller than the last, hold their own frames', () => {
+    // compressFramed writes every file's frames into memory it reuses (and grows) from file to file.
+    const random = (n: number, seed: number): Uint8Array => {
+      const b = new Uint8Array(n);
+      let x = seed;
+      for (let i = 0; i < n; i++) b[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+      return b;
+    };
+    const files = [
+      [random(200_000, 1), random(50_000, 2)],
+      [new Uint8Array([9, 9])],
+      [random(900_000, 3), new Uint8Array(400_000).fill(5), random(700_000, 4)],
+      [random(1_000, 5)],
+    ];
+    const encoded = files.map((payloads) => encodeStorageFile(HEADER, payloads).bytes);
+    encoded.forEach((bytes, k) => {
+      const payloads = files[k]!;
+      expect(Buffer.compare(decompress(Buffer.from(bytes)), Buffer.from(frameStorageFile(HEADER, payloads)))).toBe(0);
+      const frames = messageFramesOf(bytes, bytes.length)!;
+      expect(frames).toHaveLength(payloads.length + 1);
+      payloads.forEach((p, i) => {
+        const f = frames[i + 1]!;
+        const data = decodeMessageFrame(bytes.subarray(f.offset, f.offset + f.length), 'f', f.offset, false);
+        expect(Buffer.compare(Buffer.from(data), Buffer.from(p)), `file ${k} message ${i}`).toBe(0);
+      });
+    });
+  });
+
   it('a file whose frame table is cut off or altered is corrupt, named with its offset', async () => {
     const file = encodeStorageFile(HEADER, [new Uint8Array(1000).fill(1), new Uint8Array(10).fill(2)]).bytes;
     const cut = join(dir, 'cut.zst');
