@@ -251,6 +251,31 @@ function varint32(b: Uint8Array, p: number, v: number): number {
 
 /** `tag` + length + Vector message (packed components), lengths one byte each; longer ones through putVector. */
 function vectorField(b: Uint8Array, p: number, tag: number, r: Int32Array, n: number, dims: number): number {
+  if (dims === 2) {
+    // The 2-D worlds nearly every run uses, with both components below 16,384: no loop, no varint calls.
+    const x = r[n]!;
+    const y = r[n + 1]!;
+    if ((x | y) >>> 0 < 0x4000) {
+      b[p] = tag;
+      b[p + 2] = 0x0a;
+      let q = p + 4;
+      if (x < 0x80) b[q++] = x;
+      else {
+        b[q] = (x & 127) | 128;
+        b[q + 1] = x >>> 7;
+        q += 2;
+      }
+      if (y < 0x80) b[q++] = y;
+      else {
+        b[q] = (y & 127) | 128;
+        b[q + 1] = y >>> 7;
+        q += 2;
+      }
+      b[p + 3] = q - p - 4;
+      b[p + 1] = q - p - 2;
+      return q;
+    }
+  }
   let q = p + 4;
   for (let d = 0; d < dims; d++) q = varint32(b, q, r[n + d]!);
   const packed = q - p - 4;
