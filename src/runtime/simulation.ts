@@ -6,6 +6,7 @@ import { OrganismMemory } from './organism-memory.js';
 import { computeGenomeHash } from './genome-hash.js';
 import { PluginRandom } from './rng/plugin-random.js';
 import { tickSeedOf, toSigned64 } from './rng/splitmix64.js';
+import * as S from './rng/splitmix64-32.js';
 import { PolicyTable } from './thermodynamics/policy-table.js';
 import { buildHandlerTable } from './vm/handlers/index.js';
 import { VirtualMachine, type VmHost } from './vm/vm.js';
@@ -80,6 +81,9 @@ export class Simulation implements VmHost {
   private newborns: Organism[] = [];
   private tickSeedCache: bigint | null = null;
   private readonly seedU: bigint;
+  /** The seed's unsigned halves (the tick seed is computed from them without BigInts). */
+  private readonly seedHi: number;
+  private readonly seedLo: number;
   private wave2: Organism[] = [];
   private diedWave1: Organism[] = [];
   /** How this simulation plans each tick (see SimulationThreading; a fork takes it over). */
@@ -105,6 +109,9 @@ export class Simulation implements VmHost {
     this.world = new World(o.shape, o.toroidal, shared ? 'shared' : 'local');
     this.memory = new OrganismMemory(organismBlockBytes(this.world.dims), undefined, shared);
     this.seedU = BigInt.asUintN(64, o.seed);
+    S.fromBigInt(this.seedU);
+    this.seedHi = S.H;
+    this.seedLo = S.L;
     const policy = new PolicyTable(o.thermodynamics);
     const matcher = new LabelMatcher(this.world, o.labelMatching);
     this.vm = new VirtualMachine(this.world, policy, o.organism, o.quirks, matcher, this, handlerTable);
@@ -114,7 +121,10 @@ export class Simulation implements VmHost {
 
   /** `mix(seed ^ mix(tick))` of the current tick (computed once per tick, on demand). */
   tickSeed(): bigint {
-    if (this.tickSeedCache === null) this.tickSeedCache = tickSeedOf(this.seedU, this.tick);
+    if (this.tickSeedCache === null) {
+      S.tickSeed(this.seedHi, this.seedLo, this.tick);
+      this.tickSeedCache = S.toBigInt(S.H, S.L);
+    }
     return this.tickSeedCache;
   }
 
@@ -370,14 +380,10 @@ export class Simulation implements VmHost {
     for (let c = 0; c < nContested; c++) {
       const h = contested[c]!;
       let winner = wave2[first[h]!]!;
-      let wp = toSigned64(winner.random.seed());
       for (let i = next[first[h]!]!; i >= 0; i = next[i]!) {
         const o = wave2[i]!;
-        const cp = toSigned64(o.random.seed());
-        if (cp < wp || (cp === wp && o.id < winner.id)) {
-          winner = o;
-          wp = cp;
-        }
+        // The lowest signed seed wins, the lower id on a tie.
+        if (o.random.seedBelow(winner.random) || (o.id < winner.id && o.random.seedEquals(winner.random))) winner = o;
       }
       for (let i = first[h]!; i >= 0; i = next[i]!) {
         const o = wave2[i]!;

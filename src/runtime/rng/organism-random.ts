@@ -6,6 +6,11 @@ const TWO64 = 1n << 64n;
 const GAMMA_HI = 0x9e3779b9;
 const GAMMA_LO = 0x7f4a7c15;
 
+/** The tick seed last split into halves (see ensureSeed). */
+let lastTickSeed = -1n;
+let lastTickHi = 0;
+let lastTickLo = 0;
+
 /**
  * The per-organism, per-tick random stream: value n of tick t is a pure function of (seed, t, id, n),
  * so results never depend on scheduling, pause/resume or how many organisms exist. The stream seed is
@@ -72,9 +77,16 @@ export class OrganismRandom {
       this.saltLo = S.L;
       this.saltReady = true;
     }
-    S.fromBigInt(this.tickSeedProvider());
-    this.tickHi = S.H;
-    this.tickLo = S.L;
+    // Every organism drawing in a tick gets the same seed (the simulation's cached value): split it once.
+    const tickSeed = this.tickSeedProvider();
+    if (tickSeed !== lastTickSeed) {
+      S.fromBigInt(tickSeed);
+      lastTickSeed = tickSeed;
+      lastTickHi = S.H;
+      lastTickLo = S.L;
+    }
+    this.tickHi = lastTickHi;
+    this.tickLo = lastTickLo;
     S.mix64((this.tickHi ^ this.saltHi) >>> 0, (this.tickLo ^ this.saltLo) >>> 0);
     this.seedHi = S.H;
     this.seedLo = S.L;
@@ -85,6 +97,25 @@ export class OrganismRandom {
   seed(): bigint {
     this.ensureSeed();
     return S.toBigInt(this.seedHi, this.seedLo);
+  }
+
+  /**
+   * Whether this stream's seed, as a signed 64-bit priority, is below `other`'s (write conflicts: the lowest
+   * wins). The same order as comparing toSigned64(seed()), without BigInts.
+   */
+  seedBelow(other: OrganismRandom): boolean {
+    this.ensureSeed();
+    other.ensureSeed();
+    const a = this.seedHi | 0;
+    const b = other.seedHi | 0;
+    return a < b || (a === b && this.seedLo >>> 0 < other.seedLo >>> 0);
+  }
+
+  /** Whether the two streams' seeds are equal. */
+  seedEquals(other: OrganismRandom): boolean {
+    this.ensureSeed();
+    other.ensureSeed();
+    return this.seedHi === other.seedHi && this.seedLo === other.seedLo;
   }
 
   /** Next 64-bit value as halves in S.H / S.L. */

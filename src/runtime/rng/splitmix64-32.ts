@@ -72,6 +72,15 @@ export function add64(ah: number, al: number, bh: number, bl: number): void {
   H = (ah + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
 }
 
+/**
+ * `mix(seed ^ mix(tick))` (splitmix64.ts tickSeedOf) for the seed's halves and a tick below 2^53 → H, L: once per
+ * tick, where the BigInt version allocated a few hundred bytes.
+ */
+export function tickSeed(seedHi: number, seedLo: number, tick: number): void {
+  mix64(Math.floor(tick / 0x100000000) >>> 0, tick >>> 0);
+  mix64((seedHi ^ H) >>> 0, (seedLo ^ L) >>> 0);
+}
+
 /** Splits a 64-bit BigInt into (hi, lo) → H, L. */
 export function fromBigInt(v: bigint): void {
   const u = BigInt.asUintN(64, v);

@@ -4,6 +4,8 @@ import { programFromArtifact } from '../../../src/runtime/program.js';
 import { Simulation } from '../../../src/runtime/simulation.js';
 import { referenceThermodynamics } from '../../../src/runtime/config.js';
 import { mix64, tickSeedOf, toSigned64 } from '../../../src/runtime/rng/splitmix64.js';
+import * as S from '../../../src/runtime/rng/splitmix64-32.js';
+import { OrganismRandom } from '../../../src/runtime/rng/organism-random.js';
 import { DATA } from './helpers.js';
 
 describe('write-conflict resolution', () => {
@@ -44,5 +46,32 @@ describe('write-conflict resolution', () => {
   it('tick seeds match the reference values', () => {
     expect(toSigned64(tickSeedOf(42n, 0)).toString()).toBe('-6387817139659442654');
     expect(toSigned64(tickSeedOf(42n, 1)).toString()).toBe('-4420583484614546736');
+  });
+
+  it('tick seeds and conflict priorities in 32-bit halves equal the BigInt reference', () => {
+    const seeds = [42n, 0n, -1n, -6387817139659442654n, (1n << 63n) - 1n, 123456789012345n];
+    const ticks = [0, 1, 2, 1000, 2 ** 31 + 5, 2 ** 32 + 7, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER];
+    for (const seed of seeds) {
+      S.fromBigInt(seed);
+      const [hi, lo] = [S.H, S.L];
+      for (const tick of ticks) {
+        S.tickSeed(hi, lo, tick);
+        expect(S.toBigInt(S.H, S.L), `seed ${seed} tick ${tick}`).toBe(tickSeedOf(seed, tick));
+      }
+    }
+    // Streams of one tick ordered by seedBelow as by their signed seeds (equal seeds: neither is below).
+    for (const tick of [0, 1, 77]) {
+      const streams = Array.from({ length: 40 }, (_, i) => {
+        const r = new OrganismRandom(i + 1);
+        r.beginTick(() => tickSeedOf(42n, tick));
+        return r;
+      });
+      for (const a of streams)
+        for (const b of streams) {
+          const [sa, sb] = [toSigned64(a.seed()), toSigned64(b.seed())];
+          expect(a.seedBelow(b)).toBe(sa < sb);
+          expect(a.seedEquals(b)).toBe(sa === sb);
+        }
+    }
   });
 });
