@@ -250,15 +250,15 @@ describe('analytics samples from recorded chunks', () => {
       let accumulated = 0;
       for (const d of chunk.deltas) {
         const cells = d.changedCells;
-        if (d.deltaType !== DeltaType.ACCUMULATED || !cells || cells.flatIndices.length < 8) continue;
+        if (d.deltaType !== DeltaType.ACCUMULATED || !cells?.flatIndices || cells.flatIndices.length < 8) continue;
         if (accumulated++ % 2 === 1) continue;
         const reverse = (col: Uint8Array): Uint8Array => {
           const v = new Int32Array(col.slice().buffer).reverse();
           return new Uint8Array(v.buffer);
         };
         cells.flatIndices = reverse(cells.flatIndices);
-        cells.molecules = reverse(cells.molecules);
-        cells.owners = reverse(cells.owners);
+        cells.molecules = reverse(cells.molecules!);
+        cells.owners = reverse(cells.owners!);
         reversed++;
       }
       return TickDataChunk.encode(chunk).finish();

@@ -142,7 +142,7 @@ describe('deferred organism deltas (journal records written into the chunk on an
       raw: Uint8Array.from(raw),
     });
     expect(Buffer.from(assembled).equals(Buffer.from(expected))).toBe(true);
-    const lengths = TickDataChunk.decode(assembled).deltas.map((t) => t.organismDeltas.length);
+    const lengths = TickDataChunk.decode(assembled).deltas.map((t) => t.organismDeltas?.length);
     expect(lengths).toEqual(counts);
   });
 
