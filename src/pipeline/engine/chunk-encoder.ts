@@ -40,7 +40,20 @@ export interface ChunkEncoderOptions {
    * for assembleChunk to write on another thread: the engine worker's mode (chunk-assembly.ts).
    */
   readonly deferOrganismDeltas?: boolean;
+  /**
+   * A chunk ends early, right after an ACCUMULATED delta, when that delta lists at least this many cells and at
+   * least half as many as the chunk's snapshot (default EARLY_SNAPSHOT_MIN_CELLS). See `sample`.
+   */
+  readonly earlySnapshotMinCells?: number;
 }
+
+/**
+ * Cells an ACCUMULATED delta must list before its chunk may end early (~0.8 MB of cell columns). A world
+ * filled after its snapshot (energy seeded across a dense world in the first tick) would otherwise repeat every
+ * filled cell in each of the chunk's ~20 ACCUMULATED deltas: 140 MB for the first 1,000-sample chunk of a quarter
+ * filled 2048×1152 world, ~100 ms for the visualizer to read whenever a tick in it was asked for.
+ */
+export const EARLY_SNAPSHOT_MIN_CELLS = 1 << 16;
 
 export interface SnapshotExtras {
   readonly rngState?: Uint8Array;
@@ -171,12 +184,17 @@ export class ChunkEncoder {
   cellsEncoded = 0;
   /** Time spent in protobuf encoding of finished chunks (ns). */
   protoEncodeNs = 0;
+  /** Occupied cells in the current chunk's snapshot, and the cells of the last delta when it was ACCUMULATED (else 0). */
+  private snapshotCellCount = 0;
+  private lastAccumulatedCells = 0;
+  private readonly earlySnapshotMinCells: number;
 
   constructor(
     private world: EncodableWorld,
     private readonly options: ChunkEncoderOptions,
   ) {
     if (options.samplesPerChunk < 1) throw new RangeError('samplesPerChunk must be at least 1');
+    this.earlySnapshotMinCells = options.earlySnapshotMinCells ?? EARLY_SNAPSHOT_MIN_CELLS;
     this.accumulatedFlag = new Uint8Array(world.size);
     // Room for fields 1-4 (run id, three varints) and the snapshot's tag + length prefix.
     this.headroom = 64 + Buffer.byteLength(options.simulationRunId, 'utf8');
@@ -321,6 +339,12 @@ export class ChunkEncoder {
     const per = this.options.samplesPerChunk;
     const sampleNumber = Math.floor(tick / (this.options.samplingInterval ?? 1));
     if (sampleNumber % per === per - 1 || this.samplesInChunk >= per) return this.finish();
+    // Snapshots by cost: once the cells changed since the snapshot are half a snapshot (and many), a new snapshot
+    // is cheaper than repeating them in every ACCUMULATED delta left in the chunk. The rule reads only the run's
+    // own data, so a run and its resumption (which starts a chunk where a stored one ended) end chunks alike; the
+    // chunks after an early end fall back onto the tick grid at its next boundary.
+    const acc = this.lastAccumulatedCells;
+    if (acc >= this.earlySnapshotMinCells && 2 * acc >= this.snapshotCellCount) return this.finish();
     return undefined;
   }
 
@@ -384,6 +408,8 @@ export class ChunkEncoder {
     const t0 = process.hrtime.bigint();
     const snapshot = this.takeSnapshotCells();
     const n = snapshot.n;
+    this.snapshotCellCount = n;
+    this.lastAccumulatedCells = 0;
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
     // TickData body, fields in number order (proto/tickdata.proto), written after the headroom; its tag and
@@ -425,6 +451,7 @@ export class ChunkEncoder {
     const isAccumulated = every > 0 && k % every === 0;
     // Ascending flat index order makes the output independent of the order cells were written in.
     const n = isAccumulated ? acc.length : changed.length;
+    this.lastAccumulatedCells = isAccumulated ? n : 0;
     const columns = this.deltaCells;
     columns.reserve(n);
     const idx = columns.idx;

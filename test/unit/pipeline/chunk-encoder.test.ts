@@ -132,6 +132,60 @@ describe('ChunkEncoder', () => {
     ]);
   });
 
+  it('ends a chunk early after an ACCUMULATED delta holding half a snapshot, and every tick still rebuilds', () => {
+    // A world filled right after its snapshot (as energy seeding fills a dense world in the first tick): the
+    // chunk ends at its first ACCUMULATED delta instead of repeating the filled cells in every one after it.
+    const shape = [64, 64];
+    const run = (fill: boolean): { bounds: number[][]; chunks: TickDataChunk[]; expected: Map<number, number[]> } => {
+      const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 5n, plugins: [] }));
+      const program = programFromArtifact(compileSourceOrThrow(PROGRAM, { world: { shape, toroidal: true } }));
+      sim.placeProgram(program, [5, 5], 3000);
+      const enc = new ChunkEncoder(sim.world, {
+        simulationRunId: 'r',
+        samplesPerChunk: 12,
+        accumulatedDeltaInterval: 4,
+        earlySnapshotMinCells: 500,
+      });
+      const bounds: number[][] = [];
+      const chunks: TickDataChunk[] = [];
+      const expected = new Map<number, number[]>();
+      for (let i = 0; i <= 60; i++) {
+        if (i > 0) sim.step();
+        if (fill && i === 1) for (let c = 1000; c < 2500; c++) sim.world.setCell(c, 0x0200000 | (c & 0xff), 0);
+        expected.set(sim.tick, occupiedOf(sim).idx);
+        const c = enc.sample(sim.tick, sim.organisms.map(organismState), sim.nextOrganismId - 1);
+        if (c) {
+          bounds.push([c.firstTick, c.lastTick]);
+          chunks.push(TickDataChunk.decode(c.bytes));
+        }
+        sim.pruneDead();
+      }
+      return { bounds, chunks, expected };
+    };
+    const plain = run(false);
+    expect(plain.bounds).toEqual([
+      [0, 11],
+      [12, 23],
+      [24, 35],
+      [36, 47],
+      [48, 59],
+    ]);
+    const filled = run(true);
+    // The first chunk ends at its first ACCUMULATED delta (tick 4); the next one takes the filled cells into its
+    // snapshot and ends on the grid again.
+    expect(filled.bounds).toEqual([
+      [0, 4],
+      [5, 11],
+      [12, 23],
+      [24, 35],
+      [36, 47],
+      [48, 59],
+    ]);
+    for (const chunk of filled.chunks)
+      for (const t of ticksOf(chunk))
+        expect(Array.from(reconstructTick(chunk, t).cells.flatIndices), `tick ${t}`).toEqual(filled.expected.get(t));
+  });
+
   it('a snapshot of a mostly empty large world encodes only what is there', () => {
     const sim = new Simulation(resolveRuntimeOptions({ shape: [1000, 1000], seed: 1n, plugins: [] }));
     sim.world.setCell(123_456, (1 << 20) | 5, 0);
