@@ -219,21 +219,23 @@ describe('analytics samples from recorded chunks', () => {
     expect(r.died.length).toBeGreaterThan(0);
   });
 
+  /** The cell census of every measured sample of `list`, by tick. */
+  function censusAt(list: Uint8Array[], resolution: 'every-sample' | 'snapshots'): Map<number, string> {
+    const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 1, worldShape: shape }, true, resolution);
+    const out = new Map<number, string>();
+    for (const bytes of list)
+      sampler.walk(bytes, {
+        measured: (s) => {
+          const c = s.cells!;
+          out.set(s.tick, JSON.stringify([c.cellsByType, c.energyInWorld, c.occupiedCells, c.ownedCells]));
+        },
+      });
+    return out;
+  }
+
   it('at resolution snapshots: each census, from the snapshot and the cells changed since, equals the one applied sample by sample', () => {
-    const censusAt = (resolution: 'every-sample' | 'snapshots'): Map<number, string> => {
-      const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 1, worldShape: shape }, true, resolution);
-      const out = new Map<number, string>();
-      for (const bytes of chunks)
-        sampler.walk(bytes, {
-          measured: (s) => {
-            const c = s.cells!;
-            out.set(s.tick, JSON.stringify([c.cellsByType, c.energyInWorld, c.occupiedCells, c.ownedCells]));
-          },
-        });
-      return out;
-    };
-    const every = censusAt('every-sample');
-    const sparse = censusAt('snapshots');
+    const every = censusAt(chunks, 'every-sample');
+    const sparse = censusAt(chunks, 'snapshots');
     expect(sparse.size).toBeGreaterThan(100);
     const differing = [...sparse].filter(([tick, c]) => every.get(tick) !== c).map(([tick]) => tick);
     expect(differing).toEqual([]);
@@ -264,20 +266,8 @@ describe('analytics samples from recorded chunks', () => {
       return TickDataChunk.encode(chunk).finish();
     });
     expect(reversed).toBeGreaterThan(10);
-    const censusOf = (list: Uint8Array[], resolution: 'every-sample' | 'snapshots'): Map<number, string> => {
-      const sampler = new AnalyticsSampler({ runId: 'r', samplingInterval: 1, worldShape: shape }, true, resolution);
-      const out = new Map<number, string>();
-      for (const bytes of list)
-        sampler.walk(bytes, {
-          measured: (s) => {
-            const c = s.cells!;
-            out.set(s.tick, JSON.stringify([c.cellsByType, c.energyInWorld, c.occupiedCells, c.ownedCells]));
-          },
-        });
-      return out;
-    };
-    const every = censusOf(chunks, 'every-sample');
-    const sparse = censusOf(shuffled, 'snapshots');
+    const every = censusAt(chunks, 'every-sample');
+    const sparse = censusAt(shuffled, 'snapshots');
     expect(sparse.size).toBeGreaterThan(100);
     expect([...sparse].filter(([tick, c]) => every.get(tick) !== c).map(([tick]) => tick)).toEqual([]);
   });
