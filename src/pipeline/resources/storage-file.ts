@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DecompressStream, Compressor, Decompressor } from 'zstd-napi';
+import { DecompressStream, Decompressor } from 'zstd-napi';
 import zstdBinding from 'zstd-napi/binding.js';
 import { EvochoraError } from '../../errors.js';
 import {
@@ -157,18 +157,6 @@ export interface EncodedFile {
   readonly rawBytes: number;
 }
 
-const compressors = new Map<number, Compressor>();
-
-function compressorFor(level: number): Compressor {
-  let c = compressors.get(level);
-  if (!c) {
-    c = new Compressor();
-    c.setParameters({ compressionLevel: level, checksumFlag: true });
-    compressors.set(level, c);
-  }
-  return c;
-}
-
 /** Compression contexts by level, for compressFramed (which writes frames into memory of its own). */
 const contexts = new Map<number, InstanceType<typeof zstdBinding.CCtx>>();
 
@@ -248,13 +236,13 @@ function encodeHeader(header: FileHeaderFields, messageCount: number): Uint8Arra
 export function compressFramed(raw: Uint8Array, level = DEFAULT_BATCH_COMPRESSION_LEVEL): Uint8Array {
   planeColumnsOfFramed(raw);
   const bounds = messageBounds(raw);
-  if (!bounds) return compressorFor(level).compress(raw);
   const c = contextFor(level);
-  const count = bounds.length - 1;
+  // Not length-delimited messages: one frame, no table.
+  const count = bounds ? bounds.length - 1 : 1;
   const sizes = new Uint32Array(count);
   let total = 0;
   for (let i = 0; i < count; i++) {
-    const frame = raw.subarray(bounds[i]!, bounds[i + 1]!);
+    const frame = bounds ? raw.subarray(bounds[i]!, bounds[i + 1]!) : raw;
     const room = total + zstdBinding.compressBound(frame.length);
     if (staging.length < room) {
       const grown = Buffer.allocUnsafeSlow(Math.max(room, staging.length * 2));
@@ -264,6 +252,11 @@ export function compressFramed(raw: Uint8Array, level = DEFAULT_BATCH_COMPRESSIO
     const n = c.compress2(staging.subarray(total), frame);
     sizes[i] = n;
     total += n;
+  }
+  if (!bounds) {
+    const whole: Uint8Array = Buffer.allocUnsafeSlow(total);
+    staging.copy(whole, 0, 0, total);
+    return whole;
   }
   const tableBytes = 8 + 4 * count + 8;
   const out: Uint8Array = Buffer.allocUnsafeSlow(total + tableBytes);
