@@ -232,8 +232,6 @@ function cutChunk(
  * sample's holds no organism that was not in that sample too, and is skipped without reading its organisms
  * (the organism indexer's scan of a mature chunk reads ~1 sample in 400 instead of all of them).
  */
-const outerCursor = new FieldCursor();
-const innerCursor = new FieldCursor();
 const idScratch: OrganismFacts = { organismId: 0, isDead: false };
 
 export function forEachNewOrganism(
@@ -241,8 +239,9 @@ export function forEachNewOrganism(
   known: { has(id: number): boolean },
   visit: (id: number, raw: Uint8Array, isDelta: boolean) => void,
 ): void {
-  const f = outerCursor.reset(chunk);
-  const g = innerCursor;
+  // Cursors of this call only: module-level ones held the last chunk walked (megabytes) until the next call.
+  const f = new FieldCursor().reset(chunk);
+  const g = new FieldCursor();
   // Ids are handed out in order: a sample can hold an organism not seen before only when the run's count of
   // created organisms (TickData 7, TickDelta 5) grew since the previous sample, so the others are skipped once
   // that count is read (the engine writes it before the organisms). A count of 0 (older writers) skips nothing.

@@ -45,7 +45,22 @@ export interface ChunkEncoderOptions {
    * least half as many as the chunk's snapshot (default EARLY_SNAPSHOT_MIN_CELLS). See `sample`.
    */
   readonly earlySnapshotMinCells?: number;
+  /**
+   * A chunk ends, right after an ACCUMULATED delta, once its samples held this many organisms in all (default
+   * MAX_CHUNK_ORGANISM_SAMPLES; 0: no limit). See `sample`.
+   */
+  readonly maxChunkOrganismSamples?: number;
 }
+
+/**
+ * Organisms summed over a chunk's samples before it ends early (100 organisms in each of 1,000 samples). The
+ * organism deltas are most of a large population's chunk, and every stage of the pipeline holds a few chunks
+ * (the engine's buffers, messages between threads, storage's recently written batches, the readers'): with
+ * chunks of a fixed sample count the node's memory grew with the population (RSS 340 MB at 45 organisms, 430 MB at
+ * 118). Past this many, chunks get shorter instead, so memory stops growing with the population; smaller ones
+ * keep their 1,000 samples (a chunk's snapshot is a fixed cost, spread over its samples).
+ */
+export const MAX_CHUNK_ORGANISM_SAMPLES = 100_000;
 
 /**
  * Cells an ACCUMULATED delta must list before its chunk may end early (~0.8 MB of cell columns). A world
@@ -69,6 +84,8 @@ export interface OrganismWriter {
   full(w: ProtoWriter, fieldTag: number): void;
   /** Against each organism's previous sample (INCREMENTAL samples), or against the snapshot (ACCUMULATED). */
   delta(journal: OrganismDeltaJournal, sinceSnapshot: boolean): void;
+  /** Organisms the last `full` or `delta` wrote. */
+  readonly count: number;
 }
 
 /**
@@ -188,6 +205,11 @@ export class ChunkEncoder {
   private snapshotCellCount = 0;
   private lastAccumulatedCells = 0;
   private readonly earlySnapshotMinCells: number;
+  private readonly maxChunkOrganismSamples: number;
+  /** Organisms summed over the samples of the chunk being built (functions as sources count none). */
+  private organismSamples = 0;
+  /** Whether the last sample was an ACCUMULATED delta. */
+  private lastWasAccumulated = false;
 
   constructor(
     private world: EncodableWorld,
@@ -195,6 +217,7 @@ export class ChunkEncoder {
   ) {
     if (options.samplesPerChunk < 1) throw new RangeError('samplesPerChunk must be at least 1');
     this.earlySnapshotMinCells = options.earlySnapshotMinCells ?? EARLY_SNAPSHOT_MIN_CELLS;
+    this.maxChunkOrganismSamples = options.maxChunkOrganismSamples ?? MAX_CHUNK_ORGANISM_SAMPLES;
     this.accumulatedFlag = new Uint8Array(world.size);
     // Room for fields 1-4 (run id, three varints) and the snapshot's tag + length prefix.
     this.headroom = 64 + Buffer.byteLength(options.simulationRunId, 'utf8');
@@ -345,6 +368,9 @@ export class ChunkEncoder {
     // chunks after an early end fall back onto the tick grid at its next boundary.
     const acc = this.lastAccumulatedCells;
     if (acc >= this.earlySnapshotMinCells && 2 * acc >= this.snapshotCellCount) return this.finish();
+    // Chunks by size: a large population ends its chunks after fewer samples (the same rule, from the run's data).
+    const max = this.maxChunkOrganismSamples;
+    if (this.lastWasAccumulated && max > 0 && this.organismSamples >= max) return this.finish();
     return undefined;
   }
 
@@ -410,6 +436,8 @@ export class ChunkEncoder {
     const n = snapshot.n;
     this.snapshotCellCount = n;
     this.lastAccumulatedCells = 0;
+    this.lastWasAccumulated = false;
+    this.organismSamples = 0;
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
     // TickData body, fields in number order (proto/tickdata.proto), written after the headroom; its tag and
@@ -421,6 +449,7 @@ export class ChunkEncoder {
     w.stringField(0x0a, this.options.simulationRunId);
     w.intField(0x10, tick);
     this.writeOrganisms(organisms, 0x1a);
+    this.organismSamples += countOf(organisms);
     this.writeCells(0x22, n, snapshot.idx, snapshot.mol, snapshot.own);
     w.bytesField(0x2a, extras.rngState ?? new Uint8Array(0));
     for (const p of extras.pluginStates ?? []) {
@@ -452,6 +481,7 @@ export class ChunkEncoder {
     // Ascending flat index order makes the output independent of the order cells were written in.
     const n = isAccumulated ? acc.length : changed.length;
     this.lastAccumulatedCells = isAccumulated ? n : 0;
+    this.lastWasAccumulated = isAccumulated;
     const columns = this.deltaCells;
     columns.reserve(n);
     const idx = columns.idx;
@@ -498,6 +528,7 @@ export class ChunkEncoder {
       w.intField(0x28, total);
     }
     w.ldelim();
+    this.organismSamples += countOf(organisms);
     this.deltaCount++;
     this.lastTick = tick;
   }
@@ -598,6 +629,12 @@ function sortInts(a: Int32Array, n: number): void {
     }
     a[j + 1] = v;
   }
+}
+
+/** Organisms the source wrote in the sample just written (a function writes states unseen: none counted). */
+function countOf(o: OrganismSource): number {
+  if (isOrganismWriter(o)) return o.count;
+  return typeof o === 'function' ? 0 : o.length;
 }
 
 function isOrganismWriter(o: OrganismSource): o is OrganismWriter {

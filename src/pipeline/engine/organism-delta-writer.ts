@@ -235,6 +235,8 @@ function dataStackChanged(s: Shadow, o: Organism): boolean {
 
 export class OrganismDeltaWriter {
   private epoch = 0;
+  /** Organisms the last `full` or `delta` wrote. */
+  count = 0;
   /** Changed register slots of the organism being written (reused). */
   private readonly slots = new Uint8Array(256);
   private slotCount = 0;
@@ -266,12 +268,15 @@ export class OrganismDeltaWriter {
   /** Every organism's full state (a snapshot); the deltas that follow are against it. */
   full(w: ProtoWriter, fieldTag: number): void {
     const epoch = ++this.epoch;
+    let count = 0;
     for (const o of this.organisms()) {
+      count++;
       writeOrganism(w, fieldTag, o);
       const s = this.shadowOf(o);
       s.capture(o, epoch);
       (s.atSnapshot ??= new Shadow(o, this)).capture(o, epoch, false);
     }
+    this.count = count;
   }
 
   /**
@@ -282,7 +287,9 @@ export class OrganismDeltaWriter {
   delta(journal: OrganismDeltaJournal, sinceSnapshot = false): void {
     const epoch = this.epoch;
     const fieldTag = journal.fieldTag;
+    let count = 0;
     for (const o of this.organisms()) {
+      count++;
       const shadow = this.shadowOf(o);
       if (shadow.epoch !== epoch || (sinceSnapshot && shadow.atSnapshot?.epoch !== epoch)) {
         // Not in this chunk's previous samples (or, against the snapshot, not in the snapshot): the whole state.
@@ -328,6 +335,7 @@ export class OrganismDeltaWriter {
       w.ldelim();
       journal.endRaw();
     }
+    this.count = count;
   }
 
   /** Appends the slots of `bits` (+ `base`) whose value differs from the shadow, updating it; returns the count. */

@@ -51,11 +51,6 @@ function fromPlanes(buf: Uint8Array, s: number, e: number, differences: boolean)
   buf.set(scratchBytes.subarray(0, n * 4), s);
 }
 
-/** Cursors for the three levels of eachColumn's walk (reused: it runs over every chunk read or written). */
-const chunkCursor = new FieldCursor();
-const sampleCursor = new FieldCursor();
-const columnCursor = new FieldCursor();
-
 /**
  * Applies `columnOp` to every cell column of the TickDataChunk in buf[from, to). An allocation-free walk: it
  * visits the fields of every sample up to its cells (thousands per mature chunk), and a walk that allocated per
@@ -68,7 +63,11 @@ function eachColumn(
   columnOp: (s: number, e: number, differences: boolean) => void,
 ): void {
   // TickDataChunk: 5 snapshot (TickData: 4 cells), 6 deltas (TickDelta: 3 changed cells); CellDataColumns 1-3.
-  const chunk = chunkCursor.reset(buf, from, to);
+  // Three cursors per walk, reused across its thousands of fields. Not kept between walks: a cursor kept at module
+  // level held the last chunk it walked (megabytes in a mature world) until the next walk.
+  const chunk = new FieldCursor().reset(buf, from, to);
+  const sampleCursor = new FieldCursor();
+  const columnCursor = new FieldCursor();
   while (chunk.next()) {
     const field = chunk.number;
     if (chunk.wireType !== 2 || (field !== 5 && field !== 6)) continue;

@@ -5,6 +5,8 @@ import { TickDataChunk } from '../../../src/pipeline/contracts/index.js';
 import { reconstructTick, ticksOf } from '../../../src/pipeline/contracts/tick-reconstruction.js';
 import { columnsToArrays } from '../../../src/pipeline/contracts/columns.js';
 import { ChunkEncoder } from '../../../src/pipeline/engine/chunk-encoder.js';
+import { assembleChunk } from '../../../src/pipeline/engine/chunk-assembly.js';
+import { OrganismDeltaWriter } from '../../../src/pipeline/engine/organism-delta-writer.js';
 import { organismState } from '../../../src/pipeline/engine/organism-encoder.js';
 import { writeOrganism } from '../../../src/pipeline/engine/organism-wire.js';
 
@@ -184,6 +186,63 @@ describe('ChunkEncoder', () => {
     for (const chunk of filled.chunks)
       for (const t of ticksOf(chunk))
         expect(Array.from(reconstructTick(chunk, t).cells.flatIndices), `tick ${t}`).toEqual(filled.expected.get(t));
+  });
+
+  it('ends chunks after an ACCUMULATED delta once their samples held maxChunkOrganismSamples organisms, alike for every organism source', () => {
+    // Two organisms, a budget of 10 organism-samples: chunks end at the first ACCUMULATED delta (every 4th) with
+    // 5 samples behind it, then on the tick grid (every 12 samples) again; with no limit, on the grid only.
+    const shape = [40, 30];
+    const run = (
+      max: number | undefined,
+      source: 'states' | 'writer' | 'deferred',
+    ): { bounds: number[][]; chunks: TickDataChunk[]; expected: Map<number, number[]> } => {
+      const sim = new Simulation(resolveRuntimeOptions({ shape, seed: 3n, plugins: [] }));
+      const program = programFromArtifact(compileSourceOrThrow(PROGRAM, { world: { shape, toroidal: true } }));
+      sim.placeProgram(program, [5, 5], 3000);
+      sim.placeProgram(program, [20, 15], 3000);
+      const enc = new ChunkEncoder(sim.world, {
+        simulationRunId: 'r',
+        samplesPerChunk: 12,
+        accumulatedDeltaInterval: 4,
+        deferOrganismDeltas: source === 'deferred',
+        ...(max === undefined ? {} : { maxChunkOrganismSamples: max }),
+      });
+      const writer = new OrganismDeltaWriter(() => sim.organisms);
+      const bounds: number[][] = [];
+      const chunks: TickDataChunk[] = [];
+      const expected = new Map<number, number[]>();
+      for (let i = 0; i <= 60; i++) {
+        if (i > 0) sim.step();
+        expect(sim.organisms.length).toBe(2);
+        expected.set(sim.tick, occupiedOf(sim).idx);
+        const c = enc.sample(
+          sim.tick,
+          source === 'states' ? sim.organisms.map(organismState) : writer,
+          sim.nextOrganismId - 1,
+        );
+        if (c) {
+          bounds.push([c.firstTick, c.lastTick]);
+          chunks.push(TickDataChunk.decode(c.deferred ? assembleChunk(c.bytes, c.deferred) : c.bytes));
+        }
+      }
+      return { bounds, chunks, expected };
+    };
+    const grid = [0, 12, 24, 36, 48].map((t) => [t, t + 11]);
+    expect(run(0, 'writer').bounds).toEqual(grid);
+    // The default (100,000) is far above two organisms' chunks.
+    expect(run(undefined, 'states').bounds).toEqual(grid);
+    const limited = [];
+    for (const t of [0, 12, 24, 36, 48]) limited.push([t, t + 4], [t + 5, t + 9], [t + 10, t + 11]);
+    for (const source of ['states', 'writer', 'deferred'] as const) {
+      const r = run(10, source);
+      expect(r.bounds, source).toEqual(limited);
+      for (const chunk of r.chunks)
+        for (const t of ticksOf(chunk)) {
+          const tick = reconstructTick(chunk, t);
+          expect(Array.from(tick.cells.flatIndices), `${source} tick ${t}`).toEqual(r.expected.get(t));
+          expect(tick.organisms.map((o) => o.organismId).sort(), `${source} tick ${t}`).toEqual([1, 2]);
+        }
+    }
   });
 
   it('a snapshot of a mostly empty large world encodes only what is there', () => {
