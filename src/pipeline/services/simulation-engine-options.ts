@@ -74,7 +74,10 @@ export const simulationEngineOptions = defineOptions({
     maxTicks: { kind: 'int', default: 0, min: 0, doc: 'Stop simulating after this tick; 0 = run until stopped.' },
     maxChunksInFlight: {
       kind: 'int',
-      default: 4,
+      // 2, not 4: each chunk waiting between the threads is megabytes of memory (~20 MB of RSS less in a young
+      // default node), and the node is bound by its total CPU, so a waiting simulation thread leaves its core to the
+      // others (same ticks per second within the machine's noise, docs/pipeline.md).
+      default: 2,
       min: 1,
       max: 1024,
       doc: 'Chunks the simulation may run ahead of the queue before it waits (each is up to a few MB in a mature world).',
