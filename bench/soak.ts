@@ -25,8 +25,12 @@
  *
  * `--snapshot-interval N` records with chunks of N accumulated intervals (the engine option of that name).
  *
- * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--mature-tick T] [--snapshot-interval N] [--data-dir DIR]
- *        [--keep] [--json]
+ * `--replicators N` starts the default world with N copies of our replicator (at most 200, on a grid) instead of
+ * one: a large population from the first tick (memory and cost per organism), compared with `simulate` placing
+ * the same copies.
+ *
+ * Usage: npm run bench:soak -- [--minutes 30] [--every 10] [--mature-tick T] [--snapshot-interval N]
+ *        [--replicators N] [--data-dir DIR] [--keep] [--json]
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -51,6 +55,16 @@ const MATURE_TICK = Number(arg('--mature-tick', '0'));
 const SNAPSHOT_INTERVAL = process.argv.includes('--snapshot-interval')
   ? Number(arg('--snapshot-interval', ''))
   : undefined;
+/** Copies of the replicator to start with (0: the node's own single one). */
+const REPLICATORS = Number(arg('--replicators', '0'));
+/** Where the copies go: a grid over the 512² world, 48 cells apart along x (a replicator's line) and 25 along y. */
+const replicatorPositions: Array<[number, number]> = [];
+for (let x = 20; x < 500; x += 48) for (let y = 10; y < 500; y += 25) replicatorPositions.push([x, y]);
+if (REPLICATORS > replicatorPositions.length || REPLICATORS < 0 || !Number.isInteger(REPLICATORS))
+  throw new RangeError(`--replicators takes 0 to ${replicatorPositions.length}`);
+const crowd = replicatorPositions.slice(0, REPLICATORS);
+if (crowd.length > 0 && MATURE_TICK > 0)
+  throw new RangeError('--replicators starts a young world: not with --mature-tick');
 const say = (s: string): void => {
   if (!json) console.log(s);
 };
@@ -181,6 +195,11 @@ async function main(): Promise<void> {
   const fork = mature ? ['--fork', `${mature.runId}@${mature.forkTick}`] : [];
   if (SNAPSHOT_INTERVAL !== undefined && !mature)
     fork.push('--set', `pipeline.services.simulation-engine.options.snapshotInterval=${SNAPSHOT_INTERVAL}`);
+  if (crowd.length > 0 && !mature)
+    fork.push(
+      '--set',
+      `pipeline.services.simulation-engine.options.organisms=[{ program = "builtin:replicator", energy = 100000, positions = [${crowd.map(([x, y]) => `[${x}, ${y}]`).join(', ')}] }]`,
+    );
   const started = cli(['node', 'run', '--detached', '--port', '0', '--data-dir', dataDir, ...fork]) as {
     pid: number;
     url: string;
@@ -251,7 +270,11 @@ async function main(): Promise<void> {
     ) as { ticksPerSecond: number };
   } else {
     say(`simulate --ticks ${last.engineTick} (runtime only, same world) …`);
-    sim = cli(['simulate', '--ticks', String(last.engineTick), '--quiet'], 1_800_000) as { ticksPerSecond: number };
+    const replicator = join(import.meta.dirname, '..', 'assembly', 'replicator.evo');
+    const place = crowd.flatMap(([x, y]) => ['-p', `${replicator}@${x},${y}:100000`]);
+    sim = cli(['simulate', '--ticks', String(last.engineTick), '--quiet', ...place], 1_800_000) as {
+      ticksPerSecond: number;
+    };
   }
   probes.push(probeSpeed());
   const figures = {
