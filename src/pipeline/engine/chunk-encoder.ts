@@ -208,8 +208,6 @@ export class ChunkEncoder {
   private readonly maxChunkOrganismSamples: number;
   /** Organisms summed over the samples of the chunk being built (functions as sources count none). */
   private organismSamples = 0;
-  /** Whether the last sample was an ACCUMULATED delta. */
-  private lastWasAccumulated = false;
 
   constructor(
     private world: EncodableWorld,
@@ -362,16 +360,26 @@ export class ChunkEncoder {
     const per = this.options.samplesPerChunk;
     const sampleNumber = Math.floor(tick / (this.options.samplingInterval ?? 1));
     if (sampleNumber % per === per - 1 || this.samplesInChunk >= per) return this.finish();
-    // Snapshots by cost: once the cells changed since the snapshot are half a snapshot (and many), a new snapshot
-    // is cheaper than repeating them in every ACCUMULATED delta left in the chunk. The rule reads only the run's
-    // own data, so a run and its resumption (which starts a chunk where a stored one ended) end chunks alike; the
-    // chunks after an early end fall back onto the tick grid at its next boundary.
+    return this.grownPastLimits() ? this.finish() : undefined;
+  }
+
+  /**
+   * Whether the chunk ends early: only right after an ACCUMULATED delta (a tick of the next chunk still rebuilds from
+   * one snapshot, one ACCUMULATED delta and the incremental ones after it), when
+   * - the cells changed since the snapshot are half a snapshot and many (snapshots by cost: a new snapshot is
+   *   cheaper than repeating them in every ACCUMULATED delta left in the chunk), or
+   * - its samples held maxChunkOrganismSamples organisms (chunks by size: memory stops growing with the population).
+   * Both read only the run's own data, so a run and its resumption (which starts a chunk where a stored one ended)
+   * end chunks alike; the chunks after an early end fall back onto the tick grid at its next boundary.
+   */
+  private grownPastLimits(): boolean {
+    const every = this.options.accumulatedDeltaInterval;
+    const k = this.deltaCount;
+    if (every <= 0 || k === 0 || k % every !== 0) return false;
     const acc = this.lastAccumulatedCells;
-    if (acc >= this.earlySnapshotMinCells && 2 * acc >= this.snapshotCellCount) return this.finish();
-    // Chunks by size: a large population ends its chunks after fewer samples (the same rule, from the run's data).
+    if (acc >= this.earlySnapshotMinCells && 2 * acc >= this.snapshotCellCount) return true;
     const max = this.maxChunkOrganismSamples;
-    if (this.lastWasAccumulated && max > 0 && this.organismSamples >= max) return this.finish();
-    return undefined;
+    return max > 0 && this.organismSamples >= max;
   }
 
   /** Samples in the chunk being built (0 right after a chunk was finished). */
@@ -436,7 +444,6 @@ export class ChunkEncoder {
     const n = snapshot.n;
     this.snapshotCellCount = n;
     this.lastAccumulatedCells = 0;
-    this.lastWasAccumulated = false;
     this.organismSamples = 0;
     this.cellEncodeNs += Number(process.hrtime.bigint() - t0);
     this.cellsEncoded += n;
@@ -481,7 +488,6 @@ export class ChunkEncoder {
     // Ascending flat index order makes the output independent of the order cells were written in.
     const n = isAccumulated ? acc.length : changed.length;
     this.lastAccumulatedCells = isAccumulated ? n : 0;
-    this.lastWasAccumulated = isAccumulated;
     const columns = this.deltaCells;
     columns.reserve(n);
     const idx = columns.idx;
